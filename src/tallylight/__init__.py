@@ -1,0 +1,3 @@
+"""Tallylight: consent-first recording of keyboard and mouse dynamics."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,136 @@
+"""``tallylight record``: one session from the terminal, with the notice always on screen."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import queue
+import threading
+from typing import Any
+
+from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.capture.probe import probe
+from tallylight.cli.durations import parse_duration
+from tallylight.errors import CaptureUnavailable, RecorderError
+from tallylight.recorder.client import RecorderClient
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "record",
+        help="record one session in this terminal (Ctrl-C stops it)",
+        description="Record keyboard and mouse dynamics until the time is up, Ctrl-C, or SIGTERM.",
+    )
+    parser.add_argument("--for", dest="duration", metavar="DURATION", help="stop after e.g. 30s, 5m, 1h")
+    parser.add_argument("--keys", default="class", choices=[m.label for m in KeyMode],
+                        help="what to keep of each key (default: class — its kind, never the character)")
+    parser.add_argument("--no-moves", action="store_true", help="do not record mouse movement")
+    parser.add_argument("--no-clicks", action="store_true", help="do not record mouse buttons")
+    parser.add_argument("--no-scrolls", action="store_true", help="do not record scrolling")
+    parser.add_argument("--move-interval", type=float, default=0.0, metavar="MS",
+                        help="keep at most one mouse move every MS milliseconds")
+    parser.add_argument("--move-distance", type=float, default=0.0, metavar="PX",
+                        help="keep a mouse move only after the pointer moved PX pixels")
+    parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
+    parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
+    _add_vault_options(parser)
+    parser.set_defaults(func=run)
+
+
+def _add_vault_options(parser: argparse.ArgumentParser) -> None:
+    try:
+        from tallylight.cli.unlock import add_passphrase_option
+    except ModuleNotFoundError:
+        return
+    add_passphrase_option(parser)
+
+
+def options_from_args(args: argparse.Namespace) -> CaptureOptions:
+    return CaptureOptions(
+        keys=KeyMode.parse(args.keys),
+        mouse_moves=not args.no_moves,
+        move_min_interval_ms=args.move_interval,
+        move_min_distance_px=args.move_distance,
+        clicks=not args.no_clicks,
+        scrolls=not args.no_scrolls,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    options = options_from_args(args)
+    duration = parse_duration(args.duration) if args.duration else 0.0
+    idle = parse_duration(args.idle_timeout) if args.idle_timeout else 0.0
+    result = probe()
+    if not result.usable:
+        raise CaptureUnavailable(result.summary)
+    if result.status == "limited":
+        print(f"Warning: {result.summary}", file=sys.stderr)
+    if os.environ.get("TALLYLIGHT_SINK") != "memory":
+        from tallylight.cli.unlock import ensure_vault
+
+        ensure_vault(args)
+
+    stop_requested = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
+    recorder = RecorderClient()
+    try:
+        started = recorder.request("start", options=options.to_dict(), label=args.label,
+                                   max_duration_s=duration, idle_timeout_s=idle)
+        _print_notice(started, options, duration)
+        stopped = _wait(recorder, stop_requested, duration)
+        if stopped is None:
+            stopped = recorder.request("stop", timeout=15.0)
+    except KeyboardInterrupt:
+        stopped = recorder.request("stop", timeout=15.0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        recorder.close()
+    _print_summary(stopped)
+    return 0 if stopped.get("reason") != "write_error" else 5
+
+
+def _wait(recorder: RecorderClient, stop_requested: threading.Event, duration: float) -> dict[str, Any] | None:
+    """Until the time is up, a signal, or the recorder stopped by itself (then its message)."""
+    tty = sys.stdout.isatty()
+    while not stop_requested.is_set():
+        try:
+            msg = recorder.notices.get(timeout=0.25)
+        except queue.Empty:
+            continue
+        kind = msg.get("event")
+        if kind == "stopped":
+            return msg
+        if kind == "error":
+            print(f"\n{msg.get('message')}", file=sys.stderr)
+        elif kind == "eof":
+            raise RecorderError("The recorder exited unexpectedly; what it had sealed is kept.")
+        elif kind == "stats" and tty:
+            counts = msg.get("counts", {})
+            total = sum(v for k, v in counts.items() if k != "marker")
+            left = f", {max(0.0, duration - msg['elapsed_s']):.0f} s left" if duration else ""
+            print(f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {msg.get('rate', 0):6.0f}/s{left}   ",
+                  end="", flush=True)
+    return None
+
+
+def _print_notice(started: dict[str, Any], options: CaptureOptions, duration: float) -> None:
+    until = f" for {duration:g} s" if duration else ""
+    print(f"● RECORDING IS ON{until} — session {started['session_id']}")
+    for line in options.describe():
+        print(f"  {line}")
+    print("  Press Ctrl-C to stop.", flush=True)
+
+
+def _print_summary(stopped: dict[str, Any]) -> None:
+    summary = stopped.get("summary") or {}
+    reason = (stopped.get("reason") or "").replace("_", " ")
+    counts: dict[str, int] = summary.get("counts") or {}
+    inputs = sum(v for k, v in counts.items() if k != "marker")
+    print(f"\n○ Recording stopped ({reason}) after {summary.get('duration_s', 0):.1f} s.")
+    print(f"Session {summary.get('session_id')}: {inputs} input events, {summary.get('rate', 0)} events/s.")
+    for name, value in counts.items():
+        print(f"  {name.replace('_', ' '):<12} {value:>9}")
+    sys.stdout.flush()
+

@@ -1,0 +1,130 @@
+"""Starting and talking to a recorder process from plain Python (CLI, tests, benchmarks).
+
+The GUI uses QProcess instead (its pipes are serviced on the Qt main thread);
+both speak docs/CONTROL.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+from typing import Any, Mapping
+
+from tallylight.errors import RecorderError
+
+START_TIMEOUT_S = 20.0
+
+
+class RecorderClient:
+    """A recorder child process. Closing our end of its stdin stops it (the heartbeat)."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, python: str = sys.executable) -> None:
+        self._ids = itertools.count(1)
+        self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.notices: queue.Queue[dict[str, Any]] = queue.Queue()  # unasked messages (stats, errors)
+        self._waiting: dict[Any, queue.Queue[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            [python, "-m", "tallylight.recorder"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            env=dict(env) if env is not None else None,
+            text=True,
+            encoding="utf-8",
+            bufsize=1,
+        )
+        self._reader = threading.Thread(target=self._read, name="tallylight-recorder-reader", daemon=True)
+        self._reader.start()
+        ready = self._next_notice(START_TIMEOUT_S)
+        if ready.get("event") != "ready":
+            raise RecorderError(f"The recorder did not start properly: {ready}")
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                msg = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            box = None
+            with self._lock:
+                if "id" in msg:
+                    box = self._waiting.pop(msg["id"], None)
+            (box.put(msg) if box is not None else self.notices.put(msg))
+        self.notices.put({"event": "eof"})
+
+    def _next_notice(self, timeout: float) -> dict[str, Any]:
+        try:
+            return self.notices.get(timeout=timeout)
+        except queue.Empty:
+            raise RecorderError("The recorder did not answer in time.") from None
+
+    def request(self, cmd: str, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
+        """Send a command and wait for its reply; an ``error`` reply raises RecorderError."""
+        msg_id = next(self._ids)
+        box: queue.Queue[dict[str, Any]] = queue.Queue()
+        with self._lock:
+            self._waiting[msg_id] = box
+        self.send_raw({"cmd": cmd, "id": msg_id, **fields})
+        try:
+            reply = box.get(timeout=timeout)
+        except queue.Empty:
+            if self.proc.poll() is not None:
+                raise RecorderError(f"The recorder exited (status {self.proc.returncode}).") from None
+            raise RecorderError(f"The recorder did not answer {cmd!r} in time.") from None
+        if reply.get("event") == "error":
+            raise RecorderError(reply.get("message") or "The recorder refused the command.")
+        return reply
+
+    def send_raw(self, msg: dict[str, Any]) -> None:
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(msg) + "\n")
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            raise RecorderError("The recorder is no longer running.") from None
+
+    def wait_for(self, event: str, timeout: float) -> dict[str, Any]:
+        """Wait for an unasked message of kind ``event`` (e.g. ``stopped`` after a limit)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RecorderError(f"No {event!r} from the recorder in time.")
+            msg = self._next_notice(remaining)
+            if msg.get("event") == event:
+                return msg
+            if msg.get("event") == "eof":
+                raise RecorderError("The recorder exited.")
+
+    def close(self, timeout: float = 5.0) -> int:
+        """Close the control channel (the recorder stops) and reap the process."""
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def __enter__(self) -> RecorderClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+__all__ = ["RecorderClient"]

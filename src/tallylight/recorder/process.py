@@ -1,0 +1,247 @@
+"""The recorder process: one session, controlled over stdin/stdout (docs/CONTROL.md).
+
+End of file on stdin means stop now: that is the heartbeat that ties capture to
+the visible indicator of whoever started us. A change of parent process means
+the same. stdout carries only protocol lines; anything else printed goes to
+stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from typing import IO, Any, Callable
+
+from tallylight import __version__
+from tallylight.capture.options import CaptureOptions
+from tallylight.capture.probe import probe
+from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
+from tallylight.events import StopReason, describe
+from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
+
+PARENT_CHECK_S = 0.25
+STATS_INTERVAL_S = 1.0
+
+
+def default_sink_factory() -> SinkFactory:
+    """The encrypted session store; ``TALLYLIGHT_SINK=memory`` keeps events in memory only."""
+    if os.environ.get("TALLYLIGHT_SINK") == "memory":
+        from tallylight.recorder.sink import MemorySink
+
+        return MemorySink
+    from tallylight.store.writer import open_session
+
+    return open_session
+
+
+class RecorderProcess:
+    def __init__(
+        self,
+        out: IO[str],
+        *,
+        sink_factory: SinkFactory | None = None,
+        hooks: HookFactory = default_hooks,
+        check_capture: Callable[[], None] | None = None,
+    ) -> None:
+        self._out = out
+        self._out_lock = threading.Lock()
+        self._sink_factory = sink_factory
+        self._hooks = hooks
+        self._check_capture = check_capture or _require_capture
+        self.session: Session | None = None
+        self._done = threading.Event()
+        self._limits = (0.0, 0.0)  # max duration, idle timeout (s); 0 = none
+        self._stopped_sent = False
+        self._stop_lock = threading.Lock()
+        self._last_stats = 0.0
+
+    # -- output --------------------------------------------------------------
+
+    def send(self, event: str, reply_to: Any = None, **fields: Any) -> None:
+        msg = {"event": event, **fields}
+        if reply_to is not None:
+            msg["id"] = reply_to
+        line = json.dumps(msg, separators=(",", ":")) + "\n"
+        with self._out_lock:
+            try:
+                self._out.write(line)
+                self._out.flush()
+            except (BrokenPipeError, ValueError, OSError):
+                pass  # controller gone: the stdin EOF path stops us
+
+    # -- commands ------------------------------------------------------------
+
+    def handle(self, line: str) -> None:
+        try:
+            msg = json.loads(line)
+            if not isinstance(msg, dict) or not isinstance(msg.get("cmd"), str):
+                raise UsageError("A command must be a JSON object with a 'cmd' string.")
+        except (json.JSONDecodeError, UsageError) as exc:
+            self.send("error", message=f"Unreadable command: {exc}", fatal=False)
+            return
+        reply_to = msg.get("id")
+        handler = getattr(self, f"_cmd_{msg['cmd']}", None)
+        if handler is None:
+            self.send("error", reply_to, message=f"Unknown command {msg['cmd']!r}.", fatal=False)
+            return
+        try:
+            handler(msg, reply_to)
+        except TallylightError as exc:
+            self.send("error", reply_to, message=str(exc), fatal=False)
+
+    def _cmd_start(self, msg: dict, reply_to: Any) -> None:
+        if self.session is not None:
+            raise UsageError("This recorder already ran a session; start a new recorder for a new session.")
+        options = CaptureOptions.from_dict(msg.get("options") or {})
+        label = msg.get("label") or ""
+        if not isinstance(label, str) or len(label) > 200:
+            raise UsageError("The label must be text of at most 200 characters.")
+        self._limits = (_seconds(msg, "max_duration_s"), _seconds(msg, "idle_timeout_s"))
+        self._check_capture()
+        sink_factory = self._sink_factory or default_sink_factory()
+        session = Session(options, sink_factory, label=label, hooks=self._hooks, on_fatal=self._fatal)
+        self.session = session
+        try:
+            info = session.start()
+        except TallylightError:
+            self.session = None
+            raise
+        self.send(
+            "started", reply_to, session_id=info.session_id, started_wall_ns=info.started_wall_ns,
+            options=options.to_dict(), label=label,
+        )
+        threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
+
+    def _cmd_pause(self, msg: dict, reply_to: Any) -> None:
+        self.send("paused", reply_to, t_s=self._session().pause())
+
+    def _cmd_resume(self, msg: dict, reply_to: Any) -> None:
+        self.send("resumed", reply_to, t_s=self._session().resume())
+
+    def _cmd_status(self, msg: dict, reply_to: Any) -> None:
+        self.send("status", reply_to, **self._status())
+
+    def _cmd_preview(self, msg: dict, reply_to: Any) -> None:
+        n = msg.get("n", 50)
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+            raise UsageError("'n' must be a whole number of at least 0.")
+        events = self.session.preview(min(n, 1000)) if self.session else []
+        self.send("preview", reply_to, events=[describe(e) for e in events])
+
+    def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
+        self.stop(StopReason.PARTICIPANT, reply_to)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def stop(self, reason: StopReason, reply_to: Any = None) -> None:
+        with self._stop_lock:
+            session = self.session
+            if session is not None:
+                session.stop(reason)
+            if not self._stopped_sent:
+                self._stopped_sent = True
+                self.send("stopped", reply_to, reason=_reason_name(session, reason), summary=self._summary())
+            self._done.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def _fatal(self, message: str) -> None:
+        self.send("error", message=message, fatal=True)
+        threading.Thread(target=self.stop, args=(StopReason.WRITE_ERROR,), daemon=True).start()
+
+    def _session(self) -> Session:
+        if self.session is None:
+            raise UsageError("No session is running; send 'start' first.")
+        return self.session
+
+    def _status(self) -> dict[str, Any]:
+        s = self.session
+        if s is None:
+            return {"state": "idle", "elapsed_s": 0.0, "counts": {}, "rate": 0.0}
+        return {"state": s.state, "elapsed_s": round(s.elapsed_s(), 3), "counts": s.stats.snapshot(),
+                "rate": s.rate(), "session_id": s.info.session_id if s.info else None}
+
+    def _summary(self) -> dict[str, Any]:
+        s = self.session
+        if s is None or s.info is None:
+            return {"counts": {}, "duration_s": 0.0, "rate": 0.0, "session_id": None}
+        duration = s.elapsed_s()
+        inputs = sum(v for k, v in s.stats.counts.items() if int(k) != 7)
+        return {"counts": s.stats.snapshot(), "duration_s": round(duration, 3),
+                "rate": round(inputs / duration, 1) if duration > 0 else 0.0,
+                "session_id": s.info.session_id}
+
+    def _ticker(self) -> None:
+        """Once a second: stats for the live view, and the duration/idle limits."""
+        max_duration, idle_timeout = self._limits
+        while not self._done.wait(0.1):
+            s = self.session
+            if s is None or s.state == "stopped":
+                return
+            if max_duration and s.elapsed_s() >= max_duration:
+                self.stop(StopReason.DURATION_LIMIT)
+                return
+            if idle_timeout and s.state == "recording" and s.idle_s() >= idle_timeout:
+                self.stop(StopReason.IDLE_TIMEOUT)
+                return
+            now = time.monotonic()
+            if now - self._last_stats >= STATS_INTERVAL_S:
+                self._last_stats = now
+                self.send("stats", **self._status())
+
+
+def _seconds(msg: dict, name: str) -> float:
+    value = msg.get(name) or 0
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
+    return float(value)
+
+
+def _reason_name(session: Session | None, requested: StopReason) -> str:
+    reason = session.stop_reason if session is not None and session.stop_reason else requested
+    return reason.name.lower()
+
+
+def _require_capture() -> None:
+    result = probe()
+    if not result.usable:
+        raise CaptureUnavailable(result.summary)
+
+
+def _watch_parent(proc: RecorderProcess, parent: int) -> None:
+    while not proc.wait(PARENT_CHECK_S):
+        if os.getppid() != parent:
+            proc.stop(StopReason.CONTROLLER_GONE)
+            return
+
+
+def main() -> int:
+    # stdout is the protocol: keep a private handle, send stray prints to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller decides; Ctrl-C reaches it too
+    proc = RecorderProcess(out)
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(
+        target=proc.stop, args=(StopReason.SIGNAL,), daemon=True).start())
+    threading.Thread(target=_watch_parent, args=(proc, os.getppid()), daemon=True).start()
+
+    def read_commands() -> None:
+        for line in sys.stdin:
+            if line.strip():
+                proc.handle(line)
+            if proc.wait(0):
+                return
+        proc.stop(StopReason.CONTROLLER_GONE)  # EOF: whoever showed the tally light is gone
+
+    threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
+    proc.send("ready", version=__version__, pid=os.getpid())
+    proc.wait()
+    out.flush()
+    # daemon threads (a pynput listener waiting for one more X event) must not keep us alive
+    os._exit(0)
+    return 0  # pragma: no cover

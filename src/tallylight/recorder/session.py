@@ -1,0 +1,294 @@
+"""One recording session: hooks → queue → writer thread → sink.
+
+Usable in-process (tests, benchmarks) and from the recorder process. The writer
+thread is the only place that converts, counts and writes; it keeps a short
+hold-back window so that events from the keyboard and mouse hook threads, and
+markers stamped by the control thread, leave in time order.
+"""
+
+from __future__ import annotations
+
+import bisect
+import collections
+import logging
+import queue
+import secrets
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from tallylight import __version__
+from tallylight.capture.options import CaptureOptions
+from tallylight.capture.transform import Transformer
+from tallylight.errors import RecorderError, StorageFull, StoreError
+from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
+from tallylight.recorder.sink import EventSink
+
+log = logging.getLogger(__name__)
+
+SEAL_INTERVAL_S = 0.5  # seal at least this often: a crash loses at most ~0.5 s
+HOLDBACK_NS = 30_000_000  # events younger than this wait, so late arrivals sort in
+PREVIEW_LEN = 200
+_STOP = object()
+
+
+class HookSet(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+HookFactory = Callable[["queue.SimpleQueue[tuple]", CaptureOptions], HookSet]
+SinkFactory = Callable[[SessionInfo], EventSink]
+
+
+def default_hooks(q: "queue.SimpleQueue[tuple]", options: CaptureOptions) -> HookSet:
+    from tallylight.capture.listeners import Hooks  # imports pynput: only after the probe
+
+    return Hooks(q, options)
+
+
+@dataclass
+class Stats:
+    counts: collections.Counter = field(default_factory=collections.Counter)
+    last_input_ns: int = 0  # session time of the last input event written
+    recent: collections.deque = field(default_factory=lambda: collections.deque(maxlen=PREVIEW_LEN))
+    rate_window: collections.deque = field(default_factory=lambda: collections.deque(maxlen=100_000))
+
+    def snapshot(self) -> dict[str, int]:
+        return {Kind(k).name.lower(): v for k, v in sorted(self.counts.items())}
+
+
+class Session:
+    """A session that records between :meth:`start` and :meth:`stop`."""
+
+    def __init__(
+        self,
+        options: CaptureOptions,
+        sink_factory: SinkFactory,
+        *,
+        label: str = "",
+        hooks: HookFactory = default_hooks,
+        on_fatal: Callable[[str], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.label = label
+        self._sink_factory = sink_factory
+        self._hook_factory = hooks
+        self._on_fatal = on_fatal
+        self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._hooks: HookSet | None = None
+        self._lock = threading.Lock()  # serialises start/pause/resume/stop
+        self._writer: threading.Thread | None = None
+        self.state = "idle"
+        self.stats = Stats()
+        self.t0_ns = 0
+        self.info: SessionInfo | None = None
+        self.sink: EventSink | None = None
+        self.stop_reason = StopReason.NONE
+        self.error: str | None = None
+        self._stopped = threading.Event()
+
+    # -- control (any thread) -------------------------------------------------
+
+    def start(self) -> SessionInfo:
+        with self._lock:
+            if self.state != "idle":
+                raise RecorderError("A session is already running.")
+            clock = time.get_clock_info("perf_counter")
+            wall = time.time_ns()
+            self.t0_ns = time.perf_counter_ns()
+            self.info = SessionInfo(
+                session_id=new_session_id(wall),
+                started_wall_ns=wall,
+                clock="perf_counter_ns",
+                clock_resolution_ns=max(1, int(clock.resolution * 1e9)),
+                key_mode=self.options.keys.label,
+                mouse_moves=self.options.mouse_moves,
+                move_min_interval_ms=self.options.move_min_interval_ms,
+                move_min_distance_px=self.options.move_min_distance_px,
+                clicks=self.options.clicks,
+                scrolls=self.options.scrolls,
+                label=self.label,
+                platform=sys.platform,
+                app_version=__version__,
+            )
+            self.sink = self._sink_factory(self.info)  # may raise (no vault, disk): nothing started yet
+            transform = Transformer(self.options, self.t0_ns, secrets.token_bytes(32))
+            self._queue.put((self.t0_ns, Kind.MARKER, Marker.SESSION_START, 0))
+            self._writer = threading.Thread(
+                target=self._write_loop, args=(transform,), name="tallylight-writer", daemon=True
+            )
+            self._writer.start()
+            try:
+                self._install_hooks()
+            except BaseException:
+                self._finish(StopReason.WRITE_ERROR, self.t0_ns)
+                raise
+            self.state = "recording"
+            return self.info
+
+    def pause(self, reason: GapReason = GapReason.PAUSED_BY_PARTICIPANT) -> float:
+        with self._lock:
+            if self.state != "recording":
+                raise RecorderError(f"Cannot pause: the session is {self.state}.")
+            t = time.perf_counter_ns()
+            self._remove_hooks()
+            self._queue.put((t, Kind.MARKER, Marker.PAUSE, int(reason)))
+            self.state = "paused"
+            return (t - self.t0_ns) / 1e9
+
+    def resume(self) -> float:
+        with self._lock:
+            if self.state != "paused":
+                raise RecorderError(f"Cannot resume: the session is {self.state}.")
+            t = time.perf_counter_ns()
+            self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
+            self._install_hooks()
+            self.state = "recording"
+            return (t - self.t0_ns) / 1e9
+
+    def stop(self, reason: StopReason = StopReason.PARTICIPANT, timeout: float = 5.0) -> None:
+        with self._lock:
+            if self.state in ("idle", "stopped"):
+                return
+            self._finish(reason, time.perf_counter_ns(), timeout)
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        return self._stopped.wait(timeout)
+
+    def elapsed_s(self) -> float:
+        return (time.perf_counter_ns() - self.t0_ns) / 1e9 if self.t0_ns else 0.0
+
+    def idle_s(self) -> float:
+        last = max(self.stats.last_input_ns, 0)
+        return max(0.0, self.elapsed_s() - last / 1e9)
+
+    def rate(self) -> float:
+        """Input events per second over the last second of session time."""
+        window = self.stats.rate_window
+        cutoff = int((self.elapsed_s() - 1.0) * 1e9)
+        return float(len(window) - bisect.bisect_left(window, cutoff)) if window else 0.0
+
+    def preview(self, n: int = 50) -> list[Event]:
+        recent = list(self.stats.recent)
+        return recent[-n:] if n > 0 else []
+
+    # -- internals ----------------------------------------------------------
+
+    def _install_hooks(self) -> None:
+        hooks = self._hook_factory(self._queue, self.options)
+        hooks.start()
+        self._hooks = hooks
+
+    def _remove_hooks(self) -> None:
+        if self._hooks is not None:
+            self._hooks.stop()
+            self._hooks = None
+
+    def _finish(self, reason: StopReason, t_abs: int, timeout: float = 5.0) -> None:
+        self._remove_hooks()
+        self.stop_reason = reason
+        self._queue.put((t_abs, Kind.MARKER, Marker.SESSION_STOP, int(reason)))
+        self._queue.put((_STOP,))
+        if self._writer is not None and self._writer is not threading.current_thread():
+            self._writer.join(timeout)
+        self.state = "stopped"
+
+    def _fail(self, message: str) -> None:
+        """Called on the writer thread when the sink fails: stop capture, keep what is sealed."""
+        self.error = message
+        self.stop_reason = StopReason.WRITE_ERROR
+        self._remove_hooks()
+        self.state = "stopped"
+        if self._on_fatal is not None:
+            self._on_fatal(message)
+
+    def _write_loop(self, transform: Transformer) -> None:
+        sink = self.sink
+        assert sink is not None
+        get = self._queue.get
+        pending: list[tuple] = []
+        out: list[Event] = []
+        paused = False
+        last_seal = time.monotonic()
+        unsealed = False
+        stopping = False
+        stats = self.stats
+        try:
+            while True:
+                try:
+                    item = get(timeout=0.05)
+                    while True:
+                        if item[0] is _STOP:
+                            stopping = True
+                        else:
+                            pending.append(item)
+                        item = get(block=False)
+                except queue.Empty:
+                    pass
+                if pending:
+                    pending.sort(key=_time_of)
+                    if stopping:
+                        cut = len(pending)
+                    else:
+                        horizon = time.perf_counter_ns() - HOLDBACK_NS
+                        cut = bisect.bisect_right(pending, horizon, key=_time_of)
+                    ready, pending = pending[:cut], pending[cut:]
+                    for raw in ready:
+                        kind = raw[1]
+                        if kind == Kind.MARKER:
+                            which = raw[2]
+                            if which == Marker.PAUSE:
+                                paused = True
+                            elif which == Marker.RESUME:
+                                paused = False
+                            elif which == Marker.SESSION_STOP:
+                                paused = True  # nothing after the stop stamp is kept
+                        elif paused:
+                            continue  # outside the session's active time: not captured
+                        event = transform(raw)
+                        if event is None:
+                            continue
+                        out.append(event)
+                    if out:
+                        for event in out:
+                            stats.counts[event.kind] += 1
+                            if event.kind != Kind.MARKER:
+                                stats.last_input_ns = event.t_ns
+                                stats.rate_window.append(event.t_ns)
+                        stats.recent.extend(out[-PREVIEW_LEN:])
+                        sink.write(out)
+                        out = []
+                        unsealed = True
+                if stopping and not pending:
+                    sink.close(self.stop_reason)
+                    return
+                if unsealed and time.monotonic() - last_seal >= SEAL_INTERVAL_S:
+                    sink.seal()
+                    last_seal = time.monotonic()
+                    unsealed = False
+        except StorageFull as exc:
+            self._fail(str(exc) or "The disk is full; recording stopped. Everything up to now was kept.")
+        except StoreError as exc:
+            self._fail(str(exc) or "Writing the session failed; recording stopped.")
+        except Exception as exc:  # noqa: BLE001 - a bug must still stop capture
+            log.exception("writer thread failed")
+            self._fail(f"Recording stopped because of an internal error: {exc}")
+        finally:
+            self._stopped.set()
+
+
+def _time_of(raw: tuple) -> int:
+    return raw[0]
+
+
+def new_session_id(wall_ns: int) -> str:
+    """Sortable, unique, and free of anything personal: UTC start time + random suffix."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(wall_ns / 1e9))
+    return f"{stamp}-{uuid.uuid4().hex[:8]}"
+
+

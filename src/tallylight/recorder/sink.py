@@ -1,0 +1,52 @@
+"""Where the recorder's writer thread puts events.
+
+The recorder does not know about files: it hands batches of already
+privacy-transformed events to an ``EventSink``. The encrypted session store
+implements this protocol; ``MemorySink`` keeps events in memory only (tests,
+dry runs) and never touches the disk.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from tallylight.events import Event, SessionInfo, StopReason
+
+
+class EventSink(Protocol):
+    """A destination for one session's events.
+
+    ``write`` may buffer; ``seal`` makes everything written so far durable and
+    authenticated (the recorder calls it at least once per second and on
+    pause/stop); ``close`` seals, writes the end record and releases the files.
+    Failures raise :class:`tallylight.errors.StoreError` (``StorageFull`` for a
+    full disk); everything sealed before the failure must stay readable.
+    """
+
+    info: SessionInfo
+
+    def write(self, events: Sequence[Event]) -> None: ...
+
+    def seal(self) -> None: ...
+
+    def close(self, reason: StopReason) -> None: ...
+
+
+class MemorySink:
+    """Keeps a session in memory; nothing is written anywhere."""
+
+    def __init__(self, info: SessionInfo) -> None:
+        self.info = info
+        self.events: list[Event] = []
+        self.sealed = 0
+        self.closed_with: StopReason | None = None
+
+    def write(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+
+    def seal(self) -> None:
+        self.sealed = len(self.events)
+
+    def close(self, reason: StopReason) -> None:
+        self.seal()
+        self.closed_with = reason

@@ -1,0 +1,38 @@
+"""Shared fixtures: every test gets its own TALLYLIGHT_HOME; X11 tests a real Xvfb."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from xserver import XServer, start_xvfb, stop_process
+
+
+@pytest.fixture(autouse=True)
+def tallylight_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point all app data at a temp dir so no test touches real user data."""
+    home = tmp_path_factory.mktemp("tallylight-home")
+    monkeypatch.setenv("TALLYLIGHT_HOME", str(home))
+    monkeypatch.delenv("TALLYLIGHT_PASSPHRASE", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def xserver_session() -> Iterator[XServer]:
+    server = start_xvfb()
+    try:
+        yield server
+    finally:
+        stop_process(server.proc)
+
+
+@pytest.fixture
+def xserver(xserver_session: XServer, monkeypatch: pytest.MonkeyPatch) -> XServer:
+    """A real X server (shared by the session), with DISPLAY pointed at it."""
+    monkeypatch.setenv("DISPLAY", xserver_session.display)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("XDG_SESSION_TYPE", "x11")
+    return xserver_session

@@ -1,0 +1,140 @@
+"""Real X server, tray host and input injection for tests.
+
+Tests start and stop these by process handle: ``Xvfb -displayfd`` picks a free
+display and tells us its number once it is ready; ``trayer`` is a real system
+tray host (ready when ``_NET_SYSTEM_TRAY_S0`` has an owner); xdotool and XTest
+inject real input that travels through the X server to pynput's RECORD client.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+
+@dataclass
+class XServer:
+    display: str
+    proc: subprocess.Popen
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.pop("WAYLAND_DISPLAY", None)
+        env["DISPLAY"] = self.display
+        env["XDG_SESSION_TYPE"] = "x11"
+        env.update(extra)
+        return env
+
+    def xdotool(self, *args: str) -> None:
+        subprocess.run(["xdotool", *args], env=self.env(), check=True, timeout=30)
+
+
+def start_xvfb(*extra_args: str, timeout: float = 15.0) -> XServer:
+    if shutil.which("Xvfb") is None:
+        raise RuntimeError("Xvfb is not installed (make test installs it: apt-get install xvfb)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", *extra_args],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    deadline = time.monotonic() + timeout
+    buf = b""
+    try:
+        os.set_blocking(read_fd, False)
+        while not buf.endswith(b"\n"):
+            if proc.poll() is not None:
+                raise RuntimeError(f"Xvfb exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("Xvfb did not report a display in time")
+            try:
+                chunk = os.read(read_fd, 64)
+            except BlockingIOError:
+                time.sleep(0.02)
+                continue
+            if not chunk:
+                raise RuntimeError("Xvfb closed the display pipe")
+            buf += chunk
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    finally:
+        os.close(read_fd)
+    return XServer(display=f":{int(buf.strip())}", proc=proc)
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def xvfb(*extra_args: str) -> Iterator[XServer]:
+    server = start_xvfb(*extra_args)
+    try:
+        yield server
+    finally:
+        stop_process(server.proc)
+
+
+def tray_owner(server: XServer) -> int:
+    from Xlib import display as xdisplay
+
+    d = xdisplay.Display(server.display)
+    try:
+        atom = d.intern_atom("_NET_SYSTEM_TRAY_S0")
+        return d.get_selection_owner(atom)
+    finally:
+        d.close()
+
+
+@contextmanager
+def trayer(server: XServer, timeout: float = 10.0) -> Iterator[subprocess.Popen]:
+    """Run a real system tray host on ``server`` until the block ends."""
+    proc = subprocess.Popen(
+        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
+         "--height", "32", "--transparent", "false", "--tint", "0x333333", "--SetDockType", "true"],
+        env=server.env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout
+    try:
+        while tray_owner(server) in (0, None) or getattr(tray_owner(server), "id", 1) == 0:
+            if proc.poll() is not None:
+                raise RuntimeError(f"trayer exited with {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("trayer did not take the tray selection in time")
+            time.sleep(0.05)
+        yield proc
+    finally:
+        stop_process(proc)
+
+
+def fake_moves(server: XServer, points: list[tuple[int, int]], sync_every: int = 500) -> None:
+    """Inject pointer motion through XTest as fast as the server takes it."""
+    from Xlib import X, display as xdisplay
+    from Xlib.ext import xtest
+
+    d = xdisplay.Display(server.display)
+    try:
+        for i, (x, y) in enumerate(points, 1):
+            xtest.fake_input(d, X.MotionNotify, x=x, y=y)
+            if i % sync_every == 0:
+                d.sync()
+        d.sync()
+    finally:
+        d.close()
