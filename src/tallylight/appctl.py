@@ -1,0 +1,157 @@
+"""Command-line control of the running tray app (Qt-free client side).
+
+The tray app listens on a local socket (``QLocalServer`` in ``tallylight.ui``);
+this module is the plain-socket client the CLI uses, so ``tallylight start``
+never imports Qt.
+
+Protocol: one request per connection. The client sends one JSON object on one
+line, UTF-8, and reads one JSON object on one line back::
+
+    -> {"cmd": "start", "label": "typing test"}
+    <- {"ok": true, "state": "recording", "elapsed_s": 0.0, "counts": {}, ...}
+    <- {"ok": false, "error": "No session is recording."}
+
+Commands: ``show`` (bring the app forward; a second ``tallylight`` sends it),
+``status``, ``start`` (``label`` optional), ``pause``, ``resume``, ``stop``.
+A successful reply carries the app's status (see :func:`format_status`).
+
+Transport: on POSIX an ``AF_UNIX`` stream socket at
+``paths.runtime_dir() / "app.sock"`` (the directory is private to the user).
+On Windows ``QLocalServer`` listens on a named pipe of the same name; a Qt-free
+client there would use loopback TCP with a token file in ``runtime_dir()``. That
+client is not written yet: on Windows :func:`send` raises :class:`AppNotRunning`
+with a message saying so.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+from tallylight import paths
+from tallylight.errors import AppNotRunning, RecorderError, UsageError
+
+COMMANDS = ("show", "status", "start", "pause", "resume", "stop")
+SOCKET_NAME = "app.sock"
+#: how long to wait for the app's answer; ``start`` waits for the recorder
+DEFAULT_TIMEOUT_S = 20.0
+MAX_REPLY_BYTES = 1 << 20
+
+
+def socket_path() -> Path:
+    return paths.runtime_dir() / SOCKET_NAME
+
+
+def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dict[str, Any]:
+    """Send ``command`` to the running app and return its (successful) reply.
+
+    Raises :class:`AppNotRunning` when no app listens, :class:`RecorderError`
+    when the app answers with an error, :class:`UsageError` for an unknown command.
+    """
+    if command not in COMMANDS:
+        raise UsageError(f"Unknown command {command!r}; use one of: {', '.join(COMMANDS)}.")
+    if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
+        raise AppNotRunning("Controlling the app from the command line is not supported on Windows yet.")
+    request = {"cmd": command, **{k: v for k, v in fields.items() if v is not None}}
+    path = socket_path()
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
+            raise AppNotRunning(
+                "Tallylight is not running. Start it with `tallylight` (the tray app) first."
+            ) from exc
+        except OSError as exc:
+            raise AppNotRunning(f"Could not reach the Tallylight app: {exc.strerror or exc}.") from exc
+        try:
+            sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            data = _read_line(sock)
+        except socket.timeout as exc:
+            raise RecorderError("The Tallylight app did not answer in time.") from exc
+        except OSError as exc:
+            raise RecorderError(f"The connection to the Tallylight app failed: {exc}.") from exc
+    finally:
+        sock.close()
+    if not data:
+        raise RecorderError("The Tallylight app closed the connection without answering.")
+    try:
+        reply = json.loads(data)
+    except ValueError as exc:
+        raise RecorderError("The Tallylight app sent an unreadable answer.") from exc
+    if not isinstance(reply, dict):
+        raise RecorderError("The Tallylight app sent an unreadable answer.")
+    if not reply.get("ok", False):
+        raise RecorderError(str(reply.get("error") or "The Tallylight app refused the command."))
+    return reply
+
+
+def _read_line(sock: socket.socket) -> bytes:
+    buf = bytearray()
+    while b"\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        if len(buf) > MAX_REPLY_BYTES:
+            raise RecorderError("The Tallylight app sent an answer that is too long.")
+    return bytes(buf.split(b"\n", 1)[0])
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def format_counts(counts: dict[str, Any] | None) -> str:
+    """Plain words for a recorder ``counts`` object (kind name -> count)."""
+    counts = counts or {}
+
+    def n(*names: str) -> int:
+        total = 0
+        for name in names:
+            for key, value in counts.items():
+                if key.lower() == name:
+                    try:
+                        total += int(value)
+                    except (TypeError, ValueError):
+                        pass
+        return total
+
+    keys = n("key_down")
+    moves = n("move")
+    clicks = n("button_down")
+    scrolls = n("scroll")
+    return f"{keys} key presses, {moves} mouse moves, {clicks} clicks, {scrolls} scrolls"
+
+
+def format_status(reply: dict[str, Any]) -> str:
+    """A few plain lines describing a status reply, for the CLI to print."""
+    state = str(reply.get("state", "unknown"))
+    lines = [f"State: {state}"]
+    if state in ("recording", "paused", "starting", "stopping"):
+        label = reply.get("label")
+        if label:
+            lines.append(f"Label: {label}")
+        lines.append(f"Elapsed: {format_duration(float(reply.get('elapsed_s') or 0))}")
+        lines.append(f"Captured: {format_counts(reply.get('counts'))}")
+        if reply.get("session_id"):
+            lines.append(f"Session: {reply['session_id']}")
+    last = reply.get("last_session")
+    if state == "idle" and isinstance(last, dict) and last:
+        summary = last.get("summary") or {}
+        lines.append(
+            "Last session: "
+            f"{format_duration(float(summary.get('duration_s') or 0))}, "
+            f"{format_counts(summary.get('counts'))}"
+            + (f" (stopped: {str(last.get('reason')).replace('_', ' ')})" if last.get("reason") else "")
+        )
+    if reply.get("message"):
+        lines.append(str(reply["message"]))
+    return "\n".join(lines)

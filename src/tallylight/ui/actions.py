@@ -1,0 +1,50 @@
+"""The app's commands as QActions, shared by the tray menu and the fallback window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QAction, QKeySequence
+
+from tallylight.ui.controller import AppController
+
+
+class AppActions(QObject):
+    """Start / Pause-Resume / Stop / Sessions / Settings / About / Quit.
+
+    Entries for features that are not available are not created at all (no
+    disabled placeholders): pass ``sessions=False`` when the store is missing.
+    """
+
+    def __init__(self, controller: AppController, parent: QObject | None = None, *, sessions: bool = True) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.start = self._make("Start session…", "Start a recording session", "Ctrl+R")
+        self.pause = self._make("Pause", "Pause or resume the recording", "Ctrl+P")
+        self.stop = self._make("Stop", "Stop the recording", "Ctrl+S")
+        self.sessions = self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L") if sessions else None
+        self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
+        self.about = self._make("About", "About Tallylight", None)
+        self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
+        self.pause.triggered.connect(controller.toggle_pause)
+        self.stop.triggered.connect(controller.stop)
+        controller.changed.connect(self.sync)
+        self.sync()
+
+    def _make(self, text: str, tip: str, shortcut: str | None) -> QAction:
+        action = QAction(text, self)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        return action
+
+    def all(self) -> list[QAction]:
+        return [a for a in (self.start, self.pause, self.stop, self.sessions, self.settings, self.about, self.quit) if a]
+
+    @Slot()
+    def sync(self) -> None:
+        state = self.controller.state
+        self.start.setEnabled(state in ("idle", "error"))
+        self.pause.setEnabled(state in ("recording", "paused"))
+        self.pause.setText("Resume" if state == "paused" else "Pause")
+        self.stop.setEnabled(state in ("starting", "recording", "paused"))

@@ -1,0 +1,326 @@
+"""The tray app: QApplication setup, single instance, wiring, ``main()``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtGui import QGuiApplication, QSessionManager
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+
+import tallylight
+from tallylight import appctl, paths
+from tallylight import settings as settings_mod
+from tallylight.errors import AppNotRunning, TallylightError
+from tallylight.ui import icons
+from tallylight.ui.actions import AppActions
+from tallylight.ui.controller import AppController
+from tallylight.ui.fallback_window import FallbackWindow
+from tallylight.ui.local_server import ControlServer
+from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tray import TrayUI
+
+log = logging.getLogger(__name__)
+
+#: how often the app checks that its tray icon still has a host
+TRAY_CHECK_MS = 1000
+
+
+def sessions_available() -> bool:
+    try:
+        from tallylight.ui.dialogs import sessions  # noqa: F401
+
+        return sessions.store_available()
+    except Exception:  # the store is not built yet
+        return False
+
+
+class TallylightApp(QObject):
+    """Everything the running app owns. ``use_tray=None`` decides from the platform."""
+
+    def __init__(self, qapp: QApplication, *, use_tray: bool | None = None, show_welcome: bool = True) -> None:
+        super().__init__()
+        self.qapp = qapp
+        self.settings = settings_mod.load()
+        self.tasks = TaskRunner(self)
+        self.controller = AppController(self.settings, self)
+        self.actions = AppActions(self.controller, self, sessions=sessions_available())
+        self.actions.start.triggered.connect(self.open_start_dialog)
+        if self.actions.sessions is not None:
+            self.actions.sessions.triggered.connect(self.open_sessions)
+        self.actions.settings.triggered.connect(self.open_settings)
+        self.actions.about.triggered.connect(self.show_about)
+        self.actions.quit.triggered.connect(self.quit)
+        self.server = ControlServer(self.controller, self.bring_forward, self)
+        self.tray: TrayUI | None = None
+        self.window: FallbackWindow | None = None
+        self.dialogs: dict[str, QWidget] = {}
+        if use_tray is None:
+            use_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        if use_tray:
+            self.tray = TrayUI(self.controller, self.actions, self)
+            self.tray.show()
+        else:
+            self.show_fallback()
+        # The tray host can go away (panel crash): then the window takes over.
+        self._tray_check = QTimer(self)
+        self._tray_check.setInterval(TRAY_CHECK_MS)
+        self._tray_check.timeout.connect(self._check_tray)
+        self._tray_check.start()
+        qapp.aboutToQuit.connect(self._on_about_to_quit)
+        qapp.commitDataRequest.connect(self._on_commit_data)
+        self.server.listen()
+        self._recover_sessions()
+        if show_welcome and not self.settings.welcome_done:
+            QTimer.singleShot(0, self.open_welcome)
+
+    # ---- indicator -------------------------------------------------------
+    def show_fallback(self) -> FallbackWindow:
+        if self.window is None:
+            self.window = FallbackWindow(self.controller, self.actions)
+            self.window.show()
+        else:
+            self.window.bring_forward()
+        return self.window
+
+    @Slot()
+    def _check_tray(self) -> None:
+        if self.tray is not None and self.window is None and not QSystemTrayIcon.isSystemTrayAvailable():
+            log.warning("the system tray went away; showing the status window")
+            self.show_fallback()
+
+    def bring_forward(self) -> None:
+        if self.window is not None:
+            self.window.bring_forward()
+        if self.tray is not None:
+            self.tray.show_message("Tallylight", "Tallylight is already running: " + self.controller.state_text().lower() + ".")
+
+    def notify(self, title: str, message: str) -> None:
+        self.controller.notify.emit(title, message)
+
+    # ---- dialogs -------------------------------------------------------
+    def _show_dialog(self, name: str, factory: Any) -> QWidget:
+        dlg = self.dialogs.get(name)
+        if dlg is None or not dlg.isVisible():
+            dlg = factory()
+            self.dialogs[name] = dlg
+            dlg.finished.connect(lambda *_: self.dialogs.pop(name, None))
+            dlg.show()
+        dlg.raise_()
+        dlg.activateWindow()
+        return dlg
+
+    @Slot()
+    def open_start_dialog(self) -> QWidget | None:
+        if self.controller.active:
+            return None
+        from tallylight.ui.dialogs.start_session import StartSessionDialog
+
+        def make() -> QWidget:
+            dlg = StartSessionDialog(self.controller.settings)
+            dlg.accepted.connect(lambda: self.controller.start_session(dlg.session_label(), dlg.options()))
+            return dlg
+
+        return self._show_dialog("start", make)
+
+    @Slot()
+    def open_settings(self) -> QWidget:
+        from tallylight.ui.dialogs.settings import SettingsDialog
+
+        def make() -> QWidget:
+            dlg = SettingsDialog(self.controller.settings, self.tasks)
+            dlg.saved.connect(self._on_settings_saved)
+            return dlg
+
+        return self._show_dialog("settings", make)
+
+    @Slot(object)
+    def _on_settings_saved(self, new: settings_mod.Settings) -> None:
+        self.settings = new
+        self.controller.apply_settings(new)
+
+    @Slot()
+    def open_sessions(self) -> QWidget:
+        from tallylight.ui.dialogs.sessions import SessionsDialog
+
+        return self._show_dialog("sessions", lambda: SessionsDialog(self.tasks))
+
+    @Slot()
+    def open_welcome(self) -> QWidget:
+        from tallylight.ui.dialogs.welcome import WelcomeDialog
+
+        def make() -> QWidget:
+            dlg = WelcomeDialog(self.tasks)
+            dlg.accepted.connect(self._on_welcome_done)
+            return dlg
+
+        return self._show_dialog("welcome", make)
+
+    @Slot()
+    def _on_welcome_done(self) -> None:
+        dlg = self.dialogs.get("welcome")
+        self.settings.welcome_done = True
+        if dlg is not None and hasattr(dlg, "use_keychain"):
+            self.settings.use_keychain = bool(dlg.use_keychain())
+        snapshot = settings_mod.Settings.from_dict(self.settings.to_dict())
+        self.tasks.run(lambda: settings_mod.save(snapshot))
+
+    @Slot()
+    def show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Tallylight", "", QMessageBox.StandardButton.Close)
+        box.setIconPixmap(icons.state_icon("recording").pixmap(64, 64))
+        box.setText(
+            f"<b>Tallylight {tallylight.__version__}</b><br>"
+            "Records keyboard and mouse timing for research, only in sessions you start, "
+            "with a visible light while it records. Your data stays encrypted on this "
+            "computer until you choose to share it."
+        )
+        self.dialogs["about"] = box
+        box.open()
+
+    def _recover_sessions(self) -> None:
+        """Let the store recover sessions left open by a crash (off the GUI thread)."""
+        try:
+            from tallylight.store import sessions as store_sessions
+        except Exception:
+            return
+        recover = getattr(store_sessions, "recover_all", None) or getattr(store_sessions, "recover", None)
+        if recover is None:
+            return
+
+        def done(result: Any) -> None:
+            n = len(result) if isinstance(result, (list, tuple)) else int(bool(result))
+            if n:
+                self.notify("Tallylight", f"Recovered {n} session(s) that ended unexpectedly.")
+
+        self.tasks.run(recover, done, lambda exc: log.warning("session recovery failed: %s", exc))
+
+    # ---- quitting ------------------------------------------------------
+    @Slot()
+    def quit(self) -> None:
+        self.qapp.quit()
+
+    @Slot(QSessionManager)
+    def _on_commit_data(self, manager: QSessionManager) -> None:
+        # Logout / shutdown: stop recording now.
+        self.controller.shutdown(wait_ms=2000)
+
+    @Slot()
+    def _on_about_to_quit(self) -> None:
+        self._tray_check.stop()
+        self.controller.shutdown(wait_ms=3000)
+        self.server.close()
+        self.tasks.shutdown()
+        if self.tray is not None:
+            self.tray.hide()
+
+    def dispose(self) -> None:
+        """Tear down without quitting the QApplication (tests, embedding)."""
+        try:
+            self.qapp.aboutToQuit.disconnect(self._on_about_to_quit)
+            self.qapp.commitDataRequest.disconnect(self._on_commit_data)
+        except (RuntimeError, TypeError):
+            pass
+        self._on_about_to_quit()
+        for dlg in list(self.dialogs.values()):
+            dlg.close()
+            dlg.deleteLater()
+        self.dialogs.clear()
+        if self.window is not None:
+            self.window.hide()
+            self.window.deleteLater()
+            self.window = None
+        if self.tray is not None:
+            self.tray.icon.deleteLater()
+            self.tray.menu.deleteLater()
+        self.deleteLater()
+
+
+def _install_signal_handlers(qapp: QApplication) -> QTimer:
+    """SIGTERM/SIGINT/SIGHUP quit cleanly (which stops the recorder)."""
+
+    def handler(signum: int, frame: Any) -> None:
+        qapp.quit()
+
+    for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, handler)
+    # Python runs signal handlers only between bytecodes: wake it regularly.
+    timer = QTimer()
+    timer.start(250)
+    timer.timeout.connect(lambda: None)
+    return timer
+
+
+class _InstanceLock:
+    """An flock on runtime_dir()/app.lock held for the app's lifetime."""
+
+    def __init__(self) -> None:
+        self.fd: int | None = None
+
+    def acquire(self) -> bool:
+        if sys.platform == "win32":
+            return True
+        import fcntl
+
+        path = paths.ensure_private_dir(paths.runtime_dir()) / "app.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self.fd = fd
+        return True
+
+
+def _forward_to_running(wait_s: float = 5.0) -> bool:
+    """Ask a running app to come forward; True if one answered."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            appctl.send("show", timeout=3.0)
+            return True
+        except AppNotRunning:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        except TallylightError:
+            return False
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the tray app until it quits. A second instance brings the first forward."""
+    argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
+    logging.basicConfig(level=os.environ.get("TALLYLIGHT_LOG", "WARNING").upper(), stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    lock = _InstanceLock()
+    if not lock.acquire():
+        if _forward_to_running():
+            print("Tallylight is already running; it has been brought forward.")
+            return 0
+        print("Another Tallylight seems to be starting or stuck; try again in a moment.", file=sys.stderr)
+        return 1
+    QGuiApplication.setDesktopFileName("tallylight")
+    qapp = QApplication.instance() or QApplication(argv)
+    qapp.setApplicationName("Tallylight")
+    qapp.setApplicationDisplayName("Tallylight")
+    qapp.setWindowIcon(icons.state_icon("idle"))
+    qapp.setQuitOnLastWindowClosed(False)
+    keepalive = _install_signal_handlers(qapp)
+    app = TallylightApp(qapp)
+    try:
+        return qapp.exec()
+    finally:
+        keepalive.stop()
+        del app
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

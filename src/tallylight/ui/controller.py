@@ -1,0 +1,322 @@
+"""The session state the tray, the fallback window and the CLI all share.
+
+States: ``idle``, ``starting``, ``recording``, ``paused``, ``stopping``, ``error``.
+``starting`` already shows the recording light: the light turns on before the
+first event could be captured, and goes off only after the recorder has exited.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from tallylight import settings as settings_mod
+from tallylight.appctl import format_counts, format_duration
+from tallylight.ui.recorder_process import RecorderProcess
+
+log = logging.getLogger(__name__)
+
+ACTIVE = ("starting", "recording", "paused", "stopping")
+
+STOP_REASONS = {
+    "participant": "you stopped it",
+    "duration_limit": "the maximum duration was reached",
+    "idle_timeout": "there was no input for a while",
+    "controller_gone": "the app went away",
+    "signal": "the system asked it to stop",
+    "write_error": "the session could not be written",
+    "quit": "the app was closed",
+    "recorder_exited": "the recorder ended unexpectedly",
+}
+
+
+class AppController(QObject):
+    changed = Signal()  # state, elapsed or counts changed; read the properties
+    notify = Signal(str, str)  # title, message (tray balloon / window banner)
+
+    def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.state = "idle"
+        self.label = ""
+        self.session_id = ""
+        self.options: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+        self.error_message = ""
+        self.last_session: dict[str, Any] = {}
+        self._elapsed_base = 0.0
+        self._elapsed_at = 0.0  # monotonic time of _elapsed_base; 0 = not running
+        self._recorder: RecorderProcess | None = None
+        self._fatal_error = ""
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._on_tick)
+        self._reminder = QTimer(self)
+        self._reminder.timeout.connect(self._on_reminder)
+        self._backstop = QTimer(self)
+        self._backstop.setSingleShot(True)
+        self._backstop.timeout.connect(self._on_backstop)
+
+    # ---- read side -----------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE
+
+    @property
+    def elapsed_s(self) -> float:
+        if self._elapsed_at and self.state == "recording":
+            return self._elapsed_base + (time.monotonic() - self._elapsed_at)
+        return self._elapsed_base
+
+    @property
+    def recorder_pid(self) -> int:
+        return self._recorder.pid() if self._recorder is not None else 0
+
+    def state_text(self) -> str:
+        return {
+            "idle": "Not recording",
+            "starting": "Starting to record…",
+            "recording": "Recording",
+            "paused": "Paused (not recording)",
+            "stopping": "Stopping…",
+            "error": "Error",
+        }.get(self.state, self.state)
+
+    def summary_lines(self) -> list[str]:
+        lines = [f"Tallylight: {self.state_text()}"]
+        if self.active:
+            if self.label:
+                lines.append(f"Label: {self.label}")
+            lines.append(f"Elapsed: {format_duration(self.elapsed_s)}")
+            lines.append(format_counts(self.counts))
+        elif self.state == "error" and self.error_message:
+            lines.append(self.error_message)
+        elif self.last_session:
+            summary = self.last_session.get("summary") or {}
+            lines.append(
+                f"Last session: {format_duration(float(summary.get('duration_s') or 0))}, "
+                f"{format_counts(summary.get('counts'))}"
+            )
+        return lines
+
+    def status_dict(self) -> dict[str, Any]:
+        return {
+            "state": self.state,
+            "label": self.label,
+            "session_id": self.session_id,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "counts": dict(self.counts),
+            "options": dict(self.options),
+            "last_error": self.error_message,
+            "last_session": dict(self.last_session),
+            "recorder_pid": self.recorder_pid,
+        }
+
+    # ---- commands ------------------------------------------------------
+    def start_session(self, label: str = "", options: dict[str, Any] | None = None) -> bool:
+        """Start recording now; returns False if a session already runs."""
+        if self.active:
+            return False
+        s = self.settings
+        effective = s.narrow(options or {})
+        fields: dict[str, Any] = {"options": effective, **s.limits()}
+        if label:
+            fields["label"] = label
+        if s.pause_hotkey:
+            fields["pause_hotkey"] = s.pause_hotkey
+        fields["private_apps"] = list(s.private_apps)
+        rec = RecorderProcess(self)
+        rec.started.connect(self._on_started)
+        rec.paused.connect(self._on_paused)
+        rec.resumed.connect(self._on_resumed)
+        rec.stats.connect(self._on_stats)
+        rec.stopped.connect(self._on_stopped)
+        rec.error.connect(self._on_error)
+        rec.finished.connect(self._on_finished)
+        self._recorder = rec
+        self.label = label
+        self.session_id = ""
+        self.options = effective
+        self.counts = {}
+        self.error_message = ""
+        self._fatal_error = ""
+        self._elapsed_base = 0.0
+        self._elapsed_at = 0.0
+        self._set_state("starting")
+        rec.launch(fields)
+        return True
+
+    def pause(self) -> bool:
+        if self.state != "recording" or self._recorder is None:
+            return False
+        self._recorder.pause()
+        return True
+
+    def resume(self) -> bool:
+        if self.state != "paused" or self._recorder is None:
+            return False
+        self._recorder.resume()
+        return True
+
+    def toggle_pause(self) -> None:
+        if self.state == "recording":
+            self.pause()
+        elif self.state == "paused":
+            self.resume()
+
+    def stop(self) -> bool:
+        if not self.active or self._recorder is None:
+            return False
+        if self.state != "stopping":
+            self._set_state("stopping")
+            self._recorder.stop()
+            # If the recorder does not answer, closing its stdin stops it for sure.
+            QTimer.singleShot(3000, self._force_stop)
+        return True
+
+    def shutdown(self, wait_ms: int = 3000) -> None:
+        """Stop any session and wait for the recorder (the app is quitting)."""
+        rec = self._recorder
+        if rec is None:
+            return
+        if rec.is_running():
+            rec.stop()
+            rec.close_channel()
+            rec.wait_stopped(wait_ms)
+
+    # ---- settings-driven timers ---------------------------------------
+    def apply_settings(self, new: settings_mod.Settings) -> None:
+        self.settings = new
+        if self.state in ("recording", "paused"):
+            self._arm_reminder()
+
+    def _arm_reminder(self) -> None:
+        minutes = self.settings.reminder_every_min
+        if minutes > 0:
+            self._reminder.start(int(minutes * 60_000))
+        else:
+            self._reminder.stop()
+
+    # ---- recorder messages ----------------------------------------------
+    @Slot(dict)
+    def _on_started(self, msg: dict) -> None:
+        self.session_id = str(msg.get("session_id") or "")
+        if isinstance(msg.get("options"), dict):
+            self.options = msg["options"]
+        self._elapsed_base = 0.0
+        self._elapsed_at = time.monotonic()
+        self._tick.start()
+        self._arm_reminder()
+        max_s = self.settings.max_duration_min * 60
+        if max_s > 0:
+            self._backstop.start(int((max_s + 15) * 1000))
+        self._set_state("recording")
+
+    @Slot(dict)
+    def _on_paused(self, msg: dict) -> None:
+        self._freeze_elapsed(msg.get("t_s"))
+        if self.state != "stopping":
+            self._set_state("paused")
+
+    @Slot(dict)
+    def _on_resumed(self, msg: dict) -> None:
+        self._freeze_elapsed(msg.get("t_s"))
+        self._elapsed_at = time.monotonic()
+        if self.state != "stopping":
+            self._set_state("recording")
+
+    def _freeze_elapsed(self, t_s: Any) -> None:
+        if isinstance(t_s, (int, float)):
+            self._elapsed_base = float(t_s)
+        else:
+            self._elapsed_base = self.elapsed_s
+        self._elapsed_at = 0.0
+
+    @Slot(dict)
+    def _on_stats(self, msg: dict) -> None:
+        counts = msg.get("counts")
+        if isinstance(counts, dict):
+            self.counts = {str(k): int(v) for k, v in counts.items() if isinstance(v, (int, float))}
+        rstate = msg.get("state")
+        elapsed = msg.get("elapsed_s")
+        if isinstance(elapsed, (int, float)):
+            self._elapsed_base = float(elapsed)
+            self._elapsed_at = time.monotonic() if rstate in (None, "recording") else 0.0
+        if self.state in ("recording", "paused") and rstate in ("recording", "paused") and rstate != self.state:
+            self._set_state(rstate)  # e.g. the pause hotkey, or a private app got focus
+        else:
+            self.changed.emit()
+
+    @Slot(str, bool)
+    def _on_error(self, message: str, fatal: bool) -> None:
+        log.warning("recorder error (fatal=%s): %s", fatal, message)
+        if fatal:
+            self._fatal_error = message
+        else:
+            self.notify.emit("Tallylight", message)
+
+    @Slot(dict)
+    def _on_stopped(self, msg: dict) -> None:
+        self._freeze_elapsed(None)
+        summary = msg.get("summary") if isinstance(msg.get("summary"), dict) else {}
+        if summary and isinstance(summary.get("counts"), dict):
+            self.counts = dict(summary["counts"])
+        self.last_session = {
+            "reason": str(msg.get("reason") or ""),
+            "summary": summary or {"counts": dict(self.counts), "duration_s": self.elapsed_s},
+            "label": self.label,
+            "session_id": self.session_id or str((summary or {}).get("session_id") or ""),
+        }
+        reason = self.last_session["reason"]
+        if reason == "recorder_exited" and not self._fatal_error:
+            detail = msg.get("detail") or ""
+            self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
+        if reason in ("duration_limit", "idle_timeout", "write_error", "signal", "recorder_exited"):
+            self.notify.emit("Recording stopped", f"Recording stopped because {STOP_REASONS.get(reason, reason)}.")
+
+    @Slot(int)
+    def _on_finished(self, code: int) -> None:
+        self._tick.stop()
+        self._reminder.stop()
+        self._backstop.stop()
+        self._elapsed_at = 0.0
+        rec = self._recorder
+        self._recorder = None
+        if rec is not None:
+            rec.deleteLater()
+        if self._fatal_error:
+            self.error_message = self._fatal_error
+            self.notify.emit("Tallylight could not record", self._fatal_error)
+            self._set_state("error")
+        else:
+            self._set_state("idle")
+
+    # ---- timers ------------------------------------------------------
+    @Slot()
+    def _on_tick(self) -> None:
+        self.changed.emit()
+
+    @Slot()
+    def _on_reminder(self) -> None:
+        if self.state in ("recording", "paused"):
+            minutes = int(self.elapsed_s // 60)
+            what = "is recording" if self.state == "recording" else "has a paused session"
+            self.notify.emit("Tallylight is still on", f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.")
+
+    @Slot()
+    def _on_backstop(self) -> None:
+        if self.state in ("recording", "paused"):
+            log.warning("recorder missed its maximum duration; stopping it from the GUI")
+            self.stop()
+
+    @Slot()
+    def _force_stop(self) -> None:
+        if self.state == "stopping" and self._recorder is not None:
+            self._recorder.close_channel()
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.changed.emit()

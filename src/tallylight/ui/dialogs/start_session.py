@@ -1,0 +1,169 @@
+"""Start session: what will be captured, in plain words; toggles can only narrow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tallylight.settings import KEY_MODES, Settings, key_mode_rank
+
+KEY_MODE_TEXT = {
+    "none": ("No keys", "No keyboard events at all."),
+    "class": (
+        "Kind of key only",
+        "When each key goes down and up and what kind of key it is (letter, digit, space, "
+        "backspace…), never which letter or what you typed.",
+    ),
+    "hashed": (
+        "Kind of key + key code",
+        "As “kind of key”, plus a code per physical key that changes every session, so the "
+        "same key can be matched within a session but not read as a character.",
+    ),
+    "full": ("Exact keys", "Exactly which keys you press, so the text you type can be read back."),
+}
+
+
+def _minutes(n: int) -> str:
+    if n <= 0:
+        return "no limit"
+    if n % 60 == 0:
+        h = n // 60
+        return f"{h} hour" + ("s" if h != 1 else "")
+    return f"{n} minutes"
+
+
+def describe_options(options: dict[str, Any]) -> list[str]:
+    """Plain-language lines for an ``options`` object."""
+    lines = [KEY_MODE_TEXT.get(str(options.get("keys", "class")), KEY_MODE_TEXT["class"])[1]]
+    lines.append("Mouse movements (pointer position over time)." if options.get("mouse_moves") else "No mouse movements.")
+    lines.append("Mouse clicks (which button, where, when)." if options.get("clicks") else "No mouse clicks.")
+    lines.append("Scrolling (direction, where, when)." if options.get("scrolls") else "No scrolling.")
+    return lines
+
+
+class StartSessionDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.setWindowTitle("Start a Tallylight session")
+        self.setAccessibleName("Start session")
+        allowed = settings.capture_options()
+
+        intro = QLabel(
+            "<b>This session will capture:</b> only while the tally light shows recording, "
+            "and only what is ticked below. You can pause or stop at any time."
+        )
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.RichText)
+
+        self.keys = QComboBox()
+        self.keys.setAccessibleName("Keyboard capture")
+        for mode in KEY_MODES:
+            if key_mode_rank(mode) <= key_mode_rank(allowed["keys"]):  # only narrower or equal
+                self.keys.addItem(KEY_MODE_TEXT[mode][0], mode)
+        self.keys.setCurrentIndex(self.keys.count() - 1)
+
+        self.moves = self._check("Mouse movements", allowed["mouse_moves"])
+        self.clicks = self._check("Mouse clicks", allowed["clicks"])
+        self.scrolls = self._check("Scrolling", allowed["scrolls"])
+
+        self.label = QLineEdit()
+        self.label.setAccessibleName("Session label (optional)")
+        self.label.setPlaceholderText("e.g. “morning typing task” (optional)")
+        self.label.setMaxLength(200)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        keys_label = QLabel("&Keyboard:")
+        keys_label.setBuddy(self.keys)
+        form.addRow(keys_label, self.keys)
+        form.addRow("", self.moves)
+        form.addRow("", self.clicks)
+        form.addRow("", self.scrolls)
+        label_label = QLabel("&Label:")
+        label_label.setBuddy(self.label)
+        form.addRow(label_label, self.label)
+
+        self.summary = QLabel()
+        self.summary.setObjectName("captureSummary")
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("What will be captured")
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        limits = QLabel(self._limits_text())
+        limits.setWordWrap(True)
+        limits.setAccessibleName("Limits")
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button = self.buttons.addButton("&Start recording", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setAccessibleName("Start recording")
+        self.start_button.setDefault(True)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(limits)
+        layout.addWidget(self.buttons)
+
+        for widget in (self.moves, self.clicks, self.scrolls):
+            widget.toggled.connect(self._update_summary)
+        self.keys.currentIndexChanged.connect(self._update_summary)
+        self._update_summary()
+        self.start_button.setFocus()
+
+    def _check(self, text: str, allowed: bool) -> QCheckBox:
+        box = QCheckBox(text if allowed else f"{text} (turned off in Settings)")
+        box.setAccessibleName(text)
+        box.setChecked(bool(allowed))
+        box.setEnabled(bool(allowed))  # a turned-off kind cannot be widened here
+        return box
+
+    def _limits_text(self) -> str:
+        s = self.settings
+        parts = [
+            f"Stops by itself after {_minutes(s.max_duration_min)}"
+            + (f" or after {_minutes(s.idle_timeout_min)} without input." if s.idle_timeout_min > 0 else "."),
+        ]
+        if s.reminder_every_min > 0:
+            parts.append(f"A reminder appears every {_minutes(s.reminder_every_min)}.")
+        if s.pause_hotkey:
+            parts.append(f"Pause or resume at any time with {pretty_hotkey(s.pause_hotkey)} (that key press is not recorded).")
+        if s.private_apps:
+            parts.append("Capture pauses while these apps have focus: " + ", ".join(s.private_apps) + ".")
+        return " ".join(parts)
+
+    def options(self) -> dict[str, Any]:
+        wanted = {
+            "keys": self.keys.currentData(),
+            "mouse_moves": self.moves.isChecked(),
+            "clicks": self.clicks.isChecked(),
+            "scrolls": self.scrolls.isChecked(),
+        }
+        return self.settings.narrow(wanted)
+
+    def session_label(self) -> str:
+        return self.label.text().strip()
+
+    @Slot()
+    def _update_summary(self) -> None:
+        self.summary.setText("\n".join("• " + line for line in describe_options(self.options())))
+
+
+def pretty_hotkey(spec: str) -> str:
+    parts = [p.strip("<>") for p in spec.split("+") if p]
+    return "+".join(p.capitalize() if len(p) > 1 else p.upper() for p in parts)

@@ -1,0 +1,129 @@
+"""The small always-on-top window shown where no system tray is available.
+
+Same controls and state as the tray. It cannot be minimised away while a
+session runs, and closing it quits the app (which stops any recording): the
+indicator never disappears while capture goes on.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QPixmap
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from tallylight.ui import icons
+from tallylight.ui.actions import AppActions
+from tallylight.ui.controller import AppController
+
+
+class FallbackWindow(QWidget):
+    def __init__(self, controller: AppController, actions: AppActions) -> None:
+        super().__init__(
+            None,
+            Qt.WindowType.Window
+            | Qt.WindowType.WindowTitleHint
+            | Qt.WindowType.WindowCloseButtonHint
+            | Qt.WindowType.WindowStaysOnTopHint,
+        )
+        self.controller = controller
+        self.actions = actions
+        self.setWindowTitle("Tallylight")
+        self.setAccessibleName("Tallylight recording status")
+        self.setObjectName("FallbackWindow")
+
+        self.light = QLabel()
+        self.light.setAccessibleName("Recording light")
+        self.light.setFixedSize(56, 56)
+        self.state_label = QLabel()
+        self.state_label.setObjectName("stateLabel")
+        self.state_label.setFont(icons.label_font(self.font(), 1.4))
+        self.state_label.setAccessibleName("State")
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("detailLabel")
+        self.detail_label.setAccessibleName("Elapsed time and event counts")
+        self.detail_label.setWordWrap(True)
+        self.message_label = QLabel()
+        self.message_label.setObjectName("messageLabel")
+        self.message_label.setAccessibleName("Latest notice")
+        self.message_label.setWordWrap(True)
+        self.message_label.hide()
+
+        head = QHBoxLayout()
+        head.addWidget(self.light)
+        texts = QVBoxLayout()
+        texts.addWidget(self.state_label)
+        texts.addWidget(self.detail_label)
+        head.addLayout(texts, 1)
+
+        grid = QGridLayout()
+        self.buttons: dict[str, QToolButton] = {}
+        for i, action in enumerate(actions.all()):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+            button.setAccessibleName(action.text().rstrip("…"))
+            button.setAccessibleDescription(action.toolTip())
+            grid.addWidget(button, i // 3, i % 3)
+            self.buttons[action.text()] = button
+        # shortcuts work while the window has focus
+        for action in actions.all():
+            self.addAction(action)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.message_label)
+        layout.addLayout(grid)
+
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message_label.hide)
+        controller.changed.connect(self.sync)
+        controller.notify.connect(self.show_message)
+        self._shown_state = ""
+        self.sync()
+
+    @Slot()
+    def sync(self) -> None:
+        state = self.controller.state
+        if state != self._shown_state:
+            self._shown_state = state
+            pix = QPixmap.fromImage(icons.render(_icon_state(state), 112))
+            pix.setDevicePixelRatio(2.0)
+            self.light.setPixmap(pix)
+            self.light.setAccessibleDescription(self.controller.state_text())
+            self.setWindowTitle(f"Tallylight — {self.controller.state_text()}")
+        lines = self.controller.summary_lines()
+        self.state_label.setText(self.controller.state_text())
+        self.detail_label.setText("\n".join(lines[1:]))
+        for action in self.actions.all():
+            # keep accessible names in step with Pause/Resume
+            for button in self.buttons.values():
+                if button.defaultAction() is action:
+                    button.setAccessibleName(action.text().rstrip("…"))
+
+    @Slot(str, str)
+    def show_message(self, title: str, message: str) -> None:
+        self.message_label.setText(f"<b>{title}</b>: {message}")
+        self.message_label.show()
+        self._message_timer.start(30_000)
+
+    def bring_forward(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized() and self.controller.active:
+            QTimer.singleShot(0, self.showNormal)  # the indicator must stay on screen
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Closing the only indicator quits the app, which stops any recording.
+        event.ignore()
+        self.actions.quit.trigger()
+
+
+def _icon_state(state: str) -> str:
+    return {"starting": "recording", "stopping": "recording"}.get(state, state)

@@ -1,0 +1,109 @@
+"""State icons drawn with QPainter, told apart by shape as well as colour.
+
+- idle: a hollow ring (nothing is captured)
+- recording: a filled disc inside a ring (the classic "REC" dot)
+- paused: two vertical bars
+- error: a triangle with "!"
+- locked: a padlock
+
+Each shape has a dark outline and a light fill edge so it reads on light and
+dark panels and in monochrome menu bars.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+
+STATES = ("idle", "recording", "paused", "error", "locked")
+
+COLOURS = {
+    "idle": QColor(128, 128, 128),
+    "recording": QColor(220, 30, 30),
+    "paused": QColor(230, 160, 0),
+    "error": QColor(240, 200, 0),
+    "locked": QColor(70, 110, 200),
+}
+OUTLINE = QColor(20, 20, 20)
+SIZES = (16, 22, 24, 32, 48, 64, 128)
+
+
+def render(state: str, size: int = 64) -> QImage:
+    """The icon for ``state`` as a square ARGB image of ``size`` pixels."""
+    if state not in STATES:
+        state = "error"
+    img = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    img.fill(Qt.GlobalColor.transparent)
+    p = QPainter(img)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.scale(size / 64.0, size / 64.0)  # draw on a 64x64 canvas
+    colour = COLOURS[state]
+    outline = QPen(OUTLINE, 3.0)
+    outline.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    if state == "idle":
+        p.setPen(QPen(OUTLINE, 12.0))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawEllipse(QRectF(10, 10, 44, 44))
+        p.setPen(QPen(colour, 7.0))
+        p.drawEllipse(QRectF(10, 10, 44, 44))
+    elif state == "recording":
+        p.setPen(outline)
+        p.setBrush(QColor(255, 255, 255))
+        p.drawEllipse(QRectF(3, 3, 58, 58))
+        p.setBrush(colour)
+        p.drawEllipse(QRectF(12, 12, 40, 40))
+    elif state == "paused":
+        p.setPen(outline)
+        p.setBrush(colour)
+        p.drawRoundedRect(QRectF(12, 6, 14, 52), 3, 3)
+        p.drawRoundedRect(QRectF(38, 6, 14, 52), 3, 3)
+    elif state == "error":
+        p.setPen(outline)
+        p.setBrush(colour)
+        p.drawPolygon(QPolygonF([QPointF(32, 4), QPointF(61, 58), QPointF(3, 58)]))
+        p.setPen(QPen(OUTLINE, 7.0, cap=Qt.PenCapStyle.RoundCap))
+        p.drawLine(QPointF(32, 22), QPointF(32, 40))
+        p.drawPoint(QPointF(32, 50))
+    elif state == "locked":
+        p.setPen(QPen(OUTLINE, 9.0))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        shackle = QPainterPath()
+        shackle.moveTo(19, 30)
+        shackle.lineTo(19, 20)
+        shackle.arcTo(QRectF(19, 6, 26, 28), 180, -180)
+        shackle.lineTo(45, 30)
+        p.drawPath(shackle)
+        p.setPen(outline)
+        p.setBrush(colour)
+        p.drawRoundedRect(QRectF(9, 28, 46, 32), 4, 4)
+        p.setBrush(OUTLINE)
+        p.drawEllipse(QRectF(28, 37, 8, 8))
+        p.drawRect(QRectF(30.5, 43, 3, 9))
+    p.end()
+    return img
+
+
+def state_icon(state: str) -> QIcon:
+    icon = QIcon()
+    for size in SIZES:
+        icon.addPixmap(QPixmap.fromImage(render(state, size)))
+    return icon
+
+
+_cache: dict[str, QIcon] = {}
+
+
+def icon_for(state: str) -> QIcon:
+    """Cached icon; ``starting``/``stopping`` borrow their neighbours' shapes."""
+    state = {"starting": "recording", "stopping": "recording"}.get(state, state)
+    if state not in _cache:
+        _cache[state] = state_icon(state)
+    return _cache[state]
+
+
+def label_font(base: QFont, scale: float = 1.2) -> QFont:
+    font = QFont(base)
+    if font.pointSizeF() > 0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    return font

@@ -1,0 +1,151 @@
+"""The app side of ``tallylight.appctl``: a QLocalServer on runtime_dir()/app.sock."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+from tallylight import appctl, paths
+from tallylight.ui.controller import AppController
+
+log = logging.getLogger(__name__)
+
+REPLY_TIMEOUT_MS = 15_000
+
+
+class ControlServer(QObject):
+    def __init__(self, controller: AppController, bring_forward: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.bring_forward = bring_forward
+        self.server = QLocalServer(self)
+        self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self.server.newConnection.connect(self._on_new_connection)
+        self._buffers: dict[QLocalSocket, bytearray] = {}
+
+    def listen(self) -> bool:
+        path = appctl.socket_path()
+        paths.ensure_private_dir(path.parent)
+        QLocalServer.removeServer(str(path))  # a stale socket file from a crashed app
+        ok = self.server.listen(str(path))
+        if not ok:
+            log.error("cannot listen on %s: %s", path, self.server.errorString())
+        return ok
+
+    def close(self) -> None:
+        self.server.close()
+
+    @Slot()
+    def _on_new_connection(self) -> None:
+        while self.server.hasPendingConnections():
+            sock = self.server.nextPendingConnection()
+            self._buffers[sock] = bytearray()
+            sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
+            sock.disconnected.connect(lambda s=sock: self._forget(s))
+
+    def _forget(self, sock: QLocalSocket) -> None:
+        self._buffers.pop(sock, None)
+        sock.deleteLater()
+
+    def _on_ready_read(self, sock: QLocalSocket) -> None:
+        buf = self._buffers.get(sock)
+        if buf is None:
+            return
+        buf += bytes(sock.readAll().data())
+        if b"\n" not in buf:
+            if len(buf) > 65536:
+                sock.abort()
+            return
+        line = bytes(buf.split(b"\n", 1)[0])
+        self._buffers[sock] = bytearray()
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict):
+                raise ValueError
+        except ValueError:
+            self._reply(sock, {"ok": False, "error": "The request was not understood."})
+            return
+        self.handle(request, lambda reply: self._reply(sock, reply))
+
+    def _reply(self, sock: QLocalSocket, reply: dict[str, Any]) -> None:
+        if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
+            return
+        sock.write(json.dumps(reply).encode("utf-8") + b"\n")
+        sock.flush()
+        sock.disconnectFromServer()
+
+    # ---- commands ------------------------------------------------------
+    def handle(self, request: dict[str, Any], reply: Callable[[dict[str, Any]], None]) -> None:
+        c = self.controller
+        cmd = request.get("cmd")
+
+        def ok(**extra: Any) -> None:
+            reply({"ok": True, **c.status_dict(), **extra})
+
+        def fail(message: str) -> None:
+            reply({"ok": False, "error": message, **c.status_dict()})
+
+        if cmd == "status":
+            ok()
+        elif cmd == "show":
+            self.bring_forward()
+            ok(message="Tallylight is already running.")
+        elif cmd == "start":
+            if c.active:
+                return fail("A session is already recording; stop it first.")
+            label = request.get("label") or ""
+            if not isinstance(label, str):
+                return fail("The label must be text.")
+            c.start_session(label=label.strip())
+            self._await(lambda: c.state != "starting", lambda: ok() if c.state == "recording" else fail(c.error_message or "The session did not start."), fail)
+        elif cmd == "pause":
+            if c.state != "recording":
+                return fail("No session is recording, so there is nothing to pause.")
+            c.pause()
+            self._await(lambda: c.state != "recording", lambda: ok() if c.state == "paused" else fail("The session did not pause."), fail)
+        elif cmd == "resume":
+            if c.state != "paused":
+                return fail("No session is paused, so there is nothing to resume.")
+            c.resume()
+            self._await(lambda: c.state != "paused", lambda: ok() if c.state == "recording" else fail("The session did not resume."), fail)
+        elif cmd == "stop":
+            if not c.active:
+                return fail("No session is recording, so there is nothing to stop.")
+            c.stop()
+            self._await(lambda: not c.active, ok, fail)
+        else:
+            fail(f"Unknown command {cmd!r}.")
+
+    def _await(self, done: Callable[[], bool], on_done: Callable[[], None], on_fail: Callable[[str], None]) -> None:
+        """Call ``on_done`` once ``done()`` holds after a controller change."""
+        if done():
+            on_done()
+            return
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        finished = False
+
+        def check() -> None:
+            nonlocal finished
+            if finished or not done():
+                return
+            finished = True
+            timer.stop()
+            self.controller.changed.disconnect(check)
+            on_done()
+
+        def timeout() -> None:
+            nonlocal finished
+            if finished:
+                return
+            finished = True
+            self.controller.changed.disconnect(check)
+            on_fail("The recorder did not answer in time.")
+
+        self.controller.changed.connect(check)
+        timer.timeout.connect(timeout)
+        timer.start(REPLY_TIMEOUT_MS)

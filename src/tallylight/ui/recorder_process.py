@@ -1,0 +1,185 @@
+"""QProcess client of the recorder control channel (docs/CONTROL.md).
+
+One ``RecorderProcess`` runs one recorder process for one session. Its pipes are
+serviced on the GUI thread by Qt, so no Python thread is involved; when the GUI
+dies, the recorder's stdin closes and it stops (the heartbeat).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+#: overridable for tests (a fake recorder speaking CONTROL.md)
+RECORDER_COMMAND_ENV = "TALLYLIGHT_RECORDER_CMD"
+
+
+def recorder_command() -> tuple[str, list[str]]:
+    override = os.environ.get(RECORDER_COMMAND_ENV)
+    if override:
+        parts = json.loads(override)
+        return str(parts[0]), [str(p) for p in parts[1:]]
+    return sys.executable, ["-m", "tallylight.recorder"]
+
+
+class RecorderProcess(QObject):
+    """Signals carry the recorder's messages as dicts (see CONTROL.md)."""
+
+    ready = Signal(dict)
+    started = Signal(dict)
+    paused = Signal(dict)
+    resumed = Signal(dict)
+    stats = Signal(dict)  # ``stats`` and ``status`` messages
+    preview = Signal(dict)
+    stopped = Signal(dict)  # ``stopped`` message, or a synthesised one if the process died
+    error = Signal(str, bool)  # message, fatal
+    finished = Signal(int)  # exit code; always the last signal
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._proc = QProcess(self)
+        self._proc.setProcessChannelMode(QProcess.ProcessChannelMode.SeparateChannels)
+        self._proc.setInputChannelMode(QProcess.InputChannelMode.ManagedInputChannel)
+        self._proc.readyReadStandardOutput.connect(self._on_stdout)
+        self._proc.readyReadStandardError.connect(self._on_stderr)
+        self._proc.finished.connect(self._on_finished)
+        self._proc.errorOccurred.connect(self._on_error)
+        self._buf = bytearray()
+        self._next_id = 1
+        self._got_stopped = False
+        self._done = False
+        self.stderr_tail: list[str] = []
+
+    # ---- lifecycle -------------------------------------------------------
+    def pid(self) -> int:
+        return int(self._proc.processId() or 0)
+
+    def is_running(self) -> bool:
+        return self._proc.state() != QProcess.ProcessState.NotRunning
+
+    def launch(self, start_fields: dict[str, Any]) -> None:
+        """Start the process and queue the ``start`` command (pipes buffer it)."""
+        program, args = recorder_command()
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("PYTHONUNBUFFERED", "1")
+        self._proc.setProcessEnvironment(env)
+        self._proc.start(program, args)
+        self.send("start", **start_fields)
+
+    def send(self, cmd: str, **fields: Any) -> int:
+        msg_id = self._next_id
+        self._next_id += 1
+        if self._proc.state() == QProcess.ProcessState.NotRunning and cmd != "start":
+            return msg_id
+        line = json.dumps({"cmd": cmd, "id": msg_id, **fields}) + "\n"
+        self._proc.write(line.encode("utf-8"))
+        return msg_id
+
+    def pause(self) -> None:
+        self.send("pause")
+
+    def resume(self) -> None:
+        self.send("resume")
+
+    def request_status(self) -> None:
+        self.send("status")
+
+    def stop(self) -> None:
+        """Ask for a clean stop; the recorder replies ``stopped`` and exits."""
+        if self.is_running():
+            self.send("stop")
+
+    def close_channel(self) -> None:
+        """Close stdin: the recorder must stop now (same as the GUI dying)."""
+        if self.is_running():
+            self._proc.closeWriteChannel()
+
+    def wait_stopped(self, msecs: int = 3000) -> bool:
+        """Block until the process exits (only used while the app quits)."""
+        if not self.is_running():
+            return True
+        ok = self._proc.waitForFinished(msecs)
+        if not ok:
+            log.warning("recorder did not exit in %d ms; killing it", msecs)
+            self._proc.kill()
+            self._proc.waitForFinished(1000)
+        return ok
+
+    # ---- pipes -----------------------------------------------------------
+    @Slot()
+    def _on_stdout(self) -> None:
+        self._buf += bytes(self._proc.readAllStandardOutput().data())
+        while True:
+            nl = self._buf.find(b"\n")
+            if nl < 0:
+                break
+            line = bytes(self._buf[:nl]).strip()
+            del self._buf[: nl + 1]
+            if line:
+                self._handle_line(line)
+
+    @Slot()
+    def _on_stderr(self) -> None:
+        text = bytes(self._proc.readAllStandardError().data()).decode("utf-8", "replace")
+        for line in text.splitlines():
+            if line.strip():
+                log.info("recorder: %s", line)
+                self.stderr_tail.append(line)
+        del self.stderr_tail[:-20]
+
+    def _handle_line(self, line: bytes) -> None:
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            log.warning("recorder sent a line that is not JSON: %r", line[:200])
+            return
+        if not isinstance(msg, dict):
+            return
+        event = msg.get("event")
+        if event == "ready":
+            self.ready.emit(msg)
+        elif event == "started":
+            self.started.emit(msg)
+        elif event == "paused":
+            self.paused.emit(msg)
+        elif event == "resumed":
+            self.resumed.emit(msg)
+        elif event in ("stats", "status"):
+            self.stats.emit(msg)
+        elif event == "preview":
+            self.preview.emit(msg)
+        elif event == "stopped":
+            self._got_stopped = True
+            self.stopped.emit(msg)
+        elif event == "error":
+            self.error.emit(str(msg.get("message") or "The recorder reported an error."), bool(msg.get("fatal")))
+        else:
+            log.debug("unknown recorder message: %r", msg)
+
+    @Slot(int, QProcess.ExitStatus)
+    def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
+        self._on_stdout()
+        self._finish(code if status == QProcess.ExitStatus.NormalExit else -1)
+
+    @Slot(QProcess.ProcessError)
+    def _on_error(self, err: QProcess.ProcessError) -> None:
+        if err == QProcess.ProcessError.FailedToStart:
+            self.error.emit(f"The recorder could not be started: {self._proc.errorString()}", True)
+            self._finish(-1)
+
+    def _finish(self, code: int) -> None:
+        if self._done:
+            return
+        self._done = True
+        if not self._got_stopped:
+            self._got_stopped = True
+            detail = self.stderr_tail[-1] if self.stderr_tail else ""
+            self.stopped.emit({"event": "stopped", "reason": "recorder_exited", "exit_code": code, "detail": detail})
+        self.finished.emit(code)

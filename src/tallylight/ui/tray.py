@@ -1,0 +1,66 @@
+"""The tray icon: the tally light itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from tallylight.ui import icons
+from tallylight.ui.actions import AppActions
+from tallylight.ui.controller import AppController
+
+
+class TrayUI(QObject):
+    def __init__(self, controller: AppController, actions: AppActions, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.actions = actions
+        self.menu = QMenu()
+        self.menu.setAccessibleName("Tallylight menu")
+        self.state_item = self.menu.addAction("")
+        self.state_item.setEnabled(False)  # a heading that repeats the state in words
+        self.menu.addSeparator()
+        for action in (actions.start, actions.pause, actions.stop):
+            self.menu.addAction(action)
+        self.menu.addSeparator()
+        for action in (actions.sessions, actions.settings, actions.about):
+            if action is not None:
+                self.menu.addAction(action)
+        self.menu.addSeparator()
+        self.menu.addAction(actions.quit)
+        self.icon = QSystemTrayIcon(icons.icon_for(controller.state))
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        controller.changed.connect(self.sync)
+        controller.notify.connect(self.show_message)
+        self._shown_state = ""
+        self.sync()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def tooltip(self) -> str:
+        return "\n".join(self.controller.summary_lines())
+
+    @Slot()
+    def sync(self) -> None:
+        state = self.controller.state
+        if state != self._shown_state:
+            self.icon.setIcon(icons.icon_for(state))
+            self._shown_state = state
+        self.state_item.setText(self.controller.state_text())
+        self.icon.setToolTip(self.tooltip())
+
+    @Slot(str, str)
+    def show_message(self, title: str, message: str) -> None:
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(title, message, icons.icon_for(self.controller.state), 8000)
+
+    @Slot(QSystemTrayIcon.ActivationReason)
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            geo = self.icon.geometry()
+            self.menu.popup(geo.bottomLeft() if geo.isValid() else self.menu.pos())

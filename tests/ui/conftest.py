@@ -1,0 +1,64 @@
+"""Qt fixtures for the UI tests: one QApplication on the shared Xvfb (xcb, not offscreen)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from xserver import XServer
+
+HERE = Path(__file__).resolve().parent
+FAKE_RECORDER = HERE / "fake_recorder.py"
+
+
+@pytest.fixture(scope="session")
+def qapp(xserver_session: XServer):  # overrides pytest-qt's qapp
+    os.environ["DISPLAY"] = xserver_session.display
+    os.environ["QT_QPA_PLATFORM"] = "xcb"
+    os.environ.pop("WAYLAND_DISPLAY", None)
+    os.environ["XDG_SESSION_TYPE"] = "x11"
+    os.environ.setdefault("QT_ACCESSIBILITY", "0")
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0], "-platform", "xcb"])
+    app.setQuitOnLastWindowClosed(False)
+    yield app
+
+
+@pytest.fixture
+def fake_recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Make the app launch tests/ui/fake_recorder.py; returns its command log path."""
+    log = tmp_path / "fake-recorder.log"
+    monkeypatch.setenv("TALLYLIGHT_RECORDER_CMD", json.dumps([sys.executable, str(FAKE_RECORDER)]))
+    monkeypatch.setenv("FAKE_RECORDER_LOG", str(log))
+    return log
+
+
+def read_log(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def make_app(qapp, qtbot, xserver) -> Iterator:
+    """Build TallylightApp instances in-process; disposed after the test."""
+    from tallylight.ui.app import TallylightApp
+
+    made: list[TallylightApp] = []
+
+    def make(**kwargs) -> TallylightApp:
+        kwargs.setdefault("show_welcome", False)
+        app = TallylightApp(qapp, **kwargs)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.dispose()
+    qtbot.wait(50)

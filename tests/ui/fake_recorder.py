@@ -1,0 +1,87 @@
+"""A tiny stand-in recorder that speaks docs/CONTROL.md (no capture at all).
+
+Used to test the GUI's QProcess client without the real recorder. It writes its
+pid and each command it receives to $FAKE_RECORDER_LOG (one JSON line each).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sys
+import time
+
+LOG = os.environ.get("FAKE_RECORDER_LOG")
+
+
+def log(obj: dict) -> None:
+    if LOG:
+        with open(LOG, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(obj) + "\n")
+
+
+def say(**msg: object) -> None:
+    sys.stdout.write(json.dumps(msg) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    log({"pid": os.getpid()})
+    say(event="ready", version="fake")
+    state = "idle"
+    t0 = time.monotonic()
+    counts = {"key_down": 0, "move": 0}
+    last_stats = 0.0
+    buf = b""
+    fd = sys.stdin.fileno()
+    ppid = os.getppid()
+    while True:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if os.getppid() != ppid:
+            log({"exit": "reparented"})
+            return 0
+        if r:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                log({"exit": "eof"})
+                if state in ("recording", "paused"):
+                    say(event="stopped", reason="controller_gone", summary={"counts": counts, "duration_s": time.monotonic() - t0})
+                return 0
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                cmd = json.loads(line)
+                log(cmd)
+                mid = cmd.get("id")
+                name = cmd.get("cmd")
+                if name == "start":
+                    if os.environ.get("FAKE_RECORDER_FAIL"):
+                        say(event="error", id=mid, message=os.environ["FAKE_RECORDER_FAIL"], fatal=True)
+                        say(event="stopped", reason="none", summary={"counts": {}, "duration_s": 0})
+                        return 3
+                    state = "recording"
+                    t0 = time.monotonic()
+                    say(event="started", id=mid, session_id="fake-session", started_wall_ns=time.time_ns(), options=cmd.get("options", {}))
+                elif name == "pause" and state == "recording":
+                    state = "paused"
+                    say(event="paused", id=mid, t_s=time.monotonic() - t0)
+                elif name == "resume" and state == "paused":
+                    state = "recording"
+                    say(event="resumed", id=mid, t_s=time.monotonic() - t0)
+                elif name == "status":
+                    say(event="status", id=mid, state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=0, dropped=0)
+                elif name == "stop":
+                    say(event="stopped", id=mid, reason="participant", summary={"counts": counts, "duration_s": time.monotonic() - t0, "session_id": "fake-session"})
+                    return 0
+                else:
+                    say(event="error", id=mid, message=f"cannot {name} now", fatal=False)
+        if state == "recording" and time.monotonic() - last_stats > 0.3:
+            last_stats = time.monotonic()
+            counts["key_down"] += 1
+            counts["move"] += 3
+            say(event="stats", state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=4, dropped=0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""No tray host: the always-on-top window appears and recording still works."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest_helpers import call_appctl
+
+pytestmark = pytest.mark.x11
+
+
+@pytest.fixture
+def window_app(make_app, xserver, fake_recorder, qtbot):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    qtbot.waitUntil(lambda: not QSystemTrayIcon.isSystemTrayAvailable(), timeout=5000)
+    app = make_app()
+    assert app.tray is None and app.window is not None
+    qtbot.waitExposed(app.window)
+    return app
+
+
+def test_fallback_window_records(window_app, qtbot):
+    from PySide6.QtCore import Qt
+
+    win = window_app.window
+    assert win.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert win.state_label.text() == "Not recording"
+    names = {b.accessibleName() for b in win.buttons.values()}
+    assert {"Start session", "Pause", "Stop", "Settings", "About", "Quit"} <= names
+
+    win.buttons["Start session…"].click()
+    dlg = window_app.dialogs["start"]
+    dlg.start_button.click()
+    qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
+    assert win.state_label.text() == "Recording"
+    qtbot.waitUntil(lambda: "Elapsed: 0:00:0" in win.detail_label.text(), timeout=3000)
+    win.buttons["Pause"].click()
+    qtbot.waitUntil(lambda: win.state_label.text().startswith("Paused"), timeout=5000)
+    assert call_appctl(qtbot, "stop")["state"] == "idle"
+    assert win.state_label.text() == "Not recording"
+    assert win.isVisible()
+
+
+def test_window_cannot_be_minimised_while_recording(window_app, qtbot):
+    win = window_app.window
+    assert call_appctl(qtbot, "start")["state"] == "recording"
+    win.showMinimized()
+    qtbot.waitUntil(lambda: not win.isMinimized(), timeout=3000)
+    call_appctl(qtbot, "stop")
+
+
+def test_keyboard_only_start(window_app, qtbot):
+    """Every action is reachable by keyboard: Ctrl+R opens the start dialog, Enter starts."""
+    from PySide6.QtCore import Qt
+
+    win = window_app.window
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
+    qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "start" in window_app.dialogs, timeout=3000)
+    dlg = window_app.dialogs["start"]
+    qtbot.waitExposed(dlg)
+    qtbot.keyClick(dlg, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
+    qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window_app.controller.state == "idle", timeout=5000)

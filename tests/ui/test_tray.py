@@ -1,0 +1,73 @@
+"""The tray icon in a real tray host (trayer on Xvfb): state, menu, tooltip, CLI."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from conftest_helpers import call_appctl
+from xserver import trayer
+
+pytestmark = pytest.mark.x11
+
+
+@pytest.fixture
+def tray_app(make_app, xserver, fake_recorder, qtbot):
+    with trayer(xserver):
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        app = make_app()
+        yield app
+
+
+def test_tray_appears_in_trayer(tray_app, qtbot):
+    assert tray_app.tray is not None and tray_app.window is None
+    qtbot.waitUntil(lambda: tray_app.tray.icon.geometry().isValid() and tray_app.tray.icon.geometry().width() > 0, timeout=5000)
+    assert tray_app.tray.icon.isVisible()
+
+
+def test_menu_start_pause_stop(tray_app, qtbot, fake_recorder):
+    tray = tray_app.tray
+    texts = [a.text() for a in tray.menu.actions() if a.text()]
+    for wanted in ("Start session…", "Pause", "Stop", "Settings…", "About", "Quit"):
+        assert wanted in texts
+    assert all(a.isEnabled() or a is tray.state_item or a.text() in ("Pause", "Stop") for a in tray.menu.actions() if a.text())
+    assert "Not recording" in tray.icon.toolTip()
+
+    tray_app.actions.start.trigger()
+    dlg = tray_app.dialogs["start"]
+    dlg.label.setText("menu test")
+    dlg.start_button.click()
+    qtbot.waitUntil(lambda: tray_app.controller.state == "recording", timeout=5000)
+    assert "Recording" in tray.icon.toolTip()
+    assert "Label: menu test" in tray.icon.toolTip()
+    qtbot.waitUntil(lambda: "key presses" in tray.icon.toolTip() and not tray.icon.toolTip().count("0 key presses"), timeout=5000)
+
+    tray_app.actions.pause.trigger()
+    qtbot.waitUntil(lambda: tray_app.controller.state == "paused", timeout=5000)
+    assert tray_app.actions.pause.text() == "Resume"
+    assert "Paused" in tray.icon.toolTip()
+    tray_app.actions.pause.trigger()
+    qtbot.waitUntil(lambda: tray_app.controller.state == "recording", timeout=5000)
+    tray_app.actions.stop.trigger()
+    qtbot.waitUntil(lambda: tray_app.controller.state == "idle", timeout=5000)
+    assert "Last session" in tray.icon.toolTip()
+
+
+def test_cli_controls_tray(tray_app, qtbot):
+    c = tray_app.controller
+    reply = call_appctl(qtbot, "status")
+    assert reply["state"] == "idle"
+    reply = call_appctl(qtbot, "start", label="from cli")
+    assert reply["state"] == "recording" and c.state == "recording"
+    assert "Label: from cli" in tray_app.tray.icon.toolTip()
+    assert call_appctl(qtbot, "pause")["state"] == "paused"
+    assert call_appctl(qtbot, "resume")["state"] == "recording"
+    reply = call_appctl(qtbot, "stop")
+    assert reply["state"] == "idle"
+    from tallylight.errors import RecorderError
+
+    with pytest.raises(RecorderError, match="nothing to stop"):
+        call_appctl(qtbot, "stop")
