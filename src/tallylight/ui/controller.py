@@ -255,6 +255,12 @@ class AppController(QObject):
         log.warning("recorder error (fatal=%s): %s", fatal, message)
         if fatal:
             self._fatal_error = message
+        elif self.state == "starting":
+            # The start command was refused (e.g. capture unavailable): the
+            # session never started; end this recorder by closing its channel.
+            self._fatal_error = message
+            if self._recorder is not None:
+                self._recorder.close_channel()
         else:
             self.notify.emit("Tallylight", message)
 
