@@ -1,0 +1,128 @@
+"""Durable file operations: the only place that knows how each OS flushes.
+
+fdatasync on Linux, F_FULLFSYNC on macOS (plain fsync there only reaches the
+drive's cache), fsync (FlushFileBuffers) on Windows; a directory is flushed
+after a file is created or renamed in it so the new name survives power loss.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import sys
+from pathlib import Path
+
+from tallylight.errors import StorageFull, StoreError
+
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+try:  # POSIX advisory locks; Windows has none we need (one writer per session there)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+def sync_file(fd: int) -> None:
+    if sys.platform == "darwin":
+        try:
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # type: ignore[union-attr,attr-defined]
+            return
+        except OSError:
+            pass
+        os.fsync(fd)
+    elif hasattr(os, "fdatasync"):
+        os.fdatasync(fd)
+    else:
+        os.fsync(fd)
+
+
+def sync_dir(path: Path) -> None:
+    if os.name == "nt":
+        return  # directories cannot be opened for flushing; NTFS journals renames
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), mode)
+    try:
+        write_all(fd, data)
+        sync_file(fd)
+    except BaseException:
+        os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    os.close(fd)
+    os.replace(tmp, path)
+    sync_dir(path.parent)
+
+
+def storage_error(exc: OSError, what: str) -> StoreError:
+    """A user-facing error for a failed write; StorageFull when space ran out."""
+    if exc.errno in _FULL:
+        return StorageFull(f"The disk is full (or a size limit was reached) while {what}; everything saved before that is kept.")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StoreError(f"Tallylight may not write its data folder while {what} ({exc.strerror}); everything saved before that is kept.")
+    return StoreError(f"Writing failed while {what} ({exc.strerror or exc}); everything saved before that is kept.")
+
+
+class FileLock:
+    """An exclusive advisory lock on a file, released when the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def try_acquire(self) -> bool:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+        self.fd = fd
+        return True
+
+    def release(self, *, unlink: bool = False) -> None:
+        if self.fd is None:
+            return
+        if unlink:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+        os.close(self.fd)
+        self.fd = None
+
+
+def is_locked(path: Path) -> bool:
+    """True if a live process holds the lock at ``path``."""
+    if fcntl is None or not path.exists():
+        return False
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -1,0 +1,277 @@
+"""The device key vault (docs/FORMAT.md section 3).
+
+One X25519 key pair per device. Session keys are wrapped to its public key, so
+recording needs no passphrase; reading needs the private key, which is sealed
+under a passphrase (Argon2id) and may also be kept in the OS keychain.
+
+A lost passphrase means lost data: nothing here can reset it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from tallylight import paths
+from tallylight.errors import StoreError, VaultError, WrongPassphrase
+from tallylight.store import crypto
+from tallylight.store._fs import atomic_write, storage_error
+from tallylight.store.crypto import KdfParams
+
+VAULT_FILE = "vault.json"
+KEYCHAIN_SERVICE = "tallylight"
+KEYCHAIN_TIMEOUT_S = 3.0
+DEFAULT_PARAMS = KdfParams()
+
+__all__ = [
+    "DEFAULT_PARAMS", "KdfParams", "UnlockedVault", "change_passphrase", "create_vault", "exists",
+    "forget_keychain", "load_public_key", "store_in_keychain", "unlock", "unlock_with_keychain", "vault_path",
+]
+
+
+@dataclass(frozen=True)
+class UnlockedVault:
+    """The device private key, in memory only."""
+
+    private_key: X25519PrivateKey
+    public_key: bytes
+    data_dir: Path
+
+    @property
+    def fingerprint(self) -> str:
+        return self.public_key[:8].hex()
+
+
+def _dir(data_dir: Path | None) -> Path:
+    return Path(data_dir) if data_dir is not None else paths.data_dir()
+
+
+def vault_path(data_dir: Path | None = None) -> Path:
+    return _dir(data_dir) / VAULT_FILE
+
+
+def exists(data_dir: Path | None = None) -> bool:
+    return vault_path(data_dir).is_file()
+
+
+def _b64(b: bytes) -> str:
+    return base64.b64encode(b).decode("ascii")
+
+
+def _unb64(s: Any, size: int) -> bytes:
+    try:
+        b = base64.b64decode(s, validate=True)
+    except (ValueError, TypeError):
+        raise VaultError("The vault file is damaged.") from None
+    if len(b) != size:
+        raise VaultError("The vault file is damaged.")
+    return b
+
+
+def _read(data_dir: Path | None) -> dict[str, Any]:
+    path = vault_path(data_dir)
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise VaultError(
+            "No key vault exists yet. Create one first (for example with `tallylight sessions list`)."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise VaultError(f"The vault file {path} cannot be read ({exc}).") from None
+    if not isinstance(doc, dict) or doc.get("format") != "tallylight-vault":
+        raise VaultError("The vault file is damaged.")
+    if doc.get("version") != 1:
+        raise VaultError(f"The vault has version {doc.get('version')}, which this Tallylight cannot read.")
+    return doc
+
+
+def _params(doc: dict[str, Any]) -> tuple[KdfParams, bytes]:
+    kdf = doc.get("kdf")
+    if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
+        raise VaultError("The vault file is damaged (unknown key derivation).")
+    try:
+        params = KdfParams(int(kdf["iterations"]), int(kdf["lanes"]), int(kdf["memory_kib"]))
+    except (KeyError, TypeError, ValueError):
+        raise VaultError("The vault file is damaged.") from None
+    params.check()
+    return params, _unb64(kdf.get("salt"), 16)
+
+
+def _seal_doc(priv: X25519PrivateKey, passphrase: str, params: KdfParams) -> dict[str, Any]:
+    public = crypto.public_bytes(priv.public_key())
+    salt = os.urandom(16)
+    nonce = os.urandom(12)
+    kek = crypto.vault_kek(passphrase, salt, params)
+    sealed = crypto.seal_private_key(crypto.private_bytes(priv), public, kek, nonce)
+    return {
+        "format": "tallylight-vault",
+        "version": 1,
+        "public_key": _b64(public),
+        "kdf": {
+            "name": "argon2id", "salt": _b64(salt), "iterations": params.iterations,
+            "lanes": params.lanes, "memory_kib": params.memory_kib,
+        },
+        "nonce": _b64(nonce),
+        "sealed_private_key": _b64(sealed),
+    }
+
+
+def _write(doc: dict[str, Any], data_dir: Path | None) -> None:
+    d = paths.ensure_private_dir(_dir(data_dir))
+    try:
+        atomic_write(d / VAULT_FILE, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(exc, "saving the key vault") from None
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if not passphrase:
+        raise VaultError("The passphrase must not be empty.")
+
+
+def create_vault(passphrase: str, data_dir: Path | None = None, *, params: KdfParams = DEFAULT_PARAMS) -> UnlockedVault:
+    """Create the device key pair, sealed under ``passphrase``. Refuses to overwrite."""
+    _check_passphrase(passphrase)
+    if exists(data_dir):
+        raise VaultError("A key vault already exists; it is never overwritten (that would lose every session).")
+    priv = X25519PrivateKey.generate()
+    _write(_seal_doc(priv, passphrase, params), data_dir)
+    return UnlockedVault(priv, crypto.public_bytes(priv.public_key()), _dir(data_dir))
+
+
+def load_public_key(data_dir: Path | None = None) -> bytes:
+    """The device public key (no passphrase needed); VaultError if there is no vault."""
+    return _unb64(_read(data_dir).get("public_key"), 32)
+
+
+def unlock(passphrase: str, data_dir: Path | None = None) -> UnlockedVault:
+    """Unlock with the passphrase; WrongPassphrase if it does not match."""
+    doc = _read(data_dir)
+    params, salt = _params(doc)
+    public = _unb64(doc.get("public_key"), 32)
+    kek = crypto.vault_kek(passphrase, salt, params)
+    priv = crypto.open_private_key(_unb64(doc.get("sealed_private_key"), 48), public, kek, _unb64(doc.get("nonce"), 12))
+    return UnlockedVault(priv, public, _dir(data_dir))
+
+
+def change_passphrase(
+    old: str, new: str, data_dir: Path | None = None, *, params: KdfParams | None = None
+) -> UnlockedVault:
+    """Re-seal the private key under ``new``; sessions are not touched (their keys are
+    wrapped to the unchanged public key). ``params`` None keeps the current cost."""
+    _check_passphrase(new)
+    doc = _read(data_dir)
+    current, _ = _params(doc)
+    vault = unlock(old, data_dir)
+    _write(_seal_doc(vault.private_key, new, params or current), data_dir)
+    return vault
+
+
+# ---------------------------------------------------------------- OS keychain
+
+T = TypeVar("T")
+
+
+class KeychainBackend(Protocol):
+    def get_password(self, service: str, username: str) -> str | None: ...
+    def set_password(self, service: str, username: str, password: str) -> None: ...
+    def delete_password(self, service: str, username: str) -> None: ...
+
+
+def _default_backend() -> KeychainBackend | None:
+    try:
+        import keyring  # optional dependency
+    except Exception:  # noqa: BLE001 - any import failure means "no keychain"
+        return None
+    return keyring  # type: ignore[return-value]
+
+
+def _with_timeout(fn: Callable[[], T], timeout: float) -> T | None:
+    """Run ``fn`` in a daemon thread; None if it raises or does not answer in time.
+
+    Keychain backends can block for a long time (a D-Bus secret service that never
+    answers, an unlock dialog nobody sees); the caller falls back to the passphrase.
+    """
+    box: list[Any] = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except Exception:  # noqa: BLE001 - any keychain failure means "no answer"
+            pass
+
+    th = threading.Thread(target=run, name="tallylight-keychain", daemon=True)
+    th.start()
+    th.join(timeout)
+    return box[0] if box else None
+
+
+def _username(public: bytes) -> str:
+    return f"device-key-{public[:8].hex()}"
+
+
+def store_in_keychain(
+    vault: UnlockedVault, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
+) -> bool:
+    """Keep the private key in the OS keychain; False if no keychain answered."""
+    be = backend or _default_backend()
+    if be is None:
+        return False
+    secret = _b64(crypto.private_bytes(vault.private_key))
+    ok = _with_timeout(lambda: (be.set_password(KEYCHAIN_SERVICE, _username(vault.public_key), secret), True)[1], timeout)
+    return bool(ok)
+
+
+def unlock_with_keychain(
+    data_dir: Path | None = None, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
+) -> UnlockedVault | None:
+    """The vault unlocked from the OS keychain, or None (fall back to the passphrase)."""
+    be = backend or _default_backend()
+    if be is None:
+        return None
+    public = load_public_key(data_dir)
+    got = _with_timeout(lambda: be.get_password(KEYCHAIN_SERVICE, _username(public)), timeout)
+    if not got:
+        return None
+    try:
+        priv = X25519PrivateKey.from_private_bytes(base64.b64decode(got, validate=True))
+    except (ValueError, TypeError):
+        return None
+    if crypto.public_bytes(priv.public_key()) != public:
+        return None
+    return UnlockedVault(priv, public, _dir(data_dir))
+
+
+def forget_keychain(
+    data_dir: Path | None = None, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
+) -> bool:
+    be = backend or _default_backend()
+    if be is None:
+        return False
+    public = load_public_key(data_dir)
+    return bool(_with_timeout(lambda: (be.delete_password(KEYCHAIN_SERVICE, _username(public)), True)[1], timeout))
+
+
+def open_session_key(vault: UnlockedVault, session_dir: Path) -> tuple[bytes, bytes]:
+    """(session key, uid) of the session stored in ``session_dir``."""
+    try:
+        raw = (session_dir / "key").read_bytes()
+    except FileNotFoundError:
+        from tallylight.errors import AuthenticationError
+
+        raise AuthenticationError(
+            f"Session {session_dir.name} has no key file (it was deleted or damaged); its data cannot be read."
+        ) from None
+    except OSError as exc:
+        raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
+    return crypto.unwrap_session_key(raw, session_dir.name, vault.private_key)
+
+
+_ = WrongPassphrase  # re-exported for callers: ``from tallylight.store.vault import WrongPassphrase``

@@ -1,0 +1,298 @@
+"""The session writer: an EventSink that seals encrypted, durable records.
+
+Needs only the device *public* key. Every record is made durable before the
+next is written, so a crash loses at most what was buffered since the last
+seal (the recorder seals at least once a second; :meth:`SessionWriter.write`
+also seals on its own when a second has passed or the buffer is large).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from typing import Sequence
+
+from tallylight import paths
+from tallylight.errors import StoreError
+from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.store import crypto, encoding, vault
+from tallylight.store._fs import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
+from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
+
+SEGMENT_MAX_BYTES = 64 << 20
+SEAL_INTERVAL_S = 1.0
+MAX_BUFFER_EVENTS = 65536
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
+KEY_FILE = "key"
+LOCK_FILE = "writer.lock"
+CLOSED_FILE = "closed.json"
+
+
+def segment_name(n: int) -> str:
+    return f"seg-{n:08d}.tls"
+
+
+def check_session_id(session_id: str) -> None:
+    if not isinstance(session_id, str) or not SESSION_ID_RE.match(session_id):
+        raise StoreError(
+            f"{session_id!r} is not a valid session id (1-128 letters, digits, '.', '_' or '-', not starting with '.')."
+        )
+
+
+def encode_info(info: SessionInfo) -> bytes:
+    return json.dumps(info.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def encode_end(stop_reason: int, total_events: int, records_before: int) -> bytes:
+    out = bytearray()
+    for v in (stop_reason, total_events, records_before):
+        encoding.put_varint(out, v)
+    return bytes(out)
+
+
+class SessionWriter:
+    """Writes one session. Implements ``tallylight.recorder.sink.EventSink``.
+
+    Not thread-safe: the recorder's writer thread is its only user.
+    """
+
+    def __init__(
+        self,
+        info: SessionInfo,
+        session_dir: Path,
+        session_key: bytes,
+        uid: bytes,
+        lock: FileLock,
+        *,
+        segment_max_bytes: int = SEGMENT_MAX_BYTES,
+        seal_interval_s: float = SEAL_INTERVAL_S,
+        max_buffer_events: int = MAX_BUFFER_EVENTS,
+        compression_level: int = encoding.DEFLATE_LEVEL,
+    ) -> None:
+        self.info = info
+        self.path = session_dir
+        self._key = session_key
+        self._uid = uid
+        self._lock = lock
+        self._segment_max = segment_max_bytes
+        self._seal_interval = seal_interval_s
+        self._max_buffer = max(1, min(max_buffer_events, encoding.MAX_EVENTS_PER_BLOCK))
+        self._level = compression_level
+        self._buf: list[Event] = []
+        self._segment = -1
+        self._fd: int | None = None
+        self._index = 0
+        self._size = 0
+        self._header = b""
+        self._aead = None  # type: ignore[assignment]
+        self._events_sealed = 0
+        self._last_seal = time.monotonic()
+        self._failed: StoreError | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def events_sealed(self) -> int:
+        """How many events are durable on disk."""
+        return self._events_sealed
+
+    @property
+    def last_seal_monotonic(self) -> float:
+        return self._last_seal
+
+    def write(self, events: Sequence[Event]) -> None:
+        """Buffer events; seals by itself once a second has passed or the buffer is large."""
+        self._usable()
+        self._buf.extend(events)
+        if len(self._buf) >= self._max_buffer or time.monotonic() - self._last_seal >= self._seal_interval:
+            self.seal()
+
+    def seal(self) -> None:
+        """Encrypt the buffered events into records and make them durable."""
+        self._usable()
+        buf = self._buf
+        self._last_seal = time.monotonic()
+        if not buf:
+            return
+        step = self._max_buffer
+        done = 0
+        try:
+            while done < len(buf):
+                chunk = buf[done : done + step]
+                try:
+                    body = encoding.encode_block(chunk, self._level)
+                except ValueError as exc:
+                    # A recorder bug; drop the bad batch rather than fail every later seal.
+                    del buf[done : done + step]
+                    raise StoreError(f"Events could not be stored ({exc}); this is a bug in Tallylight.") from None
+                self._append(TYPE_EVENTS, body)
+                self._events_sealed += len(chunk)
+                done += len(chunk)
+                if self._size >= self._segment_max:
+                    self._rotate()
+        finally:
+            del buf[:done]
+
+    def close(self, reason: StopReason = StopReason.NONE) -> None:
+        """Seal, write the END record and release the session. Idempotent."""
+        if self._closed:
+            return
+        try:
+            if self._failed is None:
+                self.seal()
+                self._append(TYPE_END, encode_end(int(reason), self._events_sealed, self._index))
+        finally:
+            self._closed = True
+            self._close_fd()
+            self._lock.release(unlink=self._failed is None)
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(StopReason.NONE if exc[0] is None else StopReason.WRITE_ERROR)
+
+    # ------------------------------------------------------------ internals
+
+    def _usable(self) -> None:
+        if self._failed is not None:
+            raise StoreError(f"Recording to session {self.info.session_id} stopped after an earlier error: {self._failed}")
+        if self._closed:
+            raise StoreError(f"Session {self.info.session_id} is already closed.")
+
+    def _close_fd(self) -> None:
+        if self._fd is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
+            self._fd = None
+
+    def _open_segment(self, number: int) -> None:
+        hdr = crypto.new_segment_header(number, self._uid)
+        header = hdr.to_bytes()
+        path = self.path / segment_name(number)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+        except OSError as exc:
+            raise self._fail(exc, "starting a new session file") from None
+        self._fd = fd
+        self._segment = number
+        self._index = 0
+        self._size = 0
+        self._header = header
+        self._aead = crypto.segment_aead(self._key, header)
+        try:
+            write_all(fd, header)
+            sync_file(fd)
+            sync_dir(self.path)
+        except OSError as exc:
+            raise self._fail(exc, "starting a new session file") from None
+        self._size = len(header)
+
+    def _rotate(self) -> None:
+        self._append(TYPE_NEXT, encode_end(0, self._events_sealed, self._index))
+        self._close_fd()
+        self._open_segment(self._segment + 1)
+
+    def _append(self, rtype: int, body: bytes) -> None:
+        frame = crypto.seal_record(self._aead, self._header, self._index, rtype, body)
+        assert self._fd is not None
+        try:
+            write_all(self._fd, frame)
+            sync_file(self._fd)
+        except OSError as exc:
+            raise self._fail(exc, "saving recorded events") from None
+        self._index += 1
+        self._size += len(frame)
+
+    def _fail(self, exc: OSError, what: str) -> StoreError:
+        """Stop for good: cut any partial record, leave a closure note, report why."""
+        err = storage_error(exc, what)
+        self._failed = err
+        if self._fd is not None:
+            try:
+                os.ftruncate(self._fd, self._size)
+                sync_file(self._fd)
+            except OSError:
+                pass
+        self._close_fd()
+        if self._segment >= 0:
+            note = {
+                "format": "tallylight-closed", "version": 1, "segment": self._segment,
+                "records": self._index, "size": self._size, "lost_bytes": 0,
+                "reason": "write-error", "closed_wall_ns": time.time_ns(),
+            }
+            try:
+                atomic_write(self.path / CLOSED_FILE, json.dumps(note).encode("utf-8"))
+            except OSError:
+                pass  # recovery writes it on the next start
+        return err
+
+
+def open_session(
+    info: SessionInfo,
+    data_dir: Path | None = None,
+    *,
+    segment_max_bytes: int = SEGMENT_MAX_BYTES,
+    seal_interval_s: float = SEAL_INTERVAL_S,
+    max_buffer_events: int = MAX_BUFFER_EVENTS,
+    compression_level: int = encoding.DEFLATE_LEVEL,
+) -> SessionWriter:
+    """Create the session's directory, key file and first segment (with the
+    encrypted SessionInfo) and return its writer.
+
+    Needs only the vault's public key: VaultError if there is no vault,
+    StoreError if the session exists or cannot be created (StorageFull if full).
+    """
+    check_session_id(info.session_id)
+    base = Path(data_dir) if data_dir is not None else paths.data_dir()
+    public = vault.load_public_key(base)
+    try:
+        info_body = encode_info(info)
+    except (TypeError, ValueError) as exc:
+        raise StoreError(f"The session description cannot be stored ({exc}).") from None
+    try:
+        sessions = paths.ensure_private_dir(base / "sessions")
+        session_dir = sessions / info.session_id
+        session_dir.mkdir(mode=0o700)
+        sync_dir(sessions)
+    except FileExistsError:
+        raise StoreError(f"A session called {info.session_id} already exists.") from None
+    except OSError as exc:
+        raise storage_error(exc, "creating the session folder") from None
+    lock = FileLock(session_dir / LOCK_FILE)
+    try:
+        if not lock.try_acquire():
+            raise StoreError(f"Session {info.session_id} is already being written by another process.")
+        key = os.urandom(32)
+        uid = os.urandom(16)
+        atomic_write(session_dir / KEY_FILE, crypto.wrap_session_key(key, uid, info.session_id, public))
+    except OSError as exc:
+        lock.release()
+        shutil.rmtree(session_dir, ignore_errors=True)
+        raise storage_error(exc, "creating the session") from None
+    w = SessionWriter(
+        info, session_dir, key, uid, lock, segment_max_bytes=segment_max_bytes, seal_interval_s=seal_interval_s,
+        max_buffer_events=max_buffer_events, compression_level=compression_level,
+    )
+    try:
+        w._open_segment(0)
+        w._append(TYPE_INFO, info_body)
+    except StoreError:
+        # Nothing was recorded yet: leave no half-made session behind (key first).
+        w._closed = True
+        w._close_fd()
+        lock.release()
+        try:
+            os.unlink(session_dir / KEY_FILE)
+        except OSError:
+            pass
+        shutil.rmtree(session_dir, ignore_errors=True)
+        raise
+    return w
