@@ -35,6 +35,14 @@ def render(state: str, size: int = 64) -> QImage:
     img = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(Qt.GlobalColor.transparent)
     p = QPainter(img)
+    try:
+        _draw(p, state, size)
+    finally:
+        p.end()
+    return img
+
+
+def _draw(p: QPainter, state: str, size: int) -> None:
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
     p.scale(size / 64.0, size / 64.0)  # draw on a 64x64 canvas
     colour = COLOURS[state]
@@ -61,7 +69,7 @@ def render(state: str, size: int = 64) -> QImage:
         p.setPen(outline)
         p.setBrush(colour)
         p.drawPolygon(QPolygonF([QPointF(32, 4), QPointF(61, 58), QPointF(3, 58)]))
-        p.setPen(QPen(OUTLINE, 7.0, cap=Qt.PenCapStyle.RoundCap))
+        p.setPen(QPen(OUTLINE, 7.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(QPointF(32, 22), QPointF(32, 40))
         p.drawPoint(QPointF(32, 50))
     elif state == "locked":
@@ -79,8 +87,6 @@ def render(state: str, size: int = 64) -> QImage:
         p.setBrush(OUTLINE)
         p.drawEllipse(QRectF(28, 37, 8, 8))
         p.drawRect(QRectF(30.5, 43, 3, 9))
-    p.end()
-    return img
 
 
 def state_icon(state: str) -> QIcon:

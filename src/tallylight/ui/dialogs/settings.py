@@ -1,0 +1,231 @@
+"""Settings: what sessions capture by default, limits, pause hotkey, private apps."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tallylight import settings as settings_mod
+from tallylight.ui.dialogs.start_session import KEY_MODE_TEXT
+from tallylight.ui.tasks import TaskRunner
+
+_HOTKEY_PART = r"(<(ctrl|alt|shift|cmd|super|f\d{1,2}|space|tab|esc|pause|scroll_lock|insert|home|end|page_up|page_down)>|[a-z0-9])"
+HOTKEY_RE = re.compile(rf"^{_HOTKEY_PART}(\+{_HOTKEY_PART})*$", re.IGNORECASE)
+
+
+def valid_hotkey(spec: str) -> bool:
+    """pynput HotKey syntax, e.g. ``<ctrl>+<alt>+p``; must hold a modifier or a function key."""
+    spec = spec.strip()
+    if not spec:
+        return True  # no hotkey
+    return bool(HOTKEY_RE.match(spec)) and ("<" in spec)
+
+
+class SettingsDialog(QDialog):
+    saved = Signal(object)  # the new Settings, emitted on the main thread after the file is written
+
+    def __init__(self, current: settings_mod.Settings, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.current = current
+        self.setWindowTitle("Tallylight settings")
+        self.setAccessibleName("Settings")
+
+        # -- capture defaults
+        capture = QGroupBox("What sessions capture (the start dialog can only narrow this)")
+        self.keys = QComboBox()
+        self.keys.setAccessibleName("Keyboard capture")
+        for mode in settings_mod.KEY_MODES:
+            self.keys.addItem(KEY_MODE_TEXT[mode][0], mode)
+            self.keys.setItemData(self.keys.count() - 1, KEY_MODE_TEXT[mode][1], Qt.ItemDataRole.ToolTipRole)
+        self.keys.setCurrentIndex(settings_mod.KEY_MODES.index(current.keys))
+        self.keys_help = QLabel()
+        self.keys_help.setWordWrap(True)
+        self.moves = QCheckBox("Mouse &movements")
+        self.clicks = QCheckBox("Mouse &clicks")
+        self.scrolls = QCheckBox("Scro&lling")
+        for box, value in ((self.moves, current.mouse_moves), (self.clicks, current.clicks), (self.scrolls, current.scrolls)):
+            box.setChecked(value)
+            box.setAccessibleName(box.text().replace("&", ""))
+        cform = QFormLayout(capture)
+        keys_label = QLabel("&Keyboard:")
+        keys_label.setBuddy(self.keys)
+        cform.addRow(keys_label, self.keys)
+        cform.addRow("", self.keys_help)
+        cform.addRow("", self.moves)
+        cform.addRow("", self.clicks)
+        cform.addRow("", self.scrolls)
+        self.keys.currentIndexChanged.connect(self._update_keys_help)
+        self._update_keys_help()
+
+        # -- limits
+        limits = QGroupBox("Limits and reminders")
+        self.max_duration = self._minutes_box("Maximum session length", current.max_duration_min, 24 * 60)
+        self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
+        self.reminder = self._minutes_box("Remind me every", current.reminder_every_min, 24 * 60)
+        lform = QFormLayout(limits)
+        for text, box in (("Maximum session &length:", self.max_duration), ("Stop after no &input for:", self.idle_timeout),
+                          ("&Remind me every:", self.reminder)):
+            label = QLabel(text)
+            label.setBuddy(box)
+            lform.addRow(label, box)
+
+        # -- hotkey
+        hot = QGroupBox("Pause hotkey")
+        self.hotkey = QLineEdit(current.pause_hotkey)
+        self.hotkey.setAccessibleName("Pause hotkey")
+        self.hotkey.setPlaceholderText("<ctrl>+<alt>+p")
+        self.hotkey_help = QLabel("Pressing it pauses or resumes recording; that key press itself is not recorded. "
+                                  "Write it like <ctrl>+<alt>+p; leave empty for none.")
+        self.hotkey_help.setWordWrap(True)
+        hform = QFormLayout(hot)
+        hot_label = QLabel("&Hotkey:")
+        hot_label.setBuddy(self.hotkey)
+        hform.addRow(hot_label, self.hotkey)
+        hform.addRow("", self.hotkey_help)
+        self.hotkey.textChanged.connect(self._validate)
+
+        # -- private apps
+        private = QGroupBox("Private apps (capture pauses while one of them has focus)")
+        self.focus_note = QLabel("Checking whether Tallylight can tell which app has focus…")
+        self.focus_note.setObjectName("focusNote")
+        self.focus_note.setWordWrap(True)
+        self.focus_note.setAccessibleName("Focus detection")
+        self.apps = QListWidget()
+        self.apps.setAccessibleName("Private apps")
+        self.apps.addItems(current.private_apps)
+        self.new_app = QLineEdit()
+        self.new_app.setAccessibleName("App to add (its WM_CLASS name)")
+        self.new_app.setPlaceholderText("App name as in WM_CLASS, e.g. KeePassXC")
+        self.add_app = QPushButton("&Add")
+        self.add_app.setAccessibleName("Add private app")
+        self.remove_app = QPushButton("Remo&ve selected")
+        self.remove_app.setAccessibleName("Remove selected private app")
+        self.add_app.clicked.connect(self._add_app)
+        self.new_app.returnPressed.connect(self._add_app)
+        self.remove_app.clicked.connect(self._remove_app)
+        row = QHBoxLayout()
+        row.addWidget(self.new_app, 1)
+        row.addWidget(self.add_app)
+        row.addWidget(self.remove_app)
+        pl = QVBoxLayout(private)
+        pl.addWidget(self.focus_note)
+        pl.addWidget(self.apps)
+        pl.addLayout(row)
+        note = QLabel("While a private app has focus, the session records only that there was a gap — never which app.")
+        note.setWordWrap(True)
+        pl.addWidget(note)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        for w in (capture, limits, hot, private, self.error_label, self.buttons):
+            layout.addWidget(w)
+
+        from tallylight.ui.focus_probe import focus_support
+
+        self.tasks.run(focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc))))
+
+    def _minutes_box(self, name: str, value: int, maximum: int) -> QSpinBox:
+        box = QSpinBox()
+        box.setRange(0, maximum)
+        box.setSuffix(" min")
+        box.setSpecialValueText("never")
+        box.setValue(value)
+        box.setAccessibleName(name + " (minutes, 0 = never)")
+        return box
+
+    def _show_focus_support(self, result: tuple[bool, str]) -> None:
+        ok, text = result
+        try:
+            self.focus_note.setText(text)
+        except RuntimeError:  # dialog already gone
+            return
+        self.focus_support = ok
+
+    @Slot()
+    def _update_keys_help(self) -> None:
+        mode = self.keys.currentData()
+        text = KEY_MODE_TEXT[mode][1]
+        if mode == "full":
+            text += " Only choose this if your study asks for it: passwords you type would be recorded (encrypted)."
+        self.keys_help.setText(text)
+
+    @Slot()
+    def _add_app(self) -> None:
+        name = self.new_app.text().strip()
+        existing = {self.apps.item(i).text().lower() for i in range(self.apps.count())}
+        if name and name.lower() not in existing:
+            self.apps.addItem(name)
+        self.new_app.clear()
+
+    @Slot()
+    def _remove_app(self) -> None:
+        for item in self.apps.selectedItems():
+            self.apps.takeItem(self.apps.row(item))
+
+    @Slot()
+    def _validate(self) -> bool:
+        ok = valid_hotkey(self.hotkey.text())
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setEnabled(ok)
+        if ok:
+            self.error_label.hide()
+        else:
+            self.error_label.setText("The hotkey must look like <ctrl>+<alt>+p (at least one key in <…>).")
+            self.error_label.show()
+        return ok
+
+    def value(self) -> settings_mod.Settings:
+        s = settings_mod.Settings.from_dict(self.current.to_dict())
+        s.keys = self.keys.currentData()
+        s.mouse_moves = self.moves.isChecked()
+        s.clicks = self.clicks.isChecked()
+        s.scrolls = self.scrolls.isChecked()
+        s.max_duration_min = self.max_duration.value()
+        s.idle_timeout_min = self.idle_timeout.value()
+        s.reminder_every_min = self.reminder.value()
+        s.pause_hotkey = self.hotkey.text().strip().lower()
+        s.private_apps = [self.apps.item(i).text() for i in range(self.apps.count())]
+        return s
+
+    @Slot()
+    def save(self) -> None:
+        if not self._validate():
+            return
+        new = self.value()
+        self.buttons.setEnabled(False)
+
+        def done(_path: object) -> None:
+            self.saved.emit(new)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self.buttons.setEnabled(True)
+            self.error_label.setText(f"Could not save the settings: {exc}")
+            self.error_label.show()
+
+        self.tasks.run(lambda: settings_mod.save(new), done, failed)

@@ -1,0 +1,108 @@
+"""Dialogs: start (narrow only), settings (persist, private apps), welcome (passphrase), icons."""
+
+from __future__ import annotations
+
+import pytest
+
+from tallylight import settings as settings_mod
+
+pytestmark = pytest.mark.x11
+
+
+def test_icons_differ_by_shape(qapp):
+    from PySide6.QtGui import QImage
+
+    from tallylight.ui import icons
+
+    masks = {}
+    for state in icons.STATES:
+        img = icons.render(state, 32).convertToFormat(QImage.Format.Format_ARGB32)
+        # the shape alone: which pixels are opaque, and how dark they are in greyscale
+        masks[state] = tuple(
+            (img.pixelColor(x, y).alpha() > 128, qgray(img.pixelColor(x, y)) // 64)
+            for y in range(32) for x in range(32)
+        )
+    states = list(masks)
+    for i, a in enumerate(states):
+        for b in states[i + 1:]:
+            diff = sum(1 for p, q in zip(masks[a], masks[b]) if p != q)
+            assert diff > 60, (a, b, diff)
+
+
+def qgray(c) -> int:
+    return (c.red() * 11 + c.green() * 16 + c.blue() * 5) // 32
+
+
+def test_start_dialog_only_narrows(qapp, qtbot):
+    from tallylight.ui.dialogs.start_session import StartSessionDialog
+
+    s = settings_mod.Settings(keys="class", mouse_moves=False)
+    dlg = StartSessionDialog(s)
+    qtbot.addWidget(dlg)
+    modes = [dlg.keys.itemData(i) for i in range(dlg.keys.count())]
+    assert modes == ["none", "class"]  # never wider than the defaults
+    assert not dlg.moves.isEnabled() and not dlg.moves.isChecked()
+    dlg.moves.setChecked(True)  # even if forced, narrow() keeps it off
+    dlg.clicks.setChecked(False)
+    opts = dlg.options()
+    assert opts == {"keys": "class", "mouse_moves": False, "clicks": False, "scrolls": True}
+    text = dlg.summary.text()
+    assert "never which letter" in text and "No mouse movements" in text and "No mouse clicks" in text
+    for w in (dlg.keys, dlg.moves, dlg.clicks, dlg.scrolls, dlg.label, dlg.start_button):
+        assert w.accessibleName()
+
+
+def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home):
+    from tallylight.ui.dialogs.settings import SettingsDialog, valid_hotkey
+    from tallylight.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    dlg = SettingsDialog(settings_mod.Settings(), tasks)
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: "focus" in dlg.focus_note.text() and "Checking" not in dlg.focus_note.text(), timeout=5000)
+    # Xvfb has no window manager: focus cannot be known, and the dialog says so
+    assert "cannot" in dlg.focus_note.text()
+    dlg.keys.setCurrentIndex(settings_mod.KEY_MODES.index("none"))
+    dlg.reminder.setValue(7)
+    dlg.new_app.setText("Signal")
+    dlg.add_app.click()
+    dlg.new_app.setText("signal")  # duplicates are ignored
+    dlg.add_app.click()
+    dlg.hotkey.setText("p")
+    assert not dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()
+    dlg.hotkey.setText("<ctrl>+<shift>+<F9>")
+    with qtbot.waitSignal(dlg.saved, timeout=5000) as blocker:
+        dlg.save()
+    new = blocker.args[0]
+    assert new.keys == "none" and new.reminder_every_min == 7 and new.pause_hotkey == "<ctrl>+<shift>+<f9>"
+    assert new.private_apps[-1] == "Signal" and new.private_apps.count("Signal") == 1
+    assert settings_mod.load() == new
+    assert valid_hotkey("") and valid_hotkey("<ctrl>+<alt>+p") and not valid_hotkey("ctrl+alt+p")
+    tasks.shutdown()
+
+
+def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
+    from tallylight.store import vault
+    from tallylight.ui.dialogs.welcome import WelcomeDialog, strength
+    from tallylight.ui.tasks import TaskRunner
+
+    assert strength("short")[0] == 0 and strength("correct horse battery staple")[0] >= 3
+    tasks = TaskRunner()
+    dlg = WelcomeDialog(tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    text = dlg.stack.widget(0).text()
+    assert "does not do" in text and "never in secret" in text
+    dlg.next_button.click()
+    assert "lose this passphrase" in dlg.pass_intro.text()
+    dlg.passphrase.setText("correct horse battery staple")
+    dlg.confirm.setText("correct horse battery stapl")
+    assert not dlg.finish_button.isEnabled() and "differ" in dlg.status.text()
+    dlg.confirm.setText("correct horse battery staple")
+    assert dlg.finish_button.isEnabled()
+    qtbot.waitUntil(lambda: dlg.keychain_note.text() != "Looking for the computer's keychain…", timeout=5000)
+    with qtbot.waitSignal(dlg.accepted, timeout=10000):
+        dlg.finish_button.click()
+    assert vault.exists()
+    vault.unlock("correct horse battery staple")
+    tasks.shutdown()
