@@ -1,0 +1,149 @@
+"""``tallylight sessions list | show ID | export ID | delete ID | passphrase``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from tallylight.cli.unlock import add_passphrase_option, ensure_vault, read_passphrase, unlock_vault
+from tallylight.errors import UsageError
+from tallylight.store import recovery, sessions, vault
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("sessions", help="list, show, export or delete recorded sessions")
+    sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
+
+    ls = sub.add_parser("list", help="list sessions with their state")
+    add_passphrase_option(ls)
+    ls.set_defaults(func=cmd_list)
+
+    show = sub.add_parser("show", help="show one session's details")
+    show.add_argument("session_id", metavar="ID")
+    add_passphrase_option(show)
+    show.set_defaults(func=cmd_show)
+
+    ex = sub.add_parser("export", help="write a session's events as plain CSV or JSON lines")
+    ex.add_argument("session_id", metavar="ID")
+    ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    ex.add_argument("--out", metavar="PATH", type=Path, required=True)
+    add_passphrase_option(ex)
+    ex.set_defaults(func=cmd_export)
+
+    rm = sub.add_parser("delete", help="delete a session for good (its key first)")
+    rm.add_argument("session_id", metavar="ID")
+    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rm.set_defaults(func=cmd_delete)
+
+    pw = sub.add_parser("passphrase", help="change the vault passphrase (sessions are not re-encrypted)")
+    add_passphrase_option(pw)
+    pw.add_argument("--new-passphrase-file", metavar="FILE", type=Path,
+                    help="read the new passphrase from FILE instead of asking")
+    pw.set_defaults(func=cmd_passphrase)
+
+
+def _recover() -> None:
+    for r in recovery.recover_unfinished():
+        print(r.describe(), file=sys.stderr)
+
+
+def _when(ns: int) -> str:
+    return dt.datetime.fromtimestamp(ns / 1e9).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    ensure_vault(args)
+    _recover()
+    v = unlock_vault(args)
+    rows = sessions.list_sessions(v)
+    if not rows:
+        print("No sessions yet.")
+        return 0
+    print(f"{'ID':<32} {'started':<19} {'events':>9} {'size':>10}  state  label")
+    for s in rows:
+        started = _when(s.info.started_wall_ns) if s.info else "-"
+        state = "recording" if s.recording else (s.verdict.value if s.verdict else "?")
+        events = s.report.events if s.report else 0
+        label = s.info.label if s.info else ""
+        print(f"{s.session_id:<32} {started:<19} {events:>9} {_size(s.size_bytes):>10}  {state}  {label}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    ensure_vault(args)
+    _recover()
+    v = unlock_vault(args)
+    s = sessions.summary(args.session_id, v)
+    rep = s.report
+    assert rep is not None
+    print(f"Session {s.session_id}")
+    print(f"  state:      {'recording' if s.recording else rep.verdict.describe()}")
+    if rep.problem:
+        print(f"  note:       {rep.problem}")
+    if s.info is not None:
+        i = s.info
+        print(f"  label:      {i.label or '-'}")
+        print(f"  started:    {_when(i.started_wall_ns)}")
+        print(f"  keys:       {i.key_mode}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
+              f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}")
+    print(f"  events:     {rep.events}")
+    if rep.verdict.value != "corrupt" and rep.events:
+        cols = sessions.read(s.session_id, v).columns()
+        span = (int(cols.t_ns.max()) - int(cols.t_ns.min())) / 1e9
+        print(f"  duration:   {span:.1f} s of events")
+    if rep.stop_reason is not None:
+        print(f"  stopped by: {rep.stop_reason.name.lower().replace('_', ' ')}")
+    print(f"  files:      {rep.segments} segment(s), {_size(s.size_bytes)}")
+    if rep.lost_bytes:
+        print(f"  lost:       {rep.lost_bytes} bytes of a partly written record")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    ensure_vault(args)
+    v = unlock_vault(args)
+    n = sessions.export(args.session_id, v, args.out, args.format)
+    print(f"Wrote {n} events to {args.out} (plain text: keep it safe, delete it when done).", file=sys.stderr)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    sessions.session_dir(args.session_id)  # a clear error if there is no such session
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Delete session {args.session_id} for good? This cannot be undone. [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Nothing was deleted.", file=sys.stderr)
+            return 1
+    sessions.delete(args.session_id)
+    print(f"Deleted session {args.session_id}.", file=sys.stderr)
+    return 0
+
+
+def cmd_passphrase(args: argparse.Namespace) -> int:
+    if not vault.exists():
+        raise UsageError("There is no vault yet; it is created on first use.")
+    old = read_passphrase(args, confirm=False, prompt="Current passphrase: ")
+    new_args = argparse.Namespace(passphrase_file=args.new_passphrase_file)
+    if args.new_passphrase_file is None and sys.stdin.isatty():
+        import getpass
+
+        new = getpass.getpass("New passphrase: ")
+        if not new or getpass.getpass("Repeat the new passphrase: ") != new:
+            raise UsageError("The new passphrases are empty or differ; nothing was changed.")
+    elif args.new_passphrase_file is None:
+        raise UsageError("Give the new passphrase with --new-passphrase-file FILE (no terminal to ask on).")
+    else:
+        new = read_passphrase(new_args, confirm=False)
+    vault.change_passphrase(old, new)
+    print("Passphrase changed. The old one no longer unlocks the vault.", file=sys.stderr)
+    return 0

@@ -1,0 +1,86 @@
+"""Getting the vault passphrase from the participant (or a script) and unlocking.
+
+Order: ``--passphrase-file FILE``, then ``TALLYLIGHT_PASSPHRASE``, then the OS
+keychain (unlock only), then an interactive prompt. Without a terminal and
+without either option, we refuse rather than hang.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from tallylight.errors import UsageError
+from tallylight.store import vault
+from tallylight.store.vault import UnlockedVault
+
+ENV_VAR = "TALLYLIGHT_PASSPHRASE"
+
+LOST_WARNING = (
+    "Tallylight keeps your sessions encrypted under a passphrase you choose now.\n"
+    "If you lose this passphrase, your recorded sessions are lost for good: nobody,\n"
+    "including the Tallylight developers or your researcher, can recover them."
+)
+
+
+def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file", metavar="FILE", type=Path,
+        help=f"read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}",
+    )
+
+
+def _from_file(path: Path) -> str:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        raise UsageError(f"Cannot read the passphrase file {path} ({exc.strerror}).") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"The passphrase file {path} is not UTF-8 text.") from None
+    line = text.split("\n", 1)[0].rstrip("\r")
+    if not line:
+        raise UsageError(f"The passphrase file {path} is empty.")
+    return line
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: str = "Vault passphrase: ") -> str:
+    """The passphrase from --passphrase-file, the environment, or a prompt."""
+    path = getattr(args, "passphrase_file", None)
+    if path:
+        return _from_file(Path(path))
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise UsageError(f"A passphrase is needed: use --passphrase-file FILE or set {ENV_VAR} (no terminal to ask on).")
+    first = getpass.getpass(prompt)
+    if not first:
+        raise UsageError("The passphrase must not be empty.")
+    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+        raise UsageError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+def ensure_vault(args: argparse.Namespace) -> None:
+    """Create the vault on first use, with a new passphrase and a plain warning."""
+    if vault.exists():
+        return
+    print(LOST_WARNING, file=sys.stderr)
+    passphrase = read_passphrase(args, confirm=True, prompt="Choose a vault passphrase: ")
+    created = vault.create_vault(passphrase)
+    if getattr(args, "keychain", False):
+        vault.store_in_keychain(created)
+    print(f"Created the key vault in {vault.vault_path()}.", file=sys.stderr)
+
+
+def unlock_vault(args: argparse.Namespace) -> UnlockedVault:
+    """The unlocked vault; WrongPassphrase if the passphrase does not match."""
+    explicit = getattr(args, "passphrase_file", None) or os.environ.get(ENV_VAR)
+    if not explicit and not getattr(args, "no_keychain", False):
+        found = vault.unlock_with_keychain()
+        if found is not None:
+            return found
+    return vault.unlock(read_passphrase(args, confirm=False))

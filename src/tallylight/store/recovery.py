@@ -1,0 +1,111 @@
+"""Find sessions a crash left unfinished and close them (docs/FORMAT.md section 8).
+
+Needs no key: the frame structure and the record types are in the clear, so a
+segment's whole records and its torn tail can be found without decrypting. A
+session is closed by a small sidecar (``closed.json``) and never by writing to a
+segment, so no nonce is ever used twice and no sealed byte is rewritten.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tallylight import paths
+from tallylight.store._fs import FileLock, atomic_write, is_locked, storage_error
+from tallylight.store.reader import layout, read_closure, segment_files
+from tallylight.store.writer import CLOSED_FILE, KEY_FILE, LOCK_FILE
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """One session closed after a crash, and what it lost."""
+
+    session_id: str
+    segment: int
+    records_kept: int
+    lost_bytes: int
+    reason: str
+
+    def describe(self) -> str:
+        kept = f"{self.records_kept} saved record(s) kept"
+        lost = f"{self.lost_bytes} bytes of a partly written record discarded" if self.lost_bytes else "no partial record"
+        return (f"Session {self.session_id} was not closed ({self.reason}); recovered: {kept}, {lost}; "
+                "events not yet saved at that moment (at most the last second) are lost.")
+
+
+def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
+    """(segment, records, size, lost_bytes) if the session needs closing, else None."""
+    if not (session_dir / KEY_FILE).exists():
+        return None  # being deleted, or never created: nothing readable to close
+    segs = segment_files(session_dir)
+    if not segs:
+        return (0, 0, 0, 0)
+    number, path = segs[-1]
+    lay = layout(path, number)
+    if lay.closed:
+        return None
+    if lay.tail == "bad-length":
+        return None  # damage, not a crash: leave it for the reader to report
+    return (number, len(lay.frames), lay.end, lay.size - lay.end)
+
+
+def find_unfinished(data_dir: Path | None = None) -> list[str]:
+    """Ids of sessions that no live writer holds and that have no end and no closure."""
+    base = Path(data_dir) if data_dir is not None else paths.data_dir()
+    root = base / "sessions"
+    if not root.is_dir():
+        return []
+    out = []
+    for d in sorted(root.iterdir()):
+        if not d.is_dir() or is_locked(d / LOCK_FILE):
+            continue
+        state = _unfinished(d)
+        if state is None:
+            continue
+        c = read_closure(d)
+        if c is not None and (c.get("segment"), c.get("records"), c.get("size")) == state[:3]:
+            continue
+        out.append(d.name)
+    return out
+
+
+def recover_unfinished(data_dir: Path | None = None) -> list[Recovered]:
+    """Close every unfinished session with a sidecar and report what each lost.
+
+    Safe to call at any start: live sessions are skipped (their writer holds the
+    lock), finished ones are left alone, and calling it twice changes nothing.
+    """
+    base = Path(data_dir) if data_dir is not None else paths.data_dir()
+    out = []
+    for sid in find_unfinished(base):
+        d = base / "sessions" / sid
+        lock = FileLock(d / LOCK_FILE)
+        try:
+            if not lock.try_acquire():
+                continue
+        except OSError:
+            continue  # read-only: report nothing we could not record
+        try:
+            state = _unfinished(d)
+            if state is None:
+                continue
+            segment, records, size, lost = state
+            prev = read_closure(d)
+            reason = prev.get("reason", "crash") if prev else "crash"
+            if reason not in ("crash", "write-error"):
+                reason = "crash"
+            note = {
+                "format": "tallylight-closed", "version": 1, "segment": segment, "records": records,
+                "size": size, "lost_bytes": lost, "reason": reason, "closed_wall_ns": time.time_ns(),
+            }
+            try:
+                atomic_write(d / CLOSED_FILE, json.dumps(note).encode("utf-8"))
+            except OSError as exc:
+                raise storage_error(exc, f"closing unfinished session {sid}") from None
+            out.append(Recovered(sid, segment, records, lost, "stopped by a write error" if reason == "write-error" else "crash"))
+        finally:
+            lock.release(unlink=True)
+    return out

@@ -1,0 +1,137 @@
+"""Sessions as the CLI and the GUI see them: list, show, read, export, delete."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from tallylight import paths
+from tallylight.errors import StoreError, UsageError
+from tallylight.events import Event, Kind, SessionInfo
+from tallylight.store._fs import is_locked, storage_error, sync_dir, sync_file
+from tallylight.store.encoding import EventColumns
+from tallylight.store.reader import Report, SessionData, Verdict, read_session, verify_session
+from tallylight.store.vault import UnlockedVault
+from tallylight.store.writer import KEY_FILE, LOCK_FILE, check_session_id
+
+EXPORT_FIELDS = ("t_ns", "kind", "x", "y", "button", "dx", "dy", "key_class", "key", "text", "marker", "reason")
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    session_id: str
+    path: Path
+    size_bytes: int
+    recording: bool
+    info: SessionInfo | None
+    report: Report | None
+
+    @property
+    def verdict(self) -> Verdict | None:
+        return self.report.verdict if self.report else None
+
+
+def _base(data_dir: Path | None) -> Path:
+    return Path(data_dir) if data_dir is not None else paths.data_dir()
+
+
+def session_dir(session_id: str, data_dir: Path | None = None) -> Path:
+    check_session_id(session_id)
+    d = _base(data_dir) / "sessions" / session_id
+    if not d.is_dir():
+        raise UsageError(f"There is no session {session_id}.")
+    return d
+
+
+def session_ids(data_dir: Path | None = None) -> list[str]:
+    root = _base(data_dir) / "sessions"
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def _size(d: Path) -> int:
+    return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
+
+
+def summary(session_id: str, vault: UnlockedVault | None, data_dir: Path | None = None) -> SessionSummary:
+    """Facts about one session; with the vault, also its (verified) info and verdict."""
+    d = session_dir(session_id, data_dir)
+    info = report = None
+    if vault is not None:
+        report, data = verify_session(d, vault)
+        info = data.info if data else None
+    return SessionSummary(session_id, d, _size(d), is_locked(d / LOCK_FILE), info, report)
+
+
+def list_sessions(vault: UnlockedVault | None = None, data_dir: Path | None = None) -> list[SessionSummary]:
+    return [summary(s, vault, data_dir) for s in session_ids(data_dir)]
+
+
+def read(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> SessionData:
+    """The authenticated session (AuthenticationError if it does not authenticate)."""
+    return read_session(session_dir(session_id, data_dir), vault)
+
+
+def read_columns(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> tuple[SessionInfo | None, Report, EventColumns]:
+    """(info, report, numpy columns) for review windows."""
+    data = read(session_id, vault, data_dir)
+    return data.info, data.report, data.columns()
+
+
+def iter_events(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> Iterator[Event]:
+    return read(session_id, vault, data_dir).events()
+
+
+def export(session_id: str, vault: UnlockedVault, out: Path, fmt: str, data_dir: Path | None = None) -> int:
+    """Write the session's events in plain text (the participant asked for it); returns the count."""
+    if fmt not in ("csv", "jsonl"):
+        raise UsageError("The export format must be csv or jsonl.")
+    cols = read(session_id, vault, data_dir).columns()
+    arrays = [getattr(cols, f).tolist() for f in EXPORT_FIELDS]
+    kinds = [Kind(k).name.lower() for k in arrays[1]]
+    arrays[1] = kinds
+    try:
+        with open(out, "w", encoding="utf-8", newline="") as fh:
+            if fmt == "csv":
+                w = csv.writer(fh)
+                w.writerow(EXPORT_FIELDS)
+                w.writerows(zip(*arrays))
+            else:
+                for row in zip(*arrays):
+                    fh.write(json.dumps(dict(zip(EXPORT_FIELDS, row)), ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise storage_error(exc, f"exporting to {out}") from None
+    return len(cols)
+
+
+def delete(session_id: str, data_dir: Path | None = None) -> None:
+    """Destroy the session's wrapped key (overwrite, flush, unlink), then its files.
+
+    Once the key file is gone no one can decrypt the segments, even if removing
+    them is interrupted. Refuses a session that is being recorded.
+    """
+    d = session_dir(session_id, data_dir)
+    if is_locked(d / LOCK_FILE):
+        raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
+    key = d / KEY_FILE
+    try:
+        if key.exists():
+            fd = os.open(key, os.O_WRONLY)
+            try:
+                size = os.fstat(fd).st_size
+                os.write(fd, b"\0" * size)
+                sync_file(fd)
+            finally:
+                os.close(fd)
+            os.unlink(key)
+            sync_dir(d)
+        shutil.rmtree(d)
+        sync_dir(d.parent)
+    except OSError as exc:
+        raise StoreError(f"Session {session_id} could not be fully deleted ({exc.strerror}).") from None
