@@ -45,8 +45,21 @@ def read_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+PASSPHRASE = "correct horse battery staple"
+
+
 @pytest.fixture
-def make_app(qapp, qtbot, xserver) -> Iterator:
+def vault_ready(tallylight_home):
+    """A vault (cheap KDF parameters) so sessions can be recorded and read."""
+    from tallylight.store import vault
+    from tallylight.store.crypto import KdfParams
+
+    vault.create_vault(PASSPHRASE, params=KdfParams(iterations=1, lanes=1, memory_kib=64))
+    return PASSPHRASE
+
+
+@pytest.fixture
+def make_app(qapp, qtbot, xserver, vault_ready) -> Iterator:
     """Build TallylightApp instances in-process; disposed after the test."""
     from tallylight.ui.app import TallylightApp
 

@@ -30,6 +30,7 @@ def test_fallback_window_records(window_app, qtbot):
     assert {"Start session", "Pause", "Stop", "Settings", "About", "Quit"} <= names
 
     win.buttons["Start session…"].click()
+    qtbot.waitUntil(lambda: "start" in window_app.dialogs, timeout=3000)
     dlg = window_app.dialogs["start"]
     dlg.start_button.click()
     qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
@@ -63,5 +64,7 @@ def test_keyboard_only_start(window_app, qtbot):
     qtbot.waitExposed(dlg)
     qtbot.keyClick(dlg, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window_app.controller.state == "idle", timeout=5000)

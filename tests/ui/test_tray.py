@@ -37,6 +37,7 @@ def test_menu_start_pause_stop(tray_app, qtbot, fake_recorder):
     assert "Not recording" in tray.icon.toolTip()
 
     tray_app.actions.start.trigger()
+    qtbot.waitUntil(lambda: "start" in tray_app.dialogs, timeout=3000)
     dlg = tray_app.dialogs["start"]
     dlg.label.setText("menu test")
     dlg.start_button.click()

@@ -59,6 +59,7 @@ class TallylightApp(QObject):
         self.tray: TrayUI | None = None
         self.window: FallbackWindow | None = None
         self.dialogs: dict[str, QWidget] = {}
+        self.recovered: list[Any] | None = None  # set once start-up recovery has run
         if use_tray is None:
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         if use_tray:
@@ -115,7 +116,22 @@ class TallylightApp(QObject):
         return dlg
 
     @Slot()
-    def open_start_dialog(self) -> QWidget | None:
+    def open_start_dialog(self) -> None:
+        """Open the start dialog, or the welcome first if no passphrase/vault exists yet."""
+        if self.controller.active:
+            return
+
+        def decide(has_vault: Any) -> None:
+            if has_vault is False:
+                welcome = self.open_welcome()
+                welcome.accepted.connect(self._show_start_dialog)
+            else:
+                self._show_start_dialog()
+
+        self.tasks.run(_vault_exists, decide, lambda exc: self._show_start_dialog())
+
+    @Slot()
+    def _show_start_dialog(self) -> QWidget | None:
         if self.controller.active:
             return None
         from tallylight.ui.dialogs.start_session import StartSessionDialog
@@ -147,7 +163,7 @@ class TallylightApp(QObject):
     def open_sessions(self) -> QWidget:
         from tallylight.ui.dialogs.sessions import SessionsDialog
 
-        return self._show_dialog("sessions", lambda: SessionsDialog(self.tasks))
+        return self._show_dialog("sessions", lambda: SessionsDialog(self.tasks, use_keychain=self.settings.use_keychain))
 
     @Slot()
     def open_welcome(self) -> QWidget:
@@ -155,17 +171,14 @@ class TallylightApp(QObject):
 
         def make() -> QWidget:
             dlg = WelcomeDialog(self.tasks)
-            dlg.accepted.connect(self._on_welcome_done)
+            dlg.accepted.connect(lambda: self._on_welcome_done(dlg))
             return dlg
 
         return self._show_dialog("welcome", make)
 
-    @Slot()
-    def _on_welcome_done(self) -> None:
-        dlg = self.dialogs.get("welcome")
+    def _on_welcome_done(self, dlg: Any) -> None:
         self.settings.welcome_done = True
-        if dlg is not None and hasattr(dlg, "use_keychain"):
-            self.settings.use_keychain = bool(dlg.use_keychain())
+        self.settings.use_keychain = bool(dlg.use_keychain())
         snapshot = settings_mod.Settings.from_dict(self.settings.to_dict())
         self.tasks.run(lambda: settings_mod.save(snapshot))
 
@@ -183,21 +196,19 @@ class TallylightApp(QObject):
         box.open()
 
     def _recover_sessions(self) -> None:
-        """Let the store recover sessions left open by a crash (off the GUI thread)."""
+        """Let the store close sessions left open by a crash (off the GUI thread)."""
         try:
-            from tallylight.store import sessions as store_sessions
-        except Exception:
-            return
-        recover = getattr(store_sessions, "recover_all", None) or getattr(store_sessions, "recover", None)
-        if recover is None:
+            from tallylight.store.recovery import recover_unfinished
+        except Exception:  # the store is not part of this build
             return
 
         def done(result: Any) -> None:
-            n = len(result) if isinstance(result, (list, tuple)) else int(bool(result))
-            if n:
-                self.notify("Tallylight", f"Recovered {n} session(s) that ended unexpectedly.")
+            self.recovered = list(result or [])
+            if self.recovered:
+                self.notify("Tallylight", f"Recovered {len(self.recovered)} session(s) that ended unexpectedly "
+                            "(at most the last second of each is missing).")
 
-        self.tasks.run(recover, done, lambda exc: log.warning("session recovery failed: %s", exc))
+        self.tasks.run(recover_unfinished, done, lambda exc: log.warning("session recovery failed: %s", exc))
 
     # ---- quitting ------------------------------------------------------
     @Slot()
@@ -238,6 +249,15 @@ class TallylightApp(QObject):
             self.tray.icon.deleteLater()
             self.tray.menu.deleteLater()
         self.deleteLater()
+
+
+def _vault_exists() -> bool | None:
+    """True/False, or None when this build has no store (then recording decides)."""
+    try:
+        from tallylight.store import vault
+    except Exception:  # noqa: BLE001
+        return None
+    return vault.exists()
 
 
 def _install_signal_handlers(qapp: QApplication) -> QTimer:

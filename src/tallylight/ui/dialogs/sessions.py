@@ -1,0 +1,264 @@
+"""Sessions: a plain list of recorded sessions (date, label, duration, counts, verdict), with Delete.
+
+Reading needs the vault's private key: the dialog tries the OS keychain (if the
+participant chose it) and otherwise asks for the passphrase. All store calls run
+in a worker; results land on the main thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tallylight.appctl import format_counts, format_duration
+from tallylight.ui.tasks import TaskRunner
+
+COLUMNS = ("Date", "Label", "Duration", "Captured", "State")
+
+
+def store_available() -> bool:
+    try:
+        from tallylight.store import sessions, vault  # noqa: F401
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
+@dataclass
+class Row:
+    session_id: str
+    date: str
+    label: str
+    duration: str
+    counts: str
+    verdict: str
+    recording: bool
+
+
+def load_rows(vault: Any) -> list[Row]:
+    """Every session, newest first (worker thread)."""
+    from tallylight.store import sessions as store
+
+    rows = []
+    for sid in store.session_ids():
+        try:
+            s = store.summary(sid, None)
+            recording = s.recording
+        except Exception:  # noqa: BLE001
+            recording = False
+        if vault is None:
+            rows.append(Row(sid, "", "", "", "", "recording now" if recording else "locked", recording))
+            continue
+        try:
+            info, report, cols = store.read_columns(sid, vault)
+            counts: dict[str, int] = {}
+            for k in cols.kind.tolist():
+                from tallylight.events import Kind
+
+                name = Kind(k).name.lower()
+                counts[name] = counts.get(name, 0) + 1
+            duration = float(cols.t_ns.max()) / 1e9 if len(cols) else 0.0
+            verdict = report.verdict.describe()
+        except Exception as exc:  # noqa: BLE001 - corrupt or unreadable: say so, keep listing
+            info, counts, duration = None, {}, 0.0
+            verdict = f"unreadable ({exc})"
+        date = ""
+        label = ""
+        if info is not None:
+            date = dt.datetime.fromtimestamp(info.started_wall_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+            label = info.label
+        rows.append(Row(sid, date, label, format_duration(duration) if info else "", format_counts(counts) if info else "",
+                        "recording now" if recording else verdict, recording))
+    rows.sort(key=lambda r: (r.date, r.session_id), reverse=True)
+    return rows
+
+
+class SessionsDialog(QDialog):
+    def __init__(self, tasks: TaskRunner, use_keychain: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.vault: Any = None
+        self.rows: list[Row] = []
+        self.setWindowTitle("Tallylight sessions")
+        self.setAccessibleName("Sessions")
+
+        self.lock_note = QLabel("Your recordings are encrypted. Enter your passphrase to see their details.")
+        self.lock_note.setWordWrap(True)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.setAccessibleName("Unlock sessions")
+        self.unlock_button.clicked.connect(self.unlock)
+        self.passphrase.returnPressed.connect(self.unlock)
+        unlock_row = QHBoxLayout()
+        unlock_row.addWidget(self.passphrase, 1)
+        unlock_row.addWidget(self.unlock_button)
+        self.unlock_box = QWidget()
+        ul = QVBoxLayout(self.unlock_box)
+        ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(self.lock_note)
+        ul.addLayout(unlock_row)
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Recorded sessions")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.status = QLabel("Loading…")
+        self.status.setObjectName("statusLabel")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Status")
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setAccessibleName("Delete the selected session")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setAccessibleName("Refresh the list")
+        self.refresh_button.clicked.connect(self.refresh)
+        self.close_button = QPushButton("&Close")
+        self.close_button.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.refresh_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        self.table.itemSelectionChanged.connect(self._sync_buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.unlock_box)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.resize(760, 420)
+        self._sync_buttons()
+        if use_keychain:
+            self.tasks.run(_keychain_vault, self._on_keychain, lambda exc: self.refresh())
+        else:
+            self.refresh()
+
+    # ---- loading -------------------------------------------------------
+    def _on_keychain(self, vault: Any) -> None:
+        if vault is not None:
+            self._set_vault(vault)
+        self.refresh()
+
+    def _set_vault(self, vault: Any) -> None:
+        self.vault = vault
+        self.unlock_box.hide()
+
+    @Slot()
+    def unlock(self) -> None:
+        passphrase = self.passphrase.text()
+        if not passphrase:
+            return
+        self.unlock_button.setEnabled(False)
+        self.status.setText("Unlocking…")
+
+        def work() -> Any:
+            from tallylight.store import vault
+
+            return vault.unlock(passphrase)
+
+        def done(vault: Any) -> None:
+            self.passphrase.clear()
+            self.unlock_button.setEnabled(True)
+            self._set_vault(vault)
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self.unlock_button.setEnabled(True)
+            self.status.setText(str(exc) or "That passphrase did not unlock your recordings.")
+            self.passphrase.selectAll()
+            self.passphrase.setFocus()
+
+        self.tasks.run(work, done, failed)
+
+    @Slot()
+    def refresh(self) -> None:
+        self.status.setText("Loading…")
+        vault = self.vault
+        self.tasks.run(lambda: load_rows(vault), self._show_rows, lambda exc: self.status.setText(f"Could not list sessions: {exc}"))
+
+    def _show_rows(self, rows: list[Row]) -> None:
+        try:
+            self.rows = rows
+            self.table.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                values = (row.date or row.session_id, row.label, row.duration, row.counts, row.verdict)
+                for c, value in enumerate(values):
+                    item = QTableWidgetItem(value)
+                    item.setData(Qt.ItemDataRole.UserRole, row.session_id)
+                    self.table.setItem(r, c, item)
+            n = len(rows)
+            self.status.setText("No sessions recorded yet." if n == 0 else f"{n} session(s).")
+            self._sync_buttons()
+        except RuntimeError:  # the dialog is gone
+            pass
+
+    # ---- delete --------------------------------------------------------
+    def selected(self) -> Row | None:
+        r = self.table.currentRow()
+        if r < 0 or r >= len(self.rows) or not self.table.selectionModel().hasSelection():
+            return None
+        return self.rows[r]
+
+    @Slot()
+    def _sync_buttons(self) -> None:
+        row = self.selected()
+        self.delete_button.setEnabled(row is not None and not row.recording)
+
+    @Slot()
+    def delete_selected(self, confirm: bool = True) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        if confirm:
+            what = f"{row.date} {row.label}".strip() or row.session_id
+            answer = QMessageBox.question(
+                self, "Delete session", f"Delete the session “{what}” for good? This cannot be undone.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.delete_session(row.session_id)
+
+    def delete_session(self, session_id: str) -> None:
+        self.delete_button.setEnabled(False)
+        self.status.setText("Deleting…")
+
+        def work() -> None:
+            from tallylight.store import sessions as store
+
+            store.delete(session_id)
+
+        self.tasks.run(work, lambda _: self.refresh(), lambda exc: self.status.setText(f"Could not delete: {exc}"))
+
+
+def _keychain_vault() -> Any:
+    from tallylight.store import vault
+
+    if not vault.exists():
+        return None
+    return vault.unlock_with_keychain()
