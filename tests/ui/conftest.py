@@ -45,7 +45,7 @@ def read_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-PASSPHRASE = "correct horse battery staple"
+from conftest_helpers import PASSPHRASE
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+PASSPHRASE = "correct horse battery staple"
+
 
 def call_appctl(qtbot, command: str, timeout_ms: int = 20000, **fields: Any) -> dict:
     """Run appctl.send in a plain thread while the Qt event loop keeps running."""
