@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
@@ -41,7 +41,7 @@ class FallbackWindow(QWidget):
         self.detail_label = QLabel()
         self.detail_label.setObjectName("detailLabel")
         self.detail_label.setAccessibleName("Elapsed time and event counts")
-        self.detail_label.setWordWrap(True)
+        self.detail_label.setWordWrap(False)
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setAccessibleName("Latest notice")
@@ -72,6 +72,7 @@ class FallbackWindow(QWidget):
             self.addAction(action)
 
         layout = QVBoxLayout(self)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with its text, never clips it
         layout.addLayout(head)
         layout.addWidget(self.message_label)
         layout.addLayout(grid)

@@ -11,6 +11,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QScrollArea,
+    QTabWidget,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -141,9 +144,24 @@ class SettingsDialog(QDialog):
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
+        # Tabs, each scrollable, so the dialog fits small screens at 200% scaling.
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Settings sections")
+        for title, groups in (("&Capture", (capture,)), ("&Limits && hotkey", (limits, hot)), ("&Private apps", (private,))):
+            page = QWidget()
+            pl2 = QVBoxLayout(page)
+            for g in groups:
+                pl2.addWidget(g)
+            pl2.addStretch(1)
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(page)
+            self.tabs.addTab(scroll, title)
         layout = QVBoxLayout(self)
-        for w in (capture, limits, hot, private, self.error_label, self.buttons):
-            layout.addWidget(w)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
 
         from tallylight.ui.focus_probe import focus_support
 
