@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from tallylight.errors import AuthenticationError, StoreError, VaultError, WrongPassphrase
+from tallylight.errors import AuthenticationError, VaultError, WrongPassphrase
 
 LABEL_RECORD_KEY = b"tallylight/v1/record-key"
 LABEL_SESSION_KEY_WRAP = b"tallylight/v1/session-key-wrap"
@@ -61,7 +61,7 @@ class SegmentHeader:
         if len(raw) != HEADER_SIZE or raw[:8] != SEGMENT_MAGIC:
             raise AuthenticationError("A session file is damaged or is not a Tallylight session.")
         if raw[8] != VERSION:
-            raise StoreError(f"This session was written in format version {raw[8]}, which this Tallylight cannot read.")
+            raise AuthenticationError(f"A session file has format version {raw[8]}, which this Tallylight cannot read.")
         if raw[9:12] != b"\0\0\0":
             raise AuthenticationError("A session file header is damaged.")
         return cls(struct.unpack("<I", raw[12:16])[0], raw[16:32], raw[32:48])
@@ -152,7 +152,7 @@ def _check_keyfile(raw: bytes) -> None:
     if len(raw) != KEYFILE_SIZE or raw[:8] != KEYFILE_MAGIC or raw[9:12] != b"\0\0\0":
         raise AuthenticationError("The session's key file is damaged.")
     if raw[8] != VERSION:
-        raise StoreError(f"This session's key file has format version {raw[8]}, which this Tallylight cannot read.")
+        raise AuthenticationError(f"This session's key file has format version {raw[8]}, which this Tallylight cannot read.")
 
 
 def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519PrivateKey) -> tuple[bytes, bytes]:

@@ -404,11 +404,11 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
         pos = ckey.read(p, pos, K)
         pos = ctl.read(p, pos, K)
         w = ctl.widths[-1]
-        if w:
+        if w and K:
             lens = np.frombuffer(ctl.chunks[-1], dtype=_DTYPES[w])
             if lens.min() < 0:
                 raise CorruptBlock("negative text length")
-            blen = int(lens.sum())
+            blen = int(lens.astype(object).sum())
             if pos + blen > len(p):
                 raise CorruptBlock("truncated text")
             texts.append((len(ctl.counts) - 1, p[pos : pos + blen]))
@@ -480,6 +480,8 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
         key_starts = np.cumsum(kc_arr) - kc_arr
         for rec, blob in texts:
             w = ctl.widths[rec]
+            if not blob:
+                continue
             lens = np.frombuffer(ctl.chunks[rec], dtype=_DTYPES[w]).tolist()
             b = bytes(blob)
             off = 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from tallylight.errors import AuthenticationError, StoreError
+from tallylight.errors import AuthenticationError, StoreError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding
 from tallylight.store.crypto import (
@@ -166,7 +166,7 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
 
     try:
         key, uid = open_session_key(vault, session_dir)
-    except AuthenticationError as exc:
+    except (AuthenticationError, VaultError) as exc:
         return report(Verdict.CORRUPT, str(exc)), None
     try:
         segs = segment_files(session_dir)

@@ -1,0 +1,62 @@
+"""Helpers shared by the store tests (import as ``from store_helpers import ...``)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Sequence
+
+from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.store import writer
+from tallylight.store.crypto import KdfParams
+
+CHEAP = KdfParams(iterations=1, lanes=1, memory_kib=64)
+PASS = "correct horse battery staple"
+
+
+def make_info(session_id: str = "s1", label: str = "") -> SessionInfo:
+    return SessionInfo(session_id, 1_700_000_000_000_000_000, "perf_counter_ns", 1, "class", True, 0.0, 0.0,
+                       True, True, label=label, platform="linux", app_version="0.1.0")
+
+
+def write_session(data_dir: Path, session_id: str, batches: Sequence[Sequence[Event]], *,
+                  close: bool = True, segment_max_bytes: int = writer.SEGMENT_MAX_BYTES) -> Path:
+    """Write each batch as one sealed record; return the session directory."""
+    w = writer.open_session(make_info(session_id), data_dir, segment_max_bytes=segment_max_bytes,
+                            seal_interval_s=1e9)
+    for b in batches:
+        w.write(b)
+        w.seal()
+    if close:
+        w.close(StopReason.PARTICIPANT)
+    else:
+        w._close_fd()
+        w._lock.release()
+    return data_dir / "sessions" / session_id
+
+
+def synthetic(n: int, seed: int = 0) -> list[Event]:
+    """A small deterministic mix of every kind (used where the exact mix does not matter)."""
+    from tallylight import events as ev
+
+    rng = random.Random(seed)
+    out: list[Event] = []
+    t = 0
+    x, y = 500, 400
+    for i in range(n):
+        t += rng.randint(1000, 20_000_000)
+        r = rng.random()
+        if r < 0.6:
+            x += rng.randint(-5, 5)
+            y += rng.randint(-5, 5)
+            out.append(ev.move(t, x, y))
+        elif r < 0.8:
+            out.append(ev.key_down(t, ev.KeyClass.LETTER, rng.getrandbits(64), "") if i % 2 else
+                       ev.key_up(t, ev.KeyClass.SPACE, rng.getrandbits(32)))
+        elif r < 0.9:
+            out.append(ev.button(t, x, y, ev.Button.LEFT, bool(i % 2)))
+        elif r < 0.97:
+            out.append(ev.scroll(t, x, y, 0, rng.choice([-1, 1])))
+        else:
+            out.append(ev.marker(t, ev.Marker.GAP, ev.GapReason.PRIVATE_APP))
+    return out
