@@ -72,3 +72,30 @@ def test_cli_controls_tray(tray_app, qtbot):
 
     with pytest.raises(RecorderError, match="nothing to stop"):
         call_appctl(qtbot, "stop")
+
+
+def test_tray_host_going_away_shows_the_window(make_app, xserver, fake_recorder, qtbot):
+    """No hidden recording: if the tray host dies mid-session, the window takes over."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    with trayer(xserver):
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        app = make_app()
+        assert app.window is None
+        app.controller.start_session()
+        qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    qtbot.waitUntil(lambda: app.window is not None and app.window.isVisible(), timeout=5000)
+    assert app.window.state_label.text() == "Recording"
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+
+
+def test_menu_has_no_placeholders(tray_app):
+    """Entries for features not built yet do not appear; none is a disabled stub."""
+    tray = tray_app.tray
+    entries = [a for a in tray.menu.actions() if a.text() and a is not tray.state_item]
+    texts = [a.text() for a in entries]
+    assert texts == ["Start session…", "Pause", "Stop", "Sessions…", "Settings…", "About", "Quit"]
+    for a in entries:
+        if a.text() not in ("Pause", "Stop"):  # those wait for a session
+            assert a.isEnabled(), a.text()

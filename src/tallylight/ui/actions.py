@@ -26,7 +26,7 @@ class AppActions(QObject):
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
         self.pause.triggered.connect(controller.toggle_pause)
-        self.stop.triggered.connect(controller.stop)
+        self.stop.triggered.connect(lambda: controller.stop())
         controller.changed.connect(self.sync)
         self.sync()
 

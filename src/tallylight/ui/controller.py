@@ -37,6 +37,9 @@ class AppController(QObject):
     changed = Signal()  # state, elapsed or counts changed; read the properties
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
 
+    #: settings count in minutes; tests shrink this to make limits fire in seconds
+    seconds_per_minute: float = 60.0
+
     def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
@@ -122,7 +125,12 @@ class AppController(QObject):
             return False
         s = self.settings
         effective = s.narrow(options or {})
-        fields: dict[str, Any] = {"options": effective, **s.limits()}
+        spm = self.seconds_per_minute
+        fields: dict[str, Any] = {
+            "options": effective,
+            "max_duration_s": float(s.max_duration_min * spm),
+            "idle_timeout_s": float(s.idle_timeout_min * spm),
+        }
         if label:
             fields["label"] = label
         if s.pause_hotkey:
@@ -167,12 +175,12 @@ class AppController(QObject):
         elif self.state == "paused":
             self.resume()
 
-    def stop(self) -> bool:
+    def stop(self, reason: str = "participant") -> bool:
         if not self.active or self._recorder is None:
             return False
         if self.state != "stopping":
             self._set_state("stopping")
-            self._recorder.stop()
+            self._recorder.stop(reason)
             # If the recorder does not answer, closing its stdin stops it for sure.
             QTimer.singleShot(3000, self._force_stop)
         return True
@@ -183,7 +191,7 @@ class AppController(QObject):
         if rec is None:
             return
         if rec.is_running():
-            rec.stop()
+            rec.stop("quit")
             rec.close_channel()
             rec.wait_stopped(wait_ms)
 
@@ -196,7 +204,7 @@ class AppController(QObject):
     def _arm_reminder(self) -> None:
         minutes = self.settings.reminder_every_min
         if minutes > 0:
-            self._reminder.start(int(minutes * 60_000))
+            self._reminder.start(max(100, int(minutes * self.seconds_per_minute * 1000)))
         else:
             self._reminder.stop()
 
@@ -210,7 +218,7 @@ class AppController(QObject):
         self._elapsed_at = time.monotonic()
         self._tick.start()
         self._arm_reminder()
-        max_s = self.settings.max_duration_min * 60
+        max_s = self.settings.max_duration_min * self.seconds_per_minute
         if max_s > 0:
             self._backstop.start(int((max_s + 15) * 1000))
         self._set_state("recording")
@@ -308,7 +316,7 @@ class AppController(QObject):
     @Slot()
     def _on_reminder(self) -> None:
         if self.state in ("recording", "paused"):
-            minutes = int(self.elapsed_s // 60)
+            minutes = int(self.elapsed_s // self.seconds_per_minute)
             what = "is recording" if self.state == "recording" else "has a paused session"
             self.notify.emit("Tallylight is still on", f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.")
 

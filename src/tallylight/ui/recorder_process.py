@@ -91,10 +91,14 @@ class RecorderProcess(QObject):
     def request_status(self) -> None:
         self.send("status")
 
-    def stop(self) -> None:
-        """Ask for a clean stop; the recorder replies ``stopped`` and exits."""
+    def stop(self, reason: str = "participant") -> None:
+        """Ask for a clean stop; the recorder replies ``stopped`` and exits.
+
+        ``reason`` (``participant`` or ``quit``) is an extra field a recorder may use
+        for the session's stop reason; CONTROL.md recorders ignore unknown fields.
+        """
         if self.is_running():
-            self.send("stop")
+            self.send("stop", reason=reason)
 
     def close_channel(self) -> None:
         """Close stdin: the recorder must stop now (same as the GUI dying)."""
