@@ -66,8 +66,9 @@ class SegmentLayout:
     tail: str = "none"  # none | torn | zeros | bad-length
 
     @property
-    def closed(self) -> bool:
-        return bool(self.frames) and self.frames[-1].rtype in (TYPE_END, TYPE_NEXT) and self.end == self.size
+    def ended(self) -> bool:
+        """Ends with a whole END frame (the session's last segment, finished)."""
+        return bool(self.frames) and self.frames[-1].rtype == TYPE_END and self.end == self.size
 
 
 def layout(path: Path, number: int, data: bytes | None = None) -> SegmentLayout:

@@ -45,8 +45,8 @@ def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
         return (0, 0, 0, 0)
     number, path = segs[-1]
     lay = layout(path, number)
-    if lay.closed:
-        return None
+    if lay.ended:
+        return None  # (a last segment ending in NEXT is a crash during rotation: unfinished)
     if lay.tail == "bad-length":
         return None  # damage, not a crash: leave it for the reader to report
     return (number, len(lay.frames), lay.end, lay.size - lay.end)

@@ -1,0 +1,108 @@
+"""Crash recovery: SIGKILLed writers, live sessions, sidecars, never touching sealed bytes."""
+
+from __future__ import annotations
+
+import json
+import random
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from crash_harness import check_recovered, crash_once, recover_all
+from store_helpers import make_info, synthetic, write_session
+
+from tallylight.events import StopReason
+from tallylight.store import reader, recovery, vault, writer
+from tallylight.store.reader import Verdict
+
+KILLS = 52
+MAX_LOST_S = 1.0 + 0.5  # seal interval, plus slack for the seal itself on a busy test machine
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    rng = random.Random(20261129)
+    seeds = [random.Random(rng.random()) for _ in range(KILLS)]
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda a: crash_once(data_dir, f"crash-{a[0]:03d}", a[1]), enumerate(seeds)))
+    before = {sid: {p.name: p.read_bytes() for p in (data_dir / "sessions" / sid).glob("seg-*")}
+              for sid, *_ in runs}
+    found = recover_all(data_dir)
+    assert sorted(r.session_id for r in found) == sorted(sid for sid, *_ in runs)
+    for sid, kill_s, acked, _ in runs:
+        # recovery never writes to a segment
+        assert {p.name: p.read_bytes() for p in (data_dir / "sessions" / sid).glob("seg-*")} == before[sid]
+        res = check_recovered(data_dir, unlocked, sid, kill_s, acked)
+        assert res.lost_s <= MAX_LOST_S, res
+
+
+def test_live_session_is_not_recovered(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    w = writer.open_session(make_info("live"), data_dir)
+    w.write(synthetic(10))
+    w.seal()
+    assert recovery.find_unfinished(data_dir) == []
+    assert recovery.recover_unfinished(data_dir) == []
+    assert not (data_dir / "sessions" / "live" / "closed.json").exists()
+    w.close(StopReason.PARTICIPANT)
+    assert reader.read_session(data_dir / "sessions" / "live", unlocked).report.verdict is Verdict.COMPLETE
+
+
+def test_torn_tail_reported_and_kept_out(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    evs = synthetic(30)
+    d = write_session(data_dir, "torn", [evs[:10], evs[10:]], close=False)
+    seg = d / "seg-00000000.tls"
+    full = seg.read_bytes()
+    lay = reader.layout(seg, 0)
+    cut = lay.frames[-1].offset + 9
+    seg.write_bytes(full[:cut])
+    assert reader.read_session(d, unlocked).report.verdict is Verdict.TORN
+    (r,) = recovery.recover_unfinished(data_dir)
+    assert (r.session_id, r.segment, r.records_kept, r.lost_bytes) == ("torn", 0, 2, 9)
+    assert "lost" in r.describe()
+    data = reader.read_session(d, unlocked)
+    assert data.report.verdict is Verdict.RECOVERED and data.report.lost_bytes == 9
+    assert list(data.events()) == evs[:10]
+    assert seg.read_bytes() == full[:cut]  # never truncated or rewritten
+
+
+def test_finished_and_empty_sessions(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    write_session(data_dir, "done", [synthetic(3)])
+    d = data_dir / "sessions" / "empty"
+    d.mkdir(parents=True)
+    (d / "key").write_bytes(b"x")
+    found = recovery.recover_unfinished(data_dir)
+    assert [r.session_id for r in found] == ["empty"]
+    rep, _ = reader.verify_session(d, unlocked)
+    assert rep.verdict is Verdict.CORRUPT  # a key file that is not one
+
+
+def test_sidecar_that_does_not_match_is_ignored(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    d = write_session(data_dir, "side", [synthetic(5)], close=False)
+    recovery.recover_unfinished(data_dir)
+    doc = json.loads((d / "closed.json").read_text())
+    doc["records"] += 1  # claims more than exists (data went missing after recovery)
+    (d / "closed.json").write_text(json.dumps(doc))
+    assert reader.read_session(d, unlocked).report.verdict is Verdict.INCOMPLETE
+    # a complete session never becomes "recovered", whatever a sidecar says
+    d2 = write_session(data_dir, "side2", [synthetic(5)])
+    (d2 / "closed.json").write_text(json.dumps({**doc, "records": 3, "size": (d2 / "seg-00000000.tls").stat().st_size}))
+    assert reader.read_session(d2, unlocked).report.verdict is Verdict.COMPLETE
+
+
+def test_damage_is_not_mistaken_for_a_crash(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    d = write_session(data_dir, "dmg", [synthetic(5)], close=False)
+    seg = d / "seg-00000000.tls"
+    seg.write_bytes(seg.read_bytes() + b"\x02\x01\x00\x00\x00garbage")
+    assert recovery.find_unfinished(data_dir) == []
+    assert reader.verify_session(d, unlocked)[0].verdict is Verdict.CORRUPT
+
+
+def test_crash_between_next_and_new_segment(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    evs = synthetic(40)
+    d = write_session(data_dir, "rot", [evs[:20], evs[20:]], segment_max_bytes=64)
+    segs = reader.segment_files(d)
+    segs[-1][1].unlink()  # killed after NEXT was durable, before the next segment existed
+    assert reader.read_session(d, unlocked).report.verdict is Verdict.INCOMPLETE
+    (r,) = recovery.recover_unfinished(data_dir)
+    data = reader.read_session(d, unlocked)
+    assert data.report.verdict is Verdict.RECOVERED and list(data.events()) == evs
