@@ -106,3 +106,16 @@ def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
     assert vault.exists()
     vault.unlock("correct horse battery staple")
     tasks.shutdown()
+
+
+def test_first_run_shows_welcome_once(make_app, qtbot, tallylight_home):
+    app = make_app(use_tray=False, show_welcome=True)
+    qtbot.waitUntil(lambda: "welcome" in app.dialogs, timeout=3000)
+    dlg = app.dialogs["welcome"]
+    dlg.next_button.click()  # the vault exists already (fixture): nothing more to ask
+    qtbot.waitUntil(lambda: dlg.finish_button.text() == "&Done" and dlg.finish_button.isEnabled(), timeout=3000)
+    dlg.finish_button.click()
+    qtbot.waitUntil(lambda: settings_mod.load().welcome_done, timeout=3000)
+    again = make_app(use_tray=False, show_welcome=True)
+    qtbot.wait(100)
+    assert "welcome" not in again.dialogs

@@ -199,3 +199,23 @@ def test_killing_gui_and_recorder_together_is_recovered_on_next_start(app_env, x
 def _sealed_bytes(env: dict, sid: str) -> int:
     d = Path(env["TALLYLIGHT_HOME"]) / "data" / "sessions" / sid
     return sum(p.stat().st_size for p in d.glob("*") if p.is_file() and p.name not in ("key", "writer.lock")) if d.is_dir() else 0
+
+
+def test_sigterm_quits_cleanly_and_closes_the_session(app_env, xserver, tmp_path):
+    """What logout/shutdown does to the app: it quits, and the session is stopped and complete."""
+    app = start_app(app_env, tmp_path)
+    try:
+        control(app_env, "start", "--label", "term")
+        st = _status(app_env)
+        rec_pid, sid = st["recorder_pid"], st["session_id"]
+        xserver.xdotool("type", "--delay", "5", "q")
+        wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("key_up", 0) >= 1, timeout=10)
+        app.send_signal(signal.SIGTERM)
+        assert app.wait(10) == 0
+        assert not pid_alive(rec_pid)
+    finally:
+        quit_app(app)
+    listing = cli("sessions", "list", env=app_env).stdout
+    line = next(line for line in listing.splitlines() if line.startswith(sid))
+    assert "complete" in line, listing
+    assert kinds(export(app_env, sid, tmp_path)).get("key_down") == 1

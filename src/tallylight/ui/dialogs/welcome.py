@@ -202,8 +202,14 @@ class WelcomeDialog(QDialog):
     # ---- background results ----------------------------------------------
     def _on_vault_checked(self, exists: Any) -> None:
         self._vault_exists = bool(exists)
-        if self._vault_exists:
-            self.finish_button.setText("&Done")
+        try:
+            if self._vault_exists:
+                self.finish_button.setText("&Done")
+            if self.stack.currentIndex() == 1:
+                self._setup_passphrase_page()
+            self._update()
+        except RuntimeError:  # the dialog is gone
+            pass
 
     def _on_keychain_checked(self, ok: Any) -> None:
         self._keychain_ok = bool(ok)
@@ -222,6 +228,10 @@ class WelcomeDialog(QDialog):
         self.next_button.hide()
         self.finish_button.show()
         self.finish_button.setDefault(True)
+        self._setup_passphrase_page()
+        self._update()
+
+    def _setup_passphrase_page(self) -> None:
         if self._vault_exists:
             self.pass_intro.setText("Your passphrase is already set up on this computer. You are ready to record.")
             for w in (self.passphrase, self.confirm, self.show_pass, self.strength, self.keychain, self.keychain_note):
@@ -230,7 +240,6 @@ class WelcomeDialog(QDialog):
             self.finish_button.setFocus()
         else:
             self.passphrase.setFocus()
-        self._update()
 
     @Slot(bool)
     def _toggle_echo(self, on: bool) -> None:
