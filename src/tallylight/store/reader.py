@@ -204,6 +204,7 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
                 raise _Corrupt("A session file belongs elsewhere (wrong segment number or session).")
             header = data[:HEADER_SIZE]
             aead = crypto.segment_aead(key, header)
+            inflate = encoding.Decompressor()
             ended: int | None = None
             for i, fr in enumerate(lay.frames):
                 if ended is not None:
@@ -218,7 +219,7 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
                 elif first:
                     raise _Corrupt("The session does not start with its description.")
                 elif fr.rtype == TYPE_EVENTS:
-                    payload = encoding.decompress(body)
+                    payload = inflate.decompress(body)
                     n, _ = encoding.get_varint(payload, 0)
                     payloads.append(payload)
                     state["events"] += n

@@ -89,6 +89,7 @@ class SessionWriter:
         self._size = 0
         self._header = b""
         self._aead = None  # type: ignore[assignment]
+        self._comp = encoding.Compressor(compression_level)
         self._events_sealed = 0
         self._last_seal = time.monotonic()
         self._failed: StoreError | None = None
@@ -125,12 +126,12 @@ class SessionWriter:
             while done < len(buf):
                 chunk = buf[done : done + step]
                 try:
-                    body = encoding.encode_block(chunk, self._level)
+                    payload = encoding.encode_payload(chunk)
                 except ValueError as exc:
                     # A recorder bug; drop the bad batch rather than fail every later seal.
                     del buf[done : done + step]
                     raise StoreError(f"Events could not be stored ({exc}); this is a bug in Tallylight.") from None
-                self._append(TYPE_EVENTS, body)
+                self._append(TYPE_EVENTS, self._comp.compress(payload))
                 self._events_sealed += len(chunk)
                 done += len(chunk)
                 if self._size >= self._segment_max:
@@ -187,6 +188,7 @@ class SessionWriter:
         self._size = 0
         self._header = header
         self._aead = crypto.segment_aead(self._key, header)
+        self._comp = encoding.Compressor(self._level)
         try:
             write_all(fd, header)
             sync_file(fd)
