@@ -26,3 +26,29 @@ def call_appctl(qtbot, command: str, timeout_ms: int = 20000, **fields: Any) -> 
     if "error" in box:
         raise box["error"]
     return box["reply"]
+
+
+def tray_icon_centres(display: str) -> list[tuple[int, int]]:
+    """Root coordinates of the icons embedded in trayer's panel (Qt's geometry() is not global here)."""
+    from Xlib import display as xdisplay
+
+    d = xdisplay.Display(display)
+    try:
+        root = d.screen().root
+        out = []
+        for top in root.query_tree().children:
+            try:
+                cls = top.get_wm_class()
+            except Exception:  # noqa: BLE001 - windows may vanish
+                continue
+            if not cls or "trayer" not in cls:
+                continue
+            for slot in top.query_tree().children:
+                g = slot.get_geometry()
+                if g.width < 8 or g.height < 8:
+                    continue
+                pos = slot.translate_coords(root, 0, 0)
+                out.append((-pos.x + g.width // 2, -pos.y + g.height // 2))
+        return out
+    finally:
+        d.close()

@@ -40,3 +40,29 @@ def _zombie(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def test_cli_start_without_passphrase_opens_welcome(make_app, memory_sink, qtbot, tallylight_home):
+    from tallylight.errors import RecorderError
+
+    (tallylight_home / "data" / "vault.json").unlink()
+    app = make_app(use_tray=False)
+    with pytest.raises(RecorderError, match="No passphrase is set up yet"):
+        call_appctl(qtbot, "start")
+    assert "welcome" in app.dialogs
+    assert app.controller.state == "idle"
+
+
+def test_refused_start_shows_error_state(make_app, monkeypatch, qtbot, tallylight_home):
+    """The recorder refuses (here: the vault vanished after the check): the light shows an error."""
+    from tallylight.errors import RecorderError
+
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    monkeypatch.delenv("TALLYLIGHT_SINK", raising=False)
+    app = make_app(use_tray=False)
+    (tallylight_home / "data" / "vault.json").unlink()
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=8000)
+    assert "vault" in app.controller.error_message
+    assert app.window.state_label.text() == "Error"
+    assert app.actions.start.isEnabled()

@@ -22,9 +22,11 @@ def tray_app(make_app, xserver, fake_recorder, qtbot):
         yield app
 
 
-def test_tray_appears_in_trayer(tray_app, qtbot):
+def test_tray_appears_in_trayer(tray_app, qtbot, xserver):
+    from conftest_helpers import tray_icon_centres
+
     assert tray_app.tray is not None and tray_app.window is None
-    qtbot.waitUntil(lambda: tray_app.tray.icon.geometry().isValid() and tray_app.tray.icon.geometry().width() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: len(tray_icon_centres(xserver.display)) == 1, timeout=5000)  # embedded in trayer's panel
     assert tray_app.tray.icon.isVisible()
 
 
@@ -99,3 +101,16 @@ def test_menu_has_no_placeholders(tray_app):
     for a in entries:
         if a.text() not in ("Pause", "Stop"):  # those wait for a session
             assert a.isEnabled(), a.text()
+
+
+def test_clicking_the_icon_opens_the_menu(tray_app, qtbot, xserver):
+    tray = tray_app.tray
+    qtbot.waitUntil(lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000)
+    from conftest_helpers import tray_icon_centres
+
+    qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
+    x, y = tray_icon_centres(xserver.display)[0]
+    xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+    qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+    assert abs(tray.menu.pos().x() - x) < 300 and tray.menu.pos().y() < 200  # next to the icon
+    tray.menu.hide()

@@ -55,7 +55,7 @@ class TallylightApp(QObject):
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
-        self.server = ControlServer(self.controller, self.bring_forward, self)
+        self.server = ControlServer(self.controller, self.bring_forward, self, precheck_start=self._precheck_start)
         self.tray: TrayUI | None = None
         self.window: FallbackWindow | None = None
         self.dialogs: dict[str, QWidget] = {}
@@ -129,6 +129,18 @@ class TallylightApp(QObject):
                 self._show_start_dialog()
 
         self.tasks.run(_vault_exists, decide, lambda exc: self._show_start_dialog())
+
+    def _precheck_start(self, done: Any) -> None:
+        """A CLI start needs a vault like a menu start; without one, open the welcome."""
+
+        def decide(has_vault: Any) -> None:
+            if has_vault is False:
+                self.open_welcome()
+                done("No passphrase is set up yet: finish the Tallylight welcome window (now open) first, then start again.")
+            else:
+                done("")
+
+        self.tasks.run(_vault_exists, decide, lambda exc: done(""))
 
     @Slot()
     def _show_start_dialog(self) -> QWidget | None:

@@ -18,10 +18,19 @@ REPLY_TIMEOUT_MS = 15_000
 
 
 class ControlServer(QObject):
-    def __init__(self, controller: AppController, bring_forward: Callable[[], None], parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        controller: AppController,
+        bring_forward: Callable[[], None],
+        parent: QObject | None = None,
+        *,
+        precheck_start: Callable[[Callable[[str], None]], None] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.bring_forward = bring_forward
+        #: precheck_start(done) calls done("") when a session may start, else done(reason)
+        self.precheck_start = precheck_start
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._on_new_connection)
@@ -100,8 +109,21 @@ class ControlServer(QObject):
             label = request.get("label") or ""
             if not isinstance(label, str):
                 return fail("The label must be text.")
-            c.start_session(label=label.strip())
-            self._await(lambda: c.state != "starting", lambda: ok() if c.state == "recording" else fail(c.error_message or "The session did not start."), fail)
+
+            def go(problem: str) -> None:
+                if problem:
+                    return fail(problem)
+                if c.active:
+                    return fail("A session is already recording; stop it first.")
+                c.start_session(label=label.strip())
+                self._await(lambda: c.state != "starting",
+                            lambda: ok() if c.state == "recording" else fail(c.error_message or "The session did not start."),
+                            fail)
+
+            if self.precheck_start is not None:
+                self.precheck_start(go)
+            else:
+                go("")
         elif cmd == "pause":
             if c.state != "recording":
                 return fail("No session is recording, so there is nothing to pause.")

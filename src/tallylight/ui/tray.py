@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
 from tallylight.ui import icons
@@ -62,5 +63,5 @@ class TrayUI(QObject):
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
-            geo = self.icon.geometry()
-            self.menu.popup(geo.bottomLeft() if geo.isValid() else self.menu.pos())
+            # geometry() of an XEmbed icon is not in screen coordinates; the click is.
+            self.menu.popup(QCursor.pos())
