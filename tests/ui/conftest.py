@@ -18,16 +18,22 @@ FAKE_RECORDER = HERE / "fake_recorder.py"
 
 @pytest.fixture(scope="session")
 def qapp(xserver_session: XServer):  # overrides pytest-qt's qapp
-    os.environ["DISPLAY"] = xserver_session.display
-    os.environ["QT_QPA_PLATFORM"] = "xcb"
-    os.environ.pop("WAYLAND_DISPLAY", None)
-    os.environ["XDG_SESSION_TYPE"] = "x11"
-    os.environ.setdefault("QT_ACCESSIBILITY", "0")
+    """One QApplication on the shared Xvfb through the real xcb platform (not offscreen).
+
+    The display is passed on Qt's command line rather than in os.environ, so tests
+    outside tests/ui never see a DISPLAY they did not ask for; tests that start
+    processes use the ``xserver`` fixture, which sets DISPLAY for them.
+    """
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([sys.argv[0], "-platform", "xcb"])
+    app = QApplication.instance() or QApplication(
+        [sys.argv[0], "-platform", "xcb", "-display", xserver_session.display]
+    )
     app.setQuitOnLastWindowClosed(False)
     yield app
+    for w in app.topLevelWidgets():
+        w.close()
+    app.processEvents()
 
 
 @pytest.fixture

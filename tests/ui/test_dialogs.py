@@ -52,7 +52,7 @@ def test_start_dialog_only_narrows(qapp, qtbot):
         assert w.accessibleName()
 
 
-def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home):
+def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver):
     from tallylight.ui.dialogs.settings import SettingsDialog, valid_hotkey
     from tallylight.ui.tasks import TaskRunner
 
