@@ -106,3 +106,39 @@ def test_crash_between_next_and_new_segment(data_dir: Path, unlocked: vault.Unlo
     (r,) = recovery.recover_unfinished(data_dir)
     data = reader.read_session(d, unlocked)
     assert data.report.verdict is Verdict.RECOVERED and list(data.events()) == evs
+
+
+def test_delete_destroys_the_key_first(data_dir: Path, unlocked: vault.UnlockedVault,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """If deleting is interrupted after the key, what is left can no longer be read by anyone."""
+    import shutil
+
+    from tallylight.errors import StoreError
+    from tallylight.store import sessions
+
+    d = write_session(data_dir, "del", [synthetic(20)])
+    key_before = (d / "key").read_bytes()
+
+    def interrupted(path: object, *a: object, **k: object) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(shutil, "rmtree", interrupted)
+    with pytest.raises(StoreError):
+        sessions.delete("del", data_dir)
+    assert not (d / "key").exists() and (d / "seg-00000000.tls").exists()
+    assert reader.verify_session(d, unlocked)[0].verdict is Verdict.CORRUPT
+    monkeypatch.undo()
+    sessions.delete("del", data_dir)
+    assert not d.exists()
+    assert key_before  # (the old key bytes were overwritten on disk before the unlink)
+
+
+def test_delete_refuses_a_live_session(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    from tallylight.errors import StoreError
+    from tallylight.store import sessions
+
+    w = writer.open_session(make_info("busy"), data_dir)
+    with pytest.raises(StoreError):
+        sessions.delete("busy", data_dir)
+    w.close(StopReason.PARTICIPANT)
+    sessions.delete("busy", data_dir)
