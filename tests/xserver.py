@@ -39,7 +39,8 @@ def start_xvfb(*extra_args: str, timeout: float = 15.0) -> XServer:
         raise RuntimeError("Xvfb is not installed (make test installs it: apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", *extra_args],
+        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset",
+         *extra_args],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

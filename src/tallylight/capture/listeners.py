@@ -24,29 +24,51 @@ _KEY_DOWN, _KEY_UP = int(Kind.KEY_DOWN), int(Kind.KEY_UP)
 _MOVE, _BDOWN, _BUP, _SCROLL = int(Kind.MOVE), int(Kind.BUTTON_DOWN), int(Kind.BUTTON_UP), int(Kind.SCROLL)
 
 
-def _keyboard_listener_class() -> type:
-    """pynput's keyboard listener; on X11 one that also reports the physical keycode."""
-    from pynput import keyboard
+def _listener_classes() -> tuple[type, type]:
+    """pynput's keyboard and mouse listeners, adapted on X11.
 
-    base = keyboard.Listener
-    if getattr(base, "__module__", "").endswith("_xorg") and hasattr(base, "_event_to_key"):
-        import Xlib.X
+    On X11, pynput reports "ready" before its RECORD context is enabled, so the
+    first input after ``wait()`` can be missed; our subclasses set
+    ``capturing`` when the server confirms (StartOfData). The keyboard one also
+    passes the X keycode so downs and ups pair by physical key.
+    """
+    from pynput import keyboard, mouse
 
-        class XorgKeycodeListener(base):  # type: ignore[misc, valid-type]
-            """Passes ``event.detail`` (the X keycode) so downs and ups pair by physical key."""
+    kbase, mbase = keyboard.Listener, mouse.Listener
+    if not (getattr(kbase, "__module__", "").endswith("_xorg") and hasattr(kbase, "_event_to_key")):
+        return kbase, mbase
+    import Xlib.X
+    import Xlib.ext.record
 
-            def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
-                try:
-                    key = self._event_to_key(display, event)
-                except IndexError:
-                    key = None
-                if event.type == Xlib.X.KeyPress:
-                    self.on_press(key, event.detail)
-                elif event.type == Xlib.X.KeyRelease:
-                    self.on_release(key, event.detail)
+    start_of_data = Xlib.ext.record.StartOfData
 
-        return XorgKeycodeListener
-    return base
+    class _ConfirmStart:
+        def _handler(self, events: Any) -> None:
+            if events.category == start_of_data:
+                self.capturing.set()
+            super()._handler(events)  # type: ignore[misc]
+
+    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.capturing = threading.Event()
+            super().__init__(*args, **kwargs)
+
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            try:
+                key = self._event_to_key(display, event)
+            except IndexError:
+                key = None
+            if event.type == Xlib.X.KeyPress:
+                self.on_press(key, event.detail)
+            elif event.type == Xlib.X.KeyRelease:
+                self.on_release(key, event.detail)
+
+    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.capturing = threading.Event()
+            super().__init__(*args, **kwargs)
+
+    return XorgKeyboardListener, XorgMouseListener
 
 
 class Hooks:
@@ -72,13 +94,12 @@ class Hooks:
         def on_scroll(x: Any, y: Any, dx: Any, dy: Any, injected: Any = None) -> None:
             put((now(), _SCROLL, x, y, dx, dy))
 
-        from pynput import mouse
-
+        keyboard_listener, mouse_listener = _listener_classes()
         if options.keys != KeyMode.NONE:
-            self._listeners.append(_keyboard_listener_class()(on_press=on_press, on_release=on_release))
+            self._listeners.append(keyboard_listener(on_press=on_press, on_release=on_release))
         if options.mouse_moves or options.clicks or options.scrolls:
             self._listeners.append(
-                mouse.Listener(
+                mouse_listener(
                     on_move=on_move if options.mouse_moves else None,
                     on_click=on_click if options.clicks else None,
                     on_scroll=on_scroll if options.scrolls else None,
@@ -93,6 +114,9 @@ class Hooks:
         def wait_all() -> None:
             for listener in self._listeners:
                 listener.wait()
+                confirmed = getattr(listener, "capturing", None)
+                if confirmed is not None:
+                    confirmed.wait()
             ready.set()
 
         threading.Thread(target=wait_all, name="tallylight-hooks-ready", daemon=True).start()
@@ -105,12 +129,23 @@ class Hooks:
                 raise CaptureUnavailable("The input hooks stopped as soon as they started.")
 
     def stop(self) -> None:
-        """Remove the hooks. Never blocks for long (pynput on X11 may linger until one more event)."""
-        for listener in self._listeners:
-            try:
-                listener.stop()
-            except Exception:  # noqa: BLE001 - stopping must not fail the caller
-                pass
-        for listener in self._listeners:
+        """Remove the hooks without ever blocking for long.
+
+        pynput's X11 ``stop()`` waits for a listener that never became ready,
+        and its thread lingers until one more event: so stop in a helper
+        thread and give up waiting after a moment.
+        """
+        listeners, self._listeners = self._listeners, []
+
+        def stop_all() -> None:
+            for listener in listeners:
+                try:
+                    listener.stop()
+                except Exception:  # noqa: BLE001 - stopping must not fail the caller
+                    pass
+
+        stopper = threading.Thread(target=stop_all, name="tallylight-hooks-stop", daemon=True)
+        stopper.start()
+        stopper.join(STOP_JOIN_S)
+        for listener in listeners:
             listener.join(STOP_JOIN_S)
-        self._listeners.clear()

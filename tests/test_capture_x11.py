@@ -1,0 +1,168 @@
+"""Real capture on a real X server: injected input in, exactly the in-session events out."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from helpers import wait_until
+from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.events import Event, Kind, KeyClass, Marker
+from tallylight.recorder.session import Session
+from tallylight.recorder.sink import MemorySink
+from xserver import XServer, fake_moves
+
+pytestmark = pytest.mark.x11
+
+
+class Recording:
+    def __init__(self, options: CaptureOptions) -> None:
+        self.sinks: list[MemorySink] = []
+        self.session = Session(options, self._make_sink)
+
+    def _make_sink(self, info):  # noqa: ANN001, ANN202
+        sink = MemorySink(info)
+        self.sinks.append(sink)
+        return sink
+
+    @property
+    def events(self) -> list[Event]:
+        return list(self.sinks[0].events) if self.sinks else []
+
+    def count(self, kind: Kind) -> int:
+        return self.session.stats.counts[kind]
+
+
+@pytest.fixture
+def recording(xserver: XServer) -> Iterator[callable]:
+    made: list[Recording] = []
+
+    def make(**options: object) -> Recording:
+        rec = Recording(CaptureOptions(**options))
+        made.append(rec)
+        return rec
+
+    yield make
+    for rec in made:
+        rec.session.stop()
+
+
+def texts(events: list[Event]) -> list[str]:
+    return [e.text for e in events if e.kind == Kind.KEY_DOWN]
+
+
+def test_nothing_before_start_while_paused_or_after_stop(recording, xserver: XServer) -> None:
+    rec = recording(keys=KeyMode.FULL)
+    xserver.xdotool("type", "b")  # before start
+    rec.session.start()
+    xserver.xdotool("type", "in")
+    wait_until(lambda: rec.count(Kind.KEY_UP) >= 2)
+    rec.session.pause()
+    xserver.xdotool("type", "paused")
+    xserver.xdotool("mousemove", "300", "300")
+    rec.session.resume()
+    xserver.xdotool("type", "ok")
+    wait_until(lambda: rec.count(Kind.KEY_UP) >= 4)
+    rec.session.stop()
+    xserver.xdotool("type", "after")
+    xserver.xdotool("mousemove", "10", "10")
+    events = rec.events
+    assert texts(events) == ["i", "n", "o", "k"]
+    assert not [e for e in events if e.kind == Kind.MOVE]
+    markers = [Marker(e.marker) for e in events if e.kind == Kind.MARKER]
+    assert markers == [Marker.SESSION_START, Marker.PAUSE, Marker.RESUME, Marker.SESSION_STOP]
+    times = [e.t_ns for e in events]
+    assert times == sorted(times)
+    assert events[-1].kind == Kind.MARKER and events[-1].marker == Marker.SESSION_STOP
+
+
+def test_events_in_order_with_releases(recording, xserver: XServer) -> None:
+    rec = recording(keys=KeyMode.FULL)
+    xserver.xdotool("mousemove", "5", "5")
+    rec.session.start()
+    xserver.xdotool("type", "--delay", "20", "Hi!")
+    xserver.xdotool("mousemove", "100", "120", "click", "1", "click", "3", "click", "5")
+    wait_until(lambda: rec.count(Kind.SCROLL) >= 1)
+    rec.session.stop()
+    keys = [(e.kind, e.text) for e in rec.events if e.kind in (Kind.KEY_DOWN, Kind.KEY_UP)]
+    downs = [t for k, t in keys if k == Kind.KEY_DOWN]
+    ups = [t for k, t in keys if k == Kind.KEY_UP]
+    assert [t for t in downs if t != "shift"] == ["H", "i", "!"]
+    assert sorted(downs) == sorted(ups)  # every press has its release, reported the same way
+    inputs = [e for e in rec.events if e.kind != Kind.MARKER]
+    mouse = [(e.kind, e.button) for e in inputs if e.kind in (Kind.BUTTON_DOWN, Kind.BUTTON_UP)]
+    assert mouse == [(Kind.BUTTON_DOWN, 1), (Kind.BUTTON_UP, 1), (Kind.BUTTON_DOWN, 3), (Kind.BUTTON_UP, 3)]
+    assert any(e.kind == Kind.MOVE and (e.x, e.y) == (100, 120) for e in inputs)
+    scrolls = [e for e in inputs if e.kind == Kind.SCROLL]
+    assert scrolls[0].dy == -1 and (scrolls[0].x, scrolls[0].y) == (100, 120)
+    times = [e.t_ns for e in rec.events]
+    assert times == sorted(times) and times[0] == 0
+
+
+@pytest.mark.parametrize("mode", list(KeyMode))
+def test_each_key_mode_yields_what_it_promises(recording, xserver: XServer, mode: KeyMode) -> None:
+    rec = recording(keys=mode)
+    rec.session.start()
+    xserver.xdotool("type", "Aa1 .")
+    xserver.xdotool("mousemove", "50", "60")
+    wait_until(lambda: rec.count(Kind.MOVE) >= 1)
+    rec.session.stop()
+    keys = [e for e in rec.events if e.kind in (Kind.KEY_DOWN, Kind.KEY_UP)]
+    if mode == KeyMode.NONE:
+        assert keys == []
+        return
+    classes = [KeyClass(e.key_class) for e in keys if e.kind == Kind.KEY_DOWN]
+    assert [c for c in classes if c != KeyClass.MODIFIER] == [
+        KeyClass.LETTER, KeyClass.LETTER, KeyClass.DIGIT, KeyClass.SPACE, KeyClass.PUNCTUATION]
+    if mode == KeyMode.CLASS:
+        assert all(e.text == "" and e.key == 0 for e in keys)
+    elif mode == KeyMode.HASHED:
+        assert all(e.text == "" and e.key != 0 for e in keys)
+        letters = [e.key for e in keys if e.kind == Kind.KEY_DOWN and e.key_class == KeyClass.LETTER]
+        assert letters[0] == letters[1]  # 'A' and 'a' are the same physical key
+    else:
+        assert [e.text for e in keys if e.kind == Kind.KEY_DOWN and e.text != "shift"] == ["A", "a", "1", "space", "."]
+    # nothing anywhere carries a character unless the mode is full
+    if mode != KeyMode.FULL:
+        assert all(e.text == "" for e in rec.events)
+
+
+def test_mouse_only_session_installs_no_keyboard_hook(recording, xserver: XServer) -> None:
+    rec = recording(keys=KeyMode.NONE, clicks=False, scrolls=False)
+    rec.session.start()
+    xserver.xdotool("type", "secret")
+    xserver.xdotool("mousemove", "70", "80", "click", "1", "click", "4")
+    wait_until(lambda: rec.count(Kind.MOVE) >= 1)
+    rec.session.stop()
+    assert {e.kind for e in rec.events} == {Kind.MOVE, Kind.MARKER}
+
+
+@pytest.mark.slow
+def test_twenty_thousand_moves_none_lost(recording, xserver: XServer) -> None:
+    rec = recording(keys=KeyMode.NONE)
+    fake_moves(xserver, [(0, 0)])
+    rec.session.start()
+    points = [(1 + i % 1000, 1 + (i // 1000) % 2 + (i % 7)) for i in range(20_000)]
+    # make every point differ from the one before, so the X server reports each move
+    for i in range(1, len(points)):
+        if points[i] == points[i - 1]:
+            points[i] = (points[i][0], points[i][1] + 1)
+    # one round trip per move: the X server itself merges motion events still in its
+    # queue, and we test our losses, not the server's
+    fake_moves(xserver, points, sync_every=1)
+    wait_until(lambda: rec.count(Kind.MOVE) >= 20_000, timeout=10, message=lambda: f"{rec.count(Kind.MOVE)} moves arrived; missing {_missing(points, rec.events)}")
+    rec.session.stop()
+    moves = [(e.x, e.y) for e in rec.events if e.kind == Kind.MOVE]
+    assert moves == points
+
+
+def _missing(points: list[tuple[int, int]], events: list[Event]) -> list:
+    got = [(e.x, e.y) for e in events if e.kind == Kind.MOVE]
+    out, j = [], 0
+    for i, p in enumerate(points):
+        if j < len(got) and got[j] == p:
+            j += 1
+        else:
+            out.append((i, p, points[i - 1] if i else None))
+    return out[:5]

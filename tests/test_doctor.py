@@ -1,0 +1,92 @@
+"""`tallylight doctor`: the right verdict for each environment, never a hang."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from typing import Iterator
+
+import pytest
+
+from tallylight.capture.probe import X_TIMEOUT_S, probe
+from xserver import XServer, xvfb
+
+
+def doctor(env: dict[str, str]) -> subprocess.CompletedProcess:
+    full = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    full.update(env)
+    return subprocess.run([sys.executable, "-m", "tallylight.cli.main", "doctor"], env=full,
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_no_display() -> None:
+    result = doctor({})
+    assert result.returncode == 3
+    assert "No graphical display" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_wayland_without_xwayland() -> None:
+    result = doctor({"WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland"})
+    assert result.returncode == 3
+    assert "Wayland session without XWayland" in result.stdout
+
+
+def test_refused_display() -> None:
+    result = doctor({"DISPLAY": ":4711"})
+    assert result.returncode == 3
+    assert "Could not connect to the X display ':4711'" in result.stdout
+
+
+@pytest.fixture
+def silent_x_port() -> Iterator[int]:
+    """A loopback port in the X range that accepts connections and never answers."""
+    sock = socket.socket()
+    for port in range(6100, 6200):
+        try:
+            sock.bind(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    else:
+        pytest.fail("no free port in 6100-6199")
+    sock.listen(4)
+    try:
+        yield port
+    finally:
+        sock.close()
+
+
+def test_display_that_never_answers_does_not_hang(silent_x_port: int) -> None:
+    started = time.monotonic()
+    result = probe({"DISPLAY": f"127.0.0.1:{silent_x_port - 6000}"})
+    assert time.monotonic() - started < X_TIMEOUT_S + 2
+    assert result.status == "unavailable"
+    assert "did not answer" in result.summary
+
+
+def test_working_display(xserver: XServer) -> None:
+    result = doctor({"DISPLAY": xserver.display})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "works" in result.stdout and "RECORD" in result.stdout
+
+
+def test_xwayland_is_limited(xserver: XServer) -> None:
+    result = doctor({"DISPLAY": xserver.display, "WAYLAND_DISPLAY": "wayland-0"})
+    assert result.returncode == 1
+    assert "only while an XWayland" in result.stdout
+
+
+def test_x_server_without_record() -> None:
+    with xvfb("-extension", "RECORD") as server:
+        result = doctor({"DISPLAY": server.display})
+    assert result.returncode == 3
+    assert "lacks the RECORD extension" in result.stdout
+
+
+def test_other_platforms_say_something() -> None:
+    assert probe({}, platform="win32").status == "ok"
+    assert probe({}, platform="plan9").status == "unavailable"
