@@ -7,6 +7,7 @@ platformdirs picks the per-user data and config directories.
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -37,7 +38,9 @@ def runtime_dir() -> Path:
     base = home_override()
     if base:
         return base / "run"
-    return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
+    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs' per-user /tmp fallback is fine
+        warnings.simplefilter("ignore")
+        return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
 
 
 def sessions_dir() -> Path:

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from tallylight import __version__
 from tallylight.errors import TallylightError
-from tallylight.cli import doctor_cmd, record_cmd
+from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,25 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tallylight {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    doctor_cmd.register(sub)
-    record_cmd.register(sub)
-    for module_name in ("sessions_cmd", "app_cmd"):
-        module = _optional_module(module_name)
-        if module is not None:
-            module.register(sub)
+    for command in (record_cmd, app_cmd, sessions_cmd, doctor_cmd):
+        command.register(sub)
     return parser
-
-
-def _optional_module(name: str):  # noqa: ANN202 - a module or None
-    """Commands whose implementation may not exist yet in this build."""
-    import importlib
-
-    try:
-        return importlib.import_module(f"tallylight.cli.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"tallylight.cli.{name}":
-            return None
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,14 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_app(argv: list[str]) -> int:
-    try:
-        from tallylight.ui.app import main as app_main
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("tallylight.ui"):
-            raise
-        from tallylight.errors import UsageError
+    from tallylight.ui.app import main as app_main  # Qt only from here on
 
-        raise UsageError("The tray app is not part of this build; use 'tallylight record'.") from None
     return int(app_main(argv) or 0)
 
 

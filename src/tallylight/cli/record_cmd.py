@@ -13,6 +13,7 @@ from typing import Any
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
+from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.recorder.client import RecorderClient
 
@@ -35,16 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="keep a mouse move only after the pointer moved PX pixels")
     parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
     parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
-    _add_vault_options(parser)
-    parser.set_defaults(func=run)
-
-
-def _add_vault_options(parser: argparse.ArgumentParser) -> None:
-    try:
-        from tallylight.cli.unlock import add_passphrase_option
-    except ModuleNotFoundError:
-        return
     add_passphrase_option(parser)
+    parser.set_defaults(func=run)
 
 
 def options_from_args(args: argparse.Namespace) -> CaptureOptions:
@@ -68,8 +61,6 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "limited":
         print(f"Warning: {result.summary}", file=sys.stderr)
     if os.environ.get("TALLYLIGHT_SINK") != "memory":
-        from tallylight.cli.unlock import ensure_vault
-
         ensure_vault(args)
 
     stop_requested = threading.Event()

@@ -1,0 +1,28 @@
+"""``tallylight start|pause|resume|stop|status``: control the running tray app.
+
+These talk to the app over its local socket, so a session started here shows
+exactly the same tally light as one started from the menu. Qt-free.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tallylight import appctl
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    start = sub.add_parser("start", help="start a session in the running app (its tally light turns on)")
+    start.add_argument("--label", default=None, help="a label for the session")
+    start.set_defaults(func=run, app_command="start")
+    for name, text in (("pause", "pause the running session"), ("resume", "resume a paused session"),
+                       ("stop", "stop the running session"), ("status", "show what the app is doing")):
+        parser = sub.add_parser(name, help=text)
+        parser.set_defaults(func=run, app_command=name)
+
+
+def run(args: argparse.Namespace) -> int:
+    fields = {"label": args.label} if args.app_command == "start" else {}
+    reply = appctl.send(args.app_command, **fields)
+    print(appctl.format_status(reply))
+    return 0
