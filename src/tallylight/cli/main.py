@@ -7,12 +7,13 @@ and an exit status; anything else escaping is a bug, reported as one.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
-from typing import Sequence
+from typing import Callable, Sequence
 
 from tallylight import __version__
-from tallylight.errors import TallylightError
+from tallylight.errors import TallylightError, UsageError
 from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd
 
 
@@ -29,13 +30,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, run_app: Callable[[list[str]], int] | None = None) -> int:
+    """Run one command; with none, ``run_app`` (the tray app, given by the launcher)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
         if args.command is None:
-            return _run_app(args_list)
+            if run_app is None:
+                parser.print_help()
+                return 2
+            _require_display()
+            return run_app(args_list)
         return int(args.func(args) or 0)
     except TallylightError as exc:
         print(f"tallylight: {exc}", file=sys.stderr)
@@ -51,10 +57,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 70
 
 
-def _run_app(argv: list[str]) -> int:
-    from tallylight.ui.app import main as app_main  # Qt only from here on
-
-    return int(app_main(argv) or 0)
+def _require_display() -> None:
+    """Qt aborts the process without a display; say it in a sentence instead."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise UsageError("No graphical display was found, so the tray app cannot show its tally light. "
+                         "Start it from your desktop session, or use 'tallylight record' in a terminal.")
 
 
 if __name__ == "__main__":

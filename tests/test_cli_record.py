@@ -1,0 +1,80 @@
+"""`tallylight record`: a visible notice, real encrypted sessions, and a summary."""
+
+from __future__ import annotations
+
+import csv
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from xserver import XServer
+
+pytestmark = pytest.mark.x11
+
+TL = [sys.executable, "-m", "tallylight.cli.main"]
+PASS = "correct horse battery staple"
+
+
+def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> None:
+    env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
+    proc = subprocess.Popen([*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("● RECORDING IS ON for 3 s — session ")
+    xserver.xdotool("type", "--delay", "30", "ok")
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Recording stopped (duration limit)" in out
+    assert "key down" in out and "Traceback" not in err
+    listing = subprocess.run([*TL, "sessions", "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    session_id = out.split("Session ")[1].split(":")[0]
+    assert session_id in listing.stdout
+    target = tmp_path / "out.csv"
+    exported = subprocess.run([*TL, "sessions", "export", session_id, "--format", "csv", "--out", str(target)],
+                              env=env, capture_output=True, text=True, timeout=60)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(target.open()))
+    typed = [r for r in rows if r["kind"] == "key_down"]
+    assert [r["text"] for r in typed] == ["o", "k"]
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_with_a_summary(xserver: XServer, how: signal.Signals) -> None:
+    env = xserver.env(TALLYLIGHT_SINK="memory")
+    proc = subprocess.Popen([*TL, "record"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert "RECORDING IS ON" in proc.stdout.readline()
+    time.sleep(0.3)
+    proc.send_signal(how)
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Recording stopped (participant)" in out
+    assert "Traceback" not in err
+
+
+def test_record_refuses_without_display() -> None:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([*TL, "record", "--for", "1s"], env=env, capture_output=True, text=True, timeout=30)
+    assert result.returncode == 3
+    assert "No graphical display" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_arguments_are_clear(xserver: XServer) -> None:
+    result = subprocess.run([*TL, "record", "--for", "soon"], env=xserver.env(), capture_output=True,
+                            text=True, timeout=30)
+    assert result.returncode == 2 and "Cannot read the duration" in result.stderr
+
+
+def test_no_passphrase_without_terminal_is_clear(xserver: XServer) -> None:
+    result = subprocess.run([*TL, "record", "--for", "1s"], env=xserver.env(), capture_output=True, text=True,
+                            timeout=30, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert "passphrase is needed" in result.stderr

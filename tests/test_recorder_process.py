@@ -1,0 +1,129 @@
+"""The recorder process: its control channel, and capture dying with its controller."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import pid_alive, wait_until
+from tallylight.errors import RecorderError
+from tallylight.recorder.client import RecorderClient
+from xserver import XServer
+
+pytestmark = pytest.mark.x11
+
+
+@pytest.fixture
+def memory_env(xserver: XServer) -> dict[str, str]:
+    return xserver.env(TALLYLIGHT_SINK="memory")
+
+
+def test_protocol_round_trip(memory_env: dict[str, str], xserver: XServer) -> None:
+    with RecorderClient(env=memory_env) as rec:
+        assert rec.request("status")["state"] == "idle"
+        with pytest.raises(RecorderError, match="Unknown command"):
+            rec.request("explode")
+        with pytest.raises(RecorderError, match="No session is running"):
+            rec.request("pause")
+        with pytest.raises(RecorderError, match="Unknown capture option"):
+            rec.request("start", options={"keys": "class", "screen": True})
+        started = rec.request("start", options={"keys": "full", "clicks": False}, label="pilot")
+        assert started["options"]["keys"] == "full" and started["options"]["clicks"] is False
+        xserver.xdotool("type", "xy")
+        wait_until(lambda: rec.request("status")["counts"].get("key_up", 0) >= 2)
+        preview = rec.request("preview", n=10)["events"]
+        assert any("key pressed: letter 'x'" in line for line in preview)
+        assert rec.request("pause")["event"] == "paused"
+        with pytest.raises(RecorderError, match="Cannot pause"):
+            rec.request("pause")
+        assert rec.request("resume")["event"] == "resumed"
+        stats = rec.wait_for("stats", timeout=5)
+        assert stats["state"] == "recording"
+        stopped = rec.request("stop")
+        assert stopped["reason"] == "participant"
+        assert stopped["summary"]["counts"]["key_down"] == 2
+        assert rec.close() == 0
+
+
+def test_garbage_on_the_channel_is_an_error_not_a_crash(memory_env: dict[str, str]) -> None:
+    with RecorderClient(env=memory_env) as rec:
+        rec.send_raw({"no": "cmd"})
+        assert rec.wait_for("error", timeout=5)["fatal"] is False
+        assert rec.proc.stdin is not None
+        rec.proc.stdin.write("{not json\n")
+        rec.proc.stdin.flush()
+        assert "Unreadable" in rec.wait_for("error", timeout=5)["message"]
+        assert rec.request("status")["state"] == "idle"
+
+
+def test_eof_on_control_channel_stops_within_a_second(memory_env: dict[str, str]) -> None:
+    rec = RecorderClient(env=memory_env)
+    rec.request("start")
+    assert rec.proc.stdin is not None
+    closed = time.monotonic()
+    rec.proc.stdin.close()
+    rec.proc.wait(5)
+    assert time.monotonic() - closed < 1.0
+    assert rec.proc.returncode == 0
+
+
+CONTROLLER = textwrap.dedent("""
+    import sys, time
+    from tallylight.recorder.client import RecorderClient
+    rec = RecorderClient()
+    rec.request("start")
+    print(rec.pid, flush=True)
+    time.sleep(600)
+""")
+
+
+def test_sigkill_of_the_controller_stops_the_recorder_within_a_second(memory_env: dict[str, str]) -> None:
+    controller = subprocess.Popen([sys.executable, "-c", CONTROLLER], env=memory_env,
+                                  stdout=subprocess.PIPE, text=True)
+    try:
+        assert controller.stdout is not None
+        recorder_pid = int(controller.stdout.readline())
+        assert pid_alive(recorder_pid)
+        controller.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        controller.wait(5)
+        wait_until(lambda: not pid_alive(recorder_pid), timeout=5, interval=0.01)
+        assert time.monotonic() - killed < 1.0
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+
+
+def test_sigterm_stops_cleanly(memory_env: dict[str, str]) -> None:
+    rec = RecorderClient(env=memory_env)
+    rec.request("start")
+    os.kill(rec.pid, signal.SIGTERM)
+    stopped = rec.wait_for("stopped", timeout=5)
+    assert stopped["reason"] == "signal"
+    assert rec.close() == 0
+
+
+def test_limits_stop_the_session(memory_env: dict[str, str], xserver: XServer) -> None:
+    with RecorderClient(env=memory_env) as rec:
+        rec.request("start", max_duration_s=0.5)
+        assert rec.wait_for("stopped", timeout=5)["reason"] == "duration_limit"
+    with RecorderClient(env=memory_env) as rec:
+        rec.request("start", idle_timeout_s=0.6)
+        assert rec.wait_for("stopped", timeout=5)["reason"] == "idle_timeout"
+
+
+def test_no_display_is_a_clear_refusal(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["TALLYLIGHT_SINK"] = "memory"
+    with RecorderClient(env=env) as rec:
+        with pytest.raises(RecorderError, match="No graphical display"):
+            rec.request("start")
+        assert rec.request("status")["state"] == "idle"
