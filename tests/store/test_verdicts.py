@@ -11,6 +11,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from store_helpers import CHEAP, synthetic, write_session
 
 from tallylight.errors import AuthenticationError
@@ -285,3 +287,51 @@ def test_length_field_layout_is_as_specified(session: Path) -> None:
     raw = reader.segment_files(session)[0][1].read_bytes()
     rtype, length = struct.unpack_from("<BI", raw, HEADER_SIZE)
     assert rtype == 1 and HEADER_SIZE + FRAME_HEADER + length <= len(raw)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.binary(max_size=300))
+def test_layout_parser_accepts_any_bytes(raw: bytes) -> None:
+    import tempfile
+
+    with tempfile.NamedTemporaryFile() as fh:
+        fh.write(raw)
+        fh.flush()
+        lay = reader.layout(Path(fh.name), 0)
+    pos = HEADER_SIZE
+    for f in lay.frames:
+        assert f.offset == pos
+        pos += FRAME_HEADER + f.length
+    assert lay.end <= lay.size == len(raw)
+    assert lay.tail in ("none", "torn", "zeros", "bad-length")
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(data=st.data())
+def test_random_damage_never_yields_wrong_events(session: Path, unlocked: vault.UnlockedVault,
+                                                 data: st.DataObject) -> None:
+    orig = _files(session)
+    names = sorted(n for n in orig if n.startswith("seg-") or n == "key")
+    name = data.draw(st.sampled_from(names))
+    raw = bytearray(orig[name])
+    for _ in range(data.draw(st.integers(1, 4))):
+        op = data.draw(st.sampled_from(["set", "insert", "delete", "append"]))
+        i = data.draw(st.integers(0, len(raw)))
+        if op == "set" and i < len(raw):
+            raw[i] = data.draw(st.integers(0, 255))
+        elif op == "insert":
+            raw[i:i] = data.draw(st.binary(min_size=1, max_size=8))
+        elif op == "delete":
+            del raw[i : i + data.draw(st.integers(1, 8))]
+        else:
+            raw += data.draw(st.binary(min_size=1, max_size=8))
+    try:
+        (session / name).write_bytes(bytes(raw))
+        got = _read(session, unlocked)
+        if got is not None:
+            verdict, evs = got
+            assert evs == ALL[: len(evs)]  # authentic: exactly a prefix of what was written
+            if verdict is Verdict.COMPLETE:
+                assert evs == ALL and bytes(raw) == orig[name]
+    finally:
+        _restore(session, orig)
