@@ -31,6 +31,11 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
         "--passphrase-file", metavar="FILE", type=Path,
         help=f"read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}",
     )
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--keychain", action="store_true",
+                       help="when creating the vault, also keep its key in the system keychain (if there is one)")
+    group.add_argument("--no-keychain", action="store_true",
+                       help="do not try the system keychain; always use the passphrase")
 
 
 def _from_file(path: Path) -> str:
@@ -72,7 +77,10 @@ def ensure_vault(args: argparse.Namespace) -> None:
     passphrase = read_passphrase(args, confirm=True, prompt="Choose a vault passphrase: ")
     created = vault.create_vault(passphrase)
     if getattr(args, "keychain", False):
-        vault.store_in_keychain(created)
+        if vault.store_in_keychain(created):
+            print("The vault key is also kept in your system keychain.", file=sys.stderr)
+        else:
+            print("No system keychain answered; the passphrase alone unlocks the vault.", file=sys.stderr)
     print(f"Created the key vault in {vault.vault_path()}.", file=sys.stderr)
 
 
