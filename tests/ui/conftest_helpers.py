@@ -52,3 +52,12 @@ def tray_icon_centres(display: str) -> list[tuple[int, int]]:
         return out
     finally:
         d.close()
+
+
+def read_log(path) -> list[dict]:
+    """The fake recorder's log: its pid, each command it got, how it exited."""
+    import json
+
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

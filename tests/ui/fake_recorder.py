@@ -71,11 +71,15 @@ def main() -> int:
                     say(event="resumed", id=mid, t_s=time.monotonic() - t0)
                 elif name == "status":
                     say(event="status", id=mid, state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=0, dropped=0)
+                elif name == "stop" and os.environ.get("FAKE_RECORDER_IGNORE_STOP"):
+                    pass  # a hung recorder: only EOF on stdin ends it
                 elif name == "stop":
                     say(event="stopped", id=mid, reason="participant", summary={"counts": counts, "duration_s": time.monotonic() - t0, "session_id": "fake-session"})
                     return 0
                 else:
                     say(event="error", id=mid, message=f"cannot {name} now", fatal=False)
+        if state == "recording" and os.environ.get("FAKE_RECORDER_CRASH") and time.monotonic() - t0 > 0.5:
+            os._exit(9)
         if state == "recording" and time.monotonic() - last_stats > 0.3:
             last_stats = time.monotonic()
             counts["key_down"] += 1

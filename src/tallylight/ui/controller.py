@@ -182,7 +182,8 @@ class AppController(QObject):
             self._set_state("stopping")
             self._recorder.stop(reason)
             # If the recorder does not answer, closing its stdin stops it for sure.
-            QTimer.singleShot(3000, self._force_stop)
+            rec = self._recorder
+            QTimer.singleShot(3000, self, lambda: self._force_stop(rec))
         return True
 
     def shutdown(self, wait_ms: int = 3000) -> None:
@@ -326,10 +327,9 @@ class AppController(QObject):
             log.warning("recorder missed its maximum duration; stopping it from the GUI")
             self.stop()
 
-    @Slot()
-    def _force_stop(self) -> None:
-        if self.state == "stopping" and self._recorder is not None:
-            self._recorder.close_channel()
+    def _force_stop(self, rec: RecorderProcess) -> None:
+        if self.state == "stopping" and self._recorder is rec and rec is not None:
+            rec.close_channel()
 
     def _set_state(self, state: str) -> None:
         self.state = state

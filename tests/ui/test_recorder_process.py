@@ -1,0 +1,72 @@
+"""The QProcess client against misbehaving recorders (tests/ui/fake_recorder.py)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest_helpers import read_log
+
+pytestmark = pytest.mark.x11
+
+
+def test_start_command_carries_settings(make_app, fake_recorder, qtbot):
+    from tallylight import settings as settings_mod
+
+    app = make_app(use_tray=False)
+    app.controller.apply_settings(settings_mod.Settings(private_apps=["KeePassXC"], pause_hotkey="<ctrl>+<alt>+p",
+                                                        max_duration_min=2, idle_timeout_min=1))
+    app.controller.start_session(label="L", options={"keys": "none", "scrolls": False})
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    start = next(m for m in read_log(fake_recorder) if m.get("cmd") == "start")
+    assert start["options"] == {"keys": "none", "mouse_moves": True, "clicks": True, "scrolls": False}
+    assert start["label"] == "L" and start["pause_hotkey"] == "<ctrl>+<alt>+p"
+    assert start["private_apps"] == ["KeePassXC"]
+    assert start["max_duration_s"] == 120 and start["idle_timeout_s"] == 60
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    assert read_log(fake_recorder)[-1].get("cmd") == "stop"
+
+
+def test_hung_recorder_is_stopped_by_closing_its_stdin(make_app, fake_recorder, monkeypatch, qtbot):
+    monkeypatch.setenv("FAKE_RECORDER_IGNORE_STOP", "1")
+    app = make_app(use_tray=False)
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    t0 = time.monotonic()
+    app.controller.stop()
+    assert app.controller.state == "stopping" and app.window.state_label.text() == "Stopping…"
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=8000)
+    assert 2.5 < time.monotonic() - t0 < 6
+    assert {"exit": "eof"} in read_log(fake_recorder)
+
+
+def test_recorder_crash_shows_error(make_app, fake_recorder, monkeypatch, qtbot):
+    monkeypatch.setenv("FAKE_RECORDER_CRASH", "1")
+    app = make_app(use_tray=False)
+    notes = []
+    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
+    assert "ended unexpectedly" in app.controller.error_message
+    assert any("ended unexpectedly" in n for n in notes)
+    assert app.actions.start.isEnabled()
+
+
+def test_fatal_start_error(make_app, fake_recorder, monkeypatch, qtbot):
+    monkeypatch.setenv("FAKE_RECORDER_FAIL", "Global input capture is not possible here.")
+    app = make_app(use_tray=False)
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
+    assert app.controller.error_message == "Global input capture is not possible here."
+    assert "Global input capture" in app.window.detail_label.text()
+
+
+def test_missing_recorder_program(make_app, monkeypatch, qtbot):
+    monkeypatch.setenv("TALLYLIGHT_RECORDER_CMD", '["/nonexistent/recorder"]')
+    app = make_app(use_tray=False)
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
+    assert "could not be started" in app.controller.error_message
