@@ -49,6 +49,10 @@ class Button(enum.IntEnum):
 
 
 class Marker(enum.IntEnum):
+    """Session structure. PAUSE (the participant's, reason a GapReason) and GAP
+    (capture stopped for ``reason``, e.g. a private app in front) each open a
+    stretch without capture; RESUME closes it. SESSION_STOP's reason is a StopReason."""
+
     SESSION_START = 1
     SESSION_STOP = 2
     PAUSE = 3

@@ -58,6 +58,7 @@ class RecorderProcess:
         self._stopped_sent = False
         self._stop_lock = threading.Lock()
         self._last_stats = 0.0
+        self._focus: Any = None  # an X11FocusWatcher while private apps are watched
 
     # -- output --------------------------------------------------------------
 
@@ -101,18 +102,21 @@ class RecorderProcess:
         if not isinstance(label, str) or len(label) > 200:
             raise UsageError("The label must be text of at most 200 characters.")
         self._limits = (_seconds(msg, "max_duration_s"), _seconds(msg, "idle_timeout_s"))
+        private_apps = _private_apps(msg)
         self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
         session = Session(options, sink_factory, label=label, hooks=self._hooks, on_fatal=self._fatal)
+        watching = self._watch_focus(session, private_apps) if private_apps else False
         self.session = session
         try:
-            info = session.start()
+            info = session.start(private=self._focus.current if self._focus else False)
         except TallylightError:
             self.session = None
+            self._stop_focus()
             raise
         self.send(
             "started", reply_to, session_id=info.session_id, started_wall_ns=info.started_wall_ns,
-            options=options.to_dict(), label=label,
+            options=options.to_dict(), label=label, private_apps_watched=watching,
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
@@ -135,6 +139,34 @@ class RecorderProcess:
     def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
         self.stop(StopReason.PARTICIPANT, reply_to)
 
+    # -- private apps --------------------------------------------------------
+
+    def _watch_focus(self, session: Session, private_apps: list[str]) -> bool:
+        """Follow focus so capture pauses in private apps; say so plainly where we cannot."""
+        reason = "this platform does not tell which application has focus"
+        if sys.platform.startswith("linux") and os.environ.get("DISPLAY"):
+            try:
+                from tallylight.capture.focus import X11FocusWatcher
+
+                watcher = X11FocusWatcher(None, private_apps, session.set_private)
+                if watcher.supported:
+                    watcher.start()
+                    self._focus = watcher
+                    return True
+                watcher.stop()
+                reason = "the window manager does not say which window has focus (no _NET_ACTIVE_WINDOW)"
+            except Exception as exc:  # noqa: BLE001 - any failure means: cannot watch
+                reason = f"focus could not be read ({exc})"
+        self.send("error", fatal=False, message=(
+            f"Private apps cannot be detected here: {reason}. Recording will not pause by itself "
+            "for them; pause it by hand while you use them."))
+        return False
+
+    def _stop_focus(self) -> None:
+        if self._focus is not None:
+            self._focus.stop()
+            self._focus = None
+
     # -- lifecycle -----------------------------------------------------------
 
     def stop(self, reason: StopReason, reply_to: Any = None) -> None:
@@ -142,6 +174,7 @@ class RecorderProcess:
             session = self.session
             if session is not None:
                 session.stop(reason)
+            self._stop_focus()
             if not self._stopped_sent:
                 self._stopped_sent = True
                 self.send("stopped", reply_to, reason=_reason_name(session, reason), summary=self._summary())
@@ -164,7 +197,7 @@ class RecorderProcess:
         if s is None:
             return {"state": "idle", "elapsed_s": 0.0, "counts": {}, "rate": 0.0}
         return {"state": s.state, "elapsed_s": round(s.elapsed_s(), 3), "counts": s.stats.snapshot(),
-                "rate": s.rate(), "session_id": s.info.session_id if s.info else None}
+                "rate": s.rate(), "private": s.private, "session_id": s.info.session_id if s.info else None}
 
     def _summary(self) -> dict[str, Any]:
         s = self.session
@@ -200,6 +233,13 @@ def _seconds(msg: dict, name: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
         raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
     return float(value)
+
+
+def _private_apps(msg: dict) -> list[str]:
+    apps = msg.get("private_apps") or []
+    if not isinstance(apps, list) or len(apps) > 200 or not all(isinstance(a, str) and len(a) < 200 for a in apps):
+        raise UsageError("'private_apps' must be a list of application names.")
+    return [a for a in apps if a.strip()]
 
 
 def _reason_name(session: Session | None, requested: StopReason) -> str:

@@ -90,11 +90,13 @@ class Session:
         self.sink: EventSink | None = None
         self.stop_reason = StopReason.NONE
         self.error: str | None = None
+        self.private = False  # a private app has focus: no hooks, a PRIVATE_APP gap
         self._stopped = threading.Event()
 
     # -- control (any thread) -------------------------------------------------
 
-    def start(self) -> SessionInfo:
+    def start(self, private: bool = False) -> SessionInfo:
+        """Begin; with ``private`` (a private app has focus) the session opens in a gap."""
         with self._lock:
             if self.state != "idle":
                 raise RecorderError("A session is already running.")
@@ -123,8 +125,12 @@ class Session:
                 target=self._write_loop, args=(transform,), name="tallylight-writer", daemon=True
             )
             self._writer.start()
+            self.private = private
             try:
-                self._install_hooks()
+                if private:
+                    self._queue.put((self.t0_ns, Kind.MARKER, Marker.GAP, int(GapReason.PRIVATE_APP)))
+                else:
+                    self._install_hooks()
             except BaseException:
                 self._finish(StopReason.WRITE_ERROR, self.t0_ns)
                 raise
@@ -146,10 +152,29 @@ class Session:
             if self.state != "paused":
                 raise RecorderError(f"Cannot resume: the session is {self.state}.")
             t = time.perf_counter_ns()
-            self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
-            self._install_hooks()
             self.state = "recording"
+            if not self.private:  # still in a private app: the gap goes on until it loses focus
+                self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
+                self._install_hooks()
             return (t - self.t0_ns) / 1e9
+
+    def set_private(self, private: bool) -> None:
+        """A private app gained (True) or lost (False) focus: open or close a gap."""
+        with self._lock:
+            if self.state not in ("recording", "paused") or private == self.private:
+                return
+            if self.state == "paused":
+                self.private = private
+                return  # no hooks while paused anyway; resume() looks at the flag
+            t = time.perf_counter_ns()
+            if private:
+                self.private = True
+                self._remove_hooks()
+                self._queue.put((t, Kind.MARKER, Marker.GAP, int(GapReason.PRIVATE_APP)))
+            else:
+                self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
+                self._install_hooks()
+                self.private = False  # only now: capture is really back
 
     def stop(self, reason: StopReason = StopReason.PARTICIPANT, timeout: float = 5.0) -> None:
         with self._lock:
@@ -242,7 +267,7 @@ class Session:
                         kind = raw[1]
                         if kind == Kind.MARKER:
                             which = raw[2]
-                            if which == Marker.PAUSE:
+                            if which == Marker.PAUSE or which == Marker.GAP:
                                 paused = True
                             elif which == Marker.RESUME:
                                 paused = False

@@ -1,0 +1,109 @@
+"""Which application has focus, so capture can pause while a private app is in front.
+
+On X11 the window manager announces the focused window in the root window's
+``_NET_ACTIVE_WINDOW`` property (EWMH); its ``WM_CLASS`` names the application.
+We listen for changes of that property (no polling) on our own X connection.
+Only a yes/no "private or not" leaves this module: app names and window titles
+are never recorded. Where focus cannot be known, :func:`focus_tracking` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+from typing import Any, Callable, Iterable
+
+log = logging.getLogger(__name__)
+
+
+def normalise(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(n.strip().casefold() for n in names if isinstance(n, str) and n.strip())
+
+
+def is_private(wm_class: tuple[str, str] | None, private: frozenset[str]) -> bool:
+    """True if either part of WM_CLASS (instance, class) names a private app."""
+    if not wm_class or not private:
+        return False
+    return any(part and part.casefold() in private for part in wm_class)
+
+
+class X11FocusWatcher:
+    """Calls ``on_change(private: bool)`` from its own thread when that answer changes."""
+
+    def __init__(self, display: str | None, private_apps: Iterable[str], on_change: Callable[[bool], None]) -> None:
+        from Xlib import X, display as xdisplay
+
+        self._private = normalise(private_apps)
+        self._on_change = on_change
+        self._d = xdisplay.Display(display or os.environ.get("DISPLAY"))
+        self._root = self._d.screen().root
+        self._active_atom = self._d.intern_atom("_NET_ACTIVE_WINDOW")
+        self._X = X
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.current = False
+
+    @property
+    def supported(self) -> bool:
+        """Does the window manager publish the active window?"""
+        supported = self._root.get_full_property(self._d.intern_atom("_NET_SUPPORTED"), self._X.AnyPropertyType)
+        return bool(supported and self._active_atom in supported.value)
+
+    def check_now(self) -> bool:
+        """Read the focused app's WM_CLASS and report whether it is private."""
+        private = is_private(self._active_class(), self._private)
+        if private != self.current:
+            self.current = private
+            self._on_change(private)
+        return private
+
+    def _active_class(self) -> tuple[str, str] | None:
+        from Xlib import error as xerror
+
+        try:
+            prop = self._root.get_full_property(self._active_atom, self._X.AnyPropertyType)
+            if not prop or not prop.value or not prop.value[0]:
+                return None
+            window = self._d.create_resource_object("window", int(prop.value[0]))
+            cls = window.get_wm_class()
+            return (cls[0], cls[1]) if cls else None
+        except (xerror.XError, xerror.BadWindow):  # the window went away: not private
+            return None
+
+    def start(self) -> None:
+        self._root.change_attributes(event_mask=self._X.PropertyChangeMask)
+        self._d.sync()
+        self.check_now()
+        self._thread = threading.Thread(target=self._run, name="tallylight-focus", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        fd = self._d.fileno()
+        try:
+            while not self._stop.is_set():
+                if not self._d.pending_events():
+                    readable, _, _ = select.select([fd], [], [], 0.2)
+                    if not readable:
+                        continue
+                changed = False
+                for _ in range(self._d.pending_events() or 1):
+                    event: Any = self._d.next_event()
+                    if event.type == self._X.PropertyNotify and event.atom == self._active_atom:
+                        changed = True
+                if changed:
+                    self.check_now()
+        except Exception:  # noqa: BLE001 - lost the X connection: stop watching, say so
+            log.exception("focus watcher stopped")
+            if not self._stop.is_set():
+                self._on_change(True)  # cannot tell any more: treat as private (fail closed)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(1.0)
+        try:
+            self._d.close()
+        except Exception:  # noqa: BLE001
+            pass
