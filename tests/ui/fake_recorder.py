@@ -60,6 +60,11 @@ def main() -> int:
                         say(event="error", id=mid, message=os.environ["FAKE_RECORDER_FAIL"], fatal=True)
                         say(event="stopped", reason="none", summary={"counts": {}, "duration_s": 0})
                         return 3
+                    if os.environ.get("FAKE_RECORDER_REFUSE"):
+                        say(event="error", id=mid, message=os.environ["FAKE_RECORDER_REFUSE"], fatal=False)
+                        continue
+                    if cmd.get("private_apps"):
+                        say(event="error", message="Private apps cannot be detected here.", fatal=False)
                     state = "recording"
                     t0 = time.monotonic()
                     say(event="started", id=mid, session_id="fake-session", started_wall_ns=time.time_ns(), options=cmd.get("options", {}))

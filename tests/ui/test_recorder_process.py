@@ -70,3 +70,19 @@ def test_missing_recorder_program(make_app, monkeypatch, qtbot):
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
     assert "could not be started" in app.controller.error_message
+
+
+def test_refused_start_is_an_error_but_a_notice_is_not(make_app, fake_recorder, monkeypatch, qtbot):
+    app = make_app(use_tray=False)
+    notes = []
+    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.start_session()  # default settings list private apps: the fake sends a notice
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    assert any("Private apps cannot be detected" in n for n in notes)
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    monkeypatch.setenv("FAKE_RECORDER_REFUSE", "No key vault exists yet.")
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
+    assert app.controller.error_message == "No key vault exists yet."
+    assert {"exit": "eof"} in read_log(fake_recorder)

@@ -143,6 +143,7 @@ class AppController(QObject):
         rec.stats.connect(self._on_stats)
         rec.stopped.connect(self._on_stopped)
         rec.error.connect(self._on_error)
+        rec.start_refused.connect(self._on_start_refused)
         rec.finished.connect(self._on_finished)
         self._recorder = rec
         self.label = label
@@ -264,14 +265,17 @@ class AppController(QObject):
         log.warning("recorder error (fatal=%s): %s", fatal, message)
         if fatal:
             self._fatal_error = message
-        elif self.state == "starting":
-            # The start command was refused (e.g. capture unavailable): the
-            # session never started; end this recorder by closing its channel.
-            self._fatal_error = message
-            if self._recorder is not None:
-                self._recorder.close_channel()
         else:
             self.notify.emit("Tallylight", message)
+
+    @Slot(str)
+    def _on_start_refused(self, message: str) -> None:
+        """The start command was refused (no vault, capture unavailable...): no
+        session started; end this recorder by closing its channel."""
+        log.warning("recorder refused to start: %s", message)
+        self._fatal_error = message
+        if self._recorder is not None:
+            self._recorder.close_channel()
 
     @Slot(dict)
     def _on_stopped(self, msg: dict) -> None:

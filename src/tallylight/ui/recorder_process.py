@@ -39,7 +39,8 @@ class RecorderProcess(QObject):
     stats = Signal(dict)  # ``stats`` and ``status`` messages
     preview = Signal(dict)
     stopped = Signal(dict)  # ``stopped`` message, or a synthesised one if the process died
-    error = Signal(str, bool)  # message, fatal
+    error = Signal(str, bool)  # message, fatal (notices and refused commands other than start)
+    start_refused = Signal(str)  # an error in reply to the start command: no session started
     finished = Signal(int)  # exit code; always the last signal
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -55,6 +56,8 @@ class RecorderProcess(QObject):
         self._next_id = 1
         self._got_stopped = False
         self._done = False
+        self._start_id: int | None = None
+        self._started = False
         self.stderr_tail: list[str] = []
 
     # ---- lifecycle -------------------------------------------------------
@@ -71,7 +74,7 @@ class RecorderProcess(QObject):
         env.insert("PYTHONUNBUFFERED", "1")
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
-        self.send("start", **start_fields)
+        self._start_id = self.send("start", **start_fields)
 
     def send(self, cmd: str, **fields: Any) -> int:
         msg_id = self._next_id
@@ -150,6 +153,7 @@ class RecorderProcess(QObject):
         if event == "ready":
             self.ready.emit(msg)
         elif event == "started":
+            self._started = True
             self.started.emit(msg)
         elif event == "paused":
             self.paused.emit(msg)
@@ -163,7 +167,11 @@ class RecorderProcess(QObject):
             self._got_stopped = True
             self.stopped.emit(msg)
         elif event == "error":
-            self.error.emit(str(msg.get("message") or "The recorder reported an error."), bool(msg.get("fatal")))
+            text = str(msg.get("message") or "The recorder reported an error.")
+            if not self._started and msg.get("id") is not None and msg.get("id") == self._start_id:
+                self.start_refused.emit(text)
+            else:
+                self.error.emit(text, bool(msg.get("fatal")))
         else:
             log.debug("unknown recorder message: %r", msg)
 
