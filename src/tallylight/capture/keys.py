@@ -38,6 +38,26 @@ def key_name(key: Any) -> str:
     return f"<{vk}>" if vk is not None else ""
 
 
+def canonical_name(key: Any) -> str:
+    """A name that ignores left/right and shift state: ``ctrl_r`` → ``ctrl``, ``'P'`` → ``p``.
+
+    Matches how hotkeys are written (``<ctrl>+<alt>+p``).
+    """
+    if key is None:
+        return ""
+    name = getattr(key, "name", None)
+    if isinstance(name, str) and not hasattr(key, "char"):
+        for suffix in ("_l", "_r"):
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+    char = getattr(key, "char", None)
+    if char:
+        return str(char).lower()
+    vk = getattr(key, "vk", None)
+    return f"<{vk}>" if vk is not None else ""
+
+
 def classify(key: Any) -> KeyClass:
     """The key's role; the only key information ``class`` mode keeps."""
     if key is None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.errors import CaptureUnavailable
+from tallylight.capture.hotkey import parse_hotkey
+from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind
 
 START_TIMEOUT_S = 5.0
@@ -129,23 +130,55 @@ class Hooks:
                 raise CaptureUnavailable("The input hooks stopped as soon as they started.")
 
     def stop(self) -> None:
-        """Remove the hooks without ever blocking for long.
-
-        pynput's X11 ``stop()`` waits for a listener that never became ready,
-        and its thread lingers until one more event: so stop in a helper
-        thread and give up waiting after a moment.
-        """
+        """Remove the hooks without ever blocking for long."""
         listeners, self._listeners = self._listeners, []
+        stop_listeners(listeners)
 
-        def stop_all() -> None:
-            for listener in listeners:
-                try:
-                    listener.stop()
-                except Exception:  # noqa: BLE001 - stopping must not fail the caller
-                    pass
 
-        stopper = threading.Thread(target=stop_all, name="tallylight-hooks-stop", daemon=True)
-        stopper.start()
-        stopper.join(STOP_JOIN_S)
+def stop_listeners(listeners: list[Any]) -> None:
+    """Stop pynput listeners without blocking for long.
+
+    pynput's X11 ``stop()`` waits for a listener that never became ready, and
+    its thread lingers until one more event: so stop in a helper thread and
+    give up waiting after a moment.
+    """
+
+    def stop_all() -> None:
         for listener in listeners:
-            listener.join(STOP_JOIN_S)
+            try:
+                listener.stop()
+            except Exception:  # noqa: BLE001 - stopping must not fail the caller
+                pass
+
+    stopper = threading.Thread(target=stop_all, name="tallylight-hooks-stop", daemon=True)
+    stopper.start()
+    stopper.join(STOP_JOIN_S)
+    for listener in listeners:
+        listener.join(STOP_JOIN_S)
+
+
+class HotkeyListener:
+    """The pause hotkey (pynput GlobalHotKeys). Records nothing; ``on_activate(t_ns)``
+    runs in a fresh thread so the hook callback returns at once."""
+
+    def __init__(self, hotkey: str, on_activate: Callable[[int], None]) -> None:
+        from pynput import keyboard
+
+        parse_hotkey(hotkey)
+        try:
+            keyboard.HotKey.parse(hotkey)
+        except ValueError:
+            raise UsageError(f"The hotkey {hotkey!r} names a key this system does not know.") from None
+
+        def fire() -> None:
+            t = time.perf_counter_ns()
+            threading.Thread(target=on_activate, args=(t,), name="tallylight-hotkey", daemon=True).start()
+
+        self._listener = keyboard.GlobalHotKeys({hotkey: fire})
+
+    def start(self) -> None:
+        self._listener.start()
+        self._listener.wait()
+
+    def stop(self) -> None:
+        stop_listeners([self._listener])

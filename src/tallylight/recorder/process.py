@@ -105,7 +105,11 @@ class RecorderProcess:
         private_apps = _private_apps(msg)
         self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
-        session = Session(options, sink_factory, label=label, hooks=self._hooks, on_fatal=self._fatal)
+        hotkey = msg.get("pause_hotkey") or ""
+        if not isinstance(hotkey, str) or len(hotkey) > 100:
+            raise UsageError("'pause_hotkey' must be text such as <ctrl>+<alt>+p.")
+        session = Session(options, sink_factory, label=label, hooks=self._hooks, on_fatal=self._fatal,
+                          pause_hotkey=hotkey, on_hotkey=self._hotkey_used)
         watching = self._watch_focus(session, private_apps) if private_apps else False
         self.session = session
         try:
@@ -182,6 +186,9 @@ class RecorderProcess:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
+
+    def _hotkey_used(self, event: str, t_s: float) -> None:
+        self.send(event, t_s=t_s, by="hotkey")
 
     def _fatal(self, message: str) -> None:
         self.send("error", message=message, fatal=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from tallylight import __version__
+from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.transform import Transformer
 from tallylight.errors import RecorderError, StorageFull, StoreError
@@ -43,12 +44,19 @@ class HookSet(Protocol):
 
 HookFactory = Callable[["queue.SimpleQueue[tuple]", CaptureOptions], HookSet]
 SinkFactory = Callable[[SessionInfo], EventSink]
+HotkeyFactory = Callable[[str, Callable[[int], None]], HookSet]
 
 
 def default_hooks(q: "queue.SimpleQueue[tuple]", options: CaptureOptions) -> HookSet:
     from tallylight.capture.listeners import Hooks  # imports pynput: only after the probe
 
     return Hooks(q, options)
+
+
+def default_hotkey_listener(hotkey: str, on_activate: Callable[[int], None]) -> HookSet:
+    from tallylight.capture.listeners import HotkeyListener
+
+    return HotkeyListener(hotkey, on_activate)
 
 
 @dataclass
@@ -73,12 +81,20 @@ class Session:
         label: str = "",
         hooks: HookFactory = default_hooks,
         on_fatal: Callable[[str], None] | None = None,
+        pause_hotkey: str = "",
+        hotkey_listener: HotkeyFactory = default_hotkey_listener,
+        on_hotkey: Callable[[str, float], None] | None = None,
     ) -> None:
         self.options = options
         self.label = label
         self._sink_factory = sink_factory
         self._hook_factory = hooks
         self._on_fatal = on_fatal
+        self._hotkey = parse_hotkey(pause_hotkey) if pause_hotkey else None
+        self._hotkey_text = pause_hotkey
+        self._hotkey_factory = hotkey_listener
+        self._hotkey_listener: HookSet | None = None
+        self._on_hotkey = on_hotkey
         self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         self._hooks: HookSet | None = None
         self._lock = threading.Lock()  # serialises start/pause/resume/stop
@@ -120,9 +136,10 @@ class Session:
             )
             self.sink = self._sink_factory(self.info)  # may raise (no vault, disk): nothing started yet
             transform = Transformer(self.options, self.t0_ns, secrets.token_bytes(32))
+            pipeline = Pipeline(transform, HotkeyFilter(*self._hotkey) if self._hotkey else None)
             self._queue.put((self.t0_ns, Kind.MARKER, Marker.SESSION_START, 0))
             self._writer = threading.Thread(
-                target=self._write_loop, args=(transform,), name="tallylight-writer", daemon=True
+                target=self._write_loop, args=(pipeline,), name="tallylight-writer", daemon=True
             )
             self._writer.start()
             self.private = private
@@ -131,30 +148,34 @@ class Session:
                     self._queue.put((self.t0_ns, Kind.MARKER, Marker.GAP, int(GapReason.PRIVATE_APP)))
                 else:
                     self._install_hooks()
+                if self._hotkey:
+                    self._hotkey_listener = self._hotkey_factory(self._hotkey_text, self._hotkey_pressed)
+                    self._hotkey_listener.start()
             except BaseException:
                 self._finish(StopReason.WRITE_ERROR, self.t0_ns)
                 raise
             self.state = "recording"
             return self.info
 
-    def pause(self, reason: GapReason = GapReason.PAUSED_BY_PARTICIPANT) -> float:
+    def pause(self, reason: GapReason = GapReason.PAUSED_BY_PARTICIPANT, t: int | None = None) -> float:
+        """Remove the hooks; nothing stamped from ``t`` (default now) on is kept."""
         with self._lock:
             if self.state != "recording":
                 raise RecorderError(f"Cannot pause: the session is {self.state}.")
-            t = time.perf_counter_ns()
+            t = t or time.perf_counter_ns()
             self._remove_hooks()
             self._queue.put((t, Kind.MARKER, Marker.PAUSE, int(reason)))
             self.state = "paused"
             return (t - self.t0_ns) / 1e9
 
-    def resume(self) -> float:
+    def resume(self, reason: GapReason = GapReason.NONE) -> float:
         with self._lock:
             if self.state != "paused":
                 raise RecorderError(f"Cannot resume: the session is {self.state}.")
             t = time.perf_counter_ns()
             self.state = "recording"
             if not self.private:  # still in a private app: the gap goes on until it loses focus
-                self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
+                self._queue.put((t, Kind.MARKER, Marker.RESUME, int(reason)))
                 self._install_hooks()
             return (t - self.t0_ns) / 1e9
 
@@ -175,6 +196,22 @@ class Session:
                 self._queue.put((t, Kind.MARKER, Marker.RESUME, 0))
                 self._install_hooks()
                 self.private = False  # only now: capture is really back
+
+    def _hotkey_pressed(self, t: int) -> None:
+        """The pause hotkey: pause or resume (on its own thread, never in a hook)."""
+        try:
+            if self.state == "recording":
+                t_s = self.pause(GapReason.PAUSE_HOTKEY, t=t)
+                event = "paused"
+            elif self.state == "paused":
+                t_s = self.resume(GapReason.PAUSE_HOTKEY)
+                event = "resumed"
+            else:
+                return
+        except RecorderError:
+            return  # a stop or another command got there first
+        if self._on_hotkey is not None:
+            self._on_hotkey(event, t_s)
 
     def stop(self, reason: StopReason = StopReason.PARTICIPANT, timeout: float = 5.0) -> None:
         with self._lock:
@@ -216,6 +253,9 @@ class Session:
 
     def _finish(self, reason: StopReason, t_abs: int, timeout: float = 5.0) -> None:
         self._remove_hooks()
+        if self._hotkey_listener is not None:
+            self._hotkey_listener.stop()
+            self._hotkey_listener = None
         self.stop_reason = reason
         self._queue.put((t_abs, Kind.MARKER, Marker.SESSION_STOP, int(reason)))
         self._queue.put((_STOP,))
@@ -232,13 +272,11 @@ class Session:
         if self._on_fatal is not None:
             self._on_fatal(message)
 
-    def _write_loop(self, transform: Transformer) -> None:
+    def _write_loop(self, pipeline: Pipeline) -> None:
         sink = self.sink
         assert sink is not None
         get = self._queue.get
         pending: list[tuple] = []
-        out: list[Event] = []
-        paused = False
         last_seal = time.monotonic()
         unsealed = False
         stopping = False
@@ -255,40 +293,23 @@ class Session:
                         item = get(block=False)
                 except queue.Empty:
                     pass
+                now = time.perf_counter_ns()
                 if pending:
                     pending.sort(key=_time_of)
-                    if stopping:
-                        cut = len(pending)
-                    else:
-                        horizon = time.perf_counter_ns() - HOLDBACK_NS
-                        cut = bisect.bisect_right(pending, horizon, key=_time_of)
+                    cut = len(pending) if stopping else bisect.bisect_right(pending, now - HOLDBACK_NS, key=_time_of)
                     ready, pending = pending[:cut], pending[cut:]
-                    for raw in ready:
-                        kind = raw[1]
-                        if kind == Kind.MARKER:
-                            which = raw[2]
-                            if which == Marker.PAUSE or which == Marker.GAP:
-                                paused = True
-                            elif which == Marker.RESUME:
-                                paused = False
-                            elif which == Marker.SESSION_STOP:
-                                paused = True  # nothing after the stop stamp is kept
-                        elif paused:
-                            continue  # outside the session's active time: not captured
-                        event = transform(raw)
-                        if event is None:
-                            continue
-                        out.append(event)
-                    if out:
-                        for event in out:
-                            stats.counts[event.kind] += 1
-                            if event.kind != Kind.MARKER:
-                                stats.last_input_ns = event.t_ns
-                                stats.rate_window.append(event.t_ns)
-                        stats.recent.extend(out[-PREVIEW_LEN:])
-                        sink.write(out)
-                        out = []
-                        unsealed = True
+                else:
+                    ready = []
+                out = pipeline.feed(ready, now, final=stopping and not pending)
+                if out:
+                    for event in out:
+                        stats.counts[event.kind] += 1
+                        if event.kind != Kind.MARKER:
+                            stats.last_input_ns = event.t_ns
+                            stats.rate_window.append(event.t_ns)
+                    stats.recent.extend(out[-PREVIEW_LEN:])
+                    sink.write(out)
+                    unsealed = True
                 if stopping and not pending:
                     sink.close(self.stop_reason)
                     return
@@ -305,6 +326,37 @@ class Session:
             self._fail(f"Recording stopped because of an internal error: {exc}")
         finally:
             self._stopped.set()
+
+
+class Pipeline:
+    """Writer-side stages over time-ordered raw tuples: hotkey removal, gaps, privacy transform."""
+
+    def __init__(self, transform: Transformer, hotkey: HotkeyFilter | None = None) -> None:
+        self.transform = transform
+        self.hotkey = hotkey
+        self.paused = False
+
+    def feed(self, ready: list[tuple], now_ns: int, final: bool = False) -> list[Event]:
+        staged = ready
+        if self.hotkey is not None:
+            staged = []
+            for raw in ready:
+                self.hotkey(raw, staged)
+            self.hotkey.flush(staged, None if final else now_ns - HOLD_LIMIT_NS)
+        out: list[Event] = []
+        for raw in staged:
+            if raw[1] == Kind.MARKER:
+                which = raw[2]
+                if which == Marker.RESUME:
+                    self.paused = False
+                elif which in (Marker.PAUSE, Marker.GAP, Marker.SESSION_STOP):
+                    self.paused = True  # nothing until RESUME (or ever, after the stop stamp)
+            elif self.paused:
+                continue  # outside the session's active time: not captured
+            event = self.transform(raw)
+            if event is not None:
+                out.append(event)
+        return out
 
 
 def _time_of(raw: tuple) -> int:
