@@ -87,14 +87,8 @@ def quit_app(proc: subprocess.Popen) -> None:
 
 
 def control(env: dict, *args: str) -> None:
-    """`tallylight start|stop|...` through the CLI (the lead's dispatcher -> appctl.send)."""
-    if has_app_commands():
-        cli(*args, env=env)
-    else:  # the CLI's app commands have not landed in this build: same client, called directly
-        from tallylight import appctl
-
-        fields = {"label": args[args.index("--label") + 1]} if "--label" in args else {}
-        appctl.send(args[0], **fields)
+    """`tallylight start|stop|...` through the real CLI (dispatcher -> appctl.send -> the app's socket)."""
+    cli(*args, env=env)
 
 
 def export(env: dict, session_id: str, tmp_path: Path) -> list[dict]:
@@ -125,9 +119,8 @@ def test_cli_session_records_exactly_in_session_input(app_env, xserver, tmp_path
             xserver.xdotool("mousemove", "300", "300", "click", "1")
             xserver.xdotool("click", "5")  # scroll down
             wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("scroll", 0) >= 1, timeout=10)
-            if has_app_commands():
-                out = cli("status", env=app_env).stdout
-                assert "recording" in out
+            out = cli("status", env=app_env).stdout
+            assert "State: recording" in out and "Label: e2e" in out
             control(app_env, "stop")
             st = _status(app_env)
             assert st["state"] == "idle"
@@ -219,3 +212,11 @@ def test_sigterm_quits_cleanly_and_closes_the_session(app_env, xserver, tmp_path
     line = next(line for line in listing.splitlines() if line.startswith(sid))
     assert "complete" in line, listing
     assert kinds(export(app_env, sid, tmp_path)).get("key_down") == 1
+
+
+def test_cli_without_a_running_app_says_so(app_env):
+    assert has_app_commands()
+    for cmd in ("status", "start", "stop"):
+        proc = cli(cmd, env=app_env, check=False)
+        assert proc.returncode == 7, (cmd, proc.stderr)
+        assert "not running" in proc.stderr
