@@ -64,6 +64,12 @@ def test_the_hotkey_vanishes_and_everything_else_stays() -> None:
     assert [r[0] for r in run(raws)] == [1, 2, 9, 10, 11, 12]
 
 
+def test_pause_stamped_before_the_trigger_still_removes_the_modifiers() -> None:
+    raws = [down(1, K("a"), 38), down(3, CTRL, 37), down(4, ALT, 64),
+            (5, Kind.MARKER, Marker.PAUSE, GapReason.PAUSE_HOTKEY), down(6, K("p"), 33)]
+    assert [r[0] for r in run(raws)] == [1, 5]
+
+
 def test_modifier_tap_alone_is_kept_in_order() -> None:
     raws = [down(1, CTRL, 37), up(2, CTRL, 37), (3, Kind.MOVE, 5, 5), down(4, ALT, 64), (5, Kind.MOVE, 6, 6)]
     assert [r[0] for r in run(raws)] == [1, 2, 3, 4, 5]

@@ -60,8 +60,13 @@ class HotkeyFilter:
         elif kind == Kind.KEY_UP:
             self._key_up(raw, out)
         else:
-            if kind == Kind.MARKER and raw[2] == Marker.RESUME and raw[3] == GapReason.PAUSE_HOTKEY:
-                self._expect_release = set(self.modifiers) | {self.trigger}
+            if kind == Kind.MARKER and raw[3] == GapReason.PAUSE_HOTKEY:
+                if raw[2] == Marker.RESUME:
+                    self._expect_release = set(self.modifiers) | {self.trigger}
+                elif raw[2] == Marker.PAUSE:
+                    # the hotkey listener may stamp the pause before our hook stamps the
+                    # trigger: the modifiers held back so far belong to the hotkey
+                    self._swallow_held()
             self.flush(out)
             out.append(raw)
 
@@ -83,13 +88,16 @@ class HotkeyFilter:
         if name == self.trigger and self.modifiers <= set(self._down.values()):
             # the hotkey: drop it and the modifier presses still held back
             self._swallow.add(phys)
-            for held in self._held:
-                self._swallow.add(_phys(held))
-            self._held.clear()
+            self._swallow_held()
             return
         self.flush(out)
         self._down[phys] = name
         out.append(raw)
+
+    def _swallow_held(self) -> None:
+        for held in self._held:
+            self._swallow.add(_phys(held))
+        self._held.clear()
 
     def _key_up(self, raw: tuple, out: list[tuple]) -> None:
         phys = _phys(raw)
