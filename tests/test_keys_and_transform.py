@@ -11,7 +11,7 @@ from hypothesis import given, strategies as st
 
 from tallylight.capture.keys import classify, keyed_hash, physical_id
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.capture.transform import Transformer
+from tallylight.capture.transform import TIME_QUANTUM_NS as Q, Transformer
 from tallylight.events import Event, Kind, KeyClass, Marker
 
 
@@ -60,9 +60,9 @@ def _run(mode: KeyMode, raws: list[tuple], key: bytes = b"k" * 32) -> list[Event
 
 
 TYPING = [  # 'H' pressed with shift, released as 'h' after shift: X11 does that
-    (1_100, Kind.KEY_DOWN, FakeKey.shift, 50), (1_200, Kind.KEY_DOWN, FakeKeyCode("H", 72), 43),
-    (1_300, Kind.KEY_UP, FakeKey.shift, 50), (1_400, Kind.KEY_UP, FakeKeyCode("h", 104), 43),
-    (1_500, Kind.KEY_DOWN, FakeKeyCode("1", 49), 10), (1_600, Kind.KEY_UP, FakeKeyCode("!", 33), 10),
+    (1_000 + 1 * Q, Kind.KEY_DOWN, FakeKey.shift, 50), (1_000 + 2 * Q, Kind.KEY_DOWN, FakeKeyCode("H", 72), 43),
+    (1_000 + 3 * Q, Kind.KEY_UP, FakeKey.shift, 50), (1_000 + 4 * Q, Kind.KEY_UP, FakeKeyCode("h", 104), 43),
+    (1_000 + 5 * Q, Kind.KEY_DOWN, FakeKeyCode("1", 49), 10), (1_000 + 6 * Q, Kind.KEY_UP, FakeKeyCode("!", 33), 10),
 ]
 
 
@@ -76,7 +76,7 @@ def test_mode_class_keeps_no_character_and_no_identity() -> None:
     assert all(e.text == "" and e.key == 0 for e in events)
     assert [e.key_class for e in events] == [KeyClass.MODIFIER, KeyClass.LETTER, KeyClass.MODIFIER,
                                               KeyClass.LETTER, KeyClass.DIGIT, KeyClass.DIGIT]
-    assert [e.t_ns for e in events] == [100, 200, 300, 400, 500, 600]
+    assert [e.t_ns for e in events] == [Q, 2 * Q, 3 * Q, 4 * Q, 5 * Q, 6 * Q]
 
 
 def test_mode_hashed_pairs_by_physical_key_and_differs_across_sessions() -> None:
@@ -96,8 +96,8 @@ def test_mode_full_reports_the_up_as_its_down() -> None:
 
 
 def test_unpaired_release_is_still_reported() -> None:
-    events = _run(KeyMode.FULL, [(2_000, Kind.KEY_UP, FakeKeyCode("x", 120), 53)])
-    assert events == [Event(1_000, Kind.KEY_UP, key_class=KeyClass.LETTER, key=53, text="x")]
+    events = _run(KeyMode.FULL, [(1_000 + Q + 99, Kind.KEY_UP, FakeKeyCode("x", 120), 53)])
+    assert events == [Event(Q, Kind.KEY_UP, key_class=KeyClass.LETTER, key=53, text="x")]
 
 
 @given(st.lists(st.tuples(st.sampled_from(["a", "B", "3", "#", " ", "é"]), st.booleans()), max_size=50),
@@ -115,6 +115,11 @@ def test_keyed_hash_is_stable_within_a_key() -> None:
     assert keyed_hash(k, 38) == keyed_hash(k, 38) != keyed_hash(k, 39)
     assert physical_id(FakeKeyCode("a"), 38) == 38
     assert physical_id(FakeKeyCode("A"), None) == physical_id(FakeKeyCode("a"), None)
+
+
+def test_times_are_kept_to_the_quantum() -> None:
+    events = _mouse(CaptureOptions(), [(Q - 1, Kind.MOVE, 1, 1), (Q, Kind.MOVE, 2, 2), (3 * Q + 7, Kind.MOVE, 3, 3)])
+    assert [e.t_ns for e in events] == [0, Q, 3 * Q]
 
 
 def _mouse(options: CaptureOptions, raws: list[tuple]) -> list[Event]:
@@ -139,7 +144,7 @@ def test_mouse_options_drop_what_is_off() -> None:
 
 
 def test_move_thinning_by_interval_and_distance() -> None:
-    raws = [(i * 1_000_000, Kind.MOVE, i, 0) for i in range(100)]  # 1 px per ms
+    raws = [(i * 1_000_000 + 12_345, Kind.MOVE, i, 0) for i in range(100)]  # 1 px per ms
     by_time = _mouse(CaptureOptions(move_min_interval_ms=10), raws)
     assert [e.x for e in by_time] == list(range(0, 100, 10))
     by_distance = _mouse(CaptureOptions(move_min_distance_px=25), raws)

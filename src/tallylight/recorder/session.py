@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 from tallylight import __version__
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.options import CaptureOptions
-from tallylight.capture.transform import Transformer
+from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StorageFull, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.recorder.sink import EventSink
@@ -123,7 +123,7 @@ class Session:
                 session_id=new_session_id(wall),
                 started_wall_ns=wall,
                 clock="perf_counter_ns",
-                clock_resolution_ns=max(1, int(clock.resolution * 1e9)),
+                clock_resolution_ns=max(TIME_QUANTUM_NS, int(clock.resolution * 1e9)),
                 key_mode=self.options.keys.label,
                 mouse_moves=self.options.mouse_moves,
                 move_min_interval_ms=self.options.move_min_interval_ms,
