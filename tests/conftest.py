@@ -17,6 +17,8 @@ def tallylight_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     home = tmp_path_factory.mktemp("tallylight-home")
     monkeypatch.setenv("TALLYLIGHT_HOME", str(home))
     monkeypatch.delenv("TALLYLIGHT_PASSPHRASE", raising=False)
+    # never the participant's real keychain: keyring's "fail" backend answers nothing
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home
 
 
