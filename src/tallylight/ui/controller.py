@@ -230,6 +230,8 @@ class AppController(QObject):
         self._freeze_elapsed(msg.get("t_s"))
         if self.state != "stopping":
             self._set_state("paused")
+            if msg.get("by") == "hotkey":
+                self.notify.emit("Tallylight paused", "Recording paused by the hotkey; press it again to resume.")
 
     @Slot(dict)
     def _on_resumed(self, msg: dict) -> None:
@@ -237,6 +239,8 @@ class AppController(QObject):
         self._elapsed_at = time.monotonic()
         if self.state != "stopping":
             self._set_state("recording")
+            if msg.get("by") == "hotkey":
+                self.notify.emit("Tallylight recording", "Recording resumed by the hotkey.")
 
     def _freeze_elapsed(self, t_s: Any) -> None:
         if isinstance(t_s, (int, float)):
