@@ -86,7 +86,12 @@ def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
     from tallylight.ui.dialogs.welcome import WelcomeDialog, strength
     from tallylight.ui.tasks import TaskRunner
 
-    assert strength("short")[0] == 0 and strength("correct horse battery staple")[0] >= 3
+    assert strength("short")[0] == 0 and strength("aaaaaaaaaaaaaa")[0] == 1
+    assert strength("correct horse battery")[0] == 1  # three words are not enough
+    assert strength("correct horse battery staple")[0] == 2
+    assert strength("correct horse battery staple orbit lemon")[0] == 4
+    assert strength("Tr0ub4dor&3xQ!9z")[0] >= 3
+    assert strength("passwordpassword")[0] == 1 and strength("hunter2hunter2")[0] == 1
     tasks = TaskRunner()
     dlg = WelcomeDialog(tasks)
     qtbot.addWidget(dlg)

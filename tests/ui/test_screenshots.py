@@ -91,7 +91,7 @@ def test_tray_screenshots(make_app, xserver, fake_recorder, qtbot, qapp, out_dir
         qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
 
 
-def test_dialog_and_window_screenshots(make_app, xserver, fake_recorder, qtbot, out_dir):
+def test_dialog_and_window_screenshots(make_app, xserver, fake_recorder, qtbot, out_dir, tallylight_home):
     from tallylight import settings as settings_mod
     from tallylight.ui.dialogs.start_session import StartSessionDialog
     from tallylight.ui.dialogs.welcome import WelcomeDialog
@@ -114,6 +114,7 @@ def test_dialog_and_window_screenshots(make_app, xserver, fake_recorder, qtbot, 
     qtbot.waitExposed(start)
     _save(start, "start-dialog.png", out_dir)
 
+    (tallylight_home / "data" / "vault.json").unlink()  # a first run: no passphrase yet
     welcome = WelcomeDialog(app.tasks)
     qtbot.addWidget(welcome)
     welcome.show()
@@ -121,8 +122,9 @@ def test_dialog_and_window_screenshots(make_app, xserver, fake_recorder, qtbot, 
     welcome.adjustSize()
     _save(welcome, "welcome.png", out_dir)
     welcome.next_button.click()
-    welcome.passphrase.setText("correct horse battery")
-    welcome.confirm.setText("correct horse battery")
+    welcome.passphrase.setText("maple orbit candle river tundra")
+    welcome.confirm.setText("maple orbit candle river tundra")
+    assert welcome.pass_form.isVisible()
     qtbot.waitUntil(lambda: "Looking" not in welcome.keychain_note.text(), timeout=5000)
     _save(welcome, "welcome-passphrase.png", out_dir)
 

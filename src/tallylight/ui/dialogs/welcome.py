@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from tallylight.ui.tasks import TaskRunner
 
 MIN_LENGTH = 10
+COMMON = ("password", "passwort", "123456", "qwerty", "azerty", "letmein", "iloveyou", "tallylight", "abc123")
 
 WHAT_IT_DOES = """
 <p><b>Tallylight records how you type and use the mouse, for a research study you agreed to.</b></p>
@@ -44,9 +45,16 @@ WHAT_IT_DOES = """
 
 
 def strength(passphrase: str) -> tuple[int, str]:
-    """A rough strength estimate: (0..4, words). Not a guarantee, just a hint."""
+    """A rough, deliberately cautious strength estimate: (0..4, words). A hint, not a guarantee.
+
+    Characters count by the alphabet they come from; a passphrase made of words
+    counts about 11 bits per word (people choose words far from randomly), and
+    the lower of the two estimates wins.
+    """
     if not passphrase:
         return 0, "Enter a passphrase."
+    if len(passphrase) < MIN_LENGTH:
+        return 0, f"Too short: use at least {MIN_LENGTH} characters."
     pool = 0
     if any(c in string.ascii_lowercase for c in passphrase):
         pool += 26
@@ -56,16 +64,21 @@ def strength(passphrase: str) -> tuple[int, str]:
         pool += 10
     if any(not c.isalnum() for c in passphrase):
         pool += 33
-    bits = len(passphrase) * math.log2(max(pool, 2))
+    bits = len(set(passphrase)) * 1.0 + len(passphrase) * math.log2(max(pool, 2)) * 0.5
+    words = [w for w in passphrase.replace("-", " ").replace("_", " ").split() if w]
+    if len(words) >= 2:
+        bits = min(bits, len(words) * 11.0)
     if len(set(passphrase)) <= 3:
-        bits = min(bits, 20)
-    if len(passphrase) < MIN_LENGTH:
-        return 0, f"Too short: use at least {MIN_LENGTH} characters."
-    if bits < 50:
+        bits = min(bits, 20.0)
+    low = passphrase.lower()
+    repeated = any(len(low) % n == 0 and low == low[:n] * (len(low) // n) for n in range(1, len(low) // 2 + 1))
+    if repeated or any(common in low for common in COMMON):
+        bits = min(bits, 30.0)
+    if bits < 40:
         return 1, "Weak: add more words or characters."
-    if bits < 70:
-        return 2, "Fair: a few more words would make it strong."
-    if bits < 90:
+    if bits < 55:
+        return 2, "Fair: one or two more words would make it strong."
+    if bits < 66:
         return 3, "Good."
     return 4, "Strong."
 
@@ -164,11 +177,15 @@ class WelcomeDialog(QDialog):
         form.addRow(l2, self.confirm)
         form.addRow("", self.show_pass)
         form.addRow("Strength:", self.strength)
+        self.pass_form = QWidget()
+        fl = QVBoxLayout(self.pass_form)
+        fl.setContentsMargins(0, 0, 0, 0)
+        fl.addLayout(form)
+        fl.addWidget(self.keychain)
+        fl.addWidget(self.keychain_note)
         pl = QVBoxLayout(page)
         pl.addWidget(self.pass_intro)
-        pl.addLayout(form)
-        pl.addWidget(self.keychain)
-        pl.addWidget(self.keychain_note)
+        pl.addWidget(self.pass_form)
         pl.addWidget(self.status)
         pl.addStretch(1)
         self.stack.addWidget(page)
@@ -234,8 +251,7 @@ class WelcomeDialog(QDialog):
     def _setup_passphrase_page(self) -> None:
         if self._vault_exists:
             self.pass_intro.setText("Your passphrase is already set up on this computer. You are ready to record.")
-            for w in (self.passphrase, self.confirm, self.show_pass, self.strength, self.keychain, self.keychain_note):
-                w.setEnabled(False)
+            self.pass_form.hide()
             self.finish_button.setEnabled(True)
             self.finish_button.setFocus()
         else:
