@@ -131,6 +131,23 @@ def format_counts(counts: dict[str, Any] | None) -> str:
     return f"{keys} key presses, {moves} mouse moves, {clicks} clicks, {scrolls} scrolls"
 
 
+KEY_MODE_WORDS = {
+    "none": "no keys",
+    "class": "kind of key only (never which letter)",
+    "hashed": "kind of key + a per-session key code",
+    "full": "exact keys",
+}
+
+
+def format_options(options: dict[str, Any]) -> str:
+    """Plain words for a capture ``options`` object."""
+    parts = [KEY_MODE_WORDS.get(str(options.get("keys")), str(options.get("keys")))]
+    for name, words in (("mouse_moves", "mouse moves"), ("clicks", "clicks"), ("scrolls", "scrolls")):
+        if options.get(name):
+            parts.append(words)
+    return ", ".join(parts)
+
+
 def format_status(reply: dict[str, Any]) -> str:
     """A few plain lines describing a status reply, for the CLI to print."""
     state = str(reply.get("state", "unknown"))
@@ -141,6 +158,8 @@ def format_status(reply: dict[str, Any]) -> str:
             lines.append(f"Label: {label}")
         lines.append(f"Elapsed: {format_duration(float(reply.get('elapsed_s') or 0))}")
         lines.append(f"Captured: {format_counts(reply.get('counts'))}")
+        if isinstance(reply.get("options"), dict) and reply["options"]:
+            lines.append(f"Capturing: {format_options(reply['options'])}")
         if reply.get("session_id"):
             lines.append(f"Session: {reply['session_id']}")
     last = reply.get("last_session")

@@ -55,12 +55,14 @@ def _serve_once(reply: dict) -> tuple[threading.Thread, list]:
 
 
 def test_send_roundtrip_and_error():
-    t, got = _serve_once({"ok": True, "state": "recording", "elapsed_s": 65, "counts": {"key_down": 3}})
+    t, got = _serve_once({"ok": True, "state": "recording", "elapsed_s": 65, "counts": {"key_down": 3},
+                          "options": {"keys": "class", "mouse_moves": False, "clicks": True, "scrolls": True}})
     reply = appctl.send("start", label="L")
     t.join(5)
     assert got == [{"cmd": "start", "label": "L"}]
     text = appctl.format_status(reply)
     assert "State: recording" in text and "0:01:05" in text and "3 key presses" in text
+    assert "Capturing: kind of key only (never which letter), clicks, scrolls" in text
     os.unlink(appctl.socket_path())
     t, got = _serve_once({"ok": False, "error": "No session is recording."})
     with pytest.raises(RecorderError, match="No session is recording"):
