@@ -224,3 +224,13 @@ def test_cli_without_a_running_app_says_so(app_env):
         proc = cli(cmd, env=app_env, check=False)
         assert proc.returncode == 7, (cmd, proc.stderr)
         assert "not running" in proc.stderr
+
+
+def test_no_display_is_a_sentence_not_a_crash(tallylight_home):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([str(BIN)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "display" in proc.stderr.lower() and "tallylight record" in proc.stderr
+    # the app's own check, for `python -m tallylight.ui` (the CLI dispatcher checks first)
+    proc = subprocess.run([sys.executable, "-m", "tallylight.ui"], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "needs a desktop session" in proc.stderr and "Traceback" not in proc.stderr

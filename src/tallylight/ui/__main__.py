@@ -2,6 +2,11 @@
 
 import sys
 
+from tallylight.errors import TallylightError
 from tallylight.ui.app import main
 
-raise SystemExit(main(sys.argv[1:]))
+try:
+    sys.exit(main(sys.argv[1:]))
+except TallylightError as exc:
+    print(f"tallylight: {exc}", file=sys.stderr)
+    sys.exit(exc.exit_code)

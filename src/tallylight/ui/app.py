@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidge
 import tallylight
 from tallylight import appctl, paths
 from tallylight import settings as settings_mod
-from tallylight.errors import AppNotRunning, TallylightError
+from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -327,11 +327,24 @@ def _forward_to_running(wait_s: float = 5.0) -> bool:
             return False
 
 
+def _require_display() -> None:
+    """Qt aborts the process without a display; say it in a sentence instead."""
+    if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
+        return
+    if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    raise UsageError(
+        "The tray app needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is set). "
+        "Start it from your desktop, or record in a terminal with `tallylight record`."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tray app until it quits. A second instance brings the first forward."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
     logging.basicConfig(level=os.environ.get("TALLYLIGHT_LOG", "WARNING").upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _require_display()
     lock = _InstanceLock()
     if not lock.acquire():
         if _forward_to_running():
