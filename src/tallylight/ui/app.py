@@ -42,10 +42,17 @@ def sessions_available() -> bool:
 class TallylightApp(QObject):
     """Everything the running app owns. ``use_tray=None`` decides from the platform."""
 
-    def __init__(self, qapp: QApplication, *, use_tray: bool | None = None, show_welcome: bool = True) -> None:
+    def __init__(
+        self,
+        qapp: QApplication,
+        *,
+        use_tray: bool | None = None,
+        show_welcome: bool = True,
+        settings: settings_mod.Settings | None = None,
+    ) -> None:
         super().__init__()
         self.qapp = qapp
-        self.settings = settings_mod.load()
+        self.settings = settings if settings is not None else settings_mod.load()
         self.tasks = TaskRunner(self)
         self.controller = AppController(self.settings, self)
         self.actions = AppActions(self.controller, self, sessions=sessions_available())
@@ -352,6 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print("Another Tallylight seems to be starting or stuck; try again in a moment.", file=sys.stderr)
         return 1
+    settings = settings_mod.load()  # before the GUI thread has a GUI: a small file read
     QGuiApplication.setDesktopFileName("tallylight")
     qapp = QApplication.instance() or QApplication(argv)
     qapp.setApplicationName("Tallylight")
@@ -359,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setWindowIcon(icons.state_icon("idle"))
     qapp.setQuitOnLastWindowClosed(False)
     keepalive = _install_signal_handlers(qapp)
-    app = TallylightApp(qapp)
+    app = TallylightApp(qapp, settings=settings)
     try:
         return qapp.exec()
     finally:
