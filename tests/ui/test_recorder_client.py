@@ -73,6 +73,7 @@ def test_missing_recorder_program(make_app, monkeypatch, qtbot):
 
 
 def test_refused_start_is_an_error_but_a_notice_is_not(make_app, fake_recorder, monkeypatch, qtbot):
+    monkeypatch.setenv("FAKE_RECORDER_NOTICE", "1")
     app = make_app(use_tray=False)
     notes = []
     app.controller.notify.connect(lambda t, m: notes.append(m))

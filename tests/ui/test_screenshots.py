@@ -20,6 +20,17 @@ pytestmark = pytest.mark.x11
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
+@pytest.fixture
+def fixed_numbers(fake_recorder, monkeypatch, qapp):
+    """Same pictures on every run: fixed counts, no blinking text cursor."""
+    monkeypatch.setenv("FAKE_RECORDER_FIXED", "1")
+    hints = qapp.styleHints()
+    flash = hints.cursorFlashTime()
+    hints.setCursorFlashTime(0)
+    yield
+    hints.setCursorFlashTime(flash)
+
+
 @pytest.fixture(scope="module")
 def out_dir() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
@@ -41,7 +52,7 @@ def _grab_screen(qapp, x: int, y: int, w: int, h: int):
     return screen.grabWindow(0, x, y, w, h)
 
 
-def test_tray_screenshots(make_app, xserver, fake_recorder, qtbot, qapp, out_dir):
+def test_tray_screenshots(make_app, xserver, fixed_numbers, qtbot, qapp, out_dir):
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QSystemTrayIcon, QToolTip
 
@@ -91,7 +102,7 @@ def test_tray_screenshots(make_app, xserver, fake_recorder, qtbot, qapp, out_dir
         qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
 
 
-def test_dialog_and_window_screenshots(make_app, xserver, fake_recorder, qtbot, out_dir, tallylight_home):
+def test_dialog_and_window_screenshots(make_app, xserver, fixed_numbers, qtbot, out_dir, tallylight_home):
     from tallylight import settings as settings_mod
     from tallylight.ui.dialogs.start_session import StartSessionDialog
     from tallylight.ui.dialogs.welcome import WelcomeDialog
