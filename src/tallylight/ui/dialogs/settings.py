@@ -158,8 +158,11 @@ class SettingsDialog(QDialog):
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(page)
             self.tabs.addTab(scroll, title)
+        when = QLabel("Changes apply from the next session you start (reminders at once).")
+        when.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(when)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
