@@ -92,18 +92,23 @@ class X11FocusWatcher:
                     event: Any = self._d.next_event()
                     if event.type == self._X.PropertyNotify and event.atom == self._active_atom:
                         changed = True
-                if changed:
+                if changed and not self._stop.is_set():
                     self.check_now()
         except Exception:  # noqa: BLE001 - lost the X connection: stop watching, say so
-            log.exception("focus watcher stopped")
             if not self._stop.is_set():
+                log.exception("focus watcher stopped")
                 self._on_change(True)  # cannot tell any more: treat as private (fail closed)
+        finally:
+            self._close()
 
     def stop(self) -> None:
+        """Stop watching; returns at once (the thread closes its connection within 0.2 s)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(1.0)
+        if self._thread is None:
+            self._close()
+
+    def _close(self) -> None:
         try:
             self._d.close()
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - closing must not fail
             pass

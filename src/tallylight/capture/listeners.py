@@ -136,11 +136,12 @@ class Hooks:
 
 
 def stop_listeners(listeners: list[Any]) -> None:
-    """Stop pynput listeners without blocking for long.
+    """Stop pynput listeners, waiting at most STOP_JOIN_S in all.
 
-    pynput's X11 ``stop()`` waits for a listener that never became ready, and
-    its thread lingers until one more event: so stop in a helper thread and
-    give up waiting after a moment.
+    Once ``stop()`` returned, a listener calls no callback again, so its thread
+    need not be joined (on X11 it lingers until one more event arrives). But
+    ``stop()`` itself waits for a listener that never became ready: so it runs
+    in a helper thread, and we give up waiting after a moment.
     """
 
     def stop_all() -> None:
@@ -153,8 +154,6 @@ def stop_listeners(listeners: list[Any]) -> None:
     stopper = threading.Thread(target=stop_all, name="tallylight-hooks-stop", daemon=True)
     stopper.start()
     stopper.join(STOP_JOIN_S)
-    for listener in listeners:
-        listener.join(STOP_JOIN_S)
 
 
 class HotkeyListener:

@@ -288,7 +288,10 @@ def main() -> int:
     threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
     proc.send("ready", version=__version__, pid=os.getpid())
     proc.wait()
-    out.flush()
+    try:
+        out.flush()
+    except OSError:
+        pass  # the controller is gone; everything is already sealed
     # daemon threads (a pynput listener waiting for one more X event) must not keep us alive
     os._exit(0)
     return 0  # pragma: no cover
