@@ -102,6 +102,14 @@ def test_sigkill_of_the_controller_stops_the_recorder_within_a_second(memory_env
             controller.kill()
 
 
+def test_stop_reason_quit_is_recorded(memory_env: dict[str, str]) -> None:
+    with RecorderClient(env=memory_env) as rec:
+        rec.request("start")
+        with pytest.raises(RecorderError, match="'reason' must be one of"):
+            rec.request("stop", reason="because")
+        assert rec.request("stop", reason="quit")["reason"] == "quit"
+
+
 def test_sigterm_stops_cleanly(memory_env: dict[str, str]) -> None:
     rec = RecorderClient(env=memory_env)
     rec.request("start")

@@ -141,7 +141,11 @@ class RecorderProcess:
         self.send("preview", reply_to, events=[describe(e) for e in events])
 
     def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
-        self.stop(StopReason.PARTICIPANT, reply_to)
+        reasons = {"participant": StopReason.PARTICIPANT, "quit": StopReason.QUIT}
+        reason = reasons.get(msg.get("reason") or "participant")
+        if reason is None:
+            raise UsageError(f"'reason' must be one of: {', '.join(reasons)}.")
+        self.stop(reason, reply_to)
 
     # -- private apps --------------------------------------------------------
 
