@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tallylight import paths
-from tallylight.store._fs import FileLock, atomic_write, is_locked, storage_error
+from tallylight.fsutil import FileLock, atomic_write, is_locked, storage_error
 from tallylight.store.reader import layout, read_closure, segment_files
 from tallylight.store.writer import CLOSED_FILE, KEY_FILE, LOCK_FILE
 

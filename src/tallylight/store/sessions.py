@@ -13,7 +13,7 @@ from typing import Iterator
 from tallylight import paths
 from tallylight.errors import StoreError, UsageError
 from tallylight.events import Event, Kind, SessionInfo
-from tallylight.store._fs import is_locked, storage_error, sync_dir, sync_file
+from tallylight.fsutil import is_locked, storage_error, sync_dir, sync_file
 from tallylight.store.encoding import EventColumns
 from tallylight.store.reader import Report, SessionData, Verdict, read_session, verify_session
 from tallylight.store.vault import UnlockedVault

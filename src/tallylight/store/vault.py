@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from tallylight import paths
 from tallylight.errors import StoreError, VaultError, WrongPassphrase
 from tallylight.store import crypto
-from tallylight.store._fs import atomic_write, storage_error
+from tallylight.fsutil import atomic_write, storage_error
 from tallylight.store.crypto import KdfParams
 
 VAULT_FILE = "vault.json"

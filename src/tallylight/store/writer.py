@@ -20,7 +20,7 @@ from tallylight import paths
 from tallylight.errors import StoreError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding, vault
-from tallylight.store._fs import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
+from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
 
 SEGMENT_MAX_BYTES = 64 << 20

@@ -16,6 +16,7 @@ import tallylight
 from tallylight import appctl, paths
 from tallylight import settings as settings_mod
 from tallylight.errors import AppNotRunning, TallylightError, UsageError
+from tallylight.fsutil import FileLock
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -295,28 +296,6 @@ def _install_signal_handlers(qapp: QApplication) -> QTimer:
     return timer
 
 
-class _InstanceLock:
-    """An flock on runtime_dir()/app.lock held for the app's lifetime."""
-
-    def __init__(self) -> None:
-        self.fd: int | None = None
-
-    def acquire(self) -> bool:
-        if sys.platform == "win32":
-            return True
-        import fcntl
-
-        path = paths.ensure_private_dir(paths.runtime_dir()) / "app.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            return False
-        self.fd = fd
-        return True
-
-
 def _forward_to_running(wait_s: float = 5.0) -> bool:
     """Ask a running app to come forward; True if one answered."""
     import time
@@ -352,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("TALLYLIGHT_LOG", "WARNING").upper(), stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     _require_display()
-    lock = _InstanceLock()
-    if not lock.acquire():
+    lock = FileLock(paths.ensure_private_dir(paths.runtime_dir()) / "app.lock")
+    if not lock.try_acquire():
         if _forward_to_running():
             print("Tallylight is already running; it has been brought forward.")
             return 0

@@ -1,4 +1,4 @@
-"""Durable file operations: the only place that knows how each OS flushes.
+"""Durable file operations and file locks: the only place that knows how each OS flushes.
 
 fdatasync on Linux, F_FULLFSYNC on macOS (plain fsync there only reaches the
 drive's cache), fsync (FlushFileBuffers) on Windows; a directory is flushed
