@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 SEAL_INTERVAL_S = 0.5  # seal at least this often: a crash loses at most ~0.5 s
 HOLDBACK_NS = 30_000_000  # events younger than this wait, so late arrivals sort in
+WRITER_POLL_S = 0.02
 PREVIEW_LEN = 200
 _STOP = object()
 
@@ -283,8 +284,12 @@ class Session:
         stats = self.stats
         try:
             while True:
+                # Poll on a timer rather than block in get(): a blocked writer is woken by
+                # every put and trades the GIL with the hook thread once per event (about
+                # 1.6x the CPU of a bare listener); the hold-back delays output anyway.
+                time.sleep(WRITER_POLL_S)
                 try:
-                    item = get(timeout=0.05)
+                    item = get(block=False)
                     while True:
                         if item[0] is _STOP:
                             stopping = True
