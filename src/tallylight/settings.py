@@ -1,7 +1,7 @@
 """The participant's settings (Qt-free model).
 
 Stored as JSON in ``paths.config_dir() / "settings.json"``, written by atomic
-replace (temp file in the same directory, fsync, ``os.replace``). Unknown keys
+replace (tallylight.fsutil.atomic_write). Unknown keys
 are ignored and bad values fall back to the defaults, so an old or hand-edited
 file never stops the app from starting. No captured data is ever stored here.
 """
@@ -9,15 +9,16 @@ file never stops the app from starting. No captured data is ever stored here.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from tallylight import paths
+from tallylight.capture.options import CaptureOptions, KeyMode, narrow
+from tallylight.fsutil import atomic_write
 
-KEY_MODES = ("none", "class", "hashed", "full")  # narrowest to widest
+KEY_MODES = tuple(m.label for m in KeyMode)  # narrowest to widest
+OPTION_NAMES = ("keys", "mouse_moves", "clicks", "scrolls")  # what the settings and dialogs choose
 FILE_NAME = "settings.json"
 
 DEFAULT_PRIVATE_APPS = ["KeePassXC", "Bitwarden", "1Password", "Seahorse"]
@@ -25,11 +26,6 @@ DEFAULT_PRIVATE_APPS = ["KeePassXC", "Bitwarden", "1Password", "Seahorse"]
 
 def key_mode_rank(mode: str) -> int:
     return KEY_MODES.index(mode) if mode in KEY_MODES else 0
-
-
-def narrow_key_mode(wanted: str, allowed: str) -> str:
-    """The narrower of two key modes (a participant can never widen)."""
-    return wanted if key_mode_rank(wanted) <= key_mode_rank(allowed) else allowed
 
 
 @dataclass
@@ -62,13 +58,15 @@ class Settings:
         }
 
     def narrow(self, wanted: dict[str, Any]) -> dict[str, Any]:
-        """``wanted`` options narrowed so they never exceed these defaults."""
+        """``wanted`` options narrowed so they never exceed these defaults.
+
+        The one narrowing rule (tallylight.capture.options.narrow) decides;
+        UsageError for a value that is not an option at all.
+        """
         allowed = self.capture_options()
-        out = dict(allowed)
-        out["keys"] = narrow_key_mode(str(wanted.get("keys", allowed["keys"])), allowed["keys"])
-        for name in ("mouse_moves", "clicks", "scrolls"):
-            out[name] = bool(allowed[name]) and bool(wanted.get(name, allowed[name]))
-        return out
+        requested = {**allowed, **{k: wanted[k] for k in OPTION_NAMES if k in wanted}}
+        effective = narrow(CaptureOptions.from_dict(allowed), CaptureOptions.from_dict(requested)).to_dict()
+        return {k: effective[k] for k in OPTION_NAMES}
 
     def limits(self) -> dict[str, float]:
         return {
@@ -126,17 +124,5 @@ def save(settings: Settings, path: Path | None = None) -> Path:
     path = path or settings_path()
     paths.ensure_private_dir(path.parent)
     text = json.dumps(settings.to_dict(), indent=2, sort_keys=True) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    atomic_write(path, text.encode("utf-8"))
     return path

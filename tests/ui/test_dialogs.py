@@ -47,7 +47,8 @@ def test_start_dialog_only_narrows(qapp, qtbot):
     opts = dlg.options()
     assert opts == {"keys": "class", "mouse_moves": False, "clicks": False, "scrolls": True}
     text = dlg.summary.text()
-    assert "never which letter" in text and "No mouse movements" in text and "No mouse clicks" in text
+    assert "never which letter" in text and "Mouse movement: not recorded" in text
+    assert "Mouse clicks: not recorded" in text and "Scrolling: how far and where" in text
     for w in (dlg.keys, dlg.moves, dlg.clicks, dlg.scrolls, dlg.label, dlg.start_button):
         assert w.accessibleName()
 

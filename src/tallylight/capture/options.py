@@ -38,9 +38,11 @@ class KeyMode(enum.IntEnum):
 
 KEY_MODE_PLAIN = {
     KeyMode.NONE: "no keyboard events at all",
-    KeyMode.CLASS: "when each key goes down and up, and its kind (letter, digit, space, …) — never which key",
-    KeyMode.HASHED: "when each key goes down and up, its kind, and a code that tells repeated keys apart "
-    "within this session only — never which key",
+    KeyMode.CLASS: "when each key goes down and up and what kind of key it is (letter, digit, space, "
+    "backspace…) — never which letter or what you typed",
+    KeyMode.HASHED: "when each key goes down and up, what kind of key it is, and a code per physical key "
+    "that changes every session, so the same key can be matched within a session but never read as a "
+    "letter",
     KeyMode.FULL: "when each key goes down and up and which key it was (the text you type can be read)",
 }
 

@@ -17,22 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.capture.options import KEY_MODE_PLAIN, CaptureOptions, KeyMode
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
 
-KEY_MODE_TEXT = {
-    "none": ("No keys", "No keyboard events at all."),
-    "class": (
-        "Kind of key only",
-        "When each key goes down and up and what kind of key it is (letter, digit, space, "
-        "backspace…), never which letter or what you typed.",
-    ),
-    "hashed": (
-        "Kind of key + key code",
-        "As “kind of key”, plus a code per physical key that changes every session, so the "
-        "same key can be matched within a session but not read as a character.",
-    ),
-    "full": ("Exact keys", "Exactly which keys you press, so the text you type can be read back."),
-}
+KEY_MODE_TITLE = {"none": "No keys", "class": "Kind of key only", "hashed": "Kind of key + key code",
+                  "full": "Exact keys"}
+KEY_MODE_TEXT = {m.label: (KEY_MODE_TITLE[m.label], f"Keyboard: {KEY_MODE_PLAIN[m]}.") for m in KeyMode}
 
 
 def _minutes(n: int) -> str:
@@ -45,12 +35,8 @@ def _minutes(n: int) -> str:
 
 
 def describe_options(options: dict[str, Any]) -> list[str]:
-    """Plain-language lines for an ``options`` object."""
-    lines = [KEY_MODE_TEXT.get(str(options.get("keys", "class")), KEY_MODE_TEXT["class"])[1]]
-    lines.append("Mouse movements (pointer position over time)." if options.get("mouse_moves") else "No mouse movements.")
-    lines.append("Mouse clicks (which button, where, when)." if options.get("clicks") else "No mouse clicks.")
-    lines.append("Scrolling (direction, where, when)." if options.get("scrolls") else "No scrolling.")
-    return lines
+    """Plain-language lines for an ``options`` object (the same words as everywhere)."""
+    return CaptureOptions.from_dict(options).describe()
 
 
 class StartSessionDialog(QDialog):
