@@ -24,7 +24,7 @@ from tallylight import __version__
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
-from tallylight.errors import RecorderError, StorageFull, StoreError
+from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.recorder.sink import EventSink
 
@@ -106,9 +106,7 @@ class Session:
         self.info: SessionInfo | None = None
         self.sink: EventSink | None = None
         self.stop_reason = StopReason.NONE
-        self.error: str | None = None
         self.private = False  # a private app has focus: no hooks, a PRIVATE_APP gap
-        self._stopped = threading.Event()
 
     # -- control (any thread) -------------------------------------------------
 
@@ -220,9 +218,6 @@ class Session:
                 return
             self._finish(reason, time.perf_counter_ns(), timeout)
 
-    def wait_stopped(self, timeout: float | None = None) -> bool:
-        return self._stopped.wait(timeout)
-
     def elapsed_s(self) -> float:
         return (time.perf_counter_ns() - self.t0_ns) / 1e9 if self.t0_ns else 0.0
 
@@ -252,11 +247,15 @@ class Session:
             self._hooks.stop()
             self._hooks = None
 
-    def _finish(self, reason: StopReason, t_abs: int, timeout: float = 5.0) -> None:
+    def _remove_all_hooks(self) -> None:
+        """Capture hooks and the hotkey listener: nothing of the keyboard is watched after this."""
         self._remove_hooks()
         if self._hotkey_listener is not None:
             self._hotkey_listener.stop()
             self._hotkey_listener = None
+
+    def _finish(self, reason: StopReason, t_abs: int, timeout: float = 5.0) -> None:
+        self._remove_all_hooks()
         self.stop_reason = reason
         self._queue.put((t_abs, Kind.MARKER, Marker.SESSION_STOP, int(reason)))
         self._queue.put((_STOP,))
@@ -266,9 +265,8 @@ class Session:
 
     def _fail(self, message: str) -> None:
         """Called on the writer thread when the sink fails: stop capture, keep what is sealed."""
-        self.error = message
         self.stop_reason = StopReason.WRITE_ERROR
-        self._remove_hooks()
+        self._remove_all_hooks()
         self.state = "stopped"
         if self._on_fatal is not None:
             self._on_fatal(message)
@@ -322,15 +320,11 @@ class Session:
                     sink.seal()
                     last_seal = time.monotonic()
                     unsealed = False
-        except StorageFull as exc:
-            self._fail(str(exc) or "The disk is full; recording stopped. Everything up to now was kept.")
-        except StoreError as exc:
-            self._fail(str(exc) or "Writing the session failed; recording stopped.")
+        except StoreError as exc:  # StorageFull included: its message says the disk is full
+            self._fail(str(exc) or "Writing the session failed; recording stopped. Everything up to now was kept.")
         except Exception as exc:  # noqa: BLE001 - a bug must still stop capture
             log.exception("writer thread failed")
             self._fail(f"Recording stopped because of an internal error: {exc}")
-        finally:
-            self._stopped.set()
 
 
 class Pipeline:

@@ -38,15 +38,12 @@ class MemorySink:
     def __init__(self, info: SessionInfo) -> None:
         self.info = info
         self.events: list[Event] = []
-        self.sealed = 0
-        self.closed_with: StopReason | None = None
 
     def write(self, events: Sequence[Event]) -> None:
         self.events.extend(events)
 
     def seal(self) -> None:
-        self.sealed = len(self.events)
+        pass  # memory holds nothing to make durable
 
     def close(self, reason: StopReason) -> None:
-        self.seal()
-        self.closed_with = reason
+        pass
