@@ -11,12 +11,12 @@ import ctypes
 import ctypes.util
 import os
 import sys
-import threading
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Mapping, TypeVar
+from typing import Literal, Mapping
+
+from tallylight.timeouts import call_with_timeout
 
 Status = Literal["ok", "limited", "unavailable"]
-T = TypeVar("T")
 
 X_TIMEOUT_S = 3.0
 
@@ -45,26 +45,6 @@ def probe(env: Mapping[str, str] | None = None, platform: str | None = None) -> 
     return ProbeResult("unavailable", f"Global input capture is not supported on {platform}.")
 
 
-def _with_timeout(fn: Callable[[], T], timeout: float) -> T:
-    """Run ``fn`` in a daemon thread; raise TimeoutError if it does not answer."""
-    box: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="tallylight-probe", daemon=True)
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise TimeoutError
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
-
-
 def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
     display = env.get("DISPLAY", "")
     wayland = bool(env.get("WAYLAND_DISPLAY")) or env.get("XDG_SESSION_TYPE", "").lower() == "wayland"
@@ -83,7 +63,7 @@ def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
             ["Run Tallylight inside your desktop session, or set DISPLAY to your X server."],
         )
     try:
-        info = _with_timeout(lambda: _query_x(display), X_TIMEOUT_S)
+        info = call_with_timeout(lambda: _query_x(display), X_TIMEOUT_S, "tallylight-probe")
     except TimeoutError:
         return ProbeResult(
             "unavailable",

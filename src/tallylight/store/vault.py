@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Protocol, TypeVar
@@ -23,6 +22,7 @@ from tallylight import paths
 from tallylight.errors import StoreError, VaultError, WrongPassphrase
 from tallylight.store import crypto
 from tallylight.fsutil import atomic_write, storage_error
+from tallylight.timeouts import call_with_timeout
 from tallylight.store.crypto import KdfParams
 
 VAULT_FILE = "vault.json"
@@ -194,23 +194,15 @@ def _default_backend() -> KeychainBackend | None:
 
 
 def _with_timeout(fn: Callable[[], T], timeout: float) -> T | None:
-    """Run ``fn`` in a daemon thread; None if it raises or does not answer in time.
+    """``fn()``, or None if it raises or does not answer in time.
 
     Keychain backends can block for a long time (a D-Bus secret service that never
     answers, an unlock dialog nobody sees); the caller falls back to the passphrase.
     """
-    box: list[Any] = []
-
-    def run() -> None:
-        try:
-            box.append(fn())
-        except Exception:  # noqa: BLE001 - any keychain failure means "no answer"
-            pass
-
-    th = threading.Thread(target=run, name="tallylight-keychain", daemon=True)
-    th.start()
-    th.join(timeout)
-    return box[0] if box else None
+    try:
+        return call_with_timeout(fn, timeout, "tallylight-keychain")
+    except Exception:  # noqa: BLE001 - any keychain failure (or silence) means "no answer"
+        return None
 
 
 def _username(public: bytes) -> str:
