@@ -29,7 +29,7 @@ def wm(xserver):
 
 
 def test_settings_say_focus_is_known_with_an_ewmh_wm(wm, qapp, qtbot):
-    from tallylight.ui.focus_probe import focus_support
+    from tallylight.capture.focus import focus_support
 
     ok, text = focus_support()
     assert ok and "can tell" in text

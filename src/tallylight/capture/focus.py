@@ -4,7 +4,7 @@ On X11 the window manager announces the focused window in the root window's
 ``_NET_ACTIVE_WINDOW`` property (EWMH); its ``WM_CLASS`` names the application.
 We listen for changes of that property (no polling) on our own X connection.
 Only a yes/no "private or not" leaves this module: app names and window titles
-are never recorded. Where focus cannot be known, :func:`focus_tracking` says so.
+are never recorded. Where focus cannot be known, :func:`focus_support` says so.
 """
 
 from __future__ import annotations
@@ -12,10 +12,39 @@ from __future__ import annotations
 import logging
 import os
 import select
+import sys
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 log = logging.getLogger(__name__)
+
+
+def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
+    """Can focus be known here (EWMH _NET_ACTIVE_WINDOW on X11)? And a sentence saying so."""
+    env = os.environ if env is None else env
+    if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
+        return False, "On this system Tallylight cannot yet tell which app has focus, so private apps do not pause capture. Pause by hand."
+    if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
+        return False, "This is a Wayland session: Tallylight cannot tell which app has focus, so private apps do not pause capture. Pause by hand."
+    display = env.get("DISPLAY")
+    if not display:
+        return False, "No X display: Tallylight cannot tell which app has focus."
+    try:
+        from Xlib import X, display as xdisplay
+
+        d = xdisplay.Display(display)
+    except Exception as exc:  # noqa: BLE001
+        return False, f"Could not ask the X server which app has focus ({exc})."
+    try:
+        root = d.screen().root
+        supported = root.get_full_property(d.intern_atom("_NET_SUPPORTED"), X.AnyPropertyType)
+        active = d.intern_atom("_NET_ACTIVE_WINDOW")
+        if supported is None or active not in list(supported.value):
+            return False, ("Your window manager does not say which window has focus (_NET_ACTIVE_WINDOW), "
+                           "so private apps cannot pause capture automatically here. Pause by hand.")
+        return True, "Tallylight can tell which app has focus (X11): capture pauses while a private app is focused."
+    finally:
+        d.close()
 
 
 def normalise(names: Iterable[str]) -> frozenset[str]:
@@ -44,12 +73,6 @@ class X11FocusWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.current = False
-
-    @property
-    def supported(self) -> bool:
-        """Does the window manager publish the active window?"""
-        supported = self._root.get_full_property(self._d.intern_atom("_NET_SUPPORTED"), self._X.AnyPropertyType)
-        return bool(supported and self._active_atom in supported.value)
 
     def check_now(self) -> bool:
         """Read the focused app's WM_CLASS and report whether it is private."""

@@ -151,23 +151,18 @@ class RecorderProcess:
 
     def _watch_focus(self, session: Session, private_apps: list[str]) -> bool:
         """Follow focus so capture pauses in private apps; say so plainly where we cannot."""
-        reason = "this platform does not tell which application has focus"
-        if sys.platform.startswith("linux") and os.environ.get("DISPLAY"):
-            try:
-                from tallylight.capture.focus import X11FocusWatcher
+        from tallylight.capture.focus import X11FocusWatcher, focus_support
 
+        known, reason = focus_support()
+        if known:
+            try:
                 watcher = X11FocusWatcher(None, private_apps, session.set_private)
-                if watcher.supported:
-                    watcher.start()
-                    self._focus = watcher
-                    return True
-                watcher.stop()
-                reason = "the window manager does not say which window has focus (no _NET_ACTIVE_WINDOW)"
+                watcher.start()
+                self._focus = watcher
+                return True
             except Exception as exc:  # noqa: BLE001 - any failure means: cannot watch
-                reason = f"focus could not be read ({exc})"
-        self.send("error", fatal=False, message=(
-            f"Private apps cannot be detected here: {reason}. Recording will not pause by itself "
-            "for them; pause it by hand while you use them."))
+                reason = f"Focus could not be read ({exc}). Pause by hand while you use a private app."
+        self.send("error", fatal=False, message=f"Private apps cannot be detected here. {reason}")
         return False
 
     def _stop_focus(self) -> None:

@@ -166,7 +166,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
-        from tallylight.ui.focus_probe import focus_support
+        from tallylight.capture.focus import focus_support
 
         self.tasks.run(focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc))))
 
