@@ -75,10 +75,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
@@ -123,11 +124,13 @@ def role_inject(argv: list[str]) -> None:
     ap.add_argument("--sync-every", type=int, default=1)
     ap.add_argument("--injector", choices=("raw", "xlib"), default="raw")
     a = ap.parse_args(argv)
-    from Xlib import X, display as xdisplay
+    from Xlib import X
+    from Xlib import display as xdisplay
     from Xlib.ext import xtest
 
     d = xdisplay.Display()
     if a.injector == "xlib":
+
         def send(x: int, y: int, sync: bool) -> None:
             xtest.fake_input(d, X.MotionNotify, x=x, y=y)
             if sync:
@@ -160,8 +163,18 @@ def role_inject(argv: list[str]) -> None:
     finish()
     elapsed = pc() - start
     ru = os.times()
-    print(json.dumps({"sent": a.count, "elapsed_s": elapsed, "late_max_ms": late_max * 1e3,
-                      "late_10ms": late_10ms, "cpu_s": ru.user + ru.system}), flush=True)
+    print(
+        json.dumps(
+            {
+                "sent": a.count,
+                "elapsed_s": elapsed,
+                "late_max_ms": late_max * 1e3,
+                "late_10ms": late_10ms,
+                "cpu_s": ru.user + ru.system,
+            }
+        ),
+        flush=True,
+    )
 
 
 def _raw_sender(d: Any) -> tuple[Callable[[int, int, bool], None], Callable[[], None]]:
@@ -241,8 +254,14 @@ def role_baseline() -> None:
 
 class Baseline:
     def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, __file__, "_baseline"], env=env, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "_baseline"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
         if line != "ready":
@@ -272,14 +291,32 @@ class Stalled(Exception):
     """The injection did not finish in time (seen: Xvfb spinning in FlushAllOutput)."""
 
 
-def inject(server: XServer, rate: float, count: int, first: int, sync_every: int,
-           injector: str = "raw") -> dict[str, Any]:
+def inject(
+    server: XServer, rate: float, count: int, first: int, sync_every: int, injector: str = "raw"
+) -> dict[str, Any]:
     timeout = 30 + 3 * count / rate
     try:
         out = subprocess.run(
-            [sys.executable, __file__, "_inject", "--rate", str(rate), "--count", str(count), "--first", str(first),
-             "--sync-every", str(sync_every), "--injector", injector],
-            env=server.env(), stdout=subprocess.PIPE, text=True, check=True, timeout=timeout,
+            [
+                sys.executable,
+                __file__,
+                "_inject",
+                "--rate",
+                str(rate),
+                "--count",
+                str(count),
+                "--first",
+                str(first),
+                "--sync-every",
+                str(sync_every),
+                "--injector",
+                injector,
+            ],
+            env=server.env(),
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+            timeout=timeout,
         )
     except subprocess.TimeoutExpired:
         raise Stalled(f"the injector did not finish within {timeout:.0f} s") from None
@@ -293,8 +330,9 @@ def _percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
 
 
-def time_callback(fn: Callable[..., Any], q: "queue.SimpleQueue[tuple] | None", calls: int,
-                  batch: int = 1000) -> dict[str, float]:
+def time_callback(
+    fn: Callable[..., Any], q: queue.SimpleQueue[tuple] | None, calls: int, batch: int = 1000
+) -> dict[str, float]:
     now = time.perf_counter_ns
     # timer overhead: an empty pair
     empty = []
@@ -328,10 +366,14 @@ def time_callback(fn: Callable[..., Any], q: "queue.SimpleQueue[tuple] | None", 
         drain()
     corrected = sorted(max(0.0, s - overhead) for s in single)
     means.sort()
-    return {"single_median_us": statistics.median(corrected) / 1e3, "single_p99_us": _percentile(corrected, 99) / 1e3,
-            "single_max_us": corrected[-1] / 1e3,
-            "batch_median_us": statistics.median(means) / 1e3, "batch_p99_us": _percentile(means, 99) / 1e3,
-            "timer_overhead_ns": overhead}
+    return {
+        "single_median_us": statistics.median(corrected) / 1e3,
+        "single_p99_us": _percentile(corrected, 99) / 1e3,
+        "single_max_us": corrected[-1] / 1e3,
+        "batch_median_us": statistics.median(means) / 1e3,
+        "batch_p99_us": _percentile(means, 99) / 1e3,
+        "timer_overhead_ns": overhead,
+    }
 
 
 def bench_callbacks(calls: int) -> list[tuple[str, dict[str, float]]]:
@@ -411,8 +453,9 @@ def rec_moves(rec: Any) -> int:
     return int(rec.request("status")["counts"].get("move", 0))
 
 
-def wait_settled(read: Callable[[], tuple[int, int]], targets: tuple[int, int],
-                 timeout: float = DRAIN_TIMEOUT_S) -> tuple[int, int]:
+def wait_settled(
+    read: Callable[[], tuple[int, int]], targets: tuple[int, int], timeout: float = DRAIN_TIMEOUT_S
+) -> tuple[int, int]:
     """Poll both counters until both reached their targets or neither moved for SETTLE_S."""
     deadline = time.monotonic() + timeout
     last = read()
@@ -429,8 +472,14 @@ def wait_settled(read: Callable[[], tuple[int, int]], targets: tuple[int, int],
     return last
 
 
-def run_sustained(rate: int, duration: float, sink: str, sync_every: int, injector: str,
-                  recorder_python: str = sys.executable) -> Run:
+def run_sustained(
+    rate: int,
+    duration: float,
+    sink: str,
+    sync_every: int,
+    injector: str,
+    recorder_python: str = sys.executable,
+) -> Run:
     from tallylight.recorder.client import RecorderClient
     from tallylight.store import reader, vault
     from tallylight.store.crypto import KdfParams
@@ -471,9 +520,11 @@ def run_sustained(rate: int, duration: float, sink: str, sync_every: int, inject
                 x_pct = 100 * (cpu_seconds(server.proc.pid) - c_x) / wall
                 run.stalled = True
                 run.rec_moves, run.base_moves = rec_moves(rec) - r0, base.count() - b0
-                run.notes.append(f"STALLED: {exc}; by then the recorder had {run.rec_moves:,} moves and the "
-                                 f"baseline {run.base_moves:,}; Xvfb used {x_pct:.0f} % of a core over the "
-                                 f"{wall:.0f} s")
+                run.notes.append(
+                    f"STALLED: {exc}; by then the recorder had {run.rec_moves:,} moves and the "
+                    f"baseline {run.base_moves:,}; Xvfb used {x_pct:.0f} % of a core over the "
+                    f"{wall:.0f} s"
+                )
                 return run
             t_end = time.monotonic()
             r1, b1 = wait_settled(counts, (r0 + count, b0 + count))
@@ -542,10 +593,17 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--rates", default="1000,8000", help="moves per second, comma separated")
     ap.add_argument("--sinks", default="store,memory", help="store (encrypted, on disk) and/or memory")
     ap.add_argument("--sync-every", type=int, default=1, help="XSync after this many injected events")
-    ap.add_argument("--injector", choices=("raw", "xlib"), default="raw",
-                    help="raw: pre-packed XTest requests on python-xlib's socket (default); xlib: xtest.fake_input")
-    ap.add_argument("--recorder-python", default=sys.executable,
-                    help="interpreter (or a wrapper that execs one) run as PY -m tallylight.recorder: for A/B runs")
+    ap.add_argument(
+        "--injector",
+        choices=("raw", "xlib"),
+        default="raw",
+        help="raw: pre-packed XTest requests on python-xlib's socket (default); xlib: xtest.fake_input",
+    )
+    ap.add_argument(
+        "--recorder-python",
+        default=sys.executable,
+        help="interpreter (or a wrapper that execs one) run as PY -m tallylight.recorder: for A/B runs",
+    )
     ap.add_argument("--calls", type=int, default=200_000, help="callback calls per timing")
     ap.add_argument("--skip-callbacks", action="store_true")
     a = ap.parse_args(argv)
@@ -554,23 +612,38 @@ def main(argv: list[str]) -> None:
     rates = [int(r) for r in a.rates.split(",") if r]
     sinks = [s for s in a.sinks.split(",") if s]
 
-    print(f"Tallylight capture benchmark — Python {platform.python_version()}, {platform.machine()}, "
-          f"{os.cpu_count()} CPUs, {platform.platform()}")
-    print(f"pynput {metadata.version('pynput')}, python-xlib {metadata.version('python-xlib')}; duration {duration:g} s per run, rates {rates}, sinks {sinks}, XSync every {a.sync_every} event(s), "
-          f"{a.injector} injector\n")
+    print(
+        f"Tallylight capture benchmark — Python {platform.python_version()}, {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, {platform.platform()}"
+    )
+    print(
+        f"pynput {metadata.version('pynput')}, python-xlib {metadata.version('python-xlib')}; duration {duration:g} s per run, rates {rates}, sinks {sinks}, XSync every {a.sync_every} event(s), "
+        f"{a.injector} injector\n"
+    )
 
     if not a.skip_callbacks:
         print(f"1. Callback cost ({calls:,} calls each; timer overhead subtracted from single calls)\n")
         cb = bench_callbacks(calls)
         print_table(
             ["callback", "median µs", "p99 µs", "max µs", "batch-mean median µs", "batch-mean p99 µs"],
-            [[name, f"{r['single_median_us']:.3f}", f"{r['single_p99_us']:.3f}", f"{r['single_max_us']:.1f}",
-              f"{r['batch_median_us']:.3f}", f"{r['batch_p99_us']:.3f}"] for name, r in cb],
+            [
+                [
+                    name,
+                    f"{r['single_median_us']:.3f}",
+                    f"{r['single_p99_us']:.3f}",
+                    f"{r['single_max_us']:.1f}",
+                    f"{r['batch_median_us']:.3f}",
+                    f"{r['batch_p99_us']:.3f}",
+                ]
+                for name, r in cb
+            ],
         )
         print(f"(timer overhead per perf_counter_ns pair: {cb[0][1]['timer_overhead_ns']:.0f} ns)\n")
 
-    print(f"2. Sustained capture: recorder vs bare pynput listener under the same XTest injection "
-          f"({duration:g} s per run)\n")
+    print(
+        f"2. Sustained capture: recorder vs bare pynput listener under the same XTest injection "
+        f"({duration:g} s per run)\n"
+    )
     runs: list[Run] = []
     for rate in rates:
         for sink in sinks:
@@ -578,24 +651,75 @@ def main(argv: list[str]) -> None:
             runs.append(run_sustained(rate, duration, sink, a.sync_every, a.injector, a.recorder_python))
     print()
     print_table(
-        ["rate/s", "sink", "injected", "achieved/s", "rec moves", "rec lost", "base moves", "base lost",
-         "rec CPU %", "base CPU %", "ratio", "rec µs/ev", "base µs/ev", "rec VmHWM MiB", "base VmHWM MiB"],
-        [[str(r.rate), r.sink + (" STALLED" if r.stalled else ""), f"{r.injected:,}", f"{r.achieved_rate:,.0f}", f"{r.rec_moves:,}",
-          f"{r.injected - r.rec_moves:,}", f"{r.base_moves:,}", f"{r.injected - r.base_moves:,}",
-          f"{r.pct(r.rec_cpu_s):.1f}", f"{r.pct(r.base_cpu_s):.1f}", f"{r.ratio:.2f}",
-          f"{r.rec_cpu_s / max(1, r.rec_moves) * 1e6:.1f}", f"{r.base_cpu_s / max(1, r.base_moves) * 1e6:.1f}",
-          f"{r.rec_hwm_kib / 1024:.1f}", f"{r.base_hwm_kib / 1024:.1f}"] for r in runs],
+        [
+            "rate/s",
+            "sink",
+            "injected",
+            "achieved/s",
+            "rec moves",
+            "rec lost",
+            "base moves",
+            "base lost",
+            "rec CPU %",
+            "base CPU %",
+            "ratio",
+            "rec µs/ev",
+            "base µs/ev",
+            "rec VmHWM MiB",
+            "base VmHWM MiB",
+        ],
+        [
+            [
+                str(r.rate),
+                r.sink + (" STALLED" if r.stalled else ""),
+                f"{r.injected:,}",
+                f"{r.achieved_rate:,.0f}",
+                f"{r.rec_moves:,}",
+                f"{r.injected - r.rec_moves:,}",
+                f"{r.base_moves:,}",
+                f"{r.injected - r.base_moves:,}",
+                f"{r.pct(r.rec_cpu_s):.1f}",
+                f"{r.pct(r.base_cpu_s):.1f}",
+                f"{r.ratio:.2f}",
+                f"{r.rec_cpu_s / max(1, r.rec_moves) * 1e6:.1f}",
+                f"{r.base_cpu_s / max(1, r.base_moves) * 1e6:.1f}",
+                f"{r.rec_hwm_kib / 1024:.1f}",
+                f"{r.base_hwm_kib / 1024:.1f}",
+            ]
+            for r in runs
+        ],
     )
     print()
     print_table(
-        ["rate/s", "sink", "load avg", "Xvfb CPU %", "injector CPU %", "late max ms", "late >10 ms", "drain s",
-         "stored moves", "stored B/move", "stamp jitter p50/p99 µs"],
-        [[str(r.rate), r.sink, f"{r.load_before:.2f}", f"{r.pct(r.xvfb_cpu_s):.1f}", f"{r.pct(r.inject_cpu_s):.1f}",
-          f"{r.late_max_ms:.1f}", str(r.late_10ms), f"{r.drain_s:.2f}",
-          "-" if r.stored_moves is None else f"{r.stored_moves:,}",
-          "-" if not r.stored_bytes or not r.stored_moves else f"{r.stored_bytes / r.stored_moves:.2f}",
-          "-" if r.jitter_us is None else f"{r.jitter_us[0]:.0f} / {r.jitter_us[1]:.0f}"]
-         for r in runs],
+        [
+            "rate/s",
+            "sink",
+            "load avg",
+            "Xvfb CPU %",
+            "injector CPU %",
+            "late max ms",
+            "late >10 ms",
+            "drain s",
+            "stored moves",
+            "stored B/move",
+            "stamp jitter p50/p99 µs",
+        ],
+        [
+            [
+                str(r.rate),
+                r.sink,
+                f"{r.load_before:.2f}",
+                f"{r.pct(r.xvfb_cpu_s):.1f}",
+                f"{r.pct(r.inject_cpu_s):.1f}",
+                f"{r.late_max_ms:.1f}",
+                str(r.late_10ms),
+                f"{r.drain_s:.2f}",
+                "-" if r.stored_moves is None else f"{r.stored_moves:,}",
+                "-" if not r.stored_bytes or not r.stored_moves else f"{r.stored_bytes / r.stored_moves:.2f}",
+                "-" if r.jitter_us is None else f"{r.jitter_us[0]:.0f} / {r.jitter_us[1]:.0f}",
+            ]
+            for r in runs
+        ],
     )
     print()
     for r in runs:
@@ -606,13 +730,16 @@ def main(argv: list[str]) -> None:
             continue
         lost = r.injected - r.rec_moves
         base_lost = r.injected - r.base_moves
-        print(f"{r.rate}/s {r.sink}: recorder lost {lost} of {r.injected:,} (goal 0: {'met' if lost == 0 else 'MISSED'}; "
-              f"the bare listener lost {base_lost}); recorder CPU {r.pct(r.rec_cpu_s):.1f} % of a core = "
-              f"{r.ratio:.2f}x the bare listener's {r.pct(r.base_cpu_s):.1f} % "
-              f"(goal <= {GOAL_RATIO}x: {'met' if r.ratio <= GOAL_RATIO else 'MISSED'}); "
-              f"peak RSS {r.rec_hwm_kib / 1024:.1f} MiB")
+        print(
+            f"{r.rate}/s {r.sink}: recorder lost {lost} of {r.injected:,} (goal 0: {'met' if lost == 0 else 'MISSED'}; "
+            f"the bare listener lost {base_lost}); recorder CPU {r.pct(r.rec_cpu_s):.1f} % of a core = "
+            f"{r.ratio:.2f}x the bare listener's {r.pct(r.base_cpu_s):.1f} % "
+            f"(goal <= {GOAL_RATIO}x: {'met' if r.ratio <= GOAL_RATIO else 'MISSED'}); "
+            f"peak RSS {r.rec_hwm_kib / 1024:.1f} MiB"
+        )
         for note in r.notes:
             print(f"    note: {note}")
+
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -38,21 +38,33 @@ def main() -> None:
     seeds = [random.Random(rng.random()) for _ in range(args.kills)]
     t = time.monotonic()
     with ThreadPoolExecutor(args.parallel) as pool:
-        runs = list(pool.map(lambda a: crash_once(data_dir, f"c{a[0]:05d}", a[1], args.max_delay), enumerate(seeds)))
+        runs = list(
+            pool.map(lambda a: crash_once(data_dir, f"c{a[0]:05d}", a[1], args.max_delay), enumerate(seeds))
+        )
     found = recover_all(data_dir)
     assert len(found) == len(runs), (len(found), len(runs))
     results = [check_recovered(data_dir, v, sid, kill_s, acked) for sid, kill_s, acked, _ in runs]
     lost = [r.lost_s for r in results]
     torn = sum(1 for r in found if r.lost_bytes)
-    print(f"{len(results)} SIGKILLs in {time.monotonic() - t:.0f} s ({args.parallel} writers at a time): "
-          f"all recovered and authentic, none lost an acknowledged seal")
+    print(
+        f"{len(results)} SIGKILLs in {time.monotonic() - t:.0f} s ({args.parallel} writers at a time): "
+        f"all recovered and authentic, none lost an acknowledged seal"
+    )
     print(f"  crashes that left a torn record: {torn}")
     print(f"  events recovered per session: median {statistics.median(r.recovered for r in results):.0f}")
-    print(f"  time lost before the kill: median {statistics.median(lost):.3f} s, "
-          f"p95 {sorted(lost)[int(0.95 * len(lost)) - 1]:.3f} s, max {max(lost):.3f} s")
+    print(
+        f"  time lost before the kill: median {statistics.median(lost):.3f} s, "
+        f"p95 {sorted(lost)[int(0.95 * len(lost)) - 1]:.3f} s, max {max(lost):.3f} s"
+    )
     over = [r for r in results if r.lost_s > 1.0]
-    print(f"  sessions that lost more than 1.0 s: {len(over)}"
-          + (f" (max {max(r.lost_s for r in over):.3f} s: seal interval + time to seal under load)" if over else ""))
+    print(
+        f"  sessions that lost more than 1.0 s: {len(over)}"
+        + (
+            f" (max {max(r.lost_s for r in over):.3f} s: seal interval + time to seal under load)"
+            if over
+            else ""
+        )
+    )
 
 
 if __name__ == "__main__":

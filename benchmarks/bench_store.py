@@ -31,8 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from tallylight.events import Event, KeyClass, Kind, SessionInfo, StopReason  # noqa: E402
 from tallylight.store import encoding, reader, vault, writer  # noqa: E402
 
-LETTER_CLASSES = [KeyClass.LETTER] * 80 + [KeyClass.SPACE] * 15 + [KeyClass.BACKSPACE_DELETE] * 3 + \
-    [KeyClass.PUNCTUATION] * 4 + [KeyClass.ENTER] * 1 + [KeyClass.DIGIT] * 2
+LETTER_CLASSES = (
+    [KeyClass.LETTER] * 80
+    + [KeyClass.SPACE] * 15
+    + [KeyClass.BACKSPACE_DELETE] * 3
+    + [KeyClass.PUNCTUATION] * 4
+    + [KeyClass.ENTER] * 1
+    + [KeyClass.DIGIT] * 2
+)
 
 
 def realistic_stream(minutes: float, seed: int, quantum_ns: int = 1, key_mode: str = "class") -> list[Event]:
@@ -139,11 +145,30 @@ def jsonl_gz_flushed_bytes(batches: list[list[Event]]) -> int:
 
 def sqlite_bytes(events: list[Event], path: Path) -> int:
     con = sqlite3.connect(path)
-    con.execute("CREATE TABLE ev (t_ns INTEGER, kind INTEGER, x INTEGER, y INTEGER, button INTEGER, dx INTEGER,"
-                " dy INTEGER, key_class INTEGER, key INTEGER, text TEXT, marker INTEGER, reason INTEGER)")
-    con.executemany("INSERT INTO ev VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    [(e.t_ns, int(e.kind), e.x, e.y, e.button, e.dx, e.dy, e.key_class,
-                      e.key if e.key < 1 << 63 else e.key - (1 << 64), e.text, e.marker, e.reason) for e in events])
+    con.execute(
+        "CREATE TABLE ev (t_ns INTEGER, kind INTEGER, x INTEGER, y INTEGER, button INTEGER, dx INTEGER,"
+        " dy INTEGER, key_class INTEGER, key INTEGER, text TEXT, marker INTEGER, reason INTEGER)"
+    )
+    con.executemany(
+        "INSERT INTO ev VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                e.t_ns,
+                int(e.kind),
+                e.x,
+                e.y,
+                e.button,
+                e.dx,
+                e.dy,
+                e.key_class,
+                e.key if e.key < 1 << 63 else e.key - (1 << 64),
+                e.text,
+                e.marker,
+                e.reason,
+            )
+            for e in events
+        ],
+    )
     con.commit()
     con.execute("VACUUM")
     con.close()
@@ -171,11 +196,16 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="tl-bench-"))
     v = vault.create_vault("bench", tmp, params=vault.KdfParams(1, 1, 64))
     print(f"# Tallylight store benchmark: {args.minutes:g} min of synthetic activity, seed {args.seed}")
-    print(f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, zlib raw DEFLATE level {encoding.DEFLATE_LEVEL}")
-    for label, quantum, mode in (("ns stamps, class keys", 1, "class"), ("µs stamps, class keys", 1000, "class"),
-                                 ("µs stamps, hashed keys", 1000, "hashed"),
-                                 ("100 µs stamps, class keys", 100_000, "class"),
-                                 ("1 ms stamps, class keys", 1_000_000, "class")):
+    print(
+        f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, zlib raw DEFLATE level {encoding.DEFLATE_LEVEL}"
+    )
+    for label, quantum, mode in (
+        ("ns stamps, class keys", 1, "class"),
+        ("µs stamps, class keys", 1000, "class"),
+        ("µs stamps, hashed keys", 1000, "hashed"),
+        ("100 µs stamps, class keys", 100_000, "class"),
+        ("1 ms stamps, class keys", 1_000_000, "class"),
+    ):
         evs = realistic_stream(args.minutes, args.seed, quantum, mode)
         n = len(evs)
         kinds = {k.name.lower(): sum(1 for e in evs if e.kind == k) / n for k in Kind}
@@ -186,13 +216,23 @@ def main() -> None:
         gz_full = jsonl_gz_bytes(evs, tmp / f"{sid}.full.jsonl.gz", compact=False)
         gz_flush = jsonl_gz_flushed_bytes(batches)
         sq = sqlite_bytes(evs, tmp / f"{sid}.sqlite")
-        print(f"\n## {label}: {n} events, {len(batches)} one-second records, "
-              + ", ".join(f"{k} {v:.0%}" for k, v in kinds.items() if v))
+        print(
+            f"\n## {label}: {n} events, {len(batches)} one-second records, "
+            + ", ".join(f"{k} {v:.0%}" for k, v in kinds.items() if v)
+        )
         print(f"  tallylight store : {size / n:6.2f} bytes/event ({size} B incl. key file, headers, tags)")
-        print(f"  gzip'd JSON lines, zero fields dropped, one stream: {gz / n:6.2f} bytes/event -> store {gz / size:.1f}x smaller")
-        print(f"  gzip'd JSON lines, all fields, one stream        : {gz_full / n:6.2f} bytes/event -> store {gz_full / size:.1f}x smaller")
-        print(f"  gzip'd JSON lines, all fields, flushed every 1 s : {gz_flush / n:6.2f} bytes/event -> store {gz_flush / size:.1f}x smaller")
-        print(f"  SQLite, a row per event (VACUUMed)               : {sq / n:6.2f} bytes/event -> store {sq / size:.1f}x smaller")
+        print(
+            f"  gzip'd JSON lines, zero fields dropped, one stream: {gz / n:6.2f} bytes/event -> store {gz / size:.1f}x smaller"
+        )
+        print(
+            f"  gzip'd JSON lines, all fields, one stream        : {gz_full / n:6.2f} bytes/event -> store {gz_full / size:.1f}x smaller"
+        )
+        print(
+            f"  gzip'd JSON lines, all fields, flushed every 1 s : {gz_flush / n:6.2f} bytes/event -> store {gz_flush / size:.1f}x smaller"
+        )
+        print(
+            f"  SQLite, a row per event (VACUUMed)               : {sq / n:6.2f} bytes/event -> store {sq / size:.1f}x smaller"
+        )
         print(f"  writer, 1 s records (fdatasync each): {n / cpu:,.0f} events/s of CPU")
 
     # throughput on a large stream
@@ -216,8 +256,10 @@ def main() -> None:
         cols = data.columns()
         t_all = time.perf_counter() - t
         assert len(cols) == n and data.report.verdict is reader.Verdict.COMPLETE
-        print(f"  reader, {what:<19}: {n / t_all:,.0f} events/s into numpy columns "
-              f"(verify+decompress {t_verify:.2f} s, decode {t_all - t_verify:.2f} s)")
+        print(
+            f"  reader, {what:<19}: {n / t_all:,.0f} events/s into numpy columns "
+            f"(verify+decompress {t_verify:.2f} s, decode {t_all - t_verify:.2f} s)"
+        )
     t = time.perf_counter()
     k = sum(1 for _ in cols.events())
     print(f"  Event tuple iterator       : {k / (time.perf_counter() - t):,.0f} events/s")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def wait_until(
-    predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.02,
+    predicate: Callable[[], Any],
+    timeout: float = 10.0,
+    interval: float = 0.02,
     message: Callable[[], str] | None = None,
 ) -> Any:
     """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""

@@ -23,8 +23,13 @@ def events(draw: st.DrawFn, t: st.SearchStrategy[int] = T) -> Event:
     kind = draw(st.sampled_from(list(Kind)))
     tn = draw(t)
     if kind in (Kind.KEY_DOWN, Kind.KEY_UP):
-        return Event(tn, kind, key_class=draw(U31), key=draw(st.integers(0, (1 << 64) - 1) | st.integers(0, 300)),
-                     text=draw(texts))
+        return Event(
+            tn,
+            kind,
+            key_class=draw(U31),
+            key=draw(st.integers(0, (1 << 64) - 1) | st.integers(0, 300)),
+            text=draw(texts),
+        )
     if kind == Kind.MOVE:
         return Event(tn, kind, x=draw(_coord()), y=draw(_coord()))
     if kind in (Kind.BUTTON_DOWN, Kind.BUTTON_UP):

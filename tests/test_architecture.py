@@ -21,6 +21,9 @@ def test_every_core_package_is_under_the_contract() -> None:
 
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"][0]
     covered = set(config["source_modules"])
-    packages = {f"tallylight.{p.stem}" for p in (ROOT / "src" / "tallylight").iterdir()
-                if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()}
+    packages = {
+        f"tallylight.{p.stem}"
+        for p in (ROOT / "src" / "tallylight").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").exists()
+    }
     assert packages - covered == {"tallylight.ui", "tallylight.launcher"}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from helpers import wait_until
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.events import Event, Kind, KeyClass, Marker
+from tallylight.events import Event, KeyClass, Kind, Marker
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 from xserver import XServer, fake_moves
@@ -114,7 +114,12 @@ def test_each_key_mode_yields_what_it_promises(recording, xserver: XServer, mode
         return
     classes = [KeyClass(e.key_class) for e in keys if e.kind == Kind.KEY_DOWN]
     assert [c for c in classes if c != KeyClass.MODIFIER] == [
-        KeyClass.LETTER, KeyClass.LETTER, KeyClass.DIGIT, KeyClass.SPACE, KeyClass.PUNCTUATION]
+        KeyClass.LETTER,
+        KeyClass.LETTER,
+        KeyClass.DIGIT,
+        KeyClass.SPACE,
+        KeyClass.PUNCTUATION,
+    ]
     if mode == KeyMode.CLASS:
         assert all(e.text == "" and e.key == 0 for e in keys)
     elif mode == KeyMode.HASHED:
@@ -122,7 +127,13 @@ def test_each_key_mode_yields_what_it_promises(recording, xserver: XServer, mode
         letters = [e.key for e in keys if e.kind == Kind.KEY_DOWN and e.key_class == KeyClass.LETTER]
         assert letters[0] == letters[1]  # 'A' and 'a' are the same physical key
     else:
-        assert [e.text for e in keys if e.kind == Kind.KEY_DOWN and e.text != "shift"] == ["A", "a", "1", "space", "."]
+        assert [e.text for e in keys if e.kind == Kind.KEY_DOWN and e.text != "shift"] == [
+            "A",
+            "a",
+            "1",
+            "space",
+            ".",
+        ]
     # nothing anywhere carries a character unless the mode is full
     if mode != KeyMode.FULL:
         assert all(e.text == "" for e in rec.events)
@@ -151,7 +162,11 @@ def test_twenty_thousand_moves_none_lost(recording, xserver: XServer) -> None:
     # one round trip per move: the X server itself merges motion events still in its
     # queue, and we test our losses, not the server's
     fake_moves(xserver, points, sync_every=1)
-    wait_until(lambda: rec.count(Kind.MOVE) >= 20_000, timeout=10, message=lambda: f"{rec.count(Kind.MOVE)} moves arrived; missing {_missing(points, rec.events)}")
+    wait_until(
+        lambda: rec.count(Kind.MOVE) >= 20_000,
+        timeout=10,
+        message=lambda: f"{rec.count(Kind.MOVE)} moves arrived; missing {_missing(points, rec.events)}",
+    )
     rec.session.stop()
     moves = [(e.x, e.y) for e in rec.events if e.kind == Kind.MOVE]
     assert moves == points

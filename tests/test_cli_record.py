@@ -21,8 +21,13 @@ PASS = "correct horse battery staple"
 
 def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> None:
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
-    proc = subprocess.Popen([*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().startswith("● RECORDING IS ON for 3 s — session ")
     xserver.xdotool("type", "--delay", "30", "ok")
@@ -35,8 +40,13 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     session_id = out.split("Session ")[1].split(":")[0]
     assert session_id in listing.stdout
     target = tmp_path / "out.csv"
-    exported = subprocess.run([*TL, "sessions", "export", session_id, "--format", "csv", "--out", str(target)],
-                              env=env, capture_output=True, text=True, timeout=60)
+    exported = subprocess.run(
+        [*TL, "sessions", "export", session_id, "--format", "csv", "--out", str(target)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(target.open()))
     typed = [r for r in rows if r["kind"] == "key_down"]
@@ -46,7 +56,9 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_with_a_summary(xserver: XServer, how: signal.Signals) -> None:
     env = xserver.env(TALLYLIGHT_SINK="memory")
-    proc = subprocess.Popen([*TL, "record"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*TL, "record"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     assert "RECORDING IS ON" in proc.stdout.readline()
     time.sleep(0.3)
@@ -61,20 +73,29 @@ def test_record_refuses_without_display() -> None:
     import os
 
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    result = subprocess.run([*TL, "record", "--for", "1s"], env=env, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*TL, "record", "--for", "1s"], env=env, capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 3
     assert "No graphical display" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_bad_arguments_are_clear(xserver: XServer) -> None:
-    result = subprocess.run([*TL, "record", "--for", "soon"], env=xserver.env(), capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        [*TL, "record", "--for", "soon"], env=xserver.env(), capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 2 and "Cannot read the duration" in result.stderr
 
 
 def test_no_passphrase_without_terminal_is_clear(xserver: XServer) -> None:
-    result = subprocess.run([*TL, "record", "--for", "1s"], env=xserver.env(), capture_output=True, text=True,
-                            timeout=30, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [*TL, "record", "--for", "1s"],
+        env=xserver.env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 2
     assert "passphrase is needed" in result.stderr

@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,10 +16,17 @@ from xserver import XServer, xvfb
 
 
 def doctor(env: dict[str, str]) -> subprocess.CompletedProcess:
-    full = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")}
+    full = {
+        k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")
+    }
     full.update(env)
-    return subprocess.run([sys.executable, "-m", "tallylight.cli.main", "doctor"], env=full,
-                          capture_output=True, text=True, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "doctor"],
+        env=full,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
 
 
 def test_no_display() -> None:

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tallylight.cli.durations import parse_duration
 from tallylight.errors import UsageError
 
 
-@pytest.mark.parametrize("text, seconds", [("30s", 30), ("5m", 300), ("1h30m", 5400), ("90", 90),
-                                           ("250ms", 0.25), (" 2 m ", 120), ("1.5s", 1.5)])
+@pytest.mark.parametrize(
+    "text, seconds",
+    [("30s", 30), ("5m", 300), ("1h30m", 5400), ("90", 90), ("250ms", 0.25), (" 2 m ", 120), ("1.5s", 1.5)],
+)
 def test_parse(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 

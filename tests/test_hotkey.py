@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from helpers import wait_until
 from tallylight.capture.hotkey import HotkeyFilter, parse_hotkey
@@ -57,16 +58,31 @@ def test_parse() -> None:
 
 
 def test_the_hotkey_vanishes_and_everything_else_stays() -> None:
-    raws = [down(1, K("a"), 38), up(2, K("a"), 38),
-            down(3, CTRL, 37), down(4, ALT, 64), down(5, K("p"), 33), up(6, K("p"), 33),
-            up(7, ALT, 64), up(8, CTRL, 37),
-            down(9, CTRL, 37), down(10, K("a"), 38), up(11, K("a"), 38), up(12, CTRL, 37)]  # ctrl+a stays
+    raws = [
+        down(1, K("a"), 38),
+        up(2, K("a"), 38),
+        down(3, CTRL, 37),
+        down(4, ALT, 64),
+        down(5, K("p"), 33),
+        up(6, K("p"), 33),
+        up(7, ALT, 64),
+        up(8, CTRL, 37),
+        down(9, CTRL, 37),
+        down(10, K("a"), 38),
+        up(11, K("a"), 38),
+        up(12, CTRL, 37),
+    ]  # ctrl+a stays
     assert [r[0] for r in run(raws)] == [1, 2, 9, 10, 11, 12]
 
 
 def test_pause_stamped_before_the_trigger_still_removes_the_modifiers() -> None:
-    raws = [down(1, K("a"), 38), down(3, CTRL, 37), down(4, ALT, 64),
-            (5, Kind.MARKER, Marker.PAUSE, GapReason.PAUSE_HOTKEY), down(6, K("p"), 33)]
+    raws = [
+        down(1, K("a"), 38),
+        down(3, CTRL, 37),
+        down(4, ALT, 64),
+        (5, Kind.MARKER, Marker.PAUSE, GapReason.PAUSE_HOTKEY),
+        down(6, K("p"), 33),
+    ]
     assert [r[0] for r in run(raws)] == [1, 5]
 
 
@@ -76,8 +92,13 @@ def test_modifier_tap_alone_is_kept_in_order() -> None:
 
 
 def test_releases_after_a_hotkey_resume_are_dropped() -> None:
-    raws = [(1, Kind.MARKER, Marker.RESUME, GapReason.PAUSE_HOTKEY), up(2, K("p"), 33), up(3, ALT, 64),
-            up(4, CTRL, 37), up(5, K("a"), 38)]
+    raws = [
+        (1, Kind.MARKER, Marker.RESUME, GapReason.PAUSE_HOTKEY),
+        up(2, K("p"), 33),
+        up(3, ALT, 64),
+        up(4, CTRL, 37),
+        up(5, K("a"), 38),
+    ]
     assert [r[0] for r in run(raws)] == [1, 5]
 
 
@@ -113,7 +134,15 @@ def test_hotkey_pauses_and_resumes_a_real_session(xserver: XServer) -> None:
         preview = rec.request("preview", n=100)["events"]
         stopped = rec.request("stop")
     keys = [line.split("key ")[1] for line in preview if "key " in line]
-    assert keys == ["pressed: letter 'a'", "released: letter 'a'", "pressed: letter 'b'", "released: letter 'b'",
-                    "pressed: letter 'c'", "released: letter 'c'", "pressed: letter 'd'", "released: letter 'd'"]
+    assert keys == [
+        "pressed: letter 'a'",
+        "released: letter 'a'",
+        "pressed: letter 'b'",
+        "released: letter 'b'",
+        "pressed: letter 'c'",
+        "released: letter 'c'",
+        "pressed: letter 'd'",
+        "released: letter 'd'",
+    ]
     assert stopped["summary"]["counts"]["key_down"] == 4
     assert any("pause" in line for line in preview) and any("resume" in line for line in preview)

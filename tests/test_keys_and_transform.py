@@ -7,12 +7,14 @@ import os
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tallylight.capture.keys import classify, keyed_hash, physical_id
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.capture.transform import TIME_QUANTUM_NS as Q, Transformer
-from tallylight.events import Event, Kind, KeyClass, Marker
+from tallylight.capture.transform import TIME_QUANTUM_NS as Q
+from tallylight.capture.transform import Transformer
+from tallylight.events import Event, KeyClass, Kind, Marker
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,26 @@ class FakeKey(enum.Enum):
     media_play_pause = _Value(269025044)
 
 
-@pytest.mark.parametrize("key, expected", [
-    (FakeKeyCode("a"), KeyClass.LETTER), (FakeKeyCode("Ä"), KeyClass.LETTER),
-    (FakeKeyCode("7"), KeyClass.DIGIT), (FakeKeyCode("!"), KeyClass.PUNCTUATION),
-    (FakeKeyCode("+"), KeyClass.PUNCTUATION), (FakeKeyCode(" "), KeyClass.SPACE),
-    (FakeKey.space, KeyClass.SPACE), (FakeKey.enter, KeyClass.ENTER),
-    (FakeKey.backspace, KeyClass.BACKSPACE_DELETE), (FakeKey.shift, KeyClass.MODIFIER),
-    (FakeKey.left, KeyClass.NAVIGATION), (FakeKey.f5, KeyClass.FUNCTION),
-    (FakeKey.media_play_pause, KeyClass.OTHER), (FakeKeyCode(None, 1234), KeyClass.OTHER),
-    (None, KeyClass.UNKNOWN),
-])
+@pytest.mark.parametrize(
+    "key, expected",
+    [
+        (FakeKeyCode("a"), KeyClass.LETTER),
+        (FakeKeyCode("Ä"), KeyClass.LETTER),
+        (FakeKeyCode("7"), KeyClass.DIGIT),
+        (FakeKeyCode("!"), KeyClass.PUNCTUATION),
+        (FakeKeyCode("+"), KeyClass.PUNCTUATION),
+        (FakeKeyCode(" "), KeyClass.SPACE),
+        (FakeKey.space, KeyClass.SPACE),
+        (FakeKey.enter, KeyClass.ENTER),
+        (FakeKey.backspace, KeyClass.BACKSPACE_DELETE),
+        (FakeKey.shift, KeyClass.MODIFIER),
+        (FakeKey.left, KeyClass.NAVIGATION),
+        (FakeKey.f5, KeyClass.FUNCTION),
+        (FakeKey.media_play_pause, KeyClass.OTHER),
+        (FakeKeyCode(None, 1234), KeyClass.OTHER),
+        (None, KeyClass.UNKNOWN),
+    ],
+)
 def test_classify(key: object, expected: KeyClass) -> None:
     assert classify(key) == expected
 
@@ -60,9 +72,12 @@ def _run(mode: KeyMode, raws: list[tuple], key: bytes = b"k" * 32) -> list[Event
 
 
 TYPING = [  # 'H' pressed with shift, released as 'h' after shift: X11 does that
-    (1_000 + 1 * Q, Kind.KEY_DOWN, FakeKey.shift, 50), (1_000 + 2 * Q, Kind.KEY_DOWN, FakeKeyCode("H", 72), 43),
-    (1_000 + 3 * Q, Kind.KEY_UP, FakeKey.shift, 50), (1_000 + 4 * Q, Kind.KEY_UP, FakeKeyCode("h", 104), 43),
-    (1_000 + 5 * Q, Kind.KEY_DOWN, FakeKeyCode("1", 49), 10), (1_000 + 6 * Q, Kind.KEY_UP, FakeKeyCode("!", 33), 10),
+    (1_000 + 1 * Q, Kind.KEY_DOWN, FakeKey.shift, 50),
+    (1_000 + 2 * Q, Kind.KEY_DOWN, FakeKeyCode("H", 72), 43),
+    (1_000 + 3 * Q, Kind.KEY_UP, FakeKey.shift, 50),
+    (1_000 + 4 * Q, Kind.KEY_UP, FakeKeyCode("h", 104), 43),
+    (1_000 + 5 * Q, Kind.KEY_DOWN, FakeKeyCode("1", 49), 10),
+    (1_000 + 6 * Q, Kind.KEY_UP, FakeKeyCode("!", 33), 10),
 ]
 
 
@@ -72,10 +87,23 @@ def test_mode_none_has_no_key_events() -> None:
 
 def test_mode_class_keeps_no_character_and_no_identity() -> None:
     events = _run(KeyMode.CLASS, TYPING)
-    assert [e.kind for e in events] == [Kind.KEY_DOWN, Kind.KEY_DOWN, Kind.KEY_UP, Kind.KEY_UP, Kind.KEY_DOWN, Kind.KEY_UP]
+    assert [e.kind for e in events] == [
+        Kind.KEY_DOWN,
+        Kind.KEY_DOWN,
+        Kind.KEY_UP,
+        Kind.KEY_UP,
+        Kind.KEY_DOWN,
+        Kind.KEY_UP,
+    ]
     assert all(e.text == "" and e.key == 0 for e in events)
-    assert [e.key_class for e in events] == [KeyClass.MODIFIER, KeyClass.LETTER, KeyClass.MODIFIER,
-                                              KeyClass.LETTER, KeyClass.DIGIT, KeyClass.DIGIT]
+    assert [e.key_class for e in events] == [
+        KeyClass.MODIFIER,
+        KeyClass.LETTER,
+        KeyClass.MODIFIER,
+        KeyClass.LETTER,
+        KeyClass.DIGIT,
+        KeyClass.DIGIT,
+    ]
     assert [e.t_ns for e in events] == [Q, 2 * Q, 3 * Q, 4 * Q, 5 * Q, 6 * Q]
 
 
@@ -100,11 +128,15 @@ def test_unpaired_release_is_still_reported() -> None:
     assert events == [Event(Q, Kind.KEY_UP, key_class=KeyClass.LETTER, key=53, text="x")]
 
 
-@given(st.lists(st.tuples(st.sampled_from(["a", "B", "3", "#", " ", "é"]), st.booleans()), max_size=50),
-       st.sampled_from([KeyMode.CLASS, KeyMode.HASHED]))
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "B", "3", "#", " ", "é"]), st.booleans()), max_size=50),
+    st.sampled_from([KeyMode.CLASS, KeyMode.HASHED]),
+)
 def test_no_character_escapes_narrow_modes(keys: list[tuple[str, bool]], mode: KeyMode) -> None:
-    raws = [(1_000 + i, Kind.KEY_DOWN if down else Kind.KEY_UP, FakeKeyCode(ch), 10 + ord(ch) % 50)
-            for i, (ch, down) in enumerate(keys)]
+    raws = [
+        (1_000 + i, Kind.KEY_DOWN if down else Kind.KEY_UP, FakeKeyCode(ch), 10 + ord(ch) % 50)
+        for i, (ch, down) in enumerate(keys)
+    ]
     for event in _run(mode, raws):
         assert event.text == ""
         assert (event.key == 0) == (mode == KeyMode.CLASS)
@@ -118,7 +150,9 @@ def test_keyed_hash_is_stable_within_a_key() -> None:
 
 
 def test_times_are_kept_to_the_quantum() -> None:
-    events = _mouse(CaptureOptions(), [(Q - 1, Kind.MOVE, 1, 1), (Q, Kind.MOVE, 2, 2), (3 * Q + 7, Kind.MOVE, 3, 3)])
+    events = _mouse(
+        CaptureOptions(), [(Q - 1, Kind.MOVE, 1, 1), (Q, Kind.MOVE, 2, 2), (3 * Q + 7, Kind.MOVE, 3, 3)]
+    )
     assert [e.t_ns for e in events] == [0, Q, 3 * Q]
 
 
@@ -133,11 +167,21 @@ class FakeButton:
 
 
 def test_mouse_options_drop_what_is_off() -> None:
-    raws = [(1, Kind.MOVE, 1, 2), (2, Kind.BUTTON_DOWN, 1, 2, FakeButton("left")),
-            (3, Kind.BUTTON_UP, 1, 2, FakeButton("right")), (4, Kind.SCROLL, 1, 2, 0, -3),
-            (5, Kind.MARKER, Marker.PAUSE, 1)]
+    raws = [
+        (1, Kind.MOVE, 1, 2),
+        (2, Kind.BUTTON_DOWN, 1, 2, FakeButton("left")),
+        (3, Kind.BUTTON_UP, 1, 2, FakeButton("right")),
+        (4, Kind.SCROLL, 1, 2, 0, -3),
+        (5, Kind.MARKER, Marker.PAUSE, 1),
+    ]
     everything = _mouse(CaptureOptions(), raws)
-    assert [e.kind for e in everything] == [Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL, Kind.MARKER]
+    assert [e.kind for e in everything] == [
+        Kind.MOVE,
+        Kind.BUTTON_DOWN,
+        Kind.BUTTON_UP,
+        Kind.SCROLL,
+        Kind.MARKER,
+    ]
     assert everything[1].button == 1 and everything[2].button == 3 and everything[3].dy == -3
     nothing = _mouse(CaptureOptions(mouse_moves=False, clicks=False, scrolls=False), raws)
     assert [e.kind for e in nothing] == [Kind.MARKER]

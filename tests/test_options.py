@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tallylight.capture.options import CaptureOptions, KeyMode, is_within, narrow
 from tallylight.errors import UsageError
@@ -43,15 +44,24 @@ def test_wider_request_is_refused_by_narrowing() -> None:
     assert narrow(allowed, wide) == CaptureOptions(keys=KeyMode.CLASS, clicks=False)
 
 
-@pytest.mark.parametrize("bad", [
-    {"keys": "everything"}, {"move_min_interval_ms": -1}, {"move_min_distance_px": float("nan")},
-    {"clicks": "yes"}, {"colour": True}, {"move_min_interval_ms": True},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"keys": "everything"},
+        {"move_min_interval_ms": -1},
+        {"move_min_distance_px": float("nan")},
+        {"clicks": "yes"},
+        {"colour": True},
+        {"move_min_interval_ms": True},
+    ],
+)
 def test_bad_options_are_clear_errors(bad: dict) -> None:
     with pytest.raises(UsageError):
         CaptureOptions.from_dict(bad)
 
 
 def test_plain_language_mentions_every_choice() -> None:
-    text = " ".join(CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=False, scrolls=False).describe())
+    text = " ".join(
+        CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=False, scrolls=False).describe()
+    )
     assert "no keyboard events" in text and text.count("not recorded") == 3

@@ -61,9 +61,13 @@ def test_nothing_captured_while_a_private_app_has_focus(xserver: XServer, wm: Fa
     assert [e.text for e in events if e.kind == Kind.KEY_DOWN] == ["a", "b", "c", "d"]
     markers = [(Marker(e.marker), e.reason) for e in events if e.kind == Kind.MARKER]
     assert markers == [
-        (Marker.SESSION_START, 0), (Marker.GAP, GapReason.PRIVATE_APP), (Marker.RESUME, 0),
-        (Marker.GAP, GapReason.PRIVATE_APP), (Marker.PAUSE, GapReason.PAUSED_BY_PARTICIPANT),
-        (Marker.RESUME, 0), (Marker.SESSION_STOP, 1),
+        (Marker.SESSION_START, 0),
+        (Marker.GAP, GapReason.PRIVATE_APP),
+        (Marker.RESUME, 0),
+        (Marker.GAP, GapReason.PRIVATE_APP),
+        (Marker.PAUSE, GapReason.PAUSED_BY_PARTICIPANT),
+        (Marker.RESUME, 0),
+        (Marker.SESSION_STOP, 1),
     ]
     assert not any("keepass" in e.text.lower() for e in events)
     assert "keepass" not in repr(sessions.summary(session_id, vault.unlock(PASS))).lower()
@@ -75,4 +79,3 @@ def test_without_an_ewmh_window_manager_the_participant_is_told(xserver: XServer
         assert started["private_apps_watched"] is False
         notice = rec.wait_for("error", timeout=5)
         assert notice["fatal"] is False and "Private apps cannot be detected here" in notice["message"]
-

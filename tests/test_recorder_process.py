@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -86,8 +85,9 @@ CONTROLLER = textwrap.dedent("""
 
 
 def test_sigkill_of_the_controller_stops_the_recorder_within_a_second(memory_env: dict[str, str]) -> None:
-    controller = subprocess.Popen([sys.executable, "-c", CONTROLLER], env=memory_env,
-                                  stdout=subprocess.PIPE, text=True)
+    controller = subprocess.Popen(
+        [sys.executable, "-c", CONTROLLER], env=memory_env, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert controller.stdout is not None
         recorder_pid = int(controller.stdout.readline())

@@ -47,8 +47,9 @@ def _files_containing(root: Path, needles: list[bytes]) -> list[str]:
     return hits
 
 
-def test_sentinel_typed_in_full_mode_never_reaches_the_disk(xserver: XServer, unlocked: vault.UnlockedVault,
-                                                            tallylight_home: Path, tmp_path: Path) -> None:
+def test_sentinel_typed_in_full_mode_never_reaches_the_disk(
+    xserver: XServer, unlocked: vault.UnlockedVault, tallylight_home: Path, tmp_path: Path
+) -> None:
     sentinel = "zq" + secrets.token_hex(6)  # letters and digits xdotool can type
     app_tmp = tmp_path / "app-tmp"
     app_tmp.mkdir()
@@ -80,7 +81,9 @@ class Injector:
     def _run(self) -> None:
         i = 0
         while not self._stop.is_set():
-            fake_moves(self.server, [(10 + (i + k) % 500, 10 + (i + k) % 300) for k in range(20)], sync_every=1)
+            fake_moves(
+                self.server, [(10 + (i + k) % 500, 10 + (i + k) % 300) for k in range(20)], sync_every=1
+            )
             i += 20
             time.sleep(0.01)
 
@@ -94,7 +97,9 @@ class Injector:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments_loses_at_most_a_second(xserver: XServer, unlocked: vault.UnlockedVault) -> None:
+def test_sigkill_at_random_moments_loses_at_most_a_second(
+    xserver: XServer, unlocked: vault.UnlockedVault
+) -> None:
     rng = random.Random(20261129)
     killed: dict[str, float] = {}  # session id -> session time of the kill
     with Injector(xserver):

@@ -10,8 +10,8 @@ from helpers import wait_until
 from tallylight.capture.options import CaptureOptions
 from tallylight.errors import StorageFull
 from tallylight.events import Kind, StopReason
-from tallylight.recorder.sink import MemorySink
 from tallylight.recorder.session import Session
+from tallylight.recorder.sink import MemorySink
 
 
 class FakeHooks:
@@ -34,7 +34,9 @@ class FakeHooks:
 class FullDisk(MemorySink):
     def write(self, events):  # noqa: ANN001, ANN201
         if any(e.kind == Kind.MOVE for e in events):
-            raise StorageFull("The disk is full while writing a record; everything saved before that is kept.")
+            raise StorageFull(
+                "The disk is full while writing a record; everything saved before that is kept."
+            )
         super().write(events)
 
 
@@ -42,9 +44,14 @@ def test_full_disk_removes_every_hook_and_says_why() -> None:
     FakeHooks.live.clear()
     fatal: list[str] = []
     done = threading.Event()
-    session = Session(CaptureOptions(), FullDisk, hooks=FakeHooks, pause_hotkey="<ctrl>+<alt>+p",
-                      hotkey_listener=lambda hotkey, cb: FakeHooks(queue.SimpleQueue()),
-                      on_fatal=lambda msg: (fatal.append(msg), done.set()))
+    session = Session(
+        CaptureOptions(),
+        FullDisk,
+        hooks=FakeHooks,
+        pause_hotkey="<ctrl>+<alt>+p",
+        hotkey_listener=lambda hotkey, cb: FakeHooks(queue.SimpleQueue()),
+        on_fatal=lambda msg: (fatal.append(msg), done.set()),
+    )
     session.start()
     assert [h.running for h in FakeHooks.live] == [True, True]  # capture hooks and hotkey listener
     FakeHooks.live[0].q.put((time.perf_counter_ns(), Kind.MOVE, 1, 2))

@@ -12,9 +12,9 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 
 @dataclass
@@ -39,8 +39,18 @@ def start_xvfb(*extra_args: str, timeout: float = 15.0) -> XServer:
         raise RuntimeError("Xvfb is not installed (make test installs it: apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24", "-nolisten", "tcp", "-noreset",
-         *extra_args],
+        [
+            "Xvfb",
+            "-displayfd",
+            str(write_fd),
+            "-screen",
+            "0",
+            "1280x1024x24",
+            "-nolisten",
+            "tcp",
+            "-noreset",
+            *extra_args,
+        ],
         pass_fds=(write_fd,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -106,8 +116,25 @@ def tray_owner(server: XServer) -> int:
 def trayer(server: XServer, timeout: float = 10.0) -> Iterator[subprocess.Popen]:
     """Run a real system tray host on ``server`` until the block ends."""
     proc = subprocess.Popen(
-        ["trayer", "--edge", "top", "--align", "right", "--widthtype", "pixel", "--width", "200",
-         "--height", "32", "--transparent", "false", "--tint", "0x333333", "--SetDockType", "true"],
+        [
+            "trayer",
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "pixel",
+            "--width",
+            "200",
+            "--height",
+            "32",
+            "--transparent",
+            "false",
+            "--tint",
+            "0x333333",
+            "--SetDockType",
+            "true",
+        ],
         env=server.env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -127,7 +154,8 @@ def trayer(server: XServer, timeout: float = 10.0) -> Iterator[subprocess.Popen]
 
 def fake_moves(server: XServer, points: list[tuple[int, int]], sync_every: int = 500) -> None:
     """Inject pointer motion through XTest as fast as the server takes it."""
-    from Xlib import X, display as xdisplay
+    from Xlib import X
+    from Xlib import display as xdisplay
     from Xlib.ext import xtest
 
     d = xdisplay.Display(server.display)

@@ -71,7 +71,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
         try:
             sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
             data = _read_line(sock)
-        except socket.timeout as exc:
+        except TimeoutError as exc:
             raise RecorderError("The Tallylight app did not answer in time.") from exc
         except OSError as exc:
             raise RecorderError(f"The connection to the Tallylight app failed: {exc}.") from exc

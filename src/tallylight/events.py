@@ -180,12 +180,24 @@ def describe(event: Event) -> str:
         return f"{t}  mouse moved to ({event.x}, {event.y})"
     if kind in (Kind.BUTTON_DOWN, Kind.BUTTON_UP):
         verb = "pressed" if kind == Kind.BUTTON_DOWN else "released"
-        name = Button(event.button).name.lower() if event.button in Button._value2member_map_ else str(event.button)
+        name = (
+            Button(event.button).name.lower()
+            if event.button in Button._value2member_map_
+            else str(event.button)
+        )
         return f"{t}  {name} button {verb} at ({event.x}, {event.y})"
     if kind == Kind.SCROLL:
         return f"{t}  scrolled ({event.dx:+d}, {event.dy:+d}) at ({event.x}, {event.y})"
-    name = Marker(event.marker).name.lower().replace("_", " ") if event.marker in Marker._value2member_map_ else "marker"
+    name = (
+        Marker(event.marker).name.lower().replace("_", " ")
+        if event.marker in Marker._value2member_map_
+        else "marker"
+    )
     if event.marker == Marker.GAP:
-        reason = GapReason(event.reason).name.lower().replace("_", " ") if event.reason in GapReason._value2member_map_ else "unknown"
+        reason = (
+            GapReason(event.reason).name.lower().replace("_", " ")
+            if event.reason in GapReason._value2member_map_
+            else "unknown"
+        )
         return f"{t}  gap ({reason})"
     return f"{t}  {name}"

@@ -75,10 +75,16 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
 def storage_error(exc: OSError, what: str) -> StoreError:
     """A user-facing error for a failed write; StorageFull when space ran out."""
     if exc.errno in _FULL:
-        return StorageFull(f"The disk is full (or a size limit was reached) while {what}; everything saved before that is kept.")
+        return StorageFull(
+            f"The disk is full (or a size limit was reached) while {what}; everything saved before that is kept."
+        )
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StoreError(f"Tallylight may not write its data folder while {what} ({exc.strerror}); everything saved before that is kept.")
-    return StoreError(f"Writing failed while {what} ({exc.strerror or exc}); everything saved before that is kept.")
+        return StoreError(
+            f"Tallylight may not write its data folder while {what} ({exc.strerror}); everything saved before that is kept."
+        )
+    return StoreError(
+        f"Writing failed while {what} ({exc.strerror or exc}); everything saved before that is kept."
+    )
 
 
 class FileLock:

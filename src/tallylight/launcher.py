@@ -7,7 +7,7 @@ the CLI itself stays Qt-free (the import-linter contract covers it).
 from __future__ import annotations
 
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from tallylight.cli.main import main as cli_main
 

@@ -91,7 +91,11 @@ class Settings:
                 if isinstance(value, bool):
                     values[f.name] = value
             elif isinstance(current, int):
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 10_000_000:
+                if (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and 0 <= value <= 10_000_000
+                ):
                     values[f.name] = int(value)
             elif isinstance(current, str):
                 if isinstance(value, str):

@@ -29,13 +29,20 @@ class CrashResult:
     lost_s: float
 
 
-def crash_once(data_dir: Path, sid: str, rng: random.Random, max_delay: float = 1.4) -> tuple[str, float, int, int]:
+def crash_once(
+    data_dir: Path, sid: str, rng: random.Random, max_delay: float = 1.4
+) -> tuple[str, float, int, int]:
     """Start the writer, kill it at a random moment; return (sid, t0-relative kill time s, acked, t0)."""
     seg_max = rng.choice([2048, 64 << 20])
     max_buf = rng.choice([7, 65536])
     env = {**os.environ, "PYTHONPATH": str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    p = subprocess.Popen([sys.executable, str(CHILD), str(data_dir), sid, str(seg_max), str(max_buf)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    p = subprocess.Popen(
+        [sys.executable, str(CHILD), str(data_dir), sid, str(seg_max), str(max_buf)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     assert p.stdout is not None
     line = p.stdout.readline()
     if not line.startswith("ready"):

@@ -24,8 +24,18 @@ def main() -> None:
     i = 0
     try:
         while True:
-            w.write([Event(i + k, Kind.KEY_DOWN, key_class=1, key=(i + k) * 2654435761 % (1 << 64), text=f"t{i + k}")
-                     for k in range(50)])
+            w.write(
+                [
+                    Event(
+                        i + k,
+                        Kind.KEY_DOWN,
+                        key_class=1,
+                        key=(i + k) * 2654435761 % (1 << 64),
+                        text=f"t{i + k}",
+                    )
+                    for k in range(50)
+                ]
+            )
             i += 50
             w.seal()
             print(f"sealed {w.events_sealed}", flush=True)

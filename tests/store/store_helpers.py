@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import writer
@@ -15,15 +15,35 @@ PASS = "correct horse battery staple"
 
 
 def make_info(session_id: str = "s1", label: str = "") -> SessionInfo:
-    return SessionInfo(session_id, 1_700_000_000_000_000_000, "perf_counter_ns", 1, "class", True, 0.0, 0.0,
-                       True, True, label=label, platform="linux", app_version="0.1.0")
+    return SessionInfo(
+        session_id,
+        1_700_000_000_000_000_000,
+        "perf_counter_ns",
+        1,
+        "class",
+        True,
+        0.0,
+        0.0,
+        True,
+        True,
+        label=label,
+        platform="linux",
+        app_version="0.1.0",
+    )
 
 
-def write_session(data_dir: Path, session_id: str, batches: Sequence[Sequence[Event]], *,
-                  close: bool = True, segment_max_bytes: int = writer.SEGMENT_MAX_BYTES) -> Path:
+def write_session(
+    data_dir: Path,
+    session_id: str,
+    batches: Sequence[Sequence[Event]],
+    *,
+    close: bool = True,
+    segment_max_bytes: int = writer.SEGMENT_MAX_BYTES,
+) -> Path:
     """Write each batch as one sealed record; return the session directory."""
-    w = writer.open_session(make_info(session_id), data_dir, segment_max_bytes=segment_max_bytes,
-                            seal_interval_s=1e9)
+    w = writer.open_session(
+        make_info(session_id), data_dir, segment_max_bytes=segment_max_bytes, seal_interval_s=1e9
+    )
     for b in batches:
         w.write(b)
         w.seal()
@@ -51,8 +71,11 @@ def synthetic(n: int, seed: int = 0) -> list[Event]:
             y += rng.randint(-5, 5)
             out.append(ev.move(t, x, y))
         elif r < 0.8:
-            out.append(ev.key_down(t, ev.KeyClass.LETTER, rng.getrandbits(64), "") if i % 2 else
-                       ev.key_up(t, ev.KeyClass.SPACE, rng.getrandbits(32)))
+            out.append(
+                ev.key_down(t, ev.KeyClass.LETTER, rng.getrandbits(64), "")
+                if i % 2
+                else ev.key_up(t, ev.KeyClass.SPACE, rng.getrandbits(32))
+            )
         elif r < 0.9:
             out.append(ev.button(t, x, y, ev.Button.LEFT, bool(i % 2)))
         elif r < 0.97:

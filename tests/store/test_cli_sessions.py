@@ -23,8 +23,14 @@ def run(*args: str, passphrase: str | None = PW, stdin: str = "") -> subprocess.
     env.pop("TALLYLIGHT_PASSPHRASE", None)
     if passphrase is not None:
         env["TALLYLIGHT_PASSPHRASE"] = passphrase
-    return subprocess.run([sys.executable, "-m", "tallylight.cli.main", "sessions", *args], capture_output=True,
-                          text=True, env=env, input=stdin, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=60,
+    )
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import event_streams, events
 
+from strategies import event_streams, events
 from tallylight import events as ev
 from tallylight.errors import AuthenticationError
 from tallylight.events import Event, Kind

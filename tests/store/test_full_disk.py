@@ -6,8 +6,8 @@ import os
 import resource
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from store_helpers import make_info, synthetic, write_session
@@ -22,7 +22,9 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def _expected(n: int) -> list[Event]:
-    return [Event(i, Kind.KEY_DOWN, key_class=1, key=i * 2654435761 % (1 << 64), text=f"t{i}") for i in range(n)]
+    return [
+        Event(i, Kind.KEY_DOWN, key_class=1, key=i * 2654435761 % (1 << 64), text=f"t{i}") for i in range(n)
+    ]
 
 
 def test_rlimit_fsize(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -30,8 +32,14 @@ def test_rlimit_fsize(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
 
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    out = subprocess.run([sys.executable, str(FILL), str(data_dir), "fsz"], capture_output=True, text=True,
-                         preexec_fn=limit, env=env, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(FILL), str(data_dir), "fsz"],
+        capture_output=True,
+        text=True,
+        preexec_fn=limit,
+        env=env,
+        timeout=60,
+    )
     lines = out.stdout.splitlines()
     assert out.returncode == 0, out.stderr
     assert lines[-3].startswith("error StorageFull") and "full" in lines[-3]
@@ -49,8 +57,11 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A real 192 KiB tmpfs (needs mount rights, i.e. root in a container)."""
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", str(mnt)],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=192k,mode=0700", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
     if r.returncode != 0:
         pytest.skip(f"cannot mount a small filesystem here: {r.stderr.strip()}")
     try:
@@ -81,7 +92,9 @@ def test_small_filesystem_full(small_fs: Path) -> None:
     assert reader.read_session(done, v).report.verdict is Verdict.COMPLETE
     with pytest.raises(StoreError):  # a new session on the full disk: a clean error, nothing half-made
         writer.open_session(make_info("more"), small_fs)
-    assert not (small_fs / "sessions" / "more").exists() or not any((small_fs / "sessions" / "more").iterdir())
+    assert not (small_fs / "sessions" / "more").exists() or not any(
+        (small_fs / "sessions" / "more").iterdir()
+    )
 
 
 def test_read_only_data_dir(small_fs: Path) -> None:

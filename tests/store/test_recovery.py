@@ -25,8 +25,9 @@ def test_sigkill_at_random_moments(data_dir: Path, unlocked: vault.UnlockedVault
     seeds = [random.Random(rng.random()) for _ in range(KILLS)]
     with ThreadPoolExecutor(4) as pool:
         runs = list(pool.map(lambda a: crash_once(data_dir, f"crash-{a[0]:03d}", a[1]), enumerate(seeds)))
-    before = {sid: {p.name: p.read_bytes() for p in (data_dir / "sessions" / sid).glob("seg-*")}
-              for sid, *_ in runs}
+    before = {
+        sid: {p.name: p.read_bytes() for p in (data_dir / "sessions" / sid).glob("seg-*")} for sid, *_ in runs
+    }
     found = recover_all(data_dir)
     assert sorted(r.session_id for r in found) == sorted(sid for sid, *_ in runs)
     for sid, kill_s, acked, _ in runs:
@@ -85,7 +86,9 @@ def test_sidecar_that_does_not_match_is_ignored(data_dir: Path, unlocked: vault.
     assert reader.read_session(d, unlocked).report.verdict is Verdict.INCOMPLETE
     # a complete session never becomes "recovered", whatever a sidecar says
     d2 = write_session(data_dir, "side2", [synthetic(5)])
-    (d2 / "closed.json").write_text(json.dumps({**doc, "records": 3, "size": (d2 / "seg-00000000.tls").stat().st_size}))
+    (d2 / "closed.json").write_text(
+        json.dumps({**doc, "records": 3, "size": (d2 / "seg-00000000.tls").stat().st_size})
+    )
     assert reader.read_session(d2, unlocked).report.verdict is Verdict.COMPLETE
 
 
@@ -108,8 +111,9 @@ def test_crash_between_next_and_new_segment(data_dir: Path, unlocked: vault.Unlo
     assert data.report.verdict is Verdict.RECOVERED and list(data.events()) == evs
 
 
-def test_delete_destroys_the_key_first(data_dir: Path, unlocked: vault.UnlockedVault,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_delete_destroys_the_key_first(
+    data_dir: Path, unlocked: vault.UnlockedVault, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If deleting is interrupted after the key, what is left can no longer be read by anyone."""
     import shutil
 

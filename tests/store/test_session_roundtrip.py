@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_helpers import make_info, synthetic, write_session
-from strategies import event_streams, session_infos
 
+from strategies import event_streams, session_infos
 from tallylight.errors import StoreError, VaultError
 from tallylight.events import Event, StopReason
 from tallylight.store import reader, sessions, vault, writer
@@ -18,10 +18,14 @@ from tallylight.store.reader import Verdict
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(batches=st.lists(event_streams(max_size=40), max_size=8), seg_max=st.sampled_from([64, 300, 1 << 20]),
-       info=session_infos())
-def test_session_round_trip(tmp_path_factory: pytest.TempPathFactory, batches: list[list[Event]], seg_max: int,
-                            info) -> None:  # noqa: ANN001
+@given(
+    batches=st.lists(event_streams(max_size=40), max_size=8),
+    seg_max=st.sampled_from([64, 300, 1 << 20]),
+    info=session_infos(),
+)
+def test_session_round_trip(
+    tmp_path_factory: pytest.TempPathFactory, batches: list[list[Event]], seg_max: int, info
+) -> None:  # noqa: ANN001
     d = tmp_path_factory.mktemp("rt")
     v = vault.create_vault("pw", d, params=vault.KdfParams(1, 1, 64))
     w = writer.open_session(info, d, segment_max_bytes=seg_max, seal_interval_s=1e9)

@@ -14,15 +14,14 @@ import struct
 import zlib
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from store_helpers import CHEAP, PASS, synthetic, write_session
-from strategies import event_streams
-
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from store_helpers import CHEAP, PASS, synthetic, write_session
 
+from strategies import event_streams
 from tallylight.events import Event, Kind, StopReason
 
 
@@ -54,12 +53,20 @@ def s64(v: int) -> int:
 def unlock(data: Path, passphrase: str) -> X25519PrivateKey:
     doc = json.loads((data / "vault.json").read_text())
     k = doc["kdf"]
-    ikm = Argon2id(salt=base64.b64decode(k["salt"]), length=32, iterations=k["iterations"], lanes=k["lanes"],
-                   memory_cost=k["memory_kib"]).derive(passphrase.encode())
+    ikm = Argon2id(
+        salt=base64.b64decode(k["salt"]),
+        length=32,
+        iterations=k["iterations"],
+        lanes=k["lanes"],
+        memory_cost=k["memory_kib"],
+    ).derive(passphrase.encode())
     kek = hkdf(ikm, b"", b"tallylight/v1/vault-kek")
     pub = base64.b64decode(doc["public_key"])
-    raw = ChaCha20Poly1305(kek).decrypt(base64.b64decode(doc["nonce"]), base64.b64decode(doc["sealed_private_key"]),
-                                        b"tallylight/v1/vault" + pub)
+    raw = ChaCha20Poly1305(kek).decrypt(
+        base64.b64decode(doc["nonce"]),
+        base64.b64decode(doc["sealed_private_key"]),
+        b"tallylight/v1/vault" + pub,
+    )
     return X25519PrivateKey.from_private_bytes(raw)
 
 
@@ -163,9 +170,13 @@ def read(session: Path, device: X25519PrivateKey) -> tuple[dict, list[Event], in
 
 
 def test_independent_reader_agrees(data_dir: Path, unlocked) -> None:  # noqa: ANN001
-    evs = synthetic(3000, seed=5) + [Event(10**12, Kind.KEY_DOWN, key_class=1, key=2**64 - 1, text="ünï€😀"),
-                                      Event(10**12 + 5, Kind.SCROLL, x=-5, y=-(2**31), dx=-3, dy=2**31 - 1)]
-    write_session(data_dir, "spec", [evs[i : i + 333] for i in range(0, len(evs), 333)], segment_max_bytes=4000)
+    evs = synthetic(3000, seed=5) + [
+        Event(10**12, Kind.KEY_DOWN, key_class=1, key=2**64 - 1, text="ünï€😀"),
+        Event(10**12 + 5, Kind.SCROLL, x=-5, y=-(2**31), dx=-3, dy=2**31 - 1),
+    ]
+    write_session(
+        data_dir, "spec", [evs[i : i + 333] for i in range(0, len(evs), 333)], segment_max_bytes=4000
+    )
     info, got, stop = read(data_dir / "sessions" / "spec", unlock(data_dir, PASS))
     assert info["session_id"] == "spec" and stop == int(StopReason.PARTICIPANT)
     assert got == evs

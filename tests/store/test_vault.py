@@ -19,7 +19,7 @@ from tallylight.store import crypto, sessions, vault, writer
 
 def test_real_parameters_round_trip(data_dir: Path) -> None:
     """The production defaults (RFC 9106 second option) — the one slow test."""
-    assert vault.DEFAULT_PARAMS == crypto.KdfParams(3, 4, 65536)
+    assert crypto.KdfParams(3, 4, 65536) == vault.DEFAULT_PARAMS
     v = vault.create_vault("pass phrase", data_dir)
     doc = json.loads(vault.vault_path(data_dir).read_text())
     assert doc["kdf"] == {**doc["kdf"], "name": "argon2id", "iterations": 3, "lanes": 4, "memory_kib": 65536}

@@ -130,8 +130,12 @@ def test_bit_flip_in_every_byte(session: Path, unlocked: vault.UnlockedVault) ->
     last_file = frames[-1][0]
     cum = _events_before(session, unlocked)
     # a longer length field of a frame in the last segment looks like a torn write (inherent)
-    torn_ok = {(f, off + k): (cum[j - 1] if j else 0) for j, (f, off, _, _) in enumerate(frames)
-               if f == last_file for k in range(1, FRAME_HEADER)}
+    torn_ok = {
+        (f, off + k): (cum[j - 1] if j else 0)
+        for j, (f, off, _, _) in enumerate(frames)
+        if f == last_file
+        for k in range(1, FRAME_HEADER)
+    }
     checked = 0
     for name in sorted(orig):
         if name == "writer.lock" or name.startswith("."):
@@ -163,7 +167,9 @@ def _segment_with_most_frames(d: Path) -> str:
 
 
 @pytest.mark.parametrize("edit", ["swap", "drop_middle", "duplicate", "duplicate_last"])
-def test_reordered_dropped_duplicated_records(session: Path, unlocked: vault.UnlockedVault, edit: str) -> None:
+def test_reordered_dropped_duplicated_records(
+    session: Path, unlocked: vault.UnlockedVault, edit: str
+) -> None:
     name = _segment_with_most_frames(session)
     header, fr = _frame_bytes(session, name)
     assert len(fr) >= 3
@@ -179,7 +185,9 @@ def test_reordered_dropped_duplicated_records(session: Path, unlocked: vault.Unl
     assert _read(session, unlocked) is None
 
 
-def test_records_spliced_from_another_session(session: Path, data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+def test_records_spliced_from_another_session(
+    session: Path, data_dir: Path, unlocked: vault.UnlockedVault
+) -> None:
     other = write_session(data_dir, "other", BATCHES, segment_max_bytes=300)
     name = reader.segment_files(session)[0][1].name
     h1, f1 = _frame_bytes(session, name)
@@ -236,23 +244,36 @@ def test_renamed_session_does_not_open(session: Path, unlocked: vault.UnlockedVa
         reader.read_session(moved, unlocked)
 
 
-@pytest.mark.parametrize("garbage", [b"\x00", b"\x02\x10\x00", b"\x00" * 64, b"\x02\x20\x00\x00\x00" + b"A" * 32,
-                                     b"\x02\xff\xff\xff\x00", b"\x03\x10\x00\x00\x00" + b"\x00" * 16])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"\x00",
+        b"\x02\x10\x00",
+        b"\x00" * 64,
+        b"\x02\x20\x00\x00\x00" + b"A" * 32,
+        b"\x02\xff\xff\xff\x00",
+        b"\x03\x10\x00\x00\x00" + b"\x00" * 16,
+    ],
+)
 def test_trailing_garbage_after_end(session: Path, unlocked: vault.UnlockedVault, garbage: bytes) -> None:
     last = reader.segment_files(session)[-1][1]
     last.write_bytes(last.read_bytes() + garbage)
     assert _read(session, unlocked) is None
 
 
-@pytest.mark.parametrize("garbage,verdict", [
-    (b"\x02\x10", Verdict.TORN),                                  # partial frame header
-    (b"\x02\xff\xff\x00\x00", Verdict.TORN),                        # length past the end
-    (b"\x00" * 40, Verdict.TORN),                                   # zero-filled tail (power loss)
-    (b"\x02\x20\x00\x00\x00" + b"A" * 32, None),                    # a whole frame that does not authenticate
-    (b"\x02\x01\x00\x00\x00", None),                                # a length below the tag size
-])
-def test_trailing_garbage_on_unfinished_session(data_dir: Path, unlocked: vault.UnlockedVault, garbage: bytes,
-                                                verdict: Verdict | None) -> None:
+@pytest.mark.parametrize(
+    "garbage,verdict",
+    [
+        (b"\x02\x10", Verdict.TORN),  # partial frame header
+        (b"\x02\xff\xff\x00\x00", Verdict.TORN),  # length past the end
+        (b"\x00" * 40, Verdict.TORN),  # zero-filled tail (power loss)
+        (b"\x02\x20\x00\x00\x00" + b"A" * 32, None),  # a whole frame that does not authenticate
+        (b"\x02\x01\x00\x00\x00", None),  # a length below the tag size
+    ],
+)
+def test_trailing_garbage_on_unfinished_session(
+    data_dir: Path, unlocked: vault.UnlockedVault, garbage: bytes, verdict: Verdict | None
+) -> None:
     d = write_session(data_dir, "open", BATCHES[:3], close=False)
     last = reader.segment_files(d)[-1][1]
     last.write_bytes(last.read_bytes() + garbage)
@@ -308,8 +329,9 @@ def test_layout_parser_accepts_any_bytes(raw: bytes) -> None:
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(data=st.data())
-def test_random_damage_never_yields_wrong_events(session: Path, unlocked: vault.UnlockedVault,
-                                                 data: st.DataObject) -> None:
+def test_random_damage_never_yields_wrong_events(
+    session: Path, unlocked: vault.UnlockedVault, data: st.DataObject
+) -> None:
     orig = _files(session)
     names = sorted(n for n in orig if n.startswith("seg-") or n == "key")
     name = data.draw(st.sampled_from(names))

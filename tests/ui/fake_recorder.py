@@ -46,7 +46,11 @@ def main() -> int:
             if not chunk:
                 log({"exit": "eof"})
                 if state in ("recording", "paused"):
-                    say(event="stopped", reason="controller_gone", summary={"counts": counts, "duration_s": time.monotonic() - t0})
+                    say(
+                        event="stopped",
+                        reason="controller_gone",
+                        summary={"counts": counts, "duration_s": time.monotonic() - t0},
+                    )
                 return 0
             buf += chunk
             while b"\n" in buf:
@@ -67,7 +71,13 @@ def main() -> int:
                         say(event="error", message="Private apps cannot be detected here.", fatal=False)
                     state = "recording"
                     t0 = time.monotonic()
-                    say(event="started", id=mid, session_id="fake-session", started_wall_ns=time.time_ns(), options=cmd.get("options", {}))
+                    say(
+                        event="started",
+                        id=mid,
+                        session_id="fake-session",
+                        started_wall_ns=time.time_ns(),
+                        options=cmd.get("options", {}),
+                    )
                 elif name == "pause" and state == "recording":
                     state = "paused"
                     say(event="paused", id=mid, t_s=time.monotonic() - t0)
@@ -75,11 +85,28 @@ def main() -> int:
                     state = "recording"
                     say(event="resumed", id=mid, t_s=time.monotonic() - t0)
                 elif name == "status":
-                    say(event="status", id=mid, state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=0, dropped=0)
+                    say(
+                        event="status",
+                        id=mid,
+                        state=state,
+                        elapsed_s=time.monotonic() - t0,
+                        counts=counts,
+                        rate=0,
+                        dropped=0,
+                    )
                 elif name == "stop" and os.environ.get("FAKE_RECORDER_IGNORE_STOP"):
                     pass  # a hung recorder: only EOF on stdin ends it
                 elif name == "stop":
-                    say(event="stopped", id=mid, reason="participant", summary={"counts": counts, "duration_s": time.monotonic() - t0, "session_id": "fake-session"})
+                    say(
+                        event="stopped",
+                        id=mid,
+                        reason="participant",
+                        summary={
+                            "counts": counts,
+                            "duration_s": time.monotonic() - t0,
+                            "session_id": "fake-session",
+                        },
+                    )
                     return 0
                 else:
                     say(event="error", id=mid, message=f"cannot {name} now", fatal=False)
@@ -88,7 +115,14 @@ def main() -> int:
         if state == "recording" and time.monotonic() - last_stats > 0.3:
             last_stats = time.monotonic()
             if os.environ.get("FAKE_RECORDER_FIXED"):  # deterministic numbers for screenshots
-                counts = {"key_down": 128, "key_up": 128, "move": 2040, "button_down": 9, "button_up": 9, "scroll": 14}
+                counts = {
+                    "key_down": 128,
+                    "key_up": 128,
+                    "move": 2040,
+                    "button_down": 9,
+                    "button_up": 9,
+                    "scroll": 14,
+                }
                 say(event="stats", state=state, elapsed_s=754.2, counts=counts, rate=4, dropped=0)
                 continue
             counts["key_down"] += 1

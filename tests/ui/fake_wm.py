@@ -7,7 +7,8 @@ window manager does when the user switches apps.
 
 from __future__ import annotations
 
-from Xlib import X, Xatom, display as xdisplay
+from Xlib import X, Xatom
+from Xlib import display as xdisplay
 
 
 class FakeWM:
@@ -21,8 +22,17 @@ class FakeWM:
         self.d.sync()
 
     def window(self, instance: str, wm_class: str):
-        w = self.root.create_window(10, 40, 300, 200, 0, self.d.screen().root_depth, X.InputOutput, X.CopyFromParent,
-                                    event_mask=X.KeyPressMask | X.FocusChangeMask)
+        w = self.root.create_window(
+            10,
+            40,
+            300,
+            200,
+            0,
+            self.d.screen().root_depth,
+            X.InputOutput,
+            X.CopyFromParent,
+            event_mask=X.KeyPressMask | X.FocusChangeMask,
+        )
         w.set_wm_class(instance, wm_class)
         w.set_wm_name(wm_class)
         w.map()

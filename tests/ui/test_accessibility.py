@@ -11,8 +11,14 @@ pytestmark = pytest.mark.x11
 
 def _unnamed(root) -> list[str]:
     from PySide6.QtCore import Qt
-    from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSpinBox, QComboBox, QLabel,
-                                   QLineEdit)
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLabel,
+        QLineEdit,
+    )
 
     buddies = {id(lbl.buddy()) for lbl in root.findChildren(QLabel) if lbl.buddy() is not None}
     bad = []
@@ -20,7 +26,11 @@ def _unnamed(root) -> list[str]:
     for cls in (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QAbstractItemView):
         found += [w for w in root.findChildren(cls) if w not in found]
     for w in found:
-        if w.parent() is not None and type(w.parent()).__name__ in ("QComboBox", "QAbstractSpinBox", "QSpinBox"):
+        if w.parent() is not None and type(w.parent()).__name__ in (
+            "QComboBox",
+            "QAbstractSpinBox",
+            "QSpinBox",
+        ):
             continue  # a composite control's internals
         if type(w).__name__ == "QHeaderView":
             continue  # part of its table, which is named

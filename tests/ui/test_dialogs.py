@@ -20,11 +20,12 @@ def test_icons_differ_by_shape(qapp):
         # the shape alone: which pixels are opaque, and how dark they are in greyscale
         masks[state] = tuple(
             (img.pixelColor(x, y).alpha() > 128, qgray(img.pixelColor(x, y)) // 64)
-            for y in range(32) for x in range(32)
+            for y in range(32)
+            for x in range(32)
         )
     states = list(masks)
     for i, a in enumerate(states):
-        for b in states[i + 1:]:
+        for b in states[i + 1 :]:
             diff = sum(1 for p, q in zip(masks[a], masks[b]) if p != q)
             assert diff > 60, (a, b, diff)
 
@@ -60,7 +61,9 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
     tasks = TaskRunner()
     dlg = SettingsDialog(settings_mod.Settings(), tasks)
     qtbot.addWidget(dlg)
-    qtbot.waitUntil(lambda: "focus" in dlg.focus_note.text() and "Checking" not in dlg.focus_note.text(), timeout=5000)
+    qtbot.waitUntil(
+        lambda: "focus" in dlg.focus_note.text() and "Checking" not in dlg.focus_note.text(), timeout=5000
+    )
     # Xvfb has no window manager: focus cannot be known, and the dialog says so
     assert "cannot" in dlg.focus_note.text()
     dlg.keys.setCurrentIndex(settings_mod.KEY_MODES.index("none"))
@@ -119,7 +122,9 @@ def test_first_run_shows_welcome_once(make_app, qtbot, tallylight_home):
     qtbot.waitUntil(lambda: "welcome" in app.dialogs, timeout=3000)
     dlg = app.dialogs["welcome"]
     dlg.next_button.click()  # the vault exists already (fixture): nothing more to ask
-    qtbot.waitUntil(lambda: dlg.finish_button.text() == "&Done" and dlg.finish_button.isEnabled(), timeout=3000)
+    qtbot.waitUntil(
+        lambda: dlg.finish_button.text() == "&Done" and dlg.finish_button.isEnabled(), timeout=3000
+    )
     dlg.finish_button.click()
     qtbot.waitUntil(lambda: settings_mod.load().welcome_done, timeout=3000)
     again = make_app(use_tray=False, show_welcome=True)

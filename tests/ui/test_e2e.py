@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest_helpers import PASSPHRASE
+
 from helpers import pid_alive, wait_until
 from xserver import trayer
 
@@ -27,7 +27,9 @@ BIN = Path(sys.executable).parent / "tallylight"
 def cli(*args: str, env: dict, check: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([str(BIN), *args], env=env, capture_output=True, text=True, timeout=60)
     if check and proc.returncode != 0:
-        raise AssertionError(f"tallylight {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"tallylight {' '.join(args)} -> {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
@@ -47,7 +49,9 @@ def app_env(xserver, vault_ready, tallylight_home):
 
     s = settings.Settings(welcome_done=True, reminder_every_min=0)
     settings.save(s)
-    env = xserver.env(QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(tallylight_home), TALLYLIGHT_PASSPHRASE=PASSPHRASE)
+    env = xserver.env(
+        QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(tallylight_home), TALLYLIGHT_PASSPHRASE=PASSPHRASE
+    )
     env.pop("TALLYLIGHT_RECORDER_CMD", None)
     env.pop("TALLYLIGHT_SINK", None)
     return env
@@ -185,7 +189,10 @@ def test_killing_gui_and_recorder_together_is_recovered_on_next_start(app_env, x
     app2 = start_app(app_env, tmp_path, "app2")
     try:
         # the app recovers unfinished sessions at start, in the background
-        wait_until(lambda: (Path(app_env["TALLYLIGHT_HOME"]) / "data" / "sessions" / sid / "closed.json").exists(), timeout=10)
+        wait_until(
+            lambda: (Path(app_env["TALLYLIGHT_HOME"]) / "data" / "sessions" / sid / "closed.json").exists(),
+            timeout=10,
+        )
     finally:
         quit_app(app2)
     listing = cli("sessions", "list", env=app_env).stdout
@@ -195,7 +202,11 @@ def test_killing_gui_and_recorder_together_is_recovered_on_next_start(app_env, x
 
 def _sealed_bytes(env: dict, sid: str) -> int:
     d = Path(env["TALLYLIGHT_HOME"]) / "data" / "sessions" / sid
-    return sum(p.stat().st_size for p in d.glob("*") if p.is_file() and p.name not in ("key", "writer.lock")) if d.is_dir() else 0
+    return (
+        sum(p.stat().st_size for p in d.glob("*") if p.is_file() and p.name not in ("key", "writer.lock"))
+        if d.is_dir()
+        else 0
+    )
 
 
 def test_sigterm_quits_cleanly_and_closes_the_session(app_env, xserver, tmp_path):
@@ -232,5 +243,9 @@ def test_no_display_is_a_sentence_not_a_crash(tallylight_home):
     assert proc.returncode == 2, proc.stderr
     assert "display" in proc.stderr.lower() and "tallylight record" in proc.stderr
     # the app's own check, for `python -m tallylight.ui` (the CLI dispatcher checks first)
-    proc = subprocess.run([sys.executable, "-m", "tallylight.ui"], env=env, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2 and "needs a desktop session" in proc.stderr and "Traceback" not in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "tallylight.ui"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert (
+        proc.returncode == 2 and "needs a desktop session" in proc.stderr and "Traceback" not in proc.stderr
+    )

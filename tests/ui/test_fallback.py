@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest_helpers import call_appctl
 
 pytestmark = pytest.mark.x11

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest_helpers import PASSPHRASE
 
 pytestmark = pytest.mark.x11
@@ -13,10 +12,13 @@ def test_hotkey_pauses_and_resumes_the_light(make_app, monkeypatch, qtbot, xserv
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     from tallylight import settings as settings_mod
     from tallylight.events import Kind
-    from tallylight.store import sessions as store, vault
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
 
     app = make_app(use_tray=False)
-    app.controller.apply_settings(settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0))
+    app.controller.apply_settings(
+        settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
+    )
     c = app.controller
     notes = []
     c.notify.connect(lambda t, m: notes.append(m))

@@ -53,7 +53,9 @@ def test_max_duration_stops(make_app, fast_minutes, real_recorder, qtbot, xserve
 def test_reminder_while_recording(make_app, fast_minutes, fake_recorder, qtbot):
     app = _app(make_app, reminder_every_min=1)
     notes = []
-    app.controller.notify.connect(lambda t, m: notes.append((t, m)) if t == "Tallylight is still on" else None)
+    app.controller.notify.connect(
+        lambda t, m: notes.append((t, m)) if t == "Tallylight is still on" else None
+    )
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     qtbot.waitUntil(lambda: len(notes) >= 2, timeout=5000)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest_helpers import PASSPHRASE
 from fake_wm import FakeWM
 
@@ -14,8 +13,8 @@ def recorder_supports_private_apps() -> bool:
     """Does the recorder (the lead's side) act on the ``private_apps`` start field yet?"""
     from pathlib import Path
 
-    import tallylight.recorder as rec
     import tallylight.capture as cap
+    import tallylight.recorder as rec
 
     roots = [Path(rec.__file__).parent, Path(cap.__file__).parent]
     return any("private_apps" in p.read_text() for root in roots for p in root.glob("*.py"))
@@ -41,7 +40,8 @@ def test_nothing_captured_while_private_app_focused(make_app, wm, xserver, monke
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     from tallylight import settings as settings_mod
     from tallylight.events import GapReason, Kind, Marker
-    from tallylight.store import sessions as store, vault
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
 
     editor = wm.window("xterm", "XTerm")
     secret = wm.window("keepassxc", "KeePassXC")

@@ -16,8 +16,10 @@ from tallylight.errors import AppNotRunning, RecorderError, UsageError
 
 
 def test_modules_do_not_import_qt():
-    code = "import sys, tallylight.appctl, tallylight.settings, tallylight.cli.main; " \
-           "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]; assert not bad, bad"
+    code = (
+        "import sys, tallylight.appctl, tallylight.settings, tallylight.cli.main; "
+        "bad = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]; assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
@@ -55,8 +57,15 @@ def _serve_once(reply: dict) -> tuple[threading.Thread, list]:
 
 
 def test_send_roundtrip_and_error():
-    t, got = _serve_once({"ok": True, "state": "recording", "elapsed_s": 65, "counts": {"key_down": 3},
-                          "options": {"keys": "class", "mouse_moves": False, "clicks": True, "scrolls": True}})
+    t, got = _serve_once(
+        {
+            "ok": True,
+            "state": "recording",
+            "elapsed_s": 65,
+            "counts": {"key_down": 3},
+            "options": {"keys": "class", "mouse_moves": False, "clicks": True, "scrolls": True},
+        }
+    )
     reply = appctl.send("start", label="L")
     t.join(5)
     assert got == [{"cmd": "start", "label": "L"}]

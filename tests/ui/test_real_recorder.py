@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from conftest_helpers import call_appctl
 
 pytestmark = pytest.mark.x11
@@ -25,7 +24,9 @@ def test_real_recorder_counts_injected_input(make_app, memory_sink, xserver, qtb
     assert pid > 0
     xserver.xdotool("type", "--delay", "5", "hello")
     xserver.xdotool("mousemove", "100", "100", "mousemove", "200", "220", "click", "1")
-    qtbot.waitUntil(lambda: c.counts.get("key_down", 0) >= 5 and c.counts.get("button_down", 0) >= 1, timeout=8000)
+    qtbot.waitUntil(
+        lambda: c.counts.get("key_down", 0) >= 5 and c.counts.get("button_down", 0) >= 1, timeout=8000
+    )
     reply = call_appctl(qtbot, "stop")
     assert reply["state"] == "idle"
     summary = reply["last_session"]["summary"]
@@ -55,7 +56,6 @@ def test_cli_start_without_passphrase_opens_welcome(make_app, memory_sink, qtbot
 
 def test_refused_start_shows_error_state(make_app, monkeypatch, qtbot, tallylight_home):
     """The recorder refuses (here: the vault vanished after the check): the light shows an error."""
-    from tallylight.errors import RecorderError
 
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     monkeypatch.delenv("TALLYLIGHT_SINK", raising=False)

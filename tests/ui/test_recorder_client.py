@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from conftest_helpers import read_log
 
 pytestmark = pytest.mark.x11
@@ -15,8 +14,11 @@ def test_start_command_carries_settings(make_app, fake_recorder, qtbot):
     from tallylight import settings as settings_mod
 
     app = make_app(use_tray=False)
-    app.controller.apply_settings(settings_mod.Settings(private_apps=["KeePassXC"], pause_hotkey="<ctrl>+<alt>+p",
-                                                        max_duration_min=2, idle_timeout_min=1))
+    app.controller.apply_settings(
+        settings_mod.Settings(
+            private_apps=["KeePassXC"], pause_hotkey="<ctrl>+<alt>+p", max_duration_min=2, idle_timeout_min=1
+        )
+    )
     app.controller.start_session(label="L", options={"keys": "none", "scrolls": False})
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     start = next(m for m in read_log(fake_recorder) if m.get("cmd") == "start")

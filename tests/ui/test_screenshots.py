@@ -64,7 +64,9 @@ def test_tray_screenshots(make_app, xserver, fixed_numbers, qtbot, qapp, out_dir
         qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
         app = make_app()
         tray = app.tray
-        qtbot.waitUntil(lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000)
+        qtbot.waitUntil(
+            lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000
+        )
         sw = qapp.primaryScreen().geometry().width()
 
         def shot(name: str) -> None:
@@ -75,7 +77,11 @@ def test_tray_screenshots(make_app, xserver, fixed_numbers, qtbot, qapp, out_dir
             QToolTip.showText(QPoint(geo.left(), geo.bottom() + 4), tray.tooltip())
             qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
             qtbot.wait(150)  # let the tooltip paint
-            tips = [w for w in qapp.topLevelWidgets() if w.metaObject().className() == "QTipLabel" and w.isVisible()]
+            tips = [
+                w
+                for w in qapp.topLevelWidgets()
+                if w.metaObject().className() == "QTipLabel" and w.isVisible()
+            ]
             strip = _grab_screen(qapp, sw - 200, 0, 200, 32)
             tip = tips[0].grab() if tips else None
             width = max(strip.width(), tip.width() if tip else 0) + 24
@@ -108,9 +114,9 @@ def test_tray_screenshots(make_app, xserver, fixed_numbers, qtbot, qapp, out_dir
 
 def test_dialog_and_window_screenshots(make_app, xserver, fixed_numbers, qtbot, out_dir, tallylight_home):
     from tallylight import settings as settings_mod
+    from tallylight.ui.dialogs.settings import SettingsDialog
     from tallylight.ui.dialogs.start_session import StartSessionDialog
     from tallylight.ui.dialogs.welcome import WelcomeDialog
-    from tallylight.ui.dialogs.settings import SettingsDialog
 
     app = make_app(use_tray=False)
     win = app.window
@@ -191,8 +197,13 @@ print(json.dumps(report))
 
 def test_readable_at_200_percent(xserver, out_dir, tmp_path):
     env = xserver.env(QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR="2")
-    proc = subprocess.run([sys.executable, "-c", SCALE_SCRIPT, str(out_dir)], env=env, capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCALE_SCRIPT, str(out_dir)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report["dpr"] == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest_helpers import PASSPHRASE
 
 pytestmark = pytest.mark.x11
@@ -30,11 +29,16 @@ def test_sessions_list_and_delete(make_app, monkeypatch, qtbot, xserver):
     assert dlg.table.item(0, 4).text() == "locked"  # details need the passphrase
     dlg.passphrase.setText("wrong passphrase")
     dlg.unlock_button.click()
-    qtbot.waitUntil(lambda: dlg.unlock_button.isEnabled() and dlg.status.text() not in ("Unlocking…",), timeout=5000)
+    qtbot.waitUntil(
+        lambda: dlg.unlock_button.isEnabled() and dlg.status.text() not in ("Unlocking…",), timeout=5000
+    )
     assert dlg.vault is None
     dlg.passphrase.setText(PASSPHRASE)
     dlg.unlock_button.click()
-    qtbot.waitUntil(lambda: dlg.vault is not None and dlg.table.item(0, 1) and dlg.table.item(0, 1).text() == "listed", timeout=5000)
+    qtbot.waitUntil(
+        lambda: dlg.vault is not None and dlg.table.item(0, 1) and dlg.table.item(0, 1).text() == "listed",
+        timeout=5000,
+    )
     row = [dlg.table.item(0, i).text() for i in range(5)]
     assert row[0][:2] == "20" and row[2].startswith("0:00:")
     assert "2 key presses" in row[3] and row[4] == "complete"

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
-
 from conftest_helpers import call_appctl
+
 from xserver import trayer
 
 pytestmark = pytest.mark.x11
@@ -25,7 +24,9 @@ def test_tray_appears_in_trayer(tray_app, qtbot, xserver):
     from conftest_helpers import tray_icon_centres
 
     assert tray_app.tray is not None and tray_app.window is None
-    qtbot.waitUntil(lambda: len(tray_icon_centres(xserver.display)) == 1, timeout=5000)  # embedded in trayer's panel
+    qtbot.waitUntil(
+        lambda: len(tray_icon_centres(xserver.display)) == 1, timeout=5000
+    )  # embedded in trayer's panel
     assert tray_app.tray.icon.isVisible()
 
 
@@ -34,7 +35,11 @@ def test_menu_start_pause_stop(tray_app, qtbot, fake_recorder):
     texts = [a.text() for a in tray.menu.actions() if a.text()]
     for wanted in ("Start session…", "Pause", "Stop", "Settings…", "About", "Quit"):
         assert wanted in texts
-    assert all(a.isEnabled() or a is tray.state_item or a.text() in ("Pause", "Stop") for a in tray.menu.actions() if a.text())
+    assert all(
+        a.isEnabled() or a is tray.state_item or a.text() in ("Pause", "Stop")
+        for a in tray.menu.actions()
+        if a.text()
+    )
     assert "Not recording" in tray.icon.toolTip()
 
     tray_app.actions.start.trigger()
@@ -45,7 +50,10 @@ def test_menu_start_pause_stop(tray_app, qtbot, fake_recorder):
     qtbot.waitUntil(lambda: tray_app.controller.state == "recording", timeout=5000)
     assert "Recording" in tray.icon.toolTip()
     assert "Label: menu test" in tray.icon.toolTip()
-    qtbot.waitUntil(lambda: "key presses" in tray.icon.toolTip() and not tray.icon.toolTip().count("0 key presses"), timeout=5000)
+    qtbot.waitUntil(
+        lambda: "key presses" in tray.icon.toolTip() and not tray.icon.toolTip().count("0 key presses"),
+        timeout=5000,
+    )
 
     tray_app.actions.pause.trigger()
     qtbot.waitUntil(lambda: tray_app.controller.state == "paused", timeout=5000)

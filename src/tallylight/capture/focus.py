@@ -14,7 +14,8 @@ import os
 import select
 import sys
 import threading
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,21 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
     """Can focus be known here (EWMH _NET_ACTIVE_WINDOW on X11)? And a sentence saying so."""
     env = os.environ if env is None else env
     if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
-        return False, "On this system Tallylight cannot yet tell which app has focus, so private apps do not pause capture. Pause by hand."
+        return (
+            False,
+            "On this system Tallylight cannot yet tell which app has focus, so private apps do not pause capture. Pause by hand.",
+        )
     if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
-        return False, "This is a Wayland session: Tallylight cannot tell which app has focus, so private apps do not pause capture. Pause by hand."
+        return (
+            False,
+            "This is a Wayland session: Tallylight cannot tell which app has focus, so private apps do not pause capture. Pause by hand.",
+        )
     display = env.get("DISPLAY")
     if not display:
         return False, "No X display: Tallylight cannot tell which app has focus."
     try:
-        from Xlib import X, display as xdisplay
+        from Xlib import X
+        from Xlib import display as xdisplay
 
         d = xdisplay.Display(display)
     except Exception as exc:  # noqa: BLE001
@@ -40,9 +48,14 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
         supported = root.get_full_property(d.intern_atom("_NET_SUPPORTED"), X.AnyPropertyType)
         active = d.intern_atom("_NET_ACTIVE_WINDOW")
         if supported is None or active not in list(supported.value):
-            return False, ("Your window manager does not say which window has focus (_NET_ACTIVE_WINDOW), "
-                           "so private apps cannot pause capture automatically here. Pause by hand.")
-        return True, "Tallylight can tell which app has focus (X11): capture pauses while a private app is focused."
+            return False, (
+                "Your window manager does not say which window has focus (_NET_ACTIVE_WINDOW), "
+                "so private apps cannot pause capture automatically here. Pause by hand."
+            )
+        return (
+            True,
+            "Tallylight can tell which app has focus (X11): capture pauses while a private app is focused.",
+        )
     finally:
         d.close()
 
@@ -61,8 +74,11 @@ def is_private(wm_class: tuple[str, str] | None, private: frozenset[str]) -> boo
 class X11FocusWatcher:
     """Calls ``on_change(private: bool)`` from its own thread when that answer changes."""
 
-    def __init__(self, display: str | None, private_apps: Iterable[str], on_change: Callable[[bool], None]) -> None:
-        from Xlib import X, display as xdisplay
+    def __init__(
+        self, display: str | None, private_apps: Iterable[str], on_change: Callable[[bool], None]
+    ) -> None:
+        from Xlib import X
+        from Xlib import display as xdisplay
 
         self._private = normalise(private_apps)
         self._on_change = on_change

@@ -35,10 +35,14 @@ def parse_hotkey(text: str) -> tuple[frozenset[str], str]:
         elif len(part) == 1:
             names.append(part.lower())
         else:
-            raise UsageError(f"Cannot read {part!r} in the hotkey {text!r}; name keys like <ctrl>, <f5> or p.")
+            raise UsageError(
+                f"Cannot read {part!r} in the hotkey {text!r}; name keys like <ctrl>, <f5> or p."
+            )
     *mods, trigger = names
     if not mods or not set(mods) <= MODIFIER_NAMES or trigger in MODIFIER_NAMES:
-        raise UsageError(f"The hotkey {text!r} needs modifiers (<ctrl>, <alt>, <shift>, <cmd>) and then one key.")
+        raise UsageError(
+            f"The hotkey {text!r} needs modifiers (<ctrl>, <alt>, <shift>, <cmd>) and then one key."
+        )
     return frozenset(mods), trigger
 
 

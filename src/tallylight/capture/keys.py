@@ -15,8 +15,22 @@ from typing import Any
 from tallylight.events import KeyClass
 
 MODIFIERS = {
-    "alt", "alt_l", "alt_r", "alt_gr", "cmd", "cmd_l", "cmd_r", "ctrl", "ctrl_l", "ctrl_r",
-    "shift", "shift_l", "shift_r", "caps_lock", "num_lock", "scroll_lock",
+    "alt",
+    "alt_l",
+    "alt_r",
+    "alt_gr",
+    "cmd",
+    "cmd_l",
+    "cmd_r",
+    "ctrl",
+    "ctrl_l",
+    "ctrl_r",
+    "shift",
+    "shift_l",
+    "shift_r",
+    "caps_lock",
+    "num_lock",
+    "scroll_lock",
 }
 NAVIGATION = {"up", "down", "left", "right", "home", "end", "page_up", "page_down", "tab", "insert"}
 ENTER = {"enter"}

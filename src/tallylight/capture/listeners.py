@@ -11,10 +11,11 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.hotkey import parse_hotkey
+from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind
 
@@ -38,8 +39,8 @@ def _listener_classes() -> tuple[type, type]:
     kbase, mbase = keyboard.Listener, mouse.Listener
     if not (getattr(kbase, "__module__", "").endswith("_xorg") and hasattr(kbase, "_event_to_key")):
         return kbase, mbase
-    import Xlib.X
     import Xlib.ext.record
+    import Xlib.X
 
     start_of_data = Xlib.ext.record.StartOfData
 
@@ -75,7 +76,7 @@ def _listener_classes() -> tuple[type, type]:
 class Hooks:
     """One generation of OS input hooks feeding ``sink`` (a SimpleQueue)."""
 
-    def __init__(self, sink: "queue.SimpleQueue[tuple]", options: CaptureOptions) -> None:
+    def __init__(self, sink: queue.SimpleQueue[tuple], options: CaptureOptions) -> None:
         self._listeners: list[Any] = []
         put = sink.put
         now = time.perf_counter_ns

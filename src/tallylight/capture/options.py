@@ -9,8 +9,9 @@ makes "narrow, never widen" a simple minimum.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from typing import Any
 
 from tallylight.errors import UsageError
 
@@ -60,7 +61,12 @@ class CaptureOptions:
         object.__setattr__(self, "keys", KeyMode.parse(self.keys))
         for name in ("move_min_interval_ms", "move_min_distance_px"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0 or value > 1e6:
+            if (
+                not isinstance(value, (int, float))
+                or isinstance(value, bool)
+                or not value >= 0
+                or value > 1e6
+            ):
                 raise UsageError(f"{name} must be a number of at least 0, not {value!r}.")
             object.__setattr__(self, name, float(value))
         for name in ("mouse_moves", "clicks", "scrolls"):
@@ -89,7 +95,9 @@ class CaptureOptions:
                 thin.append(f"at most one every {self.move_min_interval_ms:g} ms")
             if self.move_min_distance_px:
                 thin.append(f"only after moving {self.move_min_distance_px:g} px")
-            lines.append("Mouse movement: the pointer position" + (f" ({', '.join(thin)})" if thin else "") + ".")
+            lines.append(
+                "Mouse movement: the pointer position" + (f" ({', '.join(thin)})" if thin else "") + "."
+            )
         else:
             lines.append("Mouse movement: not recorded.")
         lines.append("Mouse clicks: " + ("which button and where." if self.clicks else "not recorded."))

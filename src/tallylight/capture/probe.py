@@ -11,8 +11,9 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Literal
 
 from tallylight.timeouts import call_with_timeout
 
@@ -127,8 +128,10 @@ def _probe_macos() -> ProbeResult:
         return ProbeResult(
             "unavailable",
             "macOS has not given Tallylight permission to see keyboard and mouse input.",
-            ["Open System Settings → Privacy & Security → Input Monitoring (and Accessibility), "
-             "allow Tallylight (or your terminal), then start it again."],
+            [
+                "Open System Settings → Privacy & Security → Input Monitoring (and Accessibility), "
+                "allow Tallylight (or your terminal), then start it again."
+            ],
             backend="darwin",
         )
     if listen is None or trusted is None:
@@ -140,7 +143,9 @@ def _probe_windows() -> ProbeResult:
     return ProbeResult(
         "ok",
         "Global input capture works on Windows for programs running as your user.",
-        ["Input to programs running as administrator is not seen unless Tallylight runs as administrator.",
-         "Nothing is captured on the lock screen or in UAC prompts (the secure desktop)."],
+        [
+            "Input to programs running as administrator is not seen unless Tallylight runs as administrator.",
+            "Nothing is captured on the lock screen or in UAC prompts (the secure desktop).",
+        ],
         backend="win32",
     )

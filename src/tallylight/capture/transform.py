@@ -21,8 +21,15 @@ from tallylight.events import Button, Event, Kind
 #: jitter; dropping them makes the encrypted files about 30% smaller.
 TIME_QUANTUM_NS = 100_000
 
-_BUTTONS = {"left": Button.LEFT, "middle": Button.MIDDLE, "right": Button.RIGHT,
-            "x1": Button.BACK, "x2": Button.FORWARD, "button8": Button.BACK, "button9": Button.FORWARD}
+_BUTTONS = {
+    "left": Button.LEFT,
+    "middle": Button.MIDDLE,
+    "right": Button.RIGHT,
+    "x1": Button.BACK,
+    "x2": Button.FORWARD,
+    "button8": Button.BACK,
+    "button9": Button.FORWARD,
+}
 
 
 def button_code(obj: Any) -> int:

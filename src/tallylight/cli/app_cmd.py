@@ -15,8 +15,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     start = sub.add_parser("start", help="start a session in the running app (its tally light turns on)")
     start.add_argument("--label", default=None, help="a label for the session")
     start.set_defaults(func=run, app_command="start")
-    for name, text in (("pause", "pause the running session"), ("resume", "resume a paused session"),
-                       ("stop", "stop the running session"), ("status", "show what the app is doing")):
+    for name, text in (
+        ("pause", "pause the running session"),
+        ("resume", "resume a paused session"),
+        ("stop", "stop the running session"),
+        ("status", "show what the app is doing"),
+    ):
         parser = sub.add_parser(name, help=text)
         parser.set_defaults(func=run, app_command=name)
 

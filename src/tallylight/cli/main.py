@@ -10,11 +10,11 @@ import argparse
 import os
 import sys
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from tallylight import __version__
-from tallylight.errors import TallylightError, UsageError
 from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd
+from tallylight.errors import TallylightError, UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,10 +62,11 @@ def _require_display() -> None:
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise UsageError("No graphical display was found, so the tray app cannot show its tally light. "
-                         "Start it from your desktop session, or use 'tallylight record' in a terminal.")
+        raise UsageError(
+            "No graphical display was found, so the tray app cannot show its tally light. "
+            "Start it from your desktop session, or use 'tallylight record' in a terminal."
+        )
 
 
 if __name__ == "__main__":
     sys.exit(main())
-

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import queue
 import signal
 import sys
-import queue
 import threading
 from typing import Any
 
@@ -25,15 +25,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Record keyboard and mouse dynamics until the time is up, Ctrl-C, or SIGTERM.",
     )
     parser.add_argument("--for", dest="duration", metavar="DURATION", help="stop after e.g. 30s, 5m, 1h")
-    parser.add_argument("--keys", default="class", choices=[m.label for m in KeyMode],
-                        help="what to keep of each key (default: class — its kind, never the character)")
+    parser.add_argument(
+        "--keys",
+        default="class",
+        choices=[m.label for m in KeyMode],
+        help="what to keep of each key (default: class — its kind, never the character)",
+    )
     parser.add_argument("--no-moves", action="store_true", help="do not record mouse movement")
     parser.add_argument("--no-clicks", action="store_true", help="do not record mouse buttons")
     parser.add_argument("--no-scrolls", action="store_true", help="do not record scrolling")
-    parser.add_argument("--move-interval", type=float, default=0.0, metavar="MS",
-                        help="keep at most one mouse move every MS milliseconds")
-    parser.add_argument("--move-distance", type=float, default=0.0, metavar="PX",
-                        help="keep a mouse move only after the pointer moved PX pixels")
+    parser.add_argument(
+        "--move-interval",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="keep at most one mouse move every MS milliseconds",
+    )
+    parser.add_argument(
+        "--move-distance",
+        type=float,
+        default=0.0,
+        metavar="PX",
+        help="keep a mouse move only after the pointer moved PX pixels",
+    )
     parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
     parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
     add_passphrase_option(parser)
@@ -67,8 +81,9 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
     recorder = RecorderClient()
     try:
-        started = recorder.request("start", options=options.to_dict(), label=args.label,
-                                   max_duration_s=duration, idle_timeout_s=idle)
+        started = recorder.request(
+            "start", options=options.to_dict(), label=args.label, max_duration_s=duration, idle_timeout_s=idle
+        )
         _print_notice(started, options, duration)
         stopped = _wait(recorder, stop_requested, duration)
         if stopped is None:
@@ -82,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     return 0 if stopped.get("reason") != "write_error" else 5
 
 
-def _wait(recorder: RecorderClient, stop_requested: threading.Event, duration: float) -> dict[str, Any] | None:
+def _wait(
+    recorder: RecorderClient, stop_requested: threading.Event, duration: float
+) -> dict[str, Any] | None:
     """Until the time is up, a signal, or the recorder stopped by itself (then its message)."""
     tty = sys.stdout.isatty()
     while not stop_requested.is_set():
@@ -101,8 +118,11 @@ def _wait(recorder: RecorderClient, stop_requested: threading.Event, duration: f
             counts = msg.get("counts", {})
             total = sum(v for k, v in counts.items() if k != "marker")
             left = f", {max(0.0, duration - msg['elapsed_s']):.0f} s left" if duration else ""
-            print(f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {msg.get('rate', 0):6.0f}/s{left}   ",
-                  end="", flush=True)
+            print(
+                f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {msg.get('rate', 0):6.0f}/s{left}   ",
+                end="",
+                flush=True,
+            )
     return None
 
 
@@ -124,4 +144,3 @@ def _print_summary(stopped: dict[str, Any]) -> None:
     for name, value in counts.items():
         print(f"  {name.replace('_', ' '):<12} {value:>9}")
     sys.stdout.flush()
-

@@ -39,8 +39,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     pw = sub.add_parser("passphrase", help="change the vault passphrase (sessions are not re-encrypted)")
     add_passphrase_option(pw)
-    pw.add_argument("--new-passphrase-file", metavar="FILE", type=Path,
-                    help="read the new passphrase from FILE instead of asking")
+    pw.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        type=Path,
+        help="read the new passphrase from FILE instead of asking",
+    )
     pw.set_defaults(func=cmd_passphrase)
 
 
@@ -94,8 +98,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         i = s.info
         print(f"  label:      {i.label or '-'}")
         print(f"  started:    {_when(i.started_wall_ns)}")
-        print(f"  keys:       {i.key_mode}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
-              f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}")
+        print(
+            f"  keys:       {i.key_mode}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
+            f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}"
+        )
     print(f"  events:     {rep.events}")
     if rep.verdict.value != "corrupt" and rep.events:
         cols = sessions.read(s.session_id, v).columns()

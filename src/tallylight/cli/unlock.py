@@ -28,14 +28,20 @@ LOST_WARNING = (
 
 def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--passphrase-file", metavar="FILE", type=Path,
+        "--passphrase-file",
+        metavar="FILE",
+        type=Path,
         help=f"read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}",
     )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--keychain", action="store_true",
-                       help="when creating the vault, also keep its key in the system keychain (if there is one)")
-    group.add_argument("--no-keychain", action="store_true",
-                       help="do not try the system keychain; always use the passphrase")
+    group.add_argument(
+        "--keychain",
+        action="store_true",
+        help="when creating the vault, also keep its key in the system keychain (if there is one)",
+    )
+    group.add_argument(
+        "--no-keychain", action="store_true", help="do not try the system keychain; always use the passphrase"
+    )
 
 
 def _from_file(path: Path) -> str:
@@ -60,7 +66,9 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: str = "V
     if env:
         return env
     if not sys.stdin.isatty():
-        raise UsageError(f"A passphrase is needed: use --passphrase-file FILE or set {ENV_VAR} (no terminal to ask on).")
+        raise UsageError(
+            f"A passphrase is needed: use --passphrase-file FILE or set {ENV_VAR} (no terminal to ask on)."
+        )
     first = getpass.getpass(prompt)
     if not first:
         raise UsageError("The passphrase must not be empty.")

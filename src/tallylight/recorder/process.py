@@ -14,7 +14,8 @@ import signal
 import sys
 import threading
 import time
-from typing import IO, Any, Callable
+from collections.abc import Callable
+from typing import IO, Any
 
 from tallylight import __version__
 from tallylight.capture.options import CaptureOptions
@@ -108,8 +109,15 @@ class RecorderProcess:
         hotkey = msg.get("pause_hotkey") or ""
         if not isinstance(hotkey, str) or len(hotkey) > 100:
             raise UsageError("'pause_hotkey' must be text such as <ctrl>+<alt>+p.")
-        session = Session(options, sink_factory, label=label, hooks=self._hooks, on_fatal=self._fatal,
-                          pause_hotkey=hotkey, on_hotkey=self._hotkey_used)
+        session = Session(
+            options,
+            sink_factory,
+            label=label,
+            hooks=self._hooks,
+            on_fatal=self._fatal,
+            pause_hotkey=hotkey,
+            on_hotkey=self._hotkey_used,
+        )
         watching = self._watch_focus(session, private_apps) if private_apps else False
         self.session = session
         try:
@@ -119,8 +127,13 @@ class RecorderProcess:
             self._stop_focus()
             raise
         self.send(
-            "started", reply_to, session_id=info.session_id, started_wall_ns=info.started_wall_ns,
-            options=options.to_dict(), label=label, private_apps_watched=watching,
+            "started",
+            reply_to,
+            session_id=info.session_id,
+            started_wall_ns=info.started_wall_ns,
+            options=options.to_dict(),
+            label=label,
+            private_apps_watched=watching,
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
@@ -202,8 +215,14 @@ class RecorderProcess:
         s = self.session
         if s is None:
             return {"state": "idle", "elapsed_s": 0.0, "counts": {}, "rate": 0.0}
-        return {"state": s.state, "elapsed_s": round(s.elapsed_s(), 3), "counts": s.stats.snapshot(),
-                "rate": s.rate(), "private": s.private, "session_id": s.info.session_id if s.info else None}
+        return {
+            "state": s.state,
+            "elapsed_s": round(s.elapsed_s(), 3),
+            "counts": s.stats.snapshot(),
+            "rate": s.rate(),
+            "private": s.private,
+            "session_id": s.info.session_id if s.info else None,
+        }
 
     def _summary(self) -> dict[str, Any]:
         s = self.session
@@ -211,9 +230,12 @@ class RecorderProcess:
             return {"counts": {}, "duration_s": 0.0, "rate": 0.0, "session_id": None}
         duration = s.elapsed_s()
         inputs = sum(v for k, v in s.stats.counts.items() if int(k) != 7)
-        return {"counts": s.stats.snapshot(), "duration_s": round(duration, 3),
-                "rate": round(inputs / duration, 1) if duration > 0 else 0.0,
-                "session_id": s.info.session_id}
+        return {
+            "counts": s.stats.snapshot(),
+            "duration_s": round(duration, 3),
+            "rate": round(inputs / duration, 1) if duration > 0 else 0.0,
+            "session_id": s.info.session_id,
+        }
 
     def _ticker(self) -> None:
         """Once a second: stats for the live view, and the duration/idle limits."""
@@ -243,7 +265,11 @@ def _seconds(msg: dict, name: str) -> float:
 
 def _private_apps(msg: dict) -> list[str]:
     apps = msg.get("private_apps") or []
-    if not isinstance(apps, list) or len(apps) > 200 or not all(isinstance(a, str) and len(a) < 200 for a in apps):
+    if (
+        not isinstance(apps, list)
+        or len(apps) > 200
+        or not all(isinstance(a, str) and len(a) < 200 for a in apps)
+    ):
         raise UsageError("'private_apps' must be a list of application names.")
     return [a for a in apps if a.strip()]
 
@@ -272,8 +298,10 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller decides; Ctrl-C reaches it too
     proc = RecorderProcess(out)
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(
-        target=proc.stop, args=(StopReason.SIGNAL,), daemon=True).start())
+    signal.signal(
+        signal.SIGTERM,
+        lambda *_: threading.Thread(target=proc.stop, args=(StopReason.SIGNAL,), daemon=True).start(),
+    )
     threading.Thread(target=_watch_parent, args=(proc, os.getppid()), daemon=True).start()
 
     def read_commands() -> None:

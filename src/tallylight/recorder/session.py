@@ -17,8 +17,9 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from tallylight import __version__
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
@@ -48,7 +49,7 @@ SinkFactory = Callable[[SessionInfo], EventSink]
 HotkeyFactory = Callable[[str, Callable[[int], None]], HookSet]
 
 
-def default_hooks(q: "queue.SimpleQueue[tuple]", options: CaptureOptions) -> HookSet:
+def default_hooks(q: queue.SimpleQueue[tuple], options: CaptureOptions) -> HookSet:
     from tallylight.capture.listeners import Hooks  # imports pynput: only after the probe
 
     return Hooks(q, options)
@@ -299,7 +300,11 @@ class Session:
                 now = time.perf_counter_ns()
                 if pending:
                     pending.sort(key=_time_of)
-                    cut = len(pending) if stopping else bisect.bisect_right(pending, now - HOLDBACK_NS, key=_time_of)
+                    cut = (
+                        len(pending)
+                        if stopping
+                        else bisect.bisect_right(pending, now - HOLDBACK_NS, key=_time_of)
+                    )
                     ready, pending = pending[:cut], pending[cut:]
                 else:
                     ready = []
@@ -321,7 +326,9 @@ class Session:
                     last_seal = time.monotonic()
                     unsealed = False
         except StoreError as exc:  # StorageFull included: its message says the disk is full
-            self._fail(str(exc) or "Writing the session failed; recording stopped. Everything up to now was kept.")
+            self._fail(
+                str(exc) or "Writing the session failed; recording stopped. Everything up to now was kept."
+            )
         except Exception as exc:  # noqa: BLE001 - a bug must still stop capture
             log.exception("writer thread failed")
             self._fail(f"Recording stopped because of an internal error: {exc}")
@@ -366,5 +373,3 @@ def new_session_id(wall_ns: int) -> str:
     """Sortable, unique, and free of anything personal: UTC start time + random suffix."""
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(wall_ns / 1e9))
     return f"{stamp}-{uuid.uuid4().hex[:8]}"
-
-

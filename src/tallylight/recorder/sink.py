@@ -8,7 +8,8 @@ dry runs) and never touches the disk.
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 from tallylight.events import Event, SessionInfo, StopReason
 

@@ -53,7 +53,9 @@ class SegmentHeader:
     salt: bytes
 
     def to_bytes(self) -> bytes:
-        return SEGMENT_MAGIC + bytes((VERSION, 0, 0, 0)) + struct.pack("<I", self.segment) + self.uid + self.salt
+        return (
+            SEGMENT_MAGIC + bytes((VERSION, 0, 0, 0)) + struct.pack("<I", self.segment) + self.uid + self.salt
+        )
 
     @classmethod
     def parse(cls, raw: bytes) -> SegmentHeader:
@@ -61,7 +63,9 @@ class SegmentHeader:
         if len(raw) != HEADER_SIZE or raw[:8] != SEGMENT_MAGIC:
             raise AuthenticationError("A session file is damaged or is not a Tallylight session.")
         if raw[8] != VERSION:
-            raise AuthenticationError(f"A session file has format version {raw[8]}, which this Tallylight cannot read.")
+            raise AuthenticationError(
+                f"A session file has format version {raw[8]}, which this Tallylight cannot read."
+            )
         if raw[9:12] != b"\0\0\0":
             raise AuthenticationError("A session file header is damaged.")
         return cls(struct.unpack("<I", raw[12:16])[0], raw[16:32], raw[32:48])
@@ -94,7 +98,9 @@ def seal_record(aead: ChaCha20Poly1305, header: bytes, index: int, rtype: int, b
     return struct.pack("<BI", rtype, length) + ct
 
 
-def open_record(aead: ChaCha20Poly1305, header: bytes, index: int, rtype: int, ct: bytes | memoryview) -> bytes:
+def open_record(
+    aead: ChaCha20Poly1305, header: bytes, index: int, rtype: int, ct: bytes | memoryview
+) -> bytes:
     try:
         return aead.decrypt(record_nonce(index), bytes(ct), record_ad(header, index, rtype, len(ct)))
     except InvalidTag:
@@ -152,7 +158,9 @@ def _check_keyfile(raw: bytes) -> None:
     if len(raw) != KEYFILE_SIZE or raw[:8] != KEYFILE_MAGIC or raw[9:12] != b"\0\0\0":
         raise AuthenticationError("The session's key file is damaged.")
     if raw[8] != VERSION:
-        raise AuthenticationError(f"This session's key file has format version {raw[8]}, which this Tallylight cannot read.")
+        raise AuthenticationError(
+            f"This session's key file has format version {raw[8]}, which this Tallylight cannot read."
+        )
 
 
 def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519PrivateKey) -> tuple[bytes, bytes]:
@@ -160,7 +168,9 @@ def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519Privat
     _check_keyfile(raw)
     dev_pub = _pub_bytes(device_private.public_key())
     if raw[28:60] != dev_pub:
-        raise VaultError("This session was recorded for a different device key and cannot be opened with this vault.")
+        raise VaultError(
+            "This session was recorded for a different device key and cannot be opened with this vault."
+        )
     E = raw[60:92]
     try:
         shared = device_private.exchange(X25519PublicKey.from_public_bytes(E))

@@ -16,8 +16,8 @@ No I/O and no crypto here: bytes in, bytes out.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -252,18 +252,27 @@ class EventColumns:
         return map(
             Event._make,
             zip(
-                self.t_ns.tolist(), kinds, self.x.tolist(), self.y.tolist(),
-                self.button.tolist(), self.dx.tolist(), self.dy.tolist(),
-                self.key_class.tolist(), self.key.tolist(), self.text.tolist(),
-                self.marker.tolist(), self.reason.tolist(),
+                self.t_ns.tolist(),
+                kinds,
+                self.x.tolist(),
+                self.y.tolist(),
+                self.button.tolist(),
+                self.dx.tolist(),
+                self.dy.tolist(),
+                self.key_class.tolist(),
+                self.key.tolist(),
+                self.text.tolist(),
+                self.marker.tolist(),
+                self.reason.tolist(),
             ),
         )
 
     @classmethod
     def empty(cls) -> EventColumns:
         z = np.zeros(0, np.int64)
-        return cls(z, np.zeros(0, np.uint8), z, z, z, z, z, z, np.zeros(0, np.uint64),
-                   np.zeros(0, object), z, z)
+        return cls(
+            z, np.zeros(0, np.uint8), z, z, z, z, z, z, np.zeros(0, np.uint64), np.zeros(0, object), z, z
+        )
 
     @classmethod
     def concat(cls, parts: Sequence[EventColumns]) -> EventColumns:
@@ -354,20 +363,22 @@ def encode_payload(events: Sequence[Event]) -> bytes:
         if unit > 1:
             d = d // unit
     z = np.zeros(0, _U64)
-    values = np.concatenate([
-        zigzag_array(d),
-        zigzag_array(_delta(x[is_pos])),
-        zigzag_array(_delta(y[is_pos])),
-        btn[is_btn].view(_U64),
-        zigzag_array(dx[is_scr]),
-        zigzag_array(dy[is_scr]),
-        kc[is_key].view(_U64),
-        key[is_key],
-        tlen if tlen is not None else np.zeros(key_idx.size, _U64),
-        mk[is_mk].view(_U64),
-        rs[is_mk].view(_U64),
-        z,
-    ])
+    values = np.concatenate(
+        [
+            zigzag_array(d),
+            zigzag_array(_delta(x[is_pos])),
+            zigzag_array(_delta(y[is_pos])),
+            btn[is_btn].view(_U64),
+            zigzag_array(dx[is_scr]),
+            zigzag_array(dy[is_scr]),
+            kc[is_key].view(_U64),
+            key[is_key],
+            tlen if tlen is not None else np.zeros(key_idx.size, _U64),
+            mk[is_mk].view(_U64),
+            rs[is_mk].view(_U64),
+            z,
+        ]
+    )
     out = bytearray()
     put_varint(out, n)
     put_varint(out, zigzag(int(t[0])))
@@ -514,7 +525,9 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
         raise CorruptBlock("text too long")
     tlen = tlen.astype(np.int64)
     krec = np.repeat(np.arange(R, dtype=np.int64), K)
-    per_rec = np.bincount(krec, weights=tlen, minlength=R).astype(np.int64) if tlen.size else np.zeros(R, np.int64)
+    per_rec = (
+        np.bincount(krec, weights=tlen, minlength=R).astype(np.int64) if tlen.size else np.zeros(R, np.int64)
+    )
     if not np.array_equal(per_rec, np.array(tbytes, dtype=np.int64)):
         raise CorruptBlock("text lengths do not match the text")
     if blobs:

@@ -12,15 +12,24 @@ import enum
 import json
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from tallylight.errors import AuthenticationError, StoreError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding
 from tallylight.store.crypto import (
-    FRAME_HEADER, HEADER_SIZE, MAX_CIPHERTEXT, TAG, TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, SegmentHeader,
+    FRAME_HEADER,
+    HEADER_SIZE,
+    MAX_CIPHERTEXT,
+    TAG,
+    TYPE_END,
+    TYPE_EVENTS,
+    TYPE_INFO,
+    TYPE_NEXT,
+    SegmentHeader,
 )
 from tallylight.store.encoding import CorruptBlock, EventColumns
 from tallylight.store.vault import UnlockedVault, open_session_key
@@ -162,8 +171,17 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
     state: dict[str, Any] = {"segments": 0, "records": 0, "events": 0, "lost": 0, "stop": None}
 
     def report(verdict: Verdict, problem: str = "", closure: dict[str, Any] | None = None) -> Report:
-        return Report(sid, verdict, state["segments"], state["records"], state["events"], state["lost"],
-                      state["stop"], closure, problem)
+        return Report(
+            sid,
+            verdict,
+            state["segments"],
+            state["records"],
+            state["events"],
+            state["lost"],
+            state["stop"],
+            closure,
+            problem,
+        )
 
     try:
         key, uid = open_session_key(vault, session_dir)
@@ -244,7 +262,10 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
                 if not last or ended is not None:
                     raise _Corrupt("A session file is cut short or has trailing bytes.")
                 state["lost"] = lay.size - lay.end
-                verdict, problem = Verdict.TORN, "The last record was only partly written (crash); it is ignored."
+                verdict, problem = (
+                    Verdict.TORN,
+                    "The last record was only partly written (crash); it is ignored.",
+                )
                 break
             if not last:
                 if ended != TYPE_NEXT:
@@ -263,11 +284,19 @@ def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, Ses
 
     closure = read_closure(session_dir)
     if verdict in (Verdict.INCOMPLETE, Verdict.TORN) and closure is not None and last_lay is not None:
-        if (closure.get("segment") == last_lay.number and closure.get("records") == len(last_lay.frames)
-                and closure.get("size") == last_lay.end):
+        if (
+            closure.get("segment") == last_lay.number
+            and closure.get("records") == len(last_lay.frames)
+            and closure.get("size") == last_lay.end
+        ):
             why = "a write error" if closure.get("reason") == "write-error" else "a crash"
-            lost = f"; {state['lost']} bytes of a partly written record were discarded" if state["lost"] else ""
-            verdict, problem = Verdict.RECOVERED, f"Closed after {why}: events not yet saved (at most the last second) are missing{lost}."
+            lost = (
+                f"; {state['lost']} bytes of a partly written record were discarded" if state["lost"] else ""
+            )
+            verdict, problem = (
+                Verdict.RECOVERED,
+                f"Closed after {why}: events not yet saved (at most the last second) are missing{lost}.",
+            )
         else:
             closure = None
     elif verdict in (Verdict.INCOMPLETE, Verdict.TORN) and not segs and closure is not None:

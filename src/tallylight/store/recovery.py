@@ -31,9 +31,15 @@ class Recovered:
 
     def describe(self) -> str:
         kept = f"{self.records_kept} saved record(s) kept"
-        lost = f"{self.lost_bytes} bytes of a partly written record discarded" if self.lost_bytes else "no partial record"
-        return (f"Session {self.session_id} was not closed ({self.reason}); recovered: {kept}, {lost}; "
-                "events not yet saved at that moment (at most the last second) are lost.")
+        lost = (
+            f"{self.lost_bytes} bytes of a partly written record discarded"
+            if self.lost_bytes
+            else "no partial record"
+        )
+        return (
+            f"Session {self.session_id} was not closed ({self.reason}); recovered: {kept}, {lost}; "
+            "events not yet saved at that moment (at most the last second) are lost."
+        )
 
 
 def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
@@ -98,14 +104,28 @@ def recover_unfinished(data_dir: Path | None = None) -> list[Recovered]:
             if reason not in ("crash", "write-error"):
                 reason = "crash"
             note = {
-                "format": "tallylight-closed", "version": 1, "segment": segment, "records": records,
-                "size": size, "lost_bytes": lost, "reason": reason, "closed_wall_ns": time.time_ns(),
+                "format": "tallylight-closed",
+                "version": 1,
+                "segment": segment,
+                "records": records,
+                "size": size,
+                "lost_bytes": lost,
+                "reason": reason,
+                "closed_wall_ns": time.time_ns(),
             }
             try:
                 atomic_write(d / CLOSED_FILE, json.dumps(note).encode("utf-8"))
             except OSError as exc:
                 raise storage_error(exc, f"closing unfinished session {sid}") from None
-            out.append(Recovered(sid, segment, records, lost, "stopped by a write error" if reason == "write-error" else "crash"))
+            out.append(
+                Recovered(
+                    sid,
+                    segment,
+                    records,
+                    lost,
+                    "stopped by a write error" if reason == "write-error" else "crash",
+                )
+            )
         finally:
             lock.release(unlink=True)
     return out

@@ -6,9 +6,9 @@ import csv
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from tallylight import paths
 from tallylight.errors import StoreError, UsageError
@@ -19,7 +19,20 @@ from tallylight.store.reader import Report, SessionData, Verdict, read_session, 
 from tallylight.store.vault import UnlockedVault
 from tallylight.store.writer import KEY_FILE, LOCK_FILE, check_session_id
 
-EXPORT_FIELDS = ("t_ns", "kind", "x", "y", "button", "dx", "dy", "key_class", "key", "text", "marker", "reason")
+EXPORT_FIELDS = (
+    "t_ns",
+    "kind",
+    "x",
+    "y",
+    "button",
+    "dx",
+    "dy",
+    "key_class",
+    "key",
+    "text",
+    "marker",
+    "reason",
+)
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,9 @@ def read(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) ->
     return read_session(session_dir(session_id, data_dir), vault)
 
 
-def read_columns(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> tuple[SessionInfo | None, Report, EventColumns]:
+def read_columns(
+    session_id: str, vault: UnlockedVault, data_dir: Path | None = None
+) -> tuple[SessionInfo | None, Report, EventColumns]:
     """(info, report, numpy columns) for review windows."""
     data = read(session_id, vault, data_dir)
     return data.info, data.report, data.columns()

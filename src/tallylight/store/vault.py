@@ -12,18 +12,19 @@ from __future__ import annotations
 import base64
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from tallylight import paths
 from tallylight.errors import StoreError, VaultError, WrongPassphrase
-from tallylight.store import crypto
 from tallylight.fsutil import atomic_write, storage_error
-from tallylight.timeouts import call_with_timeout
+from tallylight.store import crypto
 from tallylight.store.crypto import KdfParams
+from tallylight.timeouts import call_with_timeout
 
 VAULT_FILE = "vault.json"
 KEYCHAIN_SERVICE = "tallylight"
@@ -31,8 +32,18 @@ KEYCHAIN_TIMEOUT_S = 3.0
 DEFAULT_PARAMS = KdfParams()
 
 __all__ = [
-    "DEFAULT_PARAMS", "KdfParams", "UnlockedVault", "change_passphrase", "create_vault", "exists",
-    "forget_keychain", "load_public_key", "store_in_keychain", "unlock", "unlock_with_keychain", "vault_path",
+    "DEFAULT_PARAMS",
+    "KdfParams",
+    "UnlockedVault",
+    "change_passphrase",
+    "create_vault",
+    "exists",
+    "forget_keychain",
+    "load_public_key",
+    "store_in_keychain",
+    "unlock",
+    "unlock_with_keychain",
+    "vault_path",
 ]
 
 
@@ -115,8 +126,11 @@ def _seal_doc(priv: X25519PrivateKey, passphrase: str, params: KdfParams) -> dic
         "version": 1,
         "public_key": _b64(public),
         "kdf": {
-            "name": "argon2id", "salt": _b64(salt), "iterations": params.iterations,
-            "lanes": params.lanes, "memory_kib": params.memory_kib,
+            "name": "argon2id",
+            "salt": _b64(salt),
+            "iterations": params.iterations,
+            "lanes": params.lanes,
+            "memory_kib": params.memory_kib,
         },
         "nonce": _b64(nonce),
         "sealed_private_key": _b64(sealed),
@@ -136,11 +150,15 @@ def _check_passphrase(passphrase: str) -> None:
         raise VaultError("The passphrase must not be empty.")
 
 
-def create_vault(passphrase: str, data_dir: Path | None = None, *, params: KdfParams = DEFAULT_PARAMS) -> UnlockedVault:
+def create_vault(
+    passphrase: str, data_dir: Path | None = None, *, params: KdfParams = DEFAULT_PARAMS
+) -> UnlockedVault:
     """Create the device key pair, sealed under ``passphrase``. Refuses to overwrite."""
     _check_passphrase(passphrase)
     if exists(data_dir):
-        raise VaultError("A key vault already exists; it is never overwritten (that would lose every session).")
+        raise VaultError(
+            "A key vault already exists; it is never overwritten (that would lose every session)."
+        )
     priv = X25519PrivateKey.generate()
     _write(_seal_doc(priv, passphrase, params), data_dir)
     return UnlockedVault(priv, crypto.public_bytes(priv.public_key()), _dir(data_dir))
@@ -157,7 +175,9 @@ def unlock(passphrase: str, data_dir: Path | None = None) -> UnlockedVault:
     params, salt = _params(doc)
     public = _unb64(doc.get("public_key"), 32)
     kek = crypto.vault_kek(passphrase, salt, params)
-    priv = crypto.open_private_key(_unb64(doc.get("sealed_private_key"), 48), public, kek, _unb64(doc.get("nonce"), 12))
+    priv = crypto.open_private_key(
+        _unb64(doc.get("sealed_private_key"), 48), public, kek, _unb64(doc.get("nonce"), 12)
+    )
     return UnlockedVault(priv, public, _dir(data_dir))
 
 
@@ -217,12 +237,17 @@ def store_in_keychain(
     if be is None:
         return False
     secret = _b64(crypto.private_bytes(vault.private_key))
-    ok = _with_timeout(lambda: (be.set_password(KEYCHAIN_SERVICE, _username(vault.public_key), secret), True)[1], timeout)
+    ok = _with_timeout(
+        lambda: (be.set_password(KEYCHAIN_SERVICE, _username(vault.public_key), secret), True)[1], timeout
+    )
     return bool(ok)
 
 
 def unlock_with_keychain(
-    data_dir: Path | None = None, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
+    data_dir: Path | None = None,
+    *,
+    timeout: float = KEYCHAIN_TIMEOUT_S,
+    backend: KeychainBackend | None = None,
 ) -> UnlockedVault | None:
     """The vault unlocked from the OS keychain, or None (fall back to the passphrase)."""
     be = backend or _default_backend()
@@ -242,13 +267,18 @@ def unlock_with_keychain(
 
 
 def forget_keychain(
-    data_dir: Path | None = None, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
+    data_dir: Path | None = None,
+    *,
+    timeout: float = KEYCHAIN_TIMEOUT_S,
+    backend: KeychainBackend | None = None,
 ) -> bool:
     be = backend or _default_backend()
     if be is None:
         return False
     public = load_public_key(data_dir)
-    return bool(_with_timeout(lambda: (be.delete_password(KEYCHAIN_SERVICE, _username(public)), True)[1], timeout))
+    return bool(
+        _with_timeout(lambda: (be.delete_password(KEYCHAIN_SERVICE, _username(public)), True)[1], timeout)
+    )
 
 
 def open_session_key(vault: UnlockedVault, session_dir: Path) -> tuple[bytes, bytes]:

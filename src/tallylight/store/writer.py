@@ -13,14 +13,14 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from tallylight import paths
 from tallylight.errors import StoreError
 from tallylight.events import Event, SessionInfo, StopReason
-from tallylight.store import crypto, encoding, vault
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
+from tallylight.store import crypto, encoding, vault
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
 
 SEGMENT_MAX_BYTES = 64 << 20
@@ -44,7 +44,9 @@ def check_session_id(session_id: str) -> None:
 
 
 def encode_info(info: SessionInfo) -> bytes:
-    return json.dumps(info.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(info.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
 
 
 def encode_end(stop_reason: int, total_events: int, records_before: int) -> bytes:
@@ -130,7 +132,9 @@ class SessionWriter:
                 except ValueError as exc:
                     # A recorder bug; drop the bad batch rather than fail every later seal.
                     del buf[done : done + step]
-                    raise StoreError(f"Events could not be stored ({exc}); this is a bug in Tallylight.") from None
+                    raise StoreError(
+                        f"Events could not be stored ({exc}); this is a bug in Tallylight."
+                    ) from None
                 self._append(TYPE_EVENTS, self._comp.compress(payload))
                 self._events_sealed += len(chunk)
                 done += len(chunk)
@@ -162,7 +166,9 @@ class SessionWriter:
 
     def _usable(self) -> None:
         if self._failed is not None:
-            raise StoreError(f"Recording to session {self.info.session_id} stopped after an earlier error: {self._failed}")
+            raise StoreError(
+                f"Recording to session {self.info.session_id} stopped after an earlier error: {self._failed}"
+            )
         if self._closed:
             raise StoreError(f"Session {self.info.session_id} is already closed.")
 
@@ -179,7 +185,9 @@ class SessionWriter:
         header = hdr.to_bytes()
         path = self.path / segment_name(number)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+            fd = os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600
+            )
         except OSError as exc:
             raise self._fail(exc, "starting a new session file") from None
         self._fd = fd
@@ -226,9 +234,14 @@ class SessionWriter:
         self._close_fd()
         if self._segment >= 0:
             note = {
-                "format": "tallylight-closed", "version": 1, "segment": self._segment,
-                "records": self._index, "size": self._size, "lost_bytes": 0,
-                "reason": "write-error", "closed_wall_ns": time.time_ns(),
+                "format": "tallylight-closed",
+                "version": 1,
+                "segment": self._segment,
+                "records": self._index,
+                "size": self._size,
+                "lost_bytes": 0,
+                "reason": "write-error",
+                "closed_wall_ns": time.time_ns(),
             }
             try:
                 atomic_write(self.path / CLOSED_FILE, json.dumps(note).encode("utf-8"))
@@ -280,8 +293,15 @@ def open_session(
         shutil.rmtree(session_dir, ignore_errors=True)
         raise storage_error(exc, "creating the session") from None
     w = SessionWriter(
-        info, session_dir, key, uid, lock, segment_max_bytes=segment_max_bytes, seal_interval_s=seal_interval_s,
-        max_buffer_events=max_buffer_events, compression_level=compression_level,
+        info,
+        session_dir,
+        key,
+        uid,
+        lock,
+        segment_max_bytes=segment_max_bytes,
+        seal_interval_s=seal_interval_s,
+        max_buffer_events=max_buffer_events,
+        compression_level=compression_level,
     )
     try:
         w._open_segment(0)

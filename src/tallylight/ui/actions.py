@@ -15,13 +15,19 @@ class AppActions(QObject):
     disabled placeholders): pass ``sessions=False`` when the store is missing.
     """
 
-    def __init__(self, controller: AppController, parent: QObject | None = None, *, sessions: bool = True) -> None:
+    def __init__(
+        self, controller: AppController, parent: QObject | None = None, *, sessions: bool = True
+    ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.start = self._make("Start session…", "Start a recording session", "Ctrl+R")
         self.pause = self._make("Pause", "Pause or resume the recording", "Ctrl+P")
         self.stop = self._make("Stop", "Stop the recording", "Ctrl+S")
-        self.sessions = self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L") if sessions else None
+        self.sessions = (
+            self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L")
+            if sessions
+            else None
+        )
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
@@ -39,7 +45,11 @@ class AppActions(QObject):
         return action
 
     def all(self) -> list[QAction]:
-        return [a for a in (self.start, self.pause, self.stop, self.sessions, self.settings, self.about, self.quit) if a]
+        return [
+            a
+            for a in (self.start, self.pause, self.stop, self.sessions, self.settings, self.about, self.quit)
+            if a
+        ]
 
     @Slot()
     def sync(self) -> None:

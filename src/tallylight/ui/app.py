@@ -63,7 +63,9 @@ class TallylightApp(QObject):
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
-        self.server = ControlServer(self.controller, self.bring_forward, self, precheck_start=self._precheck_start)
+        self.server = ControlServer(
+            self.controller, self.bring_forward, self, precheck_start=self._precheck_start
+        )
         self.tray: TrayUI | None = None
         self.window: FallbackWindow | None = None
         self.dialogs: dict[str, QWidget] = {}
@@ -106,7 +108,9 @@ class TallylightApp(QObject):
         if self.window is not None:
             self.window.bring_forward()
         if self.tray is not None:
-            self.tray.show_message("Tallylight", "Tallylight is already running: " + self.controller.state_text().lower() + ".")
+            self.tray.show_message(
+                "Tallylight", "Tallylight is already running: " + self.controller.state_text().lower() + "."
+            )
 
     def notify(self, title: str, message: str) -> None:
         self.controller.notify.emit(title, message)
@@ -144,7 +148,9 @@ class TallylightApp(QObject):
         def decide(has_vault: Any) -> None:
             if has_vault is False:
                 self.open_welcome()
-                done("No passphrase is set up yet: finish the Tallylight welcome window (now open) first, then start again.")
+                done(
+                    "No passphrase is set up yet: finish the Tallylight welcome window (now open) first, then start again."
+                )
             else:
                 done("")
 
@@ -183,7 +189,9 @@ class TallylightApp(QObject):
     def open_sessions(self) -> QWidget:
         from tallylight.ui.dialogs.sessions import SessionsDialog
 
-        return self._show_dialog("sessions", lambda: SessionsDialog(self.tasks, use_keychain=self.settings.use_keychain))
+        return self._show_dialog(
+            "sessions", lambda: SessionsDialog(self.tasks, use_keychain=self.settings.use_keychain)
+        )
 
     @Slot()
     def open_welcome(self) -> QWidget:
@@ -225,8 +233,11 @@ class TallylightApp(QObject):
         def done(result: Any) -> None:
             self.recovered = list(result or [])
             if self.recovered:
-                self.notify("Tallylight", f"Recovered {len(self.recovered)} session(s) that ended unexpectedly "
-                            "(at most the last second of each is missing).")
+                self.notify(
+                    "Tallylight",
+                    f"Recovered {len(self.recovered)} session(s) that ended unexpectedly "
+                    "(at most the last second of each is missing).",
+                )
 
         self.tasks.run(recover_unfinished, done, lambda exc: log.warning("session recovery failed: %s", exc))
 
@@ -328,8 +339,11 @@ def _require_display() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the tray app until it quits. A second instance brings the first forward."""
     argv = list(sys.argv if argv is None else [sys.argv[0], *argv])
-    logging.basicConfig(level=os.environ.get("TALLYLIGHT_LOG", "WARNING").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("TALLYLIGHT_LOG", "WARNING").upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
     _require_display()
     lock = FileLock(paths.ensure_private_dir(paths.runtime_dir()) / "app.lock")
     if not lock.try_acquire():

@@ -231,7 +231,9 @@ class AppController(QObject):
         if self.state != "stopping":
             self._set_state("paused")
             if msg.get("by") == "hotkey":
-                self.notify.emit("Tallylight paused", "Recording paused by the hotkey; press it again to resume.")
+                self.notify.emit(
+                    "Tallylight paused", "Recording paused by the hotkey; press it again to resume."
+                )
 
     @Slot(dict)
     def _on_resumed(self, msg: dict) -> None:
@@ -259,7 +261,11 @@ class AppController(QObject):
         if isinstance(elapsed, (int, float)):
             self._elapsed_base = float(elapsed)
             self._elapsed_at = time.monotonic() if rstate in (None, "recording") else 0.0
-        if self.state in ("recording", "paused") and rstate in ("recording", "paused") and rstate != self.state:
+        if (
+            self.state in ("recording", "paused")
+            and rstate in ("recording", "paused")
+            and rstate != self.state
+        ):
             self._set_state(rstate)  # e.g. the pause hotkey, or a private app got focus
         else:
             self.changed.emit()
@@ -298,7 +304,9 @@ class AppController(QObject):
             detail = msg.get("detail") or ""
             self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
         if reason in ("duration_limit", "idle_timeout", "write_error", "signal", "recorder_exited"):
-            self.notify.emit("Recording stopped", f"Recording stopped because {STOP_REASONS.get(reason, reason)}.")
+            self.notify.emit(
+                "Recording stopped", f"Recording stopped because {STOP_REASONS.get(reason, reason)}."
+            )
 
     @Slot(int)
     def _on_finished(self, code: int) -> None:
@@ -327,7 +335,10 @@ class AppController(QObject):
         if self.state in ("recording", "paused"):
             minutes = int(self.elapsed_s // self.seconds_per_minute)
             what = "is recording" if self.state == "recording" else "has a paused session"
-            self.notify.emit("Tallylight is still on", f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.")
+            self.notify.emit(
+                "Tallylight is still on",
+                f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.",
+            )
 
     @Slot()
     def _on_backstop(self) -> None:

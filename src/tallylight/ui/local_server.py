@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
@@ -116,9 +117,15 @@ class ControlServer(QObject):
                 if c.active:
                     return fail("A session is already recording; stop it first.")
                 c.start_session(label=label.strip())
-                self._await(lambda: c.state != "starting",
-                            lambda: ok() if c.state == "recording" else fail(c.error_message or "The session did not start."),
-                            fail)
+                self._await(
+                    lambda: c.state != "starting",
+                    lambda: (
+                        ok()
+                        if c.state == "recording"
+                        else fail(c.error_message or "The session did not start.")
+                    ),
+                    fail,
+                )
 
             if self.precheck_start is not None:
                 self.precheck_start(go)
@@ -128,12 +135,20 @@ class ControlServer(QObject):
             if c.state != "recording":
                 return fail("No session is recording, so there is nothing to pause.")
             c.pause()
-            self._await(lambda: c.state != "recording", lambda: ok() if c.state == "paused" else fail("The session did not pause."), fail)
+            self._await(
+                lambda: c.state != "recording",
+                lambda: ok() if c.state == "paused" else fail("The session did not pause."),
+                fail,
+            )
         elif cmd == "resume":
             if c.state != "paused":
                 return fail("No session is paused, so there is nothing to resume.")
             c.resume()
-            self._await(lambda: c.state != "paused", lambda: ok() if c.state == "recording" else fail("The session did not resume."), fail)
+            self._await(
+                lambda: c.state != "paused",
+                lambda: ok() if c.state == "recording" else fail("The session did not resume."),
+                fail,
+            )
         elif cmd == "stop":
             if not c.active:
                 return fail("No session is recording, so there is nothing to stop.")
@@ -142,7 +157,9 @@ class ControlServer(QObject):
         else:
             fail(f"Unknown command {cmd!r}.")
 
-    def _await(self, done: Callable[[], bool], on_done: Callable[[], None], on_fail: Callable[[str], None]) -> None:
+    def _await(
+        self, done: Callable[[], bool], on_done: Callable[[], None], on_fail: Callable[[str], None]
+    ) -> None:
         """Call ``on_done`` once ``done()`` holds after a controller change."""
         if done():
             on_done()

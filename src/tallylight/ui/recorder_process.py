@@ -193,5 +193,7 @@ class RecorderProcess(QObject):
         if not self._got_stopped:
             self._got_stopped = True
             detail = self.stderr_tail[-1] if self.stderr_tail else ""
-            self.stopped.emit({"event": "stopped", "reason": "recorder_exited", "exit_code": code, "detail": detail})
+            self.stopped.emit(
+                {"event": "stopped", "reason": "recorder_exited", "exit_code": code, "detail": detail}
+            )
         self.finished.emit(code)

@@ -84,8 +84,17 @@ def load_rows(vault: Any) -> list[Row]:
         if info is not None:
             date = dt.datetime.fromtimestamp(info.started_wall_ns / 1e9).strftime("%Y-%m-%d %H:%M")
             label = info.label
-        rows.append(Row(sid, date, label, format_duration(duration) if info else "", format_counts(counts) if info else "",
-                        "recording now" if recording else verdict, recording))
+        rows.append(
+            Row(
+                sid,
+                date,
+                label,
+                format_duration(duration) if info else "",
+                format_counts(counts) if info else "",
+                "recording now" if recording else verdict,
+                recording,
+            )
+        )
     rows.sort(key=lambda r: (r.date, r.session_id), reverse=True)
     return rows
 
@@ -199,7 +208,11 @@ class SessionsDialog(QDialog):
     def refresh(self) -> None:
         self.status.setText("Loading…")
         vault = self.vault
-        self.tasks.run(lambda: load_rows(vault), self._show_rows, lambda exc: self.status.setText(f"Could not list sessions: {exc}"))
+        self.tasks.run(
+            lambda: load_rows(vault),
+            self._show_rows,
+            lambda exc: self.status.setText(f"Could not list sessions: {exc}"),
+        )
 
     def _show_rows(self, rows: list[Row]) -> None:
         try:
@@ -237,8 +250,11 @@ class SessionsDialog(QDialog):
         if confirm:
             what = f"{row.date} {row.label}".strip() or row.session_id
             answer = QMessageBox.question(
-                self, "Delete session", f"Delete the session “{what}” for good? This cannot be undone.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No,
+                self,
+                "Delete session",
+                f"Delete the session “{what}” for good? This cannot be undone.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
@@ -253,7 +269,9 @@ class SessionsDialog(QDialog):
 
             store.delete(session_id)
 
-        self.tasks.run(work, lambda _: self.refresh(), lambda exc: self.status.setText(f"Could not delete: {exc}"))
+        self.tasks.run(
+            work, lambda _: self.refresh(), lambda exc: self.status.setText(f"Could not delete: {exc}")
+        )
 
 
 def _keychain_vault() -> Any:

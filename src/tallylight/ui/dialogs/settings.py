@@ -12,15 +12,15 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
-    QScrollArea,
-    QTabWidget,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +44,9 @@ def valid_hotkey(spec: str) -> bool:
 class SettingsDialog(QDialog):
     saved = Signal(object)  # the new Settings, emitted on the main thread after the file is written
 
-    def __init__(self, current: settings_mod.Settings, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, current: settings_mod.Settings, tasks: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self.current = current
@@ -64,7 +66,11 @@ class SettingsDialog(QDialog):
         self.moves = QCheckBox("Mouse &movements")
         self.clicks = QCheckBox("Mouse &clicks")
         self.scrolls = QCheckBox("Scro&lling")
-        for box, value in ((self.moves, current.mouse_moves), (self.clicks, current.clicks), (self.scrolls, current.scrolls)):
+        for box, value in (
+            (self.moves, current.mouse_moves),
+            (self.clicks, current.clicks),
+            (self.scrolls, current.scrolls),
+        ):
             box.setChecked(value)
             box.setAccessibleName(box.text().replace("&", ""))
         cform = QFormLayout(capture)
@@ -84,8 +90,11 @@ class SettingsDialog(QDialog):
         self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
         self.reminder = self._minutes_box("Remind me every", current.reminder_every_min, 24 * 60)
         lform = QFormLayout(limits)
-        for text, box in (("Maximum session &length:", self.max_duration), ("Stop after no &input for:", self.idle_timeout),
-                          ("&Remind me every:", self.reminder)):
+        for text, box in (
+            ("Maximum session &length:", self.max_duration),
+            ("Stop after no &input for:", self.idle_timeout),
+            ("&Remind me every:", self.reminder),
+        ):
             label = QLabel(text)
             label.setBuddy(box)
             lform.addRow(label, box)
@@ -95,8 +104,10 @@ class SettingsDialog(QDialog):
         self.hotkey = QLineEdit(current.pause_hotkey)
         self.hotkey.setAccessibleName("Pause hotkey")
         self.hotkey.setPlaceholderText("<ctrl>+<alt>+p")
-        self.hotkey_help = QLabel("Pressing it pauses or resumes recording; that key press itself is not recorded. "
-                                  "Write it like <ctrl>+<alt>+p; leave empty for none.")
+        self.hotkey_help = QLabel(
+            "Pressing it pauses or resumes recording; that key press itself is not recorded. "
+            "Write it like <ctrl>+<alt>+p; leave empty for none."
+        )
         self.hotkey_help.setWordWrap(True)
         hform = QFormLayout(hot)
         hot_label = QLabel("&Hotkey:")
@@ -132,7 +143,9 @@ class SettingsDialog(QDialog):
         pl.addWidget(self.focus_note)
         pl.addWidget(self.apps)
         pl.addLayout(row)
-        note = QLabel("While a private app has focus, the session records only that there was a gap — never which app.")
+        note = QLabel(
+            "While a private app has focus, the session records only that there was a gap — never which app."
+        )
         note.setWordWrap(True)
         pl.addWidget(note)
 
@@ -140,14 +153,20 @@ class SettingsDialog(QDialog):
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
 
         # Tabs, each scrollable, so the dialog fits small screens at 200% scaling.
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName("Settings sections")
-        for title, groups in (("&Capture", (capture,)), ("&Limits && hotkey", (limits, hot)), ("&Private apps", (private,))):
+        for title, groups in (
+            ("&Capture", (capture,)),
+            ("&Limits && hotkey", (limits, hot)),
+            ("&Private apps", (private,)),
+        ):
             page = QWidget()
             pl2 = QVBoxLayout(page)
             for g in groups:
@@ -168,7 +187,9 @@ class SettingsDialog(QDialog):
 
         from tallylight.capture.focus import focus_support
 
-        self.tasks.run(focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc))))
+        self.tasks.run(
+            focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc)))
+        )
 
     def _minutes_box(self, name: str, value: int, maximum: int) -> QSpinBox:
         box = QSpinBox()

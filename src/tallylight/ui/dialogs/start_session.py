@@ -20,8 +20,12 @@ from PySide6.QtWidgets import (
 from tallylight.capture.options import KEY_MODE_PLAIN, CaptureOptions, KeyMode
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
 
-KEY_MODE_TITLE = {"none": "No keys", "class": "Kind of key only", "hashed": "Kind of key + key code",
-                  "full": "Exact keys"}
+KEY_MODE_TITLE = {
+    "none": "No keys",
+    "class": "Kind of key only",
+    "hashed": "Kind of key + key code",
+    "full": "Exact keys",
+}
 KEY_MODE_TEXT = {m.label: (KEY_MODE_TITLE[m.label], f"Keyboard: {KEY_MODE_PLAIN[m]}.") for m in KeyMode}
 
 
@@ -86,7 +90,9 @@ class StartSessionDialog(QDialog):
         self.summary.setObjectName("captureSummary")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("What will be captured")
-        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
 
         limits = QLabel(self._limits_text())
         limits.setWordWrap(True)
@@ -128,7 +134,9 @@ class StartSessionDialog(QDialog):
         if s.reminder_every_min > 0:
             parts.append(f"A reminder appears every {_minutes(s.reminder_every_min)}.")
         if s.pause_hotkey:
-            parts.append(f"Pause or resume at any time with {pretty_hotkey(s.pause_hotkey)} (that key press is not recorded).")
+            parts.append(
+                f"Pause or resume at any time with {pretty_hotkey(s.pause_hotkey)} (that key press is not recorded)."
+            )
         if s.private_apps:
             parts.append("Capture pauses while these apps have focus: " + ", ".join(s.private_apps) + ".")
         return " ".join(parts)

@@ -71,7 +71,9 @@ def strength(passphrase: str) -> tuple[int, str]:
     if len(set(passphrase)) <= 3:
         bits = min(bits, 20.0)
     low = passphrase.lower()
-    repeated = any(len(low) % n == 0 and low == low[:n] * (len(low) // n) for n in range(1, len(low) // 2 + 1))
+    repeated = any(
+        len(low) % n == 0 and low == low[:n] * (len(low) // n) for n in range(1, len(low) // 2 + 1)
+    )
     if repeated or any(common in low for common in COMMON):
         bits = min(bits, 30.0)
     if bits < 40:
@@ -133,7 +135,9 @@ class WelcomeDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
         intro.setAccessibleName("What Tallylight does and does not do")
-        intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse)
+        intro.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         self.stack.addWidget(intro)
 
         # page 2: passphrase
@@ -159,7 +163,9 @@ class WelcomeDialog(QDialog):
         self.strength = QLabel()
         self.strength.setObjectName("strengthLabel")
         self.strength.setAccessibleName("Passphrase strength")
-        self.keychain = QCheckBox("Also keep the key in this computer's &keychain, so I am not asked every time")
+        self.keychain = QCheckBox(
+            "Also keep the key in this computer's &keychain, so I am not asked every time"
+        )
         self.keychain.setAccessibleName("Use the OS keychain")
         self.keychain.hide()
         self.keychain_note = QLabel("Looking for the computer's keychain…")
@@ -192,7 +198,9 @@ class WelcomeDialog(QDialog):
 
         self.buttons = QDialogButtonBox()
         self.next_button = self.buttons.addButton("&Next", QDialogButtonBox.ButtonRole.ActionRole)
-        self.finish_button = self.buttons.addButton("&Create passphrase", QDialogButtonBox.ButtonRole.ActionRole)
+        self.finish_button = self.buttons.addButton(
+            "&Create passphrase", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.later_button = self.buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
         self.later_button.setToolTip("Close this; you will be asked again next time")
         self.finish_button.hide()
@@ -209,7 +217,9 @@ class WelcomeDialog(QDialog):
         self._vault_exists = False
         self._keychain_ok = False
         self.tasks.run(_vault_exists, self._on_vault_checked, lambda exc: None)
-        self.tasks.run(keychain_answers, self._on_keychain_checked, lambda exc: self._on_keychain_checked(False))
+        self.tasks.run(
+            keychain_answers, self._on_keychain_checked, lambda exc: self._on_keychain_checked(False)
+        )
         self._update()
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
 
@@ -233,7 +243,9 @@ class WelcomeDialog(QDialog):
         try:
             self.keychain.setVisible(self._keychain_ok)
             self.keychain_note.setText(
-                "" if self._keychain_ok else "No OS keychain answered, so you will type the passphrase when you open your recordings."
+                ""
+                if self._keychain_ok
+                else "No OS keychain answered, so you will type the passphrase when you open your recordings."
             )
         except RuntimeError:
             pass
@@ -250,7 +262,9 @@ class WelcomeDialog(QDialog):
 
     def _setup_passphrase_page(self) -> None:
         if self._vault_exists:
-            self.pass_intro.setText("Your passphrase is already set up on this computer. You are ready to record.")
+            self.pass_intro.setText(
+                "Your passphrase is already set up on this computer. You are ready to record."
+            )
             self.pass_form.hide()
             self.finish_button.setEnabled(True)
             self.finish_button.setFocus()
