@@ -31,8 +31,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tallylight import paths
+from tallylight import paths, words
 from tallylight.errors import AppNotRunning, RecorderError, UsageError
+from tallylight.words import ACTIVE_STATES, AppState
 
 COMMANDS = ("show", "status", "start", "pause", "resume", "stop")
 SOCKET_NAME = "app.sock"
@@ -102,73 +103,27 @@ def _read_line(sock: socket.socket) -> bytes:
     return bytes(buf.split(b"\n", 1)[0])
 
 
-def format_duration(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    h, rem = divmod(seconds, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}:{m:02d}:{s:02d}"
-
-
-def format_counts(counts: dict[str, Any] | None) -> str:
-    """Plain words for a recorder ``counts`` object (kind name -> count)."""
-    counts = counts or {}
-
-    def n(*names: str) -> int:
-        total = 0
-        for name in names:
-            for key, value in counts.items():
-                if key.lower() == name:
-                    try:
-                        total += int(value)
-                    except (TypeError, ValueError):
-                        pass
-        return total
-
-    keys = n("key_down")
-    moves = n("move")
-    clicks = n("button_down")
-    scrolls = n("scroll")
-    return f"{keys} key presses, {moves} mouse moves, {clicks} clicks, {scrolls} scrolls"
-
-
-KEY_MODE_WORDS = {
-    "none": "no keys",
-    "class": "kind of key only (never which letter)",
-    "hashed": "kind of key + a per-session key code",
-    "full": "exact keys",
-}
-
-
-def format_options(options: dict[str, Any]) -> str:
-    """Plain words for a capture ``options`` object."""
-    parts = [KEY_MODE_WORDS.get(str(options.get("keys")), str(options.get("keys")))]
-    for name, words in (("mouse_moves", "mouse moves"), ("clicks", "clicks"), ("scrolls", "scrolls")):
-        if options.get(name):
-            parts.append(words)
-    return ", ".join(parts)
-
-
 def format_status(reply: dict[str, Any]) -> str:
     """A few plain lines describing a status reply, for the CLI to print."""
     state = str(reply.get("state", "unknown"))
     lines = [f"State: {state}"]
-    if state in ("recording", "paused", "starting", "stopping"):
+    if state in ACTIVE_STATES:
         label = reply.get("label")
         if label:
             lines.append(f"Label: {label}")
-        lines.append(f"Elapsed: {format_duration(float(reply.get('elapsed_s') or 0))}")
-        lines.append(f"Captured: {format_counts(reply.get('counts'))}")
+        lines.append(f"Elapsed: {words.clock(float(reply.get('elapsed_s') or 0))}")
+        lines.append(f"Captured: {words.counts_summary(reply.get('counts'))}")
         if isinstance(reply.get("options"), dict) and reply["options"]:
-            lines.append(f"Capturing: {format_options(reply['options'])}")
+            lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
         if reply.get("session_id"):
             lines.append(f"Session: {reply['session_id']}")
     last = reply.get("last_session")
-    if state == "idle" and isinstance(last, dict) and last:
+    if state == AppState.IDLE and isinstance(last, dict) and last:
         summary = last.get("summary") or {}
         lines.append(
             "Last session: "
-            f"{format_duration(float(summary.get('duration_s') or 0))}, "
-            f"{format_counts(summary.get('counts'))}"
+            f"{words.clock(float(summary.get('duration_s') or 0))}, "
+            f"{words.counts_summary(summary.get('counts'))}"
             + (f" (stopped: {str(last.get('reason')).replace('_', ' ')})" if last.get("reason") else "")
         )
     if reply.get("message"):

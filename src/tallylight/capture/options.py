@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from tallylight import words
 from tallylight.errors import UsageError
 
 
@@ -35,17 +36,6 @@ class KeyMode(enum.IntEnum):
         except KeyError:
             choices = ", ".join(m.label for m in cls)
             raise UsageError(f"Unknown key mode {value!r}; choose one of: {choices}.") from None
-
-
-KEY_MODE_PLAIN = {
-    KeyMode.NONE: "no keyboard events at all",
-    KeyMode.CLASS: "when each key goes down and up and what kind of key it is (letter, digit, space, "
-    "backspace…) — never which letter or what you typed",
-    KeyMode.HASHED: "when each key goes down and up, what kind of key it is, and a code per physical key "
-    "that changes every session, so the same key can be matched within a session but never read as a "
-    "letter",
-    KeyMode.FULL: "when each key goes down and up and which key it was (the text you type can be read)",
-}
 
 
 @dataclass(frozen=True)
@@ -87,22 +77,8 @@ class CaptureOptions:
         return cls(**dict(data))
 
     def describe(self) -> list[str]:
-        """Plain-language lines for consent and start dialogs."""
-        lines = [f"Keyboard: {KEY_MODE_PLAIN[self.keys]}."]
-        if self.mouse_moves:
-            thin = []
-            if self.move_min_interval_ms:
-                thin.append(f"at most one every {self.move_min_interval_ms:g} ms")
-            if self.move_min_distance_px:
-                thin.append(f"only after moving {self.move_min_distance_px:g} px")
-            lines.append(
-                "Mouse movement: the pointer position" + (f" ({', '.join(thin)})" if thin else "") + "."
-            )
-        else:
-            lines.append("Mouse movement: not recorded.")
-        lines.append("Mouse clicks: " + ("which button and where." if self.clicks else "not recorded."))
-        lines.append("Scrolling: " + ("how far and where." if self.scrolls else "not recorded."))
-        return lines
+        """Plain-language lines for consent and start dialogs (the words live in tallylight.words)."""
+        return words.describe_capture(self)
 
 
 def narrow(allowed: CaptureOptions, requested: CaptureOptions) -> CaptureOptions:

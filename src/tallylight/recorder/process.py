@@ -23,6 +23,7 @@ from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import StopReason, describe
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
+from tallylight.words import RecorderState
 
 PARENT_CHECK_S = 0.25
 STATS_INTERVAL_S = 1.0
@@ -214,7 +215,7 @@ class RecorderProcess:
     def _status(self) -> dict[str, Any]:
         s = self.session
         if s is None:
-            return {"state": "idle", "elapsed_s": 0.0, "counts": {}, "rate": 0.0}
+            return {"state": RecorderState.IDLE, "elapsed_s": 0.0, "counts": {}, "rate": 0.0}
         return {
             "state": s.state,
             "elapsed_s": round(s.elapsed_s(), 3),
@@ -242,12 +243,12 @@ class RecorderProcess:
         max_duration, idle_timeout = self._limits
         while not self._done.wait(0.1):
             s = self.session
-            if s is None or s.state == "stopped":
+            if s is None or s.state == RecorderState.STOPPED:
                 return
             if max_duration and s.elapsed_s() >= max_duration:
                 self.stop(StopReason.DURATION_LIMIT)
                 return
-            if idle_timeout and s.state == "recording" and s.idle_s() >= idle_timeout:
+            if idle_timeout and s.state == RecorderState.RECORDING and s.idle_s() >= idle_timeout:
                 self.stop(StopReason.IDLE_TIMEOUT)
                 return
             now = time.monotonic()

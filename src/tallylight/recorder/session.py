@@ -28,6 +28,7 @@ from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.recorder.sink import EventSink
+from tallylight.words import RecorderState
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class Session:
         self._hooks: HookSet | None = None
         self._lock = threading.Lock()  # serialises start/pause/resume/stop
         self._writer: threading.Thread | None = None
-        self.state = "idle"
+        self.state = RecorderState.IDLE
         self.stats = Stats()
         self.t0_ns = 0
         self.info: SessionInfo | None = None
@@ -114,7 +115,7 @@ class Session:
     def start(self, private: bool = False) -> SessionInfo:
         """Begin; with ``private`` (a private app has focus) the session opens in a gap."""
         with self._lock:
-            if self.state != "idle":
+            if self.state != RecorderState.IDLE:
                 raise RecorderError("A session is already running.")
             clock = time.get_clock_info("perf_counter")
             wall = time.time_ns()
@@ -154,26 +155,26 @@ class Session:
             except BaseException:
                 self._finish(StopReason.WRITE_ERROR, self.t0_ns)
                 raise
-            self.state = "recording"
+            self.state = RecorderState.RECORDING
             return self.info
 
     def pause(self, reason: GapReason = GapReason.PAUSED_BY_PARTICIPANT, t: int | None = None) -> float:
         """Remove the hooks; nothing stamped from ``t`` (default now) on is kept."""
         with self._lock:
-            if self.state != "recording":
+            if self.state != RecorderState.RECORDING:
                 raise RecorderError(f"Cannot pause: the session is {self.state}.")
             t = t or time.perf_counter_ns()
             self._remove_hooks()
             self._queue.put((t, Kind.MARKER, Marker.PAUSE, int(reason)))
-            self.state = "paused"
+            self.state = RecorderState.PAUSED
             return (t - self.t0_ns) / 1e9
 
     def resume(self, reason: GapReason = GapReason.NONE) -> float:
         with self._lock:
-            if self.state != "paused":
+            if self.state != RecorderState.PAUSED:
                 raise RecorderError(f"Cannot resume: the session is {self.state}.")
             t = time.perf_counter_ns()
-            self.state = "recording"
+            self.state = RecorderState.RECORDING
             if not self.private:  # still in a private app: the gap goes on until it loses focus
                 self._queue.put((t, Kind.MARKER, Marker.RESUME, int(reason)))
                 self._install_hooks()
@@ -182,9 +183,9 @@ class Session:
     def set_private(self, private: bool) -> None:
         """A private app gained (True) or lost (False) focus: open or close a gap."""
         with self._lock:
-            if self.state not in ("recording", "paused") or private == self.private:
+            if self.state not in (RecorderState.RECORDING, RecorderState.PAUSED) or private == self.private:
                 return
-            if self.state == "paused":
+            if self.state == RecorderState.PAUSED:
                 self.private = private
                 return  # no hooks while paused anyway; resume() looks at the flag
             t = time.perf_counter_ns()
@@ -200,10 +201,10 @@ class Session:
     def _hotkey_pressed(self, t: int) -> None:
         """The pause hotkey: pause or resume (on its own thread, never in a hook)."""
         try:
-            if self.state == "recording":
+            if self.state == RecorderState.RECORDING:
                 t_s = self.pause(GapReason.PAUSE_HOTKEY, t=t)
                 event = "paused"
-            elif self.state == "paused":
+            elif self.state == RecorderState.PAUSED:
                 t_s = self.resume(GapReason.PAUSE_HOTKEY)
                 event = "resumed"
             else:
@@ -215,7 +216,7 @@ class Session:
 
     def stop(self, reason: StopReason = StopReason.PARTICIPANT, timeout: float = 5.0) -> None:
         with self._lock:
-            if self.state in ("idle", "stopped"):
+            if self.state in (RecorderState.IDLE, RecorderState.STOPPED):
                 return
             self._finish(reason, time.perf_counter_ns(), timeout)
 
@@ -262,13 +263,13 @@ class Session:
         self._queue.put((_STOP,))
         if self._writer is not None and self._writer is not threading.current_thread():
             self._writer.join(timeout)
-        self.state = "stopped"
+        self.state = RecorderState.STOPPED
 
     def _fail(self, message: str) -> None:
         """Called on the writer thread when the sink fails: stop capture, keep what is sealed."""
         self.stop_reason = StopReason.WRITE_ERROR
         self._remove_all_hooks()
-        self.state = "stopped"
+        self.state = RecorderState.STOPPED
         if self._on_fatal is not None:
             self._on_fatal(message)
 

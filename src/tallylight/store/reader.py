@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tallylight import words
 from tallylight.errors import AuthenticationError, StoreError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding
@@ -38,7 +39,7 @@ from tallylight.store.writer import CLOSED_FILE
 SEGMENT_RE = re.compile(r"^seg-(\d{8})\.tls$")
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     COMPLETE = "complete"
     RECOVERED = "recovered"
     INCOMPLETE = "incomplete"
@@ -46,13 +47,7 @@ class Verdict(str, enum.Enum):
     CORRUPT = "corrupt"
 
     def describe(self) -> str:
-        return {
-            "complete": "complete",
-            "recovered": "recovered after a crash (the last moments may be missing)",
-            "incomplete": "not closed (still recording, or the recorder stopped unexpectedly)",
-            "torn": "cut off in the middle of a write (crash); the partial part is ignored",
-            "corrupt": "damaged: it does not authenticate, so none of it is shown",
-        }[self.value]
+        return words.verdict_words(self.value)
 
 
 @dataclass(frozen=True)

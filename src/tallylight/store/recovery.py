@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallylight import paths
+from tallylight import paths, words
 from tallylight.fsutil import FileLock, atomic_write, is_locked, storage_error
 from tallylight.store.reader import layout, read_closure, segment_files
 from tallylight.store.writer import CLOSED_FILE, KEY_FILE, LOCK_FILE
@@ -30,7 +30,7 @@ class Recovered:
     reason: str
 
     def describe(self) -> str:
-        kept = f"{self.records_kept} saved record(s) kept"
+        kept = f"{words.count(self.records_kept, 'saved record')} kept"
         lost = (
             f"{self.lost_bytes} bytes of a partly written record discarded"
             if self.lost_bytes

@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
 
 from tallylight.ui.controller import AppController
+from tallylight.words import AppState
 
 
 class AppActions(QObject):
@@ -54,7 +55,7 @@ class AppActions(QObject):
     @Slot()
     def sync(self) -> None:
         state = self.controller.state
-        self.start.setEnabled(state in ("idle", "error"))
-        self.pause.setEnabled(state in ("recording", "paused"))
-        self.pause.setText("Resume" if state == "paused" else "Pause")
-        self.stop.setEnabled(state in ("starting", "recording", "paused"))
+        self.start.setEnabled(state in (AppState.IDLE, AppState.ERROR))
+        self.pause.setEnabled(state in (AppState.RECORDING, AppState.PAUSED))
+        self.pause.setText("Resume" if state == AppState.PAUSED else "Pause")
+        self.stop.setEnabled(state in (AppState.STARTING, AppState.RECORDING, AppState.PAUSED))

@@ -1,8 +1,8 @@
 """The session state the tray, the fallback window and the CLI all share.
 
-States: ``idle``, ``starting``, ``recording``, ``paused``, ``stopping``, ``error``.
-``starting`` already shows the recording light: the light turns on before the
-first event could be captured, and goes off only after the recorder has exited.
+States: :class:`tallylight.words.AppState`. ``starting`` already shows the
+recording light: the light turns on before the first event could be captured,
+and goes off only after the recorder has exited.
 """
 
 from __future__ import annotations
@@ -14,23 +14,11 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from tallylight import settings as settings_mod
-from tallylight.appctl import format_counts, format_duration
+from tallylight import words
 from tallylight.ui.recorder_process import RecorderProcess
+from tallylight.words import AppState, RecorderState
 
 log = logging.getLogger(__name__)
-
-ACTIVE = ("starting", "recording", "paused", "stopping")
-
-STOP_REASONS = {
-    "participant": "you stopped it",
-    "duration_limit": "the maximum duration was reached",
-    "idle_timeout": "there was no input for a while",
-    "controller_gone": "the app went away",
-    "signal": "the system asked it to stop",
-    "write_error": "the session could not be written",
-    "quit": "the app was closed",
-    "recorder_exited": "the recorder ended unexpectedly",
-}
 
 
 class AppController(QObject):
@@ -43,7 +31,7 @@ class AppController(QObject):
     def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.state = "idle"
+        self.state = AppState.IDLE
         self.label = ""
         self.session_id = ""
         self.options: dict[str, Any] = {}
@@ -66,11 +54,11 @@ class AppController(QObject):
     # ---- read side -----------------------------------------------------
     @property
     def active(self) -> bool:
-        return self.state in ACTIVE
+        return self.state.active
 
     @property
     def elapsed_s(self) -> float:
-        if self._elapsed_at and self.state == "recording":
+        if self._elapsed_at and self.state == AppState.RECORDING:
             return self._elapsed_base + (time.monotonic() - self._elapsed_at)
         return self._elapsed_base
 
@@ -79,29 +67,22 @@ class AppController(QObject):
         return self._recorder.pid() if self._recorder is not None else 0
 
     def state_text(self) -> str:
-        return {
-            "idle": "Not recording",
-            "starting": "Starting to record…",
-            "recording": "Recording",
-            "paused": "Paused (not recording)",
-            "stopping": "Stopping…",
-            "error": "Error",
-        }.get(self.state, self.state)
+        return self.state.words
 
     def summary_lines(self) -> list[str]:
         lines = [f"Tallylight: {self.state_text()}"]
         if self.active:
             if self.label:
                 lines.append(f"Label: {self.label}")
-            lines.append(f"Elapsed: {format_duration(self.elapsed_s)}")
-            lines.append(format_counts(self.counts))
-        elif self.state == "error" and self.error_message:
+            lines.append(f"Elapsed: {words.clock(self.elapsed_s)}")
+            lines.append(words.counts_summary(self.counts))
+        elif self.state == AppState.ERROR and self.error_message:
             lines.append(self.error_message)
         elif self.last_session:
             summary = self.last_session.get("summary") or {}
             lines.append(
-                f"Last session: {format_duration(float(summary.get('duration_s') or 0))}, "
-                f"{format_counts(summary.get('counts'))}"
+                f"Last session: {words.clock(float(summary.get('duration_s') or 0))}, "
+                f"{words.counts_summary(summary.get('counts'))}"
             )
         return lines
 
@@ -154,33 +135,33 @@ class AppController(QObject):
         self._fatal_error = ""
         self._elapsed_base = 0.0
         self._elapsed_at = 0.0
-        self._set_state("starting")
+        self._set_state(AppState.STARTING)
         rec.launch(fields)
         return True
 
     def pause(self) -> bool:
-        if self.state != "recording" or self._recorder is None:
+        if self.state != AppState.RECORDING or self._recorder is None:
             return False
         self._recorder.pause()
         return True
 
     def resume(self) -> bool:
-        if self.state != "paused" or self._recorder is None:
+        if self.state != AppState.PAUSED or self._recorder is None:
             return False
         self._recorder.resume()
         return True
 
     def toggle_pause(self) -> None:
-        if self.state == "recording":
+        if self.state == AppState.RECORDING:
             self.pause()
-        elif self.state == "paused":
+        elif self.state == AppState.PAUSED:
             self.resume()
 
     def stop(self, reason: str = "participant") -> bool:
         if not self.active or self._recorder is None:
             return False
-        if self.state != "stopping":
-            self._set_state("stopping")
+        if self.state != AppState.STOPPING:
+            self._set_state(AppState.STOPPING)
             self._recorder.stop(reason)
             # If the recorder does not answer, closing its stdin stops it for sure.
             rec = self._recorder
@@ -200,7 +181,7 @@ class AppController(QObject):
     # ---- settings-driven timers ---------------------------------------
     def apply_settings(self, new: settings_mod.Settings) -> None:
         self.settings = new
-        if self.state in ("recording", "paused"):
+        if self.state in (AppState.RECORDING, AppState.PAUSED):
             self._arm_reminder()
 
     def _arm_reminder(self) -> None:
@@ -223,13 +204,13 @@ class AppController(QObject):
         max_s = self.settings.max_duration_min * self.seconds_per_minute
         if max_s > 0:
             self._backstop.start(int((max_s + 15) * 1000))
-        self._set_state("recording")
+        self._set_state(AppState.RECORDING)
 
     @Slot(dict)
     def _on_paused(self, msg: dict) -> None:
         self._freeze_elapsed(msg.get("t_s"))
-        if self.state != "stopping":
-            self._set_state("paused")
+        if self.state != AppState.STOPPING:
+            self._set_state(AppState.PAUSED)
             if msg.get("by") == "hotkey":
                 self.notify.emit(
                     "Tallylight paused", "Recording paused by the hotkey; press it again to resume."
@@ -239,8 +220,8 @@ class AppController(QObject):
     def _on_resumed(self, msg: dict) -> None:
         self._freeze_elapsed(msg.get("t_s"))
         self._elapsed_at = time.monotonic()
-        if self.state != "stopping":
-            self._set_state("recording")
+        if self.state != AppState.STOPPING:
+            self._set_state(AppState.RECORDING)
             if msg.get("by") == "hotkey":
                 self.notify.emit("Tallylight recording", "Recording resumed by the hotkey.")
 
@@ -256,17 +237,17 @@ class AppController(QObject):
         counts = msg.get("counts")
         if isinstance(counts, dict):
             self.counts = {str(k): int(v) for k, v in counts.items() if isinstance(v, (int, float))}
-        rstate = msg.get("state")
+        rstate = msg.get("state")  # the recorder's state (RecorderState), not ours
         elapsed = msg.get("elapsed_s")
         if isinstance(elapsed, (int, float)):
             self._elapsed_base = float(elapsed)
-            self._elapsed_at = time.monotonic() if rstate in (None, "recording") else 0.0
+            self._elapsed_at = time.monotonic() if rstate in (None, RecorderState.RECORDING) else 0.0
         if (
-            self.state in ("recording", "paused")
-            and rstate in ("recording", "paused")
+            self.state in (AppState.RECORDING, AppState.PAUSED)
+            and rstate in (RecorderState.RECORDING, RecorderState.PAUSED)
             and rstate != self.state
         ):
-            self._set_state(rstate)  # e.g. the pause hotkey, or a private app got focus
+            self._set_state(AppState(rstate))  # e.g. the pause hotkey, or a private app got focus
         else:
             self.changed.emit()
 
@@ -305,7 +286,7 @@ class AppController(QObject):
             self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
         if reason in ("duration_limit", "idle_timeout", "write_error", "signal", "recorder_exited"):
             self.notify.emit(
-                "Recording stopped", f"Recording stopped because {STOP_REASONS.get(reason, reason)}."
+                "Recording stopped", f"Recording stopped because {words.stop_reason_words(reason)}."
             )
 
     @Slot(int)
@@ -321,9 +302,9 @@ class AppController(QObject):
         if self._fatal_error:
             self.error_message = self._fatal_error
             self.notify.emit("Tallylight could not record", self._fatal_error)
-            self._set_state("error")
+            self._set_state(AppState.ERROR)
         else:
-            self._set_state("idle")
+            self._set_state(AppState.IDLE)
 
     # ---- timers ------------------------------------------------------
     @Slot()
@@ -332,9 +313,9 @@ class AppController(QObject):
 
     @Slot()
     def _on_reminder(self) -> None:
-        if self.state in ("recording", "paused"):
+        if self.state in (AppState.RECORDING, AppState.PAUSED):
             minutes = int(self.elapsed_s // self.seconds_per_minute)
-            what = "is recording" if self.state == "recording" else "has a paused session"
+            what = "is recording" if self.state == AppState.RECORDING else "has a paused session"
             self.notify.emit(
                 "Tallylight is still on",
                 f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.",
@@ -342,14 +323,14 @@ class AppController(QObject):
 
     @Slot()
     def _on_backstop(self) -> None:
-        if self.state in ("recording", "paused"):
+        if self.state in (AppState.RECORDING, AppState.PAUSED):
             log.warning("recorder missed its maximum duration; stopping it from the GUI")
             self.stop()
 
     def _force_stop(self, rec: RecorderProcess) -> None:
-        if self.state == "stopping" and self._recorder is rec and rec is not None:
+        if self.state == AppState.STOPPING and self._recorder is rec and rec is not None:
             rec.close_channel()
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: AppState) -> None:
         self.state = state
         self.changed.emit()

@@ -99,7 +99,7 @@ class FallbackWindow(QWidget):
         state = self.controller.state
         if state != self._shown_state:
             self._shown_state = state
-            pix = QPixmap.fromImage(icons.render(_icon_state(state), 112))
+            pix = QPixmap.fromImage(icons.render(icons.shape_for(state), 112))
             pix.setDevicePixelRatio(2.0)
             self.light.setPixmap(pix)
             self.light.setAccessibleDescription(self.controller.state_text())
@@ -133,7 +133,3 @@ class FallbackWindow(QWidget):
         # Closing the only indicator quits the app, which stops any recording.
         event.ignore()
         self.actions.quit.trigger()
-
-
-def _icon_state(state: str) -> str:
-    return {"starting": "recording", "stopping": "recording"}.get(state, state)

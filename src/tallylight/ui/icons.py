@@ -4,7 +4,6 @@
 - recording: a filled disc inside a ring (the classic "REC" dot)
 - paused: two vertical bars
 - error: a triangle with "!"
-- locked: a padlock
 
 Each shape has a dark outline and a light fill edge so it reads on light and
 dark panels and in monochrome menu bars.
@@ -13,16 +12,17 @@ dark panels and in monochrome menu bars.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap, QPolygonF
 
-STATES = ("idle", "recording", "paused", "error", "locked")
+from tallylight.words import AppState
+
+STATES = ("idle", "recording", "paused", "error")
 
 COLOURS = {
     "idle": QColor(128, 128, 128),
     "recording": QColor(220, 30, 30),
     "paused": QColor(230, 160, 0),
     "error": QColor(240, 200, 0),
-    "locked": QColor(70, 110, 200),
 }
 OUTLINE = QColor(20, 20, 20)
 SIZES = (16, 22, 24, 32, 48, 64, 128)
@@ -72,21 +72,6 @@ def _draw(p: QPainter, state: str, size: int) -> None:
         p.setPen(QPen(OUTLINE, 7.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
         p.drawLine(QPointF(32, 22), QPointF(32, 40))
         p.drawPoint(QPointF(32, 50))
-    elif state == "locked":
-        p.setPen(QPen(OUTLINE, 9.0))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        shackle = QPainterPath()
-        shackle.moveTo(19, 30)
-        shackle.lineTo(19, 20)
-        shackle.arcTo(QRectF(19, 6, 26, 28), 180, -180)
-        shackle.lineTo(45, 30)
-        p.drawPath(shackle)
-        p.setPen(outline)
-        p.setBrush(colour)
-        p.drawRoundedRect(QRectF(9, 28, 46, 32), 4, 4)
-        p.setBrush(OUTLINE)
-        p.drawEllipse(QRectF(28, 37, 8, 8))
-        p.drawRect(QRectF(30.5, 43, 3, 9))
 
 
 def state_icon(state: str) -> QIcon:
@@ -99,9 +84,14 @@ def state_icon(state: str) -> QIcon:
 _cache: dict[str, QIcon] = {}
 
 
+def shape_for(state: str) -> str:
+    """The icon shape of an app state: ``starting``/``stopping`` show the recording light."""
+    return "recording" if state in (AppState.STARTING, AppState.STOPPING) else str(state)
+
+
 def icon_for(state: str) -> QIcon:
-    """Cached icon; ``starting``/``stopping`` borrow their neighbours' shapes."""
-    state = {"starting": "recording", "stopping": "recording"}.get(state, state)
+    """Cached icon for an app state (:class:`tallylight.words.AppState`)."""
+    state = shape_for(state)
     if state not in _cache:
         _cache[state] = state_icon(state)
     return _cache[state]

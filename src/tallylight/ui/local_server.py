@@ -12,6 +12,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from tallylight import appctl, paths
 from tallylight.ui.controller import AppController
+from tallylight.words import AppState
 
 log = logging.getLogger(__name__)
 
@@ -118,10 +119,10 @@ class ControlServer(QObject):
                     return fail("A session is already recording; stop it first.")
                 c.start_session(label=label.strip())
                 self._await(
-                    lambda: c.state != "starting",
+                    lambda: c.state != AppState.STARTING,
                     lambda: (
                         ok()
-                        if c.state == "recording"
+                        if c.state == AppState.RECORDING
                         else fail(c.error_message or "The session did not start.")
                     ),
                     fail,
@@ -132,21 +133,21 @@ class ControlServer(QObject):
             else:
                 go("")
         elif cmd == "pause":
-            if c.state != "recording":
+            if c.state != AppState.RECORDING:
                 return fail("No session is recording, so there is nothing to pause.")
             c.pause()
             self._await(
-                lambda: c.state != "recording",
-                lambda: ok() if c.state == "paused" else fail("The session did not pause."),
+                lambda: c.state != AppState.RECORDING,
+                lambda: ok() if c.state == AppState.PAUSED else fail("The session did not pause."),
                 fail,
             )
         elif cmd == "resume":
-            if c.state != "paused":
+            if c.state != AppState.PAUSED:
                 return fail("No session is paused, so there is nothing to resume.")
             c.resume()
             self._await(
-                lambda: c.state != "paused",
-                lambda: ok() if c.state == "recording" else fail("The session did not resume."),
+                lambda: c.state != AppState.PAUSED,
+                lambda: ok() if c.state == AppState.RECORDING else fail("The session did not resume."),
                 fail,
             )
         elif cmd == "stop":

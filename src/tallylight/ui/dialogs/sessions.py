@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tallylight.appctl import format_counts, format_duration
+from tallylight import words
 from tallylight.ui.tasks import TaskRunner
 
 COLUMNS = ("Date", "Label", "Duration", "Captured", "State")
@@ -89,8 +89,8 @@ def load_rows(vault: Any) -> list[Row]:
                 sid,
                 date,
                 label,
-                format_duration(duration) if info else "",
-                format_counts(counts) if info else "",
+                words.clock(duration) if info else "",
+                words.counts_summary(counts) if info else "",
                 "recording now" if recording else verdict,
                 recording,
             )

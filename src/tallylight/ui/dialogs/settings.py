@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import settings as settings_mod
-from tallylight.ui.dialogs.start_session import KEY_MODE_TEXT
+from tallylight import words
 from tallylight.ui.tasks import TaskRunner
 
 _HOTKEY_PART = r"(<(ctrl|alt|shift|cmd|super|f\d{1,2}|space|tab|esc|pause|scroll_lock|insert|home|end|page_up|page_down)>|[a-z0-9])"
@@ -58,8 +58,10 @@ class SettingsDialog(QDialog):
         self.keys = QComboBox()
         self.keys.setAccessibleName("Keyboard capture")
         for mode in settings_mod.KEY_MODES:
-            self.keys.addItem(KEY_MODE_TEXT[mode][0], mode)
-            self.keys.setItemData(self.keys.count() - 1, KEY_MODE_TEXT[mode][1], Qt.ItemDataRole.ToolTipRole)
+            self.keys.addItem(words.key_mode(mode).title, mode)
+            self.keys.setItemData(
+                self.keys.count() - 1, f"Keyboard: {words.key_mode(mode).plain}.", Qt.ItemDataRole.ToolTipRole
+            )
         self.keys.setCurrentIndex(settings_mod.KEY_MODES.index(current.keys))
         self.keys_help = QLabel()
         self.keys_help.setWordWrap(True)
@@ -211,9 +213,9 @@ class SettingsDialog(QDialog):
     @Slot()
     def _update_keys_help(self) -> None:
         mode = self.keys.currentData()
-        text = KEY_MODE_TEXT[mode][1]
+        text = f"Keyboard: {words.key_mode(mode).plain}."
         if mode == "full":
-            text += " Only choose this if your study asks for it: passwords you type would be recorded (encrypted)."
+            text += " " + words.FULL_KEYS_WARNING
         self.keys_help.setText(text)
 
     @Slot()

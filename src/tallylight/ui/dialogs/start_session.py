@@ -17,25 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tallylight.capture.options import KEY_MODE_PLAIN, CaptureOptions, KeyMode
+from tallylight import words
+from tallylight.capture.options import CaptureOptions
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
-
-KEY_MODE_TITLE = {
-    "none": "No keys",
-    "class": "Kind of key only",
-    "hashed": "Kind of key + key code",
-    "full": "Exact keys",
-}
-KEY_MODE_TEXT = {m.label: (KEY_MODE_TITLE[m.label], f"Keyboard: {KEY_MODE_PLAIN[m]}.") for m in KeyMode}
-
-
-def _minutes(n: int) -> str:
-    if n <= 0:
-        return "no limit"
-    if n % 60 == 0:
-        h = n // 60
-        return f"{h} hour" + ("s" if h != 1 else "")
-    return f"{n} minutes"
 
 
 def describe_options(options: dict[str, Any]) -> list[str]:
@@ -62,7 +46,7 @@ class StartSessionDialog(QDialog):
         self.keys.setAccessibleName("Keyboard capture")
         for mode in KEY_MODES:
             if key_mode_rank(mode) <= key_mode_rank(allowed["keys"]):  # only narrower or equal
-                self.keys.addItem(KEY_MODE_TEXT[mode][0], mode)
+                self.keys.addItem(words.key_mode(mode).title, mode)
         self.keys.setCurrentIndex(self.keys.count() - 1)
 
         self.moves = self._check("Mouse movements", allowed["mouse_moves"])
@@ -128,11 +112,15 @@ class StartSessionDialog(QDialog):
     def _limits_text(self) -> str:
         s = self.settings
         parts = [
-            f"Stops by itself after {_minutes(s.max_duration_min)}"
-            + (f" or after {_minutes(s.idle_timeout_min)} without input." if s.idle_timeout_min > 0 else "."),
+            f"Stops by itself after {words.minutes(s.max_duration_min)}"
+            + (
+                f" or after {words.minutes(s.idle_timeout_min)} without input."
+                if s.idle_timeout_min > 0
+                else "."
+            ),
         ]
         if s.reminder_every_min > 0:
-            parts.append(f"A reminder appears every {_minutes(s.reminder_every_min)}.")
+            parts.append(f"A reminder appears every {words.minutes(s.reminder_every_min)}.")
         if s.pause_hotkey:
             parts.append(
                 f"Pause or resume at any time with {pretty_hotkey(s.pause_hotkey)} (that key press is not recorded)."

@@ -1,0 +1,231 @@
+"""The words shown to people: one vocabulary for the CLI and the GUI.
+
+Every state name, key-mode description, duration, count and stop reason a
+participant reads comes from here, so the tray, the windows and the terminal
+say the same thing in the same words (and a count of one is never "1 clicks").
+
+A leaf module: it imports nothing from the rest of Tallylight at run time, so
+every layer (capture, store, recorder, cli, ui) may use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tallylight.capture.options import CaptureOptions
+
+# ---------------------------------------------------------------- states
+
+
+class AppState(enum.StrEnum):
+    """The tally light's states (tray, fallback window, ``tallylight status``).
+
+    ``starting`` already shows the recording light: the light turns on before
+    the first event could be captured and goes off only after the recorder exited.
+    """
+
+    IDLE = "idle"
+    STARTING = "starting"
+    RECORDING = "recording"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    ERROR = "error"
+
+    @property
+    def words(self) -> str:
+        return _APP_STATE_WORDS[self]
+
+    @property
+    def active(self) -> bool:
+        """A recorder process exists for this session (the light is on)."""
+        return self in ACTIVE_STATES
+
+
+_APP_STATE_WORDS = {
+    AppState.IDLE: "Not recording",
+    AppState.STARTING: "Starting to record…",
+    AppState.RECORDING: "Recording",
+    AppState.PAUSED: "Paused (not recording)",
+    AppState.STOPPING: "Stopping…",
+    AppState.ERROR: "Error",
+}
+ACTIVE_STATES = frozenset({AppState.STARTING, AppState.RECORDING, AppState.PAUSED, AppState.STOPPING})
+
+
+class RecorderState(enum.StrEnum):
+    """A recorder session's states, as its ``status`` message names them (docs/CONTROL.md)."""
+
+    IDLE = "idle"
+    RECORDING = "recording"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+
+
+def app_state_words(state: str) -> str:
+    """Plain words for an app state name (an unknown name is shown as it is)."""
+    try:
+        return AppState(state).words
+    except ValueError:
+        return str(state)
+
+
+# ---------------------------------------------------------------- stop reasons
+
+_STOP_REASON_WORDS = {
+    "participant": "you stopped it",
+    "duration_limit": "the maximum duration was reached",
+    "idle_timeout": "there was no input for a while",
+    "controller_gone": "the app went away",
+    "signal": "the system asked it to stop",
+    "write_error": "the session could not be written",
+    "quit": "the app was closed",
+    "recorder_exited": "the recorder ended unexpectedly",
+    "none": "it ended",
+}
+
+
+def stop_reason_words(reason: str) -> str:
+    """Why a session stopped, as the end of "Recording stopped because …"."""
+    key = str(reason).lower()
+    return _STOP_REASON_WORDS.get(key, key.replace("_", " "))
+
+
+# ---------------------------------------------------------------- key modes
+
+
+@dataclass(frozen=True)
+class KeyModeWords:
+    """One key mode in three lengths: a choice in a list, a status line, a full sentence."""
+
+    title: str
+    short: str
+    plain: str
+
+
+KEY_MODES: Mapping[str, KeyModeWords] = {  # narrowest to widest, keyed by KeyMode.label
+    "none": KeyModeWords("No keys", "no keys", "no keyboard events at all"),
+    "class": KeyModeWords(
+        "Kind of key only",
+        "kind of key only (never which letter)",
+        "when each key goes down and up and what kind of key it is (letter, digit, space, "
+        "backspace…) — never which letter or what you typed",
+    ),
+    "hashed": KeyModeWords(
+        "Kind of key + key code",
+        "kind of key + a per-session key code",
+        "when each key goes down and up, what kind of key it is, and a code per physical key "
+        "that changes every session, so the same key can be matched within a session but never read as a "
+        "letter",
+    ),
+    "full": KeyModeWords(
+        "Exact keys",
+        "exact keys",
+        "when each key goes down and up and which key it was (the text you type can be read)",
+    ),
+}
+FULL_KEYS_WARNING = (
+    "Only choose this if your study asks for it: passwords you type would be recorded (encrypted)."
+)
+
+
+def key_mode(label: str) -> KeyModeWords:
+    """The words for a key mode label (``none``, ``class``, ``hashed``, ``full``)."""
+    return KEY_MODES.get(str(label), KeyModeWords(str(label), str(label), str(label)))
+
+
+def describe_capture(options: CaptureOptions) -> list[str]:
+    """Plain-language lines saying what a session with ``options`` captures (consent, start dialog)."""
+    lines = [f"Keyboard: {key_mode(options.keys.label).plain}."]
+    if options.mouse_moves:
+        thin = []
+        if options.move_min_interval_ms:
+            thin.append(f"at most one every {options.move_min_interval_ms:g} ms")
+        if options.move_min_distance_px:
+            thin.append(f"only after moving {options.move_min_distance_px:g} px")
+        lines.append("Mouse movement: the pointer position" + (f" ({', '.join(thin)})" if thin else "") + ".")
+    else:
+        lines.append("Mouse movement: not recorded.")
+    lines.append("Mouse clicks: " + ("which button and where." if options.clicks else "not recorded."))
+    lines.append("Scrolling: " + ("how far and where." if options.scrolls else "not recorded."))
+    return lines
+
+
+def capture_summary(options: Mapping[str, Any]) -> str:
+    """One short line for an ``options`` object (CONTROL.md), e.g. for ``tallylight status``."""
+    parts = [key_mode(str(options.get("keys"))).short]
+    for name, text in (("mouse_moves", "mouse moves"), ("clicks", "clicks"), ("scrolls", "scrolls")):
+        if options.get(name):
+            parts.append(text)
+    return ", ".join(parts)
+
+
+# ---------------------------------------------------------------- counts and durations
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """``1 click``, ``2 clicks``; ``plural`` for irregular words (``key press`` → ``key presses``)."""
+    if plural is None:
+        plural = singular + ("es" if singular.endswith(("s", "sh", "ch", "x")) else "s")
+    return f"{n} {singular if n == 1 else plural}"
+
+
+#: what the participant calls each counted event kind (counts are keyed by Kind name, lower case)
+_COUNTED = (
+    ("key_down", "key press"),
+    ("move", "mouse move"),
+    ("button_down", "click"),
+    ("scroll", "scroll"),
+)
+
+
+def _count_of(counts: Mapping[str, Any], name: str) -> int:
+    total = 0
+    for key, value in counts.items():
+        if str(key).lower() == name:
+            with contextlib.suppress(TypeError, ValueError):  # a junk count is no count
+                total += int(value)
+    return total
+
+
+def counts_summary(counts: Mapping[str, Any] | None) -> str:
+    """Plain words for a recorder ``counts`` object (kind name -> count)."""
+    counts = counts or {}
+    return ", ".join(count(_count_of(counts, name), noun) for name, noun in _COUNTED)
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time as a clock: ``0:01:05``."""
+    seconds = max(0, int(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+def minutes(n: int) -> str:
+    """A limit in minutes in words: ``no limit``, ``1 minute``, ``2 hours``, ``90 minutes``."""
+    if n <= 0:
+        return "no limit"
+    if n % 60 == 0:
+        return count(n // 60, "hour")
+    return count(n, "minute")
+
+
+# ---------------------------------------------------------------- verdicts
+
+_VERDICT_WORDS = {
+    "complete": "complete",
+    "recovered": "recovered after a crash (the last moments may be missing)",
+    "incomplete": "not closed (still recording, or the recorder stopped unexpectedly)",
+    "torn": "cut off in the middle of a write (crash); the partial part is ignored",
+    "corrupt": "damaged: it does not authenticate, so none of it is shown",
+}
+
+
+def verdict_words(verdict: str) -> str:
+    """Plain words for a reader verdict (``tallylight.store.reader.Verdict`` value)."""
+    return _VERDICT_WORDS.get(str(verdict), str(verdict))

@@ -1,0 +1,85 @@
+"""The one vocabulary: counts agree in number, states have words, key modes all described."""
+
+from __future__ import annotations
+
+import pytest
+
+from tallylight import words
+from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.words import AppState, RecorderState
+
+
+@pytest.mark.parametrize(
+    ("n", "singular", "expected"),
+    [
+        (0, "click", "0 clicks"),
+        (1, "click", "1 click"),
+        (2, "key press", "2 key presses"),
+        (1, "hour", "1 hour"),
+    ],
+)
+def test_count_agrees_in_number(n: int, singular: str, expected: str) -> None:
+    assert words.count(n, singular) == expected
+
+
+def test_counts_summary_uses_singular_for_one() -> None:
+    text = words.counts_summary({"key_down": 1, "KEY_UP": 1, "move": 2, "button_down": 1, "scroll": 0})
+    assert text == "1 key press, 2 mouse moves, 1 click, 0 scrolls"
+
+
+def test_counts_summary_ignores_junk() -> None:
+    assert words.counts_summary({"key_down": "x", "move": None}) == (
+        "0 key presses, 0 mouse moves, 0 clicks, 0 scrolls"
+    )
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "no limit"),
+        (1, "1 minute"),
+        (15, "15 minutes"),
+        (60, "1 hour"),
+        (120, "2 hours"),
+        (90, "90 minutes"),
+    ],
+)
+def test_minutes(n: int, expected: str) -> None:
+    assert words.minutes(n) == expected
+
+
+def test_clock() -> None:
+    assert words.clock(65.9) == "0:01:05" and words.clock(-3) == "0:00:00" and words.clock(3600) == "1:00:00"
+
+
+def test_every_key_mode_has_words_in_order() -> None:
+    assert list(words.KEY_MODES) == [m.label for m in KeyMode]
+    for mode in KeyMode:
+        w = words.key_mode(mode.label)
+        assert w.title and w.short and w.plain
+
+
+def test_every_state_has_words_and_active_states_are_the_light_on() -> None:
+    for state in AppState:
+        assert state.words
+    assert {s for s in AppState if s.active} == {"starting", "recording", "paused", "stopping"}
+    assert words.app_state_words("recording") == "Recording"
+    assert words.app_state_words("nonsense") == "nonsense"
+    assert {s.value for s in RecorderState} == {"idle", "recording", "paused", "stopped"}
+
+
+def test_describe_capture_is_the_options_description() -> None:
+    opts = CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=True, scrolls=False)
+    lines = words.describe_capture(opts)
+    assert lines == opts.describe()
+    assert lines[0] == "Keyboard: no keyboard events at all."
+    assert "Mouse movement: not recorded." in lines and "Scrolling: not recorded." in lines
+
+
+def test_capture_summary_and_stop_reasons() -> None:
+    assert (
+        words.capture_summary({"keys": "class", "clicks": True})
+        == "kind of key only (never which letter), clicks"
+    )
+    assert words.stop_reason_words("DURATION_LIMIT") == "the maximum duration was reached"
+    assert words.stop_reason_words("brand_new") == "brand new"
