@@ -7,10 +7,14 @@ after a file is created or renamed in it so the new name survives power loss.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import secrets
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from tallylight.errors import StorageFull, StoreError
 
@@ -70,6 +74,48 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     os.close(fd)
     os.replace(tmp, path)
     sync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def create_private(target: Path, *, replace: bool = False) -> Iterator[IO[str]]:
+    """A new text file at ``target``, readable only by the user, that appears whole or not at all.
+
+    Written to a temporary file beside ``target`` (``O_CREAT|O_EXCL|O_NOFOLLOW``,
+    mode 0600 whatever the umask), flushed, then put in place: renamed over
+    ``target`` when ``replace``, else linked so an existing file is never replaced
+    (FileExistsError). A link at ``target`` is replaced, never followed.
+    """
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(tmp, flags, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        with open(fd, "w", encoding="utf-8", newline="", closefd=False) as fh:
+            yield fh
+            fh.flush()
+        sync_file(fd)
+        os.close(fd)
+        fd = -1
+        if replace:
+            os.replace(tmp, target)
+        else:
+            try:
+                os.link(tmp, target, follow_symlinks=False)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here (FAT, some network file systems)
+                if os.path.lexists(target):
+                    raise FileExistsError(errno.EEXIST, "File exists", str(target)) from None
+                os.rename(tmp, target)
+        sync_dir(target.parent)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
 
 
 def storage_error(exc: OSError, what: str) -> StoreError:

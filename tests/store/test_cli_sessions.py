@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import synthetic, write_session
+from store_helpers import CHEAP, synthetic, write_session
 
 from tallylight.store import vault
 
@@ -35,10 +35,10 @@ def run(*args: str, passphrase: str | None = PW, stdin: str = "") -> subprocess.
 
 @pytest.fixture
 def home_with_sessions(data_dir: Path) -> Path:
+    vault.create_vault(PW, data_dir, params=CHEAP)
     r = run("list")
     assert r.returncode == 0, r.stderr
-    assert "lost for good" in r.stderr and "No sessions yet." in r.stdout
-    assert vault.exists(data_dir)
+    assert "No sessions yet." in r.stdout
     write_session(data_dir, "alpha", [synthetic(120, seed=1), synthetic(30, seed=2)])
     write_session(data_dir, "beta", [synthetic(10, seed=3)], close=False)
     return data_dir
@@ -66,7 +66,7 @@ def test_list_show_export_delete(home_with_sessions: Path, tmp_path: Path) -> No
     lines = [json.loads(x) for x in out2.read_text().splitlines()]
     assert [(x["kind"], x["x"], x["y"]) for x in lines] == [(e.kind.name.lower(), e.x, e.y) for e in evs]
 
-    r = run("delete", "alpha", passphrase=None)
+    r = run("delete", "alpha", "--yes", passphrase=None)
     assert r.returncode == 0, r.stderr
     assert not (home_with_sessions / "sessions" / "alpha").exists()
     r = run("show", "alpha")

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from tallylight.cli.unlock import add_passphrase_option, ensure_vault, read_passphrase, unlock_vault
+from tallylight.cli.unlock import add_passphrase_option, read_passphrase, require_data, unlock_vault
 from tallylight.errors import UsageError
 from tallylight.store import recovery, sessions, vault
 
@@ -28,13 +28,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     ex = sub.add_parser("export", help="write a session's events as plain CSV or JSON lines")
     ex.add_argument("session_id", metavar="ID")
     ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
-    ex.add_argument("--out", metavar="PATH", type=Path, required=True)
+    ex.add_argument(
+        "--out",
+        metavar="PATH",
+        required=True,
+        help="the file to create (never replaced without --force); - for stdout",
+    )
+    ex.add_argument("--force", action="store_true", help="replace PATH if it exists")
     add_passphrase_option(ex)
     ex.set_defaults(func=cmd_export)
 
     rm = sub.add_parser("delete", help="delete a session for good (its key first)")
     rm.add_argument("session_id", metavar="ID")
-    rm.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rm.add_argument(
+        "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
+    )
     rm.set_defaults(func=cmd_delete)
 
     pw = sub.add_parser("passphrase", help="change the vault passphrase (sessions are not re-encrypted)")
@@ -66,7 +74,7 @@ def _size(n: int) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    ensure_vault(args)
+    require_data()
     _recover()
     v = unlock_vault(args)
     rows = sessions.list_sessions(v)
@@ -84,7 +92,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    ensure_vault(args)
+    require_data()
     _recover()
     v = unlock_vault(args)
     s = sessions.summary(args.session_id, v)
@@ -116,16 +124,24 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ensure_vault(args)
+    to_stdout = args.out == "-"
+    out = None if to_stdout else sessions.check_export_target(Path(args.out))
+    require_data()
     v = unlock_vault(args)
-    n = sessions.export(args.session_id, v, args.out, args.format)
-    print(f"Wrote {n} events to {args.out} (plain text: keep it safe, delete it when done).", file=sys.stderr)
+    n = sessions.export(args.session_id, v, out, args.format, force=args.force, stdout=sys.stdout)
+    where = "standard output" if out is None else str(out)
+    print(f"Wrote {n} events to {where} (plain text: keep it safe, delete it when done).", file=sys.stderr)
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     sessions.session_dir(args.session_id)  # a clear error if there is no such session
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(
+                f"Deleting session {args.session_id} cannot be undone, and there is no terminal to ask on; "
+                "add --yes to delete it. Nothing was deleted."
+            )
         answer = input(f"Delete session {args.session_id} for good? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Nothing was deleted.", file=sys.stderr)

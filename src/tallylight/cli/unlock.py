@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from tallylight.errors import UsageError
+from tallylight import paths
+from tallylight.errors import UsageError, VaultError
 from tallylight.store import vault
 from tallylight.store.vault import UnlockedVault
 
@@ -90,6 +91,15 @@ def ensure_vault(args: argparse.Namespace) -> None:
         else:
             print("No system keychain answered; the passphrase alone unlocks the vault.", file=sys.stderr)
     print(f"Created the key vault in {vault.vault_path()}.", file=sys.stderr)
+
+
+def require_data() -> None:
+    """Reading commands never create anything: without a vault, say where we looked."""
+    if not vault.exists():
+        raise VaultError(
+            f"There is no Tallylight data in {paths.data_dir()} (no key vault). "
+            "Check TALLYLIGHT_HOME, or record a session first (`tallylight record` creates the vault)."
+        )
 
 
 def unlock_vault(args: argparse.Namespace) -> UnlockedVault:

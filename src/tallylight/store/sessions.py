@@ -9,11 +9,12 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from tallylight import paths
 from tallylight.errors import StoreError, UsageError
 from tallylight.events import Event, Kind, SessionInfo
-from tallylight.fsutil import is_locked, storage_error, sync_dir, sync_file
+from tallylight.fsutil import create_private, is_locked, storage_error, sync_dir, sync_file
 from tallylight.store.encoding import EventColumns
 from tallylight.store.reader import Report, SessionData, Verdict, read_session, verify_session
 from tallylight.store.vault import UnlockedVault
@@ -103,26 +104,75 @@ def iter_events(session_id: str, vault: UnlockedVault, data_dir: Path | None = N
     return read(session_id, vault, data_dir).events()
 
 
-def export(session_id: str, vault: UnlockedVault, out: Path, fmt: str, data_dir: Path | None = None) -> int:
-    """Write the session's events in plain text (the participant asked for it); returns the count."""
+def write_export(cols: EventColumns, fh: IO[str], fmt: str) -> int:
+    """Write ``cols`` as CSV or JSON lines to ``fh``; returns the number of events."""
+    arrays = [getattr(cols, f).tolist() for f in EXPORT_FIELDS]
+    arrays[1] = [Kind(k).name.lower() for k in arrays[1]]
+    if fmt == "csv":
+        w = csv.writer(fh)
+        w.writerow(EXPORT_FIELDS)
+        w.writerows(zip(*arrays, strict=True))
+    else:
+        for row in zip(*arrays, strict=True):
+            fh.write(json.dumps(dict(zip(EXPORT_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
+    return len(cols)
+
+
+def check_export_target(out: Path, data_dir: Path | None = None) -> Path:
+    """The absolute export path; UsageError if it lies inside the data directory.
+
+    Writing there could replace the vault or a session file (every session lost).
+    """
+    target = Path(os.path.abspath(out))
+    base = Path(os.path.realpath(_base(data_dir)))
+    where = Path(os.path.realpath(target.parent)) / target.name
+    if (
+        where == base
+        or base in where.parents
+        or target == _base(data_dir)
+        or _base(data_dir) in target.parents
+    ):
+        raise UsageError(
+            f"An export may not be written inside Tallylight's data folder ({_base(data_dir)}); "
+            "choose a path outside it."
+        )
+    return target
+
+
+def export(
+    session_id: str,
+    vault: UnlockedVault,
+    out: Path | None,
+    fmt: str,
+    data_dir: Path | None = None,
+    *,
+    force: bool = False,
+    stdout: IO[str] | None = None,
+) -> int:
+    """Write the session's events in plain text (the participant asked for it); returns the count.
+
+    ``out`` None writes to ``stdout``. A file is never written inside the data
+    folder and never replaces an existing file unless ``force`` (then atomically).
+    """
     if fmt not in ("csv", "jsonl"):
         raise UsageError("The export format must be csv or jsonl.")
+    target = None if out is None else check_export_target(out, data_dir)
+    if target is not None and not force and os.path.lexists(target):
+        raise UsageError(f"{target} already exists; nothing was written. Add --force to replace it.")
     cols = read(session_id, vault, data_dir).columns()
-    arrays = [getattr(cols, f).tolist() for f in EXPORT_FIELDS]
-    kinds = [Kind(k).name.lower() for k in arrays[1]]
-    arrays[1] = kinds
+    if target is None:
+        assert stdout is not None
+        return write_export(cols, stdout, fmt)
     try:
-        with open(out, "w", encoding="utf-8", newline="") as fh:
-            if fmt == "csv":
-                w = csv.writer(fh)
-                w.writerow(EXPORT_FIELDS)
-                w.writerows(zip(*arrays))
-            else:
-                for row in zip(*arrays):
-                    fh.write(json.dumps(dict(zip(EXPORT_FIELDS, row)), ensure_ascii=False) + "\n")
+        with create_private(target, replace=force) as fh:
+            n = write_export(cols, fh, fmt)
+    except FileExistsError:
+        raise UsageError(
+            f"{target} already exists; nothing was written. Add --force to replace it."
+        ) from None
     except OSError as exc:
-        raise storage_error(exc, f"exporting to {out}") from None
-    return len(cols)
+        raise storage_error(exc, f"exporting to {target}") from None
+    return n
 
 
 def delete(session_id: str, data_dir: Path | None = None) -> None:
