@@ -76,7 +76,7 @@ def test_list_show_export_delete(home_with_sessions: Path, tmp_path: Path) -> No
 def test_wrong_passphrase_is_a_message_not_a_traceback(home_with_sessions: Path) -> None:
     r = run("list", passphrase="wrong")
     assert r.returncode == 6
-    assert r.stderr.strip().endswith("That passphrase does not unlock the vault.")
+    assert r.stderr.strip().endswith("That passphrase is not right.")
     assert "Traceback" not in r.stderr
 
 

@@ -61,3 +61,60 @@ def read_log(path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def write_session(session_id: str, label: str = "", seconds: float = 2.0, started_wall_ns: int | None = None):
+    """A finished session in the test vault (real writer), without running a recorder."""
+    import time
+
+    from tallylight import events as ev
+    from tallylight.events import SessionInfo, StopReason
+    from tallylight.store import writer
+
+    info = SessionInfo(
+        session_id,
+        started_wall_ns or time.time_ns(),
+        "perf_counter_ns",
+        1,
+        "class",
+        True,
+        0.0,
+        0.0,
+        True,
+        True,
+        label=label,
+        platform="linux",
+        app_version="test",
+    )
+    w = writer.open_session(info, seal_interval_s=1e9)
+    t_end = int(seconds * 1e9)
+    w.write(
+        [
+            ev.key_down(1_000_000, ev.KeyClass.LETTER, 1, ""),
+            ev.key_up(90_000_000, ev.KeyClass.LETTER, 1),
+            ev.move(t_end, 10, 10),
+        ]
+    )
+    w.seal()
+    w.close(StopReason.PARTICIPANT)
+
+
+def click(widget, pos=None) -> None:
+    """A real left click (press and release through Qt's event path), at ``pos`` or the centre."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    QTest.mouseClick(
+        widget,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+        pos if pos is not None else QPoint(),
+    )
+
+
+def key(widget, k, modifiers=None) -> None:
+    """A real key press and release on ``widget`` (QTest)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(widget, k, modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier)

@@ -1,11 +1,26 @@
-"""The Sessions list: unlock, date/label/duration/counts/verdict, delete."""
+"""The Sessions list: unlock, date/label/duration/counts/verdict, delete (always asked first)."""
 
 from __future__ import annotations
 
 import pytest
-from conftest_helpers import PASSPHRASE
+from conftest_helpers import PASSPHRASE, write_session
+from conftest_helpers import click as _click
 
 pytestmark = pytest.mark.x11
+
+
+def _unlock(dlg, qtbot, passphrase: str = PASSPHRASE) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    dlg.passphrase.setFocus()
+    QTest.keyClicks(dlg.passphrase, passphrase)
+    QTest.keyClick(dlg.passphrase, Qt.Key.Key_Return)
+
+
+def _click_row(dlg, row: int) -> None:
+    rect = dlg.table.visualRect(dlg.table.model().index(row, 1))
+    _click(dlg.table.viewport(), rect.center())
 
 
 def test_sessions_list_and_delete(make_app, monkeypatch, qtbot, xserver):
@@ -27,14 +42,12 @@ def test_sessions_list_and_delete(make_app, monkeypatch, qtbot, xserver):
     dlg = app.dialogs["sessions"]
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
     assert dlg.table.item(0, 4).text() == "locked"  # details need the passphrase
-    dlg.passphrase.setText("wrong passphrase")
-    dlg.unlock_button.click()
-    qtbot.waitUntil(
-        lambda: dlg.unlock_button.isEnabled() and dlg.status.text() not in ("Unlocking…",), timeout=5000
-    )
+    _unlock(dlg, qtbot, "wrong passphrase")
+    qtbot.waitUntil(lambda: dlg.unlock_button.isEnabled() and dlg.status.text() != "Unlocking…", timeout=5000)
     assert dlg.vault is None
-    dlg.passphrase.setText(PASSPHRASE)
-    dlg.unlock_button.click()
+    assert dlg.status.text() == "That passphrase is not right."
+    dlg.passphrase.clear()
+    _unlock(dlg, qtbot)
     qtbot.waitUntil(
         lambda: dlg.vault is not None and dlg.table.item(0, 1) and dlg.table.item(0, 1).text() == "listed",
         timeout=5000,
@@ -42,9 +55,55 @@ def test_sessions_list_and_delete(make_app, monkeypatch, qtbot, xserver):
     row = [dlg.table.item(0, i).text() for i in range(5)]
     assert row[0][:2] == "20" and row[2].startswith("0:00:")
     assert "2 key presses" in row[3] and row[4] == "complete"
-    dlg.table.selectRow(0)
+    _click_row(dlg, 0)
     assert dlg.delete_button.isEnabled()
-    dlg.delete_selected(confirm=False)
+    _click(dlg.delete_button)
+    qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
+    delete = [b for b in dlg.confirm_box.buttons() if "Delete" in b.text()][0]
+    _click(delete)
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 0, timeout=5000)
     assert store.session_ids() == []
     assert dlg.status.text() == "No sessions recorded yet."
+
+
+def test_delete_always_asks_naming_the_session(make_app, qtbot):
+    """Item 1: a click on Delete… never deletes at once; Escape and Enter keep the session."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tallylight.store import sessions as store
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    write_session("s-keep", label="typing task", seconds=65)
+    app = make_app(use_tray=False)
+    dlg = SessionsDialog(app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    _unlock(dlg, qtbot)
+    qtbot.waitUntil(
+        lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "typing task",
+        timeout=5000,
+    )
+    date = dlg.table.item(0, 0).text()
+    _click_row(dlg, 0)
+    assert dlg.delete_button.isEnabled()
+
+    for answer in (Qt.Key.Key_Escape, Qt.Key.Key_Return):
+        _click(dlg.delete_button)
+        qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
+        box = dlg.confirm_box
+        text = box.text()
+        assert date in text and "typing task" in text and "0:01:05" in text, text
+        assert "cannot be undone" in text
+        assert store.session_ids() == ["s-keep"]  # nothing deleted while asking
+        QTest.keyClick(box, answer)
+        qtbot.waitUntil(lambda: dlg.confirm_box is None, timeout=3000)
+        qtbot.wait(200)
+        assert store.session_ids() == ["s-keep"], answer
+
+    _click(dlg.delete_button)
+    qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
+    _click([b for b in dlg.confirm_box.buttons() if "Delete" in b.text()][0])
+    qtbot.waitUntil(lambda: store.session_ids() == [], timeout=5000)

@@ -218,7 +218,7 @@ def open_private_key(sealed: bytes, public: bytes, kek: bytes, nonce: bytes) -> 
     try:
         raw = ChaCha20Poly1305(kek).decrypt(nonce, sealed, LABEL_VAULT_AD + public)
     except InvalidTag:
-        raise WrongPassphrase("That passphrase does not unlock the vault.") from None
+        raise WrongPassphrase("That passphrase is not right.") from None
     priv = X25519PrivateKey.from_private_bytes(raw)
     if _pub_bytes(priv.public_key()) != public:
         raise VaultError("The vault is damaged: its private and public keys do not match.")

@@ -105,6 +105,7 @@ class SessionsDialog(QDialog):
         self.tasks = tasks
         self.vault: Any = None
         self.rows: list[Row] = []
+        self.confirm_box: QMessageBox | None = None  # the open "Delete this session?" question
         self.setWindowTitle("Tallylight sessions")
         self.setAccessibleName("Sessions")
 
@@ -142,7 +143,7 @@ class SessionsDialog(QDialog):
         self.status.setAccessibleName("Status")
         self.delete_button = QPushButton("&Delete…")
         self.delete_button.setAccessibleName("Delete the selected session")
-        self.delete_button.clicked.connect(self.delete_selected)
+        self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setAccessibleName("Refresh the list")
         self.refresh_button.clicked.connect(self.refresh)
@@ -198,7 +199,7 @@ class SessionsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.unlock_button.setEnabled(True)
-            self.status.setText(str(exc) or "That passphrase did not unlock your recordings.")
+            self.status.setText(str(exc) or "That passphrase is not right.")
             self.passphrase.selectAll()
             self.passphrase.setFocus()
 
@@ -243,22 +244,34 @@ class SessionsDialog(QDialog):
         self.delete_button.setEnabled(row is not None and not row.recording)
 
     @Slot()
-    def delete_selected(self, confirm: bool = True) -> None:
+    def delete_selected(self) -> None:
+        """Ask first, always: which session (date, label, duration), and that it cannot be undone."""
         row = self.selected()
         if row is None:
             return
-        if confirm:
-            what = f"{row.date} {row.label}".strip() or row.session_id
-            answer = QMessageBox.question(
-                self,
-                "Delete session",
-                f"Delete the session “{what}” for good? This cannot be undone.",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
-        self.delete_session(row.session_id)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete this session?",
+            delete_question(row),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton("&Delete for good", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setAccessibleName("Delete the session for good")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter keeps the data
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        box.setAccessibleName("Delete this session?")
+        box.setAccessibleDescription(delete_question(row))
+        self.confirm_box = box
+
+        def answered() -> None:
+            self.confirm_box = None
+            if box.clickedButton() is delete:
+                self.delete_session(row.session_id)
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        box.open()
 
     def delete_session(self, session_id: str) -> None:
         self.delete_button.setEnabled(False)
@@ -272,6 +285,18 @@ class SessionsDialog(QDialog):
         self.tasks.run(
             work, lambda _: self.refresh(), lambda exc: self.status.setText(f"Could not delete: {exc}")
         )
+
+
+def delete_question(row: Row) -> str:
+    """The confirmation's words: the session by date, label and duration; no undo."""
+    what = row.date or "the selected session"
+    details = [f"“{row.label}”" if row.label else "no label"]
+    if row.duration:
+        details.append(f"{row.duration} long")
+    return (
+        f"Delete the session from {what} ({', '.join(details)})?\n\n"
+        "Its recording is removed from this computer for good. This cannot be undone."
+    )
 
 
 def _keychain_vault() -> Any:

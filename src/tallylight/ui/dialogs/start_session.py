@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -83,9 +84,14 @@ class StartSessionDialog(QDialog):
         limits.setAccessibleName("Limits")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = self.buttons.addButton("&Start recording", QDialogButtonBox.ButtonRole.AcceptRole)
         self.start_button.setAccessibleName("Start recording")
-        self.start_button.setDefault(True)
+        # Enter is handled by keyPressEvent (Start from every field, only on a fresh press),
+        # never by Qt's moving "default button", which made Cancel the default.
+        for button in (self.start_button, self.cancel_button):
+            button.setAutoDefault(False)
+            button.installEventFilter(self)  # a default button would click on auto-repeat
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -101,6 +107,36 @@ class StartSessionDialog(QDialog):
         self.keys.currentIndexChanged.connect(self._update_summary)
         self._update_summary()
         self.start_button.setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.keyPressEvent(event)
+            return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter means Start from every field (Cancel only when Cancel has focus); Escape cancels.
+
+        A held key's auto-repeat never starts a session: it may be the Enter that opened
+        this dialog from a menu, still held down (issue: motor impairments, sticky keys).
+        Only a fresh press, made while the dialog is visible, counts.
+        """
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+            event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        ):
+            event.accept()
+            if event.isAutoRepeat() or not self.isVisible():
+                return
+            if self.focusWidget() is self.cancel_button:
+                self.reject()
+            elif self.start_button.isEnabled():
+                self.accept()
+            return
+        super().keyPressEvent(event)
 
     def _check(self, text: str, allowed: bool) -> QCheckBox:
         box = QCheckBox(text if allowed else f"{text} (turned off in Settings)")
