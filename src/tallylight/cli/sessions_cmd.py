@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from tallylight.cli import summary_cmd
 from tallylight.cli.unlock import add_passphrase_option, read_passphrase, require_data, unlock_vault
 from tallylight.errors import UsageError
 from tallylight.store import recovery, sessions, vault
@@ -24,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     show.add_argument("session_id", metavar="ID")
     add_passphrase_option(show)
     show.set_defaults(func=cmd_show)
+
+    summary_cmd.register(sub)
 
     ex = sub.add_parser("export", help="write a session's events as plain CSV or JSON lines")
     ex.add_argument("session_id", metavar="ID")

@@ -1,0 +1,60 @@
+"""``tallylight sessions summary ID [--json]``: the numbers the review window shows."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
+from tallylight.review import Summary, summarize
+from tallylight.review.summary import say_duration
+from tallylight.store import recovery, sessions
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("summary", help="what a session holds: durations, counts, pauses, typing rhythm")
+    p.add_argument("session_id", metavar="ID")
+    p.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
+    add_passphrase_option(p)
+    p.set_defaults(func=cmd_summary)
+
+
+def session_summary(session_id: str, vault: object) -> Summary:
+    data = sessions.read(session_id, vault)  # type: ignore[arg-type]
+    rep = data.report
+    return summarize(data.columns(), data.info, rep.verdict.value, rep.problem)
+
+
+def _ms(v: float | None) -> str:
+    return "-" if v is None else f"{v:.0f} ms"
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    require_data()
+    recovery.recover_unfinished()
+    s = session_summary(args.session_id, unlock_vault(args))
+    if args.json:
+        print(json.dumps(s.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    for line in s.plain_language():
+        print(line)
+    print()
+    rows = [
+        ("session", s.session_id),
+        ("state", s.verdict),
+        ("duration", f"{say_duration(s.duration_s)} ({s.duration_s:.1f} s)"),
+        ("recorded", f"{s.recorded_s:.1f} s"),
+        ("paused", f"{s.paused_s:.1f} s"),
+        ("other gaps", f"{s.other_gaps_s:.1f} s"),
+        ("counts", ", ".join(f"{k} {v}" for k, v in s.counts.items()) or "-"),
+        ("path length", f"{s.path_px:,.0f} px"),
+        ("longest pause", f"{s.longest_pause_s:.1f} s ({s.idle_pauses} pauses of 2 s or more)"),
+        ("median hold", _ms(s.median_hold_ms)),
+        ("median key-to-key", _ms(s.median_down_down_ms)),
+        ("median up-to-down", _ms(s.median_up_down_ms)),
+    ]
+    for g in s.gaps:
+        rows.append(("gap", f"{g.start_s:.1f}-{g.end_s:.1f} s: {g.words}"))
+    for name, value in rows:
+        print(f"  {name + ':':<19} {value}")
+    return 0

@@ -1,0 +1,35 @@
+"""The pointer's path: positions over time and how far it travelled."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tallylight.events import Kind
+from tallylight.store.encoding import EventColumns
+
+POSITIONAL = (Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL)
+
+
+def pointer_track(cols: EventColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(t_ns, x, y) of every positional event, in time order."""
+    rows = np.flatnonzero(np.isin(cols.kind, POSITIONAL))
+    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    return cols.t_ns[rows], cols.x[rows], cols.y[rows]
+
+
+def path_length(cols: EventColumns, breaks_ns: np.ndarray | None = None) -> float:
+    """Total straight-line distance (px) between successive pointer positions.
+
+    ``breaks_ns``: times at which capture stopped; the jump from the last position
+    before a break to the first after it is not travel that was seen, so it is
+    left out.
+    """
+    t, x, y = pointer_track(cols)
+    if t.size < 2:
+        return 0.0
+    step = np.hypot(np.diff(x).astype(np.float64), np.diff(y).astype(np.float64))
+    if breaks_ns is not None and breaks_ns.size:
+        b = np.sort(breaks_ns)
+        spans = np.searchsorted(b, t[1:], side="right") != np.searchsorted(b, t[:-1], side="right")
+        step = step[~spans]
+    return float(step.sum())

@@ -1,0 +1,195 @@
+"""One session in numbers and in plain words (the review window, ``sessions summary``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tallylight.events import GapReason, Kind, SessionInfo
+from tallylight.review.keystrokes import key_intervals, pair_keys
+from tallylight.review.pointer import path_length
+from tallylight.review.timeline import (
+    Stretch,
+    idle_pauses,
+    no_capture_stretches,
+    session_span,
+    stretch_starts,
+)
+from tallylight.store.encoding import EventColumns
+
+#: Why nothing was captured, as a participant would say it.
+GAP_WORDS = {
+    GapReason.NONE: "capture was off",
+    GapReason.PAUSED_BY_PARTICIPANT: "you paused",
+    GapReason.PRIVATE_APP: "a private app was in front",
+    GapReason.PAUSE_HOTKEY: "you paused with the hotkey",
+    GapReason.CRASH: "the recorder stopped unexpectedly",
+    GapReason.QUEUE_OVERFLOW: "input came faster than it could be kept",
+    GapReason.WRITE_ERROR: "saving failed",
+    GapReason.TRIMMED: "you cut this span out",
+}
+
+SCREEN_WIDTH_PX = 1920
+
+
+@dataclass(frozen=True)
+class Gap:
+    start_s: float
+    end_s: float
+    reason: str  # GapReason name, lower case
+    words: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The numbers the review shows. Times in seconds, intervals in milliseconds."""
+
+    duration_s: float  # session start to stop
+    recorded_s: float  # minus every stretch without capture
+    paused_s: float  # the participant's own pauses
+    other_gaps_s: float  # private apps, cut spans and other stretches without capture
+    counts: dict[str, int]  # Kind name (lower case) -> events
+    key_presses: int
+    clicks: int
+    scrolls: int
+    moves: int
+    path_px: float
+    longest_pause_s: float  # longest stretch of recorded time without input
+    idle_pauses: int  # how many stretches ≥ 2 s without input
+    median_hold_ms: float | None
+    median_down_down_ms: float | None
+    median_up_down_ms: float | None
+    gaps: list[Gap] = field(default_factory=list)
+    session_id: str = ""
+    label: str = ""
+    started_wall_ns: int = 0
+    key_mode: str = ""
+    verdict: str = ""
+    verdict_note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for g, src in zip(d["gaps"], self.gaps, strict=True):
+            g["duration_s"] = src.duration_s
+        return d
+
+    def plain_language(self) -> list[str]:
+        """A few sentences a participant understands without numbers training."""
+        lines = [f"You recorded for {say_duration(self.recorded_s)}."]
+        paused = [g for g in self.gaps if g.reason in ("paused_by_participant", "pause_hotkey")]
+        if paused:
+            lines.append(
+                f"You paused {say_count(len(paused), 'time')}, for {say_duration(self.paused_s)} in all; "
+                "nothing was captured then."
+            )
+        others: dict[str, list[Gap]] = {}
+        for g in self.gaps:
+            if g not in paused:
+                others.setdefault(g.words, []).append(g)
+        for words, gs in others.items():
+            total = sum(g.duration_s for g in gs)
+            lines.append(
+                f"Nothing was captured for {say_duration(total)} because {words}"
+                + (f" ({say_count(len(gs), 'time')})." if len(gs) > 1 else ".")
+            )
+        lines.append(
+            f"You pressed {say_count(self.key_presses, 'key')}, clicked {say_count(self.clicks, 'time')} "
+            f"and scrolled {say_count(self.scrolls, 'time')}."
+        )
+        if self.path_px > 0:
+            widths = self.path_px / SCREEN_WIDTH_PX
+            lines.append(
+                f"The pointer travelled {self.path_px:,.0f} pixels — about {widths:,.0f} times "
+                f"across a {SCREEN_WIDTH_PX}-pixel-wide screen."
+            )
+        if self.longest_pause_s > 0:
+            lines.append(f"Your longest pause without any input was {say_duration(self.longest_pause_s)}.")
+        if self.median_hold_ms is not None:
+            typing = f"A key was usually held down for {self.median_hold_ms:.0f} ms"
+            if self.median_down_down_ms is not None:
+                typing += f", and the next key followed about {self.median_down_down_ms:.0f} ms later"
+            lines.append(typing + ".")
+        if self.verdict and self.verdict != "complete":
+            lines.append(f"This session was {self.verdict}: {self.verdict_note}".rstrip(": "))
+        return lines
+
+
+def say_count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def say_duration(seconds: float) -> str:
+    """``3 h 02 min``, ``4 min 05 s``, ``12 s``, ``0.4 s``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s"
+    return f"{s} s"
+
+
+def _median_ms(a: np.ndarray) -> float | None:
+    return float(np.median(a)) / 1e6 if a.size else None
+
+
+def summarize(
+    cols: EventColumns,
+    info: SessionInfo | None = None,
+    verdict: str = "",
+    verdict_note: str = "",
+) -> Summary:
+    """Every number of the review, from the decoded columns (and the session's info/verdict)."""
+    start, end = session_span(cols)
+    stretches: list[Stretch] = no_capture_stretches(cols)
+    breaks = stretch_starts(stretches)
+    total = (end - start) / 1e9
+    paused = sum(s.duration_ns for s in stretches if s.participant_pause) / 1e9
+    other = sum(s.duration_ns for s in stretches if not s.participant_pause) / 1e9
+    kinds = np.bincount(cols.kind, minlength=8)
+    counts = {k.name.lower(): int(kinds[k]) for k in Kind if kinds[k]}
+    ks = pair_keys(cols)
+    iv = key_intervals(ks, breaks)
+    _, idle = idle_pauses(cols, stretches)
+    gaps = [
+        Gap(
+            (s.start_ns - start) / 1e9,
+            (s.end_ns - start) / 1e9,
+            s.reason.name.lower(),
+            GAP_WORDS.get(s.reason, "capture was off"),
+        )
+        for s in stretches
+    ]
+    return Summary(
+        duration_s=total,
+        recorded_s=max(0.0, total - paused - other),
+        paused_s=paused,
+        other_gaps_s=other,
+        counts=counts,
+        key_presses=int(kinds[Kind.KEY_DOWN]) - ks.repeats,
+        clicks=int(kinds[Kind.BUTTON_DOWN]),
+        scrolls=int(kinds[Kind.SCROLL]),
+        moves=int(kinds[Kind.MOVE]),
+        path_px=path_length(cols, breaks),
+        longest_pause_s=float(idle.max()) / 1e9 if idle.size else 0.0,
+        idle_pauses=int(idle.size),
+        median_hold_ms=_median_ms(ks.hold_ns),
+        median_down_down_ms=_median_ms(iv.down_down),
+        median_up_down_ms=_median_ms(iv.up_down),
+        gaps=gaps,
+        session_id=info.session_id if info else "",
+        label=info.label if info else "",
+        started_wall_ns=info.started_wall_ns if info else 0,
+        key_mode=info.key_mode if info else "",
+        verdict=verdict,
+        verdict_note=verdict_note,
+    )

@@ -1,0 +1,140 @@
+"""When capture ran and how busy it was: stretches without capture, idle pauses, activity.
+
+The recorder marks structure with MARKER events (docs/FORMAT.md, ``Marker``):
+SESSION_START at t = 0, PAUSE (the participant's, reason a ``GapReason``) and GAP
+(capture stopped for a reason, e.g. a private app in front, or a span cut out)
+each open a stretch without capture, RESUME closes it, SESSION_STOP ends the
+session. A PAUSE or GAP while a stretch is open ends that stretch and opens the
+next one (a private app in front while the participant also paused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tallylight.events import GapReason, Kind, Marker
+from tallylight.store.encoding import EventColumns
+
+#: Stretch reasons that are the participant's own pause.
+PARTICIPANT_PAUSES = (GapReason.PAUSED_BY_PARTICIPANT, GapReason.PAUSE_HOTKEY)
+#: Input kinds (everything but markers), in the order timelines show them.
+INPUT_KINDS = (Kind.KEY_DOWN, Kind.KEY_UP, Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL)
+#: A stretch without any input this long counts as a pause (Inputlog's usual threshold).
+IDLE_PAUSE_NS = 2_000_000_000
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A span of session time (ns) without capture, and why."""
+
+    start_ns: int
+    end_ns: int
+    reason: GapReason
+
+    @property
+    def duration_ns(self) -> int:
+        return self.end_ns - self.start_ns
+
+    @property
+    def participant_pause(self) -> bool:
+        return self.reason in PARTICIPANT_PAUSES
+
+
+def _reason(value: int) -> GapReason:
+    try:
+        return GapReason(value)
+    except ValueError:
+        return GapReason.NONE
+
+
+def session_span(cols: EventColumns) -> tuple[int, int]:
+    """(start, end) of the session in ns: SESSION_START/STOP, else the first/last event."""
+    if len(cols) == 0:
+        return 0, 0
+    mk = cols.kind == Kind.MARKER
+    start_rows = np.flatnonzero(mk & (cols.marker == Marker.SESSION_START))
+    stop_rows = np.flatnonzero(mk & (cols.marker == Marker.SESSION_STOP))
+    start = int(cols.t_ns[start_rows].min()) if start_rows.size else int(cols.t_ns.min())
+    end = int(cols.t_ns[stop_rows].max()) if stop_rows.size else int(cols.t_ns.max())
+    return start, max(start, end, int(cols.t_ns.max()))
+
+
+def no_capture_stretches(cols: EventColumns) -> list[Stretch]:
+    """Every stretch without capture, in time order; one left open runs to the session's end."""
+    rows = np.flatnonzero(
+        (cols.kind == Kind.MARKER)
+        & np.isin(cols.marker, (Marker.PAUSE, Marker.GAP, Marker.RESUME, Marker.SESSION_STOP))
+    )
+    if rows.size == 0:
+        return []
+    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    _, end = session_span(cols)
+    out: list[Stretch] = []
+    open_at: int | None = None
+    open_reason = GapReason.NONE
+    for t, m, r in zip(
+        cols.t_ns[rows].tolist(), cols.marker[rows].tolist(), cols.reason[rows].tolist(), strict=True
+    ):
+        if m in (Marker.PAUSE, Marker.GAP):
+            if open_at is not None:
+                out.append(Stretch(open_at, t, open_reason))
+            open_at, open_reason = t, _reason(r)
+        elif open_at is not None:  # RESUME or SESSION_STOP closes
+            out.append(Stretch(open_at, t, open_reason))
+            open_at = None
+    if open_at is not None:
+        out.append(Stretch(open_at, max(open_at, end), open_reason))
+    return [s for s in out if s.end_ns > s.start_ns or s.reason == GapReason.TRIMMED]
+
+
+def stretch_starts(stretches: list[Stretch]) -> np.ndarray:
+    return np.array([s.start_ns for s in stretches], np.int64)
+
+
+def idle_pauses(
+    cols: EventColumns, stretches: list[Stretch] | None = None, threshold_ns: int = IDLE_PAUSE_NS
+) -> tuple[np.ndarray, np.ndarray]:
+    """(start, duration) in ns of every stretch of recorded time without input ≥ ``threshold_ns``.
+
+    Time without capture (pauses, gaps) is not idle time: an idle stretch that
+    contains one is measured up to where capture stopped and from where it resumed.
+    """
+    if stretches is None:
+        stretches = no_capture_stretches(cols)
+    start, end = session_span(cols)
+    t = np.sort(cols.t_ns[cols.kind != Kind.MARKER])
+    # boundaries of recorded time: session start/end and the edges of every stretch
+    edges = [start, end] + [v for s in stretches for v in (s.start_ns, s.end_ns)]
+    points = np.unique(np.concatenate([t, np.array(edges, np.int64)]))
+    if points.size < 2:
+        z = np.zeros(0, np.int64)
+        return z, z
+    a, b = points[:-1], points[1:]
+    mid = a + (b - a) // 2
+    inside = _inside(mid, stretches)
+    keep = ~inside & (b - a >= threshold_ns) & (a >= start) & (b <= end)
+    return a[keep], (b - a)[keep]
+
+
+def _inside(t: np.ndarray, stretches: list[Stretch]) -> np.ndarray:
+    """Whether each time falls in a stretch (stretches are in order and do not overlap)."""
+    if not stretches:
+        return np.zeros(t.size, bool)
+    starts = stretch_starts(stretches)
+    ends = np.array([s.end_ns for s in stretches], np.int64)
+    i = np.searchsorted(starts, t, side="right") - 1
+    return (i >= 0) & (t < ends[np.maximum(i, 0)])
+
+
+def activity_per_second(cols: EventColumns, bin_ns: int = 1_000_000_000) -> tuple[np.ndarray, np.ndarray]:
+    """(bin start times in s, counts[bin, k] for k over INPUT_KINDS) from the session start."""
+    start, end = session_span(cols)
+    nbins = max(1, int((end - start) // bin_ns) + 1)
+    inp = cols.kind != Kind.MARKER
+    b = np.clip((cols.t_ns[inp] - start) // bin_ns, 0, nbins - 1)
+    k = cols.kind[inp].astype(np.int64) - 1  # Kind 1..6 -> 0..5 = INPUT_KINDS order
+    counts = np.bincount(b * len(INPUT_KINDS) + k, minlength=nbins * len(INPUT_KINDS))
+    times = (start + np.arange(nbins, dtype=np.int64) * bin_ns) / 1e9
+    return times, counts.reshape(nbins, len(INPUT_KINDS))

@@ -1,0 +1,49 @@
+"""`tallylight sessions summary ID [--json]` end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from test_summary import scripted
+
+from store.store_helpers import PASS, write_session
+from tallylight.store import vault
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(SRC), "TALLYLIGHT_PASSPHRASE": PASS}
+    return subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "sessions", "summary", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_summary_json_and_words(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    events = scripted()
+    write_session(data_dir, "s1", [events[:9], events[9:]])
+    r = run("s1", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["recorded_s"] == 16 and d["paused_s"] == 3 and d["verdict"] == "complete"
+    assert d["counts"]["key_down"] == 11 and d["path_px"] == 91 and d["longest_pause_s"] == 4
+    assert d["median_hold_ms"] == 50 and [g["reason"] for g in d["gaps"]] == [
+        "paused_by_participant",
+        "private_app",
+    ]
+    r = run("s1")
+    assert r.returncode == 0, r.stderr
+    assert "You recorded for 16 s." in r.stdout and "median hold:" in r.stdout
+
+
+def test_summary_of_a_missing_session_is_one_line(unlocked: vault.UnlockedVault) -> None:
+    r = run("nope")
+    assert r.returncode == 2 and r.stderr.strip() == "tallylight: There is no session nope."
