@@ -229,3 +229,37 @@ _VERDICT_WORDS = {
 def verdict_words(verdict: str) -> str:
     """Plain words for a reader verdict (``tallylight.store.reader.Verdict`` value)."""
     return _VERDICT_WORDS.get(str(verdict), str(verdict))
+
+
+# ---------------------------------------------------------------- stretches without capture and durations
+
+_GAP_REASON_WORDS = {
+    "none": "capture was off",
+    "paused_by_participant": "you paused",
+    "private_app": "a private app was in front",
+    "pause_hotkey": "you paused with the hotkey",
+    "crash": "the recorder stopped unexpectedly",
+    "queue_overflow": "input came faster than it could be kept",
+    "write_error": "saving failed",
+    "trimmed": "you cut this span out",
+}
+
+
+def gap_reason_words(reason: str) -> str:
+    """Why nothing was captured for a while (a ``GapReason`` name, lower case), as the end of "because …"."""
+    key = str(reason).lower()
+    return _GAP_REASON_WORDS.get(key, key.replace("_", " "))
+
+
+def duration(seconds: float) -> str:
+    """A length of time in words: ``3 h 02 min``, ``4 min 05 s``, ``12 s``, ``0.4 s``."""
+    if seconds < 10:
+        return f"{max(0.0, seconds):.1f} s"
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    if h:
+        return f"{h} h {m:02d} min"
+    if m:
+        return f"{m} min {s:02d} s"
+    return f"{s} s"

@@ -7,8 +7,8 @@ import json
 
 from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
 from tallylight.review import Summary, summarize
-from tallylight.review.summary import say_duration
 from tallylight.store import recovery, sessions
+from tallylight.words import duration
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -42,7 +42,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     rows = [
         ("session", s.session_id),
         ("state", s.verdict),
-        ("duration", f"{say_duration(s.duration_s)} ({s.duration_s:.1f} s)"),
+        ("duration", f"{duration(s.duration_s)} ({s.duration_s:.1f} s)"),
         ("recorded", f"{s.recorded_s:.1f} s"),
         ("paused", f"{s.paused_s:.1f} s"),
         ("other gaps", f"{s.other_gaps_s:.1f} s"),

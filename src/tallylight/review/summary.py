@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from tallylight.events import GapReason, Kind, SessionInfo
+from tallylight.events import Kind, SessionInfo
 from tallylight.review.keystrokes import key_intervals, pair_keys
 from tallylight.review.pointer import path_length
 from tallylight.review.timeline import (
@@ -18,18 +18,7 @@ from tallylight.review.timeline import (
     stretch_starts,
 )
 from tallylight.store.encoding import EventColumns
-
-#: Why nothing was captured, as a participant would say it.
-GAP_WORDS = {
-    GapReason.NONE: "capture was off",
-    GapReason.PAUSED_BY_PARTICIPANT: "you paused",
-    GapReason.PRIVATE_APP: "a private app was in front",
-    GapReason.PAUSE_HOTKEY: "you paused with the hotkey",
-    GapReason.CRASH: "the recorder stopped unexpectedly",
-    GapReason.QUEUE_OVERFLOW: "input came faster than it could be kept",
-    GapReason.WRITE_ERROR: "saving failed",
-    GapReason.TRIMMED: "you cut this span out",
-}
+from tallylight.words import count, duration, gap_reason_words
 
 SCREEN_WIDTH_PX = 1920
 
@@ -81,11 +70,11 @@ class Summary:
 
     def plain_language(self) -> list[str]:
         """A few sentences a participant understands without numbers training."""
-        lines = [f"You recorded for {say_duration(self.recorded_s)}."]
+        lines = [f"You recorded for {duration(self.recorded_s)}."]
         paused = [g for g in self.gaps if g.reason in ("paused_by_participant", "pause_hotkey")]
         if paused:
             lines.append(
-                f"You paused {say_count(len(paused), 'time')}, for {say_duration(self.paused_s)} in all; "
+                f"You paused {count(len(paused), 'time')}, for {duration(self.paused_s)} in all; "
                 "nothing was captured then."
             )
         others: dict[str, list[Gap]] = {}
@@ -95,12 +84,12 @@ class Summary:
         for words, gs in others.items():
             total = sum(g.duration_s for g in gs)
             lines.append(
-                f"Nothing was captured for {say_duration(total)} because {words}"
-                + (f" ({say_count(len(gs), 'time')})." if len(gs) > 1 else ".")
+                f"Nothing was captured for {duration(total)} because {words}"
+                + (f" ({count(len(gs), 'time')})." if len(gs) > 1 else ".")
             )
         lines.append(
-            f"You pressed {say_count(self.key_presses, 'key')}, clicked {say_count(self.clicks, 'time')} "
-            f"and scrolled {say_count(self.scrolls, 'time')}."
+            f"You pressed {count(self.key_presses, 'key')}, clicked {count(self.clicks, 'time')} "
+            f"and scrolled {count(self.scrolls, 'time')}."
         )
         if self.path_px > 0:
             widths = self.path_px / SCREEN_WIDTH_PX
@@ -109,7 +98,7 @@ class Summary:
                 f"across a {SCREEN_WIDTH_PX}-pixel-wide screen."
             )
         if self.longest_pause_s > 0:
-            lines.append(f"Your longest pause without any input was {say_duration(self.longest_pause_s)}.")
+            lines.append(f"Your longest pause without any input was {duration(self.longest_pause_s)}.")
         if self.median_hold_ms is not None:
             typing = f"A key was usually held down for {self.median_hold_ms:.0f} ms"
             if self.median_down_down_ms is not None:
@@ -118,24 +107,6 @@ class Summary:
         if self.verdict and self.verdict != "complete":
             lines.append(f"This session was {self.verdict}: {self.verdict_note}".rstrip(": "))
         return lines
-
-
-def say_count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" + ("" if n == 1 else "s")
-
-
-def say_duration(seconds: float) -> str:
-    """``3 h 02 min``, ``4 min 05 s``, ``12 s``, ``0.4 s``."""
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    if h:
-        return f"{h} h {m:02d} min"
-    if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
 
 
 def _median_ms(a: np.ndarray) -> float | None:
@@ -165,7 +136,7 @@ def summarize(
             (s.start_ns - start) / 1e9,
             (s.end_ns - start) / 1e9,
             s.reason.name.lower(),
-            GAP_WORDS.get(s.reason, "capture was off"),
+            gap_reason_words(s.reason.name),
         )
         for s in stretches
     ]
