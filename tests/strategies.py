@@ -70,3 +70,86 @@ def session_infos(session_id: str = "s1") -> st.SearchStrategy[SessionInfo]:
         app_version=st.just("0.1.0"),
         extra=st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5), max_size=3),
     )
+
+
+# ---------------------------------------------------------------- study manifests
+
+import datetime as _dt  # noqa: E402
+import json as _json  # noqa: E402
+import math as _math  # noqa: E402
+
+toml_scalars = (
+    st.text(max_size=30)
+    | st.integers(-(1 << 63), (1 << 63) - 1)
+    | st.floats()
+    | st.booleans()
+    | st.dates()
+    | st.datetimes()
+    | st.sampled_from(
+        ["class", "full", "age1xyz", "https://a.example/x", "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10"]
+    )
+)
+toml_values = st.recursive(
+    toml_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def to_toml(value: object) -> str:
+    """A TOML value (inline tables for tables), for fuzzing the manifest parser."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if _math.isnan(value):
+            return "nan"
+        if _math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return _json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ", ".join(to_toml(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_json.dumps(k)} = {to_toml(v)}" for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
+def toml_document(doc: dict) -> bytes:
+    return "\n".join(f"{_json.dumps(k)} = {to_toml(v)}" for k, v in doc.items()).encode("utf-8")
+
+
+@st.composite
+def mutated_manifest_docs(draw: st.DrawFn, doc: dict) -> dict:
+    """``doc`` (a parsed manifest) with a few leaves replaced, removed or added anywhere."""
+    import copy
+
+    doc = copy.deepcopy(doc)
+    for _ in range(draw(st.integers(1, 3))):
+        node = doc
+        while True:
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            if not keys:
+                break
+            key = draw(st.sampled_from(keys))
+            child = node[key]
+            if isinstance(child, (dict, list)) and child and draw(st.booleans()):
+                node = child
+                continue
+            action = draw(st.sampled_from(["replace", "remove", "add"]))
+            if action == "replace":
+                node[key] = draw(toml_values)
+            elif action == "remove":
+                del node[key]
+            elif isinstance(node, dict):
+                node[draw(st.text(min_size=1, max_size=8))] = draw(toml_values)
+            else:
+                node.append(draw(toml_values))
+            break
+    return doc

@@ -66,3 +66,20 @@ class AppNotRunning(TallylightError):
     """A command for the tray app found no running app to receive it."""
 
     exit_code = 7
+
+
+class StudyError(TallylightError):
+    """A study cannot be joined, used or left as asked (not enrolled, ended, withdrawn...)."""
+
+    exit_code = 8
+
+
+class ManifestError(StudyError):
+    """A study manifest is malformed, unsigned, wrongly signed, expired or changed.
+
+    ``field`` names the offending field (dotted, e.g. ``study.end``) when there is one.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field

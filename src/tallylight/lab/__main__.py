@@ -1,0 +1,5 @@
+import sys
+
+from tallylight.lab.main import main
+
+sys.exit(main())

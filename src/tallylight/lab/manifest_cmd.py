@@ -1,0 +1,84 @@
+"""``tallylight-lab manifest new | sign | verify``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tallylight.errors import ManifestError, UsageError
+from tallylight.fsutil import atomic_write
+from tallylight.study import keys, manifest, signing, template
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("manifest", help="write, sign and check study manifests")
+    actions = p.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
+
+    new = actions.add_parser("new", help="write a commented manifest template to fill in")
+    new.add_argument("--out", metavar="FILE", type=Path, required=True)
+    new.add_argument("--key", metavar="DIR", type=Path, help="fill in the recipient from this key folder")
+    new.set_defaults(func=cmd_new)
+
+    sign = actions.add_parser("sign", help="sign a manifest (in place) with the key folder's signing key")
+    sign.add_argument("file", metavar="FILE", type=Path)
+    sign.add_argument("--key", metavar="DIR", type=Path, required=True)
+    sign.set_defaults(func=cmd_sign)
+
+    verify = actions.add_parser("verify", help="check a signed manifest and print its signer's fingerprint")
+    verify.add_argument("file", metavar="FILE", type=Path)
+    verify.set_defaults(func=cmd_verify)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            data = f.read(manifest.MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read ({exc.strerror}).") from None
+    return data
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    if args.out.exists():
+        raise UsageError(f"{args.out} already exists; choose another name (it is never overwritten).")
+    recipient = keys.load_recipient(args.key) if args.key else None
+    text = template.render(filename=args.out.name, recipient=recipient)
+    args.out.write_text(text, "utf-8")
+    print(
+        f"Template written to {args.out}. Fill it in, then: tallylight-lab manifest sign {args.out} --key DIR"
+    )
+    return 0
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    raw = _read(args.file)
+    if len(raw) > manifest.MAX_MANIFEST_BYTES:
+        manifest.load(raw)  # raises the size error
+    manifest.parse(signing.split(raw).body)  # never sign a manifest participants would refuse
+    key = keys.load_signing_key(args.key)
+    signed = signing.sign(raw, key)
+    loaded = manifest.load(signed)
+    atomic_write(args.file, signed, 0o644)
+    m = loaded.manifest
+    print(f"Signed {args.file}: study {m.study_id} version {m.version} ({m.title}).")
+    print(f"Manifest hash: {loaded.hash}")
+    print(f"Signer fingerprint: {loaded.fingerprint}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    loaded = manifest.load(_read(args.file))
+    m = loaded.manifest
+    print(f"Valid signature. Study {m.study_id} version {m.version}: {m.title}")
+    print(f"Signer fingerprint: {loaded.fingerprint}")
+    print(f"Manifest hash: {loaded.hash}")
+    today = manifest.today_utc()
+    try:
+        manifest.check_current(m, today)
+    except ManifestError as exc:
+        print(f"Warning: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return 0

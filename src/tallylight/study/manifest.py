@@ -1,0 +1,661 @@
+"""The study manifest: what a study asks for, parsed strictly (docs/STUDY.md).
+
+A manifest is TOML. Every field is checked here and only here; a malformed or
+unknown field is a :class:`ManifestError` that names it (``study.end``,
+``tasks[2].id``), so a researcher can fix the file without reading code and a
+participant never sees a traceback. Pure: bytes and a date in, a value out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from tallylight.errors import ManifestError
+from tallylight.study import signing
+
+SCHEMA_VERSION = 1
+MAX_MANIFEST_BYTES = 1 << 20  # 1 MiB: a manifest is a document, not a data set
+MAX_DEPTH = 8
+MAX_TASKS = 200
+MAX_CHECKBOXES = 50
+MAX_RECIPIENTS = 20
+MAX_LIST = 100
+MAX_LANGUAGES = 30
+SHORT, MEDIUM, LONG = 200, 4_000, 200_000  # characters
+
+_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+#: key modes, narrowest first: the order of tallylight.capture.options.KeyMode (a test holds them
+#: equal); spelled out here so the researcher's CLI never imports the capture package
+KEY_MODES = ("none", "class", "hashed", "full")
+
+
+# ---------------------------------------------------------------- the model
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in one or more languages (language tag → text); the first is the default."""
+
+    values: tuple[tuple[str, str], ...]
+
+    def get(self, language: str | None = None) -> str:
+        if language:
+            for tag, text in self.values:
+                if tag == language or tag.split("-")[0] == language.split("-")[0]:
+                    return text
+        return self.values[0][1]
+
+    def __str__(self) -> str:
+        return self.get()
+
+
+@dataclass(frozen=True)
+class Person:
+    principal_investigator: str
+    institution: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Ethics:
+    board: str
+    protocol: str
+    approval_expires: dt.date
+
+
+@dataclass(frozen=True)
+class Streams:
+    """What the study captures at most (the fields of the recorder's capture options)."""
+
+    keys: str
+    mouse_moves: bool
+    move_min_interval_ms: float
+    move_min_distance_px: float
+    clicks: bool
+    scrolls: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SessionRules:
+    max_duration_minutes: float  # 0 = no limit
+    max_sessions: int  # 0 = no limit
+    idle_stop_minutes: float  # 0 = never
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    title: Text
+    instructions: Text
+
+
+@dataclass(frozen=True)
+class Checkbox:
+    id: str
+    text: Text
+    required: bool
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """One version of one study, as the researcher signed it."""
+
+    schema: int
+    study_id: str
+    version: int
+    title: Text
+    summary: Text
+    description: Text
+    researcher: Person
+    ethics: Ethics
+    start: dt.date
+    end: dt.date
+    capture: Streams
+    not_collected: tuple[Text, ...]
+    sessions: SessionRules
+    tasks: tuple[Task, ...]
+    retention: Text
+    deletion: Text
+    withdrawal: Text
+    risks: Text
+    compensation: Text
+    recipients: tuple[str, ...]
+    upload_url: str | None
+    consent_text: Text
+    checkboxes: tuple[Checkbox, ...]
+
+    def task(self, task_id: str) -> Task:
+        for task in self.tasks:
+            if task.id == task_id:
+                return task
+        known = ", ".join(t.id for t in self.tasks) or "none"
+        raise ManifestError(f"This study has no task {task_id!r} (its tasks: {known}).", "tasks")
+
+    def task_number(self, task_id: str) -> int:
+        """1-based position of a task: what a task marker stores (docs/FORMAT.md)."""
+        return self.tasks.index(self.task(task_id)) + 1
+
+    @property
+    def required_checkboxes(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.checkboxes if c.required)
+
+
+@dataclass(frozen=True)
+class SignedManifest:
+    """A manifest whose signature holds: the model, the exact file and who signed it."""
+
+    manifest: Manifest
+    raw: bytes
+    public_key: bytes
+    hash: str
+
+    @property
+    def fingerprint(self) -> str:
+        return signing.fingerprint(self.public_key)
+
+    @property
+    def study_id(self) -> str:
+        return self.manifest.study_id
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def load(raw: bytes, today: dt.date | None = None) -> SignedManifest:
+    """Verify and parse a signed manifest file; refuse it if it is not current on ``today``."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"The manifest file is {len(raw):,} bytes; a manifest may be at most {MAX_MANIFEST_BYTES:,}.",
+            "file",
+        )
+    envelope = signing.split(raw)
+    public_key = signing.verify(envelope)
+    manifest = parse(envelope.body)
+    if today is not None:
+        check_current(manifest, today)
+    return SignedManifest(manifest, raw, public_key, signing.body_hash(envelope.body))
+
+
+def parse(body: bytes) -> Manifest:
+    """Parse manifest text (signature or not); ManifestError naming the first bad field."""
+    if len(body) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"The manifest is larger than {MAX_MANIFEST_BYTES:,} bytes.", "file")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestError(f"The manifest is not UTF-8 text (byte {exc.start}).", "file") from None
+    try:
+        doc = tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or a number too long to convert
+        raise ManifestError(f"The manifest is not valid TOML: {_clip(str(exc), 200)}.", "file") from None
+    except RecursionError:
+        raise ManifestError("The manifest is nested too deeply.", "file") from None
+    _check_depth(doc, 0)
+    return _Reader(doc).manifest()
+
+
+def check_current(manifest: Manifest, today: dt.date) -> None:
+    """Refuse a manifest whose study has ended or whose ethics approval has expired."""
+    if today > manifest.ethics.approval_expires:
+        raise ManifestError(
+            f"The study's ethics approval expired on {manifest.ethics.approval_expires.isoformat()}; "
+            "it may not collect data any more.",
+            "ethics.approval_expires",
+        )
+    if today > manifest.end:
+        raise ManifestError(f"The study ended on {manifest.end.isoformat()}.", "study.end")
+
+
+def check_running(manifest: Manifest, today: dt.date) -> None:
+    """Refuse a session outside the study's dates (enrolment may come before the start)."""
+    check_current(manifest, today)
+    if today < manifest.start:
+        raise ManifestError(
+            f"The study starts on {manifest.start.isoformat()}; sessions for it can be recorded from then.",
+            "study.start",
+        )
+
+
+def _check_depth(value: Any, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        raise ManifestError(f"The manifest is nested more than {MAX_DEPTH} levels deep.", "file")
+    if isinstance(value, dict):
+        for v in value.values():
+            _check_depth(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            _check_depth(v, depth + 1)
+
+
+# ---------------------------------------------------------------- the strict reader
+
+
+class _Reader:
+    """Reads the TOML document table by table; every value checked, every key accounted for."""
+
+    def __init__(self, doc: dict[str, Any]) -> None:
+        self.doc = doc
+
+    def manifest(self) -> Manifest:
+        doc = self.doc
+        _known(
+            doc,
+            "",
+            {
+                "schema",
+                "study",
+                "researcher",
+                "ethics",
+                "capture",
+                "sessions",
+                "tasks",
+                "data",
+                "withdrawal",
+                "risks",
+                "consent",
+            },
+        )
+        schema = _int(doc, "", "schema", 1, 1 << 31)
+        if schema != SCHEMA_VERSION:
+            raise ManifestError(
+                f"The manifest has schema version {schema}; this Tallylight reads version {SCHEMA_VERSION}. "
+                "An update of Tallylight may be needed.",
+                "schema",
+            )
+        study = _table(doc, "", "study")
+        _known(study, "study", {"id", "version", "title", "summary", "description", "start", "end"})
+        researcher = _table(doc, "", "researcher")
+        _known(researcher, "researcher", {"principal_investigator", "institution", "contact"})
+        ethics = _table(doc, "", "ethics")
+        _known(ethics, "ethics", {"board", "protocol", "approval_expires"})
+        sessions = _table(doc, "", "sessions")
+        _known(sessions, "sessions", {"max_duration_minutes", "max_sessions", "idle_stop_minutes"})
+        data = _table(doc, "", "data")
+        _known(data, "data", {"retention", "deletion", "recipients", "upload_url"})
+        withdrawal = _table(doc, "", "withdrawal")
+        _known(withdrawal, "withdrawal", {"procedure"})
+        risks = _table(doc, "", "risks")
+        _known(risks, "risks", {"risks", "compensation"})
+        consent = _table(doc, "", "consent")
+        _known(consent, "consent", {"text", "checkboxes"})
+
+        start = _date(study, "study", "start")
+        end = _date(study, "study", "end")
+        if end < start:
+            raise ManifestError("study.end is before study.start.", "study.end")
+        capture, not_collected = _capture(_table(doc, "", "capture"))
+        return Manifest(
+            schema=schema,
+            study_id=_uuid(study, "study", "id"),
+            version=_int(study, "study", "version", 1, 1 << 31),
+            title=_text(study, "study", "title", SHORT),
+            summary=_text(study, "study", "summary", MEDIUM),
+            description=_text(study, "study", "description", LONG),
+            researcher=Person(
+                principal_investigator=_str(researcher, "researcher", "principal_investigator", SHORT),
+                institution=_str(researcher, "researcher", "institution", SHORT),
+                contact=_str(researcher, "researcher", "contact", SHORT),
+            ),
+            ethics=Ethics(
+                board=_str(ethics, "ethics", "board", SHORT),
+                protocol=_str(ethics, "ethics", "protocol", SHORT),
+                approval_expires=_date(ethics, "ethics", "approval_expires"),
+            ),
+            start=start,
+            end=end,
+            capture=capture,
+            not_collected=not_collected,
+            sessions=SessionRules(
+                max_duration_minutes=_number(sessions, "sessions", "max_duration_minutes", 0, 24 * 60),
+                max_sessions=_int(sessions, "sessions", "max_sessions", 0, 100_000),
+                idle_stop_minutes=_number(sessions, "sessions", "idle_stop_minutes", 0, 24 * 60),
+            ),
+            tasks=_tasks(doc),
+            retention=_text(data, "data", "retention", MEDIUM),
+            deletion=_text(data, "data", "deletion", MEDIUM),
+            withdrawal=_text(withdrawal, "withdrawal", "procedure", MEDIUM),
+            risks=_text(risks, "risks", "risks", MEDIUM),
+            compensation=_text(risks, "risks", "compensation", MEDIUM),
+            recipients=_recipients(data),
+            upload_url=_upload_url(data),
+            consent_text=_text(consent, "consent", "text", LONG),
+            checkboxes=_checkboxes(consent),
+        )
+
+
+def _name(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _known(table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+    for key in table:
+        if key not in allowed:
+            name = _clip(_name(where, key), 80)
+            raise ManifestError(
+                f"Unknown field {name!r} (a typo? the fields here are: {', '.join(sorted(allowed))}).", name
+            )
+
+
+def _get(table: Mapping[str, Any], where: str, key: str) -> Any:
+    if key not in table:
+        raise ManifestError(f"The field {_name(where, key)!r} is missing.", _name(where, key))
+    return table[key]
+
+
+def _table(table: Mapping[str, Any], where: str, key: str) -> dict[str, Any]:
+    value = _get(table, where, key)
+    if not isinstance(value, dict):
+        raise ManifestError(
+            f"{_name(where, key)} must be a table ([{_name(where, key)}]).", _name(where, key)
+        )
+    return value
+
+
+def _str(table: Mapping[str, Any], where: str, key: str, limit: int, *, empty: bool = False) -> str:
+    value = _get(table, where, key)
+    return _check_str(value, _name(where, key), limit, empty=empty)
+
+
+def _check_str(value: Any, name: str, limit: int, *, empty: bool = False) -> str:
+    if not isinstance(value, str):
+        raise ManifestError(f"{name} must be text in quotes, not {_kind(value)}.", name)
+    if not empty and not value.strip():
+        raise ManifestError(f"{name} must not be empty.", name)
+    if len(value) > limit:
+        raise ManifestError(f"{name} is {len(value):,} characters long; at most {limit:,} are allowed.", name)
+    if any(ord(c) < 32 and c not in "\n\t\r" for c in value):
+        raise ManifestError(f"{name} contains control characters.", name)
+    return value
+
+
+def _text(table: Mapping[str, Any], where: str, key: str, limit: int) -> Text:
+    return _check_text(_get(table, where, key), _name(where, key), limit)
+
+
+def _check_text(value: Any, name: str, limit: int) -> Text:
+    """A string, or a table of language tags (``en``, ``de-CH``) to strings."""
+    if isinstance(value, dict):
+        if not value:
+            raise ManifestError(f"{name} must name at least one language.", name)
+        if len(value) > MAX_LANGUAGES:
+            raise ManifestError(f"{name} has more than {MAX_LANGUAGES} languages.", name)
+        pairs = []
+        for tag, text in value.items():
+            if not _LANG.match(tag):
+                raise ManifestError(
+                    f"{name}.{tag} is not a language tag (use codes such as en, de or pt-BR).",
+                    f"{name}.{tag}",
+                )
+            pairs.append((tag, _check_str(text, f"{name}.{tag}", limit)))
+        return Text(tuple(pairs))
+    return Text((("", _check_str(value, name, limit)),))
+
+
+def _int(table: Mapping[str, Any], where: str, key: str, low: int, high: int) -> int:
+    value = _get(table, where, key)
+    name = _name(where, key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ManifestError(f"{name} must be a whole number, not {_kind(value)}.", name)
+    if not low <= value <= high:
+        raise ManifestError(f"{name} must be between {low} and {high:,}, not {_show(value)}.", name)
+    return value
+
+
+def _number(table: Mapping[str, Any], where: str, key: str, low: float, high: float) -> float:
+    value = _get(table, where, key)
+    name = _name(where, key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ManifestError(f"{name} must be a number, not {_kind(value)}.", name)
+    if not low <= value <= high:  # also refuses nan
+        raise ManifestError(f"{name} must be between {low:g} and {high:g}, not {_show(value)}.", name)
+    return float(value)
+
+
+def _bool(table: Mapping[str, Any], where: str, key: str) -> bool:
+    value = _get(table, where, key)
+    if not isinstance(value, bool):
+        name = _name(where, key)
+        raise ManifestError(f"{name} must be true or false, not {_kind(value)}.", name)
+    return value
+
+
+def _date(table: Mapping[str, Any], where: str, key: str) -> dt.date:
+    value = _get(table, where, key)
+    name = _name(where, key)
+    if isinstance(value, (dt.datetime, dt.time)):
+        raise ManifestError(f"{name} must be a date such as 2027-03-31, without a time.", name)
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ManifestError(
+                f"{name} must be a date such as 2027-03-31, not {_show(value)}.", name
+            ) from None
+    if not isinstance(value, dt.date):
+        raise ManifestError(f"{name} must be a date such as 2027-03-31, not {_kind(value)}.", name)
+    if not 2000 <= value.year <= 2200:
+        raise ManifestError(f"{name} ({value.isoformat()}) is not a plausible date.", name)
+    return value
+
+
+def _uuid(table: Mapping[str, Any], where: str, key: str) -> str:
+    value = _str(table, where, key, 64)
+    try:
+        parsed = uuid.UUID(value)
+    except ValueError:
+        name = _name(where, key)
+        raise ManifestError(
+            f"{name} must be a UUID such as 0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10, not {_show(value)}.", name
+        ) from None
+    if str(parsed) != value:
+        name = _name(where, key)
+        raise ManifestError(f"{name} must be written in lower case with dashes: {parsed}.", name)
+    return value
+
+
+def _list(table: Mapping[str, Any], where: str, key: str, limit: int, *, optional: bool = False) -> list[Any]:
+    if optional and key not in table:
+        return []
+    value = _get(table, where, key)
+    name = _name(where, key)
+    if not isinstance(value, list):
+        raise ManifestError(f"{name} must be a list ([...]), not {_kind(value)}.", name)
+    if len(value) > limit:
+        raise ManifestError(f"{name} has {len(value)} entries; at most {limit} are allowed.", name)
+    return value
+
+
+def _capture(table: dict[str, Any]) -> tuple[Streams, tuple[Text, ...]]:
+    where = "capture"
+    _known(
+        table,
+        where,
+        {
+            "keys",
+            "mouse_moves",
+            "move_min_interval_ms",
+            "move_min_distance_px",
+            "clicks",
+            "scrolls",
+            "not_collected",
+        },
+    )
+    keys = _str(table, where, "keys", 20)
+    if keys not in KEY_MODES:
+        raise ManifestError(
+            f"capture.keys must be one of {', '.join(KEY_MODES)}, not {_show(keys)}.", "capture.keys"
+        )
+    options = Streams(
+        keys=keys,
+        mouse_moves=_bool(table, where, "mouse_moves"),
+        move_min_interval_ms=_number(table, where, "move_min_interval_ms", 0, 1e6),
+        move_min_distance_px=_number(table, where, "move_min_distance_px", 0, 1e6),
+        clicks=_bool(table, where, "clicks"),
+        scrolls=_bool(table, where, "scrolls"),
+    )
+    items = _list(table, where, "not_collected", MAX_LIST)
+    not_collected = tuple(_check_text(v, f"capture.not_collected[{i}]", MEDIUM) for i, v in enumerate(items))
+    return options, not_collected
+
+
+def _entries(
+    doc: Mapping[str, Any], where: str, key: str, limit: int, fields: set[str], optional: bool = False
+) -> list[tuple[str, dict[str, Any]]]:
+    out = []
+    for i, entry in enumerate(_list(doc, where, key, limit, optional=optional)):
+        name = f"{_name(where, key)}[{i}]"
+        if not isinstance(entry, dict):
+            raise ManifestError(f"{name} must be a table ([[{_name(where, key)}]]).", name)
+        _known(entry, name, fields)
+        out.append((name, entry))
+    return out
+
+
+def _unique_id(table: Mapping[str, Any], name: str, seen: set[str]) -> str:
+    value = _str(table, name, "id", 64)
+    if not _ID.match(value):
+        raise ManifestError(
+            f"{name}.id must be lower-case letters, digits, '-' or '_' (such as 'copy-text'), "
+            f"not {_show(value)}.",
+            f"{name}.id",
+        )
+    if value in seen:
+        raise ManifestError(f"{name}.id {value!r} is used twice.", f"{name}.id")
+    seen.add(value)
+    return value
+
+
+def _tasks(doc: Mapping[str, Any]) -> tuple[Task, ...]:
+    seen: set[str] = set()
+    return tuple(
+        Task(
+            id=_unique_id(entry, name, seen),
+            title=_text(entry, name, "title", SHORT),
+            instructions=_text(entry, name, "instructions", MEDIUM),
+        )
+        for name, entry in _entries(
+            doc, "", "tasks", MAX_TASKS, {"id", "title", "instructions"}, optional=True
+        )
+    )
+
+
+def _checkboxes(consent: Mapping[str, Any]) -> tuple[Checkbox, ...]:
+    seen: set[str] = set()
+    boxes = tuple(
+        Checkbox(
+            id=_unique_id(entry, name, seen),
+            text=_text(entry, name, "text", MEDIUM),
+            required=_bool(entry, name, "required"),
+        )
+        for name, entry in _entries(
+            consent, "consent", "checkboxes", MAX_CHECKBOXES, {"id", "text", "required"}
+        )
+    )
+    if not any(box.required for box in boxes):
+        raise ManifestError(
+            "consent.checkboxes must hold at least one box with required = true "
+            "(consent is given by ticking the required boxes).",
+            "consent.checkboxes",
+        )
+    return boxes
+
+
+def _recipients(data: Mapping[str, Any]) -> tuple[str, ...]:
+    items = _list(data, "data", "recipients", MAX_RECIPIENTS)
+    if not items:
+        raise ManifestError(
+            "data.recipients must name at least one age recipient key (age1…) from `tallylight-lab keygen`.",
+            "data.recipients",
+        )
+    out = []
+    for i, value in enumerate(items):
+        name = f"data.recipients[{i}]"
+        key = _check_str(value, name, 200).strip()
+        if not key.startswith("age1") or not _valid_age_recipient(key):
+            raise ManifestError(
+                f"{name} is not an age recipient key (it starts with age1 and is printed by "
+                "`tallylight-lab keygen`).",
+                name,
+            )
+        out.append(key)
+    if len(set(out)) != len(out):
+        raise ManifestError("data.recipients names the same key twice.", "data.recipients")
+    return tuple(out)
+
+
+def _valid_age_recipient(key: str) -> bool:
+    from pyrage import x25519
+
+    try:
+        x25519.Recipient.from_str(key)
+    except Exception:  # noqa: BLE001 - pyrage raises its own RecipientError (and others on garbage)
+        return False
+    return True
+
+
+def _upload_url(data: Mapping[str, Any]) -> str | None:
+    if "upload_url" not in data:
+        return None
+    url = _str(data, "data", "upload_url", 4000)
+    check_upload_url(url, "data.upload_url")
+    return url
+
+
+def check_upload_url(url: str, field: str = "data.upload_url") -> None:
+    """Only HTTPS, or plain HTTP to this machine (loopback) for testing."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        _ = parts.port
+    except ValueError:
+        raise ManifestError(f"{field} is not a valid URL.", field) from None
+    if parts.scheme == "https" and host:
+        return
+    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
+        return
+    raise ManifestError(
+        f"{field} must be an https:// address (plain http is only allowed to this machine).", field
+    )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _show(value: Any) -> str:
+    """A value quoted in an error message: never more than a short line."""
+    return _clip(repr(value), 60)
+
+
+def _kind(value: Any) -> str:
+    names: dict[type, str] = {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+        dt.datetime: "a date and time",
+        dt.time: "a time",
+    }
+    return names.get(type(value), type(value).__name__)
+
+
+Clock = Callable[[], dt.date]
+
+
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()

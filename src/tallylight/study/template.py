@@ -1,0 +1,118 @@
+"""The commented manifest template written by ``tallylight-lab manifest new``.
+
+It is a complete, valid manifest: once the researcher has replaced the example
+texts (and pasted the recipient key, unless ``--key`` filled it in), it signs as
+it is. docs/STUDY.md explains every field; the template's comments say the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+PLACEHOLDER_RECIPIENT = "age1-paste-the-recipient-key-printed-by-tallylight-lab-keygen"
+
+TEMPLATE = """\
+# Tallylight study manifest (schema 1). Documentation: docs/STUDY.md.
+# Fill in every field, then sign:  tallylight-lab manifest sign {filename} --key KEYDIR
+# Any edit after signing breaks the signature (sign again). Texts may be one
+# string, or a table of languages:  title = {{ en = "Typing study", de = "Tippstudie" }}
+schema = 1
+
+[study]
+id = "{study_id}"          # a UUID; keep it for every version of this study
+version = 1                # raise it for every change: participants consent again
+title = "Typing rhythm and fatigue"
+summary = "How typing rhythm changes over a working day."
+description = \"\"\"
+We measure *when* keys go down and up and how the mouse moves while you work,
+to understand how typing rhythm changes with fatigue.
+\"\"\"
+start = {start}          # first day sessions may be recorded
+end = {end}            # last day
+
+[researcher]
+principal_investigator = "Dr. Jane Example"
+institution = "Example University, Department of Psychology"
+contact = "jane.example@example.edu"
+
+[ethics]
+board = "Example University Ethics Committee"
+protocol = "EC-2026-001"
+approval_expires = {end}   # after this date the study is refused
+
+[capture]
+# what is captured at most; the participant may narrow it, never widen it
+keys = "class"             # none | class | hashed | full
+mouse_moves = true
+move_min_interval_ms = 0   # keep at most one move every N ms (0 = all)
+move_min_distance_px = 0   # keep a move only after N px (0 = all)
+clicks = true
+scrolls = true
+not_collected = [
+  "The characters you type, passwords and text",
+  "Screen contents, window titles and application names",
+  "Audio, camera and location",
+]
+
+[sessions]
+max_duration_minutes = 60  # 0 = no limit
+max_sessions = 20          # 0 = no limit
+idle_stop_minutes = 10     # stop after this long without input (0 = never)
+
+[[tasks]]                  # optional; repeat the block for more tasks
+id = "copy-text"
+title = "Copy a paragraph"
+instructions = "Open the text you were sent and type it into any editor."
+
+[data]
+retention = "Stored encrypted at Example University for 5 years after publication, then deleted."
+deletion = "You can ask for deletion at any time until the data is anonymised (3 months after the study)."
+recipients = ["{recipient}"]
+# upload_url = "https://files.example.edu/s/abc123"   # optional: where bundles are sent
+
+[withdrawal]
+procedure = "Choose Withdraw in Tallylight: it deletes your data here and asks us to delete the rest."
+
+[risks]
+risks = "None beyond everyday computer use. Typing rhythm can in principle identify a person."
+compensation = "A 20 EUR voucher after 10 sessions."
+
+[consent]
+text = \"\"\"
+## Consent
+Taking part is voluntary. You can stop or withdraw at any time without giving a reason.
+\"\"\"
+
+[[consent.checkboxes]]
+id = "read"
+text = "I have read and understood the information about this study."
+required = true
+
+[[consent.checkboxes]]
+id = "agree"
+text = "I agree to take part and to the recording described above."
+required = true
+
+[[consent.checkboxes]]
+id = "contact-later"
+text = "You may contact me about future studies."
+required = false
+"""
+
+
+def render(
+    *,
+    filename: str = "study.toml",
+    recipient: str | None = None,
+    today: dt.date | None = None,
+    study_id: str | None = None,
+) -> str:
+    start = today or dt.date.today()
+    return TEMPLATE.format(
+        filename=filename,
+        study_id=study_id or str(uuid.uuid4()),
+        start=start.isoformat(),
+        end=(start + dt.timedelta(days=90)).isoformat(),
+        recipient=recipient or PLACEHOLDER_RECIPIENT,
+    )

@@ -1,0 +1,41 @@
+"""Helpers for the study tests (import as ``from study_helpers import ...``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from tallylight.study import signing, template
+
+TODAY = dt.date(2026, 11, 29)
+STUDY_ID = "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10"
+#: a fixed researcher key for deterministic tests (Ed25519 signatures are deterministic)
+RESEARCHER = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+OTHER = Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+RECIPIENT = "age1rtnu4ted4pkty9jzlsxlxn7z5uc79v5hl6zrce2nnvuh8q5a7asqx8xywd"
+
+
+def body(**replace: str) -> bytes:
+    """The template, filled in, with optional textual replacements (old=new via a dict)."""
+    text = template.render(recipient=RECIPIENT, today=TODAY, study_id=STUDY_ID)
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
+def signed(raw: bytes | None = None, key: Ed25519PrivateKey = RESEARCHER) -> bytes:
+    return signing.sign(body() if raw is None else raw, key)
+
+
+def edit(raw: bytes, old: str, new: str, key: Ed25519PrivateKey | None = RESEARCHER) -> bytes:
+    """Replace text in the body and sign again (key None: leave the old signature)."""
+    assert old.encode() in raw, old
+    changed = raw.replace(old.encode(), new.encode(), 1)
+    return signing.sign(changed, key) if key is not None else changed
+
+
+def write(path: Path, raw: bytes) -> Path:
+    path.write_bytes(raw)
+    return path
