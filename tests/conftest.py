@@ -45,3 +45,11 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+@pytest.fixture
+def allow_full_keys(tallylight_home: Path) -> None:
+    """The participant's settings allow exact keys (the recorder's ceiling is the settings)."""
+    from tallylight import settings as settings_mod
+
+    settings_mod.save(settings_mod.Settings(keys="full"))

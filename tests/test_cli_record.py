@@ -20,6 +20,9 @@ PASS = "correct horse battery staple"
 
 
 def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> None:
+    from tallylight import settings
+
+    settings.save(settings.Settings(keys="full"))  # the participant allows exact keys (the ceiling)
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     proc = subprocess.Popen(
         [*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"],

@@ -119,7 +119,7 @@ def test_filter_keeps_order_and_only_ever_drops(ops: list) -> None:
 
 
 @pytest.mark.x11
-def test_hotkey_pauses_and_resumes_a_real_session(xserver: XServer) -> None:
+def test_hotkey_pauses_and_resumes_a_real_session(allow_full_keys: None, xserver: XServer) -> None:
     with RecorderClient(env=xserver.env(TALLYLIGHT_SINK="memory")) as rec:
         rec.request("start", options={"keys": "full"}, pause_hotkey="<ctrl>+<alt>+p")
         xserver.xdotool("type", "ab")

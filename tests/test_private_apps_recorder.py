@@ -32,7 +32,9 @@ def wm(xserver: XServer):  # noqa: ANN201
     w.close()
 
 
-def test_nothing_captured_while_a_private_app_has_focus(xserver: XServer, wm: FakeWM) -> None:
+def test_nothing_captured_while_a_private_app_has_focus(
+    allow_full_keys: None, xserver: XServer, wm: FakeWM
+) -> None:
     vault.create_vault(PASS)
     editor = wm.window("xterm", "XTerm")
     secret = wm.window("keepassxc", "KeePassXC")

@@ -25,7 +25,7 @@ def memory_env(xserver: XServer) -> dict[str, str]:
     return xserver.env(TALLYLIGHT_SINK="memory")
 
 
-def test_protocol_round_trip(memory_env: dict[str, str], xserver: XServer) -> None:
+def test_protocol_round_trip(allow_full_keys: None, memory_env: dict[str, str], xserver: XServer) -> None:
     with RecorderClient(env=memory_env) as rec:
         assert rec.request("status")["state"] == "idle"
         with pytest.raises(RecorderError, match="Unknown command"):

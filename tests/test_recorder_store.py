@@ -48,7 +48,11 @@ def _files_containing(root: Path, needles: list[bytes]) -> list[str]:
 
 
 def test_sentinel_typed_in_full_mode_never_reaches_the_disk(
-    xserver: XServer, unlocked: vault.UnlockedVault, tallylight_home: Path, tmp_path: Path
+    allow_full_keys: None,
+    xserver: XServer,
+    unlocked: vault.UnlockedVault,
+    tallylight_home: Path,
+    tmp_path: Path,
 ) -> None:
     sentinel = "zq" + secrets.token_hex(6)  # letters and digits xdotool can type
     app_tmp = tmp_path / "app-tmp"

@@ -263,3 +263,37 @@ def duration(seconds: float) -> str:
     if m:
         return f"{m} min {s:02d} s"
     return f"{s} s"
+
+
+# ---------------------------------------------------------------- the capture ceiling
+
+_NARROWED_KEYS = {
+    "none": "none",
+    "class": "kind only",
+    "hashed": "kind and a per-session code",
+    "full": "exact",
+}
+
+
+#: why a ceiling narrowed, per source (the end of a narrowing line)
+PARTICIPANT_CEILING = "your settings do not allow more"
+STUDY_CEILING = "your study does not allow more"
+
+
+def narrowed_option(option: str, effective: Any, because: str) -> str:
+    """One line saying that a capture option was narrowed, and why.
+
+    ``keys: kind only — your settings do not allow more``; ``because`` is the
+    ceiling's clause (PARTICIPANT_CEILING, STUDY_CEILING).
+    """
+    if option == "keys":
+        value = _NARROWED_KEYS.get(str(effective), str(effective))
+        what = "keys"
+    elif option == "move_min_interval_ms":
+        value, what = f"at most one every {effective:g} ms", "mouse moves"
+    elif option == "move_min_distance_px":
+        value, what = f"only after {effective:g} px", "mouse moves"
+    else:
+        what = {"mouse_moves": "mouse moves", "clicks": "clicks", "scrolls": "scrolls"}.get(option, option)
+        value = "on" if effective else "off"
+    return f"{what}: {value} — {because}"

@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         started = recorder.request(
             "start", options=options.to_dict(), label=args.label, max_duration_s=duration, idle_timeout_s=idle
         )
-        _print_notice(started, options, duration)
+        _print_notice(started, duration)
         stopped = _wait(recorder, stop_requested, duration)
         if stopped is None:
             stopped = recorder.request("stop", timeout=15.0)
@@ -126,11 +126,13 @@ def _wait(
     return None
 
 
-def _print_notice(started: dict[str, Any], options: CaptureOptions, duration: float) -> None:
+def _print_notice(started: dict[str, Any], duration: float) -> None:
     until = f" for {duration:g} s" if duration else ""
     print(f"● RECORDING IS ON{until} — session {started['session_id']}")
-    for line in options.describe():
+    for line in CaptureOptions.from_dict(started["options"]).describe():  # what is really captured
         print(f"  {line}")
+    for note in started.get("narrowed") or []:
+        print(f"  Narrowed: {note['message']}.")
     print("  Press Ctrl-C to stop.", flush=True)
 
 

@@ -22,6 +22,7 @@ from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import StopReason, describe
+from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
 from tallylight.words import RecorderState
 
@@ -48,12 +49,14 @@ class RecorderProcess:
         sink_factory: SinkFactory | None = None,
         hooks: HookFactory = default_hooks,
         check_capture: Callable[[], None] | None = None,
+        ceilings: Callable[[], list[ceiling.Ceiling]] = ceiling.current_ceilings,
     ) -> None:
         self._out = out
         self._out_lock = threading.Lock()
         self._sink_factory = sink_factory
         self._hooks = hooks
         self._check_capture = check_capture or _require_capture
+        self._ceilings = ceilings
         self.session: Session | None = None
         self._done = threading.Event()
         self._limits = (0.0, 0.0)  # max duration, idle timeout (s); 0 = none
@@ -99,7 +102,11 @@ class RecorderProcess:
     def _cmd_start(self, msg: dict, reply_to: Any) -> None:
         if self.session is not None:
             raise UsageError("This recorder already ran a session; start a new recorder for a new session.")
-        options = CaptureOptions.from_dict(msg.get("options") or {})
+        options = msg.get("options") or {}
+        if not isinstance(options, dict):
+            raise UsageError("'options' must be an object.")
+        # The one place the ceiling is enforced: whoever sent this command.
+        options, narrowed = ceiling.apply(CaptureOptions.from_dict(options), self._ceilings())
         label = msg.get("label") or ""
         if not isinstance(label, str) or len(label) > 200:
             raise UsageError("The label must be text of at most 200 characters.")
@@ -133,6 +140,7 @@ class RecorderProcess:
             session_id=info.session_id,
             started_wall_ns=info.started_wall_ns,
             options=options.to_dict(),
+            narrowed=[n.to_dict() for n in narrowed],
             label=label,
             private_apps_watched=watching,
         )

@@ -197,6 +197,9 @@ class AppController(QObject):
         self.session_id = str(msg.get("session_id") or "")
         if isinstance(msg.get("options"), dict):
             self.options = msg["options"]
+        narrowed = [str(n.get("message")) for n in msg.get("narrowed") or [] if isinstance(n, dict)]
+        if narrowed:
+            self.notify.emit("Capture narrowed", "; ".join(narrowed) + ".")
         self._elapsed_base = 0.0
         self._elapsed_at = time.monotonic()
         self._tick.start()
