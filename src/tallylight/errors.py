@@ -83,3 +83,13 @@ class ManifestError(StudyError):
     def __init__(self, message: str, field: str = "") -> None:
         super().__init__(message)
         self.field = field
+
+
+class ShareError(TallylightError):
+    """Building, sending or opening a bundle failed (nothing was lost: the sessions are untouched)."""
+
+    exit_code = 9
+
+
+class BundleError(ShareError):
+    """A bundle does not decrypt, does not verify, or is not for this study."""

@@ -1,0 +1,382 @@
+"""The bundle (docs/BUNDLE.md): a ZIP of bundle.json, codebook.csv and one events.csv per session,
+encrypted as one age v1 file to the study's recipient keys.
+
+Building is pure: every input (sessions, consent record, environment, the bundle
+id's randomness and the clock) is passed in, so a test can fix them. The same
+``bundle.json`` document drives the participant's preview, so the preview shows
+exactly what the bundle holds. Opening checks everything a reader relies on:
+the file list, each file's SHA-256, the format version and the session ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import secrets
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tallylight.errors import BundleError
+from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
+from tallylight.share import agecrypt, tables
+from tallylight.store.encoding import EventColumns
+
+FORMAT = "tallylight-bundle"
+VERSION = 1
+BUNDLE_JSON = "bundle.json"
+CODEBOOK = "codebook.csv"
+README = "README.txt"
+SUFFIX = ".tallylight.age"
+#: ZIP entries carry this fixed time, so equal inputs give equal plaintext
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+#: the most a bundle may expand to when opened (a zip bomb stops here)
+MAX_UNPACKED = 8 << 30
+SESSION_FILE_RE = re.compile(r"^sessions/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/events\.csv$")
+
+README_TEXT = """\
+Tallylight bundle
+=================
+bundle.json   what this bundle holds: study, consent record, environment, and per
+              session its absolute UTC start, time zone, capture options, verdict,
+              pauses, gaps and cut spans
+codebook.csv  every column of the event tables, its unit, and every named value
+sessions/<session id>/events.csv   one row per event (see codebook.csv)
+
+Empty cells mean "does not apply to this row" (never 0). Times are milliseconds
+since the session's start (bundle.json: sessions[].start_utc).
+Format description: docs/BUNDLE.md in the Tallylight source.
+"""
+
+
+@dataclass(frozen=True)
+class StudyRef:
+    """What a bundle needs of a study manifest."""
+
+    study_id: str
+    manifest_sha256: str
+    recipients: tuple[str, ...]
+    title: str = ""
+    version: str = ""
+    upload_url: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionPart:
+    """One authenticated session as it goes into a bundle (cut spans already removed by the store)."""
+
+    info: SessionInfo
+    verdict: str
+    verdict_note: str
+    columns: EventColumns
+    stop_reason: StopReason | None = None
+
+
+@dataclass(frozen=True)
+class BundleInputs:
+    study: StudyRef
+    participant_id: str
+    consent: dict[str, Any]
+    sessions: Sequence[SessionPart]
+    app_version: str
+    environment: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Built:
+    """A bundle before encryption: its id, its bundle.json document, and the ZIP bytes."""
+
+    bundle_id: str
+    doc: dict[str, Any]
+    plaintext: bytes
+
+
+@dataclass(frozen=True)
+class Encrypted:
+    bundle_id: str
+    doc: dict[str, Any]
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def filename(self) -> str:
+        return f"{self.bundle_id}{SUFFIX}"
+
+
+# ---- building ------------------------------------------------------------------------------
+
+
+def _utc_iso(ns: int) -> str:
+    t = dt.datetime.fromtimestamp(ns // 1_000_000_000, dt.UTC)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
+
+
+def local_time_zone(started_wall_ns: int) -> dict[str, Any]:
+    """The machine's time zone at a session's start (name where the OS gives one, and the offset)."""
+    local = dt.datetime.fromtimestamp(started_wall_ns / 1e9, dt.UTC).astimezone()
+    offset = local.utcoffset() or dt.timedelta(0)
+    return {"name": local.tzname() or None, "utc_offset_minutes": int(offset.total_seconds() // 60)}
+
+
+def _ms(t_ns: int) -> float:
+    return round(t_ns / 1e6, 6)
+
+
+def spans(cols: EventColumns) -> dict[str, list[dict[str, Any]]]:
+    """Pauses, gaps and cut spans from the markers: each opens at PAUSE/GAP and closes at RESUME.
+
+    A span still open at the end closes at the session's last event. GAP with
+    reason ``trimmed`` is a span the participant cut out, listed as a cut span.
+    """
+    out: dict[str, list[dict[str, Any]]] = {"pauses": [], "gaps": [], "cut_spans": []}
+    idx = (cols.kind == Kind.MARKER).nonzero()[0].tolist()
+    open_span: tuple[str, int, int] | None = None
+    end_t = int(cols.t_ns.max()) if len(cols) else 0
+
+    def close(t: int) -> None:
+        nonlocal open_span
+        if open_span is None:
+            return
+        what, t0, reason = open_span
+        name = tables.GAP_NAMES.get(reason, f"code_{reason}") or None
+        bucket = "pauses" if what == "pause" else ("cut_spans" if reason == GapReason.TRIMMED else "gaps")
+        out[bucket].append({"start_ms": _ms(t0), "end_ms": _ms(t), "reason": name})
+        open_span = None
+
+    for i in idx:
+        m, t, r = int(cols.marker[i]), int(cols.t_ns[i]), int(cols.reason[i])
+        if m in (Marker.PAUSE, Marker.GAP):
+            close(t)
+            open_span = ("pause" if m == Marker.PAUSE else "gap", t, r)
+        elif m in (Marker.RESUME, Marker.SESSION_STOP):
+            close(t)
+    close(end_t)
+    return out
+
+
+def counts(cols: EventColumns) -> dict[str, int]:
+    """Events per kind, by name."""
+    values, n = np.unique(cols.kind.astype(np.int64), return_counts=True)
+    pairs = zip(values.tolist(), n.tolist(), strict=True)
+    return dict(sorted((tables.KIND_NAMES.get(v, f"code_{v}"), c) for v, c in pairs))
+
+
+def session_entry(part: SessionPart) -> dict[str, Any]:
+    info, cols = part.info, part.columns
+    extra = info.extra or {}
+    duration = (int(cols.t_ns.max()) - min(0, int(cols.t_ns.min()))) if len(cols) else 0
+    return {
+        "session_id": info.session_id,
+        "label": info.label,
+        "file": f"sessions/{info.session_id}/events.csv",
+        "start_utc": _utc_iso(info.started_wall_ns),
+        "start_unix_ns": info.started_wall_ns,
+        "time_zone": extra.get("time_zone") or local_time_zone(info.started_wall_ns),
+        "duration_ms": _ms(duration),
+        "events": len(cols),
+        "event_counts": counts(cols),
+        "capture": {
+            "key_mode": info.key_mode,
+            "mouse_moves": info.mouse_moves,
+            "move_min_interval_ms": info.move_min_interval_ms,
+            "move_min_distance_px": info.move_min_distance_px,
+            "clicks": info.clicks,
+            "scrolls": info.scrolls,
+        },
+        "clock": {"source": info.clock, "resolution_ns": info.clock_resolution_ns},
+        "verdict": part.verdict,
+        "verdict_note": part.verdict_note,
+        "stop_reason": tables.STOP_NAMES.get(int(part.stop_reason or 0)) or None,
+        **spans(cols),
+        "timing_quality": extra.get("timing_quality"),
+        "platform": info.platform,
+        "recorded_with_app_version": info.app_version,
+    }
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zi = zipfile.ZipInfo(name, ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            zf.writestr(zi, data, compresslevel=6)
+    return buf.getvalue()
+
+
+def new_bundle_id(rng: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    return str(uuid.UUID(bytes=rng(16), version=4))
+
+
+def build(
+    inputs: BundleInputs,
+    rng: Callable[[int], bytes] = secrets.token_bytes,
+    clock: Callable[[], int] = time.time_ns,
+) -> Built:
+    """The ZIP plaintext and its bundle.json document (pure given ``rng`` and ``clock``)."""
+    if not inputs.sessions:
+        raise BundleError("Choose at least one session to share.")
+    ids = [p.info.session_id for p in inputs.sessions]
+    if len(set(ids)) != len(ids):
+        raise BundleError("A session was chosen twice.")
+    bundle_id = new_bundle_id(rng)
+    files: dict[str, bytes] = {CODEBOOK: tables.codebook_csv()}
+    entries = []
+    for part in inputs.sessions:
+        entry = session_entry(part)
+        files[entry["file"]] = tables.events_csv(part.columns)
+        entries.append(entry)
+    study = inputs.study
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "bundle_id": bundle_id,
+        "created_utc": _utc_iso(clock()),
+        "study": {
+            "id": study.study_id,
+            "version": study.version,
+            "title": study.title,
+            "manifest_sha256": study.manifest_sha256,
+            "recipients": list(study.recipients),
+        },
+        "participant_id": inputs.participant_id,
+        "consent": inputs.consent,
+        "app_version": inputs.app_version,
+        "environment": inputs.environment,
+        "codebook": CODEBOOK,
+        "files": {n: {"sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in files.items()},
+        "sessions": entries,
+    }
+    body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n"
+    ordered = {README: README_TEXT.encode("utf-8"), BUNDLE_JSON: body, **files}
+    return Built(bundle_id, doc, _zip(ordered))
+
+
+def encrypt(built: Built, recipients: Sequence[str]) -> Encrypted:
+    return Encrypted(built.bundle_id, built.doc, agecrypt.encrypt(built.plaintext, recipients))
+
+
+# ---- opening -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A decrypted and verified bundle: its document and files (events.csv bytes by session id)."""
+
+    doc: dict[str, Any]
+    events: dict[str, bytes]
+    codebook: bytes
+
+    @property
+    def bundle_id(self) -> str:
+        return str(self.doc["bundle_id"])
+
+    @property
+    def study_id(self) -> str:
+        return str(self.doc["study"]["id"])
+
+    @property
+    def participant_id(self) -> str:
+        return str(self.doc["participant_id"])
+
+
+def open_plaintext(plaintext: bytes) -> Opened:
+    """Unpack and verify a decrypted bundle; BundleError names the first thing wrong."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(plaintext))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise BundleError("The bundle decrypts but is not a Tallylight bundle (not a ZIP archive).") from None
+    if sum(i.file_size for i in infos) > MAX_UNPACKED:
+        raise BundleError("The bundle would unpack to more than 8 GiB; it is refused.")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise BundleError("The bundle holds a file twice.")
+    try:
+        raw = {n: zf.read(n) for n in names}
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise BundleError(f"The bundle's archive is damaged ({exc}).") from None
+    if BUNDLE_JSON not in raw:
+        raise BundleError("The bundle has no bundle.json.")
+    try:
+        doc = json.loads(raw[BUNDLE_JSON].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BundleError("The bundle's bundle.json is not valid JSON.") from None
+    _check_doc(doc)
+    listed = doc["files"]
+    extra = set(names) - set(listed) - {BUNDLE_JSON, README}
+    if extra:
+        raise BundleError(f"The bundle holds a file its bundle.json does not list: {sorted(extra)[0]}.")
+    for name, meta in listed.items():
+        data = raw.get(name)
+        if data is None:
+            raise BundleError(f"The bundle lacks {name}, which its bundle.json lists.")
+        if not isinstance(meta, dict) or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            raise BundleError(f"{name} in the bundle does not match its checksum.")
+    events: dict[str, bytes] = {}
+    for s in doc["sessions"]:
+        sid = s["session_id"]
+        if s.get("file") != f"sessions/{sid}/events.csv" or s["file"] not in listed:
+            raise BundleError(f"Session {sid} in bundle.json has no events file.")
+        if sid in events:
+            raise BundleError(f"Session {sid} appears twice in the bundle.")
+        events[sid] = raw[s["file"]]
+    return Opened(doc, events, raw.get(CODEBOOK, b""))
+
+
+def _check_doc(doc: Any) -> None:
+    def need(cond: bool, what: str) -> None:
+        if not cond:
+            raise BundleError(f"The bundle's bundle.json is malformed: {what}.")
+
+    need(isinstance(doc, dict), "not an object")
+    need(doc.get("format") == FORMAT, "format is not tallylight-bundle")
+    if doc.get("version") != VERSION:
+        found = doc.get("version")
+        raise BundleError(f"This bundle has format version {found!r}; this reader knows {VERSION}.")
+    need(isinstance(doc.get("bundle_id"), str) and _is_uuid(doc["bundle_id"]), "bundle_id")
+    study = doc.get("study")
+    need(isinstance(study, dict) and isinstance(study.get("id"), str) and study["id"] != "", "study.id")
+    need(isinstance(study.get("manifest_sha256"), str), "study.manifest_sha256")
+    need(isinstance(doc.get("participant_id"), str) and doc["participant_id"] != "", "participant_id")
+    need(_safe_name(doc["participant_id"]) and _safe_name(study["id"]), "ids must be plain names")
+    need(isinstance(doc.get("files"), dict), "files")
+    for name in doc["files"]:
+        need(name == CODEBOOK or bool(SESSION_FILE_RE.match(str(name))), f"unexpected file name {name!r}")
+    sessions = doc.get("sessions")
+    need(isinstance(sessions, list) and len(sessions) > 0, "sessions")
+    for s in sessions:
+        need(isinstance(s, dict) and isinstance(s.get("session_id"), str), "sessions[].session_id")
+        need(_safe_name(s["session_id"]), "sessions[].session_id must be a plain name")
+        need(isinstance(s.get("start_unix_ns"), int), "sessions[].start_unix_ns")
+
+
+_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def _safe_name(value: str) -> bool:
+    return bool(_SAFE.match(value))
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def open_bundle(ciphertext: bytes, identities: Sequence[Any]) -> Opened:
+    """Decrypt (age) and verify a bundle."""
+    return open_plaintext(agecrypt.decrypt(ciphertext, identities))

@@ -1,0 +1,100 @@
+"""Helpers for the sharing tests (import as ``from share_helpers import ...``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from pyrage import x25519
+
+from tallylight import events as ev
+from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.share import bundle
+from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
+from tallylight.store.encoding import EventColumns, decode_payloads, encode_payload
+
+STUDY_ID = "6f1c2a52-0d4e-4c8e-9a51-5d6b8d1e2f30"
+
+
+def columns(events: Sequence[Event]) -> EventColumns:
+    return decode_payloads([encode_payload(list(events))]) if events else EventColumns.empty()
+
+
+def info(session_id: str = "s1", started_wall_ns: int = 1_700_000_000_123_456_789) -> SessionInfo:
+    return SessionInfo(
+        session_id,
+        started_wall_ns,
+        "perf_counter_ns",
+        1,
+        "hashed",
+        True,
+        0.0,
+        0.0,
+        True,
+        True,
+        label="task 1",
+        platform="linux",
+        app_version="0.1.0",
+    )
+
+
+def sample_events() -> list[Event]:
+    return [
+        ev.marker(0, ev.Marker.SESSION_START),
+        ev.move(1_000_000, 0, 0),
+        ev.move(2_500_000, -5, 1080),
+        ev.button(3_000_000, 10, 20, ev.Button.LEFT, True),
+        ev.button(3_100_000, 10, 20, ev.Button.LEFT, False),
+        ev.key_down(4_000_000, ev.KeyClass.LETTER, key=0xDEADBEEF),
+        ev.key_up(4_080_000, ev.KeyClass.LETTER, key=0xDEADBEEF),
+        ev.marker(5_000_000, ev.Marker.PAUSE, ev.GapReason.PAUSED_BY_PARTICIPANT),
+        ev.marker(6_000_000, ev.Marker.RESUME),
+        ev.scroll(6_500_000, 3, 4, 0, -1),
+        ev.marker(7_000_000, ev.Marker.GAP, ev.GapReason.TRIMMED),
+        ev.marker(9_000_000, ev.Marker.RESUME),
+        ev.key_down(9_500_000, ev.KeyClass.SPACE, key=7),
+        ev.key_up(9_600_123, ev.KeyClass.SPACE, key=7),
+        ev.marker(10_000_000, ev.Marker.SESSION_STOP, ev.StopReason.PARTICIPANT),
+    ]
+
+
+def identity() -> x25519.Identity:
+    return x25519.Identity.generate()
+
+
+def inputs(
+    recipients: Sequence[str],
+    sessions: Sequence[tuple[str, Sequence[Event]]] = (("s1", ()),),
+    study_id: str = STUDY_ID,
+    participant_id: str = "p-0001",
+) -> BundleInputs:
+    parts = [
+        SessionPart(info(sid), "complete", "", columns(evs or sample_events()), StopReason.PARTICIPANT)
+        for sid, evs in sessions
+    ]
+    return BundleInputs(
+        StudyRef(study_id, "ab" * 32, tuple(recipients), "A test study", "1"),
+        participant_id,
+        {"consented_utc": "2026-11-29T10:00:00Z", "choices": {"mouse": True}},
+        parts,
+        "0.1.0",
+        {
+            "os": {"system": "Linux"},
+            "screens": [{"width_px": 1920, "height_px": 1080}],
+            "keyboard_layout": "us",
+        },
+    )
+
+
+def fixed_rng(n: int) -> bytes:
+    return bytes(range(n))
+
+
+def make(recipients: Sequence[str], **kw: object) -> bundle.Encrypted:
+    built = bundle.build(inputs(recipients, **kw), rng=fixed_rng, clock=lambda: 1_800_000_000_000_000_000)  # type: ignore[arg-type]
+    return bundle.encrypt(built, recipients)
+
+
+def read_csv(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))

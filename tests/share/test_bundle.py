@@ -1,0 +1,270 @@
+"""The bundle: CSV with named values and empty cells, codebook, bundle.json, age encryption, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from share_helpers import STUDY_ID, columns, identity, inputs, make, read_csv, sample_events
+
+from strategies import event_streams
+from tallylight.errors import BundleError, ShareError
+from tallylight.events import Kind
+from tallylight.share import agecrypt, bundle, tables
+
+POSITIONAL = {"move", "button_down", "button_up", "scroll"}
+
+
+def _check_row(row: dict[str, str], e: object) -> None:
+    """One CSV row says exactly what the event says, with names and empty cells."""
+    kind = Kind(e.kind)  # type: ignore[attr-defined]
+    name = row["kind"]
+    assert name == kind.name.lower()
+    assert Decimal(row["t_ms"]) * 1_000_000 == e.t_ns  # type: ignore[attr-defined]
+    if name in POSITIONAL:
+        assert (int(row["x_px"]), int(row["y_px"])) == (e.x, e.y)  # type: ignore[attr-defined]
+    else:
+        assert row["x_px"] == row["y_px"] == ""
+    if name in ("button_down", "button_up"):
+        assert row["button"] and not row["button"].isdigit()
+    else:
+        assert row["button"] == ""
+    if name == "scroll":
+        assert (int(row["scroll_dx_steps"]), int(row["scroll_dy_steps"])) == (e.dx, e.dy)  # type: ignore[attr-defined]
+    else:
+        assert row["scroll_dx_steps"] == row["scroll_dy_steps"] == ""
+    if name in ("key_down", "key_up"):
+        assert row["key_class"] and not row["key_class"].isdigit()
+        assert row["key_text"] == e.text  # type: ignore[attr-defined]
+        assert (int(row["key_id"], 16) if row["key_id"] else 0) == e.key  # type: ignore[attr-defined]
+        assert row["key_id"] == "" or len(row["key_id"]) == 16
+    else:
+        assert row["key_class"] == row["key_id"] == row["key_text"] == ""
+    if name == "marker":
+        assert row["marker"] and not row["marker"].isdigit()
+    else:
+        assert row["marker"] == row["reason"] == ""
+
+
+@given(event_streams(max_size=40))
+def test_events_csv_says_what_was_recorded(evs: list) -> None:
+    rows = read_csv(tables.events_csv(columns(evs)))
+    assert len(rows) == len(evs)
+    for row, e in zip(rows, evs, strict=True):
+        assert list(row) == list(tables.COLUMN_NAMES)
+        _check_row(row, e)
+
+
+def test_known_values_are_in_the_codebook() -> None:
+    rows = read_csv(tables.events_csv(columns(sample_events())))
+    book = read_csv(tables.codebook_csv())
+    named = {(r["column"], r["value"]) for r in book if r["value"]}
+    documented = {r["column"] for r in book if not r["value"]}
+    assert documented == set(tables.COLUMN_NAMES)
+    for row in rows:
+        for col in tables.VALUES:
+            if row[col]:
+                assert (col, row[col]) in named, (col, row[col])
+    assert rows[1]["x_px"] == "0" and rows[1]["y_px"] == "0"  # 0,0 is a coordinate, not "missing"
+    assert rows[0]["x_px"] == ""
+    assert rows[-2]["t_ms"] == "9.600123"
+    assert [r["reason"] for r in rows if r["marker"]] == [
+        "",
+        "paused_by_participant",
+        "",
+        "trimmed",
+        "",
+        "stop_participant",
+    ]
+
+
+def test_bundle_json_describes_sessions() -> None:
+    built = bundle.build(inputs(["age1x"]), rng=lambda n: b"\1" * n, clock=lambda: 0)
+    doc = built.doc
+    s = doc["sessions"][0]
+    assert doc["study"]["id"] == STUDY_ID and doc["participant_id"] == "p-0001"
+    assert doc["created_utc"] == "1970-01-01T00:00:00.000000000Z"
+    assert s["start_utc"] == "2023-11-14T22:13:20.123456789Z"
+    assert set(s["time_zone"]) == {"name", "utc_offset_minutes"}
+    assert s["pauses"] == [{"start_ms": 5.0, "end_ms": 6.0, "reason": "paused_by_participant"}]
+    assert s["cut_spans"] == [{"start_ms": 7.0, "end_ms": 9.0, "reason": "trimmed"}]
+    assert s["gaps"] == []
+    assert s["event_counts"]["marker"] == 6 and s["events"] == 15
+    assert s["capture"]["key_mode"] == "hashed"
+    assert s["stop_reason"] == "stop_participant"
+    assert doc["environment"]["keyboard_layout"] == "us"
+
+
+def test_building_is_deterministic_given_rng_and_clock() -> None:
+    def b() -> bytes:
+        return bundle.build(inputs(["age1x"]), rng=lambda n: b"\2" * n, clock=lambda: 5).plaintext
+
+    assert b() == b()
+
+
+def test_round_trip_through_age() -> None:
+    ident = identity()
+    enc = make([str(ident.to_public())], sessions=[("s1", ()), ("s2", sample_events()[:3])])
+    opened = bundle.open_bundle(enc.data, [ident])
+    assert opened.bundle_id == enc.bundle_id and opened.study_id == STUDY_ID
+    assert set(opened.events) == {"s1", "s2"}
+    assert len(read_csv(opened.events["s2"])) == 3
+
+
+def test_two_recipients_each_open_it() -> None:
+    a, b = identity(), identity()
+    enc = make([str(a.to_public()), str(b.to_public())])
+    assert bundle.open_bundle(enc.data, [a]).bundle_id == bundle.open_bundle(enc.data, [b]).bundle_id
+
+
+def test_another_studys_identity_does_not_open_it() -> None:
+    enc = make([str(identity().to_public())])
+    with pytest.raises(BundleError, match="not encrypted to your identity"):
+        bundle.open_bundle(enc.data, [identity()])
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_any_changed_byte_fails_cleanly(data: st.DataObject) -> None:
+    ident = _IDENT
+    pos = data.draw(st.integers(0, len(_ENC.data) - 1))
+    flip = data.draw(st.integers(1, 255))
+    broken = bytearray(_ENC.data)
+    broken[pos] ^= flip
+    with pytest.raises(BundleError):
+        bundle.open_bundle(bytes(broken), [ident])
+
+
+_IDENT = identity()
+_ENC = make([str(_IDENT.to_public())])
+
+
+@settings(max_examples=80)
+@given(st.binary(max_size=400))
+def test_garbage_plaintext_is_a_clear_error(blob: bytes) -> None:
+    with pytest.raises(BundleError):
+        bundle.open_plaintext(blob)
+
+
+def _rezip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, d in files.items():
+            zf.writestr(n, d)
+    return buf.getvalue()
+
+
+def _files() -> dict[str, bytes]:
+    built = bundle.build(inputs(["age1x"]))
+    with zipfile.ZipFile(io.BytesIO(built.plaintext)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: f.update({"sessions/s1/events.csv": b"t_ms\n"}), "checksum"),
+        (lambda f: f.update({"extra.bin": b"x"}), "does not list"),
+        (lambda f: f.pop("codebook.csv"), "lacks codebook.csv"),
+        (lambda f: f.update({"bundle.json": b"{"}), "not valid JSON"),
+        (lambda f: _edit_doc(f, version=2), "format version 2"),
+        (lambda f: _edit_doc(f, participant_id="../x"), "plain names"),
+        (lambda f: _edit_doc(f, bundle_id="nope"), "bundle_id"),
+    ],
+)
+def test_bad_bundles_name_what_is_wrong(change: object, message: str) -> None:
+    files = _files()
+    change(files)  # type: ignore[operator]
+    with pytest.raises(BundleError, match=message):
+        bundle.open_plaintext(_rezip(files))
+
+
+def _edit_doc(files: dict[str, bytes], **changes: object) -> None:
+    doc = json.loads(files["bundle.json"])
+    doc.update(changes)
+    files["bundle.json"] = json.dumps(doc).encode()
+
+
+def test_bad_recipient_is_a_clear_error() -> None:
+    with pytest.raises(ShareError, match="not a valid age key"):
+        agecrypt.encrypt(b"x", ["age1notakey"])
+    with pytest.raises(ShareError, match="no recipient"):
+        agecrypt.encrypt(b"x", [])
+
+
+def test_debians_age_decrypts_a_bundle(tmp_path: Path) -> None:
+    """Interoperability: an independent age implementation opens the bundle; the CSVs are plain."""
+    key = tmp_path / "key.txt"
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True, timeout=60)
+    ident = agecrypt.identities_from_text(key.read_text())
+    enc = make(agecrypt.public_keys(ident), sessions=[("s1", ()), ("s2", ())])
+    src = tmp_path / enc.filename
+    src.write_bytes(enc.data)
+    out = tmp_path / "bundle.zip"
+    subprocess.run(["age", "-d", "-i", str(key), "-o", str(out), str(src)], check=True, timeout=60)
+    with zipfile.ZipFile(out) as zf:
+        doc = json.loads(zf.read("bundle.json"))
+        rows = read_csv(zf.read("sessions/s2/events.csv"))
+        assert hashlib.sha256(zf.read("codebook.csv")).hexdigest() == doc["files"]["codebook.csv"]["sha256"]
+    assert doc["bundle_id"] == enc.bundle_id
+    assert rows[3]["kind"] == "button_down" and rows[3]["button"] == "left"
+
+
+def test_a_file_encrypted_by_debians_age_opens_with_pyrage(tmp_path: Path) -> None:
+    key = tmp_path / "key.txt"
+    subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True, timeout=60)
+    plain = bundle.build(inputs(["age1x"])).plaintext
+    (tmp_path / "p.zip").write_bytes(plain)
+    pub = agecrypt.public_keys(agecrypt.identities_from_text(key.read_text()))[0]
+    subprocess.run(
+        ["age", "-r", pub, "-o", str(tmp_path / "b.age"), str(tmp_path / "p.zip")], check=True, timeout=60
+    )
+    opened = bundle.open_bundle(
+        (tmp_path / "b.age").read_bytes(), agecrypt.identities_from_text(key.read_text())
+    )
+    assert opened.participant_id == "p-0001"
+
+
+# ---- C2SP CCTV age vectors ------------------------------------------------------------------
+# The vectors are not in this repository. Point TALLYLIGHT_CCTV_AGE_DIR at a checkout's
+# age/testdata folder to run them; without it the test is skipped (CI does not have them).
+
+CCTV = os.environ.get("TALLYLIGHT_CCTV_AGE_DIR")
+#: where pyrage 1.4 (rage) differs from the vectors, measured here; none lets a wrong key or a
+#: changed byte through: it is stricter about whitespace around armor, and more lenient than the
+#: Go reference about an scrypt work factor of 23 and about the last body line of an unknown stanza
+KNOWN_CCTV_MISSES = {
+    "armor_whitespace_outside",
+    "scrypt_work_factor_23",
+    "stanza_missing_body",
+    "stanza_missing_final_line",
+}
+
+
+def _cctv_vectors() -> list[Path]:
+    return sorted(p for p in Path(CCTV).iterdir() if p.is_file()) if CCTV else []
+
+
+@pytest.mark.skipif(not CCTV, reason="TALLYLIGHT_CCTV_AGE_DIR is not set (C2SP CCTV age/testdata)")
+def test_cctv_age_vectors() -> None:
+    from cctv import run_vector
+
+    results = [run_vector(p) for p in _cctv_vectors()]
+    ran = [r for r in results if r.applicable]
+    failed = [r for r in ran if not r.ok]
+    print(
+        f"CCTV age vectors: {len(ran) - len(failed)} of {len(ran)} applicable passed ({len(results)} files)"
+    )
+    for r in failed:
+        print("  FAILED", r.name, r.detail)
+    assert {r.name for r in failed} <= KNOWN_CCTV_MISSES, [r.name for r in failed]
+    assert len(ran) >= 100
