@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +21,9 @@ from PySide6.QtWidgets import (
 from tallylight import words
 from tallylight.capture.options import CaptureOptions
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
+
+#: how long a released Enter waits for the press that would show it was an auto-repeat
+ENTER_SETTLE_MS = 100
 
 
 def describe_options(options: dict[str, Any]) -> list[str]:
@@ -92,6 +95,12 @@ class StartSessionDialog(QDialog):
         for button in (self.start_button, self.cancel_button):
             button.setAutoDefault(False)
             button.installEventFilter(self)  # a default button would click on auto-repeat
+        self._enter_armed = False  # a fresh Enter press was seen while visible
+        self._enter_released_at = -1
+        self._enter_timer = QTimer(self)
+        self._enter_timer.setSingleShot(True)
+        self._enter_timer.setInterval(ENTER_SETTLE_MS)
+        self._enter_timer.timeout.connect(self._on_enter)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -109,34 +118,52 @@ class StartSessionDialog(QDialog):
         self.start_button.setFocus()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        ):
-            self.keyPressEvent(event)
+        # The buttons would act on Enter themselves (a default button even on auto-repeat).
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and _is_enter(event):
+            self.event(event)
             return True
         return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter means Start from every field (Cancel only when Cancel has focus); Escape cancels.
 
-        A held key's auto-repeat never starts a session: it may be the Enter that opened
-        this dialog from a menu, still held down (issue: motor impairments, sticky keys).
-        Only a fresh press, made while the dialog is visible, counts.
+        Enter acts when it is released, and only after a fresh press made while this
+        dialog is visible that did not auto-repeat: a held key (the Enter that opened
+        the dialog from a menu, still down; a tremor; a sticky key) never starts a session.
+        Auto-repeat is recognised by Qt's flag and also by a press stamped at the same
+        server time as the release before it (the X server sends repeats as such pairs,
+        and Qt does not always flag them).
         """
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
-            event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        ):
-            event.accept()
-            if event.isAutoRepeat() or not self.isVisible():
-                return
-            if self.focusWidget() is self.cancel_button:
-                self.reject()
-            elif self.start_button.isEnabled():
-                self.accept()
+        if not _is_enter(event):
+            super().keyPressEvent(event)
             return
-        super().keyPressEvent(event)
+        event.accept()
+        if event.isAutoRepeat() or event.timestamp() == self._enter_released_at:
+            self._enter_armed = False  # held down: not a deliberate press
+            self._enter_timer.stop()
+        else:
+            self._enter_armed = self.isVisible()
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:
+        if not _is_enter(event):
+            super().keyReleaseEvent(event)
+            return
+        event.accept()
+        self._enter_released_at = event.timestamp()
+        if event.isAutoRepeat() or not self._enter_armed:
+            self._enter_armed = False
+            return
+        self._enter_timer.start()  # acts unless a press at the same time shows this was a repeat
+
+    @Slot()
+    def _on_enter(self) -> None:
+        if not self._enter_armed or not self.isVisible():
+            return
+        self._enter_armed = False
+        if self.focusWidget() is self.cancel_button:
+            self.reject()
+        elif self.start_button.isEnabled():
+            self.accept()
 
     def _check(self, text: str, allowed: bool) -> QCheckBox:
         box = QCheckBox(text if allowed else f"{text} (turned off in Settings)")
@@ -180,6 +207,14 @@ class StartSessionDialog(QDialog):
     @Slot()
     def _update_summary(self) -> None:
         self.summary.setText("\n".join("• " + line for line in describe_options(self.options())))
+
+
+def _is_enter(event: QEvent) -> bool:
+    return (
+        isinstance(event, QKeyEvent)
+        and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
+    )
 
 
 def pretty_hotkey(spec: str) -> str:
