@@ -93,10 +93,12 @@ class Summary:
         )
         if self.path_px > 0:
             widths = self.path_px / SCREEN_WIDTH_PX
-            lines.append(
-                f"The pointer travelled {self.path_px:,.0f} pixels — about {widths:,.0f} times "
-                f"across a {SCREEN_WIDTH_PX}-pixel-wide screen."
+            across = (
+                f" — about {widths:,.0f} times across a {SCREEN_WIDTH_PX}-pixel-wide screen"
+                if widths >= 1.5
+                else ""
             )
+            lines.append(f"The pointer travelled {self.path_px:,.0f} pixels{across}.")
         if self.longest_pause_s > 0:
             lines.append(f"Your longest pause without any input was {duration(self.longest_pause_s)}.")
         if self.median_hold_ms is not None:

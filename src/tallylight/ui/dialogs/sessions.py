@@ -141,6 +141,11 @@ class SessionsDialog(QDialog):
         self.status.setObjectName("statusLabel")
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Status")
+        self.open_button = QPushButton("&Open")
+        self.open_button.setAccessibleName("Review the selected session")
+        self.open_button.clicked.connect(lambda _checked=False: self.open_selected())
+        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.reviews: dict[str, QWidget] = {}
         self.delete_button = QPushButton("&Delete…")
         self.delete_button.setAccessibleName("Delete the selected session")
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
@@ -150,6 +155,7 @@ class SessionsDialog(QDialog):
         self.close_button = QPushButton("&Close")
         self.close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
         buttons.addWidget(self.delete_button)
         buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
@@ -242,6 +248,25 @@ class SessionsDialog(QDialog):
     def _sync_buttons(self) -> None:
         row = self.selected()
         self.delete_button.setEnabled(row is not None and not row.recording)
+        self.open_button.setEnabled(row is not None and not row.recording and self.vault is not None)
+
+    def open_selected(self) -> QWidget | None:
+        """The review window of the selected session (one per session; brought forward if open)."""
+        row = self.selected()
+        if row is None or row.recording or self.vault is None:
+            return None
+        from tallylight.ui.review.window import ReviewWindow
+
+        win = self.reviews.get(row.session_id)
+        if win is None:
+            win = ReviewWindow(self.tasks, row.session_id, self.vault, on_changed=self.refresh)
+            win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            win.destroyed.connect(lambda _=None, sid=row.session_id: self.reviews.pop(sid, None))
+            self.reviews[row.session_id] = win
+        win.show()
+        win.raise_()
+        win.activateWindow()
+        return win
 
     @Slot()
     def delete_selected(self) -> None:

@@ -1,0 +1,1 @@
+"""The review window: one session's timeline, replay, path, typing rhythm and summary (pyqtgraph)."""

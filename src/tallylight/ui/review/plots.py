@@ -1,0 +1,183 @@
+"""The review window's plots, each fed plain arrays from :mod:`tallylight.review.prepare`.
+
+pyqtgraph draws them (measured here: a 1 M-point path plus a 1 M-point timeline
+first paint in about 0.2 s with ``setDownsampling(auto=True, mode="peak")``,
+``setClipToView(True)`` and lines rather than scatter symbols). Time-ordered
+curves use pyqtgraph's peak downsampling; the pointer path, which is not ordered
+in x, is thinned off the GUI thread instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+
+from tallylight.events import Kind
+from tallylight.review.prepare import Histogram, ReviewData
+
+pg.setConfigOptions(antialias=False, background="w", foreground="k")
+
+#: what the timeline draws: (label, Kind, colour)
+TIMELINE_KINDS = (
+    ("keys", Kind.KEY_DOWN, "#1f77b4"),
+    ("mouse moves", Kind.MOVE, "#ff7f0e"),
+    ("clicks", Kind.BUTTON_DOWN, "#2ca02c"),
+    ("scrolls", Kind.SCROLL, "#9467bd"),
+)
+#: colours of stretches without capture, by GapReason name
+STRETCH_COLOURS = {
+    "paused_by_participant": (120, 120, 120, 70),
+    "pause_hotkey": (120, 120, 120, 70),
+    "private_app": (214, 39, 40, 50),
+    "trimmed": (0, 0, 0, 110),
+}
+
+
+def _curve(plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, colour: str, name: str) -> pg.PlotDataItem:
+    """A step curve over bins (``x`` holds the bin edges, one more than ``y``)."""
+    item = plot.plot(x, y, stepMode="center", pen=pg.mkPen(colour, width=1), name=name, skipFiniteCheck=True)
+    item.setDownsampling(auto=True, method="peak")
+    item.setClipToView(True)
+    return item
+
+
+class TimelinePlot(pg.PlotWidget):
+    """Events per second by kind, with the stretches without capture shaded and a cursor."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAccessibleName("Timeline of activity")
+        self.setMinimumHeight(150)
+        p = self.getPlotItem()
+        p.setLabel("bottom", "time", units="s")
+        p.setLabel("left", "events per second")
+        p.addLegend(offset=(-10, 5))
+        p.setMouseEnabled(y=False)
+        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.stretch_items: list[pg.LinearRegionItem] = []
+        self.cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#d62728", width=2))
+        p.addItem(self.cursor)
+        self.selection = pg.LinearRegionItem((0, 1), brush=(255, 200, 0, 80), movable=True)
+        self.selection.setZValue(20)
+        self.selection.hide()
+        p.addItem(self.selection)
+
+    def show_data(self, data: ReviewData) -> None:
+        p = self.getPlotItem()
+        for item in self.stretch_items:
+            p.removeItem(item)
+        self.stretch_items = []
+        kinds = list(data.kinds)
+        edges = np.append(data.activity_t, data.activity_t[-1] + 1.0) if data.activity_t.size else np.zeros(1)
+        for name, kind, colour in TIMELINE_KINDS:
+            y = data.activity[:, kinds.index(kind)].astype(np.float64)
+            if name in self.curves:
+                self.curves[name].setData(edges, y, stepMode="center")
+            else:
+                self.curves[name] = _curve(p, edges, y, colour, name)
+        for start, end, reason in data.stretches:
+            region = pg.LinearRegionItem(
+                (start, max(end, start + 1e-3)),
+                movable=False,
+                brush=STRETCH_COLOURS.get(reason, (140, 86, 75, 60)),
+                pen=pg.mkPen(None),
+            )
+            region.setToolTip(reason.replace("_", " "))
+            region.setZValue(-10)
+            p.addItem(region)
+            self.stretch_items.append(region)
+        p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
+
+
+class ReplayCanvas(pg.PlotWidget):
+    """A screen-shaped canvas: the whole path faded, the last seconds bold, the pointer and clicks."""
+
+    TRAIL_S = 2.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAccessibleName("Replay of the pointer")
+        self.setMinimumSize(320, 200)
+        p = self.getPlotItem()
+        p.invertY(True)
+        p.setAspectLocked(True)
+        p.hideAxis("left")
+        p.hideAxis("bottom")
+        self.path = p.plot(pen=pg.mkPen(200, 200, 200), skipFiniteCheck=True, connect="finite")
+        self.trail = p.plot(pen=pg.mkPen("#1f77b4", width=2), skipFiniteCheck=True)
+        self.clicks = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#2ca02c"), brush=pg.mkBrush(None))
+        self.pointer = pg.ScatterPlotItem(size=12, pen=pg.mkPen("k"), brush=pg.mkBrush("#d62728"))
+        p.addItem(self.clicks)
+        p.addItem(self.pointer)
+        self.screen = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self.screen.setPen(pg.mkPen(QColor(90, 90, 90), width=0))
+        p.addItem(self.screen)
+        self.data: ReviewData | None = None
+        self.position: tuple[int, int] | None = None
+
+    def show_data(self, data: ReviewData) -> None:
+        self.data = data
+        x0, y0, x1, y1 = data.screen
+        self.screen.setRect(x0, y0, x1 - x0, y1 - y0)
+        self.path.setData(data.path_x, data.path_y, connect="finite")
+        self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self.seek(0.0)
+
+    def seek(self, t: float) -> None:
+        """Show the pointer where it was at session time ``t`` (seconds)."""
+        d = self.data
+        if d is None:
+            return
+        i = int(np.searchsorted(d.track_t, t, side="right"))
+        if i == 0:
+            self.position = None
+            self.pointer.setData([], [])
+            self.trail.setData([], [])
+        else:
+            j = int(np.searchsorted(d.track_t, t - self.TRAIL_S, side="left"))
+            self.position = (int(d.track_x[i - 1]), int(d.track_y[i - 1]))
+            self.pointer.setData([self.position[0]], [self.position[1]])
+            self.trail.setData(d.track_x[j:i].astype(float), d.track_y[j:i].astype(float))
+        k = int(np.searchsorted(d.clicks_t, t, side="right"))
+        self.clicks.setData(d.clicks_x[:k].astype(float), d.clicks_y[:k].astype(float))
+
+
+class PathPlot(pg.PlotWidget):
+    """The whole trajectory with a click map (left clicks green, others purple)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAccessibleName("Pointer path and clicks")
+        p = self.getPlotItem()
+        p.invertY(True)
+        p.setAspectLocked(True)
+        self.path = p.plot(pen=pg.mkPen(31, 119, 180, 120), skipFiniteCheck=True, connect="finite")
+        self.clicks = pg.ScatterPlotItem(size=7)
+        p.addItem(self.clicks)
+
+    def show_data(self, data: ReviewData) -> None:
+        self.path.setData(data.path_x, data.path_y, connect="finite")
+        left = data.clicks_button == 1
+        brushes = [pg.mkBrush("#2ca02c") if b else pg.mkBrush("#9467bd") for b in left.tolist()]
+        self.clicks.setData(data.clicks_x.astype(float), data.clicks_y.astype(float), brush=brushes, pen=None)
+        x0, y0, x1, y1 = data.screen
+        self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+
+
+class HistogramPlot(pg.PlotWidget):
+    def __init__(self, title: str, unit: str) -> None:
+        super().__init__()
+        self.setAccessibleName(title)
+        self.getPlotItem().setTitle(title)
+        self.getPlotItem().setLabel("bottom", unit)
+        self.getPlotItem().setMouseEnabled(x=False, y=False)
+        self.setMinimumHeight(140)
+        self.bars: pg.BarGraphItem | None = None
+
+    def show_histogram(self, h: Histogram) -> None:
+        if self.bars is not None:
+            self.getPlotItem().removeItem(self.bars)
+        width = float(h.edges[1] - h.edges[0])
+        self.bars = pg.BarGraphItem(x0=h.edges[:-1], width=width, height=h.counts, brush="#1f77b4", pen=None)
+        self.getPlotItem().addItem(self.bars)

@@ -1,0 +1,115 @@
+"""The review window on a session recorded from injected input: counts, summary, timeline, replay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest_helpers import PASSPHRASE
+from conftest_helpers import click as _click
+
+pytestmark = pytest.mark.x11
+
+PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
+SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
+
+
+def _unlock(dlg, qtbot) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    dlg.passphrase.setFocus()
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+    QTest.keyClick(dlg.passphrase, Qt.Key.Key_Return)
+
+
+def record_injected(app, qtbot, xserver) -> None:
+    c = app.controller
+    c.start_session(label="review me")
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    qtbot.wait(300)
+    for x, y in PATH:
+        xserver.xdotool("mousemove", str(x), str(y))
+        qtbot.wait(60)
+    xserver.xdotool("click", "1")
+    xserver.xdotool("type", "--delay", "40", "hello")
+    qtbot.waitUntil(
+        lambda: c.counts.get("key_up", 0) >= 5 and c.counts.get("button_up", 0) >= 1, timeout=8000
+    )
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+
+
+def open_review(app, qtbot):
+    app.actions.sessions.trigger()
+    qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=3000)
+    dlg = app.dialogs["sessions"]
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    _unlock(dlg, qtbot)
+    qtbot.waitUntil(
+        lambda: dlg.vault is not None and dlg.table.item(0, 1).text() == "review me", timeout=5000
+    )
+    rect = dlg.table.visualRect(dlg.table.model().index(0, 1))
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    # a double click as the view sees it: press/release, then the double-click event
+    _click(dlg.table.viewport(), rect.center())
+    QTest.mouseDClick(
+        dlg.table.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, rect.center()
+    )
+    qtbot.waitUntil(lambda: len(dlg.reviews) == 1, timeout=3000)
+    win = next(iter(dlg.reviews.values()))
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    return dlg, win
+
+
+def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    app = make_app(use_tray=False)
+    record_injected(app, qtbot, xserver)
+    dlg, win = open_review(app, qtbot)
+    d = win.loaded.data
+    s = d.summary
+
+    # counts and summary match what was injected
+    assert s.key_presses == 5 and s.clicks == 1
+    assert s.counts["key_up"] == 5 and s.counts["button_up"] == 1
+    assert "You pressed 5 keys, clicked 1 time" in win.summary_label.text()
+    assert s.median_hold_ms is not None and s.recorded_s > 0.3
+    # the timeline holds every input event once
+    assert int(d.activity.sum()) == sum(v for k, v in s.counts.items() if k != "marker")
+    assert win.timeline.curves["keys"].yData.sum() == 5
+
+    # the replay goes through the injected path, in order
+    track = list(zip(d.track_x.tolist(), d.track_y.tolist(), strict=True))
+    idx = [track.index(p) for p in PATH]
+    assert idx == sorted(idx)
+    for p, i in zip(PATH, idx, strict=True):
+        win.seek(float(d.track_t[i]))
+        assert win.replay.position == p
+    # the scrubber drives the replay: its end shows the last position and the click
+    win.slider.setValue(win.slider.maximum())
+    assert win.replay.position == (int(d.track_x[-1]), int(d.track_y[-1]))
+    assert len(win.replay.clicks.data) == 1
+    # key strip: class names only in the default (class) mode, never characters
+    assert "letter ↓" in win.key_strip.text() and "h" not in win.key_strip.text().replace("↓", "")
+
+    # play at 10x advances the replay
+    win.seek(0.0)
+    win.speed.setCurrentIndex(2)
+    _click(win.play_button)
+    qtbot.waitUntil(lambda: win.t > 0.5 or not win.playing, timeout=3000)
+    if win.playing:
+        _click(win.play_button)
+    assert win.t > 0.3
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    win.grab().save(str(SHOTS / "review-window.png"))
+    for i, name in ((1, "review-path"), (2, "review-rhythm")):
+        win.tabs.setCurrentIndex(i)
+        qtbot.wait(50)
+        win.grab().save(str(SHOTS / f"{name}.png"))
+    win.close()
+    qtbot.waitUntil(lambda: not dlg.reviews, timeout=3000)
