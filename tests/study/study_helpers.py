@@ -39,3 +39,21 @@ def edit(raw: bytes, old: str, new: str, key: Ed25519PrivateKey | None = RESEARC
 def write(path: Path, raw: bytes) -> Path:
     path.write_bytes(raw)
     return path
+
+
+PASS = "correct horse battery staple"
+
+
+def current_body(**replace: str) -> bytes:
+    """The template dated around the real today (the CLI and recorder use the real date)."""
+    text = template.render(
+        recipient=RECIPIENT, today=dt.date.today() - dt.timedelta(days=1), study_id=STUDY_ID
+    )
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    return text.encode("utf-8")
+
+
+def write_signed(path: Path, key: Ed25519PrivateKey = RESEARCHER, **replace: str) -> Path:
+    path.write_bytes(signing.sign(current_body(**replace), key))
+    return path

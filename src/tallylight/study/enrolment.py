@@ -1,0 +1,446 @@
+"""The studies a participant joined: enrolment, the stored manifest, the consent record.
+
+On disk, per study (docs/STUDY.md, "What is stored"):
+
+    studies/<study id>/manifest.toml        the exact signed manifest consented to
+    studies/<study id>/enrolment.json       ids, hash, signer, the consented capture ceiling
+    studies/<study id>/consent-<id>.tlc     consent records, encrypted to the device key
+    studies/<study id>/sessions/<session>   one empty file per session recorded for the study
+
+Everything needed to *record* (the manifest and the ceiling) is readable without
+the passphrase, as recording must be; the consent record (the participant's
+choices and when they were made) is not. Every use re-verifies the stored
+manifest and checks it is the one consented to, so a hand-edited manifest or
+enrolment file can never widen capture.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tallylight import __version__, paths
+from tallylight.capture.options import CaptureOptions, is_within, narrow
+from tallylight.errors import ManifestError, StudyError, UsageError
+from tallylight.fsutil import atomic_write, storage_error, sync_dir, sync_file
+from tallylight.store import vault
+from tallylight.study import consent, manifest, signing
+from tallylight.study.consent import ConsentRecord
+from tallylight.study.manifest import Manifest, SignedManifest
+
+STUDIES = "studies"
+MANIFEST_FILE = "manifest.toml"
+ENROLMENT_FILE = "enrolment.json"
+SESSIONS = "sessions"
+FORMAT = "tallylight-enrolment"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A joined study, as stored (the plaintext part)."""
+
+    study_id: str
+    study_version: int
+    manifest_hash: str
+    signer_public_key: bytes
+    consent_id: str
+    participant_id: str
+    capture: CaptureOptions  # what the participant consented to (within the manifest)
+    earlier_consents: tuple[str, ...] = ()
+
+    @property
+    def signer_fingerprint(self) -> str:
+        return signing.fingerprint(self.signer_public_key)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": 1,
+            "study_id": self.study_id,
+            "study_version": self.study_version,
+            "manifest_hash": self.manifest_hash,
+            "signer_public_key": base64.b64encode(self.signer_public_key).decode("ascii"),
+            "consent_id": self.consent_id,
+            "participant_id": self.participant_id,
+            "capture": self.capture.to_dict(),
+            "earlier_consents": list(self.earlier_consents),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Enrolment:
+        try:
+            if data["format"] != FORMAT or data["version"] != 1:
+                raise ValueError
+            return cls(
+                study_id=str(data["study_id"]),
+                study_version=int(data["study_version"]),
+                manifest_hash=str(data["manifest_hash"]),
+                signer_public_key=base64.b64decode(data["signer_public_key"], validate=True),
+                consent_id=consent.check_id(data["consent_id"]),
+                participant_id=str(data["participant_id"]),
+                capture=CaptureOptions.from_dict(data["capture"]),
+                earlier_consents=tuple(consent.check_id(c) for c in data.get("earlier_consents", [])),
+            )
+        except (KeyError, TypeError, ValueError, UsageError, StudyError):
+            raise StudyError("The study's enrolment file is damaged; join the study again.") from None
+
+
+@dataclass(frozen=True)
+class Study:
+    """A joined study whose stored manifest verified and matches the consent."""
+
+    signed: SignedManifest
+    enrolment: Enrolment
+    path: Path
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.signed.manifest
+
+    @property
+    def study_id(self) -> str:
+        return self.enrolment.study_id
+
+    def ceiling(self) -> CaptureOptions:
+        """The most a session for this study may capture: the manifest narrowed by the consent."""
+        return narrow(manifest_options(self.manifest), self.enrolment.capture)
+
+    def session_ids(self) -> list[str]:
+        d = self.path / SESSIONS
+        return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+
+def manifest_options(m: Manifest) -> CaptureOptions:
+    return CaptureOptions.from_dict(m.capture.to_dict())
+
+
+# ---------------------------------------------------------------- paths
+
+
+def studies_dir(data_dir: Path | None = None) -> Path:
+    return (Path(data_dir) if data_dir is not None else paths.data_dir()) / STUDIES
+
+
+def study_dir(study_id: str, data_dir: Path | None = None) -> Path:
+    try:
+        canonical = str(uuid.UUID(study_id))
+    except (ValueError, TypeError, AttributeError):
+        raise UsageError(f"{study_id!r} is not a study id (a UUID; see `tallylight study list`).") from None
+    if canonical != study_id:
+        raise UsageError(f"Write the study id in lower case with dashes: {canonical}.")
+    return studies_dir(data_dir) / study_id
+
+
+# ---------------------------------------------------------------- reading
+
+
+def read_manifest_file(path: Path) -> bytes:
+    """A manifest file's bytes, refusing huge files before reading them whole."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(manifest.MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        raise UsageError(f"{path} does not exist.") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a manifest file.") from None
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be read ({exc.strerror}).") from None
+    if len(raw) > manifest.MAX_MANIFEST_BYTES:
+        raise ManifestError(
+            f"{path.name} is larger than {manifest.MAX_MANIFEST_BYTES:,} bytes; it is not a study manifest.",
+            "file",
+        )
+    return raw
+
+
+def enrolled_ids(data_dir: Path | None = None) -> list[str]:
+    root = studies_dir(data_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / ENROLMENT_FILE).is_file())
+
+
+def _read_enrolment(d: Path) -> Enrolment:
+    try:
+        data = json.loads((d / ENROLMENT_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        raise StudyError(f"You have not joined study {d.name}; see `tallylight study list`.") from None
+    except (OSError, ValueError):
+        raise StudyError("The study's enrolment file is damaged; join the study again.") from None
+    return Enrolment.from_dict(data)
+
+
+def load(study_id: str, data_dir: Path | None = None, *, today: dt.date | None = None) -> Study:
+    """A joined study; refused if its stored manifest no longer verifies or is not the consented one.
+
+    With ``today``, also refused when the study has ended or its approval expired.
+    """
+    d = study_dir(study_id, data_dir)
+    enrolment = _read_enrolment(d)
+    raw = read_manifest_file(d / MANIFEST_FILE) if (d / MANIFEST_FILE).exists() else b""
+    if not raw:
+        raise StudyError(f"The manifest of study {study_id} is missing; join the study again.")
+    signed = manifest.load(raw, today)
+    if (
+        signed.hash != enrolment.manifest_hash
+        or signed.public_key != enrolment.signer_public_key
+        or signed.study_id != enrolment.study_id
+        or signed.study_id != study_id
+    ):
+        raise ManifestError(
+            "The stored manifest is not the one you consented to (it was changed after consent); "
+            "nothing is recorded for this study. Join it again with the researcher's file.",
+            "file",
+        )
+    return Study(signed, enrolment, d)
+
+
+def list_studies(data_dir: Path | None = None) -> list[Study | tuple[str, str]]:
+    """Every joined study, or (id, reason) for one that cannot be used as stored."""
+    out: list[Study | tuple[str, str]] = []
+    for study_id in enrolled_ids(data_dir):
+        try:
+            out.append(load(study_id, data_dir))
+        except (StudyError, UsageError) as exc:
+            out.append((study_id, str(exc)))
+    return out
+
+
+# ---------------------------------------------------------------- joining
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A manifest checked against what was joined before: what joining it would mean."""
+
+    signed: SignedManifest
+    previous: Enrolment | None  # a consented earlier version, if any
+
+    @property
+    def is_update(self) -> bool:
+        return self.previous is not None
+
+
+def check_offer(raw: bytes, data_dir: Path | None = None, *, today: dt.date | None = None) -> Offer:
+    """Verify a manifest someone wants to join; refuse it with the reason if it may not be.
+
+    Refused: unsigned, wrongly signed, malformed, expired (ManifestError from the parser);
+    a version already consented to whose bytes changed; an older version; a new version
+    signed by another key than the one consented to.
+    """
+    signed = manifest.load(raw, today or manifest.today_utc())
+    d = study_dir(signed.study_id, data_dir)
+    if not (d / ENROLMENT_FILE).exists():
+        return Offer(signed, None)
+    previous = _read_enrolment(d)
+    m = signed.manifest
+    if signed.public_key != previous.signer_public_key:
+        raise ManifestError(
+            f"This manifest for a study you joined is signed by another key ({signed.fingerprint}) than "
+            f"the one you consented to ({previous.signer_fingerprint}). It is refused; ask the researcher.",
+            "signature",
+        )
+    if m.version < previous.study_version:
+        raise ManifestError(
+            f"This is version {m.version} of the study; you already consented to version "
+            f"{previous.study_version}.",
+            "study.version",
+        )
+    if m.version == previous.study_version:
+        if signed.hash == previous.manifest_hash:
+            raise StudyError(f"You have already joined this study (version {m.version}); nothing changed.")
+        raise ManifestError(
+            f"This manifest says it is version {m.version}, the version you consented to, but its text "
+            "differs: it was changed after your consent. It is refused; ask the researcher.",
+            "study.version",
+        )
+    return Offer(signed, previous)
+
+
+def check_choices(m: Manifest, checkboxes: Mapping[str, bool]) -> dict[str, bool]:
+    """Every box answered (unanswered = not ticked); refused unless every required box is ticked."""
+    known = {c.id for c in m.checkboxes}
+    unknown = sorted(set(checkboxes) - known)
+    if unknown:
+        raise UsageError(f"The study has no consent box {unknown[0]!r}.")
+    choices = {c.id: bool(checkboxes.get(c.id, False)) for c in m.checkboxes}
+    missing = [c for c in m.checkboxes if c.required and not choices[c.id]]
+    if missing:
+        raise StudyError(
+            f"Consent needs every required box ticked; not ticked: {str(missing[0].text)!r}. "
+            "Nothing was saved."
+        )
+    return choices
+
+
+def join(
+    offer: Offer,
+    checkboxes: Mapping[str, bool],
+    capture: CaptureOptions | None = None,
+    data_dir: Path | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[Study, ConsentRecord]:
+    """Record consent to ``offer`` and store the manifest; the study can then be recorded for.
+
+    ``capture`` narrows what the study may capture (never widens: a wider request is refused).
+    Needs the vault's public key (not the passphrase) to seal the consent record.
+    """
+    signed = offer.signed
+    m = signed.manifest
+    choices = check_choices(m, checkboxes)
+    allowed = manifest_options(m)
+    chosen = allowed if capture is None else capture
+    if not is_within(chosen, allowed):
+        raise UsageError("The capture you chose is wider than the study asks for; it can only be narrowed.")
+    device_public = vault.load_public_key(data_dir)
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    previous = offer.previous
+    record = ConsentRecord(
+        consent_id=str(uuid.uuid4()),
+        study_id=m.study_id,
+        study_version=m.version,
+        manifest_hash=signed.hash,
+        signer_fingerprint=signed.fingerprint,
+        participant_id=previous.participant_id if previous else secrets.token_hex(8),
+        given_at=when.isoformat().replace("+00:00", "Z"),
+        checkboxes=choices,
+        capture=chosen.to_dict(),
+        app_version=__version__,
+    )
+    enrolment = Enrolment(
+        study_id=m.study_id,
+        study_version=m.version,
+        manifest_hash=signed.hash,
+        signer_public_key=signed.public_key,
+        consent_id=record.consent_id,
+        participant_id=record.participant_id,
+        capture=chosen,
+        earlier_consents=(*previous.earlier_consents, previous.consent_id) if previous else (),
+    )
+    paths.ensure_private_dir(studies_dir(data_dir))
+    d = paths.ensure_private_dir(study_dir(m.study_id, data_dir))
+    try:
+        atomic_write(d / consent_file(record.consent_id), consent.seal(record, device_public))
+        atomic_write(d / MANIFEST_FILE, signed.raw, 0o600)
+        atomic_write(d / ENROLMENT_FILE, (json.dumps(enrolment.to_dict(), indent=2) + "\n").encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(exc, "saving your consent") from None
+    return Study(signed, enrolment, d), record
+
+
+def consent_file(consent_id: str) -> str:
+    return f"consent-{consent.check_id(consent_id)}.tlc"
+
+
+def read_consent(study: Study, unlocked: vault.UnlockedVault, consent_id: str | None = None) -> ConsentRecord:
+    """The (current, by default) consent record, decrypted with the unlocked vault."""
+    cid = consent_id or study.enrolment.consent_id
+    try:
+        raw = (study.path / consent_file(cid)).read_bytes()
+    except FileNotFoundError:
+        raise StudyError("The consent record of this study is missing.") from None
+    except OSError as exc:
+        raise StudyError(f"The consent record cannot be read ({exc.strerror}).") from None
+    return consent.open_record(raw, cid, unlocked.private_key)
+
+
+# ---------------------------------------------------------------- sessions of a study
+
+
+def register_session(study: Study, session_id: str) -> None:
+    """Remember that ``session_id`` was recorded for the study (for limits and withdrawal)."""
+    d = study.path / SESSIONS
+    try:
+        d.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(d / session_id, os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            sync_file(fd)
+        finally:
+            os.close(fd)
+        sync_dir(d)
+    except OSError as exc:
+        raise storage_error(exc, "noting the session for the study") from None
+
+
+def remove(study: Study) -> None:
+    """Delete everything stored for the study (consent records first, overwritten)."""
+    for p in sorted(study.path.glob("consent-*.tlc")):
+        shred_file(p)
+    shutil.rmtree(study.path, ignore_errors=True)
+    sync_dir(study.path.parent)
+
+
+def shred_file(path: Path) -> None:
+    """Overwrite with zeros, flush, unlink (a consent record or a session key file)."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        os.write(fd, b"\0" * os.fstat(fd).st_size)
+        sync_file(fd)
+    finally:
+        os.close(fd)
+    os.unlink(path)
+    sync_dir(path.parent)
+
+
+# ---------------------------------------------------------------- what a session may do
+
+
+@dataclass(frozen=True)
+class SessionTerms:
+    """What a session for a study may capture and for how long, and what it records about it."""
+
+    study_id: str
+    study_version: int
+    manifest_hash: str
+    consent_id: str
+    ceiling: CaptureOptions
+    max_duration_s: float  # 0 = no limit
+    idle_timeout_s: float  # 0 = never
+
+    def limit_duration(self, requested: float) -> float:
+        return _tighter(self.max_duration_s, requested)
+
+    def limit_idle(self, requested: float) -> float:
+        return _tighter(self.idle_timeout_s, requested)
+
+
+def _tighter(a: float, b: float) -> float:
+    """The stricter of two limits where 0 means none."""
+    return min(x for x in (a, b) if x) if (a or b) else 0.0
+
+
+def session_terms(
+    study_id: str, data_dir: Path | None = None, *, today: dt.date | None = None
+) -> SessionTerms:
+    """The terms for a new session of a joined study; refused (StudyError) if none may be recorded."""
+    study = load(study_id, data_dir)
+    m = study.manifest
+    manifest.check_running(m, today or manifest.today_utc())
+    rules = m.sessions
+    if rules.max_sessions and len(study.session_ids()) >= rules.max_sessions:
+        raise StudyError(
+            f"You have recorded all {rules.max_sessions} sessions this study asks for; thank you. "
+            "No more can be recorded for it."
+        )
+    return SessionTerms(
+        study_id=study.study_id,
+        study_version=m.version,
+        manifest_hash=study.enrolment.manifest_hash,
+        consent_id=study.enrolment.consent_id,
+        ceiling=study.ceiling(),
+        max_duration_s=rules.max_duration_minutes * 60,
+        idle_timeout_s=rules.idle_stop_minutes * 60,
+    )

@@ -1,0 +1,81 @@
+"""`tallylight study add | list | show` as a participant runs them."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from study_helpers import PASS, STUDY_ID, current_body, write_signed
+
+from tallylight.cli.main import main
+from tallylight.study import enrolment
+
+
+@pytest.fixture(autouse=True)
+def passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
+
+
+def test_add_yes_list_show(manifest_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["study", "add", str(manifest_file), "--yes"]) == 0
+    out = capsys.readouterr().out
+    fingerprint = enrolment.load(STUDY_ID).signed.fingerprint
+    assert f"fingerprint {fingerprint}" in out
+    for heading in (
+        "Who is asking",
+        "What is recorded",
+        "What is never recorded",
+        "Where it goes",
+        "How long it is kept",
+        "How to withdraw",
+        "Risks and compensation",
+        "Consent",
+    ):
+        assert f"== {heading}" in out
+    assert "[x] I have read" in out and "[ ] You may contact me" in out
+    assert main(["study", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert STUDY_ID in listing and "0/20 sessions" in listing
+    assert main(["study", "show", STUDY_ID, "--consent"]) == 0
+    shown = capsys.readouterr().out
+    assert "Consent given at" in shown and "[ ] You may contact me" in shown
+
+
+def test_add_asks_each_box_in_a_terminal(
+    manifest_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
+    answers = iter(["y", "n", "n"])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    assert main(["study", "add", str(manifest_file)]) == 8
+    assert "not joined" in capsys.readouterr().err
+    assert enrolment.enrolled_ids() == []
+    answers = iter(["yes", "y", "y"])
+    assert main(["study", "add", str(manifest_file)]) == 0
+    assert enrolment.load(STUDY_ID).enrolment.consent_id
+
+
+def test_without_a_terminal_consent_needs_yes(
+    manifest_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["study", "add", str(manifest_file)]) == 2
+    assert "--yes" in capsys.readouterr().err
+
+
+def test_refused_manifests_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    unsigned = tmp_path / "u.toml"
+    unsigned.write_bytes(current_body())
+    assert main(["study", "add", str(unsigned), "--yes"]) == 8
+    err = capsys.readouterr().err
+    assert err.startswith("tallylight: The manifest is not signed") and err.count("\n") == 1
+    bad = write_signed(tmp_path / "b.toml", **{"max_sessions = 20": "max_sessions = -1"})
+    assert main(["study", "add", str(bad), "--yes"]) == 8
+    assert "sessions.max_sessions" in capsys.readouterr().err
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * (100 << 20))
+    assert main(["study", "add", str(big), "--yes"]) == 8
+    assert "larger than" in capsys.readouterr().err
+    assert main(["study", "add", str(tmp_path / "none.toml"), "--yes"]) == 2
+    assert main(["study", "show", "nope"]) == 2
+    assert main(["study", "show", STUDY_ID]) == 8
