@@ -9,4 +9,5 @@ from __future__ import annotations
 COMMAND_MODULES: tuple[str, ...] = (
     "tallylight.lab.keygen_cmd",
     "tallylight.lab.manifest_cmd",
+    "tallylight.lab.open_cmd",
 )

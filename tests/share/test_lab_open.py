@@ -1,0 +1,153 @@
+"""``tallylight-lab open``: bundles into one hive-partitioned Parquet dataset that DuckDB reads whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import duckdb
+import pytest
+from share_helpers import fixed_rng, inputs, sample_events
+
+from tallylight.lab.main import main as lab_main
+from tallylight.share import agecrypt, bundle
+from tallylight.share.bundle import BundleInputs, StudyRef
+from tallylight.study import keys, signing, template
+from tallylight.study import manifest as mf
+
+TODAY = dt.date(2026, 11, 29)
+
+
+class Study:
+    """A researcher's key folder and a signed manifest naming its recipient."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.keys = root / f"keys-{name}"
+        pair = keys.generate(self.keys)
+        self.study_id = str(uuid.uuid4())
+        body = template.render(recipient=pair.recipient, today=TODAY, study_id=self.study_id).encode()
+        self.manifest = root / f"{name}.toml"
+        self.manifest.write_bytes(signing.sign(body, keys.load_signing_key(self.keys)))
+        signed = mf.load(self.manifest.read_bytes())
+        self.ref = StudyRef(self.study_id, signed.hash, (pair.recipient,), "study " + name, "1")
+        self.identity = self.keys / keys.IDENTITY
+
+    def bundle(self, out: Path, participant: str, sessions: list[str], seed: int = 0) -> bundle.Encrypted:
+        parts = [(s, ()) for s in sessions]
+        base = inputs(list(self.ref.recipients), sessions=parts, participant_id=participant)
+        data = BundleInputs(self.ref, participant, base.consent, base.sessions, "0.1.0", base.environment)
+        built = bundle.build(data, rng=lambda n: bytes([seed]) * n if seed else fixed_rng(n))
+        enc = bundle.encrypt(built, list(self.ref.recipients))
+        (out / enc.filename).write_bytes(enc.data)
+        return enc
+
+
+def _open(study: Study, out: Path, *files: Path, extra: tuple[str, ...] = ()) -> int:
+    args = ["open", *map(str, files), "--identity", str(study.identity), "--out", str(out)]
+    return lab_main([*args, "--manifest", str(study.manifest), "--quiet", *extra])
+
+
+def _count(out: Path, where: str = "true") -> int:
+    q = (
+        f"select count(*) from read_parquet('{out}/events/**/*.parquet', hive_partitioning=true, "
+        f"hive_types_autocast=false) where {where}"
+    )
+    return int(_sql(q)[0][0])
+
+
+def _sql(query: str) -> list[tuple]:
+    with duckdb.connect() as con:
+        return con.execute(query).fetchall()
+
+
+N = len(sample_events())
+
+
+def test_open_writes_one_dataset_duckdb_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = Study(tmp_path, "a")
+    inbox, out = tmp_path / "inbox", tmp_path / "dataset"
+    inbox.mkdir()
+    for i in range(4):
+        a.bundle(inbox, f"p{i:03d}", [f"s{i}a", f"s{i}b"], seed=i + 1)
+    assert _open(a, out, inbox, extra=("--jobs", "2")) == 0
+    assert "Opened 4 bundle(s) (8 session(s)" in capsys.readouterr().out
+    assert _count(out) == 8 * N
+    per = _sql(
+        f"select participant, count(distinct session) from read_parquet('{out}/events/**/*.parquet', "
+        "hive_partitioning=true, hive_types_autocast=false) group by 1 order by 1"
+    )
+    assert per == [(f"p{i:03d}", 2) for i in range(4)]
+    # named values and nulls, not codes and zeros
+    assert _count(out, "kind = 'key_down' and x_px is null and key_class = 'letter'") == 4 * 2
+    assert _count(out, "kind = 'move' and x_px = 0 and y_px = 0") == 8
+    assert _count(out, f"study = '{a.study_id}'") == 8 * N
+    t = _sql(f"select min(t_utc) from read_parquet('{out}/events/**/*.parquet')")[0][0]
+    assert t.year == 2023
+    sessions = _sql(
+        f"select count(*), min(key_mode), min(verdict) from read_parquet('{out}/sessions/**/*.parquet', "
+        "hive_partitioning=true)"
+    )[0]
+    assert sessions == (8, "hashed", "complete")
+    # pandas-free pyarrow reads the same dataset as a whole
+    import pyarrow.dataset as ds
+
+    assert ds.dataset(out / "events", format="parquet", partitioning="hive").count_rows() == 8 * N
+
+
+def test_reopening_never_duplicates_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = Study(tmp_path, "a")
+    out = tmp_path / "dataset"
+    enc = a.bundle(tmp_path, "p1", ["s1"])
+    f = tmp_path / enc.filename
+    assert _open(a, out, f) == 0
+    assert _open(a, out, f) == 0  # duplicate: reported, skipped
+    assert "duplicate:" in capsys.readouterr().out
+    assert _open(a, out, f, extra=("--reopen",)) == 0  # rewritten in place
+    assert _open(a, out, f, f, extra=("--reopen",)) == 0  # the same file twice in one run
+    assert _count(out) == N
+
+
+def test_bad_foreign_and_other_study_bundles_are_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = Study(tmp_path, "a"), Study(tmp_path, "b")
+    good = tmp_path / a.bundle(tmp_path, "p1", ["s1"]).filename
+    foreign = tmp_path / b.bundle(tmp_path, "p2", ["s2"], seed=7).filename
+    damaged = tmp_path / "damaged.age"
+    raw = bytearray(good.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    damaged.write_bytes(bytes(raw))
+    # encrypted to A's key but made for study B's manifest
+    other = BundleInputs(b.ref, "p3", {}, inputs(["x"]).sessions, "0.1.0")
+    mixed = bundle.encrypt(bundle.build(other, rng=lambda n: b"\x09" * n), list(a.ref.recipients))
+    wrong_study = tmp_path / "wrong-study.age"
+    wrong_study.write_bytes(mixed.data)
+    out = tmp_path / "dataset"
+    assert _open(a, out, good, foreign, damaged, wrong_study, extra=("--jobs", "2")) == 9
+    text = capsys.readouterr().out
+    assert f"foreign: {foreign}: This bundle is not encrypted to your identity" in text
+    assert f"bad: {damaged}: This bundle is damaged" in text
+    assert f"foreign: {wrong_study}: it is for study {b.study_id}" in text
+    assert "Opened 1 bundle(s)" in text
+    assert _count(out) == N
+
+
+def test_identity_not_a_recipient_of_the_manifest_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = Study(tmp_path, "a"), Study(tmp_path, "b")
+    f = tmp_path / a.bundle(tmp_path, "p1", ["s1"]).filename
+    args = ["open", str(f), "--identity", str(b.identity), "--out", str(tmp_path / "o")]
+    assert lab_main([*args, "--manifest", str(a.manifest), "--quiet"]) == 2
+    assert "not a recipient of study" in capsys.readouterr().err
+
+
+def test_identity_file_with_garbage_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "id.txt"
+    bad.write_text("hello\n")
+    assert lab_main(["open", "x.age", "--identity", str(bad), "--out", str(tmp_path / "o")]) == 9
+    assert "not an age secret key" in capsys.readouterr().err
+    assert agecrypt  # the module the CLI uses
