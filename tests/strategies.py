@@ -153,3 +153,15 @@ def mutated_manifest_docs(draw: st.DrawFn, doc: dict) -> dict:
                 node.append(draw(toml_values))
             break
     return doc
+
+
+def hotkeys() -> st.SearchStrategy:
+    """Valid pause hotkeys (tallylight.capture.hotkey.Hotkey)."""
+    from tallylight.capture.hotkey import MODIFIERS, NAMED_KEYS, Hotkey
+
+    triggers = st.one_of(
+        st.sampled_from(sorted(NAMED_KEYS)),
+        st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789,.;'/[]\\-=`"),
+    )
+    mods = st.sets(st.sampled_from(MODIFIERS), min_size=1).map(frozenset)
+    return st.builds(Hotkey, mods, triggers)

@@ -29,7 +29,7 @@ def test_hotkey_pauses_and_resumes_the_light(make_app, monkeypatch, qtbot, xserv
     xserver.xdotool("key", "ctrl+alt+p")
     qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
     assert app.window.state_label.text().startswith("Paused")
-    assert any("paused by the hotkey" in n for n in notes)
+    assert any("paused by Ctrl+Alt+P" in n for n in notes)  # the human form, never <ctrl>
     xserver.xdotool("type", "--delay", "5", "zz")  # paused: not recorded
     xserver.xdotool("key", "ctrl+alt+p")
     qtbot.waitUntil(lambda: c.state == "recording", timeout=5000)

@@ -13,37 +13,153 @@ Two parts that agree on what the hotkey is:
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, NamedTuple
 
 from tallylight.capture.keys import canonical_name
 from tallylight.errors import UsageError
 from tallylight.events import GapReason, Kind, Marker
 
-MODIFIER_NAMES = {"ctrl", "alt", "shift", "cmd", "alt_gr"}
 HOLD_LIMIT_NS = 1_000_000_000  # a modifier held longer than this is passed on (bounded crash loss)
 
+#: modifiers, in the order the human form names them
+MODIFIERS = ("ctrl", "alt", "alt_gr", "shift", "cmd")
+MODIFIER_NAMES = frozenset(MODIFIERS)
+#: named keys that can end a hotkey: pynput ``Key`` members present on Linux, Windows and macOS
+NAMED_KEYS = frozenset(
+    {f"f{i}" for i in range(1, 13)}
+    | {"space", "tab", "esc", "enter", "backspace", "delete", "home", "end", "page_up", "page_down"}
+    | {"up", "down", "left", "right"}
+)
+#: other spellings people (and Qt's key sequences) use for the same keys
+ALIASES = {
+    "control": "ctrl",
+    "ctl": "ctrl",
+    "option": "alt",
+    "altgr": "alt_gr",
+    "alt_graph": "alt_gr",
+    "super": "cmd",
+    "meta": "cmd",
+    "win": "cmd",
+    "windows": "cmd",
+    "command": "cmd",
+    "escape": "esc",
+    "return": "enter",
+    "del": "delete",
+    "pgup": "page_up",
+    "pgdown": "page_down",
+    "pgdn": "page_down",
+    "pageup": "page_up",
+    "pagedown": "page_down",
+    "bksp": "backspace",
+}
+_HUMAN = {
+    "ctrl": "Ctrl",
+    "alt": "Alt",
+    "alt_gr": "AltGr",
+    "shift": "Shift",
+    "esc": "Esc",
+    "page_up": "Page Up",
+    "page_down": "Page Down",
+}
+EXAMPLE = "Ctrl+Alt+P"
 
-def parse_hotkey(text: str) -> tuple[frozenset[str], str]:
-    """``"<ctrl>+<alt>+p"`` → ({"ctrl", "alt"}, "p"); at least one modifier and one other key."""
-    parts = [p.strip() for p in str(text).split("+")]
-    if len(parts) < 2 or any(not p for p in parts):
-        raise UsageError(f"Cannot read the hotkey {text!r}; write it like <ctrl>+<alt>+p.")
-    names = []
-    for part in parts:
-        if part.startswith("<") and part.endswith(">") and len(part) > 2:
-            names.append(part[1:-1].lower())
-        elif len(part) == 1:
-            names.append(part.lower())
-        else:
-            raise UsageError(
-                f"Cannot read {part!r} in the hotkey {text!r}; name keys like <ctrl>, <f5> or p."
-            )
-    *mods, trigger = names
-    if not mods or not set(mods) <= MODIFIER_NAMES or trigger in MODIFIER_NAMES:
-        raise UsageError(
-            f"The hotkey {text!r} needs modifiers (<ctrl>, <alt>, <shift>, <cmd>) and then one key."
+
+class Hotkey(NamedTuple):
+    """A pause hotkey: one or more modifiers and one other key.
+
+    ``parse_hotkey`` is the only reader of hotkeys (settings, recorder, CLI); ``human()``
+    is how it is shown to people everywhere, ``pynput()`` what the listener is given.
+    """
+
+    modifiers: frozenset[str]
+    trigger: str
+
+    def pynput(self) -> str:
+        """``<ctrl>+<alt>+p``: the form pynput's ``GlobalHotKeys`` takes (and settings store)."""
+        mods = [f"<{m}>" for m in MODIFIERS if m in self.modifiers]
+        key = f"<{self.trigger}>" if len(self.trigger) > 1 else self.trigger
+        return "+".join([*mods, key])
+
+    def human(self, platform: str | None = None) -> str:
+        """``Ctrl+Alt+P``: the form shown to people (``Cmd`` on macOS, ``Super`` elsewhere)."""
+        platform = platform or sys.platform
+        names = dict(_HUMAN, cmd="Cmd" if platform == "darwin" else "Super")
+        mods = [names[m] for m in MODIFIERS if m in self.modifiers]
+        key = names.get(self.trigger) or (
+            self.trigger.upper() if len(self.trigger) == 1 else self.trigger.title()
         )
-    return frozenset(mods), trigger
+        return "+".join([*mods, key])
+
+
+def _name(part: str) -> str:
+    """One key of a hotkey, in pynput's spelling: ``<Ctrl>``/``Ctrl`` → ctrl, ``Page Up`` → page_up."""
+    if len(part) == 1:
+        return part.lower()
+    if part.startswith("<") and part.endswith(">"):
+        part = part[1:-1]
+    name = "_".join(part.strip().lower().replace("-", " ").split())
+    return ALIASES.get(name, name)
+
+
+def parse_hotkey(text: str) -> Hotkey:
+    """The one hotkey parser: ``"<ctrl>+<alt>+p"`` or ``"Ctrl+Alt+P"`` → Hotkey({"ctrl", "alt"}, "p").
+
+    At least one modifier (Ctrl, Alt, AltGr, Shift, Super/Cmd) and then exactly one
+    other key: a letter, digit or punctuation key, F1–F12, or a named key that every
+    platform's listener knows. Anything else is a UsageError saying what is wrong,
+    so a hotkey that settings accept always works in the recorder.
+    """
+    raw = str(text).strip()
+    if not raw or len(raw) > 100:
+        raise UsageError(f"Cannot read the hotkey {text!r}; write it like {EXAMPLE}.")
+    parts = [p.strip() for p in raw.split("+")]
+    if any(not p for p in parts):
+        raise UsageError(
+            f"Cannot read the hotkey {raw!r}; write it like {EXAMPLE} (the + key cannot be used)."
+        )
+    names = [_name(p) for p in parts]
+    *mods, trigger = names
+    if not mods:
+        raise UsageError(f"The hotkey {raw!r} needs a modifier (Ctrl, Alt, Shift or Super) and then one key.")
+    bad = [p for p, n in zip(parts[:-1], mods, strict=True) if n not in MODIFIER_NAMES]
+    if bad:
+        raise UsageError(
+            f"{bad[0]!r} in the hotkey {raw!r} is not a modifier; "
+            "start it with Ctrl, Alt, AltGr, Shift or Super."
+        )
+    if len(set(mods)) != len(mods):
+        raise UsageError(f"The hotkey {raw!r} names a modifier twice.")
+    if trigger in MODIFIER_NAMES:
+        raise UsageError(f"The hotkey {raw!r} has only modifiers; end it with one more key, like {EXAMPLE}.")
+    if len(trigger) == 1:
+        if not trigger.isprintable() or trigger.isspace():
+            raise UsageError(f"The hotkey {raw!r} ends in a key that cannot be typed; use a letter or digit.")
+    elif trigger not in NAMED_KEYS:
+        raise UsageError(
+            f"Tallylight does not know the key {parts[-1]!r} in the hotkey {raw!r}; "
+            "end it with a letter, a digit, F1–F12 or a key such as Space or Page Up."
+        )
+    return Hotkey(frozenset(mods), trigger)
+
+
+def hotkey_problem(text: str) -> str:
+    """'' if ``text`` is empty (no hotkey) or a usable hotkey, else the sentence saying why not."""
+    if not str(text).strip():
+        return ""
+    try:
+        parse_hotkey(text)
+    except UsageError as exc:
+        return str(exc)
+    return ""
+
+
+def human_hotkey(text: str) -> str:
+    """How a stored hotkey is shown (``Ctrl+Alt+P``); unreadable text is shown as it is."""
+    try:
+        return parse_hotkey(text).human()
+    except UsageError:
+        return str(text)
 
 
 class HotkeyFilter:
@@ -122,4 +238,4 @@ def _phys(raw: tuple) -> Any:
     return raw[3] if raw[3] is not None else canonical_name(raw[2])
 
 
-__all__ = ["HOLD_LIMIT_NS", "HotkeyFilter", "parse_hotkey"]
+__all__ = ["HOLD_LIMIT_NS", "Hotkey", "HotkeyFilter", "hotkey_problem", "human_hotkey", "parse_hotkey"]

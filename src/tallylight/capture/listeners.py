@@ -164,7 +164,7 @@ class HotkeyListener:
     def __init__(self, hotkey: str, on_activate: Callable[[int], None]) -> None:
         from pynput import keyboard
 
-        parse_hotkey(hotkey)
+        hotkey = parse_hotkey(hotkey).pynput()  # the one parser; pynput gets its own spelling
         try:
             keyboard.HotKey.parse(hotkey)
         except ValueError:

@@ -10,6 +10,7 @@ import sys
 import threading
 from typing import Any
 
+from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
@@ -50,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
     parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
+    parser.add_argument(
+        "--pause-hotkey",
+        metavar="KEYS",
+        default="",
+        help="a key combination that pauses and resumes, e.g. Ctrl+Alt+P (that press is not recorded)",
+    )
     add_passphrase_option(parser)
     parser.set_defaults(func=run)
 
@@ -69,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     duration = parse_duration(args.duration) if args.duration else 0.0
     idle = parse_duration(args.idle_timeout) if args.idle_timeout else 0.0
+    hotkey = parse_hotkey(args.pause_hotkey) if args.pause_hotkey.strip() else None
     result = probe()
     if not result.usable:
         raise CaptureUnavailable(result.summary)
@@ -82,9 +90,14 @@ def run(args: argparse.Namespace) -> int:
     recorder = RecorderClient()
     try:
         started = recorder.request(
-            "start", options=options.to_dict(), label=args.label, max_duration_s=duration, idle_timeout_s=idle
+            "start",
+            options=options.to_dict(),
+            label=args.label,
+            max_duration_s=duration,
+            idle_timeout_s=idle,
+            **({"pause_hotkey": hotkey.pynput()} if hotkey else {}),
         )
-        _print_notice(started, duration)
+        _print_notice(started, duration, hotkey)
         stopped = _wait(recorder, stop_requested, duration)
         if stopped is None:
             stopped = recorder.request("stop", timeout=15.0)
@@ -126,13 +139,15 @@ def _wait(
     return None
 
 
-def _print_notice(started: dict[str, Any], duration: float) -> None:
+def _print_notice(started: dict[str, Any], duration: float, hotkey: Hotkey | None = None) -> None:
     until = f" for {duration:g} s" if duration else ""
     print(f"● RECORDING IS ON{until} — session {started['session_id']}")
     for line in CaptureOptions.from_dict(started["options"]).describe():  # what is really captured
         print(f"  {line}")
     for note in started.get("narrowed") or []:
         print(f"  Narrowed: {note['message']}.")
+    if hotkey is not None:
+        print(f"  Press {hotkey.human()} to pause or resume (that press is not recorded).")
     print("  Press Ctrl-C to stop.", flush=True)
 
 

@@ -94,7 +94,7 @@ class Session:
         self._hook_factory = hooks
         self._on_fatal = on_fatal
         self._hotkey = parse_hotkey(pause_hotkey) if pause_hotkey else None
-        self._hotkey_text = pause_hotkey
+        self._hotkey_text = self._hotkey.pynput() if self._hotkey else ""
         self._hotkey_factory = hotkey_listener
         self._hotkey_listener: HookSet | None = None
         self._on_hotkey = on_hotkey

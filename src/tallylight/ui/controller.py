@@ -15,6 +15,8 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.capture.hotkey import Hotkey, parse_hotkey
+from tallylight.errors import UsageError
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState, RecorderState
 
@@ -114,8 +116,18 @@ class AppController(QObject):
         }
         if label:
             fields["label"] = label
-        if s.pause_hotkey:
-            fields["pause_hotkey"] = s.pause_hotkey
+        hotkey = _usable_hotkey(s.pause_hotkey)
+        if hotkey is not None:
+            fields["pause_hotkey"] = hotkey.pynput()
+        elif s.pause_hotkey.strip():  # a hand-edited settings file: record anyway, without it
+            QTimer.singleShot(
+                0,
+                lambda: self.notify.emit(
+                    "Tallylight",
+                    f"The pause hotkey in Settings ({s.pause_hotkey}) cannot be used, so this session has "
+                    "none: pause from the tray menu, or choose a hotkey in Settings.",
+                ),
+            )
         fields["private_apps"] = list(s.private_apps)
         rec = RecorderProcess(self)
         rec.started.connect(self._on_started)
@@ -216,7 +228,8 @@ class AppController(QObject):
             self._set_state(AppState.PAUSED)
             if msg.get("by") == "hotkey":
                 self.notify.emit(
-                    "Tallylight paused", "Recording paused by the hotkey; press it again to resume."
+                    "Tallylight paused",
+                    f"Recording paused by {self._hotkey_words()}; press it again to resume.",
                 )
 
     @Slot(dict)
@@ -226,7 +239,11 @@ class AppController(QObject):
         if self.state != AppState.STOPPING:
             self._set_state(AppState.RECORDING)
             if msg.get("by") == "hotkey":
-                self.notify.emit("Tallylight recording", "Recording resumed by the hotkey.")
+                self.notify.emit("Tallylight recording", f"Recording resumed by {self._hotkey_words()}.")
+
+    def _hotkey_words(self) -> str:
+        hotkey = _usable_hotkey(self.settings.pause_hotkey)
+        return hotkey.human() if hotkey is not None else "the hotkey"
 
     def _freeze_elapsed(self, t_s: Any) -> None:
         if isinstance(t_s, (int, float)):
@@ -337,3 +354,13 @@ class AppController(QObject):
     def _set_state(self, state: AppState) -> None:
         self.state = state
         self.changed.emit()
+
+
+def _usable_hotkey(text: str) -> Hotkey | None:
+    """The settings' pause hotkey, read by the one parser; None if empty or unusable."""
+    if not text.strip():
+        return None
+    try:
+        return parse_hotkey(text)
+    except UsageError:
+        return None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,18 +25,8 @@ from PySide6.QtWidgets import (
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner
-
-_HOTKEY_PART = r"(<(ctrl|alt|shift|cmd|super|f\d{1,2}|space|tab|esc|pause|scroll_lock|insert|home|end|page_up|page_down)>|[a-z0-9])"
-HOTKEY_RE = re.compile(rf"^{_HOTKEY_PART}(\+{_HOTKEY_PART})*$", re.IGNORECASE)
-
-
-def valid_hotkey(spec: str) -> bool:
-    """pynput HotKey syntax, e.g. ``<ctrl>+<alt>+p``; must hold a modifier or a function key."""
-    spec = spec.strip()
-    if not spec:
-        return True  # no hotkey
-    return bool(HOTKEY_RE.match(spec)) and ("<" in spec)
 
 
 class SettingsDialog(QDialog):
@@ -101,22 +89,14 @@ class SettingsDialog(QDialog):
             label.setBuddy(box)
             lform.addRow(label, box)
 
-        # -- hotkey
+        # -- hotkey: pressed, not typed; read by the one hotkey parser
         hot = QGroupBox("Pause hotkey")
-        self.hotkey = QLineEdit(current.pause_hotkey)
-        self.hotkey.setAccessibleName("Pause hotkey")
-        self.hotkey.setPlaceholderText("<ctrl>+<alt>+p")
-        self.hotkey_help = QLabel(
-            "Pressing it pauses or resumes recording; that key press itself is not recorded. "
-            "Write it like <ctrl>+<alt>+p; leave empty for none."
-        )
-        self.hotkey_help.setWordWrap(True)
+        self.hotkey = HotkeyField(current.pause_hotkey)
         hform = QFormLayout(hot)
         hot_label = QLabel("&Hotkey:")
-        hot_label.setBuddy(self.hotkey)
+        hot_label.setBuddy(self.hotkey.edit)
         hform.addRow(hot_label, self.hotkey)
-        hform.addRow("", self.hotkey_help)
-        self.hotkey.textChanged.connect(self._validate)
+        self.hotkey.changed.connect(self._validate)
 
         # -- private apps
         private = QGroupBox("Private apps (capture pauses while one of them has focus)")
@@ -187,6 +167,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
+        self._validate()  # a stored hotkey that cannot work is said at once
         from tallylight.capture.focus import focus_support
 
         self.tasks.run(
@@ -233,15 +214,15 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _validate(self) -> bool:
-        ok = valid_hotkey(self.hotkey.text())
+        problem = self.hotkey.problem()
         save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        save.setEnabled(ok)
-        if ok:
-            self.error_label.hide()
-        else:
-            self.error_label.setText("The hotkey must look like <ctrl>+<alt>+p (at least one key in <…>).")
+        save.setEnabled(not problem)
+        if problem:
+            self.error_label.setText(problem)
             self.error_label.show()
-        return ok
+        else:
+            self.error_label.hide()
+        return not problem
 
     def value(self) -> settings_mod.Settings:
         s = settings_mod.Settings.from_dict(self.current.to_dict())
@@ -252,7 +233,7 @@ class SettingsDialog(QDialog):
         s.max_duration_min = self.max_duration.value()
         s.idle_timeout_min = self.idle_timeout.value()
         s.reminder_every_min = self.reminder.value()
-        s.pause_hotkey = self.hotkey.text().strip().lower()
+        s.pause_hotkey = self.hotkey.spec()
         s.private_apps = [self.apps.item(i).text() for i in range(self.apps.count())]
         return s
 

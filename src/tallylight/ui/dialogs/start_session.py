@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
+from tallylight.capture.hotkey import human_hotkey
 from tallylight.capture.options import CaptureOptions
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
 
@@ -186,7 +187,8 @@ class StartSessionDialog(QDialog):
             parts.append(f"A reminder appears every {words.minutes(s.reminder_every_min)}.")
         if s.pause_hotkey:
             parts.append(
-                f"Pause or resume at any time with {pretty_hotkey(s.pause_hotkey)} (that key press is not recorded)."
+                f"Pause or resume at any time with {human_hotkey(s.pause_hotkey)} "
+                "(that key press is not recorded)."
             )
         if s.private_apps:
             parts.append("Capture pauses while these apps have focus: " + ", ".join(s.private_apps) + ".")
@@ -215,8 +217,3 @@ def _is_enter(event: QEvent) -> bool:
         and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
         and not (event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier)
     )
-
-
-def pretty_hotkey(spec: str) -> str:
-    parts = [p.strip("<>") for p in spec.split("+") if p]
-    return "+".join(p.capitalize() if len(p) > 1 else p.upper() for p in parts)
