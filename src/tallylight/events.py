@@ -82,6 +82,7 @@ class StopReason(enum.IntEnum):
     SIGNAL = 5
     WRITE_ERROR = 6
     QUIT = 7
+    INDICATOR_HIDDEN = 8  # the tally light was closed, unmapped or moved off screen
 
 
 class Event(NamedTuple):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,7 @@ _STOP_REASON_WORDS = {
     "signal": "the system asked it to stop",
     "write_error": "the session could not be written",
     "quit": "the app was closed",
+    "indicator_hidden": "the tally light was closed, hidden or moved off screen",
     "recorder_exited": "the recorder ended unexpectedly",
     "none": "it ended",
 }
@@ -297,3 +299,29 @@ def narrowed_option(option: str, effective: Any, because: str) -> str:
         what = {"mouse_moves": "mouse moves", "clicks": "clicks", "scrolls": "scrolls"}.get(option, option)
         value = "on" if effective else "off"
     return f"{what}: {value} — {because}"
+
+
+# ---------------------------------------------------------------- stored text shown to people
+
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def printable(text: str) -> str:
+    """``text`` with control, format and line-separator characters escaped (``\\x1b``, ``\\u202e``).
+
+    Labels and other stored text may hold anything; printed raw, an escape
+    sequence could retitle the terminal or hide what follows, and a bidi
+    override could reorder the line. Every place that prints stored text uses this.
+    """
+    if text.isprintable() and "\\x7f" not in text:
+        return text
+    out = []
+    for ch in text:
+        if unicodedata.category(ch) in _UNPRINTABLE:
+            code = ord(ch)
+            out.append(
+                f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+            )
+        else:
+            out.append(ch)
+    return "".join(out)

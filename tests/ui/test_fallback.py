@@ -67,3 +67,24 @@ def test_keyboard_only_start(window_app, qtbot):
     qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window_app.controller.state == "idle", timeout=5000)
+
+
+@pytest.mark.parametrize("attack", ["windowunmap", "windowmove", "windowclose"])
+def test_hiding_the_fallback_window_stops_recording_within_a_second(window_app, qtbot, xserver, attack):
+    """The same watch as `tallylight record`'s window: no indicator on screen, no recording."""
+    import time
+
+    win = window_app.window
+    assert call_appctl(qtbot, "start")["state"] == "recording"
+    qtbot.wait(700)  # past the watch's grace period after the window was brought forward
+    wid = str(int(win.winId()))
+    args = [attack, wid, "7000", "7000"] if attack == "windowmove" else [attack, wid]
+    t0 = time.monotonic()
+    xserver.xdotool(*args)
+    qtbot.waitUntil(lambda: window_app.controller.state != "recording", timeout=3000)
+    took = time.monotonic() - t0
+    print(f"{attack}: recording stopped {took * 1000:.0f} ms after the window was attacked")
+    assert took < 1.0
+    qtbot.waitUntil(lambda: window_app.controller.state == "idle", timeout=5000)
+    assert window_app.controller.last_session["reason"] in ("indicator_hidden", "participant")
+    qtbot.waitUntil(lambda: win.isVisible() and win.windowHandle().isExposed(), timeout=5000)

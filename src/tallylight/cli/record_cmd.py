@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import queue
 import signal
@@ -10,10 +11,12 @@ import sys
 import threading
 from typing import Any
 
+from tallylight import words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
+from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.recorder.client import RecorderClient
@@ -86,32 +89,59 @@ def run(args: argparse.Namespace) -> int:
         ensure_vault(args)
 
     stop_requested = threading.Event()
+    live: list[RecorderClient] = []  # the recorder, once its session started
+
+    def stop_recorder(reason: str) -> None:
+        for rec in live:
+            with contextlib.suppress(RecorderError):  # already gone: it stopped anyway
+                rec.send_raw({"cmd": "stop", "reason": reason})
+
+    def indicator_gone(why: str) -> None:
+        print(f"\nThe tally-light window was {why}: recording stops now.", file=sys.stderr, flush=True)
+        stop_recorder("indicator")
+
+    window = None if terminal_visible() else TallyWindow(indicator_gone, lambda: stop_recorder("participant"))
     previous = signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
-    recorder = RecorderClient()
     try:
-        started = recorder.request(
-            "start",
-            options=options.to_dict(),
-            label=args.label,
-            max_duration_s=duration,
-            idle_timeout_s=idle,
-            **({"pause_hotkey": hotkey.pynput()} if hotkey else {}),
-        )
-        _print_notice(started, duration, hotkey)
-        stopped = _wait(recorder, stop_requested, duration)
-        if stopped is None:
+        recorder = RecorderClient()
+        try:
+            started = recorder.request(
+                "start",
+                options=options.to_dict(),
+                label=args.label,
+                max_duration_s=duration,
+                idle_timeout_s=idle,
+                **({"pause_hotkey": hotkey.pynput()} if hotkey else {}),
+            )
+            live.append(recorder)
+            if window is not None and window.gone:  # hidden while the session was starting
+                stop_recorder("indicator")
+            notice = _notice_lines(started, hotkey)
+            _print_notice(started, duration, notice)
+            if window is not None:
+                window.update("recording", notice)
+            stopped = _wait(recorder, stop_requested, duration, window, notice)
+            if stopped is None:
+                stopped = recorder.request("stop", timeout=15.0)
+        except KeyboardInterrupt:
             stopped = recorder.request("stop", timeout=15.0)
-    except KeyboardInterrupt:
-        stopped = recorder.request("stop", timeout=15.0)
+        finally:
+            live.clear()
+            recorder.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
-        recorder.close()
+        if window is not None:
+            window.close()
     _print_summary(stopped)
     return 0 if stopped.get("reason") != "write_error" else 5
 
 
 def _wait(
-    recorder: RecorderClient, stop_requested: threading.Event, duration: float
+    recorder: RecorderClient,
+    stop_requested: threading.Event,
+    duration: float,
+    window: TallyWindow | None,
+    notice: list[str],
 ) -> dict[str, Any] | None:
     """Until the time is up, a signal, or the recorder stopped by itself (then its message)."""
     tty = sys.stdout.isatty()
@@ -127,27 +157,40 @@ def _wait(
             print(f"\n{msg.get('message')}", file=sys.stderr)
         elif kind == "eof":
             raise RecorderError("The recorder exited unexpectedly; what it had sealed is kept.")
-        elif kind == "stats" and tty:
-            counts = msg.get("counts", {})
-            total = sum(v for k, v in counts.items() if k != "marker")
-            left = f", {max(0.0, duration - msg['elapsed_s']):.0f} s left" if duration else ""
-            print(
-                f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {msg.get('rate', 0):6.0f}/s{left}   ",
-                end="",
-                flush=True,
-            )
+        elif kind == "stats":
+            if window is not None:
+                state = str(msg.get("state") or "recording")
+                progress = (
+                    f"{words.clock(msg.get('elapsed_s') or 0)} — {words.counts_summary(msg.get('counts'))}"
+                )
+                window.update(state, [*notice, progress])
+            if tty:
+                counts = msg.get("counts", {})
+                total = sum(v for k, v in counts.items() if k != "marker")
+                left = f", {max(0.0, duration - msg['elapsed_s']):.0f} s left" if duration else ""
+                rate = msg.get("rate", 0)
+                print(
+                    f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ",
+                    end="",
+                    flush=True,
+                )
     return None
 
 
-def _print_notice(started: dict[str, Any], duration: float, hotkey: Hotkey | None = None) -> None:
+def _notice_lines(started: dict[str, Any], hotkey: Hotkey | None = None) -> list[str]:
+    """What this session really captures (after the ceiling), what was narrowed, how to pause."""
+    lines = list(CaptureOptions.from_dict(started["options"]).describe())
+    lines += [f"Narrowed: {note['message']}." for note in started.get("narrowed") or []]
+    if hotkey is not None:
+        lines.append(f"Press {hotkey.human()} to pause or resume (that press is not recorded).")
+    return lines
+
+
+def _print_notice(started: dict[str, Any], duration: float, notice: list[str]) -> None:
     until = f" for {duration:g} s" if duration else ""
     print(f"● RECORDING IS ON{until} — session {started['session_id']}")
-    for line in CaptureOptions.from_dict(started["options"]).describe():  # what is really captured
+    for line in notice:
         print(f"  {line}")
-    for note in started.get("narrowed") or []:
-        print(f"  Narrowed: {note['message']}.")
-    if hotkey is not None:
-        print(f"  Press {hotkey.human()} to pause or resume (that press is not recorded).")
     print("  Press Ctrl-C to stop.", flush=True)
 
 

@@ -163,7 +163,11 @@ class RecorderProcess:
         self.send("preview", reply_to, events=[describe(e) for e in events])
 
     def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
-        reasons = {"participant": StopReason.PARTICIPANT, "quit": StopReason.QUIT}
+        reasons = {
+            "participant": StopReason.PARTICIPANT,
+            "quit": StopReason.QUIT,
+            "indicator": StopReason.INDICATOR_HIDDEN,
+        }
         reason = reasons.get(msg.get("reason") or "participant")
         if reason is None:
             raise UsageError(f"'reason' must be one of: {', '.join(reasons)}.")

@@ -44,6 +44,7 @@ class AppController(QObject):
         self._elapsed_at = 0.0  # monotonic time of _elapsed_base; 0 = not running
         self._recorder: RecorderProcess | None = None
         self._fatal_error = ""
+        self._started_by = ""
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -102,10 +103,17 @@ class AppController(QObject):
         }
 
     # ---- commands ------------------------------------------------------
-    def start_session(self, label: str = "", options: dict[str, Any] | None = None) -> bool:
-        """Start recording now; returns False if a session already runs."""
+    def start_session(
+        self, label: str = "", options: dict[str, Any] | None = None, *, started_by: str = ""
+    ) -> bool:
+        """Start recording now; returns False if a session already runs.
+
+        ``started_by`` names the program that asked (``tallylight start``): the
+        participant is then told who started recording and what it captures.
+        """
         if self.active:
             return False
+        self._started_by = started_by
         s = self.settings
         effective = s.narrow(options or {})
         spm = self.seconds_per_minute
@@ -210,7 +218,13 @@ class AppController(QObject):
         if isinstance(msg.get("options"), dict):
             self.options = msg["options"]
         narrowed = [str(n.get("message")) for n in msg.get("narrowed") or [] if isinstance(n, dict)]
-        if narrowed:
+        if self._started_by:
+            self.notify.emit(
+                "Recording started from the command line",
+                f"Started by {self._started_by}. Capturing: {words.capture_summary(self.options)}."
+                + (f" Narrowed: {'; '.join(narrowed)}." if narrowed else ""),
+            )
+        elif narrowed:
             self.notify.emit("Capture narrowed", "; ".join(narrowed) + ".")
         self._elapsed_base = 0.0
         self._elapsed_at = time.monotonic()

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
+from tallylight.ui.visibility import VisibilityWatch
 
 
 class FallbackWindow(QWidget):
@@ -91,11 +92,20 @@ class FallbackWindow(QWidget):
         self._message_timer.timeout.connect(self.message_label.hide)
         controller.changed.connect(self.sync)
         controller.notify.connect(self.show_message)
+        # While a session runs this window is the only indicator: if it is closed,
+        # unmapped or moved off every screen, recording stops within a second.
+        self.watch = VisibilityWatch(self, grace_ms=500)
+        self.watch.lost.connect(self._indicator_lost)
         self._shown_state = ""
         self.sync()
 
     @Slot()
     def sync(self) -> None:
+        if self.controller.active and self.controller.state != "stopping" and not self.watch.armed:
+            self.bring_forward()
+            self.watch.arm()
+        elif not self.controller.active and self.watch.armed:
+            self.watch.disarm()
         state = self.controller.state
         if state != self._shown_state:
             self._shown_state = state
@@ -118,6 +128,18 @@ class FallbackWindow(QWidget):
         self.message_label.setText(f"<b>{title}</b>: {message}")
         self.message_label.show()
         self._message_timer.start(30_000)
+
+    @Slot(str)
+    def _indicator_lost(self, why: str) -> None:
+        self.controller.stop("indicator")
+        self.controller.notify.emit(
+            "Recording stopped", f"Recording stopped because the Tallylight window was {why}."
+        )
+        # A fresh native window: the old one may have been destroyed under us.
+        self.hide()
+        self.destroy()
+        self.create()
+        QTimer.singleShot(0, self.bring_forward)
 
     def bring_forward(self) -> None:
         self.showNormal()

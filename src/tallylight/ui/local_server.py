@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import struct
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from tallylight import appctl, paths
+from tallylight import appctl, paths, words
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
@@ -80,7 +84,7 @@ class ControlServer(QObject):
         except ValueError:
             self._reply(sock, {"ok": False, "error": "The request was not understood."})
             return
-        self.handle(request, lambda reply: self._reply(sock, reply))
+        self.handle(request, lambda reply: self._reply(sock, reply), sock)
 
     def _reply(self, sock: QLocalSocket, reply: dict[str, Any]) -> None:
         if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
@@ -90,7 +94,12 @@ class ControlServer(QObject):
         sock.disconnectFromServer()
 
     # ---- commands ------------------------------------------------------
-    def handle(self, request: dict[str, Any], reply: Callable[[dict[str, Any]], None]) -> None:
+    def handle(
+        self,
+        request: dict[str, Any],
+        reply: Callable[[dict[str, Any]], None],
+        sock: QLocalSocket | None = None,
+    ) -> None:
         c = self.controller
         cmd = request.get("cmd")
 
@@ -112,12 +121,14 @@ class ControlServer(QObject):
             if not isinstance(label, str):
                 return fail("The label must be text.")
 
+            started_by = peer_command(sock) if sock is not None else ""
+
             def go(problem: str) -> None:
                 if problem:
                     return fail(problem)
                 if c.active:
                     return fail("A session is already recording; stop it first.")
-                c.start_session(label=label.strip())
+                c.start_session(label=label.strip(), started_by=started_by or "an unknown program")
                 self._await(
                     lambda: c.state != AppState.STARTING,
                     lambda: (
@@ -189,3 +200,29 @@ class ControlServer(QObject):
         self.controller.changed.connect(check)
         timer.timeout.connect(timeout)
         timer.start(REPLY_TIMEOUT_MS)
+
+
+def peer_command(sock: QLocalSocket) -> str:
+    """The command line of the process at the other end of ``sock`` (from the kernel, not
+    from the request, so it cannot be made up), e.g. ``tallylight start --label x (process 123)``."""
+    if not sys.platform.startswith("linux"):
+        return ""
+    try:
+        fd = int(sock.socketDescriptor())
+        with socket.socket(fileno=os.dup(fd)) as s:
+            creds = s.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        pid, _, _ = struct.unpack("3i", creds)
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            argv = [a.decode("utf-8", "replace") for a in fh.read().split(b"\0") if a]
+    except (OSError, ValueError):
+        return ""
+    if len(argv) >= 3 and argv[1] == "-m":  # python -m tallylight.cli.main start ...
+        argv = [argv[2].rsplit(".", 2)[0] if argv[2].startswith("tallylight") else argv[2], *argv[3:]]
+    elif argv:
+        argv[0] = os.path.basename(argv[0])
+        if len(argv) > 1 and os.path.basename(argv[1]) == "tallylight":
+            argv = argv[1:]
+    command = words.printable(" ".join(argv))
+    if len(command) > 200:
+        command = command[:199] + "…"
+    return f"{command} (process {pid})"

@@ -1,0 +1,136 @@
+"""The tally-light window of ``tallylight record`` when there is no terminal (Qt-free client side).
+
+``tallylight record`` records only while it can be seen: in an interactive
+terminal (stdin and stdout), or with its tally-light window on screen for the
+whole session. The window is a small Qt process (``tallylight.ui.tally_window``)
+so the CLI itself never imports Qt; this module starts it, waits until it is on
+screen, forwards state to it, and calls ``on_gone`` at once when the window says
+it was hidden or closed, or when its process ends.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from tallylight.errors import CaptureUnavailable
+
+SHOW_TIMEOUT_S = 20.0
+
+
+def terminal_visible() -> bool:
+    """True when stdin and stdout are an interactive terminal (the notice is seen there)."""
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class TallyWindow:
+    """One tally-light window process; ``on_gone(why)`` runs once if it stops being visible."""
+
+    def __init__(self, on_gone: Callable[[str], None], on_stop: Callable[[], None]) -> None:
+        self._on_gone = on_gone
+        self._on_stop = on_stop
+        self._first: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._gone = threading.Event()
+        self._closing = False
+        self._stderr: list[str] = []
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "tallylight.ui.tally_window"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+            )
+        except OSError as exc:
+            raise CaptureUnavailable(self._refusal(exc.strerror or str(exc))) from None
+        threading.Thread(target=self._read, name="tallylight-tally-reader", daemon=True).start()
+        threading.Thread(target=self._drain_stderr, name="tallylight-tally-stderr", daemon=True).start()
+        try:
+            first = self._first.get(timeout=SHOW_TIMEOUT_S)
+        except queue.Empty:
+            first = None
+        if first is None or first.get("event") != "shown":
+            self.close()
+            why = (self._stderr[-1] if self._stderr else "") or "it did not appear on screen"
+            raise CaptureUnavailable(self._refusal(why))
+
+    @staticmethod
+    def _refusal(why: str) -> str:
+        return (
+            "tallylight record records only while you can see it: run it in a terminal, "
+            f"or where its tally-light window can be shown ({why}). Nothing was recorded."
+        )
+
+    @property
+    def gone(self) -> bool:
+        return self._gone.is_set()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        shown = False
+        for line in self.proc.stdout:
+            try:
+                msg = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if not isinstance(msg, dict):
+                continue
+            event = msg.get("event")
+            if not shown:
+                shown = event == "shown"
+                self._first.put(msg)
+                continue
+            if event == "stop":
+                self._on_stop()
+            elif event == "hidden":
+                self._lost(str(msg.get("why") or "hidden"))
+        if not shown:
+            self._first.put(None)
+        self._lost("closed")
+
+    def _lost(self, why: str) -> None:
+        if self._gone.is_set() or self._closing:
+            return
+        self._gone.set()
+        self._on_gone(why)
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            if line.strip():
+                self._stderr.append(line.strip())
+                del self._stderr[:-5]
+
+    def update(self, state: str, lines: list[str]) -> None:
+        if self.proc.stdin is None or self._gone.is_set():
+            return
+        try:
+            self.proc.stdin.write(json.dumps({"state": state, "lines": lines}) + "\n")
+            self.proc.stdin.flush()
+        except (OSError, ValueError):
+            pass
+
+    def close(self) -> None:
+        """Close the window (end of its input) and reap it."""
+        self._closing = True
+        try:
+            if self.proc.stdin is not None:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()

@@ -1,0 +1,161 @@
+"""``python -m tallylight.ui.tally_window``: the tally light of ``tallylight record`` without a terminal.
+
+The CLI is Qt-free, so when ``tallylight record`` has no interactive terminal
+to show its notice in, it runs this small Qt process and records only while the
+window is on screen. Protocol, one JSON object per line:
+
+- CLI → window (stdin): ``{"state": "starting"|"recording"|"paused"|"stopped",
+  "lines": [str, ...]}``. End of file: the CLI is gone; the window closes.
+- window → CLI (stdout): ``{"event": "shown"}`` once it is on screen (the CLI
+  starts recording only then); ``{"event": "stop"}`` when the participant
+  presses Stop; ``{"event": "hidden", "why": ...}`` when it was closed, unmapped,
+  minimised or moved off every screen — then it exits, and the CLI stops
+  recording at once.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sys
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QCloseEvent, QPixmap
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from tallylight import words
+from tallylight.ui import icons
+from tallylight.ui.visibility import VisibilityWatch, visibility_problem
+
+TITLE = "Tallylight — tallylight record"
+
+
+def _send(msg: dict[str, Any]) -> None:
+    try:
+        sys.stdout.write(json.dumps(msg) + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class TallyWindow(QWidget):
+    """The light, what is captured, and a Stop button; always on top."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            None,
+            Qt.WindowType.Window
+            | Qt.WindowType.WindowTitleHint
+            | Qt.WindowType.WindowCloseButtonHint
+            | Qt.WindowType.WindowStaysOnTopHint,
+        )
+        self.setObjectName("TallyWindow")
+        self.setWindowTitle(TITLE)
+        self.setAccessibleName("Tallylight recording status")
+        self.light = QLabel()
+        self.light.setAccessibleName("Recording light")
+        self.light.setFixedSize(56, 56)
+        self.state_label = QLabel()
+        self.state_label.setFont(icons.label_font(self.font(), 1.4))
+        self.detail = QLabel()
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)  # labels are participant text, never markup
+        self.stop_button = QPushButton("Stop recording")
+        self.stop_button.clicked.connect(lambda: _send({"event": "stop"}))
+        head = QHBoxLayout()
+        head.addWidget(self.light)
+        texts = QVBoxLayout()
+        texts.addWidget(self.state_label)
+        texts.addWidget(self.detail)
+        head.addLayout(texts, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.stop_button)
+        self.watch = VisibilityWatch(self)
+        self.watch.lost.connect(self._lost)
+        self._shown = False
+        self._closing = False
+        self.set_state("starting", [])
+
+    def set_state(self, state: str, lines: list[str]) -> None:
+        icon_state = {"starting": "recording", "stopping": "recording", "stopped": "idle"}.get(state, state)
+        pix = QPixmap.fromImage(icons.render(icon_state, 112))
+        pix.setDevicePixelRatio(2.0)
+        self.light.setPixmap(pix)
+        text = words.app_state_words(state) if state != "stopped" else "Not recording"
+        self.state_label.setText(text)
+        self.light.setAccessibleDescription(text)
+        self.setWindowTitle(f"Tallylight — {text}")
+        self.detail.setText("\n".join(lines))
+
+    @Slot()
+    def check_shown(self) -> None:
+        """Tell the CLI once the window can really be seen; then watch it."""
+        if self._shown or visibility_problem(self):
+            return
+        self._shown = True
+        self.watch.arm()
+        _send({"event": "shown"})
+
+    @Slot(str)
+    def _lost(self, why: str) -> None:
+        _send({"event": "hidden", "why": why})
+        QApplication.quit()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing:
+            _send({"event": "hidden", "why": "closed"})
+            QTimer.singleShot(0, QApplication.quit)
+        super().closeEvent(event)
+
+
+def _read_commands(inbox: queue.SimpleQueue[dict[str, Any] | None]) -> None:
+    """Lines from the CLI, read on a plain thread; the GUI thread drains ``inbox`` (no signals here)."""
+    for line in sys.stdin:
+        try:
+            msg = json.loads(line)
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(msg, dict):
+            inbox.put(msg)
+    inbox.put(None)  # end of file: the CLI is gone
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Tallylight")
+    app.setQuitOnLastWindowClosed(False)
+    window = TallyWindow()
+    inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+
+    def tick() -> None:
+        window.check_shown()
+        while True:
+            try:
+                msg = inbox.get_nowait()
+            except queue.Empty:
+                return
+            if msg is None:
+                window._closing = True
+                app.quit()
+                return
+            lines = msg.get("lines")
+            window.set_state(
+                str(msg.get("state") or "recording"),
+                [str(x) for x in lines] if isinstance(lines, list) else [],
+            )
+
+    window.show()
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(tick)
+    timer.start()
+    threading.Thread(
+        target=_read_commands, args=(inbox,), name="tallylight-tally-commands", daemon=True
+    ).start()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""Issue 7 item 5: `tallylight record` records only while it can be seen.
+
+Either its stdin and stdout are an interactive terminal, or its tally-light
+window is on screen for the whole session; closing, unmapping or moving that
+window off every screen stops recording within a second. Real processes on a
+real X server, the window attacked with xdotool.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import PtyProcess, pid_alive, wait_until
+from xserver import XServer
+
+pytestmark = pytest.mark.x11
+
+TL = [sys.executable, "-m", "tallylight.cli.main"]
+
+
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return out
+
+
+def cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def child_running(pid: int, module: str) -> int:
+    for c in children(pid):
+        if module in cmdline(c):
+            return c
+    return 0
+
+
+def window_of(xserver: XServer, pid: int) -> str:
+    r = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--pid", str(pid)],
+        env=xserver.env(),
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    return r.stdout.split()[0] if r.stdout.split() else ""
+
+
+def start_record(xserver: XServer, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*TL, "record", *extra],
+        env=xserver.env(TALLYLIGHT_SINK="memory"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [["windowunmap"], ["windowmove", "--sync", "{wid}", "6000", "6000"], ["windowclose"]],
+    ids=["unmap", "move-off-screen", "close"],
+)
+def test_hiding_the_tally_window_stops_recording_within_a_second(xserver: XServer, attack: list[str]) -> None:
+    proc = start_record(xserver, "--for", "60s")
+    try:
+        assert proc.stdout is not None
+        assert "RECORDING IS ON" in proc.stdout.readline()  # printed once the window is on screen
+        window_pid = child_running(proc.pid, "tallylight.ui.tally_window")
+        recorder_pid = child_running(proc.pid, "tallylight.recorder")
+        assert window_pid and recorder_pid
+        wid = wait_until(lambda: window_of(xserver, window_pid), timeout=10)
+        args = [a.replace("{wid}", wid) for a in attack]
+        if "{wid}" not in " ".join(attack):
+            args.append(wid)
+        t0 = time.monotonic()
+        xserver.xdotool(*args)
+        wait_until(lambda: not pid_alive(recorder_pid), timeout=10)
+        took = time.monotonic() - t0
+        out, err = proc.communicate(timeout=30)
+        print(f"{attack[0]}: recorder gone {took * 1000:.0f} ms after the window was attacked")
+        assert took < 1.0, f"recording went on for {took:.2f} s with the tally light hidden"
+        assert "Recording stopped (indicator hidden)" in out, (out, err)
+        assert "The tally-light window was" in err and "Traceback" not in err
+        assert proc.returncode == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_record_without_terminal_shows_the_window_for_the_whole_session(xserver: XServer) -> None:
+    proc = start_record(xserver, "--for", "2s")
+    assert proc.stdout is not None
+    assert "RECORDING IS ON" in proc.stdout.readline()
+    window_pid = child_running(proc.pid, "tallylight.ui.tally_window")
+    assert window_pid and window_of(xserver, window_pid)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Recording stopped (duration limit)" in out, err
+    assert not pid_alive(window_pid)  # the light goes off with the session
+
+
+def test_record_in_a_terminal_needs_no_window(xserver: XServer) -> None:
+    p = PtyProcess([*TL, "record", "--for", "2s"], xserver.env(TALLYLIGHT_SINK="memory"))
+    p.read_until(b"Press Ctrl-C")
+    # (children of the pty child: the recorder only)
+    kids = [cmdline(c) for c in children(p.pid)]
+    assert any("tallylight.recorder" in k for k in kids) and not any("tally_window" in k for k in kids)
+    assert p.wait(30) == 0 and b"Recording stopped (duration limit)" in p.output
+
+
+def test_no_window_possible_means_no_recording(xserver: XServer, tallylight_home: Path) -> None:
+    env = xserver.env(TALLYLIGHT_SINK="memory", QT_QPA_PLATFORM="no-such-platform")
+    r = subprocess.run(
+        [*TL, "record", "--for", "5s"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 3, (r.stdout, r.stderr)
+    assert "records only while you can see it" in r.stderr and "Traceback" not in r.stderr
+    assert "RECORDING IS ON" not in r.stdout
