@@ -151,3 +151,39 @@ def test_identity_file_with_garbage_is_a_clear_error(
     assert lab_main(["open", "x.age", "--identity", str(bad), "--out", str(tmp_path / "o")]) == 9
     assert "not an age secret key" in capsys.readouterr().err
     assert agecrypt  # the module the CLI uses
+
+
+def test_features_of_an_opened_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """open, then features: one row per session, mousetrap trials; the events round-trip exactly."""
+    from share_helpers import columns
+
+    from tallylight.lab.features_cmd import columns_from_table
+    from tallylight.review import features
+
+    a = Study(tmp_path, "a")
+    out = tmp_path / "dataset"
+    f = tmp_path / a.bundle(tmp_path, "p1", ["s1"]).filename
+    assert _open(a, out, f) == 0
+    assert lab_main(["features", str(out), "--quiet", "--pause-threshold", "0.5"]) == 0
+    assert "Features of 1 session(s)" in capsys.readouterr().out
+    rows = _sql(
+        "select scope, keystrokes, clicks, path_length_px, participant "
+        f"from read_parquet('{out}/features/**/*.parquet', hive_partitioning=true)"
+    )
+    expected = features.session_features(columns(sample_events()), 0.5)
+    assert rows == [("session", 2.0, 1.0, pytest.approx(expected["path_length_px"]), "p1")]
+    # the Parquet rows give back exactly the recorded events (named values -> codes)
+    import pyarrow.dataset as ds
+
+    table = ds.dataset(out / "events", format="parquet", partitioning="hive").to_table()
+    back, orig = columns_from_table(table), columns(sample_events())
+    for name in ("t_ns", "kind", "x", "y", "button", "dx", "dy", "key_class", "key", "marker", "reason"):
+        assert getattr(back, name).tolist() == getattr(orig, name).tolist(), name
+    assert features.session_features(back) == features.session_features(orig)
+
+
+def test_features_without_a_dataset_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert lab_main(["features", str(tmp_path)]) == 2
+    assert "holds no events dataset" in capsys.readouterr().err

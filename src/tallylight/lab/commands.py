@@ -10,4 +10,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tallylight.lab.keygen_cmd",
     "tallylight.lab.manifest_cmd",
     "tallylight.lab.open_cmd",
+    "tallylight.lab.features_cmd",
 )

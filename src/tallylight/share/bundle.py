@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 
 from tallylight.errors import BundleError
-from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
+from tallylight.events import GapReason, SessionInfo, StopReason
+from tallylight.review.timeline import no_capture_stretches
 from tallylight.share import agecrypt, tables
 from tallylight.store.encoding import EventColumns
 
@@ -134,34 +135,19 @@ def _ms(t_ns: int) -> float:
 
 
 def spans(cols: EventColumns) -> dict[str, list[dict[str, Any]]]:
-    """Pauses, gaps and cut spans from the markers: each opens at PAUSE/GAP and closes at RESUME.
+    """Pauses (the participant's), gaps (capture stopped for a reason) and cut spans (gap ``trimmed``).
 
-    A span still open at the end closes at the session's last event. GAP with
-    reason ``trimmed`` is a span the participant cut out, listed as a cut span.
+    The stretches are the review's (tallylight.review.timeline), so the bundle and the
+    review window agree on them.
     """
     out: dict[str, list[dict[str, Any]]] = {"pauses": [], "gaps": [], "cut_spans": []}
-    idx = (cols.kind == Kind.MARKER).nonzero()[0].tolist()
-    open_span: tuple[str, int, int] | None = None
-    end_t = int(cols.t_ns.max()) if len(cols) else 0
-
-    def close(t: int) -> None:
-        nonlocal open_span
-        if open_span is None:
-            return
-        what, t0, reason = open_span
-        name = tables.GAP_NAMES.get(reason, f"code_{reason}") or None
-        bucket = "pauses" if what == "pause" else ("cut_spans" if reason == GapReason.TRIMMED else "gaps")
-        out[bucket].append({"start_ms": _ms(t0), "end_ms": _ms(t), "reason": name})
-        open_span = None
-
-    for i in idx:
-        m, t, r = int(cols.marker[i]), int(cols.t_ns[i]), int(cols.reason[i])
-        if m in (Marker.PAUSE, Marker.GAP):
-            close(t)
-            open_span = ("pause" if m == Marker.PAUSE else "gap", t, r)
-        elif m in (Marker.RESUME, Marker.SESSION_STOP):
-            close(t)
-    close(end_t)
+    for st in no_capture_stretches(cols):
+        if st.reason == GapReason.TRIMMED:
+            bucket = "cut_spans"
+        else:
+            bucket = "pauses" if st.participant_pause else "gaps"
+        name = tables.GAP_NAMES.get(int(st.reason)) or None
+        out[bucket].append({"start_ms": _ms(st.start_ns), "end_ms": _ms(st.end_ns), "reason": name})
     return out
 
 

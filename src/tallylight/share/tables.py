@@ -154,6 +154,39 @@ def _ms(t_ns: np.ndarray) -> list[str]:
     return out
 
 
+def _code(name: str, table: dict[int, str]) -> int:
+    inverse = _INVERSE.setdefault(id(table), {v: k for k, v in table.items() if v})
+    if name in inverse:
+        return inverse[name]
+    if name.startswith("code_") and name[5:].isdigit():
+        return int(name[5:])
+    return 0
+
+
+_INVERSE: dict[int, dict[str, int]] = {}
+#: for each "name" column, the code table its names come from (reason: gap and stop names share it)
+NAME_TABLES: dict[str, dict[int, str]] = {
+    "kind": KIND_NAMES,
+    "button": BUTTON_NAMES,
+    "key_class": KEY_CLASS_NAMES,
+    "marker": MARKER_NAMES,
+}
+
+
+def codes(column: str, names: list[str | None]) -> np.ndarray:
+    """The integer codes of a named column's values (None/empty → 0): the inverse of the CSV names."""
+    if column == "reason":
+        return np.array(
+            [
+                _code(n, STOP_NAMES) if n and n.startswith("stop_") else _code(n or "", GAP_NAMES)
+                for n in names
+            ],
+            np.int64,
+        )
+    table = NAME_TABLES[column]
+    return np.array([_code(n, table) if n else 0 for n in names], np.int64)
+
+
 def event_rows(cols: EventColumns) -> list[tuple[str, ...]]:
     """The events as CSV rows of strings (columns in :data:`COLUMN_NAMES` order).
 

@@ -1,0 +1,154 @@
+"""``tallylight-lab features DIR``: keystroke and mouse features of every session in a dataset.
+
+Reads ``DIR/events`` (written by ``tallylight-lab open``), turns each session's
+rows back into event columns, computes the review's features
+(tallylight.review.features) per session and per task, and writes
+
+    DIR/features/study=…/participant=…/session=…/part-0.parquet  one row per session and per task
+    DIR/trials/study=…/participant=…/session=…/part-0.parquet    mousetrap measures per trial
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tallylight.errors import UsageError
+
+#: feature columns that hold text; every other feature is a number (float64, null when undefined)
+TEXT_COLUMNS = {"scope", "task", "trial", "study", "participant", "session"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "features",
+        help="compute keystroke and mouse features of every session in a dataset (Parquet)",
+        description="Compute keystroke (hold, intervals, rollover, speed, pauses, bursts) and mouse "
+        "(path, speed, acceleration, idle time, clicks, mousetrap measures per trial) features for "
+        "every session in DIR/events, per session and per task.",
+    )
+    p.add_argument("dir", metavar="DIR", type=Path, help="a dataset folder written by 'tallylight-lab open'")
+    p.add_argument(
+        "--pause-threshold",
+        metavar="SECONDS",
+        type=float,
+        default=2.0,
+        help="an interval at least this long is a pause (default 2 s)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def columns_from_table(table: Any) -> Any:
+    """EventColumns from one session's events rows (named values back to codes, nulls to 0)."""
+    import numpy as np
+
+    from tallylight.share import tables
+    from tallylight.store.encoding import EventColumns
+
+    def ints(name: str) -> np.ndarray:
+        return np.asarray(table.column(name).fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+
+    def names(name: str) -> np.ndarray:
+        return tables.codes(name, table.column(name).to_pylist())
+
+    t_ms = np.asarray(table.column("t_ms").to_numpy(zero_copy_only=False), np.float64)
+    key_id = [int(k, 16) if k else 0 for k in table.column("key_id").to_pylist()]
+    text = np.array([t or "" for t in table.column("key_text").to_pylist()], dtype=object)
+    return EventColumns(
+        t_ns=np.rint(t_ms * 1e6).astype(np.int64),
+        kind=names("kind").astype(np.uint8),
+        x=ints("x_px"),
+        y=ints("y_px"),
+        button=names("button"),
+        dx=ints("scroll_dx_steps"),
+        dy=ints("scroll_dy_steps"),
+        key_class=names("key_class"),
+        key=np.array(key_id, np.uint64),
+        text=text,
+        marker=names("marker"),
+        reason=names("reason"),
+    )
+
+
+def task_spans(table: Any) -> list[tuple[int, int, str]]:
+    """(start ns, end ns, task) from markers named task_start / task_end, when the session has them."""
+    marker = table.column("marker").to_pylist()
+    t = table.column("t_ms").to_pylist()
+    spans: list[tuple[int, int, str]] = []
+    open_at: tuple[int, str] | None = None
+    n = 0
+    for tm, m in sorted(((ti, mi) for ti, mi in zip(t, marker, strict=True) if mi), key=lambda p: p[0]):
+        if m == "task_start":
+            n += 1
+            open_at = (round(tm * 1e6), f"task-{n}")
+        elif m == "task_end" and open_at is not None:
+            spans.append((open_at[0], round(tm * 1e6), open_at[1]))
+            open_at = None
+    return spans
+
+
+def _slice(cols: Any, a: int, b: int) -> Any:
+    from tallylight.store.encoding import EventColumns
+
+    sel = (cols.t_ns >= a) & (cols.t_ns <= b)
+    return EventColumns(*(getattr(cols, f)[sel] for f in EventColumns.__dataclass_fields__))
+
+
+def run(args: argparse.Namespace) -> int:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tallylight.lab.dataset import BASENAME, PARTITIONS
+    from tallylight.review import features
+
+    if args.pause_threshold <= 0:
+        raise UsageError("--pause-threshold must be a positive number of seconds.")
+    events_dir = args.dir / "events"
+    if not events_dir.is_dir():
+        raise UsageError(f"{args.dir} holds no events dataset (run 'tallylight-lab open' first).")
+    dataset = ds.dataset(events_dir, format="parquet", partitioning=ds.partitioning(flavor="hive"))
+    keys = dataset.to_table(columns=list(PARTITIONS)).group_by(list(PARTITIONS)).aggregate([])
+    sessions = keys.to_pylist()
+    console = Console(stderr=True)
+    n_rows = 0
+    with Progress(console=console, disable=args.quiet) as progress:
+        task = progress.add_task("Computing features", total=len(sessions))
+        for key in sessions:
+            flt = None
+            for name in PARTITIONS:
+                cond = pc.field(name) == key[name]
+                flt = cond if flt is None else flt & cond
+            table = dataset.to_table(filter=flt)
+            cols = columns_from_table(table)
+            tasks = task_spans(table)
+            limit = args.pause_threshold
+            rows = [{"scope": "session", "task": None, **features.session_features(cols, limit)}]
+            for a, b, label in tasks:
+                found = features.session_features(_slice(cols, a, b), limit)
+                rows.append({"scope": "task", "task": label, **found})
+            trials = features.trial_features(cols, tasks)
+            for out, data in (("features", rows), ("trials", trials)):
+                if not data:
+                    continue
+                records = [{**r, **key} for r in data]
+                schema = pa.schema(
+                    [(k, pa.string() if k in TEXT_COLUMNS else pa.float64()) for k in records[0]]
+                )
+                tbl = pa.Table.from_pylist(records, schema=schema)
+                pq.write_to_dataset(
+                    tbl,
+                    root_path=str(args.dir / out),
+                    partition_cols=list(PARTITIONS),
+                    basename_template=BASENAME,
+                    existing_data_behavior="delete_matching",
+                )
+            n_rows += len(rows)
+            progress.advance(task)
+    print(f"Features of {len(sessions)} session(s) ({n_rows} row(s)) written to {args.dir / 'features'}.")
+    return 0
