@@ -43,10 +43,6 @@ def runtime_dir() -> Path:
         return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
 
 
-def sessions_dir() -> Path:
-    return data_dir() / "sessions"
-
-
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable only by the user."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -12,7 +12,7 @@ from crash_harness import check_recovered, crash_once, recover_all
 from store_helpers import make_info, synthetic, write_session
 
 from tallylight.events import StopReason
-from tallylight.store import reader, recovery, vault, writer
+from tallylight.store import layout, reader, recovery, vault, writer
 from tallylight.store.reader import Verdict
 
 KILLS = 52
@@ -53,7 +53,7 @@ def test_torn_tail_reported_and_kept_out(data_dir: Path, unlocked: vault.Unlocke
     d = write_session(data_dir, "torn", [evs[:10], evs[10:]], close=False)
     seg = d / "seg-00000000.tls"
     full = seg.read_bytes()
-    lay = reader.layout(seg, 0)
+    lay = layout.scan_segment(seg, 0)
     cut = lay.frames[-1].offset + 9
     seg.write_bytes(full[:cut])
     assert reader.read_session(d, unlocked).report.verdict is Verdict.TORN
@@ -103,7 +103,7 @@ def test_damage_is_not_mistaken_for_a_crash(data_dir: Path, unlocked: vault.Unlo
 def test_crash_between_next_and_new_segment(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     evs = synthetic(40)
     d = write_session(data_dir, "rot", [evs[:20], evs[20:]], segment_max_bytes=64)
-    segs = reader.segment_files(d)
+    segs = layout.segment_files(d)
     segs[-1][1].unlink()  # killed after NEXT was durable, before the next segment existed
     assert reader.read_session(d, unlocked).report.verdict is Verdict.INCOMPLETE
     (r,) = recovery.recover_unfinished(data_dir)

@@ -17,7 +17,7 @@ from store_helpers import CHEAP, synthetic, write_session
 
 from tallylight.errors import AuthenticationError
 from tallylight.events import Event
-from tallylight.store import reader, vault
+from tallylight.store import layout, reader, vault
 from tallylight.store.crypto import FRAME_HEADER, HEADER_SIZE, TYPE_EVENTS
 from tallylight.store.reader import Verdict
 
@@ -28,7 +28,7 @@ ALL = [e for b in BATCHES for e in b]
 @pytest.fixture
 def session(data_dir: Path, unlocked: vault.UnlockedVault) -> Path:
     d = write_session(data_dir, "orig", BATCHES, segment_max_bytes=300)
-    assert len(reader.segment_files(d)) >= 3, "the fixture must span several segments"
+    assert len(layout.segment_files(d)) >= 3, "the fixture must span several segments"
     return d
 
 
@@ -46,9 +46,9 @@ def _restore(d: Path, files: dict[str, bytes]) -> None:
 def _frames(d: Path) -> list[tuple[str, int, int, int]]:
     """(file, offset, length of the whole frame, events in it) of every record, in order."""
     out = []
-    for number, path in reader.segment_files(d):
+    for number, path in layout.segment_files(d):
         raw = path.read_bytes()
-        for f in reader.layout(path, number).frames:
+        for f in layout.scan_segment(path, number).frames:
             out.append((path.name, f.offset, FRAME_HEADER + f.length, f.rtype))
     return out
 
@@ -84,7 +84,7 @@ def test_intact(session: Path, unlocked: vault.UnlockedVault) -> None:
 def test_every_byte_truncation(session: Path, unlocked: vault.UnlockedVault) -> None:
     """Cut the session (segments in order) at every byte: torn or incomplete, exact prefix."""
     orig = _files(session)
-    segs = [p.name for _, p in reader.segment_files(session)]
+    segs = [p.name for _, p in layout.segment_files(session)]
     frames = _frames(session)
     cum = _events_before(session, unlocked)
     starts = {}
@@ -118,7 +118,7 @@ def test_every_byte_truncation(session: Path, unlocked: vault.UnlockedVault) -> 
 
 
 def test_empty_next_segment_is_torn(session: Path, unlocked: vault.UnlockedVault) -> None:
-    segs = reader.segment_files(session)
+    segs = layout.segment_files(session)
     segs[-1][1].write_bytes(b"")
     got = _read(session, unlocked)
     assert got is not None and got[0] is Verdict.TORN
@@ -158,12 +158,12 @@ def test_bit_flip_in_every_byte(session: Path, unlocked: vault.UnlockedVault) ->
 
 def _frame_bytes(d: Path, name: str) -> tuple[bytes, list[bytes]]:
     raw = (d / name).read_bytes()
-    lay = reader.layout(d / name, int(name[4:12]))
+    lay = layout.scan_segment(d / name, int(name[4:12]))
     return raw[:HEADER_SIZE], [raw[f.offset : f.offset + FRAME_HEADER + f.length] for f in lay.frames]
 
 
 def _segment_with_most_frames(d: Path) -> str:
-    return max((p.name for _, p in reader.segment_files(d)), key=lambda n: len(_frame_bytes(d, n)[1]))
+    return max((p.name for _, p in layout.segment_files(d)), key=lambda n: len(_frame_bytes(d, n)[1]))
 
 
 @pytest.mark.parametrize("edit", ["swap", "drop_middle", "duplicate", "duplicate_last"])
@@ -189,7 +189,7 @@ def test_records_spliced_from_another_session(
     session: Path, data_dir: Path, unlocked: vault.UnlockedVault
 ) -> None:
     other = write_session(data_dir, "other", BATCHES, segment_max_bytes=300)
-    name = reader.segment_files(session)[0][1].name
+    name = layout.segment_files(session)[0][1].name
     h1, f1 = _frame_bytes(session, name)
     h2, f2 = _frame_bytes(other, name)
     orig = (session / name).read_bytes()
@@ -212,7 +212,7 @@ def test_records_spliced_from_another_session(
 
 def test_segments_renamed_missing_or_swapped(session: Path, unlocked: vault.UnlockedVault) -> None:
     orig = _files(session)
-    segs = [p for _, p in reader.segment_files(session)]
+    segs = [p for _, p in layout.segment_files(session)]
     segs[1].unlink()  # a gap
     assert _read(session, unlocked) is None
     _restore(session, orig)
@@ -256,7 +256,7 @@ def test_renamed_session_does_not_open(session: Path, unlocked: vault.UnlockedVa
     ],
 )
 def test_trailing_garbage_after_end(session: Path, unlocked: vault.UnlockedVault, garbage: bytes) -> None:
-    last = reader.segment_files(session)[-1][1]
+    last = layout.segment_files(session)[-1][1]
     last.write_bytes(last.read_bytes() + garbage)
     assert _read(session, unlocked) is None
 
@@ -275,7 +275,7 @@ def test_trailing_garbage_on_unfinished_session(
     data_dir: Path, unlocked: vault.UnlockedVault, garbage: bytes, verdict: Verdict | None
 ) -> None:
     d = write_session(data_dir, "open", BATCHES[:3], close=False)
-    last = reader.segment_files(d)[-1][1]
+    last = layout.segment_files(d)[-1][1]
     last.write_bytes(last.read_bytes() + garbage)
     got = _read(d, unlocked)
     if verdict is None:
@@ -305,7 +305,7 @@ def test_forged_end_counts(data_dir: Path, unlocked: vault.UnlockedVault) -> Non
 
 
 def test_length_field_layout_is_as_specified(session: Path) -> None:
-    raw = reader.segment_files(session)[0][1].read_bytes()
+    raw = layout.segment_files(session)[0][1].read_bytes()
     rtype, length = struct.unpack_from("<BI", raw, HEADER_SIZE)
     assert rtype == 1 and HEADER_SIZE + FRAME_HEADER + length <= len(raw)
 
@@ -318,7 +318,7 @@ def test_layout_parser_accepts_any_bytes(raw: bytes) -> None:
     with tempfile.NamedTemporaryFile() as fh:
         fh.write(raw)
         fh.flush()
-        lay = reader.layout(Path(fh.name), 0)
+        lay = layout.scan_segment(Path(fh.name), 0)
     pos = HEADER_SIZE
     for f in lay.frames:
         assert f.offset == pos

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import struct
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -149,11 +150,6 @@ def wrap_session_key(
     return head + ct
 
 
-def keyfile_uid(raw: bytes) -> bytes:
-    _check_keyfile(raw)
-    return raw[12:28]
-
-
 def _check_keyfile(raw: bytes) -> None:
     if len(raw) != KEYFILE_SIZE or raw[:8] != KEYFILE_MAGIC or raw[9:12] != b"\0\0\0":
         raise AuthenticationError("The session's key file is damaged.")
@@ -163,8 +159,15 @@ def _check_keyfile(raw: bytes) -> None:
         )
 
 
-def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519PrivateKey) -> tuple[bytes, bytes]:
-    """(session key, uid) from a key file; AuthenticationError if it does not open."""
+class SessionKey(NamedTuple):
+    """What reading a session needs: its 32-byte key and the 16-byte uid its segments carry."""
+
+    key: bytes
+    uid: bytes
+
+
+def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519PrivateKey) -> SessionKey:
+    """The session key from a key file; AuthenticationError if it does not open."""
     _check_keyfile(raw)
     dev_pub = _pub_bytes(device_private.public_key())
     if raw[28:60] != dev_pub:
@@ -183,7 +186,7 @@ def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519Privat
         raise AuthenticationError(
             "The session's key does not authenticate: the key file was damaged, swapped or the session renamed."
         ) from None
-    return key, raw[12:28]
+    return SessionKey(key, raw[12:28])
 
 
 # ---------------------------------------------------------------- vault

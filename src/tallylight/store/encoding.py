@@ -15,9 +15,11 @@ No I/O and no crypto here: bytes in, bytes out.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -264,6 +266,7 @@ class EventColumns:
                 self.text.tolist(),
                 self.marker.tolist(),
                 self.reason.tolist(),
+                strict=True,
             ),
         )
 
@@ -283,6 +286,57 @@ class EventColumns:
         return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__dataclass_fields__))
 
 
+# ---------------------------------------------------------------- the column table (section 6.2)
+
+#: Which event kinds use a field: the rows of a column (tallylight.events.Kind values).
+KEY_KINDS, POSITION_KINDS, BUTTON_KINDS, SCROLL_KINDS, MARKER_KINDS = (1, 2), (3, 4, 5, 6), (4, 5), (6,), (7,)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One value column of an EVENTS payload after ``dt`` (FORMAT.md section 6.2, columns 2-11).
+
+    The table drives both the encoder and the decoder, so the order, the kinds
+    that carry a value, the coding and the value range are written down once.
+    """
+
+    name: str  # the Event / EventColumns field (``text_len``: the byte length of ``text``)
+    kinds: tuple[int, ...]  # the event kinds that store a value in this column
+    signed: bool = False  # svarint (ZigZag) rather than varint
+    delta: bool = False  # delta-coded within the record
+    lo: int = 0  # valid values: lo <= v < hi
+    hi: int = U31_MAX
+    wide: bool = False  # the full uint64 range (the key), stored as uint64
+
+
+COLUMNS = (
+    Column("x", POSITION_KINDS, signed=True, delta=True, lo=I32_MIN, hi=I32_MAX),
+    Column("y", POSITION_KINDS, signed=True, delta=True, lo=I32_MIN, hi=I32_MAX),
+    Column("button", BUTTON_KINDS),
+    Column("dx", SCROLL_KINDS, signed=True, lo=I32_MIN, hi=I32_MAX),
+    Column("dy", SCROLL_KINDS, signed=True, lo=I32_MIN, hi=I32_MAX),
+    Column("key_class", KEY_KINDS),
+    Column("key", KEY_KINDS, wide=True),
+    Column("text_len", KEY_KINDS),
+    Column("marker", MARKER_KINDS),
+    Column("reason", MARKER_KINDS),
+)
+_TEXT_LEN = 7  # index of text_len in COLUMNS: the texts themselves are a blob, not values
+_FIELD_INDEX = {name: i for i, name in enumerate(Event._fields)}
+
+
+def _uses(kind: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
+    """Mask of the events whose kind stores a value in a column with ``kinds``."""
+    return _kind_table(kinds)[kind]
+
+
+@functools.cache
+def _kind_table(kinds: tuple[int, ...]) -> np.ndarray:
+    table = np.zeros(8, bool)
+    table[list(kinds)] = True
+    return table
+
+
 def _check(arr: np.ndarray, used: np.ndarray, lo: int, hi: int, name: str) -> None:
     if arr.min() < lo or arr.max() >= hi:
         raise ValueError(f"{name} out of range")
@@ -297,8 +351,11 @@ def _delta(a: np.ndarray) -> np.ndarray:
     return d
 
 
+# ---------------------------------------------------------------- encoding
+
+
 def encode_payload(events: Sequence[Event]) -> bytes:
-    """Encode a non-empty batch of events (uncompressed payload).
+    """Encode a non-empty batch of events (uncompressed payload, section 6.2).
 
     Raises ValueError for events outside the format's value ranges or with a
     non-zero field their kind does not use (a recorder bug, not user error).
@@ -306,79 +363,20 @@ def encode_payload(events: Sequence[Event]) -> bytes:
     n = len(events)
     if n == 0 or n > MAX_EVENTS_PER_BLOCK:
         raise ValueError(f"a block holds 1..{MAX_EVENTS_PER_BLOCK} events, got {n}")
-    cols = list(zip(*events))
-    if len(cols) != 12:
+    fields = list(zip(*events, strict=True))
+    if len(fields) != len(Event._fields):
         raise ValueError("events must be tallylight.events.Event tuples")
-    try:
-        t = np.array(cols[0], dtype=np.int64)
-        kind = np.fromiter(cols[1], dtype=np.uint8, count=n)
-        x = np.array(cols[2], dtype=np.int64)
-        y = np.array(cols[3], dtype=np.int64)
-        btn = np.array(cols[4], dtype=np.int64)
-        dx = np.array(cols[5], dtype=np.int64)
-        dy = np.array(cols[6], dtype=np.int64)
-        kc = np.array(cols[7], dtype=np.int64)
-        key = np.array(cols[8], dtype=_U64)
-        mk = np.array(cols[10], dtype=np.int64)
-        rs = np.array(cols[11], dtype=np.int64)
-    except (OverflowError, TypeError, ValueError) as exc:
-        raise ValueError(f"event field out of range: {exc}") from None
+    t = _field(fields, "t_ns", np.int64)
+    kind = np.fromiter(fields[_FIELD_INDEX["kind"]], dtype=np.uint8, count=n)
     if t.min() < T_MIN or t.max() >= T_MAX:
         raise ValueError("t_ns out of range")
     if kind.min() < 1 or kind.max() > 7:
         raise ValueError("unknown event kind")
-    is_key = kind <= 2
-    is_pos = (kind >= 3) & (kind <= 6)
-    is_btn = (kind == 4) | (kind == 5)
-    is_scr = kind == 6
-    is_mk = kind == 7
-    _check(x, is_pos, I32_MIN, I32_MAX, "x")
-    _check(y, is_pos, I32_MIN, I32_MAX, "y")
-    _check(btn, is_btn, 0, U31_MAX, "button")
-    _check(dx, is_scr, I32_MIN, I32_MAX, "dx")
-    _check(dy, is_scr, I32_MIN, I32_MAX, "dy")
-    _check(kc, is_key, 0, U31_MAX, "key_class")
-    _check(mk, is_mk, 0, U31_MAX, "marker")
-    _check(rs, is_mk, 0, U31_MAX, "reason")
-    if np.any(key[~is_key]):
-        raise ValueError("key set on a non-key event")
-    texts = cols[9]
-    key_idx = np.flatnonzero(is_key)
-    blob = b""
-    tlen = None
-    if any(texts):
-        if any(texts[i] for i in np.flatnonzero(~is_key).tolist()):
-            raise ValueError("text set on a non-key event")
-        try:
-            tb = [texts[i].encode("utf-8") for i in key_idx.tolist()]
-        except (UnicodeEncodeError, AttributeError) as exc:
-            raise ValueError(f"bad key text: {exc}") from None
-        tlen = np.array([len(b) for b in tb], dtype=_U64)
-        blob = b"".join(tb)
-
-    d = np.diff(t)
-    unit = 1
-    if d.size and np.any(d):
-        unit = int(np.gcd.reduce(np.abs(d)))
-        if unit > 1:
-            d = d // unit
-    z = np.zeros(0, _U64)
-    values = np.concatenate(
-        [
-            zigzag_array(d),
-            zigzag_array(_delta(x[is_pos])),
-            zigzag_array(_delta(y[is_pos])),
-            btn[is_btn].view(_U64),
-            zigzag_array(dx[is_scr]),
-            zigzag_array(dy[is_scr]),
-            kc[is_key].view(_U64),
-            key[is_key],
-            tlen if tlen is not None else np.zeros(key_idx.size, _U64),
-            mk[is_mk].view(_U64),
-            rs[is_mk].view(_U64),
-            z,
-        ]
-    )
+    blob, text_len = _encode_texts(fields[_FIELD_INDEX["text"]], _uses(kind, KEY_KINDS))
+    dt, unit = _time_deltas(t)
+    values = [zigzag_array(dt)]
+    for column in COLUMNS:
+        values.append(text_len if column.name == "text_len" else _encode_column(column, fields, kind))
     out = bytearray()
     put_varint(out, n)
     put_varint(out, zigzag(int(t[0])))
@@ -386,8 +384,55 @@ def encode_payload(events: Sequence[Event]) -> bytes:
     put_varint(out, len(blob))
     out += kind.tobytes()
     out += blob
-    out += varints(values)
+    out += varints(np.concatenate(values))
     return bytes(out)
+
+
+def _field(fields: list[tuple[Any, ...]], name: str, dtype: type) -> np.ndarray:
+    try:
+        return np.array(fields[_FIELD_INDEX[name]], dtype=dtype)
+    except (OverflowError, TypeError, ValueError) as exc:
+        raise ValueError(f"event field out of range: {exc}") from None
+
+
+def _encode_column(column: Column, fields: list[tuple[Any, ...]], kind: np.ndarray) -> np.ndarray:
+    """One column's values (uint64, before varint coding), checking range and unused fields."""
+    used = _uses(kind, column.kinds)
+    arr = _field(fields, column.name, _U64 if column.wide else np.int64)
+    if column.wide:
+        if np.any(arr[~used]):
+            raise ValueError(f"{column.name} set on a non-key event")
+        return arr[used]
+    _check(arr, used, column.lo, column.hi, column.name)
+    values = arr[used]
+    if column.delta:
+        values = _delta(values)
+    return zigzag_array(values) if column.signed else values.view(_U64)
+
+
+def _encode_texts(texts: tuple[str, ...], is_key: np.ndarray) -> tuple[bytes, np.ndarray]:
+    """The text blob and the text_len column (one value per key event)."""
+    key_idx = np.flatnonzero(is_key)
+    if not any(texts):
+        return b"", np.zeros(key_idx.size, _U64)
+    if any(texts[i] for i in np.flatnonzero(~is_key).tolist()):
+        raise ValueError("text set on a non-key event")
+    try:
+        encoded = [texts[i].encode("utf-8") for i in key_idx.tolist()]
+    except (UnicodeEncodeError, AttributeError) as exc:
+        raise ValueError(f"bad key text: {exc}") from None
+    return b"".join(encoded), np.array([len(b) for b in encoded], dtype=_U64)
+
+
+def _time_deltas(t: np.ndarray) -> tuple[np.ndarray, int]:
+    """The ``dt`` column in units of the record's time unit (the gcd of the deltas)."""
+    d = np.diff(t)
+    unit = 1
+    if d.size and np.any(d):
+        unit = int(np.gcd.reduce(np.abs(d)))
+        if unit > 1:
+            d = d // unit
+    return d, unit
 
 
 def encode_block(events: Sequence[Event], level: int = DEFLATE_LEVEL) -> bytes:
@@ -421,18 +466,23 @@ def decode_payloads(payloads: Sequence[bytes]) -> EventColumns:
         raise _corrupt(str(exc)) from None
 
 
-def _decode(payloads: Sequence[bytes]) -> EventColumns:
-    if not payloads:
-        return EventColumns.empty()
-    R = len(payloads)
-    ns: list[int] = []
-    t0s: list[int] = []
-    units: list[int] = []
-    tbytes: list[int] = []
-    kinds: list[bytes] = []
-    blobs: list[bytes] = []
-    vchunks: list[bytes] = []
-    for raw in payloads:  # only the four header varints are parsed in Python
+@dataclass
+class _Headers:
+    """The framing of each record (section 6.2's first four varints, kinds, texts, value bytes)."""
+
+    counts: list[int] = field(default_factory=list)
+    t0s: list[int] = field(default_factory=list)
+    units: list[int] = field(default_factory=list)
+    text_bytes: list[int] = field(default_factory=list)
+    kinds: list[bytes] = field(default_factory=list)
+    texts: list[bytes] = field(default_factory=list)  # only the records that have text
+    values: list[bytes] = field(default_factory=list)
+
+
+def _parse_headers(payloads: Sequence[bytes]) -> _Headers:
+    """Only the four header varints of each record are parsed in Python."""
+    h = _Headers()
+    for raw in payloads:
         n, pos = get_varint(raw, 0)
         zt, pos = get_varint(raw, pos)
         unit, pos = get_varint(raw, pos)
@@ -444,112 +494,126 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
         end = pos + n + tb
         if end > len(raw):
             raise CorruptBlock("truncated event block")
-        kinds.append(raw[pos : pos + n])
+        h.kinds.append(raw[pos : pos + n])
         if tb:
-            blobs.append(raw[pos + n : end])
-        vchunks.append(raw[end:])
-        ns.append(n)
-        t0s.append(unzigzag(zt))
-        units.append(unit)
-        tbytes.append(tb)
+            h.texts.append(raw[pos + n : end])
+        h.values.append(raw[end:])
+        h.counts.append(n)
+        h.t0s.append(unzigzag(zt))
+        h.units.append(unit)
+        h.text_bytes.append(tb)
+    return h
 
-    counts = np.array(ns, dtype=np.int64)
-    N = int(counts.sum())
-    kind = np.frombuffer(b"".join(kinds), dtype=np.uint8).copy()
+
+def _decode(payloads: Sequence[bytes]) -> EventColumns:
+    if not payloads:
+        return EventColumns.empty()
+    h = _parse_headers(payloads)
+    R = len(payloads)
+    counts = np.array(h.counts, dtype=np.int64)
+    kind = np.frombuffer(b"".join(h.kinds), dtype=np.uint8).copy()
     if kind.min() < 1 or kind.max() > 7:
         raise CorruptBlock("unknown event kind")
-    rec = np.repeat(np.arange(R, dtype=np.int64), counts)
-    kc = np.bincount(rec * 8 + kind, minlength=8 * R).reshape(R, 8)
-    P = kc[:, 3] + kc[:, 4] + kc[:, 5] + kc[:, 6]
-    B = kc[:, 4] + kc[:, 5]
-    S = kc[:, 6]
-    K = kc[:, 1] + kc[:, 2]
-    M = kc[:, 7]
-    C = np.stack([counts - 1, P, P, B, S, S, K, K, K, M, M], axis=1)
-    vals = decode_varints(vchunks, C.sum(axis=1).tolist())
-    col_id = np.repeat(np.tile(np.arange(11, dtype=np.int8), R), C.ravel())
+    # every column's length in every record follows from the kinds
+    per_kind = np.bincount(np.repeat(np.arange(R, dtype=np.int64), counts) * 8 + kind, minlength=8 * R)
+    per_kind = per_kind.reshape(R, 8)
+    rows = np.stack([counts - 1] + [per_kind[:, list(c.kinds)].sum(axis=1) for c in COLUMNS], axis=1)
+    vals = decode_varints(h.values, rows.sum(axis=1).tolist())
+    col_id = np.repeat(np.tile(np.arange(len(COLUMNS) + 1, dtype=np.int8), R), rows.ravel())
     grouped = vals[np.argsort(col_id, kind="stable")]  # radix sort for int8: by column, record order kept
-    bounds = np.cumsum(C.sum(axis=0)).tolist()
-    cols = np.split(grouped, bounds[:-1])
+    cols = np.split(grouped, np.cumsum(rows.sum(axis=0)).tolist()[:-1])
 
-    t0 = np.array(t0s, dtype=object)
-    if any(not T_MIN <= v < T_MAX for v in t0s):
+    t = _decode_times(cols[0], counts, h)
+    decoded = {
+        c.name: _decode_column(c, v, _uses(kind, c.kinds), rows[:, i + 1])
+        for i, (c, v) in enumerate(zip(COLUMNS, cols[1:], strict=True))
+        if c.name != "text_len"
+    }
+    text = _decode_texts(cols[1 + _TEXT_LEN], rows[:, 1 + _TEXT_LEN], _uses(kind, KEY_KINDS), h)
+    return EventColumns(t_ns=t, kind=kind, text=text, **decoded)
+
+
+def _decode_times(dt: np.ndarray, counts: np.ndarray, h: _Headers) -> np.ndarray:
+    """Column 1: ``t[i] = t[i-1] + unit * dt[i-1]`` from each record's ``t0``."""
+    if any(not T_MIN <= v < T_MAX for v in h.t0s):
         raise CorruptBlock("time out of range")
+    N = int(counts.sum())
     starts = np.cumsum(counts) - counts
     step = np.zeros(N, np.int64)
-    dts = unzigzag_array(cols[0])
+    dts = unzigzag_array(dt)
     if dts.size:
         nonstart = np.ones(N, bool)
         nonstart[starts] = False
-        if any(u != 1 for u in units):
-            dts = dts * np.repeat(np.array(units, dtype=_U64).view(np.int64), counts - 1)
+        if any(u != 1 for u in h.units):
+            dts = dts * np.repeat(np.array(h.units, dtype=_U64).view(np.int64), counts - 1)
         step[nonstart] = dts
-    t = _segmented_cumsum(step, counts) + np.repeat(t0.astype(np.int64), counts)
+    t = _segmented_cumsum(step, counts) + np.repeat(np.array(h.t0s, dtype=object).astype(np.int64), counts)
     if t.min() < T_MIN or t.max() >= T_MAX:
         raise CorruptBlock("time out of range")
+    return t
 
-    is_key = kind <= 2
-    is_pos = (kind >= 3) & (kind <= 6)
-    is_btn = (kind == 4) | (kind == 5)
-    is_scr = kind == 6
-    is_mk = kind == 7
 
-    def scatter(values: np.ndarray, mask: np.ndarray, lo: int, hi: int) -> np.ndarray:
-        out = np.zeros(N, np.int64)
+def _decode_column(
+    column: Column, values: np.ndarray, used: np.ndarray, per_record: np.ndarray
+) -> np.ndarray:
+    """One value column back to one row per event (0 where the kind does not use it)."""
+    if column.wide:
+        out = np.zeros(used.size, _U64)
         if values.size:
-            if values.min() < lo or values.max() >= hi:
-                raise CorruptBlock("value out of range")
-            out[mask] = values
+            out[used] = values
         return out
-
-    def unsigned(v: np.ndarray) -> np.ndarray:
-        if v.size and v.max() >= _U64(U31_MAX):
+    if column.signed:
+        values = unzigzag_array(values)
+        if column.delta:
+            values = _segmented_cumsum(values, per_record)
+    elif values.size and values.max() >= _U64(U31_MAX):
+        raise CorruptBlock("value out of range")
+    else:
+        values = values.astype(np.int64)
+    out = np.zeros(used.size, np.int64)
+    if values.size:
+        if values.min() < column.lo or values.max() >= column.hi:
             raise CorruptBlock("value out of range")
-        return v.astype(np.int64)
+        out[used] = values
+    return out
 
-    x = scatter(_segmented_cumsum(unzigzag_array(cols[1]), P), is_pos, I32_MIN, I32_MAX)
-    y = scatter(_segmented_cumsum(unzigzag_array(cols[2]), P), is_pos, I32_MIN, I32_MAX)
-    button = scatter(unsigned(cols[3]), is_btn, 0, U31_MAX)
-    dx = scatter(unzigzag_array(cols[4]), is_scr, I32_MIN, I32_MAX)
-    dy = scatter(unzigzag_array(cols[5]), is_scr, I32_MIN, I32_MAX)
-    key_class = scatter(unsigned(cols[6]), is_key, 0, U31_MAX)
-    keyv = np.zeros(N, _U64)
-    if cols[7].size:
-        keyv[is_key] = cols[7]
-    marker = scatter(unsigned(cols[9]), is_mk, 0, U31_MAX)
-    reason = scatter(unsigned(cols[10]), is_mk, 0, U31_MAX)
 
-    text = np.full(N, "", dtype=object)
-    tlen = cols[8]
-    if tlen.size and tlen.max() >= _U64(MAX_PAYLOAD):
+def _decode_texts(
+    text_len: np.ndarray, keys_per_record: np.ndarray, is_key: np.ndarray, h: _Headers
+) -> np.ndarray:
+    """The key events' texts from each record's blob, cut by the text_len column."""
+    R = len(h.counts)
+    text = np.full(is_key.size, "", dtype=object)
+    if text_len.size and text_len.max() >= _U64(MAX_PAYLOAD):
         raise CorruptBlock("text too long")
-    tlen = tlen.astype(np.int64)
-    krec = np.repeat(np.arange(R, dtype=np.int64), K)
+    lens = text_len.astype(np.int64)
+    krec = np.repeat(np.arange(R, dtype=np.int64), keys_per_record)
     per_rec = (
-        np.bincount(krec, weights=tlen, minlength=R).astype(np.int64) if tlen.size else np.zeros(R, np.int64)
+        np.bincount(krec, weights=lens, minlength=R).astype(np.int64) if lens.size else np.zeros(R, np.int64)
     )
-    if not np.array_equal(per_rec, np.array(tbytes, dtype=np.int64)):
+    if not np.array_equal(per_rec, np.array(h.text_bytes, dtype=np.int64)):
         raise CorruptBlock("text lengths do not match the text")
-    if blobs:
-        key_rows = np.flatnonzero(is_key)
-        key_starts = (np.cumsum(K) - K).tolist()
-        lens_all = tlen.tolist()
-        it = iter(blobs)
-        for r, tb in enumerate(tbytes):
-            if not tb:
-                continue
-            b = next(it)
-            off = 0
-            base = key_starts[r]
-            for j in range(int(K[r])):
-                ln = lens_all[base + j]
-                if ln:
-                    try:
-                        text[key_rows[base + j]] = b[off : off + ln].decode("utf-8")
-                    except UnicodeDecodeError:
-                        raise CorruptBlock("bad UTF-8 in key text") from None
-                    off += ln
-    return EventColumns(t, kind, x, y, button, dx, dy, key_class, keyv, text, marker, reason)
+    if not h.texts:
+        return text
+    key_rows = np.flatnonzero(is_key)
+    key_starts = (np.cumsum(keys_per_record) - keys_per_record).tolist()
+    lens_all = lens.tolist()
+    blobs = iter(h.texts)
+    for r, tb in enumerate(h.text_bytes):
+        if not tb:
+            continue
+        blob = next(blobs)
+        off = 0
+        base = key_starts[r]
+        for j in range(int(keys_per_record[r])):
+            ln = lens_all[base + j]
+            if ln:
+                try:
+                    text[key_rows[base + j]] = blob[off : off + ln].decode("utf-8")
+                except UnicodeDecodeError:
+                    raise CorruptBlock("bad UTF-8 in key text") from None
+                off += ln
+    return text
 
 
 def decode_block(body: bytes) -> EventColumns:

@@ -10,33 +10,38 @@ from __future__ import annotations
 
 import enum
 import json
-import re
-import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tallylight import words
 from tallylight.errors import AuthenticationError, StoreError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding
 from tallylight.store.crypto import (
-    FRAME_HEADER,
     HEADER_SIZE,
-    MAX_CIPHERTEXT,
-    TAG,
     TYPE_END,
     TYPE_EVENTS,
     TYPE_INFO,
     TYPE_NEXT,
     SegmentHeader,
+    SessionKey,
 )
 from tallylight.store.encoding import CorruptBlock, EventColumns
-from tallylight.store.vault import UnlockedVault, open_session_key
-from tallylight.store.writer import CLOSED_FILE
+from tallylight.store.layout import Closure, SegmentLayout, read_closure, scan_segment, segment_files
+from tallylight.store.vault import UnlockedVault
 
-SEGMENT_RE = re.compile(r"^seg-(\d{8})\.tls$")
+#: Gives the key of the session stored in a directory: the seam through which a
+#: participant's vault, a review cache, a share bundle or a researcher's tool each
+#: read with the key they hold. Raises AuthenticationError or VaultError if it has none.
+KeySource = Callable[[Path], SessionKey]
+#: what the reading functions accept: a key source, or (for convenience) an unlocked vault
+Keys = KeySource | UnlockedVault
+
+
+def key_source(keys: Keys) -> KeySource:
+    """The key source for ``keys``: an unlocked vault unwraps each session's key file."""
+    return keys.session_key if isinstance(keys, UnlockedVault) else keys
 
 
 class Verdict(enum.StrEnum):
@@ -51,80 +56,6 @@ class Verdict(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Frame:
-    offset: int
-    rtype: int
-    length: int
-
-
-@dataclass
-class SegmentLayout:
-    """What a segment file looks like without the key (used by recovery)."""
-
-    number: int
-    path: Path
-    size: int
-    header_ok: bool
-    frames: list[Frame] = field(default_factory=list)
-    end: int = 0  # offset just after the last whole frame
-    tail: str = "none"  # none | torn | zeros | bad-length
-
-    @property
-    def ended(self) -> bool:
-        """Ends with a whole END frame (the session's last segment, finished)."""
-        return bool(self.frames) and self.frames[-1].rtype == TYPE_END and self.end == self.size
-
-
-def layout(path: Path, number: int, data: bytes | None = None) -> SegmentLayout:
-    """Split a segment into whole frames and a tail, trusting nothing."""
-    if data is None:
-        data = path.read_bytes()
-    size = len(data)
-    if size < HEADER_SIZE or data[:8] != crypto.SEGMENT_MAGIC:
-        tail = "torn" if size < HEADER_SIZE and crypto.SEGMENT_MAGIC.startswith(data[:8]) else "bad-length"
-        if size < HEADER_SIZE and not any(data):
-            tail = "zeros"
-        return SegmentLayout(number, path, size, False, [], 0, tail if size else "torn")
-    lay = SegmentLayout(number, path, size, True, [], HEADER_SIZE)
-    pos = HEADER_SIZE
-    while pos < size:
-        if size - pos < FRAME_HEADER:
-            lay.tail = "zeros" if not any(data[pos:]) else "torn"
-            break
-        rtype, length = struct.unpack_from("<BI", data, pos)
-        if length < TAG or length > MAX_CIPHERTEXT or rtype == 0:
-            lay.tail = "zeros" if not any(data[pos:]) else "bad-length"
-            break
-        if pos + FRAME_HEADER + length > size:
-            lay.tail = "torn"
-            break
-        lay.frames.append(Frame(pos, rtype, length))
-        pos += FRAME_HEADER + length
-    lay.end = pos
-    return lay
-
-
-def segment_files(session_dir: Path) -> list[tuple[int, Path]]:
-    out = []
-    for p in session_dir.iterdir():
-        m = SEGMENT_RE.match(p.name)
-        if m:
-            out.append((int(m.group(1)), p))
-    out.sort()
-    return out
-
-
-def read_closure(session_dir: Path) -> dict[str, Any] | None:
-    try:
-        doc = json.loads((session_dir / CLOSED_FILE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or doc.get("format") != "tallylight-closed" or doc.get("version") != 1:
-        return None
-    return doc
-
-
-@dataclass(frozen=True)
 class Report:
     """What a reader found in a session; ``problem`` says why it is not complete."""
 
@@ -135,7 +66,7 @@ class Report:
     events: int
     lost_bytes: int
     stop_reason: StopReason | None
-    closure: dict[str, Any] | None
+    closure: Closure | None
     problem: str = ""
 
 
@@ -155,151 +86,198 @@ class SessionData:
 
 
 class _Corrupt(Exception):
-    pass
+    """Raised inside the reader for anything section 7 calls corrupt; becomes the verdict."""
 
 
-def verify_session(session_dir: Path, vault: UnlockedVault) -> tuple[Report, SessionData | None]:
-    """Authenticate a whole session; never raises for damaged data (verdict CORRUPT)."""
-    sid = session_dir.name
+@dataclass
+class _Reading:
+    """What the reader has authenticated so far (filled in segment by segment)."""
+
+    session_id: str
+    segments: int = 0
+    records: int = 0
+    events: int = 0
+    lost: int = 0
+    stop: StopReason | None = None
     info: SessionInfo | None = None
-    payloads: list[bytes] = []
-    state: dict[str, Any] = {"segments": 0, "records": 0, "events": 0, "lost": 0, "stop": None}
+    payloads: list[bytes] = field(default_factory=list)
+    last: SegmentLayout | None = None  # the last segment's frames, for the closure sidecar
 
-    def report(verdict: Verdict, problem: str = "", closure: dict[str, Any] | None = None) -> Report:
+    def report(self, verdict: Verdict, problem: str = "", closure: Closure | None = None) -> Report:
         return Report(
-            sid,
+            self.session_id,
             verdict,
-            state["segments"],
-            state["records"],
-            state["events"],
-            state["lost"],
-            state["stop"],
+            self.segments,
+            self.records,
+            self.events,
+            self.lost,
+            self.stop,
             closure,
             problem,
         )
 
+
+def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData | None]:
+    """Authenticate a whole session and decide its verdict (FORMAT.md section 7).
+
+    ``keys`` gives the session's key (a :data:`KeySource`, or an unlocked vault).
+    Never raises for damaged data (verdict CORRUPT, no data); StoreError only when
+    the files cannot be read at all.
+    """
+    reading = _Reading(session_dir.name)
     try:
-        key, uid = open_session_key(vault, session_dir)
+        session_key = key_source(keys)(session_dir)
     except (AuthenticationError, VaultError) as exc:
-        return report(Verdict.CORRUPT, str(exc)), None
+        return reading.report(Verdict.CORRUPT, str(exc)), None
+    try:
+        verdict, problem = _read_segments(reading, _segments(session_dir), session_key)
+    except _Corrupt as exc:
+        return reading.report(Verdict.CORRUPT, str(exc)), None
+    except CorruptBlock as exc:
+        return reading.report(Verdict.CORRUPT, f"The session data is damaged ({exc})."), None
+    except AuthenticationError as exc:
+        return reading.report(Verdict.CORRUPT, str(exc)), None
+    verdict, problem, closure = _with_closure(reading, verdict, problem, read_closure(session_dir))
+    rep = reading.report(verdict, problem, closure)
+    return rep, SessionData(reading.info, rep, reading.payloads)
+
+
+def _segments(session_dir: Path) -> list[tuple[int, Path]]:
+    """Segments 0..N-1, all present (section 7: a missing segment before the last is corrupt)."""
     try:
         segs = segment_files(session_dir)
     except OSError as exc:
-        raise StoreError(f"Cannot read session {sid} ({exc.strerror}).") from None
+        raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
     if [n for n, _ in segs] != list(range(len(segs))):
-        return report(Verdict.CORRUPT, "A session file is missing or misnamed."), None
-    state["segments"] = len(segs)
-    verdict = Verdict.INCOMPLETE
-    problem = "The session has no end record."
-    last_lay: SegmentLayout | None = None
-    try:
-        if not segs:
-            verdict, problem = Verdict.TORN, "The session was cut off before anything was saved."
-        for number, path in segs:
-            last = number == len(segs) - 1
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                raise StoreError(f"Cannot read session {sid} ({exc.strerror}).") from None
-            lay = layout(path, number, data)
-            last_lay = lay
-            if not lay.header_ok:
-                if last and lay.tail in ("torn", "zeros"):
-                    state["lost"] = lay.size
-                    verdict, problem = Verdict.TORN, "The session was cut off while a file was being started."
-                    break
-                raise _Corrupt("A session file header is damaged.")
-            try:
-                hdr = SegmentHeader.parse(data[:HEADER_SIZE])
-            except AuthenticationError as exc:
-                raise _Corrupt(str(exc)) from None
-            if hdr.segment != number or hdr.uid != uid:
-                raise _Corrupt("A session file belongs elsewhere (wrong segment number or session).")
-            header = data[:HEADER_SIZE]
-            aead = crypto.segment_aead(key, header)
-            inflate = encoding.Decompressor()
-            ended: int | None = None
-            for i, fr in enumerate(lay.frames):
-                if ended is not None:
-                    raise _Corrupt("There is data after an end record.")
-                ct = memoryview(data)[fr.offset + FRAME_HEADER : fr.offset + FRAME_HEADER + fr.length]
-                body = crypto.open_record(aead, header, i, fr.rtype, ct)  # AuthenticationError propagates
-                first = number == 0 and i == 0
-                if fr.rtype == TYPE_INFO:
-                    if not first:
-                        raise _Corrupt("A session description record is out of place.")
-                    info = _parse_info(body, sid)
-                elif first:
-                    raise _Corrupt("The session does not start with its description.")
-                elif fr.rtype == TYPE_EVENTS:
-                    payload = inflate.decompress(body)
-                    n, _ = encoding.get_varint(payload, 0)
-                    payloads.append(payload)
-                    state["events"] += n
-                elif fr.rtype in (TYPE_END, TYPE_NEXT):
-                    reason, total, before = _parse_end(body)
-                    if total != state["events"] or before != i:
-                        raise _Corrupt("The end record does not match the data before it.")
-                    if fr.rtype == TYPE_END:
-                        if not last:
-                            raise _Corrupt("The session ends before its last file.")
-                        try:
-                            state["stop"] = StopReason(reason)
-                        except ValueError:
-                            state["stop"] = StopReason.NONE
-                    ended = fr.rtype
-                else:
-                    raise _Corrupt("Unknown record type.")
-                state["records"] += 1
-            if lay.tail == "bad-length":
-                raise _Corrupt("A record length is invalid (damaged data or trailing garbage).")
-            if lay.tail in ("torn", "zeros"):
-                if not last or ended is not None:
-                    raise _Corrupt("A session file is cut short or has trailing bytes.")
-                state["lost"] = lay.size - lay.end
-                verdict, problem = (
-                    Verdict.TORN,
-                    "The last record was only partly written (crash); it is ignored.",
-                )
-                break
-            if not last:
-                if ended != TYPE_NEXT:
-                    raise _Corrupt("A session file before the last is not properly closed.")
-                continue
-            if ended == TYPE_END:
-                verdict, problem = Verdict.COMPLETE, ""
-            elif ended == TYPE_NEXT:
-                verdict, problem = Verdict.INCOMPLETE, "The session stopped while switching to a new file."
-    except _Corrupt as exc:
-        return report(Verdict.CORRUPT, str(exc)), None
-    except CorruptBlock as exc:
-        return report(Verdict.CORRUPT, f"The session data is damaged ({exc})."), None
-    except AuthenticationError as exc:
-        return report(Verdict.CORRUPT, str(exc)), None
+        raise _Corrupt("A session file is missing or misnamed.")
+    return segs
 
-    closure = read_closure(session_dir)
-    if verdict in (Verdict.INCOMPLETE, Verdict.TORN) and closure is not None and last_lay is not None:
-        if (
-            closure.get("segment") == last_lay.number
-            and closure.get("records") == len(last_lay.frames)
-            and closure.get("size") == last_lay.end
-        ):
-            why = "a write error" if closure.get("reason") == "write-error" else "a crash"
-            lost = (
-                f"; {state['lost']} bytes of a partly written record were discarded" if state["lost"] else ""
-            )
-            verdict, problem = (
-                Verdict.RECOVERED,
-                f"Closed after {why}: events not yet saved (at most the last second) are missing{lost}.",
-            )
+
+def _read_segments(
+    reading: _Reading, segs: list[tuple[int, Path]], session_key: SessionKey
+) -> tuple[Verdict, str]:
+    """Authenticate every segment in order; the verdict is decided by how the last one ends."""
+    reading.segments = len(segs)
+    if not segs:
+        return Verdict.TORN, "The session was cut off before anything was saved."
+    verdict, problem = Verdict.INCOMPLETE, "The session has no end record."
+    for number, path in segs:
+        last = number == len(segs) - 1
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StoreError(f"Cannot read session {reading.session_id} ({exc.strerror}).") from None
+        lay = scan_segment(path, number, data)
+        reading.last = lay
+        if not lay.header_ok:
+            if last and lay.tail in ("torn", "zeros"):
+                reading.lost = lay.size
+                return Verdict.TORN, "The session was cut off while a file was being started."
+            raise _Corrupt("A session file header is damaged.")
+        _check_header(data[:HEADER_SIZE], number, session_key.uid)
+        ended = _open_records(reading, lay, data, session_key.key, last)
+        ending = _segment_ending(reading, lay, ended, last)
+        if ending is not None:
+            verdict, problem = ending
+    return verdict, problem
+
+
+def _check_header(header: bytes, number: int, uid: bytes) -> None:
+    """Section 5.1: our magic and version, this segment's number, this session's uid."""
+    try:
+        hdr = SegmentHeader.parse(header)
+    except AuthenticationError as exc:
+        raise _Corrupt(str(exc)) from None
+    if hdr.segment != number or hdr.uid != uid:
+        raise _Corrupt("A session file belongs elsewhere (wrong segment number or session).")
+
+
+def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes, last: bool) -> int | None:
+    """Sections 5.2-5.4 and 6.1: authenticate each frame, then use its body; the END/NEXT type seen."""
+    header = data[:HEADER_SIZE]
+    aead = crypto.segment_aead(key, header)
+    inflate = encoding.Decompressor()  # one DEFLATE stream per segment
+    ended: int | None = None
+    for index, frame in enumerate(lay.frames):
+        if ended is not None:
+            raise _Corrupt("There is data after an end record.")
+        ciphertext = memoryview(data)[frame.body_start : frame.end]
+        body = crypto.open_record(aead, header, index, frame.rtype, ciphertext)  # AuthenticationError
+        first = lay.number == 0 and index == 0
+        if frame.rtype == TYPE_INFO:
+            if not first:
+                raise _Corrupt("A session description record is out of place.")
+            reading.info = _parse_info(body, reading.session_id)
+        elif first:
+            raise _Corrupt("The session does not start with its description.")
+        elif frame.rtype == TYPE_EVENTS:
+            payload = inflate.decompress(body)
+            n, _ = encoding.get_varint(payload, 0)
+            reading.payloads.append(payload)
+            reading.events += n
+        elif frame.rtype in (TYPE_END, TYPE_NEXT):
+            _check_end(reading, frame.rtype, body, index, last)
+            ended = frame.rtype
         else:
-            closure = None
-    elif verdict in (Verdict.INCOMPLETE, Verdict.TORN) and not segs and closure is not None:
-        verdict, problem = Verdict.RECOVERED, "Closed after a crash before anything was saved."
-    else:
-        closure = None
-    rep = report(verdict, problem, closure)
-    return rep, SessionData(info, rep, payloads)
+            raise _Corrupt("Unknown record type.")
+        reading.records += 1
+    return ended
+
+
+def _check_end(reading: _Reading, rtype: int, body: bytes, index: int, last: bool) -> None:
+    """Section 5.4: END/NEXT count every event so far and name their own index; END only at the end."""
+    reason, total, before = _parse_end(body)
+    if total != reading.events or before != index:
+        raise _Corrupt("The end record does not match the data before it.")
+    if rtype == TYPE_END:
+        if not last:
+            raise _Corrupt("The session ends before its last file.")
+        try:
+            reading.stop = StopReason(reason)
+        except ValueError:
+            reading.stop = StopReason.NONE
+
+
+def _segment_ending(
+    reading: _Reading, lay: SegmentLayout, ended: int | None, last: bool
+) -> tuple[Verdict, str] | None:
+    """Section 7: what the end of a segment means; None for a segment that properly continues."""
+    if lay.tail == "bad-length":
+        raise _Corrupt("A record length is invalid (damaged data or trailing garbage).")
+    if lay.tail in ("torn", "zeros"):
+        if not last or ended is not None:
+            raise _Corrupt("A session file is cut short or has trailing bytes.")
+        reading.lost = lay.size - lay.end
+        return Verdict.TORN, "The last record was only partly written (crash); it is ignored."
+    if not last:
+        if ended != TYPE_NEXT:
+            raise _Corrupt("A session file before the last is not properly closed.")
+        return None
+    if ended == TYPE_END:
+        return Verdict.COMPLETE, ""
+    if ended == TYPE_NEXT:
+        return Verdict.INCOMPLETE, "The session stopped while switching to a new file."
+    return Verdict.INCOMPLETE, "The session has no end record."
+
+
+def _with_closure(
+    reading: _Reading, verdict: Verdict, problem: str, closure: Closure | None
+) -> tuple[Verdict, str, Closure | None]:
+    """Section 8: a sidecar that acknowledges exactly the authenticated prefix makes it *recovered*."""
+    if verdict not in (Verdict.INCOMPLETE, Verdict.TORN) or closure is None:
+        return verdict, problem, None
+    last = reading.last
+    if last is None:  # no segment file at all
+        return Verdict.RECOVERED, "Closed after a crash before anything was saved.", closure
+    if not closure.acknowledges(last.number, len(last.frames), last.end):
+        return verdict, problem, None
+    why = "a write error" if closure.reason == "write-error" else "a crash"
+    lost = f"; {reading.lost} bytes of a partly written record were discarded" if reading.lost else ""
+    return (
+        Verdict.RECOVERED,
+        f"Closed after {why}: events not yet saved (at most the last second) are missing{lost}.",
+        closure,
+    )
 
 
 def _parse_info(body: bytes, sid: str) -> SessionInfo:
@@ -324,9 +302,9 @@ def _parse_end(body: bytes) -> tuple[int, int, int]:
     return vals[0], vals[1], vals[2]
 
 
-def read_session(session_dir: Path, vault: UnlockedVault) -> SessionData:
+def read_session(session_dir: Path, keys: Keys) -> SessionData:
     """The authenticated session; AuthenticationError if anything fails to authenticate."""
-    rep, data = verify_session(session_dir, vault)
+    rep, data = verify_session(session_dir, keys)
     if data is None:
         raise AuthenticationError(f"Session {session_dir.name} is damaged and cannot be shown: {rep.problem}")
     return data

@@ -8,15 +8,22 @@ segment, so no nonce is ever used twice and no sealed byte is rewritten.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tallylight import paths, words
-from tallylight.fsutil import FileLock, atomic_write, is_locked, storage_error
-from tallylight.store.reader import layout, read_closure, segment_files
-from tallylight.store.writer import CLOSED_FILE, KEY_FILE, LOCK_FILE
+from tallylight import words
+from tallylight.fsutil import FileLock, is_locked, storage_error
+from tallylight.store.layout import (
+    KEY_FILE,
+    LOCK_FILE,
+    Closure,
+    read_closure,
+    scan_segment,
+    segment_files,
+    sessions_root,
+    write_closure,
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
     if not segs:
         return (0, 0, 0, 0)
     number, path = segs[-1]
-    lay = layout(path, number)
+    lay = scan_segment(path, number)
     if lay.ended:
         return None  # (a last segment ending in NEXT is a crash during rotation: unfinished)
     if lay.tail == "bad-length":
@@ -60,8 +67,7 @@ def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
 
 def find_unfinished(data_dir: Path | None = None) -> list[str]:
     """Ids of sessions that no live writer holds and that have no end and no closure."""
-    base = Path(data_dir) if data_dir is not None else paths.data_dir()
-    root = base / "sessions"
+    root = sessions_root(data_dir)
     if not root.is_dir():
         return []
     out = []
@@ -72,7 +78,7 @@ def find_unfinished(data_dir: Path | None = None) -> list[str]:
         if state is None:
             continue
         c = read_closure(d)
-        if c is not None and (c.get("segment"), c.get("records"), c.get("size")) == state[:3]:
+        if c is not None and c.acknowledges(*state[:3]):
             continue
         out.append(d.name)
     return out
@@ -84,10 +90,9 @@ def recover_unfinished(data_dir: Path | None = None) -> list[Recovered]:
     Safe to call at any start: live sessions are skipped (their writer holds the
     lock), finished ones are left alone, and calling it twice changes nothing.
     """
-    base = Path(data_dir) if data_dir is not None else paths.data_dir()
     out = []
-    for sid in find_unfinished(base):
-        d = base / "sessions" / sid
+    for sid in find_unfinished(data_dir):
+        d = sessions_root(data_dir) / sid
         lock = FileLock(d / LOCK_FILE)
         try:
             if not lock.try_acquire():
@@ -100,21 +105,9 @@ def recover_unfinished(data_dir: Path | None = None) -> list[Recovered]:
                 continue
             segment, records, size, lost = state
             prev = read_closure(d)
-            reason = prev.get("reason", "crash") if prev else "crash"
-            if reason not in ("crash", "write-error"):
-                reason = "crash"
-            note = {
-                "format": "tallylight-closed",
-                "version": 1,
-                "segment": segment,
-                "records": records,
-                "size": size,
-                "lost_bytes": lost,
-                "reason": reason,
-                "closed_wall_ns": time.time_ns(),
-            }
+            reason = prev.reason if prev else "crash"
             try:
-                atomic_write(d / CLOSED_FILE, json.dumps(note).encode("utf-8"))
+                write_closure(d, Closure(segment, records, size, lost, reason, time.time_ns()))
             except OSError as exc:
                 raise storage_error(exc, f"closing unfinished session {sid}") from None
             out.append(

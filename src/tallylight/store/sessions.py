@@ -11,14 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tallylight import paths
 from tallylight.errors import StoreError, UsageError
 from tallylight.events import Event, Kind, SessionInfo
 from tallylight.fsutil import create_private, is_locked, storage_error, sync_dir, sync_file
 from tallylight.store.encoding import EventColumns
-from tallylight.store.reader import Report, SessionData, Verdict, read_session, verify_session
-from tallylight.store.vault import UnlockedVault
-from tallylight.store.writer import KEY_FILE, LOCK_FILE, check_session_id
+from tallylight.store.layout import KEY_FILE, LOCK_FILE, data_root, session_path, sessions_root
+from tallylight.store.reader import Keys, Report, SessionData, Verdict, read_session, verify_session
 
 EXPORT_FIELDS = (
     "t_ns",
@@ -50,20 +48,16 @@ class SessionSummary:
         return self.report.verdict if self.report else None
 
 
-def _base(data_dir: Path | None) -> Path:
-    return Path(data_dir) if data_dir is not None else paths.data_dir()
-
-
 def session_dir(session_id: str, data_dir: Path | None = None) -> Path:
-    check_session_id(session_id)
-    d = _base(data_dir) / "sessions" / session_id
+    """The directory of an existing session; UsageError if there is none."""
+    d = session_path(session_id, data_dir)
     if not d.is_dir():
         raise UsageError(f"There is no session {session_id}.")
     return d
 
 
 def session_ids(data_dir: Path | None = None) -> list[str]:
-    root = _base(data_dir) / "sessions"
+    root = sessions_root(data_dir)
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
@@ -73,35 +67,36 @@ def _size(d: Path) -> int:
     return sum(p.stat().st_size for p in d.iterdir() if p.is_file())
 
 
-def summary(session_id: str, vault: UnlockedVault | None, data_dir: Path | None = None) -> SessionSummary:
-    """Facts about one session; with the vault, also its (verified) info and verdict."""
+def summary(session_id: str, keys: Keys | None, data_dir: Path | None = None) -> SessionSummary:
+    """Facts about one session; with its key (a key source or the vault), also its
+    (verified) info and verdict."""
     d = session_dir(session_id, data_dir)
     info = report = None
-    if vault is not None:
-        report, data = verify_session(d, vault)
+    if keys is not None:
+        report, data = verify_session(d, keys)
         info = data.info if data else None
     return SessionSummary(session_id, d, _size(d), is_locked(d / LOCK_FILE), info, report)
 
 
-def list_sessions(vault: UnlockedVault | None = None, data_dir: Path | None = None) -> list[SessionSummary]:
-    return [summary(s, vault, data_dir) for s in session_ids(data_dir)]
+def list_sessions(keys: Keys | None = None, data_dir: Path | None = None) -> list[SessionSummary]:
+    return [summary(s, keys, data_dir) for s in session_ids(data_dir)]
 
 
-def read(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> SessionData:
+def read(session_id: str, keys: Keys, data_dir: Path | None = None) -> SessionData:
     """The authenticated session (AuthenticationError if it does not authenticate)."""
-    return read_session(session_dir(session_id, data_dir), vault)
+    return read_session(session_dir(session_id, data_dir), keys)
 
 
 def read_columns(
-    session_id: str, vault: UnlockedVault, data_dir: Path | None = None
+    session_id: str, keys: Keys, data_dir: Path | None = None
 ) -> tuple[SessionInfo | None, Report, EventColumns]:
     """(info, report, numpy columns) for review windows."""
-    data = read(session_id, vault, data_dir)
+    data = read(session_id, keys, data_dir)
     return data.info, data.report, data.columns()
 
 
-def iter_events(session_id: str, vault: UnlockedVault, data_dir: Path | None = None) -> Iterator[Event]:
-    return read(session_id, vault, data_dir).events()
+def iter_events(session_id: str, keys: Keys, data_dir: Path | None = None) -> Iterator[Event]:
+    return read(session_id, keys, data_dir).events()
 
 
 def write_export(cols: EventColumns, fh: IO[str], fmt: str) -> int:
@@ -124,16 +119,16 @@ def check_export_target(out: Path, data_dir: Path | None = None) -> Path:
     Writing there could replace the vault or a session file (every session lost).
     """
     target = Path(os.path.abspath(out))
-    base = Path(os.path.realpath(_base(data_dir)))
+    base = Path(os.path.realpath(data_root(data_dir)))
     where = Path(os.path.realpath(target.parent)) / target.name
     if (
         where == base
         or base in where.parents
-        or target == _base(data_dir)
-        or _base(data_dir) in target.parents
+        or target == data_root(data_dir)
+        or data_root(data_dir) in target.parents
     ):
         raise UsageError(
-            f"An export may not be written inside Tallylight's data folder ({_base(data_dir)}); "
+            f"An export may not be written inside Tallylight's data folder ({data_root(data_dir)}); "
             "choose a path outside it."
         )
     return target
@@ -141,7 +136,7 @@ def check_export_target(out: Path, data_dir: Path | None = None) -> Path:
 
 def export(
     session_id: str,
-    vault: UnlockedVault,
+    keys: Keys,
     out: Path | None,
     fmt: str,
     data_dir: Path | None = None,
@@ -159,7 +154,7 @@ def export(
     target = None if out is None else check_export_target(out, data_dir)
     if target is not None and not force and os.path.lexists(target):
         raise UsageError(f"{target} already exists; nothing was written. Add --force to replace it.")
-    cols = read(session_id, vault, data_dir).columns()
+    cols = read(session_id, keys, data_dir).columns()
     if target is None:
         assert stdout is not None
         return write_export(cols, stdout, fmt)

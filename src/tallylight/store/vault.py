@@ -20,13 +20,13 @@ from typing import Any, Protocol, TypeVar
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from tallylight import paths
-from tallylight.errors import StoreError, VaultError, WrongPassphrase
+from tallylight.errors import AuthenticationError, StoreError, VaultError, WrongPassphrase
 from tallylight.fsutil import atomic_write, storage_error
 from tallylight.store import crypto
-from tallylight.store.crypto import KdfParams
+from tallylight.store.crypto import KdfParams, SessionKey
+from tallylight.store.layout import KEY_FILE, data_root, vault_file
 from tallylight.timeouts import call_with_timeout
 
-VAULT_FILE = "vault.json"
 KEYCHAIN_SERVICE = "tallylight"
 KEYCHAIN_TIMEOUT_S = 3.0
 DEFAULT_PARAMS = KdfParams()
@@ -55,17 +55,26 @@ class UnlockedVault:
     public_key: bytes
     data_dir: Path
 
-    @property
-    def fingerprint(self) -> str:
-        return self.public_key[:8].hex()
+    def session_key(self, session_dir: Path) -> SessionKey:
+        """The key of the session stored in ``session_dir`` (a reader's key source).
 
-
-def _dir(data_dir: Path | None) -> Path:
-    return Path(data_dir) if data_dir is not None else paths.data_dir()
+        AuthenticationError if the key file is missing or damaged, VaultError if
+        the session was recorded for another device key.
+        """
+        try:
+            raw = (session_dir / KEY_FILE).read_bytes()
+        except FileNotFoundError:
+            raise AuthenticationError(
+                f"Session {session_dir.name} has no key file (it was deleted or damaged); "
+                "its data cannot be read."
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
+        return crypto.unwrap_session_key(raw, session_dir.name, self.private_key)
 
 
 def vault_path(data_dir: Path | None = None) -> Path:
-    return _dir(data_dir) / VAULT_FILE
+    return vault_file(data_dir)
 
 
 def exists(data_dir: Path | None = None) -> bool:
@@ -138,9 +147,9 @@ def _seal_doc(priv: X25519PrivateKey, passphrase: str, params: KdfParams) -> dic
 
 
 def _write(doc: dict[str, Any], data_dir: Path | None) -> None:
-    d = paths.ensure_private_dir(_dir(data_dir))
+    d = paths.ensure_private_dir(data_root(data_dir))
     try:
-        atomic_write(d / VAULT_FILE, (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
+        atomic_write(vault_file(d), (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
         raise storage_error(exc, "saving the key vault") from None
 
@@ -161,7 +170,7 @@ def create_vault(
         )
     priv = X25519PrivateKey.generate()
     _write(_seal_doc(priv, passphrase, params), data_dir)
-    return UnlockedVault(priv, crypto.public_bytes(priv.public_key()), _dir(data_dir))
+    return UnlockedVault(priv, crypto.public_bytes(priv.public_key()), data_root(data_dir))
 
 
 def load_public_key(data_dir: Path | None = None) -> bytes:
@@ -178,7 +187,7 @@ def unlock(passphrase: str, data_dir: Path | None = None) -> UnlockedVault:
     priv = crypto.open_private_key(
         _unb64(doc.get("sealed_private_key"), 48), public, kek, _unb64(doc.get("nonce"), 12)
     )
-    return UnlockedVault(priv, public, _dir(data_dir))
+    return UnlockedVault(priv, public, data_root(data_dir))
 
 
 def change_passphrase(
@@ -263,7 +272,7 @@ def unlock_with_keychain(
         return None
     if crypto.public_bytes(priv.public_key()) != public:
         return None
-    return UnlockedVault(priv, public, _dir(data_dir))
+    return UnlockedVault(priv, public, data_root(data_dir))
 
 
 def forget_keychain(
@@ -279,21 +288,6 @@ def forget_keychain(
     return bool(
         _with_timeout(lambda: (be.delete_password(KEYCHAIN_SERVICE, _username(public)), True)[1], timeout)
     )
-
-
-def open_session_key(vault: UnlockedVault, session_dir: Path) -> tuple[bytes, bytes]:
-    """(session key, uid) of the session stored in ``session_dir``."""
-    try:
-        raw = (session_dir / "key").read_bytes()
-    except FileNotFoundError:
-        from tallylight.errors import AuthenticationError
-
-        raise AuthenticationError(
-            f"Session {session_dir.name} has no key file (it was deleted or damaged); its data cannot be read."
-        ) from None
-    except OSError as exc:
-        raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
-    return crypto.unwrap_session_key(raw, session_dir.name, vault.private_key)
 
 
 _ = WrongPassphrase  # re-exported for callers: ``from tallylight.store.vault import WrongPassphrase``

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -20,27 +19,12 @@ from tallylight import paths
 from tallylight.errors import StoreError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
-from tallylight.store import crypto, encoding, vault
+from tallylight.store import crypto, encoding, layout, vault
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
 
 SEGMENT_MAX_BYTES = 64 << 20
 SEAL_INTERVAL_S = 1.0
 MAX_BUFFER_EVENTS = 65536
-SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
-KEY_FILE = "key"
-LOCK_FILE = "writer.lock"
-CLOSED_FILE = "closed.json"
-
-
-def segment_name(n: int) -> str:
-    return f"seg-{n:08d}.tls"
-
-
-def check_session_id(session_id: str) -> None:
-    if not isinstance(session_id, str) or not SESSION_ID_RE.match(session_id):
-        raise StoreError(
-            f"{session_id!r} is not a valid session id (1-128 letters, digits, '.', '_' or '-', not starting with '.')."
-        )
 
 
 def encode_info(info: SessionInfo) -> bytes:
@@ -183,7 +167,7 @@ class SessionWriter:
     def _open_segment(self, number: int) -> None:
         hdr = crypto.new_segment_header(number, self._uid)
         header = hdr.to_bytes()
-        path = self.path / segment_name(number)
+        path = self.path / layout.segment_name(number)
         try:
             fd = os.open(
                 path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600
@@ -233,18 +217,9 @@ class SessionWriter:
                 pass
         self._close_fd()
         if self._segment >= 0:
-            note = {
-                "format": "tallylight-closed",
-                "version": 1,
-                "segment": self._segment,
-                "records": self._index,
-                "size": self._size,
-                "lost_bytes": 0,
-                "reason": "write-error",
-                "closed_wall_ns": time.time_ns(),
-            }
+            note = layout.Closure(self._segment, self._index, self._size, 0, "write-error", time.time_ns())
             try:
-                atomic_write(self.path / CLOSED_FILE, json.dumps(note).encode("utf-8"))
+                layout.write_closure(self.path, note)
             except OSError:
                 pass  # recovery writes it on the next start
         return err
@@ -265,29 +240,29 @@ def open_session(
     Needs only the vault's public key: VaultError if there is no vault,
     StoreError if the session exists or cannot be created (StorageFull if full).
     """
-    check_session_id(info.session_id)
-    base = Path(data_dir) if data_dir is not None else paths.data_dir()
-    public = vault.load_public_key(base)
+    session_dir = layout.session_path(info.session_id, data_dir)
+    public = vault.load_public_key(data_dir)
     try:
         info_body = encode_info(info)
     except (TypeError, ValueError) as exc:
         raise StoreError(f"The session description cannot be stored ({exc}).") from None
     try:
-        sessions = paths.ensure_private_dir(base / "sessions")
-        session_dir = sessions / info.session_id
+        sessions = paths.ensure_private_dir(session_dir.parent)
         session_dir.mkdir(mode=0o700)
         sync_dir(sessions)
     except FileExistsError:
         raise StoreError(f"A session called {info.session_id} already exists.") from None
     except OSError as exc:
         raise storage_error(exc, "creating the session folder") from None
-    lock = FileLock(session_dir / LOCK_FILE)
+    lock = FileLock(session_dir / layout.LOCK_FILE)
     try:
         if not lock.try_acquire():
             raise StoreError(f"Session {info.session_id} is already being written by another process.")
         key = os.urandom(32)
         uid = os.urandom(16)
-        atomic_write(session_dir / KEY_FILE, crypto.wrap_session_key(key, uid, info.session_id, public))
+        atomic_write(
+            session_dir / layout.KEY_FILE, crypto.wrap_session_key(key, uid, info.session_id, public)
+        )
     except OSError as exc:
         lock.release()
         shutil.rmtree(session_dir, ignore_errors=True)
@@ -312,7 +287,7 @@ def open_session(
         w._close_fd()
         lock.release()
         try:
-            os.unlink(session_dir / KEY_FILE)
+            os.unlink(session_dir / layout.KEY_FILE)
         except OSError:
             pass
         shutil.rmtree(session_dir, ignore_errors=True)
