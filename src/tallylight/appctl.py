@@ -12,7 +12,8 @@ line, UTF-8, and reads one JSON object on one line back::
     <- {"ok": false, "error": "No session is recording."}
 
 Commands: ``show`` (bring the app forward; a second ``tallylight`` sends it),
-``status``, ``start`` (``label`` optional), ``pause``, ``resume``, ``stop``.
+``status``, ``start`` (``label`` and ``study``, a joined study's id, optional), ``pause``,
+``resume``, ``stop``.
 A successful reply carries the app's status (see :func:`format_status`).
 
 Transport: on POSIX an ``AF_UNIX`` stream socket at

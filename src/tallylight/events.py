@@ -155,6 +155,11 @@ class SessionInfo:
     platform: str = ""
     app_version: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    # the study the session was recorded for, and the exact consent it ran under (docs/STUDY.md);
+    # empty in personal mode
+    study_id: str = ""
+    manifest_hash: str = ""
+    consent_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

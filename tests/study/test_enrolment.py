@@ -183,8 +183,8 @@ def test_session_terms_limits(tmp_path: Path, data_dir: Path, unlocked: object) 
         and terms.limit_duration(60) == 60
         and terms.limit_duration(7200) == 3600
     )
-    enrolment.register_session(study, "s1")
-    enrolment.register_session(study, "s2")
+    enrolment.register_session(STUDY_ID, "s1", data_dir)
+    enrolment.register_session(STUDY_ID, "s2", data_dir)
     with pytest.raises(StudyError, match="all 2 sessions"):
         enrolment.session_terms(STUDY_ID, data_dir)
     with pytest.raises(ManifestError, match="starts on"):

@@ -14,6 +14,7 @@ from tallylight import appctl
 def register(sub: argparse._SubParsersAction) -> None:
     start = sub.add_parser("start", help="start a session in the running app (its tally light turns on)")
     start.add_argument("--label", default=None, help="a label for the session")
+    start.add_argument("--study", default=None, metavar="ID", help="record for a study you joined")
     start.set_defaults(func=run, app_command="start")
     for name, text in (
         ("pause", "pause the running session"),
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    fields = {"label": args.label} if args.app_command == "start" else {}
+    fields = {"label": args.label, "study": args.study} if args.app_command == "start" else {}
     reply = appctl.send(args.app_command, **fields)
     print(appctl.format_status(reply))
     return 0

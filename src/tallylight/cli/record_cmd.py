@@ -20,6 +20,7 @@ from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.recorder.client import RecorderClient
+from tallylight.study.enrolment import session_terms
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="keep a mouse move only after the pointer moved PX pixels",
     )
     parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
+    parser.add_argument(
+        "--study",
+        metavar="ID",
+        help="record for a study you joined: at most what you consented to (see `tallylight study list`)",
+    )
     parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
     parser.add_argument(
         "--pause-hotkey",
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     duration = parse_duration(args.duration) if args.duration else 0.0
     idle = parse_duration(args.idle_timeout) if args.idle_timeout else 0.0
+    if args.study:
+        session_terms(args.study)  # a clear refusal before any recorder starts; it checks again
     hotkey = parse_hotkey(args.pause_hotkey) if args.pause_hotkey.strip() else None
     result = probe()
     if not result.usable:
@@ -111,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
                 label=args.label,
                 max_duration_s=duration,
                 idle_timeout_s=idle,
+                study=args.study or None,
                 **({"pause_hotkey": hotkey.pynput()} if hotkey else {}),
             )
             live.append(recorder)
@@ -179,7 +188,8 @@ def _wait(
 
 def _notice_lines(started: dict[str, Any], hotkey: Hotkey | None = None) -> list[str]:
     """What this session really captures (after the ceiling), what was narrowed, how to pause."""
-    lines = list(CaptureOptions.from_dict(started["options"]).describe())
+    lines = [f"For study {started['study']}: at most what you consented to."] if started.get("study") else []
+    lines += CaptureOptions.from_dict(started["options"]).describe()
     lines += [f"Narrowed: {note['message']}." for note in started.get("narrowed") or []]
     if hotkey is not None:
         lines.append(f"Press {hotkey.human()} to pause or resume (that press is not recorded).")

@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from tallylight import __version__
+from tallylight import __version__, words
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import StopReason, describe
 from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
+from tallylight.study.enrolment import SessionTerms, register_session, session_terms
 from tallylight.words import RecorderState
 
 PARENT_CHECK_S = 0.25
@@ -105,12 +106,18 @@ class RecorderProcess:
         options = msg.get("options") or {}
         if not isinstance(options, dict):
             raise UsageError("'options' must be an object.")
+        terms = _study_terms(msg)  # a session for a study: its consent, read here from disk
+        ceilings = self._ceilings()
+        if terms is not None:
+            ceilings = [*ceilings, ceiling.Ceiling(terms.ceiling, words.STUDY_CEILING)]
         # The one place the ceiling is enforced: whoever sent this command.
-        options, narrowed = ceiling.apply(CaptureOptions.from_dict(options), self._ceilings())
+        options, narrowed = ceiling.apply(CaptureOptions.from_dict(options), ceilings)
         label = msg.get("label") or ""
         if not isinstance(label, str) or len(label) > 200:
             raise UsageError("The label must be text of at most 200 characters.")
         self._limits = (_seconds(msg, "max_duration_s"), _seconds(msg, "idle_timeout_s"))
+        if terms is not None:
+            self._limits = (terms.limit_duration(self._limits[0]), terms.limit_idle(self._limits[1]))
         private_apps = _private_apps(msg)
         self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
@@ -125,6 +132,7 @@ class RecorderProcess:
             on_fatal=self._fatal,
             pause_hotkey=hotkey,
             on_hotkey=self._hotkey_used,
+            study=terms.info_fields() if terms is not None else None,
         )
         watching = self._watch_focus(session, private_apps) if private_apps else False
         self.session = session
@@ -134,6 +142,12 @@ class RecorderProcess:
             self.session = None
             self._stop_focus()
             raise
+        if terms is not None:
+            try:
+                register_session(terms.study_id, info.session_id)
+            except TallylightError:
+                self.stop(StopReason.WRITE_ERROR)
+                raise
         self.send(
             "started",
             reply_to,
@@ -142,6 +156,7 @@ class RecorderProcess:
             options=options.to_dict(),
             narrowed=[n.to_dict() for n in narrowed],
             label=label,
+            study=terms.study_id if terms is not None else None,
             private_apps_watched=watching,
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
@@ -274,6 +289,16 @@ def _seconds(msg: dict, name: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
         raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
     return float(value)
+
+
+def _study_terms(msg: dict) -> SessionTerms | None:
+    """The joined study's terms for this session, or None for a personal session."""
+    study = msg.get("study")
+    if study is None or study == "":
+        return None
+    if not isinstance(study, str) or len(study) > 64:
+        raise UsageError("'study' must be a study id.")
+    return session_terms(study)
 
 
 def _private_apps(msg: dict) -> list[str]:

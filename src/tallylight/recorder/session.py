@@ -82,6 +82,7 @@ class Session:
         sink_factory: SinkFactory,
         *,
         label: str = "",
+        study: dict[str, str] | None = None,
         hooks: HookFactory = default_hooks,
         on_fatal: Callable[[str], None] | None = None,
         pause_hotkey: str = "",
@@ -90,6 +91,7 @@ class Session:
     ) -> None:
         self.options = options
         self.label = label
+        self.study = dict(study or {})  # study_id, manifest_hash, consent_id for SessionInfo
         self._sink_factory = sink_factory
         self._hook_factory = hooks
         self._on_fatal = on_fatal
@@ -132,6 +134,7 @@ class Session:
                 clicks=self.options.clicks,
                 scrolls=self.options.scrolls,
                 label=self.label,
+                **self.study,
                 platform=sys.platform,
                 app_version=__version__,
             )

@@ -33,6 +33,7 @@ from tallylight.capture.options import CaptureOptions, is_within, narrow
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.fsutil import atomic_write, storage_error, sync_dir, sync_file
 from tallylight.store import vault
+from tallylight.store.writer import check_session_id
 from tallylight.study import consent, manifest, signing
 from tallylight.study.consent import ConsentRecord
 from tallylight.study.manifest import Manifest, SignedManifest
@@ -357,9 +358,10 @@ def read_consent(study: Study, unlocked: vault.UnlockedVault, consent_id: str | 
 # ---------------------------------------------------------------- sessions of a study
 
 
-def register_session(study: Study, session_id: str) -> None:
+def register_session(study_id: str, session_id: str, data_dir: Path | None = None) -> None:
     """Remember that ``session_id`` was recorded for the study (for limits and withdrawal)."""
-    d = study.path / SESSIONS
+    check_session_id(session_id)
+    d = study_dir(study_id, data_dir) / SESSIONS
     try:
         d.mkdir(mode=0o700, exist_ok=True)
         fd = os.open(d / session_id, os.O_WRONLY | os.O_CREAT, 0o600)
@@ -409,6 +411,10 @@ class SessionTerms:
     ceiling: CaptureOptions
     max_duration_s: float  # 0 = no limit
     idle_timeout_s: float  # 0 = never
+
+    def info_fields(self) -> dict[str, str]:
+        """What the session's encrypted INFO record says about the study (events.SessionInfo)."""
+        return {"study_id": self.study_id, "manifest_hash": self.manifest_hash, "consent_id": self.consent_id}
 
     def limit_duration(self, requested: float) -> float:
         return _tighter(self.max_duration_s, requested)

@@ -104,10 +104,16 @@ class AppController(QObject):
 
     # ---- commands ------------------------------------------------------
     def start_session(
-        self, label: str = "", options: dict[str, Any] | None = None, *, started_by: str = ""
+        self,
+        label: str = "",
+        options: dict[str, Any] | None = None,
+        study: str = "",
+        *,
+        started_by: str = "",
     ) -> bool:
-        """Start recording now; returns False if a session already runs.
+        """Start recording now (for ``study``, a joined study's id); False if a session already runs.
 
+        The recorder applies the study's ceiling itself, from the consent on disk.
         ``started_by`` names the program that asked (``tallylight start``): the
         participant is then told who started recording and what it captures.
         """
@@ -124,6 +130,8 @@ class AppController(QObject):
         }
         if label:
             fields["label"] = label
+        if study:
+            fields["study"] = study
         hotkey = _usable_hotkey(s.pause_hotkey)
         if hotkey is not None:
             fields["pause_hotkey"] = hotkey.pynput()

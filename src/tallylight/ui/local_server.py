@@ -120,6 +120,9 @@ class ControlServer(QObject):
             label = request.get("label") or ""
             if not isinstance(label, str):
                 return fail("The label must be text.")
+            study = request.get("study") or ""
+            if not isinstance(study, str):
+                return fail("The study must be a study id.")
 
             started_by = peer_command(sock) if sock is not None else ""
 
@@ -128,7 +131,9 @@ class ControlServer(QObject):
                     return fail(problem)
                 if c.active:
                     return fail("A session is already recording; stop it first.")
-                c.start_session(label=label.strip(), started_by=started_by or "an unknown program")
+                c.start_session(
+                    label=label.strip(), study=study.strip(), started_by=started_by or "an unknown program"
+                )
                 self._await(
                     lambda: c.state != AppState.STARTING,
                     lambda: (
