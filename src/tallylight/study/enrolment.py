@@ -33,7 +33,7 @@ from tallylight.capture.options import CaptureOptions, is_within, narrow
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.fsutil import atomic_write, storage_error, sync_dir, sync_file
 from tallylight.store import vault
-from tallylight.store.writer import check_session_id
+from tallylight.store.layout import check_session_id
 from tallylight.study import consent, manifest, signing
 from tallylight.study.consent import ConsentRecord
 from tallylight.study.manifest import Manifest, SignedManifest
