@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from pathlib import Path
 
 from pyrage import x25519
 
@@ -98,3 +99,53 @@ def make(recipients: Sequence[str], **kw: object) -> bundle.Encrypted:
 
 def read_csv(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+class PutServer:
+    """tests/share/put_server.py in its own process (stopped by its handle)."""
+
+    def __init__(self, root: Path, *args: str) -> None:
+        import subprocess
+        import sys
+        import time
+
+        self.dir = root
+        root.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("put_server.py")), str(root), *args]
+        )
+        deadline = time.monotonic() + 20
+        while not (root / "port").exists():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError("the test PUT server did not start")
+            time.sleep(0.02)
+        self.port = int((root / "port").read_text())
+
+    def url(self, path: str = "/drop/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def requests(self) -> list[dict]:
+        import json
+
+        f = self.dir / "requests.jsonl"
+        return [json.loads(line) for line in f.read_text().splitlines()] if f.exists() else []
+
+    def files(self) -> dict[str, bytes]:
+        d = self.dir / "files"
+        return (
+            {p.name: p.read_bytes() for p in d.iterdir() if not p.name.startswith(".")} if d.is_dir() else {}
+        )
+
+    def stop(self) -> None:
+        from xserver import stop_process
+
+        stop_process(self.proc)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for 'server down')."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

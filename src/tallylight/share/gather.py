@@ -1,0 +1,80 @@
+"""What goes into a bundle, gathered from the participant's store: a joined study's sessions.
+
+Only sessions recorded for the study are accepted; nothing is shared from
+personal mode (a session without a study). Reading needs the unlocked vault;
+nothing is written here, so a preview can be shown before anything leaves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import tallylight
+from tallylight.errors import ShareError
+from tallylight.share import environment
+from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
+from tallylight.store import sessions as store
+from tallylight.store.vault import UnlockedVault
+from tallylight.study import enrolment
+
+
+def study_ref(study_id: str, data_dir: Path | None = None) -> StudyRef:
+    """The joined study as a bundle needs it (StudyError if not joined or no longer valid)."""
+    study = enrolment.load(study_id, data_dir)
+    m = study.manifest
+    return StudyRef(
+        study_id=study.study_id,
+        manifest_sha256=study.enrolment.manifest_hash,
+        recipients=tuple(m.recipients),
+        title=str(m.title),
+        version=str(m.version),
+        upload_url=m.upload_url,
+    )
+
+
+def session_study(session_id: str, study: enrolment.Study, info: Any) -> bool:
+    """Was the session recorded for this study? (its header says so, or the study lists it)."""
+    recorded_for = getattr(info, "study_id", "") if info is not None else ""
+    if recorded_for:
+        return bool(recorded_for == study.study_id)
+    return session_id in study.session_ids()
+
+
+def gather(
+    study_id: str,
+    session_ids: Sequence[str],
+    vault: UnlockedVault,
+    data_dir: Path | None = None,
+    probe: Callable[[], dict[str, Any]] = environment.probe,
+) -> BundleInputs:
+    """Read and check everything a bundle of these sessions holds (ShareError names what is wrong)."""
+    if not session_ids:
+        raise ShareError("Choose at least one session to share.")
+    study = enrolment.load(study_id, data_dir)
+    ref = study_ref(study_id, data_dir)
+    parts = []
+    for sid in dict.fromkeys(session_ids):
+        summary = store.summary(sid, None, data_dir)
+        if summary.recording:
+            raise ShareError(f"Session {sid} is still being recorded; stop it before sharing it.")
+        data = store.read(sid, vault, data_dir)
+        if data.info is None:
+            raise ShareError(f"Session {sid} has no description record and cannot be shared.")
+        if not session_study(sid, study, data.info):
+            raise ShareError(
+                f"Session {sid} was not recorded for this study (personal mode, or another study); "
+                "nothing is shared from personal mode."
+            )
+        rep = data.report
+        parts.append(SessionPart(data.info, rep.verdict.value, rep.problem, data.columns(), rep.stop_reason))
+    consent = enrolment.read_consent(study, vault).to_dict()
+    return BundleInputs(
+        study=ref,
+        participant_id=study.enrolment.participant_id,
+        consent=consent,
+        sessions=parts,
+        app_version=tallylight.__version__,
+        environment=probe(),
+    )

@@ -1,0 +1,107 @@
+"""A small HTTP server for upload tests: stores what PUT sends, like an S3 bucket or a WebDAV drop.
+
+    python put_server.py DIR [--fail-first N] [--status CODE] [--slow SECONDS]
+
+Listens on 127.0.0.1 on a free port and writes the port to DIR/port when ready.
+A PUT to /any/path/NAME stores the body as DIR/files/NAME (only once all of
+Content-Length arrived: a cut upload leaves nothing). Chunked uploads are refused
+with 501, as S3 and MinIO do. Every request is appended to DIR/requests.jsonl.
+``--fail-first N`` answers the first N PUTs with 500; ``--status`` answers every
+PUT with that code; ``--slow`` sleeps that long per 16 KiB read of the first PUT
+(to kill or cancel mid-upload).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ARGS: argparse.Namespace
+LOCK = threading.Lock()
+COUNT = {"started": 0}
+
+
+class Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def _note(self, status: int, length: int, received: int) -> None:
+        with LOCK, open(ARGS.dir / "requests.jsonl", "a") as fh:
+            fh.write(
+                json.dumps(
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "length": length,
+                        "received": received,
+                        "status": status,
+                        "chunked": "chunked" in (self.headers.get("Transfer-Encoding") or ""),
+                    }
+                )
+                + "\n"
+            )
+
+    def _answer(self, status: int, body: bytes = b"") -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self) -> None:  # noqa: N802
+        if "chunked" in (self.headers.get("Transfer-Encoding") or ""):
+            self._note(501, -1, 0)
+            self._answer(501, b"chunked uploads are not supported")
+            return
+        length = int(self.headers.get("Content-Length") or -1)
+        if length < 0:
+            self._note(411, -1, 0)
+            self._answer(411)
+            return
+        with LOCK:
+            COUNT["started"] += 1
+            n = COUNT["started"]
+        chunks, got = [], 0
+        while got < length:
+            part = self.rfile.read(min(16384, length - got))
+            if not part:
+                break
+            chunks.append(part)
+            got += len(part)
+            if ARGS.slow and n == 1:
+                time.sleep(ARGS.slow)
+        if got < length:
+            self._note(0, length, got)
+            return
+        status = ARGS.status or (500 if n <= ARGS.fail_first else 201)
+        if status < 300:
+            name = Path(self.path.split("?")[0]).name
+            files = ARGS.dir / "files"
+            files.mkdir(exist_ok=True)
+            tmp = files / f".{name}.tmp"
+            tmp.write_bytes(b"".join(chunks))
+            os.replace(tmp, files / name)
+        self._note(status, length, got)
+        self._answer(status)
+
+
+def main() -> None:
+    global ARGS
+    p = argparse.ArgumentParser()
+    p.add_argument("dir", type=Path)
+    p.add_argument("--fail-first", type=int, default=0)
+    p.add_argument("--status", type=int, default=0)
+    p.add_argument("--slow", type=float, default=0.0)
+    ARGS = p.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    (ARGS.dir / "port.tmp").write_text(str(server.server_address[1]))
+    os.replace(ARGS.dir / "port.tmp", ARGS.dir / "port")
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

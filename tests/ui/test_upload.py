@@ -1,0 +1,150 @@
+"""Upload with QNetworkAccessManager against a real HTTP server on loopback, started by the test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
+
+from share_helpers import PutServer, free_port  # noqa: E402
+
+from tallylight.errors import ShareError  # noqa: E402
+from tallylight.share import outbox, transfer  # noqa: E402
+from tallylight.share.bundle import SUFFIX, Encrypted  # noqa: E402
+
+FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
+
+
+def queue(url: str | None, size: int = 200_000) -> outbox.Pending:
+    enc = Encrypted(str(uuid.uuid4()), {}, os.urandom(size))
+    return outbox.put(enc, "study-1", ["s1", "s2"], url)
+
+
+@pytest.fixture
+def server(tmp_path: Path):
+    made: list[PutServer] = []
+
+    def start(*args: str) -> PutServer:
+        s = PutServer(tmp_path / f"server{len(made)}", *args)
+        made.append(s)
+        return s
+
+    yield start
+    for s in made:
+        s.stop()
+
+
+def send(qtbot, timeout_ms: int = 20000, **options: object):
+    from tallylight.ui.outbox_sender import OutboxSender
+
+    sender = OutboxSender(**{**FAST, **options})  # type: ignore[arg-type]
+    results: list[tuple[str, bool, str]] = []
+    sender.bundle_done.connect(lambda bid, ok, msg: results.append((bid, ok, msg)))
+    with qtbot.waitSignal(sender.all_done, timeout=timeout_ms):
+        sender.start()
+    return results
+
+
+def test_success_puts_the_exact_bytes_with_a_known_length(qapp, qtbot, server) -> None:
+    srv = server()
+    p = queue(srv.url("/drop/"))
+    data = p.path().read_bytes()
+    assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
+    assert srv.files() == {p.bundle_id + SUFFIX: data}
+    (req,) = srv.requests()
+    assert req["length"] == len(data) and not req["chunked"] and req["path"] == f"/drop/{p.bundle_id}{SUFFIX}"
+    assert outbox.pending() == []
+    (entry,) = outbox.read_log()
+    assert entry.action == "sent" and entry.bundle_id == p.bundle_id and entry.sha256 == p.sha256
+    assert entry.destination == srv.url("/drop/")
+
+
+def test_500_then_success(qapp, qtbot, server) -> None:
+    srv = server("--fail-first", "2")
+    p = queue(srv.url("/drop/"))
+    assert send(qtbot)[0][1] is True
+    assert [r["status"] for r in srv.requests()] == [500, 500, 201]
+    assert p.bundle_id + SUFFIX in srv.files() and outbox.pending() == []
+
+
+def test_403_says_the_link_expired_and_keeps_the_bundle(qapp, qtbot, server) -> None:
+    srv = server("--status", "403")
+    p = queue(srv.url("/drop/"))
+    assert send(qtbot) == [(p.bundle_id, False, transfer.EXPIRED)]
+    assert len(srv.requests()) == 1  # not retried
+    assert [q.bundle_id for q in outbox.pending()] == [p.bundle_id]
+    assert outbox.read_log()[-1].action == "failed"
+
+
+def test_server_down_keeps_the_bundle(qapp, qtbot) -> None:
+    p = queue(f"http://127.0.0.1:{free_port()}/drop/")
+    ((bid, ok, msg),) = send(qtbot, max_attempts=3)
+    assert not ok and "after 3 attempts" in msg and "kept" in msg
+    (kept,) = outbox.pending()
+    assert kept.bundle_id == p.bundle_id and kept.attempts == 1 and kept.path().read_bytes()
+
+
+def test_a_remote_http_address_is_refused_before_any_connection(qapp, qtbot) -> None:
+    with pytest.raises(ShareError, match="https://"):
+        transfer.resolve_url("http://files.example.org/drop/", "x")
+    p = queue("http://files.example.org/drop/")
+    ((_, ok, msg),) = send(qtbot)
+    assert not ok and "https://" in msg
+    assert outbox.pending()[0].bundle_id == p.bundle_id
+
+
+def test_cancel_keeps_the_bundle(qapp, qtbot, server) -> None:
+    from tallylight.ui.outbox_sender import OutboxSender
+
+    srv = server("--slow", "0.05")
+    p = queue(srv.url("/drop/"), size=2_000_000)
+    sender = OutboxSender(**FAST)  # type: ignore[arg-type]
+    seen: list[int] = []
+    sender.progress.connect(lambda bid, sent, total: seen.append(sent))
+    with qtbot.waitSignal(sender.all_done, timeout=20000):
+        sender.start()
+        qtbot.waitUntil(lambda: bool(seen) and seen[-1] > 0, timeout=10000)
+        sender.cancel()
+    assert outbox.pending()[0].bundle_id == p.bundle_id
+    assert outbox.read_log()[-1].action == "cancelled"
+    assert srv.files() == {}
+
+
+def test_kill_9_mid_upload_then_resend(qapp, qtbot, server, tallylight_home: Path) -> None:
+    """The sending process dies mid-upload: nothing is lost, the next run sends it whole."""
+    srv = server("--slow", "0.05")
+    p = queue(srv.url("/drop/"), size=2_000_000)
+    data = p.path().read_bytes()
+    env = {**os.environ, "TALLYLIGHT_HOME": str(tallylight_home), "QT_QPA_PLATFORM": "offscreen"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tallylight.ui.outbox_sender"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # wait for bytes on the wire
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            if line.startswith("progress") and int(line.split()[2]) > 0:
+                break
+            assert line and time.monotonic() < deadline, "the sender never started sending"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert srv.files() == {}  # the cut upload left nothing on the server
+    assert [q.bundle_id for q in outbox.pending()] == [p.bundle_id]  # and nothing was lost here
+    assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
+    assert srv.files() == {p.bundle_id + SUFFIX: data}
+    assert outbox.pending() == []
