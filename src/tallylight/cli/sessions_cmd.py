@@ -8,8 +8,15 @@ import sys
 from pathlib import Path
 
 from tallylight.cli import summary_cmd
-from tallylight.cli.unlock import add_passphrase_option, read_passphrase, require_data, unlock_vault
+from tallylight.cli.unlock import (
+    absolute_path,
+    add_passphrase_option,
+    read_passphrase,
+    require_data,
+    unlock_vault,
+)
 from tallylight.errors import UsageError
+from tallylight.hardening import protect_process
 from tallylight.store import recovery, sessions, vault
 
 
@@ -53,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     pw.add_argument(
         "--new-passphrase-file",
         metavar="FILE",
-        type=Path,
+        type=absolute_path,
         help="read the new passphrase from FILE instead of asking",
     )
     pw.set_defaults(func=cmd_passphrase)
@@ -157,6 +164,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_passphrase(args: argparse.Namespace) -> int:
     if not vault.exists():
         raise UsageError("There is no vault yet; it is created on first use.")
+    protect_process()  # passphrases and the private key are in memory from here on
     old = read_passphrase(args, confirm=False, prompt="Current passphrase: ")
     new_args = argparse.Namespace(passphrase_file=args.new_passphrase_file)
     if args.new_passphrase_file is None and sys.stdin.isatty():

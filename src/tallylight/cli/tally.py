@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tallylight.errors import CaptureUnavailable
+from tallylight.hardening import child_env
 
 SHOW_TIMEOUT_S = 20.0
 
@@ -51,6 +52,7 @@ class TallyWindow:
                 encoding="utf-8",
                 errors="replace",
                 bufsize=1,
+                env=child_env(),
             )
         except OSError as exc:
             raise CaptureUnavailable(self._refusal(exc.strerror or str(exc))) from None

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from tallylight import paths
 from tallylight.errors import UsageError, VaultError
+from tallylight.hardening import protect_process
 from tallylight.store import vault
 from tallylight.store.vault import UnlockedVault
 
@@ -31,7 +32,7 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--passphrase-file",
         metavar="FILE",
-        type=Path,
+        type=absolute_path,
         help=f"read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}",
     )
     group = parser.add_mutually_exclusive_group()
@@ -43,6 +44,11 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-keychain", action="store_true", help="do not try the system keychain; always use the passphrase"
     )
+
+
+def absolute_path(text: str) -> Path:
+    """A path argument made absolute at once (the process may chdir("/") before using it)."""
+    return Path(os.path.abspath(text))
 
 
 def _from_file(path: Path) -> str:
@@ -82,14 +88,20 @@ def ensure_vault(args: argparse.Namespace) -> None:
     """Create the vault on first use, with a new passphrase and a plain warning."""
     if vault.exists():
         return
+    protect_process()  # the passphrase and the new private key are in memory from here on
     print(LOST_WARNING, file=sys.stderr)
     passphrase = read_passphrase(args, confirm=True, prompt="Choose a vault passphrase: ")
     created = vault.create_vault(passphrase)
     if getattr(args, "keychain", False):
-        if vault.store_in_keychain(created):
-            print("The vault key is also kept in your system keychain.", file=sys.stderr)
+        try:
+            kept = vault.store_in_keychain(created)
+        except vault.KeychainRefused as exc:
+            print(exc, file=sys.stderr)
         else:
-            print("No system keychain answered; the passphrase alone unlocks the vault.", file=sys.stderr)
+            if kept:
+                print("The vault key is also kept in your system keychain.", file=sys.stderr)
+            else:
+                print("No system keychain answered; the passphrase alone unlocks the vault.", file=sys.stderr)
     print(f"Created the key vault in {vault.vault_path()}.", file=sys.stderr)
 
 
@@ -104,6 +116,7 @@ def require_data() -> None:
 
 def unlock_vault(args: argparse.Namespace) -> UnlockedVault:
     """The unlocked vault; WrongPassphrase if the passphrase does not match."""
+    protect_process()  # the passphrase and the device private key are in memory from here on
     explicit = getattr(args, "passphrase_file", None) or os.environ.get(ENV_VAR)
     if not explicit and not getattr(args, "no_keychain", False):
         found = vault.unlock_with_keychain()

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tallylight.errors import RecorderError
+from tallylight.hardening import child_env
 
 START_TIMEOUT_S = 20.0
 
@@ -35,7 +36,7 @@ class RecorderClient:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,
-            env=dict(env) if env is not None else None,
+            env=child_env(env),  # never the passphrase
             text=True,
             encoding="utf-8",
             bufsize=1,
@@ -43,6 +44,7 @@ class RecorderClient:
         self._reader = threading.Thread(target=self._read, name="tallylight-recorder-reader", daemon=True)
         self._reader.start()
         ready = self._next_notice(START_TIMEOUT_S)
+        self.ready = ready
         if ready.get("event") != "ready":
             raise RecorderError(f"The recorder did not start properly: {ready}")
 

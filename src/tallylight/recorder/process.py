@@ -22,6 +22,7 @@ from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import StopReason, describe
+from tallylight.hardening import protect_process, protection_status
 from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
 from tallylight.study.enrolment import SessionTerms, register_session, session_terms
@@ -331,6 +332,7 @@ def _watch_parent(proc: RecorderProcess, parent: int) -> None:
 
 
 def main() -> int:
+    protect_process()  # session and hashed-mode keys live here: no core dumps, cwd /
     # stdout is the protocol: keep a private handle, send stray prints to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -351,7 +353,7 @@ def main() -> int:
         proc.stop(StopReason.CONTROLLER_GONE)  # EOF: whoever showed the tally light is gone
 
     threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
-    proc.send("ready", version=__version__, pid=os.getpid())
+    proc.send("ready", version=__version__, pid=os.getpid(), protected=protection_status())
     proc.wait()
     try:
         out.flush()

@@ -214,12 +214,63 @@ class KeychainBackend(Protocol):
     def delete_password(self, service: str, username: str) -> None: ...
 
 
+#: keyring backends whose secrets the operating system protects (not a file of ours)
+PROTECTED_BACKENDS = (
+    "keyring.backends.SecretService",  # GNOME Keyring, KeePassXC… over the Secret Service API
+    "keyring.backends.libsecret",
+    "keyring.backends.kwallet",
+    "keyring.backends.macOS",  # macOS Keychain
+    "keyring.backends.Windows",  # Windows Credential Manager
+)
+_NO_KEYCHAIN = ("keyring.backends.fail", "keyring.backends.null")
+
+
+class KeychainRefused(VaultError):
+    """The configured keychain backend keeps secrets in a file the OS does not protect."""
+
+
+def _module(backend: object) -> str:
+    return type(backend).__module__
+
+
+def os_protected_backend(backend: Any) -> KeychainBackend | None:
+    """``backend`` if the OS protects what it stores; None if there is no keychain at all.
+
+    KeychainRefused for anything else (keyrings.alt's plain or "encrypted" files,
+    unknown third-party backends): the vault key would land in an ordinary file
+    while Tallylight says it is in the system keychain.
+    """
+    module = _module(backend)
+    if module.startswith(_NO_KEYCHAIN):
+        return None
+    if module.startswith(PROTECTED_BACKENDS):
+        return backend  # type: ignore[no-any-return]
+    members = getattr(backend, "backends", None)
+    if module == "keyring.backends.chainer" and isinstance(members, list):
+        protected = [b for b in members if _module(b).startswith(PROTECTED_BACKENDS)]
+        if protected:
+            return protected[0]  # type: ignore[no-any-return]
+        if all(_module(b).startswith(_NO_KEYCHAIN) for b in members):
+            return None
+        backend = next(b for b in members if not _module(b).startswith(_NO_KEYCHAIN))
+    raise KeychainRefused(
+        f"The keychain here ({type(backend).__name__} from {_module(backend)}) keeps secrets in an ordinary "
+        "file that the operating system does not protect, so Tallylight will not keep your vault key in it; "
+        "your passphrase alone unlocks the vault."
+    )
+
+
 def _default_backend() -> KeychainBackend | None:
+    """The OS keychain, None if there is none; KeychainRefused for a file-based backend."""
     try:
         import keyring  # optional dependency
     except Exception:  # noqa: BLE001 - any import failure means "no keychain"
         return None
-    return keyring  # type: ignore[return-value]
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # noqa: BLE001 - a broken keyring configuration means "no keychain"
+        return None
+    return os_protected_backend(backend)
 
 
 def _with_timeout(fn: Callable[[], T], timeout: float) -> T | None:
@@ -241,7 +292,10 @@ def _username(public: bytes) -> str:
 def store_in_keychain(
     vault: UnlockedVault, *, timeout: float = KEYCHAIN_TIMEOUT_S, backend: KeychainBackend | None = None
 ) -> bool:
-    """Keep the private key in the OS keychain; False if no keychain answered."""
+    """Keep the private key in the OS keychain; False if no keychain answered.
+
+    KeychainRefused (a sentence for the participant) if the only keychain is a file.
+    """
     be = backend or _default_backend()
     if be is None:
         return False
@@ -259,7 +313,10 @@ def unlock_with_keychain(
     backend: KeychainBackend | None = None,
 ) -> UnlockedVault | None:
     """The vault unlocked from the OS keychain, or None (fall back to the passphrase)."""
-    be = backend or _default_backend()
+    try:
+        be = backend or _default_backend()
+    except KeychainRefused:
+        return None  # never read a key from a file backend either
     if be is None:
         return None
     public = load_public_key(data_dir)

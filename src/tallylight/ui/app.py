@@ -17,6 +17,7 @@ from tallylight import appctl, paths
 from tallylight import settings as settings_mod
 from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
+from tallylight.hardening import protect_process
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -345,6 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(name)s %(levelname)s %(message)s",
     )
     _require_display()
+    protect_process()  # the app may unlock the vault at any time: no core dumps, cwd /
     lock = FileLock(paths.ensure_private_dir(paths.runtime_dir()) / "app.lock")
     if not lock.try_acquire():
         if _forward_to_running():

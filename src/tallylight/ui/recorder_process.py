@@ -15,6 +15,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
+from tallylight.hardening import SECRET_ENV
+
 log = logging.getLogger(__name__)
 
 #: overridable for tests (a fake recorder speaking CONTROL.md)
@@ -72,6 +74,8 @@ class RecorderProcess(QObject):
         program, args = recorder_command()
         env = QProcessEnvironment.systemEnvironment()
         env.insert("PYTHONUNBUFFERED", "1")
+        for name in SECRET_ENV:  # the recorder never needs the passphrase
+            env.remove(name)
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
         self._start_id = self.send("start", **start_fields)

@@ -304,7 +304,10 @@ class WelcomeDialog(QDialog):
             from tallylight.store import vault
 
             v = vault.create_vault(passphrase)
-            return vault.store_in_keychain(v) if keep else False
+            try:
+                return vault.store_in_keychain(v) if keep else False
+            except vault.KeychainRefused:  # only a file-based "keychain" here: the passphrase alone
+                return False
 
         def done(in_keychain: Any) -> None:
             if keep and not in_keychain:
