@@ -149,3 +149,59 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+PASS = "correct horse battery staple"
+
+
+def make_vault(data_dir: Path) -> object:
+    from tallylight.store import vault
+    from tallylight.store.crypto import KdfParams
+
+    return vault.create_vault(PASS, data_dir, params=KdfParams(iterations=1, lanes=1, memory_kib=64))
+
+
+def record_session(data_dir: Path, session_id: str, events: Sequence[Event], study_id: str = "") -> None:
+    """A complete stored session holding ``events`` (one sealed record), for a study or personal."""
+    import dataclasses
+
+    from tallylight.store import writer
+
+    header = dataclasses.replace(info(session_id), study_id=study_id)
+    w = writer.open_session(header, data_dir, seal_interval_s=1e9)
+    w.write(list(events))
+    w.seal()
+    w.close(StopReason.PARTICIPANT)
+
+
+class JoinedStudy:
+    """A researcher's keys and signed manifest (optionally with an upload address), joined here."""
+
+    def __init__(self, root: Path, data_dir: Path, upload_url: str | None = None) -> None:
+        import datetime as dt
+        import uuid
+
+        from tallylight.study import enrolment, keys, signing, template
+
+        self.keys = root / "researcher-keys"
+        pair = keys.generate(self.keys)
+        self.recipient = pair.recipient
+        self.identity = self.keys / keys.IDENTITY
+        self.study_id = str(uuid.uuid4())
+        text = template.render(recipient=pair.recipient, today=dt.date.today(), study_id=self.study_id)
+        if upload_url:
+            old = '# upload_url = "https://files.example.edu/s/abc123"'
+            assert old in text
+            text = text.replace(old, f'upload_url = "{upload_url}"')
+        raw = signing.sign(text.encode(), keys.load_signing_key(self.keys))
+        self.manifest = root / "study.toml"
+        self.manifest.write_bytes(raw)
+        offer = enrolment.check_offer(raw, data_dir)
+        boxes = {c.id: True for c in offer.signed.manifest.checkboxes}
+        self.study, self.consent = enrolment.join(offer, boxes, data_dir=data_dir)
+
+    def record(self, data_dir: Path, session_id: str, events: Sequence[Event] = ()) -> None:
+        from tallylight.study import enrolment
+
+        record_session(data_dir, session_id, events or sample_events(), self.study_id)
+        enrolment.register_session(self.study_id, session_id, data_dir)

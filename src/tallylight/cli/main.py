@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from tallylight import __version__
-from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd, study_cmd
+from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
 from tallylight.errors import TallylightError, UsageError
 
 
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tallylight {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (record_cmd, app_cmd, sessions_cmd, study_cmd, doctor_cmd):
+    for command in (record_cmd, app_cmd, sessions_cmd, study_cmd, share_cmd, doctor_cmd):
         command.register(sub)
     return parser
 

@@ -1,0 +1,138 @@
+"""``tallylight share ID… --study ID (--out FILE | --upload) [--yes]`` and ``tallylight share --log``.
+
+Shows exactly what the bundle holds (the same preview as the share dialog) and
+asks before anything is written or sent. Uploading runs Qt's network stack in a
+child process (``python -m tallylight.ui.outbox_sender``): this CLI stays Qt-free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
+from tallylight.errors import ShareError, UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "share",
+        help="share sessions with a study's researcher (encrypted so only they can read it)",
+        description="Builds one bundle of the chosen sessions, encrypted to the study's researcher, "
+        "shows exactly what it holds, and asks before saving or sending it. Sessions recorded "
+        "without a study (personal mode) are never shared.",
+    )
+    p.add_argument("session_ids", metavar="ID", nargs="*", help="sessions to share")
+    p.add_argument("--study", metavar="ID", help="the study the sessions were recorded for")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--out", metavar="FILE", type=Path, help="save the encrypted bundle to FILE")
+    where.add_argument("--upload", action="store_true", help="send it to the study's upload address")
+    where.add_argument("--log", action="store_true", help="show what was shared so far")
+    p.add_argument("--yes", action="store_true", help="do not ask (you have read the preview before)")
+    add_passphrase_option(p)
+    p.set_defaults(func=run)
+
+
+def show_log() -> int:
+    from tallylight.share import outbox
+
+    entries = outbox.read_log()
+    if not entries:
+        print("Nothing was shared yet.")
+    for e in entries:
+        print(
+            f"{e.time_utc}  {e.action:<9} study {e.study_id}  sessions {', '.join(e.sessions)}  "
+            f"bundle {e.bundle_id} (sha256 {e.sha256[:16]}…)  to {e.destination}"
+            + (f"  — {e.answer}" if e.answer else "")
+        )
+    waiting = outbox.pending()
+    if waiting:
+        ids = ", ".join(p.bundle_id for p in waiting)
+        print(f"{len(waiting)} bundle(s) wait in the outbox to be sent: {ids}")
+    return 0
+
+
+def _confirm(args: argparse.Namespace) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError("Nothing was shared: add --yes to share without a terminal to ask in.")
+    try:
+        answer = input("Share exactly this? [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.log:
+        return show_log()
+    if not args.study:
+        raise UsageError("Name the study with --study ID (sessions are shared with one study at a time).")
+    if not args.session_ids:
+        raise UsageError("Name at least one session to share (see `tallylight sessions list`).")
+    if not args.out and not args.upload:
+        raise UsageError("Say where the bundle goes: --out FILE, or --upload to the study's address.")
+    if args.out is not None and args.out.exists():
+        raise UsageError(f"{args.out} already exists; choose another file name.")
+
+    from tallylight.share import bundle, outbox, transfer
+    from tallylight.share.gather import gather
+    from tallylight.share.preview import destination_words, preview_lines
+
+    require_data()
+    vault = unlock_vault(args)
+    inputs = gather(args.study, args.session_ids, vault)
+    url = inputs.study.upload_url
+    if args.upload:
+        if not url:
+            raise ShareError("This study has no upload address; save the bundle with --out FILE instead.")
+        transfer.resolve_url(url, "check")  # refuse a non-HTTPS address before asking
+    built = bundle.build(inputs)
+    where = destination_words(str(args.out) if args.out else None, url if args.upload else None)
+    print("\n".join(preview_lines(built.doc, where)))
+    print()
+    if not _confirm(args):
+        print("Nothing was shared.")
+        return 1
+    enc = bundle.encrypt(built, inputs.study.recipients)
+    sessions = [s["session_id"] for s in built.doc["sessions"]]
+    if args.out:
+        outbox.save_copy(enc.data, args.out)
+        outbox.log("saved", enc, inputs.study.study_id, sessions, str(args.out))
+        print(f"Saved the encrypted bundle {enc.bundle_id} to {args.out} ({len(enc.data):,} bytes).")
+        return 0
+    pending = outbox.put(enc, inputs.study.study_id, sessions, url)
+    outbox.log("queued", pending, inputs.study.study_id, sessions, url or "")
+    return _send(pending.bundle_id)
+
+
+def _send(bundle_id: str) -> int:
+    """Send one outbox bundle through the Qt uploader in a child process; relay what it says."""
+    cmd = [sys.executable, "-m", "tallylight.ui.outbox_sender", "--bundle", bundle_id]
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    except OSError as exc:
+        raise ShareError(
+            f"The uploader could not start ({exc.strerror}); the bundle waits in the outbox."
+        ) from None
+    ok = False
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        word, _, rest = line.strip().partition(" ")
+        if word == "progress":
+            _, sent, total = rest.split()
+            print(f"Sending… {int(sent) * 100 // max(1, int(total))} %", file=sys.stderr)
+        elif word in ("sent", "failed"):
+            ok = word == "sent"
+            message = rest.partition(" ")[2]
+            print(("Sent. " if ok else "Not sent: ") + message)
+    proc.wait()
+    if not ok:
+        raise ShareError(
+            "The bundle was not sent; it is kept in the outbox and sent again when Tallylight starts "
+            "(see `tallylight share --log`)."
+        )
+    return 0

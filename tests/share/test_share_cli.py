@@ -1,0 +1,127 @@
+"""``tallylight share``: preview, confirmation, save or upload; round trip to the researcher's dataset."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+from share_helpers import PASS, JoinedStudy, PutServer, make_vault, read_csv, record_session, sample_events
+
+from tallylight.cli.main import main as cli
+from tallylight.lab.main import main as lab
+from tallylight.share import outbox
+from tallylight.share.bundle import SUFFIX
+
+
+@pytest.fixture
+def data_dir(tallylight_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tallylight_home / "data"
+    make_vault(d)
+    monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
+    return d
+
+
+def _answer(monkeypatch: pytest.MonkeyPatch, reply: str) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda prompt="": reply)
+
+
+def test_share_to_a_file_opens_with_debians_age_and_lab_open(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "s1")
+    study.record(data_dir, "s2", sample_events()[:6])
+    out = tmp_path / "bundle.age"
+    _answer(monkeypatch, "y")
+    assert cli(["share", "s1", "s2", "--study", study.study_id, "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Sessions (2):" in text and study.recipient in text and "spans you cut out: 1" in text
+    assert "Saved the encrypted bundle" in text
+    # Debian's age opens it; the tables are plain CSV
+    plain = tmp_path / "bundle.zip"
+    subprocess.run(
+        ["age", "-d", "-i", str(study.identity), "-o", str(plain), str(out)], check=True, timeout=60
+    )
+    with zipfile.ZipFile(plain) as zf:
+        doc = json.loads(zf.read("bundle.json"))
+        rows = read_csv(zf.read("sessions/s2/events.csv"))
+    assert doc["consent"]["consent_id"] == study.consent.consent_id
+    assert doc["participant_id"] == study.consent.participant_id
+    assert [r["kind"] for r in rows] == ["marker", "move", "move", "button_down", "button_up", "key_down"]
+    # the researcher's side: one dataset, counts match what was recorded
+    dataset = tmp_path / "dataset"
+    args = ["open", str(out), "--identity", str(study.identity), "--out", str(dataset)]
+    assert lab([*args, "--manifest", str(study.manifest), "--quiet"]) == 0
+    with duckdb.connect() as con:
+        counts = con.execute(
+            f"select session, count(*) from read_parquet('{dataset}/events/**/*.parquet', "
+            "hive_partitioning=true) group by 1 order by 1"
+        ).fetchall()
+    assert counts == [("s1", len(sample_events())), ("s2", 6)]
+    (entry,) = outbox.read_log()
+    assert entry.action == "saved" and entry.sessions == ["s1", "s2"] and entry.destination == str(out)
+
+
+def test_nothing_is_written_or_sent_before_confirmation(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    srv = PutServer(tmp_path / "server")
+    try:
+        study = JoinedStudy(tmp_path, data_dir, upload_url=srv.url("/drop/"))
+        study.record(data_dir, "s1")
+        _answer(monkeypatch, "n")
+        assert cli(["share", "s1", "--study", study.study_id, "--upload"]) == 1
+        assert "Nothing was shared." in capsys.readouterr().out
+        assert srv.requests() == [] and outbox.pending() == [] and outbox.read_log() == []
+        monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+        assert cli(["share", "s1", "--study", study.study_id, "--upload"]) == 2  # no terminal, no --yes
+        assert srv.requests() == []
+        # confirmed: sent, with a known length, and logged
+        assert cli(["share", "s1", "--study", study.study_id, "--upload", "--yes"]) == 0
+        assert "Sent." in capsys.readouterr().out
+        (name,) = srv.files()
+        assert name.endswith(SUFFIX) and not srv.requests()[0]["chunked"]
+        assert [e.action for e in outbox.read_log()] == ["queued", "sent"] and outbox.pending() == []
+    finally:
+        srv.stop()
+
+
+def test_personal_mode_sessions_are_never_shared(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = JoinedStudy(tmp_path, data_dir)
+    record_session(data_dir, "personal", sample_events())
+    out = tmp_path / "b.age"
+    assert cli(["share", "personal", "--study", study.study_id, "--out", str(out), "--yes"]) == 9
+    assert "nothing is shared from personal mode" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_upload_needs_an_address_and_a_study(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "s1")
+    assert cli(["share", "s1", "--study", study.study_id, "--upload", "--yes"]) == 9
+    assert "no upload address" in capsys.readouterr().err
+    assert cli(["share", "s1", "--upload", "--yes"]) == 2
+    assert cli(["share", "s1", "--study", "not-a-uuid", "--out", str(tmp_path / "x"), "--yes"]) == 2
+    other = "00000000-0000-4000-8000-000000000000"
+    assert cli(["share", "s1", "--study", other, "--out", str(tmp_path / "x"), "--yes"]) == 8
+    assert not (tmp_path / "x").exists()
+
+
+def test_share_log_is_shown(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["share", "--log"]) == 0
+    assert "Nothing was shared yet." in capsys.readouterr().out
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "s1")
+    assert cli(["share", "s1", "--study", study.study_id, "--out", str(tmp_path / "b.age"), "--yes"]) == 0
+    capsys.readouterr()
+    assert cli(["share", "--log"]) == 0
+    assert f"saved     study {study.study_id}  sessions s1" in capsys.readouterr().out
