@@ -8,12 +8,15 @@ no locking and no conversion: that all happens on the writer thread.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import queue
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from tallylight.capture.clockmap import DARWIN_EVENT_TIME, WIN32_HOOK_TIME, X11_SERVER_TIME, ClockSource
 from tallylight.capture.hotkey import parse_hotkey
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable, UsageError
@@ -26,23 +29,44 @@ _KEY_DOWN, _KEY_UP = int(Kind.KEY_DOWN), int(Kind.KEY_UP)
 _MOVE, _BDOWN, _BUP, _SCROLL = int(Kind.MOVE), int(Kind.BUTTON_DOWN), int(Kind.BUTTON_UP), int(Kind.SCROLL)
 
 
-def _listener_classes() -> tuple[type, type]:
-    """pynput's keyboard and mouse listeners, adapted on X11.
+class _Stamp:
+    """The OS time of the event being delivered on one listener thread (set just before the callback)."""
 
-    On X11, pynput reports "ready" before its RECORD context is enabled, so the
-    first input after ``wait()`` can be missed; our subclasses set
-    ``capturing`` when the server confirms (StartOfData). The keyboard one also
-    passes the X keycode so downs and ups pair by physical key.
+    __slots__ = ("t",)
+
+    def __init__(self) -> None:
+        self.t: int | None = None
+
+
+def _listener_classes() -> tuple[type, type, ClockSource | None]:
+    """pynput's keyboard and mouse listeners, adapted to hand us each event's OS time.
+
+    Each adapted listener has a ``stamp`` (:class:`_Stamp`) that holds the OS time of
+    the event whose callback runs. On X11, pynput reports "ready" before its RECORD
+    context is enabled, so the first input after ``wait()`` can be missed; our
+    subclasses set ``capturing`` when the server confirms (StartOfData), and the
+    keyboard one also passes the X keycode so downs and ups pair by physical key.
     """
     from pynput import keyboard, mouse
 
     kbase, mbase = keyboard.Listener, mouse.Listener
-    if not (getattr(kbase, "__module__", "").endswith("_xorg") and hasattr(kbase, "_event_to_key")):
-        return kbase, mbase
+    backend = getattr(kbase, "__module__", "")
+    if backend.endswith("_xorg") and hasattr(kbase, "_event_to_key"):
+        return (*_xorg_classes(kbase, mbase), X11_SERVER_TIME)
+    if backend.endswith("_darwin"):
+        return _darwin_classes(kbase, mbase)
+    if backend.endswith("_win32"):
+        return kbase, mbase, WIN32_HOOK_TIME  # OS times arrive through win32_event_filter
+    return kbase, mbase, None
+
+
+def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
+    """X11: every raw X event carries the server's ``time`` (ms, 32-bit)."""
     import Xlib.ext.record
     import Xlib.X
 
     start_of_data = Xlib.ext.record.StartOfData
+    key_press, key_release = Xlib.X.KeyPress, Xlib.X.KeyRelease
 
     class _ConfirmStart:
         def _handler(self, events: Any) -> None:
@@ -53,58 +77,119 @@ def _listener_classes() -> tuple[type, type]:
     class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
+            self.stamp = _Stamp()
             super().__init__(*args, **kwargs)
 
         def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            self.stamp.t = event.time
             try:
                 key = self._event_to_key(display, event)
             except IndexError:
                 key = None
-            if event.type == Xlib.X.KeyPress:
+            if event.type == key_press:
                 self.on_press(key, event.detail)
-            elif event.type == Xlib.X.KeyRelease:
+            elif event.type == key_release:
                 self.on_release(key, event.detail)
 
     class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc, valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
+            self.stamp = _Stamp()
             super().__init__(*args, **kwargs)
+
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            self.stamp.t = event.time
+            super()._handle_message(display, event, injected)
 
     return XorgKeyboardListener, XorgMouseListener
 
 
+def _darwin_classes(kbase: type, mbase: type) -> tuple[type, type, ClockSource]:
+    """macOS: ``CGEventGetTimestamp`` of each event, read before pynput's handler runs.
+
+    Not ``darwin_intercept``: an intercept turns pynput's listen-only tap into an
+    active one (every event of the system would wait for our Python code) and runs
+    only after the callbacks. CGEventTimestamp is documented as nanoseconds but
+    counts mach absolute time on some machines; :func:`darwin_unit_ns` decides once.
+    """
+    import Quartz
+
+    get_timestamp = Quartz.CGEventGetTimestamp
+
+    class _Stamped:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.stamp = _Stamp()
+            super().__init__(*args, **kwargs)
+
+        def _handle_message(
+            self, proxy: Any, event_type: Any, event: Any, refcon: Any, injected: Any
+        ) -> None:
+            self.stamp.t = get_timestamp(event)
+            super()._handle_message(proxy, event_type, event, refcon, injected)  # type: ignore[misc]
+
+    class DarwinKeyboardListener(_Stamped, kbase):  # type: ignore[misc, valid-type]
+        pass
+
+    class DarwinMouseListener(_Stamped, mbase):  # type: ignore[misc, valid-type]
+        pass
+
+    unit = darwin_unit_ns(get_timestamp(Quartz.CGEventCreate(None)), *_mach_time_and_timebase())
+    return DarwinKeyboardListener, DarwinMouseListener, dataclasses.replace(DARWIN_EVENT_TIME, unit_ns=unit)
+
+
+def _mach_time_and_timebase() -> tuple[int, int, int]:
+    import ctypes
+
+    class Timebase(ctypes.Structure):
+        _fields_ = [("numer", ctypes.c_uint32), ("denom", ctypes.c_uint32)]
+
+    libc = ctypes.CDLL("/usr/lib/libSystem.dylib")
+    libc.mach_absolute_time.restype = ctypes.c_uint64
+    tb = Timebase()
+    libc.mach_timebase_info(ctypes.byref(tb))
+    return int(libc.mach_absolute_time()), tb.numer, tb.denom
+
+
+def darwin_unit_ns(event_timestamp: int, mach_now: int, numer: int, denom: int) -> float:
+    """Nanoseconds per CGEventTimestamp unit: 1 if it reads like ns since boot, else the mach
+    tick length, judged by a fresh event's timestamp against mach_absolute_time() taken just after."""
+    tick = numer / denom
+    as_ns = abs(event_timestamp - mach_now * tick)
+    as_ticks = abs(event_timestamp - mach_now) * tick
+    return tick if as_ticks < as_ns else 1.0
+
+
 class Hooks:
-    """One generation of OS input hooks feeding ``sink`` (a SimpleQueue)."""
+    """One generation of OS input hooks feeding ``sink`` (a SimpleQueue).
+
+    Each callback stamps ``perf_counter_ns()`` first and puts one tuple whose last
+    element is the event's OS time (or None): the shapes of
+    :mod:`tallylight.capture.transform`, plus that OS time. ``os_clock`` says what the
+    OS times mean (None: this platform gives none).
+    """
 
     def __init__(self, sink: queue.SimpleQueue[tuple], options: CaptureOptions) -> None:
         self._listeners: list[Any] = []
-        put = sink.put
-        now = time.perf_counter_ns
-
-        def on_press(key: Any, keycode: Any = None) -> None:
-            put((now(), _KEY_DOWN, key, keycode if type(keycode) is int else None))
-
-        def on_release(key: Any, keycode: Any = None) -> None:
-            put((now(), _KEY_UP, key, keycode if type(keycode) is int else None))
-
-        def on_move(x: Any, y: Any, injected: Any = None) -> None:
-            put((now(), _MOVE, x, y))
-
-        def on_click(x: Any, y: Any, button: Any, pressed: Any, injected: Any = None) -> None:
-            put((now(), _BDOWN if pressed else _BUP, x, y, button))
-
-        def on_scroll(x: Any, y: Any, dx: Any, dy: Any, injected: Any = None) -> None:
-            put((now(), _SCROLL, x, y, dx, dy))
-
-        keyboard_listener, mouse_listener = _listener_classes()
+        keyboard_listener, mouse_listener, self.os_clock = _listener_classes()
+        win32 = self.os_clock is WIN32_HOOK_TIME
         if options.keys != KeyMode.NONE:
-            self._listeners.append(keyboard_listener(on_press=on_press, on_release=on_release))
-        if options.mouse_moves or options.clicks or options.scrolls:
+            take, extra = _os_time_source(win32)
+            on_press, on_release = _key_callbacks(sink.put, take)
             self._listeners.append(
-                mouse_listener(
-                    on_move=on_move if options.mouse_moves else None,
-                    on_click=on_click if options.clicks else None,
-                    on_scroll=on_scroll if options.scrolls else None,
+                _with_take(keyboard_listener(on_press=on_press, on_release=on_release, **extra), take)
+            )
+        if options.mouse_moves or options.clicks or options.scrolls:
+            take, extra = _os_time_source(win32)
+            on_move, on_click, on_scroll = _mouse_callbacks(sink.put, take)
+            self._listeners.append(
+                _with_take(
+                    mouse_listener(
+                        on_move=on_move if options.mouse_moves else None,
+                        on_click=on_click if options.clicks else None,
+                        on_scroll=on_scroll if options.scrolls else None,
+                        **extra,
+                    ),
+                    take,
                 )
             )
 
@@ -134,6 +219,66 @@ class Hooks:
         """Remove the hooks without ever blocking for long."""
         listeners, self._listeners = self._listeners, []
         stop_listeners(listeners)
+
+
+def _os_time_source(win32: bool) -> tuple[list[Any], dict[str, Any]]:
+    """How a listener's callbacks get the OS time of their event.
+
+    X11 and macOS: the adapted listener sets ``stamp.t`` just before each callback
+    on the same thread. Windows: ``win32_event_filter`` sees the hook's
+    KBDLLHOOKSTRUCT/MSLLHOOKSTRUCT (``time``, ms) before the callback; for the
+    keyboard, pynput runs the callback later from its message loop, in the same
+    order, hence a FIFO (bounded, so a mismatch can never grow).
+    """
+    box: list[Any] = [lambda: None]
+    if not win32:
+        return box, {}
+    times: collections.deque[int] = collections.deque(maxlen=256)
+    append, popleft = times.append, times.popleft
+
+    def event_filter(msg: Any, data: Any) -> bool:
+        append(data.time)
+        return True
+
+    def take() -> int | None:
+        return popleft() if times else None
+
+    box[0] = take
+    return box, {"win32_event_filter": event_filter}
+
+
+def _with_take(listener: Any, box: list[Any]) -> Any:
+    stamp = getattr(listener, "stamp", None)
+    if stamp is not None:
+        box[0] = lambda: stamp.t
+    return listener
+
+
+def _key_callbacks(put: Callable[[tuple], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
+    now = time.perf_counter_ns
+
+    def on_press(key: Any, keycode: Any = None) -> None:
+        put((now(), _KEY_DOWN, key, keycode if type(keycode) is int else None, box[0]()))
+
+    def on_release(key: Any, keycode: Any = None) -> None:
+        put((now(), _KEY_UP, key, keycode if type(keycode) is int else None, box[0]()))
+
+    return on_press, on_release
+
+
+def _mouse_callbacks(put: Callable[[tuple], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
+    now = time.perf_counter_ns
+
+    def on_move(x: Any, y: Any, injected: Any = None) -> None:
+        put((now(), _MOVE, x, y, box[0]()))
+
+    def on_click(x: Any, y: Any, button: Any, pressed: Any, injected: Any = None) -> None:
+        put((now(), _BDOWN if pressed else _BUP, x, y, button, box[0]()))
+
+    def on_scroll(x: Any, y: Any, dx: Any, dy: Any, injected: Any = None) -> None:
+        put((now(), _SCROLL, x, y, dx, dy, box[0]()))
+
+    return on_move, on_click, on_scroll
 
 
 def stop_listeners(listeners: list[Any]) -> None:

@@ -3,8 +3,11 @@
 Hook callbacks enqueue raw tuples, cheapest possible:
 ``(t_abs_ns, Kind.KEY_DOWN|KEY_UP, key_obj, keycode)``, ``(t, Kind.MOVE, x, y)``,
 ``(t, Kind.BUTTON_DOWN|BUTTON_UP, x, y, button_obj)``, ``(t, Kind.SCROLL, x, y, dx, dy)``,
-``(t, Kind.MARKER, Marker, reason)``. Everything else (pairing downs with ups,
-the key privacy mode, mouse thinning) happens here, off the hook thread.
+``(t, Kind.MARKER, Marker, reason)``. Input tuples from the hooks carry one more
+element, the event's OS time (see :mod:`tallylight.capture.clockmap`); the writer
+replaces ``t`` by the best estimate and drops it before anything here sees the
+tuple. Everything else (pairing downs with ups, the key privacy mode, mouse
+thinning) happens here, off the hook thread.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ from tallylight.events import Button, Event, Kind
 #: Windows hooks report milliseconds), so finer digits would only record delivery
 #: jitter; dropping them makes the encrypted files about 30% smaller.
 TIME_QUANTUM_NS = 100_000
+
+#: Length of each kind's raw tuple without the OS time.
+RAW_LEN = {
+    int(Kind.KEY_DOWN): 4,
+    int(Kind.KEY_UP): 4,
+    int(Kind.MOVE): 4,
+    int(Kind.BUTTON_DOWN): 5,
+    int(Kind.BUTTON_UP): 5,
+    int(Kind.SCROLL): 6,
+    int(Kind.MARKER): 4,
+}
 
 _BUTTONS = {
     "left": Button.LEFT,

@@ -28,12 +28,15 @@ from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.recorder.sink import EventSink
+from tallylight.recorder.timing import SessionTiming
 from tallylight.words import RecorderState
 
 log = logging.getLogger(__name__)
 
 SEAL_INTERVAL_S = 0.5  # seal at least this often: a crash loses at most ~0.5 s
-HOLDBACK_NS = 30_000_000  # events younger than this wait, so late arrivals sort in
+# Events younger than this wait, so late arrivals (another hook thread, a delivery that
+# lagged and was re-timed from the OS clock) sort in before anything is written.
+HOLDBACK_NS = 100_000_000
 WRITER_POLL_S = 0.02
 PREVIEW_LEN = 200
 _STOP = object()
@@ -111,6 +114,8 @@ class Session:
         self.sink: EventSink | None = None
         self.stop_reason = StopReason.NONE
         self.private = False  # a private app has focus: no hooks, a PRIVATE_APP gap
+        self.timing: SessionTiming | None = None
+        self.timing_quality: dict | None = None  # the figures stored with the session, once stopped
 
     # -- control (any thread) -------------------------------------------------
 
@@ -139,6 +144,7 @@ class Session:
                 app_version=__version__,
             )
             self.sink = self._sink_factory(self.info)  # may raise (no vault, disk): nothing started yet
+            self.timing = SessionTiming(self.t0_ns, self.info.clock)
             transform = Transformer(self.options, self.t0_ns, secrets.token_bytes(32))
             pipeline = Pipeline(transform, HotkeyFilter(*self._hotkey) if self._hotkey else None)
             self._queue.put((self.t0_ns, Kind.MARKER, Marker.SESSION_START, 0))
@@ -244,6 +250,8 @@ class Session:
 
     def _install_hooks(self) -> None:
         hooks = self._hook_factory(self._queue, self.options)
+        if self.timing is not None:
+            self.timing.use(getattr(hooks, "os_clock", None))
         hooks.start()
         self._hooks = hooks
 
@@ -285,6 +293,10 @@ class Session:
         unsealed = False
         stopping = False
         stats = self.stats
+        timing = self.timing
+        assert timing is not None
+        retime = timing.retime
+        t0 = self.t0_ns
         try:
             while True:
                 # Poll on a timer rather than block in get(): a blocked writer is woken by
@@ -297,7 +309,7 @@ class Session:
                         if item[0] is _STOP:
                             stopping = True
                         else:
-                            pending.append(item)
+                            pending.append(retime(item))
                         item = get(block=False)
                 except queue.Empty:
                     pass
@@ -310,6 +322,8 @@ class Session:
                         else bisect.bisect_right(pending, now - HOLDBACK_NS, key=_time_of)
                     )
                     ready, pending = pending[:cut], pending[cut:]
+                    if ready:
+                        timing.floor = ready[-1][0]
                 else:
                     ready = []
                 out = pipeline.feed(ready, now, final=stopping and not pending)
@@ -319,10 +333,15 @@ class Session:
                         if event.kind != Kind.MARKER:
                             stats.last_input_ns = event.t_ns
                             stats.rate_window.append(event.t_ns)
+                            timing.count(event.t_ns)
                     stats.recent.extend(out[-PREVIEW_LEN:])
                     sink.write(out)
                     unsealed = True
                 if stopping and not pending:
+                    self.timing_quality = timing.quality((time.perf_counter_ns() - t0) / 1e9)
+                    note = getattr(sink, "note_timing", None)
+                    if note is not None:
+                        note(self.timing_quality)
                     sink.close(self.stop_reason)
                     return
                 if unsealed and time.monotonic() - last_seal >= SEAL_INTERVAL_S:

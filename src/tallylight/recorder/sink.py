@@ -20,6 +20,8 @@ class EventSink(Protocol):
     ``write`` may buffer; ``seal`` makes everything written so far durable and
     authenticated (the recorder calls it at least once per second and on
     pause/stop); ``close`` seals, writes the end record and releases the files.
+    A sink may also have ``note_timing(quality)``: the recorder calls it just before
+    ``close`` with the session's timing-quality record (a JSON-able dict).
     Failures raise :class:`tallylight.errors.StoreError` (``StorageFull`` for a
     full disk); everything sealed before the failure must stay readable.
     """
@@ -39,12 +41,16 @@ class MemorySink:
     def __init__(self, info: SessionInfo) -> None:
         self.info = info
         self.events: list[Event] = []
+        self.timing: dict | None = None
 
     def write(self, events: Sequence[Event]) -> None:
         self.events.extend(events)
 
     def seal(self) -> None:
         pass  # memory holds nothing to make durable
+
+    def note_timing(self, quality: dict) -> None:
+        self.timing = quality
 
     def close(self, reason: StopReason) -> None:
         pass

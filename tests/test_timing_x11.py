@@ -1,0 +1,94 @@
+"""Event times from the X server: captured for every event, and used when delivery lagged."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import wait_until
+from tallylight.capture import xinject
+from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.events import Kind
+from tallylight.recorder.client import RecorderClient
+from tallylight.recorder.session import Session
+from tallylight.recorder.sink import MemorySink
+from tallylight.store import sessions, vault
+from xserver import XServer
+
+pytestmark = pytest.mark.x11
+MS = 1_000_000
+KEYS = (Kind.KEY_DOWN, Kind.KEY_UP)
+
+
+def test_every_event_carries_the_x_server_time(xserver: XServer) -> None:
+    sinks: list[MemorySink] = []
+    session = Session(
+        CaptureOptions(keys=KeyMode.CLASS), lambda info: sinks.append(MemorySink(info)) or sinks[-1]
+    )
+    session.start()
+    try:
+        schedule = xinject.key_schedule(10, seed=3, hold_ms=(20, 30), gap_ms=(20, 30)) + [
+            (400 * MS, "move", 100, 100),
+            (430 * MS, "button", 1, 1),
+            (460 * MS, "button", 1, 0),
+        ]
+        xinject.inject(schedule, xserver.display)
+        wait_until(lambda: session.stats.counts[Kind.BUTTON_UP] >= 1)
+    finally:
+        session.stop()
+    q = session.timing_quality
+    assert q is not None and sinks[0].timing == q
+    inputs = [e for e in sinks[0].events if e.kind != Kind.MARKER]
+    assert len(inputs) == 13
+    assert q["os_clock"] == "x11-server-time" and q["os_clock_resolution_ns"] == MS
+    assert q["events_with_os_time"] == q["input_events"] == 13 and q["events_without_os_time"] == 0
+    assert q["delivery_lag_p50_us"] is not None and q["rate_peak_per_s"] >= 1
+    assert q["session_clock"] == "perf_counter_ns" and q["notes"]
+
+
+@pytest.fixture
+def unlocked(tallylight_home: Path) -> vault.UnlockedVault:
+    from tallylight.store.crypto import KdfParams
+
+    return vault.create_vault("timing test passphrase", params=KdfParams(1, 1, 8192))
+
+
+def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
+    xserver: XServer, unlocked: vault.UnlockedVault
+) -> None:
+    """SIGSTOP the recorder for 50 ms while keys are pressed: each is stored within 2 ms of
+    when it was injected (relative to a key injected before, while the recorder ran), not
+    when the recorder got round to it."""
+    before = xinject.key_schedule(20, seed=5, hold_ms=(30, 40), gap_ms=(30, 40))
+    during = [(i * 10 * MS, "key", 40 + i // 2, 1 - i % 2) for i in range(4)]  # 0, 10, 20, 30 ms
+    after = xinject.key_schedule(6, seed=6, hold_ms=(30, 40), gap_ms=(30, 40))
+    with RecorderClient(env=xserver.env()) as rec:
+        rec.request(
+            "start", options={"keys": "class", "mouse_moves": False, "clicks": False, "scrolls": False}
+        )
+        sent = xinject.inject(before, xserver.display)["sent_ns"]
+        wait_until(lambda: rec.request("status")["counts"].get("key_up", 0) >= 10)
+        os.kill(rec.pid, signal.SIGSTOP)
+        stopped_at = time.perf_counter_ns()
+        try:
+            sent_during = xinject.inject(during, xserver.display)["sent_ns"]
+            time.sleep(max(0.0, (stopped_at + 50 * MS - time.perf_counter_ns()) / 1e9))
+        finally:
+            os.kill(rec.pid, signal.SIGCONT)
+        resumed_at = time.perf_counter_ns()
+        sent += sent_during + xinject.inject(after, xserver.display)["sent_ns"]
+        wait_until(lambda: rec.request("status")["counts"].get("key_up", 0) >= len(sent) // 2)
+        session_id = rec.request("stop")["summary"]["session_id"]
+    assert resumed_at - stopped_at >= 50 * MS
+    stored = [e.t_ns for e in sessions.iter_events(session_id, unlocked) if e.kind in KEYS]
+    assert len(stored) == len(sent)
+    anchor = len(before) - 1  # the last key before the stop, delivered while the recorder ran
+    for i in range(len(before), len(before) + len(during)):
+        error = (stored[i] - stored[anchor]) - (sent[i] - sent[anchor])
+        assert abs(error) <= 2 * MS, f"event {i}: stored {error / 1e6:+.2f} ms off its injection"
+    # and they really were delivered late: the recorder could not have seen them before SIGCONT
+    assert sent_during[0] + 15 * MS < resumed_at
