@@ -9,6 +9,7 @@ no locking and no conversion: that all happens on the writer thread.
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import queue
 import threading
@@ -292,10 +293,8 @@ def stop_listeners(listeners: list[Any]) -> None:
 
     def stop_all() -> None:
         for listener in listeners:
-            try:
+            with contextlib.suppress(Exception):  # stopping must not fail the caller
                 listener.stop()
-            except Exception:  # noqa: BLE001 - stopping must not fail the caller
-                pass
 
     stopper = threading.Thread(target=stop_all, name="tallylight-hooks-stop", daemon=True)
     stopper.start()
