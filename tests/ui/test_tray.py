@@ -104,7 +104,7 @@ def test_menu_has_no_placeholders(tray_app):
     tray = tray_app.tray
     entries = [a for a in tray.menu.actions() if a.text() and a is not tray.state_item]
     texts = [a.text() for a in entries]
-    assert texts == ["Start session…", "Pause", "Stop", "Sessions…", "Settings…", "About", "Quit"]
+    assert texts == ["Start session…", "Pause", "Stop", "Sessions…", "Share…", "Settings…", "About", "Quit"]
     for a in entries:
         if a.text() not in ("Pause", "Stop"):  # those wait for a session
             assert a.isEnabled(), a.text()

@@ -29,6 +29,12 @@ class AppActions(QObject):
             if sessions
             else None
         )
+        # in the tray menu (the fallback window reaches it through Sessions… → Share…)
+        self.share = (
+            self._make("Share…", "Share a study's sessions with its researcher, after a preview", None)
+            if sessions
+            else None
+        )
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")

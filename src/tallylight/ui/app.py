@@ -61,6 +61,8 @@ class TallylightApp(QObject):
         self.actions.start.triggered.connect(self.open_start_dialog)
         if self.actions.sessions is not None:
             self.actions.sessions.triggered.connect(self.open_sessions)
+        if self.actions.share is not None:
+            self.actions.share.triggered.connect(self.open_share)
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
@@ -87,6 +89,8 @@ class TallylightApp(QObject):
         qapp.commitDataRequest.connect(self._on_commit_data)
         self.server.listen()
         self._recover_sessions()
+        self.outbox_sender: Any = None
+        QTimer.singleShot(0, self._resend_outbox)
         if show_welcome and not self.settings.welcome_done:
             QTimer.singleShot(0, self.open_welcome)
 
@@ -195,6 +199,38 @@ class TallylightApp(QObject):
         )
 
     @Slot()
+    def open_share(self) -> QWidget:
+        from tallylight.ui.dialogs.share import ShareDialog
+
+        return self._show_dialog("share", lambda: ShareDialog(self.tasks))
+
+    def _resend_outbox(self) -> None:
+        """Send bundles a crash or a dead network left in the outbox (confirmed earlier)."""
+        try:
+            from tallylight.share import outbox
+            from tallylight.ui.outbox_sender import OutboxSender
+        except Exception:  # noqa: BLE001 - sharing is not part of this build
+            return
+
+        def send(pending: Any) -> None:
+            if not pending:
+                return
+            self.outbox_sender = sender = OutboxSender(pending, parent=self)
+            sender.all_done.connect(self._on_resent)
+            sender.start()
+
+        self.tasks.run(outbox.pending, send, lambda exc: log.warning("outbox check failed: %s", exc))
+
+    def _on_resent(self, sent: int, failed: int) -> None:
+        if sent:
+            self.notify("Tallylight", f"Sent {sent} bundle(s) that were waiting to go to the researcher.")
+        if failed:
+            self.notify(
+                "Tallylight",
+                f"{failed} bundle(s) could not be sent yet; they are kept (see Sessions… → share log).",
+            )
+
+    @Slot()
     def open_welcome(self) -> QWidget:
         from tallylight.ui.dialogs.welcome import WelcomeDialog
 
@@ -269,6 +305,8 @@ class TallylightApp(QObject):
         except (RuntimeError, TypeError):
             pass
         self._on_about_to_quit()
+        if self.outbox_sender is not None and self.outbox_sender.current is not None:
+            self.outbox_sender.cancel()  # the bundle stays in the outbox
         for dlg in list(self.dialogs.values()):
             dlg.close()
             dlg.deleteLater()

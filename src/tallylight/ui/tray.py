@@ -24,7 +24,7 @@ class TrayUI(QObject):
         for action in (actions.start, actions.pause, actions.stop):
             self.menu.addAction(action)
         self.menu.addSeparator()
-        for action in (actions.sessions, actions.settings, actions.about):
+        for action in (actions.sessions, actions.share, actions.settings, actions.about):
             if action is not None:
                 self.menu.addAction(action)
         self.menu.addSeparator()

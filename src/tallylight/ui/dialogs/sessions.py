@@ -7,6 +7,7 @@ in a worker; results land on the main thread.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -149,6 +150,12 @@ class SessionsDialog(QDialog):
         self.delete_button = QPushButton("&Delete…")
         self.delete_button.setAccessibleName("Delete the selected session")
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
+        self.share_button = QPushButton("S&hare…")
+        self.share_button.setAccessibleName("Share sessions with your study's researcher")
+        self.share_button.clicked.connect(lambda _checked=False: self.open_share())
+        self.share_log = QLabel("")
+        self.share_log.setWordWrap(True)
+        self.share_log.setAccessibleName("Share log")
         self.refresh_button = QPushButton("&Refresh")
         self.refresh_button.setAccessibleName("Refresh the list")
         self.refresh_button.clicked.connect(self.refresh)
@@ -157,6 +164,7 @@ class SessionsDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
         buttons.addWidget(self.delete_button)
+        buttons.addWidget(self.share_button)
         buttons.addWidget(self.refresh_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
@@ -166,6 +174,7 @@ class SessionsDialog(QDialog):
         layout.addWidget(self.unlock_box)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.status)
+        layout.addWidget(self.share_log)
         layout.addLayout(buttons)
         self.resize(760, 420)
         self._sync_buttons()
@@ -220,6 +229,11 @@ class SessionsDialog(QDialog):
             self._show_rows,
             lambda exc: self.status.setText(f"Could not list sessions: {exc}"),
         )
+        self.tasks.run(share_log_text, self._show_share_log, lambda exc: self._show_share_log(str(exc)))
+
+    def _show_share_log(self, text: str) -> None:
+        with contextlib.suppress(RuntimeError):  # the dialog is gone
+            self.share_log.setText(text)
 
     def _show_rows(self, rows: list[Row]) -> None:
         try:
@@ -249,6 +263,17 @@ class SessionsDialog(QDialog):
         row = self.selected()
         self.delete_button.setEnabled(row is not None and not row.recording)
         self.open_button.setEnabled(row is not None and not row.recording and self.vault is not None)
+
+    def open_share(self) -> QWidget:
+        """The share dialog, with the selected session ticked (its study chosen)."""
+        from tallylight.ui.dialogs.share import ShareDialog
+
+        row = self.selected()
+        dlg = ShareDialog(self.tasks, self.vault, session_ids=[row.session_id] if row else [], parent=self)
+        dlg.finished.connect(lambda _=0: self.refresh())
+        dlg.show()
+        self.share_dialog = dlg
+        return dlg
 
     def open_selected(self) -> QWidget | None:
         """The review window of the selected session (one per session; brought forward if open)."""
@@ -322,6 +347,26 @@ def delete_question(row: Row) -> str:
         f"Delete the session from {what} ({', '.join(details)})?\n\n"
         "Its recording is removed from this computer for good. This cannot be undone."
     )
+
+
+def share_log_text() -> str:
+    """The share log in a few plain lines (worker thread): what went where, what still waits."""
+    from tallylight.share import outbox
+
+    entries = [e for e in outbox.read_log() if e.action in ("saved", "sent", "failed")]
+    waiting = outbox.pending()
+    if not entries and not waiting:
+        return "Nothing was shared yet."
+    lines = [f"Share log ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'}):"]
+    for e in entries[-5:]:
+        when = e.time_utc.replace("T", " ").replace("Z", " UTC")
+        what = {"saved": "saved to", "sent": "sent to", "failed": "not sent to"}[e.action]
+        lines.append(
+            f"  {when}: {len(e.sessions)} session(s) {what} {e.destination} — bundle {e.bundle_id[:8]}…"
+        )
+    if waiting:
+        lines.append(f"  {len(waiting)} bundle(s) wait to be sent; Tallylight tries again when it starts.")
+    return "\n".join(lines)
 
 
 def _keychain_vault() -> Any:

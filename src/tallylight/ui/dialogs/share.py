@@ -1,0 +1,405 @@
+"""Share: choose a study's sessions, read exactly what the bundle holds, then — and only then — Share.
+
+The preview is the bundle's own bundle.json in plain words (tallylight.share.preview),
+built in memory in a worker; nothing is written or sent before the participant
+presses Share. Then the bundle is encrypted, kept in the outbox, and sent (or
+saved to a file). If sending fails the bundle stays in the outbox (it is sent
+again at the next start) and "Save bundle…" lets the participant pass it on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tallylight.ui.tasks import TaskRunner
+
+PathChooser = Callable[[QWidget, str], "Path | None"]
+
+
+def choose_save_path(parent: QWidget, suggested: str) -> Path | None:
+    name, _ = QFileDialog.getSaveFileName(parent, "Save bundle", suggested, "Tallylight bundles (*.age)")
+    return Path(name) if name else None
+
+
+class ShareDialog(QDialog):
+    def __init__(
+        self,
+        tasks: TaskRunner,
+        vault: Any = None,
+        *,
+        study_id: str | None = None,
+        session_ids: Sequence[str] = (),
+        choose_path: PathChooser = choose_save_path,
+        sender_options: dict[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.vault = vault
+        self.want_study = study_id
+        self.want_sessions = set(session_ids)
+        self.choose_path = choose_path
+        self.sender_options = sender_options or {}
+        self.studies: list[Any] = []
+        self.prepared: tuple[Any, Any] | None = None  # (inputs, built) of the current preview
+        self.pending: Any = None
+        self.sender: Any = None
+        self._generation = 0
+        self.setWindowTitle("Share with the researcher")
+        self.setAccessibleName("Share sessions")
+
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.unlock_button = QPushButton("&Unlock")
+        self.unlock_button.clicked.connect(self.unlock)
+        self.passphrase.returnPressed.connect(self.unlock)
+        self.unlock_box = QWidget()
+        ul = QHBoxLayout(self.unlock_box)
+        ul.setContentsMargins(0, 0, 0, 0)
+        ul.addWidget(QLabel("Your passphrase (to read your sessions):"))
+        ul.addWidget(self.passphrase, 1)
+        ul.addWidget(self.unlock_button)
+
+        self.study_combo = QComboBox()
+        self.study_combo.setAccessibleName("Study")
+        self.study_combo.currentIndexChanged.connect(self._on_study)
+        self.session_list = QListWidget()
+        self.session_list.setAccessibleName("Sessions to share")
+        self.session_list.itemChanged.connect(lambda _: self._schedule_preview())
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setAccessibleName("Exactly what will be shared")
+        self.preview.setPlaceholderText("Choose sessions to see exactly what would be shared.")
+        self.upload_radio = QRadioButton("Send it to the researcher's upload address")
+        self.file_radio = QRadioButton("Save it to a file (you pass it on yourself)")
+        self.upload_radio.toggled.connect(lambda _: self._show_preview())
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Sending progress")
+        self.progress.hide()
+        self.status = QLabel("Loading your studies…")
+        self.status.setWordWrap(True)
+        self.status.setAccessibleName("Status")
+        self.share_button = QPushButton("&Share")
+        self.share_button.setAccessibleName("Share exactly what is shown")
+        self.share_button.setEnabled(False)
+        self.share_button.clicked.connect(self.share)
+        self.cancel_button = QPushButton("Cancel sending")
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_sending)
+        self.save_button = QPushButton("Save bundle…")
+        self.save_button.setAccessibleName("Save the encrypted bundle to a file")
+        self.save_button.hide()
+        self.save_button.clicked.connect(self.save_bundle)
+        self.close_button = QPushButton("&Close")
+        self.close_button.clicked.connect(self.reject)
+
+        form = QVBoxLayout(self)
+        form.addWidget(self.unlock_box)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Study:"))
+        row.addWidget(self.study_combo, 1)
+        form.addLayout(row)
+        form.addWidget(
+            QLabel("Sessions recorded for this study (sessions without a study are never shared):")
+        )
+        form.addWidget(self.session_list, 1)
+        form.addWidget(QLabel("What the researcher will receive, encrypted so that only they can read it:"))
+        form.addWidget(self.preview, 2)
+        form.addWidget(self.upload_radio)
+        form.addWidget(self.file_radio)
+        form.addWidget(self.progress)
+        form.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.share_button)
+        buttons.addWidget(self.close_button)
+        form.addLayout(buttons)
+        self.resize(780, 620)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self._build_preview)
+        self.unlock_box.setVisible(vault is None)
+        self.tasks.run(_load_studies, self._show_studies, self._fail)
+
+    # ---- loading --------------------------------------------------------------------------
+    def _fail(self, exc: BaseException) -> None:
+        self.status.setText(str(exc) or "Something went wrong; nothing was shared.")
+
+    @Slot()
+    def unlock(self) -> None:
+        passphrase = self.passphrase.text()
+        if not passphrase:
+            return
+        self.unlock_button.setEnabled(False)
+
+        def work() -> Any:
+            from tallylight.store import vault
+
+            return vault.unlock(passphrase)
+
+        def done(v: Any) -> None:
+            self.vault = v
+            self.passphrase.clear()
+            self.unlock_box.hide()
+            self._schedule_preview()
+
+        def failed(exc: BaseException) -> None:
+            self.unlock_button.setEnabled(True)
+            self._fail(exc)
+
+        self.tasks.run(work, done, failed)
+
+    def _show_studies(self, studies: list[Any]) -> None:
+        self.studies = studies
+        self.study_combo.blockSignals(True)
+        self.study_combo.clear()
+        for s in studies:
+            self.study_combo.addItem(f"{s['title']} ({s['study_id'][:8]}…)", s["study_id"])
+        self.study_combo.blockSignals(False)
+        if not studies:
+            self.status.setText(
+                "You have not joined a study, so there is nothing to share (nothing is shared from "
+                "personal mode)."
+            )
+            return
+        index = next(
+            (
+                i
+                for i, s in enumerate(studies)
+                if s["study_id"] == self.want_study
+                or (not self.want_study and self.want_sessions & set(s["sessions"]))
+            ),
+            0,
+        )
+        self.study_combo.setCurrentIndex(index)
+        self._on_study(index)
+
+    @Slot(int)
+    def _on_study(self, index: int) -> None:
+        if index < 0 or index >= len(self.studies):
+            return
+        study = self.studies[index]
+        self.session_list.blockSignals(True)
+        self.session_list.clear()
+        for sid in study["sessions"]:
+            item = QListWidgetItem(sid)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Checked if sid in self.want_sessions else Qt.CheckState.Unchecked
+            )
+            item.setData(Qt.ItemDataRole.UserRole, sid)
+            self.session_list.addItem(item)
+        self.session_list.blockSignals(False)
+        self.upload_radio.setEnabled(bool(study["upload_url"]))
+        (self.upload_radio if study["upload_url"] else self.file_radio).setChecked(True)
+        if not study["sessions"]:
+            self.status.setText("No session was recorded for this study yet.")
+        self._schedule_preview()
+
+    def chosen_sessions(self) -> list[str]:
+        out = []
+        for i in range(self.session_list.count()):
+            item = self.session_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    # ---- preview --------------------------------------------------------------------------
+    def _schedule_preview(self) -> None:
+        self.prepared = None
+        self.share_button.setEnabled(False)
+        self._generation += 1
+        self._timer.start()
+
+    @Slot()
+    def _build_preview(self) -> None:
+        index = self.study_combo.currentIndex()
+        ids = self.chosen_sessions()
+        if index < 0 or not ids:
+            self.preview.clear()
+            return
+        if self.vault is None:
+            self.status.setText("Enter your passphrase to see what would be shared.")
+            return
+        study_id = self.studies[index]["study_id"]
+        vault, generation = self.vault, self._generation
+        self.status.setText("Preparing the preview…")
+
+        def work() -> tuple[Any, Any]:
+            from tallylight.share import bundle
+            from tallylight.share.gather import gather
+
+            inputs = gather(study_id, ids, vault)
+            return inputs, bundle.build(inputs)
+
+        def done(result: tuple[Any, Any]) -> None:
+            if generation != self._generation:
+                return  # the choice changed meanwhile
+            self.prepared = result
+            self._show_preview()
+
+        self.tasks.run(work, done, self._fail)
+
+    def _destination(self) -> str:
+        from tallylight.share.preview import destination_words
+
+        if self.prepared is None:
+            return ""
+        url = self.prepared[0].study.upload_url
+        if self.upload_radio.isChecked() and url:
+            return destination_words(None, url)
+        return destination_words("a file you choose after pressing Share", None)
+
+    def _show_preview(self) -> None:
+        if self.prepared is None:
+            return
+        from tallylight.share.preview import preview_lines
+
+        self.preview.setPlainText("\n".join(preview_lines(self.prepared[1].doc, self._destination())))
+        self.share_button.setEnabled(True)
+        self.status.setText("Nothing has been written or sent. Press Share to send exactly this.")
+
+    # ---- sharing --------------------------------------------------------------------------
+    @Slot()
+    def share(self) -> None:
+        if self.prepared is None:
+            return
+        inputs, built = self.prepared
+        upload = self.upload_radio.isChecked() and bool(inputs.study.upload_url)
+        path: Path | None = None
+        if not upload:
+            path = self.choose_path(self, f"{built.bundle_id}.tallylight.age")
+            if path is None:
+                return
+        self._busy(True)
+        self.status.setText("Encrypting…")
+        sessions = [s["session_id"] for s in built.doc["sessions"]]
+
+        def work() -> Any:
+            from tallylight.share import bundle, outbox
+
+            enc = bundle.encrypt(built, inputs.study.recipients)
+            if path is not None:
+                outbox.save_copy(enc.data, path)
+                outbox.log("saved", enc, inputs.study.study_id, sessions, str(path))
+                return None
+            pending = outbox.put(enc, inputs.study.study_id, sessions, inputs.study.upload_url)
+            outbox.log("queued", pending, inputs.study.study_id, sessions, inputs.study.upload_url or "")
+            return pending
+
+        def done(pending: Any) -> None:
+            if pending is None:
+                self._busy(False)
+                self.share_button.setEnabled(False)
+                self.status.setText(f"Saved the encrypted bundle to {path}.")
+                return
+            self.pending = pending
+            self._send(pending)
+
+        def failed(exc: BaseException) -> None:
+            self._busy(False)
+            self._fail(exc)
+
+        self.tasks.run(work, done, failed)
+
+    def _send(self, pending: Any) -> None:
+        from tallylight.ui.outbox_sender import OutboxSender
+
+        self.status.setText("Sending…")
+        self.progress.setRange(0, max(1, pending.bytes))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.sender = OutboxSender([pending], parent=self, **self.sender_options)
+        self.sender.progress.connect(lambda _bid, sent, total: self.progress.setValue(sent))
+        self.sender.bundle_done.connect(self._on_sent)
+        self.sender.start()
+
+    def _on_sent(self, _bundle_id: str, ok: bool, message: str) -> None:
+        self.cancel_button.hide()
+        self._busy(False)
+        if ok:
+            self.progress.setValue(self.progress.maximum())
+            self.share_button.setEnabled(False)
+            self.status.setText("Sent. The researcher can now open it; it is listed in your share log.")
+        else:
+            self.status.setText(message)
+            self.save_button.show()
+            self.share_button.setEnabled(False)
+
+    @Slot()
+    def cancel_sending(self) -> None:
+        if self.sender is not None:
+            self.sender.cancel()
+
+    @Slot()
+    def save_bundle(self) -> None:
+        if self.pending is None:
+            return
+        pending = self.pending
+        path = self.choose_path(self, f"{pending.bundle_id}.tallylight.age")
+        if path is None:
+            return
+
+        def work() -> None:
+            from tallylight.share import outbox
+
+            outbox.copy_from_outbox(pending, path)
+            outbox.log("saved", pending, pending.study_id, pending.sessions, str(path))
+
+        self.tasks.run(
+            work, lambda _: self.status.setText(f"Saved the encrypted bundle to {path}."), self._fail
+        )
+
+    def _busy(self, busy: bool) -> None:
+        for w in (self.study_combo, self.session_list, self.upload_radio, self.file_radio):
+            w.setEnabled(not busy)
+        if busy:
+            self.share_button.setEnabled(False)
+        elif self.prepared is not None:
+            self.upload_radio.setEnabled(bool(self.prepared[0].study.upload_url))
+
+
+def _load_studies() -> list[dict[str, Any]]:
+    """Joined studies that verify, with their sessions (worker thread)."""
+    from tallylight.store import sessions as store
+    from tallylight.study import enrolment
+
+    stored = set(store.session_ids())
+    out = []
+    for s in enrolment.list_studies():
+        if isinstance(s, tuple):
+            continue  # a study that no longer verifies is listed by `tallylight study list`, not here
+        out.append(
+            {
+                "study_id": s.study_id,
+                "title": str(s.manifest.title),
+                "upload_url": s.manifest.upload_url,
+                "sessions": [sid for sid in s.session_ids() if sid in stored],
+            }
+        )
+    return out

@@ -1,0 +1,126 @@
+"""The share dialog on Xvfb with real clicks: preview first, nothing sent before Share, then sent or kept."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
+
+from conftest_helpers import click, key  # noqa: E402
+from share_helpers import JoinedStudy, PutServer, make_vault, record_session, sample_events  # noqa: E402
+
+from tallylight.share import outbox, transfer  # noqa: E402
+
+pytestmark = pytest.mark.x11
+SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
+FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
+
+
+@pytest.fixture
+def setup(tmp_path: Path, tallylight_home: Path, qapp):
+    data = tallylight_home / "data"
+    vault = make_vault(data)
+    servers: list[PutServer] = []
+
+    def make(*server_args: str):
+        srv = PutServer(tmp_path / f"srv{len(servers)}", *server_args)
+        servers.append(srv)
+        study = JoinedStudy(tmp_path / f"study{len(servers)}", data, upload_url=srv.url("/drop/"))
+        study.record(data, "s1")
+        study.record(data, "s2", sample_events()[:6])
+        record_session(data, "personal", sample_events())
+        return vault, srv, study
+
+    yield make
+    for s in servers:
+        s.stop()
+
+
+def _dialog(qtbot, vault, **kw):
+    from tallylight.ui.dialogs.share import ShareDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    dlg = ShareDialog(tasks, vault, sender_options=FAST, **kw)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def _items(dlg) -> dict[str, object]:
+    return {
+        dlg.session_list.item(i).text(): dlg.session_list.item(i) for i in range(dlg.session_list.count())
+    }
+
+
+def test_preview_then_share_uploads(setup, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    vault, srv, study = setup()
+    dlg = _dialog(qtbot, vault, session_ids=["s1"])
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    assert set(_items(dlg)) == {"s1", "s2"}  # never the personal-mode session
+    text = dlg.preview.toPlainText()
+    assert "Sessions (1):" in text and study.recipient in text and srv.url("/drop/") in text
+    # tick s2 with the keyboard after a real click on it; the preview follows
+    item = _items(dlg)["s2"]
+    click(dlg.session_list.viewport(), dlg.session_list.visualItemRect(item).center())
+    key(dlg.session_list, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Sessions (2):" in dlg.preview.toPlainText(), timeout=15000)
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert dlg.grab().save(str(SHOTS / "share-dialog.png"))
+    # nothing written or sent before Share
+    assert srv.requests() == [] and outbox.pending() == [] and outbox.read_log() == []
+    click(dlg.share_button)
+    qtbot.waitUntil(lambda: dlg.status.text().startswith("Sent."), timeout=20000)
+    (name,) = srv.files()
+    assert outbox.pending() == []
+    assert [e.action for e in outbox.read_log()] == ["queued", "sent"]
+    assert outbox.read_log()[-1].sessions == ["s1", "s2"]
+    assert not dlg.share_button.isEnabled()
+
+
+def test_expired_link_keeps_the_bundle_and_offers_save(setup, qtbot, tmp_path: Path) -> None:
+    vault, srv, _ = setup("--status", "403")
+    saved = tmp_path / "my-bundle.age"
+    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda parent, name: saved)
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    click(dlg.share_button)
+    qtbot.waitUntil(lambda: dlg.save_button.isVisible(), timeout=20000)
+    assert dlg.status.text() == transfer.EXPIRED
+    (kept,) = outbox.pending()
+    click(dlg.save_button)
+    qtbot.waitUntil(lambda: saved.exists(), timeout=10000)
+    assert saved.read_bytes() == kept.path().read_bytes()
+    assert outbox.read_log()[-1].action == "saved"
+
+
+def test_sessions_window_opens_share_and_shows_the_log(setup, qtbot) -> None:
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    vault, srv, _ = setup()
+    win = SessionsDialog(TaskRunner())
+    qtbot.addWidget(win)
+    win._set_vault(vault)
+    win.show()
+    win.refresh()
+    qtbot.waitUntil(lambda: win.share_log.text() == "Nothing was shared yet.", timeout=10000)
+    qtbot.waitUntil(lambda: win.table.rowCount() == 3, timeout=15000)
+    row = next(r for r, x in enumerate(win.rows) if x.session_id == "s2")
+    click(win.table.viewport(), win.table.visualItemRect(win.table.item(row, 0)).center())
+    click(win.share_button)
+    dlg = win.share_dialog
+    dlg.sender_options = FAST
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    assert "Sessions (1):" in dlg.preview.toPlainText()
+    click(dlg.share_button)
+    qtbot.waitUntil(lambda: dlg.status.text().startswith("Sent."), timeout=20000)
+    click(dlg.close_button)
+    qtbot.waitUntil(lambda: "sent to" in win.share_log.text(), timeout=10000)
