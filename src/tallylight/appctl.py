@@ -112,7 +112,9 @@ def format_status(reply: dict[str, Any]) -> str:
         label = reply.get("label")
         if label:
             lines.append(f"Label: {label}")
-        lines.append(f"Elapsed: {words.clock(float(reply.get('elapsed_s') or 0))}")
+        lines.append(f"Recorded: {words.clock(float(reply.get('elapsed_s') or 0))}")
+        if float(reply.get("paused_s") or 0) >= 1 or state == AppState.PAUSED:
+            lines.append(f"Paused: {words.clock(float(reply.get('paused_s') or 0))}")
         lines.append(f"Captured: {words.counts_summary(reply.get('counts'))}")
         if isinstance(reply.get("options"), dict) and reply["options"]:
             lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
@@ -123,10 +125,19 @@ def format_status(reply: dict[str, Any]) -> str:
         summary = last.get("summary") or {}
         lines.append(
             "Last session: "
-            f"{words.clock(float(summary.get('duration_s') or 0))}, "
+            f"{_last_times(summary)}, "
             f"{words.counts_summary(summary.get('counts'))}"
             + (f" (stopped: {str(last.get('reason')).replace('_', ' ')})" if last.get("reason") else "")
         )
     if reply.get("message"):
         lines.append(str(reply["message"]))
     return "\n".join(lines)
+
+
+def _last_times(summary: dict[str, Any]) -> str:
+    """Recorded and paused time of a finished session (the app's summary; else the recorder's duration)."""
+    if "recorded_s" in summary:
+        return words.recorded_and_paused(
+            float(summary.get("recorded_s") or 0), float(summary.get("paused_s") or 0)
+        )
+    return words.clock(float(summary.get("duration_s") or 0))

@@ -208,6 +208,14 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{s:02d}"
 
 
+def recorded_and_paused(recorded_s: float, paused_s: float) -> str:
+    """``0:01:02 recorded, 0:00:10 paused``: time captured and time paused, never added together."""
+    text = f"{clock(recorded_s)} recorded"
+    if paused_s >= 1:
+        text += f", {clock(paused_s)} paused"
+    return text
+
+
 def minutes(n: int) -> str:
     """A limit in minutes in words: ``no limit``, ``1 minute``, ``2 hours``, ``90 minutes``."""
     if n <= 0:

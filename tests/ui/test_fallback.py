@@ -34,7 +34,7 @@ def test_fallback_window_records(window_app, qtbot):
     dlg.start_button.click()
     qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
     assert win.state_label.text() == "Recording"
-    qtbot.waitUntil(lambda: "Elapsed: 0:00:0" in win.detail_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "Recorded: 0:00:0" in win.detail_label.text(), timeout=3000)
     win.buttons["Pause"].click()
     qtbot.waitUntil(lambda: win.state_label.text().startswith("Paused"), timeout=5000)
     assert call_appctl(qtbot, "stop")["state"] == "idle"

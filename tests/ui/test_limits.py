@@ -31,13 +31,11 @@ def _app(make_app, **settings):
 
 def test_idle_timeout_stops_and_tells(make_app, fast_minutes, real_recorder, qtbot):
     app = _app(make_app, idle_timeout_min=2, max_duration_min=0)
-    notes = []
-    app.controller.notify.connect(lambda t, m: notes.append(m))
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=8000)
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=8000)
     assert app.controller.last_session["reason"] == "idle_timeout"
-    assert any("no input" in n for n in notes)
+    qtbot.waitUntil(lambda: "no input" in app.window.message_label.text(), timeout=3000)  # the stop summary
     assert "Last session" in app.window.detail_label.text()
 
 

@@ -208,9 +208,13 @@ def _print_summary(stopped: dict[str, Any]) -> None:
     summary = stopped.get("summary") or {}
     reason = (stopped.get("reason") or "").replace("_", " ")
     counts: dict[str, int] = summary.get("counts") or {}
-    inputs = sum(v for k, v in counts.items() if k != "marker")
+    total = sum(int(v) for v in counts.values())  # what `sessions list` counts: markers too
+    markers = int(counts.get("marker", 0))
     print(f"\n○ Recording stopped ({reason}) after {summary.get('duration_s', 0):.1f} s.")
-    print(f"Session {summary.get('session_id')}: {inputs} input events, {summary.get('rate', 0)} events/s.")
+    print(
+        f"Session {summary.get('session_id')}: {words.count(total, 'event')} in all "
+        f"({words.counts_summary(counts)}; {words.count(markers, 'marker')} for start, stop and pauses)."
+    )
     for name, value in counts.items():
         print(f"  {name.replace('_', ' '):<12} {value:>9}")
     sys.stdout.flush()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 import tallylight
-from tallylight import appctl, paths
+from tallylight import appctl, paths, words
 from tallylight import settings as settings_mod
 from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
@@ -77,6 +77,7 @@ class TallylightApp(QObject):
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         if use_tray:
             self.tray = TrayUI(self.controller, self.actions, self)
+            self.tray.open_session.connect(self.open_session)
             self.tray.show()
         else:
             self.show_fallback()
@@ -85,6 +86,7 @@ class TallylightApp(QObject):
         self._tray_check.setInterval(TRAY_CHECK_MS)
         self._tray_check.timeout.connect(self._check_tray)
         self._tray_check.start()
+        self.controller.session_ended.connect(self._on_session_ended)
         qapp.aboutToQuit.connect(self._on_about_to_quit)
         qapp.commitDataRequest.connect(self._on_commit_data)
         self.server.listen()
@@ -98,6 +100,7 @@ class TallylightApp(QObject):
     def show_fallback(self) -> FallbackWindow:
         if self.window is None:
             self.window = FallbackWindow(self.controller, self.actions)
+            self.window.open_session.connect(self.open_session)
             self.window.show()
         else:
             self.window.bring_forward()
@@ -116,6 +119,23 @@ class TallylightApp(QObject):
             self.tray.show_message(
                 "Tallylight", "Tallylight is already running: " + self.controller.state_text().lower() + "."
             )
+
+    @Slot(dict)
+    def _on_session_ended(self, last: dict) -> None:
+        """The stop summary: duration, counts, and a way to open the session."""
+        session_id = str(last.get("session_id") or "")
+        for view in (self.tray, self.window):
+            if view is not None:
+                view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
+
+    @Slot(str)
+    def open_session(self, session_id: str) -> QWidget | None:
+        """The Sessions window with ``session_id`` selected (and opened once unlocked)."""
+        if self.actions.sessions is None:
+            return None
+        dlg = self.open_sessions()
+        dlg.show_session(session_id)  # type: ignore[attr-defined]
+        return dlg
 
     def notify(self, title: str, message: str) -> None:
         self.controller.notify.emit(title, message)
@@ -138,19 +158,23 @@ class TallylightApp(QObject):
         if self.controller.active:
             return
 
-        def decide(has_vault: Any) -> None:
+        def decide(result: Any) -> None:
+            has_vault, recovered = result
+            self._say_recovered(recovered)
             if has_vault is False:
                 welcome = self.open_welcome()
                 welcome.accepted.connect(self._show_start_dialog)
             else:
                 self._show_start_dialog()
 
-        self.tasks.run(_vault_exists, decide, lambda exc: self._show_start_dialog())
+        self.tasks.run(_before_start, decide, lambda exc: self._show_start_dialog())
 
     def _precheck_start(self, done: Any) -> None:
         """A CLI start needs a vault like a menu start; without one, open the welcome."""
 
-        def decide(has_vault: Any) -> None:
+        def decide(result: Any) -> None:
+            has_vault, recovered = result
+            self._say_recovered(recovered)
             if has_vault is False:
                 self.open_welcome()
                 done(
@@ -159,7 +183,7 @@ class TallylightApp(QObject):
             else:
                 done("")
 
-        self.tasks.run(_vault_exists, decide, lambda exc: done(""))
+        self.tasks.run(_before_start, decide, lambda exc: done(""))
 
     @Slot()
     def _show_start_dialog(self) -> QWidget | None:
@@ -269,14 +293,18 @@ class TallylightApp(QObject):
 
         def done(result: Any) -> None:
             self.recovered = list(result or [])
-            if self.recovered:
-                self.notify(
-                    "Tallylight",
-                    f"Recovered {len(self.recovered)} session(s) that ended unexpectedly "
-                    "(at most the last second of each is missing).",
-                )
+            self._say_recovered(self.recovered)
 
-        self.tasks.run(recover_unfinished, done, lambda exc: log.warning("session recovery failed: %s", exc))
+        self.tasks.run(
+            lambda: _with_dates(recover_unfinished()),
+            done,
+            lambda exc: log.warning("session recovery failed: %s", exc),
+        )
+
+    def _say_recovered(self, recovered: list[Any]) -> None:
+        """After a crash or a kill: which session was recovered, and how much of it was lost."""
+        if recovered:
+            self.notify("Tallylight recovered a session", recovered_words(recovered))
 
     # ---- quitting ------------------------------------------------------
     @Slot()
@@ -319,6 +347,45 @@ class TallylightApp(QObject):
             self.tray.icon.deleteLater()
             self.tray.menu.deleteLater()
         self.deleteLater()
+
+
+def _with_dates(recovered: list[Any]) -> list[tuple[Any, str]]:
+    from tallylight.ui.dialogs.sessions import started_guess
+
+    return [(r, started_guess(r.session_id)) for r in recovered]
+
+
+def _before_start() -> tuple[bool | None, list[tuple[Any, str]]]:
+    """Before a session starts (worker): is there a vault, and did a session end unexpectedly?
+
+    A recorder killed while the app ran leaves its session open; closing it here lets
+    the participant hear about it at the next start rather than never.
+    """
+    try:
+        from tallylight.store.recovery import recover_unfinished
+
+        recovered = _with_dates(recover_unfinished())
+    except Exception as exc:  # noqa: BLE001 - recovery must never block a start
+        log.warning("session recovery failed: %s", exc)
+        recovered = []
+    return _vault_exists(), recovered
+
+
+def recovered_words(recovered: list[tuple[Any, str]]) -> str:
+    """What to tell the participant about sessions closed after a crash."""
+    parts = []
+    for r, started in recovered:
+        when = f" (started {started})" if started else ""
+        lost = (
+            f"; {words.count(r.lost_bytes, 'byte')} of a record being written were discarded"
+            if r.lost_bytes
+            else ""
+        )
+        parts.append(
+            f"A session{when} ended unexpectedly and was recovered: everything saved until then is kept, "
+            f"at most its last second is lost{lost}."
+        )
+    return " ".join(parts)
 
 
 def _vault_exists() -> bool | None:

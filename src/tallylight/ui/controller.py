@@ -18,7 +18,7 @@ from tallylight import words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
 from tallylight.ui.recorder_process import RecorderProcess
-from tallylight.words import AppState, RecorderState
+from tallylight.words import AppState
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 class AppController(QObject):
     changed = Signal()  # state, elapsed or counts changed; read the properties
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
+    session_ended = Signal(dict)  # last_session, once the recorder has exited (the stop summary)
 
     #: settings count in minutes; tests shrink this to make limits fire in seconds
     seconds_per_minute: float = 60.0
@@ -40,11 +41,15 @@ class AppController(QObject):
         self.counts: dict[str, int] = {}
         self.error_message = ""
         self.last_session: dict[str, Any] = {}
-        self._elapsed_base = 0.0
-        self._elapsed_at = 0.0  # monotonic time of _elapsed_base; 0 = not running
+        # The light's clock (monotonic, 0 = not set): recorded and paused time are kept apart.
+        self._started_at = 0.0
+        self._ended_at = 0.0
+        self._paused_since = 0.0
+        self._paused_total = 0.0
         self._recorder: RecorderProcess | None = None
         self._fatal_error = ""
         self._started_by = ""
+        self._stopped_now = False  # this recorder said "stopped": a session ended (stop summary)
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -60,10 +65,20 @@ class AppController(QObject):
         return self.state.active
 
     @property
+    def paused_s(self) -> float:
+        """Time this session spent paused so far."""
+        if not self._started_at:
+            return 0.0
+        now = self._ended_at or time.monotonic()
+        return self._paused_total + (now - self._paused_since if self._paused_since else 0.0)
+
+    @property
     def elapsed_s(self) -> float:
-        if self._elapsed_at and self.state == AppState.RECORDING:
-            return self._elapsed_base + (time.monotonic() - self._elapsed_at)
-        return self._elapsed_base
+        """Time this session recorded so far (paused time not included)."""
+        if not self._started_at:
+            return 0.0
+        now = self._ended_at or time.monotonic()
+        return max(0.0, now - self._started_at - self.paused_s)
 
     @property
     def recorder_pid(self) -> int:
@@ -77,17 +92,24 @@ class AppController(QObject):
         if self.active:
             if self.label:
                 lines.append(f"Label: {self.label}")
-            lines.append(f"Elapsed: {words.clock(self.elapsed_s)}")
+            lines.append(f"Recorded: {words.clock(self.elapsed_s)}")
+            if self.state == AppState.PAUSED or self.paused_s >= 1:
+                lines.append(f"Paused: {words.clock(self.paused_s)}")
             lines.append(words.counts_summary(self.counts))
         elif self.state == AppState.ERROR and self.error_message:
             lines.append(self.error_message)
         elif self.last_session:
-            summary = self.last_session.get("summary") or {}
-            lines.append(
-                f"Last session: {words.clock(float(summary.get('duration_s') or 0))}, "
-                f"{words.counts_summary(summary.get('counts'))}"
-            )
+            lines.append(f"Last session: {self.last_session_words()}")
         return lines
+
+    def last_session_words(self) -> str:
+        """``0:12:34 recorded, 0:01:00 paused; 128 key presses, …`` for the session that ended last."""
+        summary = self.last_session.get("summary") or {}
+        times = words.recorded_and_paused(
+            float(summary.get("recorded_s", summary.get("duration_s")) or 0),
+            float(summary.get("paused_s") or 0),
+        )
+        return f"{times}; {words.counts_summary(summary.get('counts'))}"
 
     def status_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +117,7 @@ class AppController(QObject):
             "label": self.label,
             "session_id": self.session_id,
             "elapsed_s": round(self.elapsed_s, 3),
+            "paused_s": round(self.paused_s, 3),
             "counts": dict(self.counts),
             "options": dict(self.options),
             "last_error": self.error_message,
@@ -161,8 +184,9 @@ class AppController(QObject):
         self.counts = {}
         self.error_message = ""
         self._fatal_error = ""
-        self._elapsed_base = 0.0
-        self._elapsed_at = 0.0
+        self._started_at = self._ended_at = self._paused_since = 0.0
+        self._paused_total = 0.0
+        self._stopped_now = False
         self._set_state(AppState.STARTING)
         rec.launch(fields)
         return True
@@ -234,8 +258,7 @@ class AppController(QObject):
             )
         elif narrowed:
             self.notify.emit("Capture narrowed", "; ".join(narrowed) + ".")
-        self._elapsed_base = 0.0
-        self._elapsed_at = time.monotonic()
+        self._started_at = time.monotonic()
         self._tick.start()
         self._arm_reminder()
         max_s = self.settings.max_duration_min * self.seconds_per_minute
@@ -245,7 +268,6 @@ class AppController(QObject):
 
     @Slot(dict)
     def _on_paused(self, msg: dict) -> None:
-        self._freeze_elapsed(msg.get("t_s"))
         if self.state != AppState.STOPPING:
             self._set_state(AppState.PAUSED)
             if msg.get("by") == "hotkey":
@@ -256,8 +278,6 @@ class AppController(QObject):
 
     @Slot(dict)
     def _on_resumed(self, msg: dict) -> None:
-        self._freeze_elapsed(msg.get("t_s"))
-        self._elapsed_at = time.monotonic()
         if self.state != AppState.STOPPING:
             self._set_state(AppState.RECORDING)
             if msg.get("by") == "hotkey":
@@ -267,31 +287,14 @@ class AppController(QObject):
         hotkey = _usable_hotkey(self.settings.pause_hotkey)
         return hotkey.human() if hotkey is not None else "the hotkey"
 
-    def _freeze_elapsed(self, t_s: Any) -> None:
-        if isinstance(t_s, (int, float)):
-            self._elapsed_base = float(t_s)
-        else:
-            self._elapsed_base = self.elapsed_s
-        self._elapsed_at = 0.0
-
     @Slot(dict)
     def _on_stats(self, msg: dict) -> None:
         counts = msg.get("counts")
         if isinstance(counts, dict):
             self.counts = {str(k): int(v) for k, v in counts.items() if isinstance(v, (int, float))}
-        rstate = msg.get("state")  # the recorder's state (RecorderState), not ours
-        elapsed = msg.get("elapsed_s")
-        if isinstance(elapsed, (int, float)):
-            self._elapsed_base = float(elapsed)
-            self._elapsed_at = time.monotonic() if rstate in (None, RecorderState.RECORDING) else 0.0
-        if (
-            self.state in (AppState.RECORDING, AppState.PAUSED)
-            and rstate in (RecorderState.RECORDING, RecorderState.PAUSED)
-            and rstate != self.state
-        ):
-            self._set_state(AppState(rstate))  # e.g. the pause hotkey, or a private app got focus
-        else:
-            self.changed.emit()
+        # Only counts: the state follows the recorder's paused/resumed events alone. A stats
+        # message written just before a hotkey resume used to turn the light back to paused.
+        self.changed.emit()
 
     @Slot(str, bool)
     def _on_error(self, message: str, fatal: bool) -> None:
@@ -312,13 +315,18 @@ class AppController(QObject):
 
     @Slot(dict)
     def _on_stopped(self, msg: dict) -> None:
-        self._freeze_elapsed(None)
-        summary = msg.get("summary") if isinstance(msg.get("summary"), dict) else {}
+        self._end_clock()
+        self._stopped_now = True
+        summary = dict(msg["summary"]) if isinstance(msg.get("summary"), dict) else {}
         if summary and isinstance(summary.get("counts"), dict):
             self.counts = dict(summary["counts"])
+        summary.setdefault("counts", dict(self.counts))
+        summary.setdefault("duration_s", self.elapsed_s + self.paused_s)
+        summary["recorded_s"] = round(self.elapsed_s, 3)
+        summary["paused_s"] = round(self.paused_s, 3)
         self.last_session = {
             "reason": str(msg.get("reason") or ""),
-            "summary": summary or {"counts": dict(self.counts), "duration_s": self.elapsed_s},
+            "summary": summary,
             "label": self.label,
             "session_id": self.session_id or str((summary or {}).get("session_id") or ""),
         }
@@ -326,17 +334,13 @@ class AppController(QObject):
         if reason == "recorder_exited" and not self._fatal_error:
             detail = msg.get("detail") or ""
             self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
-        if reason in ("duration_limit", "idle_timeout", "write_error", "signal", "recorder_exited"):
-            self.notify.emit(
-                "Recording stopped", f"Recording stopped because {words.stop_reason_words(reason)}."
-            )
 
     @Slot(int)
     def _on_finished(self, code: int) -> None:
         self._tick.stop()
         self._reminder.stop()
         self._backstop.stop()
-        self._elapsed_at = 0.0
+        self._end_clock()
         rec = self._recorder
         self._recorder = None
         if rec is not None:
@@ -347,6 +351,15 @@ class AppController(QObject):
             self._set_state(AppState.ERROR)
         else:
             self._set_state(AppState.IDLE)
+        if self._stopped_now and self.last_session.get("session_id"):
+            self._stopped_now = False
+            self.session_ended.emit(dict(self.last_session))
+
+    def stop_summary(self) -> str:
+        """What the stop notice says: why (unless the participant stopped it), times, counts."""
+        reason = str(self.last_session.get("reason") or "")
+        why = "" if reason in ("", "participant", "quit") else f" because {words.stop_reason_words(reason)}"
+        return f"Recording stopped{why}: {self.last_session_words()}."
 
     # ---- timers ------------------------------------------------------
     @Slot()
@@ -373,7 +386,17 @@ class AppController(QObject):
         if self.state == AppState.STOPPING and self._recorder is rec and rec is not None:
             rec.close_channel()
 
+    def _end_clock(self) -> None:
+        if self._started_at and not self._ended_at:
+            self._ended_at = time.monotonic()
+
     def _set_state(self, state: AppState) -> None:
+        now = self._ended_at or time.monotonic()
+        if state == AppState.PAUSED and not self._paused_since:
+            self._paused_since = now
+        elif state in (AppState.RECORDING, AppState.IDLE, AppState.ERROR) and self._paused_since:
+            self._paused_total += now - self._paused_since
+            self._paused_since = 0.0
         self.state = state
         self.changed.emit()
 

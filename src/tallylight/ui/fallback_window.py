@@ -7,7 +7,9 @@ indicator never disappears while capture goes on.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Slot
+import html
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QCloseEvent, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -27,6 +29,8 @@ from tallylight.ui.visibility import VisibilityWatch
 
 
 class FallbackWindow(QWidget):
+    open_session = Signal(str)  # a stop summary's "Open the session" link
+
     def __init__(self, controller: AppController, actions: AppActions) -> None:
         super().__init__(
             None,
@@ -56,6 +60,9 @@ class FallbackWindow(QWidget):
         self.message_label.setObjectName("messageLabel")
         self.message_label.setAccessibleName("Latest notice")
         self.message_label.setWordWrap(True)
+        self.message_label.setTextFormat(Qt.TextFormat.RichText)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.message_label.linkActivated.connect(self._on_link)
         self.message_label.hide()
 
         head = QHBoxLayout()
@@ -124,10 +131,22 @@ class FallbackWindow(QWidget):
                     button.setAccessibleName(action.text().rstrip("…"))
 
     @Slot(str, str)
-    def show_message(self, title: str, message: str) -> None:
-        self.message_label.setText(f"<b>{title}</b>: {message}")
+    def show_message(self, title: str, message: str, session_id: str = "") -> None:
+        text = f"<b>{html.escape(title)}</b>: {html.escape(message)}"
+        if session_id:  # the stop summary: a link (reachable with Tab, opened with Enter)
+            text += f' <a href="session:{html.escape(session_id)}">Open the session</a>'
+        self.message_label.setText(text)
+        self.message_label.setAccessibleName(f"{title}: {message}")
         self.message_label.show()
         self._message_timer.start(30_000)
+
+    def show_session_message(self, title: str, message: str, session_id: str) -> None:
+        self.show_message(title, message, session_id)
+
+    @Slot(str)
+    def _on_link(self, link: str) -> None:
+        if link.startswith("session:"):
+            self.open_session.emit(link.removeprefix("session:"))
 
     @Slot(str)
     def _indicator_lost(self, why: str) -> None:

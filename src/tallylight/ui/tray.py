@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -12,6 +12,8 @@ from tallylight.ui.controller import AppController
 
 
 class TrayUI(QObject):
+    open_session = Signal(str)  # the participant clicked a stop summary: open that session
+
     def __init__(self, controller: AppController, actions: AppActions, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
@@ -32,6 +34,8 @@ class TrayUI(QObject):
         self.icon = QSystemTrayIcon(icons.icon_for(controller.state))
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
+        self.icon.messageClicked.connect(self._on_message_clicked)
+        self._message_session = ""  # the session the message on screen is about
         controller.changed.connect(self.sync)
         controller.notify.connect(self.show_message)
         self._shown_state = ""
@@ -57,8 +61,21 @@ class TrayUI(QObject):
 
     @Slot(str, str)
     def show_message(self, title: str, message: str) -> None:
+        self._show(title, message, "")
+
+    def show_session_message(self, title: str, message: str, session_id: str) -> None:
+        """A message that opens ``session_id`` when clicked (the stop summary)."""
+        self._show(title, message + " Click here to open it.", session_id)
+
+    def _show(self, title: str, message: str, session_id: str) -> None:
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self._message_session = session_id
             self.icon.showMessage(title, message, icons.icon_for(self.controller.state), 8000)
+
+    @Slot()
+    def _on_message_clicked(self) -> None:
+        if self._message_session:
+            self.open_session.emit(self._message_session)
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:

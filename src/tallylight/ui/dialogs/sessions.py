@@ -53,6 +53,20 @@ class Row:
     recording: bool
 
 
+DATE_FORMAT = "%Y-%m-%d %H:%M"
+
+
+def started_guess(session_id: str) -> str:
+    """When a session started, without its key: its key file is written once, at the start."""
+    from tallylight.store.layout import KEY_FILE, session_path
+
+    try:
+        mtime = (session_path(session_id) / KEY_FILE).stat().st_mtime
+    except Exception:  # noqa: BLE001 - no date is better than no list
+        return ""
+    return dt.datetime.fromtimestamp(mtime).strftime(DATE_FORMAT)
+
+
 def load_rows(vault: Any) -> list[Row]:
     """Every session, newest first (worker thread)."""
     from tallylight.store import sessions as store
@@ -64,8 +78,9 @@ def load_rows(vault: Any) -> list[Row]:
             recording = s.recording
         except Exception:  # noqa: BLE001
             recording = False
-        if vault is None:
-            rows.append(Row(sid, "", "", "", "", "recording now" if recording else "locked", recording))
+        if vault is None:  # the date is not secret: when the session's key file was written
+            when = started_guess(sid)
+            rows.append(Row(sid, when, "", "", "", "recording now" if recording else "locked", recording))
             continue
         try:
             info, report, cols = store.read_columns(sid, vault)
@@ -83,7 +98,7 @@ def load_rows(vault: Any) -> list[Row]:
         date = ""
         label = ""
         if info is not None:
-            date = dt.datetime.fromtimestamp(info.started_wall_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+            date = dt.datetime.fromtimestamp(info.started_wall_ns / 1e9).strftime(DATE_FORMAT)
             label = info.label
         rows.append(
             Row(
@@ -107,6 +122,7 @@ class SessionsDialog(QDialog):
         self.vault: Any = None
         self.rows: list[Row] = []
         self.confirm_box: QMessageBox | None = None  # the open "Delete this session?" question
+        self._wanted = ""  # a session to select (and open once unlocked): show_session()
         self.setWindowTitle("Tallylight sessions")
         self.setAccessibleName("Sessions")
 
@@ -246,10 +262,28 @@ class SessionsDialog(QDialog):
                     item.setData(Qt.ItemDataRole.UserRole, row.session_id)
                     self.table.setItem(r, c, item)
             n = len(rows)
-            self.status.setText("No sessions recorded yet." if n == 0 else f"{n} session(s).")
+            self.status.setText("No sessions recorded yet." if n == 0 else words.count(n, "session") + ".")
+            self._select_wanted()
             self._sync_buttons()
         except RuntimeError:  # the dialog is gone
             pass
+
+    def show_session(self, session_id: str) -> None:
+        """Select ``session_id`` once it is listed, and open it once the sessions are unlocked."""
+        self._wanted = session_id
+        self._select_wanted()
+
+    def _select_wanted(self) -> None:
+        ids = [row.session_id for row in self.rows]
+        if not self._wanted or self._wanted not in ids:
+            return
+        self.table.selectRow(ids.index(self._wanted))
+        if self.vault is None:
+            self.status.setText("Enter your passphrase to open the session you just recorded.")
+            self.passphrase.setFocus()
+        elif self.rows[ids.index(self._wanted)].verdict != "locked":
+            self._wanted = ""
+            self.open_selected()
 
     # ---- delete --------------------------------------------------------
     def selected(self) -> Row | None:

@@ -1,0 +1,188 @@
+"""Saying what happened, in the participant's words (issue 8, items 6, 7 and 9):
+recorded and paused time apart, the light following every change, a stop summary that
+opens the session, a recovered session said at the next start, dates and plurals."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+from conftest_helpers import PASSPHRASE, click, key, tray_icon_centres, write_session
+
+from tallylight import settings as settings_mod
+from xserver import trayer
+
+pytestmark = pytest.mark.x11
+
+
+def _start_from_window(app, qtbot, label: str = "") -> None:
+    from PySide6.QtTest import QTest
+
+    click(app.window.buttons["Start session…"])
+    qtbot.waitUntil(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible(), timeout=5000)
+    dlg = app.dialogs["start"]
+    if label:
+        QTest.keyClicks(dlg.label, label)
+    click(dlg.start_button)
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=8000)
+
+
+def _line(text: str, name: str) -> str:
+    return [line for line in text.splitlines() if line.startswith(name)][0]
+
+
+def test_recorded_and_paused_time_are_shown_apart(make_app, fake_recorder, qtbot):
+    app = make_app(use_tray=False)
+    app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+    _start_from_window(app, qtbot)
+    qtbot.wait(1300)
+    click(app.window.buttons["Pause"])
+    qtbot.waitUntil(lambda: app.controller.state == "paused", timeout=5000)
+    qtbot.wait(200)
+    recorded_at_pause = _line(app.window.detail_label.text(), "Recorded:")
+    qtbot.wait(3100)
+    text = app.window.detail_label.text()
+    assert _line(text, "Recorded:") == recorded_at_pause  # the clock does not run while paused
+    assert _line(text, "Paused:") in ("Paused: 0:00:02", "Paused: 0:00:03"), (
+        text
+    )  # the window refreshes once a second
+    assert "Elapsed" not in text
+    click(app.window.buttons["Pause"])  # the same button, now "Resume"
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    click(app.window.buttons["Stop"])
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    last = _line(app.window.detail_label.text(), "Last session:")
+    assert "recorded" in last and "paused" in last, last
+    assert app.controller.last_session["summary"]["paused_s"] >= 2
+
+
+def test_tooltip_follows_a_hotkey_resume(make_app, monkeypatch, xserver, qtbot):
+    """The light and its tooltip follow the recorder's paused/resumed events and nothing else."""
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    with trayer(xserver):
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        app = make_app()
+        app.controller.apply_settings(
+            settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
+        )
+        c, tray = app.controller, app.tray
+        c.start_session()
+        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+        for _ in range(3):
+            xserver.xdotool("key", "ctrl+alt+p")
+            qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
+            assert "Paused" in tray.icon.toolTip()
+            qtbot.wait(700)  # a stats message is written while paused
+            xserver.xdotool("key", "ctrl+alt+p")
+            qtbot.waitUntil(lambda: c.state == "recording", timeout=5000)
+            end = time.monotonic() + 1.5
+            while time.monotonic() < end:  # and it stays so: no stale stats turn it back
+                tip = tray.icon.toolTip()
+                assert tip.startswith("Tallylight: Recording") and "Paused (not" not in tip, tip
+                qtbot.wait(50)
+        c.stop()
+        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+
+
+def _balloon(qapp):
+    tips = [
+        w for w in qapp.topLevelWidgets() if w.metaObject().className() == "QBalloonTip" and w.isVisible()
+    ]
+    return tips[0] if tips else None
+
+
+def test_stop_summary_opens_the_session(make_app, monkeypatch, xserver, qtbot, qapp):
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QLabel, QSystemTrayIcon
+
+    with trayer(xserver):
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        app = make_app()
+        app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+        c, tray = app.controller, app.tray
+        qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
+        qtbot.waitUntil(lambda: tray.icon.geometry().width() > 0, timeout=5000)
+        c.start_session(label="summary")
+        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+        xserver.xdotool("type", "--delay", "5", "hi")
+        qtbot.waitUntil(lambda: c.counts.get("key_up", 0) >= 2, timeout=8000)
+        qtbot.wait(200)
+        x, y = tray_icon_centres(xserver.display)[0]
+        xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+        qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+        click(tray.menu, tray.menu.actionGeometry(app.actions.stop).center())
+        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+        qtbot.waitUntil(lambda: _balloon(qapp) is not None, timeout=5000)
+        balloon = _balloon(qapp)
+        text = " ".join(lbl.text() for lbl in balloon.findChildren(QLabel))
+        assert "Recording stopped" in text and "recorded" in text and "2 key presses" in text, text
+        sid = c.last_session["session_id"]
+        click(balloon)
+        qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=5000)
+        dlg = app.dialogs["sessions"]
+        qtbot.waitUntil(lambda: dlg.selected() is not None and dlg.selected().session_id == sid, timeout=5000)
+        assert "passphrase" in dlg.status.text()
+        qtbot.waitUntil(lambda: dlg.passphrase.hasFocus(), timeout=3000)
+        QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+        key(dlg.passphrase, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: sid in dlg.reviews, timeout=10000)  # unlocked: the session opens
+
+
+def test_stop_summary_in_the_window_has_an_open_link(make_app, fake_recorder, qtbot):
+    from PySide6.QtCore import Qt
+
+    app = make_app(use_tray=False)
+    app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+    _start_from_window(app, qtbot)
+    click(app.window.buttons["Stop"])
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    msg = app.window.message_label
+    qtbot.waitUntil(msg.isVisible, timeout=3000)
+    assert "Recording stopped" in msg.text() and "Open the session" in msg.text()
+    opened = []
+    app.window.open_session.connect(opened.append)
+    msg.setFocus()
+    key(msg, Qt.Key.Key_Tab)  # keyboard: Tab reaches the link in the notice, Enter follows it
+    key(msg, Qt.Key.Key_Return)
+    assert opened == ["fake-session"]
+
+
+def test_a_killed_session_is_reported_at_the_next_start(make_app, monkeypatch, xserver, qtbot):
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    app = make_app(use_tray=False)
+    app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+    notes: list[str] = []
+    app.controller.notify.connect(lambda t, m: notes.append(f"{t}: {m}"))
+    _start_from_window(app, qtbot, label="to be killed")
+    xserver.xdotool("type", "--delay", "5", "abc")
+    qtbot.waitUntil(lambda: app.controller.counts.get("key_up", 0) >= 3, timeout=8000)
+    qtbot.wait(1200)  # sealed at least once
+    os.kill(app.controller.recorder_pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: app.controller.state == "error", timeout=8000)
+    notes.clear()
+    click(app.window.buttons["Start session…"])
+    qtbot.waitUntil(lambda: any("recovered" in n for n in notes), timeout=8000)
+    said = [n for n in notes if "recovered" in n][0]
+    assert "ended unexpectedly" in said and "last second" in said and "started 20" in said, said
+    qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=5000)
+
+
+def test_locked_list_shows_dates_and_counts_agree(make_app, qtbot):
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    write_session("s-locked", label="secret label")
+    app = make_app(use_tray=False)
+    dlg = SessionsDialog(app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    first = dlg.table.item(0, 0).text()
+    assert first[:2] == "20" and "s-locked" not in first  # a date, never a raw id
+    assert dlg.table.item(0, 1).text() == ""  # the label stays encrypted
+    assert dlg.status.text() == "1 session."
