@@ -86,48 +86,53 @@ def _name(member: enum.Enum) -> str:
     return member.name.lower()
 
 
+#: what each named value means (for the codebook); a value of an enum missing here is still listed,
+#: described from its name, so the codebook always covers every value the CSV can hold
+_MEANINGS: dict[str, str] = {
+    "key_down": "a key was pressed",
+    "key_up": "a key was released",
+    "move": "the pointer moved",
+    "button_down": "a mouse button was pressed",
+    "button_up": "a mouse button was released",
+    "scroll": "the wheel or touchpad scrolled",
+    "marker": "a session structure marker (see the marker column)",
+    "letter": "a letter key",
+    "digit": "a digit key",
+    "punctuation": "a punctuation or symbol key",
+    "space": "the space bar",
+    "enter": "Enter / Return",
+    "backspace_delete": "Backspace or Delete",
+    "modifier": "Shift, Ctrl, Alt, Super and similar",
+    "navigation": "arrows, Home, End, Page Up/Down, Tab",
+    "function": "F1–F24",
+    "other": "any other key",
+    "session_start": "the session started",
+    "session_stop": "the session stopped (reason: a stop reason)",
+    "pause": "the participant paused (reason: a gap reason); nothing captured until resume",
+    "resume": "capture resumed after a pause or gap",
+    "gap": "capture stopped for a reason (reason: a gap reason) until resume",
+    "trimmed": "gap reason: the participant cut this span out before sharing (its events are not included)",
+}
+
+
+def _values(enum_cls: type[enum.IntEnum], prefix: str = "", what: str = "") -> dict[str, str]:
+    out = {}
+    for m in enum_cls:
+        if m.name == "NONE":
+            continue
+        name = prefix + _name(m)
+        out[name] = _MEANINGS.get(name) or (what + _name(m).replace("_", " "))
+    return out
+
+
 #: named values of each "name" column: value -> meaning (for the codebook)
 VALUES: dict[str, dict[str, str]] = {
-    "kind": {
-        "key_down": "a key was pressed",
-        "key_up": "a key was released",
-        "move": "the pointer moved",
-        "button_down": "a mouse button was pressed",
-        "button_up": "a mouse button was released",
-        "scroll": "the wheel or touchpad scrolled",
-        "marker": "a session structure marker (see marker)",
-    },
-    "button": {_name(b): f"the {_name(b)} button" for b in Button},
-    "key_class": {
-        "unknown": "a key that could not be classed",
-        "letter": "a letter key",
-        "digit": "a digit key",
-        "punctuation": "a punctuation or symbol key",
-        "space": "the space bar",
-        "enter": "Enter / Return",
-        "backspace_delete": "Backspace or Delete",
-        "modifier": "Shift, Ctrl, Alt, Super and similar",
-        "navigation": "arrows, Home, End, Page Up/Down, Tab",
-        "function": "F1–F24",
-        "other": "any other key",
-    },
-    "marker": {
-        "session_start": "the session started",
-        "session_stop": "the session stopped (reason: a stop reason)",
-        "pause": "the participant paused (reason: a gap reason); nothing captured until resume",
-        "resume": "capture resumed after a pause or gap",
-        "gap": "capture stopped for a reason (reason: a gap reason) until resume",
-    },
-    "reason": {
-        **{_name(g): f"gap reason: {_name(g).replace('_', ' ')}" for g in GapReason if g != GapReason.NONE},
-        **{
-            f"stop_{_name(s)}": f"stop reason: {_name(s).replace('_', ' ')}"
-            for s in StopReason
-            if s != StopReason.NONE
-        },
-    },
+    "kind": _values(Kind),
+    "button": _values(Button, what="the button: "),
+    "key_class": _values(KeyClass, what="key class: "),
+    "marker": _values(Marker, what="marker: "),
+    "reason": {**_values(GapReason, what="gap reason: "), **_values(StopReason, "stop_", "stop reason: ")},
 }
-VALUES["reason"]["trimmed"] = "gap reason: the participant cut this span out before sharing"
 
 
 def _lookup(enum_cls: type[enum.IntEnum], prefix: str = "") -> dict[int, str]:
