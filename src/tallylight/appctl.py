@@ -111,7 +111,7 @@ def format_status(reply: dict[str, Any]) -> str:
     if state in ACTIVE_STATES:
         label = reply.get("label")
         if label:
-            lines.append(f"Label: {label}")
+            lines.append(f"Label: {words.printable(str(label))}")
         lines.append(f"Recorded: {words.clock(float(reply.get('elapsed_s') or 0))}")
         if float(reply.get("paused_s") or 0) >= 1 or state == AppState.PAUSED:
             lines.append(f"Paused: {words.clock(float(reply.get('paused_s') or 0))}")
@@ -119,7 +119,7 @@ def format_status(reply: dict[str, Any]) -> str:
         if isinstance(reply.get("options"), dict) and reply["options"]:
             lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
         if reply.get("session_id"):
-            lines.append(f"Session: {reply['session_id']}")
+            lines.append(f"Session: {words.printable(str(reply['session_id']))}")
     last = reply.get("last_session")
     if state == AppState.IDLE and isinstance(last, dict) and last:
         summary = last.get("summary") or {}
@@ -130,7 +130,7 @@ def format_status(reply: dict[str, Any]) -> str:
             + (f" (stopped: {str(last.get('reason')).replace('_', ' ')})" if last.get("reason") else "")
         )
     if reply.get("message"):
-        lines.append(str(reply["message"]))
+        lines.append(words.printable(str(reply["message"])))
     return "\n".join(lines)
 
 

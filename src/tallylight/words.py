@@ -119,10 +119,11 @@ KEY_MODES: Mapping[str, KeyModeWords] = {  # narrowest to widest, keyed by KeyMo
     ),
     "hashed": KeyModeWords(
         "Kind of key + key code",
-        "kind of key + a per-session key code",
-        "when each key goes down and up, what kind of key it is, and a code per physical key "
-        "that changes every session, so the same key can be matched within a session but never read as a "
-        "letter",
+        "kind of key + a per-session key code (long texts can be decoded)",
+        "when each key goes down and up, what kind of key it is, and a code for each physical key that "
+        "changes every session. Within a session the same key always gets the same code: that is a simple "
+        "substitution, so from a long enough text someone could work out, by how often each code occurs, "
+        "which code is which letter, and so what you typed",
     ),
     "full": KeyModeWords(
         "Exact keys",

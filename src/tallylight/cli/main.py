@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from tallylight import __version__
+from tallylight import __version__, words
 from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
 from tallylight.errors import TallylightError, UsageError
 
@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None, run_app: Callable[[list[str]], int] 
             return run_app(args_list)
         return int(args.func(args) or 0)
     except TallylightError as exc:
-        print(f"tallylight: {exc}", file=sys.stderr)
+        print(f"tallylight: {words.printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("tallylight: interrupted.", file=sys.stderr)

@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from tallylight import words
 from tallylight.cli import summary_cmd
 from tallylight.cli.unlock import (
     absolute_path,
@@ -87,7 +88,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     require_data()
     _recover()
     v = unlock_vault(args)
-    rows = sessions.list_sessions(v)
+    rows = sorted(
+        sessions.list_sessions(v), key=lambda s: (s.info.started_wall_ns if s.info else 0, s.session_id)
+    )
     if not rows:
         print("No sessions yet.")
         return 0
@@ -96,7 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         started = _when(s.info.started_wall_ns) if s.info else "-"
         state = "recording" if s.recording else (s.verdict.value if s.verdict else "?")
         events = s.report.events if s.report else 0
-        label = s.info.label if s.info else ""
+        label = words.printable(s.info.label) if s.info else ""  # stored text: never raw to a terminal
         print(f"{s.session_id:<32} {started:<19} {events:>9} {_size(s.size_bytes):>10}  {state}  {label}")
     return 0
 
@@ -114,10 +117,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"  note:       {rep.problem}")
     if s.info is not None:
         i = s.info
-        print(f"  label:      {i.label or '-'}")
+        print(f"  label:      {words.printable(i.label) or '-'}")
         print(f"  started:    {_when(i.started_wall_ns)}")
         print(
-            f"  keys:       {i.key_mode}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
+            f"  keys:       {words.printable(i.key_mode)}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
             f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}"
         )
     print(f"  events:     {rep.events}")

@@ -16,7 +16,6 @@ import secrets
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -128,7 +127,7 @@ class Session:
             wall = time.time_ns()
             self.t0_ns = time.perf_counter_ns()
             self.info = SessionInfo(
-                session_id=new_session_id(wall),
+                session_id=new_session_id(),
                 started_wall_ns=wall,
                 clock="perf_counter_ns",
                 clock_resolution_ns=max(TIME_QUANTUM_NS, int(clock.resolution * 1e9)),
@@ -392,7 +391,10 @@ def _time_of(raw: tuple) -> int:
     return raw[0]
 
 
-def new_session_id(wall_ns: int) -> str:
-    """Sortable, unique, and free of anything personal: UTC start time + random suffix."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(wall_ns / 1e9))
-    return f"{stamp}-{uuid.uuid4().hex[:8]}"
+def new_session_id() -> str:
+    """Random and free of anything personal or datable: 24 hex digits (96 random bits).
+
+    The directory name is readable without the passphrase, so it must not say when
+    the session was recorded; the start time lives only in the encrypted INFO.
+    """
+    return secrets.token_hex(12)

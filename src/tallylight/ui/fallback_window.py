@@ -56,6 +56,7 @@ class FallbackWindow(QWidget):
         self.detail_label.setObjectName("detailLabel")
         self.detail_label.setAccessibleName("Elapsed time and event counts")
         self.detail_label.setWordWrap(False)
+        self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setAccessibleName("Latest notice")
