@@ -13,7 +13,8 @@ line, UTF-8, and reads one JSON object on one line back::
 
 Commands: ``show`` (bring the app forward; a second ``tallylight`` sends it),
 ``status``, ``start`` (``label`` and ``study``, a joined study's id, optional), ``pause``,
-``resume``, ``stop``.
+``resume``, ``stop``, ``task`` (``action`` ``start`` with ``task``, a task id of the
+session's study, or ``end``), ``note`` (flag this moment).
 A successful reply carries the app's status (see :func:`format_status`).
 
 Transport: on POSIX an ``AF_UNIX`` stream socket at
@@ -36,7 +37,7 @@ from tallylight import paths, words
 from tallylight.errors import AppNotRunning, RecorderError, UsageError
 from tallylight.words import ACTIVE_STATES, AppState
 
-COMMANDS = ("show", "status", "start", "pause", "resume", "stop")
+COMMANDS = ("show", "status", "start", "pause", "resume", "stop", "task", "note")
 SOCKET_NAME = "app.sock"
 #: how long to wait for the app's answer; ``start`` waits for the recorder
 DEFAULT_TIMEOUT_S = 20.0
@@ -120,6 +121,16 @@ def format_status(reply: dict[str, Any]) -> str:
             lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
         if reply.get("session_id"):
             lines.append(f"Session: {words.printable(str(reply['session_id']))}")
+        if reply.get("study"):
+            lines.append(f"Study: {words.printable(str(reply['study']))}")
+        tasks = {t.get("id"): t.get("title") for t in reply.get("tasks") or [] if isinstance(t, dict)}
+        if reply.get("task"):
+            lines.append(f"Task: {words.printable(str(tasks.get(reply['task'], reply['task'])))}")
+        elif tasks:
+            lines.append(
+                f"Tasks: {words.printable(', '.join(str(t) for t in tasks))} "
+                "(start one with `tallylight task start ID`)"
+            )
     last = reply.get("last_session")
     if state == AppState.IDLE and isinstance(last, dict) and last:
         summary = last.get("summary") or {}

@@ -51,13 +51,17 @@ class Button(enum.IntEnum):
 class Marker(enum.IntEnum):
     """Session structure. PAUSE (the participant's, reason a GapReason) and GAP
     (capture stopped for ``reason``, e.g. a private app in front) each open a
-    stretch without capture; RESUME closes it. SESSION_STOP's reason is a StopReason."""
+    stretch without capture; RESUME closes it. SESSION_STOP's reason is a StopReason.
+    TASK_START/TASK_END bracket a study task, NOTE is a moment the participant flagged."""
 
     SESSION_START = 1
     SESSION_STOP = 2
     PAUSE = 3
     RESUME = 4
     GAP = 5
+    TASK_START = 6  # reason: the task's 1-based number in the study manifest (docs/FORMAT.md §10)
+    TASK_END = 7  # reason: the same number
+    NOTE = 8  # reason: the note's 1-based number in the session; the participant flagged this moment
 
 
 class GapReason(enum.IntEnum):

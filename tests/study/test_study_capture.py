@@ -13,7 +13,7 @@ from study_helpers import OTHER, PASS, STUDY_ID, current_body, write_signed
 from helpers import PtyProcess
 from tallylight import settings
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.events import Kind, StopReason
+from tallylight.events import Kind, Marker, StopReason
 from tallylight.recorder.process import RecorderProcess
 from tallylight.recorder.sink import MemorySink
 from tallylight.store import vault
@@ -168,3 +168,55 @@ def test_record_refuses_an_unknown_study_before_starting(capsys: pytest.CaptureF
 
     assert main(["record", "--study", STUDY_ID]) == 8
     assert "not joined" in capsys.readouterr().err
+
+
+def test_task_and_note_markers_go_into_the_event_stream(tmp_path: Path) -> None:
+    two_tasks = '[[tasks]]\nid = "b"\ntitle = "B"\ninstructions = "do b"\n\n[data]'
+    _join(write_signed(tmp_path / "m.toml", **{"[data]": two_tasks}))
+    out = io.StringIO()
+    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=_NoHooks, check_capture=lambda: None)
+
+    def send(**msg: object) -> dict:
+        proc.handle(json.dumps({"id": 9, **msg}))
+        return json.loads(out.getvalue().splitlines()[-1])
+
+    started = send(cmd="start", options=WIDE, study=STUDY_ID)
+    assert started["tasks"] == [{"id": "copy-text", "title": "Copy a paragraph"}, {"id": "b", "title": "B"}]
+    assert send(cmd="task", action="start", task="copy-text")["number"] == 1
+    assert send(cmd="status")["task"] == "copy-text"
+    assert send(cmd="note")["number"] == 1
+    assert send(cmd="task", action="start", task="b")["number"] == 2  # ends copy-text first
+    assert send(cmd="pause")["event"] == "paused"
+    assert send(cmd="note")["number"] == 2  # a note while paused is kept (no input is)
+    assert send(cmd="resume")["event"] == "resumed"
+    assert send(cmd="task", action="end")["task"] == "b"
+    bad = send(cmd="task", action="end")
+    assert bad["event"] == "error" and "No task is running" in bad["message"]
+    bad = send(cmd="task", action="start", task="nope")
+    assert bad["event"] == "error" and "copy-text, b" in bad["message"]
+    proc.stop(StopReason.PARTICIPANT)
+    assert proc.session is not None and isinstance(proc.session.sink, MemorySink)
+    markers = [(e.marker, e.reason) for e in proc.session.sink.events if e.kind == Kind.MARKER]
+    M = Marker
+    assert markers == [
+        (M.SESSION_START, 0),
+        (M.TASK_START, 1),
+        (M.NOTE, 1),
+        (M.TASK_END, 1),
+        (M.TASK_START, 2),
+        (M.PAUSE, 1),
+        (M.NOTE, 2),
+        (M.RESUME, 0),
+        (M.TASK_END, 2),
+        (M.SESSION_STOP, int(StopReason.PARTICIPANT)),
+    ]
+
+
+def test_tasks_need_a_study_session() -> None:
+    proc, started = _start({"options": WIDE})
+    out = proc._out
+    proc.handle(json.dumps({"cmd": "task", "action": "start", "task": "x"}))
+    assert "not for a study" in out.getvalue().splitlines()[-1]  # type: ignore[attr-defined]
+    proc.handle(json.dumps({"cmd": "note"}))
+    assert json.loads(out.getvalue().splitlines()[-1])["event"] == "note"  # type: ignore[attr-defined]
+    proc.stop(StopReason.PARTICIPANT)

@@ -24,10 +24,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     ):
         parser = sub.add_parser(name, help=text)
         parser.set_defaults(func=run, app_command=name)
+    register_tasks(sub)
+
+
+def register_tasks(sub: argparse._SubParsersAction) -> None:
+    task = sub.add_parser("task", help="start or end one of your study's tasks in the running session")
+    actions = task.add_subparsers(dest="task_action", metavar="ACTION", required=True)
+    start = actions.add_parser("start", help="start a task (it is marked in the recording)")
+    start.add_argument("task", metavar="ID", help="the task's id (`tallylight status` lists them)")
+    start.set_defaults(func=run, app_command="task")
+    end = actions.add_parser("end", help="end the running task")
+    end.set_defaults(func=run, app_command="task", task=None)
+    note = sub.add_parser("note", help="mark this moment in the running session (a note marker)")
+    note.set_defaults(func=run, app_command="note")
 
 
 def run(args: argparse.Namespace) -> int:
     fields = {"label": args.label, "study": args.study} if args.app_command == "start" else {}
+    if args.app_command == "task":
+        fields = {"action": args.task_action, "task": args.task}
     reply = appctl.send(args.app_command, **fields)
     print(appctl.format_status(reply))
     return 0

@@ -21,7 +21,7 @@ from tallylight import __version__, words
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
-from tallylight.events import StopReason, describe
+from tallylight.events import Marker, StopReason, describe
 from tallylight.hardening import protect_process, protection_status
 from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
@@ -66,6 +66,9 @@ class RecorderProcess:
         self._stop_lock = threading.Lock()
         self._last_stats = 0.0
         self._focus: Any = None  # an X11FocusWatcher while private apps are watched
+        self._terms: SessionTerms | None = None  # the study this session is for
+        self._task = ""  # the study task running now
+        self._notes = 0
 
     # -- output --------------------------------------------------------------
 
@@ -108,6 +111,7 @@ class RecorderProcess:
         if not isinstance(options, dict):
             raise UsageError("'options' must be an object.")
         terms = _study_terms(msg)  # a session for a study: its consent, read here from disk
+        self._terms = terms
         ceilings = self._ceilings()
         if terms is not None:
             ceilings = [*ceilings, ceiling.Ceiling(terms.ceiling, words.STUDY_CEILING)]
@@ -158,6 +162,9 @@ class RecorderProcess:
             narrowed=[n.to_dict() for n in narrowed],
             label=label,
             study=terms.study_id if terms is not None else None,
+            tasks=[{"id": i, "title": t} for i, t in zip(terms.tasks, terms.task_titles, strict=True)]
+            if terms is not None
+            else [],
             private_apps_watched=watching,
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
@@ -177,6 +184,38 @@ class RecorderProcess:
             raise UsageError("'n' must be a whole number of at least 0.")
         events = self.session.preview(min(n, 1000)) if self.session else []
         self.send("preview", reply_to, events=[describe(e) for e in events])
+
+    def _cmd_task(self, msg: dict, reply_to: Any) -> None:
+        """Start or end one of the study's tasks: a TASK_START / TASK_END marker (docs/FORMAT.md §10)."""
+        session = self._session()
+        tasks = self._terms.tasks if self._terms is not None else ()
+        if not tasks:
+            raise UsageError("This session is not for a study with tasks.")
+        action = msg.get("action")
+        if action == "start":
+            task = msg.get("task")
+            if not isinstance(task, str) or task not in tasks:
+                raise UsageError(f"The study has no task {str(task)[:64]!r} (its tasks: {', '.join(tasks)}).")
+            if self._task:
+                session.mark(Marker.TASK_END, tasks.index(self._task) + 1)
+            t_s = session.mark(Marker.TASK_START, tasks.index(task) + 1)
+            self._task = task
+        elif action == "end":
+            if not self._task:
+                raise UsageError("No task is running, so there is none to end.")
+            task = self._task
+            t_s = session.mark(Marker.TASK_END, tasks.index(task) + 1)
+            self._task = ""
+        else:
+            raise UsageError("'action' must be start or end.")
+        self.send("task", reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
+
+    def _cmd_note(self, msg: dict, reply_to: Any) -> None:
+        """A NOTE marker: the participant flags this moment."""
+        session = self._session()
+        t_s = session.mark(Marker.NOTE, self._notes + 1)
+        self._notes += 1
+        self.send("note", reply_to, number=self._notes, t_s=t_s)
 
     def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
         reasons = {
@@ -251,6 +290,7 @@ class RecorderProcess:
             "rate": s.rate(),
             "private": s.private,
             "session_id": s.info.session_id if s.info else None,
+            "task": self._task,
         }
 
     def _summary(self) -> dict[str, Any]:

@@ -188,6 +188,15 @@ class Session:
                 self._install_hooks()
             return (t - self.t0_ns) / 1e9
 
+    def mark(self, which: Marker, reason: int = 0) -> float:
+        """Put a marker (a task start or end, a note) into the event stream now; session time in s."""
+        with self._lock:
+            if self.state not in ("recording", "paused"):
+                raise RecorderError(f"Cannot add a marker: the session is {self.state}.")
+            t = time.perf_counter_ns()
+            self._queue.put((t, Kind.MARKER, int(which), int(reason)))
+            return (t - self.t0_ns) / 1e9
+
     def set_private(self, private: bool) -> None:
         """A private app gained (True) or lost (False) focus: open or close a gap."""
         with self._lock:

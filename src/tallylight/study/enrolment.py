@@ -411,6 +411,8 @@ class SessionTerms:
     ceiling: CaptureOptions
     max_duration_s: float  # 0 = no limit
     idle_timeout_s: float  # 0 = never
+    tasks: tuple[str, ...] = ()  # task ids in manifest order; a task marker stores position + 1
+    task_titles: tuple[str, ...] = ()
 
     def info_fields(self) -> dict[str, str]:
         """What the session's encrypted INFO record says about the study (events.SessionInfo)."""
@@ -449,4 +451,6 @@ def session_terms(
         ceiling=study.ceiling(),
         max_duration_s=rules.max_duration_minutes * 60,
         idle_timeout_s=rules.idle_stop_minutes * 60,
+        tasks=tuple(t.id for t in m.tasks),
+        task_titles=tuple(str(t.title) for t in m.tasks),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
@@ -38,6 +39,10 @@ class AppActions(QObject):
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
+        self.note = self._make("Add note", "Mark this moment in the recording (a note marker)", "Ctrl+N")
+        self.end_task = self._make("End task", "End the study task that is running", None)
+        self.note.triggered.connect(controller.add_note)
+        self.end_task.triggered.connect(controller.end_task)
         self.pause.triggered.connect(controller.toggle_pause)
         self.stop.triggered.connect(lambda: controller.stop())
         controller.changed.connect(self.sync)
@@ -58,6 +63,17 @@ class AppActions(QObject):
             if a
         ]
 
+    def fill_task_menu(self, menu: QMenu) -> None:
+        """One entry per task of the running session's study (the running one ticked), then End task."""
+        menu.clear()
+        for task in self.controller.tasks:
+            action = menu.addAction(f"Start “{task['title']}”")
+            action.setCheckable(True)
+            action.setChecked(task["id"] == self.controller.task)
+            action.triggered.connect(lambda _=False, task_id=task["id"]: self.controller.start_task(task_id))
+        menu.addSeparator()
+        menu.addAction(self.end_task)
+
     @Slot()
     def sync(self) -> None:
         state = self.controller.state
@@ -65,3 +81,7 @@ class AppActions(QObject):
         self.pause.setEnabled(state in (AppState.RECORDING, AppState.PAUSED))
         self.pause.setText("Resume" if state == AppState.PAUSED else "Pause")
         self.stop.setEnabled(state in (AppState.STARTING, AppState.RECORDING, AppState.PAUSED))
+        self.note.setVisible(state in (AppState.RECORDING, AppState.PAUSED))  # shown only while recording
+        self.end_task.setEnabled(
+            bool(self.controller.task) and state in (AppState.RECORDING, AppState.PAUSED)
+        )

@@ -50,6 +50,10 @@ class AppController(QObject):
         self._fatal_error = ""
         self._started_by = ""
         self._stopped_now = False  # this recorder said "stopped": a session ended (stop summary)
+        self.study = ""  # the joined study the session is for ("" = personal)
+        self.tasks: list[dict[str, str]] = []  # the study's tasks: {"id", "title"}
+        self.task = ""  # the task running now
+        self.notes = 0
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -123,6 +127,10 @@ class AppController(QObject):
             "last_error": self.error_message,
             "last_session": dict(self.last_session),
             "recorder_pid": self.recorder_pid,
+            "study": self.study,
+            "task": self.task,
+            "tasks": [dict(t) for t in self.tasks],
+            "notes": self.notes,
         }
 
     # ---- commands ------------------------------------------------------
@@ -176,9 +184,12 @@ class AppController(QObject):
         rec.stopped.connect(self._on_stopped)
         rec.error.connect(self._on_error)
         rec.start_refused.connect(self._on_start_refused)
+        rec.marked.connect(self._on_marked)
         rec.finished.connect(self._on_finished)
         self._recorder = rec
         self.label = label
+        self.study = study
+        self.tasks, self.task, self.notes = [], "", 0
         self.session_id = ""
         self.options = effective
         self.counts = {}
@@ -202,6 +213,40 @@ class AppController(QObject):
             return False
         self._recorder.resume()
         return True
+
+    def start_task(self, task_id: str) -> bool:
+        """Start one of the study's tasks (a marker in the recording); False if it cannot be."""
+        if not self.active or self._recorder is None or task_id not in {t["id"] for t in self.tasks}:
+            return False
+        self._recorder.send("task", action="start", task=task_id)
+        return True
+
+    def end_task(self) -> bool:
+        if not self.active or self._recorder is None or not self.task:
+            return False
+        self._recorder.send("task", action="end")
+        return True
+
+    def add_note(self) -> bool:
+        """Flag this moment in the recording (a note marker)."""
+        if not self.active or self._recorder is None:
+            return False
+        self._recorder.send("note")
+        return True
+
+    def task_title(self, task_id: str) -> str:
+        return next((t["title"] for t in self.tasks if t["id"] == task_id), task_id)
+
+    @Slot(dict)
+    def _on_marked(self, msg: dict) -> None:
+        if msg.get("event") == "note":
+            self.notes = int(msg.get("number") or self.notes + 1)
+            self.notify.emit("Note added", f"This moment is marked in the recording (note {self.notes}).")
+        elif msg.get("action") == "start":
+            self.task = str(msg.get("task") or "")
+        else:
+            self.task = ""
+        self.changed.emit()
 
     def toggle_pause(self) -> None:
         if self.state == AppState.RECORDING:
@@ -247,6 +292,11 @@ class AppController(QObject):
     @Slot(dict)
     def _on_started(self, msg: dict) -> None:
         self.session_id = str(msg.get("session_id") or "")
+        self.tasks = [
+            {"id": str(t.get("id")), "title": str(t.get("title"))}
+            for t in msg.get("tasks") or []
+            if isinstance(t, dict)
+        ]
         if isinstance(msg.get("options"), dict):
             self.options = msg["options"]
         narrowed = [str(n.get("message")) for n in msg.get("narrowed") or [] if isinstance(n, dict)]

@@ -166,6 +166,30 @@ class ControlServer(QObject):
                 lambda: ok() if c.state == AppState.RECORDING else fail("The session did not resume."),
                 fail,
             )
+        elif cmd == "task":
+            action, task = request.get("action"), request.get("task") or ""
+            if not c.active:
+                return fail("No session is recording, so no task can be started or ended.")
+            if action == "start":
+                if not isinstance(task, str) or not c.start_task(task):
+                    known = ", ".join(t["id"] for t in c.tasks)
+                    return fail(
+                        f"This session's study has no task {str(task)[:64]!r} (its tasks: {known})."
+                        if known
+                        else "This session is not for a study with tasks (start it with --study)."
+                    )
+                self._await(lambda: c.task == task, ok, fail)
+            elif action == "end":
+                if not c.end_task():
+                    return fail("No task is running, so there is none to end.")
+                self._await(lambda: not c.task, ok, fail)
+            else:
+                fail("A task can be started or ended.")
+        elif cmd == "note":
+            before = c.notes
+            if not c.add_note():
+                return fail("No session is recording, so there is nothing to add a note to.")
+            self._await(lambda: c.notes > before, ok, fail)
         elif cmd == "stop":
             if not c.active:
                 return fail("No session is recording, so there is nothing to stop.")

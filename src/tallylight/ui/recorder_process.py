@@ -43,6 +43,7 @@ class RecorderProcess(QObject):
     stopped = Signal(dict)  # ``stopped`` message, or a synthesised one if the process died
     error = Signal(str, bool)  # message, fatal (notices and refused commands other than start)
     start_refused = Signal(str)  # an error in reply to the start command: no session started
+    marked = Signal(dict)  # ``task`` (a study task started or ended) and ``note`` replies
     finished = Signal(int)  # exit code; always the last signal
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -167,6 +168,8 @@ class RecorderProcess(QObject):
             self.stats.emit(msg)
         elif event == "preview":
             self.preview.emit(msg)
+        elif event in ("task", "note"):
+            self.marked.emit(msg)
         elif event == "stopped":
             self._got_stopped = True
             self.stopped.emit(msg)

@@ -25,6 +25,9 @@ class TrayUI(QObject):
         self.menu.addSeparator()
         for action in (actions.start, actions.pause, actions.stop):
             self.menu.addAction(action)
+        self.task_menu = self.menu.addMenu("Study tasks")
+        self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
+        self.menu.addAction(actions.note)
         self.menu.addSeparator()
         for action in (actions.sessions, actions.share, actions.settings, actions.about):
             if action is not None:
@@ -57,6 +60,12 @@ class TrayUI(QObject):
             self.icon.setIcon(icons.icon_for(state))
             self._shown_state = state
         self.state_item.setText(self.controller.state_text())
+        self.task_menu.menuAction().setVisible(bool(self.controller.tasks) and self.controller.active)
+        self.task_menu.setTitle(
+            f"Study task: {self.controller.task_title(self.controller.task)}"
+            if self.controller.task
+            else "Study tasks"
+        )
         self.icon.setToolTip(self.tooltip())
 
     @Slot(str, str)
