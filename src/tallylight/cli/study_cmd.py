@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from tallylight.cli.unlock import add_passphrase_option, ensure_vault, require_data, unlock_vault
+from tallylight import words
+from tallylight.cli.unlock import ENV_VAR, add_passphrase_option, ensure_vault, require_data, unlock_vault
 from tallylight.errors import StudyError, UsageError
-from tallylight.study import enrolment, presentation
+from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Study
 
 
@@ -41,6 +43,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_passphrase_option(show)
     show.set_defaults(func=cmd_show)
+
+    wd = actions.add_parser(
+        "withdraw",
+        help="leave a study: destroy its sessions and your consent here, and make a withdrawal request",
+        description="Destroys every session recorded for the study on this computer (crypto-shredded: "
+        "their keys are overwritten first) and your consent, writes a withdrawal request for the "
+        "researchers (sent to them when the study has an upload address) and a receipt for you.",
+    )
+    wd.add_argument("study_id", metavar="ID")
+    wd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    wd.add_argument("--out", metavar="DIR", type=Path, help="also save the request and the receipt in DIR")
+    add_passphrase_option(wd)
+    wd.set_defaults(func=cmd_withdraw)
 
 
 def _print_sections(study_or_offer: enrolment.Offer | Study) -> None:
@@ -129,4 +144,49 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         for box in study.manifest.checkboxes:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
+    return 0
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    study_dir = enrolment.study_dir(args.study_id)
+    if not study_dir.is_dir():
+        raise StudyError(f"You have not joined study {args.study_id}; see `tallylight study list`.")
+    unlocked = None
+    if getattr(args, "passphrase_file", None) or os.environ.get(ENV_VAR):
+        unlocked = unlock_vault(args)  # also finds sessions of the study by their encrypted header
+    sessions = withdrawal.study_sessions(args.study_id, vault=unlocked)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("Withdrawing destroys data; without a terminal to ask on, add --yes.")
+        print(
+            f"Withdrawing from study {args.study_id} destroys {words.count(len(sessions), 'session')} "
+            "recorded for it and your consent on this computer. This cannot be undone."
+        )
+        if not _ask("Withdraw now?"):
+            print("Nothing was changed.")
+            return 1
+    receipt = withdrawal.withdraw(args.study_id, vault=unlocked, copy_to=args.out)
+    print(f"You withdrew from {receipt.study_title or receipt.study_id} at {receipt.withdrawn_at}.")
+    print(
+        f"Destroyed: {words.count(len(receipt.sessions_destroyed), 'session')}, "
+        f"{words.count(len(receipt.consent_records_destroyed), 'consent record')}"
+        + (
+            f", {words.count(len(receipt.bundles_not_sent_destroyed), 'unsent bundle')}"
+            if receipt.bundles_not_sent_destroyed
+            else ""
+        )
+        + "."
+    )
+    print(f"Withdrawal request for the researchers: {receipt.request_file}")
+    print(f"  SHA-256 {receipt.request_sha256}")
+    if receipt.upload_to:
+        print("  It is sent to the researchers the next time the Tallylight app runs.")
+    else:
+        contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""
+        print(f"  Send this file to the researchers{contact}: they delete what you already shared.")
+    if receipt.bundles_already_shared:
+        print(f"  It names {words.count(len(receipt.bundles_already_shared), 'bundle')} you already shared.")
+    print(f"Your receipt: {Path(receipt.request_file).with_name(withdrawal.RECEIPT_FILE)}")
+    if args.out:
+        print(f"Copies of both are in {args.out}.")
     return 0

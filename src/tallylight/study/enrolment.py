@@ -170,7 +170,7 @@ def enrolled_ids(data_dir: Path | None = None) -> list[str]:
     return sorted(p.name for p in root.iterdir() if (p / ENROLMENT_FILE).is_file())
 
 
-def _read_enrolment(d: Path) -> Enrolment:
+def read_enrolment(d: Path) -> Enrolment:
     try:
         data = json.loads((d / ENROLMENT_FILE).read_text("utf-8"))
     except FileNotFoundError:
@@ -186,7 +186,7 @@ def load(study_id: str, data_dir: Path | None = None, *, today: dt.date | None =
     With ``today``, also refused when the study has ended or its approval expired.
     """
     d = study_dir(study_id, data_dir)
-    enrolment = _read_enrolment(d)
+    enrolment = read_enrolment(d)
     raw = read_manifest_file(d / MANIFEST_FILE) if (d / MANIFEST_FILE).exists() else b""
     if not raw:
         raise StudyError(f"The manifest of study {study_id} is missing; join the study again.")
@@ -242,7 +242,7 @@ def check_offer(raw: bytes, data_dir: Path | None = None, *, today: dt.date | No
     d = study_dir(signed.study_id, data_dir)
     if not (d / ENROLMENT_FILE).exists():
         return Offer(signed, None)
-    previous = _read_enrolment(d)
+    previous = read_enrolment(d)
     m = signed.manifest
     if signed.public_key != previous.signer_public_key:
         raise ManifestError(

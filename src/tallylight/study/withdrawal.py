@@ -1,0 +1,257 @@
+"""Withdrawing from a study: one action that destroys, asks, and leaves a receipt.
+
+``withdraw`` (docs/STUDY.md, "Withdrawing"):
+
+1. writes the **withdrawal request** for the researcher (study, participant code,
+   consent records, what was destroyed here, which bundles were shared) — first,
+   so that a crash in the middle still leaves the request;
+2. crypto-shreds the study's sessions (each session's key file is overwritten and
+   removed before its data: store.sessions.delete) and its bundles still waiting
+   in the outbox;
+3. destroys the consent records (overwritten, removed) and the enrolment;
+4. writes the participant's **receipt**: study id, time, what was destroyed, and
+   the SHA-256 of the request file.
+
+Request and receipt stay in ``withdrawals/<request id>/`` (and are copied to a
+folder of the participant's choice). When the study names an upload target, the
+request is marked for upload: :func:`pending_uploads` lists what still has to be
+sent and :func:`mark_sent` records the server's answer — the hook the uploader
+(tallylight.share / the app) uses.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tallylight import __version__, paths
+from tallylight.errors import StoreError, StudyError, TallylightError
+from tallylight.fsutil import atomic_write, is_locked, storage_error
+from tallylight.store import layout
+from tallylight.store import sessions as store
+from tallylight.store.vault import UnlockedVault
+from tallylight.study import enrolment
+from tallylight.study.manifest import SignedManifest
+
+WITHDRAWALS = "withdrawals"
+REQUEST_FILE = "withdrawal-request.json"
+RECEIPT_FILE = "withdrawal-receipt.json"
+UPLOAD_FILE = "upload.json"
+REQUEST_FORMAT = "tallylight-withdrawal-request"
+RECEIPT_FORMAT = "tallylight-withdrawal-receipt"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the participant keeps."""
+
+    request_id: str
+    study_id: str
+    study_title: str
+    withdrawn_at: str
+    sessions_destroyed: list[str]
+    consent_records_destroyed: list[str]
+    bundles_not_sent_destroyed: list[str]
+    bundles_already_shared: list[str]
+    request_sha256: str
+    request_file: str
+    upload_to: str | None
+    researcher_contact: str
+    format: str = RECEIPT_FORMAT
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    request_id: str
+    study_id: str
+    path: Path
+    url: str
+
+
+def withdrawals_dir(data_dir: Path | None = None) -> Path:
+    return layout.data_root(data_dir) / WITHDRAWALS
+
+
+def study_sessions(
+    study_id: str, data_dir: Path | None = None, vault: UnlockedVault | None = None
+) -> list[str]:
+    """The study's sessions: those noted when they started, and (with the vault) every session
+    whose encrypted INFO names the study."""
+    d = enrolment.study_dir(study_id, data_dir) / enrolment.SESSIONS
+    noted = {p.name for p in d.iterdir()} if d.is_dir() else set()
+    existing = set(store.session_ids(data_dir))
+    found = noted & existing
+    if vault is not None:
+        for sid in existing - found:
+            try:
+                info = store.summary(sid, vault, data_dir).info
+            except TallylightError:
+                continue  # unreadable sessions cannot be shown to be the study's; they are left alone
+            if info is not None and info.study_id == study_id:
+                found.add(sid)
+    return sorted(found)
+
+
+def withdraw(
+    study_id: str,
+    data_dir: Path | None = None,
+    *,
+    vault: UnlockedVault | None = None,
+    now: dt.datetime | None = None,
+    copy_to: Path | None = None,
+) -> Receipt:
+    """Leave the study: write the request, destroy its local data, return the receipt."""
+    d = enrolment.study_dir(study_id, data_dir)
+    if not d.is_dir():
+        raise StudyError(f"You have not joined study {study_id}; see `tallylight study list`.")
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = when.isoformat().replace("+00:00", "Z")
+    enrol, signed = _what_is_known(study_id, data_dir)
+    sessions = study_sessions(study_id, data_dir, vault)
+    busy = [sid for sid in sessions if is_locked(layout.sessions_root(data_dir) / sid / layout.LOCK_FILE)]
+    if busy:
+        raise StudyError(f"Session {busy[0]} of this study is being recorded; stop it first, then withdraw.")
+    consents = sorted(p.name[len("consent-") : -len(".tlc")] for p in d.glob("consent-*.tlc"))
+    shared, unsent = _bundles(study_id, data_dir)
+    m = signed.manifest if signed else None
+    request_id = str(uuid.uuid4())
+    request = {
+        "format": REQUEST_FORMAT,
+        "version": 1,
+        "request_id": request_id,
+        "study_id": study_id,
+        "study_version": enrol.study_version if enrol else None,
+        "manifest_hash": enrol.manifest_hash if enrol else None,
+        "participant_id": enrol.participant_id if enrol else None,
+        "consent_ids": consents,
+        "withdrawn_at": stamp,
+        "request": "The participant withdraws from this study and asks that all their data, including "
+        "the bundles listed here, be deleted as the study's withdrawal procedure says.",
+        "bundles_shared": shared,
+        "sessions_destroyed_locally": sessions,
+        "app_version": __version__,
+    }
+    body = (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out = paths.ensure_private_dir(withdrawals_dir(data_dir) / request_id)
+    try:
+        atomic_write(out / REQUEST_FILE, body)
+        if m is not None and m.upload_url:
+            atomic_write(out / UPLOAD_FILE, json.dumps({"url": m.upload_url, "sent": False}).encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(exc, "writing the withdrawal request") from None
+    for sid in sessions:  # crypto-shred: the key file goes first
+        store.delete(sid, data_dir)
+    _destroy_unsent(unsent, data_dir)
+    _remove_study(d)
+    receipt = Receipt(
+        request_id=request_id,
+        study_id=study_id,
+        study_title=str(m.title) if m else "",
+        withdrawn_at=stamp,
+        sessions_destroyed=sessions,
+        consent_records_destroyed=consents,
+        bundles_not_sent_destroyed=sorted(unsent),
+        bundles_already_shared=shared,
+        request_sha256=hashlib.sha256(body).hexdigest(),
+        request_file=str(out / REQUEST_FILE),
+        upload_to=m.upload_url if m else None,
+        researcher_contact=m.researcher.contact if m else "",
+    )
+    try:
+        atomic_write(out / RECEIPT_FILE, (json.dumps(receipt.to_dict(), indent=2) + "\n").encode("utf-8"))
+        if copy_to is not None:
+            copy_to.mkdir(parents=True, exist_ok=True)
+            for name in (REQUEST_FILE, RECEIPT_FILE):
+                shutil.copyfile(out / name, copy_to / name)
+    except OSError as exc:
+        raise storage_error(exc, "writing the withdrawal receipt") from None
+    return receipt
+
+
+def _what_is_known(
+    study_id: str, data_dir: Path | None
+) -> tuple[enrolment.Enrolment | None, SignedManifest | None]:
+    """The enrolment and manifest as far as they can be read: withdrawing never fails on damage."""
+    try:
+        study = enrolment.load(study_id, data_dir)
+        return study.enrolment, study.signed
+    except TallylightError:
+        pass
+    try:
+        return enrolment.read_enrolment(enrolment.study_dir(study_id, data_dir)), None
+    except TallylightError:
+        return None, None
+
+
+def _bundles(study_id: str, data_dir: Path | None) -> tuple[list[str], list[str]]:
+    """(bundle ids already sent or saved, bundle ids still waiting in the outbox) of the study."""
+    from tallylight.share import outbox  # the share log and outbox belong to sharing
+
+    try:
+        entries = outbox.read_log(data_dir)
+    except TallylightError:
+        entries = []
+    waiting = [p.bundle_id for p in outbox.pending(data_dir) if p.study_id == study_id]
+    shared = sorted(
+        {e.bundle_id for e in entries if e.study_id == study_id and e.action in ("sent", "saved")}
+        - set(waiting)
+    )
+    return shared, waiting
+
+
+def _destroy_unsent(bundle_ids: Iterable[str], data_dir: Path | None) -> None:
+    from tallylight.share import outbox
+
+    wanted = set(bundle_ids)
+    for p in outbox.pending(data_dir):
+        if p.bundle_id in wanted:
+            outbox.remove(p, data_dir)
+
+
+def _remove_study(d: Path) -> None:
+    try:
+        for p in sorted(d.glob("consent-*.tlc")):
+            enrolment.shred_file(p)
+        shutil.rmtree(d)
+    except OSError as exc:
+        raise StoreError(f"The study's consent could not be removed completely ({exc.strerror}).") from None
+
+
+# ---------------------------------------------------------------- the upload hook
+
+
+def pending_uploads(data_dir: Path | None = None) -> list[PendingRequest]:
+    """Withdrawal requests still to be sent to their study's upload target (oldest first)."""
+    root = withdrawals_dir(data_dir)
+    out = []
+    for d in sorted(root.iterdir()) if root.is_dir() else []:
+        try:
+            upload = json.loads((d / UPLOAD_FILE).read_text("utf-8"))
+            request = json.loads((d / REQUEST_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(upload, dict) and not upload.get("sent") and isinstance(upload.get("url"), str):
+            out.append(PendingRequest(d.name, str(request.get("study_id")), d / REQUEST_FILE, upload["url"]))
+    return out
+
+
+def mark_sent(request_id: str, answer: str, data_dir: Path | None = None) -> None:
+    """Record that the request reached the researcher's server (and what it answered)."""
+    d = withdrawals_dir(data_dir) / str(uuid.UUID(request_id))
+    try:
+        upload = json.loads((d / UPLOAD_FILE).read_text("utf-8"))
+        upload.update(sent=True, answer=answer[:500])
+        atomic_write(d / UPLOAD_FILE, json.dumps(upload).encode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise StudyError(f"The withdrawal request {request_id} cannot be updated ({exc}).") from None
