@@ -1,0 +1,102 @@
+"""Researcher benchmark: ``tallylight-lab open`` on 200 bundles — wall time, rows/s, parallel speed-up.
+
+    python benchmarks/bench_lab_open.py [--bundles 200] [--events 5000]
+
+Makes ``--bundles`` bundles (one participant and one session each, ``--events``
+events of bench_store's synthetic stream), checked against a real signed
+manifest, then opens them all into a fresh dataset with one worker process and
+with one per core (the real CLI, in this process), and checks with DuckDB that
+every row arrived. With one worker the bundles are opened in this process, where
+pyarrow's CSV reader still uses its own threads, so the speed-up understates what
+separate processes give on an idle machine. On this shared 2-core machine the
+figures vary from run to run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[0] / "src"))
+sys.path.insert(0, str(HERE))
+
+import duckdb  # noqa: E402
+from bench_store import realistic_stream  # noqa: E402
+
+from tallylight.events import SessionInfo, StopReason  # noqa: E402
+from tallylight.lab.main import main as lab  # noqa: E402
+from tallylight.share import bundle  # noqa: E402
+from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef  # noqa: E402
+from tallylight.store.encoding import decode_payloads, encode_payload  # noqa: E402
+from tallylight.study import keys, signing, template  # noqa: E402
+from tallylight.study import manifest as mf  # noqa: E402
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--bundles", type=int, default=200)
+    p.add_argument("--events", type=int, default=5000)
+    a = p.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"# lab open benchmark: {a.bundles} bundles x {a.events:,} events, {cores} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        pair = keys.generate(root / "keys")
+        study_id = str(uuid.uuid4())
+        today = datetime.date.today()
+        body = template.render(recipient=pair.recipient, today=today, study_id=study_id).encode()
+        (root / "study.toml").write_bytes(signing.sign(body, keys.load_signing_key(root / "keys")))
+        signed = mf.load((root / "study.toml").read_bytes())
+        ref = StudyRef(study_id, signed.hash, (pair.recipient,), "bench", "1")
+        stream = realistic_stream(60, 1, quantum_ns=100_000, key_mode="hashed")
+        inbox = root / "inbox"
+        inbox.mkdir()
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(a.bundles):
+            start = (i * 997) % max(1, len(stream) - a.events)
+            evs = stream[start : start + a.events]
+            base = evs[0].t_ns
+            evs = [e._replace(t_ns=e.t_ns - base) for e in evs]
+            cols = decode_payloads([encode_payload(evs)])
+            info = SessionInfo(
+                f"s{i:04d}", time.time_ns(), "perf_counter_ns", 1, "hashed", True, 0, 0, True, True
+            )
+            info = dataclasses.replace(info, study_id=study_id)
+            part = SessionPart(info, "complete", "", cols, StopReason.PARTICIPANT)
+            inputs = BundleInputs(ref, f"p{i:04d}", {"consent_id": "x"}, [part], "bench")
+            enc = bundle.encrypt(bundle.build(inputs), [pair.recipient])
+            (inbox / enc.filename).write_bytes(enc.data)
+            total += len(evs)
+        print(f"made {a.bundles} bundles ({total:,} events) in {time.perf_counter() - t0:.1f} s")
+
+        results = {}
+        for jobs in sorted({1, cores}):
+            out = root / f"dataset-{jobs}"
+            args = ["open", str(inbox), "--identity", str(root / "keys" / keys.IDENTITY), "--out", str(out)]
+            t = time.perf_counter()
+            assert lab([*args, "--manifest", str(root / "study.toml"), "--jobs", str(jobs), "--quiet"]) == 0
+            wall = time.perf_counter() - t
+            with duckdb.connect() as con:
+                rows = con.execute(
+                    f"select count(*) from read_parquet('{out}/events/**/*.parquet', hive_partitioning=true)"
+                ).fetchall()[0][0]
+            assert rows == total, (rows, total)
+            results[jobs] = wall
+            rate = f"{total / wall:,.0f} rows/s, {a.bundles / wall:.1f} bundles/s"
+            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
+        if len(results) > 1:
+            print(f"speed-up with {cores} workers: {results[1] / results[cores]:.2f}x")
+    print("# noisy: other processes share these cores")
+
+
+if __name__ == "__main__":
+    main()
