@@ -105,6 +105,29 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
         _click(win.play_button)
     assert win.t > 0.3
 
+    # cut the span that holds the typing (class names, from the key events' times), then undo it
+    from PySide6.QtTest import QTest
+
+    a, b = float(d.keys_t.min()) - 0.05, float(d.keys_t.max()) + 0.05
+    _click(win.cut_button)
+    assert win.cut_row.isVisible() and win.timeline.selection.isVisible()
+    for box, v in ((win.cut_from, a), (win.cut_to, b)):
+        box.selectAll()
+        QTest.keyClicks(box.lineEdit(), f"{v:.1f}")
+    assert abs(win.timeline.selection.getRegion()[0] - round(a, 1)) < 1e-9
+    _click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: win.ready and len(win.undo_stack) == 1, timeout=15000)
+    cut = win.loaded.data
+    assert cut.summary.key_presses == 0 and cut.summary.counts.get("key_up", 0) == 0
+    assert [g.reason for g in cut.summary.gaps] == ["trimmed"]
+    assert "trimmed" in win.loaded.info.extra and "you cut this span out" in win.summary_label.text()
+    assert win.undo_button.isEnabled()
+    _click(win.undo_button)
+    qtbot.waitUntil(
+        lambda: win.ready and not win.undo_stack and win.loaded.data.summary.key_presses == 5, timeout=15000
+    )
+    assert win.loaded.data.summary.gaps == []
+
     SHOTS.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(SHOTS / "review-window.png"))
     for i, name in ((1, "review-path"), (2, "review-rhythm")):

@@ -38,9 +38,12 @@ def default_sink_factory() -> SinkFactory:
         from tallylight.recorder.sink import MemorySink
 
         return MemorySink
+    import functools
+
     from tallylight.store.writer import open_session
 
-    return open_session
+    # compact into large records (and write the list's summary) when the session stops
+    return functools.partial(open_session, compact_on_close=True)
 
 
 class RecorderProcess:

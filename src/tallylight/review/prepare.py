@@ -47,6 +47,7 @@ class ReviewData:
     """A session ready to draw. Times in seconds from the session's start."""
 
     summary: Summary
+    start_ns: int  # session time of t = 0 in the arrays below
     duration_s: float
     stretches: list[tuple[float, float, str]]  # start, end, GapReason name (lower case)
     activity_t: np.ndarray  # bin starts
@@ -137,6 +138,7 @@ def prepare(
     s0 = start / 1e9
     return ReviewData(
         summary=summary,
+        start_ns=start,
         duration_s=(end - start) / 1e9,
         stretches=[
             ((s.start_ns - start) / 1e9, (s.end_ns - start) / 1e9, s.reason.name.lower()) for s in stretches

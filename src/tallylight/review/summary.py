@@ -166,3 +166,8 @@ def summarize(
         verdict=verdict,
         verdict_note=verdict_note,
     )
+
+
+def index_doc(summary: Summary, events: int) -> dict[str, Any]:
+    """What the encrypted per-session summary (the sessions list) keeps of a summary."""
+    return {**summary.to_dict(), "events": events}

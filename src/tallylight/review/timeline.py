@@ -50,13 +50,14 @@ def _reason(value: int) -> GapReason:
 
 
 def session_span(cols: EventColumns) -> tuple[int, int]:
-    """(start, end) of the session in ns: SESSION_START/STOP, else the first/last event."""
+    """(start, end) of the session in ns: SESSION_START/STOP, else t = 0 and the last event."""
     if len(cols) == 0:
         return 0, 0
     mk = cols.kind == Kind.MARKER
     start_rows = np.flatnonzero(mk & (cols.marker == Marker.SESSION_START))
     stop_rows = np.flatnonzero(mk & (cols.marker == Marker.SESSION_STOP))
-    start = int(cols.t_ns[start_rows].min()) if start_rows.size else int(cols.t_ns.min())
+    # t = 0 is the session's start by definition (tallylight.events); SESSION_START marks it
+    start = int(cols.t_ns[start_rows].min()) if start_rows.size else min(0, int(cols.t_ns.min()))
     end = int(cols.t_ns[stop_rows].max()) if stop_rows.size else int(cols.t_ns.max())
     return start, max(start, end, int(cols.t_ns.max()))
 

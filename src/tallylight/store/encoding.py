@@ -270,6 +270,10 @@ class EventColumns:
             ),
         )
 
+    def take(self, rows: np.ndarray | slice) -> EventColumns:
+        """The rows selected by an index array, a boolean mask or a slice."""
+        return EventColumns(*(getattr(self, f)[rows] for f in self.__dataclass_fields__))
+
     @classmethod
     def empty(cls) -> EventColumns:
         z = np.zeros(0, np.int64)
@@ -366,6 +370,19 @@ def encode_payload(events: Sequence[Event]) -> bytes:
     fields = list(zip(*events, strict=True))
     if len(fields) != len(Event._fields):
         raise ValueError("events must be tallylight.events.Event tuples")
+    return _encode_fields(fields, n)
+
+
+def encode_columns(cols: EventColumns) -> bytes:
+    """Encode a non-empty block given as decoded columns (compaction and cuts rewrite these)."""
+    n = len(cols)
+    if n == 0 or n > MAX_EVENTS_PER_BLOCK:
+        raise ValueError(f"a block holds 1..{MAX_EVENTS_PER_BLOCK} events, got {n}")
+    return _encode_fields([getattr(cols, f) for f in Event._fields], n)
+
+
+def _encode_fields(fields: list[Any], n: int) -> bytes:
+    """The payload of ``n`` events given field by field (in ``Event._fields`` order)."""
     t = _field(fields, "t_ns", np.int64)
     kind = np.fromiter(fields[_FIELD_INDEX["kind"]], dtype=np.uint8, count=n)
     if t.min() < T_MIN or t.max() >= T_MAX:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tallylight import words
 from tallylight.fsutil import FileLock, is_locked, storage_error
+from tallylight.store import rewrite
 from tallylight.store.layout import (
     KEY_FILE,
     LOCK_FILE,
@@ -74,6 +75,7 @@ def find_unfinished(data_dir: Path | None = None) -> list[str]:
     for d in sorted(root.iterdir()):
         if not d.is_dir() or is_locked(d / LOCK_FILE):
             continue
+        rewrite.settle(d)  # finish (or drop) a new version a crash interrupted
         state = _unfinished(d)
         if state is None:
             continue

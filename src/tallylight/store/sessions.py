@@ -14,6 +14,7 @@ from typing import IO
 from tallylight.errors import StoreError, UsageError
 from tallylight.events import Event, Kind, SessionInfo
 from tallylight.fsutil import create_private, is_locked, storage_error, sync_dir, sync_file
+from tallylight.store import rewrite
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import KEY_FILE, LOCK_FILE, data_root, session_path, sessions_root
 from tallylight.store.reader import Keys, Report, SessionData, Verdict, read_session, verify_session
@@ -71,6 +72,7 @@ def summary(session_id: str, keys: Keys | None, data_dir: Path | None = None) ->
     """Facts about one session; with its key (a key source or the vault), also its
     (verified) info and verdict."""
     d = session_dir(session_id, data_dir)
+    rewrite.settle(d)
     info = report = None
     if keys is not None:
         report, data = verify_session(d, keys)
@@ -84,7 +86,8 @@ def list_sessions(keys: Keys | None = None, data_dir: Path | None = None) -> lis
 
 def read(session_id: str, keys: Keys, data_dir: Path | None = None) -> SessionData:
     """The authenticated session (AuthenticationError if it does not authenticate)."""
-    return read_session(session_dir(session_id, data_dir), keys)
+    d = rewrite.settled(session_dir(session_id, data_dir))  # a committed new version is finished first
+    return read_session(d, keys)
 
 
 def read_columns(

@@ -9,6 +9,7 @@ also seals on its own when a second has passed or the buffer is large).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -16,15 +17,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tallylight import paths
-from tallylight.errors import StoreError
+from tallylight.errors import StoreError, TallylightError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
 from tallylight.store import crypto, encoding, layout, vault
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
 
+log = logging.getLogger(__name__)
+
 SEGMENT_MAX_BYTES = 64 << 20
 SEAL_INTERVAL_S = 1.0
 MAX_BUFFER_EVENTS = 65536
+#: Compaction at close keeps the session's payloads in memory up to this size.
+MAX_COMPACT_BYTES = 256 << 20
 
 
 def encode_info(info: SessionInfo) -> bytes:
@@ -58,6 +63,7 @@ class SessionWriter:
         seal_interval_s: float = SEAL_INTERVAL_S,
         max_buffer_events: int = MAX_BUFFER_EVENTS,
         compression_level: int = encoding.DEFLATE_LEVEL,
+        compact_to: bytes | None = None,
     ) -> None:
         self.info = info
         self.path = session_dir
@@ -80,6 +86,12 @@ class SessionWriter:
         self._last_seal = time.monotonic()
         self._failed: StoreError | None = None
         self._closed = False
+        # with a device public key: keep the payloads, and at close rewrite the
+        # session into large records with its summary (store.rewrite)
+        self._compact_to = compact_to
+        self._payloads: list[bytes] | None = [] if compact_to is not None else None
+        self._payload_bytes = 0
+        self._event_records = 0
 
     # ------------------------------------------------------------ public
 
@@ -91,6 +103,58 @@ class SessionWriter:
     @property
     def last_seal_monotonic(self) -> float:
         return self._last_seal
+
+    @property
+    def segment(self) -> int:
+        return self._segment
+
+    @property
+    def records(self) -> int:
+        """Whole records in the current segment."""
+        return self._index
+
+    @property
+    def size(self) -> int:
+        """Bytes of the current segment."""
+        return self._size
+
+    def start(self, info_body: bytes) -> None:
+        """Create segment 0 and write the INFO record."""
+        self._open_segment(0)
+        self._append(TYPE_INFO, info_body)
+
+    def write_columns(self, cols: encoding.EventColumns) -> None:
+        """Seal already-decoded events as records of at most ``max_buffer_events`` each."""
+        self._usable()
+        step = self._max_buffer
+        for start in range(0, len(cols), step):
+            self._append_block(cols.take(slice(start, start + step)))
+
+    def _append_block(self, block: encoding.EventColumns) -> None:
+        body = self._comp_probe(encoding.encode_columns(block))
+        if body is None:  # too large for one record: halve it (fresh stream state is unaffected)
+            half = len(block) // 2
+            self._append_block(block.take(slice(0, half)))
+            self._append_block(block.take(slice(half, None)))
+            return
+        self._append(TYPE_EVENTS, body)
+        self._event_records += 1
+        self._events_sealed += len(block)
+        if self._size >= self._segment_max:
+            self._rotate()
+
+    def _comp_probe(self, payload: bytes) -> bytes | None:
+        """The compressed body, or None (stream untouched) if it might not fit in one record."""
+        worst = len(payload) + len(payload) // 1000 + 1024  # DEFLATE's worst-case growth, with room
+        if worst + 1 + crypto.TAG > crypto.MAX_CIPHERTEXT and len(payload) > 1 << 16:
+            return None
+        return self._comp.compress(payload)
+
+    def abandon(self) -> None:
+        """Stop without an END record (the caller closes the session another way)."""
+        self._closed = True
+        self._close_fd()
+        self._lock.release(unlink=True)
 
     def write(self, events: Sequence[Event]) -> None:
         """Buffer events; seals by itself once a second has passed or the buffer is large."""
@@ -121,6 +185,8 @@ class SessionWriter:
                     ) from None
                 self._append(TYPE_EVENTS, self._comp.compress(payload))
                 self._events_sealed += len(chunk)
+                self._event_records += 1
+                self._keep(payload)
                 done += len(chunk)
                 if self._size >= self._segment_max:
                     self._rotate()
@@ -135,6 +201,7 @@ class SessionWriter:
             if self._failed is None:
                 self.seal()
                 self._append(TYPE_END, encode_end(int(reason), self._events_sealed, self._index))
+                self._finish(reason)
         finally:
             self._closed = True
             self._close_fd()
@@ -147,6 +214,42 @@ class SessionWriter:
         self.close(StopReason.NONE if exc[0] is None else StopReason.WRITE_ERROR)
 
     # ------------------------------------------------------------ internals
+
+    def _keep(self, payload: bytes) -> None:
+        if self._payloads is None:
+            return
+        self._payload_bytes += len(payload)
+        if self._payload_bytes > MAX_COMPACT_BYTES:
+            self._payloads = None  # too long to rewrite in memory: a reader compacts it later
+        else:
+            self._payloads.append(payload)
+
+    def _finish(self, reason: StopReason) -> None:
+        """After END: compact into large records with the summary, or write just the summary.
+
+        The session is already complete and durable; a failure here only leaves
+        it uncompacted (a reader compacts it later), never damaged.
+        """
+        if self._compact_to is None:
+            return
+        self._close_fd()
+        try:
+            from tallylight.review.summary import index_doc, summarize
+            from tallylight.store import index, rewrite
+
+            if self._payloads is None:
+                return
+            cols = encoding.decode_payloads(self._payloads)
+            self._payloads = None
+            doc = index_doc(summarize(cols, self.info, "complete", ""), len(cols))
+            if self._segment > 0 or self._event_records > 1:
+                rewrite.write_version(
+                    self.path, self.info, cols, self._compact_to, stop_reason=reason, summary=doc
+                )
+            else:
+                index.write_summary(self.path, self._key, self._uid, doc)
+        except (TallylightError, OSError, ValueError) as exc:
+            log.warning("session %s was not compacted: %s", self.info.session_id, exc)
 
     def _usable(self) -> None:
         if self._failed is not None:
@@ -233,6 +336,7 @@ def open_session(
     seal_interval_s: float = SEAL_INTERVAL_S,
     max_buffer_events: int = MAX_BUFFER_EVENTS,
     compression_level: int = encoding.DEFLATE_LEVEL,
+    compact_on_close: bool = False,
 ) -> SessionWriter:
     """Create the session's directory, key file and first segment (with the
     encrypted SessionInfo) and return its writer.
@@ -277,10 +381,10 @@ def open_session(
         seal_interval_s=seal_interval_s,
         max_buffer_events=max_buffer_events,
         compression_level=compression_level,
+        compact_to=public if compact_on_close else None,
     )
     try:
-        w._open_segment(0)
-        w._append(TYPE_INFO, info_body)
+        w.start(info_body)
     except StoreError:
         # Nothing was recorded yet: leave no half-made session behind (key first).
         w._closed = True

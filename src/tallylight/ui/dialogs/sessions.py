@@ -67,8 +67,32 @@ def started_guess(session_id: str) -> str:
     return dt.datetime.fromtimestamp(mtime).strftime(DATE_FORMAT)
 
 
+def row_from_summary(session_id: str, doc: dict[str, Any]) -> Row:
+    """One line of the list from a session's encrypted summary (tallylight.store.index)."""
+    started = int(doc.get("started_wall_ns") or 0)
+    date = dt.datetime.fromtimestamp(started / 1e9).strftime(DATE_FORMAT) if started else ""
+    duration = words.clock(float(doc.get("recorded_s") or 0))
+    paused = float(doc.get("paused_s") or 0)
+    if paused >= 1:
+        duration += f" (paused {words.clock(paused)})"
+    verdict = words.verdict_words(str(doc.get("verdict") or ""))
+    if doc.get("verdict") not in ("complete", None) and doc.get("verdict_note"):
+        verdict += f": {doc['verdict_note']}"
+    return Row(
+        session_id,
+        date,
+        str(doc.get("label") or ""),
+        duration,
+        words.counts_summary(doc.get("counts") or {}),
+        verdict,
+        False,
+    )
+
+
 def load_rows(vault: Any) -> list[Row]:
-    """Every session, newest first (worker thread)."""
+    """Every session, newest first (worker thread). With the vault, each row comes from the
+    session's small encrypted summary, so the list opens without decrypting any events."""
+    from tallylight.review import edit
     from tallylight.store import sessions as store
 
     rows = []
@@ -82,35 +106,14 @@ def load_rows(vault: Any) -> list[Row]:
             when = started_guess(sid)
             rows.append(Row(sid, when, "", "", "", "recording now" if recording else "locked", recording))
             continue
+        if recording:
+            rows.append(Row(sid, "", "", "", "", "recording now", True))
+            continue
         try:
-            info, report, cols = store.read_columns(sid, vault)
-            counts: dict[str, int] = {}
-            for k in cols.kind.tolist():
-                from tallylight.events import Kind
-
-                name = Kind(k).name.lower()
-                counts[name] = counts.get(name, 0) + 1
-            duration = float(cols.t_ns.max()) / 1e9 if len(cols) else 0.0
-            verdict = report.verdict.describe()
+            doc = edit.ensure_summary(store.session_dir(sid), vault)  # the encrypted summary, once computed
+            rows.append(row_from_summary(sid, doc))
         except Exception as exc:  # noqa: BLE001 - corrupt or unreadable: say so, keep listing
-            info, counts, duration = None, {}, 0.0
-            verdict = f"unreadable ({exc})"
-        date = ""
-        label = ""
-        if info is not None:
-            date = dt.datetime.fromtimestamp(info.started_wall_ns / 1e9).strftime(DATE_FORMAT)
-            label = info.label
-        rows.append(
-            Row(
-                sid,
-                date,
-                label,
-                words.clock(duration) if info else "",
-                words.counts_summary(counts) if info else "",
-                "recording now" if recording else verdict,
-                recording,
-            )
-        )
+            rows.append(Row(sid, "", "", "", "", f"unreadable ({exc})", False))
     rows.sort(key=lambda r: (r.date, r.session_id), reverse=True)
     return rows
 

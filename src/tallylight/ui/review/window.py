@@ -16,8 +16,11 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -141,9 +144,55 @@ class ReviewWindow(QWidget):
         self.tabs.addTab(self.path, "Path and &clicks")
         self.tabs.addTab(rhythm_tab, "&Typing rhythm")
 
+        # cut a span, undo, export, delete
+        self.undo_stack: list[Any] = []
+        self.cut_button = QPushButton("Cu&t a span…")
+        self.cut_button.setAccessibleName("Choose a span of time to cut out of this session")
+        self.cut_button.clicked.connect(self.begin_cut)
+        self.undo_button = QPushButton("&Undo cut")
+        self.undo_button.setAccessibleName("Put the cut span back (only until this window closes)")
+        self.undo_button.clicked.connect(self.undo_cut)
+        self.export_button = QPushButton("&Export…")
+        self.export_button.setAccessibleName("Export this session as plain CSV or JSON lines (not encrypted)")
+        self.export_button.clicked.connect(self.choose_export)
+        self.delete_button = QPushButton("&Delete…")
+        self.delete_button.setAccessibleName("Delete this session for good")
+        self.delete_button.clicked.connect(self.confirm_delete)
+        self.cut_from = QDoubleSpinBox()
+        self.cut_to = QDoubleSpinBox()
+        for box, name in ((self.cut_from, "Cut from (seconds)"), (self.cut_to, "Cut to (seconds)")):
+            box.setAccessibleName(name)
+            box.setDecimals(1)
+            box.setSuffix(" s")
+            box.valueChanged.connect(self._spin_changed)
+        self.apply_cut_button = QPushButton("Cut this span out")
+        self.apply_cut_button.setAccessibleName("Cut the chosen span out of the session")
+        self.apply_cut_button.clicked.connect(self.apply_cut)
+        self.cancel_cut_button = QPushButton("Cancel")
+        self.cancel_cut_button.clicked.connect(self.end_cut)
+        self.cut_row = QWidget()
+        cr = QHBoxLayout(self.cut_row)
+        cr.setContentsMargins(0, 0, 0, 0)
+        cr.addWidget(QLabel("Cut from"))
+        cr.addWidget(self.cut_from)
+        cr.addWidget(QLabel("to"))
+        cr.addWidget(self.cut_to)
+        cr.addWidget(QLabel("(or drag the yellow span on the timeline)"))
+        cr.addStretch(1)
+        cr.addWidget(self.apply_cut_button)
+        cr.addWidget(self.cancel_cut_button)
+        self.cut_row.hide()
+        self.timeline.selection.sigRegionChanged.connect(self._region_changed)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Status")
+        self.status.setWordWrap(True)
+        self.export_dialog: QFileDialog | None = None
+        self.confirm_box: QMessageBox | None = None
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         self.buttons = QHBoxLayout()
+        for b in (self.cut_button, self.undo_button, self.export_button, self.delete_button):
+            self.buttons.addWidget(b)
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.close_button)
 
@@ -152,7 +201,9 @@ class ReviewWindow(QWidget):
         layout.addWidget(self.progress)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.timeline)
+        layout.addWidget(self.cut_row)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.status)
         layout.addLayout(self.buttons)
         self.resize(900, 760)
 
@@ -168,6 +219,7 @@ class ReviewWindow(QWidget):
 
     # ---- loading -----------------------------------------------------------
     def load(self) -> None:
+        self.timings = {}
         self._set_controls(False)
         self.progress.show()
         self.progress_label.show()
@@ -236,8 +288,161 @@ class ReviewWindow(QWidget):
         self.seek(0.0)
 
     def _set_controls(self, enabled: bool) -> None:
-        for w in (self.play_button, self.speed, self.slider):
+        for w in (self.play_button, self.speed, self.slider, self.cut_button, self.export_button):
             w.setEnabled(enabled)
+        self.delete_button.setEnabled(enabled or self.loaded is None)
+        self.undo_button.setEnabled(enabled and bool(self.undo_stack))
+        self.apply_cut_button.setEnabled(enabled)
+
+    # ---- cut and undo --------------------------------------------------------
+    @property
+    def session_path(self) -> Any:
+        from tallylight.store import sessions as store
+
+        return store.session_dir(self.session_id)
+
+    @Slot()
+    def begin_cut(self) -> None:
+        if self.loaded is None:
+            return
+        dur = self.loaded.data.duration_s
+        for box in (self.cut_from, self.cut_to):
+            box.setRange(0.0, dur)
+        self.timeline.selection.setBounds((0, dur))
+        self.timeline.selection.setRegion((dur / 3, 2 * dur / 3))
+        self.timeline.selection.show()
+        self.cut_row.show()
+        self.status.setText("Choose the span to cut out: nothing captured in it is kept.")
+
+    @Slot()
+    def end_cut(self) -> None:
+        self.timeline.selection.hide()
+        self.cut_row.hide()
+
+    def _region_changed(self) -> None:
+        a, b = self.timeline.selection.getRegion()
+        for box, v in ((self.cut_from, a), (self.cut_to, b)):
+            box.blockSignals(True)
+            box.setValue(v)
+            box.blockSignals(False)
+
+    def _spin_changed(self) -> None:
+        self.timeline.selection.blockSignals(True)
+        self.timeline.selection.setRegion((self.cut_from.value(), self.cut_to.value()))
+        self.timeline.selection.blockSignals(False)
+
+    @Slot()
+    def apply_cut(self) -> None:
+        if self.loaded is None:
+            return
+        from tallylight.review import edit
+
+        a, b = sorted((self.cut_from.value(), self.cut_to.value()))
+        start = self.loaded.data.start_ns
+        start_ns, end_ns = start + int(a * 1e9), start + int(b * 1e9)
+        path, vault = self.session_path, self.vault
+        self.end_cut()
+        self._set_controls(False)
+        self.status.setText(f"Cutting {a:.1f} s – {b:.1f} s out…")
+
+        def done(old: Any) -> None:
+            self.undo_stack.append(old)
+            self.status.setText(
+                f"Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new key. "
+                "You can undo this until you close this window."
+            )
+            self._changed()
+
+        self.tasks.run(lambda: edit.cut_session(path, vault, start_ns, end_ns), done, self._edit_failed)
+
+    @Slot()
+    def undo_cut(self) -> None:
+        if not self.undo_stack:
+            return
+        from tallylight.review import edit
+
+        old = self.undo_stack.pop()
+        path, vault = self.session_path, self.vault
+        self._set_controls(False)
+        self.status.setText("Putting the span back…")
+
+        def done(_: Any) -> None:
+            self.status.setText("The cut was undone.")
+            self._changed()
+
+        self.tasks.run(lambda: edit.restore_session(path, vault, old), done, self._edit_failed)
+
+    def _edit_failed(self, exc: BaseException) -> None:
+        self.status.setText(f"Nothing was changed: {exc}")
+        self._set_controls(True)
+
+    def _changed(self) -> None:
+        if self.on_changed is not None:
+            self.on_changed()
+        self.load()
+
+    # ---- export and delete -------------------------------------------------
+    @Slot()
+    def choose_export(self) -> None:
+        dlg = QFileDialog(self, "Export this session (the file is NOT encrypted)")
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dlg.setNameFilters(["CSV (*.csv)", "JSON lines (*.jsonl)"])
+        dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dlg.fileSelected.connect(self.export_to)
+        self.export_dialog = dlg
+        dlg.open()
+
+    @Slot(str)
+    def export_to(self, path: str) -> None:
+        """Write the session in plain text (the same code as ``tallylight sessions export``)."""
+        from pathlib import Path
+
+        from tallylight.store import sessions as store
+
+        fmt = "jsonl" if path.endswith(".jsonl") else "csv"
+        sid, vault = self.session_id, self.vault
+        self.status.setText("Exporting…")
+        self.tasks.run(
+            lambda: store.export(
+                sid, vault, Path(path), fmt, force=True
+            ),  # the dialog asked before replacing
+            lambda n: self.status.setText(
+                f"Wrote {n:,} events to {path}. "
+                "That file is not encrypted: keep it safe and delete it when done."
+            ),
+            lambda exc: self.status.setText(f"Nothing was exported: {exc}"),
+        )
+
+    @Slot()
+    def confirm_delete(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Delete session",
+            "Delete this session for good? Its key is destroyed first; this cannot be undone.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        yes = box.addButton("Delete for good", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(box.buttons()[-1])
+        box.buttonClicked.connect(lambda b: self._delete() if b is yes else None)
+        self.confirm_box = box
+        box.open()
+
+    def _delete(self) -> None:
+        from tallylight.store import sessions as store
+
+        sid = self.session_id
+        self.undo_stack.clear()
+
+        def done(_: Any) -> None:
+            if self.on_changed is not None:
+                self.on_changed()
+            self.close()
+
+        self.tasks.run(
+            lambda: store.delete(sid), done, lambda exc: self.status.setText(f"Not deleted: {exc}")
+        )
 
     @property
     def ready(self) -> bool:
@@ -296,6 +501,7 @@ class ReviewWindow(QWidget):
             self.toggle_play()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self.undo_stack.clear()  # undo is offered until the window closes, never after
         self._play_timer.stop()
         self._stage_timer.stop()
         super().closeEvent(event)

@@ -1,0 +1,226 @@
+"""Cut, undo, compaction and the encrypted summary: what changes, what stays, and SIGKILL at any moment."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from store.store_helpers import make_info, synthetic, write_session
+from tallylight import events as ev
+from tallylight.errors import AuthenticationError
+from tallylight.events import GapReason, Kind, Marker, StopReason
+from tallylight.review import edit, no_capture_stretches
+from tallylight.store import index, reader, rewrite, sessions, writer
+from tallylight.store.encoding import EventColumns
+
+S = 1_000_000_000
+CHILD = Path(__file__).with_name("edit_child.py")
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def stream(n: int, seed: int = 0) -> list[ev.Event]:
+    out = [ev.marker(0, Marker.SESSION_START)]
+    out += [e._replace(t_ns=e.t_ns + 1) for e in synthetic(n, seed) if e.kind != Kind.MARKER]
+    out.append(ev.marker(out[-1].t_ns + 1, Marker.SESSION_STOP, 1))
+    return out
+
+
+def rows(cols: EventColumns) -> list[tuple]:
+    return list(cols.events())
+
+
+def batches(events: list[ev.Event], size: int = 50) -> list[list[ev.Event]]:
+    return [events[i : i + size] for i in range(0, len(events), size)]
+
+
+def test_compaction_at_close_keeps_every_event_and_writes_the_summary(data_dir, unlocked) -> None:
+    events = stream(3000)
+    w = writer.open_session(
+        make_info("c1", label="compact me"), data_dir, seal_interval_s=1e9, compact_on_close=True
+    )
+    for b in batches(events):
+        w.write(b)
+        w.seal()
+    d = data_dir / "sessions" / "c1"
+    old_key = d / "key"
+    os.link(old_key, data_dir / "old-key")  # the same bytes on disk as the old version's key file
+    w.close(StopReason.PARTICIPANT)
+    data = reader.read_session(d, unlocked)
+    assert (
+        data.report.verdict == reader.Verdict.COMPLETE and data.report.stop_reason == StopReason.PARTICIPANT
+    )
+    assert rows(data.columns()) == rows(sessions.read("c1", unlocked).columns())
+    assert [tuple(e) for e in rows(data.columns())] == [tuple(e) for e in events]
+    assert len(data.payloads) == 1 and not (d / rewrite.NEXT_DIR).exists()
+    assert (data_dir / "old-key").read_bytes() == b"\0" * 140  # the old key was overwritten
+    doc = index.read_summary(d, unlocked)
+    assert doc is not None and doc["label"] == "compact me" and doc["events"] == len(events)
+    assert doc["verdict"] == "complete" and doc["counts"]["move"] == sum(e.kind == Kind.MOVE for e in events)
+    assert not edit.needs_compaction(d)
+
+
+def test_cut_removes_the_span_records_it_and_destroys_the_old_key(data_dir, unlocked) -> None:
+    events = [ev.marker(0, Marker.SESSION_START)]
+    events += [ev.move(i * S // 10, i, i) for i in range(1, 100)]  # 0.1 .. 9.9 s
+    events += [
+        ev.marker(4 * S, Marker.PAUSE, GapReason.PAUSED_BY_PARTICIPANT),
+        ev.marker(6 * S, Marker.RESUME),
+    ]
+    events.sort(key=lambda e: e.t_ns)
+    events.append(ev.marker(10 * S, Marker.SESSION_STOP, 1))
+    d = write_session(data_dir, "c2", batches(events, 7))
+    os.link(d / "key", data_dir / "old-key")
+    old = edit.cut_session(d, unlocked, 2 * S, 5 * S, clock=lambda: 1234)
+    assert [tuple(e) for e in old.columns.events()] == [tuple(e) for e in events]
+
+    new = sessions.read("c2", unlocked)
+    cols = new.columns()
+    inputs = cols.take(cols.kind != Kind.MARKER)
+    assert not np.any((inputs.t_ns >= 2 * S) & (inputs.t_ns <= 5 * S))  # the span is gone
+    expected = [tuple(e) for e in events if e.kind != Kind.MARKER and not 2 * S <= e.t_ns <= 5 * S]
+    assert [tuple(e) for e in inputs.events()] == expected  # every other event is identical
+    st = no_capture_stretches(cols)
+    assert [(s.start_ns, s.end_ns, s.reason) for s in st] == [
+        (2 * S, 5 * S, GapReason.TRIMMED),
+        (5 * S, 6 * S, GapReason.PAUSED_BY_PARTICIPANT),  # the pause still runs after the span
+    ]
+    assert new.info.extra["trimmed"] == [{"start_ns": 2 * S, "end_ns": 5 * S, "cut_wall_ns": 1234}]
+    assert new.report.verdict == reader.Verdict.COMPLETE
+    assert (data_dir / "old-key").read_bytes() == b"\0" * 140  # the old version cannot be decrypted
+    assert index.read_summary(d, unlocked)["gaps"][0]["reason"] == "trimmed"
+
+    edit.restore_session(d, unlocked, old)  # undo, while the window is open
+    back = sessions.read("c2", unlocked)
+    assert [tuple(e) for e in back.columns().events()] == [tuple(e) for e in events]
+    assert "trimmed" not in back.info.extra
+
+
+def test_cut_of_a_recovered_session_stays_recovered(data_dir, unlocked) -> None:
+    from tallylight.store import recovery
+
+    events = stream(500)[:-1]
+    write_session(data_dir, "c3", batches(events), close=False)
+    recovery.recover_unfinished(data_dir)
+    d = data_dir / "sessions" / "c3"
+    assert reader.read_session(d, unlocked).report.verdict == reader.Verdict.RECOVERED
+    edit.cut_session(d, unlocked, events[10].t_ns, events[20].t_ns)
+    assert reader.read_session(d, unlocked).report.verdict == reader.Verdict.RECOVERED
+    assert recovery.find_unfinished(data_dir) == []
+
+
+def test_ensure_summary_compacts_once_and_then_reads_the_summary(data_dir, unlocked) -> None:
+    events = stream(2000, seed=3)
+    d = write_session(data_dir, "c4", batches(events))
+    assert edit.needs_compaction(d)
+    doc = edit.ensure_summary(d, unlocked)
+    assert doc["events"] == len(events) and not edit.needs_compaction(d)
+    assert index.read_summary(d, unlocked) == doc
+    (d / index.SUMMARY_FILE).write_bytes(b"TLLYSUM\x00junk" * 10)  # damaged: recomputed, never trusted
+    assert edit.ensure_summary(d, unlocked) == doc
+
+
+def test_summary_of_another_version_does_not_open(data_dir, unlocked) -> None:
+    d = write_session(data_dir, "c5", batches(stream(100)))
+    edit.ensure_summary(d, unlocked)
+    stale = (d / index.SUMMARY_FILE).read_bytes()
+    edit.cut_session(d, unlocked, 0, 1)
+    (d / index.SUMMARY_FILE).write_bytes(stale)
+    assert index.read_summary(d, unlocked) is None
+
+
+def _versions(events: list[ev.Event], start: int, end: int) -> tuple[list, list]:
+    before = [tuple(e) for e in events]
+    cols = EventColumns.concat([sessions_cols(events)])
+    after = [tuple(e) for e in edit.cut_columns(cols, start, end).events()]
+    return before, after
+
+
+def sessions_cols(events: list[ev.Event]) -> EventColumns:
+    from tallylight.store.encoding import decode_payloads, encode_payload
+
+    return decode_payloads([encode_payload(events)])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("what", ["cut", "compact"])
+def test_sigkill_at_any_moment_leaves_exactly_one_readable_version(data_dir, unlocked, what) -> None:
+    rng = random.Random(7 if what == "cut" else 8)
+    events = stream(60_000, seed=5)
+    start, end = events[20_000].t_ns, events[30_000].t_ns
+    before, after = _versions(events, start, end)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    outcomes = {"old": 0, "new": 0}
+    for i in range(12):
+        sid = f"k{i}"
+        d = write_session(data_dir, sid, batches(events, 2000))
+        p = subprocess.Popen(
+            [sys.executable, str(CHILD), str(data_dir), sid, what, str(start), str(end)],
+            stdout=subprocess.PIPE,
+            env=env,
+            text=True,
+        )
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, 0.6))
+        p.kill()
+        p.wait()
+        p.stdout.close()
+        got = [tuple(e) for e in sessions.read(sid, unlocked, data_dir).columns().events()]  # settles first
+        if what == "cut":
+            assert got in (before, after), f"kill {i}: neither the old nor the new version"
+            outcomes["new" if got == after else "old"] += 1
+        else:
+            assert got == before
+            outcomes["new" if not edit.needs_compaction(d) else "old"] += 1
+        assert not (d / rewrite.NEXT_DIR).exists()
+        assert sorted(p.name for p in d.iterdir() if p.name == "key") == ["key"]
+        assert reader.read_session(d, unlocked).report.verdict == reader.Verdict.COMPLETE
+    print(what, outcomes)
+
+
+def test_a_committed_version_interrupted_while_moving_is_finished(data_dir, unlocked) -> None:
+    """The states between the commit point and the end of the move, one by one."""
+    events = stream(300)
+    d = write_session(data_dir, "m1", batches(events))
+    v = edit.read_version(d, unlocked)
+    cut = edit.Version(v.info, edit.cut_columns(v.columns, events[5].t_ns, events[9].t_ns), v.report)
+    for stop_after in range(0, 4):
+        d2 = write_session(data_dir, f"m1-{stop_after}", batches(events))
+        calls = {"n": 0}
+
+        def flaky_replace(src, dst, _real=os.replace, calls=calls, stop_after=stop_after):
+            calls["n"] += 1
+            if calls["n"] > stop_after:
+                raise OSError(5, "simulated crash")
+            _real(src, dst)
+
+        os_replace = os.replace
+        try:
+            rewrite.os.replace = flaky_replace  # type: ignore[attr-defined]
+            lock = edit._locked(d2)
+            try:
+                with pytest.raises(Exception):  # noqa: B017 - the simulated crash
+                    info = dataclasses.replace(v.info, session_id=d2.name)
+                    edit._write(d2, unlocked, edit.Version(info, cut.columns, v.report))
+            finally:
+                lock.release()
+        finally:
+            rewrite.os.replace = os_replace  # type: ignore[attr-defined]
+        rewrite.settle(d2)
+        got = [tuple(e) for e in reader.read_session(d2, unlocked).columns().events()]
+        assert got in ([tuple(e) for e in events], [tuple(e) for e in cut.columns.events()]), stop_after
+        assert not (d2 / rewrite.NEXT_DIR).exists()
+
+
+def test_a_reader_never_decrypts_with_a_half_moved_key(data_dir, unlocked) -> None:
+    d = write_session(data_dir, "m2", batches(stream(50)))
+    (d / "key").write_bytes(b"\0" * 140)
+    with pytest.raises(AuthenticationError):
+        sessions.read("m2", unlocked, data_dir)
