@@ -57,3 +57,33 @@ def current_body(**replace: str) -> bytes:
 def write_signed(path: Path, key: Ed25519PrivateKey = RESEARCHER, **replace: str) -> Path:
     path.write_bytes(signing.sign(current_body(**replace), key))
     return path
+
+
+class NoHooks:
+    """Capture hooks that capture nothing (the recorder runs without a display)."""
+
+    def __init__(self, *args: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def record(study: str | None = None) -> str:
+    """One short session through the real recorder process object and the encrypted store."""
+    import io
+    import json
+
+    from tallylight.events import StopReason
+    from tallylight.recorder.process import RecorderProcess
+
+    out = io.StringIO()
+    proc = RecorderProcess(out, hooks=NoHooks, check_capture=lambda: None)
+    proc.handle(json.dumps({"cmd": "start", "id": 1, "options": {}, **({"study": study} if study else {})}))
+    started = json.loads(out.getvalue().splitlines()[-1])
+    assert started["event"] == "started", started
+    proc.stop(StopReason.PARTICIPANT)
+    return str(started["session_id"])

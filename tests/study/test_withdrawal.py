@@ -3,44 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from pathlib import Path
 
 import pytest
-from study_helpers import PASS, STUDY_ID, write_signed
+from study_helpers import PASS, STUDY_ID, record, write_signed
 
 from tallylight.cli.main import main
 from tallylight.errors import AuthenticationError, StudyError
-from tallylight.events import StopReason
-from tallylight.recorder.process import RecorderProcess
 from tallylight.store import sessions, vault
 from tallylight.store.crypto import KdfParams
 from tallylight.study import enrolment, withdrawal
 
 OTHER_STUDY = "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a99"
-
-
-class _NoHooks:
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
-def record(study: str | None = None) -> str:
-    """One short session through the real recorder and encrypted store."""
-    out = io.StringIO()
-    proc = RecorderProcess(out, hooks=_NoHooks, check_capture=lambda: None)
-    proc.handle(json.dumps({"cmd": "start", "id": 1, "options": {}, **({"study": study} if study else {})}))
-    started = json.loads(out.getvalue().splitlines()[-1])
-    assert started["event"] == "started", started
-    proc.stop(StopReason.PARTICIPANT)
-    return started["session_id"]
 
 
 @pytest.fixture

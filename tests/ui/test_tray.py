@@ -105,7 +105,17 @@ def test_menu_has_no_placeholders(tray_app):
     # (the study's tasks and "Add note" are shown only while a session records)
     entries = [a for a in tray.menu.actions() if a.text() and a.isVisible() and a is not tray.state_item]
     texts = [a.text() for a in entries]
-    assert texts == ["Start session…", "Pause", "Stop", "Sessions…", "Share…", "Settings…", "About", "Quit"]
+    assert texts == [
+        "Start session…",
+        "Pause",
+        "Stop",
+        "Sessions…",
+        "Share…",
+        "Studies…",
+        "Settings…",
+        "About",
+        "Quit",
+    ]
     for a in entries:
         if a.text() not in ("Pause", "Stop"):  # those wait for a session
             assert a.isEnabled(), a.text()

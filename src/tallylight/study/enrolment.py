@@ -454,3 +454,18 @@ def session_terms(
         tasks=tuple(t.id for t in m.tasks),
         task_titles=tuple(str(t.title) for t in m.tasks),
     )
+
+
+def startable(
+    data_dir: Path | None = None, *, today: dt.date | None = None
+) -> list[tuple[str, str, dict[str, Any]]]:
+    """(study id, title, capture ceiling) of each joined study a session can be recorded for now."""
+    out = []
+    for study_id in enrolled_ids(data_dir):
+        try:
+            terms = session_terms(study_id, data_dir, today=today)
+            title = str(load(study_id, data_dir).manifest.title)
+        except (StudyError, UsageError):
+            continue
+        out.append((study_id, title, terms.ceiling.to_dict()))
+    return out

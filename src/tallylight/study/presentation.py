@@ -42,7 +42,7 @@ def consent_sections(signed: SignedManifest, language: str | None = None) -> lis
         ),
         Section(
             "What is recorded",
-            f"Only during sessions you start, with the tally light on:\n{captured}\n{sessions}",
+            f"Only during sessions you start, with the tally light on:\n\n{captured}\n\n{sessions}".strip(),
         ),
         Section("What is never recorded", not_collected),
         Section("Where it goes", f"{where}\nNothing leaves this computer before that."),

@@ -36,6 +36,7 @@ class AppActions(QObject):
             if sessions
             else None
         )
+        self.studies = self._make("Studies…", "Join a study, see the studies you joined, or withdraw", None)
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
@@ -59,7 +60,16 @@ class AppActions(QObject):
     def all(self) -> list[QAction]:
         return [
             a
-            for a in (self.start, self.pause, self.stop, self.sessions, self.settings, self.about, self.quit)
+            for a in (
+                self.start,
+                self.pause,
+                self.stop,
+                self.sessions,
+                self.studies,
+                self.settings,
+                self.about,
+                self.quit,
+            )
             if a
         ]
 

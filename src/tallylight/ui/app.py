@@ -63,6 +63,7 @@ class TallylightApp(QObject):
             self.actions.sessions.triggered.connect(self.open_sessions)
         if self.actions.share is not None:
             self.actions.share.triggered.connect(self.open_share)
+        self.actions.studies.triggered.connect(self.open_studies)
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
@@ -193,7 +194,12 @@ class TallylightApp(QObject):
 
         def make() -> QWidget:
             dlg = StartSessionDialog(self.controller.settings)
-            dlg.accepted.connect(lambda: self.controller.start_session(dlg.session_label(), dlg.options()))
+            dlg.accepted.connect(
+                lambda: self.controller.start_session(
+                    dlg.session_label(), dlg.options(), study=dlg.study_id()
+                )
+            )
+            self.tasks.run(_startable_studies, dlg.set_studies)
             return dlg
 
         return self._show_dialog("start", make)
@@ -255,6 +261,22 @@ class TallylightApp(QObject):
             )
 
     @Slot()
+    def open_studies(self) -> QWidget:
+        """Join a study (manifest by file dialog or drag and drop), see joined studies, withdraw."""
+        from tallylight.ui.dialogs.studies import StudiesDialog
+
+        return self._show_dialog("studies", lambda: StudiesDialog(self.tasks))
+
+    def open_join_study(self, path: str = "") -> QWidget:
+        """The consent screen straight away (``tallylight`` given a manifest, or tests)."""
+        studies = self.open_studies()
+        dlg = studies.open_join()  # type: ignore[attr-defined]
+        if path:
+            from pathlib import Path
+
+            dlg.load(Path(path))
+        return dlg
+
     def open_welcome(self) -> QWidget:
         from tallylight.ui.dialogs.welcome import WelcomeDialog
 
@@ -353,6 +375,17 @@ def _with_dates(recovered: list[Any]) -> list[tuple[Any, str]]:
     from tallylight.ui.dialogs.sessions import started_guess
 
     return [(r, started_guess(r.session_id)) for r in recovered]
+
+
+def _startable_studies() -> list[tuple[str, str, dict[str, Any]]]:
+    """(worker) The joined studies a session can be recorded for now, for the start dialog."""
+    from tallylight.study.enrolment import startable
+
+    try:
+        return startable()
+    except Exception as exc:  # noqa: BLE001 - a damaged study folder must not block a personal start
+        log.warning("listing studies failed: %s", exc)
+        return []
 
 
 def _before_start() -> tuple[bool | None, list[tuple[Any, str]]]:

@@ -29,7 +29,7 @@ class TrayUI(QObject):
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.menu.addAction(actions.note)
         self.menu.addSeparator()
-        for action in (actions.sessions, actions.share, actions.settings, actions.about):
+        for action in (actions.sessions, actions.share, actions.studies, actions.settings, actions.about):
             if action is not None:
                 self.menu.addAction(action)
         self.menu.addSeparator()

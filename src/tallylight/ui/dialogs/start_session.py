@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
-from tallylight.capture.options import CaptureOptions
+from tallylight.capture.options import CaptureOptions, narrow
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
 
 #: how long a released Enter waits for the press that would show it was an auto-repeat
@@ -58,6 +58,14 @@ class StartSessionDialog(QDialog):
         self.clicks = self._check("Mouse clicks", allowed["clicks"])
         self.scrolls = self._check("Scrolling", allowed["scrolls"])
 
+        # a joined study (set_studies fills it from a worker); its ceiling can only narrow
+        self.study = QComboBox()
+        self.study.setAccessibleName("Record for a study")
+        self.study.addItem("Personal (no study: nothing is shared)", "")
+        self._study_ceilings: dict[str, dict[str, Any]] = {}
+        self.study_label = QLabel("St&udy:")
+        self.study_label.setBuddy(self.study)
+
         self.label = QLineEdit()
         self.label.setAccessibleName("Session label (optional)")
         self.label.setPlaceholderText("e.g. “morning typing task” (optional)")
@@ -71,6 +79,9 @@ class StartSessionDialog(QDialog):
         form.addRow("", self.moves)
         form.addRow("", self.clicks)
         form.addRow("", self.scrolls)
+        form.addRow(self.study_label, self.study)
+        self.study_label.setVisible(False)
+        self.study.setVisible(False)
         label_label = QLabel("&Label:")
         label_label.setBuddy(self.label)
         form.addRow(label_label, self.label)
@@ -115,6 +126,7 @@ class StartSessionDialog(QDialog):
         for widget in (self.moves, self.clicks, self.scrolls):
             widget.toggled.connect(self._update_summary)
         self.keys.currentIndexChanged.connect(self._update_summary)
+        self.study.currentIndexChanged.connect(self._update_summary)
         self._update_summary()
         self.start_button.setFocus()
 
@@ -201,7 +213,24 @@ class StartSessionDialog(QDialog):
             "clicks": self.clicks.isChecked(),
             "scrolls": self.scrolls.isChecked(),
         }
-        return self.settings.narrow(wanted)
+        mine = self.settings.narrow(wanted)
+        ceiling = self._study_ceilings.get(self.study_id())
+        if ceiling is None:
+            return mine
+        # what the recorder will apply too (it reads the consent itself): shown here honestly
+        return narrow(CaptureOptions.from_dict(ceiling), CaptureOptions.from_dict(mine)).to_dict()
+
+    def set_studies(self, studies: list[tuple[str, str, dict[str, Any]]]) -> None:
+        """Offer the joined studies a session can be recorded for now: (id, title, ceiling)."""
+        for study_id, title, ceiling in studies:
+            self._study_ceilings[study_id] = ceiling
+            self.study.addItem(f"Study: {title}", study_id)
+        self.study_label.setVisible(bool(studies))
+        self.study.setVisible(bool(studies))
+        self._update_summary()
+
+    def study_id(self) -> str:
+        return str(self.study.currentData() or "")
 
     def session_label(self) -> str:
         return self.label.text().strip()

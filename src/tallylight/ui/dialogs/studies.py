@@ -1,0 +1,375 @@
+"""Studies: join one (open or drop its manifest, check the signer, consent), see them, withdraw.
+
+Reading, verifying and saving run in a worker (TaskRunner); every refusal is the
+one-line reason from the study code, shown in the window. The consent screen is
+generated from the manifest by ``study.presentation`` — the same sections the CLI
+prints — and "Join study" is enabled only when every required box is ticked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from tallylight import words
+from tallylight.errors import TallylightError
+from tallylight.study import enrolment, presentation, withdrawal
+from tallylight.study.enrolment import Offer, Study
+from tallylight.ui.tasks import TaskRunner
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, TallylightError):
+        return str(exc)
+    return f"Something went wrong ({type(exc).__name__}: {exc}). This is a bug in Tallylight."
+
+
+def _markdown(offer: Offer | Study) -> str:
+    parts = []
+    for section in presentation.consent_sections(offer.signed):
+        parts.append(f"### {section.heading}\n\n{section.body}")
+    return "\n\n".join(parts)
+
+
+class JoinStudyDialog(QDialog):
+    """Open a manifest (button or drag and drop), verify it, show the signer and the consent screen."""
+
+    joined = Signal(str)  # study id
+
+    def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.offer: Offer | None = None
+        self.setWindowTitle("Join a study")
+        self.setAccessibleName("Join a study")
+        self.setAcceptDrops(True)
+        self.resize(640, 720)
+
+        self.intro = QLabel(
+            "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop it on this "
+            "window. Tallylight checks its signature and shows you exactly what the study asks for "
+            "before you decide."
+        )
+        self.intro.setWordWrap(True)
+        self.open_button = QPushButton("&Open study file…")
+        self.open_button.setAccessibleName("Open study file")
+        self.open_button.clicked.connect(self.choose_file)
+
+        self.problem = QLabel()
+        self.problem.setObjectName("refusal")
+        self.problem.setAccessibleName("Why this study file was refused")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #a40000; font-weight: bold;")
+        self.problem.hide()
+
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.heading.setStyleSheet("font-size: 130%; font-weight: bold;")
+        self.signer = QLabel()
+        self.signer.setObjectName("signer")
+        self.signer.setWordWrap(True)
+        self.signer.setAccessibleName("Signer fingerprint")
+        self.signer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.signer.setStyleSheet("background: #fff6d5; padding: 6px; border: 1px solid #c8a800;")
+        self.details = QTextBrowser()
+        self.details.setAccessibleName("Study information and consent")
+        self.details.setOpenLinks(False)
+        self.details.setOpenExternalLinks(False)
+        self.boxes_area = QVBoxLayout()
+        self.boxes: dict[str, QCheckBox] = {}
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.join_button = self.buttons.addButton("&Join study", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.join_button.setAccessibleName("Join study")
+        self.join_button.setEnabled(False)
+        self.join_button.setAutoDefault(False)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
+        self.join_button.clicked.connect(self.join)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(self.intro, 1)
+        top.addWidget(self.open_button)
+        layout.addLayout(top)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.signer)
+        layout.addWidget(self.details, 1)
+        layout.addLayout(self.boxes_area)
+        layout.addWidget(self.buttons)
+        self._show_offer_widgets(False)
+
+    # ---- opening -------------------------------------------------------
+    @Slot()
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open a study manifest", str(Path.home()), "Study manifests (*.toml);;All files (*)"
+        )
+        if path:
+            self.load(Path(path))
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+            self.load(Path(urls[0].toLocalFile()))
+
+    def load(self, path: Path) -> None:
+        """Read and verify ``path`` in a worker; then the consent screen or the reason it is refused."""
+        self.offer = None
+        self._show_offer_widgets(False)
+        self.problem.hide()
+        self.open_button.setEnabled(False)
+        self.tasks.run(
+            lambda: enrolment.check_offer(enrolment.read_manifest_file(path)), self._show_offer, self._refused
+        )
+
+    def _refused(self, exc: BaseException) -> None:
+        self.open_button.setEnabled(True)
+        self.problem.setText(f"This study file was refused: {_message(exc)}")
+        self.problem.show()
+
+    def _show_offer(self, offer: Offer) -> None:
+        self.open_button.setEnabled(True)
+        self.offer = offer
+        m = offer.signed.manifest
+        previous = offer.previous
+        update = (
+            f" — a new version of a study you joined (you consented to version {previous.study_version})"
+            if previous
+            else ""
+        )
+        self.heading.setText(f"{m.title}\nVersion {m.version}{update}")
+        self.signer.setText(presentation.signer_line(offer.signed))
+        doc = QTextDocument(self.details)
+        doc.setMarkdown(_markdown(offer), QTextDocument.MarkdownFeature.MarkdownNoHTML)
+        self.details.setDocument(doc)
+        for box in self.boxes.values():
+            box.deleteLater()
+        self.boxes = {}
+        for item in m.checkboxes:
+            box = QCheckBox(f"{item.text}" + ("  (required)" if item.required else "  (optional)"))
+            box.setAccessibleName(str(item.text))
+            box.setObjectName(f"consent-{item.id}")
+            box.toggled.connect(self._update_join)
+            self.boxes_area.addWidget(box)
+            self.boxes[item.id] = box
+        self._show_offer_widgets(True)
+        self._update_join()
+
+    def _show_offer_widgets(self, shown: bool) -> None:
+        for widget in (self.heading, self.signer, self.details):
+            widget.setVisible(shown)
+        self.join_button.setVisible(shown)
+
+    @Slot()
+    def _update_join(self) -> None:
+        m = self.offer.signed.manifest if self.offer else None
+        self.join_button.setEnabled(
+            m is not None and all(self.boxes[c.id].isChecked() for c in m.checkboxes if c.required)
+        )
+
+    # ---- joining -------------------------------------------------------
+    def choices(self) -> dict[str, bool]:
+        return {cid: box.isChecked() for cid, box in self.boxes.items()}
+
+    @Slot()
+    def join(self) -> None:
+        offer = self.offer
+        if offer is None or not self.join_button.isEnabled():
+            return
+        choices = self.choices()
+        self.join_button.setEnabled(False)
+        self.tasks.run(lambda: enrolment.join(offer, choices), self._joined, self._join_failed)
+
+    def _joined(self, result: tuple[Study, Any]) -> None:
+        study, _record = result
+        self.joined.emit(study.study_id)
+        self.accept()
+
+    def _join_failed(self, exc: BaseException) -> None:
+        self.problem.setText(f"You have not joined the study: {_message(exc)}")
+        self.problem.show()
+        self._update_join()
+
+
+class StudiesDialog(QDialog):
+    """The joined studies; join another; withdraw from one (asked in the window, with a receipt)."""
+
+    def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.setWindowTitle("Your studies")
+        self.setAccessibleName("Your studies")
+        self.resize(560, 420)
+        self.join_dialog: JoinStudyDialog | None = None
+        self._counts: dict[str, int] = {}
+
+        self.list = QListWidget()
+        self.list.setAccessibleName("Studies you joined")
+        self.empty = QLabel("You have not joined any study. Tallylight then records only for yourself.")
+        self.empty.setWordWrap(True)
+        self.join_button = QPushButton("&Join a study…")
+        self.withdraw_button = QPushButton("&Withdraw…")
+        self.withdraw_button.setAccessibleName("Withdraw from the selected study")
+        self.withdraw_button.setEnabled(False)
+        self.join_button.clicked.connect(self.open_join)
+        self.withdraw_button.clicked.connect(self.ask_withdraw)
+        self.list.currentItemChanged.connect(lambda *_: self._sync_buttons())
+
+        # the withdrawal question, asked in the window (no modal box to hide behind)
+        self.confirm = QWidget()
+        self.confirm.setObjectName("confirmWithdraw")
+        self.confirm_text = QLabel()
+        self.confirm_text.setWordWrap(True)
+        self.confirm_yes = QPushButton("Withdraw and &destroy my data here")
+        self.confirm_yes.setAccessibleName("Confirm withdrawal")
+        self.confirm_no = QPushButton("&Keep taking part")
+        self.confirm_yes.clicked.connect(self.withdraw)
+        self.confirm_no.clicked.connect(self.confirm.hide)
+        row = QHBoxLayout()
+        row.addWidget(self.confirm_yes)
+        row.addWidget(self.confirm_no)
+        confirm_layout = QVBoxLayout(self.confirm)
+        confirm_layout.addWidget(self.confirm_text)
+        confirm_layout.addLayout(row)
+        self.confirm.hide()
+
+        self.receipt = QLabel()
+        self.receipt.setObjectName("receipt")
+        self.receipt.setAccessibleName("Withdrawal receipt")
+        self.receipt.setWordWrap(True)
+        self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.receipt.hide()
+
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.join_button)
+        buttons.addWidget(self.withdraw_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.receipt)
+        layout.addWidget(close)
+        self.refresh()
+
+    @Slot()
+    def refresh(self) -> None:
+        self.tasks.run(_listing, self._show_list, lambda exc: self._show_list([]))
+
+    def _show_list(self, rows: list[tuple[str, str, int]]) -> None:
+        self.list.clear()
+        self._counts = {}
+        for study_id, text, n in rows:
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, study_id)
+            self.list.addItem(item)
+            self._counts[study_id] = n
+        self.empty.setVisible(not rows)
+        if rows:
+            self.list.setCurrentRow(0)
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.withdraw_button.setEnabled(self.selected() != "")
+
+    def selected(self) -> str:
+        item = self.list.currentItem()
+        return str(item.data(Qt.ItemDataRole.UserRole)) if item is not None else ""
+
+    @Slot()
+    def open_join(self) -> JoinStudyDialog:
+        dlg = JoinStudyDialog(self.tasks, self)
+        dlg.joined.connect(lambda _id: self.refresh())
+        self.join_dialog = dlg
+        dlg.show()
+        return dlg
+
+    @Slot()
+    def ask_withdraw(self) -> None:
+        study_id = self.selected()
+        if not study_id:
+            return
+        n = self._counts.get(study_id, 0)
+        self.confirm_text.setText(
+            f"Withdrawing destroys the {words.count(n, 'session')} recorded for this study on this computer "
+            "and your consent, and makes a withdrawal request for the researchers (so they delete what you "
+            "already shared). This cannot be undone."
+        )
+        self.receipt.hide()
+        self.confirm.show()
+        self.confirm_no.setFocus()  # the safe choice is the default
+
+    @Slot()
+    def withdraw(self) -> None:
+        study_id = self.selected()
+        self.confirm.hide()
+        if not study_id:
+            return
+        self.withdraw_button.setEnabled(False)
+        self.tasks.run(lambda: withdrawal.withdraw(study_id), self._withdrawn, self._withdraw_failed)
+
+    def _withdrawn(self, receipt: withdrawal.Receipt) -> None:
+        contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""
+        sent = (
+            "It is sent to the researchers the next time Tallylight runs."
+            if receipt.upload_to
+            else f"Send it to the researchers{contact}."
+        )
+        self.receipt.setText(
+            f"You withdrew from {receipt.study_title or receipt.study_id} at {receipt.withdrawn_at}. "
+            f"Destroyed: {words.count(len(receipt.sessions_destroyed), 'session')} and "
+            f"{words.count(len(receipt.consent_records_destroyed), 'consent record')}.\n"
+            f"Withdrawal request: {receipt.request_file} (SHA-256 {receipt.request_sha256[:16]}…). {sent}\n"
+            f"Your receipt is saved next to it."
+        )
+        self.receipt.show()
+        self.refresh()
+
+    def _withdraw_failed(self, exc: BaseException) -> None:
+        self.receipt.setText(f"Nothing was withdrawn: {_message(exc)}")
+        self.receipt.show()
+        self._sync_buttons()
+
+
+def _listing() -> list[tuple[str, str, int]]:
+    """(worker) One row per joined study: id, a line of text, sessions recorded for it."""
+    rows = []
+    for item in enrolment.list_studies():
+        if isinstance(item, Study):
+            m = item.manifest
+            n = len(item.session_ids())
+            text = f"{m.title} — version {m.version}, {words.count(n, 'session')}, until {m.end.isoformat()}"
+            rows.append((item.study_id, text, n))
+        else:
+            study_id, reason = item
+            rows.append((study_id, f"{study_id} — cannot be used: {reason}", 0))
+    return rows

@@ -1,0 +1,206 @@
+"""Joining, consent, the start dialog's study choice and withdrawal, driven with real clicks on Xvfb.
+
+Screenshots go to $TALLYLIGHT_SCREENSHOT_DIR (default /tmp/tallylight-screenshots), outside the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from conftest_helpers import PASSPHRASE, click
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
+from study_helpers import OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402
+
+from tallylight.study import enrolment, signing  # noqa: E402
+
+pytestmark = pytest.mark.x11
+SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
+
+
+def _shot(widget, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    assert widget.grab().save(str(SHOTS / name))
+
+
+@pytest.fixture
+def tasks(qapp):
+    from tallylight.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+def _join_dialog(qtbot, tasks):
+    from tallylight.ui.dialogs.studies import JoinStudyDialog
+
+    dlg = JoinStudyDialog(tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def _drop(widget, path: Path) -> None:
+    """A drop of one file through Qt's event path (as a file manager's drag ends)."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    pos = widget.rect().center()
+    enter = QDragEnterEvent(
+        pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, drop)
+
+
+def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_path) -> None:
+    manifest = write_signed(tmp_path / "study.toml")
+    dlg = _join_dialog(qtbot, tasks)
+    assert not dlg.join_button.isVisible()
+    _drop(dlg, manifest)
+    qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
+    fingerprint = signing.fingerprint(signing.split(manifest.read_bytes()).public_key or b"")
+    assert fingerprint in dlg.signer.text()
+    text = dlg.details.toPlainText()
+    for heading in (
+        "Who is asking",
+        "What is recorded",
+        "What is never recorded",
+        "Where it goes",
+        "How long it is kept",
+        "How to withdraw",
+        "Risks and compensation",
+        "Consent",
+    ):
+        assert heading in text
+    assert "never which letter" in text and "Dr. Jane Example" in text
+    # consent needs every required box: real clicks, one at a time
+    assert not dlg.join_button.isEnabled()
+    click(dlg.boxes["read"])
+    assert not dlg.join_button.isEnabled()
+    click(dlg.boxes["agree"])
+    assert dlg.join_button.isEnabled()
+    _shot(dlg, "study-consent.png")
+    click(dlg.join_button)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10000)
+    study = enrolment.load(STUDY_ID)
+    from tallylight.store import vault
+
+    record_ = enrolment.read_consent(study, vault.unlock(PASSPHRASE))
+    assert record_.checkboxes == {"read": True, "agree": True, "contact-later": False}
+
+
+def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    tampered = tmp_path / "tampered.toml"
+    tampered.write_bytes(signing.sign(current_body(), OTHER).replace(b"Jane", b"Joan"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tampered), ""))
+    dlg = _join_dialog(qtbot, tasks)
+    click(dlg.open_button)
+    qtbot.waitUntil(lambda: dlg.problem.isVisible(), timeout=10000)
+    assert "changed after it was signed" in dlg.problem.text()
+    assert not dlg.join_button.isVisible()
+    _shot(dlg, "study-refused.png")
+    expired = write_signed(
+        tmp_path / "expired.toml", **{"approval_expires = ": "approval_expires = 2020-01-01 #"}
+    )
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(expired), ""))
+    click(dlg.open_button)
+    qtbot.waitUntil(lambda: "approval expired" in dlg.problem.text(), timeout=10000)
+    assert enrolment.enrolled_ids() == []
+
+
+def _join(path: Path, **capture) -> None:  # noqa: ANN003
+    enrolment.join(enrolment.check_offer(path.read_bytes()), {"read": True, "agree": True})
+
+
+def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_path, monkeypatch) -> None:
+    """Settings allow exact keys; the study allows the kind of key only. The dialog and the real
+    recorder both hold the study's ceiling, whatever is chosen in the dialog."""
+    from tallylight import settings
+
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    monkeypatch.setenv("TALLYLIGHT_SINK", "memory")
+    s = settings.Settings(welcome_done=True, reminder_every_min=0, keys="full")
+    settings.save(s)
+    _join(write_signed(tmp_path / "study.toml", **{"scrolls = true": "scrolls = false"}))
+    app = make_app(use_tray=False)
+    app.controller.settings = s
+    app.open_start_dialog()
+    qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=5000)
+    dlg = app.dialogs["start"]
+    qtbot.waitUntil(lambda: dlg.study.isVisible(), timeout=10000)
+    assert dlg.study.count() == 2 and dlg.study_id() == ""
+    assert dlg.options()["keys"] == "full"  # personal: the settings' ceiling only
+    dlg.keys.setCurrentIndex(dlg.keys.findData("full"))
+    click(dlg.study)  # open the list with a real click, pick the study with the keyboard
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    QTest.keyClick(dlg.study.view(), Qt.Key.Key_Down)
+    QTest.keyClick(dlg.study.view(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dlg.study_id() == STUDY_ID, timeout=3000)
+    assert dlg.options()["keys"] == "class" and dlg.options()["scrolls"] is False
+    assert "never which letter" in dlg.summary.text() and "Scrolling: not recorded" in dlg.summary.text()
+    _shot(dlg, "start-dialog-study.png")
+    click(dlg.start_button)
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
+    assert app.controller.study == STUDY_ID
+    assert app.controller.options["keys"] == "class" and app.controller.options["scrolls"] is False
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=15000)
+    assert len(enrolment.load(STUDY_ID).session_ids()) == 1
+
+
+def test_studies_window_withdraw(qtbot, tasks, vault_ready, tmp_path) -> None:
+    from tallylight.store import sessions
+    from tallylight.ui.dialogs.studies import StudiesDialog
+
+    _join(write_signed(tmp_path / "study.toml"))
+    mine = [record(STUDY_ID), record(STUDY_ID)]
+    personal = record()
+    dlg = StudiesDialog(tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.list.count() == 1 and dlg.withdraw_button.isEnabled(), timeout=10000)
+    assert "2 sessions" in dlg.list.item(0).text()
+    click(dlg.withdraw_button)
+    assert dlg.confirm.isVisible() and "2 sessions" in dlg.confirm_text.text()
+    click(dlg.confirm_no)  # keep taking part: nothing happens
+    assert not dlg.confirm.isVisible() and enrolment.enrolled_ids() == [STUDY_ID]
+    click(dlg.withdraw_button)
+    _shot(dlg, "study-withdraw-confirm.png")
+    click(dlg.confirm_yes)
+    qtbot.waitUntil(lambda: dlg.receipt.isVisible() and "You withdrew" in dlg.receipt.text(), timeout=10000)
+    assert "Destroyed: 2 sessions and 1 consent record" in dlg.receipt.text()
+    qtbot.waitUntil(lambda: dlg.list.count() == 0, timeout=10000)
+    _shot(dlg, "study-withdrawn.png")
+    assert sessions.session_ids() == [personal] and not set(mine) & set(sessions.session_ids())
+    assert enrolment.enrolled_ids() == []
+
+
+def test_tray_menu_opens_the_studies_window(make_app, qtbot) -> None:
+    app = make_app(use_tray=False)
+    app.actions.studies.trigger()
+    qtbot.waitUntil(lambda: "studies" in app.dialogs, timeout=5000)
+    studies = app.dialogs["studies"]
+    click(studies.join_button)
+    assert studies.join_dialog is not None and studies.join_dialog.isVisible()
