@@ -268,3 +268,41 @@ def test_cctv_age_vectors() -> None:
         print("  FAILED", r.name, r.detail)
     assert {r.name for r in failed} <= KNOWN_CCTV_MISSES, [r.name for r in failed]
     assert len(ran) >= 100
+
+
+def test_task_and_note_markers_are_named() -> None:
+    from tallylight import events as ev
+    from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
+
+    M = ev.Marker
+    evs = [
+        ev.marker(0, M.SESSION_START),
+        ev.marker(1_000_000, M.TASK_START, 2),
+        ev.move(1_500_000, 5, 5),
+        ev.marker(2_000_000, M.NOTE, 1),
+        ev.marker(3_000_000, M.TASK_END, 2),
+        ev.marker(4_000_000, M.TASK_START, 9),
+        ev.marker(5_000_000, M.SESSION_STOP, 1),
+    ]
+    rows = read_csv(tables.events_csv(columns(evs), ["intro", "copy-text"]))
+    assert [
+        (r["marker"], r["task"], r["note_number"], r["reason"]) for r in rows if r["kind"] == "marker"
+    ] == [
+        ("session_start", "", "", ""),
+        ("task_start", "copy-text", "", ""),
+        ("note", "", "1", ""),
+        ("task_end", "copy-text", "", ""),
+        ("task_start", "task_9", "", ""),
+        ("session_stop", "", "", "stop_participant"),
+    ]
+    base = inputs(["age1x"])
+    study = StudyRef(STUDY_ID, "ab" * 32, ("age1x",), "t", "1", tasks=("intro", "copy-text"))
+    part = SessionPart(base.sessions[0].info, "complete", "", columns(evs))
+    doc = bundle.build(BundleInputs(study, "p1", {}, [part], "0.1.0")).doc
+    s = doc["sessions"][0]
+    assert s["tasks"] == [
+        {"task": "copy-text", "start_ms": 1.0, "end_ms": 3.0},
+        {"task": "task_9", "start_ms": 4.0, "end_ms": None},
+    ]
+    assert s["notes"] == [{"note_number": 1, "t_ms": 2.0}]
+    assert doc["study"]["tasks"] == ["intro", "copy-text"]

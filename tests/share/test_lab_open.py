@@ -187,3 +187,30 @@ def test_features_without_a_dataset_is_a_clear_error(
 ) -> None:
     assert lab_main(["features", str(tmp_path)]) == 2
     assert "holds no events dataset" in capsys.readouterr().err
+
+
+def test_features_per_task_and_trials(tmp_path: Path) -> None:
+    import dataclasses
+
+    from share_helpers import columns
+
+    from tallylight import events as ev
+    from tallylight.events import Marker
+
+    a = Study(tmp_path, "a")
+    evs = [ev.marker(0, Marker.SESSION_START), ev.marker(1_000_000, Marker.TASK_START, 1)]
+    evs += [ev.move(2_000_000, 0, 0), ev.move(3_000_000, 50, 20), ev.move(4_000_000, 100, 0)]
+    evs += [ev.button(5_000_000, 100, 0, ev.Button.LEFT, True), ev.marker(6_000_000, Marker.TASK_END, 1)]
+    evs += [ev.marker(7_000_000, Marker.SESSION_STOP, 1)]
+    ref = dataclasses.replace(a.ref, tasks=("copy-text",))
+    base = inputs(list(ref.recipients))
+    part = dataclasses.replace(base.sessions[0], columns=columns(evs))
+    enc = bundle.encrypt(bundle.build(BundleInputs(ref, "p1", {}, [part], "0.1.0")), list(ref.recipients))
+    (tmp_path / enc.filename).write_bytes(enc.data)
+    out = tmp_path / "dataset"
+    assert _open(a, out, tmp_path / enc.filename) == 0
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    rows = _sql(f"select scope, task, clicks from read_parquet('{out}/features/**/*.parquet') order by scope")
+    assert rows == [("session", None, 1.0), ("task", "copy-text", 1.0)]
+    trials = _sql(f"select trial, mad_px, initiation_ms from read_parquet('{out}/trials/**/*.parquet')")
+    assert trials == [("copy-text", pytest.approx(20.0), pytest.approx(2.0))]

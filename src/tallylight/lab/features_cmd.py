@@ -68,24 +68,49 @@ def columns_from_table(table: Any) -> Any:
         key=np.array(key_id, np.uint64),
         text=text,
         marker=names("marker"),
-        reason=names("reason"),
+        reason=_reasons(table, names("marker"), names("reason")),
     )
 
 
+def _reasons(table: Any, marker: Any, reason: Any) -> Any:
+    """The reason codes, with task markers' task number (task_N) and notes' number put back."""
+    import numpy as np
+
+    from tallylight.events import Marker
+
+    out = np.array(reason, np.int64)
+    notes = table.column("note_number").fill_null(0).to_numpy(zero_copy_only=False)
+    is_note = marker == Marker.NOTE
+    out[is_note] = np.asarray(notes, np.int64)[is_note]
+    tasks = table.column("task").to_pylist()
+    for i in np.flatnonzero(np.isin(marker, (Marker.TASK_START, Marker.TASK_END))).tolist():
+        name = tasks[i] or ""
+        out[i] = int(name[5:]) if name.startswith("task_") and name[5:].isdigit() else 0
+    return out
+
+
 def task_spans(table: Any) -> list[tuple[int, int, str]]:
-    """(start ns, end ns, task) from markers named task_start / task_end, when the session has them."""
-    marker = table.column("marker").to_pylist()
-    t = table.column("t_ms").to_pylist()
+    """(start ns, end ns, label) of each task run: from task_start to the task_end of the same task.
+
+    A task run more than once in a session gets ``#2``, ``#3`` … after its id.
+    """
+    rows = zip(
+        table.column("t_ms").to_pylist(),
+        table.column("marker").to_pylist(),
+        table.column("task").to_pylist(),
+        strict=True,
+    )
     spans: list[tuple[int, int, str]] = []
-    open_at: tuple[int, str] | None = None
-    n = 0
-    for tm, m in sorted(((ti, mi) for ti, mi in zip(t, marker, strict=True) if mi), key=lambda p: p[0]):
+    running: tuple[int, str] | None = None
+    runs: dict[str, int] = {}
+    for tm, m, task in sorted((r for r in rows if r[1] in ("task_start", "task_end")), key=lambda r: r[0]):
         if m == "task_start":
-            n += 1
-            open_at = (round(tm * 1e6), f"task-{n}")
-        elif m == "task_end" and open_at is not None:
-            spans.append((open_at[0], round(tm * 1e6), open_at[1]))
-            open_at = None
+            running = (round(tm * 1e6), task or "task")
+        elif running is not None and (task or "task") == running[1]:
+            runs[running[1]] = runs.get(running[1], 0) + 1
+            label = running[1] if runs[running[1]] == 1 else f"{running[1]}#{runs[running[1]]}"
+            spans.append((running[0], round(tm * 1e6), label))
+            running = None
     return spans
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from tallylight.errors import BundleError
-from tallylight.events import GapReason, SessionInfo, StopReason
+from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.review.timeline import no_capture_stretches
 from tallylight.share import agecrypt, tables
 from tallylight.store.encoding import EventColumns
@@ -68,6 +68,7 @@ class StudyRef:
     title: str = ""
     version: str = ""
     upload_url: str | None = None
+    tasks: tuple[str, ...] = ()  # task ids in manifest order (a task marker's reason is 1-based into it)
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,28 @@ def counts(cols: EventColumns) -> dict[str, int]:
     return dict(sorted((tables.KIND_NAMES.get(v, f"code_{v}"), c) for v, c in pairs))
 
 
-def session_entry(part: SessionPart) -> dict[str, Any]:
+def tasks_and_notes(cols: EventColumns, task_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """Task spans (TASK_START … TASK_END) and note moments from the markers."""
+    tasks: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    rows = np.flatnonzero(cols.kind == Kind.MARKER)
+    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    running: dict[str, Any] | None = None
+    for i in rows.tolist():
+        m, r, t = int(cols.marker[i]), int(cols.reason[i]), int(cols.t_ns[i])
+        name = task_ids[r - 1] if 0 < r <= len(task_ids) else f"task_{r}"
+        if m == Marker.TASK_START:
+            running = {"task": name, "start_ms": _ms(t), "end_ms": None}
+            tasks.append(running)
+        elif m == Marker.TASK_END and running is not None and running["task"] == name:
+            running["end_ms"] = _ms(t)
+            running = None
+        elif m == Marker.NOTE:
+            notes.append({"note_number": r, "t_ms": _ms(t)})
+    return {"tasks": tasks, "notes": notes}
+
+
+def session_entry(part: SessionPart, task_ids: Sequence[str] = ()) -> dict[str, Any]:
     info, cols = part.info, part.columns
     extra = info.extra or {}
     duration = (int(cols.t_ns.max()) - min(0, int(cols.t_ns.min()))) if len(cols) else 0
@@ -185,6 +207,7 @@ def session_entry(part: SessionPart) -> dict[str, Any]:
         "verdict_note": part.verdict_note,
         "stop_reason": tables.STOP_NAMES.get(int(part.stop_reason or 0)) or None,
         **spans(cols),
+        **tasks_and_notes(cols, task_ids),
         "timing_quality": extra.get("timing_quality"),
         "platform": info.platform,
         "recorded_with_app_version": info.app_version,
@@ -221,8 +244,8 @@ def build(
     files: dict[str, bytes] = {CODEBOOK: tables.codebook_csv()}
     entries = []
     for part in inputs.sessions:
-        entry = session_entry(part)
-        files[entry["file"]] = tables.events_csv(part.columns)
+        entry = session_entry(part, inputs.study.tasks)
+        files[entry["file"]] = tables.events_csv(part.columns, inputs.study.tasks)
         entries.append(entry)
     study = inputs.study
     doc: dict[str, Any] = {
@@ -236,6 +259,7 @@ def build(
             "title": study.title,
             "manifest_sha256": study.manifest_sha256,
             "recipients": list(study.recipients),
+            "tasks": list(study.tasks),
         },
         "participant_id": inputs.participant_id,
         "consent": inputs.consent,

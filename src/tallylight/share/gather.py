@@ -31,6 +31,7 @@ def study_ref(study_id: str, data_dir: Path | None = None) -> StudyRef:
         title=str(m.title),
         version=str(m.version),
         upload_url=m.upload_url,
+        tasks=tuple(t.id for t in m.tasks),
     )
 
 

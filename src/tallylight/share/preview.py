@@ -67,6 +67,12 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
             f"    your pauses: {_spans(s['pauses'])}; gaps: {_spans(s['gaps'])}; "
             f"spans you cut out: {_spans(s['cut_spans'])} (not included)"
         )
+        if s.get("tasks") or s.get("notes"):
+            runs = ", ".join(
+                f"{t['task']} ({duration(((t['end_ms'] or s['duration_ms']) - t['start_ms']) / 1000)})"
+                for t in s.get("tasks", [])
+            )
+            lines.append(f"    tasks: {runs or 'none'}; notes you added: {len(s.get('notes', []))}")
         for g in s["gaps"]:
             lines.append(
                 f"      gap at {g['start_ms'] / 1000:.1f} s: {gap_reason_words(g['reason'] or 'none')}"

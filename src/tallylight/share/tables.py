@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,13 +69,33 @@ COLUMNS: tuple[Column, ...] = (
         "key_down by this column, not by key_text.",
     ),
     Column("key_text", "text", "", "key_down, key_up in key mode full", "The character or key name."),
-    Column("marker", "name", "", "marker", "Session structure (start, stop, pause, resume, gap)."),
+    Column(
+        "marker",
+        "name",
+        "",
+        "marker",
+        "Session structure (start, stop, pause, resume, gap) and study tasks and notes.",
+    ),
     Column(
         "reason",
         "name",
         "",
         "marker pause, gap, session_stop",
         "Why a pause or gap happened (a gap reason) or why the session stopped (a stop reason).",
+    ),
+    Column(
+        "task",
+        "text",
+        "",
+        "marker task_start, task_end",
+        "The study task that started or ended: its id in the study manifest (task_N if unknown).",
+    ),
+    Column(
+        "note_number",
+        "integer",
+        "",
+        "marker note",
+        "The participant flagged this moment; notes are numbered 1, 2, … within the session.",
     ),
 )
 
@@ -111,6 +131,9 @@ _MEANINGS: dict[str, str] = {
     "pause": "the participant paused (reason: a gap reason); nothing captured until resume",
     "resume": "capture resumed after a pause or gap",
     "gap": "capture stopped for a reason (reason: a gap reason) until resume",
+    "task_start": "a study task started (task: which)",
+    "task_end": "the study task ended (task: which)",
+    "note": "the participant flagged this moment (note_number)",
     "trimmed": "gap reason: the participant cut this span out before sharing (its events are not included)",
 }
 
@@ -192,7 +215,7 @@ def codes(column: str, names: list[str | None]) -> np.ndarray:
     return np.array([_code(n, table) if n else 0 for n in names], np.int64)
 
 
-def event_rows(cols: EventColumns) -> list[tuple[str, ...]]:
+def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[str, ...]]:
     """The events as CSV rows of strings (columns in :data:`COLUMN_NAMES` order).
 
     Text goes through Python lists, never numpy string arrays (which drop trailing NULs).
@@ -214,10 +237,16 @@ def event_rows(cols: EventColumns) -> list[tuple[str, ...]]:
     key_id = [f"{k:016x}" if m and k else "" for k, m in zip(cols.key.tolist(), keys, strict=True)]
     key_text = [t if m else "" for t, m in zip(cols.text.tolist(), keys, strict=True)]
     reason = [""] * n
+    task = [""] * n
+    note = [""] * n
     for i in np.flatnonzero(kind == Kind.MARKER).tolist():
         m, r = int(cols.marker[i]), int(cols.reason[i])
         if m == Marker.SESSION_STOP:
             reason[i] = STOP_NAMES.get(r, f"code_{r}")
+        elif m in (Marker.TASK_START, Marker.TASK_END):
+            task[i] = task_ids[r - 1] if 0 < r <= len(task_ids) else f"task_{r}"
+        elif m == Marker.NOTE:
+            note[i] = str(r)
         elif m in (Marker.PAUSE, Marker.GAP) or r:
             reason[i] = GAP_NAMES.get(r, f"code_{r}")
     columns = [
@@ -233,16 +262,18 @@ def event_rows(cols: EventColumns) -> list[tuple[str, ...]]:
         key_text,
         named(cols.marker, markers, MARKER_NAMES),
         reason,
+        task,
+        note,
     ]
     return list(zip(*columns, strict=True))
 
 
-def events_csv(cols: EventColumns) -> bytes:
+def events_csv(cols: EventColumns, task_ids: Sequence[str] = ()) -> bytes:
     """``events.csv``: UTF-8, comma-separated, a header row, RFC 4180 quoting and CRLF line ends."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(COLUMN_NAMES)
-    w.writerows(event_rows(cols))
+    w.writerows(event_rows(cols, task_ids))
     return buf.getvalue().encode("utf-8")
 
 
