@@ -109,6 +109,7 @@ def test_menu_has_no_placeholders(tray_app):
         "Start session…",
         "Pause",
         "Stop",
+        "Live view…",
         "Sessions…",
         "Share…",
         "Studies…",

@@ -37,6 +37,7 @@ class AppActions(QObject):
             else None
         )
         self.studies = self._make("Studies…", "Join a study, see the studies you joined, or withdraw", None)
+        self.live = self._make("Live view…", "See what the running session captures, as it happens", "Ctrl+E")
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
         self.about = self._make("About", "About Tallylight", None)
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
@@ -64,6 +65,7 @@ class AppActions(QObject):
                 self.start,
                 self.pause,
                 self.stop,
+                self.live,
                 self.sessions,
                 self.studies,
                 self.settings,

@@ -65,6 +65,7 @@ class TallylightApp(QObject):
             self.actions.share.triggered.connect(self.open_share)
         self.actions.studies.triggered.connect(self.open_studies)
         self.actions.settings.triggered.connect(self.open_settings)
+        self.actions.live.triggered.connect(self.open_live_view)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
         self.server = ControlServer(
@@ -205,6 +206,19 @@ class TallylightApp(QObject):
         return self._show_dialog("start", make)
 
     @Slot()
+    def open_live_view(self) -> QWidget:
+        """The live view (one window; brought forward if it is open)."""
+        from tallylight.ui.live_view import LiveView
+
+        view = self.dialogs.get("live")
+        if view is None:
+            view = LiveView(self.controller)
+            self.dialogs["live"] = view
+        view.show()
+        view.raise_()
+        view.activateWindow()
+        return view
+
     def open_settings(self) -> QWidget:
         from tallylight.ui.dialogs.settings import SettingsDialog
 

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 class AppController(QObject):
     changed = Signal()  # state, elapsed or counts changed; read the properties
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
+    live_preview = Signal(dict)  # the recorder's ``preview`` reply (the live view asked for it)
     session_ended = Signal(dict)  # last_session, once the recorder has exited (the stop summary)
 
     #: settings count in minutes; tests shrink this to make limits fire in seconds
@@ -39,6 +40,7 @@ class AppController(QObject):
         self.session_id = ""
         self.options: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
+        self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
         self.last_session: dict[str, Any] = {}
         # The light's clock (monotonic, 0 = not set): recorded and paused time are kept apart.
@@ -181,6 +183,7 @@ class AppController(QObject):
         rec.paused.connect(self._on_paused)
         rec.resumed.connect(self._on_resumed)
         rec.stats.connect(self._on_stats)
+        rec.preview.connect(self.live_preview.emit)
         rec.stopped.connect(self._on_stopped)
         rec.error.connect(self._on_error)
         rec.start_refused.connect(self._on_start_refused)
@@ -200,6 +203,13 @@ class AppController(QObject):
         self._stopped_now = False
         self._set_state(AppState.STARTING)
         rec.launch(fields)
+        return True
+
+    def request_preview(self, n: int = 40) -> bool:
+        """Ask the recorder for its last ``n`` events (answered by ``live_preview``)."""
+        if self._recorder is None or not self.active:
+            return False
+        self._recorder.send("preview", n=n)
         return True
 
     def pause(self) -> bool:
@@ -342,6 +352,9 @@ class AppController(QObject):
         counts = msg.get("counts")
         if isinstance(counts, dict):
             self.counts = {str(k): int(v) for k, v in counts.items() if isinstance(v, (int, float))}
+        rate = msg.get("rate")
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool):
+            self.rate = float(rate)
         # Only counts: the state follows the recorder's paused/resumed events alone. A stats
         # message written just before a hotkey resume used to turn the light back to paused.
         self.changed.emit()

@@ -28,6 +28,7 @@ class TrayUI(QObject):
         self.task_menu = self.menu.addMenu("Study tasks")
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.menu.addAction(actions.note)
+        self.menu.addAction(actions.live)
         self.menu.addSeparator()
         for action in (actions.sessions, actions.share, actions.studies, actions.settings, actions.about):
             if action is not None:

@@ -1,0 +1,46 @@
+"""The live view during a real session driven by injected input: plain words, counters, rate, coalescing."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.x11
+
+SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
+
+
+def test_live_view_shows_the_recorders_preview(make_app, monkeypatch, qtbot, xserver):
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    from conftest_helpers import click
+
+    app = make_app(use_tray=False)
+    c = app.controller
+    click(app.window.buttons["Live view…"])
+    view = app.dialogs["live"]
+    qtbot.waitExposed(view)
+    assert "Nothing is being recorded" in view.events.toPlainText()
+
+    c.start_session(label="live")
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    t0 = time.monotonic()
+    for i in range(60):
+        xserver.xdotool("mousemove", str(900 + i), "600")
+    qtbot.waitUntil(lambda: "mouse moved to (959, 600)" in view.events.toPlainText(), timeout=8000)
+    xserver.xdotool("type", "--delay", "30", "ab")
+    qtbot.waitUntil(lambda: view.events.toPlainText().count("key released: letter") == 2, timeout=8000)
+    text = view.events.toPlainText()
+    assert "key pressed: letter" in text and "key released: letter" in text
+    assert "'a'" not in text and "'b'" not in text  # class mode: never the character
+    qtbot.waitUntil(lambda: "2 key presses" in view.counts_label.text(), timeout=5000)
+    assert "mouse move" in view.counts_label.text() and "events per second" in view.rate_label.text()
+    elapsed = time.monotonic() - t0
+    assert view.updates <= elapsed / 0.25 + 3  # coalesced: a few redraws a second at most
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    view.grab().save(str(SHOTS / "live-view.png"))
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
