@@ -148,3 +148,21 @@ def test_kill_9_mid_upload_then_resend(qapp, qtbot, server, tallylight_home: Pat
     assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
     assert srv.files() == {p.bundle_id + SUFFIX: data}
     assert outbox.pending() == []
+
+
+def test_the_app_sends_what_waits_when_it_starts(make_app, qtbot, server, tmp_path: Path) -> None:
+    """A bundle left in the outbox (app or network died) and a withdrawal request go out at the next start."""
+    from share_helpers import JoinedStudy
+
+    from tallylight.study import withdrawal
+
+    srv = server()
+    p = queue(srv.url("/drop/"))
+    study = JoinedStudy(tmp_path / "study", None, upload_url=srv.url("/drop/"))  # type: ignore[arg-type]
+    receipt = withdrawal.withdraw(study.study_id)
+    assert [r.request_id for r in withdrawal.pending_uploads()] == [receipt.request_id]
+    make_app(use_tray=False)
+    want = {p.bundle_id + SUFFIX, receipt.request_id + ".withdrawal.json"}
+    qtbot.waitUntil(lambda: set(srv.files()) == want, timeout=20000)
+    qtbot.waitUntil(lambda: outbox.pending() == [] and withdrawal.pending_uploads() == [], timeout=10000)
+    assert b'"request_id"' in srv.files()[receipt.request_id + ".withdrawal.json"]

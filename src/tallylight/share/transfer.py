@@ -22,12 +22,13 @@ MAX_DELAY_S = 60.0
 TRANSFER_TIMEOUT_S = 120.0
 
 
-def resolve_url(url: str, bundle_id: str) -> str:
+def resolve_url(url: str, bundle_id: str, suffix: str = SUFFIX) -> str:
     """The address one bundle is PUT to (the same for every attempt: idempotent by bundle id).
 
     ``{bundle_id}`` in the URL is replaced; a URL ending in ``/`` (a WebDAV folder
-    or file drop) gets ``<bundle id>.tallylight.age`` appended; any other URL (an S3
-    presigned object URL) is used as it is. Only HTTPS, or HTTP to this machine.
+    or file drop) gets ``<bundle id>.tallylight.age`` appended (``suffix``: another
+    ending, e.g. for a withdrawal request); any other URL (an S3 presigned object
+    URL) is used as it is. Only HTTPS, or HTTP to this machine.
     """
     try:
         check_upload_url(url, "the upload address")
@@ -40,7 +41,7 @@ def resolve_url(url: str, bundle_id: str) -> str:
         return url.replace("{bundle_id}", bundle_id)
     parts = urlsplit(url)
     if parts.path.endswith("/"):
-        return urlunsplit(parts._replace(path=parts.path + bundle_id + SUFFIX))
+        return urlunsplit(parts._replace(path=parts.path + bundle_id + suffix))
     return url
 
 

@@ -256,22 +256,29 @@ class TallylightApp(QObject):
         except Exception:  # noqa: BLE001 - sharing is not part of this build
             return
 
-        def send(pending: Any) -> None:
-            if not pending:
+        def waiting() -> tuple[list[Any], list[Any]]:
+            from tallylight.study import withdrawal
+
+            return outbox.pending(), withdrawal.pending_uploads()
+
+        def send(found: tuple[list[Any], list[Any]]) -> None:
+            bundles, requests = found
+            if not bundles and not requests:
                 return
-            self.outbox_sender = sender = OutboxSender(pending, parent=self)
+            self.outbox_sender = sender = OutboxSender(bundles, requests=requests, parent=self)
             sender.all_done.connect(self._on_resent)
             sender.start()
 
-        self.tasks.run(outbox.pending, send, lambda exc: log.warning("outbox check failed: %s", exc))
+        self.tasks.run(waiting, send, lambda exc: log.warning("outbox check failed: %s", exc))
 
     def _on_resent(self, sent: int, failed: int) -> None:
         if sent:
-            self.notify("Tallylight", f"Sent {sent} bundle(s) that were waiting to go to the researcher.")
+            self.notify("Tallylight", f"Sent {sent} item(s) that were waiting to go to the researcher.")
         if failed:
             self.notify(
                 "Tallylight",
-                f"{failed} bundle(s) could not be sent yet; they are kept (see Sessions… → share log).",
+                f"{failed} item(s) could not be sent yet; they are kept and sent when Tallylight next starts "
+                "(see Sessions… → share log).",
             )
 
     @Slot()

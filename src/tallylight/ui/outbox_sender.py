@@ -1,5 +1,9 @@
 """Send what waits in the outbox, one bundle after another; the share log records each answer.
 
+Withdrawal requests whose study has an upload address (tallylight.study.withdrawal)
+go the same way, as ``<request id>.withdrawal.json`` (the request holds ids and
+dates, no captured data); the study module records the server's answer.
+
 Used by the share dialog (right after the participant confirms), by the app at
 start (bundles left by a crash or a dead network), and by ``tallylight share
 --upload`` through ``python -m tallylight.ui.outbox_sender`` (the CLI itself never
@@ -12,6 +16,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -19,9 +24,14 @@ from tallylight.errors import TallylightError
 from tallylight.share import outbox, transfer
 from tallylight.ui.upload import Upload
 
+WITHDRAWAL_SUFFIX = ".withdrawal.json"
+
 
 class OutboxSender(QObject):
-    """Sends ``bundles`` (default: everything pending) in order. Emits per bundle, then ``all_done``."""
+    """Sends ``bundles`` (default: everything pending), then ``requests`` (withdrawal requests), in order.
+
+    Emits ``bundle_done`` per item (a bundle id or a request id), then ``all_done``.
+    """
 
     progress = Signal(str, int, int)  # bundle id, bytes sent, total
     bundle_done = Signal(str, bool, str)  # bundle id, sent?, message
@@ -31,12 +41,13 @@ class OutboxSender(QObject):
         self,
         bundles: Sequence[outbox.Pending] | None = None,
         data_dir: Path | None = None,
+        requests: Sequence[Any] = (),
         parent: QObject | None = None,
         **upload_options: object,
     ) -> None:
         super().__init__(parent)
         self.data_dir = data_dir
-        self.queue = list(outbox.pending(data_dir) if bundles is None else bundles)
+        self.queue: list[Any] = [*(outbox.pending(data_dir) if bundles is None else bundles), *requests]
         self.upload_options = upload_options
         self.current: Upload | None = None
         self.current_pending: outbox.Pending | None = None
@@ -59,6 +70,9 @@ class OutboxSender(QObject):
             self.all_done.emit(self.sent, self.failed)
             return
         p = self.queue.pop(0)
+        if not isinstance(p, outbox.Pending):
+            self._send_request(p)
+            return
         self.current_pending = p
         try:
             if not p.url:
@@ -72,6 +86,33 @@ class OutboxSender(QObject):
         self.current = up
         up.progress.connect(lambda sent, total, bid=p.bundle_id: self.progress.emit(bid, sent, total))
         up.finished.connect(lambda ok, msg, p=p: self._done(p, ok, msg))
+        up.start()
+
+    def _send_request(self, r: Any) -> None:
+        """A withdrawal request (study.withdrawal.PendingRequest)."""
+        from tallylight.study import withdrawal
+
+        def done(ok: bool, message: str) -> None:
+            if ok:
+                try:
+                    withdrawal.mark_sent(r.request_id, message, self.data_dir)
+                except TallylightError as exc:
+                    message = f"{message} ({exc})"
+                self.sent += 1
+            else:
+                self.failed += 1
+            self.bundle_done.emit(r.request_id, ok, message)
+            self._next()
+
+        try:
+            url = transfer.resolve_url(r.url, r.request_id, WITHDRAWAL_SUFFIX)
+            data = r.path.read_bytes()
+        except (TallylightError, OSError) as exc:
+            done(False, str(exc))
+            return
+        up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]
+        self.current = up
+        up.finished.connect(done)
         up.start()
 
     def _done(self, p: outbox.Pending, ok: bool, message: str) -> None:
