@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from conftest_helpers import PASSPHRASE, click
+
 from tallylight import settings as settings_mod
 
 pytestmark = pytest.mark.x11
@@ -91,35 +93,65 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
 
 
 def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
+    """Item 8: zxcvbn rates the passphrase; no recovery is said plainly; the welcome ends
+    with the next step instead of vanishing."""
+    from PySide6.QtTest import QTest
+
     from tallylight.store import vault
     from tallylight.ui.dialogs.welcome import WelcomeDialog, strength
     from tallylight.ui.tasks import TaskRunner
 
-    assert strength("short")[0] == 0 and strength("aaaaaaaaaaaaaa")[0] == 1
-    assert strength("correct horse battery")[0] == 1  # three words are not enough
-    assert strength("correct horse battery staple")[0] == 2
-    assert strength("correct horse battery staple orbit lemon")[0] == 4
-    assert strength("Tr0ub4dor&3xQ!9z")[0] >= 3
-    assert strength("passwordpassword")[0] == 1 and strength("hunter2hunter2")[0] == 1
+    assert strength("short")[0] == 0 and strength("aaaaaaaaaaaaaa")[0] == 0
+    assert strength("passwordpassword")[0] == 0 and strength("hunter2hunter2")[0] == 1
+    assert strength("correct horse battery staple")[1].startswith("Strong")  # was "Fair"
+    assert strength("maple orbit candle river tundra")[0] == 4
     tasks = TaskRunner()
     dlg = WelcomeDialog(tasks)
     qtbot.addWidget(dlg)
     dlg.show()
     text = dlg.stack.widget(0).text()
     assert "does not do" in text and "never in secret" in text
-    dlg.next_button.click()
-    assert "lose this passphrase" in dlg.pass_intro.text()
-    dlg.passphrase.setText("correct horse battery staple")
-    dlg.confirm.setText("correct horse battery stapl")
+    click(dlg.next_button)
+    assert "no way to reset or recover" in dlg.pass_intro.text()
+    QTest.keyClicks(dlg.passphrase, "hunter2hunter2")
+    QTest.keyClicks(dlg.confirm, "hunter2hunter2")
+    click(dlg.understood)
+    assert "Weak:" in dlg.strength.text() and not dlg.finish_button.isEnabled()
+    dlg.passphrase.clear()
+    dlg.confirm.clear()
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+    QTest.keyClicks(dlg.confirm, PASSPHRASE[:-1])
     assert not dlg.finish_button.isEnabled() and "differ" in dlg.status.text()
-    dlg.confirm.setText("correct horse battery staple")
-    assert dlg.finish_button.isEnabled()
+    QTest.keyClicks(dlg.confirm, PASSPHRASE[-1])
+    assert "Strong:" in dlg.strength.text() and dlg.finish_button.isEnabled()
+    click(dlg.understood)  # the plain warning must be acknowledged
+    assert not dlg.finish_button.isEnabled()
+    click(dlg.understood)
     qtbot.waitUntil(lambda: dlg.keychain_note.text() != "Looking for the computer's keychain…", timeout=5000)
-    with qtbot.waitSignal(dlg.accepted, timeout=10000):
-        dlg.finish_button.click()
+    click(dlg.finish_button)
+    qtbot.waitUntil(lambda: dlg.stack.currentIndex() == 2, timeout=10000)
+    assert "Start session" in dlg.next_step.text() and "Ctrl+R" in dlg.next_step.text()
+    assert dlg.isVisible() and dlg.start_now_button.isVisible()
     assert vault.exists()
-    vault.unlock("correct horse battery staple")
+    vault.unlock(PASSPHRASE)
+    with qtbot.waitSignal(dlg.accepted, timeout=3000):
+        click(dlg.close_button)
     tasks.shutdown()
+
+
+def test_welcome_next_step_starts_a_session(qapp, make_app, fake_recorder, qtbot, tallylight_home):
+    app = make_app(use_tray=False, show_welcome=True)
+    qtbot.waitUntil(lambda: "welcome" in app.dialogs, timeout=3000)
+    dlg = app.dialogs["welcome"]
+    click(dlg.next_button)  # the vault exists already (fixture)
+    qtbot.waitUntil(
+        lambda: dlg.finish_button.text() == "&Done" and dlg.finish_button.isEnabled(), timeout=3000
+    )
+    click(dlg.finish_button)
+    assert "Tallylight window" in dlg.next_step.text()  # no tray here: the window's words
+    click(dlg.start_now_button)
+    qtbot.waitUntil(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible(), timeout=5000)
+    assert app.controller.state == "idle"  # the next step is offered, never taken for them
 
 
 def test_first_run_shows_welcome_once(make_app, qtbot, tallylight_home):
@@ -131,6 +163,7 @@ def test_first_run_shows_welcome_once(make_app, qtbot, tallylight_home):
         lambda: dlg.finish_button.text() == "&Done" and dlg.finish_button.isEnabled(), timeout=3000
     )
     dlg.finish_button.click()
+    dlg.close_button.click()
     qtbot.waitUntil(lambda: settings_mod.load().welcome_done, timeout=3000)
     again = make_app(use_tray=False, show_welcome=True)
     qtbot.wait(100)

@@ -19,6 +19,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+#: how the recorder's notice begins when private apps cannot pause capture here
+FOCUS_UNKNOWN_NOTICE = "Private apps cannot be detected here."
+
 
 def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
     """Can focus be known here (EWMH _NET_ACTIVE_WINDOW on X11)? And a sentence saying so."""
@@ -49,7 +52,7 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
         active = d.intern_atom("_NET_ACTIVE_WINDOW")
         if supported is None or active not in list(supported.value):
             return False, (
-                "Your window manager does not say which window has focus (_NET_ACTIVE_WINDOW), "
+                "Your window manager does not say which window has focus, "
                 "so private apps cannot pause capture automatically here. Pause by hand."
             )
         return (

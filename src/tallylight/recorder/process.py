@@ -235,7 +235,7 @@ class RecorderProcess:
 
     def _watch_focus(self, session: Session, private_apps: list[str]) -> bool:
         """Follow focus so capture pauses in private apps; say so plainly where we cannot."""
-        from tallylight.capture.focus import X11FocusWatcher, focus_support
+        from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE, X11FocusWatcher, focus_support
 
         known, reason = focus_support()
         if known:
@@ -246,7 +246,7 @@ class RecorderProcess:
                 return True
             except Exception as exc:  # noqa: BLE001 - any failure means: cannot watch
                 reason = f"Focus could not be read ({exc}). Pause by hand while you use a private app."
-        self.send("error", fatal=False, message=f"Private apps cannot be detected here. {reason}")
+        self.send("error", fatal=False, message=f"{FOCUS_UNKNOWN_NOTICE} {reason}")
         return False
 
     def _stop_focus(self) -> None:

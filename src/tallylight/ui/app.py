@@ -161,13 +161,13 @@ class TallylightApp(QObject):
             return
 
         def decide(result: Any) -> None:
-            has_vault, recovered = result
+            has_vault, recovered, focus = result
             self._say_recovered(recovered)
             if has_vault is False:
                 welcome = self.open_welcome()
-                welcome.accepted.connect(self._show_start_dialog)
+                welcome.accepted.connect(self.open_start_dialog)
             else:
-                self._show_start_dialog()
+                self._show_start_dialog(focus)
 
         self.tasks.run(_before_start, decide, lambda exc: self._show_start_dialog())
 
@@ -175,7 +175,7 @@ class TallylightApp(QObject):
         """A CLI start needs a vault like a menu start; without one, open the welcome."""
 
         def decide(result: Any) -> None:
-            has_vault, recovered = result
+            has_vault, recovered, _focus = result
             self._say_recovered(recovered)
             if has_vault is False:
                 self.open_welcome()
@@ -188,16 +188,19 @@ class TallylightApp(QObject):
         self.tasks.run(_before_start, decide, lambda exc: done(""))
 
     @Slot()
-    def _show_start_dialog(self) -> QWidget | None:
+    def _show_start_dialog(self, focus: tuple[bool, str] | None = None) -> QWidget | None:
         if self.controller.active:
             return None
         from tallylight.ui.dialogs.start_session import StartSessionDialog
 
         def make() -> QWidget:
-            dlg = StartSessionDialog(self.controller.settings)
+            dlg = StartSessionDialog(self.controller.settings, focus=focus)
             dlg.accepted.connect(
                 lambda: self.controller.start_session(
-                    dlg.session_label(), dlg.options(), study=dlg.study_id()
+                    dlg.session_label(),
+                    dlg.options(),
+                    study=dlg.study_id(),
+                    focus_caveat_said=dlg.focus_caveat_said(),
                 )
             )
             self.tasks.run(_startable_studies, dlg.set_studies)
@@ -299,10 +302,11 @@ class TallylightApp(QObject):
         return dlg
 
     def open_welcome(self) -> QWidget:
-        from tallylight.ui.dialogs.welcome import WelcomeDialog
+        from tallylight.ui.dialogs.welcome import NEXT_STEP_TRAY, NEXT_STEP_WINDOW, WelcomeDialog
 
         def make() -> QWidget:
             dlg = WelcomeDialog(self.tasks)
+            dlg.set_next_step(NEXT_STEP_TRAY if self.tray is not None else NEXT_STEP_WINDOW)
             dlg.accepted.connect(lambda: self._on_welcome_done(dlg))
             return dlg
 
@@ -313,6 +317,8 @@ class TallylightApp(QObject):
         self.settings.use_keychain = bool(dlg.use_keychain())
         snapshot = settings_mod.Settings.from_dict(self.settings.to_dict())
         self.tasks.run(lambda: settings_mod.save(snapshot))
+        if getattr(dlg, "start_requested", False):
+            self.open_start_dialog()
 
     @Slot()
     def show_about(self) -> None:
@@ -409,8 +415,18 @@ def _startable_studies() -> list[tuple[str, str, dict[str, Any]]]:
         return []
 
 
-def _before_start() -> tuple[bool | None, list[tuple[Any, str]]]:
-    """Before a session starts (worker): is there a vault, and did a session end unexpectedly?
+def _focus_support() -> tuple[bool, str] | None:
+    try:
+        from tallylight.capture.focus import focus_support
+
+        return focus_support()
+    except Exception:  # noqa: BLE001 - unknown: the dialog then promises nothing
+        return None
+
+
+def _before_start() -> tuple[bool | None, list[tuple[Any, str]], tuple[bool, str] | None]:
+    """Before a session starts (worker): is there a vault, did a session end unexpectedly,
+    and can private apps pause capture here?
 
     A recorder killed while the app ran leaves its session open; closing it here lets
     the participant hear about it at the next start rather than never.
@@ -422,7 +438,7 @@ def _before_start() -> tuple[bool | None, list[tuple[Any, str]]]:
     except Exception as exc:  # noqa: BLE001 - recovery must never block a start
         log.warning("session recovery failed: %s", exc)
         recovered = []
-    return _vault_exists(), recovered
+    return _vault_exists(), recovered, _focus_support()
 
 
 def recovered_words(recovered: list[tuple[Any, str]]) -> str:

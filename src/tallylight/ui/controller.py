@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
 from tallylight.ui.recorder_process import RecorderProcess
@@ -56,6 +57,7 @@ class AppController(QObject):
         self.tasks: list[dict[str, str]] = []  # the study's tasks: {"id", "title"}
         self.task = ""  # the task running now
         self.notes = 0
+        self._focus_caveat_said = False  # the start dialog said private apps cannot pause capture here
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -143,6 +145,7 @@ class AppController(QObject):
         study: str = "",
         *,
         started_by: str = "",
+        focus_caveat_said: bool = False,
     ) -> bool:
         """Start recording now (for ``study``, a joined study's id); False if a session already runs.
 
@@ -201,6 +204,7 @@ class AppController(QObject):
         self._started_at = self._ended_at = self._paused_since = 0.0
         self._paused_total = 0.0
         self._stopped_now = False
+        self._focus_caveat_said = focus_caveat_said
         self._set_state(AppState.STARTING)
         rec.launch(fields)
         return True
@@ -362,6 +366,8 @@ class AppController(QObject):
     @Slot(str, bool)
     def _on_error(self, message: str, fatal: bool) -> None:
         log.warning("recorder error (fatal=%s): %s", fatal, message)
+        if not fatal and self._focus_caveat_said and message.startswith(FOCUS_UNKNOWN_NOTICE):
+            return  # the start dialog said it already, before Start: not again at every session
         if fatal:
             self._fatal_error = message
         else:

@@ -27,15 +27,25 @@ from tallylight.settings import KEY_MODES, Settings, key_mode_rank
 ENTER_SETTLE_MS = 100
 
 
+def _apps(settings: Settings) -> str:
+    apps = list(settings.private_apps)
+    return apps[0] if len(apps) == 1 else ", ".join(apps[:-1]) + " or " + apps[-1]
+
+
 def describe_options(options: dict[str, Any]) -> list[str]:
     """Plain-language lines for an ``options`` object (the same words as everywhere)."""
     return CaptureOptions.from_dict(options).describe()
 
 
 class StartSessionDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *, focus: tuple[bool, str] | None = None
+    ) -> None:
+        """``focus``: ``capture.focus.focus_support()`` (found off the GUI thread), so the
+        dialog says before Start whether private apps really pause capture here."""
         super().__init__(parent)
         self.settings = settings
+        self.focus_known = focus[0] if focus is not None else None
         self.setWindowTitle("Start a Tallylight session")
         self.setAccessibleName("Start session")
         allowed = settings.capture_options()
@@ -202,9 +212,19 @@ class StartSessionDialog(QDialog):
                 f"Pause or resume at any time with {human_hotkey(s.pause_hotkey)} "
                 "(that key press is not recorded)."
             )
-        if s.private_apps:
-            parts.append("Capture pauses while these apps have focus: " + ", ".join(s.private_apps) + ".")
+        if s.private_apps and self.focus_known:
+            parts.append("Capture pauses by itself while one of these apps is in front: " + _apps(s) + ".")
+        elif s.private_apps and self.focus_known is False:
+            pause = f"with {human_hotkey(s.pause_hotkey)} or " if s.pause_hotkey else ""
+            parts.append(
+                f"Tallylight cannot tell which app is in front here, so it will not pause by itself in {_apps(s)}: "
+                f"pause {pause}from the Tallylight menu while you use them."
+            )
         return " ".join(parts)
+
+    def focus_caveat_said(self) -> bool:
+        """True if this dialog said that private apps cannot pause capture here."""
+        return bool(self.settings.private_apps) and self.focus_known is False
 
     def options(self) -> dict[str, Any]:
         wanted = {

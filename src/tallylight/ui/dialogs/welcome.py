@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import string
 from typing import Any
 
 from PySide6.QtCore import Qt, Slot
@@ -21,8 +19,8 @@ from PySide6.QtWidgets import (
 
 from tallylight.ui.tasks import TaskRunner
 
-MIN_LENGTH = 10
-COMMON = ("password", "passwort", "123456", "qwerty", "azerty", "letmein", "iloveyou", "tallylight", "abc123")
+STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Good", "Strong")
+MIN_SCORE = 2  # "Fair" or better is accepted
 
 WHAT_IT_DOES = """
 <p><b>Tallylight records how you type and use the mouse, for a research study you agreed to.</b></p>
@@ -44,45 +42,37 @@ WHAT_IT_DOES = """
 """
 
 
-def strength(passphrase: str) -> tuple[int, str]:
-    """A rough, deliberately cautious strength estimate: (0..4, words). A hint, not a guarantee.
+def strength(passphrase: str, user_words: tuple[str, ...] = ("tallylight",)) -> tuple[int, str]:
+    """zxcvbn's rating (0..4) and plain words for it: a hint, not a guarantee.
 
-    Characters count by the alphabet they come from; a passphrase made of words
-    counts about 11 bits per word (people choose words far from randomly), and
-    the lower of the two estimates wins.
+    The time is for an attacker guessing offline against a slow hash (Argon2id here),
+    10,000 guesses a second.
     """
     if not passphrase:
         return 0, "Enter a passphrase."
-    if len(passphrase) < MIN_LENGTH:
-        return 0, f"Too short: use at least {MIN_LENGTH} characters."
-    pool = 0
-    if any(c in string.ascii_lowercase for c in passphrase):
-        pool += 26
-    if any(c in string.ascii_uppercase for c in passphrase):
-        pool += 26
-    if any(c in string.digits for c in passphrase):
-        pool += 10
-    if any(not c.isalnum() for c in passphrase):
-        pool += 33
-    bits = len(set(passphrase)) * 1.0 + len(passphrase) * math.log2(max(pool, 2)) * 0.5
-    words = [w for w in passphrase.replace("-", " ").replace("_", " ").split() if w]
-    if len(words) >= 2:
-        bits = min(bits, len(words) * 11.0)
-    if len(set(passphrase)) <= 3:
-        bits = min(bits, 20.0)
-    low = passphrase.lower()
-    repeated = any(
-        len(low) % n == 0 and low == low[:n] * (len(low) // n) for n in range(1, len(low) // 2 + 1)
-    )
-    if repeated or any(common in low for common in COMMON):
-        bits = min(bits, 30.0)
-    if bits < 40:
-        return 1, "Weak: add more words or characters."
-    if bits < 55:
-        return 2, "Fair: one or two more words would make it strong."
-    if bits < 66:
-        return 3, "Good."
-    return 4, "Strong."
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(passphrase[:100], user_inputs=list(user_words))  # long inputs are slow to rate
+    score = int(result["score"])
+    time = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
+    warning = str(result["feedback"].get("warning") or "")
+    text = f"{STRENGTH_WORDS[score]}: guessing it would take {time}."
+    if warning:
+        text += f" {warning}"
+    elif score < MIN_SCORE:
+        text += " Add another word or two."
+    return score, text
+
+
+NEXT_STEP_TRAY = (
+    "To start a session, click the ring in the tray and choose <b>Start session…</b>, "
+    "or open Tallylight again from your applications and press <b>Ctrl+R</b>. "
+    "Nothing is recorded until you do."
+)
+NEXT_STEP_WINDOW = (
+    "To start a session, choose <b>Start session…</b> in the Tallylight window "
+    "(or press <b>Ctrl+R</b> there). Nothing is recorded until you do."
+)
 
 
 def keychain_answers() -> bool:
@@ -145,8 +135,9 @@ class WelcomeDialog(QDialog):
         self.pass_intro = QLabel(
             "Choose a passphrase. You need it to look at or share your recordings "
             "(recording itself does not need it).<br><br>"
-            "<b>If you lose this passphrase, your recordings are lost.</b> Nobody — not the "
-            "researchers, not the makers of Tallylight — can recover it. Write it down somewhere safe.<br><br>"
+            "<b>There is no way to reset or recover this passphrase.</b> If you forget it, "
+            "nobody — not the researchers, not the makers of Tallylight — can open your "
+            "recordings again. Write it down and keep it somewhere safe.<br><br>"
             "Tip: four or five random words make a strong passphrase that is easy to type."
         )
         self.pass_intro.setWordWrap(True)
@@ -162,7 +153,12 @@ class WelcomeDialog(QDialog):
         self.show_pass.toggled.connect(self._toggle_echo)
         self.strength = QLabel()
         self.strength.setObjectName("strengthLabel")
-        self.strength.setAccessibleName("Passphrase strength")
+        self.strength.setWordWrap(True)
+        self.understood = QCheckBox(
+            "I understand: if I lose this passphrase, my recordings cannot be opened again"
+        )
+        self.understood.setAccessibleName("I understand that a lost passphrase cannot be recovered")
+        self.understood.toggled.connect(self._update)
         self.keychain = QCheckBox(
             "Also keep the key in this computer's &keychain, so I am not asked every time"
         )
@@ -183,6 +179,7 @@ class WelcomeDialog(QDialog):
         form.addRow(l2, self.confirm)
         form.addRow("", self.show_pass)
         form.addRow("Strength:", self.strength)
+        form.addRow("", self.understood)
         self.pass_form = QWidget()
         fl = QVBoxLayout(self.pass_form)
         fl.setContentsMargins(0, 0, 0, 0)
@@ -196,11 +193,27 @@ class WelcomeDialog(QDialog):
         pl.addStretch(1)
         self.stack.addWidget(page)
 
+        # page 3: the next step (the welcome never just vanishes)
+        self.next_step = QLabel()
+        self.next_step.setObjectName("nextStep")
+        self.next_step.setWordWrap(True)
+        self.next_step.setTextFormat(Qt.TextFormat.RichText)
+        self.stack.addWidget(self.next_step)
+        self.start_requested = False
+
         self.buttons = QDialogButtonBox()
         self.next_button = self.buttons.addButton("&Next", QDialogButtonBox.ButtonRole.ActionRole)
         self.finish_button = self.buttons.addButton(
             "&Create passphrase", QDialogButtonBox.ButtonRole.ActionRole
         )
+        self.start_now_button = self.buttons.addButton(
+            "&Start a session now", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.start_now_button.hide()
+        self.start_now_button.clicked.connect(self._start_now)
+        self.close_button = self.buttons.addButton("&Close", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button.hide()
+        self.close_button.clicked.connect(self.accept)
         self.later_button = self.buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
         self.later_button.setToolTip("Close this; you will be asked again next time")
         self.finish_button.hide()
@@ -281,20 +294,27 @@ class WelcomeDialog(QDialog):
     def _update(self) -> None:
         score, words = strength(self.passphrase.text())
         self.strength.setText(f"{'●' * score}{'○' * (4 - score)}  {words}")
+        self.strength.setAccessibleName(f"Passphrase strength: {words}")  # not the dots
         match = self.passphrase.text() == self.confirm.text()
         if self.confirm.text() and not match:
             self.status.setText("The two passphrases differ.")
         elif self.status.text() == "The two passphrases differ.":
             self.status.setText("")
-        self.finish_button.setEnabled(self._vault_exists or (score >= 1 and match))
+        self.finish_button.setEnabled(
+            self._vault_exists or (score >= MIN_SCORE and match and self.understood.isChecked())
+        )
 
     @Slot()
     def create(self) -> None:
         if self._vault_exists:
-            self.accept()
+            self.show_next_step()
             return
         passphrase = self.passphrase.text()
-        if passphrase != self.confirm.text() or strength(passphrase)[0] < 1:
+        if (
+            passphrase != self.confirm.text()
+            or strength(passphrase)[0] < MIN_SCORE
+            or not self.understood.isChecked()
+        ):
             return
         keep = self.use_keychain()
         self.finish_button.setEnabled(False)
@@ -314,10 +334,34 @@ class WelcomeDialog(QDialog):
                 self._keychain_ok = False
             self.passphrase.clear()
             self.confirm.clear()
-            self.accept()
+            self.show_next_step()
 
         def failed(exc: BaseException) -> None:
             self.status.setText(f"Could not create the key: {exc}")
             self.finish_button.setEnabled(True)
 
         self.tasks.run(work, done, failed)
+
+    def set_next_step(self, text: str) -> None:
+        """How to start a session in this app (tray or window), said on the last page."""
+        self._next_step_text = text
+
+    def show_next_step(self) -> None:
+        """The last page: the passphrase is set up; here is how to start a session."""
+        how = getattr(self, "_next_step_text", "") or NEXT_STEP_TRAY
+        self.next_step.setText(f"<p><b>You are ready.</b></p><p>{how}</p>")
+        self.next_step.setAccessibleName(
+            self.next_step.text().replace("<p>", "").replace("</p>", " ").strip()
+        )
+        self.stack.setCurrentIndex(2)
+        for button in (self.next_button, self.finish_button, self.later_button):
+            button.hide()
+        self.start_now_button.show()
+        self.close_button.show()
+        self.start_now_button.setDefault(True)
+        self.start_now_button.setFocus()
+
+    @Slot()
+    def _start_now(self) -> None:
+        self.start_requested = True
+        self.accept()
