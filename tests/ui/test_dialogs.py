@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest_helpers import PASSPHRASE, click
 
 from tallylight import settings as settings_mod
