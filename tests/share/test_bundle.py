@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -306,3 +307,34 @@ def test_task_and_note_markers_are_named() -> None:
     ]
     assert s["notes"] == [{"note_number": 1, "t_ms": 2.0}]
     assert doc["study"]["tasks"] == ["intro", "copy-text"]
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150)
+@given(st.data())
+def test_any_bundle_json_is_opened_or_refused_with_a_sentence(data: st.DataObject) -> None:
+    """Hypothesis: replace any field of a valid bundle.json (top level or a session) with any JSON value."""
+    files = _files()
+    doc = json.loads(files["bundle.json"])
+    where = data.draw(st.sampled_from(["top", "study", "session"]))
+    target = doc if where == "top" else doc["study"] if where == "study" else doc["sessions"][0]
+    key = data.draw(st.sampled_from(sorted(target)) | st.text(max_size=8))
+    target[key] = data.draw(JSONISH)
+    files["bundle.json"] = json.dumps(doc).encode()
+    try:
+        opened = bundle.open_plaintext(_rezip(files))
+    except BundleError as exc:
+        assert str(exc).endswith(".")
+        return
+    assert opened.doc["format"] == "tallylight-bundle"
+    # what the researcher's side builds from it either works or is one of the errors it reports
+    from tallylight.lab import dataset
+
+    with contextlib.suppress(dataset.MALFORMED):
+        dataset.session_tables(opened)

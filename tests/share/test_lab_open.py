@@ -214,3 +214,34 @@ def test_features_per_task_and_trials(tmp_path: Path) -> None:
     assert rows == [("session", None, 1.0), ("task", "copy-text", 1.0)]
     trials = _sql(f"select trial, mad_px, initiation_ms from read_parquet('{out}/trials/**/*.parquet')")
     assert trials == [("copy-text", pytest.approx(20.0), pytest.approx(2.0))]
+
+
+@pytest.mark.parametrize(
+    ("where", "key", "value"),
+    [("session", "time_zone", [1, 2]), ("session", "capture", "x"), ("session", "duration_ms", "long")],
+)
+def test_a_bundle_with_odd_values_is_skipped_not_fatal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str, key: str, value: object
+) -> None:
+    import io
+    import json
+    import zipfile
+
+    a = Study(tmp_path, "a")
+    good = tmp_path / a.bundle(tmp_path, "p1", ["s1"]).filename
+    built = bundle.build(inputs(list(a.ref.recipients)), rng=lambda n: b"\x05" * n)
+    with zipfile.ZipFile(io.BytesIO(built.plaintext)) as zf:
+        files = {n: zf.read(n) for n in zf.namelist()}
+    doc = json.loads(files["bundle.json"])
+    doc["study"]["id"], doc["study"]["manifest_sha256"] = a.study_id, a.ref.manifest_sha256
+    (doc["sessions"][0] if where == "session" else doc)[key] = value
+    files["bundle.json"] = json.dumps(doc).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for n, d in files.items():
+            zf.writestr(n, d)
+    odd = tmp_path / "odd.age"
+    odd.write_bytes(agecrypt.encrypt(buf.getvalue(), list(a.ref.recipients)))
+    assert _open(a, tmp_path / "out", good, odd, extra=("--jobs", "2")) == 9
+    text = capsys.readouterr().out
+    assert f"bad: {odd}" in text and "Opened 1 bundle(s)" in text

@@ -30,6 +30,8 @@ from tallylight.fsutil import atomic_write
 from tallylight.share import agecrypt, bundle, tables
 
 PARTITIONS = ("study", "participant", "session")
+#: what building the tables raises for a bundle.json value of the wrong shape (the bundle is skipped)
+MALFORMED = (TypeError, ValueError, AttributeError, KeyError, OverflowError, pa.ArrowException)
 REGISTRY = "_bundles.json"
 BASENAME = "part-{i}.parquet"
 
@@ -138,6 +140,11 @@ def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Tab
     return pa.table(arrays)
 
 
+def session_tables(opened: bundle.Opened) -> list[tuple[pa.Table, pa.Table]]:
+    """(events, sessions) tables of each session in a verified bundle."""
+    return [(_events_table(opened, s), _sessions_table(opened, s)) for s in opened.doc["sessions"]]
+
+
 def _write(table: pa.Table, root: Path) -> None:
     pq.write_to_dataset(
         table,
@@ -197,12 +204,16 @@ def open_one(
         result.status, result.message = "foreign", why
         return result
     try:
-        tables_ = [(_events_table(opened, s), _sessions_table(opened, s)) for s in opened.doc["sessions"]]
+        tables_ = session_tables(opened)
         for events, sessions in tables_:
             _write(events, Path(out) / "events")
             _write(sessions, Path(out) / "sessions")
     except TallylightError as exc:
         result.message = str(exc)
+        return result
+    except MALFORMED as exc:
+        # bundle.json passed the checks a reader needs but holds a value of the wrong shape
+        result.message = f"its bundle.json holds a malformed value ({type(exc).__name__}); skipped"
         return result
     except OSError as exc:
         result.message = f"writing the dataset failed ({exc.strerror or exc})"

@@ -175,7 +175,13 @@ def mousetrap(tr: Trajectory, start_ns: int | None = None) -> dict[str, float | 
     that line (shoelace formula over the closed polygon path + line back).
     """
     n = tr.t_ns.size
-    none = {"mad_px": None, "auc_px2": None, "x_flips": None, "initiation_ms": None, "points": n}
+    none: dict[str, float | int | None] = {
+        "mad_px": None,
+        "auc_px2": None,
+        "x_flips": None,
+        "initiation_ms": None,
+        "points": n,
+    }
     if n < 2:
         return none
     x = tr.x.astype(np.float64)
