@@ -124,3 +124,19 @@ def test_sessions_window_opens_share_and_shows_the_log(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: dlg.status.text().startswith("Sent."), timeout=20000)
     click(dlg.close_button)
     qtbot.waitUntil(lambda: "sent to" in win.share_log.text(), timeout=10000)
+
+
+def test_from_the_tray_it_asks_for_the_passphrase_first(setup, qtbot) -> None:
+    from PySide6.QtTest import QTest
+    from share_helpers import PASS
+
+    _, srv, _ = setup()
+    dlg = _dialog(qtbot, None, session_ids=["s2"])
+    assert dlg.unlock_box.isVisible()
+    qtbot.waitUntil(lambda: dlg.session_list.count() == 2, timeout=15000)
+    assert not dlg.share_button.isEnabled()
+    QTest.keyClicks(dlg.passphrase, PASS)
+    click(dlg.unlock_button)
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    assert not dlg.unlock_box.isVisible() and "Sessions (1):" in dlg.preview.toPlainText()
+    assert srv.requests() == []

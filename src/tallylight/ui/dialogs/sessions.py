@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.vault_unlock import unlock_in_worker
 
 COLUMNS = ("Date", "Label", "Duration", "Captured", "State")
 
@@ -220,11 +221,6 @@ class SessionsDialog(QDialog):
         self.unlock_button.setEnabled(False)
         self.status.setText("Unlocking…")
 
-        def work() -> Any:
-            from tallylight.store import vault
-
-            return vault.unlock(passphrase)
-
         def done(vault: Any) -> None:
             self.passphrase.clear()
             self.unlock_button.setEnabled(True)
@@ -237,7 +233,7 @@ class SessionsDialog(QDialog):
             self.passphrase.selectAll()
             self.passphrase.setFocus()
 
-        self.tasks.run(work, done, failed)
+        unlock_in_worker(self.tasks, passphrase, done, failed)
 
     @Slot()
     def refresh(self) -> None:

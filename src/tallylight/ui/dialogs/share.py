@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.vault_unlock import unlock_in_worker
 
 PathChooser = Callable[[QWidget, str], "Path | None"]
 
@@ -156,11 +157,6 @@ class ShareDialog(QDialog):
             return
         self.unlock_button.setEnabled(False)
 
-        def work() -> Any:
-            from tallylight.store import vault
-
-            return vault.unlock(passphrase)
-
         def done(v: Any) -> None:
             self.vault = v
             self.passphrase.clear()
@@ -171,7 +167,7 @@ class ShareDialog(QDialog):
             self.unlock_button.setEnabled(True)
             self._fail(exc)
 
-        self.tasks.run(work, done, failed)
+        unlock_in_worker(self.tasks, passphrase, done, failed)
 
     def _show_studies(self, studies: list[Any]) -> None:
         self.studies = studies
