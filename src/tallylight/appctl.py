@@ -33,7 +33,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tallylight import paths, words
+from tallylight import paths, safejson, words
 from tallylight.errors import AppNotRunning, RecorderError, UsageError
 from tallylight.words import ACTIVE_STATES, AppState
 
@@ -59,6 +59,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         raise AppNotRunning("Controlling the app from the command line is not supported on Windows yet.")
     request = {"cmd": command, **{k: v for k, v in fields.items() if v is not None}}
+    paths.private_runtime_dir(create=False)  # never talk to a socket in a folder someone else controls
     path = socket_path()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
@@ -83,7 +84,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     if not data:
         raise RecorderError("The Tallylight app closed the connection without answering.")
     try:
-        reply = json.loads(data)
+        reply = safejson.loads(data)
     except ValueError as exc:
         raise RecorderError("The Tallylight app sent an unreadable answer.") from exc
     if not isinstance(reply, dict):

@@ -6,11 +6,16 @@ platformdirs picks the per-user data and config directories.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
+import sys
 import warnings
 from pathlib import Path
 
 import platformdirs
+
+from tallylight.errors import StoreError, UsageError
 
 APP_NAME = "tallylight"
 
@@ -34,20 +39,72 @@ def config_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """Directory for the single-instance socket and other transient files."""
+    """Directory for the single-instance socket and lock (see :func:`private_runtime_dir`).
+
+    ``$XDG_RUNTIME_DIR/tallylight`` where the session has one (a per-user folder
+    the system creates). Without it, a folder in the user's own cache directory,
+    never a guessable name in the shared ``/tmp`` that another local user could
+    create first.
+    """
     base = home_override()
     if base:
         return base / "run"
-    with warnings.catch_warnings():  # no XDG_RUNTIME_DIR: platformdirs' per-user /tmp fallback is fine
+    if sys.platform.startswith("linux") and not os.environ.get("XDG_RUNTIME_DIR"):
+        return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False)) / "run"
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return Path(platformdirs.user_runtime_dir(APP_NAME, appauthor=False))
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable only by the user."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` (and parents) readable only by the user; StoreError in a sentence if it cannot be."""
     try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StoreError(
+            f"Tallylight cannot create its folder {path} ({exc.strerror or exc}). "
+            "Check TALLYLIGHT_HOME, and that you may write there."
+        ) from None
+    with contextlib.suppress(OSError):
         os.chmod(path, 0o700)
-    except OSError:
-        pass
+    return path
+
+
+def check_private_dir(path: Path) -> None:
+    """Refuse (one sentence) a folder that is a link, not a folder, or another user's.
+
+    The socket and lock live here: a folder someone else owns or points to could
+    let them answer in the app's place or lock it out. Checked with ``lstat``, so
+    a link is never followed. Group/other permission bits of our own folder are removed.
+    """
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UsageError(f"Tallylight cannot check its runtime folder {path} ({exc.strerror}).") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise UsageError(
+            f"Tallylight's runtime folder {path} is a link; for safety it must be a real folder of yours. "
+            "Remove it and start again."
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"Tallylight's runtime folder {path} is not a folder. Remove it and start again.")
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        raise UsageError(
+            f"Tallylight's runtime folder {path} belongs to another user, so it cannot be trusted. "
+            "Remove it, or set XDG_RUNTIME_DIR to a folder of your own."
+        )
+    if st.st_mode & 0o077:
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700)
+
+
+def private_runtime_dir(*, create: bool = True) -> Path:
+    """:func:`runtime_dir`, checked (:func:`check_private_dir`) and, with ``create``, made."""
+    path = runtime_dir()
+    check_private_dir(path)
+    if create:
+        ensure_private_dir(path)
+        check_private_dir(path)
     return path

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from tallylight import paths
+from tallylight import paths, safejson
 from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.fsutil import atomic_write
 
@@ -116,7 +116,7 @@ def settings_path() -> Path:
 def load(path: Path | None = None) -> Settings:
     path = path or settings_path()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = safejson.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return Settings()
     if not isinstance(data, dict):

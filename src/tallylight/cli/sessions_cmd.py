@@ -70,6 +70,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def _recover() -> None:
     for r in recovery.recover_unfinished():
         print(r.describe(), file=sys.stderr)
+    stray = sessions.stray_entries()
+    if stray:
+        names = ", ".join(f"'{words.printable(n)}'" for n in stray[:10]) + (", …" if len(stray) > 10 else "")
+        print(
+            f"Skipped {words.count(len(stray), 'entry', 'entries')} in the sessions folder that "
+            f"{'is' if len(stray) == 1 else 'are'} not a session: {names}.",
+            file=sys.stderr,
+        )
 
 
 def _when(ns: int) -> str:

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from tallylight import safejson
 from tallylight.errors import CaptureUnavailable
 from tallylight.hardening import child_env
 
@@ -83,7 +84,7 @@ class TallyWindow:
         shown = False
         for line in self.proc.stdout:
             try:
-                msg = json.loads(line)
+                msg = safejson.loads(line)
             except (ValueError, RecursionError):
                 continue
             if not isinstance(msg, dict):

@@ -71,6 +71,12 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: str = "V
         return _from_file(Path(path))
     env = os.environ.get(ENV_VAR)
     if env:
+        try:
+            env.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"{ENV_VAR} is not valid UTF-8 text; set it again, or use --passphrase-file."
+            ) from None
         return env
     if not sys.stdin.isatty():
         raise UsageError(

@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from tallylight import safejson
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
 
@@ -56,8 +57,10 @@ class RecorderClient:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
-                msg = json.loads(line)
-            except json.JSONDecodeError:
+                msg = safejson.loads(line)
+            except ValueError:
+                continue
+            if not isinstance(msg, dict):
                 continue
             box = None
             with self._lock:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from tallylight import __version__, words
+from tallylight import __version__, safejson, words
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
@@ -91,10 +91,10 @@ class RecorderProcess:
 
     def handle(self, line: str) -> None:
         try:
-            msg = json.loads(line)
+            msg = safejson.loads(line)
             if not isinstance(msg, dict) or not isinstance(msg.get("cmd"), str):
                 raise UsageError("A command must be a JSON object with a 'cmd' string.")
-        except (json.JSONDecodeError, UsageError) as exc:
+        except (ValueError, UsageError) as exc:
             self.send("error", message=f"Unreadable command: {exc}", fatal=False)
             return
         reply_to = msg.get("id")

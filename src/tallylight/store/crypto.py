@@ -200,9 +200,27 @@ class KdfParams:
     lanes: int = 4
     memory_kib: int = 64 * 1024
 
+    #: upper bounds (FORMAT.md section 3): a damaged or hostile vault file must not make
+    #: an unlock take minutes or exhaust memory
+    MAX_ITERATIONS = 16
+    MAX_LANES = 16
+    MAX_MEMORY_KIB = 1 << 20  # 1 GiB
+    MAX_COST_KIB = 1 << 22  # iterations × memory: 4 GiB·passes (the default is 192 MiB·passes)
+
     def check(self) -> None:
-        if self.iterations < 1 or self.lanes < 1 or self.memory_kib < 8 * self.lanes:
-            raise VaultError("The vault's key-derivation parameters are invalid.")
+        values = (self.iterations, self.lanes, self.memory_kib)
+        if (
+            not all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+            or not 1 <= self.iterations <= self.MAX_ITERATIONS
+            or not 1 <= self.lanes <= self.MAX_LANES
+            or not 8 * self.lanes <= self.memory_kib <= self.MAX_MEMORY_KIB
+            or self.iterations * self.memory_kib > self.MAX_COST_KIB
+        ):
+            raise VaultError(
+                "The vault file is damaged: its key-derivation parameters are not ones Tallylight uses "
+                f"(iterations 1-{self.MAX_ITERATIONS}, lanes 1-{self.MAX_LANES}, memory 8×lanes to "
+                f"{self.MAX_MEMORY_KIB} KiB)."
+            )
 
 
 def vault_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:

@@ -18,10 +18,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from tallylight import paths
+from tallylight import paths, safejson
 from tallylight.errors import StoreError
 from tallylight.fsutil import atomic_write
-from tallylight.store.crypto import FRAME_HEADER, HEADER_SIZE, MAX_CIPHERTEXT, SEGMENT_MAGIC, TAG, TYPE_END
+from tallylight.store.crypto import (
+    FRAME_HEADER,
+    HEADER_SIZE,
+    MAX_CIPHERTEXT,
+    SEGMENT_MAGIC,
+    TAG,
+    TYPE_END,
+    VERSION,
+)
 
 VAULT_FILE = "vault.json"
 SESSIONS_DIR = "sessions"
@@ -64,6 +72,23 @@ def session_path(session_id: str, data_dir: Path | None = None) -> Path:
     """Where session ``session_id`` lives (the id is checked; the directory may not exist)."""
     check_session_id(session_id)
     return sessions_root(data_dir) / session_id
+
+
+def session_entries(data_dir: Path | None = None) -> tuple[list[str], list[str]]:
+    """(session ids, stray names) in ``sessions/``: a stray entry (a folder "my notes", a
+    file, a name that is not UTF-8) is never a session and never stops the others from listing."""
+    root = sessions_root(data_dir)
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        raise StoreError(f"Cannot read the sessions folder {root} ({exc.strerror}).") from None
+    ids, stray = [], []
+    for p in entries:
+        valid = SESSION_ID_RE.match(p.name) is not None and p.name.isascii()
+        (ids if valid and p.is_dir() and not p.is_symlink() else stray).append(p.name)
+    return sorted(ids), sorted(stray)
 
 
 def segment_name(number: int) -> str:
@@ -119,13 +144,19 @@ class SegmentLayout:
         return bool(self.frames) and self.frames[-1].rtype == TYPE_END and self.end == self.size
 
 
-def scan_segment(path: Path, number: int, data: bytes | None = None) -> SegmentLayout:
-    """Split a segment into whole frames and a tail, trusting nothing."""
+def scan_segment(
+    path: Path, number: int, data: bytes | None = None, uid: bytes | None = None
+) -> SegmentLayout:
+    """Split a segment into whole frames and a tail, trusting nothing.
+
+    ``uid`` (the session uid, readable from the key file without the key) lets a
+    header cut short be told apart from garbage (section 7).
+    """
     if data is None:
         data = path.read_bytes()
     size = len(data)
     if size < HEADER_SIZE or data[:8] != SEGMENT_MAGIC:
-        return SegmentLayout(number, path, size, False, [], 0, _header_tail(data))
+        return SegmentLayout(number, path, size, False, [], 0, _header_tail(data, number, uid))
     lay = SegmentLayout(number, path, size, True, [], HEADER_SIZE)
     pos = HEADER_SIZE
     while pos < size:
@@ -145,15 +176,25 @@ def scan_segment(path: Path, number: int, data: bytes | None = None) -> SegmentL
     return lay
 
 
-def _header_tail(data: bytes) -> Tail:
-    """The tail of a segment whose 48-byte header is not whole and ours."""
-    size = len(data)
-    if not size:
-        return "torn"
-    if size < HEADER_SIZE and not any(data):
-        return "zeros"
-    if size < HEADER_SIZE and SEGMENT_MAGIC.startswith(data[:8]):
-        return "torn"
+def header_prefix(number: int, uid: bytes | None = None) -> bytes:
+    """The bytes every header of segment ``number`` starts with (FORMAT.md 5.1; the uid if known)."""
+    return SEGMENT_MAGIC + bytes((VERSION, 0, 0, 0)) + struct.pack("<I", number) + (uid or b"")
+
+
+def _header_tail(data: bytes, number: int, uid: bytes | None) -> Tail:
+    """The tail of a segment whose 48-byte header is not whole and ours (FORMAT.md section 7).
+
+    Empty, all zero bytes (any length: a file system extended the file but the
+    data never reached the disk), or fewer than 48 bytes that agree with the
+    header this segment must have: torn. Anything else: damage (``bad-length``).
+    """
+    if not any(data):
+        return "zeros" if data else "torn"
+    if len(data) < HEADER_SIZE:
+        expected = header_prefix(number, uid)
+        n = min(len(data), len(expected))
+        if data[:n] == expected[:n]:
+            return "torn"
     return "bad-length"
 
 
@@ -187,7 +228,7 @@ class Closure:
 def read_closure(session_dir: Path) -> Closure | None:
     """The session's closure sidecar, or None if there is none or it is not one."""
     try:
-        doc = json.loads((session_dir / CLOSED_FILE).read_text("utf-8"))
+        doc = safejson.loads((session_dir / CLOSED_FILE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(doc, dict) or doc.get("format") != CLOSURE_FORMAT or doc.get("version") != 1:

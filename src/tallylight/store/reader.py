@@ -9,12 +9,11 @@ decoded before that record's tag has been checked.
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tallylight import words
+from tallylight import safejson, words
 from tallylight.errors import AuthenticationError, StoreError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import crypto, encoding
@@ -77,9 +76,12 @@ class SessionData:
     info: SessionInfo | None
     report: Report
     payloads: list[bytes]
+    decoded: EventColumns | None = None  # set by verify_session, which decodes everything once
 
     def columns(self) -> EventColumns:
-        return encoding.decode_payloads(self.payloads)
+        if self.decoded is None:
+            self.decoded = encoding.decode_payloads(self.payloads)
+        return self.decoded
 
     def events(self) -> Iterator[Event]:
         return self.columns().events()
@@ -102,6 +104,7 @@ class _Reading:
     info: SessionInfo | None = None
     payloads: list[bytes] = field(default_factory=list)
     last: SegmentLayout | None = None  # the last segment's frames, for the closure sidecar
+    columns: EventColumns | None = None
 
     def report(self, verdict: Verdict, problem: str = "", closure: Closure | None = None) -> Report:
         return Report(
@@ -131,6 +134,9 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
         return reading.report(Verdict.CORRUPT, str(exc)), None
     try:
         verdict, problem = _read_segments(reading, _segments(session_dir), session_key)
+        # Section 7: a record that authenticates but does not decode is corrupt, found here
+        # (not first at export); the decoded columns are kept for the caller.
+        reading.columns = encoding.decode_payloads(reading.payloads)
     except _Corrupt as exc:
         return reading.report(Verdict.CORRUPT, str(exc)), None
     except CorruptBlock as exc:
@@ -139,7 +145,7 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
         return reading.report(Verdict.CORRUPT, str(exc)), None
     verdict, problem, closure = _with_closure(reading, verdict, problem, read_closure(session_dir))
     rep = reading.report(verdict, problem, closure)
-    return rep, SessionData(reading.info, rep, reading.payloads)
+    return rep, SessionData(reading.info, rep, reading.payloads, reading.columns)
 
 
 def _segments(session_dir: Path) -> list[tuple[int, Path]]:
@@ -163,11 +169,13 @@ def _read_segments(
     verdict, problem = Verdict.INCOMPLETE, "The session has no end record."
     for number, path in segs:
         last = number == len(segs) - 1
+        if not path.is_file():
+            raise _Corrupt(f"{path.name} is not a file (a folder or something else has its name).")
         try:
             data = path.read_bytes()
         except OSError as exc:
             raise StoreError(f"Cannot read session {reading.session_id} ({exc.strerror}).") from None
-        lay = scan_segment(path, number, data)
+        lay = scan_segment(path, number, data, session_key.uid)
         reading.last = lay
         if not lay.header_ok:
             if last and lay.tail in ("torn", "zeros"):
@@ -267,7 +275,9 @@ def _with_closure(
     if verdict not in (Verdict.INCOMPLETE, Verdict.TORN) or closure is None:
         return verdict, problem, None
     last = reading.last
-    if last is None:  # no segment file at all
+    if last is None:  # no segment file at all: only a note that claims nothing counts
+        if not closure.acknowledges(0, 0, 0):
+            return verdict, problem, None
         return Verdict.RECOVERED, "Closed after a crash before anything was saved.", closure
     if not closure.acknowledges(last.number, len(last.frames), last.end):
         return verdict, problem, None
@@ -282,7 +292,7 @@ def _with_closure(
 
 def _parse_info(body: bytes, sid: str) -> SessionInfo:
     try:
-        d = json.loads(body.decode("utf-8"))
+        d = safejson.loads(body)
         info = SessionInfo.from_dict(d)
     except (ValueError, TypeError) as exc:
         raise _Corrupt(f"The session description is damaged ({exc}).") from None

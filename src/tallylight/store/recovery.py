@@ -15,6 +15,7 @@ from pathlib import Path
 from tallylight import words
 from tallylight.fsutil import FileLock, is_locked, storage_error
 from tallylight.store import rewrite
+from tallylight.store.crypto import KEYFILE_SIZE
 from tallylight.store.layout import (
     KEY_FILE,
     LOCK_FILE,
@@ -22,6 +23,7 @@ from tallylight.store.layout import (
     read_closure,
     scan_segment,
     segment_files,
+    session_entries,
     sessions_root,
     write_closure,
 )
@@ -58,7 +60,10 @@ def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
     if not segs:
         return (0, 0, 0, 0)
     number, path = segs[-1]
-    lay = scan_segment(path, number)
+    try:
+        lay = scan_segment(path, number, uid=_uid(session_dir))
+    except OSError:
+        return None  # not a readable file (a folder, say): damage, for the reader to report
     if lay.ended:
         return None  # (a last segment ending in NEXT is a crash during rotation: unfinished)
     if lay.tail == "bad-length":
@@ -66,14 +71,22 @@ def _unfinished(session_dir: Path) -> tuple[int, int, int, int] | None:
     return (number, len(lay.frames), lay.end, lay.size - lay.end)
 
 
+def _uid(session_dir: Path) -> bytes | None:
+    """The session uid from the key file (in the clear), to recognise a header cut short."""
+    try:
+        raw = (session_dir / KEY_FILE).read_bytes()
+    except OSError:
+        return None
+    return raw[12:28] if len(raw) == KEYFILE_SIZE else None
+
+
 def find_unfinished(data_dir: Path | None = None) -> list[str]:
     """Ids of sessions that no live writer holds and that have no end and no closure."""
     root = sessions_root(data_dir)
-    if not root.is_dir():
-        return []
     out = []
-    for d in sorted(root.iterdir()):
-        if not d.is_dir() or is_locked(d / LOCK_FILE):
+    for sid in session_entries(data_dir)[0]:  # stray entries are never closed
+        d = root / sid
+        if is_locked(d / LOCK_FILE):
             continue
         rewrite.settle(d)  # finish (or drop) a new version a crash interrupted
         state = _unfinished(d)

@@ -16,7 +16,13 @@ from tallylight.events import Event, Kind, SessionInfo
 from tallylight.fsutil import create_private, is_locked, storage_error, sync_dir, sync_file
 from tallylight.store import rewrite
 from tallylight.store.encoding import EventColumns
-from tallylight.store.layout import KEY_FILE, LOCK_FILE, data_root, session_path, sessions_root
+from tallylight.store.layout import (
+    KEY_FILE,
+    LOCK_FILE,
+    data_root,
+    session_entries,
+    session_path,
+)
 from tallylight.store.reader import Keys, Report, SessionData, Verdict, read_session, verify_session
 
 EXPORT_FIELDS = (
@@ -58,10 +64,13 @@ def session_dir(session_id: str, data_dir: Path | None = None) -> Path:
 
 
 def session_ids(data_dir: Path | None = None) -> list[str]:
-    root = sessions_root(data_dir)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Every session's id (stray entries of the sessions folder are left out: :func:`stray_entries`)."""
+    return session_entries(data_dir)[0]
+
+
+def stray_entries(data_dir: Path | None = None) -> list[str]:
+    """Names in the sessions folder that are not sessions (skipped, and worth telling the participant)."""
+    return session_entries(data_dir)[1]
 
 
 def _size(d: Path) -> int:

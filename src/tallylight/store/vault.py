@@ -10,6 +10,7 @@ A lost passphrase means lost data: nothing here can reset it.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from typing import Any, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from tallylight import paths
+from tallylight import paths, safejson, words
 from tallylight.errors import AuthenticationError, StoreError, VaultError, WrongPassphrase
 from tallylight.fsutil import atomic_write, storage_error
 from tallylight.store import crypto
@@ -98,7 +99,7 @@ def _unb64(s: Any, size: int) -> bytes:
 def _read(data_dir: Path | None) -> dict[str, Any]:
     path = vault_path(data_dir)
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        doc = safejson.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise VaultError(
             "No key vault exists yet. Create one first (for example with `tallylight sessions list`)."
@@ -108,19 +109,38 @@ def _read(data_dir: Path | None) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != "tallylight-vault":
         raise VaultError("The vault file is damaged.")
     if doc.get("version") != 1:
-        raise VaultError(f"The vault has version {doc.get('version')}, which this Tallylight cannot read.")
+        raise VaultError(
+            f"The vault has version {words.printable(str(doc.get('version')))}, "
+            "which this Tallylight cannot read."
+        )
     return doc
+
+
+def _check_whole(doc: dict[str, Any], path: Path) -> None:
+    """Before unlocking: a damaged file is "damaged", never "wrong passphrase"."""
+    if "checksum" in doc and doc.get("checksum") != _checksum(doc):
+        raise VaultError(
+            f"The vault file {path} is damaged (its contents do not match their checksum), so it cannot "
+            "be unlocked with any passphrase. Restore it from a backup if you have one."
+        )
+
+
+def _checksum(doc: dict[str, Any]) -> str:
+    """SHA-256 over every other field (canonical JSON): tells damage apart from a wrong passphrase.
+
+    Not a defence against tampering (anyone can recompute it); the AEAD is that.
+    """
+    rest = {k: v for k, v in doc.items() if k != "checksum"}
+    canonical = json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return "sha256:" + hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def _params(doc: dict[str, Any]) -> tuple[KdfParams, bytes]:
     kdf = doc.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
         raise VaultError("The vault file is damaged (unknown key derivation).")
-    try:
-        params = KdfParams(int(kdf["iterations"]), int(kdf["lanes"]), int(kdf["memory_kib"]))
-    except (KeyError, TypeError, ValueError):
-        raise VaultError("The vault file is damaged.") from None
-    params.check()
+    params = KdfParams(kdf.get("iterations"), kdf.get("lanes"), kdf.get("memory_kib"))  # type: ignore[arg-type]
+    params.check()  # whole JSON numbers within the bounds, else "damaged" (never int("3") or 3.5)
     return params, _unb64(kdf.get("salt"), 16)
 
 
@@ -130,7 +150,7 @@ def _seal_doc(priv: X25519PrivateKey, passphrase: str, params: KdfParams) -> dic
     nonce = os.urandom(12)
     kek = crypto.vault_kek(passphrase, salt, params)
     sealed = crypto.seal_private_key(crypto.private_bytes(priv), public, kek, nonce)
-    return {
+    doc: dict[str, Any] = {
         "format": "tallylight-vault",
         "version": 1,
         "public_key": _b64(public),
@@ -144,6 +164,8 @@ def _seal_doc(priv: X25519PrivateKey, passphrase: str, params: KdfParams) -> dic
         "nonce": _b64(nonce),
         "sealed_private_key": _b64(sealed),
     }
+    doc["checksum"] = _checksum(doc)
+    return doc
 
 
 def _write(doc: dict[str, Any], data_dir: Path | None) -> None:
@@ -181,6 +203,7 @@ def load_public_key(data_dir: Path | None = None) -> bytes:
 def unlock(passphrase: str, data_dir: Path | None = None) -> UnlockedVault:
     """Unlock with the passphrase; WrongPassphrase if it does not match."""
     doc = _read(data_dir)
+    _check_whole(doc, vault_path(data_dir))
     params, salt = _params(doc)
     public = _unb64(doc.get("public_key"), 32)
     kek = crypto.vault_kek(passphrase, salt, params)

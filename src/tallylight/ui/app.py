@@ -522,7 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     _require_display()
     protect_process()  # the app may unlock the vault at any time: no core dumps, cwd /
-    lock = FileLock(paths.ensure_private_dir(paths.runtime_dir()) / "app.lock")
+    lock = FileLock(paths.private_runtime_dir() / "app.lock")
     if not lock.try_acquire():
         if _forward_to_running():
             print("Tallylight is already running; it has been brought forward.")

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from tallylight import appctl, paths, words
+from tallylight import appctl, paths, safejson, words
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
@@ -44,7 +44,7 @@ class ControlServer(QObject):
 
     def listen(self) -> bool:
         path = appctl.socket_path()
-        paths.ensure_private_dir(path.parent)
+        paths.private_runtime_dir()
         QLocalServer.removeServer(str(path))  # a stale socket file from a crashed app
         ok = self.server.listen(str(path))
         if not ok:
@@ -73,12 +73,13 @@ class ControlServer(QObject):
         buf += bytes(sock.readAll().data())
         if b"\n" not in buf:
             if len(buf) > 65536:
-                sock.abort()
+                self._buffers[sock] = bytearray()
+                self._reply(sock, {"ok": False, "error": "The request is too long."})
             return
         line = bytes(buf.split(b"\n", 1)[0])
         self._buffers[sock] = bytearray()
         try:
-            request = json.loads(line)
+            request = safejson.loads(line)
             if not isinstance(request, dict):
                 raise ValueError
         except ValueError:

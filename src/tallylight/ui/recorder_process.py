@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
+from tallylight import safejson
 from tallylight.hardening import SECRET_ENV
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class RecorderProcess(QObject):
 
     def _handle_line(self, line: bytes) -> None:
         try:
-            msg = json.loads(line)
+            msg = safejson.loads(line)
         except ValueError:
             log.warning("recorder sent a line that is not JSON: %r", line[:200])
             return

@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent, QPixmap
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from tallylight import words
+from tallylight import safejson, words
 from tallylight.ui import icons
 from tallylight.ui.visibility import VisibilityWatch, visibility_problem
 
@@ -114,7 +114,7 @@ def _read_commands(inbox: queue.SimpleQueue[dict[str, Any] | None]) -> None:
     """Lines from the CLI, read on a plain thread; the GUI thread drains ``inbox`` (no signals here)."""
     for line in sys.stdin:
         try:
-            msg = json.loads(line)
+            msg = safejson.loads(line)
         except (ValueError, RecursionError):
             continue
         if isinstance(msg, dict):

@@ -1,0 +1,74 @@
+"""Issue 7 item 12: deeply nested JSON on the recorder's control pipe and in settings.json.
+
+One clear line (an error notice, or the defaults), never a traceback or a hang.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from tallylight import safejson, settings
+from tallylight.recorder.client import RecorderClient
+from tallylight.recorder.process import RecorderProcess
+from xserver import XServer
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_safejson_refuses_depth_not_width() -> None:
+    with pytest.raises(ValueError, match="nested"):
+        safejson.loads(DEEP)
+    with pytest.raises(ValueError, match="nested"):
+        safejson.loads('{"a":' * 40 + "1" + "}" * 40)
+    assert safejson.loads('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')["a"].startswith("[[")
+    assert safejson.loads(json.dumps([list(range(10_000))])) == [list(range(10_000))]
+    with pytest.raises(ValueError):
+        safejson.loads(b"\xff\xfe")
+
+
+def test_nested_command_on_the_control_pipe_is_an_error_notice() -> None:
+    out = io.StringIO()
+    proc = RecorderProcess(out, check_capture=lambda: None)
+    proc.handle(DEEP)
+    msg = json.loads(out.getvalue().splitlines()[-1])
+    assert msg["event"] == "error" and msg["fatal"] is False and "nested" in msg["message"]
+
+
+@pytest.mark.x11
+def test_the_real_recorder_survives_it(xserver: XServer) -> None:
+    with RecorderClient(env=xserver.env(TALLYLIGHT_SINK="memory")) as rec:
+        assert rec.proc.stdin is not None
+        rec.proc.stdin.write(DEEP + "\n")
+        rec.proc.stdin.flush()
+        assert "nested" in rec.wait_for("error", timeout=10)["message"]
+        assert rec.request("status")["state"] == "idle"
+
+
+def test_nested_settings_file_gives_the_defaults(tallylight_home) -> None:  # noqa: ANN001
+    path = settings.settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(DEEP)
+    assert settings.load() == settings.Settings()
+    path.write_text('{"keys": ' * 50 + '"full"' + "}" * 50)
+    assert settings.load() == settings.Settings()
+
+
+@pytest.mark.x11
+def test_a_home_that_cannot_be_created_is_one_line(xserver: XServer) -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "record", "--for", "1s"],
+        env=xserver.env(TALLYLIGHT_HOME="/proc/x", TALLYLIGHT_PASSPHRASE="pass phrase"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 5, r.stderr
+    assert "cannot create its folder /proc/x/data" in r.stderr
+    assert "Traceback" not in r.stderr and "bug in Tallylight" not in r.stderr
