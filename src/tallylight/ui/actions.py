@@ -39,7 +39,7 @@ class AppActions(QObject):
         self.studies = self._make("Studies…", "Join a study, see the studies you joined, or withdraw", None)
         self.live = self._make("Live view…", "See what the running session captures, as it happens", "Ctrl+E")
         self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
-        self.about = self._make("About", "About Tallylight", None)
+        self.about = self._make("About", "About Tallylight", "F1")
         self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
         self.note = self._make("Add note", "Mark this moment in the recording (a note marker)", "Ctrl+N")
         self.end_task = self._make("End task", "End the study task that is running", None)
@@ -67,6 +67,7 @@ class AppActions(QObject):
                 self.stop,
                 self.live,
                 self.sessions,
+                self.share,
                 self.studies,
                 self.settings,
                 self.about,

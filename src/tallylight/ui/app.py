@@ -72,7 +72,8 @@ class TallylightApp(QObject):
             self.controller, self.bring_forward, self, precheck_start=self._precheck_start
         )
         self.tray: TrayUI | None = None
-        self.window: FallbackWindow | None = None
+        self.window: FallbackWindow | None = None  # the indicator where there is no tray
+        self.main_window: FallbackWindow | None = None  # opened by a second `tallylight`
         self.dialogs: dict[str, QWidget] = {}
         self.recovered: list[Any] | None = None  # set once start-up recovery has run
         if use_tray is None:
@@ -115,18 +116,25 @@ class TallylightApp(QObject):
             self.show_fallback()
 
     def bring_forward(self) -> None:
+        """What launching ``tallylight`` again does: the window with every command, focused."""
         if self.window is not None:
             self.window.bring_forward()
-        if self.tray is not None:
-            self.tray.show_message(
-                "Tallylight", "Tallylight is already running: " + self.controller.state_text().lower() + "."
-            )
+        else:
+            self.show_main_window()
+
+    def show_main_window(self) -> FallbackWindow:
+        """The main window where there is a tray (the keyboard's way to every command)."""
+        if self.main_window is None:
+            self.main_window = FallbackWindow(self.controller, self.actions, indicator=False)
+            self.main_window.open_session.connect(self.open_session)
+        self.main_window.bring_forward()
+        return self.main_window
 
     @Slot(dict)
     def _on_session_ended(self, last: dict) -> None:
         """The stop summary: duration, counts, and a way to open the session."""
         session_id = str(last.get("session_id") or "")
-        for view in (self.tray, self.window):
+        for view in (self.tray, self.window, self.main_window):
             if view is not None:
                 view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
 
@@ -388,10 +396,11 @@ class TallylightApp(QObject):
             dlg.close()
             dlg.deleteLater()
         self.dialogs.clear()
-        if self.window is not None:
-            self.window.hide()
-            self.window.deleteLater()
-            self.window = None
+        for win in (self.window, self.main_window):
+            if win is not None:
+                win.hide()
+                win.deleteLater()
+        self.window = self.main_window = None
         if self.tray is not None:
             self.tray.icon.deleteLater()
             self.tray.menu.deleteLater()
@@ -525,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     lock = FileLock(paths.private_runtime_dir() / "app.lock")
     if not lock.try_acquire():
         if _forward_to_running():
-            print("Tallylight is already running; it has been brought forward.")
+            print("Tallylight is already running; its window has been opened.")
             return 0
         print("Another Tallylight seems to be starting or stuck; try again in a moment.", file=sys.stderr)
         return 1

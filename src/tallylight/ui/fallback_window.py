@@ -1,8 +1,10 @@
-"""The small always-on-top window shown where no system tray is available.
+"""The Tallylight window: the state and every command of the tray menu, by keyboard too.
 
-Same controls and state as the tray. It cannot be minimised away while a
-session runs, and closing it quits the app (which stops any recording): the
-indicator never disappears while capture goes on.
+Where no system tray is available it is the indicator (``indicator=True``): always on
+top, it cannot be minimised away while a session runs, and closing it quits the app
+(which stops any recording), so the indicator never disappears while capture goes on.
+Where there is a tray it is the main window (``indicator=False``), opened by launching
+``tallylight`` again: an ordinary window that closing only hides.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.ui import icons
+from tallylight.ui.a11y import announce
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.visibility import VisibilityWatch
@@ -31,14 +34,15 @@ from tallylight.ui.visibility import VisibilityWatch
 class FallbackWindow(QWidget):
     open_session = Signal(str)  # a stop summary's "Open the session" link
 
-    def __init__(self, controller: AppController, actions: AppActions) -> None:
-        super().__init__(
-            None,
-            Qt.WindowType.Window
-            | Qt.WindowType.WindowTitleHint
-            | Qt.WindowType.WindowCloseButtonHint
-            | Qt.WindowType.WindowStaysOnTopHint,
-        )
+    def __init__(self, controller: AppController, actions: AppActions, *, indicator: bool = True) -> None:
+        flags = Qt.WindowType.Window | Qt.WindowType.WindowTitleHint | Qt.WindowType.WindowCloseButtonHint
+        if indicator:
+            flags |= Qt.WindowType.WindowStaysOnTopHint
+        else:
+            flags |= Qt.WindowType.WindowMinimizeButtonHint
+        super().__init__(None, flags)
+        self.indicator = indicator
+        self.announced: list[str] = []  # what was announced to assistive technology, in order
         self.controller = controller
         self.actions = actions
         self.setWindowTitle("Tallylight")
@@ -51,15 +55,15 @@ class FallbackWindow(QWidget):
         self.state_label = QLabel()
         self.state_label.setObjectName("stateLabel")
         self.state_label.setFont(icons.label_font(self.font(), 1.4))
-        self.state_label.setAccessibleName("State")
+        self.state_label.setAccessibleDescription("What Tallylight is doing now")
         self.detail_label = QLabel()
         self.detail_label.setObjectName("detailLabel")
-        self.detail_label.setAccessibleName("Elapsed time and event counts")
+        self.detail_label.setAccessibleDescription("Recorded and paused time, and what was captured")
         self.detail_label.setWordWrap(False)
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
-        self.message_label.setAccessibleName("Latest notice")
+        self.message_label.setAccessibleDescription("Latest notice")
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.RichText)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -109,7 +113,9 @@ class FallbackWindow(QWidget):
 
     @Slot()
     def sync(self) -> None:
-        if self.controller.active and self.controller.state != "stopping" and not self.watch.armed:
+        if not self.indicator:
+            pass  # the tray is the indicator; this window may be closed or minimised
+        elif self.controller.active and self.controller.state != "stopping" and not self.watch.armed:
             self.bring_forward()
             self.watch.arm()
         elif not self.controller.active and self.watch.armed:
@@ -122,8 +128,10 @@ class FallbackWindow(QWidget):
             self.light.setPixmap(pix)
             self.light.setAccessibleDescription(self.controller.state_text())
             self.setWindowTitle(f"Tallylight — {self.controller.state_text()}")
+            self.state_label.setText(self.controller.state_text())
+            announce(self.state_label, self.controller.state_text())  # a screen reader says it
+            self.announced.append(self.controller.state_text())
         lines = self.controller.summary_lines()
-        self.state_label.setText(self.controller.state_text())
         self.detail_label.setText("\n".join(lines[1:]))
         for action in self.actions.all():
             # keep accessible names in step with Pause/Resume
@@ -137,7 +145,6 @@ class FallbackWindow(QWidget):
         if session_id:  # the stop summary: a link (reachable with Tab, opened with Enter)
             text += f' <a href="session:{html.escape(session_id)}">Open the session</a>'
         self.message_label.setText(text)
-        self.message_label.setAccessibleName(f"{title}: {message}")
         self.message_label.show()
         self._message_timer.start(30_000)
 
@@ -167,11 +174,19 @@ class FallbackWindow(QWidget):
         self.activateWindow()
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.WindowStateChange and self.isMinimized() and self.controller.active:
+        if (
+            self.indicator
+            and event.type() == QEvent.Type.WindowStateChange
+            and self.isMinimized()
+            and self.controller.active
+        ):
             QTimer.singleShot(0, self.showNormal)  # the indicator must stay on screen
         super().changeEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.indicator:  # the main window: the tray still shows the state
+            event.accept()
+            return
         # Closing the only indicator quits the app, which stops any recording.
         event.ignore()
         self.actions.quit.trigger()

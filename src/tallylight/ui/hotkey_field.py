@@ -11,7 +11,15 @@ import sys
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QKeySequenceEdit, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QKeySequenceEdit,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from tallylight.capture.hotkey import parse_hotkey
 from tallylight.errors import UsageError
@@ -78,6 +86,10 @@ class HotkeyField(QWidget):
         self.edit = QKeySequenceEdit()
         self.edit.setMaximumSequenceLength(1)
         self.edit.setAccessibleName("Pause hotkey")
+        inner = self.edit.findChild(QLineEdit)  # what a screen reader lands on
+        if inner is not None:
+            inner.setAccessibleName("Pause hotkey")
+            inner.setAccessibleDescription("Press the keys you want, for example Ctrl+Alt+P")
         self.edit.setAccessibleDescription("Press the keys you want, for example Ctrl+Alt+P")
         self.edit.setToolTip("Click here, then press the keys you want (for example Ctrl+Alt+P)")
         self.clear_button = QPushButton("&No hotkey")
@@ -146,7 +158,6 @@ class HotkeyField(QWidget):
             )
         else:
             self.status.setText("No pause hotkey: pause from the tray menu or the Tallylight window.")
-        self.status.setAccessibleName(self.status.text())
 
     def spec(self) -> str:
         """The hotkey as settings store it (``<ctrl>+<alt>+p``), '' for none."""

@@ -103,7 +103,7 @@ class SettingsDialog(QDialog):
         self.focus_note = QLabel("Checking whether Tallylight can tell which app has focus…")
         self.focus_note.setObjectName("focusNote")
         self.focus_note.setWordWrap(True)
-        self.focus_note.setAccessibleName("Focus detection")
+        self.focus_note.setAccessibleDescription("Whether private apps can pause capture here")
         self.apps = QListWidget()
         self.apps.setAccessibleName("Private apps")
         self.apps.addItems(current.private_apps)

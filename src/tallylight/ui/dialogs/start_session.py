@@ -99,14 +99,14 @@ class StartSessionDialog(QDialog):
         self.summary = QLabel()
         self.summary.setObjectName("captureSummary")
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleName("What will be captured")
+        self.summary.setAccessibleDescription("What will be captured")
         self.summary.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
 
         limits = QLabel(self._limits_text())
         limits.setWordWrap(True)
-        limits.setAccessibleName("Limits")
+        limits.setAccessibleDescription("Limits")
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -217,7 +217,8 @@ class StartSessionDialog(QDialog):
         elif s.private_apps and self.focus_known is False:
             pause = f"with {human_hotkey(s.pause_hotkey)} or " if s.pause_hotkey else ""
             parts.append(
-                f"Tallylight cannot tell which app is in front here, so it will not pause by itself in {_apps(s)}: "
+                "Tallylight cannot tell which app is in front here, "
+                f"so it will not pause by itself in {_apps(s)}: "
                 f"pause {pause}from the Tallylight menu while you use them."
             )
         return " ".join(parts)

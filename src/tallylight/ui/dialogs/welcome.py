@@ -124,7 +124,7 @@ class WelcomeDialog(QDialog):
         intro.setObjectName("welcomeText")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
-        intro.setAccessibleName("What Tallylight does and does not do")
+        intro.setAccessibleDescription("What Tallylight does and does not do")
         intro.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
@@ -169,7 +169,7 @@ class WelcomeDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("statusLabel")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Status")
+        self.status.setAccessibleDescription("Status")
         form = QFormLayout()
         l1 = QLabel("&Passphrase:")
         l1.setBuddy(self.passphrase)
@@ -293,8 +293,7 @@ class WelcomeDialog(QDialog):
     @Slot()
     def _update(self) -> None:
         score, words = strength(self.passphrase.text())
-        self.strength.setText(f"{'●' * score}{'○' * (4 - score)}  {words}")
-        self.strength.setAccessibleName(f"Passphrase strength: {words}")  # not the dots
+        self.strength.setText(words)
         match = self.passphrase.text() == self.confirm.text()
         if self.confirm.text() and not match:
             self.status.setText("The two passphrases differ.")
@@ -350,9 +349,6 @@ class WelcomeDialog(QDialog):
         """The last page: the passphrase is set up; here is how to start a session."""
         how = getattr(self, "_next_step_text", "") or NEXT_STEP_TRAY
         self.next_step.setText(f"<p><b>You are ready.</b></p><p>{how}</p>")
-        self.next_step.setAccessibleName(
-            self.next_step.text().replace("<p>", "").replace("</p>", " ").strip()
-        )
         self.stack.setCurrentIndex(2)
         for button in (self.next_button, self.finish_button, self.later_button):
             button.hide()

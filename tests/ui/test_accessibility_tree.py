@@ -1,0 +1,101 @@
+"""Every control named, every label's text reachable, checked in Qt's accessibility tree —
+what a screen reader gets (issue 8, item 10)."""
+
+from __future__ import annotations
+
+import pytest
+from a11y_tree import names, problems
+from conftest_helpers import click, write_session
+
+from tallylight import settings as settings_mod
+
+pytestmark = pytest.mark.x11
+
+
+def _show(qtbot, w):
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_start_dialog_reads_its_lists_not_their_titles(qapp, qtbot):
+    from tallylight.ui.dialogs.start_session import StartSessionDialog
+
+    dlg = _show(qtbot, StartSessionDialog(settings_mod.Settings(), focus=(False, "")))
+    assert problems(dlg) == []
+    all_names = " ".join(names(dlg))
+    assert "never which letter" in all_names  # the list under "What will be captured"
+    assert "Stops by itself" in all_names  # the limits, not the word "Limits"
+    from PySide6.QtGui import QAccessible
+
+    keys = QAccessible.queryAccessibleInterface(dlg.keys)
+    # On Linux a list's name is its current text; its title comes from the "labelled by" relation
+    labels = [i.text(QAccessible.Text.Name) for i, _ in keys.relations(QAccessible.Relation.Label)]
+    assert any("Keyboard" in t for t in labels) or "Keyboard" in keys.text(QAccessible.Text.Name), labels
+
+
+def test_settings_every_tab(make_app, qtbot):
+    from tallylight.ui.dialogs.settings import SettingsDialog
+
+    app = make_app(use_tray=False)
+    dlg = _show(qtbot, SettingsDialog(settings_mod.Settings(), app.tasks))
+    found = {}
+    for i in range(dlg.tabs.count()):
+        dlg.tabs.setCurrentIndex(i)
+        qtbot.wait(20)
+        found[dlg.tabs.tabText(i)] = problems(dlg)
+    assert not any(found.values()), found
+
+
+def test_welcome_every_page(make_app, qtbot, tallylight_home):
+    from tallylight.ui.dialogs.welcome import WelcomeDialog
+
+    (tallylight_home / "data" / "vault.json").unlink()
+    app = make_app(use_tray=False)
+    dlg = _show(qtbot, WelcomeDialog(app.tasks))
+    pages = {"what": problems(dlg)}
+    click(dlg.next_button)
+    qtbot.waitUntil(lambda: "Looking" not in dlg.keychain_note.text(), timeout=5000)
+    pages["passphrase"] = problems(dlg)
+    dlg.show_next_step()
+    pages["next step"] = problems(dlg)
+    assert not any(pages.values()), pages
+
+
+def test_sessions_locked_unlocked_and_delete_question(make_app, qtbot):
+    from conftest_helpers import PASSPHRASE, key
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    write_session("s-a11y", label="typing")
+    app = make_app(use_tray=False)
+    dlg = _show(qtbot, SessionsDialog(app.tasks))
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    assert problems(dlg) == []
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+    key(dlg.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dlg.vault is not None and dlg.table.item(0, 1).text() == "typing", timeout=5000)
+    dlg.table.selectRow(0)
+    assert problems(dlg) == []
+    click(dlg.delete_button)
+    qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
+    assert problems(dlg.confirm_box) == []
+    key(dlg.confirm_box, Qt.Key.Key_Escape)
+
+
+def test_windows(make_app, fake_recorder, qtbot):
+    app = make_app(use_tray=False)
+    qtbot.waitExposed(app.window)
+    assert problems(app.window) == []
+    app.controller.start_session()
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    qtbot.wait(400)
+    assert problems(app.window) == []
+    main = app.show_main_window()
+    qtbot.waitExposed(main)
+    assert problems(main) == []
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
