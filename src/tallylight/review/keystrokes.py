@@ -54,18 +54,22 @@ class Keystrokes:
 
 def _identities(cols: EventColumns, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(identity id per key row, whether that identity is a physical key)."""
+    kc = cols.key_class[rows]
+    key = cols.key[rows]
     texts = cols.text[rows]
     has_text = texts != ""
-    if has_text.any():
+    any_key, any_text = bool(key.any()), bool(has_text.any())
+    if not any_key and not any_text:  # class mode: the class is all there is
+        return kc.astype(np.int64), np.zeros(rows.size, bool)
+    _, kc_id = np.unique(kc, return_inverse=True)
+    _, key_id = np.unique(key, return_inverse=True)
+    if any_text:
         _, text_id = np.unique(texts.astype(str), return_inverse=True)
-        text_id = text_id.astype(np.uint64).ravel()
     else:
-        text_id = np.zeros(rows.size, np.uint64)
-    key = cols.key[rows]
-    stacked = np.stack([cols.key_class[rows].astype(np.uint64), key, text_id], axis=1)
-    _, ident = np.unique(stacked, axis=0, return_inverse=True)
-    exact = (key != 0) | has_text
-    return ident.ravel().astype(np.int64), exact
+        text_id = np.zeros(rows.size, np.int64)
+    dims = (int(kc_id.max()) + 1, int(key_id.max()) + 1, int(text_id.max()) + 1)
+    ident = np.ravel_multi_index((kc_id.ravel(), key_id.ravel(), text_id.ravel()), dims)
+    return ident.astype(np.int64), (key != 0) | has_text
 
 
 def pair_keys(cols: EventColumns) -> Keystrokes:

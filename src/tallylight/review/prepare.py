@@ -13,17 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from tallylight.events import KeyClass, Kind, SessionInfo
-from tallylight.review.keystrokes import key_intervals, pair_keys
 from tallylight.review.pointer import pointer_track
-from tallylight.review.summary import Summary, summarize
+from tallylight.review.summary import Summary, analyse, summarize
 from tallylight.review.timeline import (
     INPUT_KINDS,
-    Stretch,
     activity_per_second,
-    idle_pauses,
-    no_capture_stretches,
-    session_span,
-    stretch_starts,
 )
 from tallylight.store.encoding import EventColumns
 
@@ -63,7 +57,7 @@ class ReviewData:
     clicks_button: np.ndarray
     keys_t: np.ndarray  # every key event
     keys_down: np.ndarray  # bool
-    keys_label: list[str]  # what the key strip shows: class name, or the text in full mode
+    keys_label: np.ndarray  # str objects: what the key strip shows: class name, or the text in full mode
     screen: tuple[int, int, int, int]  # x0, y0, x1, y1 that hold every position
     hold: Histogram
     down_down: Histogram
@@ -111,26 +105,33 @@ def key_label(key_class: int, text: str, key_mode: str) -> str:
         return "key"
 
 
+_CLASS_LABELS = np.array([key_label(c, "", "") for c in range(len(KeyClass))] + ["key"], dtype=object)
+
+
+def key_labels(key_class: np.ndarray, text: np.ndarray, key_mode: str) -> np.ndarray:
+    """:func:`key_label` for many key events at once (object array of str)."""
+    out = _CLASS_LABELS[np.clip(key_class, 0, len(_CLASS_LABELS) - 1)]
+    if key_mode == "full":
+        has = text != ""
+        out = np.where(has, text, out)
+    return out
+
+
 def prepare(
     cols: EventColumns, info: SessionInfo | None = None, verdict: str = "", verdict_note: str = ""
 ) -> ReviewData:
-    start, end = session_span(cols)
-    summary = summarize(cols, info, verdict, verdict_note)
-    stretches: list[Stretch] = no_capture_stretches(cols)
-    breaks = stretch_starts(stretches)
+    an = analyse(cols)
+    start, end = an.start_ns, an.end_ns
+    summary = summarize(cols, info, verdict, verdict_note, an)
+    stretches, breaks = an.stretches, an.breaks
     act_t, act = activity_per_second(cols)
     tt, tx, ty = pointer_track(cols)
     px, py = _thin_path(tt, tx, ty, breaks)
     clicks = np.flatnonzero(cols.kind == Kind.BUTTON_DOWN)
     keys = np.flatnonzero((cols.kind == Kind.KEY_DOWN) | (cols.kind == Kind.KEY_UP))
     keys = keys[np.argsort(cols.t_ns[keys], kind="stable")]
-    mode = info.key_mode if info else ""
-    kc = cols.key_class[keys].tolist()
-    texts = cols.text[keys].tolist()
-    labels = [key_label(c, s, mode) for c, s in zip(kc, texts, strict=True)]
-    ks = pair_keys(cols)
-    iv = key_intervals(ks, breaks)
-    _, idle = idle_pauses(cols, stretches)
+    labels = key_labels(cols.key_class[keys], cols.text[keys], info.key_mode if info else "")
+    ks, iv, idle = an.keystrokes, an.intervals, an.idle_ns
     if tx.size:
         screen = (min(0, int(tx.min())), min(0, int(ty.min())), max(1, int(tx.max())), max(1, int(ty.max())))
     else:

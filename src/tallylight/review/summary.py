@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from tallylight.events import Kind, SessionInfo
-from tallylight.review.keystrokes import key_intervals, pair_keys
+from tallylight.review.keystrokes import KeyIntervals, Keystrokes, key_intervals, pair_keys
 from tallylight.review.pointer import path_length
 from tallylight.review.timeline import (
     Stretch,
@@ -115,24 +115,44 @@ def _median_ms(a: np.ndarray) -> float | None:
     return float(np.median(a)) / 1e6 if a.size else None
 
 
+@dataclass(frozen=True)
+class Analysis:
+    """The intermediate results the summary and the review's plots share (computed once)."""
+
+    start_ns: int
+    end_ns: int
+    stretches: list[Stretch]
+    breaks: np.ndarray  # start of every stretch without capture
+    keystrokes: Keystrokes
+    intervals: KeyIntervals
+    idle_ns: np.ndarray  # durations of idle pauses
+
+
+def analyse(cols: EventColumns) -> Analysis:
+    start, end = session_span(cols)
+    stretches = no_capture_stretches(cols)
+    breaks = stretch_starts(stretches)
+    ks = pair_keys(cols)
+    _, idle = idle_pauses(cols, stretches)
+    return Analysis(start, end, stretches, breaks, ks, key_intervals(ks, breaks), idle)
+
+
 def summarize(
     cols: EventColumns,
     info: SessionInfo | None = None,
     verdict: str = "",
     verdict_note: str = "",
+    analysis: Analysis | None = None,
 ) -> Summary:
     """Every number of the review, from the decoded columns (and the session's info/verdict)."""
-    start, end = session_span(cols)
-    stretches: list[Stretch] = no_capture_stretches(cols)
-    breaks = stretch_starts(stretches)
+    a = analysis if analysis is not None else analyse(cols)
+    start, end, stretches, breaks = a.start_ns, a.end_ns, a.stretches, a.breaks
+    ks, iv, idle = a.keystrokes, a.intervals, a.idle_ns
     total = (end - start) / 1e9
     paused = sum(s.duration_ns for s in stretches if s.participant_pause) / 1e9
     other = sum(s.duration_ns for s in stretches if not s.participant_pause) / 1e9
     kinds = np.bincount(cols.kind, minlength=8)
     counts = {k.name.lower(): int(kinds[k]) for k in Kind if kinds[k]}
-    ks = pair_keys(cols)
-    iv = key_intervals(ks, breaks)
-    _, idle = idle_pauses(cols, stretches)
     gaps = [
         Gap(
             (s.start_ns - start) / 1e9,

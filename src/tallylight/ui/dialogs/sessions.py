@@ -198,6 +198,8 @@ class SessionsDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(760, 420)
         self._sync_buttons()
+        # the review window's plotting library takes a while to import: do it now, off the GUI thread
+        self.tasks.run(_warm_review_imports)
         if use_keychain:
             self.tasks.run(_keychain_vault, self._on_keychain, lambda exc: self.refresh())
         else:
@@ -400,6 +402,12 @@ def share_log_text() -> str:
     if waiting:
         lines.append(f"  {len(waiting)} bundle(s) wait to be sent; Tallylight tries again when it starts.")
     return "\n".join(lines)
+
+
+def _warm_review_imports() -> None:
+    import pyqtgraph  # noqa: F401
+
+    import tallylight.review.prepare  # noqa: F401
 
 
 def _keychain_vault() -> Any:

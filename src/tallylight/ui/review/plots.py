@@ -153,14 +153,18 @@ class PathPlot(pg.PlotWidget):
         p.invertY(True)
         p.setAspectLocked(True)
         self.path = p.plot(pen=pg.mkPen(31, 119, 180, 120), skipFiniteCheck=True, connect="finite")
-        self.clicks = pg.ScatterPlotItem(size=7)
-        p.addItem(self.clicks)
+        # one item per colour: a brush per point costs a Python object per click
+        self.left_clicks = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush("#2ca02c"))
+        self.other_clicks = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush("#9467bd"))
+        p.addItem(self.left_clicks)
+        p.addItem(self.other_clicks)
 
     def show_data(self, data: ReviewData) -> None:
         self.path.setData(data.path_x, data.path_y, connect="finite")
         left = data.clicks_button == 1
-        brushes = [pg.mkBrush("#2ca02c") if b else pg.mkBrush("#9467bd") for b in left.tolist()]
-        self.clicks.setData(data.clicks_x.astype(float), data.clicks_y.astype(float), brush=brushes, pen=None)
+        x, y = data.clicks_x.astype(float), data.clicks_y.astype(float)
+        self.left_clicks.setData(x[left], y[left])
+        self.other_clicks.setData(x[~left], y[~left])
         x0, y0, x1, y1 = data.screen
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
@@ -173,11 +177,10 @@ class HistogramPlot(pg.PlotWidget):
         self.getPlotItem().setLabel("bottom", unit)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
         self.setMinimumHeight(140)
-        self.bars: pg.BarGraphItem | None = None
+        # a filled step line: as readable as bars and far cheaper to build and draw
+        self.bars = self.getPlotItem().plot(
+            [0.0, 1.0], [0.0], stepMode="center", fillLevel=0, brush="#1f77b4", pen=pg.mkPen("#1f77b4")
+        )
 
     def show_histogram(self, h: Histogram) -> None:
-        if self.bars is not None:
-            self.getPlotItem().removeItem(self.bars)
-        width = float(h.edges[1] - h.edges[0])
-        self.bars = pg.BarGraphItem(x0=h.edges[:-1], width=width, height=h.counts, brush="#1f77b4", pen=None)
-        self.getPlotItem().addItem(self.bars)
+        self.bars.setData(h.edges.astype(float), h.counts.astype(float), stepMode="center")

@@ -79,14 +79,13 @@ class ReviewWindow(QWidget):
         on_changed: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
-        from tallylight.ui.review import plots  # pyqtgraph only once a review is opened
-
         self.tasks = tasks
         self.session_id = session_id
         self.vault = vault
         self.on_changed = on_changed
         self.loaded: Loaded | None = None
         self.timings: dict[str, float] = {}
+        self.step_ms: list[float] = []  # how long each building or drawing step held the GUI thread
         self.t = 0.0
         self.playing = False
         self._stage: dict[str, str] = {"text": "Opening…"}
@@ -102,13 +101,13 @@ class ReviewWindow(QWidget):
         self.summary_label.setAccessibleName("Summary")
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.timeline = plots.TimelinePlot()
-        self.replay = plots.ReplayCanvas()
-        self.path = plots.PathPlot()
-        self.hold_hist = plots.HistogramPlot("How long keys were held", "ms")
-        self.dd_hist = plots.HistogramPlot("Time from one key to the next", "ms")
-        self.ud_hist = plots.HistogramPlot("From releasing a key to pressing the next", "ms")
-        self.pause_hist = plots.HistogramPlot("Pauses without input", "s")
+        # the plots are built one per event-loop turn while the worker decodes (_build_steps)
+        self.timeline: Any = None
+        self.replay: Any = None
+        self.path: Any = None
+        self.hists: list[Any] = []
+        self._built = False
+        self._pending: Loaded | None = None
 
         # replay controls
         self.play_button = QPushButton("&Play")
@@ -131,18 +130,20 @@ class ReviewWindow(QWidget):
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.time_label)
         replay_tab = QWidget()
-        rl = QVBoxLayout(replay_tab)
-        rl.addWidget(self.replay, 1)
-        rl.addWidget(self.key_strip)
-        rl.addLayout(controls)
+        self.replay_box = QVBoxLayout(replay_tab)
+        self.replay_box.addWidget(self.key_strip)
+        self.replay_box.addLayout(controls)
+        path_tab = QWidget()
+        self.path_box = QVBoxLayout(path_tab)
+        self.path_box.setContentsMargins(0, 0, 0, 0)
         rhythm_tab = QWidget()
-        hl = QVBoxLayout(rhythm_tab)
-        for h in (self.hold_hist, self.dd_hist, self.ud_hist, self.pause_hist):
-            hl.addWidget(h)
+        self.rhythm_box = QVBoxLayout(rhythm_tab)
         self.tabs = QTabWidget()
         self.tabs.addTab(replay_tab, "&Replay")
-        self.tabs.addTab(self.path, "Path and &clicks")
+        self.tabs.addTab(path_tab, "Path and &clicks")
         self.tabs.addTab(rhythm_tab, "&Typing rhythm")
+        self.timeline_box = QVBoxLayout()
+        self.timeline_box.setContentsMargins(0, 0, 0, 0)
 
         # cut a span, undo, export, delete
         self.undo_stack: list[Any] = []
@@ -182,7 +183,6 @@ class ReviewWindow(QWidget):
         cr.addWidget(self.apply_cut_button)
         cr.addWidget(self.cancel_cut_button)
         self.cut_row.hide()
-        self.timeline.selection.sigRegionChanged.connect(self._region_changed)
         self.status = QLabel("")
         self.status.setAccessibleName("Status")
         self.status.setWordWrap(True)
@@ -200,7 +200,7 @@ class ReviewWindow(QWidget):
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary_label)
-        layout.addWidget(self.timeline)
+        layout.addLayout(self.timeline_box)
         layout.addWidget(self.cut_row)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
@@ -216,6 +216,51 @@ class ReviewWindow(QWidget):
         self._stage_timer.timeout.connect(lambda: self.progress_label.setText(self._stage["text"]))
         self._set_controls(False)
         self.load()
+        self._run_steps(self._build_steps())
+
+    def _build_steps(self) -> list[Callable[[], None]]:
+        def plots() -> Any:
+            from tallylight.ui.review import plots as p  # pyqtgraph only once a review is opened
+
+            return p
+
+        def timeline() -> None:
+            self.timeline = plots().TimelinePlot()
+            self.timeline.selection.sigRegionChanged.connect(self._region_changed)
+            self.timeline_box.addWidget(self.timeline)
+
+        def replay() -> None:
+            self.replay = plots().ReplayCanvas()
+            self.replay_box.insertWidget(0, self.replay, 1)
+
+        def path() -> None:
+            self.path = plots().PathPlot()
+            self.path_box.addWidget(self.path)
+
+        def hist(title: str, unit: str) -> Callable[[], None]:
+            def make() -> None:
+                h = plots().HistogramPlot(title, unit)
+                self.hists.append(h)
+                self.rhythm_box.addWidget(h)
+
+            return make
+
+        def built() -> None:
+            self._built = True
+            if self._pending is not None:
+                loaded, self._pending = self._pending, None
+                self._on_loaded(loaded)
+
+        return [
+            timeline,
+            replay,
+            path,
+            hist("How long keys were held", "ms"),
+            hist("Time from one key to the next", "ms"),
+            hist("From releasing a key to pressing the next", "ms"),
+            hist("Pauses without input", "s"),
+            built,
+        ]
 
     # ---- loading -----------------------------------------------------------
     def load(self) -> None:
@@ -235,6 +280,9 @@ class ReviewWindow(QWidget):
         self.progress_label.setText(f"This session cannot be shown: {exc}")
 
     def _on_loaded(self, loaded: Loaded) -> None:
+        if not self._built:  # the plots are still being built: draw when they are
+            self._pending = loaded
+            return
         self.loaded = loaded
         self.timings = {"decode_s": loaded.decode_s, "analysis_s": loaded.analysis_s}
         self._t_render = time.perf_counter()
@@ -254,10 +302,12 @@ class ReviewWindow(QWidget):
         if not steps:
             return
         step = steps.pop(0)
+        t0 = time.perf_counter()
         try:
             step()
         except RuntimeError:  # the window was closed meanwhile
             return
+        self.step_ms.append(round(1000 * (time.perf_counter() - t0), 1))
         QTimer.singleShot(0, lambda: self._run_steps(steps))
 
     def _render_summary(self) -> None:
@@ -273,10 +323,8 @@ class ReviewWindow(QWidget):
     def _render_histograms(self) -> None:
         assert self.loaded is not None
         d = self.loaded.data
-        self.hold_hist.show_histogram(d.hold)
-        self.dd_hist.show_histogram(d.down_down)
-        self.ud_hist.show_histogram(d.up_down)
-        self.pause_hist.show_histogram(d.pauses)
+        for h, data in zip(self.hists, (d.hold, d.down_down, d.up_down, d.pauses), strict=True):
+            h.show_histogram(data)
 
     def _render_done(self) -> None:
         self._stage_timer.stop()
