@@ -204,3 +204,42 @@ def test_tray_menu_opens_the_studies_window(make_app, qtbot) -> None:
     studies = app.dialogs["studies"]
     click(studies.join_button)
     assert studies.join_dialog is not None and studies.join_dialog.isVisible()
+
+
+def test_tasks_and_notes_from_the_window(make_app, qtbot, xserver, tmp_path, monkeypatch) -> None:
+    """The window shown without a tray: a study session's tasks and notes with real clicks."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    monkeypatch.setenv("TALLYLIGHT_SINK", "memory")
+    _join(write_signed(tmp_path / "study.toml"))
+    app = make_app(use_tray=False)
+    win = app.window
+    assert not win.task_button.isVisible() and not win.note_button.isVisible()
+    app.controller.start_session(study=STUDY_ID)
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
+    qtbot.waitUntil(lambda: win.task_button.isVisible() and win.note_button.isVisible(), timeout=5000)
+    from PySide6.QtCore import QTimer
+
+    def pick() -> None:  # runs inside the menu's own event loop (the button's click opens it modally)
+        if not win.task_menu.isVisible():
+            QTimer.singleShot(50, pick)
+            return
+        (start,) = [a for a in win.task_menu.actions() if a.text().startswith("Start")]
+        QTest.mouseClick(
+            win.task_menu, Qt.MouseButton.LeftButton, pos=win.task_menu.actionGeometry(start).center()
+        )
+
+    QTimer.singleShot(50, pick)
+    click(win.task_button)
+    qtbot.waitUntil(lambda: app.controller.task == "copy-text", timeout=5000)
+    assert "Copy a paragraph" in win.task_button.text()
+    click(win.note_button)
+    qtbot.waitUntil(lambda: app.controller.notes == 1, timeout=5000)
+    _shot(win, "window-study-task.png")
+    app.actions.end_task.trigger()
+    qtbot.waitUntil(lambda: app.controller.task == "", timeout=5000)
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=15000)
+    assert not win.task_button.isVisible()

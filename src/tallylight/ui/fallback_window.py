@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLayout,
+    QMenu,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -92,12 +93,29 @@ class FallbackWindow(QWidget):
         # shortcuts work while the window has focus
         for action in actions.all():
             self.addAction(action)
+        # a study session's tasks and notes (shown only while one records)
+        self.task_menu = QMenu(self)
+        self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
+        self.task_button = QToolButton()
+        self.task_button.setText("Study task ▾")
+        self.task_button.setAccessibleName("Study task")
+        self.task_button.setMenu(self.task_menu)
+        self.task_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.note_button = QToolButton()
+        self.note_button.setDefaultAction(actions.note)
+        self.note_button.setAccessibleName("Add note")
+        self.addAction(actions.note)
+        study_row = QHBoxLayout()
+        study_row.addWidget(self.task_button)
+        study_row.addWidget(self.note_button)
+        study_row.addStretch(1)
 
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with its text, never clips it
         layout.addLayout(head)
         layout.addWidget(self.message_label)
         layout.addLayout(grid)
+        layout.addLayout(study_row)
 
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -131,6 +149,13 @@ class FallbackWindow(QWidget):
             self.state_label.setText(self.controller.state_text())
             announce(self.state_label, self.controller.state_text())  # a screen reader says it
             self.announced.append(self.controller.state_text())
+        recording = state in ("recording", "paused")
+        self.task_button.setVisible(recording and bool(self.controller.tasks))
+        self.note_button.setVisible(recording)
+        if self.controller.task:
+            self.task_button.setText(f"Task: {self.controller.task_title(self.controller.task)} ▾")
+        else:
+            self.task_button.setText("Study task ▾")
         lines = self.controller.summary_lines()
         self.detail_label.setText("\n".join(lines[1:]))
         for action in self.actions.all():
