@@ -34,7 +34,7 @@ class XServer:
         subprocess.run(["xdotool", *args], env=self.env(), check=True, timeout=30)
 
 
-def start_xvfb(*extra_args: str, timeout: float = 15.0) -> XServer:
+def start_xvfb(*extra_args: str, timeout: float = 15.0, screen: str = "1280x1024x24") -> XServer:
     if shutil.which("Xvfb") is None:
         raise RuntimeError("Xvfb is not installed (make test installs it: apt-get install xvfb)")
     read_fd, write_fd = os.pipe()
@@ -45,7 +45,7 @@ def start_xvfb(*extra_args: str, timeout: float = 15.0) -> XServer:
             str(write_fd),
             "-screen",
             "0",
-            "1280x1024x24",
+            screen,
             "-nolisten",
             "tcp",
             "-noreset",
@@ -93,8 +93,8 @@ def stop_process(proc: subprocess.Popen, timeout: float = 5.0) -> None:
 
 
 @contextmanager
-def xvfb(*extra_args: str) -> Iterator[XServer]:
-    server = start_xvfb(*extra_args)
+def xvfb(*extra_args: str, screen: str = "1280x1024x24") -> Iterator[XServer]:
+    server = start_xvfb(*extra_args, screen=screen)
     try:
         yield server
     finally:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
+from tallylight.ui.fit import fit_on_show
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
 
@@ -197,6 +198,7 @@ class SessionsDialog(QDialog):
         layout.addWidget(self.share_log)
         layout.addLayout(buttons)
         self.resize(760, 420)
+        fit_on_show(self)  # never wider than the screen (Close stays on it)
         self._sync_buttons()
         # the review window's plotting library takes a while to import: do it now, off the GUI thread
         self.tasks.run(_warm_review_imports)

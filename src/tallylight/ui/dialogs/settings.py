@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner
 
@@ -166,6 +167,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(when)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        fit_on_show(self)
 
         self._validate()  # a stored hotkey that cannot work is said at once
         from tallylight.capture.focus import focus_support

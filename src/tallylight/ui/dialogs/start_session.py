@@ -22,6 +22,7 @@ from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
 from tallylight.capture.options import CaptureOptions, narrow
 from tallylight.settings import KEY_MODES, Settings, key_mode_rank
+from tallylight.ui.fit import fit_on_show, scroll_body
 
 #: how long a released Enter waits for the press that would show it was an auto-repeat
 ENTER_SETTLE_MS = 100
@@ -126,12 +127,18 @@ class StartSessionDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+        body = QWidget()
+        bl = QVBoxLayout(body)
+        bl.setContentsMargins(0, 0, 0, 0)
+        bl.addWidget(intro)
+        bl.addLayout(form)
+        bl.addWidget(self.summary)
+        bl.addWidget(limits)
+        bl.addStretch(1)
         layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.summary)
-        layout.addWidget(limits)
+        layout.addWidget(scroll_body(body), 1)  # scrolls on a small screen; the buttons never do
         layout.addWidget(self.buttons)
+        fit_on_show(self)
 
         for widget in (self.moves, self.clicks, self.scrolls):
             widget.toggled.connect(self._update_summary)

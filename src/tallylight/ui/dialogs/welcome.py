@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
 
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Good", "Strong")
@@ -223,8 +224,9 @@ class WelcomeDialog(QDialog):
         self.later_button.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self.stack)
+        layout.addWidget(scroll_body(self.stack), 1)  # scrolls on a small screen; the buttons never do
         layout.addWidget(self.buttons)
+        fit_on_show(self)
         self.passphrase.textChanged.connect(self._update)
         self.confirm.textChanged.connect(self._update)
         self._vault_exists = False

@@ -1,0 +1,52 @@
+"""Windows that fit small screens at high scaling (200 % on 1280x720 leaves 640x360).
+
+Long content goes in a scroll area (:func:`scroll_body`), buttons stay outside it, and
+every window is capped at its screen's free area and kept on it when first shown
+(:func:`fit_on_show`), so no control is ever off-screen or clipped.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
+
+
+def scroll_body(content: QWidget) -> QScrollArea:
+    """``content`` in a frameless scroll area that scrolls only when the screen is too small."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(content)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the controls inside
+    return area
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Size ``window`` to what it wants, but never larger than its screen, and keep it on it."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    frame_extra = window.frameGeometry().size() - window.size()
+    room = avail.size() - frame_extra
+    wanted = window.sizeHint().expandedTo(window.size()).expandedTo(window.minimumSizeHint())
+    window.resize(wanted.boundedTo(room))
+    frame = window.frameGeometry()
+    x = min(max(frame.x(), avail.left()), avail.right() - frame.width() + 1)
+    y = min(max(frame.y(), avail.top()), avail.bottom() - frame.height() + 1)
+    if (x, y) != (frame.x(), frame.y()):
+        window.move(x, y)
+
+
+class _FitOnShow(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and isinstance(watched, QWidget):
+            fit_to_screen(watched)
+        return False
+
+
+def fit_on_show(window: QWidget) -> None:
+    """Fit ``window`` to its screen every time it is shown."""
+    f = _FitOnShow(window)
+    window.installEventFilter(f)

@@ -1,0 +1,133 @@
+"""Render every window at one scale factor and report what does not fit (run as a script).
+
+Used by test_scaling.py: ``QT_SCALE_FACTOR=2 python scale_check.py OUT_DIR`` on an Xvfb
+whose screen is 1280x720. Prints one JSON object: per window, the problems found
+(window larger than the screen or off it, a control outside its window or squeezed below
+its minimum size, a wrapped label cut short). Controls inside a scroll area only need the
+scroll area to fit: their content can be scrolled to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def check(window, app) -> list[str]:
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QKeySequenceEdit,
+        QLabel,
+        QLineEdit,
+        QScrollArea,
+        QTabBar,
+    )
+
+    bad = []
+    avail = window.screen().availableGeometry()
+    frame = window.frameGeometry()
+    if frame.width() > avail.width() or frame.height() > avail.height():
+        bad.append(f"window {frame.width()}x{frame.height()} > screen {avail.width()}x{avail.height()}")
+    if not avail.contains(frame):
+        bad.append(f"window at {frame.x()},{frame.y()} {frame.width()}x{frame.height()} is partly off screen")
+    inner = QRect(0, 0, window.width(), window.height())
+    kinds = (
+        QAbstractButton,
+        QLineEdit,
+        QComboBox,
+        QAbstractSpinBox,
+        QAbstractItemView,
+        QTabBar,
+        QLabel,
+        QKeySequenceEdit,
+    )
+    for w in window.findChildren(kinds[0].__mro__[-2]):  # every QWidget
+        if not isinstance(w, kinds) or not w.isVisible():
+            continue
+        if w.parent() is not None and isinstance(w.parent(), (QComboBox, QAbstractSpinBox, QKeySequenceEdit)):
+            continue
+        scroller = w.parent()
+        while scroller is not None and scroller is not window and not isinstance(scroller, QScrollArea):
+            scroller = scroller.parent()
+        if isinstance(scroller, QScrollArea) and scroller is not w:
+            continue  # reachable by scrolling; the scroll area itself is checked
+        name = f"{type(w).__name__} {(w.text() if hasattr(w, 'text') else w.objectName())!s:.30}"
+        top_left = w.mapTo(window, w.rect().topLeft())
+        rect = QRect(top_left, w.size())
+        if not inner.contains(rect):
+            bad.append(f"{name}: outside the window ({rect.x()},{rect.y()} {rect.width()}x{rect.height()})")
+        hint = w.minimumSizeHint()
+        if isinstance(w, QLabel) and w.wordWrap():
+            need = w.heightForWidth(w.width())
+            if need > w.height() + 1:
+                bad.append(f"{name}: wrapped text cut ({w.height()} < {need})")
+        elif isinstance(w, (QAbstractButton, QLabel, QLineEdit, QComboBox)) and hint.isValid():
+            if w.width() + 1 < hint.width() or w.height() + 1 < hint.height():
+                bad.append(f"{name}: squeezed to {w.width()}x{w.height()} < {hint.width()}x{hint.height()}")
+    return bad
+
+
+def main(out_dir: str) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication([sys.argv[0], "-platform", "xcb"])
+    app.setApplicationName("Tallylight")
+    from tallylight import settings as settings_mod
+    from tallylight.ui.actions import AppActions
+    from tallylight.ui.controller import AppController
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+    from tallylight.ui.dialogs.settings import SettingsDialog
+    from tallylight.ui.dialogs.start_session import StartSessionDialog
+    from tallylight.ui.dialogs.welcome import WelcomeDialog
+    from tallylight.ui.fallback_window import FallbackWindow
+    from tallylight.ui.tasks import TaskRunner
+
+    s = settings_mod.Settings()
+    tasks = TaskRunner()
+    c = AppController(s)
+    actions = AppActions(c)
+
+    def wait(ms: int = 300) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    report: dict[str, list[str]] = {}
+    scale = os.environ.get("QT_SCALE_FACTOR", "1").replace(".", "_")
+    out = Path(out_dir)
+
+    def run(name: str, widget, prepare=None) -> None:
+        widget.show()
+        wait()
+        if prepare:
+            prepare(widget)
+            wait()
+        report[name] = check(widget, app)
+        widget.grab().save(str(out / f"{name}@{scale}x.png"), "PNG")
+
+    run("start", StartSessionDialog(s, focus=(False, "")))
+    settings = SettingsDialog(s, tasks)
+    for i, tab in enumerate(("settings-capture", "settings-limits", "settings-private")):
+        run(tab, settings, lambda w, i=i: w.tabs.setCurrentIndex(i))
+    welcome = WelcomeDialog(tasks)
+    run("welcome", welcome)
+    run("welcome-passphrase", welcome, lambda w: w.next_page())
+    run("welcome-next-step", welcome, lambda w: w.show_next_step())
+    run("sessions", SessionsDialog(tasks))
+    run("window", FallbackWindow(c, actions))
+    run("main-window", FallbackWindow(c, actions, indicator=False))
+    print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
+    tasks.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1]))

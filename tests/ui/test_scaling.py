@@ -1,0 +1,49 @@
+"""Every window fits a 1280x720 screen at 100 %, 150 % and 200 % (issue 8, item 12):
+no control clipped, squeezed or off-screen; long content scrolls. Screenshots at each
+scale are written outside the tracked tree (``TALLYLIGHT_SCREENSHOTS_DIR``, or a temp dir)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xserver import xvfb
+
+pytestmark = pytest.mark.x11
+
+SCRIPT = Path(__file__).with_name("scale_check.py")
+
+
+@pytest.fixture(scope="module")
+def small_screen():
+    with xvfb(screen="1280x720x24") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    wanted = os.environ.get("TALLYLIGHT_SCREENSHOTS_DIR")
+    out = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.mark.parametrize("scale", ["1", "1.5", "2"])
+def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home):
+    env = small_screen.env(QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale, TALLYLIGHT_HOME=str(tallylight_home))
+    env.pop("QT_SCREEN_SCALE_FACTORS", None)
+    proc = subprocess.run(
+        [sys.executable, str(SCRIPT), str(shots)], env=env, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["dpr"] == float(scale)
+    problems = {name: bad for name, bad in result["report"].items() if bad}
+    assert not problems, json.dumps(problems, indent=1)
+    suffix = scale.replace(".", "_")
+    assert (shots / f"start@{suffix}x.png").stat().st_size > 1000
