@@ -67,9 +67,12 @@ def check(window, app) -> list[str]:
             need = w.heightForWidth(w.width())
             if need > w.height() + 1:
                 bad.append(f"{name}: wrapped text cut ({w.height()} < {need})")
-        elif isinstance(w, (QAbstractButton, QLabel, QLineEdit, QComboBox)) and hint.isValid():
-            if w.width() + 1 < hint.width() or w.height() + 1 < hint.height():
-                bad.append(f"{name}: squeezed to {w.width()}x{w.height()} < {hint.width()}x{hint.height()}")
+        elif (
+            isinstance(w, (QAbstractButton, QLabel, QLineEdit, QComboBox))
+            and hint.isValid()
+            and (w.width() + 1 < hint.width() or w.height() + 1 < hint.height())
+        ):
+            bad.append(f"{name}: squeezed to {w.width()}x{w.height()} < {hint.width()}x{hint.height()}")
     return bad
 
 
