@@ -10,6 +10,12 @@ from tallylight.errors import CaptureUnavailable
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("doctor", help="check whether keyboard and mouse capture can work here")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="also measure timing: press Shift and move the pointer for about 10 s (X11), record it, "
+        "and compare with what was injected",
+    )
     parser.set_defaults(func=run)
 
 
@@ -23,4 +29,24 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "limited":
         print("Recording is possible but will miss some input (see above).")
         return 1
+    if args.timing:
+        return _timing()
     return 0
+
+
+def _timing() -> int:
+    """0 when recorded intervals are within 1 ms at p99, 1 when coarser."""
+    from tallylight.recorder import selftest
+
+    why = selftest.injection_possible()
+    if why:
+        raise CaptureUnavailable(why)
+    print(
+        "Timing self-test: for about 10 seconds Tallylight presses Shift and moves the pointer; "
+        "please do not type or move the mouse meanwhile. Nothing is stored.",
+        flush=True,
+    )
+    report = selftest.run()
+    for line in report.lines():
+        print(f"  {line}")
+    return 0 if report.good else 1

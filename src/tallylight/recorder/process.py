@@ -307,6 +307,7 @@ class RecorderProcess:
             "duration_s": round(duration, 3),
             "rate": round(inputs / duration, 1) if duration > 0 else 0.0,
             "session_id": s.info.session_id,
+            "timing": s.timing_quality,
         }
 
     def _ticker(self) -> None:
