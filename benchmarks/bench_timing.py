@@ -167,7 +167,7 @@ def _wait(pred: Any, timeout: float) -> bool:
 
 
 def boost(pid: int | None, rt: int) -> None:
-    """Run ``pid`` (None: this process) at real-time priority ``rt`` (SCHED_FIFO); needs root, else a no-op."""
+    """Run ``pid`` (None: this process) at real-time priority ``rt`` (SCHED_FIFO); root only, else a no-op."""
     if rt:
         with contextlib.suppress(OSError, AttributeError):
             os.sched_setscheduler(pid or 0, os.SCHED_FIFO, os.sched_param(rt))
