@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from xserver import XServer
 
 pytestmark = pytest.mark.x11
 MS = 1_000_000
+PASSPHRASE = "timing test passphrase"
 KEYS = (Kind.KEY_DOWN, Kind.KEY_UP)
 
 
@@ -54,7 +57,7 @@ def test_every_event_carries_the_x_server_time(xserver: XServer) -> None:
 def unlocked(tallylight_home: Path) -> vault.UnlockedVault:
     from tallylight.store.crypto import KdfParams
 
-    return vault.create_vault("timing test passphrase", params=KdfParams(1, 1, 8192))
+    return vault.create_vault(PASSPHRASE, params=KdfParams(1, 1, 8192))
 
 
 def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
@@ -64,7 +67,7 @@ def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
     when it was injected (relative to a key injected before, while the recorder ran), not
     when the recorder got round to it."""
     before = xinject.key_schedule(20, seed=5, hold_ms=(30, 40), gap_ms=(30, 40))
-    during = [(i * 10 * MS, "key", 40 + i // 2, 1 - i % 2) for i in range(4)]  # 0, 10, 20, 30 ms
+    during = [(i * 8 * MS, "key", 40 + i // 2, 1 - i % 2) for i in range(4)]  # 0, 8, 16, 24 ms
     after = xinject.key_schedule(6, seed=6, hold_ms=(30, 40), gap_ms=(30, 40))
     with RecorderClient(env=xserver.env()) as rec:
         rec.request(
@@ -75,7 +78,7 @@ def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
         os.kill(rec.pid, signal.SIGSTOP)
         stopped_at = time.perf_counter_ns()
         try:
-            sent_during = xinject.inject(during, xserver.display)["sent_ns"]
+            sent_during = xinject.inject(during, xserver.display, lead_ns=0)["sent_ns"]
             time.sleep(max(0.0, (stopped_at + 50 * MS - time.perf_counter_ns()) / 1e9))
         finally:
             os.kill(rec.pid, signal.SIGCONT)
@@ -92,3 +95,22 @@ def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
         assert abs(error) <= 2 * MS, f"event {i}: stored {error / 1e6:+.2f} ms off its injection"
     # and they really were delivered late: the recorder could not have seen them before SIGCONT
     assert sent_during[0] + 15 * MS < resumed_at
+    # the session says so in its timing record, and `sessions show` tells the participant
+    timing = sessions.read(session_id, unlocked).timing
+    late = [t for t in sent_during if resumed_at - t > 5 * MS]  # (connecting the injector takes time too)
+    assert len(late) >= 2 and timing is not None and timing["retimed"] >= len(late)
+    assert timing["delivery_lag_max_us"] >= 15_000 and timing["events_with_os_time"] == len(sent)
+    env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASSPHRASE}
+    shown = subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "sessions", "show", session_id],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "timing:     Times are the best estimate from the X server's event times (1 ms steps)" in shown.stdout
+    )
+    assert "reached the recorder late and were re-timed" in shown.stdout
+    assert "Delivery lag: median" in shown.stdout

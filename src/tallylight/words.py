@@ -334,3 +334,53 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+# ---------------------------------------------------------------- timing quality
+
+_OS_CLOCKS = {
+    "x11-server-time": "the X server's event times",
+    "win32-hook-time": "Windows' input-hook times",
+    "cgevent-timestamp": "macOS event timestamps",
+}
+
+
+def timing_summary(quality: Mapping[str, Any] | None) -> list[str]:
+    """What a session's timing record (docs/FORMAT.md section 12) says, in a few lines."""
+    if not quality:
+        return [
+            "No timing record (an older session, or one that did not stop normally): "
+            "times may be when the recorder received each event."
+        ]
+
+    def ms(key: str) -> str:
+        v = quality.get(key)
+        return "-" if not isinstance(v, (int, float)) else f"{v / 1000:.2f} ms"
+
+    source = quality.get("os_clock")
+    lines = []
+    if source in _OS_CLOCKS:
+        res = quality.get("os_clock_resolution_ns")
+        res_text = f" ({res / 1e6:g} ms steps)" if isinstance(res, (int, float)) and res >= 1e6 else ""
+        lines.append(
+            f"Times are the best estimate from {_OS_CLOCKS[source]}{res_text}; "
+            f"{count(int(quality.get('retimed') or 0), 'event')} of "
+            f"{int(quality.get('events_with_os_time') or 0)} reached the recorder late and were re-timed."
+        )
+        lines.append(
+            f"Delivery lag: median {ms('delivery_lag_p50_us')}, 99th percentile {ms('delivery_lag_p99_us')}, "
+            f"longest {ms('delivery_lag_max_us')}."
+        )
+    else:
+        lines.append("Times are when the recorder received each event (this system gives no event times).")
+    rate, peak = quality.get("rate_mean_per_s"), quality.get("rate_peak_per_s")
+    if isinstance(rate, (int, float)) and isinstance(peak, (int, float)):
+        lines.append(f"{rate:.1f} input events a second on average, {peak:.0f} in the busiest second.")
+    load = [quality.get("load_average_start") or [], quality.get("load_average_stop") or []]
+    if load[0] and load[1]:
+        lines.append(
+            f"Load average {load[0][0]:.2f} at the start, {load[1][0]:.2f} at the end, "
+            f"on {quality.get('cpu_count') or '?'} CPUs."
+        )
+    lines += [printable(str(n)) for n in quality.get("notes") or [] if isinstance(n, str)]
+    return lines

@@ -125,7 +125,10 @@ def decode_payload(p: bytes) -> list[Event]:
     return out
 
 
-def read(session: Path, device: X25519PrivateKey) -> tuple[dict, list[Event], int]:
+def read(
+    session: Path, device: X25519PrivateKey, timing: dict | None = None
+) -> tuple[dict, list[Event], int]:
+    """Info, events and stop reason; the TIMING record (section 11), if any, goes into ``timing``."""
     kf = (session / "key").read_bytes()
     assert kf[:12] == b"TLLYKEY\x00\x01\x00\x00\x00" and len(kf) == 140
     dev_pub = kf[28:60]
@@ -163,6 +166,8 @@ def read(session: Path, device: X25519PrivateKey) -> tuple[dict, list[Event], in
                 assert total == len(events) and before == idx
                 if rtype == 3:
                     stop = r
+            elif rtype == 5 and timing is not None:
+                timing.update(json.loads(body.decode("utf-8")))
             pos += 5 + L
             idx += 1
         seg += 1

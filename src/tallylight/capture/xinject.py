@@ -65,8 +65,9 @@ def mouse_schedule(n_clicks: int, seed: int = 1, start_ns: int = 0) -> list[Step
     return out
 
 
-def inject(schedule: list[Step], display: str | None = None) -> dict[str, Any]:
-    """Send ``schedule`` (sleeping until each event is due); the send stamps and round trips."""
+def inject(schedule: list[Step], display: str | None = None, lead_ns: int = 20 * MS) -> dict[str, Any]:
+    """Send ``schedule`` (sleeping until each event is due, counted from ``lead_ns`` after the
+    connection is up); the send stamps and round trips."""
     from Xlib import X
     from Xlib import display as xdisplay
     from Xlib.ext import xtest
@@ -77,7 +78,7 @@ def inject(schedule: list[Step], display: str | None = None) -> dict[str, Any]:
         now, sleep = time.perf_counter_ns, time.sleep
         sent: list[int] = []
         rtt: list[int] = []
-        start = now() + 20 * MS
+        start = now() + lead_ns
         for due, action, *args in schedule:
             wait = start + due - now()
             if wait > 0:

@@ -132,8 +132,9 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}"
         )
     print(f"  events:     {rep.events}")
-    if rep.verdict.value != "corrupt" and rep.events:
-        cols = sessions.read(s.session_id, v).columns()
+    data = sessions.read(s.session_id, v) if rep.verdict.value != "corrupt" else None
+    if data is not None and rep.events:
+        cols = data.columns()
         span = (int(cols.t_ns.max()) - int(cols.t_ns.min())) / 1e9
         print(f"  duration:   {span:.1f} s of events")
     if rep.stop_reason is not None:
@@ -141,6 +142,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  files:      {rep.segments} segment(s), {_size(s.size_bytes)}")
     if rep.lost_bytes:
         print(f"  lost:       {rep.lost_bytes} bytes of a partly written record")
+    if data is not None:
+        for n, line in enumerate(words.timing_summary(data.timing)):
+            print(f"  {'timing:' if n == 0 else '':<11} {line}")
     return 0
 
 

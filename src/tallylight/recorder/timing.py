@@ -6,7 +6,7 @@ Runs on the writer thread only. Hook tuples arrive with the delivery stamp
 best estimate (:class:`tallylight.capture.clockmap.ClockMap`) and drops the OS
 time, so the rest of the pipeline sees the shapes of
 :mod:`tallylight.capture.transform`. :meth:`SessionTiming.quality` is the record
-stored with the session (docs/FORMAT.md, "Event times and timing quality").
+stored with the session (docs/FORMAT.md section 12).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ class Version:
     info: SessionInfo
     columns: EventColumns
     report: Report
+    timing: dict[str, Any] | None = None  # the TIMING record (docs/FORMAT.md section 12), carried over
 
 
 def _marker_rows(t: list[int], marker: list[int], reason: list[int]) -> EventColumns:
@@ -118,6 +119,7 @@ def _write(session_dir: Path, vault: Any, version: Version) -> None:
         stop_reason=(rep.stop_reason or StopReason.NONE) if complete else None,
         closure=closure,
         summary=doc,
+        timing=version.timing,
     )
 
 
@@ -125,7 +127,7 @@ def read_version(session_dir: Path, vault: Any) -> Version:
     data = read_session(session_dir, vault)
     if data.info is None:
         raise StoreError(f"Session {session_dir.name} has no description and cannot be changed.")
-    return Version(data.info, data.columns(), data.report)
+    return Version(data.info, data.columns(), data.report, data.timing)
 
 
 def cut_session(
@@ -145,7 +147,11 @@ def cut_session(
             }
         )
         info = dataclasses.replace(old.info, extra={**(old.info.extra or {}), "trimmed": trims})
-        _write(session_dir, vault, Version(info, cut_columns(old.columns, start_ns, end_ns), old.report))
+        _write(
+            session_dir,
+            vault,
+            Version(info, cut_columns(old.columns, start_ns, end_ns), old.report, old.timing),
+        )
         return old
     finally:
         lock.release()

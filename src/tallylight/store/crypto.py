@@ -38,6 +38,7 @@ TYPE_INFO = 1
 TYPE_EVENTS = 2
 TYPE_END = 3
 TYPE_NEXT = 4
+TYPE_TIMING = 5  # the timing-quality record, just before END (FORMAT.md section 12)
 
 
 def hkdf(ikm: bytes, salt: bytes | None, info: bytes, length: int = 32) -> bytes:

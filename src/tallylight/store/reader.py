@@ -12,6 +12,7 @@ import enum
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tallylight import safejson, words
 from tallylight.errors import AuthenticationError, StoreError, VaultError
@@ -23,6 +24,7 @@ from tallylight.store.crypto import (
     TYPE_EVENTS,
     TYPE_INFO,
     TYPE_NEXT,
+    TYPE_TIMING,
     SegmentHeader,
     SessionKey,
 )
@@ -77,6 +79,7 @@ class SessionData:
     report: Report
     payloads: list[bytes]
     decoded: EventColumns | None = None  # set by verify_session, which decodes everything once
+    timing: dict[str, Any] | None = None  # the TIMING record (FORMAT.md section 12), if the session has one
 
     def columns(self) -> EventColumns:
         if self.decoded is None:
@@ -105,6 +108,7 @@ class _Reading:
     payloads: list[bytes] = field(default_factory=list)
     last: SegmentLayout | None = None  # the last segment's frames, for the closure sidecar
     columns: EventColumns | None = None
+    timing: dict[str, Any] | None = None
 
     def report(self, verdict: Verdict, problem: str = "", closure: Closure | None = None) -> Report:
         return Report(
@@ -145,7 +149,7 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
         return reading.report(Verdict.CORRUPT, str(exc)), None
     verdict, problem, closure = _with_closure(reading, verdict, problem, read_closure(session_dir))
     rep = reading.report(verdict, problem, closure)
-    return rep, SessionData(reading.info, rep, reading.payloads, reading.columns)
+    return rep, SessionData(reading.info, rep, reading.payloads, reading.columns, reading.timing)
 
 
 def _segments(session_dir: Path) -> list[tuple[int, Path]]:
@@ -209,6 +213,8 @@ def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes
     for index, frame in enumerate(lay.frames):
         if ended is not None:
             raise _Corrupt("There is data after an end record.")
+        if reading.timing is not None and frame.rtype != TYPE_END:
+            raise _Corrupt("The timing record is out of place.")
         ciphertext = memoryview(data)[frame.body_start : frame.end]
         body = crypto.open_record(aead, header, index, frame.rtype, ciphertext)  # AuthenticationError
         first = lay.number == 0 and index == 0
@@ -226,6 +232,10 @@ def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes
         elif frame.rtype in (TYPE_END, TYPE_NEXT):
             _check_end(reading, frame.rtype, body, index, last)
             ended = frame.rtype
+        elif frame.rtype == TYPE_TIMING:
+            if not last:
+                raise _Corrupt("The timing record is out of place.")
+            reading.timing = _parse_timing(body)
         else:
             raise _Corrupt("Unknown record type.")
         reading.records += 1
@@ -299,6 +309,17 @@ def _parse_info(body: bytes, sid: str) -> SessionInfo:
     if info.session_id != sid:
         raise _Corrupt("The session description names a different session.")
     return info
+
+
+def _parse_timing(body: bytes) -> dict[str, Any]:
+    """Section 12.3: a UTF-8 JSON object (members a reader does not know are kept, not used)."""
+    try:
+        doc = safejson.loads(body)
+    except ValueError as exc:
+        raise _Corrupt(f"The timing record is damaged ({exc}).") from None
+    if not isinstance(doc, dict):
+        raise _Corrupt("The timing record is damaged (not a JSON object).")
+    return doc
 
 
 def _parse_end(body: bytes) -> tuple[int, int, int]:

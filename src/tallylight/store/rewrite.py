@@ -135,8 +135,11 @@ def write_version(
     stop_reason: StopReason | None,
     closure: Closure | None = None,
     summary: dict[str, Any] | None = None,
+    timing: dict[str, Any] | None = None,
 ) -> None:
     """Replace the session in ``session_dir`` by ``cols`` under a new key. The caller holds its lock.
+
+    ``timing`` (the old version's TIMING record) is written again before END.
 
     ``stop_reason`` None writes no END record (a session recovered after a crash
     stays recovered): then ``closure`` (the old sidecar) is carried over, pointing
@@ -160,6 +163,8 @@ def write_version(
         w.start(encode_info(info))
         w.write_columns(cols)
         if stop_reason is not None:
+            if timing is not None:
+                w.note_timing(timing)
             w.close(stop_reason)
         else:
             w.abandon()

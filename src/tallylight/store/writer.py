@@ -21,7 +21,7 @@ from tallylight.errors import StoreError, TallylightError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
 from tallylight.store import crypto, encoding, layout, vault
-from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT
+from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, TYPE_TIMING
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,17 @@ def encode_info(info: SessionInfo) -> bytes:
     return json.dumps(info.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
         "utf-8"
     )
+
+
+def encode_timing(quality: dict) -> bytes | None:
+    """FORMAT.md section 12.3: a UTF-8 JSON object; None if it cannot be one (then no record
+    is written: a timing record must never cost the session its END)."""
+    try:
+        return json.dumps(
+            quality, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        ).encode("utf-8")
+    except (TypeError, ValueError):
+        return None
 
 
 def encode_end(stop_reason: int, total_events: int, records_before: int) -> bytes:
@@ -92,6 +103,7 @@ class SessionWriter:
         self._payloads: list[bytes] | None = [] if compact_to is not None else None
         self._payload_bytes = 0
         self._event_records = 0
+        self._timing: dict | None = None
 
     # ------------------------------------------------------------ public
 
@@ -193,13 +205,20 @@ class SessionWriter:
         finally:
             del buf[:done]
 
+    def note_timing(self, quality: dict) -> None:
+        """The session's timing-quality record, written by :meth:`close` just before END."""
+        self._timing = quality
+
     def close(self, reason: StopReason = StopReason.NONE) -> None:
-        """Seal, write the END record and release the session. Idempotent."""
+        """Seal, write the timing record (if noted) and END, and release the session. Idempotent."""
         if self._closed:
             return
         try:
             if self._failed is None:
                 self.seal()
+                body = encode_timing(self._timing) if self._timing is not None else None
+                if body is not None:
+                    self._append(TYPE_TIMING, body)
                 self._append(TYPE_END, encode_end(int(reason), self._events_sealed, self._index))
                 self._finish(reason)
         finally:
@@ -244,7 +263,13 @@ class SessionWriter:
             doc = index_doc(summarize(cols, self.info, "complete", ""), len(cols))
             if self._segment > 0 or self._event_records > 1:
                 rewrite.write_version(
-                    self.path, self.info, cols, self._compact_to, stop_reason=reason, summary=doc
+                    self.path,
+                    self.info,
+                    cols,
+                    self._compact_to,
+                    stop_reason=reason,
+                    summary=doc,
+                    timing=self._timing,
                 )
             else:
                 index.write_summary(self.path, self._key, self._uid, doc)
