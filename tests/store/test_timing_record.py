@@ -126,3 +126,20 @@ def test_independent_reader_reads_it(data_dir: Path, unlocked: vault.UnlockedVau
     timing: dict = {}
     _, events, stop = read(d, unlock(data_dir, PASS), timing)
     assert timing == QUALITY and len(events) == 50 and stop == int(StopReason.PARTICIPANT)
+
+
+def test_compaction_and_cut_carry_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    """A new version of the session (FORMAT.md section 11) keeps the old TIMING record."""
+    from tallylight.review import edit
+
+    w = writer.open_session(make_info("compacted"), data_dir, seal_interval_s=1e9, compact_on_close=True)
+    for i in range(3):  # several small records: compacted at close
+        w.write(synthetic(40, seed=i))
+        w.seal()
+    w.note_timing(QUALITY)
+    w.close(StopReason.PARTICIPANT)
+    d = data_dir / "sessions" / "compacted"
+    assert reader.read_session(d, unlocked).timing == QUALITY
+    edit.cut_session(d, unlocked, 0, 10**8)
+    after = reader.read_session(d, unlocked)
+    assert after.timing == QUALITY and after.info is not None and after.info.extra["trimmed"]
