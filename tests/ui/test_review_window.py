@@ -50,6 +50,8 @@ def open_review(app, qtbot):
     qtbot.waitUntil(
         lambda: dlg.vault is not None and dlg.table.item(0, 1).text() == "review me", timeout=5000
     )
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    dlg.grab().save(str(SHOTS / "sessions-window.png"))
     rect = dlg.table.visualRect(dlg.table.model().index(0, 1))
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -136,3 +138,50 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
         win.grab().save(str(SHOTS / f"{name}.png"))
     win.close()
     qtbot.waitUntil(lambda: not dlg.reviews, timeout=3000)
+
+
+def test_export_and_delete_from_the_review(make_app, qtbot, tmp_path):
+    """Export (plain CSV, the CLI's code) and Delete (asked first) from the review window."""
+    import csv
+
+    from conftest_helpers import write_session
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-review", label="to export", seconds=3)
+    app = make_app(use_tray=False)
+    changed = []
+    win = ReviewWindow(app.tasks, "s-review", vault.unlock(PASSPHRASE), on_changed=lambda: changed.append(1))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+
+    _click(win.export_button)
+    qtbot.waitUntil(lambda: win.export_dialog is not None and win.export_dialog.isVisible(), timeout=3000)
+    name = win.export_dialog.findChild(QLineEdit, "fileNameEdit")
+    out = tmp_path / "mine.csv"
+    name.setText(str(out))  # (typing would open the path completer's popup over the buttons)
+    buttons = win.export_dialog.findChild(QDialogButtonBox)
+    _click(buttons.button(QDialogButtonBox.StandardButton.Save))
+    qtbot.waitUntil(lambda: win.status.text().startswith(("Wrote", "Nothing")), timeout=10000)
+    assert win.status.text().startswith("Wrote"), win.status.text()
+    assert "not encrypted" in win.status.text()
+    rows = list(csv.DictReader(out.open()))
+    assert [r["kind"] for r in rows] == ["key_down", "key_up", "move"]
+
+    _click(win.delete_button)
+    qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=3000)
+    assert "cannot be undone" in win.confirm_box.text()
+    QTest.keyClick(win.confirm_box, Qt.Key.Key_Escape)  # "Keep it"
+    qtbot.wait(300)
+    assert store.session_ids() == ["s-review"]
+    _click(win.delete_button)
+    qtbot.waitUntil(lambda: win.confirm_box.isVisible(), timeout=3000)
+    _click([b for b in win.confirm_box.buttons() if b.text() == "Delete for good"][0])
+    qtbot.waitUntil(lambda: store.session_ids() == [] and not win.isVisible(), timeout=5000)
+    assert changed
