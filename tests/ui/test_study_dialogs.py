@@ -243,3 +243,40 @@ def test_tasks_and_notes_from_the_window(make_app, qtbot, xserver, tmp_path, mon
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=15000)
     assert not win.task_button.isVisible()
+
+
+def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path) -> None:
+    """A study session with a task and a note: the review timeline draws the task's band, titled."""
+    import io
+    import json
+
+    from study_helpers import NoHooks
+
+    from tallylight.events import StopReason
+    from tallylight.recorder.process import RecorderProcess
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    _join(write_signed(tmp_path / "study.toml"))
+    out = io.StringIO()
+    proc = RecorderProcess(out, hooks=NoHooks, check_capture=lambda: None)
+    for msg in (
+        {"cmd": "start", "options": {}, "study": STUDY_ID},
+        {"cmd": "task", "action": "start", "task": "copy-text"},
+        {"cmd": "note"},
+        {"cmd": "task", "action": "end"},
+    ):
+        proc.handle(json.dumps(msg))
+        qtbot.wait(150)
+    proc.stop(StopReason.PARTICIPANT)
+    session_id = json.loads(out.getvalue().splitlines()[0])["session_id"]
+    win = ReviewWindow(tasks, session_id, vault.unlock(PASSPHRASE))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    data = win.loaded.data
+    assert [title for _, _, title in data.tasks] == ["Copy a paragraph"] and data.notes.size == 1
+    start, end, _ = data.tasks[0]
+    assert 0 < start < data.notes[0] < end
+    assert [label.format for label in win.timeline.task_labels] == ["Copy a paragraph"]
+    _shot(win, "review-study-tasks.png")

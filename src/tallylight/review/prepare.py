@@ -8,7 +8,8 @@ arrays to the plots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,6 +19,8 @@ from tallylight.review.summary import Summary, analyse, summarize
 from tallylight.review.timeline import (
     INPUT_KINDS,
     activity_per_second,
+    note_times,
+    task_spans,
 )
 from tallylight.store.encoding import EventColumns
 
@@ -63,6 +66,8 @@ class ReviewData:
     down_down: Histogram
     up_down: Histogram
     pauses: Histogram  # idle pauses, seconds in `edges`
+    tasks: list[tuple[float, float, str]] = field(default_factory=list)  # a study's tasks: start, end, title
+    notes: np.ndarray = field(default_factory=lambda: np.zeros(0))  # the participant's notes (s)
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
@@ -118,8 +123,13 @@ def key_labels(key_class: np.ndarray, text: np.ndarray, key_mode: str) -> np.nda
 
 
 def prepare(
-    cols: EventColumns, info: SessionInfo | None = None, verdict: str = "", verdict_note: str = ""
+    cols: EventColumns,
+    info: SessionInfo | None = None,
+    verdict: str = "",
+    verdict_note: str = "",
+    task_titles: Sequence[str] = (),
 ) -> ReviewData:
+    """Everything a review window draws; ``task_titles`` name a study's tasks by position."""
     an = analyse(cols)
     start, end = an.start_ns, an.end_ns
     summary = summarize(cols, info, verdict, verdict_note, an)
@@ -163,4 +173,13 @@ def prepare(
         down_down=_hist(iv.down_down / 1e6, 0, 1000),
         up_down=_hist(iv.up_down / 1e6, -300, 1000),
         pauses=_hist(idle / 1e9, 2, 62, bins=30),
+        tasks=[
+            ((t.start_ns - start) / 1e9, (t.end_ns - start) / 1e9, _task_title(t.number, task_titles))
+            for t in task_spans(cols)
+        ],
+        notes=(note_times(cols) - start) / 1e9,
     )
+
+
+def _task_title(number: int, titles: Sequence[str]) -> str:
+    return titles[number - 1] if 1 <= number <= len(titles) else f"Task {number}"

@@ -141,3 +141,43 @@ def activity_per_second(cols: EventColumns, bin_ns: int = 1_000_000_000) -> tupl
     counts = np.bincount(b * len(INPUT_KINDS) + k, minlength=nbins * len(INPUT_KINDS))
     times = (start + np.arange(nbins, dtype=np.int64) * bin_ns) / 1e9
     return times, counts.reshape(nbins, len(INPUT_KINDS))
+
+
+@dataclass(frozen=True)
+class TaskSpan:
+    """A study task between its TASK_START and TASK_END markers (docs/FORMAT.md section 10)."""
+
+    start_ns: int
+    end_ns: int
+    number: int  # 1-based position in the manifest's [[tasks]]
+
+
+def task_spans(cols: EventColumns) -> list[TaskSpan]:
+    """Every task in time order; one without an end runs to the session's end (or the next task)."""
+    rows = np.flatnonzero(
+        (cols.kind == Kind.MARKER) & np.isin(cols.marker, (Marker.TASK_START, Marker.TASK_END))
+    )
+    if rows.size == 0:
+        return []
+    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    _, end = session_span(cols)
+    out: list[TaskSpan] = []
+    open_at: int | None = None
+    number = 0
+    for t, m, r in zip(
+        cols.t_ns[rows].tolist(), cols.marker[rows].tolist(), cols.reason[rows].tolist(), strict=True
+    ):
+        if open_at is not None:
+            out.append(TaskSpan(open_at, t, number))
+            open_at = None
+        if m == Marker.TASK_START:
+            open_at, number = t, int(r)
+    if open_at is not None:
+        out.append(TaskSpan(open_at, max(open_at, end), number))
+    return out
+
+
+def note_times(cols: EventColumns) -> np.ndarray:
+    """Session times (ns) of the participant's notes, in order."""
+    rows = np.flatnonzero((cols.kind == Kind.MARKER) & (cols.marker == Marker.NOTE))
+    return np.sort(cols.t_ns[rows])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from tallylight.events import Kind
@@ -55,7 +56,8 @@ class TimelinePlot(pg.PlotWidget):
         p.addLegend(offset=(-10, 5))
         p.setMouseEnabled(y=False)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self.stretch_items: list[pg.LinearRegionItem] = []
+        self.stretch_items: list[pg.GraphicsObject] = []  # stretches, task bands and note lines
+        self.task_labels: list[pg.InfLineLabel] = []
         self.cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#d62728", width=2))
         p.addItem(self.cursor)
         self.selection = pg.LinearRegionItem((0, 1), brush=(255, 200, 0, 80), movable=True)
@@ -68,6 +70,7 @@ class TimelinePlot(pg.PlotWidget):
         for item in self.stretch_items:
             p.removeItem(item)
         self.stretch_items = []
+        self.task_labels = []
         kinds = list(data.kinds)
         edges = np.append(data.activity_t, data.activity_t[-1] + 1.0) if data.activity_t.size else np.zeros(1)
         for name, kind, colour in TIMELINE_KINDS:
@@ -87,6 +90,26 @@ class TimelinePlot(pg.PlotWidget):
             region.setZValue(-10)
             p.addItem(region)
             self.stretch_items.append(region)
+        for start, end, title in data.tasks:  # a study's tasks: a band with the task's title
+            band = pg.LinearRegionItem(
+                (start, max(end, start + 1e-3)),
+                movable=False,
+                brush=(31, 119, 180, 40),
+                pen=pg.mkPen("#1f77b4", width=1),
+            )
+            band.setToolTip(f"Task: {title}")
+            band.setZValue(-5)
+            p.addItem(band)
+            label = pg.InfLineLabel(
+                band.lines[0], text=title, position=0.92, anchor=(0, 0.5), color="#1f77b4"
+            )
+            self.stretch_items.append(band)
+            self.task_labels.append(label)
+        for t in data.notes.tolist():
+            line = pg.InfiniteLine(t, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DashLine))
+            line.setToolTip("Your note")
+            p.addItem(line)
+            self.stretch_items.append(line)
         p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
 
 

@@ -62,9 +62,26 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
     t1 = time.perf_counter()
     stage["text"] = f"Analysing {len(cols):,} events…"
     rep = data.report
-    prepared = prepare(cols, data.info, rep.verdict.value, rep.problem)
+    prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info))
     t2 = time.perf_counter()
     return Loaded(prepared, cols, data.info, rep, t1 - t0, t2 - t1)
+
+
+def _task_titles(info: Any) -> tuple[str, ...]:
+    """The study's task titles, if the session ran under the manifest still joined (worker)."""
+    study_id = getattr(info, "study_id", "") if info is not None else ""
+    if not study_id:
+        return ()
+    from tallylight.errors import TallylightError
+    from tallylight.study import enrolment
+
+    try:
+        study = enrolment.load(study_id)
+    except TallylightError:
+        return ()
+    if study.signed.hash != info.manifest_hash:
+        return ()  # another version: positions may differ, so only numbers are shown
+    return tuple(str(t.title) for t in study.manifest.tasks)
 
 
 class ReviewWindow(QWidget):
