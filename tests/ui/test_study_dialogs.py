@@ -158,6 +158,12 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     QTest.keyClick(dlg.study.view(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dlg.study_id() == STUDY_ID, timeout=3000)
     assert dlg.options()["keys"] == "class" and dlg.options()["scrolls"] is False
+    # only what the study allows is offered; even forcing the widgets, options() stays within it
+    assert dlg.keys.findData("full") == -1 and dlg.keys.currentData() == "class"
+    assert not dlg.scrolls.isEnabled() and not dlg.scrolls.isChecked()
+    dlg.scrolls.setEnabled(True)
+    dlg.scrolls.setChecked(True)
+    assert dlg.options()["scrolls"] is False
     assert "never which letter" in dlg.summary.text() and "Scrolling: not recorded" in dlg.summary.text()
     _shot(dlg, "start-dialog-study.png")
     click(dlg.start_button)

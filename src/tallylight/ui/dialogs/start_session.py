@@ -143,7 +143,7 @@ class StartSessionDialog(QDialog):
         for widget in (self.moves, self.clicks, self.scrolls):
             widget.toggled.connect(self._update_summary)
         self.keys.currentIndexChanged.connect(self._update_summary)
-        self.study.currentIndexChanged.connect(self._update_summary)
+        self.study.currentIndexChanged.connect(self._apply_study_ceiling)
         self._update_summary()
         self.start_button.setFocus()
 
@@ -259,6 +259,30 @@ class StartSessionDialog(QDialog):
 
     def study_id(self) -> str:
         return str(self.study.currentData() or "")
+
+    @Slot()
+    def _apply_study_ceiling(self) -> None:
+        """Offer only what the chosen study allows (the settings' ceiling for a personal session)."""
+        allowed = self.settings.capture_options()
+        ceiling = self._study_ceilings.get(self.study_id())
+        if ceiling is not None:
+            allowed = narrow(CaptureOptions.from_dict(ceiling), CaptureOptions.from_dict(allowed)).to_dict()
+        chosen = self.keys.currentData()
+        self.keys.blockSignals(True)
+        self.keys.clear()
+        for mode in KEY_MODES:
+            if key_mode_rank(mode) <= key_mode_rank(allowed["keys"]):
+                self.keys.addItem(words.key_mode(mode).title, mode)
+        index = self.keys.findData(chosen)
+        self.keys.setCurrentIndex(index if index >= 0 else self.keys.count() - 1)
+        self.keys.blockSignals(False)
+        for box, name in ((self.moves, "mouse_moves"), (self.clicks, "clicks"), (self.scrolls, "scrolls")):
+            if not allowed[name]:
+                box.setChecked(False)
+            elif not box.isEnabled():
+                box.setChecked(True)  # allowed again (back to a wider choice): on, as at first
+            box.setEnabled(bool(allowed[name]))
+        self._update_summary()
 
     def session_label(self) -> str:
         return self.label.text().strip()
