@@ -161,11 +161,11 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     # only what the study allows is offered; even forcing the widgets, options() stays within it
     assert dlg.keys.findData("full") == -1 and dlg.keys.currentData() == "class"
     assert not dlg.scrolls.isEnabled() and not dlg.scrolls.isChecked()
-    dlg.scrolls.setEnabled(True)
-    dlg.scrolls.setChecked(True)
-    assert dlg.options()["scrolls"] is False
     assert "never which letter" in dlg.summary.text() and "Scrolling: not recorded" in dlg.summary.text()
     _shot(dlg, "start-dialog-study.png")
+    dlg.scrolls.setEnabled(True)  # forcing the widget does not widen what is sent
+    dlg.scrolls.setChecked(True)
+    assert dlg.options()["scrolls"] is False
     click(dlg.start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
     assert app.controller.study == STUDY_ID
