@@ -247,3 +247,20 @@ def test_non_utf8_passphrase_from_the_environment(data_dir: Path, unlocked: vaul
 def test_a_home_that_cannot_be_created(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot create its folder /proc/x/data"):
         vault.create_vault(PASS, Path("/proc/x/data"), params=CHEAP)
+
+
+def test_passphrase_file_first_line_rule(data_dir: Path, tmp_path: Path) -> None:
+    """FORMAT.md 12.3: the bytes up to the first LF, one CR removed, no trimming; the rest ignored."""
+    pw = " spaced pass\r"  # a trailing CR that is part of the passphrase survives one CR removal
+    vault.create_vault(pw, data_dir, params=CHEAP)
+    f = tmp_path / "pw"
+    f.write_bytes(pw.encode() + b"\r\n\xff\xfe not utf-8 and ignored\n")
+    env = {k: v for k, v in os.environ.items() if k != "TALLYLIGHT_PASSPHRASE"}
+    r = subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "sessions", "list", "--passphrase-file", str(f)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr

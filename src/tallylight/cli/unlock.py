@@ -52,13 +52,17 @@ def absolute_path(text: str) -> Path:
 
 
 def _from_file(path: Path) -> str:
+    """The first line (FORMAT.md 12.3): bytes up to the first LF, one trailing CR removed, UTF-8."""
     try:
-        text = path.read_text("utf-8")
+        raw = path.read_bytes().split(b"\n", 1)[0]
     except OSError as exc:
         raise UsageError(f"Cannot read the passphrase file {path} ({exc.strerror}).") from None
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    try:
+        line = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"The passphrase file {path} is not UTF-8 text.") from None
-    line = text.split("\n", 1)[0].rstrip("\r")
+        raise UsageError(f"The first line of the passphrase file {path} is not UTF-8 text.") from None
     if not line:
         raise UsageError(f"The passphrase file {path} is empty.")
     return line

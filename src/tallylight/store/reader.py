@@ -300,12 +300,54 @@ def _with_closure(
     )
 
 
+#: INFO fields (FORMAT.md section 12.2): name -> JSON type; the first ten are required
+_INFO_TYPES: dict[str, type] = {
+    "session_id": str,
+    "started_wall_ns": int,
+    "clock": str,
+    "clock_resolution_ns": int,
+    "key_mode": str,
+    "mouse_moves": bool,
+    "move_min_interval_ms": float,
+    "move_min_distance_px": float,
+    "clicks": bool,
+    "scrolls": bool,
+    "label": str,
+    "platform": str,
+    "app_version": str,
+    "extra": dict,
+    "study_id": str,
+    "manifest_hash": str,
+    "consent_id": str,
+}
+_INFO_REQUIRED = tuple(_INFO_TYPES)[:10]
+_KEY_MODES = ("none", "class", "hashed", "full")
+
+
+def _json_type_ok(value: object, typ: type) -> bool:
+    if typ is float:  # any JSON number
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if typ is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, typ)
+
+
 def _parse_info(body: bytes, sid: str) -> SessionInfo:
     try:
         d = safejson.loads(body)
-        info = SessionInfo.from_dict(d)
-    except (ValueError, TypeError) as exc:
+    except ValueError as exc:
         raise _Corrupt(f"The session description is damaged ({exc}).") from None
+    if not isinstance(d, dict):
+        raise _Corrupt("The session description is damaged (not an object).")
+    for name, typ in _INFO_TYPES.items():
+        if name in d and not _json_type_ok(d[name], typ):
+            raise _Corrupt(f"The session description is damaged ({name} has the wrong type).")
+    missing = [n for n in _INFO_REQUIRED if n not in d]
+    if missing:
+        raise _Corrupt(f"The session description is damaged ({', '.join(missing)} missing).")
+    if d["key_mode"] not in _KEY_MODES:
+        raise _Corrupt("The session description is damaged (unknown key mode).")
+    info = SessionInfo.from_dict(d)
     if info.session_id != sid:
         raise _Corrupt("The session description names a different session.")
     return info
