@@ -53,9 +53,11 @@ def _dialog(qtbot, vault, **kw):
 
 
 def _items(dlg) -> dict[str, object]:
-    return {
-        dlg.session_list.item(i).text(): dlg.session_list.item(i) for i in range(dlg.session_list.count())
-    }
+    """Session id -> its list item."""
+    from PySide6.QtCore import Qt
+
+    items = [dlg.session_list.item(i) for i in range(dlg.session_list.count())]
+    return {item.data(Qt.ItemDataRole.UserRole): item for item in items}
 
 
 def test_preview_then_share_uploads(setup, qtbot) -> None:

@@ -201,8 +201,8 @@ class ShareDialog(QDialog):
         study = self.studies[index]
         self.session_list.blockSignals(True)
         self.session_list.clear()
-        for sid in study["sessions"]:
-            item = QListWidgetItem(sid)
+        for sid, started in zip(study["sessions"], study["started"], strict=True):
+            item = QListWidgetItem(f"{started}   session {sid}" if started else f"session {sid}")
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(
                 Qt.CheckState.Checked if sid in self.want_sessions else Qt.CheckState.Unchecked
@@ -384,6 +384,7 @@ def _load_studies() -> list[dict[str, Any]]:
     """Joined studies that verify, with their sessions (worker thread)."""
     from tallylight.store import sessions as store
     from tallylight.study import enrolment
+    from tallylight.ui.dialogs.sessions import started_guess
 
     stored = set(store.session_ids())
     out = []
@@ -396,6 +397,7 @@ def _load_studies() -> list[dict[str, Any]]:
                 "title": str(s.manifest.title),
                 "upload_url": s.manifest.upload_url,
                 "sessions": [sid for sid in s.session_ids() if sid in stored],
+                "started": [started_guess(sid) for sid in s.session_ids() if sid in stored],
             }
         )
     return out
