@@ -142,3 +142,23 @@ def test_from_the_tray_it_asks_for_the_passphrase_first(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     assert not dlg.unlock_box.isVisible() and "Sessions (1):" in dlg.preview.toPlainText()
     assert srv.requests() == []
+
+
+def test_review_window_offers_share_for_study_sessions_only(setup, qtbot) -> None:
+    from tallylight.ui.review.window import ReviewWindow
+    from tallylight.ui.tasks import TaskRunner
+
+    vault, _, _ = setup()
+    tasks = TaskRunner()
+    personal = ReviewWindow(tasks, "personal", vault)
+    study_win = ReviewWindow(tasks, "s1", vault)
+    for w in (personal, study_win):
+        qtbot.addWidget(w)
+        w.show()
+    qtbot.waitUntil(lambda: study_win.share_button.isVisible(), timeout=15000)
+    qtbot.waitUntil(lambda: personal.windowTitle() == "Review: task 1", timeout=15000)  # loaded
+    assert not personal.share_button.isVisible()
+    click(study_win.share_button)
+    dlg = study_win.share_dialog
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    assert "Sessions (1):" in dlg.preview.toPlainText()

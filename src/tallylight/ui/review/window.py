@@ -176,6 +176,10 @@ class ReviewWindow(QWidget):
         self.delete_button = QPushButton("&Delete…")
         self.delete_button.setAccessibleName("Delete this session for good")
         self.delete_button.clicked.connect(self.confirm_delete)
+        self.share_button = QPushButton("S&hare…")
+        self.share_button.setAccessibleName("Share this session with its study's researcher, after a preview")
+        self.share_button.clicked.connect(lambda _checked=False: self.open_share())
+        self.share_button.hide()  # shown for a study session (nothing is shared from personal mode)
         self.cut_from = QDoubleSpinBox()
         self.cut_to = QDoubleSpinBox()
         for box, name in ((self.cut_from, "Cut from (seconds)"), (self.cut_to, "Cut to (seconds)")):
@@ -208,7 +212,13 @@ class ReviewWindow(QWidget):
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.close)
         self.buttons = QHBoxLayout()
-        for b in (self.cut_button, self.undo_button, self.export_button, self.delete_button):
+        for b in (
+            self.cut_button,
+            self.undo_button,
+            self.export_button,
+            self.share_button,
+            self.delete_button,
+        ):
             self.buttons.addWidget(b)
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.close_button)
@@ -334,8 +344,18 @@ class ReviewWindow(QWidget):
         info = self.loaded.info
         title = (info.label if info and info.label else "") or self.session_id
         self.setWindowTitle(f"Review: {title}")
+        self.share_button.setVisible(bool(getattr(info, "study_id", "")))
         self.summary_label.setText("\n".join(s.plain_language()))
         self.slider.setRange(0, int(d.duration_s * SLIDER_STEPS_PER_S) + 1)
+
+    def open_share(self) -> QWidget:
+        """The share dialog with this session ticked."""
+        from tallylight.ui.dialogs.share import ShareDialog
+
+        dlg = ShareDialog(self.tasks, self.vault, session_ids=[self.session_id], parent=self)
+        dlg.show()
+        self.share_dialog = dlg
+        return dlg
 
     def _render_histograms(self) -> None:
         assert self.loaded is not None
