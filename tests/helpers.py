@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -92,10 +93,8 @@ class PtyProcess:
                 raise AssertionError(f"process did not exit within {timeout} s; output: {self.output!r}")
             ready, _, _ = select.select([self.fd], [], [], 0.05)
             if ready:
-                try:
+                with contextlib.suppress(OSError):  # the terminal closed as the process ended
                     self.output += os.read(self.fd, 4096)
-                except OSError:
-                    pass
         try:
             while chunk := os.read(self.fd, 4096):
                 self.output += chunk
@@ -103,3 +102,53 @@ class PtyProcess:
             pass
         os.close(self.fd)
         return self.returncode
+
+
+class NoHooks:
+    """Input hooks that capture nothing (a Session or RecorderProcess without a display)."""
+
+    def __init__(self, *args: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux /proc)."""
+    from pathlib import Path
+
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that just ended
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def cmdline(pid: int) -> str:
+    from pathlib import Path
+
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def start_record(env: dict[str, str], *args: str) -> Any:
+    """`tallylight record ARGS` without a terminal (so with its tally window), once it says it records."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tallylight.cli.main", "record", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and "RECORDING IS ON" in proc.stdout.readline(), proc.stderr
+    return proc

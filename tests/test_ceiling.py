@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PtyProcess
+from helpers import NoHooks, PtyProcess
 from tallylight import settings, words
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.recorder import ceiling
@@ -39,21 +39,10 @@ def test_apply_names_what_each_ceiling_narrowed() -> None:
     assert ceiling.apply(narrow_enough, [mine, study]) == (narrow_enough, [])
 
 
-class _NoHooks:
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
 def test_start_command_enforces_the_settings_whoever_sends_it() -> None:
     settings.save(settings.Settings(keys="class", scrolls=False))
     out = io.StringIO()
-    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=_NoHooks, check_capture=lambda: None)
+    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=NoHooks, check_capture=lambda: None)
     proc.handle(json.dumps({"cmd": "start", "id": 1, "options": {"keys": "full", "scrolls": True}}))
     started = json.loads(out.getvalue().splitlines()[-1])
     proc.stop(__import__("tallylight.events").events.StopReason.PARTICIPANT)

@@ -15,29 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PtyProcess, pid_alive, wait_until
+from helpers import PtyProcess, children, cmdline, pid_alive, wait_until
 from xserver import XServer
 
 pytestmark = pytest.mark.x11
 
 TL = [sys.executable, "-m", "tallylight.cli.main"]
-
-
-def children(pid: int) -> list[int]:
-    out: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            out += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return out
-
-
-def cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def child_running(pid: int, module: str) -> int:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.store import writer
@@ -53,6 +57,25 @@ def write_session(
         w._close_fd()
         w._lock.release()
     return data_dir / "sessions" / session_id
+
+
+def run_sessions_cli(
+    *args: str, passphrase: str | None = PASS, env: dict[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """`tallylight sessions ARGS` as a script runs it (no terminal; passphrase from the environment)."""
+    e = {k: v for k, v in os.environ.items() if k != "TALLYLIGHT_PASSPHRASE"}
+    if passphrase is not None:
+        e["TALLYLIGHT_PASSPHRASE"] = passphrase
+    e.update(env or {})
+    kwargs.setdefault("input", "")
+    return subprocess.run(
+        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
+        capture_output=True,
+        text=True,
+        env=e,
+        timeout=60,
+        **kwargs,
+    )
 
 
 def synthetic(n: int, seed: int = 0) -> list[Event]:

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, PASS, make_info, synthetic, write_session
+from store_helpers import CHEAP, PASS, make_info, run_sessions_cli, synthetic, write_session
 
 from tallylight.errors import StoreError, VaultError
 from tallylight.events import StopReason
@@ -31,14 +31,7 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    e = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASS, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
-        capture_output=True,
-        text=True,
-        env=e,
-        timeout=60,
-    )
+    return run_sessions_cli(*args, env=env)
 
 
 def one_line(r: subprocess.CompletedProcess[str]) -> str:

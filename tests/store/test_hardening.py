@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-
-from helpers import wait_until
+from helpers import children, start_record, wait_until
 from tallylight.recorder.client import RecorderClient
 from xserver import XServer
 
@@ -53,19 +52,9 @@ def test_recorder_dumps_no_core_and_never_sees_the_passphrase(xserver: XServer, 
 def test_record_command_keeps_the_passphrase_from_its_recorder(
     xserver: XServer, tallylight_home: Path
 ) -> None:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tallylight.cli.main", "record", "--for", "20s"],
-        env=xserver.env(TALLYLIGHT_PASSPHRASE=PASS),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_record(xserver.env(TALLYLIGHT_PASSPHRASE=PASS), "--for", "20s")
     try:
-        assert proc.stdout is not None and "RECORDING IS ON" in proc.stdout.readline()
-        kids = []
-        for task in Path(f"/proc/{proc.pid}/task").iterdir():
-            kids += [int(c) for c in (task / "children").read_text().split()]
+        kids = children(proc.pid)
         assert len(kids) == 2  # the recorder and the tally window
         for kid in kids:
             assert "TALLYLIGHT_PASSPHRASE" not in environ(kid)

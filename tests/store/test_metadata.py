@@ -7,15 +7,14 @@ characters escaped, and the docs and words say honestly what is readable.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, make_info, synthetic
+from store_helpers import CHEAP, make_info, run_sessions_cli, synthetic
 
+from helpers import NoHooks, children, start_record
 from tallylight import appctl, words
 from tallylight.events import StopReason
 from tallylight.recorder.session import Session, new_session_id
@@ -27,23 +26,12 @@ PW = "pass phrase"
 EVIL = "x\x1b]0;pwned\x07\x1b[2J\u202etxt.exe"
 
 
-class _NoHooks:
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
 def test_session_ids_are_random_and_undatable() -> None:
     ids = {new_session_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
     from tallylight.capture.options import CaptureOptions
 
-    s = Session(CaptureOptions(), MemorySink, hooks=_NoHooks)
+    s = Session(CaptureOptions(), MemorySink, hooks=NoHooks)
     info = s.start()
     s.stop(StopReason.PARTICIPANT)
     assert re.fullmatch(r"[0-9a-f]{24}", info.session_id)
@@ -51,14 +39,7 @@ def test_session_ids_are_random_and_undatable() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PW}
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    return run_sessions_cli(*args, passphrase=PW)
 
 
 def test_stored_text_is_printed_escaped(data_dir: Path) -> None:
@@ -93,19 +74,9 @@ def test_hashed_mode_is_described_honestly() -> None:
 @pytest.mark.x11
 def test_the_label_never_reaches_a_command_line(xserver, tallylight_home: Path) -> None:  # noqa: ANN001
     label = "meeting-with-dr-who"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tallylight.cli.main", "record", "--for", "20s", "--label", label],
-        env=xserver.env(TALLYLIGHT_SINK="memory"),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_record(xserver.env(TALLYLIGHT_SINK="memory"), "--for", "20s", "--label", label)
     try:
-        assert proc.stdout is not None and "RECORDING IS ON" in proc.stdout.readline()
-        kids = []
-        for task in Path(f"/proc/{proc.pid}/task").iterdir():
-            kids += [int(c) for c in (task / "children").read_text().split()]
+        kids = children(proc.pid)
         assert len(kids) == 2  # the recorder and the tally window
         for kid in kids:
             assert label.encode() not in Path(f"/proc/{kid}/cmdline").read_bytes()

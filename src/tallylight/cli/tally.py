@@ -21,6 +21,7 @@ from typing import Any
 from tallylight import safejson
 from tallylight.errors import CaptureUnavailable
 from tallylight.hardening import child_env
+from tallylight.recorder.client import end_child
 
 SHOW_TIMEOUT_S = 20.0
 
@@ -127,13 +128,4 @@ class TallyWindow:
     def close(self) -> None:
         """Close the window (end of its input) and reap it."""
         self._closing = True
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        end_child(self.proc)

@@ -6,6 +6,7 @@ both speak docs/CONTROL.md.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import queue
@@ -115,16 +116,7 @@ class RecorderClient:
 
     def close(self, timeout: float = 5.0) -> int:
         """Close the control channel (the recorder stops) and reap the process."""
-        try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            return self.proc.wait()
+        return end_child(self.proc, timeout)
 
     def __enter__(self) -> RecorderClient:
         return self
@@ -133,4 +125,16 @@ class RecorderClient:
         self.close()
 
 
-__all__ = ["RecorderClient"]
+def end_child(proc: subprocess.Popen[str], timeout: float = 5.0) -> int:
+    """Close a child's stdin (for our children: stop now), wait for it, kill it if it will not go."""
+    with contextlib.suppress(OSError):
+        if proc.stdin is not None:
+            proc.stdin.close()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.wait()
+
+
+__all__ = ["RecorderClient", "end_child"]
