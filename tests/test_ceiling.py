@@ -76,3 +76,15 @@ def test_record_keys_full_cannot_widen_the_settings(xserver: XServer, tallylight
     assert data.info is not None and data.info.key_mode == "class"
     keys = [e for e in data.events() if e.kind in (1, 2)]
     assert keys and all(e.text == "" and e.key == 0 for e in keys)
+
+
+def test_status_says_what_was_narrowed() -> None:
+    """`tallylight start` and `status` print the narrowing the app's recorder reported."""
+    from tallylight import appctl
+
+    reply = {
+        "state": "recording",
+        "options": {"keys": "class", "mouse_moves": True, "clicks": True, "scrolls": True},
+        "narrowed": ["keys: kind only — your settings do not allow more"],
+    }
+    assert "Narrowed: keys: kind only — your settings do not allow more." in appctl.format_status(reply)

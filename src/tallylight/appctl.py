@@ -120,6 +120,8 @@ def format_status(reply: dict[str, Any]) -> str:
         lines.append(f"Captured: {words.counts_summary(reply.get('counts'))}")
         if isinstance(reply.get("options"), dict) and reply["options"]:
             lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
+        for note in reply.get("narrowed") or []:
+            lines.append(f"Narrowed: {words.printable(str(note))}.")
         if reply.get("session_id"):
             lines.append(f"Session: {words.printable(str(reply['session_id']))}")
         if reply.get("study"):

@@ -40,6 +40,7 @@ class AppController(QObject):
         self.label = ""
         self.session_id = ""
         self.options: dict[str, Any] = {}
+        self.narrowed: list[str] = []  # what the recorder's ceiling narrowed, in words
         self.counts: dict[str, int] = {}
         self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
@@ -128,6 +129,7 @@ class AppController(QObject):
             "paused_s": round(self.paused_s, 3),
             "counts": dict(self.counts),
             "options": dict(self.options),
+            "narrowed": list(self.narrowed),
             "last_error": self.error_message,
             "last_session": dict(self.last_session),
             "recorder_pid": self.recorder_pid,
@@ -198,6 +200,7 @@ class AppController(QObject):
         self.tasks, self.task, self.notes = [], "", 0
         self.session_id = ""
         self.options = effective
+        self.narrowed = []
         self.counts = {}
         self.error_message = ""
         self._fatal_error = ""
@@ -314,6 +317,7 @@ class AppController(QObject):
         if isinstance(msg.get("options"), dict):
             self.options = msg["options"]
         narrowed = [str(n.get("message")) for n in msg.get("narrowed") or [] if isinstance(n, dict)]
+        self.narrowed = narrowed
         if self._started_by:
             self.notify.emit(
                 "Recording started from the command line",
