@@ -21,7 +21,8 @@ KEY_MODES = tuple(m.label for m in KeyMode)  # narrowest to widest
 OPTION_NAMES = ("keys", "mouse_moves", "clicks", "scrolls")  # what the settings and dialogs choose
 FILE_NAME = "settings.json"
 
-DEFAULT_PRIVATE_APPS = ["KeePassXC", "Bitwarden", "1Password", "Seahorse"]
+#: password managers, and Tallylight's own windows (typing a label or clicking Pause is not data)
+DEFAULT_PRIVATE_APPS = ["KeePassXC", "Bitwarden", "1Password", "Seahorse", "Tallylight"]
 
 
 def key_mode_rank(mode: str) -> int:

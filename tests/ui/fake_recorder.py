@@ -84,6 +84,8 @@ def main() -> int:
                 elif name == "resume" and state == "paused":
                     state = "recording"
                     say(event="resumed", id=mid, t_s=time.monotonic() - t0)
+                elif name == "private":
+                    say(event="private", id=mid, on=bool(cmd.get("on")))
                 elif name == "status":
                     say(
                         event="status",

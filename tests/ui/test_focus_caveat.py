@@ -48,3 +48,81 @@ def test_with_focus_detection_the_dialog_promises_the_pause(make_app, fake_recor
         assert "cannot tell" not in text
     finally:
         wm.close()
+
+
+def test_private_apps_are_chosen_from_open_windows(make_app, xserver, qtbot, tallylight_home):
+    """Item 5: pick a private app from the windows open now (or type one); never "WM_CLASS"."""
+    from conftest_helpers import key
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    from tallylight.ui.dialogs.settings import SettingsDialog
+
+    wm = FakeWM(xserver.display)
+    try:
+        wm.window("signal-desktop", "Signal")
+        wm.window("gimp", "Gimp")
+        app = make_app(use_tray=False)
+        dlg = SettingsDialog(settings_mod.Settings(), app.tasks)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        dlg.tabs.setCurrentIndex(2)
+        qtbot.waitUntil(lambda: dlg.app_choice.count() >= 2, timeout=5000)
+        offered = [dlg.app_choice.itemText(i) for i in range(dlg.app_choice.count())]
+        assert "Signal" in offered and "Gimp" in offered and "Tallylight" not in offered
+        dlg.app_choice.setFocus()
+        while dlg.app_choice.currentText() != "Signal":  # the keyboard picks from the list
+            key(dlg.app_choice, Qt.Key.Key_Down)
+        click(dlg.add_app)
+        items = [dlg.apps.item(i).text() for i in range(dlg.apps.count())]
+        assert items[-1] == "Signal" and "Tallylight" in items  # its own windows are private by default
+        words = [w.text() for w in dlg.findChildren(QLabel)] + [dlg.new_app.placeholderText()]
+        words += [w.accessibleName() + w.accessibleDescription() for w in dlg.findChildren(QLineEdit)]
+        assert not any("WM_CLASS" in w for w in words)
+    finally:
+        wm.close()
+
+
+def test_clicks_on_the_tray_menu_are_not_recorded(make_app, monkeypatch, xserver, qtbot):
+    """Item 5: while Tallylight's own tray menu is open nothing is captured (a private gap)."""
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    from conftest_helpers import PASSPHRASE, tray_icon_centres
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from tallylight.events import GapReason, Kind, Marker
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
+    from xserver import trayer
+
+    with trayer(xserver):
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        app = make_app()
+        app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+        c, tray = app.controller, app.tray
+        qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
+        qtbot.waitUntil(lambda: tray.icon.geometry().width() > 0, timeout=5000)
+        c.start_session()
+        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+        xserver.xdotool("mousemove", "600", "600", "click", "1")  # a click of the participant's
+        qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 1, timeout=8000)
+        x, y = tray_icon_centres(xserver.display)[0]
+        xserver.xdotool("mousemove", str(x), str(y), "click", "1")  # opens the menu (this click counts)
+        qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+        qtbot.waitUntil(lambda: c.own_ui_private, timeout=5000)
+        about = tray.menu.mapToGlobal(tray.menu.actionGeometry(app.actions.about).center())
+        xserver.xdotool("mousemove", str(about.x()), str(about.y()), "click", "1")  # not data
+        qtbot.waitUntil(lambda: "about" in app.dialogs and app.dialogs["about"].isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: not c.own_ui_private, timeout=5000)
+        app.dialogs["about"].close()
+        xserver.xdotool("mousemove", "500", "500", "click", "1")  # the participant's again
+        qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 3, timeout=8000)
+        qtbot.wait(300)
+        c.stop()
+        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+    events = list(store.iter_events(c.last_session["session_id"], vault.unlock(PASSPHRASE)))
+    downs = [e for e in events if e.kind == Kind.BUTTON_DOWN]
+    assert len(downs) == 3, downs  # 600,600 + the tray icon + 500,500; not the menu's About
+    assert any(
+        e.kind == Kind.MARKER and e.marker == Marker.GAP and e.reason == GapReason.PRIVATE_APP for e in events
+    )

@@ -9,6 +9,7 @@ are never recorded. Where focus cannot be known, :func:`focus_support` says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -29,12 +30,14 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
     if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
         return (
             False,
-            "On this system Tallylight cannot yet tell which app has focus, so private apps do not pause capture. Pause by hand.",
+            "On this system Tallylight cannot yet tell which app has focus, "
+            "so private apps do not pause capture. Pause by hand.",
         )
     if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
         return (
             False,
-            "This is a Wayland session: Tallylight cannot tell which app has focus, so private apps do not pause capture. Pause by hand.",
+            "This is a Wayland session: Tallylight cannot tell which app has focus, "
+            "so private apps do not pause capture. Pause by hand.",
         )
     display = env.get("DISPLAY")
     if not display:
@@ -154,3 +157,44 @@ class X11FocusWatcher:
             self._d.close()
         except Exception:  # noqa: BLE001 - closing must not fail
             pass
+
+
+def open_apps(display: str | None = None, exclude: Iterable[str] = ("Tallylight",)) -> list[str]:
+    """The applications with a window open now (the class part of each window's WM_CLASS),
+    for the participant to pick private apps from; [] where they cannot be listed.
+
+    Uses the window manager's ``_NET_CLIENT_LIST`` where there is one, else the mapped
+    top-level windows. Only names: no titles, nothing recorded.
+    """
+    try:
+        from Xlib import X, Xatom
+        from Xlib import display as xdisplay
+
+        d = xdisplay.Display(display or os.environ.get("DISPLAY"))
+    except Exception:  # noqa: BLE001 - no X here: nothing to list
+        return []
+    skip = normalise(exclude)
+    names: dict[str, str] = {}
+    try:
+        root = d.screen().root
+        clients = root.get_full_property(d.intern_atom("_NET_CLIENT_LIST"), Xatom.WINDOW)
+        if clients is not None and len(clients.value):
+            windows = [d.create_resource_object("window", int(w)) for w in clients.value]
+        else:
+            windows = [w for w in root.query_tree().children if w.get_attributes().map_state == X.IsViewable]
+        for w in windows:
+            try:
+                cls = w.get_wm_class()
+            except Exception:  # noqa: BLE001 - the window went away
+                continue
+            if not cls:
+                continue
+            name = (cls[1] or cls[0]).strip()
+            if name and name.casefold() not in skip:
+                names.setdefault(name.casefold(), name)
+    except Exception as exc:  # noqa: BLE001 - a half-listed answer is still an answer
+        log.debug("listing open apps failed: %s", exc)
+    finally:
+        with contextlib.suppress(Exception):
+            d.close()
+    return sorted(names.values(), key=str.casefold)

@@ -69,6 +69,8 @@ class RecorderProcess:
         self._stop_lock = threading.Lock()
         self._last_stats = 0.0
         self._focus: Any = None  # an X11FocusWatcher while private apps are watched
+        self._focus_private = False  # a private app has focus (the watcher says)
+        self._own_ui_private = False  # the controller's own menu is open (the `private` command)
         self._terms: SessionTerms | None = None  # the study this session is for
         self._task = ""  # the study task running now
         self._notes = 0
@@ -240,7 +242,7 @@ class RecorderProcess:
         known, reason = focus_support()
         if known:
             try:
-                watcher = X11FocusWatcher(None, private_apps, session.set_private)
+                watcher = X11FocusWatcher(None, private_apps, self._on_focus_private)
                 watcher.start()
                 self._focus = watcher
                 return True
@@ -248,6 +250,24 @@ class RecorderProcess:
                 reason = f"Focus could not be read ({exc}). Pause by hand while you use a private app."
         self.send("error", fatal=False, message=f"{FOCUS_UNKNOWN_NOTICE} {reason}")
         return False
+
+    def _on_focus_private(self, private: bool) -> None:
+        self._focus_private = private
+        self._apply_private()
+
+    def _cmd_private(self, msg: dict, reply_to: Any) -> None:
+        """The controller's own UI (its tray menu) is open (``on``) or closed: clicks and
+        keys there are not the participant's data, so capture pauses as in a private app."""
+        on = msg.get("on")
+        if not isinstance(on, bool):
+            raise UsageError("'on' must be true or false.")
+        self._own_ui_private = on
+        self._apply_private()
+        self.send("private", reply_to, on=on)
+
+    def _apply_private(self) -> None:
+        if self.session is not None:
+            self.session.set_private(self._focus_private or self._own_ui_private)
 
     def _stop_focus(self) -> None:
         if self._focus is not None:

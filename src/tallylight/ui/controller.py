@@ -59,6 +59,7 @@ class AppController(QObject):
         self.task = ""  # the task running now
         self.notes = 0
         self._focus_caveat_said = False  # the start dialog said private apps cannot pause capture here
+        self.own_ui_private = False  # the recorder confirmed: our own menu is open, nothing captured
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -191,6 +192,7 @@ class AppController(QObject):
         rec.preview.connect(self.live_preview.emit)
         rec.stopped.connect(self._on_stopped)
         rec.error.connect(self._on_error)
+        rec.private_changed.connect(self._on_private_changed)
         rec.start_refused.connect(self._on_start_refused)
         rec.marked.connect(self._on_marked)
         rec.finished.connect(self._on_finished)
@@ -264,6 +266,16 @@ class AppController(QObject):
         else:
             self.task = ""
         self.changed.emit()
+
+    def own_ui_open(self, on: bool) -> None:
+        """Tallylight's own menu opened (``on``) or closed: while it is open nothing is
+        captured (a private gap), so clicks on the tray menu are not the participant's data."""
+        if self._recorder is not None and self.state in (AppState.RECORDING, AppState.PAUSED):
+            self._recorder.send("private", on=bool(on))
+
+    @Slot(dict)
+    def _on_private_changed(self, msg: dict) -> None:
+        self.own_ui_private = bool(msg.get("on"))
 
     def toggle_pause(self) -> None:
         if self.state == AppState.RECORDING:

@@ -41,6 +41,7 @@ class RecorderProcess(QObject):
     resumed = Signal(dict)
     stats = Signal(dict)  # ``stats`` and ``status`` messages
     preview = Signal(dict)
+    private_changed = Signal(dict)  # reply to ``private``: the own-menu gap is on/off
     stopped = Signal(dict)  # ``stopped`` message, or a synthesised one if the process died
     error = Signal(str, bool)  # message, fatal (notices and refused commands other than start)
     start_refused = Signal(str)  # an error in reply to the start command: no session started
@@ -169,6 +170,8 @@ class RecorderProcess(QObject):
             self.stats.emit(msg)
         elif event == "preview":
             self.preview.emit(msg)
+        elif event == "private":
+            self.private_changed.emit(msg)
         elif event in ("task", "note"):
             self.marked.emit(msg)
         elif event == "stopped":

@@ -35,6 +35,9 @@ class TrayUI(QObject):
                 self.menu.addAction(action)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
+        # Clicks on Tallylight's own menu are not the participant's data.
+        self.menu.aboutToShow.connect(lambda: controller.own_ui_open(True))
+        self.menu.aboutToHide.connect(lambda: controller.own_ui_open(False))
         self.icon = QSystemTrayIcon(icons.icon_for(controller.state))
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)

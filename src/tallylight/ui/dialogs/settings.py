@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QScrollArea,
@@ -108,9 +107,17 @@ class SettingsDialog(QDialog):
         self.apps = QListWidget()
         self.apps.setAccessibleName("Private apps")
         self.apps.addItems(current.private_apps)
-        self.new_app = QLineEdit()
-        self.new_app.setAccessibleName("App to add (its WM_CLASS name)")
-        self.new_app.setPlaceholderText("App name as in WM_CLASS, e.g. KeePassXC")
+        # chosen from the apps with a window open now, or typed
+        self.app_choice = QComboBox()
+        self.app_choice.setEditable(True)
+        self.app_choice.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.app_choice.setAccessibleName("App to add")
+        self.app_choice.setAccessibleDescription("Choose one of the apps open now, or type an app's name")
+        self.new_app = self.app_choice.lineEdit()
+        self.new_app.setAccessibleName("App to add")
+        self.new_app.setPlaceholderText("Choose an open app, or type its name (e.g. KeePassXC)")
+        app_label = QLabel("A&pp:")
+        app_label.setBuddy(self.app_choice)
         self.add_app = QPushButton("&Add")
         self.add_app.setAccessibleName("Add private app")
         self.remove_app = QPushButton("Remo&ve selected")
@@ -119,7 +126,8 @@ class SettingsDialog(QDialog):
         self.new_app.returnPressed.connect(self._add_app)
         self.remove_app.clicked.connect(self._remove_app)
         row = QHBoxLayout()
-        row.addWidget(self.new_app, 1)
+        row.addWidget(app_label)
+        row.addWidget(self.app_choice, 1)
         row.addWidget(self.add_app)
         row.addWidget(self.remove_app)
         pl = QVBoxLayout(private)
@@ -170,7 +178,9 @@ class SettingsDialog(QDialog):
         fit_on_show(self)
 
         self._validate()  # a stored hotkey that cannot work is said at once
-        from tallylight.capture.focus import focus_support
+        from tallylight.capture.focus import focus_support, open_apps
+
+        self.tasks.run(open_apps, self._show_open_apps, lambda exc: None)
 
         self.tasks.run(
             focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc)))
@@ -184,6 +194,15 @@ class SettingsDialog(QDialog):
         box.setValue(value)
         box.setAccessibleName(name + " (minutes, 0 = never)")
         return box
+
+    def _show_open_apps(self, names: list[str]) -> None:
+        try:
+            typed = self.new_app.text()
+            self.app_choice.clear()
+            self.app_choice.addItems(names)
+            self.new_app.setText(typed)
+        except RuntimeError:  # dialog already gone
+            pass
 
     def _show_focus_support(self, result: tuple[bool, str]) -> None:
         ok, text = result
