@@ -27,6 +27,18 @@ from tallylight.ui.upload import Upload
 WITHDRAWAL_SUFFIX = ".withdrawal.json"
 
 
+def current_address(p: outbox.Pending, data_dir: Path | None = None) -> str | None:
+    """Where a waiting bundle goes now: the joined study's current upload address (a researcher
+    replaces an expired link with a new manifest version), else the one it was confirmed with."""
+    from tallylight.study import enrolment
+
+    try:
+        url = enrolment.load(p.study_id, data_dir).manifest.upload_url
+    except TallylightError:
+        url = None
+    return url or p.url
+
+
 class OutboxSender(QObject):
     """Sends ``bundles`` (default: everything pending), then ``requests`` (withdrawal requests), in order.
 
@@ -75,9 +87,10 @@ class OutboxSender(QObject):
             return
         self.current_pending = p
         try:
-            if not p.url:
+            address = current_address(p, self.data_dir)
+            if not address:
                 raise TallylightError("This study has no upload address; use “Save bundle…” instead.")
-            url = transfer.resolve_url(p.url, p.bundle_id)
+            url = transfer.resolve_url(address, p.bundle_id)
             data = outbox.read_bundle(p, self.data_dir)
         except TallylightError as exc:
             self._done(p, False, str(exc))
