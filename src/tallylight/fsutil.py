@@ -118,6 +118,22 @@ def create_private(target: Path, *, replace: bool = False) -> Iterator[IO[str]]:
             pass
 
 
+def shred_file(path: Path) -> None:
+    """Overwrite with zeros, flush, unlink, flush the folder (a key file or a consent record:
+    nobody can decrypt what it protected afterwards). A missing file is fine."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        write_all(fd, b"\0" * os.fstat(fd).st_size)
+        sync_file(fd)
+    finally:
+        os.close(fd)
+    os.unlink(path)
+    sync_dir(path.parent)
+
+
 def storage_error(exc: OSError, what: str) -> StoreError:
     """A user-facing error for a failed write; StorageFull when space ran out."""
     if exc.errno in _FULL:

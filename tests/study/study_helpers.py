@@ -87,3 +87,16 @@ def record(study: str | None = None) -> str:
     assert started["event"] == "started", started
     proc.stop(StopReason.PARTICIPANT)
     return str(started["session_id"])
+
+
+#: the sections every consent screen shows (study.presentation), in the CLI and the window
+CONSENT_HEADINGS = (
+    "Who is asking",
+    "What is recorded",
+    "What is never recorded",
+    "Where it goes",
+    "How long it is kept",
+    "How to withdraw",
+    "Risks and compensation",
+    "Consent",
+)

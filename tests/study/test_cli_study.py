@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from study_helpers import PASS, STUDY_ID, current_body, write_signed
+from study_helpers import CONSENT_HEADINGS, PASS, STUDY_ID, current_body, write_signed
 
 from tallylight.cli.main import main
 from tallylight.study import enrolment
@@ -22,16 +22,7 @@ def test_add_yes_list_show(manifest_file: Path, capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     fingerprint = enrolment.load(STUDY_ID).signed.fingerprint
     assert f"fingerprint {fingerprint}" in out
-    for heading in (
-        "Who is asking",
-        "What is recorded",
-        "What is never recorded",
-        "Where it goes",
-        "How long it is kept",
-        "How to withdraw",
-        "Risks and compensation",
-        "Consent",
-    ):
+    for heading in CONSENT_HEADINGS:
         assert f"== {heading}" in out
     assert "[x] I have read" in out and "[ ] You may contact me" in out
     assert main(["study", "list"]) == 0

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from study_helpers import OTHER, PASS, STUDY_ID, current_body, write_signed
+from study_helpers import OTHER, PASS, STUDY_ID, NoHooks, current_body, write_signed
 
 from helpers import PtyProcess
 from tallylight import settings
@@ -24,17 +24,6 @@ from xserver import XServer
 WIDE = {"keys": "full", "mouse_moves": True, "clicks": True, "scrolls": True}
 
 
-class _NoHooks:
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
 def _join(path: Path, capture: CaptureOptions | None = None) -> enrolment.Study:
     if not vault.exists():
         vault.create_vault(PASS, params=KdfParams(1, 1, 64))
@@ -44,7 +33,7 @@ def _join(path: Path, capture: CaptureOptions | None = None) -> enrolment.Study:
 
 def _start(fields: dict) -> tuple[RecorderProcess, dict]:
     out = io.StringIO()
-    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=_NoHooks, check_capture=lambda: None)
+    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=NoHooks, check_capture=lambda: None)
     proc.handle(json.dumps({"cmd": "start", "id": 1, **fields}))
     reply = json.loads(out.getvalue().splitlines()[-1])
     return proc, reply
@@ -174,7 +163,7 @@ def test_task_and_note_markers_go_into_the_event_stream(tmp_path: Path) -> None:
     two_tasks = '[[tasks]]\nid = "b"\ntitle = "B"\ninstructions = "do b"\n\n[data]'
     _join(write_signed(tmp_path / "m.toml", **{"[data]": two_tasks}))
     out = io.StringIO()
-    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=_NoHooks, check_capture=lambda: None)
+    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=NoHooks, check_capture=lambda: None)
 
     def send(**msg: object) -> dict:
         proc.handle(json.dumps({"id": 9, **msg}))

@@ -13,7 +13,7 @@ import pytest
 from conftest_helpers import PASSPHRASE, click
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
-from study_helpers import OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402
+from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402
 
 from tallylight.study import enrolment, signing  # noqa: E402
 
@@ -78,16 +78,7 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     fingerprint = signing.fingerprint(signing.split(manifest.read_bytes()).public_key or b"")
     assert fingerprint in dlg.signer.text()
     text = dlg.details.toPlainText()
-    for heading in (
-        "Who is asking",
-        "What is recorded",
-        "What is never recorded",
-        "Where it goes",
-        "How long it is kept",
-        "How to withdraw",
-        "Risks and compensation",
-        "Consent",
-    ):
+    for heading in CONSENT_HEADINGS:
         assert heading in text
     assert "never which letter" in text and "Dr. Jane Example" in text
     # consent needs every required box: real clicks, one at a time

@@ -1,7 +1,8 @@
 """The ``tallylight`` command: the participant's CLI, and the tray app with no arguments.
 
-This is the one place where :class:`TallylightError` becomes a message on stderr
-and an exit status; anything else escaping is a bug, reported as one.
+A :class:`TallylightError` becomes a message on stderr and an exit status in one
+place, :func:`tallylight.cli.dispatch.run_guarded` (shared with ``tallylight-lab``);
+anything else escaping is a bug, reported as one.
 """
 
 from __future__ import annotations
@@ -9,12 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 
-from tallylight import __version__, words
+from tallylight import __version__
 from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
-from tallylight.errors import TallylightError, UsageError
+from tallylight.cli.dispatch import run_guarded
+from tallylight.errors import UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +36,8 @@ def main(argv: Sequence[str] | None = None, run_app: Callable[[list[str]], int] 
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)
-    try:
+
+    def run() -> int:
         if args.command is None:
             if run_app is None:
                 parser.print_help()
@@ -43,18 +45,8 @@ def main(argv: Sequence[str] | None = None, run_app: Callable[[list[str]], int] 
             _require_display()
             return run_app(args_list)
         return int(args.func(args) or 0)
-    except TallylightError as exc:
-        print(f"tallylight: {words.printable(str(exc))}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("tallylight: interrupted.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception:  # noqa: BLE001 - the last line of defence: say it is our bug
-        traceback.print_exc(file=sys.stderr)
-        print("tallylight: this is a bug in Tallylight; please report the lines above.", file=sys.stderr)
-        return 70
+
+    return run_guarded("tallylight", run)
 
 
 def _require_display() -> None:

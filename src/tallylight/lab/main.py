@@ -1,7 +1,7 @@
 """The ``tallylight-lab`` console script.
 
-The one place where a :class:`TallylightError` becomes a message on stderr and
-an exit status for the researcher's CLI; anything else escaping is a bug.
+Errors become messages in one place, shared with ``tallylight``
+(:func:`tallylight.cli.dispatch.run_guarded`).
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 from tallylight import __version__
-from tallylight.errors import TallylightError
+from tallylight.cli.dispatch import run_guarded
 from tallylight.lab.commands import COMMAND_MODULES
 
 
@@ -31,20 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    try:
-        return int(args.func(args) or 0)
-    except TallylightError as exc:
-        print(f"tallylight-lab: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("tallylight-lab: interrupted.", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 1
-    except Exception:  # noqa: BLE001 - the last line of defence: say it is our bug
-        traceback.print_exc(file=sys.stderr)
-        print("tallylight-lab: this is a bug in Tallylight; please report the lines above.", file=sys.stderr)
-        return 70
+    return run_guarded("tallylight-lab", lambda: args.func(args))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 
 from tallylight.errors import StoreError
 from tallylight.events import SessionInfo, StopReason
-from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file
+from tallylight.fsutil import FileLock, atomic_write, shred_file, storage_error, sync_dir
 from tallylight.store import crypto, index
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import CLOSED_FILE, KEY_FILE, LOCK_FILE, SEGMENT_RE, Closure, write_closure
@@ -40,16 +40,7 @@ VERSION_FILES = (KEY_FILE, CLOSED_FILE, index.SUMMARY_FILE)
 
 def destroy_file(path: Path) -> None:
     """Overwrite with zeros, flush and unlink (a key file: nobody can unwrap it afterwards)."""
-    try:
-        fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.write(fd, b"\0" * os.fstat(fd).st_size)
-        sync_file(fd)
-    finally:
-        os.close(fd)
-    os.unlink(path)
+    shred_file(path)
 
 
 def _version_file(name: str) -> bool:

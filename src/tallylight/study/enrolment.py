@@ -31,7 +31,7 @@ from typing import Any
 from tallylight import __version__, paths
 from tallylight.capture.options import CaptureOptions, is_within, narrow
 from tallylight.errors import ManifestError, StudyError, UsageError
-from tallylight.fsutil import atomic_write, storage_error, sync_dir, sync_file
+from tallylight.fsutil import atomic_write, shred_file, storage_error, sync_dir, sync_file
 from tallylight.store import vault
 from tallylight.store.layout import check_session_id
 from tallylight.study import consent, manifest, signing
@@ -380,21 +380,6 @@ def remove(study: Study) -> None:
         shred_file(p)
     shutil.rmtree(study.path, ignore_errors=True)
     sync_dir(study.path.parent)
-
-
-def shred_file(path: Path) -> None:
-    """Overwrite with zeros, flush, unlink (a consent record or a session key file)."""
-    try:
-        fd = os.open(path, os.O_WRONLY)
-    except FileNotFoundError:
-        return
-    try:
-        os.write(fd, b"\0" * os.fstat(fd).st_size)
-        sync_file(fd)
-    finally:
-        os.close(fd)
-    os.unlink(path)
-    sync_dir(path.parent)
 
 
 # ---------------------------------------------------------------- what a session may do

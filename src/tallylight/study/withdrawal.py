@@ -33,7 +33,7 @@ from typing import Any
 
 from tallylight import __version__, paths
 from tallylight.errors import StoreError, StudyError, TallylightError
-from tallylight.fsutil import atomic_write, is_locked, storage_error
+from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
 from tallylight.store import layout
 from tallylight.store import sessions as store
 from tallylight.store.vault import UnlockedVault
@@ -222,7 +222,7 @@ def _destroy_unsent(bundle_ids: Iterable[str], data_dir: Path | None) -> None:
 def _remove_study(d: Path) -> None:
     try:
         for p in sorted(d.glob("consent-*.tlc")):
-            enrolment.shred_file(p)
+            shred_file(p)
         shutil.rmtree(d)
     except OSError as exc:
         raise StoreError(f"The study's consent could not be removed completely ({exc.strerror}).") from None
