@@ -196,3 +196,16 @@ def test_unknown_and_malformed_study_ids(data_dir: Path) -> None:
         enrolment.load(STUDY_ID, data_dir)
     with pytest.raises(UsageError):
         enrolment.load("../../etc", data_dir)
+
+
+def test_no_session_once_the_study_ended_or_its_approval_expired(
+    manifest_file: Path, data_dir: Path, unlocked: object
+) -> None:
+    study, _ = join(manifest_file, data_dir)
+    m = study.manifest
+    with pytest.raises(ManifestError, match="approval expired"):
+        enrolment.session_terms(STUDY_ID, data_dir, today=m.ethics.approval_expires + dt.timedelta(days=1))
+    assert enrolment.startable(data_dir, today=m.end + dt.timedelta(days=1)) == []
+    assert [s[0] for s in enrolment.startable(data_dir)] == [STUDY_ID]
+    # joined studies stay listed (and can be withdrawn from) after they end
+    assert enrolment.enrolled_ids(data_dir) == [STUDY_ID]

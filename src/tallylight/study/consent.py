@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from tallylight import safejson
 from tallylight.errors import AuthenticationError, StudyError
 from tallylight.store import crypto
 
@@ -103,7 +104,7 @@ def open_record(raw: bytes, consent_id: str, device_private: X25519PrivateKey) -
             "The consent record does not authenticate (damaged or tampered with)."
         ) from None
     try:
-        data = json.loads(body)
+        data = safejson.loads(body)
     except ValueError:
         raise StudyError("The consent record is damaged.") from None
     record = ConsentRecord.from_dict(data)

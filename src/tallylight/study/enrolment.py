@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tallylight import __version__, paths
+from tallylight import __version__, paths, safejson
 from tallylight.capture.options import CaptureOptions, is_within, narrow
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.fsutil import atomic_write, shred_file, storage_error, sync_dir, sync_file
@@ -172,7 +172,7 @@ def enrolled_ids(data_dir: Path | None = None) -> list[str]:
 
 def read_enrolment(d: Path) -> Enrolment:
     try:
-        data = json.loads((d / ENROLMENT_FILE).read_text("utf-8"))
+        data = safejson.loads((d / ENROLMENT_FILE).read_text("utf-8"))
     except FileNotFoundError:
         raise StudyError(f"You have not joined study {d.name}; see `tallylight study list`.") from None
     except (OSError, ValueError):

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from tallylight import __version__, paths
+from tallylight import __version__, paths, safejson
 from tallylight.errors import StoreError, StudyError, TallylightError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
 from tallylight.store import layout
@@ -237,8 +237,8 @@ def pending_uploads(data_dir: Path | None = None) -> list[PendingRequest]:
     out = []
     for d in sorted(root.iterdir()) if root.is_dir() else []:
         try:
-            upload = json.loads((d / UPLOAD_FILE).read_text("utf-8"))
-            request = json.loads((d / REQUEST_FILE).read_text("utf-8"))
+            upload = safejson.loads((d / UPLOAD_FILE).read_text("utf-8"))
+            request = safejson.loads((d / REQUEST_FILE).read_text("utf-8"))
         except (OSError, ValueError):
             continue
         if isinstance(upload, dict) and not upload.get("sent") and isinstance(upload.get("url"), str):
@@ -250,7 +250,7 @@ def mark_sent(request_id: str, answer: str, data_dir: Path | None = None) -> Non
     """Record that the request reached the researcher's server (and what it answered)."""
     d = withdrawals_dir(data_dir) / str(uuid.UUID(request_id))
     try:
-        upload = json.loads((d / UPLOAD_FILE).read_text("utf-8"))
+        upload = safejson.loads((d / UPLOAD_FILE).read_text("utf-8"))
         upload.update(sent=True, answer=answer[:500])
         atomic_write(d / UPLOAD_FILE, json.dumps(upload).encode("utf-8"))
     except (OSError, ValueError) as exc:
