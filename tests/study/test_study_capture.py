@@ -51,7 +51,7 @@ def test_start_command_applies_the_study_ceiling(study: enrolment.Study) -> None
     try:
         assert started["event"] == "started", started
         assert started["options"]["keys"] == "class" and started["options"]["scrolls"] is False
-        assert started["study"] == STUDY_ID
+        assert started["study"] == STUDY_ID and started["study_title"] == "Typing rhythm and fatigue"
         assert "keys: kind only — your study does not allow more" in [
             n["message"] for n in started["narrowed"]
         ]

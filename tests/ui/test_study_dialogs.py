@@ -232,6 +232,8 @@ def test_tasks_and_notes_from_the_window(make_app, qtbot, xserver, tmp_path, mon
     click(win.task_button)
     qtbot.waitUntil(lambda: app.controller.task == "copy-text", timeout=5000)
     assert "Copy a paragraph" in win.task_button.text()
+    assert "Study: Typing rhythm and fatigue" in win.detail_label.text()
+    assert "Task: Copy a paragraph" in win.detail_label.text()
     click(win.note_button)
     qtbot.waitUntil(lambda: app.controller.notes == 1, timeout=5000)
     _shot(win, "window-study-task.png")

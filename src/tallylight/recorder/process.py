@@ -167,6 +167,7 @@ class RecorderProcess:
             narrowed=[n.to_dict() for n in narrowed],
             label=label,
             study=terms.study_id if terms is not None else None,
+            study_title=terms.title if terms is not None else "",
             tasks=[{"id": i, "title": t} for i, t in zip(terms.tasks, terms.task_titles, strict=True)]
             if terms is not None
             else [],

@@ -398,6 +398,7 @@ class SessionTerms:
     idle_timeout_s: float  # 0 = never
     tasks: tuple[str, ...] = ()  # task ids in manifest order; a task marker stores position + 1
     task_titles: tuple[str, ...] = ()
+    title: str = ""
 
     def info_fields(self) -> dict[str, str]:
         """What the session's encrypted INFO record says about the study (events.SessionInfo)."""
@@ -438,6 +439,7 @@ def session_terms(
         idle_timeout_s=rules.idle_stop_minutes * 60,
         tasks=tuple(t.id for t in m.tasks),
         task_titles=tuple(str(t.title) for t in m.tasks),
+        title=str(m.title),
     )
 
 

@@ -55,6 +55,7 @@ class AppController(QObject):
         self._started_by = ""
         self._stopped_now = False  # this recorder said "stopped": a session ended (stop summary)
         self.study = ""  # the joined study the session is for ("" = personal)
+        self.study_title = ""
         self.tasks: list[dict[str, str]] = []  # the study's tasks: {"id", "title"}
         self.task = ""  # the task running now
         self.notes = 0
@@ -102,6 +103,10 @@ class AppController(QObject):
         if self.active:
             if self.label:
                 lines.append(f"Label: {self.label}")
+            if self.study:
+                lines.append(f"Study: {self.study_title or self.study}")
+            if self.task:
+                lines.append(f"Task: {self.task_title(self.task)}")
             lines.append(f"Recorded: {words.clock(self.elapsed_s)}")
             if self.state == AppState.PAUSED or self.paused_s >= 1:
                 lines.append(f"Paused: {words.clock(self.paused_s)}")
@@ -198,7 +203,7 @@ class AppController(QObject):
         rec.finished.connect(self._on_finished)
         self._recorder = rec
         self.label = label
-        self.study = study
+        self.study, self.study_title = study, ""
         self.tasks, self.task, self.notes = [], "", 0
         self.session_id = ""
         self.options = effective
@@ -321,6 +326,7 @@ class AppController(QObject):
     @Slot(dict)
     def _on_started(self, msg: dict) -> None:
         self.session_id = str(msg.get("session_id") or "")
+        self.study_title = str(msg.get("study_title") or "")
         self.tasks = [
             {"id": str(t.get("id")), "title": str(t.get("title"))}
             for t in msg.get("tasks") or []
