@@ -70,3 +70,15 @@ def test_refused_manifests_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert main(["study", "add", str(tmp_path / "none.toml"), "--yes"]) == 2
     assert main(["study", "show", "nope"]) == 2
     assert main(["study", "show", STUDY_ID]) == 8
+
+
+def test_add_can_narrow_what_the_study_may_record(
+    manifest_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["study", "add", str(manifest_file), "--yes", "--keys", "full"]) == 2  # wider: refused
+    assert "only allow less" in capsys.readouterr().err and enrolment.enrolled_ids() == []
+    assert main(["study", "add", str(manifest_file), "--yes", "--keys", "none", "--no-scrolls"]) == 0
+    assert "You allow it at most:" in capsys.readouterr().out
+    from tallylight.capture.options import CaptureOptions, KeyMode
+
+    assert enrolment.session_terms(STUDY_ID).ceiling == CaptureOptions(keys=KeyMode.NONE, scrolls=False)

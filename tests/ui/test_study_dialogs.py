@@ -22,6 +22,11 @@ SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screen
 
 
 def _shot(widget, name: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    if widget.layout() is not None:
+        widget.layout().activate()  # widgets shown in this event-loop turn get their place first
+    QApplication.processEvents()
     SHOTS.mkdir(parents=True, exist_ok=True)
     assert widget.grab().save(str(SHOTS / name))
 
@@ -87,6 +92,9 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     assert not dlg.join_button.isEnabled()
     click(dlg.boxes["agree"])
     assert dlg.join_button.isEnabled()
+    # the participant may allow less than the study asks: no exact keys offered, scrolling unticked
+    assert dlg.allow_keys.findData("full") == -1 and dlg.allow_keys.currentData() == "class"
+    click(dlg.allow_streams["scrolls"])
     _shot(dlg, "study-consent.png")
     click(dlg.join_button)
     qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10000)
@@ -95,6 +103,8 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
 
     record_ = enrolment.read_consent(study, vault.unlock(PASSPHRASE))
     assert record_.checkboxes == {"read": True, "agree": True, "contact-later": False}
+    assert record_.capture["scrolls"] is False and study.ceiling().scrolls is False
+    assert study.ceiling().keys.label == "class" and study.ceiling().clicks is True
 
 
 def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, monkeypatch) -> None:

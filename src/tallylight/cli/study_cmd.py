@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tallylight import words
+from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.cli.unlock import ENV_VAR, add_passphrase_option, ensure_vault, require_data, unlock_vault
 from tallylight.errors import StudyError, UsageError
 from tallylight.study import enrolment, presentation, withdrawal
@@ -30,6 +31,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="tick the required consent boxes without asking (you have read the study's information)",
     )
+    add.add_argument(
+        "--keys",
+        choices=[m.label for m in KeyMode],
+        help="allow the study less of each key than it asks for (it can never get more)",
+    )
+    add.add_argument("--no-moves", action="store_true", help="do not allow mouse movement")
+    add.add_argument("--no-clicks", action="store_true", help="do not allow mouse clicks")
+    add.add_argument("--no-scrolls", action="store_true", help="do not allow scrolling")
     add_passphrase_option(add)
     add.set_defaults(func=cmd_add)
 
@@ -99,13 +108,33 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise StudyError(
             "You did not tick every required box, so you have not joined the study. Nothing was saved."
         )
+    capture = _narrowed(enrolment.manifest_options(m), args)
     ensure_vault(args)
-    study, record = enrolment.join(offer, boxes)
+    study, record = enrolment.join(offer, boxes, capture)
     print(
         f"\nYou joined “{m.title}” (version {m.version}). Consent recorded at {record.given_at} (encrypted)."
     )
+    if capture != enrolment.manifest_options(m):
+        print("You allow it at most:")
+        for line in capture.describe():
+            print(f"- {line}")
     print(f"Record a session for it with: tallylight record --study {study.study_id}")
     return 0
+
+
+def _narrowed(asked: CaptureOptions, args: argparse.Namespace) -> CaptureOptions:
+    """What the participant allows: the manifest's streams, narrowed by the flags (never widened)."""
+    wanted = CaptureOptions(
+        keys=KeyMode.parse(args.keys) if args.keys else asked.keys,
+        mouse_moves=not args.no_moves,
+        move_min_interval_ms=asked.move_min_interval_ms,
+        move_min_distance_px=asked.move_min_distance_px,
+        clicks=not args.no_clicks,
+        scrolls=not args.no_scrolls,
+    )
+    if args.keys and wanted.keys > asked.keys:
+        raise UsageError(f"The study asks for keys '{asked.keys.label}' at most; you can only allow less.")
+    return narrow(asked, wanted)
 
 
 def cmd_list(args: argparse.Namespace) -> int:

@@ -15,9 +15,11 @@ from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
+from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.errors import TallylightError
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Offer, Study
@@ -95,6 +98,25 @@ class JoinStudyDialog(QDialog):
         self.details.setOpenExternalLinks(False)
         self.boxes_area = QVBoxLayout()
         self.boxes: dict[str, QCheckBox] = {}
+        # what the participant allows: the manifest's streams, narrowed here if they wish
+        self.allow = QGroupBox("What you allow this study to record (you can only allow less)")
+        self.allow.setAccessibleName("What you allow this study to record")
+        self.allow_keys = QComboBox()
+        self.allow_keys.setAccessibleName("Keyboard you allow")
+        self.allow_streams = {
+            name: QCheckBox(text)
+            for name, text in (
+                ("mouse_moves", "Mouse movements"),
+                ("clicks", "Mouse clicks"),
+                ("scrolls", "Scrolling"),
+            )
+        }
+        allow_layout = QHBoxLayout(self.allow)
+        allow_layout.addWidget(QLabel("Keyboard:"))
+        allow_layout.addWidget(self.allow_keys)
+        for box in self.allow_streams.values():
+            allow_layout.addWidget(box)
+        allow_layout.addStretch(1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.join_button = self.buttons.addButton("&Join study", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -114,6 +136,7 @@ class JoinStudyDialog(QDialog):
         layout.addWidget(self.heading)
         layout.addWidget(self.signer)
         layout.addWidget(self.details, 1)
+        layout.addWidget(self.allow)
         layout.addLayout(self.boxes_area)
         layout.addWidget(self.buttons)
         self._show_offer_widgets(False)
@@ -178,11 +201,20 @@ class JoinStudyDialog(QDialog):
             box.toggled.connect(self._update_join)
             self.boxes_area.addWidget(box)
             self.boxes[item.id] = box
+        asked = enrolment.manifest_options(m)
+        self.allow_keys.clear()
+        for mode in KeyMode:
+            if mode <= asked.keys:
+                self.allow_keys.addItem(words.key_mode(mode.label).title, mode.label)
+        self.allow_keys.setCurrentIndex(self.allow_keys.count() - 1)
+        for name, box in self.allow_streams.items():
+            box.setChecked(bool(getattr(asked, name)))
+            box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
         self._show_offer_widgets(True)
         self._update_join()
 
     def _show_offer_widgets(self, shown: bool) -> None:
-        for widget in (self.heading, self.signer, self.details):
+        for widget in (self.heading, self.signer, self.details, self.allow):
             widget.setVisible(shown)
         self.join_button.setVisible(shown)
 
@@ -197,14 +229,29 @@ class JoinStudyDialog(QDialog):
     def choices(self) -> dict[str, bool]:
         return {cid: box.isChecked() for cid, box in self.boxes.items()}
 
+    def capture(self) -> CaptureOptions | None:
+        """The manifest's streams narrowed by what is unticked here (None before a manifest is open)."""
+        if self.offer is None:
+            return None
+        asked = enrolment.manifest_options(self.offer.signed.manifest)
+        wanted = CaptureOptions(
+            keys=KeyMode.parse(self.allow_keys.currentData() or asked.keys.label),
+            mouse_moves=self.allow_streams["mouse_moves"].isChecked(),
+            move_min_interval_ms=asked.move_min_interval_ms,
+            move_min_distance_px=asked.move_min_distance_px,
+            clicks=self.allow_streams["clicks"].isChecked(),
+            scrolls=self.allow_streams["scrolls"].isChecked(),
+        )
+        return narrow(asked, wanted)
+
     @Slot()
     def join(self) -> None:
         offer = self.offer
         if offer is None or not self.join_button.isEnabled():
             return
-        choices = self.choices()
+        choices, capture = self.choices(), self.capture()
         self.join_button.setEnabled(False)
-        self.tasks.run(lambda: enrolment.join(offer, choices), self._joined, self._join_failed)
+        self.tasks.run(lambda: enrolment.join(offer, choices, capture), self._joined, self._join_failed)
 
     def _joined(self, result: tuple[Study, Any]) -> None:
         study, _record = result
