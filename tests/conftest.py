@@ -22,6 +22,21 @@ def tallylight_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     return home
 
 
+@pytest.fixture
+def data_dir(tallylight_home: Path) -> Path:
+    """The data folder inside the test's TALLYLIGHT_HOME."""
+    return tallylight_home / "data"
+
+
+@pytest.fixture
+def unlocked(data_dir: Path):  # -> tallylight.store.vault.UnlockedVault
+    """A vault with cheap Argon2id parameters (the real ones are tested in tests/store/test_vault.py)."""
+    from store.store_helpers import CHEAP, PASS
+    from tallylight.store import vault
+
+    return vault.create_vault(PASS, data_dir, params=CHEAP)
+
+
 @pytest.fixture(scope="session")
 def xserver_session() -> Iterator[XServer]:
     server = start_xvfb()

@@ -68,25 +68,12 @@ def lifelike(minutes: float, seed: int = 2) -> list:
 
 
 def write(session_id: str, label: str, events: list) -> None:
-    import time
+    from store.store_helpers import make_info
 
-    from tallylight.events import SessionInfo, StopReason
+    from tallylight.events import StopReason
     from tallylight.store import writer
 
-    info = SessionInfo(
-        session_id,
-        time.time_ns(),
-        "perf_counter_ns",
-        100_000,
-        "class",
-        True,
-        0.0,
-        0.0,
-        True,
-        True,
-        label=label,
-    )
-    w = writer.open_session(info, seal_interval_s=1e9, compact_on_close=True)
+    w = writer.open_session(make_info(session_id, label), seal_interval_s=1e9, compact_on_close=True)
     for i in range(0, len(events), 500):
         w.write(events[i : i + 500])
         w.seal()

@@ -38,17 +38,12 @@ EVENTS_PER_RECORD = 1 << 18
 VERSION_FILES = (KEY_FILE, CLOSED_FILE, index.SUMMARY_FILE)
 
 
-def destroy_file(path: Path) -> None:
-    """Overwrite with zeros, flush and unlink (a key file: nobody can unwrap it afterwards)."""
-    shred_file(path)
-
-
 def _version_file(name: str) -> bool:
     return name in VERSION_FILES or bool(SEGMENT_RE.match(name))
 
 
 def _discard(nxt: Path) -> None:
-    destroy_file(nxt / KEY_FILE)
+    shred_file(nxt / KEY_FILE)
     shutil.rmtree(nxt, ignore_errors=True)
 
 
@@ -91,7 +86,7 @@ def settle(session_dir: Path, *, locked: bool = False) -> None:
             sync_dir(session_dir)
             return
         if (nxt / KEY_FILE).exists():
-            destroy_file(session_dir / KEY_FILE)  # the old version can no longer be decrypted
+            shred_file(session_dir / KEY_FILE)  # the old version can no longer be decrypted
         for p in session_dir.iterdir():
             if p.is_file() and _version_file(p.name) and p.name not in files:
                 p.unlink()
