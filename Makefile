@@ -1,9 +1,11 @@
 # The two commands of the README's Quick start: `make run` and `make test`.
+# For developers: `make lint` (the gates CI runs first), `make test-fast` (no X server,
+# nothing slow: the edit-test loop), `make screenshots` (refresh docs/screenshots).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test system-deps-run system-deps-test bench clean
+.PHONY: run test test-fast lint screenshots system-deps-run system-deps-test bench clean
 
 run: system-deps-run $(VENV)/.installed
 	$(VENV)/bin/tallylight
@@ -11,6 +13,25 @@ run: system-deps-run $(VENV)/.installed
 test: system-deps-test $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# What needs no X server and is not marked slow (tests using the X server are marked
+# x11 automatically); fewer Hypothesis examples. `make test` still runs everything.
+test-fast: $(VENV)/.installed-test
+	env -u DISPLAY -u WAYLAND_DISPLAY HYPOTHESIS_PROFILE=fast $(PY) -m pytest -m "not x11 and not slow" -q $(PYTEST_ARGS)
+
+# ruff (lint and format), mypy (strict on the Qt-free core, checked on ui/), the import contracts
+lint: system-deps-run $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# Tests write screenshots under build/screenshots (never into the tracked tree); this
+# runs them and copies the result over docs/screenshots, which the README shows.
+screenshots: system-deps-test $(VENV)/.installed-test
+	rm -rf build/screenshots
+	TALLYLIGHT_SCREENSHOTS=build/screenshots $(PY) -m pytest tests/ui/test_screenshots.py -q $(PYTEST_ARGS)
+	cp build/screenshots/*.png docs/screenshots/
 
 bench: $(VENV)/.installed-test
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -388,7 +388,13 @@ def bench_callbacks(calls: int) -> list[tuple[str, dict[str, float]]]:
         hooks = Hooks(q, CaptureOptions())
         mouse_listener = hooks._listeners[-1]  # keyboard first, then mouse (listeners.py)
         wrapped = mouse_listener.on_move  # what pynput's _handle_message calls
-        cells = dict(zip(wrapped.__code__.co_freevars, (c.cell_contents for c in wrapped.__closure__ or ())))
+        cells = dict(
+            zip(
+                wrapped.__code__.co_freevars,
+                (c.cell_contents for c in wrapped.__closure__ or ()),
+                strict=True,
+            )
+        )
         raw = cells.get("f")
         if raw is None or raw.__name__ != "on_move":
             raise RuntimeError("could not find Hooks' on_move inside pynput's wrapper")
@@ -575,11 +581,15 @@ def run_sustained(
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths)))
+    line = "  ".join(
+        h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    )
     print(line)
     print("-" * len(line))
     for r in rows:
-        print("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))))
+        print(
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
 
 
 def main(argv: list[str]) -> None:
@@ -617,8 +627,9 @@ def main(argv: list[str]) -> None:
         f"{os.cpu_count()} CPUs, {platform.platform()}"
     )
     print(
-        f"pynput {metadata.version('pynput')}, python-xlib {metadata.version('python-xlib')}; duration {duration:g} s per run, rates {rates}, sinks {sinks}, XSync every {a.sync_every} event(s), "
-        f"{a.injector} injector\n"
+        f"pynput {metadata.version('pynput')}, python-xlib {metadata.version('python-xlib')}; "
+        f"duration {duration:g} s per run, rates {rates}, sinks {sinks}, "
+        f"XSync every {a.sync_every} event(s), {a.injector} injector\n"
     )
 
     if not a.skip_callbacks:
@@ -731,7 +742,8 @@ def main(argv: list[str]) -> None:
         lost = r.injected - r.rec_moves
         base_lost = r.injected - r.base_moves
         print(
-            f"{r.rate}/s {r.sink}: recorder lost {lost} of {r.injected:,} (goal 0: {'met' if lost == 0 else 'MISSED'}; "
+            f"{r.rate}/s {r.sink}: recorder lost {lost} of {r.injected:,} "
+            f"(goal 0: {'met' if lost == 0 else 'MISSED'}; "
             f"the bare listener lost {base_lost}); recorder CPU {r.pct(r.rec_cpu_s):.1f} % of a core = "
             f"{r.ratio:.2f}x the bare listener's {r.pct(r.base_cpu_s):.1f} % "
             f"(goal <= {GOAL_RATIO}x: {'met' if r.ratio <= GOAL_RATIO else 'MISSED'}); "

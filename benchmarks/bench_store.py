@@ -197,7 +197,8 @@ def main() -> None:
     v = vault.create_vault("bench", tmp, params=vault.KdfParams(1, 1, 64))
     print(f"# Tallylight store benchmark: {args.minutes:g} min of synthetic activity, seed {args.seed}")
     print(
-        f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, zlib raw DEFLATE level {encoding.DEFLATE_LEVEL}"
+        f"# python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"zlib raw DEFLATE level {encoding.DEFLATE_LEVEL}"
     )
     for label, quantum, mode in (
         ("ns stamps, class keys", 1, "class"),
@@ -221,18 +222,13 @@ def main() -> None:
             + ", ".join(f"{k} {v:.0%}" for k, v in kinds.items() if v)
         )
         print(f"  tallylight store : {size / n:6.2f} bytes/event ({size} B incl. key file, headers, tags)")
-        print(
-            f"  gzip'd JSON lines, zero fields dropped, one stream: {gz / n:6.2f} bytes/event -> store {gz / size:.1f}x smaller"
-        )
-        print(
-            f"  gzip'd JSON lines, all fields, one stream        : {gz_full / n:6.2f} bytes/event -> store {gz_full / size:.1f}x smaller"
-        )
-        print(
-            f"  gzip'd JSON lines, all fields, flushed every 1 s : {gz_flush / n:6.2f} bytes/event -> store {gz_flush / size:.1f}x smaller"
-        )
-        print(
-            f"  SQLite, a row per event (VACUUMed)               : {sq / n:6.2f} bytes/event -> store {sq / size:.1f}x smaller"
-        )
+        for what, other in (
+            ("gzip'd JSON lines, zero fields dropped, one stream", gz),
+            ("gzip'd JSON lines, all fields, one stream        ", gz_full),
+            ("gzip'd JSON lines, all fields, flushed every 1 s ", gz_flush),
+            ("SQLite, a row per event (VACUUMed)               ", sq),
+        ):
+            print(f"  {what}: {other / n:6.2f} bytes/event -> store {other / size:.1f}x smaller")
         print(f"  writer, 1 s records (fdatasync each): {n / cpu:,.0f} events/s of CPU")
 
     # throughput on a large stream

@@ -37,6 +37,13 @@ def unlocked(data_dir: Path):  # -> tallylight.store.vault.UnlockedVault
     return vault.create_vault(PASS, data_dir, params=CHEAP)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses the X server is marked ``x11``, so ``make test-fast`` never starts one."""
+    for item in items:
+        if "xserver_session" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.x11)
+
+
 @pytest.fixture(scope="session")
 def xserver_session() -> Iterator[XServer]:
     server = start_xvfb()
@@ -59,7 +66,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("ci", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", deadline=None)
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# `make test-fast`: fewer examples per property, for the edit-test loop (`make test` runs them all)
+settings.register_profile("fast", deadline=None, max_examples=15)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 
 @pytest.fixture

@@ -12,6 +12,10 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
+#: What an input hook puts on the recorder's queue: ``(t_ns, Kind, ...)`` with
+#: kind-specific fields; only the writer thread turns it into an :class:`Event`.
+RawEvent = tuple[Any, ...]
+
 
 class Kind(enum.IntEnum):
     KEY_DOWN = 1

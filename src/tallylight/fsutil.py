@@ -66,10 +66,8 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
         sync_file(fd)
     except BaseException:
         os.close(fd)
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
     os.close(fd)
     os.replace(tmp, path)
@@ -112,10 +110,8 @@ def create_private(target: Path, *, replace: bool = False) -> Iterator[IO[str]]:
     finally:
         if fd >= 0:
             os.close(fd)
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
 
 
 def shred_file(path: Path) -> None:
@@ -138,11 +134,13 @@ def storage_error(exc: OSError, what: str) -> StoreError:
     """A user-facing error for a failed write; StorageFull when space ran out."""
     if exc.errno in _FULL:
         return StorageFull(
-            f"The disk is full (or a size limit was reached) while {what}; everything saved before that is kept."
+            f"The disk is full (or a size limit was reached) while {what}; "
+            "everything saved before that is kept."
         )
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StoreError(
-            f"Tallylight may not write its data folder while {what} ({exc.strerror}); everything saved before that is kept."
+            f"Tallylight may not write its data folder while {what} ({exc.strerror}); "
+            "everything saved before that is kept."
         )
     return StoreError(
         f"Writing failed while {what} ({exc.strerror or exc}); everything saved before that is kept."
@@ -171,10 +169,8 @@ class FileLock:
         if self.fd is None:
             return
         if unlink:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(self.path)
-            except OSError:
-                pass
         os.close(self.fd)
         self.fd = None
 

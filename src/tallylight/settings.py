@@ -98,12 +98,10 @@ class Settings:
                     and 0 <= value <= 10_000_000
                 ):
                     values[f.name] = int(value)
-            elif isinstance(current, str):
-                if isinstance(value, str):
-                    values[f.name] = value
-            elif isinstance(current, list):
-                if isinstance(value, list):
-                    values[f.name] = [str(v).strip() for v in value if str(v).strip()]
+            elif isinstance(current, str) and isinstance(value, str):
+                values[f.name] = value
+            elif isinstance(current, list) and isinstance(value, list):
+                values[f.name] = [str(v).strip() for v in value if str(v).strip()]
         settings = cls(**values)
         if settings.keys not in KEY_MODES:
             settings.keys = default.keys

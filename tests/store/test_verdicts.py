@@ -47,7 +47,6 @@ def _frames(d: Path) -> list[tuple[str, int, int, int]]:
     """(file, offset, length of the whole frame, events in it) of every record, in order."""
     out = []
     for number, path in layout.segment_files(d):
-        raw = path.read_bytes()
         for f in layout.scan_segment(path, number).frames:
             out.append((path.name, f.offset, FRAME_HEADER + f.length, f.rtype))
     return out

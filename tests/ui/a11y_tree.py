@@ -52,9 +52,8 @@ def problems(widget) -> list[str]:
         parent = iface.parent()
         inside_composite = parent is not None and parent.role() in (R.SpinBox, R.ComboBox)
         if iface.role() in interactive and not name and not inside_composite:
-            bad.append(
-                f"unnamed {iface.role().name} {type(obj).__name__} {getattr(obj, 'objectName', lambda: '')()!r}"
-            )
+            object_name = getattr(obj, "objectName", lambda: "")()
+            bad.append(f"unnamed {iface.role().name} {type(obj).__name__} {object_name!r}")
         if isinstance(obj, QLabel) and obj.isVisible() and obj.text().strip() and obj.pixmap().isNull():
             text = _plain(obj.text())
             reach = " ".join(" ".join(iface.text(t).split()) for t in (T.Name, T.Description, T.Value))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest_helpers import PASSPHRASE
 
 from xserver import XServer
 
@@ -42,9 +43,6 @@ def fake_recorder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setenv("TALLYLIGHT_RECORDER_CMD", json.dumps([sys.executable, str(FAKE_RECORDER)]))
     monkeypatch.setenv("FAKE_RECORDER_LOG", str(log))
     return log
-
-
-from conftest_helpers import PASSPHRASE
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_icons_differ_by_shape(qapp):
     states = list(masks)
     for i, a in enumerate(states):
         for b in states[i + 1 :]:
-            diff = sum(1 for p, q in zip(masks[a], masks[b]) if p != q)
+            diff = sum(1 for p, q in zip(masks[a], masks[b], strict=True) if p != q)
             assert diff > 60, (a, b, diff)
 
 

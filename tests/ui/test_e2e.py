@@ -58,8 +58,10 @@ def app_env(xserver, vault_ready, tallylight_home):
 
 
 def start_app(env: dict, tmp_path: Path, name: str = "app") -> subprocess.Popen:
-    log = open(tmp_path / f"{name}.log", "w")
-    proc = subprocess.Popen([str(BIN)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(tmp_path / f"{name}.log", "w") as log:  # the app keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [str(BIN)], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     wait_until(lambda: proc.poll() is not None or _status(env) is not None, timeout=20)
     assert proc.poll() is None, (tmp_path / f"{name}.log").read_text()
     return proc

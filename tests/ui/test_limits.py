@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tallylight import settings as settings_mod
@@ -66,12 +68,11 @@ def test_reminder_while_recording(make_app, fast_minutes, fake_recorder, qtbot):
 
 
 def test_shutdown_stops_recorder(make_app, real_recorder, qtbot):
-    import os
-
     app = _app(make_app)
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=8000)
     pid = app.controller.recorder_pid
     app.controller.shutdown(wait_ms=3000)  # what quitting, logout and SIGTERM do
-    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split(") ")[1][0] == "Z"
+    stat = Path(f"/proc/{pid}/stat")
+    assert not stat.exists() or stat.read_text().split(") ")[1][0] == "Z"  # gone, or a zombie
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=3000)

@@ -153,10 +153,8 @@ class X11FocusWatcher:
             self._close()
 
     def _close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing must not fail
             self._d.close()
-        except Exception:  # noqa: BLE001 - closing must not fail
-            pass
 
 
 def open_apps(display: str | None = None, exclude: Iterable[str] = ("Tallylight",)) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from tallylight.capture.keys import canonical_name
 from tallylight.errors import UsageError
-from tallylight.events import GapReason, Kind, Marker
+from tallylight.events import GapReason, Kind, Marker, RawEvent
 
 HOLD_LIMIT_NS = 1_000_000_000  # a modifier held longer than this is passed on (bounded crash loss)
 
@@ -168,12 +168,12 @@ class HotkeyFilter:
     def __init__(self, modifiers: frozenset[str], trigger: str) -> None:
         self.modifiers = modifiers
         self.trigger = trigger
-        self._held: list[tuple] = []  # modifier presses waiting for a decision
+        self._held: list[RawEvent] = []  # modifier presses waiting for a decision
         self._down: dict[Any, str] = {}  # phys → canonical name of keys down (passed or held)
         self._swallow: set[Any] = set()  # phys whose release is dropped
         self._expect_release: set[str] = set()  # after a hotkey resume: keys still held from the press
 
-    def __call__(self, raw: tuple, out: list[tuple]) -> None:
+    def __call__(self, raw: RawEvent, out: list[RawEvent]) -> None:
         kind = raw[1]
         if kind == Kind.KEY_DOWN:
             self._key_down(raw, out)
@@ -190,14 +190,14 @@ class HotkeyFilter:
             self.flush(out)
             out.append(raw)
 
-    def flush(self, out: list[tuple], older_than: int | None = None) -> None:
+    def flush(self, out: list[RawEvent], older_than: int | None = None) -> None:
         """Pass on held presses (all, or those stamped before ``older_than``)."""
         if older_than is not None and (not self._held or self._held[0][0] >= older_than):
             return
         out.extend(self._held)
         self._held.clear()
 
-    def _key_down(self, raw: tuple, out: list[tuple]) -> None:
+    def _key_down(self, raw: RawEvent, out: list[RawEvent]) -> None:
         name = canonical_name(raw[2])
         phys = _phys(raw)
         self._expect_release.discard(name)
@@ -219,7 +219,7 @@ class HotkeyFilter:
             self._swallow.add(_phys(held))
         self._held.clear()
 
-    def _key_up(self, raw: tuple, out: list[tuple]) -> None:
+    def _key_up(self, raw: RawEvent, out: list[RawEvent]) -> None:
         phys = _phys(raw)
         name = self._down.pop(phys, None)
         if phys in self._swallow:
@@ -234,7 +234,7 @@ class HotkeyFilter:
         out.append(raw)
 
 
-def _phys(raw: tuple) -> Any:
+def _phys(raw: RawEvent) -> Any:
     return raw[3] if raw[3] is not None else canonical_name(raw[2])
 
 

@@ -21,7 +21,7 @@ from tallylight.capture.clockmap import DARWIN_EVENT_TIME, WIN32_HOOK_TIME, X11_
 from tallylight.capture.hotkey import parse_hotkey
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable, UsageError
-from tallylight.events import Kind
+from tallylight.events import Kind, RawEvent
 
 START_TIMEOUT_S = 5.0
 STOP_JOIN_S = 0.2
@@ -70,12 +70,14 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
     key_press, key_release = Xlib.X.KeyPress, Xlib.X.KeyRelease
 
     class _ConfirmStart:
+        capturing: threading.Event
+
         def _handler(self, events: Any) -> None:
             if events.category == start_of_data:
                 self.capturing.set()
             super()._handler(events)  # type: ignore[misc]
 
-    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc, valid-type]
+    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
             self.stamp = _Stamp()
@@ -92,7 +94,7 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
             elif event.type == key_release:
                 self.on_release(key, event.detail)
 
-    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc, valid-type]
+    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
             self.stamp = _Stamp()
@@ -128,10 +130,10 @@ def _darwin_classes(kbase: type, mbase: type) -> tuple[type, type, ClockSource]:
             self.stamp.t = get_timestamp(event)
             super()._handle_message(proxy, event_type, event, refcon, injected)  # type: ignore[misc]
 
-    class DarwinKeyboardListener(_Stamped, kbase):  # type: ignore[misc, valid-type]
+    class DarwinKeyboardListener(_Stamped, kbase):  # type: ignore[misc]
         pass
 
-    class DarwinMouseListener(_Stamped, mbase):  # type: ignore[misc, valid-type]
+    class DarwinMouseListener(_Stamped, mbase):  # type: ignore[misc]
         pass
 
     unit = darwin_unit_ns(get_timestamp(Quartz.CGEventCreate(None)), *_mach_time_and_timebase())
@@ -169,7 +171,7 @@ class Hooks:
     OS times mean (None: this platform gives none).
     """
 
-    def __init__(self, sink: queue.SimpleQueue[tuple], options: CaptureOptions) -> None:
+    def __init__(self, sink: queue.SimpleQueue[RawEvent], options: CaptureOptions) -> None:
         self._listeners: list[Any] = []
         keyboard_listener, mouse_listener, self.os_clock = _listener_classes()
         win32 = self.os_clock is WIN32_HOOK_TIME
@@ -255,7 +257,7 @@ def _with_take(listener: Any, box: list[Any]) -> Any:
     return listener
 
 
-def _key_callbacks(put: Callable[[tuple], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
+def _key_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
     now = time.perf_counter_ns
 
     def on_press(key: Any, keycode: Any = None) -> None:
@@ -267,7 +269,7 @@ def _key_callbacks(put: Callable[[tuple], None], box: list[Any]) -> tuple[Callab
     return on_press, on_release
 
 
-def _mouse_callbacks(put: Callable[[tuple], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
+def _mouse_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
     now = time.perf_counter_ns
 
     def on_move(x: Any, y: Any, injected: Any = None) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 from tallylight.capture.keys import classify, key_name, keyed_hash, physical_id
 from tallylight.capture.options import CaptureOptions, KeyMode
-from tallylight.events import Button, Event, Kind
+from tallylight.events import Button, Event, Kind, RawEvent
 
 #: Event times are kept to 100 µs. Input times from the OS are no finer (X11 and
 #: Windows hooks report milliseconds), so finer digits would only record delivery
@@ -67,7 +67,7 @@ class Transformer:
         self._min_distance = options.move_min_distance_px
         self._last_move: tuple[int, int, int] | None = None  # t, x, y
 
-    def __call__(self, raw: tuple) -> Event | None:
+    def __call__(self, raw: RawEvent) -> Event | None:
         kind = raw[1]
         t = (raw[0] - self.t0_ns) // TIME_QUANTUM_NS * TIME_QUANTUM_NS
         if kind == Kind.MOVE:

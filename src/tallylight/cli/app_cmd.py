@@ -11,7 +11,7 @@ import argparse
 from tallylight import appctl
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = sub.add_parser("start", help="start a session in the running app (its tally light turns on)")
     start.add_argument("--label", default=None, help="a label for the session")
     start.add_argument("--study", default=None, metavar="ID", help="record for a study you joined")
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     register_tasks(sub)
 
 
-def register_tasks(sub: argparse._SubParsersAction) -> None:
+def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     task = sub.add_parser("task", help="start or end one of your study's tasks in the running session")
     actions = task.add_subparsers(dest="task_action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help="start a task (it is marked in the recording)")

@@ -8,7 +8,7 @@ from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("doctor", help="check whether keyboard and mouse capture can work here")
     parser.add_argument(
         "--timing",

@@ -23,7 +23,7 @@ from tallylight.recorder.client import RecorderClient
 from tallylight.study.enrolment import session_terms
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "record",
         help="record one session in this terminal (Ctrl-C stops it)",
@@ -120,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
                 max_duration_s=duration,
                 idle_timeout_s=idle,
                 study=args.study or None,
-                **({"pause_hotkey": hotkey.pynput()} if hotkey else {}),
+                pause_hotkey=hotkey.pynput() if hotkey else None,
             )
             live.append(recorder)
             if window is not None and window.gone:  # hidden while the session was starting

@@ -21,7 +21,7 @@ from tallylight.hardening import protect_process
 from tallylight.store import recovery, sessions, vault
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser("sessions", help="list, show, export or delete recorded sessions")
     sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 

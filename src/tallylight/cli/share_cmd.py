@@ -16,7 +16,7 @@ from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_va
 from tallylight.errors import ShareError, UsageError
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "share",
         help="share sessions with a study's researcher (encrypted so only they can read it)",

@@ -15,7 +15,7 @@ from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Study
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("study", help="join a study (with its signed manifest), list, show or withdraw")
     actions = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
 

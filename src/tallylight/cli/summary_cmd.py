@@ -11,7 +11,7 @@ from tallylight.store import recovery, sessions
 from tallylight.words import duration
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("summary", help="what a session holds: durations, counts, pauses, typing rhythm")
     p.add_argument("session_id", metavar="ID")
     p.add_argument("--json", action="store_true", help="print the numbers as one JSON object")

@@ -20,7 +20,7 @@ from tallylight.errors import UsageError
 TEXT_COLUMNS = {"scope", "task", "trial", "study", "participant", "session"}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "features",
         help="compute keystroke and mouse features of every session in a dataset (Parquet)",

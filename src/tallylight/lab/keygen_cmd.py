@@ -8,7 +8,7 @@ from pathlib import Path
 from tallylight.study import keys
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "keygen",
         help="create an age identity (opens bundles) and an Ed25519 key (signs manifests)",

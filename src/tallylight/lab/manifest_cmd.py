@@ -11,7 +11,7 @@ from tallylight.fsutil import atomic_write
 from tallylight.study import keys, manifest, signing, template
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("manifest", help="write, sign and check study manifests")
     actions = p.add_subparsers(dest="manifest_command", metavar="ACTION", required=True)
 

@@ -14,11 +14,15 @@ import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tallylight.errors import BundleError, UsageError
 
+if TYPE_CHECKING:
+    from tallylight.lab.dataset import StudyCheck
 
-def register(sub: argparse._SubParsersAction) -> None:
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "open",
         help="decrypt and verify bundles into one Parquet dataset (study/participant/session)",
@@ -53,7 +57,7 @@ def _expand(paths: list[Path]) -> list[Path]:
     return out
 
 
-def _studies(manifests: list[Path]) -> dict | None:
+def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
     from tallylight.lab.dataset import StudyCheck
     from tallylight.study import manifest as mf
 
@@ -140,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 progress.advance(task)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures: list[Future] = [
+                futures: list[Future[Any]] = [
                     pool.submit(dataset.open_one, str(f), identity_text, str(out), studies, known)
                     for f in todo
                 ]

@@ -8,6 +8,7 @@ stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -109,7 +110,7 @@ class RecorderProcess:
         except TallylightError as exc:
             self.send("error", reply_to, message=str(exc), fatal=False)
 
-    def _cmd_start(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_start(self, msg: dict[str, Any], reply_to: Any) -> None:
         if self.session is not None:
             raise UsageError("This recorder already ran a session; start a new recorder for a new session.")
         options = msg.get("options") or {}
@@ -175,23 +176,23 @@ class RecorderProcess:
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
-    def _cmd_pause(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_pause(self, msg: dict[str, Any], reply_to: Any) -> None:
         self.send("paused", reply_to, t_s=self._session().pause())
 
-    def _cmd_resume(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_resume(self, msg: dict[str, Any], reply_to: Any) -> None:
         self.send("resumed", reply_to, t_s=self._session().resume())
 
-    def _cmd_status(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_status(self, msg: dict[str, Any], reply_to: Any) -> None:
         self.send("status", reply_to, **self._status())
 
-    def _cmd_preview(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_preview(self, msg: dict[str, Any], reply_to: Any) -> None:
         n = msg.get("n", 50)
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise UsageError("'n' must be a whole number of at least 0.")
         events = self.session.preview(min(n, 1000)) if self.session else []
         self.send("preview", reply_to, events=[describe(e) for e in events])
 
-    def _cmd_task(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_task(self, msg: dict[str, Any], reply_to: Any) -> None:
         """Start or end one of the study's tasks: a TASK_START / TASK_END marker (docs/FORMAT.md §10)."""
         session = self._session()
         tasks = self._terms.tasks if self._terms is not None else ()
@@ -216,14 +217,14 @@ class RecorderProcess:
             raise UsageError("'action' must be start or end.")
         self.send("task", reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
 
-    def _cmd_note(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_note(self, msg: dict[str, Any], reply_to: Any) -> None:
         """A NOTE marker: the participant flags this moment."""
         session = self._session()
         t_s = session.mark(Marker.NOTE, self._notes + 1)
         self._notes += 1
         self.send("note", reply_to, number=self._notes, t_s=t_s)
 
-    def _cmd_stop(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_stop(self, msg: dict[str, Any], reply_to: Any) -> None:
         reasons = {
             "participant": StopReason.PARTICIPANT,
             "quit": StopReason.QUIT,
@@ -256,7 +257,7 @@ class RecorderProcess:
         self._focus_private = private
         self._apply_private()
 
-    def _cmd_private(self, msg: dict, reply_to: Any) -> None:
+    def _cmd_private(self, msg: dict[str, Any], reply_to: Any) -> None:
         """The controller's own UI (its tray menu) is open (``on``) or closed: clicks and
         keys there are not the participant's data, so capture pauses as in a private app."""
         on = msg.get("on")
@@ -350,14 +351,14 @@ class RecorderProcess:
                 self.send("stats", **self._status())
 
 
-def _seconds(msg: dict, name: str) -> float:
+def _seconds(msg: dict[str, Any], name: str) -> float:
     value = msg.get(name) or 0
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
         raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
     return float(value)
 
 
-def _study_terms(msg: dict) -> SessionTerms | None:
+def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
     """The joined study's terms for this session, or None for a personal session."""
     study = msg.get("study")
     if study is None or study == "":
@@ -367,7 +368,7 @@ def _study_terms(msg: dict) -> SessionTerms | None:
     return session_terms(study)
 
 
-def _private_apps(msg: dict) -> list[str]:
+def _private_apps(msg: dict[str, Any]) -> list[str]:
     apps = msg.get("private_apps") or []
     if (
         not isinstance(apps, list)
@@ -420,10 +421,7 @@ def main() -> int:
     threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
     proc.send("ready", version=__version__, pid=os.getpid(), protected=protection_status())
     proc.wait()
-    try:
+    with contextlib.suppress(OSError):  # the controller is gone; everything is already sealed
         out.flush()
-    except OSError:
-        pass  # the controller is gone; everything is already sealed
     # daemon threads (a pynput listener waiting for one more X event) must not keep us alive
     os._exit(0)
-    return 0  # pragma: no cover

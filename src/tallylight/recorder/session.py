@@ -18,14 +18,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from tallylight import __version__
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StoreError
-from tallylight.events import Event, GapReason, Kind, Marker, SessionInfo, StopReason
+from tallylight.events import Event, GapReason, Kind, Marker, RawEvent, SessionInfo, StopReason
 from tallylight.recorder.sink import EventSink
 from tallylight.recorder.timing import SessionTiming
 from tallylight.words import RecorderState
@@ -47,12 +47,12 @@ class HookSet(Protocol):
     def stop(self) -> None: ...
 
 
-HookFactory = Callable[["queue.SimpleQueue[tuple]", CaptureOptions], HookSet]
+HookFactory = Callable[["queue.SimpleQueue[RawEvent]", CaptureOptions], HookSet]
 SinkFactory = Callable[[SessionInfo], EventSink]
 HotkeyFactory = Callable[[str, Callable[[int], None]], HookSet]
 
 
-def default_hooks(q: queue.SimpleQueue[tuple], options: CaptureOptions) -> HookSet:
+def default_hooks(q: queue.SimpleQueue[RawEvent], options: CaptureOptions) -> HookSet:
     from tallylight.capture.listeners import Hooks  # imports pynput: only after the probe
 
     return Hooks(q, options)
@@ -66,10 +66,10 @@ def default_hotkey_listener(hotkey: str, on_activate: Callable[[int], None]) -> 
 
 @dataclass
 class Stats:
-    counts: collections.Counter = field(default_factory=collections.Counter)
+    counts: collections.Counter[int] = field(default_factory=collections.Counter)
     last_input_ns: int = 0  # session time of the last input event written
-    recent: collections.deque = field(default_factory=lambda: collections.deque(maxlen=PREVIEW_LEN))
-    rate_window: collections.deque = field(default_factory=lambda: collections.deque(maxlen=100_000))
+    recent: collections.deque[Event] = field(default_factory=lambda: collections.deque(maxlen=PREVIEW_LEN))
+    rate_window: collections.deque[int] = field(default_factory=lambda: collections.deque(maxlen=100_000))
 
     def snapshot(self) -> dict[str, int]:
         return {Kind(k).name.lower(): v for k, v in sorted(self.counts.items())}
@@ -93,7 +93,7 @@ class Session:
     ) -> None:
         self.options = options
         self.label = label
-        self.study = dict(study or {})  # study_id, manifest_hash, consent_id for SessionInfo
+        self.study: dict[str, Any] = dict(study or {})  # study_id, manifest_hash, consent_id for SessionInfo
         self._sink_factory = sink_factory
         self._hook_factory = hooks
         self._on_fatal = on_fatal
@@ -102,7 +102,7 @@ class Session:
         self._hotkey_factory = hotkey_listener
         self._hotkey_listener: HookSet | None = None
         self._on_hotkey = on_hotkey
-        self._queue: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[RawEvent] = queue.SimpleQueue()
         self._hooks: HookSet | None = None
         self._lock = threading.Lock()  # serialises start/pause/resume/stop
         self._writer: threading.Thread | None = None
@@ -114,7 +114,7 @@ class Session:
         self.stop_reason = StopReason.NONE
         self.private = False  # a private app has focus: no hooks, a PRIVATE_APP gap
         self.timing: SessionTiming | None = None
-        self.timing_quality: dict | None = None  # the figures stored with the session, once stopped
+        self.timing_quality: dict[str, Any] | None = None  # the figures stored with the session, once stopped
 
     # -- control (any thread) -------------------------------------------------
 
@@ -296,7 +296,7 @@ class Session:
         sink = self.sink
         assert sink is not None
         get = self._queue.get
-        pending: list[tuple] = []
+        pending: list[RawEvent] = []
         last_seal = time.monotonic()
         unsealed = False
         stopping = False
@@ -373,7 +373,7 @@ class Pipeline:
         self.hotkey = hotkey
         self.paused = False
 
-    def feed(self, ready: list[tuple], now_ns: int, final: bool = False) -> list[Event]:
+    def feed(self, ready: list[RawEvent], now_ns: int, final: bool = False) -> list[Event]:
         staged = ready
         if self.hotkey is not None:
             staged = []
@@ -396,8 +396,9 @@ class Pipeline:
         return out
 
 
-def _time_of(raw: tuple) -> int:
-    return raw[0]
+def _time_of(raw: RawEvent) -> int:
+    t: int = raw[0]
+    return t
 
 
 def new_session_id() -> str:

@@ -9,7 +9,7 @@ dry runs) and never touches the disk.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from tallylight.events import Event, SessionInfo, StopReason
 
@@ -41,7 +41,7 @@ class MemorySink:
     def __init__(self, info: SessionInfo) -> None:
         self.info = info
         self.events: list[Event] = []
-        self.timing: dict | None = None
+        self.timing: dict[str, Any] | None = None
 
     def write(self, events: Sequence[Event]) -> None:
         self.events.extend(events)
@@ -49,7 +49,7 @@ class MemorySink:
     def seal(self) -> None:
         pass  # memory holds nothing to make durable
 
-    def note_timing(self, quality: dict) -> None:
+    def note_timing(self, quality: dict[str, Any]) -> None:
         self.timing = quality
 
     def close(self, reason: StopReason) -> None:

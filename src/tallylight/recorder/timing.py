@@ -16,7 +16,7 @@ from typing import Any
 
 from tallylight.capture.clockmap import ClockMap, ClockSource
 from tallylight.capture.transform import RAW_LEN
-from tallylight.events import Kind
+from tallylight.events import Kind, RawEvent
 
 QUALITY_VERSION = 1
 _MARKER = int(Kind.MARKER)
@@ -51,7 +51,7 @@ class SessionTiming:
             self.source = source
             self.map = ClockMap(source)
 
-    def retime(self, raw: tuple) -> tuple:
+    def retime(self, raw: RawEvent) -> RawEvent:
         """``raw`` with its best time first and no OS time; never earlier than ``floor``."""
         kind = raw[1]
         if kind != _MARKER and len(raw) == RAW_LEN.get(kind, -1) + 1:

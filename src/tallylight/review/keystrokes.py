@@ -49,7 +49,8 @@ class Keystrokes:
 
     @property
     def hold_ns(self) -> np.ndarray:
-        return self.up_t - self.down_t
+        hold: np.ndarray = self.up_t - self.down_t
+        return hold
 
 
 def _identities(cols: EventColumns, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -115,7 +115,7 @@ _CLASS_LABELS = np.array([key_label(c, "", "") for c in range(len(KeyClass))] + 
 
 def key_labels(key_class: np.ndarray, text: np.ndarray, key_mode: str) -> np.ndarray:
     """:func:`key_label` for many key events at once (object array of str)."""
-    out = _CLASS_LABELS[np.clip(key_class, 0, len(_CLASS_LABELS) - 1)]
+    out: np.ndarray = _CLASS_LABELS[np.clip(key_class, 0, len(_CLASS_LABELS) - 1)]
     if key_mode == "full":
         has = text != ""
         out = np.where(has, text, out)

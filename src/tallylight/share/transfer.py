@@ -79,7 +79,7 @@ def delay_s(
 
     A server's Retry-After is honoured, up to ``cap``.
     """
-    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    ceiling: float = min(cap, base * 2 ** max(0, attempt - 1))
     wait = rng() * ceiling
     if retry_after is not None:
         wait = max(wait, min(cap, retry_after))

@@ -185,7 +185,8 @@ def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519Privat
         key = ChaCha20Poly1305(wk).decrypt(b"\0" * 12, raw[92:], raw[:92] + session_id.encode("utf-8"))
     except InvalidTag:
         raise AuthenticationError(
-            "The session's key does not authenticate: the key file was damaged, swapped or the session renamed."
+            "The session's key does not authenticate: "
+            "the key file was damaged, swapped or the session renamed."
         ) from None
     return SessionKey(key, raw[12:28])
 

@@ -331,7 +331,8 @@ _FIELD_INDEX = {name: i for i, name in enumerate(Event._fields)}
 
 def _uses(kind: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
     """Mask of the events whose kind stores a value in a column with ``kinds``."""
-    return _kind_table(kinds)[kind]
+    mask: np.ndarray = _kind_table(kinds)[kind]
+    return mask
 
 
 @functools.cache
@@ -419,7 +420,8 @@ def _encode_column(column: Column, fields: list[tuple[Any, ...]], kind: np.ndarr
     if column.wide:
         if np.any(arr[~used]):
             raise ValueError(f"{column.name} set on a non-key event")
-        return arr[used]
+        keys: np.ndarray = arr[used]
+        return keys
     _check(arr, used, column.lo, column.hi, column.name)
     values = arr[used]
     if column.delta:
@@ -467,7 +469,8 @@ def _segmented_cumsum(d: np.ndarray, counts: np.ndarray) -> np.ndarray:
         return c
     ends = np.cumsum(counts)
     before = np.concatenate(([0], c))[ends - counts]
-    return c - np.repeat(before, counts)
+    out: np.ndarray = c - np.repeat(before, counts)
+    return out
 
 
 def decode_payloads(payloads: Sequence[bytes]) -> EventColumns:

@@ -16,7 +16,7 @@ import re
 import struct
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from tallylight import paths, safejson
 from tallylight.errors import StoreError
@@ -84,7 +84,8 @@ def session_entries(data_dir: Path | None = None) -> tuple[list[str], list[str]]
         return [], []
     except OSError as exc:
         raise StoreError(f"Cannot read the sessions folder {root} ({exc.strerror}).") from None
-    ids, stray = [], []
+    ids: list[str] = []
+    stray: list[str] = []
     for p in entries:
         valid = SESSION_ID_RE.match(p.name) is not None and p.name.isascii()
         (ids if valid and p.is_dir() and not p.is_symlink() else stray).append(p.name)
@@ -234,7 +235,7 @@ def read_closure(session_dir: Path) -> Closure | None:
     if not isinstance(doc, dict) or doc.get("format") != CLOSURE_FORMAT or doc.get("version") != 1:
         return None
     segment, records, size = (doc.get(k) for k in ("segment", "records", "size"))
-    if not all(_count(v) for v in (segment, records, size)):
+    if not (_count(segment) and _count(records) and _count(size)):
         return None
     reason = doc.get("reason")
     return Closure(
@@ -247,7 +248,7 @@ def read_closure(session_dir: Path) -> Closure | None:
     )
 
 
-def _count(value: object) -> bool:
+def _count(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 

@@ -323,10 +323,12 @@ def store_in_keychain(
     if be is None:
         return False
     secret = _b64(crypto.private_bytes(vault.private_key))
-    ok = _with_timeout(
-        lambda: (be.set_password(KEYCHAIN_SERVICE, _username(vault.public_key), secret), True)[1], timeout
-    )
-    return bool(ok)
+
+    def store() -> bool:
+        be.set_password(KEYCHAIN_SERVICE, _username(vault.public_key), secret)
+        return True
+
+    return bool(_with_timeout(store, timeout))
 
 
 def unlock_with_keychain(
@@ -365,9 +367,12 @@ def forget_keychain(
     if be is None:
         return False
     public = load_public_key(data_dir)
-    return bool(
-        _with_timeout(lambda: (be.delete_password(KEYCHAIN_SERVICE, _username(public)), True)[1], timeout)
-    )
+
+    def forget() -> bool:
+        be.delete_password(KEYCHAIN_SERVICE, _username(public))
+        return True
+
+    return bool(_with_timeout(forget, timeout))
 
 
 _ = WrongPassphrase  # re-exported for callers: ``from tallylight.store.vault import WrongPassphrase``

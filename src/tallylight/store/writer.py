@@ -8,6 +8,7 @@ also seals on its own when a second has passed or the buffer is large).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,9 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from tallylight import paths
 from tallylight.errors import StoreError, TallylightError
@@ -38,7 +42,7 @@ def encode_info(info: SessionInfo) -> bytes:
     )
 
 
-def encode_timing(quality: dict) -> bytes | None:
+def encode_timing(quality: dict[str, Any]) -> bytes | None:
     """FORMAT.md section 12.3: a UTF-8 JSON object; None if it cannot be one (then no record
     is written: a timing record must never cost the session its END)."""
     try:
@@ -91,7 +95,7 @@ class SessionWriter:
         self._index = 0
         self._size = 0
         self._header = b""
-        self._aead = None  # type: ignore[assignment]
+        self._aead: ChaCha20Poly1305 | None = None  # set by _open_segment
         self._comp = encoding.Compressor(compression_level)
         self._events_sealed = 0
         self._last_seal = time.monotonic()
@@ -103,7 +107,7 @@ class SessionWriter:
         self._payloads: list[bytes] | None = [] if compact_to is not None else None
         self._payload_bytes = 0
         self._event_records = 0
-        self._timing: dict | None = None
+        self._timing: dict[str, Any] | None = None
 
     # ------------------------------------------------------------ public
 
@@ -205,7 +209,7 @@ class SessionWriter:
         finally:
             del buf[:done]
 
-    def note_timing(self, quality: dict) -> None:
+    def note_timing(self, quality: dict[str, Any]) -> None:
         """The session's timing-quality record, written by :meth:`close` just before END."""
         self._timing = quality
 
@@ -286,10 +290,8 @@ class SessionWriter:
 
     def _close_fd(self) -> None:
         if self._fd is not None:
-            try:
+            with contextlib.suppress(OSError):
                 os.close(self._fd)
-            except OSError:
-                pass
             self._fd = None
 
     def _open_segment(self, number: int) -> None:
@@ -323,8 +325,8 @@ class SessionWriter:
         self._open_segment(self._segment + 1)
 
     def _append(self, rtype: int, body: bytes) -> None:
+        assert self._fd is not None and self._aead is not None  # _open_segment ran
         frame = crypto.seal_record(self._aead, self._header, self._index, rtype, body)
-        assert self._fd is not None
         try:
             write_all(self._fd, frame)
             sync_file(self._fd)
@@ -346,10 +348,8 @@ class SessionWriter:
         self._close_fd()
         if self._segment >= 0:
             note = layout.Closure(self._segment, self._index, self._size, 0, "write-error", time.time_ns())
-            try:
+            with contextlib.suppress(OSError):  # recovery writes it on the next start
                 layout.write_closure(self.path, note)
-            except OSError:
-                pass  # recovery writes it on the next start
         return err
 
 
@@ -415,10 +415,8 @@ def open_session(
         w._closed = True
         w._close_fd()
         lock.release()
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(session_dir / layout.KEY_FILE)
-        except OSError:
-            pass
         shutil.rmtree(session_dir, ignore_errors=True)
         raise
     return w

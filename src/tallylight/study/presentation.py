@@ -6,6 +6,7 @@ sections the terminal prints, in the same order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tallylight.study.enrolment import manifest_options
@@ -69,7 +70,7 @@ def _session_rules(m: Manifest) -> str:
     return ("Sessions: " + "; ".join(parts) + ".") if parts else ""
 
 
-def _localiser(language: str | None):  # noqa: ANN202 - a small closure
+def _localiser(language: str | None) -> Callable[[object], str]:
     def t(text: object) -> str:
         get = getattr(text, "get", None)
         return get(language) if get else str(text)

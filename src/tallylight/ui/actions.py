@@ -11,30 +11,18 @@ from tallylight.words import AppState
 
 
 class AppActions(QObject):
-    """Start / Pause-Resume / Stop / Sessions / Settings / About / Quit.
+    """Start / Pause-Resume / Stop / Sessions / Settings / About / Quit."""
 
-    Entries for features that are not available are not created at all (no
-    disabled placeholders): pass ``sessions=False`` when the store is missing.
-    """
-
-    def __init__(
-        self, controller: AppController, parent: QObject | None = None, *, sessions: bool = True
-    ) -> None:
+    def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
         self.start = self._make("Start session…", "Start a recording session", "Ctrl+R")
         self.pause = self._make("Pause", "Pause or resume the recording", "Ctrl+P")
         self.stop = self._make("Stop", "Stop the recording", "Ctrl+S")
-        self.sessions = (
-            self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L")
-            if sessions
-            else None
-        )
+        self.sessions = self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L")
         # in the tray menu (the fallback window reaches it through Sessions… → Share…)
-        self.share = (
-            self._make("Share…", "Share a study's sessions with its researcher, after a preview", None)
-            if sessions
-            else None
+        self.share = self._make(
+            "Share…", "Share a study's sessions with its researcher, after a preview", None
         )
         self.studies = self._make("Studies…", "Join a study, see the studies you joined, or withdraw", None)
         self.live = self._make("Live view…", "See what the running session captures, as it happens", "Ctrl+E")

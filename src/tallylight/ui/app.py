@@ -6,11 +6,12 @@ import logging
 import os
 import signal
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtGui import QGuiApplication, QSessionManager
-from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon, QWidget
 
 import tallylight
 from tallylight import appctl, paths, words
@@ -32,15 +33,6 @@ log = logging.getLogger(__name__)
 TRAY_CHECK_MS = 1000
 
 
-def sessions_available() -> bool:
-    try:
-        from tallylight.ui.dialogs import sessions  # noqa: F401
-
-        return sessions.store_available()
-    except Exception:  # the store is not built yet
-        return False
-
-
 class TallylightApp(QObject):
     """Everything the running app owns. ``use_tray=None`` decides from the platform."""
 
@@ -57,12 +49,10 @@ class TallylightApp(QObject):
         self.settings = settings if settings is not None else settings_mod.load()
         self.tasks = TaskRunner(self)
         self.controller = AppController(self.settings, self)
-        self.actions = AppActions(self.controller, self, sessions=sessions_available())
+        self.actions = AppActions(self.controller, self)
         self.actions.start.triggered.connect(self.open_start_dialog)
-        if self.actions.sessions is not None:
-            self.actions.sessions.triggered.connect(self.open_sessions)
-        if self.actions.share is not None:
-            self.actions.share.triggered.connect(self.open_share)
+        self.actions.sessions.triggered.connect(self.open_sessions)
+        self.actions.share.triggered.connect(self.open_share)
         self.actions.studies.triggered.connect(self.open_studies)
         self.actions.settings.triggered.connect(self.open_settings)
         self.actions.live.triggered.connect(self.open_live_view)
@@ -139,10 +129,8 @@ class TallylightApp(QObject):
                 view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
 
     @Slot(str)
-    def open_session(self, session_id: str) -> QWidget | None:
+    def open_session(self, session_id: str) -> QDialog:
         """The Sessions window with ``session_id`` selected (and opened once unlocked)."""
-        if self.actions.sessions is None:
-            return None
         dlg = self.open_sessions()
         dlg.show_session(session_id)  # type: ignore[attr-defined]
         return dlg
@@ -151,9 +139,11 @@ class TallylightApp(QObject):
         self.controller.notify.emit(title, message)
 
     # ---- dialogs -------------------------------------------------------
-    def _show_dialog(self, name: str, factory: Any) -> QWidget:
-        dlg = self.dialogs.get(name)
-        if dlg is None or not dlg.isVisible():
+    def _show_dialog(self, name: str, factory: Callable[[], QDialog]) -> QDialog:
+        open_one = self.dialogs.get(name)
+        if isinstance(open_one, QDialog) and open_one.isVisible():
+            dlg = open_one
+        else:
             dlg = factory()
             self.dialogs[name] = dlg
             dlg.finished.connect(lambda *_: self.dialogs.pop(name, None))
@@ -177,7 +167,10 @@ class TallylightApp(QObject):
             else:
                 self._show_start_dialog(focus)
 
-        self.tasks.run(_before_start, decide, lambda exc: self._show_start_dialog())
+        def undecided(exc: BaseException) -> None:
+            self._show_start_dialog()
+
+        self.tasks.run(_before_start, decide, undecided)
 
     def _precheck_start(self, done: Any) -> None:
         """A CLI start needs a vault like a menu start; without one, open the welcome."""
@@ -188,7 +181,8 @@ class TallylightApp(QObject):
             if has_vault is False:
                 self.open_welcome()
                 done(
-                    "No passphrase is set up yet: finish the Tallylight welcome window (now open) first, then start again."
+                    "No passphrase is set up yet: finish the Tallylight welcome window (now open) first, "
+                    "then start again."
                 )
             else:
                 done("")
@@ -196,12 +190,12 @@ class TallylightApp(QObject):
         self.tasks.run(_before_start, decide, lambda exc: done(""))
 
     @Slot()
-    def _show_start_dialog(self, focus: tuple[bool, str] | None = None) -> QWidget | None:
+    def _show_start_dialog(self, focus: tuple[bool, str] | None = None) -> QDialog | None:
         if self.controller.active:
             return None
         from tallylight.ui.dialogs.start_session import StartSessionDialog
 
-        def make() -> QWidget:
+        def make() -> QDialog:
             dlg = StartSessionDialog(self.controller.settings, focus=focus)
             dlg.accepted.connect(
                 lambda: self.controller.start_session(
@@ -230,10 +224,10 @@ class TallylightApp(QObject):
         view.activateWindow()
         return view
 
-    def open_settings(self) -> QWidget:
+    def open_settings(self) -> QDialog:
         from tallylight.ui.dialogs.settings import SettingsDialog
 
-        def make() -> QWidget:
+        def make() -> QDialog:
             dlg = SettingsDialog(self.controller.settings, self.tasks)
             dlg.saved.connect(self._on_settings_saved)
             return dlg
@@ -246,7 +240,7 @@ class TallylightApp(QObject):
         self.controller.apply_settings(new)
 
     @Slot()
-    def open_sessions(self) -> QWidget:
+    def open_sessions(self) -> QDialog:
         from tallylight.ui.dialogs.sessions import SessionsDialog
 
         return self._show_dialog(
@@ -254,18 +248,15 @@ class TallylightApp(QObject):
         )
 
     @Slot()
-    def open_share(self) -> QWidget:
+    def open_share(self) -> QDialog:
         from tallylight.ui.dialogs.share import ShareDialog
 
         return self._show_dialog("share", lambda: ShareDialog(self.tasks))
 
     def _resend_outbox(self) -> None:
         """Send bundles a crash or a dead network left in the outbox (confirmed earlier)."""
-        try:
-            from tallylight.share import outbox
-            from tallylight.ui.outbox_sender import OutboxSender
-        except Exception:  # noqa: BLE001 - sharing is not part of this build
-            return
+        from tallylight.share import outbox
+        from tallylight.ui.outbox_sender import OutboxSender
 
         def waiting() -> tuple[list[Any], list[Any]]:
             from tallylight.study import withdrawal
@@ -293,13 +284,13 @@ class TallylightApp(QObject):
             )
 
     @Slot()
-    def open_studies(self) -> QWidget:
+    def open_studies(self) -> QDialog:
         """Join a study (manifest by file dialog or drag and drop), see joined studies, withdraw."""
         from tallylight.ui.dialogs.studies import StudiesDialog
 
         return self._show_dialog("studies", lambda: StudiesDialog(self.tasks))
 
-    def open_join_study(self, path: str = "") -> QWidget:
+    def open_join_study(self, path: str = "") -> QDialog:
         """The consent screen straight away (``tallylight`` given a manifest, or tests)."""
         studies = self.open_studies()
         dlg = studies.open_join()  # type: ignore[attr-defined]
@@ -309,10 +300,10 @@ class TallylightApp(QObject):
             dlg.load(Path(path))
         return dlg
 
-    def open_welcome(self) -> QWidget:
+    def open_welcome(self) -> QDialog:
         from tallylight.ui.dialogs.welcome import NEXT_STEP_TRAY, NEXT_STEP_WINDOW, WelcomeDialog
 
-        def make() -> QWidget:
+        def make() -> QDialog:
             dlg = WelcomeDialog(self.tasks)
             dlg.set_next_step(NEXT_STEP_TRAY if self.tray is not None else NEXT_STEP_WINDOW)
             dlg.accepted.connect(lambda: self._on_welcome_done(dlg))
@@ -343,10 +334,7 @@ class TallylightApp(QObject):
 
     def _recover_sessions(self) -> None:
         """Let the store close sessions left open by a crash (off the GUI thread)."""
-        try:
-            from tallylight.store.recovery import recover_unfinished
-        except Exception:  # the store is not part of this build
-            return
+        from tallylight.store.recovery import recover_unfinished
 
         def done(result: Any) -> None:
             self.recovered = list(result or [])
@@ -540,7 +528,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     settings = settings_mod.load()  # before the GUI thread has a GUI: a small file read
     QGuiApplication.setDesktopFileName("tallylight")
-    qapp = QApplication.instance() or QApplication(argv)
+    existing = QApplication.instance()
+    qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
     qapp.setApplicationName("Tallylight")
     qapp.setApplicationDisplayName("Tallylight")
     qapp.setWindowIcon(icons.state_icon("idle"))

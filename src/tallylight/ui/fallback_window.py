@@ -45,7 +45,7 @@ class FallbackWindow(QWidget):
         self.indicator = indicator
         self.announced: list[str] = []  # what was announced to assistive technology, in order
         self.controller = controller
-        self.actions = actions
+        self.app_actions = actions
         self.setWindowTitle("Tallylight")
         self.setAccessibleName("Tallylight recording status")
         self.setObjectName("FallbackWindow")
@@ -158,7 +158,7 @@ class FallbackWindow(QWidget):
             self.task_button.setText("Study task ▾")
         lines = self.controller.summary_lines()
         self.detail_label.setText("\n".join(lines[1:]))
-        for action in self.actions.all():
+        for action in self.app_actions.all():
             # keep accessible names in step with Pause/Resume
             for button in self.buttons.values():
                 if button.defaultAction() is action:
@@ -214,4 +214,4 @@ class FallbackWindow(QWidget):
             return
         # Closing the only indicator quits the app, which stops any recording.
         event.ignore()
-        self.actions.quit.trigger()
+        self.app_actions.quit.trigger()

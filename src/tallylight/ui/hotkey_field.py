@@ -51,7 +51,7 @@ def hotkey_text(sequence: QKeySequence, platform: str | None = None) -> str:
     """
     if sequence.isEmpty():
         return ""
-    combo = sequence[0]
+    combo = sequence[0]  # type: ignore[index]  # PySide6 stubs lack QKeySequence.__getitem__; Qt has it
     mods = combo.keyboardModifiers()
     key = combo.key()
     mac = (platform or sys.platform) == "darwin"

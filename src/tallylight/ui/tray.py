@@ -31,8 +31,7 @@ class TrayUI(QObject):
         self.menu.addAction(actions.live)
         self.menu.addSeparator()
         for action in (actions.sessions, actions.share, actions.studies, actions.settings, actions.about):
-            if action is not None:
-                self.menu.addAction(action)
+            self.menu.addAction(action)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
         # Clicks on Tallylight's own menu are not the participant's data.

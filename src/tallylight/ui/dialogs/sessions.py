@@ -36,14 +36,6 @@ from tallylight.ui.vault_unlock import unlock_in_worker
 COLUMNS = ("Date", "Label", "Duration", "Captured", "State")
 
 
-def store_available() -> bool:
-    try:
-        from tallylight.store import sessions, vault  # noqa: F401
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
 @dataclass
 class Row:
     session_id: str

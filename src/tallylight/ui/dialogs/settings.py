@@ -80,14 +80,14 @@ class SettingsDialog(QDialog):
         self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
         self.reminder = self._minutes_box("Remind me every", current.reminder_every_min, 24 * 60)
         lform = QFormLayout(limits)
-        for text, box in (
+        for text, spin in (
             ("Maximum session &length:", self.max_duration),
             ("Stop after no &input for:", self.idle_timeout),
             ("&Remind me every:", self.reminder),
         ):
             label = QLabel(text)
-            label.setBuddy(box)
-            lform.addRow(label, box)
+            label.setBuddy(spin)
+            lform.addRow(label, spin)
 
         # -- hotkey: pressed, not typed; read by the one hotkey parser
         hot = QGroupBox("Pause hotkey")
@@ -113,7 +113,9 @@ class SettingsDialog(QDialog):
         self.app_choice.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.app_choice.setAccessibleName("App to add")
         self.app_choice.setAccessibleDescription("Choose one of the apps open now, or type an app's name")
-        self.new_app = self.app_choice.lineEdit()
+        edit = self.app_choice.lineEdit()
+        assert edit is not None  # an editable combo box always has one
+        self.new_app = edit
         self.new_app.setAccessibleName("App to add")
         self.new_app.setPlaceholderText("Choose an open app, or type its name (e.g. KeePassXC)")
         app_label = QLabel("A&pp:")

@@ -38,7 +38,8 @@ WHAT_IT_DOES = """
 <li>It never records when no session runs, and never in secret.</li>
 <li>It does not record what you type (unless you choose “exact keys” for a study that needs it),
     no screenshots, no window contents, no web pages.</li>
-<li>It sends nothing anywhere. Sharing happens only when you choose to, after you have seen what is shared.</li>
+<li>It sends nothing anywhere. Sharing happens only when you choose to,
+    after you have seen what is shared.</li>
 </ul>
 """
 
@@ -220,7 +221,7 @@ class WelcomeDialog(QDialog):
         self.finish_button.hide()
         self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.next_page)
-        self.finish_button.clicked.connect(self.create)
+        self.finish_button.clicked.connect(self.finish)
         self.later_button.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
@@ -306,7 +307,7 @@ class WelcomeDialog(QDialog):
         )
 
     @Slot()
-    def create(self) -> None:
+    def finish(self) -> None:
         if self._vault_exists:
             self.show_next_step()
             return

@@ -508,8 +508,8 @@ class ReviewWindow(QWidget):
             self,
         )
         yes = box.addButton("Delete for good", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(box.buttons()[-1])
+        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
         box.buttonClicked.connect(lambda b: self._delete() if b is yes else None)
         self.confirm_box = box
         box.open()
