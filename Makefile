@@ -31,7 +31,7 @@ lint: system-deps-run $(VENV)/.installed-test
 screenshots: system-deps-test $(VENV)/.installed-test
 	rm -rf build/screenshots
 	TALLYLIGHT_SCREENSHOTS=build/screenshots $(PY) -m pytest tests/ui/test_screenshots.py -q $(PYTEST_ARGS)
-	cp build/screenshots/*.png docs/screenshots/
+	for f in docs/screenshots/*.png; do cp "build/screenshots/$$(basename "$$f")" "$$f" || exit 1; done
 
 bench: $(VENV)/.installed-test
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -27,25 +27,21 @@ with a message saying so.
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 from pathlib import Path
 from typing import Any
 
-from tallylight import paths, safejson, words
-from tallylight.errors import AppNotRunning, RecorderError, UsageError
+from tallylight import paths, protocol, words
+from tallylight.errors import AppNotRunning, RecorderError
 from tallylight.words import ACTIVE_STATES, AppState
 
-COMMANDS = ("show", "status", "start", "pause", "resume", "stop", "task", "note")
-SOCKET_NAME = "app.sock"
 #: how long to wait for the app's answer; ``start`` waits for the recorder
 DEFAULT_TIMEOUT_S = 20.0
-MAX_REPLY_BYTES = 1 << 20
 
 
 def socket_path() -> Path:
-    return paths.runtime_dir() / SOCKET_NAME
+    return paths.runtime_dir() / protocol.APP_SOCKET_NAME
 
 
 def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dict[str, Any]:
@@ -54,11 +50,9 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     Raises :class:`AppNotRunning` when no app listens, :class:`RecorderError`
     when the app answers with an error, :class:`UsageError` for an unknown command.
     """
-    if command not in COMMANDS:
-        raise UsageError(f"Unknown command {command!r}; use one of: {', '.join(COMMANDS)}.")
+    request = protocol.app_request(command, **fields)  # UsageError for an unknown command
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         raise AppNotRunning("Controlling the app from the command line is not supported on Windows yet.")
-    request = {"cmd": command, **{k: v for k, v in fields.items() if v is not None}}
     paths.private_runtime_dir(create=False)  # never talk to a socket in a folder someone else controls
     path = socket_path()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -73,7 +67,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
         except OSError as exc:
             raise AppNotRunning(f"Could not reach the Tallylight app: {exc.strerror or exc}.") from exc
         try:
-            sock.sendall(json.dumps(request).encode("utf-8") + b"\n")
+            sock.sendall(protocol.encode(request).encode("utf-8"))
             data = _read_line(sock)
         except TimeoutError as exc:
             raise RecorderError("The Tallylight app did not answer in time.") from exc
@@ -84,11 +78,9 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     if not data:
         raise RecorderError("The Tallylight app closed the connection without answering.")
     try:
-        reply = safejson.loads(data)
+        reply = protocol.decode(data)
     except ValueError as exc:
         raise RecorderError("The Tallylight app sent an unreadable answer.") from exc
-    if not isinstance(reply, dict):
-        raise RecorderError("The Tallylight app sent an unreadable answer.")
     if not reply.get("ok", False):
         raise RecorderError(str(reply.get("error") or "The Tallylight app refused the command."))
     return reply
@@ -101,7 +93,7 @@ def _read_line(sock: socket.socket) -> bytes:
         if not chunk:
             break
         buf += chunk
-        if len(buf) > MAX_REPLY_BYTES:
+        if len(buf) > protocol.MAX_LINE_BYTES:
             raise RecorderError("The Tallylight app sent an answer that is too long.")
     return bytes(buf.split(b"\n", 1)[0])
 

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
 PASSPHRASE = "correct horse battery staple"
+
+
+def screenshot_dir() -> Path:
+    """Where tests write screenshots: ``$TALLYLIGHT_SCREENSHOTS``, else ``build/screenshots``.
+
+    Never the tracked tree: ``make screenshots`` copies the README's pictures from
+    here into docs/screenshots on purpose.
+    """
+    default = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+    out = Path(os.environ.get("TALLYLIGHT_SCREENSHOTS") or default).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return out
 
 
 def call_appctl(qtbot, command: str, timeout_ms: int = 20000, **fields: Any) -> dict:

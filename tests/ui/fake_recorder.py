@@ -2,6 +2,7 @@
 
 Used to test the GUI's QProcess client without the real recorder. It writes its
 pid and each command it receives to $FAKE_RECORDER_LOG (one JSON line each).
+Its lines are built and parsed by tallylight.protocol, like the real recorder's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ import select
 import sys
 import time
 
+from tallylight import protocol
+from tallylight.protocol import Command, Message
+
 LOG = os.environ.get("FAKE_RECORDER_LOG")
 
 
@@ -21,14 +25,14 @@ def log(obj: dict) -> None:
             fh.write(json.dumps(obj) + "\n")
 
 
-def say(**msg: object) -> None:
-    sys.stdout.write(json.dumps(msg) + "\n")
+def say(event: Message, id: object = None, **fields: object) -> None:
+    sys.stdout.write(protocol.encode(protocol.message(event, id, **fields)))
     sys.stdout.flush()
 
 
 def main() -> int:
     log({"pid": os.getpid()})
-    say(event="ready", version="fake")
+    say(Message.READY, version="fake")
     state = "idle"
     t0 = time.monotonic()
     counts = {"key_down": 0, "move": 0}
@@ -47,7 +51,7 @@ def main() -> int:
                 log({"exit": "eof"})
                 if state in ("recording", "paused"):
                     say(
-                        event="stopped",
+                        Message.STOPPED,
                         reason="controller_gone",
                         summary={"counts": counts, "duration_s": time.monotonic() - t0},
                     )
@@ -55,40 +59,40 @@ def main() -> int:
             buf += chunk
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
-                cmd = json.loads(line)
+                cmd = protocol.decode(line)
                 log(cmd)
                 mid = cmd.get("id")
                 name = cmd.get("cmd")
-                if name == "start":
+                if name == Command.START:
                     if os.environ.get("FAKE_RECORDER_FAIL"):
-                        say(event="error", id=mid, message=os.environ["FAKE_RECORDER_FAIL"], fatal=True)
-                        say(event="stopped", reason="none", summary={"counts": {}, "duration_s": 0})
+                        say(Message.ERROR, id=mid, message=os.environ["FAKE_RECORDER_FAIL"], fatal=True)
+                        say(Message.STOPPED, reason="none", summary={"counts": {}, "duration_s": 0})
                         return 3
                     if os.environ.get("FAKE_RECORDER_REFUSE"):
-                        say(event="error", id=mid, message=os.environ["FAKE_RECORDER_REFUSE"], fatal=False)
+                        say(Message.ERROR, id=mid, message=os.environ["FAKE_RECORDER_REFUSE"], fatal=False)
                         continue
                     if cmd.get("private_apps") and os.environ.get("FAKE_RECORDER_NOTICE"):
-                        say(event="error", message="Private apps cannot be detected here.", fatal=False)
+                        say(Message.ERROR, message="Private apps cannot be detected here.", fatal=False)
                     state = "recording"
                     t0 = time.monotonic()
                     say(
-                        event="started",
+                        Message.STARTED,
                         id=mid,
                         session_id="fake-session",
                         started_wall_ns=time.time_ns(),
                         options=cmd.get("options", {}),
                     )
-                elif name == "pause" and state == "recording":
+                elif name == Command.PAUSE and state == "recording":
                     state = "paused"
-                    say(event="paused", id=mid, t_s=time.monotonic() - t0)
-                elif name == "resume" and state == "paused":
+                    say(Message.PAUSED, id=mid, t_s=time.monotonic() - t0)
+                elif name == Command.RESUME and state == "paused":
                     state = "recording"
-                    say(event="resumed", id=mid, t_s=time.monotonic() - t0)
-                elif name == "private":
-                    say(event="private", id=mid, on=bool(cmd.get("on")))
-                elif name == "status":
+                    say(Message.RESUMED, id=mid, t_s=time.monotonic() - t0)
+                elif name == Command.PRIVATE:
+                    say(Message.PRIVATE, id=mid, on=bool(cmd.get("on")))
+                elif name == Command.STATUS:
                     say(
-                        event="status",
+                        Message.STATUS,
                         id=mid,
                         state=state,
                         elapsed_s=time.monotonic() - t0,
@@ -96,11 +100,11 @@ def main() -> int:
                         rate=0,
                         dropped=0,
                     )
-                elif name == "stop" and os.environ.get("FAKE_RECORDER_IGNORE_STOP"):
+                elif name == Command.STOP and os.environ.get("FAKE_RECORDER_IGNORE_STOP"):
                     pass  # a hung recorder: only EOF on stdin ends it
-                elif name == "stop":
+                elif name == Command.STOP:
                     say(
-                        event="stopped",
+                        Message.STOPPED,
                         id=mid,
                         reason="participant",
                         summary={
@@ -111,7 +115,7 @@ def main() -> int:
                     )
                     return 0
                 else:
-                    say(event="error", id=mid, message=f"cannot {name} now", fatal=False)
+                    say(Message.ERROR, id=mid, message=f"cannot {name} now", fatal=False)
         if state == "recording" and os.environ.get("FAKE_RECORDER_CRASH") and time.monotonic() - t0 > 0.5:
             os._exit(9)
         if state == "recording" and time.monotonic() - last_stats > 0.3:
@@ -125,11 +129,11 @@ def main() -> int:
                     "button_up": 9,
                     "scroll": 14,
                 }
-                say(event="stats", state=state, elapsed_s=754.2, counts=counts, rate=4, dropped=0)
+                say(Message.STATS, state=state, elapsed_s=754.2, counts=counts, rate=4, dropped=0)
                 continue
             counts["key_down"] += 1
             counts["move"] += 3
-            say(event="stats", state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=4, dropped=0)
+            say(Message.STATS, state=state, elapsed_s=time.monotonic() - t0, counts=counts, rate=4, dropped=0)
 
 
 if __name__ == "__main__":

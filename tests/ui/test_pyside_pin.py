@@ -1,4 +1,4 @@
-"""DESIGN.md regression: PySide6 6.12.0 on CPython 3.11 crashed after a few hundred emits."""
+"""Regression (docs/ARCHITECTURE.md): PySide6 6.12.0 on CPython 3.11 crashed after a few hundred emits."""
 
 from __future__ import annotations
 

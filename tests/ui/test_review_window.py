@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
-from conftest_helpers import PASSPHRASE
+from conftest_helpers import PASSPHRASE, screenshot_dir
 from conftest_helpers import click as _click
 
 pytestmark = pytest.mark.x11
 
 PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
-SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
+SHOTS = screenshot_dir()
 
 
 def _unlock(dlg, qtbot) -> None:
@@ -130,7 +127,6 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     )
     assert win.loaded.data.summary.gaps == []
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
     win.grab().save(str(SHOTS / "review-window.png"))
     for i, name in ((1, "review-path"), (2, "review-rhythm")):
         win.tabs.setCurrentIndex(i)

@@ -1,4 +1,6 @@
-"""Screenshots for docs/screenshots/ (README points there), written by every test run.
+"""Screenshots of every window, written by every test run under build/screenshots
+(``conftest_helpers.screenshot_dir``); ``make screenshots`` copies the ones the README
+shows into docs/screenshots/.
 
 Also checks that the windows stay readable at 200% scaling (QT_SCALE_FACTOR=2):
 they fit on a 1280x1024 screen without being squeezed below their minimum size.
@@ -12,12 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest_helpers import screenshot_dir
 
 from xserver import trayer
 
 pytestmark = pytest.mark.x11
-
-OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture
@@ -33,8 +34,7 @@ def fixed_numbers(fake_recorder, monkeypatch, qapp):
 
 @pytest.fixture(scope="module")
 def out_dir() -> Path:
-    OUT.mkdir(parents=True, exist_ok=True)
-    return OUT
+    return screenshot_dir()
 
 
 def _save(widget_or_pixmap, name: str, out_dir: Path) -> Path:

@@ -19,7 +19,8 @@ from tallylight.cli.durations import parse_duration
 from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
-from tallylight.recorder.client import RecorderClient
+from tallylight.protocol import Command, Message
+from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.study.enrolment import session_terms
 
 
@@ -131,9 +132,9 @@ def run(args: argparse.Namespace) -> int:
                 window.update("recording", notice)
             stopped = _wait(recorder, stop_requested, duration, window, notice)
             if stopped is None:
-                stopped = recorder.request("stop", timeout=15.0)
+                stopped = recorder.request(Command.STOP, timeout=15.0)
         except KeyboardInterrupt:
-            stopped = recorder.request("stop", timeout=15.0)
+            stopped = recorder.request(Command.STOP, timeout=15.0)
         finally:
             live.clear()
             recorder.close()
@@ -160,13 +161,13 @@ def _wait(
         except queue.Empty:
             continue
         kind = msg.get("event")
-        if kind == "stopped":
+        if kind == Message.STOPPED:
             return msg
-        if kind == "error":
+        if kind == Message.ERROR:
             print(f"\n{msg.get('message')}", file=sys.stderr)
-        elif kind == "eof":
+        elif kind == EOF:
             raise RecorderError("The recorder exited unexpectedly; what it had sealed is kept.")
-        elif kind == "stats":
+        elif kind == Message.STATS:
             if window is not None:
                 state = str(msg.get("state") or "recording")
                 progress = (

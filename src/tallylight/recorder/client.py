@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import queue
 import subprocess
 import sys
@@ -17,9 +16,13 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from tallylight import safejson
+from tallylight import protocol
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
+from tallylight.protocol import Command, Message
+
+#: the notice this client queues when the recorder's stdout closes (not a protocol message)
+EOF = "eof"
 
 START_TIMEOUT_S = 20.0
 
@@ -47,7 +50,7 @@ class RecorderClient:
         self._reader.start()
         ready = self._next_notice(START_TIMEOUT_S)
         self.ready = ready
-        if ready.get("event") != "ready":
+        if ready.get("event") != Message.READY:
             raise RecorderError(f"The recorder did not start properly: {ready}")
 
     @property
@@ -58,17 +61,15 @@ class RecorderClient:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             try:
-                msg = safejson.loads(line)
+                msg = protocol.decode(line)
             except ValueError:
-                continue
-            if not isinstance(msg, dict):
                 continue
             box = None
             with self._lock:
                 if "id" in msg:
                     box = self._waiting.pop(msg["id"], None)
             (box.put(msg) if box is not None else self.notices.put(msg))
-        self.notices.put({"event": "eof"})
+        self.notices.put({"event": EOF})
 
     def _next_notice(self, timeout: float) -> dict[str, Any]:
         try:
@@ -76,27 +77,27 @@ class RecorderClient:
         except queue.Empty:
             raise RecorderError("The recorder did not answer in time.") from None
 
-    def request(self, cmd: str, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
+    def request(self, cmd: Command | str, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
         """Send a command and wait for its reply; an ``error`` reply raises RecorderError."""
         msg_id = next(self._ids)
         box: queue.Queue[dict[str, Any]] = queue.Queue()
         with self._lock:
             self._waiting[msg_id] = box
-        self.send_raw({"cmd": cmd, "id": msg_id, **fields})
+        self.send_raw(protocol.command(cmd, msg_id, **fields))
         try:
             reply = box.get(timeout=timeout)
         except queue.Empty:
             if self.proc.poll() is not None:
                 raise RecorderError(f"The recorder exited (status {self.proc.returncode}).") from None
-            raise RecorderError(f"The recorder did not answer {cmd!r} in time.") from None
-        if reply.get("event") == "error":
+            raise RecorderError(f"The recorder did not answer {str(cmd)!r} in time.") from None
+        if reply.get("event") == Message.ERROR:
             raise RecorderError(reply.get("message") or "The recorder refused the command.")
         return reply
 
     def send_raw(self, msg: dict[str, Any]) -> None:
         assert self.proc.stdin is not None
         try:
-            self.proc.stdin.write(json.dumps(msg) + "\n")
+            self.proc.stdin.write(protocol.encode(msg))
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             raise RecorderError("The recorder is no longer running.") from None
@@ -111,7 +112,7 @@ class RecorderClient:
             msg = self._next_notice(remaining)
             if msg.get("event") == event:
                 return msg
-            if msg.get("event") == "eof":
+            if msg.get("event") == EOF:
                 raise RecorderError("The recorder exited.")
 
     def close(self, timeout: float = 5.0) -> int:

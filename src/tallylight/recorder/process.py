@@ -9,7 +9,6 @@ stderr.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -18,12 +17,13 @@ import time
 from collections.abc import Callable
 from typing import IO, Any
 
-from tallylight import __version__, safejson, words
+from tallylight import __version__, protocol, words
 from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import Marker, StopReason, describe
 from tallylight.hardening import protect_process, protection_status
+from tallylight.protocol import Command, Message
 from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
 from tallylight.study.enrolment import SessionTerms, register_session, session_terms
@@ -75,14 +75,22 @@ class RecorderProcess:
         self._terms: SessionTerms | None = None  # the study this session is for
         self._task = ""  # the study task running now
         self._notes = 0
+        self._handlers: dict[Command, Callable[[dict[str, Any], Any], None]] = {
+            Command.START: self._cmd_start,
+            Command.PAUSE: self._cmd_pause,
+            Command.RESUME: self._cmd_resume,
+            Command.STATUS: self._cmd_status,
+            Command.PREVIEW: self._cmd_preview,
+            Command.TASK: self._cmd_task,
+            Command.NOTE: self._cmd_note,
+            Command.PRIVATE: self._cmd_private,
+            Command.STOP: self._cmd_stop,
+        }
 
     # -- output --------------------------------------------------------------
 
-    def send(self, event: str, reply_to: Any = None, **fields: Any) -> None:
-        msg = {"event": event, **fields}
-        if reply_to is not None:
-            msg["id"] = reply_to
-        line = json.dumps(msg, separators=(",", ":")) + "\n"
+    def send(self, event: Message, reply_to: Any = None, **fields: Any) -> None:
+        line = protocol.encode(protocol.message(event, reply_to, **fields))
         with self._out_lock:
             try:
                 self._out.write(line)
@@ -94,21 +102,19 @@ class RecorderProcess:
 
     def handle(self, line: str) -> None:
         try:
-            msg = safejson.loads(line)
-            if not isinstance(msg, dict) or not isinstance(msg.get("cmd"), str):
-                raise UsageError("A command must be a JSON object with a 'cmd' string.")
-        except (ValueError, UsageError) as exc:
-            self.send("error", message=f"Unreadable command: {exc}", fatal=False)
+            cmd, reply_to, msg = protocol.decode_command(line)
+        except UsageError as exc:
+            self.send(Message.ERROR, message=str(exc), fatal=False)
             return
-        reply_to = msg.get("id")
-        handler = getattr(self, f"_cmd_{msg['cmd']}", None)
-        if handler is None:
-            self.send("error", reply_to, message=f"Unknown command {msg['cmd']!r}.", fatal=False)
+        try:
+            handler = self._handlers[Command(cmd)]
+        except ValueError:
+            self.send(Message.ERROR, reply_to, message=f"Unknown command {cmd!r}.", fatal=False)
             return
         try:
             handler(msg, reply_to)
         except TallylightError as exc:
-            self.send("error", reply_to, message=str(exc), fatal=False)
+            self.send(Message.ERROR, reply_to, message=str(exc), fatal=False)
 
     def _cmd_start(self, msg: dict[str, Any], reply_to: Any) -> None:
         if self.session is not None:
@@ -123,18 +129,14 @@ class RecorderProcess:
             ceilings = [*ceilings, ceiling.Ceiling(terms.ceiling, words.STUDY_CEILING)]
         # The one place the ceiling is enforced: whoever sent this command.
         options, narrowed = ceiling.apply(CaptureOptions.from_dict(options), ceilings)
-        label = msg.get("label") or ""
-        if not isinstance(label, str) or len(label) > 200:
-            raise UsageError("The label must be text of at most 200 characters.")
-        self._limits = (_seconds(msg, "max_duration_s"), _seconds(msg, "idle_timeout_s"))
+        label = protocol.text(msg, "label", 200, "The label")
+        self._limits = (protocol.seconds(msg, "max_duration_s"), protocol.seconds(msg, "idle_timeout_s"))
         if terms is not None:
             self._limits = (terms.limit_duration(self._limits[0]), terms.limit_idle(self._limits[1]))
-        private_apps = _private_apps(msg)
+        private_apps = protocol.names(msg, "private_apps", "application names")
         self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
-        hotkey = msg.get("pause_hotkey") or ""
-        if not isinstance(hotkey, str) or len(hotkey) > 100:
-            raise UsageError("'pause_hotkey' must be text such as <ctrl>+<alt>+p.")
+        hotkey = protocol.text(msg, "pause_hotkey", 100, "'pause_hotkey'")
         session = Session(
             options,
             sink_factory,
@@ -160,7 +162,7 @@ class RecorderProcess:
                 self.stop(StopReason.WRITE_ERROR)
                 raise
         self.send(
-            "started",
+            Message.STARTED,
             reply_to,
             session_id=info.session_id,
             started_wall_ns=info.started_wall_ns,
@@ -177,20 +179,20 @@ class RecorderProcess:
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
     def _cmd_pause(self, msg: dict[str, Any], reply_to: Any) -> None:
-        self.send("paused", reply_to, t_s=self._session().pause())
+        self.send(Message.PAUSED, reply_to, t_s=self._session().pause())
 
     def _cmd_resume(self, msg: dict[str, Any], reply_to: Any) -> None:
-        self.send("resumed", reply_to, t_s=self._session().resume())
+        self.send(Message.RESUMED, reply_to, t_s=self._session().resume())
 
     def _cmd_status(self, msg: dict[str, Any], reply_to: Any) -> None:
-        self.send("status", reply_to, **self._status())
+        self.send(Message.STATUS, reply_to, **self._status())
 
     def _cmd_preview(self, msg: dict[str, Any], reply_to: Any) -> None:
         n = msg.get("n", 50)
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise UsageError("'n' must be a whole number of at least 0.")
         events = self.session.preview(min(n, 1000)) if self.session else []
-        self.send("preview", reply_to, events=[describe(e) for e in events])
+        self.send(Message.PREVIEW, reply_to, events=[describe(e) for e in events])
 
     def _cmd_task(self, msg: dict[str, Any], reply_to: Any) -> None:
         """Start or end one of the study's tasks: a TASK_START / TASK_END marker (docs/FORMAT.md §10)."""
@@ -215,25 +217,17 @@ class RecorderProcess:
             self._task = ""
         else:
             raise UsageError("'action' must be start or end.")
-        self.send("task", reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
+        self.send(Message.TASK, reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
 
     def _cmd_note(self, msg: dict[str, Any], reply_to: Any) -> None:
         """A NOTE marker: the participant flags this moment."""
         session = self._session()
         t_s = session.mark(Marker.NOTE, self._notes + 1)
         self._notes += 1
-        self.send("note", reply_to, number=self._notes, t_s=t_s)
+        self.send(Message.NOTE, reply_to, number=self._notes, t_s=t_s)
 
     def _cmd_stop(self, msg: dict[str, Any], reply_to: Any) -> None:
-        reasons = {
-            "participant": StopReason.PARTICIPANT,
-            "quit": StopReason.QUIT,
-            "indicator": StopReason.INDICATOR_HIDDEN,
-        }
-        reason = reasons.get(msg.get("reason") or "participant")
-        if reason is None:
-            raise UsageError(f"'reason' must be one of: {', '.join(reasons)}.")
-        self.stop(reason, reply_to)
+        self.stop(protocol.stop_reason(msg), reply_to)
 
     # -- private apps --------------------------------------------------------
 
@@ -250,7 +244,7 @@ class RecorderProcess:
                 return True
             except Exception as exc:  # noqa: BLE001 - any failure means: cannot watch
                 reason = f"Focus could not be read ({exc}). Pause by hand while you use a private app."
-        self.send("error", fatal=False, message=f"{FOCUS_UNKNOWN_NOTICE} {reason}")
+        self.send(Message.ERROR, fatal=False, message=f"{FOCUS_UNKNOWN_NOTICE} {reason}")
         return False
 
     def _on_focus_private(self, private: bool) -> None:
@@ -265,7 +259,7 @@ class RecorderProcess:
             raise UsageError("'on' must be true or false.")
         self._own_ui_private = on
         self._apply_private()
-        self.send("private", reply_to, on=on)
+        self.send(Message.PRIVATE, reply_to, on=on)
 
     def _apply_private(self) -> None:
         if self.session is not None:
@@ -286,17 +280,19 @@ class RecorderProcess:
             self._stop_focus()
             if not self._stopped_sent:
                 self._stopped_sent = True
-                self.send("stopped", reply_to, reason=_reason_name(session, reason), summary=self._summary())
+                self.send(
+                    Message.STOPPED, reply_to, reason=_reason_name(session, reason), summary=self._summary()
+                )
             self._done.set()
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
 
     def _hotkey_used(self, event: str, t_s: float) -> None:
-        self.send(event, t_s=t_s, by="hotkey")
+        self.send(Message(event), t_s=t_s, by="hotkey")
 
     def _fatal(self, message: str) -> None:
-        self.send("error", message=message, fatal=True)
+        self.send(Message.ERROR, message=message, fatal=True)
         threading.Thread(target=self.stop, args=(StopReason.WRITE_ERROR,), daemon=True).start()
 
     def _session(self) -> Session:
@@ -348,14 +344,7 @@ class RecorderProcess:
             now = time.monotonic()
             if now - self._last_stats >= STATS_INTERVAL_S:
                 self._last_stats = now
-                self.send("stats", **self._status())
-
-
-def _seconds(msg: dict[str, Any], name: str) -> float:
-    value = msg.get(name) or 0
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-        raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
-    return float(value)
+                self.send(Message.STATS, **self._status())
 
 
 def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
@@ -366,17 +355,6 @@ def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
     if not isinstance(study, str) or len(study) > 64:
         raise UsageError("'study' must be a study id.")
     return session_terms(study)
-
-
-def _private_apps(msg: dict[str, Any]) -> list[str]:
-    apps = msg.get("private_apps") or []
-    if (
-        not isinstance(apps, list)
-        or len(apps) > 200
-        or not all(isinstance(a, str) and len(a) < 200 for a in apps)
-    ):
-        raise UsageError("'private_apps' must be a list of application names.")
-    return [a for a in apps if a.strip()]
 
 
 def _reason_name(session: Session | None, requested: StopReason) -> str:
@@ -419,7 +397,7 @@ def main() -> int:
         proc.stop(StopReason.CONTROLLER_GONE)  # EOF: whoever showed the tally light is gone
 
     threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
-    proc.send("ready", version=__version__, pid=os.getpid(), protected=protection_status())
+    proc.send(Message.READY, version=__version__, pid=os.getpid(), protected=protection_status())
     proc.wait()
     with contextlib.suppress(OSError):  # the controller is gone; everything is already sealed
         out.flush()

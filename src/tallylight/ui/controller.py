@@ -13,11 +13,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from tallylight import protocol, words
 from tallylight import settings as settings_mod
-from tallylight import words
 from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
+from tallylight.protocol import Command, Message
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
 
@@ -223,7 +224,7 @@ class AppController(QObject):
         """Ask the recorder for its last ``n`` events (answered by ``live_preview``)."""
         if self._recorder is None or not self.active:
             return False
-        self._recorder.send("preview", n=n)
+        self._recorder.send(Command.PREVIEW, n=n)
         return True
 
     def pause(self) -> bool:
@@ -242,20 +243,20 @@ class AppController(QObject):
         """Start one of the study's tasks (a marker in the recording); False if it cannot be."""
         if not self.active or self._recorder is None or task_id not in {t["id"] for t in self.tasks}:
             return False
-        self._recorder.send("task", action="start", task=task_id)
+        self._recorder.send(Command.TASK, action="start", task=task_id)
         return True
 
     def end_task(self) -> bool:
         if not self.active or self._recorder is None or not self.task:
             return False
-        self._recorder.send("task", action="end")
+        self._recorder.send(Command.TASK, action="end")
         return True
 
     def add_note(self) -> bool:
         """Flag this moment in the recording (a note marker)."""
         if not self.active or self._recorder is None:
             return False
-        self._recorder.send("note")
+        self._recorder.send(Command.NOTE)
         return True
 
     def task_title(self, task_id: str) -> str:
@@ -263,7 +264,7 @@ class AppController(QObject):
 
     @Slot(dict)
     def _on_marked(self, msg: dict) -> None:
-        if msg.get("event") == "note":
+        if msg.get("event") == Message.NOTE:
             self.notes = int(msg.get("number") or self.notes + 1)
             self.notify.emit("Note added", f"This moment is marked in the recording (note {self.notes}).")
         elif msg.get("action") == "start":
@@ -276,7 +277,7 @@ class AppController(QObject):
         """Tallylight's own menu opened (``on``) or closed: while it is open nothing is
         captured (a private gap), so clicks on the tray menu are not the participant's data."""
         if self._recorder is not None and self.state in (AppState.RECORDING, AppState.PAUSED):
-            self._recorder.send("private", on=bool(on))
+            self._recorder.send(Command.PRIVATE, on=bool(on))
 
     @Slot(dict)
     def _on_private_changed(self, msg: dict) -> None:
@@ -422,7 +423,7 @@ class AppController(QObject):
             "session_id": self.session_id or str((summary or {}).get("session_id") or ""),
         }
         reason = self.last_session["reason"]
-        if reason == "recorder_exited" and not self._fatal_error:
+        if reason == protocol.RECORDER_EXITED and not self._fatal_error:
             detail = msg.get("detail") or ""
             self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
 

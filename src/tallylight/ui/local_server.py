@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -14,7 +13,8 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
-from tallylight import appctl, paths, safejson, words
+from tallylight import appctl, paths, protocol, words
+from tallylight.protocol import AppCommand
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
@@ -79,18 +79,16 @@ class ControlServer(QObject):
         line = bytes(buf.split(b"\n", 1)[0])
         self._buffers[sock] = bytearray()
         try:
-            request = safejson.loads(line)
-            if not isinstance(request, dict):
-                raise ValueError
+            request = protocol.decode(line)
         except ValueError:
-            self._reply(sock, {"ok": False, "error": "The request was not understood."})
+            self._reply(sock, protocol.app_error("The request was not understood."))
             return
         self.handle(request, lambda reply: self._reply(sock, reply), sock)
 
     def _reply(self, sock: QLocalSocket, reply: dict[str, Any]) -> None:
         if sock.state() != QLocalSocket.LocalSocketState.ConnectedState:
             return
-        sock.write(json.dumps(reply).encode("utf-8") + b"\n")
+        sock.write(protocol.encode(reply).encode("utf-8"))
         sock.flush()
         sock.disconnectFromServer()
 
@@ -105,17 +103,17 @@ class ControlServer(QObject):
         cmd = request.get("cmd")
 
         def ok(**extra: Any) -> None:
-            reply({"ok": True, **c.status_dict(), **extra})
+            reply(protocol.app_ok(c.status_dict(), **extra))
 
         def fail(message: str) -> None:
-            reply({"ok": False, "error": message, **c.status_dict()})
+            reply(protocol.app_error(message, c.status_dict()))
 
-        if cmd == "status":
+        if cmd == AppCommand.STATUS:
             ok()
-        elif cmd == "show":
+        elif cmd == AppCommand.SHOW:
             self.bring_forward()
             ok(message="Tallylight is already running.")
-        elif cmd == "start":
+        elif cmd == AppCommand.START:
             if c.active:
                 return fail("A session is already recording; stop it first.")
             label = request.get("label") or ""
@@ -149,7 +147,7 @@ class ControlServer(QObject):
                 self.precheck_start(go)
             else:
                 go("")
-        elif cmd == "pause":
+        elif cmd == AppCommand.PAUSE:
             if c.state != AppState.RECORDING:
                 return fail("No session is recording, so there is nothing to pause.")
             c.pause()
@@ -158,7 +156,7 @@ class ControlServer(QObject):
                 lambda: ok() if c.state == AppState.PAUSED else fail("The session did not pause."),
                 fail,
             )
-        elif cmd == "resume":
+        elif cmd == AppCommand.RESUME:
             if c.state != AppState.PAUSED:
                 return fail("No session is paused, so there is nothing to resume.")
             c.resume()
@@ -167,7 +165,7 @@ class ControlServer(QObject):
                 lambda: ok() if c.state == AppState.RECORDING else fail("The session did not resume."),
                 fail,
             )
-        elif cmd == "task":
+        elif cmd == AppCommand.TASK:
             action, task = request.get("action"), request.get("task") or ""
             if not c.active:
                 return fail("No session is recording, so no task can be started or ended.")
@@ -186,12 +184,12 @@ class ControlServer(QObject):
                 self._await(lambda: not c.task, ok, fail)
             else:
                 fail("A task can be started or ended.")
-        elif cmd == "note":
+        elif cmd == AppCommand.NOTE:
             before = c.notes
             if not c.add_note():
                 return fail("No session is recording, so there is nothing to add a note to.")
             self._await(lambda: c.notes > before, ok, fail)
-        elif cmd == "stop":
+        elif cmd == AppCommand.STOP:
             if not c.active:
                 return fail("No session is recording, so there is nothing to stop.")
             c.stop()

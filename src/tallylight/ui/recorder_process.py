@@ -15,8 +15,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
-from tallylight import safejson
+from tallylight import protocol
 from tallylight.hardening import SECRET_ENV
+from tallylight.protocol import Command, Message
 
 log = logging.getLogger(__name__)
 
@@ -81,25 +82,24 @@ class RecorderProcess(QObject):
             env.remove(name)
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
-        self._start_id = self.send("start", **start_fields)
+        self._start_id = self.send(Command.START, **start_fields)
 
-    def send(self, cmd: str, **fields: Any) -> int:
+    def send(self, cmd: Command, **fields: Any) -> int:
         msg_id = self._next_id
         self._next_id += 1
-        if self._proc.state() == QProcess.ProcessState.NotRunning and cmd != "start":
+        if self._proc.state() == QProcess.ProcessState.NotRunning and cmd != Command.START:
             return msg_id
-        line = json.dumps({"cmd": cmd, "id": msg_id, **fields}) + "\n"
-        self._proc.write(line.encode("utf-8"))
+        self._proc.write(protocol.encode(protocol.command(cmd, msg_id, **fields)).encode("utf-8"))
         return msg_id
 
     def pause(self) -> None:
-        self.send("pause")
+        self.send(Command.PAUSE)
 
     def resume(self) -> None:
-        self.send("resume")
+        self.send(Command.RESUME)
 
     def request_status(self) -> None:
-        self.send("status")
+        self.send(Command.STATUS)
 
     def stop(self, reason: str = "participant") -> None:
         """Ask for a clean stop; the recorder replies ``stopped`` and exits.
@@ -108,7 +108,7 @@ class RecorderProcess(QObject):
         for the session's stop reason; CONTROL.md recorders ignore unknown fields.
         """
         if self.is_running():
-            self.send("stop", reason=reason)
+            self.send(Command.STOP, reason=reason)
 
     def close_channel(self) -> None:
         """Close stdin: the recorder must stop now (same as the GUI dying)."""
@@ -150,34 +150,32 @@ class RecorderProcess(QObject):
 
     def _handle_line(self, line: bytes) -> None:
         try:
-            msg = safejson.loads(line)
+            msg = protocol.decode(line)
         except ValueError:
-            log.warning("recorder sent a line that is not JSON: %r", line[:200])
-            return
-        if not isinstance(msg, dict):
+            log.warning("recorder sent a line that is not a JSON object: %r", line[:200])
             return
         event = msg.get("event")
-        if event == "ready":
+        if event == Message.READY:
             self.ready.emit(msg)
-        elif event == "started":
+        elif event == Message.STARTED:
             self._started = True
             self.started.emit(msg)
-        elif event == "paused":
+        elif event == Message.PAUSED:
             self.paused.emit(msg)
-        elif event == "resumed":
+        elif event == Message.RESUMED:
             self.resumed.emit(msg)
-        elif event in ("stats", "status"):
+        elif event in (Message.STATS, Message.STATUS):
             self.stats.emit(msg)
-        elif event == "preview":
+        elif event == Message.PREVIEW:
             self.preview.emit(msg)
-        elif event == "private":
+        elif event == Message.PRIVATE:
             self.private_changed.emit(msg)
-        elif event in ("task", "note"):
+        elif event in (Message.TASK, Message.NOTE):
             self.marked.emit(msg)
-        elif event == "stopped":
+        elif event == Message.STOPPED:
             self._got_stopped = True
             self.stopped.emit(msg)
-        elif event == "error":
+        elif event == Message.ERROR:
             text = str(msg.get("message") or "The recorder reported an error.")
             if not self._started and msg.get("id") is not None and msg.get("id") == self._start_id:
                 self.start_refused.emit(text)
@@ -205,6 +203,8 @@ class RecorderProcess(QObject):
             self._got_stopped = True
             detail = self.stderr_tail[-1] if self.stderr_tail else ""
             self.stopped.emit(
-                {"event": "stopped", "reason": "recorder_exited", "exit_code": code, "detail": detail}
+                protocol.message(
+                    Message.STOPPED, reason=protocol.RECORDER_EXITED, exit_code=code, detail=detail
+                )
             )
         self.finished.emit(code)

@@ -2,7 +2,7 @@
 
 Workers are plain Python threads (a ``ThreadPoolExecutor``); they never touch Qt.
 They put ``(callback, args)`` on a ``SimpleQueue`` that a ``QTimer`` on the main
-thread drains, so every callback runs on the GUI thread (DESIGN.md: signals
+thread drains, so every callback runs on the GUI thread (docs/ARCHITECTURE.md: signals
 emitted from Python threads have crashed PySide6).
 """
 

@@ -1,0 +1,193 @@
+"""The two local protocols, in one place: recorder control and the app socket.
+
+Both are one JSON object per line, UTF-8.
+
+- **Recorder control** (docs/CONTROL.md): a controller (the tray app through
+  ``QProcess``, the CLI through :class:`tallylight.recorder.client.RecorderClient`,
+  the tests' fake recorder) sends :class:`Command` objects on the recorder's stdin;
+  the recorder answers with :class:`Message` objects on its stdout.
+- **App socket** (docs/APP.md): ``tallylight start|pause|…`` sends one
+  :class:`AppCommand` request to the running tray app and reads one reply
+  (``{"ok": true, …status}`` or ``{"ok": false, "error": …}``).
+
+Both ends of each protocol build and parse their lines here, so a command, a
+message name or a field has one spelling. Qt-free.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from tallylight import safejson
+from tallylight.errors import UsageError
+from tallylight.events import StopReason
+
+#: the longest line either end reads; anything longer is refused
+MAX_LINE_BYTES = 1 << 20
+
+# ---------------------------------------------------------------- recorder control (CONTROL.md)
+
+
+class Command(enum.StrEnum):
+    """What a controller may ask of a recorder (the ``cmd`` field)."""
+
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    STATUS = "status"
+    PREVIEW = "preview"
+    TASK = "task"  # start or end one of the study's tasks (a marker)
+    NOTE = "note"  # the participant flags this moment (a marker)
+    PRIVATE = "private"  # the participant says "private now" (or no longer): a gap, no hooks
+    STOP = "stop"
+
+
+class Message(enum.StrEnum):
+    """What a recorder says (the ``event`` field)."""
+
+    READY = "ready"  # once, at start-up: version, pid
+    STARTED = "started"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STATUS = "status"  # the reply to ``status``
+    STATS = "stats"  # the same fields, unasked, once a second while recording
+    PREVIEW = "preview"
+    TASK = "task"
+    NOTE = "note"
+    PRIVATE = "private"
+    STOPPED = "stopped"
+    ERROR = "error"
+
+
+#: the ``reason`` a ``stop`` command may give, and the stop reason each records
+STOP_REASONS: Mapping[str, StopReason] = {
+    "participant": StopReason.PARTICIPANT,
+    "quit": StopReason.QUIT,
+    "indicator": StopReason.INDICATOR_HIDDEN,
+}
+#: the ``stopped`` reason a controller reports itself when the recorder ended without one
+RECORDER_EXITED = "recorder_exited"
+
+
+def command(cmd: Command | str, msg_id: Any = None, **fields: Any) -> dict[str, Any]:
+    """A command object; fields that are None are left out (the recorder's default applies)."""
+    out: dict[str, Any] = {"cmd": str(cmd)}
+    if msg_id is not None:
+        out["id"] = msg_id
+    out.update((k, v) for k, v in fields.items() if v is not None)
+    return out
+
+
+def message(event: Message | str, reply_to: Any = None, **fields: Any) -> dict[str, Any]:
+    """A recorder message; ``reply_to`` is the ``id`` of the command it answers."""
+    out: dict[str, Any] = {"event": str(event), **fields}
+    if reply_to is not None:
+        out["id"] = reply_to
+    return out
+
+
+def encode(obj: Mapping[str, Any]) -> str:
+    """One protocol line: compact JSON and a newline (send it as UTF-8)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
+def decode(line: bytes | str) -> dict[str, Any]:
+    """The object on one protocol line; ValueError if it is not a JSON object."""
+    if len(line) > MAX_LINE_BYTES:
+        raise ValueError("the line is too long")
+    obj = safejson.loads(line)  # ValueError, never RecursionError, for deeply nested input
+    if not isinstance(obj, dict):
+        raise ValueError("a protocol line must hold a JSON object")
+    return obj
+
+
+def decode_command(line: bytes | str) -> tuple[str, Any, dict[str, Any]]:
+    """(cmd, id, the whole object) of a command line; UsageError if it is not one."""
+    try:
+        msg = decode(line)
+    except ValueError as exc:
+        raise UsageError(f"Unreadable command: {exc}") from None
+    if not isinstance(msg.get("cmd"), str):
+        raise UsageError("Unreadable command: a command must be a JSON object with a 'cmd' string.")
+    return msg["cmd"], msg.get("id"), msg
+
+
+# field readers: one rule per kind of field, for every command that has one
+
+
+def seconds(msg: Mapping[str, Any], name: str) -> float:
+    """A duration in seconds (absent or 0 = none); UsageError unless a number >= 0."""
+    value = msg.get(name) or 0
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
+        raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
+    return float(value)
+
+
+def text(msg: Mapping[str, Any], name: str, max_len: int, what: str) -> str:
+    """A text field (absent = empty); UsageError unless text of at most ``max_len`` characters."""
+    value = msg.get(name) or ""
+    if not isinstance(value, str) or len(value) > max_len:
+        raise UsageError(f"{what} must be text of at most {max_len} characters.")
+    return value
+
+
+def names(msg: Mapping[str, Any], name: str, what: str, max_items: int = 200) -> list[str]:
+    """A list of short names (absent = empty); blank names are dropped."""
+    value = msg.get(name) or []
+    if (
+        not isinstance(value, list)
+        or len(value) > max_items
+        or not all(isinstance(a, str) and len(a) < 200 for a in value)
+    ):
+        raise UsageError(f"'{name}' must be a list of {what}.")
+    return [a for a in value if a.strip()]
+
+
+def stop_reason(msg: Mapping[str, Any]) -> StopReason:
+    """The stop reason a ``stop`` command asks for (default: the participant)."""
+    reason = STOP_REASONS.get(msg.get("reason") or "participant")
+    if reason is None:
+        raise UsageError(f"'reason' must be one of: {', '.join(STOP_REASONS)}.")
+    return reason
+
+
+# ---------------------------------------------------------------- app socket (APP.md)
+
+
+class AppCommand(enum.StrEnum):
+    """What ``tallylight start|pause|…`` may ask of the running tray app."""
+
+    SHOW = "show"  # a second ``tallylight``: bring the app forward
+    STATUS = "status"
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    TASK = "task"
+    NOTE = "note"
+    STOP = "stop"
+
+
+APP_SOCKET_NAME = "app.sock"
+
+
+def app_request(cmd: AppCommand | str, **fields: Any) -> dict[str, Any]:
+    """A request to the app; UsageError for a command the app does not know."""
+    try:
+        name = AppCommand(cmd)
+    except ValueError:
+        choices = ", ".join(c.value for c in AppCommand)
+        raise UsageError(f"Unknown command {cmd!r}; use one of: {choices}.") from None
+    return {"cmd": name.value, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def app_ok(status: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """A successful reply: the app's status and any extra fields."""
+    return {"ok": True, **status, **extra}
+
+
+def app_error(message: str, status: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A refusal: a sentence for the user, and the app's status."""
+    return {"ok": False, "error": message, **(status or {})}

@@ -1,0 +1,112 @@
+"""One protocol module: both ends of both channels spell every line the same way."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tallylight import protocol
+from tallylight.errors import UsageError
+from tallylight.events import StopReason
+from tallylight.protocol import AppCommand, Command, Message
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(
+    fields=st.dictionaries(
+        st.text(min_size=1, max_size=8).filter(lambda k: k not in ("cmd", "id")), json_values
+    )
+)
+def test_a_command_round_trips_through_one_line(fields: dict) -> None:
+    line = protocol.encode(protocol.command(Command.START, 7, **fields))
+    assert line.endswith("\n") and line.count("\n") == 1
+    cmd, msg_id, msg = protocol.decode_command(line)
+    assert (cmd, msg_id) == ("start", 7)
+    assert {k: v for k, v in msg.items() if k not in ("cmd", "id")} == {
+        k: v for k, v in fields.items() if v is not None
+    }
+
+
+def test_a_message_carries_the_id_it_answers() -> None:
+    assert protocol.message(Message.PAUSED, 3, t_s=1.5) == {"event": "paused", "t_s": 1.5, "id": 3}
+    assert "id" not in protocol.message(Message.STATS, counts={})
+    assert json.loads(protocol.encode(protocol.message(Message.READY, version="x", pid=1))) == {
+        "event": "ready",
+        "version": "x",
+        "pid": 1,
+    }
+
+
+@pytest.mark.parametrize("line", ["", "nonsense", "[1]", '"cmd"', '{"cmd": 3}', '{"id": 1}', "{" * 10])
+def test_anything_but_a_command_object_is_a_usage_error(line: str) -> None:
+    with pytest.raises(UsageError, match="Unreadable command"):
+        protocol.decode_command(line)
+
+
+def test_an_overlong_line_is_refused() -> None:
+    with pytest.raises(ValueError):
+        protocol.decode('{"x": "' + "a" * protocol.MAX_LINE_BYTES + '"}')
+
+
+def test_field_rules() -> None:
+    assert protocol.seconds({}, "max_duration_s") == 0.0
+    assert protocol.seconds({"t": 2}, "t") == 2.0
+    for bad in (-1, True, "5", float("nan"), [1]):
+        with pytest.raises(UsageError):
+            protocol.seconds({"t": bad}, "t")
+    assert protocol.text({"label": "x"}, "label", 200, "The label") == "x"
+    with pytest.raises(UsageError):
+        protocol.text({"label": "x" * 201}, "label", 200, "The label")
+    with pytest.raises(UsageError):
+        protocol.text({"label": {"a": 1}}, "label", 200, "The label")
+    assert protocol.names({"apps": ["A", " ", "B"]}, "apps", "apps") == ["A", "B"]
+    with pytest.raises(UsageError):
+        protocol.names({"apps": "A"}, "apps", "apps")
+    with pytest.raises(UsageError):
+        protocol.names({"apps": [["A"]]}, "apps", "apps")
+
+
+def test_stop_reasons() -> None:
+    assert protocol.stop_reason({}) is StopReason.PARTICIPANT
+    assert protocol.stop_reason({"reason": "quit"}) is StopReason.QUIT
+    assert protocol.stop_reason({"reason": "indicator"}) is StopReason.INDICATOR_HIDDEN
+    with pytest.raises(UsageError):
+        protocol.stop_reason({"reason": "whim"})
+
+
+def test_app_requests_and_replies() -> None:
+    assert protocol.app_request("start", label="t", study=None) == {"cmd": "start", "label": "t"}
+    assert {c.value for c in AppCommand} == {
+        "show",
+        "status",
+        "start",
+        "pause",
+        "resume",
+        "task",
+        "note",
+        "stop",
+    }
+    with pytest.raises(UsageError, match="Unknown command"):
+        protocol.app_request("explode")
+    assert protocol.app_ok({"state": "idle"}, message="m") == {"ok": True, "state": "idle", "message": "m"}
+    assert protocol.app_error("no", {"state": "idle"}) == {"ok": False, "error": "no", "state": "idle"}
+
+
+def test_the_documented_names_are_the_protocol_names() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "CONTROL.md").read_text()
+    for cmd in Command:
+        assert f"| `{cmd.value}` |" in doc, cmd
+    for msg in Message:
+        assert f"`{msg.value}`" in doc, msg
+    for reason in protocol.STOP_REASONS:
+        assert f"`{reason}`" in doc, reason
