@@ -124,7 +124,7 @@ class ClockMap:
             self._typical += (residual - self._typical) * _EMA
             best = delivered_ns
         else:
-            best = os_ns + round(est + self._typical)  # est is fractional once a drift slope is fitted
+            best = round(os_ns + est) + round(self._typical)  # est is fractional once a slope is fitted
             self.retimed += 1
         if self._last_ext is not None and ext >= self._last_ext and self._last_best is not None:
             best = max(best, self._last_best)  # the OS says it came later: never place it earlier
