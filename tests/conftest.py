@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tallylight.capture.options import CaptureOptions
 from xserver import XServer, start_xvfb, stop_process
 
 
@@ -76,4 +77,4 @@ def allow_full_keys(tallylight_home: Path) -> None:
     """The participant's settings allow exact keys (the recorder's ceiling is the settings)."""
     from tallylight import settings as settings_mod
 
-    settings_mod.save(settings_mod.Settings(keys="full"))
+    settings_mod.save(settings_mod.Settings(capture=CaptureOptions(keys="full")))

@@ -40,7 +40,7 @@ def test_apply_names_what_each_ceiling_narrowed() -> None:
 
 
 def test_start_command_enforces_the_settings_whoever_sends_it() -> None:
-    settings.save(settings.Settings(keys="class", scrolls=False))
+    settings.save(settings.Settings(capture=CaptureOptions(keys="class", scrolls=False)))
     out = io.StringIO()
     proc = RecorderProcess(out, sink_factory=MemorySink, hooks=NoHooks, check_capture=lambda: None)
     proc.handle(json.dumps({"cmd": "start", "id": 1, "options": {"keys": "full", "scrolls": True}}))
@@ -58,7 +58,7 @@ def test_start_command_enforces_the_settings_whoever_sends_it() -> None:
 @pytest.mark.x11
 def test_record_keys_full_cannot_widen_the_settings(xserver: XServer, tallylight_home: Path) -> None:
     """The real CLI and recorder: settings say kind of key only, `record --keys full` asks for more."""
-    settings.save(settings.Settings(keys="class"))
+    settings.save(settings.Settings(capture=CaptureOptions(keys="class")))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     p = PtyProcess(
         [sys.executable, "-m", "tallylight.cli.main", "record", "--for", "3s", "--keys", "full"], env

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tallylight.capture.options import CaptureOptions
 from xserver import XServer
 
 pytestmark = pytest.mark.x11
@@ -22,7 +23,8 @@ PASS = "correct horse battery staple"
 def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> None:
     from tallylight import settings
 
-    settings.save(settings.Settings(keys="full"))  # the participant allows exact keys (the ceiling)
+    # the participant allows exact keys (the ceiling)
+    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     proc = subprocess.Popen(
         [*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"],

@@ -8,34 +8,30 @@ file never stops the app from starting. No captured data is ever stored here.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from tallylight import paths, safejson
-from tallylight.capture.options import CaptureOptions, KeyMode, narrow
+from tallylight.capture.options import CaptureOptions, narrow
+from tallylight.errors import UsageError
 from tallylight.fsutil import atomic_write
 
-KEY_MODES = tuple(m.label for m in KeyMode)  # narrowest to widest
-OPTION_NAMES = ("keys", "mouse_moves", "clicks", "scrolls")  # what the settings and dialogs choose
 FILE_NAME = "settings.json"
+#: where files written before settings held a CaptureOptions kept its fields (still read)
+LEGACY_CAPTURE_FIELDS = ("keys", "mouse_moves", "clicks", "scrolls")
 
 #: password managers, and Tallylight's own windows (typing a label or clicking Pause is not data)
 DEFAULT_PRIVATE_APPS = ["KeePassXC", "Bitwarden", "1Password", "Seahorse", "Tallylight"]
 
 
-def key_mode_rank(mode: str) -> int:
-    return KEY_MODES.index(mode) if mode in KEY_MODES else 0
-
-
 @dataclass
 class Settings:
-    # What a session captures by default (the ceiling the start dialog narrows).
-    keys: str = "class"
-    mouse_moves: bool = True
-    clicks: bool = True
-    scrolls: bool = True
+    # What a session may capture: the participant's ceiling. The recorder narrows every
+    # start to it (recorder.ceiling) and the start dialog offers only what it allows.
+    capture: CaptureOptions = field(default_factory=CaptureOptions)
     # Limits (minutes; 0 = none).
     max_duration_min: int = 120
     idle_timeout_min: int = 15
@@ -49,42 +45,24 @@ class Settings:
     use_keychain: bool = False
 
     # ---- derived -------------------------------------------------------
-    def capture_options(self) -> dict[str, Any]:
-        """The defaults' ``options`` object for the recorder's start command."""
-        return {
-            "keys": self.keys,
-            "mouse_moves": self.mouse_moves,
-            "clicks": self.clicks,
-            "scrolls": self.scrolls,
-        }
-
-    def narrow(self, wanted: dict[str, Any]) -> dict[str, Any]:
-        """``wanted`` options narrowed so they never exceed these defaults.
-
-        The one narrowing rule (tallylight.capture.options.narrow) decides;
-        UsageError for a value that is not an option at all.
-        """
-        allowed = self.capture_options()
-        requested = {**allowed, **{k: wanted[k] for k in OPTION_NAMES if k in wanted}}
-        effective = narrow(CaptureOptions.from_dict(allowed), CaptureOptions.from_dict(requested)).to_dict()
-        return {k: effective[k] for k in OPTION_NAMES}
-
-    def limits(self) -> dict[str, float]:
-        return {
-            "max_duration_s": float(self.max_duration_min * 60),
-            "idle_timeout_s": float(self.idle_timeout_min * 60),
-        }
+    def narrow(self, requested: CaptureOptions) -> CaptureOptions:
+        """``requested`` narrowed so it never exceeds what these settings allow
+        (the one narrowing rule, tallylight.capture.options.narrow)."""
+        return narrow(self.capture, requested)
 
     # ---- (de)serialisation ----------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["capture"] = self.capture.to_dict()
+        data["private_apps"] = list(self.private_apps)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
         default = cls()
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {"capture": _capture_from(data)}
         for f in fields(cls):
-            if f.name not in data:
+            if f.name not in data or f.name == "capture":
                 continue
             value = data[f.name]
             current = getattr(default, f.name)
@@ -102,10 +80,21 @@ class Settings:
                 values[f.name] = value
             elif isinstance(current, list) and isinstance(value, list):
                 values[f.name] = [str(v).strip() for v in value if str(v).strip()]
-        settings = cls(**values)
-        if settings.keys not in KEY_MODES:
-            settings.keys = default.keys
-        return settings
+        return cls(**values)
+
+
+def _capture_from(data: dict[str, Any]) -> CaptureOptions:
+    """The ``capture`` object (or the flat fields of an older file), field by field:
+    a bad value falls back to the default, an unknown name is ignored."""
+    raw = data.get("capture")
+    if not isinstance(raw, dict):
+        raw = {k: data[k] for k in LEGACY_CAPTURE_FIELDS if k in data}
+    options = CaptureOptions()
+    for f in fields(CaptureOptions):
+        if f.name in raw:
+            with contextlib.suppress(UsageError, TypeError, ValueError):  # else keep the default
+                options = replace(options, **{f.name: raw[f.name]})
+    return options
 
 
 def settings_path() -> Path:

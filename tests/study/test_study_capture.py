@@ -42,7 +42,8 @@ def _start(fields: dict) -> tuple[RecorderProcess, dict]:
 @pytest.fixture
 def study(tmp_path: Path) -> enrolment.Study:
     """Manifest: keys class, everything else on; consent narrowed scrolls off."""
-    settings.save(settings.Settings(keys="full"))  # the participant's settings allow everything
+    # the participant's settings allow everything
+    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
     return _join(write_signed(tmp_path / "m.toml"), CaptureOptions(keys=KeyMode.CLASS, scrolls=False))
 
 
@@ -70,7 +71,7 @@ def test_start_command_applies_the_study_ceiling(study: enrolment.Study) -> None
 
 
 def test_settings_narrower_than_the_study_still_win(study: enrolment.Study) -> None:
-    settings.save(settings.Settings(keys="none", clicks=False))
+    settings.save(settings.Settings(capture=CaptureOptions(keys="none", clicks=False)))
     proc, started = _start({"options": WIDE, "study": STUDY_ID})
     proc.stop(StopReason.PARTICIPANT)
     assert started["options"]["keys"] == "none" and started["options"]["clicks"] is False
@@ -107,7 +108,7 @@ def test_max_sessions(tmp_path: Path) -> None:
 @pytest.mark.x11
 def test_record_for_a_study_stores_exactly_the_consented_streams(xserver: XServer, tmp_path: Path) -> None:
     """The real CLI, recorder and store: `record --study --keys full` with moves off in the consent."""
-    settings.save(settings.Settings(keys="full"))
+    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
     study = _join(write_signed(tmp_path / "m.toml"), CaptureOptions(keys=KeyMode.CLASS, mouse_moves=False))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     p = PtyProcess(

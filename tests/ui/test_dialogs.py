@@ -6,6 +6,7 @@ import pytest
 from conftest_helpers import PASSPHRASE, click
 
 from tallylight import settings as settings_mod
+from tallylight.capture.options import CaptureOptions, KeyMode
 
 pytestmark = pytest.mark.x11
 
@@ -38,7 +39,7 @@ def qgray(c) -> int:
 def test_start_dialog_only_narrows(qapp, qtbot):
     from tallylight.ui.dialogs.start_session import StartSessionDialog
 
-    s = settings_mod.Settings(keys="class", mouse_moves=False)
+    s = settings_mod.Settings(capture=CaptureOptions(keys="class", mouse_moves=False))
     dlg = StartSessionDialog(s)
     qtbot.addWidget(dlg)
     modes = [dlg.keys.itemData(i) for i in range(dlg.keys.count())]
@@ -47,7 +48,7 @@ def test_start_dialog_only_narrows(qapp, qtbot):
     dlg.moves.setChecked(True)  # even if forced, narrow() keeps it off
     dlg.clicks.setChecked(False)
     opts = dlg.options()
-    assert opts == {"keys": "class", "mouse_moves": False, "clicks": False, "scrolls": True}
+    assert opts == CaptureOptions(keys=KeyMode.CLASS, mouse_moves=False, clicks=False, scrolls=True)
     text = dlg.summary.text()
     assert "never which letter" in text and "Mouse movement: not recorded" in text
     assert "Mouse clicks: not recorded" in text and "Scrolling: how far and where" in text
@@ -70,7 +71,7 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
     )
     # Xvfb has no window manager: focus cannot be known, and the dialog says so
     assert "cannot" in dlg.focus_note.text()
-    dlg.keys.setCurrentIndex(settings_mod.KEY_MODES.index("none"))
+    dlg.keys.setCurrentIndex(dlg.keys.findData("none"))
     dlg.reminder.setValue(7)
     dlg.new_app.setText("Signal")
     dlg.add_app.click()
@@ -85,7 +86,11 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
     with qtbot.waitSignal(dlg.saved, timeout=5000) as blocker:
         dlg.save()
     new = blocker.args[0]
-    assert new.keys == "none" and new.reminder_every_min == 7 and new.pause_hotkey == "<ctrl>+<shift>+<f9>"
+    assert (
+        new.capture.keys is KeyMode.NONE
+        and new.reminder_every_min == 7
+        and new.pause_hotkey == "<ctrl>+<shift>+<f9>"
+    )
     assert new.private_apps[-1] == "Signal" and new.private_apps.count("Signal") == 1
     assert settings_mod.load() == new
     tasks.shutdown()

@@ -12,6 +12,7 @@ import threading
 import pytest
 
 from tallylight import appctl, settings
+from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import AppNotRunning, RecorderError, UsageError
 
 
@@ -92,13 +93,14 @@ def test_stale_socket_file_means_not_running():
 def test_settings_roundtrip_and_atomic(tallylight_home):
     s = settings.load()
     assert s == settings.Settings()
-    s.keys = "hashed"
+    s.capture = CaptureOptions(keys=KeyMode.HASHED, move_min_interval_ms=8)
     s.private_apps = ["KeePassXC", " ", "Signal"]
     s.reminder_every_min = 5
     path = settings.save(s)
     assert path.parent == tallylight_home / "config"
     loaded = settings.load()
-    assert loaded.keys == "hashed" and loaded.reminder_every_min == 5
+    assert loaded.capture == CaptureOptions(keys=KeyMode.HASHED, move_min_interval_ms=8)
+    assert loaded.reminder_every_min == 5
     assert loaded.private_apps == ["KeePassXC", "Signal"]
     assert [p.name for p in path.parent.iterdir()] == ["settings.json"]  # no temp files left
 
@@ -107,14 +109,20 @@ def test_settings_bad_file_falls_back(tallylight_home):
     p = settings.settings_path()
     p.parent.mkdir(parents=True)
     p.write_text(json.dumps({"keys": "everything", "max_duration_min": "lots", "clicks": False, "extra": 1}))
-    s = settings.load()
-    assert s.keys == "class" and s.max_duration_min == 120 and s.clicks is False
+    s = settings.load()  # a file from before settings held a CaptureOptions: its flat fields still count
+    assert s.capture == CaptureOptions(clicks=False) and s.max_duration_min == 120
+    p.write_text(
+        json.dumps({"capture": {"keys": "none", "scrolls": "no", "move_min_distance_px": -1, "x": 1}})
+    )
+    assert settings.load().capture == CaptureOptions(keys=KeyMode.NONE)  # bad fields fall back one by one
+    p.write_text(json.dumps({"capture": [1], "keys": "full"}))
+    assert settings.load().capture == CaptureOptions(keys=KeyMode.FULL)
     p.write_text("{not json")
     assert settings.load() == settings.Settings()
 
 
 def test_narrow_never_widens():
-    s = settings.Settings(keys="class", mouse_moves=False)
-    out = s.narrow({"keys": "full", "mouse_moves": True, "clicks": False})
-    assert out == {"keys": "class", "mouse_moves": False, "clicks": False, "scrolls": True}
-    assert s.narrow({"keys": "none"})["keys"] == "none"
+    s = settings.Settings(capture=CaptureOptions(keys="class", mouse_moves=False))
+    out = s.narrow(CaptureOptions(keys=KeyMode.FULL, mouse_moves=True, clicks=False))
+    assert out == CaptureOptions(keys=KeyMode.CLASS, mouse_moves=False, clicks=False, scrolls=True)
+    assert s.narrow(CaptureOptions(keys=KeyMode.NONE)).keys is KeyMode.NONE

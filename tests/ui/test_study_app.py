@@ -13,6 +13,7 @@ from conftest_helpers import PASSPHRASE
 from test_e2e import _status, cli, quit_app, start_app
 
 from helpers import wait_until
+from tallylight.capture.options import CaptureOptions
 from tallylight.events import Kind, Marker
 from xserver import trayer
 
@@ -27,7 +28,9 @@ def study_env(xserver, vault_ready, tallylight_home, tmp_path):  # noqa: ANN001,
     from tallylight import settings
 
     # the participant's settings allow exact keys; the study (class) must still win
-    settings.save(settings.Settings(welcome_done=True, reminder_every_min=0, keys="full"))
+    settings.save(
+        settings.Settings(welcome_done=True, reminder_every_min=0, capture=CaptureOptions(keys="full"))
+    )
     env = xserver.env(
         QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(tallylight_home), TALLYLIGHT_PASSPHRASE=PASSPHRASE
     )

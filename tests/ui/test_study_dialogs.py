@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest_helpers import PASSPHRASE, click
 
+from tallylight.capture.options import CaptureOptions
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
 from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402
 
@@ -139,7 +141,7 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
 
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     monkeypatch.setenv("TALLYLIGHT_SINK", "memory")
-    s = settings.Settings(welcome_done=True, reminder_every_min=0, keys="full")
+    s = settings.Settings(welcome_done=True, reminder_every_min=0, capture=CaptureOptions(keys="full"))
     settings.save(s)
     _join(write_signed(tmp_path / "study.toml", **{"scrolls = true": "scrolls = false"}))
     app = make_app(use_tray=False)
@@ -149,7 +151,7 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     dlg = app.dialogs["start"]
     qtbot.waitUntil(lambda: dlg.study.isVisible(), timeout=10000)
     assert dlg.study.count() == 2 and dlg.study_id() == ""
-    assert dlg.options()["keys"] == "full"  # personal: the settings' ceiling only
+    assert dlg.options().keys.label == "full"  # personal: the settings' ceiling only
     dlg.keys.setCurrentIndex(dlg.keys.findData("full"))
     click(dlg.study)  # open the list with a real click, pick the study with the keyboard
     from PySide6.QtCore import Qt
@@ -158,7 +160,7 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     QTest.keyClick(dlg.study.view(), Qt.Key.Key_Down)
     QTest.keyClick(dlg.study.view(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dlg.study_id() == STUDY_ID, timeout=3000)
-    assert dlg.options()["keys"] == "class" and dlg.options()["scrolls"] is False
+    assert dlg.options().keys.label == "class" and dlg.options().scrolls is False
     # only what the study allows is offered; even forcing the widgets, options() stays within it
     assert dlg.keys.findData("full") == -1 and dlg.keys.currentData() == "class"
     assert not dlg.scrolls.isEnabled() and not dlg.scrolls.isChecked()
@@ -166,7 +168,7 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     _shot(dlg, "start-dialog-study.png")
     dlg.scrolls.setEnabled(True)  # forcing the widget does not widen what is sent
     dlg.scrolls.setChecked(True)
-    assert dlg.options()["scrolls"] is False
+    assert dlg.options().scrolls is False
     click(dlg.start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
     assert app.controller.study == STUDY_ID

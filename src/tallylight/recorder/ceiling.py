@@ -55,7 +55,7 @@ def _plain(value: Any) -> Any:
 def participant_ceiling() -> Ceiling:
     """The participant's settings (read from disk here, not taken from whoever sends ``start``)."""
     s = settings.load()
-    return Ceiling(CaptureOptions.from_dict(s.capture_options()), words.PARTICIPANT_CEILING)
+    return Ceiling(s.capture, words.PARTICIPANT_CEILING)
 
 
 #: The sources of ceilings, in order. The studies code appends the enrolled study's.

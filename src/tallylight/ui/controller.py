@@ -17,6 +17,7 @@ from tallylight import protocol, words
 from tallylight import settings as settings_mod
 from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
+from tallylight.capture.options import CaptureOptions
 from tallylight.errors import UsageError
 from tallylight.protocol import Command, Message
 from tallylight.ui.recorder_process import RecorderProcess
@@ -150,7 +151,7 @@ class AppController(QObject):
     def start_session(
         self,
         label: str = "",
-        options: dict[str, Any] | None = None,
+        options: CaptureOptions | None = None,
         study: str = "",
         *,
         started_by: str = "",
@@ -166,7 +167,7 @@ class AppController(QObject):
             return False
         self._started_by = started_by
         s = self.settings
-        effective = s.narrow(options or {})
+        effective = (s.narrow(options) if options is not None else s.capture).to_dict()
         spm = self.seconds_per_minute
         fields: dict[str, Any] = {
             "options": effective,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.capture.options import KeyMode
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner
@@ -41,25 +44,67 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Tallylight settings")
         self.setAccessibleName("Settings")
 
-        # -- capture defaults
+        capture = self._capture_group(current)
+        limits = self._limits_group(current)
+        hot = self._hotkey_group(current)
+        private = self._private_group(current)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorLabel")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        self.tabs = self._tabs(
+            (
+                ("&Capture", (capture,)),
+                ("&Limits && hotkey", (limits, hot)),
+                ("&Private apps", (private,)),
+            )
+        )
+        when = QLabel("Changes apply from the next session you start (reminders at once).")
+        when.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(when)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        fit_on_show(self)
+
+        self._validate()  # a stored hotkey that cannot work is said at once
+        from tallylight.capture.focus import focus_support, open_apps
+
+        self.tasks.run(open_apps, self._show_open_apps, lambda exc: None)
+
+        self.tasks.run(
+            focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc)))
+        )
+
+    def _capture_group(self, current: settings_mod.Settings) -> QGroupBox:
+        """What sessions may capture: the ceiling the start dialog and the recorder narrow to."""
         capture = QGroupBox("What sessions capture (the start dialog can only narrow this)")
         self.keys = QComboBox()
         self.keys.setAccessibleName("Keyboard capture")
-        for mode in settings_mod.KEY_MODES:
-            self.keys.addItem(words.key_mode(mode).title, mode)
+        for mode in KeyMode:
+            self.keys.addItem(words.key_mode(mode.label).title, mode.label)
             self.keys.setItemData(
-                self.keys.count() - 1, f"Keyboard: {words.key_mode(mode).plain}.", Qt.ItemDataRole.ToolTipRole
+                self.keys.count() - 1,
+                f"Keyboard: {words.key_mode(mode.label).plain}.",
+                Qt.ItemDataRole.ToolTipRole,
             )
-        self.keys.setCurrentIndex(settings_mod.KEY_MODES.index(current.keys))
+        self.keys.setCurrentIndex(list(KeyMode).index(current.capture.keys))
         self.keys_help = QLabel()
         self.keys_help.setWordWrap(True)
         self.moves = QCheckBox("Mouse &movements")
         self.clicks = QCheckBox("Mouse &clicks")
         self.scrolls = QCheckBox("Scro&lling")
         for box, value in (
-            (self.moves, current.mouse_moves),
-            (self.clicks, current.clicks),
-            (self.scrolls, current.scrolls),
+            (self.moves, current.capture.mouse_moves),
+            (self.clicks, current.capture.clicks),
+            (self.scrolls, current.capture.scrolls),
         ):
             box.setChecked(value)
             box.setAccessibleName(box.text().replace("&", ""))
@@ -73,8 +118,10 @@ class SettingsDialog(QDialog):
         cform.addRow("", self.scrolls)
         self.keys.currentIndexChanged.connect(self._update_keys_help)
         self._update_keys_help()
+        return capture
 
-        # -- limits
+    def _limits_group(self, current: settings_mod.Settings) -> QGroupBox:
+        """Maximum length, idle stop and reminders, in minutes (0 = never)."""
         limits = QGroupBox("Limits and reminders")
         self.max_duration = self._minutes_box("Maximum session length", current.max_duration_min, 24 * 60)
         self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
@@ -88,8 +135,10 @@ class SettingsDialog(QDialog):
             label = QLabel(text)
             label.setBuddy(spin)
             lform.addRow(label, spin)
+        return limits
 
-        # -- hotkey: pressed, not typed; read by the one hotkey parser
+    def _hotkey_group(self, current: settings_mod.Settings) -> QGroupBox:
+        """The pause hotkey: pressed, not typed; read by the one hotkey parser (capture.hotkey)."""
         hot = QGroupBox("Pause hotkey")
         self.hotkey = HotkeyField(current.pause_hotkey)
         hform = QFormLayout(hot)
@@ -97,8 +146,10 @@ class SettingsDialog(QDialog):
         hot_label.setBuddy(self.hotkey.edit)
         hform.addRow(hot_label, self.hotkey)
         self.hotkey.changed.connect(self._validate)
+        return hot
 
-        # -- private apps
+    def _private_group(self, current: settings_mod.Settings) -> QGroupBox:
+        """Private apps: capture pauses while one of them has focus."""
         private = QGroupBox("Private apps (capture pauses while one of them has focus)")
         self.focus_note = QLabel("Checking whether Tallylight can tell which app has focus…")
         self.focus_note.setObjectName("focusNote")
@@ -141,52 +192,24 @@ class SettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         pl.addWidget(note)
+        return private
 
-        self.error_label = QLabel()
-        self.error_label.setObjectName("errorLabel")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-
-        # Tabs, each scrollable, so the dialog fits small screens at 200% scaling.
-        self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Settings sections")
-        for title, groups in (
-            ("&Capture", (capture,)),
-            ("&Limits && hotkey", (limits, hot)),
-            ("&Private apps", (private,)),
-        ):
+    def _tabs(self, pages: tuple[tuple[str, tuple[QGroupBox, ...]], ...]) -> QTabWidget:
+        """One scrollable tab per page, so the dialog fits small screens at 200% scaling."""
+        tabs = QTabWidget()
+        tabs.setAccessibleName("Settings sections")
+        for title, groups in pages:
             page = QWidget()
-            pl2 = QVBoxLayout(page)
+            column = QVBoxLayout(page)
             for g in groups:
-                pl2.addWidget(g)
-            pl2.addStretch(1)
+                column.addWidget(g)
+            column.addStretch(1)
             scroll = QScrollArea()
             scroll.setWidgetResizable(True)
             scroll.setFrameShape(QFrame.Shape.NoFrame)
             scroll.setWidget(page)
-            self.tabs.addTab(scroll, title)
-        when = QLabel("Changes apply from the next session you start (reminders at once).")
-        when.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.tabs, 1)
-        layout.addWidget(when)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-        fit_on_show(self)
-
-        self._validate()  # a stored hotkey that cannot work is said at once
-        from tallylight.capture.focus import focus_support, open_apps
-
-        self.tasks.run(open_apps, self._show_open_apps, lambda exc: None)
-
-        self.tasks.run(
-            focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc)))
-        )
+            tabs.addTab(scroll, title)
+        return tabs
 
     def _minutes_box(self, name: str, value: int, maximum: int) -> QSpinBox:
         box = QSpinBox()
@@ -249,10 +272,13 @@ class SettingsDialog(QDialog):
 
     def value(self) -> settings_mod.Settings:
         s = settings_mod.Settings.from_dict(self.current.to_dict())
-        s.keys = self.keys.currentData()
-        s.mouse_moves = self.moves.isChecked()
-        s.clicks = self.clicks.isChecked()
-        s.scrolls = self.scrolls.isChecked()
+        s.capture = replace(
+            s.capture,
+            keys=KeyMode.parse(self.keys.currentData()),
+            mouse_moves=self.moves.isChecked(),
+            clicks=self.clicks.isChecked(),
+            scrolls=self.scrolls.isChecked(),
+        )
         s.max_duration_min = self.max_duration.value()
         s.idle_timeout_min = self.idle_timeout.value()
         s.reminder_every_min = self.reminder.value()

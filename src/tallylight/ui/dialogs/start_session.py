@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
@@ -20,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
-from tallylight.capture.options import CaptureOptions, narrow
-from tallylight.settings import KEY_MODES, Settings, key_mode_rank
+from tallylight.capture.options import CaptureOptions, KeyMode, narrow
+from tallylight.settings import Settings
 from tallylight.ui.fit import fit_on_show, scroll_body
 
 #: how long a released Enter waits for the press that would show it was an auto-repeat
@@ -31,11 +32,6 @@ ENTER_SETTLE_MS = 100
 def _apps(settings: Settings) -> str:
     apps = list(settings.private_apps)
     return apps[0] if len(apps) == 1 else ", ".join(apps[:-1]) + " or " + apps[-1]
-
-
-def describe_options(options: dict[str, Any]) -> list[str]:
-    """Plain-language lines for an ``options`` object (the same words as everywhere)."""
-    return CaptureOptions.from_dict(options).describe()
 
 
 class StartSessionDialog(QDialog):
@@ -49,7 +45,7 @@ class StartSessionDialog(QDialog):
         self.focus_known = focus[0] if focus is not None else None
         self.setWindowTitle("Start a Tallylight session")
         self.setAccessibleName("Start session")
-        allowed = settings.capture_options()
+        allowed = settings.capture
 
         intro = QLabel(
             "<b>This session will capture:</b> only while the tally light shows recording, "
@@ -60,14 +56,14 @@ class StartSessionDialog(QDialog):
 
         self.keys = QComboBox()
         self.keys.setAccessibleName("Keyboard capture")
-        for mode in KEY_MODES:
-            if key_mode_rank(mode) <= key_mode_rank(allowed["keys"]):  # only narrower or equal
-                self.keys.addItem(words.key_mode(mode).title, mode)
+        for mode in KeyMode:
+            if mode <= allowed.keys:  # only narrower or equal
+                self.keys.addItem(words.key_mode(mode.label).title, mode.label)
         self.keys.setCurrentIndex(self.keys.count() - 1)
 
-        self.moves = self._check("Mouse movements", allowed["mouse_moves"])
-        self.clicks = self._check("Mouse clicks", allowed["clicks"])
-        self.scrolls = self._check("Scrolling", allowed["scrolls"])
+        self.moves = self._check("Mouse movements", allowed.mouse_moves)
+        self.clicks = self._check("Mouse clicks", allowed.clicks)
+        self.scrolls = self._check("Scrolling", allowed.scrolls)
 
         # a joined study (set_studies fills it from a worker); its ceiling can only narrow
         self.study = QComboBox()
@@ -234,19 +230,23 @@ class StartSessionDialog(QDialog):
         """True if this dialog said that private apps cannot pause capture here."""
         return bool(self.settings.private_apps) and self.focus_known is False
 
-    def options(self) -> dict[str, Any]:
-        wanted = {
-            "keys": self.keys.currentData(),
-            "mouse_moves": self.moves.isChecked(),
-            "clicks": self.clicks.isChecked(),
-            "scrolls": self.scrolls.isChecked(),
-        }
-        mine = self.settings.narrow(wanted)
+    def options(self) -> CaptureOptions:
+        """What this session will capture: the choices here, within Settings and the study."""
+        wanted = replace(
+            self.settings.capture,
+            keys=KeyMode.parse(self.keys.currentData()),
+            mouse_moves=self.moves.isChecked(),
+            clicks=self.clicks.isChecked(),
+            scrolls=self.scrolls.isChecked(),
+        )
+        return narrow(self._allowed(), wanted)
+
+    def _allowed(self) -> CaptureOptions:
+        """The widest this session may capture: Settings, narrowed by the chosen study's ceiling
+        (which the recorder applies too, reading the consent itself: shown here honestly)."""
         ceiling = self._study_ceilings.get(self.study_id())
-        if ceiling is None:
-            return mine
-        # what the recorder will apply too (it reads the consent itself): shown here honestly
-        return narrow(CaptureOptions.from_dict(ceiling), CaptureOptions.from_dict(mine)).to_dict()
+        mine = self.settings.capture
+        return mine if ceiling is None else narrow(CaptureOptions.from_dict(ceiling), mine)
 
     def set_studies(self, studies: list[tuple[str, str, dict[str, Any]]]) -> None:
         """Offer the joined studies a session can be recorded for now: (id, title, ceiling)."""
@@ -263,25 +263,26 @@ class StartSessionDialog(QDialog):
     @Slot()
     def _apply_study_ceiling(self) -> None:
         """Offer only what the chosen study allows (the settings' ceiling for a personal session)."""
-        allowed = self.settings.capture_options()
-        ceiling = self._study_ceilings.get(self.study_id())
-        if ceiling is not None:
-            allowed = narrow(CaptureOptions.from_dict(ceiling), CaptureOptions.from_dict(allowed)).to_dict()
+        allowed = self._allowed()
         chosen = self.keys.currentData()
         self.keys.blockSignals(True)
         self.keys.clear()
-        for mode in KEY_MODES:
-            if key_mode_rank(mode) <= key_mode_rank(allowed["keys"]):
-                self.keys.addItem(words.key_mode(mode).title, mode)
+        for mode in KeyMode:
+            if mode <= allowed.keys:
+                self.keys.addItem(words.key_mode(mode.label).title, mode.label)
         index = self.keys.findData(chosen)
         self.keys.setCurrentIndex(index if index >= 0 else self.keys.count() - 1)
         self.keys.blockSignals(False)
-        for box, name in ((self.moves, "mouse_moves"), (self.clicks, "clicks"), (self.scrolls, "scrolls")):
-            if not allowed[name]:
+        for box, on in (
+            (self.moves, allowed.mouse_moves),
+            (self.clicks, allowed.clicks),
+            (self.scrolls, allowed.scrolls),
+        ):
+            if not on:
                 box.setChecked(False)
             elif not box.isEnabled():
                 box.setChecked(True)  # allowed again (back to a wider choice): on, as at first
-            box.setEnabled(bool(allowed[name]))
+            box.setEnabled(on)
         self._update_summary()
 
     def session_label(self) -> str:
@@ -289,7 +290,7 @@ class StartSessionDialog(QDialog):
 
     @Slot()
     def _update_summary(self) -> None:
-        self.summary.setText("\n".join("• " + line for line in describe_options(self.options())))
+        self.summary.setText("\n".join("• " + line for line in self.options().describe()))
 
 
 def _is_enter(event: QEvent) -> bool:
