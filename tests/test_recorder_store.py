@@ -21,7 +21,8 @@ import pytest
 from helpers import wait_until
 from tallylight.events import Kind
 from tallylight.recorder.client import RecorderClient
-from tallylight.store import recovery, sessions, vault
+from tallylight.store import layout, recovery, sessions, vault
+from tallylight.store.crypto import TYPE_EVENTS
 from tallylight.store.reader import Verdict
 from xserver import XServer, fake_moves
 
@@ -36,6 +37,16 @@ def unlocked(tallylight_home: Path) -> vault.UnlockedVault:
     from tallylight.store.crypto import KdfParams
 
     return vault.create_vault(PASS, params=KdfParams(1, 1, 8192))
+
+
+def _events_records(session_dir: Path) -> int:
+    """How many whole EVENTS records the session's files hold (read without the key)."""
+    return sum(
+        1
+        for number, path in layout.segment_files(session_dir)
+        for frame in layout.scan_segment(path, number).frames
+        if frame.rtype == TYPE_EVENTS
+    )
 
 
 def _files_containing(root: Path, needles: list[bytes]) -> list[str]:
@@ -62,7 +73,10 @@ def test_sentinel_typed_in_full_mode_never_reaches_the_disk(
         rec.request("start", options={"keys": "full"})
         xserver.xdotool("type", "--delay", "8", sentinel)
         wait_until(lambda: rec.request("status")["counts"].get("key_up", 0) >= len(sentinel))
-        time.sleep(0.7)  # sealed at least once mid-session
+        # the writer has taken every key: the next EVENTS record sealed holds them (wait for it on disk)
+        session_dir = layout.session_path(rec.request("status")["session_id"])
+        before = _events_records(session_dir)
+        wait_until(lambda: _events_records(session_dir) > before)
         needles = [sentinel.encode(), sentinel.encode("utf-16-le"), sentinel.encode("utf-16-be")]
         assert _files_containing(tallylight_home, needles) == []
         session_id = rec.request("stop")["summary"]["session_id"]

@@ -9,17 +9,6 @@ from fake_wm import FakeWM
 pytestmark = pytest.mark.x11
 
 
-def recorder_supports_private_apps() -> bool:
-    """Does the recorder (the lead's side) act on the ``private_apps`` start field yet?"""
-    from pathlib import Path
-
-    import tallylight.capture as cap
-    import tallylight.recorder as rec
-
-    roots = [Path(rec.__file__).parent, Path(cap.__file__).parent]
-    return any("private_apps" in p.read_text() for root in roots for p in root.glob("*.py"))
-
-
 @pytest.fixture
 def wm(xserver):
     w = FakeWM(xserver.display)
@@ -35,8 +24,6 @@ def test_settings_say_focus_is_known_with_an_ewmh_wm(wm, qapp, qtbot):
 
 
 def test_nothing_captured_while_private_app_focused(make_app, wm, xserver, monkeypatch, qtbot):
-    if not recorder_supports_private_apps():
-        pytest.skip("the recorder does not implement private_apps yet (start-command field is sent)")
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     from tallylight import settings as settings_mod
     from tallylight.events import GapReason, Kind, Marker
@@ -54,11 +41,10 @@ def test_nothing_captured_while_private_app_focused(make_app, wm, xserver, monke
     xserver.xdotool("type", "--delay", "5", "ab")
     qtbot.waitUntil(lambda: c.counts.get("key_up", 0) >= 2, timeout=8000)
     wm.focus(secret)
-    qtbot.wait(600)  # the recorder notices the focus change (it polls or listens)
-    xserver.xdotool("type", "--delay", "5", "hunter2")
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: c.private, timeout=8000)  # the recorder says so in its stats
+    xserver.xdotool("type", "--delay", "5", "hunter2")  # returns once the X server has the keys
     wm.focus(editor)
-    qtbot.wait(600)
+    qtbot.waitUntil(lambda: not c.private, timeout=8000)
     xserver.xdotool("type", "--delay", "5", "cd")
     qtbot.waitUntil(lambda: c.counts.get("key_up", 0) >= 4, timeout=8000)
     c.stop()

@@ -7,6 +7,8 @@ import time
 import pytest
 from conftest_helpers import read_log
 
+from tallylight.capture.options import CaptureOptions, KeyMode
+
 pytestmark = pytest.mark.x11
 
 
@@ -19,10 +21,12 @@ def test_start_command_carries_settings(make_app, fake_recorder, qtbot):
             private_apps=["KeePassXC"], pause_hotkey="<ctrl>+<alt>+p", max_duration_min=2, idle_timeout_min=1
         )
     )
-    app.controller.start_session(label="L", options={"keys": "none", "scrolls": False})
+    asked = CaptureOptions(keys=KeyMode.NONE, scrolls=False)
+    app.controller.start_session(label="L", options=asked)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     start = next(m for m in read_log(fake_recorder) if m.get("cmd") == "start")
-    assert start["options"] == {"keys": "none", "mouse_moves": True, "clicks": True, "scrolls": False}
+    assert start["options"] == asked.to_dict()
+    assert start["options"]["keys"] == "none" and start["options"]["scrolls"] is False
     assert start["label"] == "L" and start["pause_hotkey"] == "<ctrl>+<alt>+p"
     assert start["private_apps"] == ["KeePassXC"]
     assert start["max_duration_s"] == 120 and start["idle_timeout_s"] == 60

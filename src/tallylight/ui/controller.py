@@ -44,6 +44,7 @@ class AppController(QObject):
         self.options: dict[str, Any] = {}
         self.narrowed: list[str] = []  # what the recorder's ceiling narrowed, in words
         self.counts: dict[str, int] = {}
+        self.private = False  # the recorder's last stats: a private app has focus, nothing is captured
         self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
         self.last_session: dict[str, Any] = {}
@@ -211,6 +212,7 @@ class AppController(QObject):
         self.options = effective
         self.narrowed = []
         self.counts = {}
+        self.private = False
         self.error_message = ""
         self._fatal_error = ""
         self._started_at = self._ended_at = self._paused_since = 0.0
@@ -383,6 +385,8 @@ class AppController(QObject):
         rate = msg.get("rate")
         if isinstance(rate, (int, float)) and not isinstance(rate, bool):
             self.rate = float(rate)
+        if isinstance(msg.get("private"), bool):
+            self.private = msg["private"]
         # Only counts: the state follows the recorder's paused/resumed events alone. A stats
         # message written just before a hotkey resume used to turn the light back to paused.
         self.changed.emit()
