@@ -117,10 +117,6 @@ class SessionWriter:
         return self._events_sealed
 
     @property
-    def last_seal_monotonic(self) -> float:
-        return self._last_seal
-
-    @property
     def segment(self) -> int:
         return self._segment
 

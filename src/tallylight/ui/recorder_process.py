@@ -36,7 +36,6 @@ def recorder_command() -> tuple[str, list[str]]:
 class RecorderProcess(QObject):
     """Signals carry the recorder's messages as dicts (see CONTROL.md)."""
 
-    ready = Signal(dict)
     started = Signal(dict)
     paused = Signal(dict)
     resumed = Signal(dict)
@@ -98,9 +97,6 @@ class RecorderProcess(QObject):
     def resume(self) -> None:
         self.send(Command.RESUME)
 
-    def request_status(self) -> None:
-        self.send(Command.STATUS)
-
     def stop(self, reason: str = "participant") -> None:
         """Ask for a clean stop; the recorder replies ``stopped`` and exits.
 
@@ -156,7 +152,7 @@ class RecorderProcess(QObject):
             return
         event = msg.get("event")
         if event == Message.READY:
-            self.ready.emit(msg)
+            pass  # the start command is already queued behind it; nothing waits for this
         elif event == Message.STARTED:
             self._started = True
             self.started.emit(msg)

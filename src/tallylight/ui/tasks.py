@@ -29,10 +29,6 @@ class TaskRunner(QObject):
         self._timer.setInterval(20)
         self._timer.timeout.connect(self._drain)
 
-    @property
-    def pending(self) -> int:
-        return self._pending
-
     def run(
         self,
         fn: Callable[[], Any],
