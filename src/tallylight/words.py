@@ -93,8 +93,13 @@ _STOP_REASON_WORDS = {
 
 def stop_reason_words(reason: str) -> str:
     """Why a session stopped, as the end of "Recording stopped because …"."""
+    return _reason_words(_STOP_REASON_WORDS, reason)
+
+
+def _reason_words(table: Mapping[str, str], reason: str) -> str:
+    """The words for an enum name (lower case); an unknown name is shown as words."""
     key = str(reason).lower()
-    return _STOP_REASON_WORDS.get(key, key.replace("_", " "))
+    return table.get(key, key.replace("_", " "))
 
 
 # ---------------------------------------------------------------- key modes
@@ -258,8 +263,7 @@ _GAP_REASON_WORDS = {
 
 def gap_reason_words(reason: str) -> str:
     """Why nothing was captured for a while (a ``GapReason`` name, lower case), as the end of "because …"."""
-    key = str(reason).lower()
-    return _GAP_REASON_WORDS.get(key, key.replace("_", " "))
+    return _reason_words(_GAP_REASON_WORDS, reason)
 
 
 def duration(seconds: float) -> str:
