@@ -228,7 +228,8 @@ def bench_open(v: vault.UnlockedVault) -> None:
     worst = max(stalls) if stalls else 0
     top = sorted(zip(stalls, at, strict=True))[-3:]
     print(
-        f"  (worst stalls, ms at ms since opening: {[(g, a - at[0]) for g, a in top]}; steps ended at {win.step_end_ms} ms)"
+        f"  (worst stalls, ms at ms since opening: {[(g, a - at[0]) for g, a in top]}; "
+        f"steps ended at {win.step_end_ms} ms)"
     )
     print(
         f"  longest GUI-thread stall while opening: {worst} ms "
