@@ -127,6 +127,22 @@ def main(out_dir: str) -> int:
     run("sessions", SessionsDialog(tasks))
     run("window", FallbackWindow(c, actions))
     run("main-window", FallbackWindow(c, actions, indicator=False))
+    from tallylight.ui.dialogs.share import ShareDialog
+    from tallylight.ui.dialogs.studies import JoinStudyDialog, StudiesDialog
+    from tallylight.ui.live_view import LiveView
+    from tallylight.ui.tally_window import TallyWindow
+
+    run("studies", StudiesDialog(tasks))
+    run("join-study", JoinStudyDialog(tasks))
+    run("share", ShareDialog(tasks))
+    run("live-view", LiveView(c))
+    run("record-tally-window", TallyWindow())
+    if os.environ.get("SCALE_CHECK_PASSPHRASE"):
+        from tallylight.store import vault
+        from tallylight.ui.review.window import ReviewWindow
+
+        v = vault.unlock(os.environ["SCALE_CHECK_PASSPHRASE"])
+        run("review", ReviewWindow(tasks, os.environ["SCALE_CHECK_SESSION"], v), lambda w: wait(1500))
     print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
     tasks.shutdown()
     return 0

@@ -99,3 +99,29 @@ def test_windows(make_app, fake_recorder, qtbot):
     assert problems(main) == []
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+
+
+def test_the_other_windows(make_app, qtbot):
+    """Studies, joining, sharing, the live view and the review window read as well."""
+    from conftest_helpers import PASSPHRASE
+
+    from tallylight.store import vault
+    from tallylight.ui.dialogs.share import ShareDialog
+    from tallylight.ui.dialogs.studies import JoinStudyDialog, StudiesDialog
+    from tallylight.ui.live_view import LiveView
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-review", label="typing", seconds=5)
+    app = make_app(use_tray=False)
+    found = {}
+    for name, w in (
+        ("studies", StudiesDialog(app.tasks)),
+        ("join", JoinStudyDialog(app.tasks)),
+        ("share", ShareDialog(app.tasks)),
+        ("live", LiveView(app.controller)),
+        ("review", ReviewWindow(app.tasks, "s-review", vault.unlock(PASSPHRASE))),
+    ):
+        _show(qtbot, w)
+        qtbot.wait(800 if name == "review" else 100)
+        found[name] = problems(w)
+    assert not any(found.values()), found

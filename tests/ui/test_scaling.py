@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest_helpers import write_session
 
 from xserver import xvfb
 
@@ -34,8 +35,15 @@ def shots(tmp_path_factory) -> Path:
 
 
 @pytest.mark.parametrize("scale", ["1", "1.5", "2"])
-def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home):
-    env = small_screen.env(QT_QPA_PLATFORM="xcb", QT_SCALE_FACTOR=scale, TALLYLIGHT_HOME=str(tallylight_home))
+def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home, vault_ready):
+    write_session("s-scale", label="typing task", seconds=30)
+    env = small_screen.env(
+        QT_QPA_PLATFORM="xcb",
+        QT_SCALE_FACTOR=scale,
+        TALLYLIGHT_HOME=str(tallylight_home),
+        SCALE_CHECK_PASSPHRASE=vault_ready,
+        SCALE_CHECK_SESSION="s-scale",
+    )
     env.pop("QT_SCREEN_SCALE_FACTORS", None)
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), str(shots)], env=env, capture_output=True, text=True, timeout=180

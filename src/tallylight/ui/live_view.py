@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from tallylight import words
 from tallylight.ui.controller import AppController
+from tallylight.ui.fit import fit_on_show
 
 #: How often the view asks for the last events (and so at most how often it redraws).
 REFRESH_MS = 250
@@ -31,11 +32,11 @@ class LiveView(QWidget):
         self.setWindowTitle("Tallylight — live view")
         self.setAccessibleName("Live view")
         self.state_label = QLabel()
-        self.state_label.setAccessibleName("Recording state")
+        self.state_label.setAccessibleDescription("Recording state")
         self.counts_label = QLabel()
-        self.counts_label.setAccessibleName("Counts so far")
+        self.counts_label.setAccessibleDescription("Counts so far")
         self.rate_label = QLabel()
-        self.rate_label.setAccessibleName("Events per second")
+        self.rate_label.setAccessibleDescription("Events per second")
         self.events = QPlainTextEdit()
         self.events.setReadOnly(True)
         self.events.setAccessibleName("The last events, as they are stored")
@@ -54,6 +55,7 @@ class LiveView(QWidget):
         layout.addWidget(self.events, 1)
         layout.addWidget(note)
         self.resize(560, 520)
+        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
         self.updates = 0  # redraws of the event list (for tests and the benchmark)
         self.last_lines: list[str] = []
         self._timer = QTimer(self)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
 
@@ -100,7 +101,7 @@ class ShareDialog(QDialog):
         self.progress.hide()
         self.status = QLabel("Loading your studies…")
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Status")
+        self.status.setAccessibleDescription("Status")
         self.share_button = QPushButton("&Share")
         self.share_button.setAccessibleName("Share exactly what is shown")
         self.share_button.setEnabled(False)
@@ -115,7 +116,9 @@ class ShareDialog(QDialog):
         self.close_button = QPushButton("&Close")
         self.close_button.clicked.connect(self.reject)
 
-        form = QVBoxLayout(self)
+        body = QWidget()  # scrolls on a small screen; the buttons never do
+        form = QVBoxLayout(body)
+        form.setContentsMargins(0, 0, 0, 0)
         form.addWidget(self.unlock_box)
         row = QHBoxLayout()
         row.addWidget(QLabel("Study:"))
@@ -137,8 +140,11 @@ class ShareDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.share_button)
         buttons.addWidget(self.close_button)
-        form.addLayout(buttons)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll_body(body), 1)
+        outer.addLayout(buttons)
         self.resize(780, 620)
+        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)

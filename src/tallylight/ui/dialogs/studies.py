@@ -35,6 +35,7 @@ from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.errors import TallylightError
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Offer, Study
+from tallylight.ui.fit import fit_on_show
 from tallylight.ui.tasks import TaskRunner
 
 
@@ -64,6 +65,7 @@ class JoinStudyDialog(QDialog):
         self.setAccessibleName("Join a study")
         self.setAcceptDrops(True)
         self.resize(640, 720)
+        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
 
         self.intro = QLabel(
             "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop it on this "
@@ -77,7 +79,7 @@ class JoinStudyDialog(QDialog):
 
         self.problem = QLabel()
         self.problem.setObjectName("refusal")
-        self.problem.setAccessibleName("Why this study file was refused")
+        self.problem.setAccessibleDescription("Why this study file was refused")
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #a40000; font-weight: bold;")
         self.problem.hide()
@@ -89,7 +91,7 @@ class JoinStudyDialog(QDialog):
         self.signer = QLabel()
         self.signer.setObjectName("signer")
         self.signer.setWordWrap(True)
-        self.signer.setAccessibleName("Signer fingerprint")
+        self.signer.setAccessibleDescription("Signer fingerprint")
         self.signer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.signer.setStyleSheet("background: #fff6d5; padding: 6px; border: 1px solid #c8a800;")
         self.details = QTextBrowser()
@@ -273,6 +275,7 @@ class StudiesDialog(QDialog):
         self.setWindowTitle("Your studies")
         self.setAccessibleName("Your studies")
         self.resize(560, 420)
+        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
         self.join_dialog: JoinStudyDialog | None = None
         self._counts: dict[str, int] = {}
 
@@ -308,7 +311,7 @@ class StudiesDialog(QDialog):
 
         self.receipt = QLabel()
         self.receipt.setObjectName("receipt")
-        self.receipt.setAccessibleName("Withdrawal receipt")
+        self.receipt.setAccessibleDescription("Withdrawal receipt")
         self.receipt.setWordWrap(True)
         self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.receipt.hide()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.review.prepare import ReviewData
+from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
 
 SPEEDS = (1.0, 2.0, 10.0)
@@ -111,12 +112,12 @@ class ReviewWindow(QWidget):
         self.setAccessibleName("Review session")
 
         self.progress_label = QLabel("Opening…")
-        self.progress_label.setAccessibleName("Progress")
+        self.progress_label.setAccessibleDescription("Progress")
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
-        self.summary_label.setAccessibleName("Summary")
+        self.summary_label.setAccessibleDescription("Summary")
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # the plots are built one per event-loop turn once the data is there (_build_steps)
@@ -140,7 +141,7 @@ class ReviewWindow(QWidget):
         self.slider.valueChanged.connect(self._slider_moved)
         self.time_label = QLabel("0:00")
         self.key_strip = QLabel("")
-        self.key_strip.setAccessibleName("Keys around this moment")
+        self.key_strip.setAccessibleDescription("Keys around this moment")
         self.key_strip.setTextFormat(Qt.TextFormat.PlainText)
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
@@ -206,7 +207,7 @@ class ReviewWindow(QWidget):
         cr.addWidget(self.cancel_cut_button)
         self.cut_row.hide()
         self.status = QLabel("")
-        self.status.setAccessibleName("Status")
+        self.status.setAccessibleDescription("Status")
         self.status.setWordWrap(True)
         self.export_dialog: QFileDialog | None = None
         self.confirm_box: QMessageBox | None = None
@@ -224,7 +225,9 @@ class ReviewWindow(QWidget):
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.close_button)
 
-        layout = QVBoxLayout(self)
+        body = QWidget()  # scrolls on a small screen; the buttons never do
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.progress_label)
         layout.addWidget(self.progress)
         layout.addWidget(self.summary_label)
@@ -232,8 +235,11 @@ class ReviewWindow(QWidget):
         layout.addWidget(self.cut_row)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
-        layout.addLayout(self.buttons)
+        outer = QVBoxLayout(self)
+        outer.addWidget(scroll_body(body), 1)
+        outer.addLayout(self.buttons)
         self.resize(900, 760)
+        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
 
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(TICK_MS)
