@@ -62,6 +62,9 @@ def test_vector(case: str, keys, tmp_path: Path) -> None:  # noqa: ANN001
     assert got.events == want_events
     if expected["verdict"] == "complete" and expected["stop_reason"] < 9:  # known reasons are named
         assert got.stop_reason == expected["stop_reason"]
+    if "timing" in expected:
+        assert spec.timing == expected["timing"]
+        assert verify_session(session, v)[1].timing == expected["timing"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.startswith(("torn", "incomplete", "no-segments"))])

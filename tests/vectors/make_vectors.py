@@ -316,6 +316,35 @@ def main() -> None:
         root, "end-unknown-reason", "complete", e, stop=200, why="an unknown stop reason is kept, not corrupt"
     )
 
+    timing = {"version": 1, "stored_time": "best-estimate", "os_clock": "none", "input_events": len(e)}
+    w = writer.open_session(info("complete-with-timing"), root, seal_interval_s=1e9)
+    w.write(e)
+    w.seal()
+    w.note_timing(timing)
+    w.close(StopReason.PARTICIPANT)
+    expect(
+        root,
+        "complete-with-timing",
+        "complete",
+        e,
+        stop=P,
+        why="a TIMING record just before END (section 12)",
+    )
+    doc = json.loads((root / "expected" / "complete-with-timing.json").read_text())
+    doc["timing"] = timing
+    (root / "expected" / "complete-with-timing.json").write_text(
+        json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    )
+
+    w = writer.open_session(info("corrupt-timing-then-events"), root, seal_interval_s=1e9)
+    w.write(e)
+    w.seal()
+    reseal(w, crypto.TYPE_TIMING, json.dumps(timing).encode())
+    reseal(w, crypto.TYPE_EVENTS, w._comp.compress(bytes([1, 0, 1, 0, 3, 0, 0])))
+    w._close_fd()
+    w._lock.release()
+    expect(root, "corrupt-timing-then-events", "corrupt", [], why="only END may follow a TIMING record")
+
     for p in (root / "sessions").rglob("writer.lock"):
         p.unlink()
     print("written to", root)
