@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, synthetic, write_session
+from store_helpers import CHEAP, run_sessions_cli, synthetic, write_session
 
 from tallylight.store import vault
 
@@ -18,22 +18,12 @@ PW = "cli pass phrase"
 
 
 def run(
-    *args: str,
-    home: Path | None = None,
-    stdin: str | None = "",
-    umask: int | None = None,
-    cwd: Path | None = None,
+    *args: str, home: Path | None = None, umask: int | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "TALLYLIGHT_PASSPHRASE": PW}
-    if home is not None:
-        env["TALLYLIGHT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
+    return run_sessions_cli(
+        *args,
+        passphrase=PW,
+        env={"TALLYLIGHT_HOME": str(home)} if home is not None else None,
         cwd=cwd,
         preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
     )

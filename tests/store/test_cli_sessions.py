@@ -4,33 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, synthetic, write_session
+from store_helpers import CHEAP, run_sessions_cli, synthetic, write_session
 
 from tallylight.store import vault
 
-SRC = Path(__file__).resolve().parents[2] / "src"
 PW = "cli pass phrase"
 
 
 def run(*args: str, passphrase: str | None = PW, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
-    env.pop("TALLYLIGHT_PASSPHRASE", None)
-    if passphrase is not None:
-        env["TALLYLIGHT_PASSPHRASE"] = passphrase
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=60,
-    )
+    return run_sessions_cli(*args, passphrase=passphrase, input=stdin)
 
 
 @pytest.fixture
