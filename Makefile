@@ -30,7 +30,9 @@ lint: system-deps-run $(VENV)/.installed-test
 # runs them and copies the result over docs/screenshots, which the README shows.
 screenshots: system-deps-test $(VENV)/.installed-test
 	rm -rf build/screenshots
-	TALLYLIGHT_SCREENSHOTS=build/screenshots $(PY) -m pytest tests/ui/test_screenshots.py -q $(PYTEST_ARGS)
+	TALLYLIGHT_SCREENSHOTS=build/screenshots $(PY) -m pytest tests/ui/test_screenshots.py \
+		tests/ui/test_review_screenshots.py tests/ui/test_live_view.py tests/ui/test_share_dialog.py \
+		tests/ui/test_study_dialogs.py -q $(PYTEST_ARGS)
 	for f in docs/screenshots/*.png; do cp "build/screenshots/$$(basename "$$f")" "$$f" || exit 1; done
 
 bench: $(VENV)/.installed-test

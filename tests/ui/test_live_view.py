@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
+from conftest_helpers import screenshot_dir
 
 pytestmark = pytest.mark.x11
-
-SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
 
 
 def test_live_view_shows_the_recorders_preview(make_app, monkeypatch, qtbot, xserver):
@@ -40,7 +37,6 @@ def test_live_view_shows_the_recorders_preview(make_app, monkeypatch, qtbot, xse
     elapsed = time.monotonic() - t0
     assert view.updates <= elapsed / 0.25 + 3  # coalesced: a few redraws a second at most
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    view.grab().save(str(SHOTS / "live-view.png"))
+    view.grab().save(str(screenshot_dir() / "live-view.png"))
     c.stop()
     qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)

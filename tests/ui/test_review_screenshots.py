@@ -1,22 +1,19 @@
 """Screenshots of the review window and the sessions list on a few minutes of lifelike input.
 
-Written to TALLYLIGHT_SCREENSHOT_DIR (default /tmp/tallylight-screenshots), never
-into the tracked tree; docs/screenshots/ holds copies for the README.
+Written to ``conftest_helpers.screenshot_dir()`` (never the tracked tree);
+``make screenshots`` copies them into docs/screenshots/ for the README.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import random
-from pathlib import Path
 
 import pytest
-from conftest_helpers import PASSPHRASE
+from conftest_helpers import PASSPHRASE, screenshot_dir
 
 pytestmark = pytest.mark.x11
 
-SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
 S = 1_000_000_000
 
 
@@ -88,7 +85,6 @@ def test_review_and_sessions_screenshots(make_app, qtbot):
     write("20261129T113000Z-b2", "free browsing", lifelike(2, seed=5))
     app = make_app(use_tray=False)
     unlocked = vault.unlock(PASSPHRASE)
-    SHOTS.mkdir(parents=True, exist_ok=True)
 
     dlg = SessionsDialog(app.tasks)
     qtbot.addWidget(dlg)
@@ -97,7 +93,7 @@ def test_review_and_sessions_screenshots(make_app, qtbot):
     dlg._set_vault(unlocked)
     dlg.refresh()
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 2 and dlg.table.item(0, 1).text() != "", timeout=10000)
-    dlg.grab().save(str(SHOTS / "sessions-window.png"))
+    dlg.grab().save(str(screenshot_dir() / "sessions-window.png"))
 
     win = ReviewWindow(app.tasks, "20261129T101500Z-a1", unlocked)
     qtbot.addWidget(win)
@@ -105,14 +101,14 @@ def test_review_and_sessions_screenshots(make_app, qtbot):
     qtbot.waitUntil(lambda: win.ready, timeout=20000)
     win.seek(win.loaded.data.duration_s * 0.3)
     assert win.replay.position is not None
-    win.grab().save(str(SHOTS / "review-window.png"))
+    win.grab().save(str(screenshot_dir() / "review-window.png"))
     win.tabs.setCurrentIndex(1)
     qtbot.wait(50)
-    win.grab().save(str(SHOTS / "review-path.png"))
+    win.grab().save(str(screenshot_dir() / "review-path.png"))
     win.tabs.setCurrentIndex(2)
     qtbot.wait(50)
-    win.grab().save(str(SHOTS / "review-rhythm.png"))
+    win.grab().save(str(screenshot_dir() / "review-rhythm.png"))
     win.tabs.setCurrentIndex(0)
     win.begin_cut()
-    win.grab().save(str(SHOTS / "review-cut.png"))
+    win.grab().save(str(screenshot_dir() / "review-cut.png"))
     win.end_cut()

@@ -9,7 +9,6 @@ from conftest_helpers import click as _click
 pytestmark = pytest.mark.x11
 
 PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
-SHOTS = screenshot_dir()
 
 
 def _unlock(dlg, qtbot) -> None:
@@ -47,8 +46,7 @@ def open_review(app, qtbot):
     qtbot.waitUntil(
         lambda: dlg.vault is not None and dlg.table.item(0, 1).text() == "review me", timeout=5000
     )
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dlg.grab().save(str(SHOTS / "sessions-window.png"))
+    dlg.grab().save(str(screenshot_dir() / "injected-sessions-window.png"))
     rect = dlg.table.visualRect(dlg.table.model().index(0, 1))
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -127,11 +125,11 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     )
     assert win.loaded.data.summary.gaps == []
 
-    win.grab().save(str(SHOTS / "review-window.png"))
-    for i, name in ((1, "review-path"), (2, "review-rhythm")):
+    win.grab().save(str(screenshot_dir() / "injected-review-window.png"))
+    for i, name in ((1, "injected-review-path"), (2, "injected-review-rhythm")):
         win.tabs.setCurrentIndex(i)
         qtbot.wait(50)
-        win.grab().save(str(SHOTS / f"{name}.png"))
+        win.grab().save(str(screenshot_dir() / f"{name}.png"))
     win.close()
     qtbot.waitUntil(lambda: not dlg.reviews, timeout=3000)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -10,13 +9,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
 
-from conftest_helpers import click, key  # noqa: E402
+from conftest_helpers import click, key, screenshot_dir  # noqa: E402
 from share_helpers import JoinedStudy, PutServer, make_vault, record_session, sample_events  # noqa: E402
 
 from tallylight.share import outbox, transfer  # noqa: E402
 
 pytestmark = pytest.mark.x11
-SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
 FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
 
 
@@ -75,8 +73,7 @@ def test_preview_then_share_uploads(setup, qtbot) -> None:
     key(dlg.session_list, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Sessions (2):" in dlg.preview.toPlainText(), timeout=15000)
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert dlg.grab().save(str(SHOTS / "share-dialog.png"))
+    assert dlg.grab().save(str(screenshot_dir() / "share-dialog.png"))
     # nothing written or sent before Share
     assert srv.requests() == [] and outbox.pending() == [] and outbox.read_log() == []
     click(dlg.share_button)

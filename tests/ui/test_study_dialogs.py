@@ -1,16 +1,15 @@
 """Joining, consent, the start dialog's study choice and withdrawal, driven with real clicks on Xvfb.
 
-Screenshots go to $TALLYLIGHT_SCREENSHOT_DIR (default /tmp/tallylight-screenshots), outside the tree.
+Screenshots go to ``conftest_helpers.screenshot_dir()``, outside the tree (``make screenshots``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import pytest
-from conftest_helpers import PASSPHRASE, click
+from conftest_helpers import PASSPHRASE, click, screenshot_dir
 
 from tallylight.capture.options import CaptureOptions
 
@@ -20,7 +19,6 @@ from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, recor
 from tallylight.study import enrolment, signing  # noqa: E402
 
 pytestmark = pytest.mark.x11
-SHOTS = Path(os.environ.get("TALLYLIGHT_SCREENSHOT_DIR", "/tmp/tallylight-screenshots"))
 
 
 def _shot(widget, name: str) -> None:
@@ -29,8 +27,7 @@ def _shot(widget, name: str) -> None:
     if widget.layout() is not None:
         widget.layout().activate()  # widgets shown in this event-loop turn get their place first
     QApplication.processEvents()
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    assert widget.grab().save(str(SHOTS / name))
+    assert widget.grab().save(str(screenshot_dir() / name))
 
 
 @pytest.fixture
