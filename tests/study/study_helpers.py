@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from helpers import NoHooks  # noqa: F401 (re-exported for the study tests)
 from tallylight.study import signing, template
 
 TODAY = dt.date(2026, 11, 29)
@@ -57,19 +58,6 @@ def current_body(**replace: str) -> bytes:
 def write_signed(path: Path, key: Ed25519PrivateKey = RESEARCHER, **replace: str) -> Path:
     path.write_bytes(signing.sign(current_body(**replace), key))
     return path
-
-
-class NoHooks:
-    """Capture hooks that capture nothing (the recorder runs without a display)."""
-
-    def __init__(self, *args: object) -> None:
-        pass
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
 
 
 def record(study: str | None = None) -> str:
