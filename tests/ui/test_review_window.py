@@ -66,6 +66,16 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     app = make_app(use_tray=False)
     record_injected(app, qtbot, xserver)
+    # the recorder compacted the session when it stopped and wrote the list's encrypted summary
+    from tallylight.review import edit
+    from tallylight.store import index, vault
+    from tallylight.store import sessions as store
+
+    (sid,) = store.session_ids()
+    d = store.session_dir(sid)
+    doc = index.read_summary(d, vault.unlock(PASSPHRASE))
+    assert doc is not None and doc["counts"]["key_down"] == 5 and doc["label"] == "review me"
+    assert not edit.needs_compaction(d)
     dlg, win = open_review(app, qtbot)
     d = win.loaded.data
     s = d.summary
@@ -124,6 +134,9 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
         lambda: win.ready and not win.undo_stack and win.loaded.data.summary.key_presses == 5, timeout=15000
     )
     assert win.loaded.data.summary.gaps == []
+    _click(win.cut_button)
+    _click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: win.ready and len(win.undo_stack) == 1, timeout=15000)
 
     win.grab().save(str(screenshot_dir() / "injected-review-window.png"))
     for i, name in ((1, "injected-review-path"), (2, "injected-review-rhythm")):
@@ -131,6 +144,7 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
         qtbot.wait(50)
         win.grab().save(str(screenshot_dir() / f"{name}.png"))
     win.close()
+    assert win.undo_stack == []  # undo is offered until the window closes, never after
     qtbot.waitUntil(lambda: not dlg.reviews, timeout=3000)
 
 
