@@ -72,3 +72,15 @@ def make_app(qapp, qtbot, xserver, vault_ready) -> Iterator:
     for app in made:
         app.dispose()
     qtbot.wait(50)
+
+
+@pytest.fixture
+def tray_host(xserver, qtbot) -> Iterator[None]:
+    """A real system tray (trayer) for the test; apps made after it use it."""
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from xserver import trayer
+
+    with trayer(xserver):
+        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
+        yield

@@ -79,26 +79,16 @@ def read_log(path) -> list[dict]:
 
 def write_session(session_id: str, label: str = "", seconds: float = 2.0, started_wall_ns: int | None = None):
     """A finished session in the test vault (real writer), without running a recorder."""
+    import dataclasses
     import time
 
+    from store.store_helpers import make_info
     from tallylight import events as ev
-    from tallylight.events import SessionInfo, StopReason
+    from tallylight.events import StopReason
     from tallylight.store import writer
 
-    info = SessionInfo(
-        session_id,
-        started_wall_ns or time.time_ns(),
-        "perf_counter_ns",
-        1,
-        "class",
-        True,
-        0.0,
-        0.0,
-        True,
-        True,
-        label=label,
-        platform="linux",
-        app_version="test",
+    info = dataclasses.replace(
+        make_info(session_id, label), started_wall_ns=started_wall_ns or time.time_ns()
     )
     w = writer.open_session(info, seal_interval_s=1e9)
     t_end = int(seconds * 1e9)
@@ -132,3 +122,14 @@ def key(widget, k, modifiers=None) -> None:
     from PySide6.QtTest import QTest
 
     QTest.keyClick(widget, k, modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier)
+
+
+def open_tray_menu(app, xserver, qtbot) -> None:
+    """Click the real tray icon in trayer (xdotool) and wait for the menu."""
+    tray = app.tray
+    qtbot.waitUntil(lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000)
+    qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
+    qtbot.wait(200)  # the icon is embedded: let trayer lay it out
+    x, y = tray_icon_centres(xserver.display)[0]
+    xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+    qtbot.waitUntil(tray.menu.isVisible, timeout=5000)

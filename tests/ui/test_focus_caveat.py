@@ -84,45 +84,36 @@ def test_private_apps_are_chosen_from_open_windows(make_app, xserver, qtbot, tal
         wm.close()
 
 
-def test_clicks_on_the_tray_menu_are_not_recorded(make_app, monkeypatch, xserver, qtbot):
+def test_clicks_on_the_tray_menu_are_not_recorded(make_app, tray_host, monkeypatch, xserver, qtbot):
     """Item 5: while Tallylight's own tray menu is open nothing is captured (a private gap)."""
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
-    from conftest_helpers import PASSPHRASE, tray_icon_centres
-    from PySide6.QtWidgets import QSystemTrayIcon
+    from conftest_helpers import PASSPHRASE, open_tray_menu
 
     from tallylight.events import GapReason, Kind, Marker
     from tallylight.store import sessions as store
     from tallylight.store import vault
-    from xserver import trayer
 
-    with trayer(xserver):
-        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
-        app = make_app()
-        app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
-        c, tray = app.controller, app.tray
-        qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
-        qtbot.waitUntil(lambda: tray.icon.geometry().width() > 0, timeout=5000)
-        c.start_session()
-        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
-        xserver.xdotool("mousemove", "600", "600", "click", "1")  # a click of the participant's
-        qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 1, timeout=8000)
-        x, y = tray_icon_centres(xserver.display)[0]
-        xserver.xdotool("mousemove", str(x), str(y), "click", "1")  # opens the menu (this click counts)
-        qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
-        qtbot.waitUntil(lambda: c.own_ui_private, timeout=5000)
-        about = tray.menu.mapToGlobal(tray.menu.actionGeometry(app.actions.about).center())
-        xserver.xdotool("mousemove", str(about.x()), str(about.y()), "click", "1")  # not data
-        qtbot.waitUntil(lambda: "about" in app.dialogs and app.dialogs["about"].isVisible(), timeout=5000)
-        qtbot.waitUntil(lambda: not c.own_ui_private, timeout=5000)
-        app.dialogs["about"].close()
-        xserver.xdotool("mousemove", "500", "500", "click", "1")  # the participant's again
-        qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 3, timeout=8000)
-        qtbot.wait(300)
-        c.stop()
-        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+    app = make_app()
+    app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+    c, tray = app.controller, app.tray
+    c.start_session()
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    xserver.xdotool("mousemove", "600", "600", "click", "1")  # a click of the participant's
+    qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 1, timeout=8000)
+    open_tray_menu(app, xserver, qtbot)  # this click on the icon counts
+    qtbot.waitUntil(lambda: c.own_ui_private, timeout=5000)
+    about = tray.menu.mapToGlobal(tray.menu.actionGeometry(app.actions.about).center())
+    xserver.xdotool("mousemove", str(about.x()), str(about.y()), "click", "1")  # not data
+    qtbot.waitUntil(lambda: "about" in app.dialogs and app.dialogs["about"].isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not c.own_ui_private, timeout=5000)
+    app.dialogs["about"].close()
+    xserver.xdotool("mousemove", "500", "500", "click", "1")  # the participant's again
+    qtbot.waitUntil(lambda: c.counts.get("button_down", 0) >= 3, timeout=8000)
+    qtbot.wait(300)
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
     events = list(store.iter_events(c.last_session["session_id"], vault.unlock(PASSPHRASE)))
     downs = [e for e in events if e.kind == Kind.BUTTON_DOWN]
     assert len(downs) == 3, downs  # 600,600 + the tray icon + 500,500; not the menu's About
-    assert any(
-        e.kind == Kind.MARKER and e.marker == Marker.GAP and e.reason == GapReason.PRIVATE_APP for e in events
-    )
+    gaps = [e for e in events if e.kind == Kind.MARKER and e.marker == Marker.GAP]
+    assert any(e.reason == GapReason.PRIVATE_APP for e in gaps)

@@ -6,18 +6,12 @@ from __future__ import annotations
 import pytest
 from conftest_helpers import call_appctl, key
 
-from xserver import trayer
-
 pytestmark = pytest.mark.x11
 
 
 @pytest.fixture
-def tray_app(make_app, xserver, fake_recorder, qtbot):
-    from PySide6.QtWidgets import QSystemTrayIcon
-
-    with trayer(xserver):
-        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
-        yield make_app()
+def tray_app(make_app, tray_host, fake_recorder):
+    return make_app()
 
 
 def _menu_actions(tray):

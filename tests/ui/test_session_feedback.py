@@ -9,10 +9,9 @@ import signal
 import time
 
 import pytest
-from conftest_helpers import PASSPHRASE, click, key, tray_icon_centres, write_session
+from conftest_helpers import PASSPHRASE, click, key, open_tray_menu, write_session
 
 from tallylight import settings as settings_mod
-from xserver import trayer
 
 pytestmark = pytest.mark.x11
 
@@ -58,34 +57,30 @@ def test_recorded_and_paused_time_are_shown_apart(make_app, fake_recorder, qtbot
     assert app.controller.last_session["summary"]["paused_s"] >= 2
 
 
-def test_tooltip_follows_a_hotkey_resume(make_app, monkeypatch, xserver, qtbot):
+def test_tooltip_follows_a_hotkey_resume(make_app, tray_host, monkeypatch, xserver, qtbot):
     """The light and its tooltip follow the recorder's paused/resumed events and nothing else."""
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
-    from PySide6.QtWidgets import QSystemTrayIcon
-
-    with trayer(xserver):
-        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
-        app = make_app()
-        app.controller.apply_settings(
-            settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
-        )
-        c, tray = app.controller, app.tray
-        c.start_session()
-        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
-        for _ in range(3):
-            xserver.xdotool("key", "ctrl+alt+p")
-            qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
-            assert "Paused" in tray.icon.toolTip()
-            qtbot.wait(700)  # a stats message is written while paused
-            xserver.xdotool("key", "ctrl+alt+p")
-            qtbot.waitUntil(lambda: c.state == "recording", timeout=5000)
-            end = time.monotonic() + 1.5
-            while time.monotonic() < end:  # and it stays so: no stale stats turn it back
-                tip = tray.icon.toolTip()
-                assert tip.startswith("Tallylight: Recording") and "Paused (not" not in tip, tip
-                qtbot.wait(50)
-        c.stop()
-        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+    app = make_app()
+    app.controller.apply_settings(
+        settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
+    )
+    c, tray = app.controller, app.tray
+    c.start_session()
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    for _ in range(3):
+        xserver.xdotool("key", "ctrl+alt+p")
+        qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
+        assert "Paused" in tray.icon.toolTip()
+        qtbot.wait(700)  # a stats message is written while paused
+        xserver.xdotool("key", "ctrl+alt+p")
+        qtbot.waitUntil(lambda: c.state == "recording", timeout=5000)
+        end = time.monotonic() + 1.5
+        while time.monotonic() < end:  # and it stays so: no stale stats turn it back
+            tip = tray.icon.toolTip()
+            assert tip.startswith("Tallylight: Recording") and "Paused (not" not in tip, tip
+            qtbot.wait(50)
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
 
 
 def _balloon(qapp):
@@ -95,43 +90,36 @@ def _balloon(qapp):
     return tips[0] if tips else None
 
 
-def test_stop_summary_opens_the_session(make_app, monkeypatch, xserver, qtbot, qapp):
+def test_stop_summary_opens_the_session(make_app, tray_host, monkeypatch, xserver, qtbot, qapp):
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QLabel, QSystemTrayIcon
+    from PySide6.QtWidgets import QLabel
 
-    with trayer(xserver):
-        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
-        app = make_app()
-        app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
-        c, tray = app.controller, app.tray
-        qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
-        qtbot.waitUntil(lambda: tray.icon.geometry().width() > 0, timeout=5000)
-        c.start_session(label="summary")
-        qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
-        xserver.xdotool("type", "--delay", "5", "hi")
-        qtbot.waitUntil(lambda: c.counts.get("key_up", 0) >= 2, timeout=8000)
-        qtbot.wait(200)
-        x, y = tray_icon_centres(xserver.display)[0]
-        xserver.xdotool("mousemove", str(x), str(y), "click", "1")
-        qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
-        click(tray.menu, tray.menu.actionGeometry(app.actions.stop).center())
-        qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
-        qtbot.waitUntil(lambda: _balloon(qapp) is not None, timeout=5000)
-        balloon = _balloon(qapp)
-        text = " ".join(lbl.text() for lbl in balloon.findChildren(QLabel))
-        assert "Recording stopped" in text and "recorded" in text and "2 key presses" in text, text
-        sid = c.last_session["session_id"]
-        click(balloon)
-        qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=5000)
-        dlg = app.dialogs["sessions"]
-        qtbot.waitUntil(lambda: dlg.selected() is not None and dlg.selected().session_id == sid, timeout=5000)
-        assert "passphrase" in dlg.status.text()
-        qtbot.waitUntil(lambda: dlg.passphrase.hasFocus(), timeout=3000)
-        QTest.keyClicks(dlg.passphrase, PASSPHRASE)
-        key(dlg.passphrase, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: sid in dlg.reviews, timeout=10000)  # unlocked: the session opens
+    app = make_app()
+    app.controller.apply_settings(settings_mod.Settings(private_apps=[], reminder_every_min=0))
+    c, tray = app.controller, app.tray
+    c.start_session(label="summary")
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    xserver.xdotool("type", "--delay", "5", "hi")
+    qtbot.waitUntil(lambda: c.counts.get("key_up", 0) >= 2, timeout=8000)
+    open_tray_menu(app, xserver, qtbot)
+    click(tray.menu, tray.menu.actionGeometry(app.actions.stop).center())
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+    qtbot.waitUntil(lambda: _balloon(qapp) is not None, timeout=5000)
+    balloon = _balloon(qapp)
+    text = " ".join(lbl.text() for lbl in balloon.findChildren(QLabel))
+    assert "Recording stopped" in text and "recorded" in text and "2 key presses" in text, text
+    sid = c.last_session["session_id"]
+    click(balloon)
+    qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=5000)
+    dlg = app.dialogs["sessions"]
+    qtbot.waitUntil(lambda: dlg.selected() is not None and dlg.selected().session_id == sid, timeout=5000)
+    assert "passphrase" in dlg.status.text()
+    qtbot.waitUntil(lambda: dlg.passphrase.hasFocus(), timeout=3000)
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+    key(dlg.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: sid in dlg.reviews, timeout=10000)  # unlocked: the session opens
 
 
 def test_stop_summary_in_the_window_has_an_open_link(make_app, fake_recorder, qtbot):

@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest_helpers import click, key, tray_icon_centres
+from conftest_helpers import click, key, open_tray_menu
 
 from tallylight import settings as settings_mod
-from xserver import trayer
 
 pytestmark = pytest.mark.x11
 
@@ -99,38 +98,26 @@ def test_auto_repeat_does_not_start(qapp, qtbot):
     assert accepted
 
 
-def test_holding_enter_on_the_tray_menu_does_not_start(make_app, xserver, fake_recorder, qtbot):
+def test_holding_enter_on_the_tray_menu_does_not_start(make_app, tray_host, xserver, fake_recorder, qtbot):
     """Item 3 end to end: the real tray menu, a real held Return key (X server auto-repeat)."""
-    from PySide6.QtWidgets import QSystemTrayIcon
-
-    with trayer(xserver):
-        qtbot.waitUntil(QSystemTrayIcon.isSystemTrayAvailable, timeout=5000)
-        app = make_app()
-        tray = app.tray
-        qtbot.waitUntil(
-            lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000
-        )
-        qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
-        x, y = tray_icon_centres(xserver.display)[0]
-        qtbot.wait(200)  # the icon is embedded: let trayer lay it out
-        xserver.xdotool("mousemove", str(x), str(y), "click", "1")
-        qtbot.waitUntil(app.tray.menu.isVisible, timeout=5000)
-        xserver.xdotool("key", "Down")
-        qtbot.waitUntil(lambda: app.tray.menu.activeAction() is app.actions.start, timeout=3000)
-        xserver.xdotool("keydown", "Return")
-        try:
-            qtbot.waitUntil(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible(), timeout=5000)
-            end = time.monotonic() + 1.5  # well past the X server's auto-repeat delay
-            while time.monotonic() < end:
-                qtbot.wait(50)
-        finally:
-            xserver.xdotool("keyup", "Return")
-        qtbot.wait(300)
-        dlg = app.dialogs.get("start")
-        assert app.controller.state == "idle", "a held key started recording"
-        assert dlg is not None and dlg.isVisible()
-        qtbot.waitUntil(dlg.isActiveWindow, timeout=3000)
-        xserver.xdotool("key", "Return")  # a fresh press while the dialog is visible
-        qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-        app.controller.stop()
-        qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    app = make_app()
+    open_tray_menu(app, xserver, qtbot)
+    xserver.xdotool("key", "Down")
+    qtbot.waitUntil(lambda: app.tray.menu.activeAction() is app.actions.start, timeout=3000)
+    xserver.xdotool("keydown", "Return")
+    try:
+        qtbot.waitUntil(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible(), timeout=5000)
+        end = time.monotonic() + 1.5  # well past the X server's auto-repeat delay
+        while time.monotonic() < end:
+            qtbot.wait(50)
+    finally:
+        xserver.xdotool("keyup", "Return")
+    qtbot.wait(300)
+    dlg = app.dialogs.get("start")
+    assert app.controller.state == "idle", "a held key started recording"
+    assert dlg is not None and dlg.isVisible()
+    qtbot.waitUntil(dlg.isActiveWindow, timeout=3000)
+    xserver.xdotool("key", "Return")  # a fresh press while the dialog is visible
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
