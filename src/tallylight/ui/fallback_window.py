@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QPixmap
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -71,12 +71,7 @@ class FallbackWindow(QWidget):
         self.message_label.linkActivated.connect(self._on_link)
         self.message_label.hide()
 
-        head = QHBoxLayout()
-        head.addWidget(self.light)
-        texts = QVBoxLayout()
-        texts.addWidget(self.state_label)
-        texts.addWidget(self.detail_label)
-        head.addLayout(texts, 1)
+        head = icons.light_row(self.light, self.state_label, self.detail_label)
 
         grid = QGridLayout()
         self.buttons: dict[str, QToolButton] = {}
@@ -141,9 +136,7 @@ class FallbackWindow(QWidget):
         state = self.controller.state
         if state != self._shown_state:
             self._shown_state = state
-            pix = QPixmap.fromImage(icons.render(icons.shape_for(state), 112))
-            pix.setDevicePixelRatio(2.0)
-            self.light.setPixmap(pix)
+            self.light.setPixmap(icons.light_pixmap(state))
             self.light.setAccessibleDescription(self.controller.state_text())
             self.setWindowTitle(f"Tallylight — {self.controller.state_text()}")
             self.state_label.setText(self.controller.state_text())

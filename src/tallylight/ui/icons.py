@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from tallylight.words import AppState
 
@@ -103,3 +104,21 @@ def label_font(base: QFont, scale: float = 1.2) -> QFont:
         font.setPointSizeF(font.pointSizeF() * scale)
     font.setBold(True)
     return font
+
+
+def light_pixmap(state: str, size: int = 56) -> QPixmap:
+    """The big light of the status windows for an app state, drawn at 2x so it stays sharp."""
+    pix = QPixmap.fromImage(render(shape_for(state), size * 2))
+    pix.setDevicePixelRatio(2.0)
+    return pix
+
+
+def light_row(light: QWidget, title: QWidget, detail: QWidget) -> QHBoxLayout:
+    """The head of a status window: the light, then the state and its details under each other."""
+    head = QHBoxLayout()
+    head.addWidget(light)
+    texts = QVBoxLayout()
+    texts.addWidget(title)
+    texts.addWidget(detail)
+    head.addLayout(texts, 1)
+    return head

@@ -22,8 +22,8 @@ import threading
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QCloseEvent, QPixmap
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tallylight import safejson, words
 from tallylight.ui import icons
@@ -63,14 +63,8 @@ class TallyWindow(QWidget):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)  # labels are participant text, never markup
         self.stop_button = QPushButton("Stop recording")
         self.stop_button.clicked.connect(lambda: _send({"event": "stop"}))
-        head = QHBoxLayout()
-        head.addWidget(self.light)
-        texts = QVBoxLayout()
-        texts.addWidget(self.state_label)
-        texts.addWidget(self.detail)
-        head.addLayout(texts, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(head)
+        layout.addLayout(icons.light_row(self.light, self.state_label, self.detail))
         layout.addWidget(self.stop_button)
         self.watch = VisibilityWatch(self)
         self.watch.lost.connect(self._lost)
@@ -79,10 +73,7 @@ class TallyWindow(QWidget):
         self.set_state("starting", [])
 
     def set_state(self, state: str, lines: list[str]) -> None:
-        icon_state = {"starting": "recording", "stopping": "recording", "stopped": "idle"}.get(state, state)
-        pix = QPixmap.fromImage(icons.render(icon_state, 112))
-        pix.setDevicePixelRatio(2.0)
-        self.light.setPixmap(pix)
+        self.light.setPixmap(icons.light_pixmap("idle" if state == "stopped" else state))
         text = words.app_state_words(state) if state != "stopped" else "Not recording"
         self.state_label.setText(text)
         self.light.setAccessibleDescription(text)
