@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 
 from tallylight.events import Kind
@@ -35,6 +35,21 @@ STRETCH_COLOURS = {
 }
 
 
+def stretch_legend(reasons: list[str]) -> str:
+    """A line of rich text naming the shading of the stretches present (colour swatch + words)."""
+    from tallylight.words import gap_reason_words
+
+    seen: dict[str, str] = {}
+    for reason in reasons:
+        r, g, b, _ = STRETCH_COLOURS.get(reason, (140, 86, 75, 60))
+        words = gap_reason_words(reason)
+        seen.setdefault(words, f"#{r:02x}{g:02x}{b:02x}")
+    return " &nbsp; ".join(
+        f'<span style="background-color:{c}">&nbsp;&nbsp;&nbsp;</span> nothing captured: {w}'
+        for w, c in seen.items()
+    )
+
+
 def _curve(plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, colour: str, name: str) -> pg.PlotDataItem:
     """A step curve over bins (``x`` holds the bin edges, one more than ``y``)."""
     item = plot.plot(x, y, stepMode="center", pen=pg.mkPen(colour, width=1), name=name, skipFiniteCheck=True)
@@ -43,13 +58,26 @@ def _curve(plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, colour: str, name: s
     return item
 
 
-class TimelinePlot(pg.PlotWidget):
+class _Plot(pg.PlotWidget):
+    """A plot that asks for little and takes the room it is given.
+
+    The review window scrolls on small screens, and a scroll area sizes its
+    content by the preferred heights of its children: pyqtgraph's large default
+    preferred size made the window taller than any screen.
+    """
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(max(320, self.minimumWidth()), max(120, self.minimumHeight()))
+
+
+class TimelinePlot(_Plot):
     """Events per second by kind, with the stretches without capture shaded and a cursor."""
 
     def __init__(self) -> None:
         super().__init__()
         self.setAccessibleName("Timeline of activity")
         self.setMinimumHeight(150)
+        self.setMaximumHeight(220)  # the tabs below (replay, path, rhythm) take the rest
         p = self.getPlotItem()
         p.setLabel("bottom", "time", units="s")
         p.setLabel("left", "events per second")
@@ -113,7 +141,7 @@ class TimelinePlot(pg.PlotWidget):
         p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
 
 
-class ReplayCanvas(pg.PlotWidget):
+class ReplayCanvas(_Plot):
     """A screen-shaped canvas: the whole path faded, the last seconds bold, the pointer and clicks."""
 
     TRAIL_S = 2.0
@@ -166,7 +194,7 @@ class ReplayCanvas(pg.PlotWidget):
         self.clicks.setData(d.clicks_x[:k].astype(float), d.clicks_y[:k].astype(float))
 
 
-class PathPlot(pg.PlotWidget):
+class PathPlot(_Plot):
     """The whole trajectory with a click map (left clicks green, others purple)."""
 
     def __init__(self) -> None:
@@ -192,14 +220,14 @@ class PathPlot(pg.PlotWidget):
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
 
-class HistogramPlot(pg.PlotWidget):
+class HistogramPlot(_Plot):
     def __init__(self, title: str, unit: str) -> None:
         super().__init__()
         self.setAccessibleName(title)
         self.getPlotItem().setTitle(title)
         self.getPlotItem().setLabel("bottom", unit)
         self.getPlotItem().setMouseEnabled(x=False, y=False)
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(120)
         # a filled step line: as readable as bars and far cheaper to build and draw
         self.bars = self.getPlotItem().plot(
             [0.0, 1.0], [0.0], stepMode="center", fillLevel=0, brush="#1f77b4", pen=pg.mkPen("#1f77b4")

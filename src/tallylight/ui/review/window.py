@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -156,11 +157,14 @@ class ReviewWindow(QWidget):
         self.path_box = QVBoxLayout(path_tab)
         self.path_box.setContentsMargins(0, 0, 0, 0)
         rhythm_tab = QWidget()
-        self.rhythm_box = QVBoxLayout(rhythm_tab)
+        self.rhythm_box = QGridLayout(rhythm_tab)  # 2 x 2 histograms
         self.tabs = QTabWidget()
         self.tabs.addTab(replay_tab, "&Replay")
         self.tabs.addTab(path_tab, "Path and &clicks")
         self.tabs.addTab(rhythm_tab, "&Typing rhythm")
+        self.stretch_legend = QLabel("")
+        self.stretch_legend.setAccessibleName("What the shaded stretches of the timeline mean")
+        self.stretch_legend.setTextFormat(Qt.TextFormat.RichText)
         self.timeline_box = QVBoxLayout()
         self.timeline_box.setContentsMargins(0, 0, 0, 0)
 
@@ -238,7 +242,7 @@ class ReviewWindow(QWidget):
         outer = QVBoxLayout(self)
         outer.addWidget(scroll_body(body), 1)
         outer.addLayout(self.buttons)
-        self.resize(900, 760)
+        self.resize(920, 820)
         fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
 
         self._play_timer = QTimer(self)
@@ -261,6 +265,7 @@ class ReviewWindow(QWidget):
             self.timeline = plots().TimelinePlot()
             self.timeline.selection.sigRegionChanged.connect(self._region_changed)
             self.timeline_box.addWidget(self.timeline)
+            self.timeline_box.addWidget(self.stretch_legend)
 
         def replay() -> None:
             self.replay = plots().ReplayCanvas()
@@ -274,7 +279,8 @@ class ReviewWindow(QWidget):
             def make() -> None:
                 h = plots().HistogramPlot(title, unit)
                 self.hists.append(h)
-                self.rhythm_box.addWidget(h)
+                n = len(self.hists) - 1
+                self.rhythm_box.addWidget(h, n // 2, n % 2)
 
             return make
 
@@ -326,6 +332,7 @@ class ReviewWindow(QWidget):
         steps: list[Callable[[], None]] = [
             self._render_summary,
             lambda: self.timeline.show_data(loaded.data),
+            self._render_legend,
             lambda: self.replay.show_data(loaded.data),
             lambda: self.path.show_data(loaded.data),
             self._render_histograms,
@@ -368,6 +375,16 @@ class ReviewWindow(QWidget):
         dlg.show()
         self.share_dialog = dlg
         return dlg
+
+    def _render_legend(self) -> None:
+        from html import escape
+
+        from tallylight.ui.review.plots import stretch_legend
+
+        assert self.loaded is not None
+        reasons = [escape(r) for _, _, r in self.loaded.data.stretches]
+        self.stretch_legend.setText(stretch_legend(reasons))
+        self.stretch_legend.setVisible(bool(reasons))
 
     def _render_histograms(self) -> None:
         assert self.loaded is not None
