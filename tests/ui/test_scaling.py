@@ -1,17 +1,17 @@
 """Every window fits a 1280x720 screen at 100 %, 150 % and 200 % (issue 8, item 12):
 no control clipped, squeezed or off-screen; long content scrolls. Screenshots at each
-scale are written outside the tracked tree (``TALLYLIGHT_SCREENSHOTS_DIR``, or a temp dir)."""
+scale (``NAME@1x.png``, ``NAME@1_5x.png``, ``NAME@2x.png``) are written to
+``conftest_helpers.screenshot_dir()``, never the tracked tree."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest_helpers import write_session
+from conftest_helpers import screenshot_dir, write_session
 
 from xserver import xvfb
 
@@ -27,9 +27,8 @@ def small_screen():
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    wanted = os.environ.get("TALLYLIGHT_SCREENSHOTS_DIR")
-    out = Path(wanted) if wanted else tmp_path_factory.mktemp("screenshots")
+def shots() -> Path:
+    out = screenshot_dir() / "scaled"
     out.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -139,7 +139,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"  duration:   {span:.1f} s of events")
     if rep.stop_reason is not None:
         print(f"  stopped by: {rep.stop_reason.name.lower().replace('_', ' ')}")
-    print(f"  files:      {rep.segments} segment(s), {_size(s.size_bytes)}")
+    print(f"  files:      {words.count(rep.segments, 'segment')}, {_size(s.size_bytes)}")
     if rep.lost_bytes:
         print(f"  lost:       {rep.lost_bytes} bytes of a partly written record")
     if data is not None:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tallylight import words
 from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 
@@ -50,7 +51,8 @@ def show_log() -> int:
     waiting = outbox.pending()
     if waiting:
         ids = ", ".join(p.bundle_id for p in waiting)
-        print(f"{len(waiting)} bundle(s) wait in the outbox to be sent: {ids}")
+        verb = "waits" if len(waiting) == 1 else "wait"
+        print(f"{words.count(len(waiting), 'bundle')} {verb} in the outbox to be sent: {ids}")
     return 0
 
 

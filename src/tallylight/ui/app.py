@@ -275,11 +275,14 @@ class TallylightApp(QObject):
 
     def _on_resent(self, sent: int, failed: int) -> None:
         if sent:
-            self.notify("Tallylight", f"Sent {sent} item(s) that were waiting to go to the researcher.")
+            self.notify(
+                "Tallylight", f"Sent {words.count(sent, 'item')} that waited to go to the researcher."
+            )
         if failed:
             self.notify(
                 "Tallylight",
-                f"{failed} item(s) could not be sent yet; they are kept and sent when Tallylight next starts "
+                f"{words.count(failed, 'item')} could not be sent yet; kept, and sent "
+                "when Tallylight next starts "
                 "(see Sessions… → share log).",
             )
 

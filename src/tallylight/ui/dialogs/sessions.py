@@ -386,15 +386,18 @@ def share_log_text() -> str:
     waiting = outbox.pending()
     if not entries and not waiting:
         return "Nothing was shared yet."
-    lines = [f"Share log ({len(entries)} entr{'y' if len(entries) == 1 else 'ies'}):"]
+    lines = [f"Share log ({words.count(len(entries), 'entry', 'entries')}):"]
     for e in entries[-5:]:
         when = e.time_utc.replace("T", " ").replace("Z", " UTC")
         what = {"saved": "saved to", "sent": "sent to", "failed": "not sent to"}[e.action]
         lines.append(
-            f"  {when}: {len(e.sessions)} session(s) {what} {e.destination} — bundle {e.bundle_id[:8]}…"
+            f"  {when}: {words.count(len(e.sessions), 'session')} {what} {e.destination}"
+            f" — bundle {e.bundle_id[:8]}…"
         )
     if waiting:
-        lines.append(f"  {len(waiting)} bundle(s) wait to be sent; Tallylight tries again when it starts.")
+        n = words.count(len(waiting), "bundle")
+        verb = "waits" if len(waiting) == 1 else "wait"
+        lines.append(f"  {n} {verb} to be sent; Tallylight tries again when it starts.")
     return "\n".join(lines)
 
 
