@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from study_helpers import OTHER, RECIPIENT, STUDY_ID, TODAY, body, edit, signed
+from study_helpers import OTHER, RECIPIENT, RESEARCHER, STUDY_ID, TODAY, body, edit, signed
 
 from tallylight.capture.options import KeyMode
 from tallylight.errors import ManifestError, TallylightError
@@ -281,3 +281,29 @@ def test_task_numbers() -> None:
     assert m.task_number("copy-text") == 1
     with pytest.raises(ManifestError, match="no task"):
         m.task("nope")
+
+
+def test_the_full_example_in_docs_study_md_signs_and_parses() -> None:
+    """docs/STUDY.md's example is a manifest a researcher can copy, fill in and sign."""
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "STUDY.md").read_text("utf-8")
+    block = doc.split("## A full example", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    body = "".join(line for line in block.splitlines(keepends=True) if "tallylight-signature" not in line)
+    loaded = manifest.load(signing.sign(body.encode(), RESEARCHER), dt.date(2026, 12, 1))
+    m = loaded.manifest
+    assert [t.id for t in m.tasks] == ["copy-text", "free-writing"]
+    assert m.title.get("de") == "Tipprhythmus und Ermüdung" and m.upload_url
+    assert m.capture.move_min_interval_ms == 10 and m.capture.scrolls is False
+    # every field of the table in the docs is in the example, and every field the parser knows is documented
+    for field in (
+        "schema",
+        "study.id",
+        "ethics.approval_expires",
+        "capture.not_collected",
+        "data.recipients",
+        "data.upload_url",
+        "consent.checkboxes[i].required",
+        "sessions.idle_stop_minutes",
+    ):
+        assert f"`{field}`" in doc, field
