@@ -125,3 +125,13 @@ def test_a_withdrawn_session_cannot_be_read(joined: dict[str, list[str]]) -> Non
         (d / name).write_bytes(data)
     with pytest.raises(AuthenticationError):
         sessions.read(sid, vault.unlock(PASS))
+
+
+def test_cli_withdraw_relative_out_and_passphrase(
+    joined: dict[str, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unlocking moves the process to / (no core dumps in the cwd): relative paths are taken first."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
+    assert main(["study", "withdraw", STUDY_ID, "--yes", "--out", "mine"]) == 0
+    assert (tmp_path / "mine" / withdrawal.RECEIPT_FILE).exists()

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from tallylight import words
 from tallylight.capture.options import CaptureOptions, KeyMode, narrow
-from tallylight.cli.unlock import ENV_VAR, add_passphrase_option, ensure_vault, require_data, unlock_vault
+from tallylight.cli.unlock import (
+    ENV_VAR,
+    absolute_path,
+    add_passphrase_option,
+    ensure_vault,
+    require_data,
+    unlock_vault,
+)
 from tallylight.errors import StudyError, UsageError
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Study
@@ -25,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Shows who asks, why, and exactly what is and is not recorded, then asks for "
         "each consent box. Nothing is saved unless every required box is ticked.",
     )
-    add.add_argument("file", metavar="FILE", type=Path)
+    add.add_argument("file", metavar="FILE", type=absolute_path)
     add.add_argument(
         "--yes",
         action="store_true",
@@ -62,7 +69,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     wd.add_argument("study_id", metavar="ID")
     wd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    wd.add_argument("--out", metavar="DIR", type=Path, help="also save the request and the receipt in DIR")
+    wd.add_argument(
+        "--out", metavar="DIR", type=absolute_path, help="also save the request and the receipt in DIR"
+    )
     add_passphrase_option(wd)
     wd.set_defaults(func=cmd_withdraw)
 
