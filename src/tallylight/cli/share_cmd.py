@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from pathlib import Path
 
 from tallylight import words
-from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
+from tallylight.cli.unlock import absolute_path, add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 
 
@@ -28,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("session_ids", metavar="ID", nargs="*", help="sessions to share")
     p.add_argument("--study", metavar="ID", help="the study the sessions were recorded for")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--out", metavar="FILE", type=Path, help="save the encrypted bundle to FILE")
+    where.add_argument("--out", metavar="FILE", type=absolute_path, help="save the encrypted bundle to FILE")
     where.add_argument("--upload", action="store_true", help="send it to the study's upload address")
     where.add_argument("--log", action="store_true", help="show what was shared so far")
     p.add_argument("--yes", action="store_true", help="do not ask (you have read the preview before)")
