@@ -99,14 +99,16 @@ class ClockMap:
         self.retimed = 0
         self.resets = 0
         self.lag_max_ns = 0
-        self._lag_bins: collections.Counter[int] = collections.Counter()
+        self._lag_bins: dict[int, int] = {}
+        unit = source.unit_ns
+        self._unit_int = int(unit) if unit == int(unit) else 0  # integer ns per tick: exact and faster
 
     # -- mapping -----------------------------------------------------------------------
 
     def map(self, delivered_ns: int, os_raw: int) -> int:
         """The best estimate, on the delivery clock, of when the event stamped ``os_raw`` happened."""
         ext = self._unwrap(os_raw)
-        os_ns = round(ext * self.source.unit_ns)
+        os_ns = ext * self._unit_int if self._unit_int else round(ext * self.source.unit_ns)
         offset = delivered_ns - os_ns
         est = self._estimate(delivered_ns)
         if est is None or offset - est >= STEP_NS and self._stepped(delivered_ns):
@@ -192,7 +194,8 @@ class ClockMap:
     def _record_lag(self, lag: int) -> None:
         if lag > self.lag_max_ns:
             self.lag_max_ns = lag
-        self._lag_bins[lag // LAG_BIN_NS] += 1
+        b = lag // LAG_BIN_NS
+        self._lag_bins[b] = self._lag_bins.get(b, 0) + 1
 
     def lag_percentile_ns(self, p: float) -> int:
         """Upper edge of the bin holding the p-th percentile of the delivery lag (50 µs bins)."""
