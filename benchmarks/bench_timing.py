@@ -25,7 +25,8 @@ back from the encrypted session; stored to 100 µs) and the bare listener. The X
 server stamps the event when it processes the request, so the error also holds
 how late Xvfb got to it (the "rtt" column: the injector's round trip per event,
 an upper bound). The recorder's own timing-quality record (re-timed events,
-delivery lag) is printed next to it. Load averages are read before and after
+delivery lag, events that arrived after later ones were written: "late") is
+printed next to it. Load averages are read before and after
 each run. This machine is shared: figures are noisy, and "quiet" is not quiet.
 
 Xvfb and the injector stand in for the keyboard and the display server's input
@@ -306,7 +307,7 @@ def main(argv: list[str]) -> None:
     head = (
         f"{'busy':>4} {'run':>3} {'events':>6} {'loadavg':>13}  {'recorder p50/p99/max ms':>24}  "
         f"{'bare pynput p50/p99/max ms':>27}  {'X server p50/p99/max':>21}  {'rec vs X':>17}  "
-        f"{'rtt p99':>7}  {'re-timed':>8}  {'lag p99/max ms':>15}"
+        f"{'rtt p99':>7}  {'re-timed':>8}  {'late':>4}  {'lag p99/max ms':>15}"
     )
     print(head)
     print("-" * len(head))
@@ -322,7 +323,7 @@ def main(argv: list[str]) -> None:
             f"{res.load_before:>5.2f}->{res.load_after:<5.2f}  "
             f"{_fmt(res.rec):>24}  {_fmt(res.base):>27}  {_fmt(res.xserver):>21}  {_fmt(res.rec_vs_x):>17}  "
             f"{res.rtt_p99_ms:>7.2f}  "
-            f"{q.get('retimed', '-'):>8}  {lag:>15}"
+            f"{q.get('retimed', '-'):>8}  {q.get('late_reordered', '-'):>4}  {lag:>15}"
         )
         for note in res.notes:
             print(f"     note: {note}")

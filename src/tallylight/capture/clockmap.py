@@ -15,7 +15,10 @@ clocks really drift apart), and for each event picks the better time:
 
 - delivery was prompt (its offset is within the OS clock's resolution plus a
   tolerance of the minimum): the fine delivery stamp, which is finer than the
-  OS clock;
+  OS clock. While deliveries are often clearly late (a busy machine), an offset
+  more than half the resolution above the minimum is more likely lag than the OS
+  clock's rounding, so the limit drops to half the resolution: no event's time
+  is then off by more than about half the resolution either way;
 - delivery lagged: the OS time mapped onto the session clock with the typical
   offset of promptly delivered events (so mapped and fine stamps agree on
   average), never later than the delivery and never earlier than an event the
@@ -62,7 +65,9 @@ DRIFT_SPAN_NS = 10_000_000_000  # fit a slope only over at least this much time
 STEP_NS = 1_000_000_000  # offsets this far above the estimate ...
 STEP_HOLD_NS = 3_000_000_000  # ... for this long (delivery time) mean the OS clock stepped
 LAG_BIN_NS = 50_000
+BUSY_SHARE = 0.05  # more recent deliveries than this clearly late: the machine is busy
 _EMA = 1 / 64
+_EMA_SHARE = 1 / 32
 
 
 class ClockMap:
@@ -80,6 +85,8 @@ class ClockMap:
         self._bucket_ns = bucket_ns
         self._window_ns = window_ns
         self._prompt_limit = source.resolution_ns + tolerance_ns
+        self._busy_limit = source.resolution_ns // 2
+        self._late_share = 0.0  # recent share of clearly late deliveries
         self._mod = 1 << source.wrap_bits if source.wrap_bits else 0
         self._half = self._mod >> 1
         self._last_raw: int | None = None
@@ -122,8 +129,12 @@ class ClockMap:
             est = offset
         residual = offset - est
         self.events += 1
-        if residual <= self._prompt_limit:
-            self._typical += (residual - self._typical) * _EMA
+        clearly_late = residual > self._prompt_limit
+        busy = self._late_share > BUSY_SHARE
+        self._late_share += (clearly_late - self._late_share) * _EMA_SHARE
+        if residual <= (self._busy_limit if busy else self._prompt_limit):
+            if not busy:  # learnt while quiet: on a busy machine mild lags would creep in
+                self._typical += (residual - self._typical) * _EMA
             best = delivered_ns
         else:
             best = round(os_ns + est) + round(self._typical)  # est is fractional once a slope is fitted
