@@ -293,6 +293,7 @@ _NARROWED_KEYS = {
 #: why a ceiling narrowed, per source (the end of a narrowing line)
 PARTICIPANT_CEILING = "your settings do not allow more"
 STUDY_CEILING = "your study does not allow more"
+CONSENT_CEILING = "your consent allows no more"
 
 
 def narrowed_option(option: str, effective: Any, because: str) -> str:

@@ -6,10 +6,12 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pyrage import x25519
 
 from tallylight import events as ev
+from tallylight.capture.options import CaptureOptions
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.share import bundle
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
@@ -177,7 +179,9 @@ def record_session(data_dir: Path, session_id: str, events: Sequence[Event], stu
 class JoinedStudy:
     """A researcher's keys and signed manifest (optionally with an upload address), joined here."""
 
-    def __init__(self, root: Path, data_dir: Path, upload_url: str | None = None) -> None:
+    def __init__(
+        self, root: Path, data_dir: Path, upload_url: str | None = None, capture: dict[str, Any] | None = None
+    ) -> None:
         import datetime as dt
         import uuid
 
@@ -193,12 +197,21 @@ class JoinedStudy:
             old = '# upload_url = "https://files.example.edu/s/abc123"'
             assert old in text
             text = text.replace(old, f'upload_url = "{upload_url}"')
+        # the study asks for hashed keys: the sessions of sample_events() are recorded so
+        text = text.replace('keys = "class"', 'keys = "hashed"', 1)
         raw = signing.sign(text.encode(), keys.load_signing_key(self.keys))
         self.manifest = root / "study.toml"
         self.manifest.write_bytes(raw)
         offer = enrolment.check_offer(raw, data_dir)
         boxes = {c.id: True for c in offer.signed.manifest.checkboxes}
-        self.study, self.consent = enrolment.join(offer, boxes, data_dir=data_dir)
+        chosen = (
+            None
+            if capture is None
+            else CaptureOptions.from_dict(
+                {**enrolment.manifest_options(offer.signed.manifest).to_dict(), **capture}
+            )
+        )
+        self.study, self.consent = enrolment.join(offer, boxes, chosen, data_dir=data_dir)
 
     def record(self, data_dir: Path, session_id: str, events: Sequence[Event] = ()) -> None:
         from tallylight.study import enrolment

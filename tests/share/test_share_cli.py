@@ -125,3 +125,20 @@ def test_share_log_is_shown(tmp_path: Path, data_dir: Path, capsys: pytest.Captu
     capsys.readouterr()
     assert cli(["share", "--log"]) == 0
     assert f"saved     study {study.study_id}  sessions s1" in capsys.readouterr().out
+
+
+def test_a_session_wider_than_the_consent_is_never_shared(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """enrolment.json is plain (recording needs no passphrase): a hand edit can make the recorder
+    capture mouse movement the participant declined. Sharing checks every session against the
+    encrypted consent record, so such a session never leaves."""
+    study = JoinedStudy(tmp_path, data_dir, capture={"mouse_moves": False})
+    study.record(data_dir, "s1")  # its header says mouse moves were captured
+    out = tmp_path / "b.age"
+    assert cli(["share", "s1", "--study", study.study_id, "--out", str(out), "--yes"]) != 0
+    err = capsys.readouterr().err
+    assert (
+        "Session s1 captured more than you consented to (mouse moves: off" in err and "Traceback" not in err
+    )
+    assert not out.exists() and outbox.read_log() == []

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import tallylight
+from tallylight import words
+from tallylight.capture.options import CaptureOptions, narrow
 from tallylight.errors import ShareError
 from tallylight.share import environment
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
@@ -43,6 +45,34 @@ def session_study(session_id: str, study: enrolment.Study, info: Any) -> bool:
     return session_id in study.session_ids()
 
 
+def _check_within_consent(session_id: str, info: Any, study: enrolment.Study, vault: UnlockedVault) -> None:
+    """Refuse a session that captured more than its (encrypted) consent record allows.
+
+    The recorder narrows to ``enrolment.json``, which is plain so that recording needs no
+    passphrase; a hand edit there could widen a recording, but never what leaves.
+    """
+    record = enrolment.read_consent(study, vault, getattr(info, "consent_id", "") or None)
+    allowed = CaptureOptions.from_dict(record.capture)
+    captured = CaptureOptions(
+        keys=info.key_mode,
+        mouse_moves=info.mouse_moves,
+        move_min_interval_ms=info.move_min_interval_ms,
+        move_min_distance_px=info.move_min_distance_px,
+        clicks=info.clicks,
+        scrolls=info.scrolls,
+    )
+    within = narrow(allowed, captured)
+    if within != captured:
+        over = [
+            words.narrowed_option(name, value, words.CONSENT_CEILING)
+            for name, value in within.to_dict().items()
+            if value != captured.to_dict()[name]
+        ]
+        raise ShareError(
+            f"Session {session_id} captured more than you consented to ({'; '.join(over)}); it is not shared."
+        )
+
+
 def gather(
     study_id: str,
     session_ids: Sequence[str],
@@ -68,6 +98,7 @@ def gather(
                 f"Session {sid} was not recorded for this study (personal mode, or another study); "
                 "nothing is shared from personal mode."
             )
+        _check_within_consent(sid, data.info, study, vault)
         rep = data.report
         parts.append(SessionPart(data.info, rep.verdict.value, rep.problem, data.columns(), rep.stop_reason))
     consent = enrolment.read_consent(study, vault).to_dict()
