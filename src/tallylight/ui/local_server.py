@@ -99,103 +99,125 @@ class ControlServer(QObject):
         reply: Callable[[dict[str, Any]], None],
         sock: QLocalSocket | None = None,
     ) -> None:
+        """Answer one request (docs/APP.md); every command has a method of its own."""
+        answer = _Answer(self.controller, reply)
+        try:
+            command = AppCommand(str(request.get("cmd")))
+        except ValueError:
+            answer.fail(f"Unknown command {request.get('cmd')!r}.")
+            return
+        handlers: dict[AppCommand, Callable[[dict[str, Any], _Answer, QLocalSocket | None], None]] = {
+            AppCommand.STATUS: self._status,
+            AppCommand.SHOW: self._show,
+            AppCommand.START: self._start,
+            AppCommand.PAUSE: self._pause,
+            AppCommand.RESUME: self._resume,
+            AppCommand.TASK: self._task,
+            AppCommand.NOTE: self._note,
+            AppCommand.STOP: self._stop,
+        }
+        handlers[command](request, answer, sock)
+
+    def _status(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        answer.ok()
+
+    def _show(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        self.bring_forward()
+        answer.ok(message="Tallylight is already running.")
+
+    def _start(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
-        cmd = request.get("cmd")
+        if c.active:
+            return answer.fail("A session is already recording; stop it first.")
+        label = request.get("label") or ""
+        if not isinstance(label, str):
+            return answer.fail("The label must be text.")
+        study = request.get("study") or ""
+        if not isinstance(study, str):
+            return answer.fail("The study must be a study id.")
+        started_by = peer_command(sock) if sock is not None else ""
 
-        def ok(**extra: Any) -> None:
-            reply(protocol.app_ok(c.status_dict(), **extra))
-
-        def fail(message: str) -> None:
-            reply(protocol.app_error(message, c.status_dict()))
-
-        if cmd == AppCommand.STATUS:
-            ok()
-        elif cmd == AppCommand.SHOW:
-            self.bring_forward()
-            ok(message="Tallylight is already running.")
-        elif cmd == AppCommand.START:
+        def go(problem: str) -> None:
+            if problem:
+                return answer.fail(problem)
             if c.active:
-                return fail("A session is already recording; stop it first.")
-            label = request.get("label") or ""
-            if not isinstance(label, str):
-                return fail("The label must be text.")
-            study = request.get("study") or ""
-            if not isinstance(study, str):
-                return fail("The study must be a study id.")
-
-            started_by = peer_command(sock) if sock is not None else ""
-
-            def go(problem: str) -> None:
-                if problem:
-                    return fail(problem)
-                if c.active:
-                    return fail("A session is already recording; stop it first.")
-                c.start_session(
-                    label=label.strip(), study=study.strip(), started_by=started_by or "an unknown program"
-                )
-                self._await(
-                    lambda: c.state != AppState.STARTING,
-                    lambda: (
-                        ok()
-                        if c.state == AppState.RECORDING
-                        else fail(c.error_message or "The session did not start.")
-                    ),
-                    fail,
-                )
-
-            if self.precheck_start is not None:
-                self.precheck_start(go)
-            else:
-                go("")
-        elif cmd == AppCommand.PAUSE:
-            if c.state != AppState.RECORDING:
-                return fail("No session is recording, so there is nothing to pause.")
-            c.pause()
-            self._await(
-                lambda: c.state != AppState.RECORDING,
-                lambda: ok() if c.state == AppState.PAUSED else fail("The session did not pause."),
-                fail,
+                return answer.fail("A session is already recording; stop it first.")
+            c.start_session(
+                label=label.strip(), study=study.strip(), started_by=started_by or "an unknown program"
             )
-        elif cmd == AppCommand.RESUME:
-            if c.state != AppState.PAUSED:
-                return fail("No session is paused, so there is nothing to resume.")
-            c.resume()
             self._await(
-                lambda: c.state != AppState.PAUSED,
-                lambda: ok() if c.state == AppState.RECORDING else fail("The session did not resume."),
-                fail,
+                lambda: c.state != AppState.STARTING,
+                lambda: (
+                    answer.ok()
+                    if c.state == AppState.RECORDING
+                    else answer.fail(c.error_message or "The session did not start.")
+                ),
+                answer.fail,
             )
-        elif cmd == AppCommand.TASK:
-            action, task = request.get("action"), request.get("task") or ""
-            if not c.active:
-                return fail("No session is recording, so no task can be started or ended.")
-            if action == "start":
-                if not isinstance(task, str) or not c.start_task(task):
-                    known = ", ".join(t["id"] for t in c.tasks)
-                    return fail(
-                        f"This session's study has no task {str(task)[:64]!r} (its tasks: {known})."
-                        if known
-                        else "This session is not for a study with tasks (start it with --study)."
-                    )
-                self._await(lambda: c.task == task, ok, fail)
-            elif action == "end":
-                if not c.end_task():
-                    return fail("No task is running, so there is none to end.")
-                self._await(lambda: not c.task, ok, fail)
-            else:
-                fail("A task can be started or ended.")
-        elif cmd == AppCommand.NOTE:
-            before = c.notes
-            if not c.add_note():
-                return fail("No session is recording, so there is nothing to add a note to.")
-            self._await(lambda: c.notes > before, ok, fail)
-        elif cmd == AppCommand.STOP:
-            if not c.active:
-                return fail("No session is recording, so there is nothing to stop.")
-            c.stop()
-            self._await(lambda: not c.active, ok, fail)
+
+        if self.precheck_start is not None:
+            self.precheck_start(go)
         else:
-            fail(f"Unknown command {cmd!r}.")
+            go("")
+
+    def _pause(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        c = self.controller
+        if c.state != AppState.RECORDING:
+            return answer.fail("No session is recording, so there is nothing to pause.")
+        c.pause()
+        self._await(
+            lambda: c.state != AppState.RECORDING,
+            lambda: answer.ok() if c.state == AppState.PAUSED else answer.fail("The session did not pause."),
+            answer.fail,
+        )
+
+    def _resume(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        c = self.controller
+        if c.state != AppState.PAUSED:
+            return answer.fail("No session is paused, so there is nothing to resume.")
+        c.resume()
+        self._await(
+            lambda: c.state != AppState.PAUSED,
+            lambda: (
+                answer.ok() if c.state == AppState.RECORDING else answer.fail("The session did not resume.")
+            ),
+            answer.fail,
+        )
+
+    def _task(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        c = self.controller
+        action, task = request.get("action"), request.get("task") or ""
+        if not c.active:
+            return answer.fail("No session is recording, so no task can be started or ended.")
+        if action == "start":
+            if not isinstance(task, str) or not c.start_task(task):
+                known = ", ".join(t["id"] for t in c.tasks)
+                return answer.fail(
+                    f"This session's study has no task {str(task)[:64]!r} (its tasks: {known})."
+                    if known
+                    else "This session is not for a study with tasks (start it with --study)."
+                )
+            self._await(lambda: c.task == task, answer.ok, answer.fail)
+        elif action == "end":
+            if not c.end_task():
+                return answer.fail("No task is running, so there is none to end.")
+            self._await(lambda: not c.task, answer.ok, answer.fail)
+        else:
+            answer.fail("A task can be started or ended.")
+
+    def _note(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        c = self.controller
+        before = c.notes
+        if not c.add_note():
+            return answer.fail("No session is recording, so there is nothing to add a note to.")
+        self._await(lambda: c.notes > before, answer.ok, answer.fail)
+
+    def _stop(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+        c = self.controller
+        if not c.active:
+            return answer.fail("No session is recording, so there is nothing to stop.")
+        c.stop()
+        self._await(lambda: not c.active, answer.ok, answer.fail)
 
     def _await(
         self, done: Callable[[], bool], on_done: Callable[[], None], on_fail: Callable[[str], None]
@@ -254,3 +276,17 @@ def peer_command(sock: QLocalSocket) -> str:
     if len(command) > 200:
         command = command[:199] + "…"
     return f"{command} (process {pid})"
+
+
+class _Answer:
+    """The reply to one request: the app's status with ``ok`` or with an ``error`` sentence."""
+
+    def __init__(self, controller: AppController, reply: Callable[[dict[str, Any]], None]) -> None:
+        self._controller = controller
+        self._reply = reply
+
+    def ok(self, **extra: Any) -> None:
+        self._reply(protocol.app_ok(self._controller.status_dict(), **extra))
+
+    def fail(self, message: str) -> None:
+        self._reply(protocol.app_error(message, self._controller.status_dict()))
