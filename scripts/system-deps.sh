@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Tallylight needs, when missing.
 #   scripts/system-deps.sh run    Qt's xcb libraries (to show the app)
-#   scripts/system-deps.sh test   those plus Xvfb, xdotool, trayer, age (the test suite's real components)
+#   scripts/system-deps.sh test   those plus Xvfb, xdotool, trayer, age, a D-Bus daemon (the test suite's real components)
 # As root it installs with apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 what=${1:-test}
@@ -10,7 +10,7 @@ run_pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 li
   libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1
   libxkbcommon0 libxkbcommon-x11-0 fonts-dejavu-core python3-venv)
-test_pkgs=(xvfb xauth xdotool trayer age x11-utils)
+test_pkgs=(xvfb xauth xdotool trayer age x11-utils dbus-daemon)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
