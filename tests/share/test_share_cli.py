@@ -142,3 +142,19 @@ def test_a_session_wider_than_the_consent_is_never_shared(
         "Session s1 captured more than you consented to (mouse moves: off" in err and "Traceback" not in err
     )
     assert not out.exists() and outbox.read_log() == []
+
+
+def test_a_bundle_is_never_saved_inside_the_data_folder_nor_to_a_file_named_dash(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "s1")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "into-data").symlink_to(data_dir)
+    for out in (data_dir / "b.age", data_dir / "sessions" / "b.age", tmp_path / "into-data" / "b.age", "-"):
+        assert cli(["share", "s1", "--study", study.study_id, "--out", str(out), "--yes"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert sorted(p.name for p in data_dir.iterdir()) == ["sessions", "studies", "vault.json"]
+    assert sorted(p.name for p in (data_dir / "sessions").iterdir()) == ["s1"]
+    assert not (tmp_path / "-").exists() and outbox.read_log() == []

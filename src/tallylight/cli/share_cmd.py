@@ -76,6 +76,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("Name at least one session to share (see `tallylight sessions list`).")
     if not args.out and not args.upload:
         raise UsageError("Say where the bundle goes: --out FILE, or --upload to the study's address.")
+    if args.out is not None:
+        from tallylight.share.outbox import check_save_target
+
+        check_save_target(args.out)
     if args.out is not None and args.out.exists():
         raise UsageError(f"{args.out} already exists; choose another file name.")
 

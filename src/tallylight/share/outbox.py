@@ -29,9 +29,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from tallylight import paths
-from tallylight.errors import ShareError
+from tallylight.errors import ShareError, UsageError
 from tallylight.fsutil import atomic_write, storage_error, sync_file
 from tallylight.share.bundle import SUFFIX, Encrypted
+from tallylight.store.sessions import check_export_target
 
 OUTBOX = "outbox"
 LOG_FILE = "share-log.jsonl"
@@ -149,8 +150,16 @@ def remove(p: Pending, data_dir: Path | None = None) -> None:
             raise storage_error(exc, "clearing a sent bundle from the outbox") from None
 
 
-def save_copy(data: bytes, dest: Path) -> None:
+def check_save_target(dest: Path, data_dir: Path | None = None) -> Path:
+    """Where a bundle may be saved: never inside the data folder, never a file named ``-``."""
+    if dest.name == "-":
+        raise UsageError("A bundle is binary and is not written to standard output; give a file name.")
+    return check_export_target(dest, data_dir, what="A bundle")
+
+
+def save_copy(data: bytes, dest: Path, data_dir: Path | None = None) -> None:
     """Save bundle…: write the encrypted bundle where the participant chose (never over a file)."""
+    dest = check_save_target(dest, data_dir)
     if dest.exists():
         raise ShareError(f"{dest} already exists; choose another name.")
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
@@ -167,6 +176,7 @@ def save_copy(data: bytes, dest: Path) -> None:
 
 
 def copy_from_outbox(p: Pending, dest: Path, data_dir: Path | None = None) -> None:
+    dest = check_save_target(dest, data_dir)
     if dest.exists():
         raise ShareError(f"{dest} already exists; choose another name.")
     try:

@@ -125,7 +125,7 @@ def write_export(cols: EventColumns, fh: IO[str], fmt: str) -> int:
     return len(cols)
 
 
-def check_export_target(out: Path, data_dir: Path | None = None) -> Path:
+def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An export") -> Path:
     """The absolute export path; UsageError if it lies inside the data directory.
 
     Writing there could replace the vault or a session file (every session lost).
@@ -140,7 +140,7 @@ def check_export_target(out: Path, data_dir: Path | None = None) -> Path:
         or data_root(data_dir) in target.parents
     ):
         raise UsageError(
-            f"An export may not be written inside Tallylight's data folder ({data_root(data_dir)}); "
+            f"{what} may not be written inside Tallylight's data folder ({data_root(data_dir)}); "
             "choose a path outside it."
         )
     return target
