@@ -112,3 +112,21 @@ def test_read_only_data_dir(small_fs: Path) -> None:
     with pytest.raises(StoreError):
         sessions.delete("kept", small_fs)
     assert list(sessions.iter_events("kept", v, small_fs)) == evs
+
+
+def test_reading_works_on_a_full_disk_and_recovery_closes_later(small_fs: Path) -> None:
+    """A recording stopped by a full disk leaves an unfinished session; listing, showing and
+    exporting must still work on that full disk (they used to fail on closing it)."""
+    v = vault.create_vault("pw", small_fs, params=vault.KdfParams(1, 1, 64))
+    evs = synthetic(300)
+    write_session(small_fs, "open", [evs], close=False)
+    filler = small_fs / "filler"
+    with open(filler, "wb", buffering=0) as fh, pytest.raises(OSError):
+        while True:
+            fh.write(b"\0" * 4096)
+    assert recovery.recover_unfinished(small_fs) == []  # cannot close it now, and says nothing
+    assert [s.session_id for s in sessions.list_sessions(None, small_fs)] == ["open"]
+    assert list(sessions.iter_events("open", v, small_fs)) == evs
+    filler.unlink()
+    assert [r.session_id for r in recovery.recover_unfinished(small_fs)] == ["open"]
+    assert recovery.find_unfinished(small_fs) == []

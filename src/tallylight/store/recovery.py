@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tallylight import words
-from tallylight.fsutil import FileLock, is_locked, storage_error
+from tallylight.fsutil import FileLock, is_locked
 from tallylight.store import rewrite
 from tallylight.store.crypto import KEYFILE_SIZE
 from tallylight.store.layout import (
@@ -123,8 +123,10 @@ def recover_unfinished(data_dir: Path | None = None) -> list[Recovered]:
             reason = prev.reason if prev else "crash"
             try:
                 write_closure(d, Closure(segment, records, size, lost, reason, time.time_ns()))
-            except OSError as exc:
-                raise storage_error(exc, f"closing unfinished session {sid}") from None
+            except OSError:
+                # a full or read-only disk: leave it unfinished (readers report it so) and close
+                # it next time; reading the other sessions must not fail for it
+                continue
             out.append(
                 Recovered(
                     sid,
