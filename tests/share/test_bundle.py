@@ -177,6 +177,7 @@ def _files() -> dict[str, bytes]:
         (lambda f: f.update({"extra.bin": b"x"}), "does not list"),
         (lambda f: f.pop("codebook.csv"), "lacks codebook.csv"),
         (lambda f: f.update({"bundle.json": b"{"}), "not valid JSON"),
+        (lambda f: f.update({"bundle.json": b"[" * 100_000 + b"]" * 100_000}), "not valid JSON"),
         (lambda f: _edit_doc(f, version=2), "format version 2"),
         (lambda f: _edit_doc(f, participant_id="../x"), "plain names"),
         (lambda f: _edit_doc(f, bundle_id="nope"), "bundle_id"),

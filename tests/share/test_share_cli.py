@@ -158,3 +158,12 @@ def test_a_bundle_is_never_saved_inside_the_data_folder_nor_to_a_file_named_dash
     assert sorted(p.name for p in data_dir.iterdir()) == ["sessions", "studies", "vault.json"]
     assert sorted(p.name for p in (data_dir / "sessions").iterdir()) == ["s1"]
     assert not (tmp_path / "-").exists() and outbox.read_log() == []
+
+
+def test_a_damaged_share_log_or_outbox_note_is_skipped(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    (data_dir / "share-log.jsonl").write_text(deep + "\n", "utf-8")
+    assert cli(["share", "--log"]) == 0
+    assert "Nothing was shared yet." in capsys.readouterr().out

@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from tallylight import safejson
 from tallylight.errors import BundleError, TallylightError
 from tallylight.fsutil import atomic_write
 from tallylight.share import agecrypt, bundle, tables
@@ -226,7 +227,7 @@ def open_one(
 
 def load_registry(out: Path) -> dict[str, Any]:
     try:
-        doc = json.loads((out / REGISTRY).read_text("utf-8"))
+        doc = safejson.loads((out / REGISTRY).read_text("utf-8"))
     except (OSError, ValueError):
         return {"bundles": {}}
     return doc if isinstance(doc, dict) and isinstance(doc.get("bundles"), dict) else {"bundles": {}}

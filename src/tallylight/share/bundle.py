@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from tallylight import safejson
 from tallylight.errors import BundleError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.review.timeline import no_capture_stretches
@@ -321,7 +322,7 @@ def open_plaintext(plaintext: bytes) -> Opened:
     if BUNDLE_JSON not in raw:
         raise BundleError("The bundle has no bundle.json.")
     try:
-        doc = json.loads(raw[BUNDLE_JSON].decode("utf-8"))
+        doc = safejson.loads(raw[BUNDLE_JSON])
     except (UnicodeDecodeError, ValueError):
         raise BundleError("The bundle's bundle.json is not valid JSON.") from None
     _check_doc(doc)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from tallylight import paths
+from tallylight import paths, safejson
 from tallylight.errors import ShareError, UsageError
 from tallylight.fsutil import atomic_write, storage_error, sync_file
 from tallylight.share.bundle import SUFFIX, Encrypted
@@ -122,7 +122,7 @@ def pending(data_dir: Path | None = None) -> list[Pending]:
         if not meta.name.endswith(META_SUFFIX) or not _ID.match(meta.name[: -len(META_SUFFIX)]):
             continue
         try:
-            doc = json.loads(meta.read_text("utf-8"))
+            doc = safejson.loads(meta.read_text("utf-8"))
             p = Pending(**{k: doc[k] for k in Pending.__dataclass_fields__ if k in doc})
         except (OSError, ValueError, TypeError):
             continue
@@ -245,7 +245,7 @@ def read_log(data_dir: Path | None = None) -> list[LogEntry]:
     out = []
     for line in lines:
         try:
-            doc = json.loads(line)
+            doc = safejson.loads(line)
             out.append(LogEntry(**{k: doc[k] for k in LogEntry.__dataclass_fields__}))
         except (ValueError, TypeError, KeyError):
             continue
