@@ -23,13 +23,13 @@ _FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 try:  # POSIX advisory locks; Windows has none we need (one writer per session there)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # no fcntl module on Windows: checked before each use
 
 
 def sync_file(fd: int) -> None:
     if sys.platform == "darwin":
         try:
-            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # type: ignore[union-attr,attr-defined]
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)  # type: ignore[union-attr,attr-defined]  # macOS only
             return
         except OSError:
             pass

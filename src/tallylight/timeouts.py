@@ -15,19 +15,20 @@ def call_with_timeout(fn: Callable[[], T], timeout: float, name: str = "tallylig
     The thread is abandoned on timeout: only use this for calls that are safe to
     leave running (a blocked socket read, a D-Bus call nobody answers).
     """
-    box: dict[str, object] = {}
+    values: list[T] = []
+    errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            box["value"] = fn()
+            values.append(fn())
         except BaseException as exc:  # noqa: BLE001 - handed back to the caller
-            box["error"] = exc
+            errors.append(exc)
 
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
         raise TimeoutError
-    if "error" in box:
-        raise box["error"]  # type: ignore[misc]
-    return box["value"]  # type: ignore[return-value]
+    if errors:
+        raise errors[0]
+    return values[0]

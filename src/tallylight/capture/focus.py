@@ -47,7 +47,7 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
         from Xlib import display as xdisplay
 
         d = xdisplay.Display(display)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - any failure to connect means: focus unknown here
         return False, f"Could not ask the X server which app has focus ({exc})."
     try:
         root = d.screen().root

@@ -75,9 +75,9 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
         def _handler(self, events: Any) -> None:
             if events.category == start_of_data:
                 self.capturing.set()
-            super()._handler(events)  # type: ignore[misc]
+            super()._handler(events)  # type: ignore[misc]  # pynput backend class, chosen at run time
 
-    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc]
+    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc]  # base known at run time
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
             self.stamp = _Stamp()
@@ -94,7 +94,7 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
             elif event.type == key_release:
                 self.on_release(key, event.detail)
 
-    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc]
+    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc]  # base known at run time
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             self.capturing = threading.Event()
             self.stamp = _Stamp()
@@ -128,12 +128,12 @@ def _darwin_classes(kbase: type, mbase: type) -> tuple[type, type, ClockSource]:
             self, proxy: Any, event_type: Any, event: Any, refcon: Any, injected: Any
         ) -> None:
             self.stamp.t = get_timestamp(event)
-            super()._handle_message(proxy, event_type, event, refcon, injected)  # type: ignore[misc]
+            super()._handle_message(proxy, event_type, event, refcon, injected)  # type: ignore[misc]  # as above
 
-    class DarwinKeyboardListener(_Stamped, kbase):  # type: ignore[misc]
+    class DarwinKeyboardListener(_Stamped, kbase):  # type: ignore[misc]  # base known at run time
         pass
 
-    class DarwinMouseListener(_Stamped, mbase):  # type: ignore[misc]
+    class DarwinMouseListener(_Stamped, mbase):  # type: ignore[misc]  # base known at run time
         pass
 
     unit = darwin_unit_ns(get_timestamp(Quartz.CGEventCreate(None)), *_mach_time_and_timebase())

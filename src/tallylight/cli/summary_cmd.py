@@ -8,6 +8,7 @@ import json
 from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
 from tallylight.review import Summary, summarize
 from tallylight.store import recovery, sessions
+from tallylight.store.reader import Keys
 from tallylight.words import duration
 
 
@@ -19,8 +20,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_summary)
 
 
-def session_summary(session_id: str, vault: object) -> Summary:
-    data = sessions.read(session_id, vault)  # type: ignore[arg-type]
+def session_summary(session_id: str, keys: Keys) -> Summary:
+    data = sessions.read(session_id, keys)
     rep = data.report
     return summarize(data.columns(), data.info, rep.verdict.value, rep.problem)
 

@@ -139,6 +139,7 @@ def _params(doc: dict[str, Any]) -> tuple[KdfParams, bytes]:
     kdf = doc.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
         raise VaultError("The vault file is damaged (unknown key derivation).")
+    # unchecked JSON values on purpose: check() below refuses anything but whole numbers in bounds
     params = KdfParams(kdf.get("iterations"), kdf.get("lanes"), kdf.get("memory_kib"))  # type: ignore[arg-type]
     params.check()  # whole JSON numbers within the bounds, else "damaged" (never int("3") or 3.5)
     return params, _unb64(kdf.get("salt"), 16)
@@ -267,12 +268,12 @@ def os_protected_backend(backend: Any) -> KeychainBackend | None:
     if module.startswith(_NO_KEYCHAIN):
         return None
     if module.startswith(PROTECTED_BACKENDS):
-        return backend  # type: ignore[no-any-return]
+        return backend  # type: ignore[no-any-return]  # keyring's backends are untyped
     members = getattr(backend, "backends", None)
     if module == "keyring.backends.chainer" and isinstance(members, list):
         protected = [b for b in members if _module(b).startswith(PROTECTED_BACKENDS)]
         if protected:
-            return protected[0]  # type: ignore[no-any-return]
+            return protected[0]  # type: ignore[no-any-return]  # keyring's backends are untyped
         if all(_module(b).startswith(_NO_KEYCHAIN) for b in members):
             return None
         backend = next(b for b in members if not _module(b).startswith(_NO_KEYCHAIN))

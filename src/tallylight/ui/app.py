@@ -132,7 +132,7 @@ class TallylightApp(QObject):
     def open_session(self, session_id: str) -> QDialog:
         """The Sessions window with ``session_id`` selected (and opened once unlocked)."""
         dlg = self.open_sessions()
-        dlg.show_session(session_id)  # type: ignore[attr-defined]
+        dlg.show_session(session_id)  # type: ignore[attr-defined]  # the SessionsDialog opened above
         return dlg
 
     def notify(self, title: str, message: str) -> None:
@@ -296,7 +296,7 @@ class TallylightApp(QObject):
     def open_join_study(self, path: str = "") -> QDialog:
         """The consent screen straight away (``tallylight`` given a manifest, or tests)."""
         studies = self.open_studies()
-        dlg = studies.open_join()  # type: ignore[attr-defined]
+        dlg = studies.open_join()  # type: ignore[attr-defined]  # the StudiesDialog opened above
         if path:
             from pathlib import Path
 
@@ -458,12 +458,9 @@ def recovered_words(recovered: list[tuple[Any, str]]) -> str:
     return " ".join(parts)
 
 
-def _vault_exists() -> bool | None:
-    """True/False, or None when this build has no store (then recording decides)."""
-    try:
-        from tallylight.store import vault
-    except Exception:  # noqa: BLE001
-        return None
+def _vault_exists() -> bool:
+    from tallylight.store import vault
+
     return vault.exists()
 
 

@@ -68,11 +68,11 @@ class LiveView(QWidget):
     def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._timer.start()
         self._ask()
-        super().showEvent(event)  # type: ignore[arg-type]
+        super().showEvent(event)  # type: ignore[arg-type]  # a QShowEvent (typed object above)
 
     def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
         self._timer.stop()
-        super().hideEvent(event)  # type: ignore[arg-type]
+        super().hideEvent(event)  # type: ignore[arg-type]  # a QHideEvent (typed object above)
 
     @Slot()
     def _ask(self) -> None:

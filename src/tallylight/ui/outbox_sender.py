@@ -95,7 +95,7 @@ class OutboxSender(QObject):
         except TallylightError as exc:
             self._done(p, False, str(exc))
             return
-        up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]
+        up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]  # tests' knobs
         self.current = up
         up.progress.connect(lambda sent, total, bid=p.bundle_id: self.progress.emit(bid, sent, total))
         up.finished.connect(lambda ok, msg, p=p: self._done(p, ok, msg))
@@ -123,7 +123,7 @@ class OutboxSender(QObject):
         except (TallylightError, OSError) as exc:
             done(False, str(exc))
             return
-        up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]
+        up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]  # tests' knobs
         self.current = up
         up.finished.connect(done)
         up.start()

@@ -94,7 +94,7 @@ def load_rows(vault: Any) -> list[Row]:
         try:
             s = store.summary(sid, None)
             recording = s.recording
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a session that cannot be looked at is listed as not recording
             recording = False
         if vault is None:  # the date is not secret: when the session's key file was written
             when = started_guess(sid)
@@ -402,9 +402,9 @@ def share_log_text() -> str:
 
 
 def _warm_review_imports() -> None:
-    import pyqtgraph  # noqa: F401
+    import pyqtgraph  # noqa: F401 - imported for its import time only (warm-up)
 
-    import tallylight.review.prepare  # noqa: F401
+    import tallylight.review.prepare  # noqa: F401 - likewise
 
 
 def _keychain_vault() -> Any:

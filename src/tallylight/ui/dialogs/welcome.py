@@ -88,7 +88,7 @@ def keychain_answers() -> bool:
         backend = keyring.get_keyring()
         if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
             return False
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a keyring that cannot even say what it is: no keychain
         return False
     import threading
 
