@@ -7,14 +7,30 @@ every window is capped at its screen's free area and kept on it when first shown
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 
+class _BodyArea(QScrollArea):
+    def sizeHint(self) -> QSize:
+        """At least as wide as the content's narrowest layout, so text never scrolls sideways
+        where the screen has room (QScrollArea's own hint stops at about 36 characters)."""
+        hint = super().sizeHint()
+        content = self.widget()
+        if content is not None:
+            need = (
+                content.minimumSizeHint().width()
+                + self.verticalScrollBar().sizeHint().width()
+                + 2 * self.frameWidth()
+            )
+            hint.setWidth(max(hint.width(), need))
+        return hint
+
+
 def scroll_body(content: QWidget) -> QScrollArea:
     """``content`` in a frameless scroll area that scrolls only when the screen is too small."""
-    area = QScrollArea()
+    area = _BodyArea()
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)

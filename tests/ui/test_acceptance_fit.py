@@ -1,0 +1,47 @@
+"""Acceptance: on a screen with room, a window's text never scrolls sideways (it was cut at the right
+edge of the very first window a participant sees, the welcome dialog)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QScrollArea
+
+
+def _sideways(widget) -> list[str]:
+    return [
+        type(a.widget()).__name__
+        for a in widget.findChildren(QScrollArea)
+        if a.isVisible() and a.horizontalScrollBar().isVisible()
+    ]
+
+
+@pytest.mark.parametrize("name", ["welcome", "studies", "join-study", "share", "start"])
+def test_no_sideways_scrolling_when_the_screen_has_room(qtbot, tallylight_home, name: str) -> None:
+    from tallylight import settings
+    from tallylight.ui.dialogs.share import ShareDialog
+    from tallylight.ui.dialogs.start_session import StartSessionDialog
+    from tallylight.ui.dialogs.studies import JoinStudyDialog, StudiesDialog
+    from tallylight.ui.dialogs.welcome import WelcomeDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    make = {
+        "welcome": lambda: WelcomeDialog(tasks),
+        "studies": lambda: StudiesDialog(tasks),
+        "join-study": lambda: JoinStudyDialog(tasks),
+        "share": lambda: ShareDialog(tasks),
+        "start": lambda: StartSessionDialog(settings.Settings(), focus=(False, "")),
+    }
+    w = make[name]()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(300)
+    avail = w.screen().availableGeometry()
+    assert w.frameGeometry().width() < avail.width()  # the screen has room to spare
+    assert _sideways(w) == []
+    if name == "welcome":
+        w.next_page()
+        qtbot.wait(200)
+        assert _sideways(w) == []
+    tasks.shutdown()
