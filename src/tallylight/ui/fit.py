@@ -14,17 +14,19 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 class _BodyArea(QScrollArea):
     def sizeHint(self) -> QSize:
-        """At least as wide as the content's narrowest layout, so text never scrolls sideways
-        where the screen has room (QScrollArea's own hint stops at about 36 characters)."""
+        """At least the content's smallest size, so nothing scrolls where the screen has room
+        (QScrollArea's own hint stops at about 36 by 24 characters; fit_to_screen caps it)."""
         hint = super().sizeHint()
         content = self.widget()
         if content is not None:
-            need = (
-                content.minimumSizeHint().width()
-                + self.verticalScrollBar().sizeHint().width()
-                + 2 * self.frameWidth()
-            )
-            hint.setWidth(max(hint.width(), need))
+            least = content.minimumSizeHint()
+            frame = 2 * self.frameWidth()
+            width = max(hint.width(), least.width() + self.verticalScrollBar().sizeHint().width() + frame)
+            height = least.height()
+            if content.hasHeightForWidth():  # wrapped text: its height at that width
+                height = max(height, content.heightForWidth(width - frame))
+            hint.setWidth(width)
+            hint.setHeight(max(hint.height(), height + frame))
         return hint
 
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tallylight.ui.fit import fit_on_show, scroll_body
+from tallylight.ui.fit import fit_on_show, fit_to_screen, scroll_body
 from tallylight.ui.tasks import TaskRunner
 
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Good", "Strong")
@@ -225,9 +225,11 @@ class WelcomeDialog(QDialog):
         self.later_button.clicked.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll_body(self.stack), 1)  # scrolls on a small screen; the buttons never do
+        self.body = scroll_body(self.stack)
+        layout.addWidget(self.body, 1)  # scrolls on a small screen; the buttons never do
         layout.addWidget(self.buttons)
         fit_on_show(self)
+        self.stack.currentChanged.connect(self._refit)  # pages differ in height
         self.passphrase.textChanged.connect(self._update)
         self.confirm.textChanged.connect(self._update)
         self._vault_exists = False
@@ -263,10 +265,16 @@ class WelcomeDialog(QDialog):
                 if self._keychain_ok
                 else "No OS keychain answered, so you will type the passphrase when you open your recordings."
             )
+            self._refit()  # the page grew or shrank after the window was fitted
         except RuntimeError:
             pass
 
     # ---- UI ------------------------------------------------------------
+    def _refit(self, *_: object) -> None:
+        if self.isVisible():
+            self.body.updateGeometry()  # its size hint follows the page shown
+            fit_to_screen(self)
+
     @Slot()
     def next_page(self) -> None:
         self.stack.setCurrentIndex(1)
