@@ -43,7 +43,6 @@ class FallbackWindow(QWidget):
             flags |= Qt.WindowType.WindowMinimizeButtonHint
         super().__init__(None, flags)
         self.indicator = indicator
-        self.announced: list[str] = []  # what was announced to assistive technology, in order
         self.controller = controller
         self.app_actions = actions
         self.setWindowTitle("Tallylight")
@@ -141,7 +140,6 @@ class FallbackWindow(QWidget):
             self.setWindowTitle(f"Tallylight — {self.controller.state_text()}")
             self.state_label.setText(self.controller.state_text())
             announce(self.state_label, self.controller.state_text())  # a screen reader says it
-            self.announced.append(self.controller.state_text())
         recording = state in ("recording", "paused")
         self.task_button.setVisible(recording and bool(self.controller.tasks))
         self.note_button.setVisible(recording)
