@@ -133,3 +133,31 @@ def open_tray_menu(app, xserver, qtbot) -> None:
     x, y = tray_icon_centres(xserver.display)[0]
     xserver.xdotool("mousemove", str(x), str(y), "click", "1")
     qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+
+
+def on_private_bus(xserver, service: str, app_code: str, tmp_path, **env: str):
+    """Run ``tests/ui/<service> READY`` and then ``app_code`` (a Python program) on a private
+    D-Bus session bus and the test's X server; returns the finished process (both outputs).
+
+    The service (a stand-in StatusNotifierWatcher or AT-SPI registry) runs in the
+    background; the program starts once the service has created READY.
+    """
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    ready = tmp_path / f"{service}.ready"
+    program = tmp_path / "program.py"
+    program.write_text(app_code)
+    script = (
+        f"{sys.executable} {here / service} {ready} & helper=$!; "
+        f"for i in $(seq 100); do [ -e {ready} ] && break; sleep 0.1; done; "
+        f"{sys.executable} {program}; status=$?; sleep 0.3; kill $helper; exit $status"
+    )
+    return subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", script],
+        env=xserver.env(QT_QPA_PLATFORM="xcb", **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

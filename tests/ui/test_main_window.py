@@ -4,7 +4,7 @@ a main window with the tray menu's actions and shortcuts; state changes are anno
 from __future__ import annotations
 
 import pytest
-from conftest_helpers import call_appctl, key
+from conftest_helpers import call_appctl, key, on_private_bus
 
 pytestmark = pytest.mark.x11
 
@@ -106,25 +106,8 @@ app.dispose()
 
 def test_a_screen_reader_hears_recording_and_paused(xserver, fake_recorder, vault_ready, tmp_path):
     """Real AT-SPI: Qt's bridge on a private session bus, heard by a stand-in registry."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    ready = tmp_path / "atspi-ready"
-    app_script = tmp_path / "app.py"
-    app_script.write_text(APP_SCRIPT)
-    script = (
-        f"{sys.executable} {here / 'fake_atspi.py'} {ready} & listener=$!; "
-        f"for i in $(seq 100); do [ -e {ready} ] && break; sleep 0.1; done; "
-        f"{sys.executable} {app_script}; status=$?; sleep 0.3; kill $listener; exit $status"
-    )
-    proc = subprocess.run(
-        ["dbus-run-session", "--", "bash", "-c", script],
-        env=xserver.env(QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1"),
-        capture_output=True,
-        text=True,
-        timeout=120,
+    proc = on_private_bus(
+        xserver, "fake_atspi.py", APP_SCRIPT, tmp_path, QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1"
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     names = [

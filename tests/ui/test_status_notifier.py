@@ -3,15 +3,11 @@ StatusNotifierItem (D-Bus), so Tallylight needs no tray code of its own for it."
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
+from conftest_helpers import on_private_bus
 
 pytestmark = pytest.mark.x11
 
-HERE = Path(__file__).resolve().parent
 
 TRAY = r"""
 import sys, time
@@ -31,18 +27,6 @@ app.exec()
 
 
 def test_the_tray_icon_is_a_status_notifier_item(xserver, tmp_path):
-    ready = tmp_path / "watcher-ready"
-    script = (
-        f"{sys.executable} {HERE / 'sni_watcher.py'} {ready} & watcher=$!; "
-        f"for i in $(seq 100); do [ -e {ready} ] && break; sleep 0.1; done; "
-        f"{sys.executable} -c '{TRAY}'; kill $watcher"
-    )
-    proc = subprocess.run(
-        ["dbus-run-session", "--", "bash", "-c", script],
-        env=xserver.env(QT_QPA_PLATFORM="xcb"),
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    proc = on_private_bus(xserver, "sni_watcher.py", TRAY, tmp_path)
     assert "WATCHING" in proc.stdout, proc.stdout + proc.stderr
     assert "REGISTERED" in proc.stdout, proc.stdout + proc.stderr[-2000:]
