@@ -10,7 +10,8 @@ is done twice: with the live view closed, then open. For each run: the GUI
 process's CPU (utime + stime over the injection's wall time; 100 % = one core),
 the live view's redraws, and the recorder's losses: moves injected minus moves in
 the stored session (goal 0). The machine has 2 shared cores, so the figures are
-noisy; the injector, Xvfb and the recorder run alongside.
+noisy; the injector, Xvfb and the recorder run alongside. A one-second session
+first warms everything up (the first session in a process costs more).
 """
 
 from __future__ import annotations
@@ -117,9 +118,11 @@ def main() -> None:
         qapp = QApplication([sys.argv[0], "-platform", "xcb"])
         app = TallylightApp(qapp, use_tray=False, show_welcome=False, settings=settings_mod.Settings())
         print(f"# live view benchmark: {args.rate:g} moves/s for {args.seconds:g} s, 2 shared cores (noisy)")
+        run(app, qapp, server, args.rate, 1.0, False, first=9_000_000)  # warm-up (first session costs more)
         results = []
         for i, live in enumerate((False, True)):
             results.append(run(app, qapp, server, args.rate, args.seconds, live, first=i * 1_000_000))
+            print(f"  (run {i + 1} of 2 done)", flush=True)
         for r in results:
             print(
                 f"  live view {'open  ' if r['live'] else 'closed'}: injected {r['injected']:,} "
