@@ -163,8 +163,15 @@ def make_vault(data_dir: Path) -> object:
     return vault.create_vault(PASS, data_dir, params=KdfParams(iterations=1, lanes=1, memory_kib=64))
 
 
-def record_session(data_dir: Path, session_id: str, events: Sequence[Event], study_id: str = "") -> None:
-    """A complete stored session holding ``events`` (one sealed record), for a study or personal."""
+def record_session(
+    data_dir: Path,
+    session_id: str,
+    events: Sequence[Event],
+    study_id: str = "",
+    timing: dict[str, Any] | None = None,
+) -> None:
+    """A complete stored session holding ``events`` (one sealed record), for a study or personal;
+    with ``timing``, the TIMING record the recorder writes when it stops (docs/FORMAT.md section 12)."""
     import dataclasses
 
     from tallylight.store import writer
@@ -173,6 +180,8 @@ def record_session(data_dir: Path, session_id: str, events: Sequence[Event], stu
     w = writer.open_session(header, data_dir, seal_interval_s=1e9)
     w.write(list(events))
     w.seal()
+    if timing is not None:
+        w.note_timing(timing)
     w.close(StopReason.PARTICIPANT)
 
 
@@ -213,8 +222,14 @@ class JoinedStudy:
         )
         self.study, self.consent = enrolment.join(offer, boxes, chosen, data_dir=data_dir)
 
-    def record(self, data_dir: Path, session_id: str, events: Sequence[Event] = ()) -> None:
+    def record(
+        self,
+        data_dir: Path,
+        session_id: str,
+        events: Sequence[Event] = (),
+        timing: dict[str, Any] | None = None,
+    ) -> None:
         from tallylight.study import enrolment
 
-        record_session(data_dir, session_id, events or sample_events(), self.study_id)
+        record_session(data_dir, session_id, events or sample_events(), self.study_id, timing)
         enrolment.register_session(self.study_id, session_id, data_dir)

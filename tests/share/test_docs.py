@@ -12,6 +12,7 @@ from share_helpers import inputs
 from test_lab_open import Study, _open
 
 from tallylight.lab.main import main as lab_main
+from tallylight.recorder.timing import SessionTiming
 from tallylight.share import bundle, tables
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -26,6 +27,14 @@ def test_bundle_md_documents_every_column_and_field() -> None:
         assert f"| `{field}` |" in text, field
     for field in doc["sessions"][0]:
         assert f"`{field}`" in text, field
+    for member in bundle.TIMING_MEMBERS:
+        assert f"`{member}`" in text.split("`timing_quality` is the session's timing record")[1], member
+
+
+def test_a_bundle_carries_every_member_the_recorder_writes() -> None:
+    """The recorder's TIMING record and the members a bundle carries (and BUNDLE.md documents) agree."""
+    written = SessionTiming(0, "perf_counter_ns").quality(1.0)
+    assert list(written) == list(bundle.TIMING_MEMBERS)
 
 
 def test_lab_md_sql_runs_on_an_opened_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -87,6 +87,13 @@ def test_record_cut_share_open(xserver: XServer, tmp_path: Path, tallylight_home
     assert [(c["start_ms"], c["end_ms"]) for c in cut] == [(a / 1e6, b / 1e6)]
     assert not any(a / 1e6 <= float(r["t_ms"]) <= b / 1e6 for r in rows if r["kind"] != "marker")
     assert doc["sessions"][0]["capture"]["key_mode"] == "class"  # the study's ceiling
+    # the recorder's timing figures (docs/FORMAT.md section 12) came along, through the cut
+    timing = doc["sessions"][0]["timing_quality"]
+    assert timing == store.read(sid, vault, data).timing
+    assert timing["os_clock"] == "x11-server-time" and timing["events_with_os_time"] >= 10
+    lags = [timing[f"delivery_lag_{p}_us"] for p in ("p50", "p99", "max")]
+    assert 0 <= lags[0] <= lags[1] <= lags[2]
+    assert 0 <= timing["retimed"] <= timing["events_with_os_time"]
 
     dataset = tmp_path / "dataset"
     args = ["open", str(bundle_file), "--identity", str(study.identity), "--out", str(dataset), "--quiet"]
@@ -96,4 +103,8 @@ def test_record_cut_share_open(xserver: XServer, tmp_path: Path, tallylight_home
             f"select kind, count(*) from read_parquet('{dataset}/events/**/*.parquet') "
             "where kind <> 'marker' group by 1"
         ).fetchall()
+        (stored_timing,) = con.execute(
+            f"select timing_quality from read_parquet('{dataset}/sessions/**/*.parquet')"
+        ).fetchone()  # type: ignore[misc]
     assert dict(counts) == expected
+    assert json.loads(stored_timing) == timing

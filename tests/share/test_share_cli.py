@@ -13,6 +13,7 @@ from share_helpers import PASS, JoinedStudy, PutServer, make_vault, read_csv, re
 
 from tallylight.cli.main import main as cli
 from tallylight.lab.main import main as lab
+from tallylight.recorder.timing import SessionTiming
 from tallylight.share import outbox
 from tallylight.share.bundle import SUFFIX
 
@@ -65,6 +66,45 @@ def test_share_to_a_file_opens_with_debians_age_and_lab_open(
     assert counts == [("s1", len(sample_events())), ("s2", 6)]
     (entry,) = outbox.read_log()
     assert entry.action == "saved" and entry.sessions == ["s1", "s2"] and entry.destination == str(out)
+
+
+def test_timing_quality_goes_into_the_bundle_and_the_dataset(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A session with a TIMING record (docs/FORMAT.md section 12) carries its figures into bundle.json
+    and the researcher's sessions table; one without (older, or cut short) has null."""
+    recorded = SessionTiming(123_000_000, "perf_counter_ns").quality(2.0)
+    recorded |= {"os_clock": "x11-server-time", "os_clock_resolution_ns": 1_000_000, "retimed": 3}
+    recorded |= {"events_with_os_time": 6, "delivery_lag_p50_us": 50.0, "delivery_lag_p99_us": 850.0}
+    recorded |= {"delivery_lag_max_us": 4150.0}
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "timed", timing={**recorded, "member_from_a_later_version": 1})
+    study.record(data_dir, "older")
+    out = tmp_path / "b.age"
+    assert cli(["share", "timed", "older", "--study", study.study_id, "--out", str(out), "--yes"]) == 0
+    preview = capsys.readouterr().out
+    assert preview.count("how exact the times are:") == 1
+    assert "3 events of 6 reached the recorder late and were re-timed" in preview
+    assert "99th percentile 0.85 ms, longest 4.15 ms" in preview
+    plain = tmp_path / "b.zip"
+    subprocess.run(
+        ["age", "-d", "-i", str(study.identity), "-o", str(plain), str(out)], check=True, timeout=60
+    )
+    with zipfile.ZipFile(plain) as zf:
+        doc = json.loads(zf.read("bundle.json"))
+    by_id = {s["session_id"]: s for s in doc["sessions"]}
+    assert by_id["timed"]["timing_quality"] == recorded  # the documented members, as stored
+    assert by_id["older"]["timing_quality"] is None
+    dataset = tmp_path / "dataset"
+    args = ["open", str(out), "--identity", str(study.identity), "--out", str(dataset)]
+    assert lab([*args, "--manifest", str(study.manifest), "--quiet"]) == 0
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select session, timing_quality from read_parquet('{dataset}/sessions/**/*.parquet', "
+            "hive_partitioning=true) order by 1"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["older", "timed"]
+    assert rows[0][1] is None and json.loads(rows[1][1]) == recorded
 
 
 def test_nothing_is_written_or_sent_before_confirmation(

@@ -49,7 +49,7 @@ Tallylight bundle
 =================
 bundle.json   what this bundle holds: study, consent record, environment, and per
               session its absolute UTC start, time zone, capture options, verdict,
-              pauses, gaps and cut spans
+              pauses, gaps, cut spans and how exact the times are
 codebook.csv  every column of the event tables, its unit, and every named value
 sessions/<session id>/events.csv   one row per event (see codebook.csv)
 
@@ -81,6 +81,7 @@ class SessionPart:
     verdict_note: str
     columns: EventColumns
     stop_reason: StopReason | None = None
+    timing: dict[str, Any] | None = None  # the session's TIMING record (docs/FORMAT.md section 12), if any
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,43 @@ def tasks_and_notes(cols: EventColumns, task_ids: Sequence[str]) -> dict[str, li
     return {"tasks": tasks, "notes": notes}
 
 
+#: the TIMING record's members (docs/FORMAT.md section 12.3, version 1) a bundle carries;
+#: members a later writer adds are left out until BUNDLE.md documents them
+TIMING_MEMBERS = (
+    "version",
+    "stored_time",
+    "session_clock",
+    "session_clock_origin_ns",
+    "os_clock",
+    "os_clock_resolution_ns",
+    "input_events",
+    "events_with_os_time",
+    "events_without_os_time",
+    "retimed",
+    "delivery_lag_p50_us",
+    "delivery_lag_p99_us",
+    "delivery_lag_max_us",
+    "drift_ppm",
+    "clock_resets",
+    "late_reordered",
+    "rate_mean_per_s",
+    "rate_peak_per_s",
+    "dropped_or_merged",
+    "cpu_count",
+    "load_average_start",
+    "load_average_stop",
+    "recorder_cpu_s",
+    "notes",
+)
+
+
+def timing_quality(timing: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A session's timing figures as a bundle holds them (``None``: the session has no TIMING record)."""
+    if timing is None:
+        return None
+    return {k: timing[k] for k in TIMING_MEMBERS if k in timing}
+
+
 def session_entry(part: SessionPart, task_ids: Sequence[str] = ()) -> dict[str, Any]:
     info, cols = part.info, part.columns
     extra = info.extra or {}
@@ -209,7 +247,7 @@ def session_entry(part: SessionPart, task_ids: Sequence[str] = ()) -> dict[str, 
         "stop_reason": tables.STOP_NAMES.get(int(part.stop_reason or 0)) or None,
         **spans(cols),
         **tasks_and_notes(cols, task_ids),
-        "timing_quality": extra.get("timing_quality"),
+        "timing_quality": timing_quality(part.timing),
         "platform": info.platform,
         "recorded_with_app_version": info.app_version,
     }

@@ -100,7 +100,11 @@ def gather(
             )
         _check_within_consent(sid, data.info, study, vault)
         rep = data.report
-        parts.append(SessionPart(data.info, rep.verdict.value, rep.problem, data.columns(), rep.stop_reason))
+        parts.append(
+            SessionPart(
+                data.info, rep.verdict.value, rep.problem, data.columns(), rep.stop_reason, timing=data.timing
+            )
+        )
     consent = enrolment.read_consent(study, vault).to_dict()
     return BundleInputs(
         study=ref,

@@ -10,7 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tallylight.words import capture_summary, counts_summary, duration, gap_reason_words, verdict_words
+from tallylight.words import (
+    capture_summary,
+    counts_summary,
+    duration,
+    gap_reason_words,
+    timing_summary,
+    verdict_words,
+)
 
 
 def _local(start_unix_ns: int) -> str:
@@ -73,6 +80,8 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
                 for t in s.get("tasks", [])
             )
             lines.append(f"    tasks: {runs or 'none'}; notes you added: {len(s.get('notes', []))}")
+        if s.get("timing_quality"):
+            lines.append(f"    how exact the times are: {' '.join(timing_summary(s['timing_quality']))}")
         for g in s["gaps"]:
             lines.append(
                 f"      gap at {g['start_ms'] / 1000:.1f} s: {gap_reason_words(g['reason'] or 'none')}"
