@@ -83,3 +83,13 @@ def test_capture_summary_and_stop_reasons() -> None:
     )
     assert words.stop_reason_words("DURATION_LIMIT") == "the maximum duration was reached"
     assert words.stop_reason_words("brand_new") == "brand new"
+
+
+def test_every_reason_and_verdict_has_its_own_words() -> None:
+    """A new StopReason, GapReason or Verdict needs words here before anyone can read it."""
+    from tallylight.events import GapReason, StopReason
+    from tallylight.store.reader import Verdict
+
+    assert {r.name.lower() for r in StopReason} <= set(words._STOP_REASON_WORDS)
+    assert {r.name.lower() for r in GapReason} <= set(words._GAP_REASON_WORDS)
+    assert {v.value for v in Verdict} <= set(words._VERDICT_WORDS)
