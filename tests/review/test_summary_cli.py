@@ -10,7 +10,7 @@ from pathlib import Path
 
 from test_summary import scripted
 
-from store.store_helpers import PASS, write_session
+from store.store_helpers import PASS, timing_record, write_session
 from tallylight.store import vault
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -42,6 +42,28 @@ def test_summary_json_and_words(data_dir: Path, unlocked: vault.UnlockedVault) -
     r = run("s1")
     assert r.returncode == 0, r.stderr
     assert "You recorded for 16 s." in r.stdout and "median hold:" in r.stdout
+
+
+def test_summary_says_how_exact_the_times_are(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    """The session's TIMING record (docs/FORMAT.md section 12): clock source, delivery lag, re-timed."""
+    events = scripted()
+    write_session(data_dir, "timed", [events], timing=timing_record())
+    write_session(data_dir, "older", [events])
+    r = run("timed", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["timing"] == timing_record()
+    r = run("older", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["timing"] is None
+    r = run("timed")
+    assert r.returncode == 0, r.stderr
+    row = "  timing:             clock x11-server-time; delivery lag p50/p99/max 0.05/0.85/4.15 ms; "
+    assert row + "3 of 6 events re-timed" in r.stdout.splitlines()
+    r = run("older")
+    assert r.returncode == 0, r.stderr
+    assert (
+        "timing:             none recorded (an older session, or one that did not stop normally)" in r.stdout
+    )
 
 
 def test_summary_of_a_missing_session_is_one_line(unlocked: vault.UnlockedVault) -> None:

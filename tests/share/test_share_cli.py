@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from share_helpers import PASS, JoinedStudy, PutServer, make_vault, read_csv, record_session, sample_events
 
+from store.store_helpers import timing_record
 from tallylight.cli.main import main as cli
 from tallylight.lab.main import main as lab
-from tallylight.recorder.timing import SessionTiming
 from tallylight.share import outbox
 from tallylight.share.bundle import SUFFIX
 
@@ -73,10 +73,7 @@ def test_timing_quality_goes_into_the_bundle_and_the_dataset(
 ) -> None:
     """A session with a TIMING record (docs/FORMAT.md section 12) carries its figures into bundle.json
     and the researcher's sessions table; one without (older, or cut short) has null."""
-    recorded = SessionTiming(123_000_000, "perf_counter_ns").quality(2.0)
-    recorded |= {"os_clock": "x11-server-time", "os_clock_resolution_ns": 1_000_000, "retimed": 3}
-    recorded |= {"events_with_os_time": 6, "delivery_lag_p50_us": 50.0, "delivery_lag_p99_us": 850.0}
-    recorded |= {"delivery_lag_max_us": 4150.0}
+    recorded = timing_record()
     study = JoinedStudy(tmp_path, data_dir)
     study.record(data_dir, "timed", timing={**recorded, "member_from_a_later_version": 1})
     study.record(data_dir, "older")

@@ -43,14 +43,18 @@ def write_session(
     *,
     close: bool = True,
     segment_max_bytes: int = writer.SEGMENT_MAX_BYTES,
+    timing: dict[str, Any] | None = None,
 ) -> Path:
-    """Write each batch as one sealed record; return the session directory."""
+    """Write each batch as one sealed record (then ``timing`` as the TIMING record); return the session
+    directory."""
     w = writer.open_session(
         make_info(session_id), data_dir, segment_max_bytes=segment_max_bytes, seal_interval_s=1e9
     )
     for b in batches:
         w.write(b)
         w.seal()
+    if timing is not None:
+        w.note_timing(timing)
     if close:
         w.close(StopReason.PARTICIPANT)
     else:
@@ -106,3 +110,16 @@ def synthetic(n: int, seed: int = 0) -> list[Event]:
         else:
             out.append(ev.marker(t, ev.Marker.GAP, ev.GapReason.PRIVATE_APP))
     return out
+
+
+def timing_record() -> dict[str, Any]:
+    """A TIMING record as the recorder writes it (docs/FORMAT.md section 12.3) for an X11 session with
+    three of six events re-timed; figures fixed so that what a reader shows can be asserted."""
+    from tallylight.recorder.timing import SessionTiming
+
+    q = SessionTiming(123_000_000, "perf_counter_ns").quality(2.0)
+    q |= {"os_clock": "x11-server-time", "os_clock_resolution_ns": 1_000_000, "retimed": 3}
+    q |= {"events_with_os_time": 6, "delivery_lag_p50_us": 50.0, "delivery_lag_p99_us": 850.0}
+    q |= {"delivery_lag_max_us": 4150.0, "load_average_start": [0.5, 0.4, 0.3], "cpu_count": 2}
+    q |= {"load_average_stop": [0.25, 0.4, 0.3], "notes": ["Three events were re-timed."]}
+    return q

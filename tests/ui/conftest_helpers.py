@@ -77,8 +77,15 @@ def read_log(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def write_session(session_id: str, label: str = "", seconds: float = 2.0, started_wall_ns: int | None = None):
-    """A finished session in the test vault (real writer), without running a recorder."""
+def write_session(
+    session_id: str,
+    label: str = "",
+    seconds: float = 2.0,
+    started_wall_ns: int | None = None,
+    timing: dict | None = None,
+):
+    """A finished session in the test vault (real writer), without running a recorder; ``timing`` is
+    the TIMING record the recorder writes when it stops (docs/FORMAT.md section 12)."""
     import dataclasses
     import time
 
@@ -100,6 +107,8 @@ def write_session(session_id: str, label: str = "", seconds: float = 2.0, starte
         ]
     )
     w.seal()
+    if timing is not None:
+        w.note_timing(timing)
     w.close(StopReason.PARTICIPANT)
 
 

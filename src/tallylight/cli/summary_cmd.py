@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
 from tallylight.review import Summary, summarize
 from tallylight.store import recovery, sessions
 from tallylight.store.reader import Keys
-from tallylight.words import duration
+from tallylight.words import duration, printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,11 +24,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def session_summary(session_id: str, keys: Keys) -> Summary:
     data = sessions.read(session_id, keys)
     rep = data.report
-    return summarize(data.columns(), data.info, rep.verdict.value, rep.problem)
+    return summarize(data.columns(), data.info, rep.verdict.value, rep.problem, timing=data.timing)
 
 
 def _ms(v: float | None) -> str:
     return "-" if v is None else f"{v:.0f} ms"
+
+
+def _timing(t: dict[str, Any] | None) -> str:
+    """The TIMING record's clock source, delivery lag and re-timed events, in one row."""
+    if not t:
+        return "none recorded (an older session, or one that did not stop normally)"
+
+    def num(key: str, scale: float = 1.0, fmt: str = "g") -> str:
+        v = t.get(key)
+        return "-" if isinstance(v, bool) or not isinstance(v, (int, float)) else format(v / scale, fmt)
+
+    lag = "/".join(num(f"delivery_lag_{p}_us", 1000, ".2f") for p in ("p50", "p99", "max"))
+    return (
+        f"clock {printable(str(t.get('os_clock', '-')))}; delivery lag p50/p99/max {lag} ms; "
+        f"{num('retimed')} of {num('events_with_os_time')} events re-timed"
+    )
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -53,6 +70,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("median hold", _ms(s.median_hold_ms)),
         ("median key-to-key", _ms(s.median_down_down_ms)),
         ("median up-to-down", _ms(s.median_up_down_ms)),
+        ("timing", _timing(s.timing)),
     ]
     for g in s.gaps:
         rows.append(("gap", f"{g.start_s:.1f}-{g.end_s:.1f} s: {g.words}"))

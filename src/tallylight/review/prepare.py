@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -128,11 +129,12 @@ def prepare(
     verdict: str = "",
     verdict_note: str = "",
     task_titles: Sequence[str] = (),
+    timing: dict[str, Any] | None = None,
 ) -> ReviewData:
     """Everything a review window draws; ``task_titles`` name a study's tasks by position."""
     an = analyse(cols)
     start, end = an.start_ns, an.end_ns
-    summary = summarize(cols, info, verdict, verdict_note, an)
+    summary = summarize(cols, info, verdict, verdict_note, an, timing)
     stretches, breaks = an.stretches, an.breaks
     act_t, act = activity_per_second(cols)
     tt, tx, ty = pointer_track(cols)

@@ -61,6 +61,7 @@ class Summary:
     key_mode: str = ""
     verdict: str = ""
     verdict_note: str = ""
+    timing: dict[str, Any] | None = None  # the session's TIMING record (docs/FORMAT.md section 12), if any
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -143,8 +144,9 @@ def summarize(
     verdict: str = "",
     verdict_note: str = "",
     analysis: Analysis | None = None,
+    timing: dict[str, Any] | None = None,
 ) -> Summary:
-    """Every number of the review, from the decoded columns (and the session's info/verdict)."""
+    """Every number of the review, from the decoded columns (and the session's info/verdict/timing)."""
     a = analysis if analysis is not None else analyse(cols)
     start, end, stretches, breaks = a.start_ns, a.end_ns, a.stretches, a.breaks
     ks, iv, idle = a.keystrokes, a.intervals, a.idle_ns
@@ -185,9 +187,12 @@ def summarize(
         key_mode=info.key_mode if info else "",
         verdict=verdict,
         verdict_note=verdict_note,
+        timing=timing,
     )
 
 
 def index_doc(summary: Summary, events: int) -> dict[str, Any]:
-    """What the encrypted per-session summary (the sessions list) keeps of a summary."""
-    return {**summary.to_dict(), "events": events}
+    """What the encrypted per-session summary (the sessions list) keeps of a summary (not the timing)."""
+    doc = summary.to_dict()
+    del doc["timing"]
+    return {**doc, "events": events}

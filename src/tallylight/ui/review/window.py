@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight import words
 from tallylight.review.prepare import ReviewData
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
@@ -64,7 +65,7 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
     t1 = time.perf_counter()
     stage["text"] = f"Analysing {len(cols):,} events…"
     rep = data.report
-    prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info))
+    prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing)
     t2 = time.perf_counter()
     return Loaded(prepared, cols, data.info, rep, t1 - t0, t2 - t1)
 
@@ -364,7 +365,8 @@ class ReviewWindow(QWidget):
         title = (info.label if info and info.label else "") or self.session_id
         self.setWindowTitle(f"Review: {title}")
         self.share_button.setVisible(bool(getattr(info, "study_id", "")))
-        self.summary_label.setText("\n".join(s.plain_language()))
+        timing = words.timing_summary(s.timing) if s.timing else []  # how exact the times are, if measured
+        self.summary_label.setText("\n".join(s.plain_language() + timing))
         self.slider.setRange(0, int(d.duration_s * SLIDER_STEPS_PER_S) + 1)
 
     def open_share(self) -> QWidget:
