@@ -31,6 +31,23 @@ def _answer(monkeypatch: pytest.MonkeyPatch, reply: str) -> None:
     monkeypatch.setattr("builtins.input", lambda prompt="": reply)
 
 
+def _unpack_with_age(study: JoinedStudy, bundle_file: Path) -> dict[str, bytes]:
+    """The bundle's entries, decrypted with Debian's age (only what a researcher has)."""
+    plain = bundle_file.with_suffix(".zip")
+    age = ["age", "-d", "-i", str(study.identity), "-o", str(plain), str(bundle_file)]
+    subprocess.run(age, check=True, timeout=60)
+    with zipfile.ZipFile(plain) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def _lab_query(study: JoinedStudy, bundle_file: Path, dataset: Path, sql: str) -> list[tuple]:
+    """``tallylight-lab open`` the bundle into ``dataset``, then run ``sql`` on it with DuckDB."""
+    args = ["open", str(bundle_file), "--identity", str(study.identity), "--out", str(dataset)]
+    assert lab([*args, "--manifest", str(study.manifest), "--quiet"]) == 0
+    with duckdb.connect() as con:
+        return con.execute(sql).fetchall()
+
+
 def test_share_to_a_file_opens_with_debians_age_and_lab_open(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -44,25 +61,21 @@ def test_share_to_a_file_opens_with_debians_age_and_lab_open(
     assert "Sessions (2):" in text and study.recipient in text and "spans you cut out: 1" in text
     assert "Saved the encrypted bundle" in text
     # Debian's age opens it; the tables are plain CSV
-    plain = tmp_path / "bundle.zip"
-    subprocess.run(
-        ["age", "-d", "-i", str(study.identity), "-o", str(plain), str(out)], check=True, timeout=60
-    )
-    with zipfile.ZipFile(plain) as zf:
-        doc = json.loads(zf.read("bundle.json"))
-        rows = read_csv(zf.read("sessions/s2/events.csv"))
+    files = _unpack_with_age(study, out)
+    doc = json.loads(files["bundle.json"])
+    rows = read_csv(files["sessions/s2/events.csv"])
     assert doc["consent"]["consent_id"] == study.consent.consent_id
     assert doc["participant_id"] == study.consent.participant_id
     assert [r["kind"] for r in rows] == ["marker", "move", "move", "button_down", "button_up", "key_down"]
     # the researcher's side: one dataset, counts match what was recorded
     dataset = tmp_path / "dataset"
-    args = ["open", str(out), "--identity", str(study.identity), "--out", str(dataset)]
-    assert lab([*args, "--manifest", str(study.manifest), "--quiet"]) == 0
-    with duckdb.connect() as con:
-        counts = con.execute(
-            f"select session, count(*) from read_parquet('{dataset}/events/**/*.parquet', "
-            "hive_partitioning=true) group by 1 order by 1"
-        ).fetchall()
+    counts = _lab_query(
+        study,
+        out,
+        dataset,
+        f"select session, count(*) from read_parquet('{dataset}/events/**/*.parquet', "
+        "hive_partitioning=true) group by 1 order by 1",
+    )
     assert counts == [("s1", len(sample_events())), ("s2", 6)]
     (entry,) = outbox.read_log()
     assert entry.action == "saved" and entry.sessions == ["s1", "s2"] and entry.destination == str(out)
@@ -83,23 +96,18 @@ def test_timing_quality_goes_into_the_bundle_and_the_dataset(
     assert preview.count("how exact the times are:") == 1
     assert "3 events of 6 reached the recorder late and were re-timed" in preview
     assert "99th percentile 0.85 ms, longest 4.15 ms" in preview
-    plain = tmp_path / "b.zip"
-    subprocess.run(
-        ["age", "-d", "-i", str(study.identity), "-o", str(plain), str(out)], check=True, timeout=60
-    )
-    with zipfile.ZipFile(plain) as zf:
-        doc = json.loads(zf.read("bundle.json"))
+    doc = json.loads(_unpack_with_age(study, out)["bundle.json"])
     by_id = {s["session_id"]: s for s in doc["sessions"]}
     assert by_id["timed"]["timing_quality"] == recorded  # the documented members, as stored
     assert by_id["older"]["timing_quality"] is None
     dataset = tmp_path / "dataset"
-    args = ["open", str(out), "--identity", str(study.identity), "--out", str(dataset)]
-    assert lab([*args, "--manifest", str(study.manifest), "--quiet"]) == 0
-    with duckdb.connect() as con:
-        rows = con.execute(
-            f"select session, timing_quality from read_parquet('{dataset}/sessions/**/*.parquet', "
-            "hive_partitioning=true) order by 1"
-        ).fetchall()
+    rows = _lab_query(
+        study,
+        out,
+        dataset,
+        f"select session, timing_quality from read_parquet('{dataset}/sessions/**/*.parquet', "
+        "hive_partitioning=true) order by 1",
+    )
     assert [r[0] for r in rows] == ["older", "timed"]
     assert rows[0][1] is None and json.loads(rows[1][1]) == recorded
 
