@@ -13,7 +13,9 @@ POSITIONAL = (Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL)
 def pointer_track(cols: EventColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(t_ns, x, y) of every positional event, in time order."""
     rows = np.flatnonzero(np.isin(cols.kind, POSITIONAL))
-    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    t = cols.t_ns[rows]
+    if t.size > 1 and not np.all(t[1:] >= t[:-1]):  # usually in order already: numpy's sort holds the GIL
+        rows = rows[np.argsort(t, kind="stable")]
     return cols.t_ns[rows], cols.x[rows], cols.y[rows]
 
 

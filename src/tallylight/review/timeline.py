@@ -108,7 +108,10 @@ def idle_pauses(
     t = cols.t_ns[cols.kind != Kind.MARKER]
     # boundaries of recorded time: session start/end and the edges of every stretch
     edges = [start, end] + [v for s in stretches for v in (s.start_ns, s.end_ns)]
-    points = np.sort(np.concatenate([t, np.array(edges, np.int64)]), kind="stable")  # nearly sorted: fast
+    if t.size > 1 and not np.all(t[1:] >= t[:-1]):  # usually in order: numpy's sort holds the GIL
+        t = np.sort(t, kind="stable")
+    e = np.sort(np.array(edges, np.int64))
+    points = np.insert(t, np.searchsorted(t, e), e)
     if points.size < 2:
         z = np.zeros(0, np.int64)
         return z, z
