@@ -375,6 +375,23 @@ def _watch_parent(proc: RecorderProcess, parent: int) -> None:
             return
 
 
+_capture_lost = threading.Event()
+
+
+def _thread_died(proc: RecorderProcess, args: threading.ExceptHookArgs) -> None:
+    """A capture thread ended with an exception (the X server went away, say): say so in one
+    sentence instead of a traceback, and end the session, which can capture nothing more."""
+    if args.exc_type is SystemExit or _capture_lost.is_set():
+        return  # (the keyboard and the mouse thread die together: say it once)
+    _capture_lost.set()
+    if "ConnectionClosed" in args.exc_type.__name__:
+        why = "the connection to the display was lost (the desktop session ended or the X server stopped)"
+    else:
+        why = f"of an unexpected error ({args.exc_type.__name__}: {args.exc_value})"
+    proc.send(Message.ERROR, message=f"Input capture stopped because {why}.", fatal=True)
+    threading.Thread(target=proc.stop, args=(StopReason.CONTROLLER_GONE,), daemon=True).start()
+
+
 def main() -> int:
     protect_process()  # session and hashed-mode keys live here: no core dumps, cwd /
     # stdout is the protocol: keep a private handle, send stray prints to stderr.
@@ -387,6 +404,7 @@ def main() -> int:
         lambda *_: threading.Thread(target=proc.stop, args=(StopReason.SIGNAL,), daemon=True).start(),
     )
     threading.Thread(target=_watch_parent, args=(proc, os.getppid()), daemon=True).start()
+    threading.excepthook = lambda args: _thread_died(proc, args)
 
     def read_commands() -> None:
         for line in sys.stdin:
