@@ -82,3 +82,22 @@ def test_add_can_narrow_what_the_study_may_record(
     from tallylight.capture.options import CaptureOptions, KeyMode
 
     assert enrolment.session_terms(STUDY_ID).ceiling == CaptureOptions(keys=KeyMode.NONE, scrolls=False)
+
+
+def test_show_consent_says_what_the_consent_record_allows_even_if_enrolment_was_edited(
+    manifest_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """enrolment.json is plain; the encrypted consent record is what the participant agreed to."""
+    import json
+
+    assert main(["study", "add", str(manifest_file), "--yes", "--no-moves"]) == 0
+    path = enrolment.study_dir(STUDY_ID) / "enrolment.json"
+    doc = json.loads(path.read_text("utf-8"))
+    doc["capture"]["mouse_moves"] = True
+    path.write_text(json.dumps(doc), "utf-8")
+    capsys.readouterr()
+    assert main(["study", "show", STUDY_ID, "--consent"]) == 0
+    shown = capsys.readouterr().out
+    consented = shown.split("Consent given at")[1]
+    assert "Mouse movement: not recorded." in consented
+    assert "differs from your consent" in shown

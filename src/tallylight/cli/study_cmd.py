@@ -182,6 +182,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         for box in study.manifest.checkboxes:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
+        consented = CaptureOptions.from_dict(record.capture)
+        print("What you consented to record at most:")
+        for line in consented.describe():
+            print(f"- {line}")
+        if narrow(consented, study.ceiling()) != study.ceiling():
+            print(
+                "Warning: the study file on this computer (enrolment.json) allows more than this, so it "
+                "was edited and differs from your consent; sessions that record more are never shared."
+            )
     return 0
 
 
