@@ -193,3 +193,36 @@ def test_export_and_delete_from_the_review(make_app, qtbot, tmp_path):
     _click([b for b in win.confirm_box.buttons() if b.text() == "Delete for good"][0])
     qtbot.waitUntil(lambda: store.session_ids() == [] and not win.isVisible(), timeout=5000)
     assert changed
+
+
+def test_closing_while_loading_or_cutting_is_safe(make_app, qtbot):
+    """Closing the window while the worker decodes, or while a cut runs, draws nothing and loses nothing."""
+    from conftest_helpers import write_session
+    from PySide6.QtCore import Qt
+
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-close", label="close me", seconds=3)
+    app = make_app(use_tray=False)
+    unlocked = vault.unlock(PASSPHRASE)
+    for _ in range(3):  # closed at once, while the worker still decodes
+        win = ReviewWindow(app.tasks, "s-close", unlocked)
+        win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.show()
+        win.close()
+        qtbot.wait(800)  # the worker finishes and its result arrives for a closed window
+    changed = []
+    win = ReviewWindow(app.tasks, "s-close", unlocked, on_changed=lambda: changed.append(1))
+    win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    _click(win.cut_button)
+    _click(win.apply_cut_button)
+    win.close()  # while the cut runs
+    qtbot.waitUntil(lambda: bool(changed), timeout=15000)
+    qtbot.wait(300)
+    cols = store.read("s-close", unlocked).columns()
+    # the middle third (1 s to 2 s) held nothing: the three events stay, and the TRIMMED gap is recorded
+    assert cols.kind.tolist().count(7) == 2 and len(cols) == 5

@@ -105,6 +105,7 @@ class ReviewWindow(QWidget):
         self.on_changed = on_changed
         self.loaded: Loaded | None = None
         self.timings: dict[str, float] = {}
+        self._closing = False
         self.step_ms: list[float] = []  # how long each building or drawing step held the GUI thread
         self.step_end_ms: list[int] = []  # when each step ended (ms since the window asked for the data)
         self.t = 0.0
@@ -315,11 +316,15 @@ class ReviewWindow(QWidget):
         self.tasks.run(lambda: load_session(sid, vault, stage), self._on_loaded, self._on_failed)
 
     def _on_failed(self, exc: BaseException) -> None:
+        if self._closing:
+            return
         self._stage_timer.stop()
         self.progress.hide()
         self.progress_label.setText(f"This session cannot be shown: {exc}")
 
     def _on_loaded(self, loaded: Loaded) -> None:
+        if self._closing:  # closed while the worker decoded: draw nothing into a window going away
+            return
         if not self._built:
             # Build the plots now, one per event-loop turn, then draw. Not while the worker
             # decodes: both are Python, so doing them at once (one GIL) made decoding 3x slower.
@@ -343,7 +348,7 @@ class ReviewWindow(QWidget):
 
     def _run_steps(self, steps: list[Callable[[], None]]) -> None:
         """One step per event-loop turn, so painting and input are handled in between."""
-        if not steps:
+        if not steps or self._closing:
             return
         step = steps.pop(0)
         t0 = time.perf_counter()
@@ -355,7 +360,7 @@ class ReviewWindow(QWidget):
         self.step_end_ms.append(round(1000 * (time.perf_counter() - self._t_request)))
         # a real (1 ms) timer, not a zero one: posted zero-timers run back to back and starve
         # painting and input; a timer lets the event loop handle what is due in between
-        QTimer.singleShot(1, lambda: self._run_steps(steps))
+        QTimer.singleShot(1, self, lambda: self._run_steps(steps))  # cancelled if the window goes
 
     def _render_summary(self) -> None:
         assert self.loaded is not None
@@ -462,6 +467,9 @@ class ReviewWindow(QWidget):
         self.status.setText(f"Cutting {a:.1f} s – {b:.1f} s out…")
 
         def done(old: Any) -> None:
+            if self._closing:  # the cut is done; with the window gone there is no undo
+                self._changed()
+                return
             self.undo_stack.append(old)
             self.status.setText(
                 f"Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new key. "
@@ -483,19 +491,25 @@ class ReviewWindow(QWidget):
         self.status.setText("Putting the span back…")
 
         def done(_: Any) -> None:
+            if self._closing:
+                self._changed()
+                return
             self.status.setText("The cut was undone.")
             self._changed()
 
         self.tasks.run(lambda: edit.restore_session(path, vault, old), done, self._edit_failed)
 
     def _edit_failed(self, exc: BaseException) -> None:
+        if self._closing:
+            return
         self.status.setText(f"Nothing was changed: {exc}")
         self._set_controls(True)
 
     def _changed(self) -> None:
         if self.on_changed is not None:
             self.on_changed()
-        self.load()
+        if not self._closing:
+            self.load()
 
     # ---- export and delete -------------------------------------------------
     @Slot()
@@ -617,6 +631,7 @@ class ReviewWindow(QWidget):
             self.toggle_play()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        self._closing = True
         self.undo_stack.clear()  # undo is offered until the window closes, never after
         self._play_timer.stop()
         self._stage_timer.stop()
