@@ -245,3 +245,17 @@ def test_a_bundle_with_odd_values_is_skipped_not_fatal(
     assert _open(a, tmp_path / "out", good, odd, extra=("--jobs", "2")) == 9
     text = capsys.readouterr().out
     assert f"bad: {odd}" in text and "Opened 1 bundle(s)" in text
+
+
+@pytest.mark.parametrize("t_ms", ["nan", "inf", "-inf", ""])
+def test_an_event_without_a_real_time_is_a_malformed_table(t_ms: str) -> None:
+    """A time that is not a number poisoned t_utc and every feature (numpy warnings, no error)."""
+    from tallylight.errors import BundleError
+    from tallylight.lab.dataset import read_events_csv
+    from tallylight.share.tables import COLUMN_NAMES
+
+    good = ",".join(COLUMN_NAMES) + "\n" + "1.5,key_down" + "," * (len(COLUMN_NAMES) - 2) + "\n"
+    assert read_events_csv(good.encode()).num_rows == 1
+    bad = good + t_ms + ",key_up" + "," * (len(COLUMN_NAMES) - 2) + "\n"
+    with pytest.raises(BundleError, match="t_ms"):
+        read_events_csv(bad.encode())

@@ -80,6 +80,9 @@ def read_events_csv(data: bytes) -> pa.Table:
         raise BundleError(f"An events table in the bundle is malformed ({first}).") from None
     if tuple(table.column_names) != tables.COLUMN_NAMES:
         raise BundleError("An events table in the bundle does not have the documented columns.")
+    t_ms = table["t_ms"]
+    if t_ms.null_count or pc.any(pc.invert(pc.is_finite(t_ms))).as_py():
+        raise BundleError("An events table in the bundle has an event whose t_ms is not a number.")
     return table
 
 
