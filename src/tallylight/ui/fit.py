@@ -7,7 +7,7 @@ every window is capped at its screen's free area and kept on it when first shown
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
@@ -30,9 +30,27 @@ class _BodyArea(QScrollArea):
         return hint
 
 
+class _Regrow(QObject):
+    """When the content's layout changes after the window was fitted (a row appears, a text is
+    filled in from a worker), the window grows to fit it again, up to its screen."""
+
+    def __init__(self, area: QScrollArea) -> None:
+        super().__init__(area)
+        self.area = area
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.area.updateGeometry()
+            window = self.area.window()
+            if window.isVisible():
+                QTimer.singleShot(0, lambda: fit_to_screen(window) if window.isVisible() else None)
+        return False
+
+
 def scroll_body(content: QWidget) -> QScrollArea:
     """``content`` in a frameless scroll area that scrolls only when the screen is too small."""
     area = _BodyArea()
+    content.installEventFilter(_Regrow(area))
     area.setWidgetResizable(True)
     area.setFrameShape(QFrame.Shape.NoFrame)
     area.setWidget(content)
