@@ -88,3 +88,16 @@ def test_hiding_the_fallback_window_stops_recording_within_a_second(window_app, 
     qtbot.waitUntil(lambda: window_app.controller.state == "idle", timeout=5000)
     assert window_app.controller.last_session["reason"] in ("indicator_hidden", "participant")
     qtbot.waitUntil(lambda: win.isVisible() and win.windowHandle().isExposed(), timeout=5000)
+
+
+def test_the_stop_notice_says_recording_stopped_once(window_app, qtbot):
+    win = window_app.window
+    win.buttons["Start session…"].click()
+    qtbot.waitUntil(lambda: "start" in window_app.dialogs, timeout=3000)
+    window_app.dialogs["start"].start_button.click()
+    qtbot.waitUntil(lambda: window_app.controller.state == "recording", timeout=5000)
+    assert call_appctl(qtbot, "stop")["state"] == "idle"
+    qtbot.waitUntil(lambda: win.message_label.isVisible(), timeout=3000)
+    text = win.message_label.text()
+    assert text.count("Recording stopped") == 1, text
+    assert text.startswith("<b>Recording stopped</b>: 0:00:0"), text

@@ -157,7 +157,10 @@ class FallbackWindow(QWidget):
 
     @Slot(str, str)
     def show_message(self, title: str, message: str, session_id: str = "") -> None:
-        text = f"<b>{html.escape(title)}</b>: {html.escape(message)}"
+        if message.startswith(title):  # "Recording stopped: …" under the title "Recording stopped"
+            text = f"<b>{html.escape(title)}</b>{html.escape(message[len(title) :])}"
+        else:
+            text = f"<b>{html.escape(title)}</b>: {html.escape(message)}"
         if session_id:  # the stop summary: a link (reachable with Tab, opened with Enter)
             text += f' <a href="session:{html.escape(session_id)}">Open the session</a>'
         self.message_label.setText(text)
