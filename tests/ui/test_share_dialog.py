@@ -159,3 +159,19 @@ def test_review_window_offers_share_for_study_sessions_only(setup, qtbot) -> Non
     dlg = study_win.share_dialog
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     assert "Sessions (1):" in dlg.preview.toPlainText()
+
+
+def test_a_refused_file_name_lets_the_participant_choose_another(
+    setup, qtbot, tmp_path: Path, tallylight_home: Path
+) -> None:
+    vault, _, _ = setup()
+    answers = [tallylight_home / "data" / "inside.age", tmp_path / "outside.age"]
+    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda parent, name: answers.pop(0))
+    qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
+    dlg.file_radio.setChecked(True)
+    click(dlg.share_button)
+    qtbot.waitUntil(lambda: "data folder" in dlg.status.text(), timeout=15000)
+    assert dlg.share_button.isEnabled()  # nothing was shared: Share again with another name
+    click(dlg.share_button)
+    qtbot.waitUntil(lambda: (tmp_path / "outside.age").exists(), timeout=15000)
+    assert not (tallylight_home / "data" / "inside.age").exists()

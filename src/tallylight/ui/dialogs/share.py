@@ -324,6 +324,7 @@ class ShareDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._busy(False)
+            self.share_button.setEnabled(self.prepared is not None)  # nothing left: try again
             self._fail(exc)
 
         self.tasks.run(work, done, failed)
