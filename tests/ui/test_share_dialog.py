@@ -175,3 +175,10 @@ def test_a_refused_file_name_lets_the_participant_choose_another(
     click(dlg.share_button)
     qtbot.waitUntil(lambda: (tmp_path / "outside.age").exists(), timeout=15000)
     assert not (tallylight_home / "data" / "inside.age").exists()
+
+
+def test_once_loaded_it_says_what_to_do_not_loading(setup, qtbot) -> None:
+    vault, _, _ = setup()
+    dlg = _dialog(qtbot, vault)
+    qtbot.waitUntil(lambda: dlg.session_list.count() == 2, timeout=15000)
+    qtbot.waitUntil(lambda: "Tick the sessions" in dlg.status.text(), timeout=5000)

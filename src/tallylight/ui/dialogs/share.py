@@ -243,6 +243,8 @@ class ShareDialog(QDialog):
         ids = self.chosen_sessions()
         if index < 0 or not ids:
             self.preview.clear()
+            if index >= 0 and self.session_list.count():
+                self.status.setText("Tick the sessions to share; nothing is written or sent before Share.")
             return
         if self.vault is None:
             self.status.setText("Enter your passphrase to see what would be shared.")
