@@ -189,6 +189,15 @@ def test_features_without_a_dataset_is_a_clear_error(
     assert "holds no events dataset" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("threshold", ["0", "-1", "nan", "inf", "1e308"])
+def test_an_absurd_pause_threshold_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], threshold: str
+) -> None:
+    assert lab_main(["features", str(tmp_path), f"--pause-threshold={threshold}"]) == 2
+    err = capsys.readouterr().err
+    assert "--pause-threshold must be" in err and "bug" not in err
+
+
 def test_features_per_task_and_trials(tmp_path: Path) -> None:
     import dataclasses
 

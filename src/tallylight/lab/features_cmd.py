@@ -132,8 +132,8 @@ def run(args: argparse.Namespace) -> int:
     from tallylight.lab.dataset import BASENAME, PARTITIONS
     from tallylight.review import features
 
-    if args.pause_threshold <= 0:
-        raise UsageError("--pause-threshold must be a positive number of seconds.")
+    if not 0 < args.pause_threshold <= 86_400:  # (also refuses nan)
+        raise UsageError("--pause-threshold must be a number of seconds above 0 and at most 86,400 (a day).")
     events_dir = args.dir / "events"
     if not events_dir.is_dir():
         raise UsageError(f"{args.dir} holds no events dataset (run 'tallylight-lab open' first).")
