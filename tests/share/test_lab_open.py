@@ -189,6 +189,14 @@ def test_features_without_a_dataset_is_a_clear_error(
     assert "holds no events dataset" in capsys.readouterr().err
 
 
+def test_a_negative_jobs_count_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = Study(tmp_path, "a")
+    files = [tmp_path / a.bundle(tmp_path, f"p{i}", ["s1"], seed=i + 1).filename for i in range(2)]
+    out = tmp_path / "out"
+    assert _open(a, out, *files, extra=("--jobs", "-1")) == 2
+    assert "--jobs must be" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("threshold", ["0", "-1", "nan", "inf", "1e308"])
 def test_an_absurd_pause_threshold_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], threshold: str

@@ -84,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
     from tallylight.lab import dataset
     from tallylight.share import agecrypt
 
+    if args.jobs < 0:
+        raise UsageError("--jobs must be a number of worker processes (0: one per core).")
     console = Console(stderr=True)
     try:
         identity_text = args.identity.read_text("utf-8")
@@ -127,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
         seen[digest] = f
         todo.append(f)
 
-    jobs = args.jobs or os.cpu_count() or 1
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
     t0 = time.perf_counter()
     with Progress(
         TextColumn("Opening bundles"),
