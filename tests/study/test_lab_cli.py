@@ -104,3 +104,16 @@ def test_missing_files_are_sentences(tmp_path: Path) -> None:
         assert (
             result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
         )
+
+
+def test_unwritable_places_are_sentences(tmp_path: Path, keydir: Path) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a folder")
+    for args in (
+        ("keygen", "--out", a_file / "keys"),
+        ("manifest", "new", "--out", a_file / "study.toml"),
+        ("manifest", "new", "--out", tmp_path / "no" / "such" / "study.toml"),
+    ):
+        result = lab(*args)
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tallylight.errors import UsageError
 from tallylight.study import keys
 
 
@@ -20,7 +21,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    pair = keys.generate(args.out)
+    try:
+        pair = keys.generate(args.out)
+    except OSError as exc:
+        raise UsageError(f"Cannot write the keys to {args.out} ({exc.strerror or exc}).") from None
     print(f"Keys written to {args.out}/")
     print(f"  {keys.IDENTITY:<14} age identity (private; keep it safe, never share it)")
     print(f"  {keys.SIGNING_KEY:<14} manifest signing key (private)")

@@ -46,7 +46,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.out} already exists; choose another name (it is never overwritten).")
     recipient = keys.load_recipient(args.key) if args.key else None
     text = template.render(filename=args.out.name, recipient=recipient)
-    args.out.write_text(text, "utf-8")
+    try:
+        with open(args.out, "x", encoding="utf-8") as fh:  # never over a file that appeared meanwhile
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"Cannot write {args.out} ({exc.strerror or exc}).") from None
     print(
         f"Template written to {args.out}. Fill it in, then: tallylight-lab manifest sign {args.out} --key DIR"
     )
