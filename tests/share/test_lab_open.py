@@ -182,6 +182,29 @@ def test_features_of_an_opened_dataset(tmp_path: Path, capsys: pytest.CaptureFix
     assert features.session_features(back) == features.session_features(orig)
 
 
+def test_features_on_a_full_disk_is_a_sentence(tmp_path: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    a = Study(tmp_path, "a")
+    out = tmp_path / "dataset"
+    assert _open(a, out, tmp_path / a.bundle(tmp_path, "p1", ["s1"]).filename) == 0
+
+    def limit() -> None:  # a size limit acts like a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tallylight.lab", "features", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+    )
+    assert done.returncode != 0 and done.returncode != 70, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+
+
 def test_features_without_a_dataset_is_a_clear_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -166,13 +166,19 @@ def run(args: argparse.Namespace) -> int:
                     [(k, pa.string() if k in TEXT_COLUMNS else pa.float64()) for k in records[0]]
                 )
                 tbl = pa.Table.from_pylist(records, schema=schema)
-                pq.write_to_dataset(
-                    tbl,
-                    root_path=str(args.dir / out),
-                    partition_cols=list(PARTITIONS),
-                    basename_template=BASENAME,
-                    existing_data_behavior="delete_matching",
-                )
+                try:
+                    pq.write_to_dataset(
+                        tbl,
+                        root_path=str(args.dir / out),
+                        partition_cols=list(PARTITIONS),
+                        basename_template=BASENAME,
+                        existing_data_behavior="delete_matching",
+                    )
+                except OSError as exc:  # a full disk, a size limit, no permission
+                    raise UsageError(
+                        f"Writing the features to {args.dir / out} failed ({exc.strerror or exc}); "
+                        "run 'tallylight-lab features' again once there is room."
+                    ) from None
             n_rows += len(rows)
             progress.advance(task)
     print(f"Features of {len(sessions)} session(s) ({n_rows} row(s)) written to {args.dir / 'features'}.")
