@@ -107,3 +107,22 @@ def test_delete_always_asks_naming_the_session(make_app, qtbot):
     qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
     _click([b for b in dlg.confirm_box.buttons() if "Delete" in b.text()][0])
     qtbot.waitUntil(lambda: store.session_ids() == [], timeout=5000)
+
+
+def test_the_warm_up_off_the_gui_thread_imports_nothing_that_touches_qt() -> None:
+    """pyqtgraph patches PySide6's modules when imported; doing that in a worker while the GUI
+    thread runs crashed the app (a segfault seen opening Sessions, then Share)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from tallylight.ui.dialogs import sessions\n"
+        "before = set(sys.modules)\n"
+        "t = threading.Thread(target=sessions._warm_review_imports); t.start(); t.join()\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if m.split('.')[0] in ('pyqtgraph', 'PySide6', 'shiboken6')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

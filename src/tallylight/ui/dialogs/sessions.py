@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -192,8 +192,11 @@ class SessionsDialog(QDialog):
         self.resize(760, 420)
         fit_on_show(self)  # never wider than the screen (Close stays on it)
         self._sync_buttons()
-        # the review window's plotting library takes a while to import: do it now, off the GUI thread
+        # the review window's analysis takes a while to import: do it now, off the GUI thread; its
+        # plotting library patches PySide6 when imported, so that happens on the GUI thread, once
+        # the list is up (in a worker it raced the GUI thread and crashed the app)
         self.tasks.run(_warm_review_imports)
+        QTimer.singleShot(500, _import_plotting)
         if use_keychain:
             self.tasks.run(_keychain_vault, self._on_keychain, lambda exc: self.refresh())
         else:
@@ -402,9 +405,13 @@ def share_log_text() -> str:
 
 
 def _warm_review_imports() -> None:
-    import pyqtgraph  # noqa: F401 - imported for its import time only (warm-up)
+    """Worker thread: Qt-free modules only."""
+    import tallylight.review.prepare  # noqa: F401 - imported for its import time only (warm-up)
 
-    import tallylight.review.prepare  # noqa: F401 - likewise
+
+def _import_plotting() -> None:
+    """GUI thread: pyqtgraph changes PySide6's modules as it is imported."""
+    import pyqtgraph  # noqa: F401 - warm-up
 
 
 def _keychain_vault() -> Any:
