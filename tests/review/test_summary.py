@@ -110,3 +110,36 @@ def test_summary_is_consistent_for_any_stream(events: list[ev.Event]) -> None:
     assert counts.sum() == int(np.count_nonzero(cols.kind != ev.Kind.MARKER))
     json.dumps(s.to_dict())
     s.plain_language()
+
+
+def clicks_without_moves() -> list[ev.Event]:
+    """Two clicks 27 px apart, mouse moves not captured (the acceptance run's session)."""
+    return [
+        ev.marker(0, Marker.SESSION_START),
+        ev.button(1 * S, 100, 100, ev.Button.LEFT, True),
+        ev.button(1 * S + 5, 100, 100, ev.Button.LEFT, False),
+        ev.button(2 * S, 127, 100, ev.Button.LEFT, True),
+        ev.button(2 * S + 5, 127, 100, ev.Button.LEFT, False),
+        ev.scroll(3 * S, 127, 200, 0, -1),
+        ev.marker(4 * S, Marker.SESSION_STOP, 1),
+    ]
+
+
+def test_path_length_comes_from_moves_only() -> None:
+    """Clicks and scrolls carry a position, but the line between them is not travel that was seen."""
+    cols = cols_of(clicks_without_moves())
+    assert path_length(cols) == 0
+    moves = [ev.move(S // 2, 0, 0), ev.move(S // 2 + 1, 3, 4)]
+    assert path_length(cols_of(clicks_without_moves() + moves)) == 5
+
+
+def test_summary_says_movement_was_not_recorded() -> None:
+    from store.store_helpers import make_info
+
+    cols = cols_of(clicks_without_moves())
+    s = summarize(cols, make_info(mouse_moves=False))
+    assert s.path_px == 0 and not s.moves_recorded
+    text = " ".join(s.plain_language())
+    assert "Mouse movement was not recorded" in text and "pointer travelled" not in text
+    recorded = " ".join(summarize(cols_of(scripted()), make_info()).plain_language())
+    assert "The pointer travelled 91 pixels." in recorded and "not recorded" not in recorded

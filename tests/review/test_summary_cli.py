@@ -69,3 +69,15 @@ def test_summary_says_how_exact_the_times_are(data_dir: Path, unlocked: vault.Un
 def test_summary_of_a_missing_session_is_one_line(unlocked: vault.UnlockedVault) -> None:
     r = run("nope")
     assert r.returncode == 2 and r.stderr.strip() == "tallylight: There is no session nope."
+
+
+def test_summary_without_mouse_moves(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    from test_summary import clicks_without_moves
+
+    write_session(data_dir, "nomoves", [clicks_without_moves()], mouse_moves=False)
+    r = run("nomoves")
+    assert r.returncode == 0, r.stderr
+    assert "Mouse movement was not recorded" in r.stdout and "pointer travelled" not in r.stdout
+    assert "path length:        mouse moves not recorded" in r.stdout
+    d = json.loads(run("nomoves", "--json").stdout)
+    assert d["path_px"] == 0 and d["moves_recorded"] is False

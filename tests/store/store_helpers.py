@@ -18,14 +18,14 @@ CHEAP = KdfParams(iterations=1, lanes=1, memory_kib=64)
 PASS = "correct horse battery staple"
 
 
-def make_info(session_id: str = "s1", label: str = "") -> SessionInfo:
+def make_info(session_id: str = "s1", label: str = "", mouse_moves: bool = True) -> SessionInfo:
     return SessionInfo(
         session_id,
         1_700_000_000_000_000_000,
         "perf_counter_ns",
         1,
         "class",
-        True,
+        mouse_moves,
         0.0,
         0.0,
         True,
@@ -44,11 +44,15 @@ def write_session(
     close: bool = True,
     segment_max_bytes: int = writer.SEGMENT_MAX_BYTES,
     timing: dict[str, Any] | None = None,
+    mouse_moves: bool = True,
 ) -> Path:
     """Write each batch as one sealed record (then ``timing`` as the TIMING record); return the session
     directory."""
     w = writer.open_session(
-        make_info(session_id), data_dir, segment_max_bytes=segment_max_bytes, seal_interval_s=1e9
+        make_info(session_id, mouse_moves=mouse_moves),
+        data_dir,
+        segment_max_bytes=segment_max_bytes,
+        seal_interval_s=1e9,
     )
     for b in batches:
         w.write(b)

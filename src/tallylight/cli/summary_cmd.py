@@ -65,7 +65,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         ("paused", f"{s.paused_s:.1f} s"),
         ("other gaps", f"{s.other_gaps_s:.1f} s"),
         ("counts", ", ".join(f"{k} {v}" for k, v in s.counts.items()) or "-"),
-        ("path length", f"{s.path_px:,.0f} px"),
+        ("path length", f"{s.path_px:,.0f} px" if s.moves_recorded else "mouse moves not recorded"),
         ("longest pause", f"{s.longest_pause_s:.1f} s ({s.idle_pauses} pauses of 2 s or more)"),
         ("median hold", _ms(s.median_hold_ms)),
         ("median key-to-key", _ms(s.median_down_down_ms)),

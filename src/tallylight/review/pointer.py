@@ -20,13 +20,19 @@ def pointer_track(cols: EventColumns) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def path_length(cols: EventColumns, breaks_ns: np.ndarray | None = None) -> float:
-    """Total straight-line distance (px) between successive pointer positions.
+    """Total straight-line distance (px) between successive recorded mouse moves.
 
-    ``breaks_ns``: times at which capture stopped; the jump from the last position
+    Only MOVE events count: clicks and scrolls carry a position too, but the straight
+    line between two clicks is not travel that was seen (with moves not captured it
+    would invent a distance). ``breaks_ns``: times at which capture stopped; the jump from the last position
     before a break to the first after it is not travel that was seen, so it is
     left out.
     """
-    t, x, y = pointer_track(cols)
+    rows = np.flatnonzero(cols.kind == Kind.MOVE)
+    t, x, y = cols.t_ns[rows], cols.x[rows], cols.y[rows]
+    if t.size > 1 and not np.all(t[1:] >= t[:-1]):
+        order = np.argsort(t, kind="stable")
+        t, x, y = t[order], x[order], y[order]
     if t.size < 2:
         return 0.0
     step = np.hypot(np.diff(x).astype(np.float64), np.diff(y).astype(np.float64))

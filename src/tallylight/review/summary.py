@@ -62,6 +62,7 @@ class Summary:
     verdict: str = ""
     verdict_note: str = ""
     timing: dict[str, Any] | None = None  # the session's TIMING record (docs/FORMAT.md section 12), if any
+    moves_recorded: bool = True  # the capture options said mouse_moves (path_px means nothing otherwise)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -92,7 +93,9 @@ class Summary:
             f"You pressed {count(self.key_presses, 'key')}, clicked {count(self.clicks, 'time')} "
             f"and scrolled {count(self.scrolls, 'time')}."
         )
-        if self.path_px > 0:
+        if not self.moves_recorded:
+            lines.append("Mouse movement was not recorded, so there is no distance to show.")
+        elif self.path_px > 0:
             widths = self.path_px / SCREEN_WIDTH_PX
             across = (
                 f" — about {widths:,.0f} times across a {SCREEN_WIDTH_PX}-pixel-wide screen"
@@ -188,6 +191,7 @@ def summarize(
         verdict=verdict,
         verdict_note=verdict_note,
         timing=timing,
+        moves_recorded=info.mouse_moves if info else True,
     )
 
 
