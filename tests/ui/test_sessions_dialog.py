@@ -126,3 +126,32 @@ def test_the_warm_up_off_the_gui_thread_imports_nothing_that_touches_qt() -> Non
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_locked_date_says_it_is_approximate(make_app, qtbot):
+    """Locked, the time is the key file's timestamp (readable without the passphrase), which can be a
+    minute later than the encrypted start time shown once unlocked: the locked view says "about"."""
+    import datetime as dt
+    import os
+
+    from tallylight.store.layout import KEY_FILE, session_path
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    start = dt.datetime(2026, 11, 29, 18, 12, 50)
+    write_session("s-time", label="timed", started_wall_ns=int(start.timestamp() * 1e9))
+    written = start + dt.timedelta(seconds=20)  # 18:13:10
+    key = session_path("s-time") / KEY_FILE
+    os.utime(key, (written.timestamp(), written.timestamp()))
+    app = make_app(use_tray=False)
+    dlg = SessionsDialog(app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    assert dlg.table.item(0, 0).text() == "about 2026-11-29 18:13"
+    assert dlg.table.item(0, 4).text() == "locked"
+    _unlock(dlg, qtbot)
+    qtbot.waitUntil(
+        lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "timed", timeout=5000
+    )
+    assert dlg.table.item(0, 0).text() == "2026-11-29 18:12"

@@ -51,14 +51,16 @@ DATE_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def started_guess(session_id: str) -> str:
-    """When a session started, without its key: its key file is written once, at the start."""
+    """Roughly when a session started, without its key: its key file is written once, just after the
+    start. Said as "about …" because the exact start time is encrypted (docs/STORE.md) and may fall in
+    the minute before the file's timestamp."""
     from tallylight.store.layout import KEY_FILE, session_path
 
     try:
         mtime = (session_path(session_id) / KEY_FILE).stat().st_mtime
     except Exception:  # noqa: BLE001 - no date is better than no list
         return ""
-    return dt.datetime.fromtimestamp(mtime).strftime(DATE_FORMAT)
+    return "about " + dt.datetime.fromtimestamp(mtime).strftime(DATE_FORMAT)
 
 
 def row_from_summary(session_id: str, doc: dict[str, Any]) -> Row:
