@@ -288,3 +288,19 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
     assert 0 < start < data.notes[0] < end
     assert [label.format for label in win.timeline.task_labels] == ["Copy a paragraph"]
     _shot(win, "review-study-tasks.png")
+
+
+def test_join_dialog_fits_its_pages(qtbot, tasks, vault_ready, tmp_path) -> None:
+    """The short first page opens at its content's size (not a fixed 640x720 with the page floating in
+    it); the consent page then grows to a comfortable reading size, never beyond the screen."""
+    manifest = write_signed(tmp_path / "study.toml")
+    dlg = _join_dialog(qtbot, tasks)
+    first = dlg.size()
+    hint = dlg.sizeHint()
+    assert first.height() <= hint.height() + 2 and first.height() < 400, (first, hint)
+    _drop(dlg, manifest)
+    qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
+    lines = dlg.details.fontMetrics().lineSpacing()
+    avail = dlg.screen().availableGeometry()
+    qtbot.waitUntil(lambda: dlg.details.height() >= min(15 * lines, avail.height() // 3), timeout=3000)
+    assert avail.contains(dlg.frameGeometry())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,7 +35,7 @@ from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.errors import TallylightError
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Offer, Study
-from tallylight.ui.fit import fit_on_show
+from tallylight.ui.fit import fit_on_show, fit_to_screen
 from tallylight.ui.tasks import TaskRunner
 
 
@@ -52,6 +52,15 @@ def _markdown(offer: Offer | Study) -> str:
     return "\n\n".join(parts)
 
 
+class _Reading(QTextBrowser):
+    """The study's information and consent text: it asks for a comfortable reading size in lines of
+    its own font (so it scales with it), not QTextBrowser's small default."""
+
+    def sizeHint(self) -> QSize:
+        fm = self.fontMetrics()
+        return QSize(fm.averageCharWidth() * 72, fm.lineSpacing() * 20)
+
+
 class JoinStudyDialog(QDialog):
     """Open a manifest (button or drag and drop), verify it, show the signer and the consent screen."""
 
@@ -64,8 +73,7 @@ class JoinStudyDialog(QDialog):
         self.setWindowTitle("Join a study")
         self.setAccessibleName("Join a study")
         self.setAcceptDrops(True)
-        self.resize(640, 720)
-        fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
+        fit_on_show(self)  # its content's size, never larger than the screen (200 % on 1280x720 too)
 
         self.intro = QLabel(
             "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop it on this "
@@ -94,7 +102,7 @@ class JoinStudyDialog(QDialog):
         self.signer.setAccessibleDescription("Signer fingerprint")
         self.signer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.signer.setStyleSheet("background: #fff6d5; padding: 6px; border: 1px solid #c8a800;")
-        self.details = QTextBrowser()
+        self.details = _Reading()
         self.details.setAccessibleName("Study information and consent")
         self.details.setOpenLinks(False)
         self.details.setOpenExternalLinks(False)
@@ -214,6 +222,9 @@ class JoinStudyDialog(QDialog):
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
         self._show_offer_widgets(True)
         self._update_join()
+        # grow to the consent page (the first page is small), up to the screen; once the new rows
+        # and texts have been laid out (next event-loop turn)
+        QTimer.singleShot(0, self, lambda: fit_to_screen(self) if self.isVisible() else None)
 
     def _show_offer_widgets(self, shown: bool) -> None:
         for widget in (self.heading, self.signer, self.details, self.allow):
