@@ -18,6 +18,19 @@ def _unlock(dlg, qtbot, passphrase: str = PASSPHRASE) -> None:
     QTest.keyClick(dlg.passphrase, Qt.Key.Key_Return)
 
 
+def _open_with_one_row(make_app, qtbot):
+    """The sessions window (locked), once it lists the one session written before."""
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    app = make_app(use_tray=False)
+    dlg = SessionsDialog(app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    return dlg
+
+
 def _click_row(dlg, row: int) -> None:
     rect = dlg.table.visualRect(dlg.table.model().index(row, 1))
     _click(dlg.table.viewport(), rect.center())
@@ -72,15 +85,9 @@ def test_delete_always_asks_naming_the_session(make_app, qtbot):
     from PySide6.QtTest import QTest
 
     from tallylight.store import sessions as store
-    from tallylight.ui.dialogs.sessions import SessionsDialog
 
     write_session("s-keep", label="typing task", seconds=65)
-    app = make_app(use_tray=False)
-    dlg = SessionsDialog(app.tasks)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    dlg = _open_with_one_row(make_app, qtbot)
     _unlock(dlg, qtbot)
     qtbot.waitUntil(
         lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "typing task",
@@ -135,19 +142,13 @@ def test_locked_date_says_it_is_approximate(make_app, qtbot):
     import os
 
     from tallylight.store.layout import KEY_FILE, session_path
-    from tallylight.ui.dialogs.sessions import SessionsDialog
 
     start = dt.datetime(2026, 11, 29, 18, 12, 50)
     write_session("s-time", label="timed", started_wall_ns=int(start.timestamp() * 1e9))
     written = start + dt.timedelta(seconds=20)  # 18:13:10
     key = session_path("s-time") / KEY_FILE
     os.utime(key, (written.timestamp(), written.timestamp()))
-    app = make_app(use_tray=False)
-    dlg = SessionsDialog(app.tasks)
-    qtbot.addWidget(dlg)
-    dlg.show()
-    qtbot.waitExposed(dlg)
-    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    dlg = _open_with_one_row(make_app, qtbot)
     assert dlg.table.item(0, 0).text() == "about 2026-11-29 18:13"
     assert dlg.table.item(0, 4).text() == "locked"
     _unlock(dlg, qtbot)
