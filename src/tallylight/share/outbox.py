@@ -20,7 +20,6 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -158,31 +157,41 @@ def check_save_target(dest: Path, data_dir: Path | None = None) -> Path:
 
 
 def save_copy(data: bytes, dest: Path, data_dir: Path | None = None) -> None:
-    """Save bundle…: write the encrypted bundle where the participant chose (never over a file)."""
+    """Save bundle…: write the encrypted bundle where the participant chose (never over a file).
+
+    Written whole to a temporary file beside ``dest``, then linked into place, so ``dest``
+    appears complete or not at all, and a file that appeared meanwhile is never replaced.
+    """
     dest = check_save_target(dest, data_dir)
     if dest.exists():
         raise ShareError(f"{dest} already exists; choose another name.")
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            sync_file(fh.fileno())
-        os.replace(tmp, dest)
+        try:
+            with open(tmp, "xb") as fh:
+                fh.write(data)
+                fh.flush()
+                sync_file(fh.fileno())
+            try:
+                os.link(tmp, dest)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links here (a FAT memory stick): rename instead
+                if os.path.lexists(dest):
+                    raise FileExistsError(dest) from None
+                os.replace(tmp, dest)
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    except FileExistsError:
+        raise ShareError(f"{dest} already exists; choose another name.") from None
     except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
         raise storage_error(exc, f"saving the bundle to {dest}") from None
 
 
 def copy_from_outbox(p: Pending, dest: Path, data_dir: Path | None = None) -> None:
-    dest = check_save_target(dest, data_dir)
-    if dest.exists():
-        raise ShareError(f"{dest} already exists; choose another name.")
-    try:
-        shutil.copyfile(p.path(data_dir), dest)
-    except OSError as exc:
-        raise storage_error(exc, f"saving the bundle to {dest}") from None
+    """Save bundle… for a bundle kept in the outbox: the same whole-or-nothing save."""
+    save_copy(read_bundle(p, data_dir), dest, data_dir)
 
 
 # ---- the share log -------------------------------------------------------------------------
