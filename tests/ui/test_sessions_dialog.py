@@ -156,3 +156,33 @@ def test_locked_date_says_it_is_approximate(make_app, qtbot):
         lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "timed", timeout=5000
     )
     assert dlg.table.item(0, 0).text() == "2026-11-29 18:12"
+
+
+def test_a_slower_locked_listing_never_replaces_the_unlocked_one(make_app, monkeypatch, qtbot):
+    """Opening the window lists the sessions locked; unlocking lists them again. When the locked
+    listing happens to finish last, it must not put the locked rows back over the unlocked ones."""
+    import time
+
+    from tallylight.ui.dialogs import sessions
+
+    write_session("s-race", label="race")
+    real = sessions.load_rows
+
+    def load_rows(vault):
+        if vault is None:
+            time.sleep(1.5)  # the listing started first finishes last
+        return real(vault)
+
+    monkeypatch.setattr(sessions, "load_rows", load_rows)
+    app = make_app(use_tray=False)
+    dlg = sessions.SessionsDialog(app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    _unlock(dlg, qtbot)
+    qtbot.waitUntil(
+        lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "race", timeout=10000
+    )
+    qtbot.wait(2500)  # the locked listing has finished by now
+    assert dlg.table.item(0, 1).text() == "race"
+    assert dlg.table.item(0, 4).text() != "locked"

@@ -120,6 +120,7 @@ class SessionsDialog(QDialog):
         self.tasks = tasks
         self.vault: Any = None
         self.rows: list[Row] = []
+        self._listing = 0  # the newest refresh: an older listing that finishes later is dropped
         self.confirm_box: QMessageBox | None = None  # the open "Delete this session?" question
         self._wanted = ""  # a session to select (and open once unlocked): show_session()
         self.setWindowTitle("Tallylight sessions")
@@ -240,9 +241,11 @@ class SessionsDialog(QDialog):
     def refresh(self) -> None:
         self.status.setText("Loading…")
         vault = self.vault
+        self._listing += 1
+        listing = self._listing
         self.tasks.run(
             lambda: load_rows(vault),
-            self._show_rows,
+            lambda rows: self._show_rows(rows) if listing == self._listing else None,
             lambda exc: self.status.setText(f"Could not list sessions: {exc}"),
         )
         self.tasks.run(share_log_text, self._show_share_log, lambda exc: self._show_share_log(str(exc)))
