@@ -85,6 +85,10 @@ class ManifestError(StudyError):
         self.field = field
 
 
+class TaskError(StudyError):
+    """A study task cannot run as asked (it does not fit the screen, its consent was not given...)."""
+
+
 class ShareError(TallylightError):
     """Building, sending or opening a bundle failed (nothing was lost: the sessions are untouched)."""
 

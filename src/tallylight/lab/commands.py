@@ -11,4 +11,5 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tallylight.lab.manifest_cmd",
     "tallylight.lab.open_cmd",
     "tallylight.lab.features_cmd",
+    "tallylight.lab.task_cmd",
 )

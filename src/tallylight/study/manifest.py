@@ -94,11 +94,50 @@ class SessionRules:
     idle_stop_minutes: float  # 0 = never
 
 
+#: task kinds (docs/TASKS.md): ``free`` is captured globally between task markers; ``typing`` and
+#: ``pointing`` run in Tallylight's own task window
+TASK_KINDS = ("free", "typing", "pointing")
+MAX_PHRASES = 500
+MAX_CONDITIONS = 20  # amplitudes or widths per pointing task
+
+
+@dataclass(frozen=True)
+class TypingTask:
+    """Copy typing: each phrase is shown ``repetitions`` times, in an order drawn from ``seed``."""
+
+    phrases: tuple[str, ...]
+    repetitions: int
+    seed: int | None
+
+
+@dataclass(frozen=True)
+class PointingTask:
+    """ISO 9241-9 multi-directional tapping; sizes in ``unit`` ("px" or "mm", converted with the DPI)."""
+
+    amplitudes: tuple[float, ...]
+    amplitude_unit: str
+    widths: tuple[float, ...]
+    width_unit: str
+    targets_per_circle: int
+    sequences_per_condition: int
+    seed: int | None
+    devices: tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Task:
     id: str
     title: Text
     instructions: Text
+    kind: str = "free"
+    show_results: bool = False
+    typing: TypingTask | None = None
+    pointing: PointingTask | None = None
+
+    @property
+    def in_window(self) -> bool:
+        """True for the kinds that run in the task window (and need no global capture)."""
+        return self.kind != "free"
 
 
 @dataclass(frozen=True)
@@ -414,8 +453,10 @@ def _int(table: Mapping[str, Any], where: str, key: str, low: int, high: int) ->
 
 
 def _number(table: Mapping[str, Any], where: str, key: str, low: float, high: float) -> float:
-    value = _get(table, where, key)
-    name = _name(where, key)
+    return _check_number(_get(table, where, key), _name(where, key), low, high)
+
+
+def _check_number(value: Any, name: str, low: float, high: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise ManifestError(f"{name} must be a number, not {_kind(value)}.", name)
     if not low <= value <= high:  # also refuses nan
@@ -537,17 +578,111 @@ def _unique_id(table: Mapping[str, Any], name: str, seen: set[str]) -> str:
     return value
 
 
+_TASK_FIELDS = {"id", "title", "instructions", "kind", "show_results"}
+_KIND_FIELDS = {
+    "free": set[str](),
+    "typing": {"phrases", "repetitions", "seed"},
+    "pointing": {
+        "amplitudes_px",
+        "amplitudes_mm",
+        "widths_px",
+        "widths_mm",
+        "targets_per_circle",
+        "sequences_per_condition",
+        "seed",
+        "devices",
+    },
+}
+
+
 def _tasks(doc: Mapping[str, Any]) -> tuple[Task, ...]:
     seen: set[str] = set()
+    fields = _TASK_FIELDS.union(*_KIND_FIELDS.values())
     return tuple(
-        Task(
-            id=_unique_id(entry, name, seen),
-            title=_text(entry, name, "title", SHORT),
-            instructions=_text(entry, name, "instructions", MEDIUM),
+        _task(entry, name, seen)
+        for name, entry in _entries(doc, "", "tasks", MAX_TASKS, fields, optional=True)
+    )
+
+
+def _task(entry: Mapping[str, Any], name: str, seen: set[str]) -> Task:
+    task_id = _unique_id(entry, name, seen)
+    kind = _str(entry, name, "kind", 20) if "kind" in entry else "free"
+    if kind not in TASK_KINDS:
+        raise ManifestError(
+            f"{name}.kind must be one of {', '.join(TASK_KINDS)}, not {_show(kind)}.", f"{name}.kind"
         )
-        for name, entry in _entries(
-            doc, "", "tasks", MAX_TASKS, {"id", "title", "instructions"}, optional=True
+    _known(entry, name, _TASK_FIELDS | _KIND_FIELDS[kind])
+    return Task(
+        id=task_id,
+        title=_text(entry, name, "title", SHORT),
+        instructions=_text(entry, name, "instructions", MEDIUM),
+        kind=kind,
+        show_results=_bool(entry, name, "show_results") if "show_results" in entry else False,
+        typing=_typing(entry, name) if kind == "typing" else None,
+        pointing=_pointing(entry, name) if kind == "pointing" else None,
+    )
+
+
+def _seed(entry: Mapping[str, Any], name: str) -> int | None:
+    return _int(entry, name, "seed", 0, (1 << 63) - 1) if "seed" in entry else None
+
+
+def _typing(entry: Mapping[str, Any], name: str) -> TypingTask:
+    items = _list(entry, name, "phrases", MAX_PHRASES)
+    if not items:
+        raise ManifestError(f"{name}.phrases must hold at least one phrase.", f"{name}.phrases")
+    phrases = []
+    for i, value in enumerate(items):
+        phrase = _check_str(value, f"{name}.phrases[{i}]", 500)
+        if any(c in phrase for c in "\n\r\t"):
+            raise ManifestError(f"{name}.phrases[{i}] must be one line.", f"{name}.phrases[{i}]")
+        phrases.append(phrase)
+    return TypingTask(tuple(phrases), _int(entry, name, "repetitions", 1, 100), _seed(entry, name))
+
+
+def _sizes(entry: Mapping[str, Any], name: str, what: str, low: float) -> tuple[tuple[float, ...], str]:
+    """``amplitudes_px`` or ``amplitudes_mm`` (exactly one), each a positive number."""
+    given = [unit for unit in ("px", "mm") if f"{what}_{unit}" in entry]
+    if len(given) != 1:
+        raise ManifestError(
+            f"{name} needs exactly one of {what}_px or {what}_mm.",
+            f"{name}.{what}_{given[1] if given else 'px'}",
         )
+    key = f"{what}_{given[0]}"
+    items = _list(entry, name, key, MAX_CONDITIONS)
+    if not items:
+        raise ManifestError(f"{name}.{key} must hold at least one size.", f"{name}.{key}")
+    values = tuple(_check_number(v, f"{name}.{key}[{i}]", low, 100_000) for i, v in enumerate(items))
+    if len(set(values)) != len(values):
+        raise ManifestError(f"{name}.{key} names the same size twice.", f"{name}.{key}")
+    return values, given[0]
+
+
+def _pointing(entry: Mapping[str, Any], name: str) -> PointingTask:
+    amplitudes, amplitude_unit = _sizes(entry, name, "amplitudes", 1)
+    widths, width_unit = _sizes(entry, name, "widths", 0.5)
+    targets = _int(entry, name, "targets_per_circle", 3, 99)
+    if targets % 2 == 0:
+        raise ManifestError(
+            f"{name}.targets_per_circle must be odd (the ISO 9241-9 circle alternates across it), "
+            f"not {targets}.",
+            f"{name}.targets_per_circle",
+        )
+    devices = tuple(
+        _check_str(v, f"{name}.devices[{i}]", 64)
+        for i, v in enumerate(_list(entry, name, "devices", MAX_LIST, optional=True))
+    )
+    if len(set(devices)) != len(devices):
+        raise ManifestError(f"{name}.devices names the same device twice.", f"{name}.devices")
+    return PointingTask(
+        amplitudes=amplitudes,
+        amplitude_unit=amplitude_unit,
+        widths=widths,
+        width_unit=width_unit,
+        targets_per_circle=targets,
+        sequences_per_condition=_int(entry, name, "sequences_per_condition", 1, 100),
+        seed=_seed(entry, name),
+        devices=devices,
     )
 
 
