@@ -8,7 +8,8 @@ Content-Length arrived: a cut upload leaves nothing). Chunked uploads are refuse
 with 501, as S3 and MinIO do. Every request is appended to DIR/requests.jsonl.
 ``--fail-first N`` answers the first N PUTs with 500; ``--status`` answers every
 PUT with that code; ``--slow`` sleeps that long per 16 KiB read of the first PUT
-(to kill or cancel mid-upload).
+(to kill or cancel mid-upload). ``--redirect URL`` answers a PUT outside ``/landed/`` with
+307 to URL + the name asked for (after reading the body).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Handler(BaseHTTPRequestHandler):
                         "received": received,
                         "status": status,
                         "chunked": "chunked" in (self.headers.get("Transfer-Encoding") or ""),
+                        "headers": dict(self.headers.items()),
                     }
                 )
                 + "\n"
@@ -77,6 +79,13 @@ class Handler(BaseHTTPRequestHandler):
         if got < length:
             self._note(0, length, got)
             return
+        if ARGS.redirect and not self.path.startswith("/landed/"):
+            self._note(307, length, got)
+            self.send_response(307)
+            self.send_header("Location", ARGS.redirect + Path(self.path.split("?")[0]).name)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status = ARGS.status or (500 if n <= ARGS.fail_first else 201)
         if status < 300:
             name = Path(self.path.split("?")[0]).name
@@ -96,6 +105,7 @@ def main() -> None:
     p.add_argument("--fail-first", type=int, default=0)
     p.add_argument("--status", type=int, default=0)
     p.add_argument("--slow", type=float, default=0.0)
+    p.add_argument("--redirect", default="")
     ARGS = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     (ARGS.dir / "port.tmp").write_text(str(server.server_address[1]))

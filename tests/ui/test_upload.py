@@ -64,7 +64,7 @@ def test_success_puts_the_exact_bytes_with_a_known_length(qapp, qtbot, server) -
     assert outbox.pending() == []
     (entry,) = outbox.read_log()
     assert entry.action == "sent" and entry.bundle_id == p.bundle_id and entry.sha256 == p.sha256
-    assert entry.destination == srv.url("/drop/")
+    assert entry.destination == srv.url(f"/drop/{p.bundle_id}{SUFFIX}")  # where the bytes went
 
 
 def test_500_then_success(qapp, qtbot, server) -> None:
@@ -182,3 +182,66 @@ def test_a_new_upload_address_from_the_study_is_used(
     p = outbox.put(enc, study.study_id, ["s1"], expired.url("/old/"))
     assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
     assert expired.requests() == [] and list(fresh.files()) == [p.bundle_id + SUFFIX]
+
+
+def test_a_redirect_to_another_origin_is_never_followed(qapp, qtbot, server) -> None:
+    other = server()
+    srv = server("--redirect", other.url("/landed/"))  # another port: another origin
+    p = queue(srv.url("/drop/"))
+    ((bid, ok, message),) = send(qtbot)
+    assert (bid, ok) == (p.bundle_id, False) and message == transfer.REDIRECT_REFUSED
+    assert other.requests() == [] and other.files() == {}
+    assert [q["status"] for q in srv.requests()] == [307]  # refused once, not retried elsewhere
+    assert [x.bundle_id for x in outbox.pending()] == [p.bundle_id]
+
+
+def test_a_same_origin_redirect_is_followed_and_logged_where_the_bytes_went(qapp, qtbot, server) -> None:
+    srv = server("--redirect", "/landed/")
+    # a redirect to a path on the same origin (a relative Location), from a signed address
+    p = queue(srv.url("/drop/{bundle_id}?X-Signature=secret"))
+    assert send(qtbot)[0][1] is True
+    assert [q["path"] for q in srv.requests()] == [
+        f"/drop/{p.bundle_id}?X-Signature=secret",
+        f"/landed/{p.bundle_id}",
+    ]
+    (entry,) = outbox.read_log()
+    assert entry.destination == srv.url(f"/landed/{p.bundle_id}")  # no query string
+
+
+@pytest.mark.parametrize(
+    ("sent_to", "location", "allowed"),
+    [
+        ("https://a.example/drop/x", "https://a.example/other/x", True),
+        ("https://a.example/drop/x", "https://a.example:443/x", True),
+        ("https://a.example/drop/x", "http://a.example/x", False),
+        ("https://a.example/drop/x", "https://b.example/x", False),
+        ("https://a.example/drop/x", "https://a.example:8443/x", False),
+        ("http://127.0.0.1:9/x", "http://127.0.0.1:10/x", False),
+        ("https://a.example/x", "ftp://a.example/x", False),
+    ],
+)
+def test_redirect_policy(sent_to: str, location: str, allowed: bool) -> None:
+    assert transfer.redirect_allowed(sent_to, location) is allowed
+
+
+def test_headers_are_fixed_and_neutral(qapp, qtbot, server, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tallylight import __version__
+
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    monkeypatch.setenv("LANGUAGE", "de")
+    srv = server()
+    queue(srv.url("/drop/"))
+    assert send(qtbot)[0][1] is True
+    (req,) = srv.requests()
+    headers = {k.lower(): v for k, v in req["headers"].items()}
+    assert headers["user-agent"] == f"Tallylight/{__version__}"
+    assert headers.get("accept-language", "*") == "*"
+    assert set(headers) <= {
+        "host",
+        "user-agent",
+        "accept-language",
+        "content-type",
+        "content-length",
+        "connection",
+        "accept-encoding",
+    }

@@ -21,6 +21,7 @@ from tallylight.capture import xinject
 from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable
 from tallylight.events import Kind
+from tallylight.hardening import child_env
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 
@@ -150,6 +151,7 @@ def run(display: str | None = None) -> TimingReport:
             text=True,
             check=True,
             timeout=60,
+            env=child_env(),
         )
         sent = json.loads(out.stdout)["sent_ns"]
         deadline = time.monotonic() + 5

@@ -15,6 +15,10 @@ from tallylight.errors import ManifestError, ShareError
 from tallylight.share.bundle import SUFFIX
 from tallylight.study.manifest import check_upload_url
 
+REDIRECT_REFUSED = (
+    "The server redirected the upload to another address (another host, or plain http); "
+    "nothing was sent there, and the bundle is kept."
+)
 EXPIRED = "This upload link has expired — ask the researcher for a new one."
 MAX_ATTEMPTS = 6
 BASE_DELAY_S = 1.0
@@ -43,6 +47,25 @@ def resolve_url(url: str, bundle_id: str, suffix: str = SUFFIX) -> str:
     if parts.path.endswith("/"):
         return urlunsplit(parts._replace(path=parts.path + bundle_id + suffix))
     return url
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def redirect_allowed(sent_to: str, location: str) -> bool:
+    """Follow a redirect only within the same origin (scheme, host and port) to an allowed address.
+
+    A bundle is encrypted, but where it lands is the participant's choice made in the
+    preview: another host, or plain HTTP, is never where they agreed to send it.
+    """
+    try:
+        check_upload_url(location, "the redirect")
+        return _origin(location) == _origin(sent_to)
+    except (ManifestError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)

@@ -93,12 +93,12 @@ class OutboxSender(QObject):
             url = transfer.resolve_url(address, p.bundle_id)
             data = outbox.read_bundle(p, self.data_dir)
         except TallylightError as exc:
-            self._done(p, False, str(exc))
+            self._done(p, False, str(exc), p.url or "")
             return
         up = Upload(url, data, parent=self, **self.upload_options)  # type: ignore[arg-type]  # tests' knobs
         self.current = up
         up.progress.connect(lambda sent, total, bid=p.bundle_id: self.progress.emit(bid, sent, total))
-        up.finished.connect(lambda ok, msg, p=p: self._done(p, ok, msg))
+        up.finished.connect(lambda ok, msg, p=p, up=up: self._done(p, ok, msg, up.final_url))
         up.start()
 
     def _send_request(self, r: Any) -> None:
@@ -128,18 +128,19 @@ class OutboxSender(QObject):
         up.finished.connect(done)
         up.start()
 
-    def _done(self, p: outbox.Pending, ok: bool, message: str) -> None:
+    def _done(self, p: outbox.Pending, ok: bool, message: str, where: str) -> None:
+        """``where``: the address the bytes went to (after any same-origin redirect)."""
         p.attempts += 1
         p.last_answer = message
         try:
             if ok:
-                outbox.log("sent", p, p.study_id, p.sessions, p.url or "", message, self.data_dir)
+                outbox.log("sent", p, p.study_id, p.sessions, where, message, self.data_dir)
                 outbox.remove(p, self.data_dir)
                 self.sent += 1
             else:
                 outbox.update(p, self.data_dir)
                 action = "cancelled" if self.cancelled else "failed"
-                outbox.log(action, p, p.study_id, p.sessions, p.url or "", message, self.data_dir)
+                outbox.log(action, p, p.study_id, p.sessions, where, message, self.data_dir)
                 self.failed += 1
         except TallylightError as exc:
             ok, message = False, f"{message} ({exc})"

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
 from tallylight import protocol
-from tallylight.hardening import SECRET_ENV
+from tallylight.hardening import child_env
 from tallylight.protocol import Command, Message
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,10 @@ class RecorderProcess(QObject):
     def launch(self, start_fields: dict[str, Any]) -> None:
         """Start the process and queue the ``start`` command (pipes buffer it)."""
         program, args = recorder_command()
-        env = QProcessEnvironment.systemEnvironment()
+        env = QProcessEnvironment()
+        for name, value in child_env().items():  # the recorder never needs the passphrase
+            env.insert(name, value)
         env.insert("PYTHONUNBUFFERED", "1")
-        for name in SECRET_ENV:  # the recorder never needs the passphrase
-            env.remove(name)
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
         self._start_id = self.send(Command.START, **start_fields)

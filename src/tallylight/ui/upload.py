@@ -14,7 +14,10 @@ from collections.abc import Callable
 from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
+from tallylight import __version__
 from tallylight.share import transfer
+
+USER_AGENT = f"Tallylight/{__version__}".encode("ascii")
 
 
 class Upload(QObject):
@@ -38,6 +41,7 @@ class Upload(QObject):
     ) -> None:
         super().__init__(parent)
         self.url = url  # already resolved and checked (transfer.resolve_url)
+        self.final_url = url  # where the bytes went (a same-origin redirect moves it)
         self._body = QByteArray(data)
         self._nam = nam or QNetworkAccessManager(self)
         self._max = max_attempts
@@ -77,10 +81,35 @@ class Upload(QObject):
         req.setHeader(QNetworkRequest.KnownHeaders.ContentTypeHeader, "application/octet-stream")
         req.setHeader(QNetworkRequest.KnownHeaders.ContentLengthHeader, self._body.size())
         req.setTransferTimeout(self._timeout_ms)
+        req.setAttribute(
+            QNetworkRequest.Attribute.RedirectPolicyAttribute,
+            QNetworkRequest.RedirectPolicy.UserVerifiedRedirectPolicy,
+        )
+        # fixed, neutral headers: nothing about this desktop (its language, Qt's version)
+        req.setRawHeader(b"User-Agent", USER_AGENT)
+        req.setRawHeader(b"Accept-Language", b"*")
+        self.final_url = self.url
         reply = self._nam.put(req, self._body)
         self._reply = reply
+        reply.redirected.connect(self._on_redirected)
         reply.uploadProgress.connect(self._on_progress)
         reply.finished.connect(self._on_finished)
+
+    @Slot(QUrl)
+    def _on_redirected(self, target: QUrl) -> None:
+        reply = self._reply
+        if reply is None or self.done:
+            return
+        location = target.toString()
+        if transfer.redirect_allowed(self.final_url, location):
+            self.final_url = location
+            reply.redirectAllowed.emit()
+            return
+        self._reply = None
+        reply.finished.disconnect()
+        reply.abort()
+        reply.deleteLater()
+        self._finish(False, transfer.REDIRECT_REFUSED)
 
     @Slot(int, int)
     def _on_progress(self, sent: int, total: int) -> None:
