@@ -11,6 +11,8 @@ run_pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 li
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 libxcb-xkb1
   libxkbcommon0 libxkbcommon-x11-0 fonts-dejavu-core python3-venv)
 test_pkgs=(xvfb xauth xdotool trayer age x11-utils dbus-daemon)
+# the desktop entry and AppStream checks of resources/ (tests/test_resources.py)
+test_pkgs+=(desktop-file-utils appstream)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -97,3 +97,9 @@ class ShareError(TallylightError):
 
 class BundleError(ShareError):
     """A bundle does not decrypt, does not verify, or is not for this study."""
+
+
+class ResourceMissing(TallylightError):
+    """A file of the app's own (an icon, a licence text) is missing: the installation is incomplete."""
+
+    exit_code = 70

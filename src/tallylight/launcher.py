@@ -1,15 +1,16 @@
-"""The ``tallylight`` entry point: the CLI, or the tray app when no command is given.
+"""The ``tallylight`` entry point: a helper role, the CLI, or the tray app when no command is given.
 
 The one module outside ``tallylight.ui`` that may reach Qt, and only lazily:
-the CLI itself stays Qt-free (the import-linter contract covers it).
+the CLI itself stays Qt-free (the import-linter contract covers it). In a frozen app
+this is also how the app re-enters itself as its own helpers (``tallylight --recorder``,
+see :mod:`tallylight.reentry`), so those are dispatched first, before anything heavy loads.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 from collections.abc import Sequence
-
-from tallylight.cli.main import main as cli_main
 
 
 def run_app(argv: list[str]) -> int:
@@ -18,8 +19,23 @@ def run_app(argv: list[str]) -> int:
     return int(app_main(argv) or 0)
 
 
+def self_test() -> int:
+    from tallylight.ui.selftest import main as selftest_main
+
+    return selftest_main()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    return cli_main(argv, run_app=run_app)
+    multiprocessing.freeze_support()  # first: a frozen multiprocessing child must not start the app
+    args = list(sys.argv[1:] if argv is None else argv)
+    from tallylight import reentry
+
+    code = reentry.dispatch(args)
+    if code is not None:
+        return code
+    from tallylight.cli.main import main as cli_main
+
+    return cli_main(args, run_app=run_app, self_test=self_test)
 
 
 if __name__ == "__main__":

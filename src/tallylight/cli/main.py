@@ -25,19 +25,34 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no command, the tray app starts.",
     )
     parser.add_argument("--version", action="version", version=f"tallylight {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (capture backends, tray, recorder, capture probe); records nothing",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (record_cmd, app_cmd, sessions_cmd, study_cmd, share_cmd, doctor_cmd):
         command.register(sub)
     return parser
 
 
-def main(argv: Sequence[str] | None = None, run_app: Callable[[list[str]], int] | None = None) -> int:
-    """Run one command; with none, ``run_app`` (the tray app, given by the launcher)."""
+def main(
+    argv: Sequence[str] | None = None,
+    run_app: Callable[[list[str]], int] | None = None,
+    self_test: Callable[[], int] | None = None,
+) -> int:
+    """Run one command; with none, ``run_app`` (the tray app, given by the launcher);
+    ``--self-test`` runs ``self_test`` (Qt's, also given by the launcher)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)
 
     def run() -> int:
+        if args.self_test:
+            if self_test is None:
+                raise UsageError("--self-test needs the app (run it as 'tallylight --self-test').")
+            _require_display()
+            return self_test()
         if args.command is None:
             if run_app is None:
                 parser.print_help()

@@ -15,6 +15,7 @@ from tallylight import words
 from tallylight.cli.unlock import absolute_path, add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 from tallylight.hardening import child_env
+from tallylight.reentry import child_argv
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _send(bundle_id: str) -> int:
     """Send one outbox bundle through the Qt uploader in a child process; relay what it says."""
-    cmd = [sys.executable, "-m", "tallylight.ui.outbox_sender", "--bundle", bundle_id]
+    cmd = child_argv("tallylight.ui.outbox_sender", "--bundle", bundle_id)
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=child_env())
     except OSError as exc:

@@ -22,6 +22,7 @@ from tallylight import safejson
 from tallylight.errors import CaptureUnavailable
 from tallylight.hardening import child_env
 from tallylight.recorder.client import end_child
+from tallylight.reentry import child_argv
 
 SHOW_TIMEOUT_S = 20.0
 
@@ -46,7 +47,7 @@ class TallyWindow:
         self._stderr: list[str] = []
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "tallylight.ui.tally_window"],
+                child_argv("tallylight.ui.tally_window"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -10,7 +10,6 @@ import contextlib
 import itertools
 import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from tallylight import protocol
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
 from tallylight.protocol import Command, Message
+from tallylight.reentry import child_argv
 
 #: the notice this client queues when the recorder's stdout closes (not a protocol message)
 EOF = "eof"
@@ -30,14 +30,19 @@ START_TIMEOUT_S = 20.0
 class RecorderClient:
     """A recorder child process. Closing our end of its stdin stops it (the heartbeat)."""
 
-    def __init__(self, env: Mapping[str, str] | None = None, python: str = sys.executable) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, python: str | None = None) -> None:
+        """``python``: another interpreter to run ``-m tallylight.recorder`` with; by default
+        this one's, or the frozen app itself (``tallylight --recorder``)."""
         self._ids = itertools.count(1)
         self._inbox: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.notices: queue.Queue[dict[str, Any]] = queue.Queue()  # unasked messages (stats, errors)
         self._waiting: dict[Any, queue.Queue[dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        argv = child_argv("tallylight.recorder.process")
+        if python is not None:
+            argv = [python, "-m", "tallylight.recorder"]
         self.proc = subprocess.Popen(
-            [python, "-m", "tallylight.recorder"],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=None,

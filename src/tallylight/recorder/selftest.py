@@ -24,6 +24,7 @@ from tallylight.events import Kind
 from tallylight.hardening import child_env
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
+from tallylight.reentry import child_argv
 
 MS = 1_000_000
 KEY_EVENTS = 40
@@ -145,7 +146,7 @@ def run(display: str | None = None) -> TimingReport:
     try:
         time.sleep(0.2)
         out = subprocess.run(
-            [sys.executable, "-m", "tallylight.capture.xinject"],
+            child_argv("tallylight.capture.xinject"),
             input=json.dumps(steps),
             stdout=subprocess.PIPE,
             text=True,

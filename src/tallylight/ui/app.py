@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Slot
 from PySide6.QtGui import QGuiApplication, QSessionManager
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QSystemTrayIcon, QWidget
 
@@ -332,6 +332,8 @@ class TallylightApp(QObject):
             "with a visible light while it records. Your data stays encrypted on this "
             "computer until you choose to share it."
         )
+        box.setInformativeText(licences_text())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)  # the link opens
         self.dialogs["about"] = box
         box.open()
 
@@ -396,6 +398,21 @@ class TallylightApp(QObject):
             self.tray.icon.deleteLater()
             self.tray.menu.deleteLater()
         self.deleteLater()
+
+
+def licences_text() -> str:
+    """The About box's line on licences, with a link to the third-party licence texts."""
+    from tallylight import resources
+    from tallylight.errors import ResourceMissing
+
+    try:
+        url = QUrl.fromLocalFile(str(resources.path(resources.THIRD_PARTY_LICENSES))).toString()
+    except ResourceMissing:
+        return "Tallylight is free software under the MIT licence."
+    return (
+        "Tallylight is free software under the MIT licence. It includes other free software: "
+        f'<a href="{url}">their licences</a>.'
+    )
 
 
 def _with_dates(recovered: list[Any]) -> list[tuple[Any, str]]:
@@ -527,12 +544,12 @@ def main(argv: list[str] | None = None) -> int:
         print("Another Tallylight seems to be starting or stuck; try again in a moment.", file=sys.stderr)
         return 1
     settings = settings_mod.load()  # before the GUI thread has a GUI: a small file read
-    QGuiApplication.setDesktopFileName("tallylight")
+    QGuiApplication.setDesktopFileName("org.tallylight.Tallylight")  # resources/linux/
     existing = QApplication.instance()
     qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
     qapp.setApplicationName("Tallylight")
     qapp.setApplicationDisplayName("Tallylight")
-    qapp.setWindowIcon(icons.state_icon("idle"))
+    qapp.setWindowIcon(icons.app_icon())
     qapp.setQuitOnLastWindowClosed(False)
     keepalive = _install_signal_handlers(qapp)
     app = TallylightApp(qapp, settings=settings)

@@ -75,6 +75,20 @@ def _draw(p: QPainter, state: str, size: int) -> None:
         p.drawPoint(QPointF(32, 50))
 
 
+def app_icon() -> QIcon:
+    """The application's own icon (windows, task switcher) from resources/, SVG with PNG beside it;
+    the idle light if the installation lost its files (the app must still start)."""
+    from tallylight import resources
+    from tallylight.errors import ResourceMissing
+
+    try:
+        icon = QIcon(str(resources.path(resources.APP_ICON_SVG)))
+        icon.addFile(str(resources.path(resources.APP_ICON_PNG)))
+    except ResourceMissing:
+        return state_icon("idle")
+    return icon
+
+
 def state_icon(state: str) -> QIcon:
     icon = QIcon()
     for size in SIZES:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from typing import Any
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
@@ -18,6 +17,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 from tallylight import protocol
 from tallylight.hardening import child_env
 from tallylight.protocol import Command, Message
+from tallylight.reentry import child_argv
 
 log = logging.getLogger(__name__)
 
@@ -30,12 +30,14 @@ def recorder_command() -> tuple[str, list[str]]:
     if override:
         parts = json.loads(override)
         return str(parts[0]), [str(p) for p in parts[1:]]
-    return sys.executable, ["-m", "tallylight.recorder"]
+    program, *args = child_argv("tallylight.recorder.process")  # `<app> --recorder` when frozen
+    return program, args
 
 
 class RecorderProcess(QObject):
     """Signals carry the recorder's messages as dicts (see CONTROL.md)."""
 
+    ready = Signal(dict)  # the recorder is up (its version and pid); no session yet
     started = Signal(dict)
     paused = Signal(dict)
     resumed = Signal(dict)
@@ -74,6 +76,11 @@ class RecorderProcess(QObject):
 
     def launch(self, start_fields: dict[str, Any]) -> None:
         """Start the process and queue the ``start`` command (pipes buffer it)."""
+        self.spawn()
+        self._start_id = self.send(Command.START, **start_fields)
+
+    def spawn(self) -> None:
+        """Start the process without a session (``launch`` adds the start; the self-test stops here)."""
         program, args = recorder_command()
         env = QProcessEnvironment()
         for name, value in child_env().items():  # the recorder never needs the passphrase
@@ -81,7 +88,6 @@ class RecorderProcess(QObject):
         env.insert("PYTHONUNBUFFERED", "1")
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
-        self._start_id = self.send(Command.START, **start_fields)
 
     def send(self, cmd: Command, **fields: Any) -> int:
         msg_id = self._next_id
@@ -152,7 +158,7 @@ class RecorderProcess(QObject):
             return
         event = msg.get("event")
         if event == Message.READY:
-            pass  # the start command is already queued behind it; nothing waits for this
+            self.ready.emit(msg)  # a session's start command is already queued behind it
         elif event == Message.STARTED:
             self._started = True
             self.started.emit(msg)

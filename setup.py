@@ -1,0 +1,10 @@
+"""Only what pyproject.toml cannot say: the top-level resources/ folder goes into the wheel
+as the package data ``tallylight._resources`` (found there by tallylight.resources)."""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=[*find_packages("src"), "tallylight._resources"],
+    package_dir={"": "src", "tallylight._resources": "resources"},
+    package_data={"tallylight": ["py.typed"], "tallylight._resources": ["**/*"]},
+)
