@@ -16,7 +16,8 @@ from typing import Any
 
 from tallylight.errors import UsageError
 
-#: feature columns that hold text; every other feature is a number (float64, null when undefined)
+#: feature columns that hold text; every other feature is a number (int64 for counts, else float64;
+#: null when undefined)
 TEXT_COLUMNS = {"scope", "task", "trial", "study", "participant", "session"}
 
 
@@ -114,11 +115,21 @@ def task_spans(table: Any) -> list[tuple[int, int, str]]:
     return spans
 
 
-def _slice(cols: Any, a: int, b: int) -> Any:
-    from tallylight.store.encoding import EventColumns
+def arrow_schema(records: list[dict[str, Any]]) -> Any:
+    """Column types by name: text, integer (every count, review.features.COUNTS) or float; nulls allowed.
 
-    sel = (cols.t_ns >= a) & (cols.t_ns <= b)
-    return EventColumns(*(getattr(cols, f)[sel] for f in EventColumns.__dataclass_fields__))
+    By name, not by value, so every session's partition has the same schema.
+    """
+    import pyarrow as pa
+
+    from tallylight.review.features import COUNTS
+
+    def kind(name: str) -> Any:
+        if name in TEXT_COLUMNS:
+            return pa.string()
+        return pa.int64() if name in COUNTS else pa.float64()
+
+    return pa.schema([(k, kind(k)) for k in records[0]])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
 
     from tallylight.lab.dataset import BASENAME, PARTITIONS
     from tallylight.review import features
+    from tallylight.review.timeline import window
 
     if not 0 < args.pause_threshold <= 86_400:  # (also refuses nan)
         raise UsageError("--pause-threshold must be a number of seconds above 0 and at most 86,400 (a day).")
@@ -155,17 +167,14 @@ def run(args: argparse.Namespace) -> int:
             limit = args.pause_threshold
             rows = [{"scope": "session", "task": None, **features.session_features(cols, limit)}]
             for a, b, label in tasks:
-                found = features.session_features(_slice(cols, a, b), limit)
+                found = features.session_features(window(cols, a, b), limit)
                 rows.append({"scope": "task", "task": label, **found})
             trials = features.trial_features(cols, tasks)
             for out, data in (("features", rows), ("trials", trials)):
                 if not data:
                     continue
                 records = [{**r, **key} for r in data]
-                schema = pa.schema(
-                    [(k, pa.string() if k in TEXT_COLUMNS else pa.float64()) for k in records[0]]
-                )
-                tbl = pa.Table.from_pylist(records, schema=schema)
+                tbl = pa.Table.from_pylist(records, schema=arrow_schema(records))
                 try:
                     pq.write_to_dataset(
                         tbl,

@@ -41,25 +41,6 @@ class Version:
     timing: dict[str, Any] | None = None  # the TIMING record (docs/FORMAT.md section 12), carried over
 
 
-def _marker_rows(t: list[int], marker: list[int], reason: list[int]) -> EventColumns:
-    n = len(t)
-    z = np.zeros(n, np.int64)
-    return EventColumns(
-        np.array(t, np.int64),
-        np.full(n, Kind.MARKER, np.uint8),
-        z,
-        z,
-        z,
-        z,
-        z,
-        z,
-        np.zeros(n, np.uint64),
-        np.full(n, "", dtype=object),
-        np.array(marker, np.int64),
-        np.array(reason, np.int64),
-    )
-
-
 def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
     """The events without those stamped in ``[start_ns, end_ns]``, and a TRIMMED gap in their place.
 
@@ -89,7 +70,7 @@ def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
         later = np.flatnonzero(kept.t_ns > end_ns)
         before = int(later[0]) if later.size else len(kept)
     return EventColumns.concat(
-        [kept.take(slice(0, before)), _marker_rows(ts, ms, rs), kept.take(slice(before, None))]
+        [kept.take(slice(0, before)), EventColumns.markers(ts, ms, rs), kept.take(slice(before, None))]
     )
 
 

@@ -51,6 +51,12 @@ PRINTING = (KeyClass.LETTER, KeyClass.DIGIT, KeyClass.PUNCTUATION, KeyClass.SPAC
 WORDISH = (KeyClass.LETTER, KeyClass.DIGIT)
 SPACING = (KeyClass.SPACE, KeyClass.ENTER)
 PAUSE_CLASSES = ("within_word", "between_words", "around_punctuation", "other")
+#: features that are counts (integers in the tables); every other number is a float
+COUNTS = frozenset(
+    {"keystrokes", "pauses", "bursts", "clicks", "scrolls", "x_flips", "y_flips", "points"}
+    | {f"pauses_{c}" for c in PAUSE_CLASSES}
+    | {f"clicks_{b.name.lower()}" for b in (Button.LEFT, Button.RIGHT, Button.MIDDLE)}
+)
 
 
 def _stats(prefix: str, values: np.ndarray, scale: float = 1.0) -> dict[str, float | None]:

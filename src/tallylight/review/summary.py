@@ -11,11 +11,14 @@ from tallylight.events import Kind, SessionInfo
 from tallylight.review.keystrokes import KeyIntervals, Keystrokes, key_intervals, pair_keys
 from tallylight.review.pointer import path_length
 from tallylight.review.timeline import (
+    IDLE_PAUSE_NS,
     Stretch,
     idle_pauses,
     no_capture_stretches,
     session_span,
     stretch_starts,
+    task_spans,
+    window,
 )
 from tallylight.store.encoding import EventColumns
 from tallylight.words import count, duration, gap_reason_words
@@ -33,6 +36,20 @@ class Gap:
     @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
+class TaskTimes:
+    """How one task's time was spent, counted only inside the task (seconds)."""
+
+    number: int  # 1-based position in the manifest's [[tasks]]
+    start_s: float  # from the session's start
+    end_s: float
+    duration_s: float  # task start to end
+    recorded_s: float  # minus stretches without capture inside the task
+    idle_s: float  # idle pauses (>= 2 s without input) inside the task
+    active_s: float  # recorded minus idle
+    idle_pauses: int
 
 
 @dataclass(frozen=True)
@@ -63,6 +80,7 @@ class Summary:
     verdict_note: str = ""
     timing: dict[str, Any] | None = None  # the session's TIMING record (docs/FORMAT.md section 12), if any
     moves_recorded: bool = True  # the capture options said mouse_moves (path_px means nothing otherwise)
+    tasks: list[TaskTimes] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -110,9 +128,47 @@ class Summary:
             if self.median_down_down_ms is not None:
                 typing += f", and the next key followed about {self.median_down_down_ms:.0f} ms later"
             lines.append(typing + ".")
+        for t in self.tasks:
+            lines.append(
+                f"Task {t.number} took {duration(t.duration_s)}: {duration(t.recorded_s)} recorded, "
+                f"{duration(t.idle_s)} of it without any input."
+            )
         if self.verdict and self.verdict != "complete":
             lines.append(f"This session was {self.verdict}: {self.verdict_note}".rstrip(": "))
         return lines
+
+
+def recorded_and_idle(
+    cols: EventColumns, threshold_ns: int = IDLE_PAUSE_NS
+) -> tuple[float, float, float, int]:
+    """(duration, recorded, idle seconds, idle pauses) of a session or of a ``timeline.window``."""
+    start, end = session_span(cols)
+    stretches = no_capture_stretches(cols)
+    gaps = sum(s.duration_ns for s in stretches) / 1e9
+    _, idle = idle_pauses(cols, stretches, threshold_ns)
+    total = (end - start) / 1e9
+    return total, max(0.0, total - gaps), float(idle.sum()) / 1e9, int(idle.size)
+
+
+def task_times(cols: EventColumns, threshold_ns: int = IDLE_PAUSE_NS) -> list[TaskTimes]:
+    """Each task's times, counted only between its start and end (``timeline.window``)."""
+    origin, _ = session_span(cols)
+    out = []
+    for span in task_spans(cols):
+        total, recorded, idle, n = recorded_and_idle(window(cols, span.start_ns, span.end_ns), threshold_ns)
+        out.append(
+            TaskTimes(
+                number=span.number,
+                start_s=(span.start_ns - origin) / 1e9,
+                end_s=(span.end_ns - origin) / 1e9,
+                duration_s=total,
+                recorded_s=recorded,
+                idle_s=idle,
+                active_s=max(0.0, recorded - idle),
+                idle_pauses=n,
+            )
+        )
+    return out
 
 
 def _median_ms(a: np.ndarray) -> float | None:
@@ -192,6 +248,7 @@ def summarize(
         verdict_note=verdict_note,
         timing=timing,
         moves_recorded=info.mouse_moves if info else True,
+        tasks=task_times(cols),
     )
 
 

@@ -184,3 +184,31 @@ def note_times(cols: EventColumns) -> np.ndarray:
     """Session times (ns) of the participant's notes, in order."""
     rows = np.flatnonzero((cols.kind == Kind.MARKER) & (cols.marker == Marker.NOTE))
     return np.sort(cols.t_ns[rows])
+
+
+def window(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
+    """The events of ``[start_ns, end_ns]`` as a session of their own (a task's slice of a session).
+
+    The slice gets SESSION_START at ``start_ns`` and SESSION_STOP at ``end_ns``, and
+    when it starts inside a stretch without capture, that stretch's PAUSE or GAP at
+    ``start_ns``. Every time measure (idle, active, pauses, recorded time) then
+    counts only inside the window: without the start marker the time from the
+    session's t = 0 to the task's start was counted as idle.
+    """
+    end_ns = max(start_ns, end_ns)
+    t = cols.t_ns
+    mk = cols.kind == Kind.MARKER
+    bounds = mk & np.isin(cols.marker, (Marker.SESSION_START, Marker.SESSION_STOP))
+    inside = cols.take((t >= start_ns) & (t <= end_ns) & ~bounds)
+    head_t, head_m, head_r = [start_ns], [int(Marker.SESSION_START)], [0]
+    for s in no_capture_stretches(cols):
+        if s.start_ns < start_ns < s.end_ns:  # the window opens while capture is stopped
+            head_t.append(start_ns)
+            head_m.append(int(Marker.PAUSE if s.participant_pause else Marker.GAP))
+            head_r.append(int(s.reason))
+    parts = [
+        EventColumns.markers(head_t, head_m, head_r),
+        inside,
+        EventColumns.markers([end_ns], [int(Marker.SESSION_STOP)], [0]),
+    ]
+    return EventColumns.concat(parts)

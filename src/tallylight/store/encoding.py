@@ -282,6 +282,26 @@ class EventColumns:
         )
 
     @classmethod
+    def markers(cls, t_ns: Sequence[int], marker: Sequence[int], reason: Sequence[int]) -> EventColumns:
+        """MARKER rows at the given times (structure added by a cut or a task's window)."""
+        n = len(t_ns)
+        z = np.zeros(n, np.int64)
+        return cls(
+            np.array(t_ns, np.int64),
+            np.full(n, Kind.MARKER, np.uint8),
+            z,
+            z,
+            z,
+            z,
+            z,
+            z,
+            np.zeros(n, np.uint64),
+            np.full(n, "", dtype=object),
+            np.array(marker, np.int64),
+            np.array(reason, np.int64),
+        )
+
+    @classmethod
     def concat(cls, parts: Sequence[EventColumns]) -> EventColumns:
         if not parts:
             return cls.empty()
