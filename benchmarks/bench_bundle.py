@@ -27,6 +27,7 @@ from bench_store import per_second, realistic_stream  # noqa: E402
 from pyrage import x25519  # noqa: E402
 
 from tallylight.events import Event, SessionInfo, StopReason  # noqa: E402
+from tallylight.options import CaptureOptions, KeyMode  # noqa: E402
 from tallylight.share import bundle, tables  # noqa: E402
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef  # noqa: E402
 from tallylight.store import sessions as store  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         v = vault.create_vault("bench", data, params=KdfParams(iterations=1, lanes=1, memory_kib=64))
-        info = SessionInfo("bench", time.time_ns(), "perf_counter_ns", 1, "hashed", True, 0, 0, True, True)
+        info = SessionInfo("bench", time.time_ns(), "perf_counter_ns", 1, CaptureOptions(keys=KeyMode.HASHED))
         w = writer.open_session(info, data, seal_interval_s=1e9)
         for batch in per_second(events):
             w.write(batch)

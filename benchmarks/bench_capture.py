@@ -382,7 +382,7 @@ def bench_callbacks(calls: int) -> list[tuple[str, dict[str, float]]]:
         os.environ["DISPLAY"] = server.display
         os.environ.pop("WAYLAND_DISPLAY", None)
         from tallylight.capture.listeners import Hooks
-        from tallylight.capture.options import CaptureOptions
+        from tallylight.options import CaptureOptions
 
         q: queue.SimpleQueue[tuple] = queue.SimpleQueue()
         hooks = Hooks(q, CaptureOptions())

@@ -33,6 +33,7 @@ from bench_store import realistic_stream  # noqa: E402
 
 from tallylight.events import SessionInfo, StopReason  # noqa: E402
 from tallylight.lab.main import main as lab  # noqa: E402
+from tallylight.options import CaptureOptions, KeyMode  # noqa: E402
 from tallylight.share import bundle  # noqa: E402
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef  # noqa: E402
 from tallylight.store.encoding import decode_payloads, encode_payload  # noqa: E402
@@ -68,7 +69,7 @@ def main() -> None:
             evs = [e._replace(t_ns=e.t_ns - base) for e in evs]
             cols = decode_payloads([encode_payload(evs)])
             info = SessionInfo(
-                f"s{i:04d}", time.time_ns(), "perf_counter_ns", 1, "hashed", True, 0, 0, True, True
+                f"s{i:04d}", time.time_ns(), "perf_counter_ns", 1, CaptureOptions(keys=KeyMode.HASHED)
             )
             info = dataclasses.replace(info, study_id=study_id)
             part = SessionPart(info, "complete", "", cols, StopReason.PARTICIPANT)

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tallylight.events import KeyClass, Kind, Marker, SessionInfo, StopReason  # noqa: E402
+from tallylight.options import CaptureOptions
 from tallylight.store import reader, vault, writer  # noqa: E402
 from tallylight.store.encoding import EventColumns  # noqa: E402
 
@@ -112,9 +113,7 @@ def hour_of_input(n_target: int, seed: int = 1) -> EventColumns:
 
 
 def info(sid: str) -> SessionInfo:
-    return SessionInfo(
-        sid, time.time_ns(), "perf_counter_ns", 100_000, "class", True, 0.0, 0.0, True, True, label=sid
-    )
+    return SessionInfo(sid, time.time_ns(), "perf_counter_ns", 100_000, CaptureOptions(), label=sid)
 
 
 def write_one_second_records(data_dir: Path, sid: str, cols: EventColumns, *, compact: bool = False) -> float:

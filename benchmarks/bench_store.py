@@ -29,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from tallylight.events import Event, KeyClass, Kind, SessionInfo, StopReason  # noqa: E402
+from tallylight.options import CaptureOptions
 from tallylight.store import encoding, reader, vault, writer  # noqa: E402
 
 LETTER_CLASSES = (
@@ -176,7 +177,7 @@ def sqlite_bytes(events: list[Event], path: Path) -> int:
 
 
 def store_session(data_dir: Path, sid: str, batches: list[list[Event]]) -> tuple[int, float]:
-    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, "class", True, 0.0, 0.0, True, True)
+    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, CaptureOptions())
     t = time.process_time()
     w = writer.open_session(info, data_dir, seal_interval_s=1e12)
     for b in batches:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tallylight.capture.options import CaptureOptions
+from tallylight.options import CaptureOptions
 from xserver import XServer, start_xvfb, stop_process
 
 

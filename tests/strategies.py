@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from tallylight.events import Event, Kind, SessionInfo
+from tallylight.options import CaptureOptions, KeyMode
 
 I32 = st.integers(-(1 << 31), (1 << 31) - 1)
 U31 = st.integers(0, (1 << 31) - 1)
@@ -52,6 +53,18 @@ def event_streams(draw: st.DrawFn, min_size: int = 1, max_size: int = 60) -> lis
     return out
 
 
+def capture_options() -> st.SearchStrategy[CaptureOptions]:
+    return st.builds(
+        CaptureOptions,
+        keys=st.sampled_from(KeyMode),
+        mouse_moves=st.booleans(),
+        move_min_interval_ms=st.floats(0, 100, allow_nan=False),
+        move_min_distance_px=st.floats(0, 100, allow_nan=False),
+        clicks=st.booleans(),
+        scrolls=st.booleans(),
+    )
+
+
 def session_infos(session_id: str = "s1") -> st.SearchStrategy[SessionInfo]:
     return st.builds(
         SessionInfo,
@@ -59,12 +72,7 @@ def session_infos(session_id: str = "s1") -> st.SearchStrategy[SessionInfo]:
         started_wall_ns=st.integers(0, 1 << 62),
         clock=st.just("perf_counter_ns"),
         clock_resolution_ns=st.integers(1, 1000),
-        key_mode=st.sampled_from(["none", "class", "hashed", "full"]),
-        mouse_moves=st.booleans(),
-        move_min_interval_ms=st.floats(0, 100, allow_nan=False),
-        move_min_distance_px=st.floats(0, 100, allow_nan=False),
-        clicks=st.booleans(),
-        scrolls=st.booleans(),
+        options=capture_options(),
         label=texts,
         platform=st.sampled_from(["linux", "darwin", "win32"]),
         app_version=st.just("0.1.0"),

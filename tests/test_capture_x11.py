@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from helpers import wait_until
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.events import Event, KeyClass, Kind, Marker
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 from xserver import XServer, fake_moves

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import NoHooks, PtyProcess
 from tallylight import settings, words
-from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder import ceiling
 from tallylight.recorder.process import RecorderProcess
 from tallylight.recorder.sink import MemorySink
@@ -73,7 +73,7 @@ def test_record_keys_full_cannot_widen_the_settings(xserver: XServer, tallylight
     v = vault.unlock(PASS)
     (sid,) = sessions.session_ids()
     data = sessions.read(sid, v)
-    assert data.info is not None and data.info.key_mode == "class"
+    assert data.info is not None and data.info.options.keys.label == "class"
     keys = [e for e in data.events() if e.kind in (1, 2)]
     assert keys and all(e.text == "" and e.key == 0 for e in keys)
 

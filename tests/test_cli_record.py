@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tallylight.capture.options import CaptureOptions
+from tallylight.options import CaptureOptions
 from xserver import XServer
 
 pytestmark = pytest.mark.x11

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tallylight.capture.keys import classify, keyed_hash, physical_id
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.transform import TIME_QUANTUM_NS as Q
 from tallylight.capture.transform import Transformer
 from tallylight.events import Event, KeyClass, Kind, Marker
+from tallylight.options import CaptureOptions, KeyMode
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tallylight.capture.options import CaptureOptions, KeyMode, is_within, narrow
+from tallylight import words
 from tallylight.errors import UsageError
+from tallylight.options import CaptureOptions, KeyMode, is_within, narrow
 
 options = st.builds(
     CaptureOptions,
@@ -62,6 +63,8 @@ def test_bad_options_are_clear_errors(bad: dict) -> None:
 
 def test_plain_language_mentions_every_choice() -> None:
     text = " ".join(
-        CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=False, scrolls=False).describe()
+        words.describe_capture(
+            CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=False, scrolls=False)
+        )
     )
     assert "no keyboard events" in text and text.count("not recorded") == 3

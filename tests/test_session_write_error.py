@@ -7,9 +7,9 @@ import threading
 import time
 
 from helpers import wait_until
-from tallylight.capture.options import CaptureOptions
 from tallylight.errors import StorageFull
 from tallylight.events import Kind, StopReason
+from tallylight.options import CaptureOptions
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 

@@ -13,8 +13,8 @@ import pytest
 
 from helpers import wait_until
 from tallylight.capture import xinject
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.events import Kind
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.client import RecorderClient
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink

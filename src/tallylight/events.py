@@ -9,8 +9,10 @@ not use are zero / empty, so the tuple shape stays fixed and cheap to vectorise.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
+
+from tallylight.options import CaptureOptions
 
 #: What an input hook puts on the recorder's queue: ``(t_ns, Kind, ...)`` with
 #: kind-specific fields; only the writer thread turns it into an :class:`Event`.
@@ -153,12 +155,7 @@ class SessionInfo:
     started_wall_ns: int  # time.time_ns() at the session's t=0
     clock: str  # e.g. "perf_counter_ns"
     clock_resolution_ns: int
-    key_mode: str
-    mouse_moves: bool
-    move_min_interval_ms: float
-    move_min_distance_px: float
-    clicks: bool
-    scrolls: bool
+    options: CaptureOptions  # stored flat (key_mode, mouse_moves, …: docs/FORMAT.md section 12.2)
     label: str = ""
     platform: str = ""
     app_version: str = ""
@@ -170,12 +167,22 @@ class SessionInfo:
     consent_id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The INFO record's members, in the order FORMAT.md lists them."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "options":
+                out.update(value.to_record())
+            else:
+                out[f.name] = dict(value) if isinstance(value, dict) else value
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SessionInfo:
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        """From an INFO record (UsageError if its capture fields are out of range; others are ignored)."""
+        known = {f.name for f in fields(cls)} - {"options"}
+        values = {k: v for k, v in data.items() if k in known}
+        return cls(options=CaptureOptions.from_record(data), **values)
 
 
 def describe(event: Event) -> str:

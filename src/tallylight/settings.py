@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tallylight import paths, safejson
-from tallylight.capture.options import CaptureOptions, narrow
 from tallylight.errors import UsageError
 from tallylight.fsutil import atomic_write
+from tallylight.options import CaptureOptions, narrow
 
 FILE_NAME = "settings.json"
 #: where files written before settings held a CaptureOptions kept its fields (still read)
@@ -47,7 +47,7 @@ class Settings:
     # ---- derived -------------------------------------------------------
     def narrow(self, requested: CaptureOptions) -> CaptureOptions:
         """``requested`` narrowed so it never exceeds what these settings allow
-        (the one narrowing rule, tallylight.capture.options.narrow)."""
+        (the one narrowing rule, tallylight.options.narrow)."""
         return narrow(self.capture, requested)
 
     # ---- (de)serialisation ----------------------------------------------

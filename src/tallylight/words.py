@@ -4,8 +4,8 @@ Every state name, key-mode description, duration, count and stop reason a
 participant reads comes from here, so the tray, the windows and the terminal
 say the same thing in the same words (and a count of one is never "1 clicks").
 
-A leaf module: it imports nothing from the rest of Tallylight at run time, so
-every layer (capture, store, recorder, cli, ui) may use it.
+Near the bottom of the stack: it imports only the capture options
+(``tallylight.options``), so every layer (capture, store, recorder, cli, ui) may use it.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import enum
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tallylight.capture.options import CaptureOptions
+from tallylight.errors import UsageError
+from tallylight.options import CaptureOptions, KeyMode
 
 # ---------------------------------------------------------------- states
 
@@ -114,15 +114,15 @@ class KeyModeWords:
     plain: str
 
 
-KEY_MODES: Mapping[str, KeyModeWords] = {  # narrowest to widest, keyed by KeyMode.label
-    "none": KeyModeWords("No keys", "no keys", "no keyboard events at all"),
-    "class": KeyModeWords(
+KEY_MODES: Mapping[KeyMode, KeyModeWords] = {  # narrowest to widest
+    KeyMode.NONE: KeyModeWords("No keys", "no keys", "no keyboard events at all"),
+    KeyMode.CLASS: KeyModeWords(
         "Kind of key only",
         "kind of key only (never which letter)",
         "when each key goes down and up and what kind of key it is (letter, digit, space, "
         "backspace…) — never which letter or what you typed",
     ),
-    "hashed": KeyModeWords(
+    KeyMode.HASHED: KeyModeWords(
         "Kind of key + key code",
         "kind of key + a per-session key code (long texts can be decoded)",
         "when each key goes down and up, what kind of key it is, and a code for each physical key that "
@@ -130,7 +130,7 @@ KEY_MODES: Mapping[str, KeyModeWords] = {  # narrowest to widest, keyed by KeyMo
         "substitution, so from a long enough text someone could work out, by how often each code occurs, "
         "which code is which letter, and so what you typed",
     ),
-    "full": KeyModeWords(
+    KeyMode.FULL: KeyModeWords(
         "Exact keys",
         "exact keys",
         "when each key goes down and up and which key it was (the text you type can be read)",
@@ -141,14 +141,20 @@ FULL_KEYS_WARNING = (
 )
 
 
-def key_mode(label: str) -> KeyModeWords:
-    """The words for a key mode label (``none``, ``class``, ``hashed``, ``full``)."""
-    return KEY_MODES.get(str(label), KeyModeWords(str(label), str(label), str(label)))
+def key_mode(mode: KeyMode | str) -> KeyModeWords:
+    """The words for a key mode or its label (``none``, ``class``, ``hashed``, ``full``).
+
+    An unknown label (a damaged status line) is shown as it is.
+    """
+    try:
+        return KEY_MODES[KeyMode.parse(mode)]
+    except UsageError:
+        return KeyModeWords(str(mode), str(mode), str(mode))
 
 
 def describe_capture(options: CaptureOptions) -> list[str]:
     """Plain-language lines saying what a session with ``options`` captures (consent, start dialog)."""
-    lines = [f"Keyboard: {key_mode(options.keys.label).plain}."]
+    lines = [f"Keyboard: {key_mode(options.keys).plain}."]
     if options.mouse_moves:
         thin = []
         if options.move_min_interval_ms:

@@ -11,8 +11,8 @@ from typing import Any
 from pyrage import x25519
 
 from tallylight import events as ev
-from tallylight.capture.options import CaptureOptions
 from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.share import bundle
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
 from tallylight.store.encoding import EventColumns, decode_payloads, encode_payload
@@ -30,12 +30,7 @@ def info(session_id: str = "s1", started_wall_ns: int = 1_700_000_000_123_456_78
         started_wall_ns,
         "perf_counter_ns",
         1,
-        "hashed",
-        True,
-        0.0,
-        0.0,
-        True,
-        True,
+        CaptureOptions(keys=KeyMode.HASHED),
         label="task 1",
         platform="linux",
         app_version="0.1.0",
@@ -216,9 +211,7 @@ class JoinedStudy:
         chosen = (
             None
             if capture is None
-            else CaptureOptions.from_dict(
-                {**enrolment.manifest_options(offer.signed.manifest).to_dict(), **capture}
-            )
+            else CaptureOptions.from_dict({**offer.signed.manifest.capture.to_dict(), **capture})
         )
         self.study, self.consent = enrolment.join(offer, boxes, chosen, data_dir=data_dir)
 

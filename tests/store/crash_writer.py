@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tallylight.events import Event, KeyClass, Kind, SessionInfo
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.store import writer
 
 
@@ -23,7 +24,7 @@ def event(i: int, t: int) -> Event:
 
 def main() -> None:
     data_dir, sid, seg_max, max_buf = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, "hashed", True, 0.0, 0.0, True, True)
+    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, CaptureOptions(keys=KeyMode.HASHED))
     w = writer.open_session(info, data_dir, segment_max_bytes=seg_max, max_buffer_events=max_buf)
     t0 = time.perf_counter_ns()
     print(f"ready {t0}", flush=True)

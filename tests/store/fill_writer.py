@@ -13,13 +13,14 @@ from pathlib import Path
 
 from tallylight.errors import StoreError
 from tallylight.events import Event, Kind, SessionInfo, StopReason
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.store import writer
 
 
 def main() -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     data_dir, sid = Path(sys.argv[1]), sys.argv[2]
-    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, "full", True, 0.0, 0.0, True, True)
+    info = SessionInfo(sid, time.time_ns(), "perf_counter_ns", 1, CaptureOptions(keys=KeyMode.FULL))
     w = writer.open_session(info, data_dir, seal_interval_s=1e9)
     i = 0
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.store import writer
 from tallylight.store.crypto import KdfParams
 
@@ -24,12 +25,7 @@ def make_info(session_id: str = "s1", label: str = "", mouse_moves: bool = True)
         1_700_000_000_000_000_000,
         "perf_counter_ns",
         1,
-        "class",
-        mouse_moves,
-        0.0,
-        0.0,
-        True,
-        True,
+        CaptureOptions(keys=KeyMode.CLASS, mouse_moves=mouse_moves),
         label=label,
         platform="linux",
         app_version="0.1.0",

@@ -29,7 +29,7 @@ EVIL = "x\x1b]0;pwned\x07\x1b[2J\u202etxt.exe"
 def test_session_ids_are_random_and_undatable() -> None:
     ids = {new_session_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
-    from tallylight.capture.options import CaptureOptions
+    from tallylight.options import CaptureOptions
 
     s = Session(CaptureOptions(), MemorySink, hooks=NoHooks)
     info = s.start()

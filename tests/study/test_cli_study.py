@@ -79,7 +79,7 @@ def test_add_can_narrow_what_the_study_may_record(
     assert "only allow less" in capsys.readouterr().err and enrolment.enrolled_ids() == []
     assert main(["study", "add", str(manifest_file), "--yes", "--keys", "none", "--no-scrolls"]) == 0
     assert "You allow it at most:" in capsys.readouterr().out
-    from tallylight.capture.options import CaptureOptions, KeyMode
+    from tallylight.options import CaptureOptions, KeyMode
 
     assert enrolment.session_terms(STUDY_ID).ceiling == CaptureOptions(keys=KeyMode.NONE, scrolls=False)
 

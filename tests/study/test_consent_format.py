@@ -86,7 +86,7 @@ def test_enrolment_round_trip() -> None:
         loaded.public_key,
         CID,
         "8b18c5af0efd5122",
-        enrolment.manifest_options(loaded.manifest),
+        loaded.manifest.capture,
     )
     assert enrolment.Enrolment.from_dict(json.loads(json.dumps(e.to_dict()))) == e
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from study_helpers import OTHER, STUDY_ID, current_body, write_signed
 
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import AuthenticationError, ManifestError, StudyError, UsageError, VaultError
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.store import vault
 from tallylight.study import enrolment, signing
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from study_helpers import OTHER, RECIPIENT, RESEARCHER, STUDY_ID, TODAY, body, edit, signed
 
-from tallylight.capture.options import KeyMode
 from tallylight.errors import ManifestError, TallylightError
+from tallylight.options import KeyMode
 from tallylight.study import manifest, signing, template
 
 
@@ -19,7 +19,7 @@ def test_the_template_signs_and_parses_as_is() -> None:
     assert str(m.title) == "Typing rhythm and fatigue"
     assert m.recipients == (RECIPIENT,)
     assert m.upload_url is None
-    assert m.capture.keys == "class" and m.capture.mouse_moves
+    assert m.capture.keys is KeyMode.CLASS and m.capture.mouse_moves
     assert [t.id for t in m.tasks] == ["copy-text"]
     assert m.required_checkboxes == ("read", "agree")
     assert m.sessions.max_sessions == 20 and m.sessions.idle_stop_minutes == 10
@@ -36,8 +36,16 @@ def test_the_hash_is_stable_and_covers_every_byte() -> None:
     assert b.hash != a.hash
 
 
-def test_key_modes_match_the_capture_package() -> None:
-    assert tuple(m.label for m in KeyMode) == manifest.KEY_MODES
+@pytest.mark.parametrize("mode", list(KeyMode))
+def test_every_key_mode_parses_to_the_capture_options(mode: KeyMode) -> None:
+    m = manifest.load(edit(signed(), 'keys = "class"', f'keys = "{mode.label}"'), TODAY).manifest
+    assert m.capture.keys is mode
+
+
+@pytest.mark.parametrize("spelling", ["Class", " class", "everything"])
+def test_a_key_mode_is_spelled_exactly(spelling: str) -> None:
+    with pytest.raises(ManifestError, match="capture.keys"):
+        manifest.load(edit(signed(), 'keys = "class"', f'keys = "{spelling}"'), TODAY)
 
 
 def test_upload_url_and_languages() -> None:

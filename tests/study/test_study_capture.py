@@ -12,8 +12,8 @@ from study_helpers import OTHER, PASS, STUDY_ID, NoHooks, current_body, write_si
 
 from helpers import PtyProcess
 from tallylight import settings
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.events import Kind, Marker, StopReason
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.process import RecorderProcess
 from tallylight.recorder.sink import MemorySink
 from tallylight.store import vault
@@ -139,7 +139,7 @@ def test_record_for_a_study_stores_exactly_the_consented_streams(xserver: XServe
     (sid,) = sessions.session_ids()
     data = sessions.read(sid, vault.unlock(PASS))
     info = data.info
-    assert info is not None and info.key_mode == "class" and info.mouse_moves is False
+    assert info is not None and info.options.keys.label == "class" and info.options.mouse_moves is False
     assert (info.study_id, info.manifest_hash, info.consent_id) == (
         STUDY_ID,
         study.signed.hash,

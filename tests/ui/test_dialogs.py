@@ -6,7 +6,7 @@ import pytest
 from conftest_helpers import PASSPHRASE, click
 
 from tallylight import settings as settings_mod
-from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.options import CaptureOptions, KeyMode
 
 pytestmark = pytest.mark.x11
 

@@ -12,8 +12,8 @@ import threading
 import pytest
 
 from tallylight import appctl, settings
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import AppNotRunning, RecorderError, UsageError
+from tallylight.options import CaptureOptions, KeyMode
 
 
 def test_modules_do_not_import_qt():

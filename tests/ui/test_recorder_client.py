@@ -7,7 +7,7 @@ import time
 import pytest
 from conftest_helpers import read_log
 
-from tallylight.capture.options import CaptureOptions, KeyMode
+from tallylight.options import CaptureOptions, KeyMode
 
 pytestmark = pytest.mark.x11
 

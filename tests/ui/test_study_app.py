@@ -13,8 +13,8 @@ from conftest_helpers import PASSPHRASE
 from test_e2e import _status, cli, quit_app, start_app
 
 from helpers import wait_until
-from tallylight.capture.options import CaptureOptions
 from tallylight.events import Kind, Marker
+from tallylight.options import CaptureOptions
 from xserver import trayer
 
 pytestmark = [pytest.mark.x11, pytest.mark.slow]
@@ -68,7 +68,9 @@ def test_start_study_tasks_notes_and_markers(study_env, xserver, tmp_path) -> No
 
     (sid,) = sessions.session_ids()
     data = sessions.read(sid, vault.unlock(PASSPHRASE))
-    assert data.info is not None and data.info.study_id == STUDY_ID and data.info.key_mode == "class"
+    assert (
+        data.info is not None and data.info.study_id == STUDY_ID and data.info.options.keys.label == "class"
+    )
     study = enrolment.load(STUDY_ID)
     assert data.info.consent_id == study.enrolment.consent_id and data.info.manifest_hash == study.signed.hash
     markers = [(e.marker, e.reason) for e in data.events() if e.kind == Kind.MARKER]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest_helpers import PASSPHRASE, click, screenshot_dir
 
-from tallylight.capture.options import CaptureOptions
+from tallylight.options import CaptureOptions
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
 from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402

@@ -23,6 +23,7 @@ sys.path[:0] = [str(HERE.parents[1] / "src"), str(HERE.parent)]
 
 from tallylight import events as ev  # noqa: E402
 from tallylight.events import Event, SessionInfo, StopReason  # noqa: E402
+from tallylight.options import CaptureOptions, KeyMode  # noqa: E402
 from tallylight.store import crypto, vault, writer  # noqa: E402
 from tallylight.store.crypto import HEADER_SIZE, KdfParams  # noqa: E402
 
@@ -36,12 +37,7 @@ def info(sid: str) -> SessionInfo:
         1_700_000_000_000_000_000,
         "perf_counter_ns",
         1,
-        "full",
-        True,
-        0.0,
-        0.0,
-        True,
-        True,
+        CaptureOptions(keys=KeyMode.FULL),
         label="vector",
         platform="linux",
         app_version="vectors",

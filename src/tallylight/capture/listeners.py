@@ -19,9 +19,9 @@ from typing import Any
 
 from tallylight.capture.clockmap import DARWIN_EVENT_TIME, WIN32_HOOK_TIME, X11_SERVER_TIME, ClockSource
 from tallylight.capture.hotkey import parse_hotkey
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind, RawEvent
+from tallylight.options import CaptureOptions, KeyMode
 
 START_TIMEOUT_S = 5.0
 STOP_JOIN_S = 0.2

@@ -16,8 +16,8 @@ import math
 from typing import Any
 
 from tallylight.capture.keys import classify, key_name, keyed_hash, physical_id
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.events import Button, Event, Kind, RawEvent
+from tallylight.options import CaptureOptions, KeyMode
 
 #: Event times are kept to 100 µs. Input times from the OS are no finer (X11 and
 #: Windows hooks report milliseconds), so finer digits would only record delivery

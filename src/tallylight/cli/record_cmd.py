@@ -13,12 +13,12 @@ from typing import Any
 
 from tallylight import words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
 from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import Command, Message
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.study.enrolment import session_terms
@@ -190,7 +190,7 @@ def _wait(
 def _notice_lines(started: dict[str, Any], hotkey: Hotkey | None = None) -> list[str]:
     """What this session really captures (after the ceiling), what was narrowed, how to pause."""
     lines = [f"For study {started['study']}: at most what you consented to."] if started.get("study") else []
-    lines += CaptureOptions.from_dict(started["options"]).describe()
+    lines += words.describe_capture(CaptureOptions.from_dict(started["options"]))
     lines += [f"Narrowed: {note['message']}." for note in started.get("narrowed") or []]
     if hotkey is not None:
         lines.append(f"Press {hotkey.human()} to pause or resume (that press is not recorded).")

@@ -126,11 +126,12 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"  note:       {rep.problem}")
     if s.info is not None:
         i = s.info
+        o = i.options
         print(f"  label:      {words.printable(i.label) or '-'}")
         print(f"  started:    {_when(i.started_wall_ns)}")
         print(
-            f"  keys:       {words.printable(i.key_mode)}; mouse moves: {'yes' if i.mouse_moves else 'no'}; "
-            f"clicks: {'yes' if i.clicks else 'no'}; scrolls: {'yes' if i.scrolls else 'no'}"
+            f"  keys:       {o.keys.label}; mouse moves: {'yes' if o.mouse_moves else 'no'}; "
+            f"clicks: {'yes' if o.clicks else 'no'}; scrolls: {'yes' if o.scrolls else 'no'}"
         )
     print(f"  events:     {rep.events}")
     data = sessions.read(s.session_id, v) if rep.verdict.value != "corrupt" else None

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from tallylight import words
-from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.cli.unlock import (
     ENV_VAR,
     absolute_path,
@@ -18,6 +17,7 @@ from tallylight.cli.unlock import (
     unlock_vault,
 )
 from tallylight.errors import StudyError, UsageError
+from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Study
 
@@ -117,15 +117,15 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise StudyError(
             "You did not tick every required box, so you have not joined the study. Nothing was saved."
         )
-    capture = _narrowed(enrolment.manifest_options(m), args)
+    capture = _narrowed(m.capture, args)
     ensure_vault(args)
     study, record = enrolment.join(offer, boxes, capture)
     print(
         f"\nYou joined “{m.title}” (version {m.version}). Consent recorded at {record.given_at} (encrypted)."
     )
-    if capture != enrolment.manifest_options(m):
+    if capture != m.capture:
         print("You allow it at most:")
-        for line in capture.describe():
+        for line in words.describe_capture(capture):
             print(f"- {line}")
     print(f"Record a session for it with: tallylight record --study {study.study_id}")
     return 0
@@ -171,7 +171,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"Participant code (sent with your data): {e.participant_id}")
     print(f"Sessions recorded for this study: {len(study.session_ids())}")
     print("What your sessions for it may record at most:")
-    for line in study.ceiling().describe():
+    for line in words.describe_capture(study.ceiling()):
         print(f"- {line}")
     if args.consent:
         require_data()
@@ -184,7 +184,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
         consented = CaptureOptions.from_dict(record.capture)
         print("What you consented to record at most:")
-        for line in consented.describe():
+        for line in words.describe_capture(consented):
             print(f"- {line}")
         if narrow(consented, study.ceiling()) != study.ceiling():
             print(

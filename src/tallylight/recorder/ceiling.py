@@ -4,7 +4,7 @@ Every way to start a session (the app's menu, ``tallylight start``,
 ``tallylight record``) ends in the recorder's ``start`` command, so narrowing
 there means no path can skip it. The ceiling is a list: the participant's
 settings, and (added by the studies code) the study the participant enrolled
-in. Each ceiling can only narrow what is asked for (capture.options.narrow),
+in. Each ceiling can only narrow what is asked for (tallylight.options.narrow),
 and each narrowing is reported in plain words so CLI and GUI can show it.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from tallylight import settings, words
-from tallylight.capture.options import CaptureOptions, narrow
+from tallylight.options import CaptureOptions, narrow
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from tallylight import __version__, protocol, words
-from tallylight.capture.options import CaptureOptions
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import Marker, StopReason, describe
 from tallylight.hardening import protect_process, protection_status
+from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, Message
 from tallylight.recorder import ceiling
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tallylight.capture import xinject
-from tallylight.capture.options import CaptureOptions, KeyMode
 from tallylight.errors import CaptureUnavailable
 from tallylight.events import Kind
 from tallylight.hardening import child_env
+from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 from tallylight.reentry import child_argv

@@ -22,10 +22,10 @@ from typing import Any, Protocol
 
 from tallylight import __version__
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
-from tallylight.capture.options import CaptureOptions
 from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, RawEvent, SessionInfo, StopReason
+from tallylight.options import CaptureOptions
 from tallylight.recorder.sink import EventSink
 from tallylight.recorder.timing import SessionTiming
 from tallylight.words import RecorderState
@@ -131,12 +131,7 @@ class Session:
                 started_wall_ns=wall,
                 clock="perf_counter_ns",
                 clock_resolution_ns=max(TIME_QUANTUM_NS, int(clock.resolution * 1e9)),
-                key_mode=self.options.keys.label,
-                mouse_moves=self.options.mouse_moves,
-                move_min_interval_ms=self.options.move_min_interval_ms,
-                move_min_distance_px=self.options.move_min_distance_px,
-                clicks=self.options.clicks,
-                scrolls=self.options.scrolls,
+                options=self.options,
                 label=self.label,
                 **self.study,
                 platform=sys.platform,

@@ -142,7 +142,7 @@ def prepare(
     clicks = np.flatnonzero(cols.kind == Kind.BUTTON_DOWN)
     keys = np.flatnonzero((cols.kind == Kind.KEY_DOWN) | (cols.kind == Kind.KEY_UP))
     keys = keys[np.argsort(cols.t_ns[keys], kind="stable")]
-    labels = key_labels(cols.key_class[keys], cols.text[keys], info.key_mode if info else "")
+    labels = key_labels(cols.key_class[keys], cols.text[keys], info.options.keys.label if info else "")
     ks, iv, idle = an.keystrokes, an.intervals, an.idle_ns
     if tx.size:
         screen = (min(0, int(tx.min())), min(0, int(ty.min())), max(1, int(tx.max())), max(1, int(ty.max())))

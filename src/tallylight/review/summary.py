@@ -243,11 +243,11 @@ def summarize(
         session_id=info.session_id if info else "",
         label=info.label if info else "",
         started_wall_ns=info.started_wall_ns if info else 0,
-        key_mode=info.key_mode if info else "",
+        key_mode=info.options.keys.label if info else "",
         verdict=verdict,
         verdict_note=verdict_note,
         timing=timing,
-        moves_recorded=info.mouse_moves if info else True,
+        moves_recorded=info.options.mouse_moves if info else True,
         tasks=task_times(cols),
     )
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import tallylight
 from tallylight import words
-from tallylight.capture.options import CaptureOptions, narrow
 from tallylight.errors import ShareError
+from tallylight.options import CaptureOptions, narrow
 from tallylight.share import environment
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
 from tallylight.store import sessions as store
@@ -53,14 +53,7 @@ def _check_within_consent(session_id: str, info: Any, study: enrolment.Study, va
     """
     record = enrolment.read_consent(study, vault, getattr(info, "consent_id", "") or None)
     allowed = CaptureOptions.from_dict(record.capture)
-    captured = CaptureOptions(
-        keys=info.key_mode,
-        mouse_moves=info.mouse_moves,
-        move_min_interval_ms=info.move_min_interval_ms,
-        move_min_distance_px=info.move_min_distance_px,
-        clicks=info.clicks,
-        scrolls=info.scrolls,
-    )
+    captured = info.options
     within = narrow(allowed, captured)
     if within != captured:
         over = [

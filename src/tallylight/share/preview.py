@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tallylight.options import CaptureOptions
 from tallylight.words import (
     capture_summary,
     counts_summary,
@@ -64,7 +65,7 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
     lines.append(f"Sessions ({len(doc['sessions'])}):")
     for s in doc["sessions"]:
         label = f" “{s['label']}”" if s.get("label") else ""
-        capture = {"keys": s["capture"]["key_mode"], **s["capture"]}
+        capture = CaptureOptions.from_record(s["capture"]).to_dict()
         lines.append(
             f"  {_local(s['start_unix_ns'])}{label}: {duration(s['duration_ms'] / 1000)}, "
             f"{counts_summary(s['event_counts'])} ({s['events']} events in all)"

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from tallylight import safejson, words
-from tallylight.errors import AuthenticationError, StoreError, VaultError
+from tallylight.errors import AuthenticationError, StoreError, UsageError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.options import KEY_MODE_LABELS, RECORD_FIELDS
 from tallylight.store import crypto, encoding
 from tallylight.store.crypto import (
     HEADER_SIZE,
@@ -306,12 +307,7 @@ _INFO_TYPES: dict[str, type] = {
     "started_wall_ns": int,
     "clock": str,
     "clock_resolution_ns": int,
-    "key_mode": str,
-    "mouse_moves": bool,
-    "move_min_interval_ms": float,
-    "move_min_distance_px": float,
-    "clicks": bool,
-    "scrolls": bool,
+    **dict(zip(RECORD_FIELDS, (str, bool, float, float, bool, bool), strict=True)),
     "label": str,
     "platform": str,
     "app_version": str,
@@ -321,7 +317,6 @@ _INFO_TYPES: dict[str, type] = {
     "consent_id": str,
 }
 _INFO_REQUIRED = tuple(_INFO_TYPES)[:10]
-_KEY_MODES = ("none", "class", "hashed", "full")
 
 
 def _json_type_ok(value: object, typ: type) -> bool:
@@ -345,9 +340,12 @@ def _parse_info(body: bytes, sid: str) -> SessionInfo:
     missing = [n for n in _INFO_REQUIRED if n not in d]
     if missing:
         raise _Corrupt(f"The session description is damaged ({', '.join(missing)} missing).")
-    if d["key_mode"] not in _KEY_MODES:
+    if d["key_mode"] not in KEY_MODE_LABELS:
         raise _Corrupt("The session description is damaged (unknown key mode).")
-    info = SessionInfo.from_dict(d)
+    try:
+        info = SessionInfo.from_dict(d)
+    except UsageError as exc:
+        raise _Corrupt(f"The session description is damaged ({exc})") from None
     if info.session_id != sid:
         raise _Corrupt("The session description names a different session.")
     return info

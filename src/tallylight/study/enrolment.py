@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from tallylight import __version__, paths, safejson
-from tallylight.capture.options import CaptureOptions, is_within, narrow
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.fsutil import atomic_write, shred_file, storage_error, sync_dir, sync_file
+from tallylight.options import CaptureOptions, is_within, narrow
 from tallylight.store import vault
 from tallylight.store.layout import check_session_id
 from tallylight.study import consent, manifest, signing
@@ -113,15 +113,11 @@ class Study:
 
     def ceiling(self) -> CaptureOptions:
         """The most a session for this study may capture: the manifest narrowed by the consent."""
-        return narrow(manifest_options(self.manifest), self.enrolment.capture)
+        return narrow(self.manifest.capture, self.enrolment.capture)
 
     def session_ids(self) -> list[str]:
         d = self.path / SESSIONS
         return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
-
-
-def manifest_options(m: Manifest) -> CaptureOptions:
-    return CaptureOptions.from_dict(m.capture.to_dict())
 
 
 # ---------------------------------------------------------------- paths
@@ -299,7 +295,7 @@ def join(
     signed = offer.signed
     m = signed.manifest
     choices = check_choices(m, checkboxes)
-    allowed = manifest_options(m)
+    allowed = m.capture
     chosen = allowed if capture is None else capture
     if not is_within(chosen, allowed):
         raise UsageError("The capture you chose is wider than the study asks for; it can only be narrowed.")

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tallylight.errors import ManifestError
+from tallylight.options import KEY_MODE_LABELS, CaptureOptions, KeyMode
 from tallylight.study import signing
 
 SCHEMA_VERSION = 1
@@ -33,9 +34,6 @@ SHORT, MEDIUM, LONG = 200, 4_000, 200_000  # characters
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
-#: key modes, narrowest first: the order of tallylight.capture.options.KeyMode (a test holds them
-#: equal); spelled out here so the researcher's CLI never imports the capture package
-KEY_MODES = ("none", "class", "hashed", "full")
 
 
 # ---------------------------------------------------------------- the model
@@ -70,21 +68,6 @@ class Ethics:
     board: str
     protocol: str
     approval_expires: dt.date
-
-
-@dataclass(frozen=True)
-class Streams:
-    """What the study captures at most (the fields of the recorder's capture options)."""
-
-    keys: str
-    mouse_moves: bool
-    move_min_interval_ms: float
-    move_min_distance_px: float
-    clicks: bool
-    scrolls: bool
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -161,7 +144,7 @@ class Manifest:
     ethics: Ethics
     start: dt.date
     end: dt.date
-    capture: Streams
+    capture: CaptureOptions  # the most the study captures
     not_collected: tuple[Text, ...]
     sessions: SessionRules
     tasks: tuple[Task, ...]
@@ -518,7 +501,7 @@ def _list(table: Mapping[str, Any], where: str, key: str, limit: int, *, optiona
     return value
 
 
-def _capture(table: dict[str, Any]) -> tuple[Streams, tuple[Text, ...]]:
+def _capture(table: dict[str, Any]) -> tuple[CaptureOptions, tuple[Text, ...]]:
     where = "capture"
     _known(
         table,
@@ -534,12 +517,12 @@ def _capture(table: dict[str, Any]) -> tuple[Streams, tuple[Text, ...]]:
         },
     )
     keys = _str(table, where, "keys", 20)
-    if keys not in KEY_MODES:
+    if keys not in KEY_MODE_LABELS:
         raise ManifestError(
-            f"capture.keys must be one of {', '.join(KEY_MODES)}, not {_show(keys)}.", "capture.keys"
+            f"capture.keys must be one of {', '.join(KEY_MODE_LABELS)}, not {_show(keys)}.", "capture.keys"
         )
-    options = Streams(
-        keys=keys,
+    options = CaptureOptions(
+        keys=KeyMode.parse(keys),
         mouse_moves=_bool(table, where, "mouse_moves"),
         move_min_interval_ms=_number(table, where, "move_min_interval_ms", 0, 1e6),
         move_min_distance_px=_number(table, where, "move_min_distance_px", 0, 1e6),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tallylight.study.enrolment import manifest_options
+from tallylight import words
 from tallylight.study.manifest import Manifest, SignedManifest
 
 
@@ -25,7 +25,7 @@ def consent_sections(signed: SignedManifest, language: str | None = None) -> lis
     t = _localiser(language)
     r = m.researcher
     e = m.ethics
-    captured = "\n".join(f"- {line}" for line in manifest_options(m).describe())
+    captured = "\n".join(f"- {line}" for line in words.describe_capture(m.capture))
     not_collected = "\n".join(f"- {t(x)}" for x in m.not_collected) or "- (the study lists nothing here)"
     where = (
         "Only when you choose to share, after a preview, encrypted so that only the researchers can read it"

@@ -17,8 +17,8 @@ from tallylight import protocol, words
 from tallylight import settings as settings_mod
 from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
-from tallylight.capture.options import CaptureOptions
 from tallylight.errors import UsageError
+from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, Message
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState

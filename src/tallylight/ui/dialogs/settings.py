@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import settings as settings_mod
 from tallylight import words
-from tallylight.capture.options import KeyMode
+from tallylight.options import KeyMode
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner

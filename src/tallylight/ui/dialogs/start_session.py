@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
-from tallylight.capture.options import CaptureOptions, KeyMode, narrow
+from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.settings import Settings
 from tallylight.ui.fit import fit_on_show, scroll_body
 
@@ -290,7 +290,7 @@ class StartSessionDialog(QDialog):
 
     @Slot()
     def _update_summary(self) -> None:
-        self.summary.setText("\n".join("• " + line for line in self.options().describe()))
+        self.summary.setText("\n".join("• " + line for line in words.describe_capture(self.options())))
 
 
 def _is_enter(event: QEvent) -> bool:

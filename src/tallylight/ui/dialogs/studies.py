@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
-from tallylight.capture.options import CaptureOptions, KeyMode, narrow
 from tallylight.errors import TallylightError
+from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Offer, Study
 from tallylight.ui.fit import fit_on_show, fit_to_screen
@@ -211,7 +211,7 @@ class JoinStudyDialog(QDialog):
             box.toggled.connect(self._update_join)
             self.boxes_area.addWidget(box)
             self.boxes[item.id] = box
-        asked = enrolment.manifest_options(m)
+        asked = m.capture
         self.allow_keys.clear()
         for mode in KeyMode:
             if mode <= asked.keys:
@@ -246,7 +246,7 @@ class JoinStudyDialog(QDialog):
         """The manifest's streams narrowed by what is unticked here (None before a manifest is open)."""
         if self.offer is None:
             return None
-        asked = enrolment.manifest_options(self.offer.signed.manifest)
+        asked = self.offer.signed.manifest.capture
         wanted = CaptureOptions(
             keys=KeyMode.parse(self.allow_keys.currentData() or asked.keys.label),
             mouse_moves=self.allow_streams["mouse_moves"].isChecked(),

@@ -1,5 +1,10 @@
 """What a session captures, and the rule that a study can only narrow it.
 
+The one shape of capture options, at the bottom of the stack so that every layer
+(capture, store, study, share, the researcher's ``lab``) uses the same class: the
+recorder's start command, a manifest's ``[capture]`` table, a consent record, a
+session's INFO record and the settings file all become a :class:`CaptureOptions`.
+
 Key modes are ordered from narrowest to widest: ``none`` < ``class`` < ``hashed``
 < ``full``. ``hashed`` keeps the key class plus a per-session keyed hash of the
 physical key, so it is strictly wider than ``class``; that total order is what
@@ -13,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from tallylight import words
 from tallylight.errors import UsageError
 
 
 class KeyMode(enum.IntEnum):
+    """How much of each key a session keeps, narrowest first."""
+
     NONE = 0
     CLASS = 1
     HASHED = 2
@@ -76,9 +82,28 @@ class CaptureOptions:
             raise UsageError(f"Unknown capture option(s): {', '.join(sorted(unknown))}.")
         return cls(**dict(data))
 
-    def describe(self) -> list[str]:
-        """Plain-language lines for consent and start dialogs (the words live in tallylight.words)."""
-        return words.describe_capture(self)
+    def to_record(self) -> dict[str, Any]:
+        """The flat form of an INFO record and a bundle's ``capture`` (``key_mode``, not ``keys``)."""
+        data = self.to_dict()
+        return {"key_mode": data.pop("keys"), **data}
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> CaptureOptions:
+        """The options of an INFO record or a bundle's ``capture`` (members not about capture are ignored)."""
+        return cls(keys=data["key_mode"], **{n: data[n] for n in RECORD_FIELDS[1:]})
+
+
+#: the capture fields of a session's INFO record, in the order docs/FORMAT.md lists them
+RECORD_FIELDS: tuple[str, ...] = (
+    "key_mode",
+    "mouse_moves",
+    "move_min_interval_ms",
+    "move_min_distance_px",
+    "clicks",
+    "scrolls",
+)
+#: the key modes' names as files spell them, narrowest first
+KEY_MODE_LABELS: tuple[str, ...] = tuple(m.name.lower() for m in KeyMode)
 
 
 def narrow(allowed: CaptureOptions, requested: CaptureOptions) -> CaptureOptions:
