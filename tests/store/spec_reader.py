@@ -64,6 +64,7 @@ class Result:
     segments: int = 0
     records: int = 0
     timing: dict | None = None  # the TIMING record (section 12), if any
+    trials: list = field(default_factory=list)  # the trials of TRIALS records (section 14), in order
 
 
 def hkdf(ikm: bytes, salt: bytes, info: bytes) -> bytes:  # RFC 5869, 32 bytes
@@ -250,6 +251,34 @@ def parse_info(body: bytes, sid: str) -> dict:
 # ---------------------------------------------------------------- a session (sections 4, 5, 7, 8, 12)
 
 
+TRIAL_REQUIRED = {"task": str, "kind": str, "trial": int, "start_ns": int, "end_ns": int}
+
+
+def parse_trials(body: bytes) -> list:
+    """Section 14.2: {"trials": [1..10000 objects]}, each with the required members in range."""
+    try:
+        text = body.decode("utf-8")
+        doc = json.loads(text) if json_depth_ok(text) else None
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict) or not isinstance(doc.get("trials"), list):
+        raise Corrupt("TRIALS is not an object with a list")
+    trials = doc["trials"]
+    if not 1 <= len(trials) <= 10_000:
+        raise Corrupt("TRIALS count")
+    for t in trials:
+        if not isinstance(t, dict):
+            raise Corrupt("a trial is not an object")
+        for name, typ in TRIAL_REQUIRED.items():
+            if type(t.get(name)) is not typ:
+                raise Corrupt(f"trial member {name}")
+        if t["trial"] < 0 or t["end_ns"] < t["start_ns"]:
+            raise Corrupt("trial number or span")
+        if not all(-(1 << 62) <= t[k] < 1 << 62 for k in ("start_ns", "end_ns")):
+            raise Corrupt("trial time range")
+    return trials
+
+
 def header_ok_prefix(data: bytes, number: int, uid: bytes) -> bool:
     expected = MAGIC_SEG + b"\x01\x00\x00\x00" + struct.pack("<I", number) + uid
     n = min(len(data), len(expected))
@@ -275,7 +304,9 @@ def closure_matches(session: Path, seg: int, records: int, size: int) -> bool:
 def read_session(session: Path, device: X25519PrivateKey) -> Result:
     res = Result("corrupt")
     try:
-        return _read(session, device, res)
+        out = _read(session, device, res)
+        out.trials = res.trials
+        return out
     except Corrupt:
         return Result("corrupt", segments=res.segments, records=res.records)
 
@@ -398,6 +429,8 @@ def _read(session: Path, device: X25519PrivateKey, res: Result) -> Result:
                 if not isinstance(timing, dict):
                     raise Corrupt("TIMING is not a JSON object")
                 res.timing = timing
+            elif rtype == 6:
+                res.trials += parse_trials(body)
             else:
                 raise Corrupt("unknown type")
             res.records += 1

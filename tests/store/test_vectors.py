@@ -65,6 +65,9 @@ def test_vector(case: str, keys, tmp_path: Path) -> None:  # noqa: ANN001
     if "timing" in expected:
         assert spec.timing == expected["timing"]
         assert verify_session(session, v)[1].timing == expected["timing"]
+    assert spec.trials == expected.get("trials", [])
+    data = verify_session(session, v)[1]
+    assert (data.trials if data else []) == expected.get("trials", [])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.startswith(("torn", "incomplete", "no-segments"))])

@@ -86,7 +86,15 @@ def seg(d: Path, k: int) -> Path:
 
 
 def expect(
-    root: Path, sid: str, verdict: str, evs: list, *, stop: int | None = None, lost: int = 0, why: str
+    root: Path,
+    sid: str,
+    verdict: str,
+    evs: list,
+    *,
+    stop: int | None = None,
+    lost: int = 0,
+    why: str,
+    extra: dict | None = None,
 ) -> None:
     doc = {
         "session_id": sid,
@@ -95,6 +103,7 @@ def expect(
         "stop_reason": stop,
         "lost_bytes": lost,
         "events": [list(e) for e in evs] if verdict != "corrupt" else [],
+        **(extra or {}),
     }
     (root / "expected" / f"{sid}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
 
@@ -325,11 +334,7 @@ def main() -> None:
         e,
         stop=P,
         why="a TIMING record just before END (section 12)",
-    )
-    doc = json.loads((root / "expected" / "complete-with-timing.json").read_text())
-    doc["timing"] = timing
-    (root / "expected" / "complete-with-timing.json").write_text(
-        json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        extra={"timing": timing},
     )
 
     w = writer.open_session(info("corrupt-timing-then-events"), root, seal_interval_s=1e9)
@@ -341,9 +346,67 @@ def main() -> None:
     w._lock.release()
     expect(root, "corrupt-timing-then-events", "corrupt", [], why="only END may follow a TIMING record")
 
+    trial_cases(root, e)
     for p in (root / "sessions").rglob("writer.lock"):
         p.unlink()
     print("written to", root)
+
+
+TRIALS = [
+    {
+        "task": "point",
+        "task_number": 2,
+        "kind": "pointing",
+        "condition": "mouse",
+        "sequence": 1,
+        "trial": 1,
+        "start_ns": 1_000_000_000,
+        "end_ns": 1_150_000_000,
+        "from_x": 640.0,
+        "from_y": 104.0,
+        "target_x": 489.5,
+        "target_y": 567.1,
+        "width": 64.0,
+        "amplitude": 512.0,
+        "select_x": 491,
+        "select_y": 560,
+        "hit": True,
+    },
+    {
+        "task": "type",
+        "task_number": 3,
+        "kind": "typing",
+        "condition": "",
+        "sequence": 0,
+        "trial": 1,
+        "start_ns": 1_000_001_000,
+        "end_ns": 1_090_000_000,
+        "presented": "a",
+        "transcribed": "a",
+        "input": "b\ba",
+        "note": "members a reader does not know are kept",
+    },
+]
+
+
+def trial_cases(root: Path, e: list) -> None:
+    """Section 14: a TRIALS record among the events, and one whose trial is malformed."""
+    P = int(StopReason.PARTICIPANT)
+    w = writer.open_session(info("complete-with-trials"), root, seal_interval_s=1e9)
+    w.write(e[:3])
+    w.write_trials(TRIALS)
+    w.write(e[3:])
+    w.close(StopReason.PARTICIPANT)
+    why = "a TRIALS record among the events (14)"
+    expect(root, "complete-with-trials", "complete", e, stop=P, why=why, extra={"trials": TRIALS})
+
+    w = writer.open_session(info("corrupt-trials-malformed"), root, seal_interval_s=1e9)
+    w.write(e)
+    w.seal()
+    bad = {k: v for k, v in TRIALS[0].items() if k != "start_ns"}
+    reseal(w, crypto.TYPE_TRIALS, json.dumps({"trials": [bad]}).encode())
+    w.close(StopReason.PARTICIPANT)
+    expect(root, "corrupt-trials-malformed", "corrupt", [], why="a trial without start_ns (section 14)")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from tallylight.fsutil import FileLock
 from tallylight.review.summary import index_doc, summarize
 from tallylight.review.timeline import no_capture_stretches
 from tallylight.store import index, rewrite
+from tallylight.store import trials as trial_records
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import LOCK_FILE, Closure, scan_segment, segment_files
 from tallylight.store.reader import Report, Verdict, read_session
@@ -39,6 +40,7 @@ class Version:
     columns: EventColumns
     report: Report
     timing: dict[str, Any] | None = None  # the TIMING record (docs/FORMAT.md section 12), carried over
+    trials: tuple[dict[str, Any], ...] = ()  # task trials (docs/FORMAT.md section 14), carried over
 
 
 def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
@@ -101,6 +103,7 @@ def _write(session_dir: Path, vault: Any, version: Version) -> None:
         closure=closure,
         summary=doc,
         timing=version.timing,
+        trials=version.trials,
     )
 
 
@@ -108,7 +111,7 @@ def read_version(session_dir: Path, vault: Any) -> Version:
     data = read_session(session_dir, vault)
     if data.info is None:
         raise StoreError(f"Session {session_dir.name} has no description and cannot be changed.")
-    return Version(data.info, data.columns(), data.report, data.timing)
+    return Version(data.info, data.columns(), data.report, data.timing, tuple(data.trials))
 
 
 def cut_session(
@@ -131,7 +134,13 @@ def cut_session(
         _write(
             session_dir,
             vault,
-            Version(info, cut_columns(old.columns, start_ns, end_ns), old.report, old.timing),
+            Version(
+                info,
+                cut_columns(old.columns, start_ns, end_ns),
+                old.report,
+                old.timing,
+                tuple(t for t in old.trials if not trial_records.overlaps(t, start_ns, end_ns)),
+            ),
         )
         return old
     finally:

@@ -39,6 +39,7 @@ TYPE_EVENTS = 2
 TYPE_END = 3
 TYPE_NEXT = 4
 TYPE_TIMING = 5  # the timing-quality record, just before END (FORMAT.md section 12)
+TYPE_TRIALS = 6  # task trials beside the events (FORMAT.md section 14)
 
 
 def hkdf(ikm: bytes, salt: bytes | None, info: bytes, length: int = 32) -> bytes:

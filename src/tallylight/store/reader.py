@@ -19,6 +19,7 @@ from tallylight.errors import AuthenticationError, StoreError, UsageError, Vault
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.options import KEY_MODE_LABELS, RECORD_FIELDS
 from tallylight.store import crypto, encoding
+from tallylight.store import trials as trial_records
 from tallylight.store.crypto import (
     HEADER_SIZE,
     TYPE_END,
@@ -26,6 +27,7 @@ from tallylight.store.crypto import (
     TYPE_INFO,
     TYPE_NEXT,
     TYPE_TIMING,
+    TYPE_TRIALS,
     SegmentHeader,
     SessionKey,
 )
@@ -81,6 +83,7 @@ class SessionData:
     payloads: list[bytes]
     decoded: EventColumns | None = None  # set by verify_session, which decodes everything once
     timing: dict[str, Any] | None = None  # the TIMING record (FORMAT.md section 12), if the session has one
+    trials: list[dict[str, Any]] = field(default_factory=list)  # TRIALS records' trials (section 14)
 
     def columns(self) -> EventColumns:
         if self.decoded is None:
@@ -110,6 +113,7 @@ class _Reading:
     last: SegmentLayout | None = None  # the last segment's frames, for the closure sidecar
     columns: EventColumns | None = None
     timing: dict[str, Any] | None = None
+    trials: list[dict[str, Any]] = field(default_factory=list)
 
     def report(self, verdict: Verdict, problem: str = "", closure: Closure | None = None) -> Report:
         return Report(
@@ -150,7 +154,9 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
         return reading.report(Verdict.CORRUPT, str(exc)), None
     verdict, problem, closure = _with_closure(reading, verdict, problem, read_closure(session_dir))
     rep = reading.report(verdict, problem, closure)
-    return rep, SessionData(reading.info, rep, reading.payloads, reading.columns, reading.timing)
+    return rep, SessionData(
+        reading.info, rep, reading.payloads, reading.columns, reading.timing, reading.trials
+    )
 
 
 def _segments(session_dir: Path) -> list[tuple[int, Path]]:
@@ -237,6 +243,11 @@ def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes
             if not last:
                 raise _Corrupt("The timing record is out of place.")
             reading.timing = _parse_timing(body)
+        elif frame.rtype == TYPE_TRIALS:
+            try:
+                reading.trials.extend(trial_records.parse(body))
+            except ValueError as exc:
+                raise _Corrupt(f"A task trials record is damaged ({exc}).") from None
         else:
             raise _Corrupt("Unknown record type.")
         reading.records += 1

@@ -19,6 +19,7 @@ import dataclasses
 import json
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +123,12 @@ def write_version(
     closure: Closure | None = None,
     summary: dict[str, Any] | None = None,
     timing: dict[str, Any] | None = None,
+    trials: Sequence[dict[str, Any]] = (),
 ) -> None:
     """Replace the session in ``session_dir`` by ``cols`` under a new key. The caller holds its lock.
 
-    ``timing`` (the old version's TIMING record) is written again before END.
+    ``timing`` (the old version's TIMING record) is written again before END, and
+    ``trials`` (the old version's task trials, less any cut) as one TRIALS record.
 
     ``stop_reason`` None writes no END record (a session recovered after a crash
     stays recovered): then ``closure`` (the old sidecar) is carried over, pointing
@@ -148,6 +151,8 @@ def write_version(
     try:
         w.start(encode_info(info))
         w.write_columns(cols)
+        if trials:
+            w.write_trials(trials)
         if stop_reason is not None:
             if timing is not None:
                 w.note_timing(timing)

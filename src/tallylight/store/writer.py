@@ -25,7 +25,8 @@ from tallylight.errors import StoreError, TallylightError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
 from tallylight.store import crypto, encoding, layout, vault
-from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, TYPE_TIMING
+from tallylight.store import trials as trial_records
+from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, TYPE_TIMING, TYPE_TRIALS
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class SessionWriter:
         self._payload_bytes = 0
         self._event_records = 0
         self._timing: dict[str, Any] | None = None
+        self._trials: list[dict[str, Any]] = []  # carried into a compacted version
 
     # ------------------------------------------------------------ public
 
@@ -205,6 +207,19 @@ class SessionWriter:
         finally:
             del buf[:done]
 
+    def write_trials(self, trials: Sequence[dict[str, Any]]) -> None:
+        """Seal the buffered events, then the task trials as one durable TRIALS record."""
+        self._usable()
+        try:
+            body = trial_records.encode(trials)
+        except ValueError as exc:
+            raise StoreError(
+                f"Task trials could not be stored ({exc}); this is a bug in Tallylight."
+            ) from None
+        self.seal()
+        self._append(TYPE_TRIALS, body)
+        self._trials.extend(trials)
+
     def note_timing(self, quality: dict[str, Any]) -> None:
         """The session's timing-quality record, written by :meth:`close` just before END."""
         self._timing = quality
@@ -270,6 +285,7 @@ class SessionWriter:
                     stop_reason=reason,
                     summary=doc,
                     timing=self._timing,
+                    trials=self._trials,
                 )
             else:
                 index.write_summary(self.path, self._key, self._uid, doc)
