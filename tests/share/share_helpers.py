@@ -74,7 +74,7 @@ def inputs(
     return BundleInputs(
         StudyRef(study_id, "ab" * 32, tuple(recipients), "A test study", "1"),
         participant_id,
-        {"consented_utc": "2026-11-29T10:00:00Z", "choices": {"mouse": True}},
+        consent_record(study_id, participant_id),
         parts,
         "0.1.0",
         {
@@ -83,6 +83,15 @@ def inputs(
             "keyboard_layout": "us",
         },
     )
+
+
+def consent_record(study_id: str = STUDY_ID, participant_id: str = "p-0001") -> dict[str, Any]:
+    from tallylight.study.consent import ConsentRecord
+
+    return ConsentRecord(
+        "c-0001", study_id, 1, "cd" * 32, "SHA256:abc", participant_id, "2026-11-29T10:00:00Z",
+        {"data": True}, {"keys": "hashed", "mouse_moves": True}, "0.1.0",
+    ).to_dict()  # fmt: skip
 
 
 def fixed_rng(n: int) -> bytes:

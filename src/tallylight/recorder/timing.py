@@ -82,7 +82,6 @@ class SessionTiming:
             "version": QUALITY_VERSION,
             "stored_time": "best-estimate",
             "session_clock": self.session_clock,
-            "session_clock_origin_ns": self.t0_ns,
             "os_clock": "none",
             "os_clock_resolution_ns": 0,
             "input_events": self.inputs,

@@ -29,7 +29,7 @@ from tallylight import safejson
 from tallylight.errors import BundleError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.review.timeline import no_capture_stretches
-from tallylight.share import agecrypt, tables
+from tallylight.share import agecrypt, contents, tables
 from tallylight.store.encoding import EventColumns
 
 FORMAT = "tallylight-bundle"
@@ -183,12 +183,13 @@ def tasks_and_notes(cols: EventColumns, task_ids: Sequence[str]) -> dict[str, li
 
 
 #: the TIMING record's members (docs/FORMAT.md section 12.3, version 1) a bundle carries;
-#: members a later writer adds are left out until BUNDLE.md documents them
+#: members a later writer adds are left out until BUNDLE.md documents them. The session clock's
+#: origin (``session_clock_origin_ns``, monotonic time: the time since boot) never leaves: it would
+#: give the boot time and link bundles across studies.
 TIMING_MEMBERS = (
     "version",
     "stored_time",
     "session_clock",
-    "session_clock_origin_ns",
     "os_clock",
     "os_clock_resolution_ns",
     "input_events",
@@ -301,6 +302,7 @@ def build(
         "files": {n: {"sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in files.items()},
         "sessions": entries,
     }
+    contents.check(doc)  # nothing the preview does not name
     body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n"
     ordered = {README: README_TEXT.encode("utf-8"), BUNDLE_JSON: body, **files}
     return Built(bundle_id, doc, _zip(ordered))

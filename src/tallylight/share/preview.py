@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from tallylight.options import CaptureOptions
+from tallylight.share import contents
 from tallylight.words import (
     capture_summary,
     counts_summary,
@@ -23,6 +24,15 @@ from tallylight.words import (
 
 def _local(start_unix_ns: int) -> str:
     return dt.datetime.fromtimestamp(start_unix_ns / 1e9).strftime("%Y-%m-%d %H:%M")
+
+
+def _zone(tz: dict[str, Any] | None) -> str:
+    if not tz:
+        return ""
+    minutes = int(tz.get("utc_offset_minutes") or 0)
+    sign = "+" if minutes >= 0 else "-"
+    offset = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return f" (time zone {tz['name']}, {offset})" if tz.get("name") else f" (time zone {offset})"
 
 
 def _spans(items: list[dict[str, Any]]) -> str:
@@ -66,8 +76,9 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
     for s in doc["sessions"]:
         label = f" “{s['label']}”" if s.get("label") else ""
         capture = CaptureOptions.from_record(s["capture"]).to_dict()
+        when = _local(s["start_unix_ns"]) + _zone(s.get("time_zone"))
         lines.append(
-            f"  {_local(s['start_unix_ns'])}{label}: {duration(s['duration_ms'] / 1000)}, "
+            f"  {when}{label}: {duration(s['duration_ms'] / 1000)}, "
             f"{counts_summary(s['event_counts'])} ({s['events']} events in all)"
         )
         lines.append(f"    captured: {capture_summary(capture)}; state: {verdict_words(s['verdict'])}")
@@ -87,5 +98,12 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
             lines.append(
                 f"      gap at {g['start_ms'] / 1000:.1f} s: {gap_reason_words(g['reason'] or 'none')}"
             )
+    lines.append("Everything bundle.json holds, item by item:")
+    for group, items in contents.described(doc):
+        lines.append(f"  {group}: {'; '.join(items)}")
+    lines.append(
+        "Besides bundle.json: codebook.csv (what every column means) and one events.csv per session "
+        "(the events counted above, times from the session's start, without the spans you cut out)."
+    )
     lines.append("Nothing else is included: no screenshots, no window titles, no names of apps.")
     return lines
