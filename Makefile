@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test test-fast lint screenshots system-deps-run system-deps-test bench clean
+.PHONY: run test test-fast lint screenshots system-deps-run system-deps-test bench clean catalogs
 
 run: system-deps-run $(VENV)/.installed
 	$(VENV)/bin/tallylight
@@ -41,6 +41,12 @@ screenshots: system-deps-test $(VENV)/.installed-test
 	  else echo "screenshots: no test took $$n (kept as it is)"; fi; done
 	@for n in $$(grep -o 'screenshots/[a-z0-9-]*\.png' README.md | sort -u); do \
 	  test -f "build/$$n" || { echo "screenshots: the README shows $$n, which no test took"; exit 1; }; done
+
+# The message catalogs (src/tallylight/locale): new strings into every .po, the pseudo-locale
+# regenerated, every .po compiled to the .mo the app reads (both are committed). After it,
+# translate the new empty msgstr lines in de/…/tallylight.po and run it again.
+catalogs: $(VENV)/.installed-test
+	$(PY) scripts/catalogs.py
 
 system-deps-run:
 	@scripts/system-deps.sh run

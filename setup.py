@@ -6,5 +6,6 @@ from setuptools import find_packages, setup
 setup(
     packages=[*find_packages("src"), "tallylight._resources"],
     package_dir={"": "src", "tallylight._resources": "resources"},
-    package_data={"tallylight": ["py.typed"], "tallylight._resources": ["**/*"]},
+    # the compiled message catalogs (tallylight.i18n reads them beside the package)
+    package_data={"tallylight": ["py.typed", "locale/*/LC_MESSAGES/*.mo"], "tallylight._resources": ["**/*"]},
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,27 @@ def tallylight_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     # never the participant's real keychain: keyring's "fail" backend answers nothing
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Tests, and the commands they start, read English unless they choose a language
+    (the developer's desktop may be German)."""
+    from tallylight import i18n
+
+    monkeypatch.setenv("LANGUAGE", "en")
+    i18n.use_languages(None)
+    yield
+    i18n.use_languages(None)
+
+
+@pytest.fixture
+def language() -> Iterator[Callable[[str], None]]:
+    """Switch the app's language within the test (``language("de")``); English again afterwards."""
+    from tallylight import i18n
+
+    yield lambda lang: i18n.use_languages([lang])
+    i18n.use_languages(None)
 
 
 @pytest.fixture

@@ -5,7 +5,10 @@ participant reads comes from here, so the tray, the windows and the terminal
 say the same thing in the same words (and a count of one is never "1 clicks").
 
 Near the bottom of the stack: it imports only the capture options
-(``tallylight.options``), so every layer (capture, store, recorder, cli, ui) may use it.
+(``tallylight.options``) and :mod:`tallylight.i18n`, so every layer (capture, store,
+recorder, cli, ui) may use it. Tables hold English marked with ``N_`` and are
+translated where they are read, so the words follow the participant's language
+whenever it is chosen.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from __future__ import annotations
 import contextlib
 import enum
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tallylight.errors import UsageError
+from tallylight.i18n import N_, _, ngettext
 from tallylight.options import CaptureOptions, KeyMode
 
 # ---------------------------------------------------------------- states
@@ -39,7 +43,7 @@ class AppState(enum.StrEnum):
 
     @property
     def words(self) -> str:
-        return _APP_STATE_WORDS[self]
+        return _(_APP_STATE_WORDS[self])
 
     @property
     def active(self) -> bool:
@@ -48,12 +52,12 @@ class AppState(enum.StrEnum):
 
 
 _APP_STATE_WORDS = {
-    AppState.IDLE: "Not recording",
-    AppState.STARTING: "Starting to record…",
-    AppState.RECORDING: "Recording",
-    AppState.PAUSED: "Paused (not recording)",
-    AppState.STOPPING: "Stopping…",
-    AppState.ERROR: "Error",
+    AppState.IDLE: N_("Not recording"),
+    AppState.STARTING: N_("Starting to record…"),
+    AppState.RECORDING: N_("Recording"),
+    AppState.PAUSED: N_("Paused (not recording)"),
+    AppState.STOPPING: N_("Stopping…"),
+    AppState.ERROR: N_("Error"),
 }
 ACTIVE_STATES = frozenset({AppState.STARTING, AppState.RECORDING, AppState.PAUSED, AppState.STOPPING})
 
@@ -78,16 +82,16 @@ def app_state_words(state: str) -> str:
 # ---------------------------------------------------------------- stop reasons
 
 _STOP_REASON_WORDS = {
-    "participant": "you stopped it",
-    "duration_limit": "the maximum duration was reached",
-    "idle_timeout": "there was no input for a while",
-    "controller_gone": "the app went away",
-    "signal": "the system asked it to stop",
-    "write_error": "the session could not be written",
-    "quit": "the app was closed",
-    "indicator_hidden": "the tally light was closed, hidden or moved off screen",
-    "recorder_exited": "the recorder ended unexpectedly",
-    "none": "it ended",
+    "participant": N_("you stopped it"),
+    "duration_limit": N_("the maximum duration was reached"),
+    "idle_timeout": N_("there was no input for a while"),
+    "controller_gone": N_("the app went away"),
+    "signal": N_("the system asked it to stop"),
+    "write_error": N_("the session could not be written"),
+    "quit": N_("the app was closed"),
+    "indicator_hidden": N_("the tally light was closed, hidden or moved off screen"),
+    "recorder_exited": N_("the recorder ended unexpectedly"),
+    "none": N_("it ended"),
 }
 
 
@@ -99,7 +103,7 @@ def stop_reason_words(reason: str) -> str:
 def _reason_words(table: Mapping[str, str], reason: str) -> str:
     """The words for an enum name (lower case); an unknown name is shown as words."""
     key = str(reason).lower()
-    return table.get(key, key.replace("_", " "))
+    return _(table[key]) if key in table else key.replace("_", " ")
 
 
 # ---------------------------------------------------------------- key modes
@@ -115,86 +119,121 @@ class KeyModeWords:
 
 
 KEY_MODES: Mapping[KeyMode, KeyModeWords] = {  # narrowest to widest
-    KeyMode.NONE: KeyModeWords("No keys", "no keys", "no keyboard events at all"),
+    KeyMode.NONE: KeyModeWords(N_("No keys"), N_("no keys"), N_("no keyboard events at all")),
     KeyMode.CLASS: KeyModeWords(
-        "Kind of key only",
-        "kind of key only (never which letter)",
-        "when each key goes down and up and what kind of key it is (letter, digit, space, "
-        "backspace…) — never which letter or what you typed",
+        N_("Kind of key only"),
+        N_("kind of key only (never which letter)"),
+        N_(
+            "when each key goes down and up and what kind of key it is (letter, digit, space, "
+            "backspace…) — never which letter or what you typed"
+        ),
     ),
     KeyMode.HASHED: KeyModeWords(
-        "Kind of key + key code",
-        "kind of key + a per-session key code (long texts can be decoded)",
-        "when each key goes down and up, what kind of key it is, and a code for each physical key that "
-        "changes every session. Within a session the same key always gets the same code: that is a simple "
-        "substitution, so from a long enough text someone could work out, by how often each code occurs, "
-        "which code is which letter, and so what you typed",
+        N_("Kind of key + key code"),
+        N_("kind of key + a per-session key code (long texts can be decoded)"),
+        N_(
+            "when each key goes down and up, what kind of key it is, and a code for each physical key that "
+            "changes every session. Within a session the same key always gets the same code: that is a "
+            "simple substitution, so from a long enough text someone could work out, by how often each "
+            "code occurs, which code is which letter, and so what you typed"
+        ),
     ),
     KeyMode.FULL: KeyModeWords(
-        "Exact keys",
-        "exact keys",
-        "when each key goes down and up and which key it was (the text you type can be read)",
+        N_("Exact keys"),
+        N_("exact keys"),
+        N_("when each key goes down and up and which key it was (the text you type can be read)"),
     ),
 }
-FULL_KEYS_WARNING = (
+#: shown with ``_()`` where it is used
+FULL_KEYS_WARNING = N_(
     "Only choose this if your study asks for it: passwords you type would be recorded (encrypted)."
 )
 
 
 def key_mode(mode: KeyMode | str) -> KeyModeWords:
-    """The words for a key mode or its label (``none``, ``class``, ``hashed``, ``full``).
+    """The words for a key mode or its label (``none``, ``class``, ``hashed``, ``full``), translated.
 
     An unknown label (a damaged status line) is shown as it is.
     """
     try:
-        return KEY_MODES[KeyMode.parse(mode)]
+        w = KEY_MODES[KeyMode.parse(mode)]
     except UsageError:
         return KeyModeWords(str(mode), str(mode), str(mode))
+    return KeyModeWords(_(w.title), _(w.short), _(w.plain))
 
 
 def describe_capture(options: CaptureOptions) -> list[str]:
     """Plain-language lines saying what a session with ``options`` captures (consent, start dialog)."""
-    lines = [f"Keyboard: {key_mode(options.keys).plain}."]
+    lines = [_("Keyboard: {keys}.").format(keys=key_mode(options.keys).plain)]
     if options.mouse_moves:
         thin = []
         if options.move_min_interval_ms:
-            thin.append(f"at most one every {options.move_min_interval_ms:g} ms")
+            thin.append(_("at most one every {ms} ms").format(ms=f"{options.move_min_interval_ms:g}"))
         if options.move_min_distance_px:
-            thin.append(f"only after moving {options.move_min_distance_px:g} px")
-        lines.append("Mouse movement: the pointer position" + (f" ({', '.join(thin)})" if thin else "") + ".")
+            thin.append(_("only after moving {px} px").format(px=f"{options.move_min_distance_px:g}"))
+        if thin:
+            lines.append(_("Mouse movement: the pointer position ({limits}).").format(limits=", ".join(thin)))
+        else:
+            lines.append(_("Mouse movement: the pointer position."))
     else:
-        lines.append("Mouse movement: not recorded.")
-    lines.append("Mouse clicks: " + ("which button and where." if options.clicks else "not recorded."))
-    lines.append("Scrolling: " + ("how far and where." if options.scrolls else "not recorded."))
+        lines.append(_("Mouse movement: not recorded."))
+    lines.append(
+        _("Mouse clicks: which button and where.") if options.clicks else _("Mouse clicks: not recorded.")
+    )
+    lines.append(_("Scrolling: how far and where.") if options.scrolls else _("Scrolling: not recorded."))
     return lines
+
+
+_OPTION_NAMES = {"mouse_moves": N_("mouse moves"), "clicks": N_("clicks"), "scrolls": N_("scrolls")}
 
 
 def capture_summary(options: Mapping[str, Any]) -> str:
     """One short line for an ``options`` object (CONTROL.md), e.g. for ``tallylight status``."""
     parts = [key_mode(str(options.get("keys"))).short]
-    for name, text in (("mouse_moves", "mouse moves"), ("clicks", "clicks"), ("scrolls", "scrolls")):
+    for name, text in _OPTION_NAMES.items():
         if options.get(name):
-            parts.append(text)
+            parts.append(_(text))
     return ", ".join(parts)
 
 
 # ---------------------------------------------------------------- counts and durations
 
 
+#: the counted nouns, each with its plural forms from the catalog
+_COUNT_NOUNS: Mapping[str, Callable[[int], str]] = {
+    "click": lambda n: ngettext("{n} click", "{n} clicks", n),
+    "event": lambda n: ngettext("{n} event", "{n} events", n),
+    "hour": lambda n: ngettext("{n} hour", "{n} hours", n),
+    "key": lambda n: ngettext("{n} key", "{n} keys", n),
+    "key press": lambda n: ngettext("{n} key press", "{n} key presses", n),
+    "minute": lambda n: ngettext("{n} minute", "{n} minutes", n),
+    "mouse move": lambda n: ngettext("{n} mouse move", "{n} mouse moves", n),
+    "scroll": lambda n: ngettext("{n} scroll", "{n} scrolls", n),
+    "session": lambda n: ngettext("{n} session", "{n} sessions", n),
+    "study": lambda n: ngettext("{n} study", "{n} studies", n),
+    "time": lambda n: ngettext("{n} time", "{n} times", n),
+}
+
+
 def count(n: int, singular: str, plural: str | None = None) -> str:
-    """``1 click``, ``2 clicks``; ``plural`` for irregular words (``key press`` → ``key presses``)."""
+    """``1 click``, ``2 clicks``, in the participant's language for the nouns in the catalog.
+
+    ``plural`` for an irregular English word not in the catalog (English only).
+    """
+    if singular in _COUNT_NOUNS:
+        return _COUNT_NOUNS[singular](n).format(n=n)
     if plural is None:
         plural = singular + ("es" if singular.endswith(("s", "sh", "ch", "x")) else "s")
     return f"{n} {singular if n == 1 else plural}"
 
 
-#: what the participant calls each counted event kind (counts are keyed by Kind name, lower case)
-_COUNTED = (
-    ("key_down", "key press"),
-    ("move", "mouse move"),
-    ("button_down", "click"),
-    ("scroll", "scroll"),
-)
+#: each counted noun (a key of _COUNT_NOUNS) -> its Kind name (counts are keyed by it, lower case)
+_COUNTED = {
+    "key press": "key_down",
+    "mouse move": "move",
+    "click": "button_down",
+    "scroll": "scroll",
+}
 
 
 def _count_of(counts: Mapping[str, Any], name: str) -> int:
@@ -209,7 +248,7 @@ def _count_of(counts: Mapping[str, Any], name: str) -> int:
 def counts_summary(counts: Mapping[str, Any] | None) -> str:
     """Plain words for a recorder ``counts`` object (kind name -> count)."""
     counts = counts or {}
-    return ", ".join(count(_count_of(counts, name), noun) for name, noun in _COUNTED)
+    return ", ".join(count(_count_of(counts, name), noun) for noun, name in _COUNTED.items())
 
 
 def clock(seconds: float) -> str:
@@ -222,16 +261,17 @@ def clock(seconds: float) -> str:
 
 def recorded_and_paused(recorded_s: float, paused_s: float) -> str:
     """``0:01:02 recorded, 0:00:10 paused``: time captured and time paused, never added together."""
-    text = f"{clock(recorded_s)} recorded"
     if paused_s >= 1:
-        text += f", {clock(paused_s)} paused"
-    return text
+        return _("{recorded} recorded, {paused} paused").format(
+            recorded=clock(recorded_s), paused=clock(paused_s)
+        )
+    return _("{recorded} recorded").format(recorded=clock(recorded_s))
 
 
 def minutes(n: int) -> str:
     """A limit in minutes in words: ``no limit``, ``1 minute``, ``2 hours``, ``90 minutes``."""
     if n <= 0:
-        return "no limit"
+        return _("no limit")
     if n % 60 == 0:
         return count(n // 60, "hour")
     return count(n, "minute")
@@ -240,30 +280,31 @@ def minutes(n: int) -> str:
 # ---------------------------------------------------------------- verdicts
 
 _VERDICT_WORDS = {
-    "complete": "complete",
-    "recovered": "recovered after a crash (the last moments may be missing)",
-    "incomplete": "not closed (still recording, or the recorder stopped unexpectedly)",
-    "torn": "cut off in the middle of a write (crash); the partial part is ignored",
-    "corrupt": "damaged: it does not authenticate, so none of it is shown",
+    "complete": N_("complete"),
+    "recovered": N_("recovered after a crash (the last moments may be missing)"),
+    "incomplete": N_("not closed (still recording, or the recorder stopped unexpectedly)"),
+    "torn": N_("cut off in the middle of a write (crash); the partial part is ignored"),
+    "corrupt": N_("damaged: it does not authenticate, so none of it is shown"),
 }
 
 
 def verdict_words(verdict: str) -> str:
     """Plain words for a reader verdict (``tallylight.store.reader.Verdict`` value)."""
-    return _VERDICT_WORDS.get(str(verdict), str(verdict))
+    key = str(verdict)
+    return _(_VERDICT_WORDS[key]) if key in _VERDICT_WORDS else key
 
 
 # ---------------------------------------------------------------- stretches without capture and durations
 
 _GAP_REASON_WORDS = {
-    "none": "capture was off",
-    "paused_by_participant": "you paused",
-    "private_app": "a private app was in front",
-    "pause_hotkey": "you paused with the hotkey",
-    "crash": "the recorder stopped unexpectedly",
-    "queue_overflow": "input came faster than it could be kept",
-    "write_error": "saving failed",
-    "trimmed": "you cut this span out",
+    "none": N_("capture was off"),
+    "paused_by_participant": N_("you paused"),
+    "private_app": N_("a private app was in front"),
+    "pause_hotkey": N_("you paused with the hotkey"),
+    "crash": N_("the recorder stopped unexpectedly"),
+    "queue_overflow": N_("input came faster than it could be kept"),
+    "write_error": N_("saving failed"),
+    "trimmed": N_("you cut this span out"),
 }
 
 
@@ -275,31 +316,31 @@ def gap_reason_words(reason: str) -> str:
 def duration(seconds: float) -> str:
     """A length of time in words: ``3 h 02 min``, ``4 min 05 s``, ``12 s``, ``0.4 s``."""
     if seconds < 10:
-        return f"{max(0.0, seconds):.1f} s"
+        return _("{s} s").format(s=f"{max(0.0, seconds):.1f}")
     s = int(round(seconds))
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     if h:
-        return f"{h} h {m:02d} min"
+        return _("{h} h {m} min").format(h=h, m=f"{m:02d}")
     if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
+        return _("{m} min {s} s").format(m=m, s=f"{s:02d}")
+    return _("{s} s").format(s=s)
 
 
 # ---------------------------------------------------------------- the capture ceiling
 
 _NARROWED_KEYS = {
-    "none": "none",
-    "class": "kind only",
-    "hashed": "kind and a per-session code",
-    "full": "exact",
+    "none": N_("none"),
+    "class": N_("kind only"),
+    "hashed": N_("kind and a per-session code"),
+    "full": N_("exact"),
 }
 
 
-#: why a ceiling narrowed, per source (the end of a narrowing line)
-PARTICIPANT_CEILING = "your settings do not allow more"
-STUDY_CEILING = "your study does not allow more"
-CONSENT_CEILING = "your consent allows no more"
+#: why a ceiling narrowed, per source (the end of a narrowing line; translated when shown)
+PARTICIPANT_CEILING = N_("your settings do not allow more")
+STUDY_CEILING = N_("your study does not allow more")
+CONSENT_CEILING = N_("your consent allows no more")
 
 
 def narrowed_option(option: str, effective: Any, because: str) -> str:
@@ -309,16 +350,17 @@ def narrowed_option(option: str, effective: Any, because: str) -> str:
     ceiling's clause (PARTICIPANT_CEILING, STUDY_CEILING).
     """
     if option == "keys":
-        value = _NARROWED_KEYS.get(str(effective), str(effective))
-        what = "keys"
+        key = str(effective)
+        value = _(_NARROWED_KEYS[key]) if key in _NARROWED_KEYS else key
+        what = _("keys")
     elif option == "move_min_interval_ms":
-        value, what = f"at most one every {effective:g} ms", "mouse moves"
+        value, what = _("at most one every {ms} ms").format(ms=f"{effective:g}"), _("mouse moves")
     elif option == "move_min_distance_px":
-        value, what = f"only after {effective:g} px", "mouse moves"
+        value, what = _("only after {px} px").format(px=f"{effective:g}"), _("mouse moves")
     else:
-        what = {"mouse_moves": "mouse moves", "clicks": "clicks", "scrolls": "scrolls"}.get(option, option)
-        value = "on" if effective else "off"
-    return f"{what}: {value} — {because}"
+        what = _(_OPTION_NAMES[option]) if option in _OPTION_NAMES else option
+        value = _("on") if effective else _("off")
+    return _("{option}: {value} — {because}").format(option=what, value=value, because=_(because))
 
 
 # ---------------------------------------------------------------- stored text shown to people
@@ -350,9 +392,9 @@ def printable(text: str) -> str:
 # ---------------------------------------------------------------- timing quality
 
 _OS_CLOCKS = {
-    "x11-server-time": "the X server's event times",
-    "win32-hook-time": "Windows' input-hook times",
-    "cgevent-timestamp": "macOS event timestamps",
+    "x11-server-time": N_("the X server's event times"),
+    "win32-hook-time": N_("Windows' input-hook times"),
+    "cgevent-timestamp": N_("macOS event timestamps"),
 }
 
 
@@ -360,38 +402,60 @@ def timing_summary(quality: Mapping[str, Any] | None) -> list[str]:
     """What a session's timing record (docs/FORMAT.md section 12) says, in a few lines."""
     if not quality:
         return [
-            "No timing record (an older session, or one that did not stop normally): "
-            "times may be when the recorder received each event."
+            _(
+                "No timing record (an older session, or one that did not stop normally): "
+                "times may be when the recorder received each event."
+            )
         ]
 
     def ms(key: str) -> str:
         v = quality.get(key)
-        return "-" if not isinstance(v, (int, float)) else f"{v / 1000:.2f} ms"
+        return "-" if not isinstance(v, (int, float)) else _("{ms} ms").format(ms=f"{v / 1000:.2f}")
 
     source = quality.get("os_clock")
     lines = []
     if source in _OS_CLOCKS:
         res = quality.get("os_clock_resolution_ns")
-        res_text = f" ({res / 1e6:g} ms steps)" if isinstance(res, (int, float)) and res >= 1e6 else ""
+        res_text = (
+            _(" ({ms} ms steps)").format(ms=f"{res / 1e6:g}")
+            if isinstance(res, (int, float)) and res >= 1e6
+            else ""
+        )
+        retimed = int(quality.get("retimed") or 0)
         lines.append(
-            f"Times are the best estimate from {_OS_CLOCKS[source]}{res_text}; "
-            f"{count(int(quality.get('retimed') or 0), 'event')} of "
-            f"{int(quality.get('events_with_os_time') or 0)} reached the recorder late and were re-timed."
+            ngettext(
+                "Times are the best estimate from {clock}{steps}; {n} event of {total} reached the recorder "
+                "late and was re-timed.",
+                "Times are the best estimate from {clock}{steps}; {n} events of {total} reached the recorder "
+                "late and were re-timed.",
+                retimed,
+            ).format(
+                clock=_(_OS_CLOCKS[source]),
+                steps=res_text,
+                n=retimed,
+                total=int(quality.get("events_with_os_time") or 0),
+            )
         )
         lines.append(
-            f"Delivery lag: median {ms('delivery_lag_p50_us')}, 99th percentile {ms('delivery_lag_p99_us')}, "
-            f"longest {ms('delivery_lag_max_us')}."
+            _("Delivery lag: median {p50}, 99th percentile {p99}, longest {max}.").format(
+                p50=ms("delivery_lag_p50_us"), p99=ms("delivery_lag_p99_us"), max=ms("delivery_lag_max_us")
+            )
         )
     else:
-        lines.append("Times are when the recorder received each event (this system gives no event times).")
+        lines.append(_("Times are when the recorder received each event (this system gives no event times)."))
     rate, peak = quality.get("rate_mean_per_s"), quality.get("rate_peak_per_s")
     if isinstance(rate, (int, float)) and isinstance(peak, (int, float)):
-        lines.append(f"{rate:.1f} input events a second on average, {peak:.0f} in the busiest second.")
+        lines.append(
+            _("{rate} input events a second on average, {peak} in the busiest second.").format(
+                rate=f"{rate:.1f}", peak=f"{peak:.0f}"
+            )
+        )
     load = [quality.get("load_average_start") or [], quality.get("load_average_stop") or []]
     if load[0] and load[1]:
         lines.append(
-            f"Load average {load[0][0]:.2f} at the start, {load[1][0]:.2f} at the end, "
-            f"on {quality.get('cpu_count') or '?'} CPUs."
+            _("Load average {start} at the start, {stop} at the end, on {cpus} CPUs.").format(
+                start=f"{load[0][0]:.2f}", stop=f"{load[1][0]:.2f}", cpus=quality.get("cpu_count") or "?"
+            )
         )
     lines += [printable(str(n)) for n in quality.get("notes") or [] if isinstance(n, str)]
     return lines
