@@ -174,7 +174,8 @@ def _files() -> dict[str, bytes]:
     ("change", "message"),
     [
         (lambda f: f.update({"sessions/s1/events.csv": b"t_ms\n"}), "checksum"),
-        (lambda f: f.update({"extra.bin": b"x"}), "does not list"),
+        (lambda f: f.update({"extra.bin": b"x"}), "unexpected file: 'extra.bin'"),
+        (lambda f: f.update({"sessions/s9/events.csv": b"x"}), "does not list"),
         (lambda f: f.pop("codebook.csv"), "lacks codebook.csv"),
         (lambda f: f.update({"bundle.json": b"{"}), "not valid JSON"),
         (lambda f: f.update({"bundle.json": b"[" * 100_000 + b"]" * 100_000}), "not valid JSON"),

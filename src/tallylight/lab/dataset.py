@@ -7,7 +7,10 @@
 Each session's partition is written with ``existing_data_behavior="delete_matching"``
 and a fixed file name, so opening a bundle again replaces its rows instead of
 adding them twice. ``_bundles.json`` starts with ``_`` so dataset readers skip it.
-Workers are separate processes (``open_one`` takes and returns plain values).
+A bundle is prepared (decrypted, verified, tabled) and written in two steps, so the
+caller can refuse a duplicate or a session another bundle already brought before
+anything is written (tallylight.lab.isolate runs both in a limited child process).
+The dataset holds participants' data: folders 0700, files 0600.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +59,7 @@ class Outcome:
     """What happened to one bundle file."""
 
     path: str
-    status: str  # opened | bad | foreign | duplicate
+    status: str  # opened | bad | foreign | duplicate | conflict (ready: prepared, not yet written)
     message: str = ""
     bundle_id: str = ""
     study_id: str = ""
@@ -80,10 +84,39 @@ def read_events_csv(data: bytes) -> pa.Table:
         raise BundleError(f"An events table in the bundle is malformed ({first}).") from None
     if tuple(table.column_names) != tables.COLUMN_NAMES:
         raise BundleError("An events table in the bundle does not have the documented columns.")
+    _check_vocabulary(table)
     t_ms = table["t_ms"]
     if t_ms.null_count or pc.any(pc.invert(pc.is_finite(t_ms))).as_py():
         raise BundleError("An events table in the bundle has an event whose t_ms is not a number.")
     return table
+
+
+#: what the text columns that are not free text must look like (a formula like =HYPERLINK(…)
+#: must never reach a researcher's spreadsheet from a column documented as a name or a code)
+_TEXT_PATTERNS = {"key_id": r"[0-9a-f]{16}", "task": r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"}
+#: a code the writing version did not know (docs/BUNDLE.md section 4); never in the codebook
+_UNKNOWN_CODE = r"code_[0-9]{1,10}"
+
+
+def _check_vocabulary(table: pa.Table) -> None:
+    """BundleError unless every name column holds codebook values and key_id / task their patterns."""
+    for column, values in tables.VALUES.items():
+        col = table[column]
+        known = pc.or_kleene(pc.is_in(col, value_set=pa.array(sorted(values))), pc.is_null(col))
+        known = pc.or_kleene(known, pc.match_substring_regex(col, f"^{_UNKNOWN_CODE}$"))
+        _refuse_unless(table, column, known, "is not a value of the codebook")
+    for column, pattern in _TEXT_PATTERNS.items():
+        col = table[column]
+        ok = pc.or_kleene(pc.is_null(col), pc.match_substring_regex(col, f"^(?:{pattern})$"))
+        _refuse_unless(table, column, ok, "does not have the documented form")
+
+
+def _refuse_unless(table: pa.Table, column: str, ok: pa.ChunkedArray, why: str) -> None:
+    ok = pc.fill_null(ok, False)
+    if pc.all(ok).as_py() is not False:
+        return
+    bad = table[column].filter(pc.invert(ok))[0].as_py()
+    raise BundleError(f"An events table in the bundle has {bad[:40]!r} in column {column}, which {why}.")
 
 
 def _events_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Table:
@@ -177,54 +210,73 @@ def check_against(opened: bundle.Opened, studies: Mapping[str, StudyCheck] | Non
     return ""
 
 
-def open_one(
+@dataclass
+class Prepared:
+    """A bundle decrypted, verified and turned into tables, not yet written (a worker holds it)."""
+
+    outcome: Outcome
+    tables: list[tuple[pa.Table, pa.Table]] = field(default_factory=list)
+
+
+def prepare_one(
     path: str,
     identity_text: str,
-    out: str,
     studies: Mapping[str, StudyCheck] | None,
-    known_bundles: Sequence[str] = (),
-) -> Outcome:
-    """Decrypt, verify, check and write one bundle; never raises for a bad bundle."""
+    max_unpacked: int = bundle.MAX_UNPACKED,
+) -> Prepared:
+    """Decrypt, verify and check one bundle and build its tables; never raises for a bad bundle.
+
+    The outcome's status is ``ready`` when the tables may be written (the caller
+    decides whether they are: a duplicate or a conflicting session is not).
+    """
     result = Outcome(path, "bad")
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         result.message = f"cannot be read ({exc.strerror})"
-        return result
+        return Prepared(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        opened = bundle.open_bundle(data, agecrypt.identities_from_text(identity_text))
+        opened = bundle.open_bundle(data, agecrypt.identities_from_text(identity_text), max_unpacked)
     except BundleError as exc:
         result.status = "foreign" if "not encrypted to your identity" in str(exc) else "bad"
         result.message = str(exc)
-        return result
+        return Prepared(result)
+    del data
     result.bundle_id, result.study_id = opened.bundle_id, opened.study_id
     result.participant_id = opened.participant_id
-    if opened.bundle_id in known_bundles:
-        result.status, result.message = "duplicate", "this bundle was opened before; skipped"
-        return result
     why = check_against(opened, studies)
     if why:
         result.status, result.message = "foreign", why
-        return result
+        return Prepared(result)
     try:
         tables_ = session_tables(opened)
-        for events, sessions in tables_:
-            _write(events, Path(out) / "events")
-            _write(sessions, Path(out) / "sessions")
     except TallylightError as exc:
         result.message = str(exc)
-        return result
+        return Prepared(result)
+    except MemoryError:  # pyarrow's ArrowMemoryError is also an ArrowException: the caller reports it
+        raise
     except MALFORMED as exc:
         # bundle.json passed the checks a reader needs but holds a value of the wrong shape
         result.message = f"its bundle.json holds a malformed value ({type(exc).__name__}); skipped"
-        return result
-    except OSError as exc:
-        result.message = f"writing the dataset failed ({exc.strerror or exc})"
-        return result
-    result.status = "opened"
+        return Prepared(result)
+    result.status = "ready"
     result.sessions = [s["session_id"] for s in opened.doc["sessions"]]
     result.rows = sum(e.num_rows for e, _ in tables_)
+    return Prepared(result, tables_)
+
+
+def write_prepared(prepared: Prepared, out: str) -> Outcome:
+    """Write a ready bundle's sessions into the dataset (each session's partition replaced)."""
+    result = prepared.outcome
+    try:
+        for events, sessions in prepared.tables:
+            _write(events, Path(out) / "events")
+            _write(sessions, Path(out) / "sessions")
+    except OSError as exc:
+        result.status, result.message = "bad", f"writing the dataset failed ({exc.strerror or exc})"
+        return result
+    result.status = "opened"
     return result
 
 
@@ -236,5 +288,27 @@ def load_registry(out: Path) -> dict[str, Any]:
     return doc if isinstance(doc, dict) and isinstance(doc.get("bundles"), dict) else {"bundles": {}}
 
 
+def session_owners(registry: Mapping[str, Any]) -> dict[str, str]:
+    """Session id -> the bundle id that brought it, from the registry."""
+    owners: dict[str, str] = {}
+    for bundle_id, entry in registry["bundles"].items():
+        sessions = entry.get("sessions") if isinstance(entry, dict) else None
+        for sid in sessions if isinstance(sessions, list) else []:
+            owners.setdefault(str(sid), str(bundle_id))
+    return owners
+
+
 def save_registry(out: Path, registry: dict[str, Any]) -> None:
-    atomic_write(out / REGISTRY, json.dumps(registry, indent=1, sort_keys=True).encode("utf-8"), mode=0o644)
+    """The registry, readable by its owner only (it names participants and sessions)."""
+    atomic_write(out / REGISTRY, json.dumps(registry, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
+
+
+def make_private(out: Path) -> None:
+    """0700 folders and 0600 files under the dataset (an older Tallylight wrote 0755 / 0644)."""
+    for root, dirs, files in os.walk(out):
+        os.chmod(root, 0o700)
+        for name in files:
+            path = os.path.join(root, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o600)
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]

@@ -1,9 +1,11 @@
 """``tallylight-lab open BUNDLE… --identity FILE --out DIR``: bundles into one Parquet dataset.
 
-Bundles are opened in parallel worker processes (decrypting, parsing CSV and
-writing Parquet are CPU work); each bundle's outcome comes back as a plain value,
-so a bad, foreign or duplicate bundle is reported and skipped without stopping
-the others.
+Each bundle is opened in a child process of its own, several at once, under a
+memory and a time limit (tallylight.lab.isolate): a bad, foreign, duplicate or
+hostile bundle (a zip bomb, a parser that runs out of memory) is reported and
+skipped without stopping the others, and the registry is saved whatever happens.
+A bundle that brings a session another bundle already brought is a conflict:
+reported, never written over the first.
 """
 
 from __future__ import annotations
@@ -12,14 +14,13 @@ import argparse
 import hashlib
 import os
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tallylight.errors import BundleError, UsageError
 
 if TYPE_CHECKING:
-    from tallylight.lab.dataset import StudyCheck
+    from tallylight.lab.dataset import Outcome, StudyCheck
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +43,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "studies or manifests are refused",
     )
     p.add_argument("--jobs", type=int, default=0, help="worker processes (default: one per core)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=900.0,
+        metavar="SECONDS",
+        help="refuse a bundle whose opening takes longer than this (default: 900)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=int,
+        default=None,
+        metavar="MIB",
+        help="refuse a bundle whose opening needs more memory than this (default: no limit but the system's)",
+    )
     p.add_argument("--reopen", action="store_true", help="rewrite bundles opened before (no duplicate rows)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -77,11 +92,49 @@ def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
     return found
 
 
+class _Decider:
+    """Whether a ready bundle may be written, from the registry and what this run wrote before it."""
+
+    def __init__(self, registry: dict[str, Any], reopen: bool) -> None:
+        from tallylight.lab import dataset
+
+        self.known = set() if reopen else set(registry["bundles"])
+        self.owners = dataset.session_owners(registry)
+        self.this_run: set[str] = set()
+
+    def __call__(self, o: Outcome) -> tuple[str, str] | None:
+        if o.bundle_id in self.this_run:
+            return "duplicate", "another file held the same bundle; its rows were written once"
+        if o.bundle_id in self.known:
+            return "duplicate", "this bundle was opened before; skipped"
+        for sid in o.sessions:
+            owner = self.owners.get(sid)
+            if owner is not None and owner != o.bundle_id:
+                return "conflict", (
+                    f"its session {sid} already came in bundle {owner}; the rows of that bundle were "
+                    "kept and this bundle was not written"
+                )
+        self.this_run.add(o.bundle_id)
+        self.owners.update((sid, o.bundle_id) for sid in o.sessions)
+        return None
+
+
+def _register(registry: dict[str, Any], o: Outcome) -> None:
+    registry["bundles"][o.bundle_id] = {
+        "sha256": o.sha256,
+        "study": o.study_id,
+        "participant": o.participant_id,
+        "sessions": o.sessions,
+        "rows": o.rows,
+        "file": Path(o.path).name,
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from tallylight.lab import dataset
+    from tallylight.lab import dataset, isolate
     from tallylight.share import agecrypt
 
     if args.jobs < 0:
@@ -106,11 +159,11 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("No bundle files were given.")
     out: Path = args.out
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        dataset.make_private(out)
     except OSError as exc:
         raise UsageError(f"Cannot create {out} ({exc.strerror}).") from None
     registry = dataset.load_registry(out)
-    known = [] if args.reopen else sorted(registry["bundles"])
 
     # the same file given twice is opened once
     outcomes: list[dataset.Outcome] = []
@@ -129,52 +182,36 @@ def run(args: argparse.Namespace) -> int:
         seen[digest] = f
         todo.append(f)
 
+    limits = isolate.Limits(
+        timeout=args.timeout, max_memory=None if args.max_memory is None else args.max_memory << 20
+    )
+    work = [isolate.Job(str(f), identity_text, str(out), studies, limits) for f in todo]
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
     t0 = time.perf_counter()
-    with Progress(
-        TextColumn("Opening bundles"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        disable=args.quiet,
-    ) as progress:
-        task = progress.add_task("open", total=len(todo))
-        if jobs == 1 or len(todo) == 1:
-            for f in todo:
-                outcomes.append(dataset.open_one(str(f), identity_text, str(out), studies, known))
+    decide = _Decider(registry, args.reopen)
+    try:
+        with Progress(
+            TextColumn("Opening bundles"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=args.quiet,
+        ) as progress:
+            task = progress.add_task("open", total=len(todo))
+            for outcome in isolate.open_all(work, jobs, decide):
+                outcomes.append(outcome)
+                if outcome.status == "opened":
+                    _register(registry, outcome)
                 progress.advance(task)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures: list[Future[Any]] = [
-                    pool.submit(dataset.open_one, str(f), identity_text, str(out), studies, known)
-                    for f in todo
-                ]
-                for fut in futures:
-                    outcomes.append(fut.result())
-                    progress.advance(task)
+    finally:  # whatever ended the run, what was written is in the registry
+        dataset.save_registry(out, registry)
     wall = time.perf_counter() - t0
-
-    # a bundle id met twice in this run: the second is a duplicate (same id, different file)
-    ids: set[str] = set()
-    for o in outcomes:
-        if o.status == "opened":
-            if o.bundle_id in ids:
-                o.status = "duplicate"
-                o.message = "another file held the same bundle; its rows were written once"
-            ids.add(o.bundle_id)
-            registry["bundles"][o.bundle_id] = {
-                "sha256": o.sha256,
-                "study": o.study_id,
-                "participant": o.participant_id,
-                "sessions": o.sessions,
-                "rows": o.rows,
-                "file": Path(o.path).name,
-            }
-    dataset.save_registry(out, registry)
+    order = {str(f): i for i, f in enumerate(files)}
+    outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # children finish in any order
 
     opened = [o for o in outcomes if o.status == "opened"]
-    refused = [o for o in outcomes if o.status in ("bad", "foreign")]
+    refused = [o for o in outcomes if o.status in ("bad", "foreign", "conflict")]
     dupes = [o for o in outcomes if o.status == "duplicate"]
     rows = sum(o.rows for o in opened)
     for o in refused + dupes:

@@ -19,6 +19,7 @@ import secrets
 import time
 import uuid
 import zipfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,7 +43,7 @@ SUFFIX = ".tallylight.age"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: the most a bundle may expand to when opened (a zip bomb stops here)
 MAX_UNPACKED = 8 << 30
-SESSION_FILE_RE = re.compile(r"^sessions/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/events\.csv$")
+SESSION_FILE_RE = re.compile(r"sessions/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/events\.csv")  # fullmatch
 
 README_TEXT = """\
 Tallylight bundle
@@ -336,26 +337,90 @@ class Opened:
         return str(self.doc["participant_id"])
 
 
-def open_plaintext(plaintext: bytes) -> Opened:
-    """Unpack and verify a decrypted bundle; BundleError names the first thing wrong."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(plaintext))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise BundleError("The bundle decrypts but is not a Tallylight bundle (not a ZIP archive).") from None
-    if sum(i.file_size for i in infos) > MAX_UNPACKED:
-        raise BundleError("The bundle would unpack to more than 8 GiB; it is refused.")
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        raise BundleError("The bundle holds a file twice.")
-    try:
-        raw = {n: zf.read(n) for n in names}
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise BundleError(f"The bundle's archive is damaged ({exc}).") from None
-    if BUNDLE_JSON not in raw:
+#: compression methods a bundle may use (the writer uses DEFLATE); BZIP2 and LZMA are refused
+#: unread, so no decompressor other than zlib's ever sees a stranger's bytes
+METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+#: the most bundle.json may unpack to (it is parsed whole)
+MAX_BUNDLE_JSON = 64 << 20
+#: an entry larger than this may not expand more than MAX_RATIO times its stored size
+#: (a real events.csv deflates about 5-15 times; zeros deflate about 1000 times)
+RATIO_FLOOR = 1 << 20
+MAX_RATIO = 200
+_CHUNK = 1 << 20
+
+
+def _allowed_name(name: str) -> bool:
+    return name in (BUNDLE_JSON, README, CODEBOOK) or bool(SESSION_FILE_RE.fullmatch(name))
+
+
+class _Unpacker:
+    """Streams a bundle's ZIP entries, counting the bytes they really expand to (not what they claim)."""
+
+    def __init__(self, plaintext: bytes, max_unpacked: int) -> None:
+        try:
+            self.zf = zipfile.ZipFile(io.BytesIO(plaintext))
+            infos = self.zf.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            raise BundleError(
+                "The bundle decrypts but is not a Tallylight bundle (not a ZIP archive)."
+            ) from None
+        self.budget = max_unpacked
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+        for info in infos:  # every name and method is checked before a byte is read
+            name = info.filename
+            if not _allowed_name(name):
+                raise BundleError(f"The bundle holds an unexpected file: {name[:80]!r}.")
+            if name in self.infos:
+                raise BundleError("The bundle holds a file twice.")
+            if info.compress_type not in METHODS:
+                raise BundleError(
+                    f"{name} in the bundle uses a compression method Tallylight does not write."
+                )
+            if info.flag_bits & 0x1:
+                raise BundleError(f"{name} in the bundle is encrypted inside the archive.")
+            self.infos[name] = info
+        if sum(i.file_size for i in infos) > max_unpacked:
+            raise BundleError(f"The bundle would unpack to more than {_size(max_unpacked)}; it is refused.")
+
+    def read(self, name: str, limit: int | None = None) -> bytes:
+        """The entry's bytes, refused as soon as they pass the bundle's (or ``limit``'s) budget."""
+        info = self.infos[name]
+        cap = min(self.budget, limit if limit is not None else self.budget)
+        ratio_cap = max(RATIO_FLOOR, info.compress_size * MAX_RATIO)
+        chunks: list[bytes] = []
+        got = 0
+        try:
+            with self.zf.open(info) as f:
+                while chunk := f.read(_CHUNK):
+                    got += len(chunk)
+                    if got > cap:
+                        raise BundleError(f"{name} in the bundle unpacks to more than {_size(cap)}; refused.")
+                    if got > ratio_cap:
+                        raise BundleError(f"{name} in the bundle expands like a zip bomb; refused.")
+                    chunks.append(chunk)
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
+            raise BundleError(f"The bundle's archive is damaged ({exc}).") from None
+        self.budget -= got
+        return b"".join(chunks)
+
+
+def _size(n: int) -> str:
+    return f"{n / (1 << 30):g} GiB" if n >= 1 << 30 else f"{n / (1 << 20):g} MiB"
+
+
+def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened:
+    """Unpack and verify a decrypted bundle; BundleError names the first thing wrong.
+
+    Names and compression methods are checked before anything is unpacked, and each
+    entry is streamed against what it really expands to, so a bomb or a lying size
+    costs at most ``max_unpacked`` bytes.
+    """
+    zip_ = _Unpacker(plaintext, max_unpacked)
+    names = list(zip_.infos)
+    if BUNDLE_JSON not in zip_.infos:
         raise BundleError("The bundle has no bundle.json.")
     try:
-        doc = safejson.loads(raw[BUNDLE_JSON])
+        doc = safejson.loads(zip_.read(BUNDLE_JSON, MAX_BUNDLE_JSON))
     except (UnicodeDecodeError, ValueError):
         raise BundleError("The bundle's bundle.json is not valid JSON.") from None
     _check_doc(doc)
@@ -363,10 +428,11 @@ def open_plaintext(plaintext: bytes) -> Opened:
     extra = set(names) - set(listed) - {BUNDLE_JSON, README}
     if extra:
         raise BundleError(f"The bundle holds a file its bundle.json does not list: {sorted(extra)[0]}.")
+    raw: dict[str, bytes] = {}
     for name, meta in listed.items():
-        data = raw.get(name)
-        if data is None:
+        if name not in zip_.infos:
             raise BundleError(f"The bundle lacks {name}, which its bundle.json lists.")
+        data = raw[name] = zip_.read(name)
         if not isinstance(meta, dict) or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             raise BundleError(f"{name} in the bundle does not match its checksum.")
     events: dict[str, bytes] = {}
@@ -398,7 +464,7 @@ def _check_doc(doc: Any) -> None:
     need(_safe_name(doc["participant_id"]) and _safe_name(study["id"]), "ids must be plain names")
     need(isinstance(doc.get("files"), dict), "files")
     for name in doc["files"]:
-        need(name == CODEBOOK or bool(SESSION_FILE_RE.match(str(name))), f"unexpected file name {name!r}")
+        need(name == CODEBOOK or bool(SESSION_FILE_RE.fullmatch(str(name))), f"unexpected file name {name!r}")
     sessions = doc.get("sessions")
     need(isinstance(sessions, list) and len(sessions) > 0, "sessions")
     for s in sessions:
@@ -407,11 +473,11 @@ def _check_doc(doc: Any) -> None:
         need(isinstance(s.get("start_unix_ns"), int), "sessions[].start_unix_ns")
 
 
-_SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # fullmatch: "$" would pass a final newline
 
 
 def _safe_name(value: str) -> bool:
-    return bool(_SAFE.match(value))
+    return bool(_SAFE.fullmatch(value))
 
 
 def _is_uuid(value: str) -> bool:
@@ -421,6 +487,6 @@ def _is_uuid(value: str) -> bool:
         return False
 
 
-def open_bundle(ciphertext: bytes, identities: Sequence[Any]) -> Opened:
+def open_bundle(ciphertext: bytes, identities: Sequence[Any], max_unpacked: int = MAX_UNPACKED) -> Opened:
     """Decrypt (age) and verify a bundle."""
-    return open_plaintext(agecrypt.decrypt(ciphertext, identities))
+    return open_plaintext(agecrypt.decrypt(ciphertext, identities), max_unpacked)
