@@ -38,6 +38,12 @@ def config_dir() -> Path:
     return base / "config" if base else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
+def state_dir() -> Path:
+    """Directory for Tallylight's own logs (the recorder's exit log); never captured data."""
+    base = home_override()
+    return base / "state" if base else Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
 def runtime_dir() -> Path:
     """Directory for the single-instance socket and lock (see :func:`private_runtime_dir`).
 

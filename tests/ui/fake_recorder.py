@@ -116,7 +116,13 @@ def main() -> int:
                     return 0
                 else:
                     say(Message.ERROR, id=mid, message=f"cannot {name} now", fatal=False)
-        if state == "recording" and os.environ.get("FAKE_RECORDER_CRASH") and time.monotonic() - t0 > 0.5:
+        crash = os.environ.get("FAKE_RECORDER_CRASH")
+        if state == "recording" and crash and time.monotonic() - t0 > 0.5:
+            if crash == "kill":  # a line on stderr with a value in it, then killed by a signal
+                sys.stderr.write("RuntimeError: the value 'typed secret' went wrong\n")
+                sys.stderr.flush()
+                time.sleep(0.2)  # (the controller reads stderr before it sees the exit)
+                os.kill(os.getpid(), 9)
             os._exit(9)
         if state == "recording" and time.monotonic() - last_stats > 0.3:
             last_stats = time.monotonic()

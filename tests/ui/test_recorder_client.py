@@ -93,3 +93,42 @@ def test_refused_start_is_an_error_but_a_notice_is_not(make_app, fake_recorder, 
     qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
     assert app.controller.error_message == "No key vault exists yet."
     assert {"exit": "eof"} in read_log(fake_recorder)
+
+
+def test_recorder_killed_says_why_what_was_kept_and_starts_again_in_one_click(
+    make_app, fake_recorder, monkeypatch, qtbot, tallylight_home
+):
+    """issue 21 major 1 and issue 17 item 12: the cause and the log are named, the kept session is
+    described, and Start again (a real click) starts the same session again."""
+    import os
+    import stat
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tallylight.recorder import exitlog
+
+    monkeypatch.setenv("FAKE_RECORDER_CRASH", "kill")
+    app = make_app(use_tray=False)
+    app.controller.start_session(label="walk 1")
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    qtbot.waitUntil(lambda: "recorder_lost" in app.dialogs, timeout=5000)
+    dlg = app.dialogs["recorder_lost"]
+    qtbot.waitUntil(dlg.isVisible, timeout=5000)
+    text = dlg.text.text()
+    assert "ended by the signal SIGKILL" in text
+    assert "kept in the session “walk 1”" in text and "marked as recovered" in text
+    log = exitlog.log_path()
+    assert str(log) in text and log.parent == tallylight_home / "state"
+    qtbot.waitUntil(log.exists, timeout=5000)
+    assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
+    logged = log.read_text()
+    assert "SIGKILL" in logged and "RuntimeError: the value '…' went wrong" in logged
+    assert "typed secret" not in logged
+    assert app.controller.state == "error"
+    QTest.mouseClick(dlg.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
+    starts = [m for m in read_log(fake_recorder) if m.get("cmd") == "start"]
+    assert len(starts) == 2 and starts[1]["label"] == "walk 1"
+    assert not dlg.isVisible()
+    monkeypatch.delenv("FAKE_RECORDER_CRASH")

@@ -80,6 +80,7 @@ class TallylightApp(QObject):
         self._tray_check.timeout.connect(self._check_tray)
         self._tray_check.start()
         self.controller.session_ended.connect(self._on_session_ended)
+        self.controller.recorder_lost.connect(self._on_recorder_lost)
         qapp.aboutToQuit.connect(self._on_about_to_quit)
         qapp.commitDataRequest.connect(self._on_commit_data)
         self.server.listen()
@@ -127,6 +128,22 @@ class TallylightApp(QObject):
         for view in (self.tray, self.window, self.main_window):
             if view is not None:
                 view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
+
+    @Slot(dict)
+    def _on_recorder_lost(self, lost: dict) -> QDialog:
+        """What happened, what was kept, and Start again in one click."""
+        from tallylight.ui.dialogs.recorder_lost import RecorderLostDialog
+
+        def make() -> QDialog:
+            dlg = RecorderLostDialog(lost)
+            dlg.start_again.connect(self.controller.start_again)
+            dlg.open_session.connect(self.open_session)
+            return dlg
+
+        old = self.dialogs.pop("recorder_lost", None)  # a newer loss replaces an older window
+        if old is not None:
+            old.close()
+        return self._show_dialog("recorder_lost", make)
 
     @Slot(str)
     def open_session(self, session_id: str) -> QDialog:

@@ -8,6 +8,7 @@ and goes off only after the recorder has exited.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
 from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, Message
+from tallylight.recorder import exitlog
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
 
@@ -31,6 +33,8 @@ class AppController(QObject):
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
     live_preview = Signal(dict)  # the recorder's ``preview`` reply (the live view asked for it)
     session_ended = Signal(dict)  # last_session, once the recorder has exited (the stop summary)
+    #: the recorder ended unexpectedly: {"message", "session_id", "label"}; start_again() repeats the start
+    recorder_lost = Signal(dict)
 
     #: settings count in minutes; tests shrink this to make limits fire in seconds
     seconds_per_minute: float = 60.0
@@ -55,6 +59,9 @@ class AppController(QObject):
         self._paused_total = 0.0
         self._recorder: RecorderProcess | None = None
         self._fatal_error = ""
+        self._lost: dict[str, Any] = {}  # the recorder ended unexpectedly (see recorder_lost)
+        self._closed_by_us = False
+        self._start_args: tuple[str, CaptureOptions | None, str] | None = None
         self._started_by = ""
         self._stopped_now = False  # this recorder said "stopped": a session ended (stop summary)
         self.study = ""  # the joined study the session is for ("" = personal)
@@ -167,6 +174,7 @@ class AppController(QObject):
         if self.active:
             return False
         self._started_by = started_by
+        self._start_args = (label, options, study)
         s = self.settings
         effective = (s.narrow(options) if options is not None else s.capture).to_dict()
         spm = self.seconds_per_minute
@@ -218,6 +226,7 @@ class AppController(QObject):
         self._started_at = self._ended_at = self._paused_since = 0.0
         self._paused_total = 0.0
         self._stopped_now = False
+        self._closed_by_us = False  # we closed its channel (a refused start, a stop not answered)
         self._focus_caveat_said = focus_caveat_said
         self._set_state(AppState.STARTING)
         rec.launch(fields)
@@ -407,6 +416,7 @@ class AppController(QObject):
         session started; end this recorder by closing its channel."""
         log.warning("recorder refused to start: %s", message)
         self._fatal_error = message
+        self._closed_by_us = True
         if self._recorder is not None:
             self._recorder.close_channel()
 
@@ -427,10 +437,42 @@ class AppController(QObject):
             "label": self.label,
             "session_id": self.session_id or str((summary or {}).get("session_id") or ""),
         }
-        reason = self.last_session["reason"]
-        if reason == protocol.RECORDER_EXITED and not self._fatal_error:
-            detail = msg.get("detail") or ""
-            self._fatal_error = "The recorder ended unexpectedly." + (f" ({detail})" if detail else "")
+        if self.last_session["reason"] == protocol.RECORDER_EXITED:
+            if self._closed_by_us and msg.get("exit_code") == 0:
+                if not self._fatal_error:  # we closed its channel and it ended cleanly
+                    self._fatal_error = "The recorder ended before it said why."
+            else:
+                self._recorder_exited(msg)
+
+    def _recorder_exited(self, msg: dict) -> None:
+        """Say what ended the recorder and what was kept; its exit goes to the private log."""
+        rec = self._recorder
+        ex = rec.exit if rec is not None else None
+        if ex is None:
+            ex = exitlog.RecorderExit(0, msg.get("exit_code"), msg.get("signal"))
+        # the log is written off the GUI thread; its path is known now
+        threading.Thread(target=exitlog.note_exit, args=(ex,), name="tallylight-exitlog", daemon=True).start()
+        if self.session_id:
+            label = f" “{self.label}”" if self.label else ""
+            kept = (
+                f"What it recorded until then is kept in the session{label} "
+                f"({words.clock(self.elapsed_s)}; {words.counts_summary(self.counts)}), "
+                "marked as recovered: you can review, cut or delete it."
+            )
+        else:
+            kept = "It ended before the session started, so nothing was recorded."
+        message = exitlog.explain(ex, kept, exitlog.log_path())
+        if self._fatal_error:  # the recorder said why before it ended: that comes first
+            message = f"{self._fatal_error} {message}"
+        self._fatal_error = message
+        self._lost = {"message": message, "session_id": self.session_id, "label": self.label}
+
+    def start_again(self) -> bool:
+        """Start a new session as the last one was started (after the recorder ended unexpectedly)."""
+        if self._start_args is None or self.active:
+            return False
+        label, options, study = self._start_args
+        return self.start_session(label, options, study)
 
     @Slot(int)
     def _on_finished(self, code: int) -> None:
@@ -442,12 +484,16 @@ class AppController(QObject):
         self._recorder = None
         if rec is not None:
             rec.deleteLater()
+        lost, self._lost = self._lost, {}
         if self._fatal_error:
             self.error_message = self._fatal_error
             self.notify.emit("Tallylight could not record", self._fatal_error)
             self._set_state(AppState.ERROR)
         else:
             self._set_state(AppState.IDLE)
+        if lost:  # its window says what was kept and opens the session: no stop summary besides
+            self._stopped_now = False
+            self.recorder_lost.emit(lost)
         if self._stopped_now and self.last_session.get("session_id"):
             self._stopped_now = False
             self.session_ended.emit(dict(self.last_session))
@@ -481,6 +527,7 @@ class AppController(QObject):
 
     def _force_stop(self, rec: RecorderProcess) -> None:
         if self.state == AppState.STOPPING and self._recorder is rec and rec is not None:
+            self._closed_by_us = True
             rec.close_channel()
 
     def _end_clock(self) -> None:

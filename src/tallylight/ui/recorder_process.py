@@ -7,6 +7,7 @@ dies, the recorder's stdin closes and it stops (the heartbeat).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 from tallylight import protocol
 from tallylight.hardening import child_env
 from tallylight.protocol import Command, Message
+from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,8 @@ class RecorderProcess(QObject):
         self._start_id: int | None = None
         self._started = False
         self.stderr_tail: list[str] = []
+        self._pid = 0
+        self.exit: exitlog.RecorderExit | None = None  # how the process ended, once it has
 
     # ---- lifecycle -------------------------------------------------------
     def pid(self) -> int:
@@ -88,6 +92,7 @@ class RecorderProcess(QObject):
         env.insert("PYTHONUNBUFFERED", "1")
         self._proc.setProcessEnvironment(env)
         self._proc.start(program, args)
+        self._pid = self.pid()
 
     def send(self, cmd: Command, **fields: Any) -> int:
         msg_id = self._next_id
@@ -148,7 +153,7 @@ class RecorderProcess(QObject):
             if line.strip():
                 log.info("recorder: %s", line)
                 self.stderr_tail.append(line)
-        del self.stderr_tail[:-20]
+        del self.stderr_tail[: -exitlog.TAIL_LINES]
 
     def _handle_line(self, line: bytes) -> None:
         try:
@@ -189,7 +194,11 @@ class RecorderProcess(QObject):
     @Slot(int, QProcess.ExitStatus)
     def _on_finished(self, code: int, status: QProcess.ExitStatus) -> None:
         self._on_stdout()
-        self._finish(code if status == QProcess.ExitStatus.NormalExit else -1)
+        self._on_stderr()
+        crashed = status != QProcess.ExitStatus.NormalExit
+        # on Unix, Qt gives the signal's number as the exit code of a crash
+        self.exit = exitlog.RecorderExit(self._pid, None if crashed else code, code if crashed else None)
+        self._finish(code if not crashed else -1)
 
     @Slot(QProcess.ProcessError)
     def _on_error(self, err: QProcess.ProcessError) -> None:
@@ -203,10 +212,15 @@ class RecorderProcess(QObject):
         self._done = True
         if not self._got_stopped:
             self._got_stopped = True
-            detail = self.stderr_tail[-1] if self.stderr_tail else ""
+            ex = self.exit or exitlog.RecorderExit(self._pid, code, None)
+            self.exit = ex = dataclasses.replace(ex, stderr=tuple(self.stderr_tail))
             self.stopped.emit(
                 protocol.message(
-                    Message.STOPPED, reason=protocol.RECORDER_EXITED, exit_code=code, detail=detail
+                    Message.STOPPED,
+                    reason=protocol.RECORDER_EXITED,
+                    exit_code=ex.code,
+                    signal=ex.signal,
+                    detail=exitlog.cause(ex),
                 )
             )
         self.finished.emit(code)
