@@ -42,6 +42,8 @@ class Command(enum.StrEnum):
     TASK = "task"  # start or end one of the study's tasks (a marker)
     NOTE = "note"  # the participant flags this moment (a marker)
     PRIVATE = "private"  # the participant says "private now" (or no longer): a gap, no hooks
+    TASK_INPUT = "task_input"  # the task window's own key and pointer events (docs/TASKS.md)
+    TRIALS = "trials"  # the task window's trials of the running task (docs/FORMAT.md section 14)
     STOP = "stop"
 
 
@@ -58,6 +60,7 @@ class Message(enum.StrEnum):
     TASK = "task"
     NOTE = "note"
     PRIVATE = "private"
+    TRIALS = "trials"  # the reply to ``trials``: how many were taken
     STOPPED = "stopped"
     ERROR = "error"
 

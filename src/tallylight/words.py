@@ -459,3 +459,17 @@ def timing_summary(quality: Mapping[str, Any] | None) -> list[str]:
         )
     lines += [printable(str(n)) for n in quality.get("notes") or [] if isinstance(n, str)]
     return lines
+
+
+# ---------------------------------------------------------------- study tasks (docs/TASKS.md)
+
+#: the consent screen's own choice for typing tasks (CLI and window say the same)
+TYPING_CONSENT = N_(
+    "Typing tasks: record the characters I type into the task window's own text field "
+    "(only there, only while a typing task runs: the study's phrases, nothing else I type)"
+)
+#: why a typing task cannot run without that choice
+TYPING_NOT_ALLOWED = N_(
+    "This typing task records the characters you type into its field, and you did not allow that "
+    "when you joined the study, so it cannot run. Nothing else you type is ever recorded as characters."
+)

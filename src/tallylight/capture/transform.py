@@ -101,7 +101,10 @@ class Transformer:
 
     def _key(self, t: int, kind: int, key: Any, keycode: int | None) -> Event | None:
         mode = self.options.keys
-        if mode == KeyMode.NONE:
+        # a key typed into a typing task's own field, allowed by the participant's separate
+        # consent for it (the recorder decides: tallylight.recorder.window_input)
+        task_text = getattr(key, "task_text", False) is True
+        if mode == KeyMode.NONE and not task_text:
             return None
         phys = physical_id(key, keycode)
         if kind == Kind.KEY_UP and phys in self._held:
@@ -113,7 +116,7 @@ class Transformer:
         text = ""
         if mode >= KeyMode.HASHED:
             code = keyed_hash(self._hash_key, phys) if mode == KeyMode.HASHED else phys
-        if mode == KeyMode.FULL:
+        if mode == KeyMode.FULL or task_text:
             text = key_name(key)
         if kind == Kind.KEY_DOWN:
             self._held[phys] = (key_class, code, text)

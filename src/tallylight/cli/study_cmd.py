@@ -17,6 +17,7 @@ from tallylight.cli.unlock import (
     unlock_vault,
 )
 from tallylight.errors import StudyError, UsageError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Study
@@ -46,6 +47,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--no-moves", action="store_true", help="do not allow mouse movement")
     add.add_argument("--no-clicks", action="store_true", help="do not allow mouse clicks")
     add.add_argument("--no-scrolls", action="store_true", help="do not allow scrolling")
+    add.add_argument(
+        "--typing-text",
+        action="store_true",
+        help="allow typing tasks to record the characters typed into their own field (asked otherwise)",
+    )
     add_passphrase_option(add)
     add.set_defaults(func=cmd_add)
 
@@ -118,8 +124,12 @@ def cmd_add(args: argparse.Namespace) -> int:
             "You did not tick every required box, so you have not joined the study. Nothing was saved."
         )
     capture = _narrowed(m.capture, args)
+    typing_text = False
+    if any(t.kind == "typing" for t in m.tasks):
+        typing_text = args.typing_text or (not args.yes and _ask(_(words.TYPING_CONSENT)))
+        print(f"[{'x' if typing_text else ' '}] {_(words.TYPING_CONSENT)}")
     ensure_vault(args)
-    study, record = enrolment.join(offer, boxes, capture)
+    study, record = enrolment.join(offer, boxes, capture, typing_text=typing_text)
     print(
         f"\nYou joined “{m.title}” (version {m.version}). Consent recorded at {record.given_at} (encrypted)."
     )

@@ -22,10 +22,12 @@ from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable, TallylightError, UsageError
 from tallylight.events import Marker, StopReason, describe
 from tallylight.hardening import protect_process, protection_status
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, Message
-from tallylight.recorder import ceiling
+from tallylight.recorder import ceiling, window_input
 from tallylight.recorder.session import HookFactory, Session, SinkFactory, default_hooks
+from tallylight.store import trials as trial_records
 from tallylight.study.enrolment import SessionTerms, register_session, session_terms
 from tallylight.words import RecorderState
 
@@ -84,6 +86,8 @@ class RecorderProcess:
             Command.TASK: self._cmd_task,
             Command.NOTE: self._cmd_note,
             Command.PRIVATE: self._cmd_private,
+            Command.TASK_INPUT: self._cmd_task_input,
+            Command.TRIALS: self._cmd_trials,
             Command.STOP: self._cmd_stop,
         }
 
@@ -134,7 +138,11 @@ class RecorderProcess:
         if terms is not None:
             self._limits = (terms.limit_duration(self._limits[0]), terms.limit_idle(self._limits[1]))
         private_apps = protocol.names(msg, "private_apps", "application names")
-        self._check_capture()
+        global_capture = msg.get("global_capture", True)
+        if not isinstance(global_capture, bool):
+            raise UsageError("'global_capture' must be true or false.")
+        if global_capture:  # without it only the task window's own events are taken: no hooks, no probe
+            self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
         hotkey = protocol.text(msg, "pause_hotkey", 100, "'pause_hotkey'")
         session = Session(
@@ -146,6 +154,7 @@ class RecorderProcess:
             pause_hotkey=hotkey,
             on_hotkey=self._hotkey_used,
             study=terms.info_fields() if terms is not None else None,
+            global_capture=global_capture,
         )
         watching = self._watch_focus(session, private_apps) if private_apps else False
         self.session = session
@@ -205,19 +214,74 @@ class RecorderProcess:
             task = msg.get("task")
             if not isinstance(task, str) or task not in tasks:
                 raise UsageError(f"The study has no task {str(task)[:64]!r} (its tasks: {', '.join(tasks)}).")
+            kind = self._kind(task)
+            if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
+                raise UsageError(_(words.TYPING_NOT_ALLOWED))
             if self._task:
                 session.mark(Marker.TASK_END, tasks.index(self._task) + 1)
             t_s = session.mark(Marker.TASK_START, tasks.index(task) + 1)
             self._task = task
+            session.set_window_task(kind != "free")
         elif action == "end":
             if not self._task:
                 raise UsageError("No task is running, so there is none to end.")
             task = self._task
             t_s = session.mark(Marker.TASK_END, tasks.index(task) + 1)
             self._task = ""
+            session.set_window_task(False)
         else:
             raise UsageError("'action' must be start or end.")
         self.send(Message.TASK, reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
+
+    def _kind(self, task: str) -> str:
+        terms = self._terms
+        if terms is None or task not in terms.tasks or len(terms.task_kinds) != len(terms.tasks):
+            return "free"
+        return terms.task_kinds[terms.tasks.index(task)]
+
+    def _window_task(self) -> str:
+        """The running task-window task's kind; UsageError if none runs."""
+        kind = self._kind(self._task) if self._task else ""
+        if kind not in ("typing", "pointing"):
+            raise UsageError("No typing or pointing task is running; start one with 'task' first.")
+        return kind
+
+    def _cmd_task_input(self, msg: dict[str, Any], reply_to: Any) -> None:
+        """The task window's own events; a character is kept beyond the key mode only under the
+        participant's typing consent, while a typing task runs, for keys typed into its field."""
+        session = self._session()
+        kind = self._window_task()
+        keep_text = kind == "typing" and self._terms is not None and self._terms.typing_text
+        raws = window_input.raw_events(msg.get("events"), keep_text=keep_text)
+        session.put_window_events(raws, window_input.clock_source(msg.get("clock")))
+
+    def _cmd_trials(self, msg: dict[str, Any], reply_to: Any) -> None:
+        """Trials of the running task: checked, stamped with its id, written after their events."""
+        session = self._session()
+        kind = self._window_task()
+        if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
+            raise UsageError(_(words.TYPING_NOT_ALLOWED))
+        items = msg.get("trials")
+        if not isinstance(items, list) or not 1 <= len(items) <= trial_records.MAX_TRIALS_PER_RECORD:
+            raise UsageError("'trials' must be a non-empty list of trials.")
+        tasks = self._terms.tasks if self._terms is not None else ()
+        trials = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise UsageError("Each trial must be an object.")
+            trial = {**item, "task": self._task, "kind": kind, "task_number": tasks.index(self._task) + 1}
+            for edge in ("start_os", "end_os"):
+                value = trial.get(edge)
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                    raise UsageError(f"A trial's {edge} must be an OS time or null.")
+            try:
+                trial_records.check(trial)
+                trial_records.encode([trial])  # JSON-able, no nan
+            except ValueError as exc:
+                raise UsageError(f"A trial is malformed ({exc}).") from None
+            trials.append(trial)
+        session.put_trials(trials)
+        self.send(Message.TRIALS, reply_to, count=len(trials))
 
     def _cmd_note(self, msg: dict[str, Any], reply_to: Any) -> None:
         """A NOTE marker: the participant flags this moment."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tallylight import __version__
+from tallylight.capture.clockmap import ClockSource
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.errors import RecorderError, StoreError
@@ -39,6 +40,7 @@ HOLDBACK_NS = 100_000_000
 WRITER_POLL_S = 0.02
 PREVIEW_LEN = 200
 _STOP = object()
+_TRIALS = object()
 
 
 class HookSet(Protocol):
@@ -90,8 +92,13 @@ class Session:
         pause_hotkey: str = "",
         hotkey_listener: HotkeyFactory = default_hotkey_listener,
         on_hotkey: Callable[[str, float], None] | None = None,
+        global_capture: bool = True,
     ) -> None:
         self.options = options
+        #: False: no input hooks at all, only the task window's own events (Wayland, macOS
+        #: without Input Monitoring, or a participant who wants no global capture)
+        self.global_capture = global_capture
+        self.window_task = False  # a task-window task runs: its window's events, no hooks
         self.label = label
         self.study: dict[str, Any] = dict(study or {})  # study_id, manifest_hash, consent_id for SessionInfo
         self._sink_factory = sink_factory
@@ -251,7 +258,41 @@ class Session:
 
     # -- internals ----------------------------------------------------------
 
+    def set_window_task(self, on: bool) -> None:
+        """A task-window task starts (True) or ends: while it runs, only the window's own
+        events are captured (the hooks would see the same keys and clicks a second time)."""
+        with self._lock:
+            if on == self.window_task:
+                return
+            self.window_task = on
+            if on:
+                self._remove_hooks()
+            elif self.state == RecorderState.RECORDING and not self.private:
+                self._install_hooks()
+
+    def put_window_events(self, raws: list[RawEvent], source: ClockSource | None) -> None:
+        """Events of the task window (tallylight.recorder.window_input): into the writer queue
+        like hook events; kept only while the session records (pauses drop them as usual)."""
+        with self._lock:
+            if self.state not in (RecorderState.RECORDING, RecorderState.PAUSED):
+                return
+            if self.timing is not None and source is not None and self.timing.source in (None, source):
+                self.timing.use(source)
+            elif source is not None:
+                raws = [r[:-1] + (None,) for r in raws]  # another clock than the hooks': no OS time
+            for raw in raws:
+                self._queue.put(raw)
+
+    def put_trials(self, trials: list[dict[str, Any]]) -> None:
+        """Task trials, written after the events before them (their times are mapped there)."""
+        with self._lock:
+            if self.state not in (RecorderState.RECORDING, RecorderState.PAUSED):
+                raise RecorderError(f"Cannot store trials: the session is {self.state}.")
+            self._queue.put((_TRIALS, time.perf_counter_ns(), trials))
+
     def _install_hooks(self) -> None:
+        if not self.global_capture or self.window_task:
+            return
         hooks = self._hook_factory(self._queue, self.options)
         if self.timing is not None:
             self.timing.use(getattr(hooks, "os_clock", None))
@@ -292,6 +333,7 @@ class Session:
         assert sink is not None
         get = self._queue.get
         pending: list[RawEvent] = []
+        trials: list[tuple[int, list[dict[str, Any]]]] = []  # (queued at, trials) until the hold-back passed
         last_seal = time.monotonic()
         unsealed = False
         stopping = False
@@ -311,6 +353,8 @@ class Session:
                     while True:
                         if item[0] is _STOP:
                             stopping = True
+                        elif item[0] is _TRIALS:
+                            trials.append((item[1], [self._trial_times(t) for t in item[2]]))
                         else:
                             pending.append(retime(item))
                         item = get(block=False)
@@ -340,6 +384,12 @@ class Session:
                     stats.recent.extend(out[-PREVIEW_LEN:])
                     sink.write(out)
                     unsealed = True
+                while trials and (stopping or trials[0][0] <= now - HOLDBACK_NS):
+                    write_trials = getattr(sink, "write_trials", None)
+                    if write_trials is not None:
+                        write_trials(trials.pop(0)[1])
+                    else:
+                        trials.pop(0)
                 if stopping and not pending:
                     self.timing_quality = timing.quality((time.perf_counter_ns() - t0) / 1e9)
                     note = getattr(sink, "note_timing", None)
@@ -358,6 +408,19 @@ class Session:
         except Exception as exc:  # noqa: BLE001 - a bug must still stop capture
             log.exception("writer thread failed")
             self._fail(f"Recording stopped because of an internal error: {exc}")
+
+    def _trial_times(self, trial: dict[str, Any]) -> dict[str, Any]:
+        """A trial's span on the session clock: its delimiting events' delivery stamps and OS
+        times (``start_ns``/``start_os``, ``end_ns``/``end_os``) mapped like their events."""
+        out = {k: v for k, v in trial.items() if k not in ("start_os", "end_os")}
+        timing = self.timing
+        for edge in ("start", "end"):
+            t = int(trial[f"{edge}_ns"])
+            os_time = trial.get(f"{edge}_os")
+            if os_time is not None and timing is not None and timing.map is not None:
+                t = timing.map.map(t, int(os_time))
+            out[f"{edge}_ns"] = (t - self.t0_ns) // TIME_QUANTUM_NS * TIME_QUANTUM_NS
+        return out
 
 
 class Pipeline:

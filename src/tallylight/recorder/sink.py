@@ -21,7 +21,8 @@ class EventSink(Protocol):
     authenticated (the recorder calls it at least once per second and on
     pause/stop); ``close`` seals, writes the end record and releases the files.
     A sink may also have ``note_timing(quality)``: the recorder calls it just before
-    ``close`` with the session's timing-quality record (a JSON-able dict).
+    ``close`` with the session's timing-quality record (a JSON-able dict); and
+    ``write_trials(trials)``: task trials (docs/FORMAT.md section 14), after their events.
     Failures raise :class:`tallylight.errors.StoreError` (``StorageFull`` for a
     full disk); everything sealed before the failure must stay readable.
     """
@@ -42,6 +43,10 @@ class MemorySink:
         self.info = info
         self.events: list[Event] = []
         self.timing: dict[str, Any] | None = None
+        self.trials: list[dict[str, Any]] = []
+
+    def write_trials(self, trials: Sequence[dict[str, Any]]) -> None:
+        self.trials.extend(trials)
 
     def write(self, events: Sequence[Event]) -> None:
         self.events.extend(events)

@@ -57,6 +57,9 @@ class Enrolment:
     participant_id: str
     capture: CaptureOptions  # what the participant consented to (within the manifest)
     earlier_consents: tuple[str, ...] = ()
+    #: the separate choice for typing tasks: the characters typed into the task window's own
+    #: field may be recorded (docs/TASKS.md); False unless the participant chose it
+    typing_text: bool = False
 
     @property
     def signer_fingerprint(self) -> str:
@@ -74,6 +77,7 @@ class Enrolment:
             "participant_id": self.participant_id,
             "capture": self.capture.to_dict(),
             "earlier_consents": list(self.earlier_consents),
+            "typing_text": self.typing_text,
         }
 
     @classmethod
@@ -90,6 +94,7 @@ class Enrolment:
                 participant_id=str(data["participant_id"]),
                 capture=CaptureOptions.from_dict(data["capture"]),
                 earlier_consents=tuple(consent.check_id(c) for c in data.get("earlier_consents", [])),
+                typing_text=data.get("typing_text", False) is True,
             )
         except (KeyError, TypeError, ValueError, UsageError, StudyError):
             raise StudyError("The study's enrolment file is damaged; join the study again.") from None
@@ -286,6 +291,7 @@ def join(
     data_dir: Path | None = None,
     *,
     now: dt.datetime | None = None,
+    typing_text: bool = False,
 ) -> tuple[Study, ConsentRecord]:
     """Record consent to ``offer`` and store the manifest; the study can then be recorded for.
 
@@ -299,6 +305,8 @@ def join(
     chosen = allowed if capture is None else capture
     if not is_within(chosen, allowed):
         raise UsageError("The capture you chose is wider than the study asks for; it can only be narrowed.")
+    if typing_text and not any(t.kind == "typing" for t in m.tasks):
+        raise UsageError("This study has no typing task, so there are no typed characters to allow.")
     device_public = vault.load_public_key(data_dir)
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     previous = offer.previous
@@ -313,6 +321,7 @@ def join(
         checkboxes=choices,
         capture=chosen.to_dict(),
         app_version=__version__,
+        extra={"typing_text": typing_text} if typing_text else {},
     )
     enrolment = Enrolment(
         study_id=m.study_id,
@@ -323,6 +332,7 @@ def join(
         participant_id=record.participant_id,
         capture=chosen,
         earlier_consents=(*previous.earlier_consents, previous.consent_id) if previous else (),
+        typing_text=typing_text,
     )
     paths.ensure_private_dir(studies_dir(data_dir))
     d = paths.ensure_private_dir(study_dir(m.study_id, data_dir))
@@ -395,6 +405,8 @@ class SessionTerms:
     tasks: tuple[str, ...] = ()  # task ids in manifest order; a task marker stores position + 1
     task_titles: tuple[str, ...] = ()
     title: str = ""
+    task_kinds: tuple[str, ...] = ()  # each task's kind (free, typing, pointing), in manifest order
+    typing_text: bool = False  # the participant allowed typing tasks' characters (Enrolment.typing_text)
 
     def info_fields(self) -> dict[str, str]:
         """What the session's encrypted INFO record says about the study (events.SessionInfo)."""
@@ -436,6 +448,8 @@ def session_terms(
         tasks=tuple(t.id for t in m.tasks),
         task_titles=tuple(str(t.title) for t in m.tasks),
         title=str(m.title),
+        task_kinds=tuple(t.kind for t in m.tasks),
+        typing_text=study.enrolment.typing_text,
     )
 
 

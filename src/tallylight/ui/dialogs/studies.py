@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.errors import TallylightError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.study import enrolment, presentation, withdrawal
 from tallylight.study.enrolment import Offer, Study
@@ -127,6 +128,11 @@ class JoinStudyDialog(QDialog):
         for box in self.allow_streams.values():
             allow_layout.addWidget(box)
         allow_layout.addStretch(1)
+        # a choice of its own, shown only for a study with a typing task (docs/TASKS.md)
+        self.allow_typing = QCheckBox(_(words.TYPING_CONSENT))
+        self.allow_typing.setObjectName("allow-typing-text")
+        self.allow_typing.setAccessibleName(_(words.TYPING_CONSENT))
+        self.allow_typing.setVisible(False)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.join_button = self.buttons.addButton("&Join study", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -147,6 +153,7 @@ class JoinStudyDialog(QDialog):
         layout.addWidget(self.signer)
         layout.addWidget(self.details, 1)
         layout.addWidget(self.allow)
+        layout.addWidget(self.allow_typing)
         layout.addLayout(self.boxes_area)
         layout.addWidget(self.buttons)
         self._show_offer_widgets(False)
@@ -221,6 +228,8 @@ class JoinStudyDialog(QDialog):
             box.setChecked(bool(getattr(asked, name)))
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
         self._show_offer_widgets(True)
+        self.allow_typing.setChecked(False)  # never ticked for the participant
+        self.allow_typing.setVisible(any(t.kind == "typing" for t in m.tasks))
         self._update_join()
         # grow to the consent page (the first page is small), up to the screen; once the new rows
         # and texts have been laid out (next event-loop turn)
@@ -263,8 +272,13 @@ class JoinStudyDialog(QDialog):
         if offer is None or not self.join_button.isEnabled():
             return
         choices, capture = self.choices(), self.capture()
+        typing_text = self.allow_typing.isVisible() and self.allow_typing.isChecked()
         self.join_button.setEnabled(False)
-        self.tasks.run(lambda: enrolment.join(offer, choices, capture), self._joined, self._join_failed)
+        self.tasks.run(
+            lambda: enrolment.join(offer, choices, capture, typing_text=typing_text),
+            self._joined,
+            self._join_failed,
+        )
 
     def _joined(self, result: tuple[Study, Any]) -> None:
         study, _record = result
