@@ -1,0 +1,203 @@
+"""The soak: the real tray app through many start/pause/resume/stop cycles, with injected input.
+
+    python benchmarks/bench_soak.py [--cycles 500] [--keep DIR]
+
+Runs Xvfb and trayer, starts the tray app (with the real recorder), and for each
+cycle: starts a session over the app's socket (as ``tallylight start`` does),
+types and moves the mouse through XTest, pauses and resumes with the pause
+hotkey (injected with XTest, as the participant would press it), and stops.
+Every state is waited for as the app reports it. Prints the recorder exits that
+nobody asked for (goal 0) with the cause the app gave, and the app's resident
+memory and open files after 10 cycles and at the end (goal: no growth).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests")]
+
+from xserver import XServer, start_xvfb, stop_process, trayer  # noqa: E402
+
+PASSPHRASE = "soak soak soak soak"
+STATE_TIMEOUT_S = 30.0
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = STATE_TIMEOUT_S) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = check()
+        if got:
+            return got
+        time.sleep(0.01)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def status() -> dict[str, Any] | None:
+    from tallylight import appctl
+    from tallylight.errors import TallylightError
+
+    try:
+        return appctl.send("status", timeout=10)
+    except TallylightError:
+        return None
+
+
+def send(cmd: str, **fields: Any) -> dict[str, Any]:
+    from tallylight import appctl
+
+    return appctl.send(cmd, **fields)
+
+
+def proc_figures(pid: int) -> tuple[int, int]:
+    """(resident memory in KiB, open file descriptors) of ``pid``."""
+    rss = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+    return rss, len(os.listdir(f"/proc/{pid}/fd"))
+
+
+class Injector:
+    """XTest input on one display connection: keys, the pause hotkey, pointer moves."""
+
+    def __init__(self, server: XServer) -> None:
+        from Xlib import XK
+        from Xlib import display as xdisplay
+
+        self.d = xdisplay.Display(server.display)
+        kc = self.d.keysym_to_keycode
+        self.letters = [kc(XK.string_to_keysym(c)) for c in "soak"]
+        self.ctrl, self.alt, self.p = kc(XK.XK_Control_L), kc(XK.XK_Alt_L), kc(XK.string_to_keysym("p"))
+
+    def _key(self, code: int, down: bool) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        xtest.fake_input(self.d, X.KeyPress if down else X.KeyRelease, code)
+
+    def type_and_move(self, i: int) -> None:
+        from Xlib import X
+        from Xlib.ext import xtest
+
+        for code in self.letters:
+            self._key(code, True)
+            self._key(code, False)
+        for k in range(10):
+            xtest.fake_input(self.d, X.MotionNotify, x=300 + (i * 7 + k * 13) % 600, y=300 + k * 9)
+        self.d.sync()
+
+    def hotkey(self) -> None:
+        for code in (self.ctrl, self.alt, self.p):
+            self._key(code, True)
+        for code in (self.p, self.alt, self.ctrl):
+            self._key(code, False)
+        self.d.sync()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cycles", type=int, default=500)
+    ap.add_argument("--keep", type=Path, help="keep the app's home (logs, sessions) here")
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="tl-soak-")) if args.keep is None else args.keep
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["TALLYLIGHT_HOME"] = str(home)
+    from tallylight import settings
+    from tallylight.store import vault
+    from tallylight.store.crypto import KdfParams
+
+    vault.create_vault(PASSPHRASE, params=KdfParams(iterations=1, lanes=1, memory_kib=64))
+    settings.save(settings.Settings(welcome_done=True, reminder_every_min=0, pause_hotkey="<ctrl>+<alt>+p"))
+    server = start_xvfb()
+    app: subprocess.Popen[bytes] | None = None
+    unexpected: list[tuple[int, str]] = []
+    figures: dict[int, tuple[int, int]] = {}
+    cycle_s: list[float] = []
+    t_start = time.monotonic()
+    try:
+        with trayer(server):
+            env = server.env(QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(home), TALLYLIGHT_LOG="INFO")
+            for name in ("TALLYLIGHT_RECORDER_CMD", "TALLYLIGHT_SINK", "TALLYLIGHT_PASSPHRASE"):
+                env.pop(name, None)
+            with open(home / "app.log", "w") as log:
+                app = subprocess.Popen(
+                    [sys.executable, "-m", "tallylight.ui"], env=env, stdout=log, stderr=subprocess.STDOUT
+                )
+            wait_for("the app to listen", lambda: app is not None and (app.poll() is not None or status()))
+            if app.poll() is not None:
+                print((home / "app.log").read_text())
+                return 1
+            inject = Injector(server)
+            for i in range(1, args.cycles + 1):
+                t0 = time.monotonic()
+                send("start", label=f"soak {i}")
+                try:
+                    wait_for("recording", lambda: (s := status()) and s["state"] in ("recording", "error"))
+                    inject.type_and_move(i)
+                    inject.hotkey()
+                    wait_for("paused", lambda: (s := status()) and s["state"] in ("paused", "error"))
+                    inject.hotkey()
+                    wait_for("resumed", lambda: (s := status()) and s["state"] in ("recording", "error"))
+                    inject.type_and_move(i)
+                    if (status() or {}).get("state") != "error":
+                        send("stop")
+                except Exception as exc:  # noqa: BLE001 - a cycle that went wrong is reported, the soak goes on
+                    unexpected.append((i, f"{type(exc).__name__}: {exc}"))
+                end = wait_for(
+                    "the end of the session",
+                    lambda: (s := status()) and s["state"] in ("idle", "error") and s,
+                )
+                if end["state"] == "error":
+                    unexpected.append((i, end.get("last_error") or "error"))
+                    print(f"cycle {i}: {end.get('last_error')}", flush=True)
+                cycle_s.append(time.monotonic() - t0)
+                if i in (10, args.cycles):
+                    figures[i] = proc_figures(app.pid)
+                if i % 50 == 0:
+                    print(f"{i} cycles, {len(unexpected)} unexpected exits", flush=True)
+    finally:
+        if app is not None and app.poll() is None:
+            app.terminate()
+            try:
+                app.wait(15)
+            except subprocess.TimeoutExpired:
+                app.kill()
+        stop_process(server.proc)
+    cycles = len(cycle_s)
+    cycle_s.sort()
+    print(
+        f"{cycles} start/pause/resume/stop cycles in {time.monotonic() - t_start:.0f} s "
+        f"(median cycle {cycle_s[cycles // 2]:.2f} s, p95 {cycle_s[int(cycles * 0.95) - 1]:.2f} s)"
+    )
+    print(f"unexpected recorder exits: {len(unexpected)} (goal 0)")
+    for i, why in unexpected[:20]:
+        print(f"  cycle {i}: {why}")
+    log = home / "state" / "recorder.log"
+    if log.exists():
+        print(f"recorder.log: {log} ({log.stat().st_size} bytes)")
+    if 10 in figures and args.cycles in figures and args.cycles != 10:
+        (r10, f10), (rn, fn) = figures[10], figures[args.cycles]
+        print(
+            f"app RSS after 10 cycles {r10 / 1024:.1f} MiB, after {args.cycles} {rn / 1024:.1f} MiB "
+            f"(ratio {rn / r10:.3f}); open files {f10} -> {fn}"
+        )
+    print(json.dumps({"cycles": cycles, "unexpected": len(unexpected), "figures": figures}))
+    if args.keep is None:
+        shutil.rmtree(home, ignore_errors=True)
+    return 0 if not unexpected else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
