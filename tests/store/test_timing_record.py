@@ -128,8 +128,9 @@ def test_independent_reader_reads_it(data_dir: Path, unlocked: vault.UnlockedVau
     assert timing == QUALITY and len(events) == 50 and stop == int(StopReason.PARTICIPANT)
 
 
-def test_compaction_and_cut_carry_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
-    """A new version of the session (FORMAT.md section 11) keeps the old TIMING record."""
+def test_compaction_carries_it_and_a_cut_recounts_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
+    """A compacted version of the session (FORMAT.md section 11) keeps the old TIMING record;
+    a cut recounts it from the events that remain."""
     from tallylight.review import edit
 
     w = writer.open_session(make_info("compacted"), data_dir, seal_interval_s=1e9, compact_on_close=True)
@@ -142,4 +143,39 @@ def test_compaction_and_cut_carry_it(data_dir: Path, unlocked: vault.UnlockedVau
     assert reader.read_session(d, unlocked).timing == QUALITY
     edit.cut_session(d, unlocked, 0, 10**8)
     after = reader.read_session(d, unlocked)
-    assert after.timing == QUALITY and after.info is not None and after.info.extra["trimmed"]
+    assert after.info is not None and after.info.extra["trimmed"]
+    assert after.timing is not None and after.timing["retimed"] is None  # counted over removed events
+    assert after.timing["input_events"] == sum(1 for e in after.events() if e.kind != 7)
+
+
+def test_a_cut_recomputes_the_timing_record_from_the_events_that_remain(
+    data_dir: Path, unlocked: vault.UnlockedVault
+) -> None:
+    """issue 17 item 6: after a cut the record no longer counts the events of the removed span."""
+    import json
+
+    from tallylight import events as ev
+    from tallylight.recorder.timing import SessionTiming
+    from tallylight.review import edit
+
+    q = SessionTiming(0, "perf_counter_ns").quality(4.0)
+    q |= {"os_clock": "x11-server-time", "events_with_os_time": 40, "retimed": 7, "late_reordered": 2}
+    q |= {"delivery_lag_p99_us": 850.0, "input_events": 40, "rate_mean_per_s": 10.0, "rate_peak_per_s": 20}
+    w = writer.open_session(make_info("cut"), data_dir, seal_interval_s=1e9)
+    # 20 key presses in the first second, 20 more spread over seconds 2 to 4
+    first = [ev.key_down(i * 40_000_000, ev.KeyClass.LETTER, key=i) for i in range(20)]
+    rest = [ev.key_down(2_000_000_000 + i * 100_000_000, ev.KeyClass.LETTER, key=i) for i in range(20)]
+    w.write([ev.marker(0, ev.Marker.SESSION_START), *first, *rest])
+    w.seal()
+    w.note_timing(q)
+    w.close(StopReason.PARTICIPANT)
+    d = data_dir / "sessions" / "cut"
+    edit.cut_session(d, unlocked, 0, 1_000_000_000)  # the busy first second
+    t = reader.read_session(d, unlocked).timing
+    assert t is not None
+    assert t["input_events"] == 20 and t["rate_peak_per_s"] == 10
+    assert t["rate_mean_per_s"] == round(20 / 3.9, 2)  # over the session's span (last event at 3.9 s)
+    for name in ("events_with_os_time", "retimed", "late_reordered", "delivery_lag_p99_us"):
+        assert t[name] is None, name
+    assert any("20 input events were cut out" in n for n in t["notes"])
+    assert "7 of 40" not in json.dumps(t)

@@ -20,6 +20,7 @@ import numpy as np
 from tallylight.errors import StoreError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.fsutil import FileLock
+from tallylight.recorder.timing import after_cut
 from tallylight.review.summary import index_doc, summarize
 from tallylight.review.timeline import no_capture_stretches
 from tallylight.store import index, rewrite
@@ -74,6 +75,10 @@ def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
     return EventColumns.concat(
         [kept.take(slice(0, before)), EventColumns.markers(ts, ms, rs), kept.take(slice(before, None))]
     )
+
+
+def _inputs(cols: EventColumns) -> int:
+    return int(np.count_nonzero(cols.kind != Kind.MARKER))
 
 
 def _locked(session_dir: Path) -> FileLock:
@@ -131,14 +136,17 @@ def cut_session(
             }
         )
         info = dataclasses.replace(old.info, extra={**(old.info.extra or {}), "trimmed": trims})
+        cols = cut_columns(old.columns, start_ns, end_ns)
+        removed = _inputs(old.columns) - _inputs(cols)
+        timing = None if old.timing is None else after_cut(old.timing, cols.t_ns, cols.kind, removed)
         _write(
             session_dir,
             vault,
             Version(
                 info,
-                cut_columns(old.columns, start_ns, end_ns),
+                cols,
                 old.report,
-                old.timing,
+                timing,
                 tuple(t for t in old.trials if not trial_records.overlaps(t, start_ns, end_ns)),
             ),
         )
