@@ -166,7 +166,7 @@ def notes(q: dict[str, Any]) -> list[str]:
             "(accurate only while the machine was not busy)."
         )
     elif q.get("events_with_os_time") and q.get("retimed") is not None:
-        share = q.get("retimed") / q.get("events_with_os_time")
+        share = q["retimed"] / q["events_with_os_time"]
         out.append(
             f"{q['retimed']} of {q['events_with_os_time']} events ({share:.1%}) reached the recorder late "
             "and were timed from the OS clock instead."
