@@ -194,3 +194,37 @@ def _prose_outside_gettext(path: Path) -> list[str]:
 
 def test_nothing_in_the_words_module_escapes_gettext() -> None:
     assert _prose_outside_gettext(SRC / "words.py") == []
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.mark.parametrize("args", [["--help"], ["study", "add", "--help"], ["sessions", "--help"]])
+def test_cli_help_is_german_under_language_de(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("LANGUAGE", "de")
+    out = subprocess.run(
+        [sys.executable, "-m", "tallylight.launcher", *args], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.startswith("Aufruf: tallylight")
+    assert "Optionen:" in out and "diese Hilfe zeigen und beenden" in out
+    english = [line for line in out.splitlines() if re.search(r"\b(the|and|with|you|your|this|of)\b", line)]
+    assert english == []
+
+
+def test_cli_errors_are_german(monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("LANGUAGE", "de")
+    for args, said in [
+        (["record", "--for", "soon"], "Die Dauer 'soon' ist nicht lesbar"),
+        (["record", "--until", "soon"], "Fehler: unbekannte Argumente: --until soon"),
+    ]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "tallylight.launcher", *args], capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode != 0
+        assert said in proc.stderr, proc.stderr

@@ -34,6 +34,7 @@ from typing import Any
 
 from tallylight import paths, protocol, words
 from tallylight.errors import AppNotRunning, RecorderError
+from tallylight.i18n import _
 from tallylight.words import ACTIVE_STATES, AppState
 
 #: how long to wait for the app's answer; ``start`` waits for the recorder
@@ -70,17 +71,19 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
             sock.sendall(protocol.encode(request).encode("utf-8"))
             data = _read_line(sock)
         except TimeoutError as exc:
-            raise RecorderError("The Tallylight app did not answer in time.") from exc
+            raise RecorderError(_("The Tallylight app did not answer in time.")) from exc
         except OSError as exc:
-            raise RecorderError(f"The connection to the Tallylight app failed: {exc}.") from exc
+            raise RecorderError(
+                _("The connection to the Tallylight app failed: {exc}.").format(exc=exc)
+            ) from exc
     finally:
         sock.close()
     if not data:
-        raise RecorderError("The Tallylight app closed the connection without answering.")
+        raise RecorderError(_("The Tallylight app closed the connection without answering."))
     try:
         reply = protocol.decode(data)
     except ValueError as exc:
-        raise RecorderError("The Tallylight app sent an unreadable answer.") from exc
+        raise RecorderError(_("The Tallylight app sent an unreadable answer.")) from exc
     if not reply.get("ok", False):
         raise RecorderError(str(reply.get("error") or "The Tallylight app refused the command."))
     return reply
@@ -94,7 +97,7 @@ def _read_line(sock: socket.socket) -> bytes:
             break
         buf += chunk
         if len(buf) > protocol.MAX_LINE_BYTES:
-            raise RecorderError("The Tallylight app sent an answer that is too long.")
+            raise RecorderError(_("The Tallylight app sent an answer that is too long."))
     return bytes(buf.split(b"\n", 1)[0])
 
 

@@ -201,14 +201,19 @@ def capture_summary(options: Mapping[str, Any]) -> str:
 
 #: the counted nouns, each with its plural forms from the catalog
 _COUNT_NOUNS: Mapping[str, Callable[[int], str]] = {
+    "bundle": lambda n: ngettext("{n} bundle", "{n} bundles", n),
     "click": lambda n: ngettext("{n} click", "{n} clicks", n),
+    "consent record": lambda n: ngettext("{n} consent record", "{n} consent records", n),
+    "entry": lambda n: ngettext("{n} entry", "{n} entries", n),
     "event": lambda n: ngettext("{n} event", "{n} events", n),
     "hour": lambda n: ngettext("{n} hour", "{n} hours", n),
     "key": lambda n: ngettext("{n} key", "{n} keys", n),
     "key press": lambda n: ngettext("{n} key press", "{n} key presses", n),
+    "marker": lambda n: ngettext("{n} marker", "{n} markers", n),
     "minute": lambda n: ngettext("{n} minute", "{n} minutes", n),
     "mouse move": lambda n: ngettext("{n} mouse move", "{n} mouse moves", n),
     "scroll": lambda n: ngettext("{n} scroll", "{n} scrolls", n),
+    "segment": lambda n: ngettext("{n} segment", "{n} segments", n),
     "session": lambda n: ngettext("{n} session", "{n} sessions", n),
     "study": lambda n: ngettext("{n} study", "{n} studies", n),
     "time": lambda n: ngettext("{n} time", "{n} times", n),

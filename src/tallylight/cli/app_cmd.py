@@ -9,33 +9,34 @@ from __future__ import annotations
 import argparse
 
 from tallylight import appctl
+from tallylight.i18n import N_, _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    start = sub.add_parser("start", help="start a session in the running app (its tally light turns on)")
-    start.add_argument("--label", default=None, help="a label for the session")
-    start.add_argument("--study", default=None, metavar="ID", help="record for a study you joined")
+    start = sub.add_parser("start", help=_("start a session in the running app (its tally light turns on)"))
+    start.add_argument("--label", default=None, help=_("a label for the session"))
+    start.add_argument("--study", default=None, metavar="ID", help=_("record for a study you joined"))
     start.set_defaults(func=run, app_command="start")
     for name, text in (
-        ("pause", "pause the running session"),
-        ("resume", "resume a paused session"),
-        ("stop", "stop the running session"),
-        ("status", "show what the app is doing"),
+        ("pause", N_("pause the running session")),
+        ("resume", N_("resume a paused session")),
+        ("stop", N_("stop the running session")),
+        ("status", N_("show what the app is doing")),
     ):
-        parser = sub.add_parser(name, help=text)
+        parser = sub.add_parser(name, help=_(text))
         parser.set_defaults(func=run, app_command=name)
     register_tasks(sub)
 
 
 def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    task = sub.add_parser("task", help="start or end one of your study's tasks in the running session")
+    task = sub.add_parser("task", help=_("start or end one of your study's tasks in the running session"))
     actions = task.add_subparsers(dest="task_action", metavar="ACTION", required=True)
-    start = actions.add_parser("start", help="start a task (it is marked in the recording)")
-    start.add_argument("task", metavar="ID", help="the task's id (`tallylight status` lists them)")
+    start = actions.add_parser("start", help=_("start a task (it is marked in the recording)"))
+    start.add_argument("task", metavar="ID", help=_("the task's id (`tallylight status` lists them)"))
     start.set_defaults(func=run, app_command="task")
-    end = actions.add_parser("end", help="end the running task")
+    end = actions.add_parser("end", help=_("end the running task"))
     end.set_defaults(func=run, app_command="task", task=None)
-    note = sub.add_parser("note", help="mark this moment in the running session (a note marker)")
+    note = sub.add_parser("note", help=_("mark this moment in the running session (a note marker)"))
     note.set_defaults(func=run, app_command="note")
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from tallylight import words
 from tallylight.errors import TallylightError
+from tallylight.i18n import _
 
 
 def run_guarded(prog: str, command: Callable[[], int | None]) -> int:
@@ -23,11 +24,14 @@ def run_guarded(prog: str, command: Callable[[], int | None]) -> int:
         print(f"{prog}: {words.printable(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted.", file=sys.stderr)
+        print(_("{prog}: interrupted.").format(prog=prog), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
     except Exception:  # noqa: BLE001 - the last line of defence: say it is our bug
         traceback.print_exc(file=sys.stderr)
-        print(f"{prog}: this is a bug in Tallylight; please report the lines above.", file=sys.stderr)
+        print(
+            _("{prog}: this is a bug in Tallylight; please report the lines above.").format(prog=prog),
+            file=sys.stderr,
+        )
         return 70

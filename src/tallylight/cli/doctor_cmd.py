@@ -6,15 +6,18 @@ import argparse
 
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable
+from tallylight.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("doctor", help="check whether keyboard and mouse capture can work here")
+    parser = sub.add_parser("doctor", help=_("check whether keyboard and mouse capture can work here"))
     parser.add_argument(
         "--timing",
         action="store_true",
-        help="also measure timing: press Shift and move the pointer for about 10 s (X11), record it, "
-        "and compare with what was injected",
+        help=_(
+            "also measure timing: press Shift and move the pointer for about 10 s (X11), "
+            "record it, and compare with what was injected"
+        ),
     )
     parser.set_defaults(func=run)
 
@@ -27,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "unavailable":
         raise CaptureUnavailable("Recording is not possible here (see above).")
     if result.status == "limited":
-        print("Recording is possible but will miss some input (see above).")
+        print(_("Recording is possible but will miss some input (see above)."))
         return 1
     if args.timing:
         return _timing()
@@ -42,8 +45,10 @@ def _timing() -> int:
     if why:
         raise CaptureUnavailable(why)
     print(
-        "Timing self-test: for about 10 seconds Tallylight presses Shift and moves the pointer; "
-        "please do not type or move the mouse meanwhile. Nothing is stored.",
+        _(
+            "Timing self-test: for about 10 seconds Tallylight presses Shift and moves the "
+            "pointer; please do not type or move the mouse meanwhile. Nothing is stored."
+        ),
         flush=True,
     )
     report = selftest.run()

@@ -13,22 +13,29 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tallylight import __version__
-from tallylight.cli import app_cmd, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
+from tallylight.cli import app_cmd, argparse_words, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
 from tallylight.cli.dispatch import run_guarded
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 
 
 def build_parser() -> argparse.ArgumentParser:
+    argparse_words.install()
     parser = argparse.ArgumentParser(
         prog="tallylight",
-        description="Record keyboard and mouse dynamics for a research study — only while you say so.",
-        epilog="With no command, the tray app starts.",
+        description=_("Record keyboard and mouse dynamics for a research study — only while you say so."),
+        epilog=_("With no command, the tray app starts."),
     )
-    parser.add_argument("--version", action="version", version=f"tallylight {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"tallylight {__version__}",
+        help=_("show program's version number and exit"),
+    )
     parser.add_argument(
         "--self-test",
         action="store_true",
-        help="check this installation (capture backends, tray, recorder, capture probe); records nothing",
+        help=_("check this installation (capture backends, tray, recorder, capture probe); records nothing"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (record_cmd, app_cmd, sessions_cmd, study_cmd, share_cmd, doctor_cmd):
@@ -50,7 +57,7 @@ def main(
     def run() -> int:
         if args.self_test:
             if self_test is None:
-                raise UsageError("--self-test needs the app (run it as 'tallylight --self-test').")
+                raise UsageError(_("--self-test needs the app (run it as 'tallylight --self-test')."))
             _require_display()
             return self_test()
         if args.command is None:
@@ -70,8 +77,10 @@ def _require_display() -> None:
         return
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise UsageError(
-            "No graphical display was found, so the tray app cannot show its tally light. "
-            "Start it from your desktop session, or use 'tallylight record' in a terminal."
+            _(
+                "No graphical display was found, so the tray app cannot show its tally light. "
+                "Start it from your desktop session, or use 'tallylight record' in a terminal."
+            )
         )
 
 

@@ -18,6 +18,7 @@ from tallylight.cli.durations import parse_duration
 from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import Command, Message
 from tallylight.recorder.client import EOF, RecorderClient
@@ -27,45 +28,45 @@ from tallylight.study.enrolment import session_terms
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "record",
-        help="record one session in this terminal (Ctrl-C stops it)",
-        description="Record keyboard and mouse dynamics until the time is up, Ctrl-C, or SIGTERM.",
+        help=_("record one session in this terminal (Ctrl-C stops it)"),
+        description=_("Record keyboard and mouse dynamics until the time is up, Ctrl-C, or SIGTERM."),
     )
-    parser.add_argument("--for", dest="duration", metavar="DURATION", help="stop after e.g. 30s, 5m, 1h")
+    parser.add_argument("--for", dest="duration", metavar="DURATION", help=_("stop after e.g. 30s, 5m, 1h"))
     parser.add_argument(
         "--keys",
         default="class",
         choices=[m.label for m in KeyMode],
-        help="what to keep of each key (default: class — its kind, never the character)",
+        help=_("what to keep of each key (default: class — its kind, never the character)"),
     )
-    parser.add_argument("--no-moves", action="store_true", help="do not record mouse movement")
-    parser.add_argument("--no-clicks", action="store_true", help="do not record mouse buttons")
-    parser.add_argument("--no-scrolls", action="store_true", help="do not record scrolling")
+    parser.add_argument("--no-moves", action="store_true", help=_("do not record mouse movement"))
+    parser.add_argument("--no-clicks", action="store_true", help=_("do not record mouse buttons"))
+    parser.add_argument("--no-scrolls", action="store_true", help=_("do not record scrolling"))
     parser.add_argument(
         "--move-interval",
         type=float,
         default=0.0,
         metavar="MS",
-        help="keep at most one mouse move every MS milliseconds",
+        help=_("keep at most one mouse move every MS milliseconds"),
     )
     parser.add_argument(
         "--move-distance",
         type=float,
         default=0.0,
         metavar="PX",
-        help="keep a mouse move only after the pointer moved PX pixels",
+        help=_("keep a mouse move only after the pointer moved PX pixels"),
     )
-    parser.add_argument("--label", default="", help="a label for this session (stored encrypted)")
+    parser.add_argument("--label", default="", help=_("a label for this session (stored encrypted)"))
     parser.add_argument(
         "--study",
         metavar="ID",
-        help="record for a study you joined: at most what you consented to (see `tallylight study list`)",
+        help=_("record for a study you joined: at most what you consented to (see `tallylight study list`)"),
     )
-    parser.add_argument("--idle-timeout", metavar="DURATION", help="stop after this long without input")
+    parser.add_argument("--idle-timeout", metavar="DURATION", help=_("stop after this long without input"))
     parser.add_argument(
         "--pause-hotkey",
         metavar="KEYS",
         default="",
-        help="a key combination that pauses and resumes, e.g. Ctrl+Alt+P (that press is not recorded)",
+        help=_("a key combination that pauses and resumes, e.g. Ctrl+Alt+P (that press is not recorded)"),
     )
     add_passphrase_option(parser)
     parser.set_defaults(func=run)
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if not result.usable:
         raise CaptureUnavailable(result.summary)
     if result.status == "limited":
-        print(f"Warning: {result.summary}", file=sys.stderr)
+        print(_("Warning: {summary}").format(summary=result.summary), file=sys.stderr)
     if os.environ.get("TALLYLIGHT_SINK") != "memory":
         ensure_vault(args)
 
@@ -106,11 +107,15 @@ def run(args: argparse.Namespace) -> int:
                 rec.send_raw({"cmd": "stop", "reason": reason})
 
     def indicator_gone(why: str) -> None:
-        print(f"\nThe tally-light window was {why}: recording stops now.", file=sys.stderr, flush=True)
+        print(
+            _("\nThe tally-light window was {why}: recording stops now.").format(why=why),
+            file=sys.stderr,
+            flush=True,
+        )
         stop_recorder("indicator")
 
     window = None if terminal_visible() else TallyWindow(indicator_gone, lambda: stop_recorder("participant"))
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop_requested.set())
+    previous = signal.signal(signal.SIGTERM, lambda *_args: stop_requested.set())
     try:
         recorder = RecorderClient()
         try:
@@ -166,7 +171,7 @@ def _wait(
         if kind == Message.ERROR:
             print(f"\n{msg.get('message')}", file=sys.stderr)
         elif kind == EOF:
-            raise RecorderError("The recorder exited unexpectedly; what it had sealed is kept.")
+            raise RecorderError(_("The recorder exited unexpectedly; what it had sealed is kept."))
         elif kind == Message.STATS:
             if window is not None:
                 state = str(msg.get("state") or "recording")
@@ -177,10 +182,16 @@ def _wait(
             if tty:
                 counts = msg.get("counts", {})
                 total = sum(v for k, v in counts.items() if k != "marker")
-                left = f", {max(0.0, duration - msg['elapsed_s']):.0f} s left" if duration else ""
+                left = (
+                    _(", {seconds:.0f} s left").format(seconds=max(0.0, duration - msg["elapsed_s"]))
+                    if duration
+                    else ""
+                )
                 rate = msg.get("rate", 0)
                 print(
-                    f"\r● REC {msg['elapsed_s']:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ",
+                    _("\r● REC {elapsed_s:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ").format(
+                        elapsed_s=msg["elapsed_s"], total=total, rate=rate, left=left
+                    ),
                     end="",
                     flush=True,
                 )
@@ -198,11 +209,15 @@ def _notice_lines(started: dict[str, Any], hotkey: Hotkey | None = None) -> list
 
 
 def _print_notice(started: dict[str, Any], duration: float, notice: list[str]) -> None:
-    until = f" for {duration:g} s" if duration else ""
-    print(f"● RECORDING IS ON{until} — session {started['session_id']}")
+    until = _(" for {seconds:g} s").format(seconds=duration) if duration else ""
+    print(
+        _("● RECORDING IS ON{until} — session {session_id}").format(
+            until=until, session_id=started["session_id"]
+        )
+    )
     for line in notice:
         print(f"  {line}")
-    print("  Press Ctrl-C to stop.", flush=True)
+    print(_("  Press Ctrl-C to stop."), flush=True)
 
 
 def _print_summary(stopped: dict[str, Any]) -> None:
@@ -211,10 +226,18 @@ def _print_summary(stopped: dict[str, Any]) -> None:
     counts: dict[str, int] = summary.get("counts") or {}
     total = sum(int(v) for v in counts.values())  # what `sessions list` counts: markers too
     markers = int(counts.get("marker", 0))
-    print(f"\n○ Recording stopped ({reason}) after {summary.get('duration_s', 0):.1f} s.")
     print(
-        f"Session {summary.get('session_id')}: {words.count(total, 'event')} in all "
-        f"({words.counts_summary(counts)}; {words.count(markers, 'marker')} for start, stop and pauses)."
+        _("\n○ Recording stopped ({reason}) after {seconds:.1f} s.").format(
+            reason=reason, seconds=summary.get("duration_s", 0)
+        )
+    )
+    print(
+        _("Session {session_id}: {events} in all ({counts}; {markers} for start, stop and pauses).").format(
+            session_id=summary.get("session_id"),
+            events=words.count(total, "event"),
+            counts=words.counts_summary(counts),
+            markers=words.count(markers, "marker"),
+        )
     )
     for name, value in counts.items():
         print(f"  {name.replace('_', ' '):<12} {value:>9}")

@@ -18,51 +18,52 @@ from tallylight.cli.unlock import (
 )
 from tallylight.errors import UsageError
 from tallylight.hardening import protect_process
+from tallylight.i18n import _, ngettext
 from tallylight.store import recovery, sessions, vault
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("sessions", help="list, show, export or delete recorded sessions")
+    p = subparsers.add_parser("sessions", help=_("list, show, export or delete recorded sessions"))
     sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 
-    ls = sub.add_parser("list", help="list sessions with their state")
+    ls = sub.add_parser("list", help=_("list sessions with their state"))
     add_passphrase_option(ls)
     ls.set_defaults(func=cmd_list)
 
-    show = sub.add_parser("show", help="show one session's details")
+    show = sub.add_parser("show", help=_("show one session's details"))
     show.add_argument("session_id", metavar="ID")
     add_passphrase_option(show)
     show.set_defaults(func=cmd_show)
 
     summary_cmd.register(sub)
 
-    ex = sub.add_parser("export", help="write a session's events as plain CSV or JSON lines")
+    ex = sub.add_parser("export", help=_("write a session's events as plain CSV or JSON lines"))
     ex.add_argument("session_id", metavar="ID")
     ex.add_argument("--format", choices=("csv", "jsonl"), default="csv")
     ex.add_argument(
         "--out",
         metavar="PATH",
         required=True,
-        help="the file to create (never replaced without --force); - for stdout",
+        help=_("the file to create (never replaced without --force); - for stdout"),
     )
-    ex.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    ex.add_argument("--force", action="store_true", help=_("replace PATH if it exists"))
     add_passphrase_option(ex)
     ex.set_defaults(func=cmd_export)
 
-    rm = sub.add_parser("delete", help="delete a session for good (its key first)")
+    rm = sub.add_parser("delete", help=_("delete a session for good (its key first)"))
     rm.add_argument("session_id", metavar="ID")
     rm.add_argument(
-        "--yes", action="store_true", help="do not ask for confirmation (needed without a terminal)"
+        "--yes", action="store_true", help=_("do not ask for confirmation (needed without a terminal)")
     )
     rm.set_defaults(func=cmd_delete)
 
-    pw = sub.add_parser("passphrase", help="change the vault passphrase (sessions are not re-encrypted)")
+    pw = sub.add_parser("passphrase", help=_("change the vault passphrase (sessions are not re-encrypted)"))
     add_passphrase_option(pw)
     pw.add_argument(
         "--new-passphrase-file",
         metavar="FILE",
         type=absolute_path,
-        help="read the new passphrase from FILE instead of asking",
+        help=_("read the new passphrase from FILE instead of asking"),
     )
     pw.set_defaults(func=cmd_passphrase)
 
@@ -74,8 +75,11 @@ def _recover() -> None:
     if stray:
         names = ", ".join(f"'{words.printable(n)}'" for n in stray[:10]) + (", …" if len(stray) > 10 else "")
         print(
-            f"Skipped {words.count(len(stray), 'entry', 'entries')} in the sessions folder that "
-            f"{'is' if len(stray) == 1 else 'are'} not a session: {names}.",
+            ngettext(
+                "Skipped {n} entry in the sessions folder that is not a session: {names}.",
+                "Skipped {n} entries in the sessions folder that are not a session: {names}.",
+                len(stray),
+            ).format(n=len(stray), names=names),
             file=sys.stderr,
         )
 
@@ -101,9 +105,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         sessions.list_sessions(v), key=lambda s: (s.info.started_wall_ns if s.info else 0, s.session_id)
     )
     if not rows:
-        print("No sessions yet.")
+        print(_("No sessions yet."))
         return 0
-    print(f"{'ID':<32} {'started':<19} {'events':>9} {'size':>10}  state  label")
+    print(
+        "{:<32} {:<19} {:>9} {:>10}  {}  {}".format(
+            _("ID"), _("started"), _("events"), _("size"), _("state"), _("label")
+        )
+    )
     for s in rows:
         started = _when(s.info.started_wall_ns) if s.info else "-"
         state = "recording" if s.recording else (s.verdict.value if s.verdict else "?")
@@ -120,30 +128,40 @@ def cmd_show(args: argparse.Namespace) -> int:
     s = sessions.summary(args.session_id, v)
     rep = s.report
     assert rep is not None
-    print(f"Session {s.session_id}")
-    print(f"  state:      {'recording' if s.recording else rep.verdict.describe()}")
+    print(_("Session {session_id}").format(session_id=s.session_id))
+    print(_("  state:      {state}").format(state=_("recording") if s.recording else rep.verdict.describe()))
     if rep.problem:
-        print(f"  note:       {rep.problem}")
+        print(_("  note:       {problem}").format(problem=rep.problem))
     if s.info is not None:
         i = s.info
         o = i.options
-        print(f"  label:      {words.printable(i.label) or '-'}")
-        print(f"  started:    {_when(i.started_wall_ns)}")
+        print(_("  label:      {label}").format(label=words.printable(i.label) or "-"))
+        print(_("  started:    {when}").format(when=_when(i.started_wall_ns)))
         print(
-            f"  keys:       {o.keys.label}; mouse moves: {'yes' if o.mouse_moves else 'no'}; "
-            f"clicks: {'yes' if o.clicks else 'no'}; scrolls: {'yes' if o.scrolls else 'no'}"
+            _("  keys:       {keys}; mouse moves: {moves}; clicks: {clicks}; scrolls: {scrolls}").format(
+                keys=o.keys.label,
+                moves=_("yes") if o.mouse_moves else _("no"),
+                clicks=_("yes") if o.clicks else _("no"),
+                scrolls=_("yes") if o.scrolls else _("no"),
+            )
         )
-    print(f"  events:     {rep.events}")
+    print(_("  events:     {events}").format(events=rep.events))
     data = sessions.read(s.session_id, v) if rep.verdict.value != "corrupt" else None
     if data is not None and rep.events:
         cols = data.columns()
         span = (int(cols.t_ns.max()) - int(cols.t_ns.min())) / 1e9
-        print(f"  duration:   {span:.1f} s of events")
+        print(_("  duration:   {span:.1f} s of events").format(span=span))
     if rep.stop_reason is not None:
-        print(f"  stopped by: {rep.stop_reason.name.lower().replace('_', ' ')}")
-    print(f"  files:      {words.count(rep.segments, 'segment')}, {_size(s.size_bytes)}")
+        print(_("  stopped by: {reason}").format(reason=rep.stop_reason.name.lower().replace("_", " ")))
+    print(
+        _("  files:      {segments}, {size}").format(
+            segments=words.count(rep.segments, "segment"), size=_size(s.size_bytes)
+        )
+    )
     if rep.lost_bytes:
-        print(f"  lost:       {rep.lost_bytes} bytes of a partly written record")
+        print(
+            _("  lost:       {lost_bytes} bytes of a partly written record").format(lost_bytes=rep.lost_bytes)
+        )
     if data is not None:
         for n, line in enumerate(words.timing_summary(data.timing)):
             print(f"  {'timing:' if n == 0 else '':<11} {line}")
@@ -157,7 +175,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     v = unlock_vault(args)
     n = sessions.export(args.session_id, v, out, args.format, force=args.force, stdout=sys.stdout)
     where = "standard output" if out is None else str(out)
-    print(f"Wrote {n} events to {where} (plain text: keep it safe, delete it when done).", file=sys.stderr)
+    print(
+        _("Wrote {n} events to {where} (plain text: keep it safe, delete it when done).").format(
+            n=n, where=where
+        ),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -166,21 +189,23 @@ def cmd_delete(args: argparse.Namespace) -> int:
     if not args.yes:
         if not sys.stdin.isatty():
             raise UsageError(
-                f"Deleting session {args.session_id} cannot be undone, and there is no terminal to ask on; "
-                "add --yes to delete it. Nothing was deleted."
+                _(
+                    "Deleting session {session_id} cannot be undone, and there is no terminal to ask "
+                    "on; add --yes to delete it. Nothing was deleted."
+                ).format(session_id=args.session_id)
             )
         answer = input(f"Delete session {args.session_id} for good? This cannot be undone. [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
-            print("Nothing was deleted.", file=sys.stderr)
+            print(_("Nothing was deleted."), file=sys.stderr)
             return 1
     sessions.delete(args.session_id)
-    print(f"Deleted session {args.session_id}.", file=sys.stderr)
+    print(_("Deleted session {session_id}.").format(session_id=args.session_id), file=sys.stderr)
     return 0
 
 
 def cmd_passphrase(args: argparse.Namespace) -> int:
     if not vault.exists():
-        raise UsageError("There is no vault yet; it is created on first use.")
+        raise UsageError(_("There is no vault yet; it is created on first use."))
     protect_process()  # passphrases and the private key are in memory from here on
     old = read_passphrase(args, confirm=False, prompt="Current passphrase: ")
     new_args = argparse.Namespace(passphrase_file=args.new_passphrase_file)
@@ -189,11 +214,13 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
 
         new = getpass.getpass("New passphrase: ")
         if not new or getpass.getpass("Repeat the new passphrase: ") != new:
-            raise UsageError("The new passphrases are empty or differ; nothing was changed.")
+            raise UsageError(_("The new passphrases are empty or differ; nothing was changed."))
     elif args.new_passphrase_file is None:
-        raise UsageError("Give the new passphrase with --new-passphrase-file FILE (no terminal to ask on).")
+        raise UsageError(
+            _("Give the new passphrase with --new-passphrase-file FILE (no terminal to ask on).")
+        )
     else:
         new = read_passphrase(new_args, confirm=False)
     vault.change_passphrase(old, new)
-    print("Passphrase changed. The old one no longer unlocks the vault.", file=sys.stderr)
+    print(_("Passphrase changed. The old one no longer unlocks the vault."), file=sys.stderr)
     return 0

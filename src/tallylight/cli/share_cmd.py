@@ -11,28 +11,32 @@ import argparse
 import subprocess
 import sys
 
-from tallylight import words
 from tallylight.cli.unlock import absolute_path, add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 from tallylight.hardening import child_env
+from tallylight.i18n import _, ngettext
 from tallylight.reentry import child_argv
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "share",
-        help="share sessions with a study's researcher (encrypted so only they can read it)",
-        description="Builds one bundle of the chosen sessions, encrypted to the study's researcher, "
-        "shows exactly what it holds, and asks before saving or sending it. Sessions recorded "
-        "without a study (personal mode) are never shared.",
+        help=_("share sessions with a study's researcher (encrypted so only they can read it)"),
+        description=_(
+            "Builds one bundle of the chosen sessions, encrypted to the study's researcher, "
+            "shows exactly what it holds, and asks before saving or sending it. Sessions "
+            "recorded without a study (personal mode) are never shared."
+        ),
     )
-    p.add_argument("session_ids", metavar="ID", nargs="*", help="sessions to share")
-    p.add_argument("--study", metavar="ID", help="the study the sessions were recorded for")
+    p.add_argument("session_ids", metavar="ID", nargs="*", help=_("sessions to share"))
+    p.add_argument("--study", metavar="ID", help=_("the study the sessions were recorded for"))
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--out", metavar="FILE", type=absolute_path, help="save the encrypted bundle to FILE")
-    where.add_argument("--upload", action="store_true", help="send it to the study's upload address")
-    where.add_argument("--log", action="store_true", help="show what was shared so far")
-    p.add_argument("--yes", action="store_true", help="do not ask (you have read the preview before)")
+    where.add_argument(
+        "--out", metavar="FILE", type=absolute_path, help=_("save the encrypted bundle to FILE")
+    )
+    where.add_argument("--upload", action="store_true", help=_("send it to the study's upload address"))
+    where.add_argument("--log", action="store_true", help=_("show what was shared so far"))
+    p.add_argument("--yes", action="store_true", help=_("do not ask (you have read the preview before)"))
     add_passphrase_option(p)
     p.set_defaults(func=run)
 
@@ -42,18 +46,33 @@ def show_log() -> int:
 
     entries = outbox.read_log()
     if not entries:
-        print("Nothing was shared yet.")
+        print(_("Nothing was shared yet."))
     for e in entries:
         print(
-            f"{e.time_utc}  {e.action:<9} study {e.study_id}  sessions {', '.join(e.sessions)}  "
-            f"bundle {e.bundle_id} (sha256 {e.sha256[:16]}…)  to {e.destination}"
+            _(
+                "{time_utc}  {action:<9} study {study_id}  sessions {sessions}  bundle "
+                "{bundle_id} (sha256 {sha256}…)  to {destination}"
+            ).format(
+                time_utc=e.time_utc,
+                action=e.action,
+                study_id=e.study_id,
+                sessions=", ".join(e.sessions),
+                bundle_id=e.bundle_id,
+                sha256=e.sha256[:16],
+                destination=e.destination,
+            )
             + (f"  — {e.answer}" if e.answer else "")
         )
     waiting = outbox.pending()
     if waiting:
         ids = ", ".join(p.bundle_id for p in waiting)
-        verb = "waits" if len(waiting) == 1 else "wait"
-        print(f"{words.count(len(waiting), 'bundle')} {verb} in the outbox to be sent: {ids}")
+        print(
+            ngettext(
+                "{n} bundle waits in the outbox to be sent: {ids}",
+                "{n} bundles wait in the outbox to be sent: {ids}",
+                len(waiting),
+            ).format(n=len(waiting), ids=ids)
+        )
     return 0
 
 
@@ -61,7 +80,7 @@ def _confirm(args: argparse.Namespace) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        raise UsageError("Nothing was shared: add --yes to share without a terminal to ask in.")
+        raise UsageError(_("Nothing was shared: add --yes to share without a terminal to ask in."))
     try:
         answer = input("Share exactly this? [y/N] ")
     except EOFError:
@@ -73,17 +92,17 @@ def run(args: argparse.Namespace) -> int:
     if args.log:
         return show_log()
     if not args.study:
-        raise UsageError("Name the study with --study ID (sessions are shared with one study at a time).")
+        raise UsageError(_("Name the study with --study ID (sessions are shared with one study at a time)."))
     if not args.session_ids:
-        raise UsageError("Name at least one session to share (see `tallylight sessions list`).")
+        raise UsageError(_("Name at least one session to share (see `tallylight sessions list`)."))
     if not args.out and not args.upload:
-        raise UsageError("Say where the bundle goes: --out FILE, or --upload to the study's address.")
+        raise UsageError(_("Say where the bundle goes: --out FILE, or --upload to the study's address."))
     if args.out is not None:
         from tallylight.share.outbox import check_save_target
 
         check_save_target(args.out)
     if args.out is not None and args.out.exists():
-        raise UsageError(f"{args.out} already exists; choose another file name.")
+        raise UsageError(_("{out} already exists; choose another file name.").format(out=args.out))
 
     from tallylight.share import bundle, outbox, transfer
     from tallylight.share.gather import gather
@@ -95,21 +114,25 @@ def run(args: argparse.Namespace) -> int:
     url = inputs.study.upload_url
     if args.upload:
         if not url:
-            raise ShareError("This study has no upload address; save the bundle with --out FILE instead.")
+            raise ShareError(_("This study has no upload address; save the bundle with --out FILE instead."))
         transfer.resolve_url(url, "check")  # refuse a non-HTTPS address before asking
     built = bundle.build(inputs)
     where = destination_words(str(args.out) if args.out else None, url if args.upload else None)
     print("\n".join(preview_lines(built.doc, where)))
     print()
     if not _confirm(args):
-        print("Nothing was shared.")
+        print(_("Nothing was shared."))
         return 1
     enc = bundle.encrypt(built, inputs.study.recipients)
     sessions = [s["session_id"] for s in built.doc["sessions"]]
     if args.out:
         outbox.save_copy(enc.data, args.out)
         outbox.log("saved", enc, inputs.study.study_id, sessions, str(args.out))
-        print(f"Saved the encrypted bundle {enc.bundle_id} to {args.out} ({len(enc.data):,} bytes).")
+        print(
+            _("Saved the encrypted bundle {bundle_id} to {out} ({data:,} bytes).").format(
+                bundle_id=enc.bundle_id, out=args.out, data=len(enc.data)
+            )
+        )
         return 0
     pending = outbox.put(enc, inputs.study.study_id, sessions, url)
     outbox.log("queued", pending, inputs.study.study_id, sessions, url or "")
@@ -123,15 +146,17 @@ def _send(bundle_id: str) -> int:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=child_env())
     except OSError as exc:
         raise ShareError(
-            f"The uploader could not start ({exc.strerror}); the bundle waits in the outbox."
+            _("The uploader could not start ({strerror}); the bundle waits in the outbox.").format(
+                strerror=exc.strerror
+            )
         ) from None
     ok = False
     assert proc.stdout is not None
     for line in proc.stdout:
-        word, _, rest = line.strip().partition(" ")
+        word, _sep, rest = line.strip().partition(" ")
         if word == "progress":
-            _, sent, total = rest.split()
-            print(f"Sending… {int(sent) * 100 // max(1, int(total))} %", file=sys.stderr)
+            _label, sent, total = rest.split()
+            print(_("Sending… {sent} %").format(sent=int(sent) * 100 // max(1, int(total))), file=sys.stderr)
         elif word in ("sent", "failed"):
             ok = word == "sent"
             message = rest.partition(" ")[2]
@@ -139,7 +164,9 @@ def _send(bundle_id: str) -> int:
     proc.wait()
     if not ok:
         raise ShareError(
-            "The bundle was not sent; it is kept in the outbox and sent again when Tallylight starts "
-            "(see `tallylight share --log`)."
+            _(
+                "The bundle was not sent; it is kept in the outbox and sent again when "
+                "Tallylight starts (see `tallylight share --log`)."
+            )
         )
     return 0

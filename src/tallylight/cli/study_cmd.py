@@ -24,59 +24,64 @@ from tallylight.study.enrolment import Study
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("study", help="join a study (with its signed manifest), list, show or withdraw")
+    p = sub.add_parser("study", help=_("join a study (with its signed manifest), list, show or withdraw"))
     actions = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
 
     add = actions.add_parser(
         "add",
-        help="read a study's manifest, check its signature, and consent",
-        description="Shows who asks, why, and exactly what is and is not recorded, then asks for "
-        "each consent box. Nothing is saved unless every required box is ticked.",
+        help=_("read a study's manifest, check its signature, and consent"),
+        description=_(
+            "Shows who asks, why, and exactly what is and is not recorded, then asks for "
+            "each consent box. Nothing is saved unless every required box is ticked."
+        ),
     )
     add.add_argument("file", metavar="FILE", type=absolute_path)
     add.add_argument(
         "--yes",
         action="store_true",
-        help="tick the required consent boxes without asking (you have read the study's information)",
+        help=_("tick the required consent boxes without asking (you have read the study's information)"),
     )
     add.add_argument(
         "--keys",
         choices=[m.label for m in KeyMode],
-        help="allow the study less of each key than it asks for (it can never get more)",
+        help=_("allow the study less of each key than it asks for (it can never get more)"),
     )
-    add.add_argument("--no-moves", action="store_true", help="do not allow mouse movement")
-    add.add_argument("--no-clicks", action="store_true", help="do not allow mouse clicks")
-    add.add_argument("--no-scrolls", action="store_true", help="do not allow scrolling")
+    add.add_argument("--no-moves", action="store_true", help=_("do not allow mouse movement"))
+    add.add_argument("--no-clicks", action="store_true", help=_("do not allow mouse clicks"))
+    add.add_argument("--no-scrolls", action="store_true", help=_("do not allow scrolling"))
     add.add_argument(
         "--typing-text",
         action="store_true",
-        help="allow typing tasks to record the characters typed into their own field (asked otherwise)",
+        help=_("allow typing tasks to record the characters typed into their own field (asked otherwise)"),
     )
     add_passphrase_option(add)
     add.set_defaults(func=cmd_add)
 
-    ls = actions.add_parser("list", help="the studies you joined")
+    ls = actions.add_parser("list", help=_("the studies you joined"))
     ls.set_defaults(func=cmd_list)
 
-    show = actions.add_parser("show", help="a joined study's information, and your consent")
+    show = actions.add_parser("show", help=_("a joined study's information, and your consent"))
     show.add_argument("study_id", metavar="ID")
     show.add_argument(
-        "--consent", action="store_true", help="also show your consent record (needs the passphrase)"
+        "--consent", action="store_true", help=_("also show your consent record (needs the passphrase)")
     )
     add_passphrase_option(show)
     show.set_defaults(func=cmd_show)
 
     wd = actions.add_parser(
         "withdraw",
-        help="leave a study: destroy its sessions and your consent here, and make a withdrawal request",
-        description="Destroys every session recorded for the study on this computer (crypto-shredded: "
-        "their keys are overwritten first) and your consent, writes a withdrawal request for the "
-        "researchers (sent to them when the study has an upload address) and a receipt for you.",
+        help=_("leave a study: destroy its sessions and your consent here, and make a withdrawal request"),
+        description=_(
+            "Destroys every session recorded for the study on this computer "
+            "(crypto-shredded: their keys are overwritten first) and your consent, writes a "
+            "withdrawal request for the researchers (sent to them when the study has an "
+            "upload address) and a receipt for you."
+        ),
     )
     wd.add_argument("study_id", metavar="ID")
-    wd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    wd.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
     wd.add_argument(
-        "--out", metavar="DIR", type=absolute_path, help="also save the request and the receipt in DIR"
+        "--out", metavar="DIR", type=absolute_path, help=_("also save the request and the receipt in DIR")
     )
     add_passphrase_option(wd)
     wd.set_defaults(func=cmd_withdraw)
@@ -85,7 +90,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _print_sections(study_or_offer: enrolment.Offer | Study) -> None:
     signed = study_or_offer.signed
     m = signed.manifest
-    print(f"{m.title}  (study {m.study_id}, version {m.version})")
+    print(
+        _("{title}  (study {study_id}, version {version})").format(
+            title=m.title, study_id=m.study_id, version=m.version
+        )
+    )
     print(presentation.signer_line(signed))
     for section in presentation.consent_sections(signed):
         print(f"\n== {section.heading}\n{section.body}")
@@ -104,11 +113,15 @@ def cmd_add(args: argparse.Namespace) -> int:
     m = offer.signed.manifest
     if not args.yes and not sys.stdin.isatty():
         raise UsageError(
-            "Consent is asked in a terminal; without one, read the study's information and add --yes."
+            _("Consent is asked in a terminal; without one, read the study's information and add --yes.")
         )
     _print_sections(offer)
     if offer.is_update:
-        print(f"\nThis is a new version ({m.version}) of a study you joined; it needs your consent again.")
+        print(
+            _(
+                "\nThis is a new version ({version}) of a study you joined; it needs your consent again."
+            ).format(version=m.version)
+        )
     print()
     boxes: dict[str, bool] = {}
     for box in m.checkboxes:
@@ -121,7 +134,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     missing = [b for b in m.checkboxes if b.required and not boxes[b.id]]
     if missing:
         raise StudyError(
-            "You did not tick every required box, so you have not joined the study. Nothing was saved."
+            _("You did not tick every required box, so you have not joined the study. Nothing was saved.")
         )
     capture = _narrowed(m.capture, args)
     typing_text = False
@@ -131,13 +144,19 @@ def cmd_add(args: argparse.Namespace) -> int:
     ensure_vault(args)
     study, record = enrolment.join(offer, boxes, capture, typing_text=typing_text)
     print(
-        f"\nYou joined “{m.title}” (version {m.version}). Consent recorded at {record.given_at} (encrypted)."
+        _("\nYou joined “{title}” (version {version}). Consent recorded at {given_at} (encrypted).").format(
+            title=m.title, version=m.version, given_at=record.given_at
+        )
     )
     if capture != m.capture:
-        print("You allow it at most:")
+        print(_("You allow it at most:"))
         for line in words.describe_capture(capture):
             print(f"- {line}")
-    print(f"Record a session for it with: tallylight record --study {study.study_id}")
+    print(
+        _("Record a session for it with: tallylight record --study {study_id}").format(
+            study_id=study.study_id
+        )
+    )
     return 0
 
 
@@ -152,24 +171,37 @@ def _narrowed(asked: CaptureOptions, args: argparse.Namespace) -> CaptureOptions
         scrolls=not args.no_scrolls,
     )
     if args.keys and wanted.keys > asked.keys:
-        raise UsageError(f"The study asks for keys '{asked.keys.label}' at most; you can only allow less.")
+        raise UsageError(
+            _("The study asks for keys '{label}' at most; you can only allow less.").format(
+                label=asked.keys.label
+            )
+        )
     return narrow(asked, wanted)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     studies = enrolment.list_studies()
     if not studies:
-        print("You have not joined any study. Join one with: tallylight study add FILE")
+        print(_("You have not joined any study. Join one with: tallylight study add FILE"))
         return 0
     for item in studies:
         if isinstance(item, Study):
             m = item.manifest
             n = len(item.session_ids())
             limit = f"/{m.sessions.max_sessions}" if m.sessions.max_sessions else ""
-            print(f"{m.study_id}  v{m.version}  {n}{limit} sessions  until {m.end.isoformat()}  {m.title}")
+            print(
+                _("{study_id}  v{version}  {n}{limit} sessions  until {end}  {title}").format(
+                    study_id=m.study_id,
+                    version=m.version,
+                    n=n,
+                    limit=limit,
+                    end=m.end.isoformat(),
+                    title=m.title,
+                )
+            )
         else:
             study_id, reason = item
-            print(f"{study_id}  cannot be used: {reason}")
+            print(_("{study_id}  cannot be used: {reason}").format(study_id=study_id, reason=reason))
     return 0
 
 
@@ -177,29 +209,39 @@ def cmd_show(args: argparse.Namespace) -> int:
     study = enrolment.load(args.study_id)
     _print_sections(study)
     e = study.enrolment
-    print("\n== Your participation")
-    print(f"Participant code (sent with your data): {e.participant_id}")
-    print(f"Sessions recorded for this study: {len(study.session_ids())}")
-    print("What your sessions for it may record at most:")
+    print(_("\n== Your participation"))
+    print(
+        _("Participant code (sent with your data): {participant_id}").format(participant_id=e.participant_id)
+    )
+    print(_("Sessions recorded for this study: {n}").format(n=len(study.session_ids())))
+    print(_("What your sessions for it may record at most:"))
     for line in words.describe_capture(study.ceiling()):
         print(f"- {line}")
     if args.consent:
         require_data()
         record = enrolment.read_consent(study, unlock_vault(args))
         print(
-            f"\nConsent given at {record.given_at} to manifest {record.manifest_hash[:16]}… "
-            f"(Tallylight {record.app_version}):"
+            _(
+                "\nConsent given at {given_at} to manifest {manifest_hash}… (Tallylight {app_version}):"
+            ).format(
+                given_at=record.given_at,
+                manifest_hash=record.manifest_hash[:16],
+                app_version=record.app_version,
+            )
         )
         for box in study.manifest.checkboxes:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
         consented = CaptureOptions.from_dict(record.capture)
-        print("What you consented to record at most:")
+        print(_("What you consented to record at most:"))
         for line in words.describe_capture(consented):
             print(f"- {line}")
         if narrow(consented, study.ceiling()) != study.ceiling():
             print(
-                "Warning: the study file on this computer (enrolment.json) allows more than this, so it "
-                "was edited and differs from your consent; sessions that record more are never shared."
+                _(
+                    "Warning: the study file on this computer (enrolment.json) allows more than "
+                    "this, so it was edited and differs from your consent; sessions that record more "
+                    "are never shared."
+                )
             )
     return 0
 
@@ -207,26 +249,38 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_withdraw(args: argparse.Namespace) -> int:
     study_dir = enrolment.study_dir(args.study_id)
     if not study_dir.is_dir():
-        raise StudyError(f"You have not joined study {args.study_id}; see `tallylight study list`.")
+        raise StudyError(
+            _("You have not joined study {study_id}; see `tallylight study list`.").format(
+                study_id=args.study_id
+            )
+        )
     unlocked = None
     if getattr(args, "passphrase_file", None) or os.environ.get(ENV_VAR):
         unlocked = unlock_vault(args)  # also finds sessions of the study by their encrypted header
     sessions = withdrawal.study_sessions(args.study_id, vault=unlocked)
     if not args.yes:
         if not sys.stdin.isatty():
-            raise UsageError("Withdrawing destroys data; without a terminal to ask on, add --yes.")
+            raise UsageError(_("Withdrawing destroys data; without a terminal to ask on, add --yes."))
         print(
-            f"Withdrawing from study {args.study_id} destroys {words.count(len(sessions), 'session')} "
-            "recorded for it and your consent on this computer. This cannot be undone."
+            _(
+                "Withdrawing from study {study_id} destroys {sessions} recorded for it and your "
+                "consent on this computer. This cannot be undone."
+            ).format(study_id=args.study_id, sessions=words.count(len(sessions), "session"))
         )
-        if not _ask("Withdraw now?"):
-            print("Nothing was changed.")
+        if not _ask(_("Withdraw now?")):
+            print(_("Nothing was changed."))
             return 1
     receipt = withdrawal.withdraw(args.study_id, vault=unlocked, copy_to=args.out)
-    print(f"You withdrew from {receipt.study_title or receipt.study_id} at {receipt.withdrawn_at}.")
     print(
-        f"Destroyed: {words.count(len(receipt.sessions_destroyed), 'session')}, "
-        f"{words.count(len(receipt.consent_records_destroyed), 'consent record')}"
+        _("You withdrew from {study} at {withdrawn_at}.").format(
+            study=receipt.study_title or receipt.study_id, withdrawn_at=receipt.withdrawn_at
+        )
+    )
+    print(
+        _("Destroyed: {sessions}, {records}").format(
+            sessions=words.count(len(receipt.sessions_destroyed), "session"),
+            records=words.count(len(receipt.consent_records_destroyed), "consent record"),
+        )
         + (
             f", {words.count(len(receipt.bundles_not_sent_destroyed), 'unsent bundle')}"
             if receipt.bundles_not_sent_destroyed
@@ -234,16 +288,28 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         )
         + "."
     )
-    print(f"Withdrawal request for the researchers: {receipt.request_file}")
+    print(
+        _("Withdrawal request for the researchers: {request_file}").format(request_file=receipt.request_file)
+    )
     print(f"  SHA-256 {receipt.request_sha256}")
     if receipt.upload_to:
-        print("  It is sent to the researchers the next time the Tallylight app runs.")
+        print(_("  It is sent to the researchers the next time the Tallylight app runs."))
     else:
         contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""
-        print(f"  Send this file to the researchers{contact}: they delete what you already shared.")
+        print(
+            _("  Send this file to the researchers{contact}: they delete what you already shared.").format(
+                contact=contact
+            )
+        )
     if receipt.bundles_already_shared:
-        print(f"  It names {words.count(len(receipt.bundles_already_shared), 'bundle')} you already shared.")
-    print(f"Your receipt: {Path(receipt.request_file).with_name(withdrawal.RECEIPT_FILE)}")
+        print(
+            _("  It names {bundles} you already shared.").format(
+                bundles=words.count(len(receipt.bundles_already_shared), "bundle")
+            )
+        )
+    print(
+        _("Your receipt: {path}").format(path=Path(receipt.request_file).with_name(withdrawal.RECEIPT_FILE))
+    )
     if args.out:
-        print(f"Copies of both are in {args.out}.")
+        print(_("Copies of both are in {out}.").format(out=args.out))
     return 0

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from tallylight.cli.unlock import add_passphrase_option, require_data, unlock_vault
+from tallylight.i18n import _
 from tallylight.review import Summary, summarize
 from tallylight.store import recovery, sessions
 from tallylight.store.reader import Keys
@@ -14,9 +15,9 @@ from tallylight.words import duration, printable
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("summary", help="what a session holds: durations, counts, pauses, typing rhythm")
+    p = sub.add_parser("summary", help=_("what a session holds: durations, counts, pauses, typing rhythm"))
     p.add_argument("session_id", metavar="ID")
-    p.add_argument("--json", action="store_true", help="print the numbers as one JSON object")
+    p.add_argument("--json", action="store_true", help=_("print the numbers as one JSON object"))
     add_passphrase_option(p)
     p.set_defaults(func=cmd_summary)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from tallylight import paths
 from tallylight.errors import UsageError, VaultError
 from tallylight.hardening import protect_process
+from tallylight.i18n import _
 from tallylight.store import vault
 from tallylight.store.vault import UnlockedVault
 
@@ -33,16 +34,20 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
         "--passphrase-file",
         metavar="FILE",
         type=absolute_path,
-        help=f"read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}",
+        help=_("read the vault passphrase from FILE (first line) instead of asking; or set {ENV_VAR}").format(
+            ENV_VAR=ENV_VAR
+        ),
     )
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--keychain",
         action="store_true",
-        help="when creating the vault, also keep its key in the system keychain (if there is one)",
+        help=_("when creating the vault, also keep its key in the system keychain (if there is one)"),
     )
     group.add_argument(
-        "--no-keychain", action="store_true", help="do not try the system keychain; always use the passphrase"
+        "--no-keychain",
+        action="store_true",
+        help=_("do not try the system keychain; always use the passphrase"),
     )
 
 
@@ -56,15 +61,19 @@ def _from_file(path: Path) -> str:
     try:
         raw = path.read_bytes().split(b"\n", 1)[0]
     except OSError as exc:
-        raise UsageError(f"Cannot read the passphrase file {path} ({exc.strerror}).") from None
+        raise UsageError(
+            _("Cannot read the passphrase file {path} ({strerror}).").format(path=path, strerror=exc.strerror)
+        ) from None
     if raw.endswith(b"\r"):
         raw = raw[:-1]
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"The first line of the passphrase file {path} is not UTF-8 text.") from None
+        raise UsageError(
+            _("The first line of the passphrase file {path} is not UTF-8 text.").format(path=path)
+        ) from None
     if not line:
-        raise UsageError(f"The passphrase file {path} is empty.")
+        raise UsageError(_("The passphrase file {path} is empty.").format(path=path))
     return line
 
 
@@ -79,18 +88,22 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: str = "V
             env.encode("utf-8")
         except UnicodeEncodeError:
             raise UsageError(
-                f"{ENV_VAR} is not valid UTF-8 text; set it again, or use --passphrase-file."
+                _("{ENV_VAR} is not valid UTF-8 text; set it again, or use --passphrase-file.").format(
+                    ENV_VAR=ENV_VAR
+                )
             ) from None
         return env
     if not sys.stdin.isatty():
         raise UsageError(
-            f"A passphrase is needed: use --passphrase-file FILE or set {ENV_VAR} (no terminal to ask on)."
+            _(
+                "A passphrase is needed: use --passphrase-file FILE or set {ENV_VAR} (no terminal to ask on)."
+            ).format(ENV_VAR=ENV_VAR)
         )
     first = getpass.getpass(prompt)
     if not first:
-        raise UsageError("The passphrase must not be empty.")
+        raise UsageError(_("The passphrase must not be empty."))
     if confirm and getpass.getpass("Repeat the passphrase: ") != first:
-        raise UsageError("The two passphrases differ; nothing was changed.")
+        raise UsageError(_("The two passphrases differ; nothing was changed."))
     return first
 
 
@@ -109,18 +122,23 @@ def ensure_vault(args: argparse.Namespace) -> None:
             print(exc, file=sys.stderr)
         else:
             if kept:
-                print("The vault key is also kept in your system keychain.", file=sys.stderr)
+                print(_("The vault key is also kept in your system keychain."), file=sys.stderr)
             else:
-                print("No system keychain answered; the passphrase alone unlocks the vault.", file=sys.stderr)
-    print(f"Created the key vault in {vault.vault_path()}.", file=sys.stderr)
+                print(
+                    _("No system keychain answered; the passphrase alone unlocks the vault."), file=sys.stderr
+                )
+    print(_("Created the key vault in {vault_path}.").format(vault_path=vault.vault_path()), file=sys.stderr)
 
 
 def require_data() -> None:
     """Reading commands never create anything: without a vault, say where we looked."""
     if not vault.exists():
         raise VaultError(
-            f"There is no Tallylight data in {paths.data_dir()} (no key vault). "
-            "Check TALLYLIGHT_HOME, or record a session first (`tallylight record` creates the vault)."
+            _(
+                "There is no Tallylight data in {data_dir} (no key vault). Check "
+                "TALLYLIGHT_HOME, or record a session first (`tallylight record` creates the "
+                "vault)."
+            ).format(data_dir=paths.data_dir())
         )
 
 
