@@ -35,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from tallylight.events import KeyClass, Kind, Marker, SessionInfo, StopReason  # noqa: E402
 from tallylight.options import CaptureOptions
+from tallylight.review.summary import list_summary
 from tallylight.store import reader, vault, writer  # noqa: E402
 from tallylight.store.encoding import EventColumns  # noqa: E402
 
@@ -119,7 +120,11 @@ def info(sid: str) -> SessionInfo:
 def write_one_second_records(data_dir: Path, sid: str, cols: EventColumns, *, compact: bool = False) -> float:
     t0 = time.perf_counter()
     w = writer.open_session(
-        info(sid), data_dir, seal_interval_s=1e12, max_buffer_events=1 << 20, compact_on_close=compact
+        info(sid),
+        data_dir,
+        seal_interval_s=1e12,
+        max_buffer_events=1 << 20,
+        summarize=list_summary if compact else None,
     )
     sec = cols.t_ns // S
     edges = np.flatnonzero(np.diff(sec)) + 1
@@ -140,7 +145,7 @@ def read_rate(path: Path, v: vault.UnlockedVault) -> tuple[float, float, float, 
 
 
 def bench_reader_and_compaction(data_dir: Path, v: vault.UnlockedVault, cols: EventColumns) -> None:
-    from tallylight.review import edit
+    from tallylight.store import edit
 
     n = len(cols)
     wt = write_one_second_records(data_dir, "hour", cols)
@@ -152,7 +157,9 @@ def bench_reader_and_compaction(data_dir: Path, v: vault.UnlockedVault, cols: Ev
         f"(verify+inflate {tv:.2f} s, decode {td:.2f} s)"
     )
     t0 = time.perf_counter()
-    edit.ensure_summary(d, v)  # what the first unlocked listing does for a session not compacted at stop
+    edit.ensure_summary(
+        d, v, summarize=list_summary
+    )  # what the first unlocked listing does for a session not compacted at stop
     tc = time.perf_counter() - t0
     best = max(read_rate(d, v) for _ in range(3))
     rate2, tv2, td2, recs2 = best
@@ -257,7 +264,7 @@ def bench_open(v: vault.UnlockedVault) -> None:
 
 
 def bench_list(data_dir: Path, v: vault.UnlockedVault, count: int) -> None:
-    from tallylight.review import edit
+    from tallylight.store import edit
     from tallylight.ui.dialogs.sessions import load_rows
 
     rng = np.random.default_rng(3)
@@ -265,7 +272,7 @@ def bench_list(data_dir: Path, v: vault.UnlockedVault, count: int) -> None:
     t0 = time.perf_counter()
     for i in range(count):
         sid = f"list-{i:04d}"
-        w = writer.open_session(info(sid), data_dir, seal_interval_s=1e12, compact_on_close=True)
+        w = writer.open_session(info(sid), data_dir, seal_interval_s=1e12, summarize=list_summary)
         w.write_columns(small.take(slice(0, int(rng.integers(1000, 3000)))))
         w.close(StopReason.PARTICIPANT)
     print(f"  made {count} sessions with summaries in {time.perf_counter() - t0:.1f} s")

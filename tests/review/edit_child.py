@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tallylight.review import edit
-from tallylight.store import vault
+from tallylight.review.summary import list_summary
+from tallylight.store import edit, vault
 from tallylight.store.crypto import KdfParams  # noqa: F401  (the vault records its own parameters)
 
 
@@ -21,9 +21,9 @@ def main() -> None:
     d = data_dir / "sessions" / sid
     print("ready", flush=True)
     if what == "cut":
-        edit.cut_session(d, v, int(sys.argv[4]), int(sys.argv[5]))
+        edit.cut_session(d, v, int(sys.argv[4]), int(sys.argv[5]), summarize=list_summary)
     else:
-        edit.ensure_summary(d, v)
+        edit.ensure_summary(d, v, summarize=list_summary)
     print("done", flush=True)
 
 

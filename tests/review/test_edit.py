@@ -17,8 +17,9 @@ from store.store_helpers import make_info, synthetic, write_session
 from tallylight import events as ev
 from tallylight.errors import AuthenticationError
 from tallylight.events import GapReason, Kind, Marker, StopReason
-from tallylight.review import edit, no_capture_stretches
-from tallylight.store import index, reader, rewrite, sessions, writer
+from tallylight.review import no_capture_stretches
+from tallylight.review.summary import list_summary
+from tallylight.store import edit, index, reader, rewrite, sessions, writer
 from tallylight.store.encoding import EventColumns
 
 S = 1_000_000_000
@@ -44,7 +45,7 @@ def batches(events: list[ev.Event], size: int = 50) -> list[list[ev.Event]]:
 def test_compaction_at_close_keeps_every_event_and_writes_the_summary(data_dir, unlocked) -> None:
     events = stream(3000)
     w = writer.open_session(
-        make_info("c1", label="compact me"), data_dir, seal_interval_s=1e9, compact_on_close=True
+        make_info("c1", label="compact me"), data_dir, seal_interval_s=1e9, summarize=list_summary
     )
     for b in batches(events):
         w.write(b)
@@ -78,7 +79,7 @@ def test_cut_removes_the_span_records_it_and_destroys_the_old_key(data_dir, unlo
     events.append(ev.marker(10 * S, Marker.SESSION_STOP, 1))
     d = write_session(data_dir, "c2", batches(events, 7))
     os.link(d / "key", data_dir / "old-key")
-    old = edit.cut_session(d, unlocked, 2 * S, 5 * S, clock=lambda: 1234)
+    old = edit.cut_session(d, unlocked, 2 * S, 5 * S, clock=lambda: 1234, summarize=list_summary)
     assert [tuple(e) for e in old.columns.events()] == [tuple(e) for e in events]
 
     new = sessions.read("c2", unlocked)
@@ -97,7 +98,7 @@ def test_cut_removes_the_span_records_it_and_destroys_the_old_key(data_dir, unlo
     assert (data_dir / "old-key").read_bytes() == b"\0" * 140  # the old version cannot be decrypted
     assert index.read_summary(d, unlocked)["gaps"][0]["reason"] == "trimmed"
 
-    edit.restore_session(d, unlocked, old)  # undo, while the window is open
+    edit.restore_session(d, unlocked, old, summarize=list_summary)  # undo, while the window is open
     back = sessions.read("c2", unlocked)
     assert [tuple(e) for e in back.columns().events()] == [tuple(e) for e in events]
     assert "trimmed" not in back.info.extra
@@ -111,7 +112,7 @@ def test_cut_of_a_recovered_session_stays_recovered(data_dir, unlocked) -> None:
     recovery.recover_unfinished(data_dir)
     d = data_dir / "sessions" / "c3"
     assert reader.read_session(d, unlocked).report.verdict == reader.Verdict.RECOVERED
-    edit.cut_session(d, unlocked, events[10].t_ns, events[20].t_ns)
+    edit.cut_session(d, unlocked, events[10].t_ns, events[20].t_ns, summarize=list_summary)
     assert reader.read_session(d, unlocked).report.verdict == reader.Verdict.RECOVERED
     assert recovery.find_unfinished(data_dir) == []
 
@@ -120,18 +121,18 @@ def test_ensure_summary_compacts_once_and_then_reads_the_summary(data_dir, unloc
     events = stream(2000, seed=3)
     d = write_session(data_dir, "c4", batches(events))
     assert edit.needs_compaction(d)
-    doc = edit.ensure_summary(d, unlocked)
+    doc = edit.ensure_summary(d, unlocked, summarize=list_summary)
     assert doc["events"] == len(events) and not edit.needs_compaction(d)
     assert index.read_summary(d, unlocked) == doc
     (d / index.SUMMARY_FILE).write_bytes(b"TLLYSUM\x00junk" * 10)  # damaged: recomputed, never trusted
-    assert edit.ensure_summary(d, unlocked) == doc
+    assert edit.ensure_summary(d, unlocked, summarize=list_summary) == doc
 
 
 def test_summary_of_another_version_does_not_open(data_dir, unlocked) -> None:
     d = write_session(data_dir, "c5", batches(stream(100)))
-    edit.ensure_summary(d, unlocked)
+    edit.ensure_summary(d, unlocked, summarize=list_summary)
     stale = (d / index.SUMMARY_FILE).read_bytes()
-    edit.cut_session(d, unlocked, 0, 1)
+    edit.cut_session(d, unlocked, 0, 1, summarize=list_summary)
     (d / index.SUMMARY_FILE).write_bytes(stale)
     assert index.read_summary(d, unlocked) is None
 
@@ -208,7 +209,7 @@ def test_a_committed_version_interrupted_while_moving_is_finished(data_dir, unlo
             try:
                 with pytest.raises(Exception):  # noqa: B017 - the simulated crash
                     info = dataclasses.replace(v.info, session_id=d2.name)
-                    edit._write(d2, unlocked, edit.Version(info, cut.columns, v.report))
+                    edit._write(d2, unlocked, edit.Version(info, cut.columns, v.report), list_summary)
             finally:
                 lock.release()
         finally:

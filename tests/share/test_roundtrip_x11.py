@@ -16,9 +16,10 @@ from share_helpers import PASS, JoinedStudy, make_vault, read_csv
 
 from tallylight.events import Kind
 from tallylight.lab.main import main as lab
-from tallylight.review.edit import cut_session
+from tallylight.review.summary import list_summary
 from tallylight.share import tables
 from tallylight.store import sessions as store
+from tallylight.store.edit import cut_session
 from xserver import XServer
 
 pytestmark = pytest.mark.x11
@@ -51,7 +52,7 @@ def test_record_cut_share_open(xserver: XServer, tmp_path: Path, tallylight_home
     assert keys.size == 5, recorded.kind.tolist()
     # cut out the span from the second to the third key press (the participant's choice)
     a, b = int(recorded.t_ns[keys[1]]), int(recorded.t_ns[keys[2]])
-    cut_session(data / "sessions" / sid, vault, a, b)
+    cut_session(data / "sessions" / sid, vault, a, b, summarize=list_summary)
     inside = (recorded.t_ns >= a) & (recorded.t_ns <= b) & (recorded.kind != Kind.MARKER)
     kept = recorded.take(~inside)
     expected = {

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from store_helpers import make_info, synthetic, write_session
 
 from tallylight.events import StopReason
+from tallylight.review.summary import list_summary
 from tallylight.store import crypto, reader, vault, writer
 from tallylight.store.reader import Verdict
 
@@ -131,9 +132,9 @@ def test_independent_reader_reads_it(data_dir: Path, unlocked: vault.UnlockedVau
 def test_compaction_carries_it_and_a_cut_recounts_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     """A compacted version of the session (FORMAT.md section 11) keeps the old TIMING record;
     a cut recounts it from the events that remain."""
-    from tallylight.review import edit
+    from tallylight.store import edit
 
-    w = writer.open_session(make_info("compacted"), data_dir, seal_interval_s=1e9, compact_on_close=True)
+    w = writer.open_session(make_info("compacted"), data_dir, seal_interval_s=1e9, summarize=list_summary)
     for i in range(3):  # several small records: compacted at close
         w.write(synthetic(40, seed=i))
         w.seal()
@@ -141,7 +142,7 @@ def test_compaction_carries_it_and_a_cut_recounts_it(data_dir: Path, unlocked: v
     w.close(StopReason.PARTICIPANT)
     d = data_dir / "sessions" / "compacted"
     assert reader.read_session(d, unlocked).timing == QUALITY
-    edit.cut_session(d, unlocked, 0, 10**8)
+    edit.cut_session(d, unlocked, 0, 10**8, summarize=list_summary)
     after = reader.read_session(d, unlocked)
     assert after.info is not None and after.info.extra["trimmed"]
     assert after.timing is not None and after.timing["retimed"] is None  # counted over removed events
@@ -156,7 +157,7 @@ def test_a_cut_recomputes_the_timing_record_from_the_events_that_remain(
 
     from tallylight import events as ev
     from tallylight.recorder.timing import SessionTiming
-    from tallylight.review import edit
+    from tallylight.store import edit
 
     q = SessionTiming(0, "perf_counter_ns").quality(4.0)
     q |= {"os_clock": "x11-server-time", "events_with_os_time": 40, "retimed": 7, "late_reordered": 2}
@@ -170,7 +171,7 @@ def test_a_cut_recomputes_the_timing_record_from_the_events_that_remain(
     w.note_timing(q)
     w.close(StopReason.PARTICIPANT)
     d = data_dir / "sessions" / "cut"
-    edit.cut_session(d, unlocked, 0, 1_000_000_000)  # the busy first second
+    edit.cut_session(d, unlocked, 0, 1_000_000_000, summarize=list_summary)  # the busy first second
     t = reader.read_session(d, unlocked).timing
     assert t is not None
     assert t["input_events"] == 20 and t["rate_peak_per_s"] == 10

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from store.store_helpers import make_info
 from tallylight import events as ev
 from tallylight.events import Marker, StopReason
-from tallylight.review import edit
-from tallylight.store import reader, sessions, writer
+from tallylight.review.summary import list_summary
+from tallylight.store import edit, reader, sessions, writer
 from tallylight.store import trials as trial_records
 
 S = 1_000_000_000
@@ -82,7 +82,7 @@ def trial(task: str, n: int, start_s: float, end_s: float) -> dict:
 
 
 def test_trials_survive_compaction_and_a_cut_removes_those_it_touches(data_dir, unlocked) -> None:
-    w = writer.open_session(make_info("t1"), data_dir, seal_interval_s=1e9, compact_on_close=True)
+    w = writer.open_session(make_info("t1"), data_dir, seal_interval_s=1e9, summarize=list_summary)
     w.write([ev.marker(0, Marker.SESSION_START)] + [ev.move(i * S // 10, i, i) for i in range(1, 50)])
     w.seal()
     first = [trial("point", 1, 0.5, 1.0), trial("point", 2, 1.0, 2.5)]
@@ -98,10 +98,10 @@ def test_trials_survive_compaction_and_a_cut_removes_those_it_touches(data_dir, 
     assert data.report.verdict == reader.Verdict.COMPLETE and len(data.payloads) == 1  # compacted
     assert data.trials == first + later
 
-    old = edit.cut_session(d, unlocked, 2 * S, 5 * S)  # meets trial 2 (ends at 2.5 s)
+    old = edit.cut_session(d, unlocked, 2 * S, 5 * S, summarize=list_summary)  # meets trial 2 (ends at 2.5 s)
     assert list(old.trials) == first + later
     assert sessions.read("t1", unlocked).trials == [first[0], later[0]]
-    edit.restore_session(d, unlocked, old)
+    edit.restore_session(d, unlocked, old, summarize=list_summary)
     assert sessions.read("t1", unlocked).trials == first + later
 
 

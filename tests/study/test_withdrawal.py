@@ -11,9 +11,10 @@ from study_helpers import PASS, STUDY_ID, record, write_signed
 
 from tallylight.cli.main import main
 from tallylight.errors import AuthenticationError, StudyError
+from tallylight.share import withdrawal
 from tallylight.store import sessions, vault
 from tallylight.store.crypto import KdfParams
-from tallylight.study import enrolment, withdrawal
+from tallylight.study import enrolment
 
 OTHER_STUDY = "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a99"
 

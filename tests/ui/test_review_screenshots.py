@@ -67,9 +67,10 @@ def lifelike(minutes: float, seed: int = 2) -> list:
 def write(session_id: str, label: str, events: list) -> None:
     from store.store_helpers import make_info
     from tallylight.events import StopReason
+    from tallylight.review.summary import list_summary
     from tallylight.store import writer
 
-    w = writer.open_session(make_info(session_id, label), seal_interval_s=1e9, compact_on_close=True)
+    w = writer.open_session(make_info(session_id, label), seal_interval_s=1e9, summarize=list_summary)
     for i in range(0, len(events), 500):
         w.write(events[i : i + 500])
         w.seal()

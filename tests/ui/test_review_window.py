@@ -67,8 +67,7 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     app = make_app(use_tray=False)
     record_injected(app, qtbot, xserver)
     # the recorder compacted the session when it stopped and wrote the list's encrypted summary
-    from tallylight.review import edit
-    from tallylight.store import index, vault
+    from tallylight.store import edit, index, vault
     from tallylight.store import sessions as store
 
     (sid,) = store.session_ids()

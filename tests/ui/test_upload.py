@@ -155,7 +155,7 @@ def test_the_app_sends_what_waits_when_it_starts(make_app, qtbot, server, tmp_pa
     """A bundle left in the outbox (app or network died) and a withdrawal request go out at the next start."""
     from share_helpers import JoinedStudy
 
-    from tallylight.study import withdrawal
+    from tallylight.share import withdrawal
 
     srv = server()
     p = queue(srv.url("/drop/"))

@@ -1,7 +1,7 @@
 """The ``tallylight`` command: the participant's CLI, and the tray app with no arguments.
 
 A :class:`TallylightError` becomes a message on stderr and an exit status in one
-place, :func:`tallylight.cli.dispatch.run_guarded` (shared with ``tallylight-lab``);
+place, :func:`tallylight.dispatch.run_guarded` (shared with ``tallylight-lab``);
 anything else escaping is a bug, reported as one.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from tallylight import __version__
 from tallylight.cli import app_cmd, argparse_words, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
-from tallylight.cli.dispatch import run_guarded
+from tallylight.dispatch import run_guarded
 from tallylight.errors import UsageError
 from tallylight.i18n import _
 

@@ -19,7 +19,8 @@ from tallylight.cli.unlock import (
 from tallylight.errors import StudyError, UsageError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode, narrow
-from tallylight.study import enrolment, presentation, withdrawal
+from tallylight.share import withdrawal
+from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Study
 
 

@@ -1,7 +1,7 @@
 """The ``tallylight-lab`` console script.
 
 Errors become messages in one place, shared with ``tallylight``
-(:func:`tallylight.cli.dispatch.run_guarded`).
+(:func:`tallylight.dispatch.run_guarded`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from tallylight import __version__
-from tallylight.cli.dispatch import run_guarded
+from tallylight.dispatch import run_guarded
 from tallylight.lab.commands import COMMAND_MODULES
 
 

@@ -43,10 +43,11 @@ def default_sink_factory() -> SinkFactory:
         return MemorySink
     import functools
 
+    from tallylight.review.summary import list_summary
     from tallylight.store.writer import open_session
 
     # compact into large records (and write the list's summary) when the session stops
-    return functools.partial(open_session, compact_on_close=True)
+    return functools.partial(open_session, summarize=list_summary)
 
 
 class RecorderProcess:

@@ -252,6 +252,11 @@ def summarize(
     )
 
 
+def list_summary(cols: EventColumns, info: SessionInfo, verdict: str, verdict_note: str) -> dict[str, Any]:
+    """What ``summary.tls`` keeps of a session version (the store's ``Summarizer``)."""
+    return index_doc(summarize(cols, info, verdict, verdict_note), len(cols))
+
+
 def index_doc(summary: Summary, events: int) -> dict[str, Any]:
     """What the encrypted per-session summary (the sessions list) keeps of a summary (not the timing)."""
     doc = summary.to_dict()

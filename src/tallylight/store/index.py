@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,15 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from tallylight.errors import TallylightError
+from tallylight.events import SessionInfo
 from tallylight.fsutil import atomic_write, sync_dir
 from tallylight.store import crypto
+from tallylight.store.encoding import EventColumns
 
 SUMMARY_FILE = "summary.tls"
+#: What the store asks of its caller for a session version's summary: (columns, info, verdict,
+#: verdict note) -> the JSON object ``summary.tls`` keeps (``tallylight.review.summary.list_summary``)
+Summarizer = Callable[[EventColumns, SessionInfo, str, str], dict[str, Any]]
 MAGIC = b"TLLYSUM\x00"
 VERSION = 1
 LABEL = b"tallylight/v1/session-summary"

@@ -24,9 +24,10 @@ from tallylight import paths
 from tallylight.errors import StoreError, TallylightError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
-from tallylight.store import crypto, encoding, layout, vault
+from tallylight.store import crypto, encoding, index, layout, vault
 from tallylight.store import trials as trial_records
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, TYPE_TIMING, TYPE_TRIALS
+from tallylight.store.index import Summarizer
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class SessionWriter:
         seal_interval_s: float = SEAL_INTERVAL_S,
         max_buffer_events: int = MAX_BUFFER_EVENTS,
         compression_level: int = encoding.DEFLATE_LEVEL,
-        compact_to: bytes | None = None,
+        compact: tuple[bytes, Summarizer] | None = None,
     ) -> None:
         self.info = info
         self.path = session_dir
@@ -102,10 +103,10 @@ class SessionWriter:
         self._last_seal = time.monotonic()
         self._failed: StoreError | None = None
         self._closed = False
-        # with a device public key: keep the payloads, and at close rewrite the
-        # session into large records with its summary (store.rewrite)
-        self._compact_to = compact_to
-        self._payloads: list[bytes] | None = [] if compact_to is not None else None
+        # with the device's public key and a summarizer: keep the payloads, and at close
+        # rewrite the session into large records with its summary (store.rewrite)
+        self._compact = compact
+        self._payloads: list[bytes] | None = [] if compact is not None else None
         self._payload_bytes = 0
         self._event_records = 0
         self._timing: dict[str, Any] | None = None
@@ -264,24 +265,24 @@ class SessionWriter:
         The session is already complete and durable; a failure here only leaves
         it uncompacted (a reader compacts it later), never damaged.
         """
-        if self._compact_to is None:
+        if self._compact is None:
             return
+        public, summarize = self._compact
         self._close_fd()
         try:
-            from tallylight.review.summary import index_doc, summarize
-            from tallylight.store import index, rewrite
+            from tallylight.store import rewrite  # rewrite writes with a SessionWriter
 
             if self._payloads is None:
                 return
             cols = encoding.decode_payloads(self._payloads)
             self._payloads = None
-            doc = index_doc(summarize(cols, self.info, "complete", ""), len(cols))
+            doc = summarize(cols, self.info, "complete", "")
             if self._segment > 0 or self._event_records > 1:
                 rewrite.write_version(
                     self.path,
                     self.info,
                     cols,
-                    self._compact_to,
+                    public,
                     stop_reason=reason,
                     summary=doc,
                     timing=self._timing,
@@ -373,10 +374,13 @@ def open_session(
     seal_interval_s: float = SEAL_INTERVAL_S,
     max_buffer_events: int = MAX_BUFFER_EVENTS,
     compression_level: int = encoding.DEFLATE_LEVEL,
-    compact_on_close: bool = False,
+    summarize: Summarizer | None = None,
 ) -> SessionWriter:
     """Create the session's directory, key file and first segment (with the
     encrypted SessionInfo) and return its writer.
+
+    With ``summarize``, the session is compacted into large records at close,
+    with the list's summary that ``summarize`` computes.
 
     Needs only the vault's public key: VaultError if there is no vault,
     StoreError if the session exists or cannot be created (StorageFull if full).
@@ -418,7 +422,7 @@ def open_session(
         seal_interval_s=seal_interval_s,
         max_buffer_events=max_buffer_events,
         compression_level=compression_level,
-        compact_to=public if compact_on_close else None,
+        compact=None if summarize is None else (public, summarize),
     )
     try:
         w.start(info_body)

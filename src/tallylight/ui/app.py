@@ -276,7 +276,7 @@ class TallylightApp(QObject):
         from tallylight.ui.outbox_sender import OutboxSender
 
         def waiting() -> tuple[list[Any], list[Any]]:
-            from tallylight.study import withdrawal
+            from tallylight.share import withdrawal
 
             return outbox.pending(), withdrawal.pending_uploads()
 

@@ -1,6 +1,6 @@
 """Send what waits in the outbox, one bundle after another; the share log records each answer.
 
-Withdrawal requests whose study has an upload address (tallylight.study.withdrawal)
+Withdrawal requests whose study has an upload address (tallylight.share.withdrawal)
 go the same way, as ``<request id>.withdrawal.json`` (the request holds ids and
 dates, no captured data); the study module records the server's answer.
 
@@ -102,8 +102,8 @@ class OutboxSender(QObject):
         up.start()
 
     def _send_request(self, r: Any) -> None:
-        """A withdrawal request (study.withdrawal.PendingRequest)."""
-        from tallylight.study import withdrawal
+        """A withdrawal request (share.withdrawal.PendingRequest)."""
+        from tallylight.share import withdrawal
 
         def done(ok: bool, message: str) -> None:
             if ok:

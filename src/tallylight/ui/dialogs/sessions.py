@@ -88,7 +88,8 @@ def row_from_summary(session_id: str, doc: dict[str, Any]) -> Row:
 def load_rows(vault: Any) -> list[Row]:
     """Every session, newest first (worker thread). With the vault, each row comes from the
     session's small encrypted summary, so the list opens without decrypting any events."""
-    from tallylight.review import edit
+    from tallylight.review.summary import list_summary
+    from tallylight.store import edit
     from tallylight.store import sessions as store
 
     rows = []
@@ -106,7 +107,9 @@ def load_rows(vault: Any) -> list[Row]:
             rows.append(Row(sid, "", "", "", "", "recording now", True))
             continue
         try:
-            doc = edit.ensure_summary(store.session_dir(sid), vault)  # the encrypted summary, once computed
+            doc = edit.ensure_summary(
+                store.session_dir(sid), vault, summarize=list_summary
+            )  # the encrypted summary, once computed
             rows.append(row_from_summary(sid, doc))
         except Exception as exc:  # noqa: BLE001 - corrupt or unreadable: say so, keep listing
             rows.append(Row(sid, "", "", "", "", f"unreadable ({exc})", False))

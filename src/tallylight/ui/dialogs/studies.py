@@ -34,7 +34,8 @@ from tallylight import words
 from tallylight.errors import TallylightError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode, narrow
-from tallylight.study import enrolment, presentation, withdrawal
+from tallylight.share import withdrawal
+from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Offer, Study
 from tallylight.ui.fit import fit_on_show, fit_to_screen
 from tallylight.ui.tasks import TaskRunner

@@ -456,7 +456,8 @@ class ReviewWindow(QWidget):
     def apply_cut(self) -> None:
         if self.loaded is None:
             return
-        from tallylight.review import edit
+        from tallylight.review.summary import list_summary
+        from tallylight.store import edit
 
         a, b = sorted((self.cut_from.value(), self.cut_to.value()))
         start = self.loaded.data.start_ns
@@ -477,13 +478,18 @@ class ReviewWindow(QWidget):
             )
             self._changed()
 
-        self.tasks.run(lambda: edit.cut_session(path, vault, start_ns, end_ns), done, self._edit_failed)
+        self.tasks.run(
+            lambda: edit.cut_session(path, vault, start_ns, end_ns, summarize=list_summary),
+            done,
+            self._edit_failed,
+        )
 
     @Slot()
     def undo_cut(self) -> None:
         if not self.undo_stack:
             return
-        from tallylight.review import edit
+        from tallylight.review.summary import list_summary
+        from tallylight.store import edit
 
         old = self.undo_stack.pop()
         path, vault = self.session_path, self.vault
@@ -497,7 +503,9 @@ class ReviewWindow(QWidget):
             self.status.setText("The cut was undone.")
             self._changed()
 
-        self.tasks.run(lambda: edit.restore_session(path, vault, old), done, self._edit_failed)
+        self.tasks.run(
+            lambda: edit.restore_session(path, vault, old, summarize=list_summary), done, self._edit_failed
+        )
 
     def _edit_failed(self, exc: BaseException) -> None:
         if self._closing:

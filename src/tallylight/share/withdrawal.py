@@ -34,6 +34,7 @@ from typing import Any
 from tallylight import __version__, paths, safejson
 from tallylight.errors import StoreError, StudyError, TallylightError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
+from tallylight.share import outbox
 from tallylight.store import layout
 from tallylight.store import sessions as store
 from tallylight.store.vault import UnlockedVault
@@ -196,7 +197,6 @@ def _what_is_known(
 
 def _bundles(study_id: str, data_dir: Path | None) -> tuple[list[str], list[str]]:
     """(bundle ids already sent or saved, bundle ids still waiting in the outbox) of the study."""
-    from tallylight.share import outbox  # the share log and outbox belong to sharing
 
     try:
         entries = outbox.read_log(data_dir)
@@ -211,7 +211,6 @@ def _bundles(study_id: str, data_dir: Path | None) -> tuple[list[str], list[str]
 
 
 def _destroy_unsent(bundle_ids: Iterable[str], data_dir: Path | None) -> None:
-    from tallylight.share import outbox
 
     wanted = set(bundle_ids)
     for p in outbox.pending(data_dir):

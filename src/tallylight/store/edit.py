@@ -1,9 +1,10 @@
 """Changing a stored session: cut a span out (and undo it), compact it, keep its summary current.
 
-The store (:mod:`tallylight.store.rewrite`) replaces a session by a new version
-crash-safely under a new key; this module decides what the new version holds.
-Each operation holds the session's lock, so it never races a recorder or another
-edit.
+:mod:`tallylight.store.rewrite` replaces a session by a new version crash-safely
+under a new key; this module decides what the new version holds. Each operation
+holds the session's lock, so it never races a recorder or another edit. The list's
+summary of a new version is computed by the caller's ``summarize``
+(:data:`tallylight.store.index.Summarizer`): the store knows nothing of analysis.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ import numpy as np
 from tallylight.errors import StoreError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.fsutil import FileLock
-from tallylight.recorder.timing import after_cut
-from tallylight.review.summary import index_doc, summarize
-from tallylight.review.timeline import no_capture_stretches
 from tallylight.store import index, rewrite
 from tallylight.store import trials as trial_records
 from tallylight.store.encoding import EventColumns
+from tallylight.store.index import Summarizer
 from tallylight.store.layout import LOCK_FILE, Closure, scan_segment, segment_files
 from tallylight.store.reader import Report, Verdict, read_session
+from tallylight.store.structure import no_capture_stretches
+from tallylight.store.timing_record import after_cut
 
 #: A stopped session with more EVENTS records than this per million events is compacted.
 COMPACT_RECORD_BYTES = 256 << 10
@@ -90,7 +91,7 @@ def _locked(session_dir: Path) -> FileLock:
     return lock
 
 
-def _write(session_dir: Path, vault: Any, version: Version) -> None:
+def _write(session_dir: Path, vault: Any, version: Version, summarize: Summarizer) -> None:
     rep = version.report
     complete = rep.verdict == Verdict.COMPLETE
     closure = None
@@ -98,7 +99,7 @@ def _write(session_dir: Path, vault: Any, version: Version) -> None:
         closure = rep.closure or Closure(0, 0, 0, rep.lost_bytes, "crash", time.time_ns())
     verdict = Verdict.COMPLETE if complete else Verdict.RECOVERED
     note = "" if complete else (rep.problem if rep.verdict == Verdict.RECOVERED else "Closed after a crash.")
-    doc = index_doc(summarize(version.columns, version.info, verdict.value, note), len(version.columns))
+    doc = summarize(version.columns, version.info, verdict.value, note)
     rewrite.write_version(
         session_dir,
         version.info,
@@ -120,7 +121,13 @@ def read_version(session_dir: Path, vault: Any) -> Version:
 
 
 def cut_session(
-    session_dir: Path, vault: Any, start_ns: int, end_ns: int, *, clock: Callable[[], int] = time.time_ns
+    session_dir: Path,
+    vault: Any,
+    start_ns: int,
+    end_ns: int,
+    *,
+    summarize: Summarizer,
+    clock: Callable[[], int] = time.time_ns,
 ) -> Version:
     """Cut ``[start_ns, end_ns]`` out (a new version under a new key); returns the old version for undo."""
     lock = _locked(session_dir)
@@ -149,18 +156,19 @@ def cut_session(
                 timing,
                 tuple(t for t in old.trials if not trial_records.overlaps(t, start_ns, end_ns)),
             ),
+            summarize,
         )
         return old
     finally:
         lock.release()
 
 
-def restore_session(session_dir: Path, vault: Any, version: Version) -> None:
+def restore_session(session_dir: Path, vault: Any, version: Version, *, summarize: Summarizer) -> None:
     """Undo: write ``version`` back (under yet another new key)."""
     lock = _locked(session_dir)
     try:
         rewrite.settle(session_dir, locked=True)
-        _write(session_dir, vault, version)
+        _write(session_dir, vault, version, summarize)
     finally:
         lock.release()
 
@@ -177,7 +185,7 @@ def needs_compaction(session_dir: Path) -> bool:
     return len(frames) > 1 and sum(f.length for f in frames) / len(frames) < COMPACT_RECORD_BYTES
 
 
-def ensure_summary(session_dir: Path, vault: Any) -> dict[str, Any]:
+def ensure_summary(session_dir: Path, vault: Any, *, summarize: Summarizer) -> dict[str, Any]:
     """The session's list summary: from ``summary.tls`` if current, else computed from the events,
     compacting the session on the way when it is stopped and made of small records."""
     rewrite.settle(session_dir)
@@ -190,14 +198,12 @@ def ensure_summary(session_dir: Path, vault: Any) -> dict[str, Any]:
     try:
         version = read_version(session_dir, vault)
         if version.report.verdict in (Verdict.COMPLETE, Verdict.RECOVERED) and needs_compaction(session_dir):
-            _write(session_dir, vault, version)
+            _write(session_dir, vault, version, summarize)
             doc = index.read_summary(session_dir, vault)
             if doc is not None:
                 return doc
         rep = version.report
-        doc = index_doc(
-            summarize(version.columns, version.info, rep.verdict.value, rep.problem), len(version.columns)
-        )
+        doc = summarize(version.columns, version.info, rep.verdict.value, rep.problem)
         key, uid = vault.session_key(session_dir)
         index.write_summary(session_dir, key, uid, doc)
         return doc
