@@ -55,7 +55,7 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(target.open()))
     typed = [r for r in rows if r["kind"] == "key_down"]
-    assert [r["text"] for r in typed] == ["o", "k"]
+    assert [r["key_text"] for r in typed] == ["o", "k"]
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])

@@ -44,7 +44,7 @@ def test_export_never_overwrites_without_force(alpha: Path, tmp_path: Path) -> N
     assert out.read_text() == "my thesis\n"
     r = run("export", "alpha", "--out", str(out), "--force")
     assert r.returncode == 0, r.stderr
-    assert out.read_text().startswith("t_ns,kind,")
+    assert out.read_text().startswith("t_ms,kind,")
     assert [p.name for p in tmp_path.iterdir()] == ["precious.txt"]  # no temporary file left
 
 
@@ -58,7 +58,7 @@ def test_export_never_follows_or_writes_through_a_link(alpha: Path, tmp_path: Pa
     r = run("export", "alpha", "--out", str(link), "--force")
     assert r.returncode == 0, r.stderr
     assert victim.read_text() == "keep me\n"  # the link was replaced, not followed
-    assert not link.is_symlink() and link.read_text().startswith("t_ns,")
+    assert not link.is_symlink() and link.read_text().startswith("t_ms,")
 
 
 @pytest.mark.parametrize("inside", ["vault.json", "sessions/alpha/key", "new.csv", "sessions/x.csv"])
@@ -90,7 +90,7 @@ def test_export_file_is_private_whatever_the_umask(alpha: Path, tmp_path: Path) 
 def test_export_dash_is_stdout(alpha: Path, tmp_path: Path) -> None:
     r = run("export", "alpha", "--format", "jsonl", "--out", "-", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert len(r.stdout.splitlines()) == 50 and r.stdout.startswith('{"t_ns"')
+    assert len(r.stdout.splitlines()) == 50 and r.stdout.startswith('{"t_ms"')
     assert not (tmp_path / "-").exists()
 
 

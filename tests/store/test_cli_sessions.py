@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from store_helpers import CHEAP, run_sessions_cli, synthetic, write_session
 
+from tallylight.events import Kind
 from tallylight.store import vault
 
 PW = "cli pass phrase"
@@ -44,13 +46,16 @@ def test_list_show_export_delete(home_with_sessions: Path, tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(out.open()))
     evs = synthetic(120, seed=1) + synthetic(30, seed=2)
-    assert len(rows) == 150 and [int(r["t_ns"]) for r in rows] == [e.t_ns for e in evs]
-    assert [int(r["key"]) for r in rows] == [e.key for e in evs]
+    assert len(rows) == 150 and [int(Decimal(r["t_ms"]) * 1_000_000) for r in rows] == [e.t_ns for e in evs]
+    assert [int(r["key_id"] or "0", 16) for r in rows] == [e.key for e in evs]  # the bundle's columns
 
     out2 = tmp_path / "a.jsonl"
     assert run("export", "alpha", "--format", "jsonl", "--out", str(out2)).returncode == 0
     lines = [json.loads(x) for x in out2.read_text().splitlines()]
-    assert [(x["kind"], x["x"], x["y"]) for x in lines] == [(e.kind.name.lower(), e.x, e.y) for e in evs]
+    moved = (Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL)
+    assert [(x["kind"], x["x_px"], x["y_px"]) for x in lines] == [
+        (e.kind.name.lower(), *((e.x, e.y) if e.kind in moved else (None, None))) for e in evs
+    ]
 
     r = run("delete", "alpha", "--yes", passphrase=None)
     assert r.returncode == 0, r.stderr

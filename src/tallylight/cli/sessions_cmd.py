@@ -19,6 +19,7 @@ from tallylight.cli.unlock import (
 from tallylight.errors import UsageError
 from tallylight.hardening import protect_process
 from tallylight.i18n import _, ngettext
+from tallylight.share import export
 from tallylight.store import recovery, sessions, vault
 
 
@@ -173,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = None if to_stdout else sessions.check_export_target(Path(args.out))
     require_data()
     v = unlock_vault(args)
-    n = sessions.export(args.session_id, v, out, args.format, force=args.force, stdout=sys.stdout)
+    n = export.export(args.session_id, v, out, args.format, force=args.force, stdout=sys.stdout)
     where = "standard output" if out is None else str(out)
     print(
         _("Wrote {n} events to {where} (plain text: keep it safe, delete it when done).").format(

@@ -1,19 +1,16 @@
-"""Sessions as the CLI and the GUI see them: list, show, read, export, delete."""
+"""Sessions as the CLI and the GUI see them: list, show, read, delete (export: tallylight.share.export)."""
 
 from __future__ import annotations
 
-import csv
-import json
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from tallylight.errors import StoreError, UsageError
-from tallylight.events import Event, Kind, SessionInfo
-from tallylight.fsutil import create_private, is_locked, storage_error, sync_dir, sync_file
+from tallylight.events import Event, SessionInfo
+from tallylight.fsutil import is_locked, shred_file, sync_dir
 from tallylight.store import rewrite
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import (
@@ -24,21 +21,6 @@ from tallylight.store.layout import (
     session_path,
 )
 from tallylight.store.reader import Keys, Report, SessionData, Verdict, read_session, verify_session
-
-EXPORT_FIELDS = (
-    "t_ns",
-    "kind",
-    "x",
-    "y",
-    "button",
-    "dx",
-    "dy",
-    "key_class",
-    "key",
-    "text",
-    "marker",
-    "reason",
-)
 
 
 @dataclass(frozen=True)
@@ -111,20 +93,6 @@ def iter_events(session_id: str, keys: Keys, data_dir: Path | None = None) -> It
     return read(session_id, keys, data_dir).events()
 
 
-def write_export(cols: EventColumns, fh: IO[str], fmt: str) -> int:
-    """Write ``cols`` as CSV or JSON lines to ``fh``; returns the number of events."""
-    arrays = [getattr(cols, f).tolist() for f in EXPORT_FIELDS]
-    arrays[1] = [Kind(k).name.lower() for k in arrays[1]]
-    if fmt == "csv":
-        w = csv.writer(fh)
-        w.writerow(EXPORT_FIELDS)
-        w.writerows(zip(*arrays, strict=True))
-    else:
-        for row in zip(*arrays, strict=True):
-            fh.write(json.dumps(dict(zip(EXPORT_FIELDS, row, strict=True)), ensure_ascii=False) + "\n")
-    return len(cols)
-
-
 def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An export") -> Path:
     """The absolute export path; UsageError if it lies inside the data directory.
 
@@ -146,42 +114,6 @@ def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An
     return target
 
 
-def export(
-    session_id: str,
-    keys: Keys,
-    out: Path | None,
-    fmt: str,
-    data_dir: Path | None = None,
-    *,
-    force: bool = False,
-    stdout: IO[str] | None = None,
-) -> int:
-    """Write the session's events in plain text (the participant asked for it); returns the count.
-
-    ``out`` None writes to ``stdout``. A file is never written inside the data
-    folder and never replaces an existing file unless ``force`` (then atomically).
-    """
-    if fmt not in ("csv", "jsonl"):
-        raise UsageError("The export format must be csv or jsonl.")
-    target = None if out is None else check_export_target(out, data_dir)
-    if target is not None and not force and os.path.lexists(target):
-        raise UsageError(f"{target} already exists; nothing was written. Add --force to replace it.")
-    cols = read(session_id, keys, data_dir).columns()
-    if target is None:
-        assert stdout is not None
-        return write_export(cols, stdout, fmt)
-    try:
-        with create_private(target, replace=force) as fh:
-            n = write_export(cols, fh, fmt)
-    except FileExistsError:
-        raise UsageError(
-            f"{target} already exists; nothing was written. Add --force to replace it."
-        ) from None
-    except OSError as exc:
-        raise storage_error(exc, f"exporting to {target}") from None
-    return n
-
-
 def delete(session_id: str, data_dir: Path | None = None) -> None:
     """Destroy the session's wrapped key (overwrite, flush, unlink), then its files.
 
@@ -191,18 +123,8 @@ def delete(session_id: str, data_dir: Path | None = None) -> None:
     d = session_dir(session_id, data_dir)
     if is_locked(d / LOCK_FILE):
         raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
-    key = d / KEY_FILE
     try:
-        if key.exists():
-            fd = os.open(key, os.O_WRONLY)
-            try:
-                size = os.fstat(fd).st_size
-                os.write(fd, b"\0" * size)
-                sync_file(fd)
-            finally:
-                os.close(fd)
-            os.unlink(key)
-            sync_dir(d)
+        shred_file(d / KEY_FILE)
         shutil.rmtree(d)
         sync_dir(d.parent)
     except OSError as exc:

@@ -535,15 +535,13 @@ class ReviewWindow(QWidget):
         """Write the session in plain text (the same code as ``tallylight sessions export``)."""
         from pathlib import Path
 
-        from tallylight.store import sessions as store
+        from tallylight.share.export import export
 
         fmt = "jsonl" if path.endswith(".jsonl") else "csv"
         sid, vault = self.session_id, self.vault
         self.status.setText("Exporting…")
         self.tasks.run(
-            lambda: store.export(
-                sid, vault, Path(path), fmt, force=True
-            ),  # the dialog asked before replacing
+            lambda: export(sid, vault, Path(path), fmt, force=True),  # the dialog asked before replacing
             lambda n: self.status.setText(
                 f"Wrote {n:,} events to {path}. "
                 "That file is not encrypted: keep it safe and delete it when done."
