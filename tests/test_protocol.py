@@ -110,3 +110,28 @@ def test_the_documented_names_are_the_protocol_names() -> None:
         assert f"`{msg.value}`" in doc, msg
     for reason in protocol.STOP_REASONS:
         assert f"`{reason}`" in doc, reason
+
+
+@given(state=st.sampled_from(["starting", "recording", "paused", "stopped"]), lines=st.lists(st.text()))
+def test_a_tally_update_round_trips(state: str, lines: list[str]) -> None:
+    update = protocol.TallyUpdate(state, tuple(lines))
+    line = update.encode()
+    assert line.endswith("\n") and line.count("\n") == 1
+    assert protocol.TallyUpdate.decode(line) == update
+
+
+@given(event=st.sampled_from(list(protocol.TallyEvent)), why=st.text())
+def test_a_tally_notice_round_trips(event: protocol.TallyEvent, why: str) -> None:
+    notice = protocol.TallyNotice(event, why)
+    assert protocol.TallyNotice.decode(notice.encode()) == notice
+
+
+@pytest.mark.parametrize("line", ["", "[]", '{"event": "vanished"}', "{", '{"event": 3}', "x" * 10])
+def test_a_tally_notice_that_is_not_one_is_none(line: str) -> None:
+    assert protocol.TallyNotice.decode(line) is None
+
+
+def test_a_tally_update_with_odd_fields_shows_what_it_can() -> None:
+    assert protocol.TallyUpdate.decode('{"state": 5, "lines": "x"}') == protocol.TallyUpdate()
+    assert protocol.TallyUpdate.decode('{"lines": [1, "a"]}') == protocol.TallyUpdate("recording", ("1", "a"))
+    assert protocol.TallyUpdate.decode("[1]") is None

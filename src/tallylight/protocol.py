@@ -1,6 +1,6 @@
-"""The two local protocols, in one place: recorder control and the app socket.
+"""The three local protocols, in one place: recorder control, the app socket, the tally window.
 
-Both are one JSON object per line, UTF-8.
+All are one JSON object per line, UTF-8.
 
 - **Recorder control** (docs/CONTROL.md): a controller (the tray app through
   ``QProcess``, the CLI through :class:`tallylight.recorder.client.RecorderClient`,
@@ -9,6 +9,10 @@ Both are one JSON object per line, UTF-8.
 - **App socket** (docs/APP.md): ``tallylight start|pause|…`` sends one
   :class:`AppCommand` request to the running tray app and reads one reply
   (``{"ok": true, …status}`` or ``{"ok": false, "error": …}``).
+
+- **Tally window** (``tallylight record`` without a terminal): the CLI sends
+  :class:`TallyUpdate` lines to its window process; the window answers with
+  :class:`TallyNotice` lines (shown, stop, hidden).
 
 Both ends of each protocol build and parse their lines here, so a command, a
 message name or a field has one spelling. Qt-free.
@@ -19,6 +23,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tallylight import safejson
@@ -194,3 +199,60 @@ def app_ok(status: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
 def app_error(message: str, status: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A refusal: a sentence for the user, and the app's status."""
     return {"ok": False, "error": message, **(status or {})}
+
+
+# ---------------------------------------------------------------- tally window (tallylight record)
+
+
+class TallyEvent(enum.StrEnum):
+    """What the tally window tells ``tallylight record``."""
+
+    SHOWN = "shown"  # once, when it is really on screen: recording may start
+    STOP = "stop"  # the participant pressed Stop
+    HIDDEN = "hidden"  # closed, unmapped, minimised or moved off screen: stop at once
+
+
+@dataclass(frozen=True)
+class TallyUpdate:
+    """CLI → window: the state to show (``starting``, ``recording``, ``paused``, ``stopped``) and lines."""
+
+    state: str = "recording"
+    lines: tuple[str, ...] = ()
+
+    def encode(self) -> str:
+        return encode({"state": self.state, "lines": list(self.lines)})
+
+    @classmethod
+    def decode(cls, line: bytes | str) -> TallyUpdate | None:
+        """The update on ``line``, or None if it is not one (the window ignores it)."""
+        try:
+            msg = decode(line)
+        except ValueError:
+            return None
+        state, lines = msg.get("state"), msg.get("lines")
+        return cls(
+            state if isinstance(state, str) and state else "recording",
+            tuple(str(x) for x in lines) if isinstance(lines, list) else (),
+        )
+
+
+@dataclass(frozen=True)
+class TallyNotice:
+    """Window → CLI: one :class:`TallyEvent` and, for ``hidden``, why."""
+
+    event: TallyEvent
+    why: str = ""
+
+    def encode(self) -> str:
+        return encode({"event": self.event.value, **({"why": self.why} if self.why else {})})
+
+    @classmethod
+    def decode(cls, line: bytes | str) -> TallyNotice | None:
+        """The notice on ``line``, or None if it is not one."""
+        try:
+            msg = decode(line)
+            event = TallyEvent(str(msg.get("event")))
+        except ValueError:
+            return None
+        why = msg.get("why")
+        return cls(event, why if isinstance(why, str) else "")

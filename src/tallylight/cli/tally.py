@@ -10,17 +10,15 @@ it was hidden or closed, or when its process ends.
 
 from __future__ import annotations
 
-import json
 import queue
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
 
-from tallylight import safejson
 from tallylight.errors import CaptureUnavailable
 from tallylight.hardening import child_env
+from tallylight.protocol import TallyEvent, TallyNotice, TallyUpdate
 from tallylight.recorder.client import end_child
 from tallylight.reentry import child_argv
 
@@ -41,7 +39,7 @@ class TallyWindow:
     def __init__(self, on_gone: Callable[[str], None], on_stop: Callable[[], None]) -> None:
         self._on_gone = on_gone
         self._on_stop = on_stop
-        self._first: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._first: queue.SimpleQueue[TallyNotice | None] = queue.SimpleQueue()
         self._gone = threading.Event()
         self._closing = False
         self._stderr: list[str] = []
@@ -65,7 +63,7 @@ class TallyWindow:
             first = self._first.get(timeout=SHOW_TIMEOUT_S)
         except queue.Empty:
             first = None
-        if first is None or first.get("event") != "shown":
+        if first is None or first.event != TallyEvent.SHOWN:
             self.close()
             why = (self._stderr[-1] if self._stderr else "") or "it did not appear on screen"
             raise CaptureUnavailable(self._refusal(why))
@@ -85,21 +83,17 @@ class TallyWindow:
         assert self.proc.stdout is not None
         shown = False
         for line in self.proc.stdout:
-            try:
-                msg = safejson.loads(line)
-            except (ValueError, RecursionError):
+            notice = TallyNotice.decode(line)
+            if notice is None:
                 continue
-            if not isinstance(msg, dict):
-                continue
-            event = msg.get("event")
             if not shown:
-                shown = event == "shown"
-                self._first.put(msg)
+                shown = notice.event == TallyEvent.SHOWN
+                self._first.put(notice)
                 continue
-            if event == "stop":
+            if notice.event == TallyEvent.STOP:
                 self._on_stop()
-            elif event == "hidden":
-                self._lost(str(msg.get("why") or "hidden"))
+            elif notice.event == TallyEvent.HIDDEN:
+                self._lost(notice.why or "hidden")
         if not shown:
             self._first.put(None)
         self._lost("closed")
@@ -121,7 +115,7 @@ class TallyWindow:
         if self.proc.stdin is None or self._gone.is_set():
             return
         try:
-            self.proc.stdin.write(json.dumps({"state": state, "lines": lines}) + "\n")
+            self.proc.stdin.write(TallyUpdate(state, tuple(lines)).encode())
             self.proc.stdin.flush()
         except (OSError, ValueError):
             pass

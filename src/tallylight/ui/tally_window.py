@@ -2,39 +2,37 @@
 
 The CLI is Qt-free, so when ``tallylight record`` has no interactive terminal
 to show its notice in, it runs this small Qt process and records only while the
-window is on screen. Protocol, one JSON object per line:
+window is on screen. Protocol (``tallylight.protocol``, one JSON object per line):
 
-- CLI → window (stdin): ``{"state": "starting"|"recording"|"paused"|"stopped",
-  "lines": [str, ...]}``. End of file: the CLI is gone; the window closes.
-- window → CLI (stdout): ``{"event": "shown"}`` once it is on screen (the CLI
-  starts recording only then); ``{"event": "stop"}`` when the participant
-  presses Stop; ``{"event": "hidden", "why": ...}`` when it was closed, unmapped,
-  minimised or moved off every screen — then it exits, and the CLI stops
-  recording at once.
+- CLI → window (stdin): a ``TallyUpdate`` (state and lines). End of file: the
+  CLI is gone; the window closes.
+- window → CLI (stdout): a ``TallyNotice``: ``shown`` once it is on screen (the
+  CLI starts recording only then); ``stop`` when the participant presses Stop;
+  ``hidden`` (and why) when it was closed, unmapped, minimised or moved off every
+  screen — then it exits, and the CLI stops recording at once.
 """
 
 from __future__ import annotations
 
-import json
 import queue
 import sys
 import threading
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from tallylight import safejson, words
+from tallylight import words
+from tallylight.protocol import TallyEvent, TallyNotice, TallyUpdate
 from tallylight.ui import icons
 from tallylight.ui.visibility import VisibilityWatch, visibility_problem
 
 TITLE = "Tallylight — tallylight record"
 
 
-def _send(msg: dict[str, Any]) -> None:
+def _send(notice: TallyNotice) -> None:
     try:
-        sys.stdout.write(json.dumps(msg) + "\n")
+        sys.stdout.write(notice.encode())
         sys.stdout.flush()
     except (OSError, ValueError):
         pass
@@ -62,7 +60,7 @@ class TallyWindow(QWidget):
         self.detail = QLabel()
         self.detail.setTextFormat(Qt.TextFormat.PlainText)  # labels are participant text, never markup
         self.stop_button = QPushButton("Stop recording")
-        self.stop_button.clicked.connect(lambda: _send({"event": "stop"}))
+        self.stop_button.clicked.connect(lambda: _send(TallyNotice(TallyEvent.STOP)))
         layout = QVBoxLayout(self)
         layout.addLayout(icons.light_row(self.light, self.state_label, self.detail))
         layout.addWidget(self.stop_button)
@@ -87,29 +85,26 @@ class TallyWindow(QWidget):
             return
         self._shown = True
         self.watch.arm()
-        _send({"event": "shown"})
+        _send(TallyNotice(TallyEvent.SHOWN))
 
     @Slot(str)
     def _lost(self, why: str) -> None:
-        _send({"event": "hidden", "why": why})
+        _send(TallyNotice(TallyEvent.HIDDEN, why))
         QApplication.quit()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._closing:
-            _send({"event": "hidden", "why": "closed"})
+            _send(TallyNotice(TallyEvent.HIDDEN, "closed"))
             QTimer.singleShot(0, QApplication.quit)
         super().closeEvent(event)
 
 
-def _read_commands(inbox: queue.SimpleQueue[dict[str, Any] | None]) -> None:
+def _read_commands(inbox: queue.SimpleQueue[TallyUpdate | None]) -> None:
     """Lines from the CLI, read on a plain thread; the GUI thread drains ``inbox`` (no signals here)."""
     for line in sys.stdin:
-        try:
-            msg = safejson.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if isinstance(msg, dict):
-            inbox.put(msg)
+        update = TallyUpdate.decode(line)
+        if update is not None:
+            inbox.put(update)
     inbox.put(None)  # end of file: the CLI is gone
 
 
@@ -118,7 +113,7 @@ def main() -> int:
     app.setApplicationName("Tallylight")
     app.setQuitOnLastWindowClosed(False)
     window = TallyWindow()
-    inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+    inbox: queue.SimpleQueue[TallyUpdate | None] = queue.SimpleQueue()
 
     def tick() -> None:
         window.check_shown()
@@ -131,11 +126,7 @@ def main() -> int:
                 window._closing = True
                 app.quit()
                 return
-            lines = msg.get("lines")
-            window.set_state(
-                str(msg.get("state") or "recording"),
-                [str(x) for x in lines] if isinstance(lines, list) else [],
-            )
+            window.set_state(msg.state, list(msg.lines))
 
     window.show()
     timer = QTimer()
