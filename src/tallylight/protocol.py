@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tallylight import safejson
@@ -78,6 +78,153 @@ STOP_REASONS: Mapping[str, StopReason] = {
 }
 #: the ``stopped`` reason a controller reports itself when the recorder ended without one
 RECORDER_EXITED = "recorder_exited"
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _num(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _num_or_none(value: Any) -> float | None:
+    return None if value is None else _num(value)
+
+
+def _counts(value: Any) -> dict[str, int] | None:
+    """Event counts by kind name; None when the message has none."""
+    if not isinstance(value, dict):
+        return None
+    return {
+        str(k): int(v) for k, v in value.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A study task as ``started`` names it."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class StopSummary:
+    """What ``stopped`` says of the session (and what a controller adds: recorded and paused time)."""
+
+    session_id: str = ""
+    counts: dict[str, int] | None = None  # None: the recorder did not say
+    duration_s: float | None = None
+    rate: float = 0.0
+    recorded_s: float | None = None
+    paused_s: float | None = None
+    timing: dict[str, Any] | None = None
+
+    @classmethod
+    def parse(cls, value: Any) -> StopSummary:
+        d = value if isinstance(value, dict) else {}
+        return cls(
+            session_id=_str(d.get("session_id")),
+            counts=_counts(d.get("counts")),
+            duration_s=_num_or_none(d.get("duration_s")),
+            rate=_num(d.get("rate")),
+            recorded_s=_num_or_none(d.get("recorded_s")),
+            paused_s=_num_or_none(d.get("paused_s")),
+            timing=d.get("timing") if isinstance(d.get("timing"), dict) else None,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "session_id": self.session_id or None,
+            "counts": dict(self.counts or {}),
+            "duration_s": self.duration_s or 0.0,
+            "rate": self.rate,
+        }
+        if self.recorded_s is not None:
+            out["recorded_s"] = self.recorded_s
+        if self.paused_s is not None:
+            out["paused_s"] = self.paused_s
+        if self.timing is not None:
+            out["timing"] = self.timing
+        return out
+
+
+@dataclass(frozen=True)
+class RecorderMessage:
+    """One line from the recorder (docs/CONTROL.md), each field read once with its type.
+
+    A field the message does not carry keeps its default; ``raw`` is the object as sent.
+    """
+
+    event: str
+    reply_to: Any = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    message: str = ""  # error
+    fatal: bool = False  # error
+    session_id: str = ""  # started, status, stats
+    options: dict[str, Any] = field(default_factory=dict)  # started
+    narrowed: tuple[str, ...] = ()  # started: one sentence per narrowing
+    study: str = ""  # started
+    study_title: str = ""  # started
+    tasks: tuple[TaskRef, ...] = ()  # started
+    by: str = ""  # paused, resumed: "hotkey" when the hotkey did it
+    state: str = ""  # status, stats
+    elapsed_s: float = 0.0  # status, stats
+    counts: dict[str, int] | None = None  # status, stats
+    rate: float | None = None  # status, stats
+    private: bool | None = None  # status, stats
+    task: str = ""  # status, stats, task
+    action: str = ""  # task: start or end
+    number: int = 0  # note
+    on: bool = False  # private
+    events: tuple[str, ...] = ()  # preview
+    reason: str = ""  # stopped
+    summary: StopSummary = field(default_factory=StopSummary)  # stopped
+    exit_code: int | None = None  # stopped, when the controller saw the recorder exit
+    signal: int | None = None  # stopped, likewise
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any]) -> RecorderMessage:
+        d = dict(obj)
+        tasks, narrowed, events = (_list(d.get(name)) for name in ("tasks", "narrowed", "events"))
+        private = d.get("private")
+        return cls(
+            event=_str(d.get("event")),
+            reply_to=d.get("id"),
+            raw=d,
+            message=_str(d.get("message")),
+            fatal=d.get("fatal") is True,
+            session_id=_str(d.get("session_id")),
+            options=d["options"] if isinstance(d.get("options"), dict) else {},
+            narrowed=tuple(str(n.get("message")) for n in narrowed if isinstance(n, dict)),
+            study=_str(d.get("study")),
+            study_title=_str(d.get("study_title")),
+            tasks=tuple(TaskRef(str(t.get("id")), str(t.get("title"))) for t in tasks if isinstance(t, dict)),
+            by=_str(d.get("by")),
+            state=_str(d.get("state")),
+            elapsed_s=_num(d.get("elapsed_s")),
+            counts=_counts(d.get("counts")),
+            rate=_num(d["rate"]) if isinstance(d.get("rate"), (int, float)) else None,
+            private=private if isinstance(private, bool) else None,
+            task=_str(d.get("task")),
+            action=_str(d.get("action")),
+            number=int(_num(d.get("number"))),
+            on=d.get("on") is True,
+            events=tuple(e for e in events if isinstance(e, str)),
+            reason=_str(d.get("reason")),
+            summary=StopSummary.parse(d.get("summary")),
+            exit_code=_int_or_none(d.get("exit_code")),
+            signal=_int_or_none(d.get("signal")),
+        )
 
 
 def command(cmd: Command | str, msg_id: Any = None, **fields: Any) -> dict[str, Any]:
@@ -179,6 +326,24 @@ class AppCommand(enum.StrEnum):
 
 
 APP_SOCKET_NAME = "app.sock"
+
+
+@dataclass(frozen=True)
+class LastSession:
+    """The session that ended last, as the app's status reports it (``last_session``)."""
+
+    reason: str
+    summary: StopSummary
+    label: str = ""
+    session_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "summary": self.summary.to_dict(),
+            "label": self.label,
+            "session_id": self.session_id,
+        }
 
 
 def app_request(cmd: AppCommand | str, **fields: Any) -> dict[str, Any]:

@@ -9,9 +9,8 @@ import queue
 import signal
 import sys
 import threading
-from typing import Any
 
-from tallylight import words
+from tallylight import protocol, words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
@@ -20,7 +19,7 @@ from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
-from tallylight.protocol import Command, Message
+from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.study.enrolment import session_terms
 
@@ -104,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     def stop_recorder(reason: str) -> None:
         for rec in live:
             with contextlib.suppress(RecorderError):  # already gone: it stopped anyway
-                rec.send_raw({"cmd": "stop", "reason": reason})
+                rec.send_raw(protocol.command(Command.STOP, reason=reason))
 
     def indicator_gone(why: str) -> None:
         print(
@@ -119,14 +118,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         recorder = RecorderClient()
         try:
-            started = recorder.request(
-                "start",
-                options=options.to_dict(),
-                label=args.label,
-                max_duration_s=duration,
-                idle_timeout_s=idle,
-                study=args.study or None,
-                pause_hotkey=hotkey.pynput() if hotkey else None,
+            started = RecorderMessage.parse(
+                recorder.request(
+                    Command.START,
+                    options=options.to_dict(),
+                    label=args.label,
+                    max_duration_s=duration,
+                    idle_timeout_s=idle,
+                    study=args.study or None,
+                    pause_hotkey=hotkey.pynput() if hotkey else None,
+                )
             )
             live.append(recorder)
             if window is not None and window.gone:  # hidden while the session was starting
@@ -137,9 +138,9 @@ def run(args: argparse.Namespace) -> int:
                 window.update("recording", notice)
             stopped = _wait(recorder, stop_requested, duration, window, notice)
             if stopped is None:
-                stopped = recorder.request(Command.STOP, timeout=15.0)
+                stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
         except KeyboardInterrupt:
-            stopped = recorder.request(Command.STOP, timeout=15.0)
+            stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
         finally:
             live.clear()
             recorder.close()
@@ -148,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         if window is not None:
             window.close()
     _print_summary(stopped)
-    return 0 if stopped.get("reason") != "write_error" else 5
+    return 0 if stopped.reason != "write_error" else 5
 
 
 def _wait(
@@ -157,40 +158,38 @@ def _wait(
     duration: float,
     window: TallyWindow | None,
     notice: list[str],
-) -> dict[str, Any] | None:
+) -> RecorderMessage | None:
     """Until the time is up, a signal, or the recorder stopped by itself (then its message)."""
     tty = sys.stdout.isatty()
     while not stop_requested.is_set():
         try:
-            msg = recorder.notices.get(timeout=0.25)
+            msg = RecorderMessage.parse(recorder.notices.get(timeout=0.25))
         except queue.Empty:
             continue
-        kind = msg.get("event")
+        kind = msg.event
         if kind == Message.STOPPED:
             return msg
         if kind == Message.ERROR:
-            print(f"\n{msg.get('message')}", file=sys.stderr)
+            print(f"\n{msg.message}", file=sys.stderr)
         elif kind == EOF:
             raise RecorderError(_("The recorder exited unexpectedly; what it had sealed is kept."))
         elif kind == Message.STATS:
             if window is not None:
-                state = str(msg.get("state") or "recording")
-                progress = (
-                    f"{words.clock(msg.get('elapsed_s') or 0)} — {words.counts_summary(msg.get('counts'))}"
-                )
+                state = msg.state or "recording"
+                progress = f"{words.clock(msg.elapsed_s)} — {words.counts_summary(msg.counts or {})}"
                 window.update(state, [*notice, progress])
             if tty:
-                counts = msg.get("counts", {})
+                counts = msg.counts or {}
                 total = sum(v for k, v in counts.items() if k != "marker")
                 left = (
-                    _(", {seconds:.0f} s left").format(seconds=max(0.0, duration - msg["elapsed_s"]))
+                    _(", {seconds:.0f} s left").format(seconds=max(0.0, duration - msg.elapsed_s))
                     if duration
                     else ""
                 )
-                rate = msg.get("rate", 0)
+                rate = msg.rate or 0.0
                 print(
                     _("\r● REC {elapsed_s:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ").format(
-                        elapsed_s=msg["elapsed_s"], total=total, rate=rate, left=left
+                        elapsed_s=msg.elapsed_s, total=total, rate=rate, left=left
                     ),
                     end="",
                     flush=True,
@@ -198,21 +197,21 @@ def _wait(
     return None
 
 
-def _notice_lines(started: dict[str, Any], hotkey: Hotkey | None = None) -> list[str]:
+def _notice_lines(started: RecorderMessage, hotkey: Hotkey | None = None) -> list[str]:
     """What this session really captures (after the ceiling), what was narrowed, how to pause."""
-    lines = [f"For study {started['study']}: at most what you consented to."] if started.get("study") else []
-    lines += words.describe_capture(CaptureOptions.from_dict(started["options"]))
-    lines += [f"Narrowed: {note['message']}." for note in started.get("narrowed") or []]
+    lines = [f"For study {started.study}: at most what you consented to."] if started.study else []
+    lines += words.describe_capture(CaptureOptions.from_dict(started.options))
+    lines += [f"Narrowed: {note}." for note in started.narrowed]
     if hotkey is not None:
         lines.append(f"Press {hotkey.human()} to pause or resume (that press is not recorded).")
     return lines
 
 
-def _print_notice(started: dict[str, Any], duration: float, notice: list[str]) -> None:
+def _print_notice(started: RecorderMessage, duration: float, notice: list[str]) -> None:
     until = _(" for {seconds:g} s").format(seconds=duration) if duration else ""
     print(
         _("● RECORDING IS ON{until} — session {session_id}").format(
-            until=until, session_id=started["session_id"]
+            until=until, session_id=started.session_id
         )
     )
     for line in notice:
@@ -220,20 +219,20 @@ def _print_notice(started: dict[str, Any], duration: float, notice: list[str]) -
     print(_("  Press Ctrl-C to stop."), flush=True)
 
 
-def _print_summary(stopped: dict[str, Any]) -> None:
-    summary = stopped.get("summary") or {}
-    reason = (stopped.get("reason") or "").replace("_", " ")
-    counts: dict[str, int] = summary.get("counts") or {}
+def _print_summary(stopped: RecorderMessage) -> None:
+    summary = stopped.summary
+    reason = stopped.reason.replace("_", " ")
+    counts = summary.counts or {}
     total = sum(int(v) for v in counts.values())  # what `sessions list` counts: markers too
     markers = int(counts.get("marker", 0))
     print(
         _("\n○ Recording stopped ({reason}) after {seconds:.1f} s.").format(
-            reason=reason, seconds=summary.get("duration_s", 0)
+            reason=reason, seconds=summary.duration_s or 0.0
         )
     )
     print(
         _("Session {session_id}: {events} in all ({counts}; {markers} for start, stop and pauses).").format(
-            session_id=summary.get("session_id"),
+            session_id=summary.session_id or None,
             events=words.count(total, "event"),
             counts=words.counts_summary(counts),
             markers=words.count(markers, "marker"),

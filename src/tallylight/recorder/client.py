@@ -18,7 +18,7 @@ from typing import Any
 from tallylight import protocol
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
-from tallylight.protocol import Command, Message
+from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.reentry import child_argv
 
 #: the notice this client queues when the recorder's stdout closes (not a protocol message)
@@ -55,7 +55,7 @@ class RecorderClient:
         self._reader.start()
         ready = self._next_notice(START_TIMEOUT_S)
         self.ready = ready
-        if ready.get("event") != Message.READY:
+        if RecorderMessage.parse(ready).event != Message.READY:
             raise RecorderError(f"The recorder did not start properly: {ready}")
 
     @property
@@ -70,9 +70,10 @@ class RecorderClient:
             except ValueError:
                 continue
             box = None
+            reply_to = RecorderMessage.parse(msg).reply_to
             with self._lock:
-                if "id" in msg:
-                    box = self._waiting.pop(msg["id"], None)
+                if reply_to is not None:
+                    box = self._waiting.pop(reply_to, None)
             (box.put(msg) if box is not None else self.notices.put(msg))
         self.notices.put({"event": EOF})
 
@@ -95,8 +96,9 @@ class RecorderClient:
             if self.proc.poll() is not None:
                 raise RecorderError(f"The recorder exited (status {self.proc.returncode}).") from None
             raise RecorderError(f"The recorder did not answer {str(cmd)!r} in time.") from None
-        if reply.get("event") == Message.ERROR:
-            raise RecorderError(reply.get("message") or "The recorder refused the command.")
+        parsed = RecorderMessage.parse(reply)
+        if parsed.event == Message.ERROR:
+            raise RecorderError(parsed.message or "The recorder refused the command.")
         return reply
 
     def send_raw(self, msg: dict[str, Any]) -> None:
@@ -115,9 +117,10 @@ class RecorderClient:
             if remaining <= 0:
                 raise RecorderError(f"No {event!r} from the recorder in time.")
             msg = self._next_notice(remaining)
-            if msg.get("event") == event:
+            kind = RecorderMessage.parse(msg).event
+            if kind == event:
                 return msg
-            if msg.get("event") == EOF:
+            if kind == EOF:
                 raise RecorderError("The recorder exited.")
 
     def close(self, timeout: float = 5.0) -> int:

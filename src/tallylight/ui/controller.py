@@ -7,6 +7,7 @@ and goes off only after the recorder has exited.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -20,7 +21,7 @@ from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
 from tallylight.options import CaptureOptions
-from tallylight.protocol import Command, Message
+from tallylight.protocol import Command, LastSession, Message, RecorderMessage, StopSummary
 from tallylight.recorder import exitlog
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 class AppController(QObject):
     changed = Signal()  # state, elapsed or counts changed; read the properties
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
-    live_preview = Signal(dict)  # the recorder's ``preview`` reply (the live view asked for it)
+    live_preview = Signal(object)  # the recorder's ``preview`` reply (the live view asked for it)
     session_ended = Signal(dict)  # last_session, once the recorder has exited (the stop summary)
     #: the recorder ended unexpectedly: {"message", "session_id", "label"}; start_again() repeats the start
     recorder_lost = Signal(dict)
@@ -51,7 +52,7 @@ class AppController(QObject):
         self.private = False  # the recorder's last stats: a private app has focus, nothing is captured
         self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
-        self.last_session: dict[str, Any] = {}
+        self.last_stop: LastSession | None = None  # the session that ended last
         # The light's clock (monotonic, 0 = not set): recorded and paused time are kept apart.
         self._started_at = 0.0
         self._ended_at = 0.0
@@ -123,18 +124,21 @@ class AppController(QObject):
             lines.append(words.counts_summary(self.counts))
         elif self.state == AppState.ERROR and self.error_message:
             lines.append(self.error_message)
-        elif self.last_session:
+        elif self.last_stop is not None:
             lines.append(f"Last session: {self.last_session_words()}")
         return lines
 
     def last_session_words(self) -> str:
         """``0:12:34 recorded, 0:01:00 paused; 128 key presses, …`` for the session that ended last."""
-        summary = self.last_session.get("summary") or {}
-        times = words.recorded_and_paused(
-            float(summary.get("recorded_s", summary.get("duration_s")) or 0),
-            float(summary.get("paused_s") or 0),
-        )
-        return f"{times}; {words.counts_summary(summary.get('counts'))}"
+        summary = self.last_stop.summary if self.last_stop is not None else StopSummary()
+        recorded = summary.recorded_s if summary.recorded_s is not None else summary.duration_s or 0.0
+        times = words.recorded_and_paused(recorded, summary.paused_s or 0.0)
+        return f"{times}; {words.counts_summary(summary.counts)}"
+
+    @property
+    def last_session(self) -> dict[str, Any]:
+        """The app-socket form of :attr:`last_stop` (empty before any session ended)."""
+        return self.last_stop.to_dict() if self.last_stop is not None else {}
 
     def status_dict(self) -> dict[str, Any]:
         return {
@@ -147,7 +151,7 @@ class AppController(QObject):
             "options": dict(self.options),
             "narrowed": list(self.narrowed),
             "last_error": self.error_message,
-            "last_session": dict(self.last_session),
+            "last_session": self.last_session,
             "recorder_pid": self.recorder_pid,
             "study": self.study,
             "task": self.task,
@@ -274,13 +278,13 @@ class AppController(QObject):
     def task_title(self, task_id: str) -> str:
         return next((t["title"] for t in self.tasks if t["id"] == task_id), task_id)
 
-    @Slot(dict)
-    def _on_marked(self, msg: dict) -> None:
-        if msg.get("event") == Message.NOTE:
-            self.notes = int(msg.get("number") or self.notes + 1)
+    @Slot(object)
+    def _on_marked(self, msg: RecorderMessage) -> None:
+        if msg.event == Message.NOTE:
+            self.notes = msg.number or self.notes + 1
             self.notify.emit("Note added", f"This moment is marked in the recording (note {self.notes}).")
-        elif msg.get("action") == "start":
-            self.task = str(msg.get("task") or "")
+        elif msg.action == "start":
+            self.task = msg.task
         else:
             self.task = ""
         self.changed.emit()
@@ -291,9 +295,9 @@ class AppController(QObject):
         if self._recorder is not None and self.state in (AppState.RECORDING, AppState.PAUSED):
             self._recorder.send(Command.PRIVATE, on=bool(on))
 
-    @Slot(dict)
-    def _on_private_changed(self, msg: dict) -> None:
-        self.own_ui_private = bool(msg.get("on"))
+    @Slot(object)
+    def _on_private_changed(self, msg: RecorderMessage) -> None:
+        self.own_ui_private = msg.on
 
     def toggle_pause(self) -> None:
         if self.state == AppState.RECORDING:
@@ -336,18 +340,14 @@ class AppController(QObject):
             self._reminder.stop()
 
     # ---- recorder messages ----------------------------------------------
-    @Slot(dict)
-    def _on_started(self, msg: dict) -> None:
-        self.session_id = str(msg.get("session_id") or "")
-        self.study_title = str(msg.get("study_title") or "")
-        self.tasks = [
-            {"id": str(t.get("id")), "title": str(t.get("title"))}
-            for t in msg.get("tasks") or []
-            if isinstance(t, dict)
-        ]
-        if isinstance(msg.get("options"), dict):
-            self.options = msg["options"]
-        narrowed = [str(n.get("message")) for n in msg.get("narrowed") or [] if isinstance(n, dict)]
+    @Slot(object)
+    def _on_started(self, msg: RecorderMessage) -> None:
+        self.session_id = msg.session_id
+        self.study_title = msg.study_title
+        self.tasks = [{"id": t.id, "title": t.title} for t in msg.tasks]
+        if msg.options:
+            self.options = msg.options
+        narrowed = list(msg.narrowed)
         self.narrowed = narrowed
         if self._started_by:
             self.notify.emit(
@@ -365,37 +365,35 @@ class AppController(QObject):
             self._backstop.start(int((max_s + 15) * 1000))
         self._set_state(AppState.RECORDING)
 
-    @Slot(dict)
-    def _on_paused(self, msg: dict) -> None:
+    @Slot(object)
+    def _on_paused(self, msg: RecorderMessage) -> None:
         if self.state != AppState.STOPPING:
             self._set_state(AppState.PAUSED)
-            if msg.get("by") == "hotkey":
+            if msg.by == "hotkey":
                 self.notify.emit(
                     "Tallylight paused",
                     f"Recording paused by {self._hotkey_words()}; press it again to resume.",
                 )
 
-    @Slot(dict)
-    def _on_resumed(self, msg: dict) -> None:
+    @Slot(object)
+    def _on_resumed(self, msg: RecorderMessage) -> None:
         if self.state != AppState.STOPPING:
             self._set_state(AppState.RECORDING)
-            if msg.get("by") == "hotkey":
+            if msg.by == "hotkey":
                 self.notify.emit("Tallylight recording", f"Recording resumed by {self._hotkey_words()}.")
 
     def _hotkey_words(self) -> str:
         hotkey = _usable_hotkey(self.settings.pause_hotkey)
         return hotkey.human() if hotkey is not None else "the hotkey"
 
-    @Slot(dict)
-    def _on_stats(self, msg: dict) -> None:
-        counts = msg.get("counts")
-        if isinstance(counts, dict):
-            self.counts = {str(k): int(v) for k, v in counts.items() if isinstance(v, (int, float))}
-        rate = msg.get("rate")
-        if isinstance(rate, (int, float)) and not isinstance(rate, bool):
-            self.rate = float(rate)
-        if isinstance(msg.get("private"), bool):
-            self.private = msg["private"]
+    @Slot(object)
+    def _on_stats(self, msg: RecorderMessage) -> None:
+        if msg.counts is not None:
+            self.counts = dict(msg.counts)
+        if msg.rate is not None:
+            self.rate = msg.rate
+        if msg.private is not None:
+            self.private = msg.private
         # Only counts: the state follows the recorder's paused/resumed events alone. A stats
         # message written just before a hotkey resume used to turn the light back to paused.
         self.changed.emit()
@@ -420,36 +418,34 @@ class AppController(QObject):
         if self._recorder is not None:
             self._recorder.close_channel()
 
-    @Slot(dict)
-    def _on_stopped(self, msg: dict) -> None:
+    @Slot(object)
+    def _on_stopped(self, msg: RecorderMessage) -> None:
         self._end_clock()
         self._stopped_now = True
-        summary = dict(msg["summary"]) if isinstance(msg.get("summary"), dict) else {}
-        if summary and isinstance(summary.get("counts"), dict):
-            self.counts = dict(summary["counts"])
-        summary.setdefault("counts", dict(self.counts))
-        summary.setdefault("duration_s", self.elapsed_s + self.paused_s)
-        summary["recorded_s"] = round(self.elapsed_s, 3)
-        summary["paused_s"] = round(self.paused_s, 3)
-        self.last_session = {
-            "reason": str(msg.get("reason") or ""),
-            "summary": summary,
-            "label": self.label,
-            "session_id": self.session_id or str((summary or {}).get("session_id") or ""),
-        }
-        if self.last_session["reason"] == protocol.RECORDER_EXITED:
-            if self._closed_by_us and msg.get("exit_code") == 0:
+        said = msg.summary
+        if said.counts is not None:
+            self.counts = dict(said.counts)
+        summary = dataclasses.replace(
+            said,
+            counts=dict(self.counts) if said.counts is None else said.counts,
+            duration_s=self.elapsed_s + self.paused_s if said.duration_s is None else said.duration_s,
+            recorded_s=round(self.elapsed_s, 3),
+            paused_s=round(self.paused_s, 3),
+        )
+        self.last_stop = LastSession(msg.reason, summary, self.label, self.session_id or summary.session_id)
+        if msg.reason == protocol.RECORDER_EXITED:
+            if self._closed_by_us and msg.exit_code == 0:
                 if not self._fatal_error:  # we closed its channel and it ended cleanly
                     self._fatal_error = "The recorder ended before it said why."
             else:
                 self._recorder_exited(msg)
 
-    def _recorder_exited(self, msg: dict) -> None:
+    def _recorder_exited(self, msg: RecorderMessage) -> None:
         """Say what ended the recorder and what was kept; its exit goes to the private log."""
         rec = self._recorder
         ex = rec.exit if rec is not None else None
         if ex is None:
-            ex = exitlog.RecorderExit(0, msg.get("exit_code"), msg.get("signal"))
+            ex = exitlog.RecorderExit(0, msg.exit_code, msg.signal)
         # the log is written off the GUI thread; its path is known now
         threading.Thread(target=exitlog.note_exit, args=(ex,), name="tallylight-exitlog", daemon=True).start()
         if self.session_id:
@@ -494,13 +490,13 @@ class AppController(QObject):
         if lost:  # its window says what was kept and opens the session: no stop summary besides
             self._stopped_now = False
             self.recorder_lost.emit(lost)
-        if self._stopped_now and self.last_session.get("session_id"):
+        if self._stopped_now and self.last_stop is not None and self.last_stop.session_id:
             self._stopped_now = False
             self.session_ended.emit(dict(self.last_session))
 
     def stop_summary(self) -> str:
         """What the stop notice says: why (unless the participant stopped it), times, counts."""
-        reason = str(self.last_session.get("reason") or "")
+        reason = self.last_stop.reason if self.last_stop is not None else ""
         why = "" if reason in ("", "participant", "quit") else f" because {words.stop_reason_words(reason)}"
         return f"Recording stopped{why}: {self.last_session_words()}."
 

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from tallylight import words
+from tallylight.protocol import RecorderMessage
 from tallylight.ui.controller import AppController
 from tallylight.ui.fit import fit_on_show
 
@@ -78,9 +79,9 @@ class LiveView(QWidget):
     def _ask(self) -> None:
         self.controller.request_preview(LINES)
 
-    @Slot(dict)
-    def _on_preview(self, msg: dict) -> None:
-        lines = [str(e) for e in msg.get("events") or [] if isinstance(e, str)][-LINES:]
+    @Slot(object)
+    def _on_preview(self, msg: RecorderMessage) -> None:
+        lines = list(msg.events[-LINES:])
         if lines == self.last_lines:
             return
         self.last_lines = lines

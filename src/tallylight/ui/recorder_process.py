@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
 from tallylight import protocol
 from tallylight.hardening import child_env
-from tallylight.protocol import Command, Message
+from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
 
@@ -37,19 +37,19 @@ def recorder_command() -> tuple[str, list[str]]:
 
 
 class RecorderProcess(QObject):
-    """Signals carry the recorder's messages as dicts (see CONTROL.md)."""
+    """Signals carry the recorder's messages as ``protocol.RecorderMessage`` (see CONTROL.md)."""
 
-    ready = Signal(dict)  # the recorder is up (its version and pid); no session yet
-    started = Signal(dict)
-    paused = Signal(dict)
-    resumed = Signal(dict)
-    stats = Signal(dict)  # ``stats`` and ``status`` messages
-    preview = Signal(dict)
-    private_changed = Signal(dict)  # reply to ``private``: the own-menu gap is on/off
-    stopped = Signal(dict)  # ``stopped`` message, or a synthesised one if the process died
+    ready = Signal(object)  # the recorder is up (its version and pid); no session yet
+    started = Signal(object)
+    paused = Signal(object)
+    resumed = Signal(object)
+    stats = Signal(object)  # ``stats`` and ``status`` messages
+    preview = Signal(object)
+    private_changed = Signal(object)  # reply to ``private``: the own-menu gap is on/off
+    stopped = Signal(object)  # ``stopped`` message, or a synthesised one if the process died
     error = Signal(str, bool)  # message, fatal (notices and refused commands other than start)
     start_refused = Signal(str)  # an error in reply to the start command: no session started
-    marked = Signal(dict)  # ``task`` (a study task started or ended) and ``note`` replies
+    marked = Signal(object)  # ``task`` (a study task started or ended) and ``note`` replies
     finished = Signal(int)  # exit code; always the last signal
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -157,11 +157,11 @@ class RecorderProcess(QObject):
 
     def _handle_line(self, line: bytes) -> None:
         try:
-            msg = protocol.decode(line)
+            msg = RecorderMessage.parse(protocol.decode(line))
         except ValueError:
             log.warning("recorder sent a line that is not a JSON object: %r", line[:200])
             return
-        event = msg.get("event")
+        event = msg.event
         if event == Message.READY:
             self.ready.emit(msg)  # a session's start command is already queued behind it
         elif event == Message.STARTED:
@@ -183,11 +183,11 @@ class RecorderProcess(QObject):
             self._got_stopped = True
             self.stopped.emit(msg)
         elif event == Message.ERROR:
-            text = str(msg.get("message") or "The recorder reported an error.")
-            if not self._started and msg.get("id") is not None and msg.get("id") == self._start_id:
+            text = msg.message or "The recorder reported an error."
+            if not self._started and msg.reply_to is not None and msg.reply_to == self._start_id:
                 self.start_refused.emit(text)
             else:
-                self.error.emit(text, bool(msg.get("fatal")))
+                self.error.emit(text, msg.fatal)
         else:
             log.debug("unknown recorder message: %r", msg)
 
@@ -215,12 +215,8 @@ class RecorderProcess(QObject):
             ex = self.exit or exitlog.RecorderExit(self._pid, code, None)
             self.exit = ex = dataclasses.replace(ex, stderr=tuple(self.stderr_tail))
             self.stopped.emit(
-                protocol.message(
-                    Message.STOPPED,
-                    reason=protocol.RECORDER_EXITED,
-                    exit_code=ex.code,
-                    signal=ex.signal,
-                    detail=exitlog.cause(ex),
+                RecorderMessage(
+                    Message.STOPPED, reason=protocol.RECORDER_EXITED, exit_code=ex.code, signal=ex.signal
                 )
             )
         self.finished.emit(code)
