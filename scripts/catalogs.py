@@ -52,7 +52,8 @@ def pseudo(text: str) -> str:
         pos = m.end()
     out.append(text[pos:].translate(_ACCENT))
     pad = max(2, math.ceil(len(text) * 0.4))
-    return "[" + "".join(out) + "~" * (pad - 2) + "]"
+    filler = ("~~~~ " * pad)[: pad - 2]  # breakable, as real words are
+    return "[" + "".join(out) + filler + "]"
 
 
 HEADER = "# Tallylight's messages ({lang}). Made by `make catalogs`; translate the msgstr lines.\n#"

@@ -73,6 +73,17 @@ def _drop(widget, path: Path) -> None:
     QApplication.sendEvent(widget, drop)
 
 
+def _read_every_page(dlg) -> None:
+    """Next through every consent page with real clicks; tick "I have read" once it is enabled."""
+    assert not dlg.have_read.isEnabled()
+    while dlg.pages.next_button.isEnabled():
+        assert not dlg.have_read.isEnabled()
+        click(dlg.pages.next_button)
+    assert dlg.pages.current() == dlg.pages.count() - 1 and dlg.have_read.isEnabled()
+    click(dlg.have_read)
+    assert dlg.have_read.isChecked()
+
+
 def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_path) -> None:
     manifest = write_signed(tmp_path / "study.toml")
     dlg = _join_dialog(qtbot, tasks)
@@ -81,11 +92,12 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
     fingerprint = signing.fingerprint(signing.split(manifest.read_bytes()).public_key or b"")
     assert fingerprint in dlg.signer.text()
-    text = dlg.details.toPlainText()
+    text = "\n".join(t.text() for t in dlg.pages.texts)
     for heading in CONSENT_HEADINGS:
-        assert heading in text
+        assert heading in text or heading in dlg.pages.titles
     assert "never which letter" in text and "Dr. Jane Example" in text
-    # consent needs every required box: real clicks, one at a time
+    # "I have read" only after turning to the last page; then every required box, one at a time
+    _read_every_page(dlg)
     assert not dlg.join_button.isEnabled()
     click(dlg.boxes["read"])
     assert not dlg.join_button.isEnabled()
@@ -300,7 +312,7 @@ def test_join_dialog_fits_its_pages(qtbot, tasks, vault_ready, tmp_path) -> None
     assert first.height() <= hint.height() + 2 and first.height() < 400, (first, hint)
     _drop(dlg, manifest)
     qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
-    lines = dlg.details.fontMetrics().lineSpacing()
+    lines = dlg.pages.fontMetrics().lineSpacing()
     avail = dlg.screen().availableGeometry()
-    qtbot.waitUntil(lambda: dlg.details.height() >= min(15 * lines, avail.height() // 3), timeout=3000)
+    qtbot.waitUntil(lambda: dlg.pages.height() >= min(15 * lines, avail.height() // 3), timeout=3000)
     assert avail.contains(dlg.frameGeometry())

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tallylight import words
+from tallylight import i18n, words
+from tallylight.i18n import N_, _, ngettext
 from tallylight.study.manifest import Manifest, SignedManifest
 
 
@@ -17,6 +18,39 @@ from tallylight.study.manifest import Manifest, SignedManifest
 class Section:
     heading: str
     body: str
+    key: str = ""  # which page it belongs on (CONSENT_PAGES)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the consent flow: its title and the sections it shows, in order."""
+
+    key: str
+    title: str
+    sections: tuple[Section, ...]
+
+
+#: the consent flow's pages, in order: (key, title, the section keys on it). A new page (e.g. one
+#: consent per purpose) is one more line here; the GUI builds its pages from this table.
+CONSENT_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("about", N_("About the study"), ("about",)),
+    ("who", N_("Who is asking"), ("who",)),
+    ("recorded", N_("What is recorded"), ("recorded", "tasks", "never")),
+    ("where", N_("Where it goes"), ("where", "kept")),
+    ("risks", N_("Risks and withdrawing"), ("risks", "withdraw")),
+    ("consent", N_("Your consent"), ("consent",)),
+)
+
+
+def consent_pages(signed: SignedManifest, language: str | None = None) -> list[Page]:
+    """The consent sections grouped into the flow's pages (a page with no section is left out)."""
+    sections = consent_sections(signed, language)
+    pages = []
+    for key, title, keys in CONSENT_PAGES:
+        on_page = tuple(s for k in keys for s in sections if s.key == k)
+        if on_page or key == "consent":
+            pages.append(Page(key, _(title), on_page))
+    return pages
 
 
 def consent_sections(signed: SignedManifest, language: str | None = None) -> list[Section]:
@@ -26,35 +60,59 @@ def consent_sections(signed: SignedManifest, language: str | None = None) -> lis
     r = m.researcher
     e = m.ethics
     captured = "\n".join(f"- {line}" for line in words.describe_capture(m.capture))
-    not_collected = "\n".join(f"- {t(x)}" for x in m.not_collected) or "- (the study lists nothing here)"
-    where = (
-        "Only when you choose to share, after a preview, encrypted so that only the researchers can read it"
-        + (f", and sent to {m.upload_url}." if m.upload_url else "; you send the file yourself.")
-    )
+    not_collected = "\n".join(f"- {t(x)}" for x in m.not_collected) or _("- (the study lists nothing here)")
+    if m.upload_url:
+        where = _(
+            "Only when you choose to share, after a preview, encrypted so that only the researchers can "
+            "read it, and sent to {url}."
+        ).format(url=m.upload_url)
+    else:
+        where = _(
+            "Only when you choose to share, after a preview, encrypted so that only the researchers can "
+            "read it; you send the file yourself."
+        )
     sessions = _session_rules(m)
     sections = [
-        Section("About the study", f"{t(m.summary)}\n\n{t(m.description)}".strip()),
+        Section(_("About the study"), f"{t(m.summary)}\n\n{t(m.description)}".strip(), "about"),
         Section(
-            "Who is asking",
-            f"{r.principal_investigator}, {r.institution}. Contact: {r.contact}.\n"
-            f"Approved by {e.board} (protocol {e.protocol}); the approval runs until "
-            f"{e.approval_expires.isoformat()}.\n"
-            f"The study runs from {m.start.isoformat()} to {m.end.isoformat()}.",
+            _("Who is asking"),
+            _(
+                "{investigator}, {institution}. Contact: {contact}.\n"
+                "Approved by {board} (protocol {protocol}); the approval runs until {expires}.\n"
+                "The study runs from {start} to {end}."
+            ).format(
+                investigator=r.principal_investigator,
+                institution=r.institution,
+                contact=r.contact,
+                board=e.board,
+                protocol=e.protocol,
+                expires=e.approval_expires.isoformat(),
+                start=m.start.isoformat(),
+                end=m.end.isoformat(),
+            ),
+            "who",
         ),
         Section(
-            "What is recorded",
-            f"Only during sessions you start, with the tally light on:\n\n{captured}\n\n{sessions}".strip(),
+            _("What is recorded"),
+            _("Only during sessions you start, with the tally light on:\n\n{captured}\n\n{sessions}")
+            .format(captured=captured, sessions=sessions)
+            .strip(),
+            "recorded",
         ),
-        Section("What is never recorded", not_collected),
-        Section("Where it goes", f"{where}\nNothing leaves this computer before that."),
-        Section("How long it is kept", f"{t(m.retention)}\n{t(m.deletion)}"),
-        Section("How to withdraw", t(m.withdrawal)),
-        Section("Risks and compensation", f"{t(m.risks)}\n{t(m.compensation)}"),
+        Section(_("What is never recorded"), not_collected, "never"),
+        Section(
+            _("Where it goes"),
+            _("{where}\nNothing leaves this computer before that.").format(where=where),
+            "where",
+        ),
+        Section(_("How long it is kept"), f"{t(m.retention)}\n{t(m.deletion)}", "kept"),
+        Section(_("How to withdraw"), t(m.withdrawal), "withdraw"),
+        Section(_("Risks and compensation"), f"{t(m.risks)}\n{t(m.compensation)}", "risks"),
     ]
     if m.tasks:
         tasks = "\n".join(f"- {t(task.title)}: {t(task.instructions)}" for task in m.tasks)
-        sections.insert(3, Section("Tasks", tasks))
-    sections.append(Section("Consent", t(m.consent_text)))
+        sections.insert(3, Section(_("Tasks"), tasks, "tasks"))
+    sections.append(Section(_("Consent"), t(m.consent_text), "consent"))
     return sections
 
 
@@ -62,15 +120,27 @@ def _session_rules(m: Manifest) -> str:
     s = m.sessions
     parts = []
     if s.max_sessions:
-        parts.append(f"at most {s.max_sessions} session{'s' if s.max_sessions != 1 else ''}")
+        parts.append(
+            ngettext("at most {n} session", "at most {n} sessions", s.max_sessions).format(n=s.max_sessions)
+        )
     if s.max_duration_minutes:
-        parts.append(f"each stops after {s.max_duration_minutes:g} minutes")
+        parts.append(_("each stops after {minutes:g} minutes").format(minutes=s.max_duration_minutes))
     if s.idle_stop_minutes:
-        parts.append(f"a session stops after {s.idle_stop_minutes:g} minutes without input")
-    return ("Sessions: " + "; ".join(parts) + ".") if parts else ""
+        parts.append(
+            _("a session stops after {minutes:g} minutes without input").format(minutes=s.idle_stop_minutes)
+        )
+    return _("Sessions: {rules}.").format(rules="; ".join(parts)) if parts else ""
+
+
+def localise(text: object, language: str | None = None) -> str:
+    """A manifest text (one or more languages) in ``language``, by default the app's own."""
+    return _localiser(language)(text)
 
 
 def _localiser(language: str | None) -> Callable[[object], str]:
+    """A manifest text in ``language``, by default the app's own (the manifest's first where it lacks it)."""
+    language = language or i18n.language()
+
     def t(text: object) -> str:
         get = getattr(text, "get", None)
         return get(language) if get else str(text)
@@ -79,7 +149,7 @@ def _localiser(language: str | None) -> Callable[[object], str]:
 
 
 def signer_line(signed: SignedManifest) -> str:
-    return (
-        f"Signed by the key with fingerprint {signed.fingerprint}. Compare it with the fingerprint "
+    return _(
+        "Signed by the key with fingerprint {fingerprint}. Compare it with the fingerprint "
         "the researchers published (on their web page or information sheet); if it differs, do not join."
-    )
+    ).format(fingerprint=signed.fingerprint)

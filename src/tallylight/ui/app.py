@@ -23,6 +23,7 @@ from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.fallback_window import FallbackWindow
+from tallylight.ui.language import apply_language
 from tallylight.ui.local_server import ControlServer
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.tray import TrayUI
@@ -564,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     QGuiApplication.setDesktopFileName("org.tallylight.Tallylight")  # resources/linux/
     existing = QApplication.instance()
     qapp = existing if isinstance(existing, QApplication) else QApplication(argv)
+    apply_language(qapp)
     qapp.setApplicationName("Tallylight")
     qapp.setApplicationDisplayName("Tallylight")
     qapp.setWindowIcon(icons.app_icon())

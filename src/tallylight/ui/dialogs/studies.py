@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QTextDocument
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +36,7 @@ from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.share import withdrawal
 from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Offer, Study
+from tallylight.ui.dialogs.consent_pages import ConsentPages, WrappedCheck
 from tallylight.ui.fit import fit_on_show, fit_to_screen
 from tallylight.ui.tasks import TaskRunner
 
@@ -44,19 +44,14 @@ from tallylight.ui.tasks import TaskRunner
 def _message(exc: BaseException) -> str:
     if isinstance(exc, TallylightError):
         return str(exc)
-    return f"Something went wrong ({type(exc).__name__}: {exc}). This is a bug in Tallylight."
+    return _("Something went wrong ({kind}: {exc}). This is a bug in Tallylight.").format(
+        kind=type(exc).__name__, exc=exc
+    )
 
 
-def _markdown(offer: Offer | Study) -> str:
-    parts = []
-    for section in presentation.consent_sections(offer.signed):
-        parts.append(f"### {section.heading}\n\n{section.body}")
-    return "\n\n".join(parts)
-
-
-class _Reading(QTextBrowser):
-    """The study's information and consent text: it asks for a comfortable reading size in lines of
-    its own font (so it scales with it), not QTextBrowser's small default."""
+class _Pages(ConsentPages):
+    """The consent pages ask for a comfortable reading size in lines of their own font (so it scales
+    with it); the window never grows beyond the screen (fit.py), the scroll areas take the rest."""
 
     def sizeHint(self) -> QSize:
         fm = self.fontMetrics()
@@ -72,24 +67,26 @@ class JoinStudyDialog(QDialog):
         super().__init__(parent)
         self.tasks = tasks
         self.offer: Offer | None = None
-        self.setWindowTitle("Join a study")
-        self.setAccessibleName("Join a study")
+        self.setWindowTitle(_("Join a study"))
+        self.setAccessibleName(_("Join a study"))
         self.setAcceptDrops(True)
         fit_on_show(self)  # its content's size, never larger than the screen (200 % on 1280x720 too)
 
         self.intro = QLabel(
-            "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop it on this "
-            "window. Tallylight checks its signature and shows you exactly what the study asks for "
-            "before you decide."
+            _(
+                "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop "
+                "it on this window. Tallylight checks its signature and shows you exactly what "
+                "the study asks for before you decide."
+            )
         )
         self.intro.setWordWrap(True)
-        self.open_button = QPushButton("&Open study file…")
-        self.open_button.setAccessibleName("Open study file")
+        self.open_button = QPushButton(_("&Open study file…"))
+        self.open_button.setAccessibleName(_("Open study file"))
         self.open_button.clicked.connect(self.choose_file)
 
         self.problem = QLabel()
         self.problem.setObjectName("refusal")
-        self.problem.setAccessibleDescription("Why this study file was refused")
+        self.problem.setAccessibleDescription(_("Why this study file was refused"))
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet("color: #a40000; font-weight: bold;")
         self.problem.hide()
@@ -101,43 +98,56 @@ class JoinStudyDialog(QDialog):
         self.signer = QLabel()
         self.signer.setObjectName("signer")
         self.signer.setWordWrap(True)
-        self.signer.setAccessibleDescription("Signer fingerprint")
+        self.signer.setAccessibleDescription(_("Signer fingerprint"))
         self.signer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.signer.setStyleSheet("background: #fff6d5; padding: 6px; border: 1px solid #c8a800;")
-        self.details = _Reading()
-        self.details.setAccessibleName("Study information and consent")
-        self.details.setOpenLinks(False)
-        self.details.setOpenExternalLinks(False)
-        self.boxes_area = QVBoxLayout()
+        self.pages = _Pages()
+        self.pages.setAccessibleName(_("Study information and consent"))
+        self.pages.reached_end.connect(self._reached_end)
+        # enabled once the last page was reached: consent is given after reading, never before
+        self.have_read = QCheckBox(_("I have &read every page"))
+        self.have_read.setObjectName("have-read")
+        self.have_read.setEnabled(False)
+        self.have_read.setToolTip(_("Turn to the last page first"))
+        self.have_read.toggled.connect(self._update_join)
+        self.consent_box = QWidget()  # the checkboxes, on the last page
+        self.boxes_area = QVBoxLayout(self.consent_box)
+        self.boxes_area.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         # what the participant allows: the manifest's streams, narrowed here if they wish
-        self.allow = QGroupBox("What you allow this study to record (you can only allow less)")
-        self.allow.setAccessibleName("What you allow this study to record")
+        # the title is a wrapped label, not the group's own title, which never wraps (and was cut)
+        self.allow = QGroupBox()
+        self.allow.setAccessibleName(_("What you allow this study to record"))
         self.allow_keys = QComboBox()
-        self.allow_keys.setAccessibleName("Keyboard you allow")
+        self.allow_keys.setAccessibleName(_("Keyboard you allow"))
         self.allow_streams = {
             name: QCheckBox(text)
             for name, text in (
-                ("mouse_moves", "Mouse movements"),
-                ("clicks", "Mouse clicks"),
-                ("scrolls", "Scrolling"),
+                ("mouse_moves", _("Mouse movements")),
+                ("clicks", _("Mouse clicks")),
+                ("scrolls", _("Scrolling")),
             )
         }
-        allow_layout = QHBoxLayout(self.allow)
-        allow_layout.addWidget(QLabel("Keyboard:"))
-        allow_layout.addWidget(self.allow_keys)
+        allow_layout = QVBoxLayout(self.allow)  # one choice a line: fits a narrow window too
+        allow_title = QLabel(_("What you allow this study to record (you can only allow less)"))
+        allow_title.setWordWrap(True)
+        allow_title.setStyleSheet("font-weight: bold;")
+        allow_layout.addWidget(allow_title)
+        keys_row = QHBoxLayout()
+        keys_row.addWidget(QLabel(_("Keyboard:")))
+        keys_row.addWidget(self.allow_keys, 1)
+        allow_layout.addLayout(keys_row)
         for box in self.allow_streams.values():
-            allow_layout.addWidget(box)
-        allow_layout.addStretch(1)
+            allow_layout.addWidget(box, 0, Qt.AlignmentFlag.AlignLeading)
         # a choice of its own, shown only for a study with a typing task (docs/TASKS.md)
-        self.allow_typing = QCheckBox(_(words.TYPING_CONSENT))
+        self.allow_typing_row = WrappedCheck(_(words.TYPING_CONSENT))
+        self.allow_typing = self.allow_typing_row.box
         self.allow_typing.setObjectName("allow-typing-text")
-        self.allow_typing.setAccessibleName(_(words.TYPING_CONSENT))
-        self.allow_typing.setVisible(False)
+        self.allow_typing_row.setVisible(False)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self.join_button = self.buttons.addButton("&Join study", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.join_button.setAccessibleName("Join study")
+        self.join_button = self.buttons.addButton(_("&Join study"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.join_button.setAccessibleName(_("Join study"))
         self.join_button.setEnabled(False)
         self.join_button.setAutoDefault(False)
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
@@ -151,19 +161,16 @@ class JoinStudyDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.problem)
         layout.addWidget(self.heading)
-        layout.addWidget(self.signer)
-        layout.addWidget(self.details, 1)
-        layout.addWidget(self.allow)
-        layout.addWidget(self.allow_typing)
-        layout.addLayout(self.boxes_area)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.have_read, 0, Qt.AlignmentFlag.AlignLeading)
         layout.addWidget(self.buttons)
         self._show_offer_widgets(False)
 
     # ---- opening -------------------------------------------------------
     @Slot()
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Open a study manifest", str(Path.home()), "Study manifests (*.toml);;All files (*)"
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open a study manifest"), str(Path.home()), _("Study manifests (*.toml);;All files (*)")
         )
         if path:
             self.load(Path(path))
@@ -191,7 +198,7 @@ class JoinStudyDialog(QDialog):
 
     def _refused(self, exc: BaseException) -> None:
         self.open_button.setEnabled(True)
-        self.problem.setText(f"This study file was refused: {_message(exc)}")
+        self.problem.setText(_("This study file was refused: {message}").format(message=_message(exc)))
         self.problem.show()
 
     def _show_offer(self, offer: Offer) -> None:
@@ -200,24 +207,31 @@ class JoinStudyDialog(QDialog):
         m = offer.signed.manifest
         previous = offer.previous
         update = (
-            f" — a new version of a study you joined (you consented to version {previous.study_version})"
+            _(" — a new version of a study you joined (you consented to version {version})").format(
+                version=previous.study_version
+            )
             if previous
             else ""
         )
-        self.heading.setText(f"{m.title}\nVersion {m.version}{update}")
+        self.heading.setText(
+            _("{title} (version {version}){update}").format(
+                title=presentation.localise(m.title), version=m.version, update=update
+            )
+        )
         self.signer.setText(presentation.signer_line(offer.signed))
-        doc = QTextDocument(self.details)
-        doc.setMarkdown(_markdown(offer), QTextDocument.MarkdownFeature.MarkdownNoHTML)
-        self.details.setDocument(doc)
         for box in self.boxes.values():
-            box.deleteLater()
+            (box.parentWidget() or box).deleteLater()
         self.boxes = {}
         for item in m.checkboxes:
-            box = QCheckBox(f"{item.text}" + ("  (required)" if item.required else "  (optional)"))
-            box.setAccessibleName(str(item.text))
+            text = presentation.localise(item.text)
+            row = WrappedCheck(
+                (_("{text}  (required)") if item.required else _("{text}  (optional)")).format(text=text)
+            )
+            box = row.box
+            box.setAccessibleName(text)
             box.setObjectName(f"consent-{item.id}")
             box.toggled.connect(self._update_join)
-            self.boxes_area.addWidget(box)
+            self.boxes_area.addWidget(row)
             self.boxes[item.id] = box
         asked = m.capture
         self.allow_keys.clear()
@@ -228,24 +242,39 @@ class JoinStudyDialog(QDialog):
         for name, box in self.allow_streams.items():
             box.setChecked(bool(getattr(asked, name)))
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
+        self.have_read.setChecked(False)
+        self.have_read.setEnabled(False)
+        self.pages.set_pages(
+            presentation.consent_pages(offer.signed),
+            {"who": [self.signer], "consent": [self.allow, self.allow_typing_row, self.consent_box]},
+        )
         self._show_offer_widgets(True)
         self.allow_typing.setChecked(False)  # never ticked for the participant
-        self.allow_typing.setVisible(any(t.kind == "typing" for t in m.tasks))
+        self.allow_typing_row.setVisible(any(t.kind == "typing" for t in m.tasks))
         self._update_join()
         # grow to the consent page (the first page is small), up to the screen; once the new rows
         # and texts have been laid out (next event-loop turn)
         QTimer.singleShot(0, self, lambda: fit_to_screen(self) if self.isVisible() else None)
 
     def _show_offer_widgets(self, shown: bool) -> None:
-        for widget in (self.heading, self.signer, self.details, self.allow):
+        for widget in (self.heading, self.pages, self.have_read):
             widget.setVisible(shown)
+        # once a study is open, its pages take the room of the introduction (Open stays on Alt+O)
+        self.intro.setVisible(not shown)
         self.join_button.setVisible(shown)
+
+    @Slot()
+    def _reached_end(self) -> None:
+        self.have_read.setEnabled(True)
+        self.have_read.setToolTip("")
 
     @Slot()
     def _update_join(self) -> None:
         m = self.offer.signed.manifest if self.offer else None
         self.join_button.setEnabled(
-            m is not None and all(self.boxes[c.id].isChecked() for c in m.checkboxes if c.required)
+            m is not None
+            and self.have_read.isChecked()
+            and all(self.boxes[c.id].isChecked() for c in m.checkboxes if c.required)
         )
 
     # ---- joining -------------------------------------------------------
@@ -287,7 +316,7 @@ class JoinStudyDialog(QDialog):
         self.accept()
 
     def _join_failed(self, exc: BaseException) -> None:
-        self.problem.setText(f"You have not joined the study: {_message(exc)}")
+        self.problem.setText(_("You have not joined the study: {message}").format(message=_message(exc)))
         self.problem.show()
         self._update_join()
 
@@ -298,20 +327,20 @@ class StudiesDialog(QDialog):
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self.setWindowTitle("Your studies")
-        self.setAccessibleName("Your studies")
+        self.setWindowTitle(_("Your studies"))
+        self.setAccessibleName(_("Your studies"))
         self.resize(560, 420)
         fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
         self.join_dialog: JoinStudyDialog | None = None
         self._counts: dict[str, int] = {}
 
         self.list = QListWidget()
-        self.list.setAccessibleName("Studies you joined")
-        self.empty = QLabel("You have not joined any study. Tallylight then records only for yourself.")
+        self.list.setAccessibleName(_("Studies you joined"))
+        self.empty = QLabel(_("You have not joined any study. Tallylight then records only for yourself."))
         self.empty.setWordWrap(True)
-        self.join_button = QPushButton("&Join a study…")
-        self.withdraw_button = QPushButton("&Withdraw…")
-        self.withdraw_button.setAccessibleName("Withdraw from the selected study")
+        self.join_button = QPushButton(_("&Join a study…"))
+        self.withdraw_button = QPushButton(_("&Withdraw…"))
+        self.withdraw_button.setAccessibleName(_("Withdraw from the selected study"))
         self.withdraw_button.setEnabled(False)
         self.join_button.clicked.connect(self.open_join)
         self.withdraw_button.clicked.connect(self.ask_withdraw)
@@ -322,9 +351,9 @@ class StudiesDialog(QDialog):
         self.confirm.setObjectName("confirmWithdraw")
         self.confirm_text = QLabel()
         self.confirm_text.setWordWrap(True)
-        self.confirm_yes = QPushButton("Withdraw and &destroy my data here")
-        self.confirm_yes.setAccessibleName("Confirm withdrawal")
-        self.confirm_no = QPushButton("&Keep taking part")
+        self.confirm_yes = QPushButton(_("Withdraw and &destroy my data here"))
+        self.confirm_yes.setAccessibleName(_("Confirm withdrawal"))
+        self.confirm_no = QPushButton(_("&Keep taking part"))
         self.confirm_yes.clicked.connect(self.withdraw)
         self.confirm_no.clicked.connect(self.confirm.hide)
         row = QHBoxLayout()
@@ -337,7 +366,7 @@ class StudiesDialog(QDialog):
 
         self.receipt = QLabel()
         self.receipt.setObjectName("receipt")
-        self.receipt.setAccessibleDescription("Withdrawal receipt")
+        self.receipt.setAccessibleDescription(_("Withdrawal receipt"))
         self.receipt.setWordWrap(True)
         self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.receipt.hide()
@@ -396,9 +425,11 @@ class StudiesDialog(QDialog):
             return
         n = self._counts.get(study_id, 0)
         self.confirm_text.setText(
-            f"Withdrawing destroys the {words.count(n, 'session')} recorded for this study on this computer "
-            "and your consent, and makes a withdrawal request for the researchers (so they delete what you "
-            "already shared). This cannot be undone."
+            _(
+                "Withdrawing destroys the {count} recorded for this study on this computer and "
+                "your consent, and makes a withdrawal request for the researchers (so they "
+                "delete what you already shared). This cannot be undone."
+            ).format(count=words.count(n, "session"))
         )
         self.receipt.hide()
         self.confirm.show()
@@ -416,22 +447,30 @@ class StudiesDialog(QDialog):
     def _withdrawn(self, receipt: withdrawal.Receipt) -> None:
         contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""
         sent = (
-            "It is sent to the researchers the next time Tallylight runs."
+            _("It is sent to the researchers the next time Tallylight runs.")
             if receipt.upload_to
-            else f"Send it to the researchers{contact}."
+            else _("Send it to the researchers{contact}.").format(contact=contact)
         )
         self.receipt.setText(
-            f"You withdrew from {receipt.study_title or receipt.study_id} at {receipt.withdrawn_at}. "
-            f"Destroyed: {words.count(len(receipt.sessions_destroyed), 'session')} and "
-            f"{words.count(len(receipt.consent_records_destroyed), 'consent record')}.\n"
-            f"Withdrawal request: {receipt.request_file} (SHA-256 {receipt.request_sha256[:16]}…). {sent}\n"
-            f"Your receipt is saved next to it."
+            _(
+                "You withdrew from {study} at {withdrawn_at}. Destroyed: {sessions} and "
+                "{records}.\nWithdrawal request: {request_file} (SHA-256 {request_sha256}…). "
+                "{sent}\nYour receipt is saved next to it."
+            ).format(
+                study=receipt.study_title or receipt.study_id,
+                withdrawn_at=receipt.withdrawn_at,
+                sessions=words.count(len(receipt.sessions_destroyed), "session"),
+                records=words.count(len(receipt.consent_records_destroyed), "consent record"),
+                request_file=receipt.request_file,
+                request_sha256=receipt.request_sha256[:16],
+                sent=sent,
+            )
         )
         self.receipt.show()
         self.refresh()
 
     def _withdraw_failed(self, exc: BaseException) -> None:
-        self.receipt.setText(f"Nothing was withdrawn: {_message(exc)}")
+        self.receipt.setText(_("Nothing was withdrawn: {message}").format(message=_message(exc)))
         self.receipt.show()
         self._sync_buttons()
 
@@ -443,9 +482,20 @@ def _listing() -> list[tuple[str, str, int]]:
         if isinstance(item, Study):
             m = item.manifest
             n = len(item.session_ids())
-            text = f"{m.title} — version {m.version}, {words.count(n, 'session')}, until {m.end.isoformat()}"
+            text = _("{title} — version {version}, {sessions}, until {end}").format(
+                title=presentation.localise(m.title),
+                version=m.version,
+                sessions=words.count(n, "session"),
+                end=m.end.isoformat(),
+            )
             rows.append((item.study_id, text, n))
         else:
             study_id, reason = item
-            rows.append((study_id, f"{study_id} — cannot be used: {reason}", 0))
+            rows.append(
+                (
+                    study_id,
+                    _("{study_id} — cannot be used: {reason}").format(study_id=study_id, reason=reason),
+                    0,
+                )
+            )
     return rows
