@@ -478,3 +478,29 @@ TYPING_NOT_ALLOWED = N_(
     "This typing task records the characters you type into its field, and you did not allow that "
     "when you joined the study, so it cannot run. Nothing else you type is ever recorded as characters."
 )
+
+
+def task_result_lines(blocks: dict[str, Any]) -> list[str]:
+    """A participant's own task results (tallylight.tasks.results.blocks), in plain words."""
+    lines = []
+    pointing = blocks.get("pointing")
+    if pointing:
+        seqs = pointing["sequences"]
+        tp = pointing.get("throughput_bps")
+        errors = sum(s["error_rate"] * s["trials"] for s in seqs) / max(1, sum(s["trials"] for s in seqs))
+        lines.append(
+            _("Pointing: throughput {tp} bits/s over {n} sequences, {errors} of targets missed.").format(
+                tp="-" if tp is None else f"{tp:.2f}", n=len(seqs), errors=f"{errors:.0%}"
+            )
+        )
+    typing = blocks.get("typing")
+    if typing:
+        wpm = typing.get("wpm")
+        trials = typing["trials"]
+        errors = sum(t["total_error_rate"] for t in trials) / max(1, len(trials))
+        lines.append(
+            _("Typing: {wpm} words a minute over {n} phrases, {errors} error rate.").format(
+                wpm="-" if wpm is None else f"{wpm:.1f}", n=len(trials), errors=f"{errors:.1%}"
+            )
+        )
+    return lines

@@ -7,6 +7,7 @@ import argparse
 from tallylight.capture.probe import probe
 from tallylight.errors import CaptureUnavailable
 from tallylight.i18n import _
+from tallylight.tasks import desktop
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,6 +28,7 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary)
     for line in result.details:
         print(f"  - {line}")
+    _task_kinds(result.status != "unavailable")
     if result.status == "unavailable":
         raise CaptureUnavailable("Recording is not possible here (see above).")
     if result.status == "limited":
@@ -35,6 +37,20 @@ def run(args: argparse.Namespace) -> int:
     if args.timing:
         return _timing()
     return 0
+
+
+def _task_kinds(global_capture: bool) -> None:
+    """Which study task kinds work here (docs/TASKS.md): free ones need global capture."""
+    window, why = desktop.window_tasks()
+    print(_("Study tasks:"))
+    if global_capture:
+        print("  - " + _("free tasks (global capture): available"))
+    else:
+        print("  - " + _("free tasks (global capture): not available here"))
+    if window:
+        print("  - " + _("typing and pointing tasks: available ({why})").format(why=_(why)))
+    else:
+        print("  - " + _("typing and pointing tasks: not available ({why})").format(why=_(why)))
 
 
 def _timing() -> int:

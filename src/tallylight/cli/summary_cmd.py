@@ -11,7 +11,8 @@ from tallylight.i18n import _
 from tallylight.review import Summary, summarize
 from tallylight.store import recovery, sessions
 from tallylight.store.reader import Keys
-from tallylight.words import duration, printable
+from tallylight.tasks import results
+from tallylight.words import duration, printable, task_result_lines
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,9 +52,11 @@ def _timing(t: dict[str, Any] | None) -> str:
 def cmd_summary(args: argparse.Namespace) -> int:
     require_data()
     recovery.recover_unfinished()
-    s = session_summary(args.session_id, unlock_vault(args))
+    keys = unlock_vault(args)
+    s = session_summary(args.session_id, keys)
+    tasks = results.blocks(sessions.read(args.session_id, keys).trials)  # typing and pointing tasks
     if args.json:
-        print(json.dumps(s.to_dict(), ensure_ascii=False, indent=1))
+        print(json.dumps({**s.to_dict(), **tasks}, ensure_ascii=False, indent=1))
         return 0
     for line in s.plain_language():
         print(line)
@@ -77,4 +80,6 @@ def cmd_summary(args: argparse.Namespace) -> int:
         rows.append(("gap", f"{g.start_s:.1f}-{g.end_s:.1f} s: {g.words}"))
     for name, value in rows:
         print(f"  {name + ':':<19} {value}")
+    for line in task_result_lines(tasks):
+        print(f"  {line}")
     return 0
