@@ -135,3 +135,72 @@ def test_a_tally_update_with_odd_fields_shows_what_it_can() -> None:
     assert protocol.TallyUpdate.decode('{"state": 5, "lines": "x"}') == protocol.TallyUpdate()
     assert protocol.TallyUpdate.decode('{"lines": [1, "a"]}') == protocol.TallyUpdate("recording", ("1", "a"))
     assert protocol.TallyUpdate.decode("[1]") is None
+
+
+def test_field_readers_say_what_is_wrong() -> None:
+    assert protocol.mapping({}, "options") == {} and protocol.mapping({"options": {"a": 1}}, "options") == {
+        "a": 1
+    }
+    assert protocol.flag({}, "global_capture", True) is True and protocol.flag({"on": False}, "on") is False
+    assert protocol.whole({}, "n", 50) == 50 and protocol.whole({"n": 3}, "n", 50) == 3
+    assert protocol.choice({"action": "end"}, "action", ("start", "end")) == "end"
+    for call, says in [
+        (lambda: protocol.mapping({"options": [1]}, "options"), "'options' must be an object."),
+        (lambda: protocol.flag({}, "on"), "'on' must be true or false."),
+        (lambda: protocol.flag({"on": 1}, "on"), "'on' must be true or false."),
+        (lambda: protocol.whole({"n": -1}, "n", 50), "'n' must be a whole number of at least 0."),
+        (lambda: protocol.whole({"n": True}, "n", 50), "'n' must be a whole number of at least 0."),
+        (lambda: protocol.choice({}, "action", ("start", "end")), "'action' must be start or end."),
+    ]:
+        with pytest.raises(UsageError) as err:
+            call()
+        assert str(err.value) == says
+
+
+def test_recorder_messages_are_read_typed() -> None:
+    msg = protocol.RecorderMessage.parse(
+        {
+            "event": "started",
+            "id": 4,
+            "session_id": "s1",
+            "tasks": [{"id": "a", "title": "A"}, "junk"],
+            "narrowed": [{"message": "keys: kind only"}, 5],
+            "counts": {"key_down": 2, "bad": "x"},
+        }
+    )
+    assert (msg.event, msg.reply_to, msg.session_id) == ("started", 4, "s1")
+    assert msg.tasks == (protocol.TaskRef("a", "A"),) and msg.narrowed == ("keys: kind only",)
+    assert msg.counts == {"key_down": 2} and msg.rate is None and msg.private is None
+    stopped = protocol.RecorderMessage.parse({"event": "stopped", "summary": {"duration_s": 2, "counts": {}}})
+    assert stopped.summary.duration_s == 2.0 and stopped.summary.counts == {}
+    assert protocol.RecorderMessage.parse({"event": "stopped"}).summary.counts is None
+
+
+def test_app_requests_and_replies_are_read_typed() -> None:
+    req = protocol.AppRequest.parse({"cmd": "task", "action": "start", "task": "t1"})
+    assert (req.cmd, req.action, req.task) == (AppCommand.TASK, "start", "t1")
+    with pytest.raises(UsageError, match="Unknown command"):
+        protocol.AppRequest.parse({"cmd": "explode"})
+    with pytest.raises(UsageError, match="The label must be text."):
+        protocol.AppRequest.parse({"cmd": "start", "label": 5})
+    last = {"reason": "participant", "summary": {"recorded_s": 3}, "session_id": "s1"}
+    st = protocol.AppStatus.parse({"ok": True, "state": "idle", "last_session": last})
+    assert st.ok and st.last_session is not None and st.last_session.summary.recorded_s == 3.0
+    assert protocol.AppStatus.parse({"ok": "yes"}).ok is False
+
+
+def test_messages_are_read_only_in_the_protocol_module() -> None:
+    """No `msg.get("…")` / `reply.get("…")` outside tallylight.protocol: every field has one reader."""
+    import re
+    from pathlib import Path
+
+    src = Path(protocol.__file__).parent
+    pattern = re.compile(r"\b(msg|reply)\.get\(")
+    offenders = [
+        f"{p.relative_to(src)}:{n}"
+        for p in src.rglob("*.py")
+        if p.name != "protocol.py"
+        for n, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

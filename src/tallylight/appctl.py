@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +85,9 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
         reply = protocol.decode(data)
     except ValueError as exc:
         raise RecorderError(_("The Tallylight app sent an unreadable answer.")) from exc
-    if not reply.get("ok", False):
-        raise RecorderError(str(reply.get("error") or "The Tallylight app refused the command."))
+    status = protocol.AppStatus.parse(reply)
+    if not status.ok:
+        raise RecorderError(status.error or "The Tallylight app refused the command.")
     return reply
 
 
@@ -101,52 +103,47 @@ def _read_line(sock: socket.socket) -> bytes:
     return bytes(buf.split(b"\n", 1)[0])
 
 
-def format_status(reply: dict[str, Any]) -> str:
+def format_status(reply: Mapping[str, Any]) -> str:
     """A few plain lines describing a status reply, for the CLI to print."""
-    state = str(reply.get("state", "unknown"))
-    lines = [f"State: {state}"]
-    if state in ACTIVE_STATES:
-        label = reply.get("label")
-        if label:
-            lines.append(f"Label: {words.printable(str(label))}")
-        lines.append(f"Recorded: {words.clock(float(reply.get('elapsed_s') or 0))}")
-        if float(reply.get("paused_s") or 0) >= 1 or state == AppState.PAUSED:
-            lines.append(f"Paused: {words.clock(float(reply.get('paused_s') or 0))}")
-        lines.append(f"Captured: {words.counts_summary(reply.get('counts'))}")
-        if isinstance(reply.get("options"), dict) and reply["options"]:
-            lines.append(f"Capturing: {words.capture_summary(reply['options'])}")
-        for note in reply.get("narrowed") or []:
-            lines.append(f"Narrowed: {words.printable(str(note))}.")
-        if reply.get("session_id"):
-            lines.append(f"Session: {words.printable(str(reply['session_id']))}")
-        if reply.get("study"):
-            lines.append(f"Study: {words.printable(str(reply['study']))}")
-        tasks = {t.get("id"): t.get("title") for t in reply.get("tasks") or [] if isinstance(t, dict)}
-        if reply.get("task"):
-            lines.append(f"Task: {words.printable(str(tasks.get(reply['task'], reply['task'])))}")
+    st = protocol.AppStatus.parse(reply)
+    lines = [f"State: {st.state}"]
+    if st.state in ACTIVE_STATES:
+        if st.label:
+            lines.append(f"Label: {words.printable(st.label)}")
+        lines.append(f"Recorded: {words.clock(st.elapsed_s)}")
+        if st.paused_s >= 1 or st.state == AppState.PAUSED:
+            lines.append(f"Paused: {words.clock(st.paused_s)}")
+        lines.append(f"Captured: {words.counts_summary(st.counts)}")
+        if st.options:
+            lines.append(f"Capturing: {words.capture_summary(st.options)}")
+        for note in st.narrowed:
+            lines.append(f"Narrowed: {words.printable(note)}.")
+        if st.session_id:
+            lines.append(f"Session: {words.printable(st.session_id)}")
+        if st.study:
+            lines.append(f"Study: {words.printable(st.study)}")
+        tasks = {t.id: t.title for t in st.tasks}
+        if st.task:
+            lines.append(f"Task: {words.printable(tasks.get(st.task, st.task))}")
         elif tasks:
             lines.append(
-                f"Tasks: {words.printable(', '.join(str(t) for t in tasks))} "
-                "(start one with `tallylight task start ID`)"
+                f"Tasks: {words.printable(', '.join(tasks))} (start one with `tallylight task start ID`)"
             )
-    last = reply.get("last_session")
-    if state == AppState.IDLE and isinstance(last, dict) and last:
-        summary = last.get("summary") or {}
+    last = st.last_session
+    if st.state == AppState.IDLE and last is not None:
         lines.append(
             "Last session: "
-            f"{_last_times(summary)}, "
-            f"{words.counts_summary(summary.get('counts'))}"
-            + (f" (stopped: {str(last.get('reason')).replace('_', ' ')})" if last.get("reason") else "")
+            f"{_last_times(last.summary)}, "
+            f"{words.counts_summary(last.summary.counts or {})}"
+            + (f" (stopped: {last.reason.replace('_', ' ')})" if last.reason else "")
         )
-    if reply.get("message"):
-        lines.append(words.printable(str(reply["message"])))
+    if st.message:
+        lines.append(words.printable(st.message))
     return "\n".join(lines)
 
 
-def _last_times(summary: dict[str, Any]) -> str:
+def _last_times(summary: protocol.StopSummary) -> str:
     """Recorded and paused time of a finished session (the app's summary; else the recorder's duration)."""
-    if "recorded_s" in summary:
-        return words.recorded_and_paused(
-            float(summary.get("recorded_s") or 0), float(summary.get("paused_s") or 0)
-        )
-    return words.clock(float(summary.get("duration_s") or 0))
+    if summary.recorded_s is not None:
+        return words.recorded_and_paused(summary.recorded_s, summary.paused_s or 0.0)
+    return words.clock(summary.duration_s or 0.0)

@@ -117,6 +117,10 @@ class TaskRef:
     title: str
 
 
+def _tasks(value: Any) -> tuple[TaskRef, ...]:
+    return tuple(TaskRef(str(t.get("id")), str(t.get("title"))) for t in _list(value) if isinstance(t, dict))
+
+
 @dataclass(frozen=True)
 class StopSummary:
     """What ``stopped`` says of the session (and what a controller adds: recorded and paused time)."""
@@ -195,7 +199,7 @@ class RecorderMessage:
     @classmethod
     def parse(cls, obj: Mapping[str, Any]) -> RecorderMessage:
         d = dict(obj)
-        tasks, narrowed, events = (_list(d.get(name)) for name in ("tasks", "narrowed", "events"))
+        narrowed, events = _list(d.get("narrowed")), _list(d.get("events"))
         private = d.get("private")
         return cls(
             event=_str(d.get("event")),
@@ -208,7 +212,7 @@ class RecorderMessage:
             narrowed=tuple(str(n.get("message")) for n in narrowed if isinstance(n, dict)),
             study=_str(d.get("study")),
             study_title=_str(d.get("study_title")),
-            tasks=tuple(TaskRef(str(t.get("id")), str(t.get("title"))) for t in tasks if isinstance(t, dict)),
+            tasks=_tasks(d.get("tasks")),
             by=_str(d.get("by")),
             state=_str(d.get("state")),
             elapsed_s=_num(d.get("elapsed_s")),
@@ -301,6 +305,44 @@ def names(msg: Mapping[str, Any], name: str, what: str, max_items: int = 200) ->
     return [a for a in value if a.strip()]
 
 
+def mapping(msg: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """An object field (absent = empty); UsageError unless a JSON object."""
+    value = msg.get(name) or {}
+    if not isinstance(value, dict):
+        raise UsageError(f"'{name}' must be an object.")
+    return value
+
+
+def flag(msg: Mapping[str, Any], name: str, default: bool | None = None) -> bool:
+    """A true/false field (absent = ``default``; no default: it is required)."""
+    value = msg.get(name, default)
+    if not isinstance(value, bool):
+        raise UsageError(f"'{name}' must be true or false.")
+    return value
+
+
+def whole(msg: Mapping[str, Any], name: str, default: int) -> int:
+    """A whole number of at least 0 (absent = ``default``)."""
+    value = msg.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise UsageError(f"'{name}' must be a whole number of at least 0.")
+    return value
+
+
+def choice(msg: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``; UsageError naming them otherwise."""
+    value = msg.get(name)
+    if value not in choices:
+        raise UsageError(f"'{name}' must be {' or '.join(choices)}.")
+    return str(value)
+
+
+def value(msg: Mapping[str, Any], name: str) -> Any:
+    """A field as sent (None when absent), for a reader that checks it itself
+    (window events, trials, a study id): the command's own module owns that rule."""
+    return msg.get(name)
+
+
 def stop_reason(msg: Mapping[str, Any]) -> StopReason:
     """The stop reason a ``stop`` command asks for (default: the participant)."""
     reason = STOP_REASONS.get(msg.get("reason") or "participant")
@@ -354,6 +396,81 @@ def app_request(cmd: AppCommand | str, **fields: Any) -> dict[str, Any]:
         choices = ", ".join(c.value for c in AppCommand)
         raise UsageError(f"Unknown command {cmd!r}; use one of: {choices}.") from None
     return {"cmd": name.value, **{k: v for k, v in fields.items() if v is not None}}
+
+
+@dataclass(frozen=True)
+class AppRequest:
+    """One request to the app, its fields read once (UsageError says what is wrong with it)."""
+
+    cmd: AppCommand
+    label: str = ""  # start
+    study: str = ""  # start
+    action: str = ""  # task: start or end
+    task: str = ""  # task start
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any]) -> AppRequest:
+        try:
+            cmd = AppCommand(str(obj.get("cmd")))
+        except ValueError:
+            raise UsageError(f"Unknown command {obj.get('cmd')!r}.") from None
+        values = {name: obj.get(name) or "" for name in ("label", "study", "action", "task")}
+        what = {"label": "The label must be text.", "study": "The study must be a study id."}
+        for name, value in values.items():
+            if not isinstance(value, str):
+                raise UsageError(what.get(name, f"The {name} must be text."))
+        return cls(cmd, **values)
+
+
+@dataclass(frozen=True)
+class AppStatus:
+    """The app's reply (docs/APP.md): whether it did it, and its status."""
+
+    ok: bool
+    error: str = ""
+    message: str = ""
+    state: str = "unknown"
+    label: str = ""
+    session_id: str = ""
+    elapsed_s: float = 0.0
+    paused_s: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+    narrowed: tuple[str, ...] = ()
+    study: str = ""
+    task: str = ""
+    tasks: tuple[TaskRef, ...] = ()
+    last_session: LastSession | None = None
+
+    @classmethod
+    def parse(cls, obj: Mapping[str, Any]) -> AppStatus:
+        last = obj.get("last_session")
+        return cls(
+            ok=obj.get("ok") is True,
+            error=_str(obj.get("error")),
+            message=_str(obj.get("message")),
+            state=_str(obj.get("state")) or "unknown",
+            label=_str(obj.get("label")),
+            session_id=_str(obj.get("session_id")),
+            elapsed_s=_num(obj.get("elapsed_s")),
+            paused_s=_num(obj.get("paused_s")),
+            counts=_counts(obj.get("counts")) or {},
+            options=obj["options"] if isinstance(obj.get("options"), dict) else {},
+            narrowed=tuple(str(n) for n in _list(obj.get("narrowed"))),
+            study=_str(obj.get("study")),
+            task=_str(obj.get("task")),
+            tasks=_tasks(obj.get("tasks")),
+            last_session=(
+                LastSession(
+                    _str(last.get("reason")),
+                    StopSummary.parse(last.get("summary")),
+                    _str(last.get("label")),
+                    _str(last.get("session_id")),
+                )
+                if isinstance(last, dict) and last
+                else None
+            ),
+        )
 
 
 def app_ok(status: Mapping[str, Any], **extra: Any) -> dict[str, Any]:

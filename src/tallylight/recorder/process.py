@@ -124,24 +124,20 @@ class RecorderProcess:
     def _cmd_start(self, msg: dict[str, Any], reply_to: Any) -> None:
         if self.session is not None:
             raise UsageError("This recorder already ran a session; start a new recorder for a new session.")
-        options = msg.get("options") or {}
-        if not isinstance(options, dict):
-            raise UsageError("'options' must be an object.")
+        asked = protocol.mapping(msg, "options")
         terms = _study_terms(msg)  # a session for a study: its consent, read here from disk
         self._terms = terms
         ceilings = self._ceilings()
         if terms is not None:
             ceilings = [*ceilings, ceiling.Ceiling(terms.ceiling, words.STUDY_CEILING)]
         # The one place the ceiling is enforced: whoever sent this command.
-        options, narrowed = ceiling.apply(CaptureOptions.from_dict(options), ceilings)
+        options, narrowed = ceiling.apply(CaptureOptions.from_dict(asked), ceilings)
         label = protocol.text(msg, "label", 200, "The label")
         self._limits = (protocol.seconds(msg, "max_duration_s"), protocol.seconds(msg, "idle_timeout_s"))
         if terms is not None:
             self._limits = (terms.limit_duration(self._limits[0]), terms.limit_idle(self._limits[1]))
         private_apps = protocol.names(msg, "private_apps", "application names")
-        global_capture = msg.get("global_capture", True)
-        if not isinstance(global_capture, bool):
-            raise UsageError("'global_capture' must be true or false.")
+        global_capture = protocol.flag(msg, "global_capture", True)
         if global_capture:  # without it only the task window's own events are taken: no hooks, no probe
             self._check_capture()
         sink_factory = self._sink_factory or default_sink_factory()
@@ -198,9 +194,7 @@ class RecorderProcess:
         self.send(Message.STATUS, reply_to, **self._status())
 
     def _cmd_preview(self, msg: dict[str, Any], reply_to: Any) -> None:
-        n = msg.get("n", 50)
-        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
-            raise UsageError("'n' must be a whole number of at least 0.")
+        n = protocol.whole(msg, "n", 50)
         events = self.session.preview(min(n, 1000)) if self.session else []
         self.send(Message.PREVIEW, reply_to, events=[describe(e) for e in events])
 
@@ -210,9 +204,9 @@ class RecorderProcess:
         tasks = self._terms.tasks if self._terms is not None else ()
         if not tasks:
             raise UsageError("This session is not for a study with tasks.")
-        action = msg.get("action")
+        action = protocol.choice(msg, "action", ("start", "end"))
         if action == "start":
-            task = msg.get("task")
+            task = protocol.value(msg, "task")
             if not isinstance(task, str) or task not in tasks:
                 raise UsageError(f"The study has no task {str(task)[:64]!r} (its tasks: {', '.join(tasks)}).")
             kind = self._kind(task)
@@ -223,15 +217,13 @@ class RecorderProcess:
             t_s = session.mark(Marker.TASK_START, tasks.index(task) + 1)
             self._task = task
             session.set_window_task(kind != "free")
-        elif action == "end":
+        else:
             if not self._task:
                 raise UsageError("No task is running, so there is none to end.")
             task = self._task
             t_s = session.mark(Marker.TASK_END, tasks.index(task) + 1)
             self._task = ""
             session.set_window_task(False)
-        else:
-            raise UsageError("'action' must be start or end.")
         self.send(Message.TASK, reply_to, action=action, task=task, number=tasks.index(task) + 1, t_s=t_s)
 
     def _kind(self, task: str) -> str:
@@ -253,8 +245,8 @@ class RecorderProcess:
         session = self._session()
         kind = self._window_task()
         keep_text = kind == "typing" and self._terms is not None and self._terms.typing_text
-        raws = window_input.raw_events(msg.get("events"), keep_text=keep_text)
-        session.put_window_events(raws, window_input.clock_source(msg.get("clock")))
+        raws = window_input.raw_events(protocol.value(msg, "events"), keep_text=keep_text)
+        session.put_window_events(raws, window_input.clock_source(protocol.value(msg, "clock")))
 
     def _cmd_trials(self, msg: dict[str, Any], reply_to: Any) -> None:
         """Trials of the running task: checked, stamped with its id, written after their events."""
@@ -262,7 +254,7 @@ class RecorderProcess:
         kind = self._window_task()
         if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
             raise UsageError(_(words.TYPING_NOT_ALLOWED))
-        items = msg.get("trials")
+        items = protocol.value(msg, "trials")
         if not isinstance(items, list) or not 1 <= len(items) <= trial_records.MAX_TRIALS_PER_RECORD:
             raise UsageError("'trials' must be a non-empty list of trials.")
         tasks = self._terms.tasks if self._terms is not None else ()
@@ -319,9 +311,7 @@ class RecorderProcess:
     def _cmd_private(self, msg: dict[str, Any], reply_to: Any) -> None:
         """The controller's own UI (its tray menu) is open (``on``) or closed: clicks and
         keys there are not the participant's data, so capture pauses as in a private app."""
-        on = msg.get("on")
-        if not isinstance(on, bool):
-            raise UsageError("'on' must be true or false.")
+        on = protocol.flag(msg, "on")
         self._own_ui_private = on
         self._apply_private()
         self.send(Message.PRIVATE, reply_to, on=on)
@@ -414,7 +404,7 @@ class RecorderProcess:
 
 def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
     """The joined study's terms for this session, or None for a personal session."""
-    study = msg.get("study")
+    study = protocol.value(msg, "study")
     if study is None or study == "":
         return None
     if not isinstance(study, str) or len(study) > 64:

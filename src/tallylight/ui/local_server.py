@@ -14,7 +14,8 @@ from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from tallylight import appctl, paths, protocol, words
-from tallylight.protocol import AppCommand
+from tallylight.errors import UsageError
+from tallylight.protocol import AppCommand, AppRequest
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
@@ -102,11 +103,11 @@ class ControlServer(QObject):
         """Answer one request (docs/APP.md); every command has a method of its own."""
         answer = _Answer(self.controller, reply)
         try:
-            command = AppCommand(str(request.get("cmd")))
-        except ValueError:
-            answer.fail(f"Unknown command {request.get('cmd')!r}.")
+            parsed = AppRequest.parse(request)
+        except UsageError as exc:
+            answer.fail(str(exc))
             return
-        handlers: dict[AppCommand, Callable[[dict[str, Any], _Answer, QLocalSocket | None], None]] = {
+        handlers: dict[AppCommand, Callable[[AppRequest, _Answer, QLocalSocket | None], None]] = {
             AppCommand.STATUS: self._status,
             AppCommand.SHOW: self._show,
             AppCommand.START: self._start,
@@ -116,25 +117,20 @@ class ControlServer(QObject):
             AppCommand.NOTE: self._note,
             AppCommand.STOP: self._stop,
         }
-        handlers[command](request, answer, sock)
+        handlers[parsed.cmd](parsed, answer, sock)
 
-    def _status(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _status(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         answer.ok()
 
-    def _show(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _show(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         self.bring_forward()
         answer.ok(message="Tallylight is already running.")
 
-    def _start(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _start(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
         if c.active:
             return answer.fail("A session is already recording; stop it first.")
-        label = request.get("label") or ""
-        if not isinstance(label, str):
-            return answer.fail("The label must be text.")
-        study = request.get("study") or ""
-        if not isinstance(study, str):
-            return answer.fail("The study must be a study id.")
+        label, study = request.label, request.study
         started_by = peer_command(sock) if sock is not None else ""
 
         def go(problem: str) -> None:
@@ -160,7 +156,7 @@ class ControlServer(QObject):
         else:
             go("")
 
-    def _pause(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _pause(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
         if c.state != AppState.RECORDING:
             return answer.fail("No session is recording, so there is nothing to pause.")
@@ -171,7 +167,7 @@ class ControlServer(QObject):
             answer.fail,
         )
 
-    def _resume(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _resume(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
         if c.state != AppState.PAUSED:
             return answer.fail("No session is paused, so there is nothing to resume.")
@@ -184,13 +180,13 @@ class ControlServer(QObject):
             answer.fail,
         )
 
-    def _task(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _task(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
-        action, task = request.get("action"), request.get("task") or ""
+        action, task = request.action, request.task
         if not c.active:
             return answer.fail("No session is recording, so no task can be started or ended.")
         if action == "start":
-            if not isinstance(task, str) or not c.start_task(task):
+            if not c.start_task(task):
                 known = ", ".join(t["id"] for t in c.tasks)
                 return answer.fail(
                     f"This session's study has no task {str(task)[:64]!r} (its tasks: {known})."
@@ -205,14 +201,14 @@ class ControlServer(QObject):
         else:
             answer.fail("A task can be started or ended.")
 
-    def _note(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _note(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
         before = c.notes
         if not c.add_note():
             return answer.fail("No session is recording, so there is nothing to add a note to.")
         self._await(lambda: c.notes > before, answer.ok, answer.fail)
 
-    def _stop(self, request: dict[str, Any], answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _stop(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
         c = self.controller
         if not c.active:
             return answer.fail("No session is recording, so there is nothing to stop.")
