@@ -31,7 +31,7 @@ lint: system-deps-run $(VENV)/.installed-test
 # if a picture the README shows was not taken.
 SCREENSHOT_TESTS = tests/ui/test_screenshots.py tests/ui/test_review_screenshots.py \
 	tests/ui/test_review_window.py tests/ui/test_live_view.py tests/ui/test_share_dialog.py \
-	tests/ui/test_study_dialogs.py
+	tests/ui/test_study_dialogs.py tests/ui/test_consent_pages.py
 
 screenshots: system-deps-test $(VENV)/.installed-test
 	rm -rf build/screenshots
@@ -39,6 +39,10 @@ screenshots: system-deps-test $(VENV)/.installed-test
 	@for f in docs/screenshots/*.png; do n=$$(basename "$$f"); \
 	  if [ -f "build/screenshots/$$n" ]; then cp "build/screenshots/$$n" "$$f"; \
 	  else echo "screenshots: no test took $$n (kept as it is)"; fi; done
+	@# the consent pages in German and in the pseudo-locale (40 % longer, right to left), at 200 %
+	mkdir -p docs/screenshots/languages
+	cp build/screenshots/consent/consent-*@2x-de.png build/screenshots/consent/consent-*@2x-en-pseudo.png \
+	  docs/screenshots/languages/
 	@for n in $$(grep -o 'screenshots/[a-z0-9-]*\.png' README.md | sort -u); do \
 	  test -f "build/$$n" || { echo "screenshots: the README shows $$n, which no test took"; exit 1; }; done
 

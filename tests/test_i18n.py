@@ -228,3 +228,37 @@ def test_cli_errors_are_german(monkeypatch: pytest.MonkeyPatch) -> None:
         )
         assert proc.returncode != 0
         assert said in proc.stderr, proc.stderr
+
+
+# ---------------------------------------------------------------- a manifest's own languages
+
+
+def test_manifest_texts_follow_the_participants_language(language: Callable[[str], None]) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "study"))
+    from study_helpers import TODAY, body, signed
+
+    from tallylight.study import manifest, presentation
+
+    raw = body(
+        **{
+            'title = "Typing rhythm and fatigue"': (
+                'title = { en = "Typing rhythm and fatigue", de = "Tipprhythmus und Ermüdung" }'
+            ),
+            'summary = "How typing rhythm changes over a working day."': (
+                'summary = { en = "How typing rhythm changes.", de = "Wie sich der Tipprhythmus ändert." }'
+            ),
+        }
+    )
+    offer = manifest.load(signed(raw), today=TODAY)
+    language("de")
+    pages = presentation.consent_pages(offer)
+    assert [p.key for p in pages] == ["about", "who", "recorded", "where", "risks", "consent"]
+    assert pages[0].title == "Über die Studie"
+    assert pages[0].sections[0].body.startswith("Wie sich der Tipprhythmus ändert.")
+    assert presentation.localise(offer.manifest.title) == "Tipprhythmus und Ermüdung"
+    language("en")
+    assert presentation.localise(offer.manifest.title) == "Typing rhythm and fatigue"
+    language("fr")  # no French in the manifest nor the app: the manifest's first language
+    assert presentation.consent_pages(offer)[0].sections[0].body.startswith("How typing rhythm changes.")

@@ -207,6 +207,7 @@ _COUNT_NOUNS: Mapping[str, Callable[[int], str]] = {
     "entry": lambda n: ngettext("{n} entry", "{n} entries", n),
     "event": lambda n: ngettext("{n} event", "{n} events", n),
     "hour": lambda n: ngettext("{n} hour", "{n} hours", n),
+    "item": lambda n: ngettext("{n} item", "{n} items", n),
     "key": lambda n: ngettext("{n} key", "{n} keys", n),
     "key press": lambda n: ngettext("{n} key press", "{n} key presses", n),
     "marker": lambda n: ngettext("{n} marker", "{n} markers", n),

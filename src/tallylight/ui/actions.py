@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
+from tallylight.i18n import _
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
@@ -68,10 +69,12 @@ class AppActions(QObject):
         """One entry per task of the running session's study (the running one ticked), then End task."""
         menu.clear()
         for task in self.controller.tasks:
-            action = menu.addAction(f"Start “{task['title']}”")
+            action = menu.addAction(_("Start “{title}”").format(title=task["title"]))
             action.setCheckable(True)
             action.setChecked(task["id"] == self.controller.task)
-            action.triggered.connect(lambda _=False, task_id=task["id"]: self.controller.start_task(task_id))
+            action.triggered.connect(
+                lambda _checked=False, task_id=task["id"]: self.controller.start_task(task_id)
+            )
         menu.addSeparator()
         menu.addAction(self.end_task)
 
@@ -80,7 +83,7 @@ class AppActions(QObject):
         state = self.controller.state
         self.start.setEnabled(state in (AppState.IDLE, AppState.ERROR))
         self.pause.setEnabled(state in (AppState.RECORDING, AppState.PAUSED))
-        self.pause.setText("Resume" if state == AppState.PAUSED else "Pause")
+        self.pause.setText(_("Resume") if state == AppState.PAUSED else _("Pause"))
         self.stop.setEnabled(state in (AppState.STARTING, AppState.RECORDING, AppState.PAUSED))
         self.note.setVisible(state in (AppState.RECORDING, AppState.PAUSED))  # shown only while recording
         self.end_task.setEnabled(

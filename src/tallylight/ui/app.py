@@ -19,6 +19,7 @@ from tallylight import settings as settings_mod
 from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
 from tallylight.hardening import protect_process
+from tallylight.i18n import _
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -164,7 +165,7 @@ class TallylightApp(QObject):
         else:
             dlg = factory()
             self.dialogs[name] = dlg
-            dlg.finished.connect(lambda *_: self.dialogs.pop(name, None))
+            dlg.finished.connect(lambda *_args: self.dialogs.pop(name, None))
             dlg.show()
         dlg.raise_()
         dlg.activateWindow()
@@ -294,14 +295,18 @@ class TallylightApp(QObject):
     def _on_resent(self, sent: int, failed: int) -> None:
         if sent:
             self.notify(
-                "Tallylight", f"Sent {words.count(sent, 'item')} that waited to go to the researcher."
+                _("Tallylight"),
+                _("Sent {count} that waited to go to the researcher.").format(
+                    count=words.count(sent, "item")
+                ),
             )
         if failed:
             self.notify(
-                "Tallylight",
-                f"{words.count(failed, 'item')} could not be sent yet; kept, and sent "
-                "when Tallylight next starts "
-                "(see Sessions… → share log).",
+                _("Tallylight"),
+                _(
+                    "{count} could not be sent yet; kept, and sent when Tallylight next starts (see "
+                    "Sessions… → share log)."
+                ).format(count=words.count(failed, "item")),
             )
 
     @Slot()
@@ -342,13 +347,16 @@ class TallylightApp(QObject):
 
     @Slot()
     def show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About Tallylight", "", QMessageBox.StandardButton.Close)
+        box = QMessageBox(
+            QMessageBox.Icon.NoIcon, _("About Tallylight"), "", QMessageBox.StandardButton.Close
+        )
         box.setIconPixmap(icons.state_icon("recording").pixmap(64, 64))
         box.setText(
-            f"<b>Tallylight {tallylight.__version__}</b><br>"
-            "Records keyboard and mouse timing for research, only in sessions you start, "
-            "with a visible light while it records. Your data stays encrypted on this "
-            "computer until you choose to share it."
+            _(
+                "<b>Tallylight {version}</b><br>Records keyboard and mouse timing for research, "
+                "only in sessions you start, with a visible light while it records. Your data "
+                "stays encrypted on this computer until you choose to share it."
+            ).format(version=tallylight.__version__)
         )
         box.setInformativeText(licences_text())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)  # the link opens
@@ -372,7 +380,7 @@ class TallylightApp(QObject):
     def _say_recovered(self, recovered: list[Any]) -> None:
         """After a crash or a kill: which session was recovered, and how much of it was lost."""
         if recovered:
-            self.notify("Tallylight recovered a session", recovered_words(recovered))
+            self.notify(_("Tallylight recovered a session"), recovered_words(recovered))
 
     # ---- quitting ------------------------------------------------------
     @Slot()
@@ -539,8 +547,10 @@ def _require_display() -> None:
     if os.environ.get("QT_QPA_PLATFORM") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return
     raise UsageError(
-        "The tray app needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is set). "
-        "Start it from your desktop, or record in a terminal with `tallylight record`."
+        _(
+            "The tray app needs a desktop session (no DISPLAY or WAYLAND_DISPLAY is set). "
+            "Start it from your desktop, or record in a terminal with `tallylight record`."
+        )
     )
 
 
@@ -557,9 +567,9 @@ def main(argv: list[str] | None = None) -> int:
     lock = FileLock(paths.private_runtime_dir() / "app.lock")
     if not lock.try_acquire():
         if _forward_to_running():
-            print("Tallylight is already running; its window has been opened.")
+            print(_("Tallylight is already running; its window has been opened."))
             return 0
-        print("Another Tallylight seems to be starting or stuck; try again in a moment.", file=sys.stderr)
+        print(_("Another Tallylight seems to be starting or stuck; try again in a moment."), file=sys.stderr)
         return 1
     settings = settings_mod.load()  # before the GUI thread has a GUI: a small file read
     QGuiApplication.setDesktopFileName("org.tallylight.Tallylight")  # resources/linux/

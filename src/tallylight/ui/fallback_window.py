@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.i18n import _
 from tallylight.ui import icons
 from tallylight.ui.a11y import announce
 from tallylight.ui.actions import AppActions
@@ -45,25 +46,25 @@ class FallbackWindow(QWidget):
         self.indicator = indicator
         self.controller = controller
         self.app_actions = actions
-        self.setWindowTitle("Tallylight")
-        self.setAccessibleName("Tallylight recording status")
+        self.setWindowTitle(_("Tallylight"))
+        self.setAccessibleName(_("Tallylight recording status"))
         self.setObjectName("FallbackWindow")
 
         self.light = QLabel()
-        self.light.setAccessibleName("Recording light")
+        self.light.setAccessibleName(_("Recording light"))
         self.light.setFixedSize(56, 56)
         self.state_label = QLabel()
         self.state_label.setObjectName("stateLabel")
         self.state_label.setFont(icons.label_font(self.font(), 1.4))
-        self.state_label.setAccessibleDescription("What Tallylight is doing now")
+        self.state_label.setAccessibleDescription(_("What Tallylight is doing now"))
         self.detail_label = QLabel()
         self.detail_label.setObjectName("detailLabel")
-        self.detail_label.setAccessibleDescription("Recorded and paused time, and what was captured")
+        self.detail_label.setAccessibleDescription(_("Recorded and paused time, and what was captured"))
         self.detail_label.setWordWrap(False)
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
         self.message_label = QLabel()
         self.message_label.setObjectName("messageLabel")
-        self.message_label.setAccessibleDescription("Latest notice")
+        self.message_label.setAccessibleDescription(_("Latest notice"))
         self.message_label.setWordWrap(True)
         self.message_label.setTextFormat(Qt.TextFormat.RichText)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
@@ -91,13 +92,13 @@ class FallbackWindow(QWidget):
         self.task_menu = QMenu(self)
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.task_button = QToolButton()
-        self.task_button.setText("Study task ▾")
-        self.task_button.setAccessibleName("Study task")
+        self.task_button.setText(_("Study task ▾"))
+        self.task_button.setAccessibleName(_("Study task"))
         self.task_button.setMenu(self.task_menu)
         self.task_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.note_button = QToolButton()
         self.note_button.setDefaultAction(actions.note)
-        self.note_button.setAccessibleName("Add note")
+        self.note_button.setAccessibleName(_("Add note"))
         self.addAction(actions.note)
         study_row = QHBoxLayout()
         study_row.addWidget(self.task_button)
@@ -137,16 +138,20 @@ class FallbackWindow(QWidget):
             self._shown_state = state
             self.light.setPixmap(icons.light_pixmap(state))
             self.light.setAccessibleDescription(self.controller.state_text())
-            self.setWindowTitle(f"Tallylight — {self.controller.state_text()}")
+            self.setWindowTitle(
+                _("Tallylight — {state_text}").format(state_text=self.controller.state_text())
+            )
             self.state_label.setText(self.controller.state_text())
             announce(self.state_label, self.controller.state_text())  # a screen reader says it
         recording = state in ("recording", "paused")
         self.task_button.setVisible(recording and bool(self.controller.tasks))
         self.note_button.setVisible(recording)
         if self.controller.task:
-            self.task_button.setText(f"Task: {self.controller.task_title(self.controller.task)} ▾")
+            self.task_button.setText(
+                _("Task: {task_title} ▾").format(task_title=self.controller.task_title(self.controller.task))
+            )
         else:
-            self.task_button.setText("Study task ▾")
+            self.task_button.setText(_("Study task ▾"))
         lines = self.controller.summary_lines()
         self.detail_label.setText("\n".join(lines[1:]))
         for action in self.app_actions.all():

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from tallylight.capture.hotkey import parse_hotkey
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 
 _NAMED = {
     Qt.Key.Key_Space: "space",
@@ -85,16 +86,16 @@ class HotkeyField(QWidget):
         self._problem = ""
         self.edit = QKeySequenceEdit()
         self.edit.setMaximumSequenceLength(1)
-        self.edit.setAccessibleName("Pause hotkey")
+        self.edit.setAccessibleName(_("Pause hotkey"))
         inner = self.edit.findChild(QLineEdit)  # what a screen reader lands on
         if inner is not None:
-            inner.setAccessibleName("Pause hotkey")
-            inner.setAccessibleDescription("Press the keys you want, for example Ctrl+Alt+P")
-        self.edit.setAccessibleDescription("Press the keys you want, for example Ctrl+Alt+P")
-        self.edit.setToolTip("Click here, then press the keys you want (for example Ctrl+Alt+P)")
-        self.clear_button = QPushButton("&No hotkey")
-        self.clear_button.setAccessibleName("No pause hotkey")
-        self.clear_button.setAccessibleDescription("Remove the pause hotkey")
+            inner.setAccessibleName(_("Pause hotkey"))
+            inner.setAccessibleDescription(_("Press the keys you want, for example Ctrl+Alt+P"))
+        self.edit.setAccessibleDescription(_("Press the keys you want, for example Ctrl+Alt+P"))
+        self.edit.setToolTip(_("Click here, then press the keys you want (for example Ctrl+Alt+P)"))
+        self.clear_button = QPushButton(_("&No hotkey"))
+        self.clear_button.setAccessibleName(_("No pause hotkey"))
+        self.clear_button.setAccessibleDescription(_("Remove the pause hotkey"))
         self.status = QLabel()
         self.status.setObjectName("hotkeyStatus")
         self.status.setWordWrap(True)
@@ -153,11 +154,12 @@ class HotkeyField(QWidget):
             self.status.setText(self._problem)
         elif self._spec:
             self.status.setText(
-                f"Pressing {parse_hotkey(self._spec).human()} pauses or resumes recording; "
-                "that key press itself is not recorded."
+                _(
+                    "Pressing {human} pauses or resumes recording; that key press itself is not recorded."
+                ).format(human=parse_hotkey(self._spec).human())
             )
         else:
-            self.status.setText("No pause hotkey: pause from the tray menu or the Tallylight window.")
+            self.status.setText(_("No pause hotkey: pause from the tray menu or the Tallylight window."))
 
     def spec(self) -> str:
         """The hotkey as settings store it (``<ctrl>+<alt>+p``), '' for none."""

@@ -13,6 +13,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.protocol import RecorderMessage
 from tallylight.ui.controller import AppController
 from tallylight.ui.fit import fit_on_show
@@ -30,23 +31,25 @@ class LiveView(QWidget):
     def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.controller = controller
-        self.setWindowTitle("Tallylight — live view")
-        self.setAccessibleName("Live view")
+        self.setWindowTitle(_("Tallylight — live view"))
+        self.setAccessibleName(_("Live view"))
         self.state_label = QLabel()
-        self.state_label.setAccessibleDescription("Recording state")
+        self.state_label.setAccessibleDescription(_("Recording state"))
         self.counts_label = QLabel()
-        self.counts_label.setAccessibleDescription("Counts so far")
+        self.counts_label.setAccessibleDescription(_("Counts so far"))
         self.rate_label = QLabel()
-        self.rate_label.setAccessibleDescription("Events per second")
+        self.rate_label.setAccessibleDescription(_("Events per second"))
         self.events = QPlainTextEdit()
         self.events.setReadOnly(True)
-        self.events.setAccessibleName("The last events, as they are stored")
+        self.events.setAccessibleName(_("The last events, as they are stored"))
         self.events.setMaximumBlockCount(LINES)
         self.events.setFont(QFont("DejaVu Sans Mono"))
         self.events.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         note = QLabel(
-            "This is what Tallylight stores right now, in the form it is stored "
-            "(under the session's key setting). Nothing here leaves your computer."
+            _(
+                "This is what Tallylight stores right now, in the form it is stored (under the "
+                "session's key setting). Nothing here leaves your computer."
+            )
         )
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -95,6 +98,6 @@ class LiveView(QWidget):
         self.state_label.setText(f"{c.state_text()} — {words.clock(c.elapsed_s)}")
         counts = c.counts
         self.counts_label.setText(", ".join(words.count(int(counts.get(k, 0)), noun) for k, noun in COUNTED))
-        self.rate_label.setText(f"{c.rate:,.0f} input events per second")
+        self.rate_label.setText(_("{rate:,.0f} input events per second").format(rate=c.rate))
         if not c.active and not self.last_lines:
-            self.events.setPlainText("Nothing is being recorded. Start a session to see its events here.")
+            self.events.setPlainText(_("Nothing is being recorded. Start a session to see its events here."))

@@ -21,6 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from tallylight.errors import TallylightError
+from tallylight.i18n import _
 from tallylight.share import outbox, transfer
 from tallylight.ui.upload import Upload
 
@@ -89,7 +90,7 @@ class OutboxSender(QObject):
         try:
             address = current_address(p, self.data_dir)
             if not address:
-                raise TallylightError("This study has no upload address; use “Save bundle…” instead.")
+                raise TallylightError(_("This study has no upload address; use “Save bundle…” instead."))
             url = transfer.resolve_url(address, p.bundle_id)
             data = outbox.read_bundle(p, self.data_dir)
         except TallylightError as exc:

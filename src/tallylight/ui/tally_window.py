@@ -23,6 +23,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.protocol import TallyEvent, TallyNotice, TallyUpdate
 from tallylight.ui import icons
 from tallylight.ui.visibility import VisibilityWatch, visibility_problem
@@ -51,15 +52,15 @@ class TallyWindow(QWidget):
         )
         self.setObjectName("TallyWindow")
         self.setWindowTitle(TITLE)
-        self.setAccessibleName("Tallylight recording status")
+        self.setAccessibleName(_("Tallylight recording status"))
         self.light = QLabel()
-        self.light.setAccessibleName("Recording light")
+        self.light.setAccessibleName(_("Recording light"))
         self.light.setFixedSize(56, 56)
         self.state_label = QLabel()
         self.state_label.setFont(icons.label_font(self.font(), 1.4))
         self.detail = QLabel()
         self.detail.setTextFormat(Qt.TextFormat.PlainText)  # labels are participant text, never markup
-        self.stop_button = QPushButton("Stop recording")
+        self.stop_button = QPushButton(_("Stop recording"))
         self.stop_button.clicked.connect(lambda: _send(TallyNotice(TallyEvent.STOP)))
         layout = QVBoxLayout(self)
         layout.addLayout(icons.light_row(self.light, self.state_label, self.detail))
@@ -75,7 +76,7 @@ class TallyWindow(QWidget):
         text = words.app_state_words(state) if state != "stopped" else "Not recording"
         self.state_label.setText(text)
         self.light.setAccessibleDescription(text)
-        self.setWindowTitle(f"Tallylight — {text}")
+        self.setWindowTitle(_("Tallylight — {text}").format(text=text))
         self.detail.setText("\n".join(lines))
 
     @Slot()

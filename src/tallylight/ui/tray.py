@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from tallylight.i18n import _
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -19,13 +20,13 @@ class TrayUI(QObject):
         self.controller = controller
         self.actions = actions
         self.menu = QMenu()
-        self.menu.setAccessibleName("Tallylight menu")
+        self.menu.setAccessibleName(_("Tallylight menu"))
         self.state_item = self.menu.addAction("")
         self.state_item.setEnabled(False)  # a heading that repeats the state in words
         self.menu.addSeparator()
         for action in (actions.start, actions.pause, actions.stop):
             self.menu.addAction(action)
-        self.task_menu = self.menu.addMenu("Study tasks")
+        self.task_menu = self.menu.addMenu(_("Study tasks"))
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.menu.addAction(actions.note)
         self.menu.addAction(actions.live)
@@ -65,9 +66,9 @@ class TrayUI(QObject):
         self.state_item.setText(self.controller.state_text())
         self.task_menu.menuAction().setVisible(bool(self.controller.tasks) and self.controller.active)
         self.task_menu.setTitle(
-            f"Study task: {self.controller.task_title(self.controller.task)}"
+            _("Study task: {task_title}").format(task_title=self.controller.task_title(self.controller.task))
             if self.controller.task
-            else "Study tasks"
+            else _("Study tasks")
         )
         self.icon.setToolTip(self.tooltip())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from tallylight.i18n import _
 from tallylight.ui.a11y import announce
 
 
@@ -16,10 +17,10 @@ class RecorderLostDialog(QDialog):
 
     def __init__(self, lost: dict, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Tallylight — recording stopped unexpectedly")
+        self.setWindowTitle(_("Tallylight — recording stopped unexpectedly"))
         self.setObjectName("RecorderLostDialog")
         self.session_id = str(lost.get("session_id") or "")
-        heading = QLabel("<b>Recording stopped unexpectedly</b>")
+        heading = QLabel(_("<b>Recording stopped unexpectedly</b>"))
         heading.setTextFormat(Qt.TextFormat.RichText)
         self.text = QLabel(str(lost.get("message") or ""))
         self.text.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
@@ -27,10 +28,10 @@ class RecorderLostDialog(QDialog):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setMinimumWidth(self.fontMetrics().averageCharWidth() * 60)
         buttons = QDialogButtonBox()
-        self.start_button = QPushButton("&Start again")
-        self.start_button.setAccessibleDescription("Start a new session with the same settings")
+        self.start_button = QPushButton(_("&Start again"))
+        self.start_button.setAccessibleDescription(_("Start a new session with the same settings"))
         buttons.addButton(self.start_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.open_button = QPushButton("&Open the session")
+        self.open_button = QPushButton(_("&Open the session"))
         self.open_button.setVisible(bool(self.session_id))
         buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.close_button = buttons.addButton(QDialogButtonBox.StandardButton.Close)

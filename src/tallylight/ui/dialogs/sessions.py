@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
@@ -126,16 +127,18 @@ class SessionsDialog(QDialog):
         self._listing = 0  # the newest refresh: an older listing that finishes later is dropped
         self.confirm_box: QMessageBox | None = None  # the open "Delete this session?" question
         self._wanted = ""  # a session to select (and open once unlocked): show_session()
-        self.setWindowTitle("Tallylight sessions")
-        self.setAccessibleName("Sessions")
+        self.setWindowTitle(_("Tallylight sessions"))
+        self.setAccessibleName(_("Sessions"))
 
-        self.lock_note = QLabel("Your recordings are encrypted. Enter your passphrase to see their details.")
+        self.lock_note = QLabel(
+            _("Your recordings are encrypted. Enter your passphrase to see their details.")
+        )
         self.lock_note.setWordWrap(True)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Passphrase")
-        self.unlock_button = QPushButton("&Unlock")
-        self.unlock_button.setAccessibleName("Unlock sessions")
+        self.passphrase.setAccessibleName(_("Passphrase"))
+        self.unlock_button = QPushButton(_("&Unlock"))
+        self.unlock_button.setAccessibleName(_("Unlock sessions"))
         self.unlock_button.clicked.connect(self.unlock)
         self.passphrase.returnPressed.connect(self.unlock)
         unlock_row = QHBoxLayout()
@@ -149,7 +152,7 @@ class SessionsDialog(QDialog):
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.setAccessibleName("Recorded sessions")
+        self.table.setAccessibleName(_("Recorded sessions"))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -157,28 +160,28 @@ class SessionsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
-        self.status = QLabel("Loading…")
+        self.status = QLabel(_("Loading…"))
         self.status.setObjectName("statusLabel")
         self.status.setWordWrap(True)
-        self.status.setAccessibleDescription("Status")
-        self.open_button = QPushButton("&Open")
-        self.open_button.setAccessibleName("Review the selected session")
+        self.status.setAccessibleDescription(_("Status"))
+        self.open_button = QPushButton(_("&Open"))
+        self.open_button.setAccessibleName(_("Review the selected session"))
         self.open_button.clicked.connect(lambda _checked=False: self.open_selected())
         self.table.doubleClicked.connect(lambda _index: self.open_selected())
         self.reviews: dict[str, QWidget] = {}
-        self.delete_button = QPushButton("&Delete…")
-        self.delete_button.setAccessibleName("Delete the selected session")
+        self.delete_button = QPushButton(_("&Delete…"))
+        self.delete_button.setAccessibleName(_("Delete the selected session"))
         self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
-        self.share_button = QPushButton("S&hare…")
-        self.share_button.setAccessibleName("Share sessions with your study's researcher")
+        self.share_button = QPushButton(_("S&hare…"))
+        self.share_button.setAccessibleName(_("Share sessions with your study's researcher"))
         self.share_button.clicked.connect(lambda _checked=False: self.open_share())
         self.share_log = QLabel("")
         self.share_log.setWordWrap(True)
-        self.share_log.setAccessibleDescription("Share log")
-        self.refresh_button = QPushButton("&Refresh")
-        self.refresh_button.setAccessibleName("Refresh the list")
+        self.share_log.setAccessibleDescription(_("Share log"))
+        self.refresh_button = QPushButton(_("&Refresh"))
+        self.refresh_button.setAccessibleName(_("Refresh the list"))
         self.refresh_button.clicked.connect(self.refresh)
-        self.close_button = QPushButton("&Close")
+        self.close_button = QPushButton(_("&Close"))
         self.close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_button)
@@ -224,7 +227,7 @@ class SessionsDialog(QDialog):
         if not passphrase:
             return
         self.unlock_button.setEnabled(False)
-        self.status.setText("Unlocking…")
+        self.status.setText(_("Unlocking…"))
 
         def done(vault: Any) -> None:
             self.passphrase.clear()
@@ -242,14 +245,14 @@ class SessionsDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
-        self.status.setText("Loading…")
+        self.status.setText(_("Loading…"))
         vault = self.vault
         self._listing += 1
         listing = self._listing
         self.tasks.run(
             lambda: load_rows(vault),
             lambda rows: self._show_rows(rows) if listing == self._listing else None,
-            lambda exc: self.status.setText(f"Could not list sessions: {exc}"),
+            lambda exc: self.status.setText(_("Could not list sessions: {exc}").format(exc=exc)),
         )
         self.tasks.run(share_log_text, self._show_share_log, lambda exc: self._show_share_log(str(exc)))
 
@@ -268,7 +271,7 @@ class SessionsDialog(QDialog):
                     item.setData(Qt.ItemDataRole.UserRole, row.session_id)
                     self.table.setItem(r, c, item)
             n = len(rows)
-            self.status.setText("No sessions recorded yet." if n == 0 else words.count(n, "session") + ".")
+            self.status.setText(_("No sessions recorded yet.") if n == 0 else words.count(n, "session") + ".")
             self._select_wanted()
             self._sync_buttons()
         except RuntimeError:  # the dialog is gone
@@ -285,7 +288,7 @@ class SessionsDialog(QDialog):
             return
         self.table.selectRow(ids.index(self._wanted))
         if self.vault is None:
-            self.status.setText("Enter your passphrase to open the session you just recorded.")
+            self.status.setText(_("Enter your passphrase to open the session you just recorded."))
             self.passphrase.setFocus()
         elif self.rows[ids.index(self._wanted)].verdict != "locked":
             self._wanted = ""
@@ -310,7 +313,7 @@ class SessionsDialog(QDialog):
 
         row = self.selected()
         dlg = ShareDialog(self.tasks, self.vault, session_ids=[row.session_id] if row else [], parent=self)
-        dlg.finished.connect(lambda _=0: self.refresh())
+        dlg.finished.connect(lambda _result=0: self.refresh())
         dlg.show()
         self.share_dialog = dlg
         return dlg
@@ -326,7 +329,7 @@ class SessionsDialog(QDialog):
         if win is None:
             win = ReviewWindow(self.tasks, row.session_id, self.vault, on_changed=self.refresh)
             win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            win.destroyed.connect(lambda _=None, sid=row.session_id: self.reviews.pop(sid, None))
+            win.destroyed.connect(lambda _obj=None, sid=row.session_id: self.reviews.pop(sid, None))
             self.reviews[row.session_id] = win
         win.show()
         win.raise_()
@@ -341,16 +344,16 @@ class SessionsDialog(QDialog):
             return
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Delete this session?",
+            _("Delete this session?"),
             delete_question(row),
             QMessageBox.StandardButton.Cancel,
             self,
         )
-        delete = box.addButton("&Delete for good", QMessageBox.ButtonRole.DestructiveRole)
-        delete.setAccessibleName("Delete the session for good")
+        delete = box.addButton(_("&Delete for good"), QMessageBox.ButtonRole.DestructiveRole)
+        delete.setAccessibleName(_("Delete the session for good"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)  # Enter keeps the data
         box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        box.setAccessibleName("Delete this session?")
+        box.setAccessibleName(_("Delete this session?"))
         box.setAccessibleDescription(delete_question(row))
         self.confirm_box = box
 
@@ -365,7 +368,7 @@ class SessionsDialog(QDialog):
 
     def delete_session(self, session_id: str) -> None:
         self.delete_button.setEnabled(False)
-        self.status.setText("Deleting…")
+        self.status.setText(_("Deleting…"))
 
         def work() -> None:
             from tallylight.store import sessions as store
@@ -373,7 +376,9 @@ class SessionsDialog(QDialog):
             store.delete(session_id)
 
         self.tasks.run(
-            work, lambda _: self.refresh(), lambda exc: self.status.setText(f"Could not delete: {exc}")
+            work,
+            lambda _result: self.refresh(),
+            lambda exc: self.status.setText(_("Could not delete: {exc}").format(exc=exc)),
         )
 
 

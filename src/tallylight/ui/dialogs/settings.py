@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import settings as settings_mod
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.options import KeyMode
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
@@ -41,8 +42,8 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.tasks = tasks
         self.current = current
-        self.setWindowTitle("Tallylight settings")
-        self.setAccessibleName("Settings")
+        self.setWindowTitle(_("Tallylight settings"))
+        self.setAccessibleName(_("Settings"))
 
         capture = self._capture_group(current)
         limits = self._limits_group(current)
@@ -65,7 +66,7 @@ class SettingsDialog(QDialog):
                 ("&Private apps", (private,)),
             )
         )
-        when = QLabel("Changes apply from the next session you start (reminders at once).")
+        when = QLabel(_("Changes apply from the next session you start (reminders at once)."))
         when.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
@@ -85,9 +86,9 @@ class SettingsDialog(QDialog):
 
     def _capture_group(self, current: settings_mod.Settings) -> QGroupBox:
         """What sessions may capture: the ceiling the start dialog and the recorder narrow to."""
-        capture = QGroupBox("What sessions capture (the start dialog can only narrow this)")
+        capture = QGroupBox(_("What sessions capture (the start dialog can only narrow this)"))
         self.keys = QComboBox()
-        self.keys.setAccessibleName("Keyboard capture")
+        self.keys.setAccessibleName(_("Keyboard capture"))
         for mode in KeyMode:
             self.keys.addItem(words.key_mode(mode.label).title, mode.label)
             self.keys.setItemData(
@@ -98,9 +99,9 @@ class SettingsDialog(QDialog):
         self.keys.setCurrentIndex(list(KeyMode).index(current.capture.keys))
         self.keys_help = QLabel()
         self.keys_help.setWordWrap(True)
-        self.moves = QCheckBox("Mouse &movements")
-        self.clicks = QCheckBox("Mouse &clicks")
-        self.scrolls = QCheckBox("Scro&lling")
+        self.moves = QCheckBox(_("Mouse &movements"))
+        self.clicks = QCheckBox(_("Mouse &clicks"))
+        self.scrolls = QCheckBox(_("Scro&lling"))
         for box, value in (
             (self.moves, current.capture.mouse_moves),
             (self.clicks, current.capture.clicks),
@@ -109,7 +110,7 @@ class SettingsDialog(QDialog):
             box.setChecked(value)
             box.setAccessibleName(box.text().replace("&", ""))
         cform = QFormLayout(capture)
-        keys_label = QLabel("&Keyboard:")
+        keys_label = QLabel(_("&Keyboard:"))
         keys_label.setBuddy(self.keys)
         cform.addRow(keys_label, self.keys)
         cform.addRow("", self.keys_help)
@@ -122,7 +123,7 @@ class SettingsDialog(QDialog):
 
     def _limits_group(self, current: settings_mod.Settings) -> QGroupBox:
         """Maximum length, idle stop and reminders, in minutes (0 = never)."""
-        limits = QGroupBox("Limits and reminders")
+        limits = QGroupBox(_("Limits and reminders"))
         self.max_duration = self._minutes_box("Maximum session length", current.max_duration_min, 24 * 60)
         self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
         self.reminder = self._minutes_box("Remind me every", current.reminder_every_min, 24 * 60)
@@ -139,10 +140,10 @@ class SettingsDialog(QDialog):
 
     def _hotkey_group(self, current: settings_mod.Settings) -> QGroupBox:
         """The pause hotkey: pressed, not typed; read by the one hotkey parser (capture.hotkey)."""
-        hot = QGroupBox("Pause hotkey")
+        hot = QGroupBox(_("Pause hotkey"))
         self.hotkey = HotkeyField(current.pause_hotkey)
         hform = QFormLayout(hot)
-        hot_label = QLabel("&Hotkey:")
+        hot_label = QLabel(_("&Hotkey:"))
         hot_label.setBuddy(self.hotkey.edit)
         hform.addRow(hot_label, self.hotkey)
         self.hotkey.changed.connect(self._validate)
@@ -150,31 +151,31 @@ class SettingsDialog(QDialog):
 
     def _private_group(self, current: settings_mod.Settings) -> QGroupBox:
         """Private apps: capture pauses while one of them has focus."""
-        private = QGroupBox("Private apps (capture pauses while one of them has focus)")
-        self.focus_note = QLabel("Checking whether Tallylight can tell which app has focus…")
+        private = QGroupBox(_("Private apps (capture pauses while one of them has focus)"))
+        self.focus_note = QLabel(_("Checking whether Tallylight can tell which app has focus…"))
         self.focus_note.setObjectName("focusNote")
         self.focus_note.setWordWrap(True)
-        self.focus_note.setAccessibleDescription("Whether private apps can pause capture here")
+        self.focus_note.setAccessibleDescription(_("Whether private apps can pause capture here"))
         self.apps = QListWidget()
-        self.apps.setAccessibleName("Private apps")
+        self.apps.setAccessibleName(_("Private apps"))
         self.apps.addItems(current.private_apps)
         # chosen from the apps with a window open now, or typed
         self.app_choice = QComboBox()
         self.app_choice.setEditable(True)
         self.app_choice.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.app_choice.setAccessibleName("App to add")
-        self.app_choice.setAccessibleDescription("Choose one of the apps open now, or type an app's name")
+        self.app_choice.setAccessibleName(_("App to add"))
+        self.app_choice.setAccessibleDescription(_("Choose one of the apps open now, or type an app's name"))
         edit = self.app_choice.lineEdit()
         assert edit is not None  # an editable combo box always has one
         self.new_app = edit
-        self.new_app.setAccessibleName("App to add")
-        self.new_app.setPlaceholderText("Choose an open app, or type its name (e.g. KeePassXC)")
+        self.new_app.setAccessibleName(_("App to add"))
+        self.new_app.setPlaceholderText(_("Choose an open app, or type its name (e.g. KeePassXC)"))
         app_label = QLabel("A&pp:")
         app_label.setBuddy(self.app_choice)
         self.add_app = QPushButton("&Add")
-        self.add_app.setAccessibleName("Add private app")
-        self.remove_app = QPushButton("Remo&ve selected")
-        self.remove_app.setAccessibleName("Remove selected private app")
+        self.add_app.setAccessibleName(_("Add private app"))
+        self.remove_app = QPushButton(_("Remo&ve selected"))
+        self.remove_app.setAccessibleName(_("Remove selected private app"))
         self.add_app.clicked.connect(self._add_app)
         self.new_app.returnPressed.connect(self._add_app)
         self.remove_app.clicked.connect(self._remove_app)
@@ -188,7 +189,10 @@ class SettingsDialog(QDialog):
         pl.addWidget(self.apps)
         pl.addLayout(row)
         note = QLabel(
-            "While a private app has focus, the session records only that there was a gap — never which app."
+            _(
+                "While a private app has focus, the session records only that there was a gap — "
+                "never which app."
+            )
         )
         note.setWordWrap(True)
         pl.addWidget(note)
@@ -197,7 +201,7 @@ class SettingsDialog(QDialog):
     def _tabs(self, pages: tuple[tuple[str, tuple[QGroupBox, ...]], ...]) -> QTabWidget:
         """One scrollable tab per page, so the dialog fits small screens at 200% scaling."""
         tabs = QTabWidget()
-        tabs.setAccessibleName("Settings sections")
+        tabs.setAccessibleName(_("Settings sections"))
         for title, groups in pages:
             page = QWidget()
             column = QVBoxLayout(page)
@@ -214,10 +218,10 @@ class SettingsDialog(QDialog):
     def _minutes_box(self, name: str, value: int, maximum: int) -> QSpinBox:
         box = QSpinBox()
         box.setRange(0, maximum)
-        box.setSuffix(" min")
-        box.setSpecialValueText("never")
+        box.setSuffix(_(" min"))
+        box.setSpecialValueText(_("never"))
         box.setValue(value)
-        box.setAccessibleName(name + " (minutes, 0 = never)")
+        box.setAccessibleName(name + _(" (minutes, 0 = never)"))
         return box
 
     def _show_open_apps(self, names: list[str]) -> None:
@@ -299,7 +303,7 @@ class SettingsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.buttons.setEnabled(True)
-            self.error_label.setText(f"Could not save the settings: {exc}")
+            self.error_label.setText(_("Could not save the settings: {exc}").format(exc=exc))
             self.error_label.show()
 
         self.tasks.run(lambda: settings_mod.save(new), done, failed)

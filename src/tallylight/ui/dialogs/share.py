@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.i18n import _
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
@@ -39,7 +40,9 @@ PathChooser = Callable[[QWidget, str], "Path | None"]
 
 
 def choose_save_path(parent: QWidget, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Save bundle", suggested, "Tallylight bundles (*.age)")
+    name, _filter = QFileDialog.getSaveFileName(
+        parent, _("Save bundle"), suggested, _("Tallylight bundles (*.age)")
+    )
     return Path(name) if name else None
 
 
@@ -67,53 +70,53 @@ class ShareDialog(QDialog):
         self.pending: Any = None
         self.sender: Any = None
         self._generation = 0
-        self.setWindowTitle("Share with the researcher")
-        self.setAccessibleName("Share sessions")
+        self.setWindowTitle(_("Share with the researcher"))
+        self.setAccessibleName(_("Share sessions"))
 
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Passphrase")
-        self.unlock_button = QPushButton("&Unlock")
+        self.passphrase.setAccessibleName(_("Passphrase"))
+        self.unlock_button = QPushButton(_("&Unlock"))
         self.unlock_button.clicked.connect(self.unlock)
         self.passphrase.returnPressed.connect(self.unlock)
         self.unlock_box = QWidget()
         ul = QHBoxLayout(self.unlock_box)
         ul.setContentsMargins(0, 0, 0, 0)
-        ul.addWidget(QLabel("Your passphrase (to read your sessions):"))
+        ul.addWidget(QLabel(_("Your passphrase (to read your sessions):")))
         ul.addWidget(self.passphrase, 1)
         ul.addWidget(self.unlock_button)
 
         self.study_combo = QComboBox()
-        self.study_combo.setAccessibleName("Study")
+        self.study_combo.setAccessibleName(_("Study"))
         self.study_combo.currentIndexChanged.connect(self._on_study)
         self.session_list = QListWidget()
-        self.session_list.setAccessibleName("Sessions to share")
-        self.session_list.itemChanged.connect(lambda _: self._schedule_preview())
+        self.session_list.setAccessibleName(_("Sessions to share"))
+        self.session_list.itemChanged.connect(lambda _item: self._schedule_preview())
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
-        self.preview.setAccessibleName("Exactly what will be shared")
-        self.preview.setPlaceholderText("Choose sessions to see exactly what would be shared.")
-        self.upload_radio = QRadioButton("Send it to the researcher's upload address")
-        self.file_radio = QRadioButton("Save it to a file (you pass it on yourself)")
-        self.upload_radio.toggled.connect(lambda _: self._show_preview())
+        self.preview.setAccessibleName(_("Exactly what will be shared"))
+        self.preview.setPlaceholderText(_("Choose sessions to see exactly what would be shared."))
+        self.upload_radio = QRadioButton(_("Send it to the researcher's upload address"))
+        self.file_radio = QRadioButton(_("Save it to a file (you pass it on yourself)"))
+        self.upload_radio.toggled.connect(lambda _on: self._show_preview())
         self.progress = QProgressBar()
-        self.progress.setAccessibleName("Sending progress")
+        self.progress.setAccessibleName(_("Sending progress"))
         self.progress.hide()
-        self.status = QLabel("Loading your studies…")
+        self.status = QLabel(_("Loading your studies…"))
         self.status.setWordWrap(True)
-        self.status.setAccessibleDescription("Status")
-        self.share_button = QPushButton("&Share")
-        self.share_button.setAccessibleName("Share exactly what is shown")
+        self.status.setAccessibleDescription(_("Status"))
+        self.share_button = QPushButton(_("&Share"))
+        self.share_button.setAccessibleName(_("Share exactly what is shown"))
         self.share_button.setEnabled(False)
         self.share_button.clicked.connect(self.share)
-        self.cancel_button = QPushButton("Cancel sending")
+        self.cancel_button = QPushButton(_("Cancel sending"))
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_sending)
-        self.save_button = QPushButton("Save bundle…")
-        self.save_button.setAccessibleName("Save the encrypted bundle to a file")
+        self.save_button = QPushButton(_("Save bundle…"))
+        self.save_button.setAccessibleName(_("Save the encrypted bundle to a file"))
         self.save_button.hide()
         self.save_button.clicked.connect(self.save_bundle)
-        self.close_button = QPushButton("&Close")
+        self.close_button = QPushButton(_("&Close"))
         self.close_button.clicked.connect(self.reject)
 
         body = QWidget()  # scrolls on a small screen; the buttons never do
@@ -121,14 +124,16 @@ class ShareDialog(QDialog):
         form.setContentsMargins(0, 0, 0, 0)
         form.addWidget(self.unlock_box)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Study:"))
+        row.addWidget(QLabel(_("Study:")))
         row.addWidget(self.study_combo, 1)
         form.addLayout(row)
         form.addWidget(
-            QLabel("Sessions recorded for this study (sessions without a study are never shared):")
+            QLabel(_("Sessions recorded for this study (sessions without a study are never shared):"))
         )
         form.addWidget(self.session_list, 1)
-        form.addWidget(QLabel("What the researcher will receive, encrypted so that only they can read it:"))
+        form.addWidget(
+            QLabel(_("What the researcher will receive, encrypted so that only they can read it:"))
+        )
         form.addWidget(self.preview, 2)
         form.addWidget(self.upload_radio)
         form.addWidget(self.file_radio)
@@ -184,8 +189,10 @@ class ShareDialog(QDialog):
         self.study_combo.blockSignals(False)
         if not studies:
             self.status.setText(
-                "You have not joined a study, so there is nothing to share (nothing is shared from "
-                "personal mode)."
+                _(
+                    "You have not joined a study, so there is nothing to share (nothing is shared "
+                    "from personal mode)."
+                )
             )
             return
         index = next(
@@ -219,7 +226,7 @@ class ShareDialog(QDialog):
         self.upload_radio.setEnabled(bool(study["upload_url"]))
         (self.upload_radio if study["upload_url"] else self.file_radio).setChecked(True)
         if not study["sessions"]:
-            self.status.setText("No session was recorded for this study yet.")
+            self.status.setText(_("No session was recorded for this study yet."))
         self._schedule_preview()
 
     def chosen_sessions(self) -> list[str]:
@@ -244,14 +251,14 @@ class ShareDialog(QDialog):
         if index < 0 or not ids:
             self.preview.clear()
             if index >= 0 and self.session_list.count():
-                self.status.setText("Tick the sessions to share; nothing is written or sent before Share.")
+                self.status.setText(_("Tick the sessions to share; nothing is written or sent before Share."))
             return
         if self.vault is None:
-            self.status.setText("Enter your passphrase to see what would be shared.")
+            self.status.setText(_("Enter your passphrase to see what would be shared."))
             return
         study_id = self.studies[index]["study_id"]
         vault, generation = self.vault, self._generation
-        self.status.setText("Preparing the preview…")
+        self.status.setText(_("Preparing the preview…"))
 
         def work() -> tuple[Any, Any]:
             from tallylight.share import bundle
@@ -285,7 +292,7 @@ class ShareDialog(QDialog):
 
         self.preview.setPlainText("\n".join(preview_lines(self.prepared[1].doc, self._destination())))
         self.share_button.setEnabled(True)
-        self.status.setText("Nothing has been written or sent. Press Share to send exactly this.")
+        self.status.setText(_("Nothing has been written or sent. Press Share to send exactly this."))
 
     # ---- sharing --------------------------------------------------------------------------
     @Slot()
@@ -300,7 +307,7 @@ class ShareDialog(QDialog):
             if path is None:
                 return
         self._busy(True)
-        self.status.setText("Encrypting…")
+        self.status.setText(_("Encrypting…"))
         sessions = [s["session_id"] for s in built.doc["sessions"]]
 
         def work() -> Any:
@@ -319,7 +326,7 @@ class ShareDialog(QDialog):
             if pending is None:
                 self._busy(False)
                 self.share_button.setEnabled(False)
-                self.status.setText(f"Saved the encrypted bundle to {path}.")
+                self.status.setText(_("Saved the encrypted bundle to {path}.").format(path=path))
                 return
             self.pending = pending
             self._send(pending)
@@ -334,7 +341,7 @@ class ShareDialog(QDialog):
     def _send(self, pending: Any) -> None:
         from tallylight.ui.outbox_sender import OutboxSender
 
-        self.status.setText("Sending…")
+        self.status.setText(_("Sending…"))
         self.progress.setRange(0, max(1, pending.bytes))
         self.progress.setValue(0)
         self.progress.show()
@@ -350,7 +357,7 @@ class ShareDialog(QDialog):
         if ok:
             self.progress.setValue(self.progress.maximum())
             self.share_button.setEnabled(False)
-            self.status.setText("Sent. The researcher can now open it; it is listed in your share log.")
+            self.status.setText(_("Sent. The researcher can now open it; it is listed in your share log."))
         else:
             self.status.setText(message)
             self.save_button.show()
@@ -377,7 +384,9 @@ class ShareDialog(QDialog):
             outbox.log("saved", pending, pending.study_id, pending.sessions, str(path))
 
         self.tasks.run(
-            work, lambda _: self.status.setText(f"Saved the encrypted bundle to {path}."), self._fail
+            work,
+            lambda _result: self.status.setText(_("Saved the encrypted bundle to {path}.").format(path=path)),
+            self._fail,
         )
 
     def _busy(self, busy: bool) -> None:

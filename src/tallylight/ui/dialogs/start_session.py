@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.settings import Settings
 from tallylight.ui.fit import fit_on_show, scroll_body
@@ -43,19 +44,21 @@ class StartSessionDialog(QDialog):
         super().__init__(parent)
         self.settings = settings
         self.focus_known = focus[0] if focus is not None else None
-        self.setWindowTitle("Start a Tallylight session")
-        self.setAccessibleName("Start session")
+        self.setWindowTitle(_("Start a Tallylight session"))
+        self.setAccessibleName(_("Start session"))
         allowed = settings.capture
 
         intro = QLabel(
-            "<b>This session will capture:</b> only while the tally light shows recording, "
-            "and only what is ticked below. You can pause or stop at any time."
+            _(
+                "<b>This session will capture:</b> only while the tally light shows recording, "
+                "and only what is ticked below. You can pause or stop at any time."
+            )
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
 
         self.keys = QComboBox()
-        self.keys.setAccessibleName("Keyboard capture")
+        self.keys.setAccessibleName(_("Keyboard capture"))
         for mode in KeyMode:
             if mode <= allowed.keys:  # only narrower or equal
                 self.keys.addItem(words.key_mode(mode.label).title, mode.label)
@@ -67,20 +70,20 @@ class StartSessionDialog(QDialog):
 
         # a joined study (set_studies fills it from a worker); its ceiling can only narrow
         self.study = QComboBox()
-        self.study.setAccessibleName("Record for a study")
-        self.study.addItem("Personal (no study: nothing is shared)", "")
+        self.study.setAccessibleName(_("Record for a study"))
+        self.study.addItem(_("Personal (no study: nothing is shared)"), "")
         self._study_ceilings: dict[str, dict[str, Any]] = {}
-        self.study_label = QLabel("St&udy:")
+        self.study_label = QLabel(_("St&udy:"))
         self.study_label.setBuddy(self.study)
 
         self.label = QLineEdit()
-        self.label.setAccessibleName("Session label (optional)")
-        self.label.setPlaceholderText("e.g. “morning typing task” (optional)")
+        self.label.setAccessibleName(_("Session label (optional)"))
+        self.label.setPlaceholderText(_("e.g. “morning typing task” (optional)"))
         self.label.setMaxLength(200)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        keys_label = QLabel("&Keyboard:")
+        keys_label = QLabel(_("&Keyboard:"))
         keys_label.setBuddy(self.keys)
         form.addRow(keys_label, self.keys)
         form.addRow("", self.moves)
@@ -89,26 +92,28 @@ class StartSessionDialog(QDialog):
         form.addRow(self.study_label, self.study)
         self.study_label.setVisible(False)
         self.study.setVisible(False)
-        label_label = QLabel("&Label:")
+        label_label = QLabel(_("&Label:"))
         label_label.setBuddy(self.label)
         form.addRow(label_label, self.label)
 
         self.summary = QLabel()
         self.summary.setObjectName("captureSummary")
         self.summary.setWordWrap(True)
-        self.summary.setAccessibleDescription("What will be captured")
+        self.summary.setAccessibleDescription(_("What will be captured"))
         self.summary.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
 
         limits = QLabel(self._limits_text())
         limits.setWordWrap(True)
-        limits.setAccessibleDescription("Limits")
+        limits.setAccessibleDescription(_("Limits"))
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        self.start_button = self.buttons.addButton("&Start recording", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setAccessibleName("Start recording")
+        self.start_button = self.buttons.addButton(
+            _("&Start recording"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.start_button.setAccessibleName(_("Start recording"))
         # Enter is handled by keyPressEvent (Start from every field, only on a fresh press),
         # never by Qt's moving "default button", which made Cancel the default.
         for button in (self.start_button, self.cancel_button):
@@ -192,7 +197,7 @@ class StartSessionDialog(QDialog):
             self.accept()
 
     def _check(self, text: str, allowed: bool) -> QCheckBox:
-        box = QCheckBox(text if allowed else f"{text} (turned off in Settings)")
+        box = QCheckBox(text if allowed else _("{text} (turned off in Settings)").format(text=text))
         box.setAccessibleName(text)
         box.setChecked(bool(allowed))
         box.setEnabled(bool(allowed))  # a turned-off kind cannot be widened here
@@ -252,7 +257,7 @@ class StartSessionDialog(QDialog):
         """Offer the joined studies a session can be recorded for now: (id, title, ceiling)."""
         for study_id, title, ceiling in studies:
             self._study_ceilings[study_id] = ceiling
-            self.study.addItem(f"Study: {title}", study_id)
+            self.study.addItem(_("Study: {title}").format(title=title), study_id)
         self.study_label.setVisible(bool(studies))
         self.study.setVisible(bool(studies))
         self._update_summary()

@@ -344,7 +344,7 @@ class StudiesDialog(QDialog):
         self.withdraw_button.setEnabled(False)
         self.join_button.clicked.connect(self.open_join)
         self.withdraw_button.clicked.connect(self.ask_withdraw)
-        self.list.currentItemChanged.connect(lambda *_: self._sync_buttons())
+        self.list.currentItemChanged.connect(lambda *_args: self._sync_buttons())
 
         # the withdrawal question, asked in the window (no modal box to hide behind)
         self.confirm = QWidget()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tallylight.i18n import _
 from tallylight.ui.fit import fit_on_show, fit_to_screen, scroll_body
 from tallylight.ui.tasks import TaskRunner
 
@@ -117,8 +118,8 @@ class WelcomeDialog(QDialog):
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self.setWindowTitle("Welcome to Tallylight")
-        self.setAccessibleName("Welcome")
+        self.setWindowTitle(_("Welcome to Tallylight"))
+        self.setAccessibleName(_("Welcome"))
         self.stack = QStackedWidget()
 
         # page 1: what it does
@@ -126,7 +127,7 @@ class WelcomeDialog(QDialog):
         intro.setObjectName("welcomeText")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
-        intro.setAccessibleDescription("What Tallylight does and does not do")
+        intro.setAccessibleDescription(_("What Tallylight does and does not do"))
         intro.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
@@ -135,52 +136,54 @@ class WelcomeDialog(QDialog):
         # page 2: passphrase
         page = QWidget()
         self.pass_intro = QLabel(
-            "Choose a passphrase. You need it to look at or share your recordings "
-            "(recording itself does not need it).<br><br>"
-            "<b>There is no way to reset or recover this passphrase.</b> If you forget it, "
-            "nobody — not the researchers, not the makers of Tallylight — can open your "
-            "recordings again. Write it down and keep it somewhere safe.<br><br>"
-            "Tip: four or five random words make a strong passphrase that is easy to type."
+            _(
+                "Choose a passphrase. You need it to look at or share your recordings (recording "
+                "itself does not need it).<br><br><b>There is no way to reset or recover this "
+                "passphrase.</b> If you forget it, nobody — not the researchers, not the makers "
+                "of Tallylight — can open your recordings again. Write it down and keep it "
+                "somewhere safe.<br><br>Tip: four or five random words make a strong passphrase "
+                "that is easy to type."
+            )
         )
         self.pass_intro.setWordWrap(True)
         self.pass_intro.setTextFormat(Qt.TextFormat.RichText)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase.setAccessibleName("Passphrase")
+        self.passphrase.setAccessibleName(_("Passphrase"))
         self.confirm = QLineEdit()
         self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
-        self.confirm.setAccessibleName("Repeat passphrase")
-        self.show_pass = QCheckBox("S&how passphrase")
-        self.show_pass.setAccessibleName("Show passphrase")
+        self.confirm.setAccessibleName(_("Repeat passphrase"))
+        self.show_pass = QCheckBox(_("S&how passphrase"))
+        self.show_pass.setAccessibleName(_("Show passphrase"))
         self.show_pass.toggled.connect(self._toggle_echo)
         self.strength = QLabel()
         self.strength.setObjectName("strengthLabel")
         self.strength.setWordWrap(True)
         self.understood = QCheckBox(
-            "I understand: if I lose this passphrase, my recordings cannot be opened again"
+            _("I understand: if I lose this passphrase, my recordings cannot be opened again")
         )
-        self.understood.setAccessibleName("I understand that a lost passphrase cannot be recovered")
+        self.understood.setAccessibleName(_("I understand that a lost passphrase cannot be recovered"))
         self.understood.toggled.connect(self._update)
         self.keychain = QCheckBox(
-            "Also keep the key in this computer's &keychain, so I am not asked every time"
+            _("Also keep the key in this computer's &keychain, so I am not asked every time")
         )
-        self.keychain.setAccessibleName("Use the OS keychain")
+        self.keychain.setAccessibleName(_("Use the OS keychain"))
         self.keychain.hide()
-        self.keychain_note = QLabel("Looking for the computer's keychain…")
+        self.keychain_note = QLabel(_("Looking for the computer's keychain…"))
         self.keychain_note.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("statusLabel")
         self.status.setWordWrap(True)
-        self.status.setAccessibleDescription("Status")
+        self.status.setAccessibleDescription(_("Status"))
         form = QFormLayout()
-        l1 = QLabel("&Passphrase:")
+        l1 = QLabel(_("&Passphrase:"))
         l1.setBuddy(self.passphrase)
-        l2 = QLabel("&Repeat it:")
+        l2 = QLabel(_("&Repeat it:"))
         l2.setBuddy(self.confirm)
         form.addRow(l1, self.passphrase)
         form.addRow(l2, self.confirm)
         form.addRow("", self.show_pass)
-        form.addRow("Strength:", self.strength)
+        form.addRow(_("Strength:"), self.strength)
         form.addRow("", self.understood)
         self.pass_form = QWidget()
         fl = QVBoxLayout(self.pass_form)
@@ -204,20 +207,20 @@ class WelcomeDialog(QDialog):
         self.start_requested = False
 
         self.buttons = QDialogButtonBox()
-        self.next_button = self.buttons.addButton("&Next", QDialogButtonBox.ButtonRole.ActionRole)
+        self.next_button = self.buttons.addButton(_("&Next"), QDialogButtonBox.ButtonRole.ActionRole)
         self.finish_button = self.buttons.addButton(
-            "&Create passphrase", QDialogButtonBox.ButtonRole.ActionRole
+            _("&Create passphrase"), QDialogButtonBox.ButtonRole.ActionRole
         )
         self.start_now_button = self.buttons.addButton(
-            "&Start a session now", QDialogButtonBox.ButtonRole.ActionRole
+            _("&Start a session now"), QDialogButtonBox.ButtonRole.ActionRole
         )
         self.start_now_button.hide()
         self.start_now_button.clicked.connect(self._start_now)
-        self.close_button = self.buttons.addButton("&Close", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.close_button = self.buttons.addButton(_("&Close"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.close_button.hide()
         self.close_button.clicked.connect(self.accept)
-        self.later_button = self.buttons.addButton("&Later", QDialogButtonBox.ButtonRole.RejectRole)
-        self.later_button.setToolTip("Close this; you will be asked again next time")
+        self.later_button = self.buttons.addButton(_("&Later"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.later_button.setToolTip(_("Close this; you will be asked again next time"))
         self.finish_button.hide()
         self.next_button.setDefault(True)
         self.next_button.clicked.connect(self.next_page)
@@ -249,7 +252,7 @@ class WelcomeDialog(QDialog):
         self._vault_exists = bool(exists)
         try:
             if self._vault_exists:
-                self.finish_button.setText("&Done")
+                self.finish_button.setText(_("&Done"))
             if self.stack.currentIndex() == 1:
                 self._setup_passphrase_page()
             self._update()
@@ -263,14 +266,16 @@ class WelcomeDialog(QDialog):
             self.keychain_note.setText(
                 ""
                 if self._keychain_ok
-                else "No OS keychain answered, so you will type the passphrase when you open your recordings."
+                else _(
+                    "No OS keychain answered, so you will type the passphrase when you open your recordings."
+                )
             )
             self._refit()  # the page grew or shrank after the window was fitted
         except RuntimeError:
             pass
 
     # ---- UI ------------------------------------------------------------
-    def _refit(self, *_: object) -> None:
+    def _refit(self, *_args: object) -> None:
         if self.isVisible():
             self.body.updateGeometry()  # its size hint follows the page shown
             fit_to_screen(self)
@@ -287,7 +292,7 @@ class WelcomeDialog(QDialog):
     def _setup_passphrase_page(self) -> None:
         if self._vault_exists:
             self.pass_intro.setText(
-                "Your passphrase is already set up on this computer. You are ready to record."
+                _("Your passphrase is already set up on this computer. You are ready to record.")
             )
             self.pass_form.hide()
             self.finish_button.setEnabled(True)
@@ -307,7 +312,7 @@ class WelcomeDialog(QDialog):
         self.strength.setText(words)
         match = self.passphrase.text() == self.confirm.text()
         if self.confirm.text() and not match:
-            self.status.setText("The two passphrases differ.")
+            self.status.setText(_("The two passphrases differ."))
         elif self.status.text() == "The two passphrases differ.":
             self.status.setText("")
         self.finish_button.setEnabled(
@@ -328,7 +333,7 @@ class WelcomeDialog(QDialog):
             return
         keep = self.use_keychain()
         self.finish_button.setEnabled(False)
-        self.status.setText("Creating your key…")
+        self.status.setText(_("Creating your key…"))
 
         def work() -> bool:
             from tallylight.store import vault
@@ -347,7 +352,7 @@ class WelcomeDialog(QDialog):
             self.show_next_step()
 
         def failed(exc: BaseException) -> None:
-            self.status.setText(f"Could not create the key: {exc}")
+            self.status.setText(_("Could not create the key: {exc}").format(exc=exc))
             self.finish_button.setEnabled(True)
 
         self.tasks.run(work, done, failed)
@@ -359,7 +364,7 @@ class WelcomeDialog(QDialog):
     def show_next_step(self) -> None:
         """The last page: the passphrase is set up; here is how to start a session."""
         how = getattr(self, "_next_step_text", "") or NEXT_STEP_TRAY
-        self.next_step.setText(f"<p><b>You are ready.</b></p><p>{how}</p>")
+        self.next_step.setText(_("<p><b>You are ready.</b></p><p>{how}</p>").format(how=how))
         self.stack.setCurrentIndex(2)
         for button in (self.next_button, self.finish_button, self.later_button):
             button.hide()

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 
 from tallylight.events import Kind
+from tallylight.i18n import _
 from tallylight.review.prepare import Histogram, ReviewData
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
@@ -41,7 +42,7 @@ def stretch_legend(reasons: list[str]) -> str:
 
     seen: dict[str, str] = {}
     for reason in reasons:
-        r, g, b, _ = STRETCH_COLOURS.get(reason, (140, 86, 75, 60))
+        r, g, b, _alpha = STRETCH_COLOURS.get(reason, (140, 86, 75, 60))
         words = gap_reason_words(reason)
         seen.setdefault(words, f"#{r:02x}{g:02x}{b:02x}")
     return " &nbsp; ".join(
@@ -75,7 +76,7 @@ class TimelinePlot(_Plot):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAccessibleName("Timeline of activity")
+        self.setAccessibleName(_("Timeline of activity"))
         self.setMinimumHeight(150)
         self.setMaximumHeight(220)  # the tabs below (replay, path, rhythm) take the rest
         p = self.getPlotItem()
@@ -125,7 +126,7 @@ class TimelinePlot(_Plot):
                 brush=(31, 119, 180, 40),
                 pen=pg.mkPen("#1f77b4", width=1),
             )
-            band.setToolTip(f"Task: {title}")
+            band.setToolTip(_("Task: {title}").format(title=title))
             band.setZValue(-5)
             p.addItem(band)
             label = pg.InfLineLabel(
@@ -135,7 +136,7 @@ class TimelinePlot(_Plot):
             self.task_labels.append(label)
         for t in data.notes.tolist():
             line = pg.InfiniteLine(t, angle=90, pen=pg.mkPen("#9467bd", width=1, style=Qt.PenStyle.DashLine))
-            line.setToolTip("Your note")
+            line.setToolTip(_("Your note"))
             p.addItem(line)
             self.stretch_items.append(line)
         p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
@@ -148,7 +149,7 @@ class ReplayCanvas(_Plot):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAccessibleName("Replay of the pointer")
+        self.setAccessibleName(_("Replay of the pointer"))
         self.setMinimumSize(320, 200)
         p = self.getPlotItem()
         p.invertY(True)
@@ -199,7 +200,7 @@ class PathPlot(_Plot):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setAccessibleName("Pointer path and clicks")
+        self.setAccessibleName(_("Pointer path and clicks"))
         p = self.getPlotItem()
         p.invertY(True)
         p.setAspectLocked(True)

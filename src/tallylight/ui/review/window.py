@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.review.prepare import ReviewData
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
@@ -111,16 +112,16 @@ class ReviewWindow(QWidget):
         self.t = 0.0
         self.playing = False
         self._stage: dict[str, str] = {"text": "Opening…"}
-        self.setWindowTitle("Review session")
-        self.setAccessibleName("Review session")
+        self.setWindowTitle(_("Review session"))
+        self.setAccessibleName(_("Review session"))
 
-        self.progress_label = QLabel("Opening…")
-        self.progress_label.setAccessibleDescription("Progress")
+        self.progress_label = QLabel(_("Opening…"))
+        self.progress_label.setAccessibleDescription(_("Progress"))
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
-        self.summary_label.setAccessibleDescription("Summary")
+        self.summary_label.setAccessibleDescription(_("Summary"))
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         # the plots are built one per event-loop turn once the data is there (_build_steps)
@@ -132,19 +133,19 @@ class ReviewWindow(QWidget):
         self._pending: Loaded | None = None
 
         # replay controls
-        self.play_button = QPushButton("&Play")
-        self.play_button.setAccessibleName("Play or pause the replay")
+        self.play_button = QPushButton(_("&Play"))
+        self.play_button.setAccessibleName(_("Play or pause the replay"))
         self.play_button.clicked.connect(self.toggle_play)
         self.speed = QComboBox()
-        self.speed.setAccessibleName("Replay speed")
+        self.speed.setAccessibleName(_("Replay speed"))
         for s in SPEEDS:
             self.speed.addItem(f"{s:g}×", s)
         self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setAccessibleName("Replay position")
+        self.slider.setAccessibleName(_("Replay position"))
         self.slider.valueChanged.connect(self._slider_moved)
         self.time_label = QLabel("0:00")
         self.key_strip = QLabel("")
-        self.key_strip.setAccessibleDescription("Keys around this moment")
+        self.key_strip.setAccessibleDescription(_("Keys around this moment"))
         self.key_strip.setTextFormat(Qt.TextFormat.PlainText)
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
@@ -161,31 +162,35 @@ class ReviewWindow(QWidget):
         rhythm_tab = QWidget()
         self.rhythm_box = QGridLayout(rhythm_tab)  # 2 x 2 histograms
         self.tabs = QTabWidget()
-        self.tabs.addTab(replay_tab, "&Replay")
-        self.tabs.addTab(path_tab, "Path and &clicks")
-        self.tabs.addTab(rhythm_tab, "&Typing rhythm")
+        self.tabs.addTab(replay_tab, _("&Replay"))
+        self.tabs.addTab(path_tab, _("Path and &clicks"))
+        self.tabs.addTab(rhythm_tab, _("&Typing rhythm"))
         self.stretch_legend = QLabel("")
-        self.stretch_legend.setAccessibleName("What the shaded stretches of the timeline mean")
+        self.stretch_legend.setAccessibleName(_("What the shaded stretches of the timeline mean"))
         self.stretch_legend.setTextFormat(Qt.TextFormat.RichText)
         self.timeline_box = QVBoxLayout()
         self.timeline_box.setContentsMargins(0, 0, 0, 0)
 
         # cut a span, undo, export, delete
         self.undo_stack: list[Any] = []
-        self.cut_button = QPushButton("Cu&t a span…")
-        self.cut_button.setAccessibleName("Choose a span of time to cut out of this session")
+        self.cut_button = QPushButton(_("Cu&t a span…"))
+        self.cut_button.setAccessibleName(_("Choose a span of time to cut out of this session"))
         self.cut_button.clicked.connect(self.begin_cut)
-        self.undo_button = QPushButton("&Undo cut")
-        self.undo_button.setAccessibleName("Put the cut span back (only until this window closes)")
+        self.undo_button = QPushButton(_("&Undo cut"))
+        self.undo_button.setAccessibleName(_("Put the cut span back (only until this window closes)"))
         self.undo_button.clicked.connect(self.undo_cut)
-        self.export_button = QPushButton("&Export…")
-        self.export_button.setAccessibleName("Export this session as plain CSV or JSON lines (not encrypted)")
+        self.export_button = QPushButton(_("&Export…"))
+        self.export_button.setAccessibleName(
+            _("Export this session as plain CSV or JSON lines (not encrypted)")
+        )
         self.export_button.clicked.connect(self.choose_export)
-        self.delete_button = QPushButton("&Delete…")
-        self.delete_button.setAccessibleName("Delete this session for good")
+        self.delete_button = QPushButton(_("&Delete…"))
+        self.delete_button.setAccessibleName(_("Delete this session for good"))
         self.delete_button.clicked.connect(self.confirm_delete)
-        self.share_button = QPushButton("S&hare…")
-        self.share_button.setAccessibleName("Share this session with its study's researcher, after a preview")
+        self.share_button = QPushButton(_("S&hare…"))
+        self.share_button.setAccessibleName(
+            _("Share this session with its study's researcher, after a preview")
+        )
         self.share_button.clicked.connect(lambda _checked=False: self.open_share())
         self.share_button.hide()  # shown for a study session (nothing is shared from personal mode)
         self.cut_from = QDoubleSpinBox()
@@ -195,29 +200,29 @@ class ReviewWindow(QWidget):
             box.setDecimals(1)
             box.setSuffix(" s")
             box.valueChanged.connect(self._spin_changed)
-        self.apply_cut_button = QPushButton("Cut this span out")
-        self.apply_cut_button.setAccessibleName("Cut the chosen span out of the session")
+        self.apply_cut_button = QPushButton(_("Cut this span out"))
+        self.apply_cut_button.setAccessibleName(_("Cut the chosen span out of the session"))
         self.apply_cut_button.clicked.connect(self.apply_cut)
-        self.cancel_cut_button = QPushButton("Cancel")
+        self.cancel_cut_button = QPushButton(_("Cancel"))
         self.cancel_cut_button.clicked.connect(self.end_cut)
         self.cut_row = QWidget()
         cr = QHBoxLayout(self.cut_row)
         cr.setContentsMargins(0, 0, 0, 0)
-        cr.addWidget(QLabel("Cut from"))
+        cr.addWidget(QLabel(_("Cut from")))
         cr.addWidget(self.cut_from)
         cr.addWidget(QLabel("to"))
         cr.addWidget(self.cut_to)
-        cr.addWidget(QLabel("(or drag the yellow span on the timeline)"))
+        cr.addWidget(QLabel(_("(or drag the yellow span on the timeline)")))
         cr.addStretch(1)
         cr.addWidget(self.apply_cut_button)
         cr.addWidget(self.cancel_cut_button)
         self.cut_row.hide()
         self.status = QLabel("")
-        self.status.setAccessibleDescription("Status")
+        self.status.setAccessibleDescription(_("Status"))
         self.status.setWordWrap(True)
         self.export_dialog: QFileDialog | None = None
         self.confirm_box: QMessageBox | None = None
-        self.close_button = QPushButton("Close")
+        self.close_button = QPushButton(_("Close"))
         self.close_button.clicked.connect(self.close)
         self.buttons = QHBoxLayout()
         for b in (
@@ -320,7 +325,7 @@ class ReviewWindow(QWidget):
             return
         self._stage_timer.stop()
         self.progress.hide()
-        self.progress_label.setText(f"This session cannot be shown: {exc}")
+        self.progress_label.setText(_("This session cannot be shown: {exc}").format(exc=exc))
 
     def _on_loaded(self, loaded: Loaded) -> None:
         if self._closing:  # closed while the worker decoded: draw nothing into a window going away
@@ -368,7 +373,7 @@ class ReviewWindow(QWidget):
         s = d.summary
         info = self.loaded.info
         title = (info.label if info and info.label else "") or self.session_id
-        self.setWindowTitle(f"Review: {title}")
+        self.setWindowTitle(_("Review: {title}").format(title=title))
         self.share_button.setVisible(bool(getattr(info, "study_id", "")))
         timing = words.timing_summary(s.timing) if s.timing else []  # how exact the times are, if measured
         self.summary_label.setText("\n".join(s.plain_language() + timing))
@@ -389,7 +394,7 @@ class ReviewWindow(QWidget):
         from tallylight.ui.review.plots import stretch_legend
 
         assert self.loaded is not None
-        reasons = [escape(r) for _, _, r in self.loaded.data.stretches]
+        reasons = [escape(r) for _start, _end, r in self.loaded.data.stretches]
         self.stretch_legend.setText(stretch_legend(reasons))
         self.stretch_legend.setVisible(bool(reasons))
 
@@ -433,7 +438,7 @@ class ReviewWindow(QWidget):
         self.timeline.selection.setRegion((dur / 3, 2 * dur / 3))
         self.timeline.selection.show()
         self.cut_row.show()
-        self.status.setText("Choose the span to cut out: nothing captured in it is kept.")
+        self.status.setText(_("Choose the span to cut out: nothing captured in it is kept."))
 
     @Slot()
     def end_cut(self) -> None:
@@ -465,7 +470,7 @@ class ReviewWindow(QWidget):
         path, vault = self.session_path, self.vault
         self.end_cut()
         self._set_controls(False)
-        self.status.setText(f"Cutting {a:.1f} s – {b:.1f} s out…")
+        self.status.setText(_("Cutting {a:.1f} s – {b:.1f} s out…").format(a=a, b=b))
 
         def done(old: Any) -> None:
             if self._closing:  # the cut is done; with the window gone there is no undo
@@ -473,8 +478,10 @@ class ReviewWindow(QWidget):
                 return
             self.undo_stack.append(old)
             self.status.setText(
-                f"Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new key. "
-                "You can undo this until you close this window."
+                _(
+                    "Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new "
+                    "key. You can undo this until you close this window."
+                ).format(a=a, b=b)
             )
             self._changed()
 
@@ -494,13 +501,13 @@ class ReviewWindow(QWidget):
         old = self.undo_stack.pop()
         path, vault = self.session_path, self.vault
         self._set_controls(False)
-        self.status.setText("Putting the span back…")
+        self.status.setText(_("Putting the span back…"))
 
-        def done(_: Any) -> None:
+        def done(_result: Any) -> None:
             if self._closing:
                 self._changed()
                 return
-            self.status.setText("The cut was undone.")
+            self.status.setText(_("The cut was undone."))
             self._changed()
 
         self.tasks.run(
@@ -510,7 +517,7 @@ class ReviewWindow(QWidget):
     def _edit_failed(self, exc: BaseException) -> None:
         if self._closing:
             return
-        self.status.setText(f"Nothing was changed: {exc}")
+        self.status.setText(_("Nothing was changed: {exc}").format(exc=exc))
         self._set_controls(True)
 
     def _changed(self) -> None:
@@ -539,27 +546,29 @@ class ReviewWindow(QWidget):
 
         fmt = "jsonl" if path.endswith(".jsonl") else "csv"
         sid, vault = self.session_id, self.vault
-        self.status.setText("Exporting…")
+        self.status.setText(_("Exporting…"))
         self.tasks.run(
             lambda: export(sid, vault, Path(path), fmt, force=True),  # the dialog asked before replacing
             lambda n: self.status.setText(
-                f"Wrote {n:,} events to {path}. "
-                "That file is not encrypted: keep it safe and delete it when done."
+                _(
+                    "Wrote {n:,} events to {path}. That file is not encrypted: keep it safe and "
+                    "delete it when done."
+                ).format(n=n, path=path)
             ),
-            lambda exc: self.status.setText(f"Nothing was exported: {exc}"),
+            lambda exc: self.status.setText(_("Nothing was exported: {exc}").format(exc=exc)),
         )
 
     @Slot()
     def confirm_delete(self) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            "Delete session",
-            "Delete this session for good? Its key is destroyed first; this cannot be undone.",
+            _("Delete session"),
+            _("Delete this session for good? Its key is destroyed first; this cannot be undone."),
             QMessageBox.StandardButton.NoButton,
             self,
         )
-        yes = box.addButton("Delete for good", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep it", QMessageBox.ButtonRole.RejectRole)
+        yes = box.addButton(_("Delete for good"), QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton(_("Keep it"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
         box.buttonClicked.connect(lambda b: self._delete() if b is yes else None)
         self.confirm_box = box
@@ -571,13 +580,15 @@ class ReviewWindow(QWidget):
         sid = self.session_id
         self.undo_stack.clear()
 
-        def done(_: Any) -> None:
+        def done(_result: Any) -> None:
             if self.on_changed is not None:
                 self.on_changed()
             self.close()
 
         self.tasks.run(
-            lambda: store.delete(sid), done, lambda exc: self.status.setText(f"Not deleted: {exc}")
+            lambda: store.delete(sid),
+            done,
+            lambda exc: self.status.setText(_("Not deleted: {exc}").format(exc=exc)),
         )
 
     @property
@@ -618,7 +629,7 @@ class ReviewWindow(QWidget):
         if self.loaded is None:
             return
         self.playing = not self.playing
-        self.play_button.setText("&Pause" if self.playing else "&Play")
+        self.play_button.setText(_("&Pause") if self.playing else _("&Play"))
         if self.playing:
             if self.t >= self.loaded.data.duration_s:
                 self.seek(0.0)
