@@ -19,11 +19,15 @@ test: system-deps-test $(VENV)/.installed-test
 test-fast: $(VENV)/.installed-test
 	env -u DISPLAY -u WAYLAND_DISPLAY HYPOTHESIS_PROFILE=fast $(PY) -m pytest -m "not x11 and not slow" -q $(PYTEST_ARGS)
 
-# ruff (lint and format), mypy (strict on the Qt-free core, checked on ui/), the import contracts
+# ruff (lint and format), mypy (strict on the package, default strictness on the tests: the
+# folders' conftest.py files share a module name, so each is checked in a run of its own),
+# the import contracts
 lint: system-deps-run $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --config-file tests/mypy.ini
+	for c in tests/*/conftest.py; do $(VENV)/bin/mypy --config-file tests/mypy.ini "$$c" || exit 1; done
 	$(VENV)/bin/lint-imports
 
 # Tests write screenshots under build/screenshots (never into the tracked tree); this

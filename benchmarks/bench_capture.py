@@ -272,7 +272,8 @@ class Baseline:
         return self.proc.pid
 
     def count(self) -> int:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         self.proc.stdin.write("count\n")
         self.proc.stdin.flush()
         return int(self.proc.stdout.readline())
@@ -327,7 +328,7 @@ def inject(
 
 
 def _percentile(sorted_values: list[float], p: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(p / 100 * (len(sorted_values) - 1))))]
+    return sorted_values[min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1)))]
 
 
 def time_callback(

@@ -33,11 +33,13 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tallylight.events import KeyClass, Kind, Marker, SessionInfo, StopReason  # noqa: E402
+import itertools
+
+from tallylight.events import KeyClass, Kind, Marker, SessionInfo, StopReason
 from tallylight.options import CaptureOptions
 from tallylight.review.summary import list_summary
-from tallylight.store import reader, vault, writer  # noqa: E402
-from tallylight.store.encoding import EventColumns  # noqa: E402
+from tallylight.store import reader, vault, writer
+from tallylight.store.encoding import EventColumns
 
 S = 1_000_000_000
 
@@ -129,7 +131,7 @@ def write_one_second_records(data_dir: Path, sid: str, cols: EventColumns, *, co
     sec = cols.t_ns // S
     edges = np.flatnonzero(np.diff(sec)) + 1
     bounds = [0, *edges.tolist(), len(cols)]
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for a, b in itertools.pairwise(bounds):
         w.write_columns(cols.take(slice(a, b)))
     w.close(StopReason.PARTICIPANT)
     return time.perf_counter() - t0
@@ -182,7 +184,7 @@ def bench_open(v: vault.UnlockedVault) -> None:
     from tallylight.ui.review.window import ReviewWindow
     from tallylight.ui.tasks import TaskRunner
 
-    _app = QApplication.instance() or QApplication([sys.argv[0]])  # noqa: F841 - kept alive
+    _app = QApplication.instance() or QApplication([sys.argv[0]])  # kept alive
     t0 = time.perf_counter()
     import pyqtgraph  # noqa: F401  (the sessions window imports it in a worker before Open)
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from tallylight.events import Event, KeyClass, Kind, SessionInfo, StopReason  # noqa: E402
+from tallylight.events import Event, KeyClass, Kind, SessionInfo, StopReason
 from tallylight.options import CaptureOptions
-from tallylight.store import encoding, reader, vault, writer  # noqa: E402
+from tallylight.store import encoding, reader, vault, writer
 
 LETTER_CLASSES = (
     [KeyClass.LETTER] * 80
@@ -252,7 +252,8 @@ def main() -> None:
         t_verify = time.perf_counter() - t
         cols = data.columns()
         t_all = time.perf_counter() - t
-        assert len(cols) == n and data.report.verdict is reader.Verdict.COMPLETE
+        assert len(cols) == n
+        assert data.report.verdict is reader.Verdict.COMPLETE
         print(
             f"  reader, {what:<19}: {n / t_all:,.0f} events/s into numpy columns "
             f"(verify+decompress {t_verify:.2f} s, decode {t_all - t_verify:.2f} s)"

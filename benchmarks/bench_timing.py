@@ -81,7 +81,7 @@ def role_baseline(xtime: bool = False) -> None:
     if xtime:
 
         class XTimeListener(keyboard.Listener):  # type: ignore[misc, valid-type]
-            def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            def _handle_message(self, display: Any, event: Any, injected: bool) -> None:  # noqa: ARG002 - pynput's signature
                 stamps.append(event.time * 1_000_000)
 
         listener = XTimeListener()
@@ -115,7 +115,8 @@ class Listener:
             raise RuntimeError(f"the {role} listener did not start")
 
     def _ask(self, cmd: str) -> str:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
         if cmd:
             self.proc.stdin.write(cmd + "\n")
             self.proc.stdin.flush()
@@ -266,7 +267,7 @@ def _inject(schedule: list[xinject.Step], env: dict[str, str], rt: int) -> dict[
         text=True,
         check=True,
         timeout=60 + schedule[-1][0] / 1e9 * 3,
-        preexec_fn=(lambda: boost(None, rt)) if rt else None,  # noqa: PLW1509 - before exec only
+        preexec_fn=(lambda: boost(None, rt)) if rt else None,  # before exec only
     )
     return json.loads(out.stdout)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tallylight.options import CaptureOptions
+from tallylight.options import CaptureOptions, KeyMode
 from xserver import XServer, start_xvfb, stop_process
 
 
@@ -53,7 +53,8 @@ def data_dir(tallylight_home: Path) -> Path:
 @pytest.fixture
 def unlocked(data_dir: Path):  # -> tallylight.store.vault.UnlockedVault
     """A vault with cheap Argon2id parameters (the real ones are tested in tests/store/test_vault.py)."""
-    from store.store_helpers import CHEAP, PASS
+    from store_helpers import CHEAP, PASS
+
     from tallylight.store import vault
 
     return vault.create_vault(PASS, data_dir, params=CHEAP)
@@ -98,4 +99,4 @@ def allow_full_keys(tallylight_home: Path) -> None:
     """The participant's settings allow exact keys (the recorder's ceiling is the settings)."""
     from tallylight import settings as settings_mod
 
-    settings_mod.save(settings_mod.Settings(capture=CaptureOptions(keys="full")))
+    settings_mod.save(settings_mod.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))

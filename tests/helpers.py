@@ -150,5 +150,6 @@ def start_record(env: dict[str, str], *args: str) -> Any:
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and "RECORDING IS ON" in proc.stdout.readline(), proc.stderr
+    assert proc.stdout is not None, proc.stderr
+    assert "RECORDING IS ON" in proc.stdout.readline(), proc.stderr
     return proc

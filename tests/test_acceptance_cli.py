@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from share.share_helpers import PASS, JoinedStudy, make_vault
+from share_helpers import PASS, JoinedStudy, make_vault
 
 TL = [sys.executable, "-m", "tallylight.cli.main"]
 

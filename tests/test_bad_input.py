@@ -25,7 +25,7 @@ def test_safejson_refuses_depth_not_width() -> None:
         safejson.loads('{"a":' * 40 + "1" + "}" * 40)
     assert safejson.loads('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}')["a"].startswith("[[")
     assert safejson.loads(json.dumps([list(range(10_000))])) == [list(range(10_000))]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not UTF-8"):
         safejson.loads(b"\xff\xfe")
 
 
@@ -34,7 +34,9 @@ def test_nested_command_on_the_control_pipe_is_an_error_notice() -> None:
     proc = RecorderProcess(out, check_capture=lambda: None)
     proc.handle(DEEP)
     msg = json.loads(out.getvalue().splitlines()[-1])
-    assert msg["event"] == "error" and msg["fatal"] is False and "nested" in msg["message"]
+    assert msg["event"] == "error"
+    assert msg["fatal"] is False
+    assert "nested" in msg["message"]
 
 
 @pytest.mark.x11
@@ -47,7 +49,7 @@ def test_the_real_recorder_survives_it(xserver: XServer) -> None:
         assert rec.request("status")["state"] == "idle"
 
 
-def test_nested_settings_file_gives_the_defaults(tallylight_home) -> None:  # noqa: ANN001
+def test_nested_settings_file_gives_the_defaults(tallylight_home) -> None:
     path = settings.settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(DEEP)
@@ -71,4 +73,5 @@ def test_a_home_that_cannot_be_created_is_one_line(xserver: XServer) -> None:
     )
     assert r.returncode == 5, r.stderr
     assert "cannot create its folder /proc/x/data" in r.stderr
-    assert "Traceback" not in r.stderr and "bug in Tallylight" not in r.stderr
+    assert "Traceback" not in r.stderr
+    assert "bug in Tallylight" not in r.stderr

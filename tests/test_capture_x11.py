@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ class Recording:
         self.sinks: list[MemorySink] = []
         self.session = Session(options, self._make_sink)
 
-    def _make_sink(self, info):  # noqa: ANN001, ANN202
+    def _make_sink(self, info):
         sink = MemorySink(info)
         self.sinks.append(sink)
         return sink
@@ -35,10 +36,10 @@ class Recording:
 
 
 @pytest.fixture
-def recording(xserver: XServer) -> Iterator[callable]:
+def recording(xserver: XServer) -> Iterator[Callable[..., Recording]]:
     made: list[Recording] = []
 
-    def make(**options: object) -> Recording:
+    def make(**options: Any) -> Recording:
         rec = Recording(CaptureOptions(**options))
         made.append(rec)
         return rec
@@ -74,7 +75,8 @@ def test_nothing_before_start_while_paused_or_after_stop(recording, xserver: XSe
     assert markers == [Marker.SESSION_START, Marker.PAUSE, Marker.RESUME, Marker.SESSION_STOP]
     times = [e.t_ns for e in events]
     assert times == sorted(times)
-    assert events[-1].kind == Kind.MARKER and events[-1].marker == Marker.SESSION_STOP
+    assert events[-1].kind == Kind.MARKER
+    assert events[-1].marker == Marker.SESSION_STOP
 
 
 def test_events_in_order_with_releases(recording, xserver: XServer) -> None:
@@ -95,9 +97,11 @@ def test_events_in_order_with_releases(recording, xserver: XServer) -> None:
     assert mouse == [(Kind.BUTTON_DOWN, 1), (Kind.BUTTON_UP, 1), (Kind.BUTTON_DOWN, 3), (Kind.BUTTON_UP, 3)]
     assert any(e.kind == Kind.MOVE and (e.x, e.y) == (100, 120) for e in inputs)
     scrolls = [e for e in inputs if e.kind == Kind.SCROLL]
-    assert scrolls[0].dy == -1 and (scrolls[0].x, scrolls[0].y) == (100, 120)
+    assert scrolls[0].dy == -1
+    assert (scrolls[0].x, scrolls[0].y) == (100, 120)
     times = [e.t_ns for e in rec.events]
-    assert times == sorted(times) and times[0] == 0
+    assert times == sorted(times)
+    assert times[0] == 0
 
 
 @pytest.mark.parametrize("mode", list(KeyMode))

@@ -40,25 +40,27 @@ def test_apply_names_what_each_ceiling_narrowed() -> None:
 
 
 def test_start_command_enforces_the_settings_whoever_sends_it() -> None:
-    settings.save(settings.Settings(capture=CaptureOptions(keys="class", scrolls=False)))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.CLASS, scrolls=False)))
     out = io.StringIO()
     proc = RecorderProcess(out, sink_factory=MemorySink, hooks=NoHooks, check_capture=lambda: None)
     proc.handle(json.dumps({"cmd": "start", "id": 1, "options": {"keys": "full", "scrolls": True}}))
     started = json.loads(out.getvalue().splitlines()[-1])
     proc.stop(__import__("tallylight.events").events.StopReason.PARTICIPANT)
     assert started["event"] == "started", started
-    assert started["options"]["keys"] == "class" and started["options"]["scrolls"] is False
+    assert started["options"]["keys"] == "class"
+    assert started["options"]["scrolls"] is False
     assert [n["message"] for n in started["narrowed"]] == [
         "keys: kind only — your settings do not allow more",
         "scrolls: off — your settings do not allow more",
     ]
-    assert proc.session is not None and proc.session.options.keys == KeyMode.CLASS
+    assert proc.session is not None
+    assert proc.session.options.keys == KeyMode.CLASS
 
 
 @pytest.mark.x11
 def test_record_keys_full_cannot_widen_the_settings(xserver: XServer, tallylight_home: Path) -> None:
     """The real CLI and recorder: settings say kind of key only, `record --keys full` asks for more."""
-    settings.save(settings.Settings(capture=CaptureOptions(keys="class")))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.CLASS)))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     p = PtyProcess(
         [sys.executable, "-m", "tallylight.cli.main", "record", "--for", "3s", "--keys", "full"], env
@@ -73,9 +75,11 @@ def test_record_keys_full_cannot_widen_the_settings(xserver: XServer, tallylight
     v = vault.unlock(PASS)
     (sid,) = sessions.session_ids()
     data = sessions.read(sid, v)
-    assert data.info is not None and data.info.options.keys.label == "class"
+    assert data.info is not None
+    assert data.info.options.keys.label == "class"
     keys = [e for e in data.events() if e.kind in (1, 2)]
-    assert keys and all(e.text == "" and e.key == 0 for e in keys)
+    assert keys
+    assert all(e.text == "" and e.key == 0 for e in keys)
 
 
 def test_status_says_what_was_narrowed() -> None:

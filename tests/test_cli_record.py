@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tallylight.options import CaptureOptions
+from tallylight.options import CaptureOptions, KeyMode
 from xserver import XServer
 
 pytestmark = pytest.mark.x11
@@ -24,7 +24,7 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     from tallylight import settings
 
     # the participant allows exact keys (the ceiling)
-    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     proc = subprocess.Popen(
         [*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"],
@@ -39,7 +39,8 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "Recording stopped (duration limit)" in out
-    assert "key down" in out and "Traceback" not in err
+    assert "key down" in out
+    assert "Traceback" not in err
     listing = subprocess.run([*TL, "sessions", "list"], env=env, capture_output=True, text=True, timeout=60)
     assert listing.returncode == 0, listing.stderr
     session_id = out.split("Session ")[1].split(":")[0]
@@ -90,7 +91,8 @@ def test_bad_arguments_are_clear(xserver: XServer) -> None:
     result = subprocess.run(
         [*TL, "record", "--for", "soon"], env=xserver.env(), capture_output=True, text=True, timeout=30
     )
-    assert result.returncode == 2 and "Cannot read the duration" in result.stderr
+    assert result.returncode == 2
+    assert "Cannot read the duration" in result.stderr
 
 
 def test_no_passphrase_without_terminal_is_clear(xserver: XServer) -> None:

@@ -11,7 +11,7 @@ from tallylight.errors import UsageError
 
 
 @pytest.mark.parametrize(
-    "text, seconds",
+    ("text", "seconds"),
     [("30s", 30), ("5m", 300), ("1h30m", 5400), ("90", 90), ("250ms", 0.25), (" 2 m ", 120), ("1.5s", 1.5)],
 )
 def test_parse(text: str, seconds: float) -> None:

@@ -48,11 +48,13 @@ def test_hotkeys_that_cannot_work_are_refused_with_a_sentence(bad: str) -> None:
     with pytest.raises(UsageError) as info:
         parse_hotkey(bad)
     message = str(info.value)
-    assert message.endswith(".") and "<ctrl>" not in message.replace(repr(bad), "")  # human words only
+    assert message.endswith(".")
+    assert "<ctrl>" not in message.replace(repr(bad), "")
 
 
 def test_empty_means_no_hotkey_and_human_form_never_shows_pynput_syntax() -> None:
-    assert hotkey_problem("") == "" and hotkey_problem("   ") == ""
+    assert hotkey_problem("") == ""
+    assert hotkey_problem("   ") == ""
     assert hotkey_problem("<f5>")
     assert human_hotkey("<ctrl>+<alt>+p") == "Ctrl+Alt+P"
     assert parse_hotkey("<cmd>+p").human(platform="darwin") == "Cmd+P"

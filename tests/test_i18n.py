@@ -209,7 +209,8 @@ def test_cli_help_is_german_under_language_de(args: list[str], monkeypatch: pyte
         [sys.executable, "-m", "tallylight.launcher", *args], capture_output=True, text=True, check=True
     ).stdout
     assert out.startswith("Aufruf: tallylight")
-    assert "Optionen:" in out and "diese Hilfe zeigen und beenden" in out
+    assert "Optionen:" in out
+    assert "diese Hilfe zeigen und beenden" in out
     english = [line for line in out.splitlines() if re.search(r"\b(the|and|with|you|your|this|of)\b", line)]
     assert english == []
 

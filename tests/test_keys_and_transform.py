@@ -43,7 +43,7 @@ class FakeKey(enum.Enum):
 
 
 @pytest.mark.parametrize(
-    "key, expected",
+    ("key", "expected"),
     [
         (FakeKeyCode("a"), KeyClass.LETTER),
         (FakeKeyCode("Ä"), KeyClass.LETTER),
@@ -182,7 +182,9 @@ def test_mouse_options_drop_what_is_off() -> None:
         Kind.SCROLL,
         Kind.MARKER,
     ]
-    assert everything[1].button == 1 and everything[2].button == 3 and everything[3].dy == -3
+    assert everything[1].button == 1
+    assert everything[2].button == 3
+    assert everything[3].dy == -3
     nothing = _mouse(CaptureOptions(mouse_moves=False, clicks=False, scrolls=False), raws)
     assert [e.kind for e in nothing] == [Kind.MARKER]
 

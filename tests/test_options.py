@@ -26,8 +26,10 @@ def test_narrow_is_never_wider_than_allowed(allowed: CaptureOptions, requested: 
     effective = narrow(allowed, requested)
     assert is_within(effective, allowed)
     assert is_within(effective, requested)
-    assert effective.keys <= allowed.keys and effective.keys <= requested.keys
-    assert effective.clicks <= allowed.clicks and effective.scrolls <= allowed.scrolls
+    assert effective.keys <= allowed.keys
+    assert effective.keys <= requested.keys
+    assert effective.clicks <= allowed.clicks
+    assert effective.scrolls <= allowed.scrolls
     assert effective.mouse_moves <= allowed.mouse_moves
     assert effective.move_min_interval_ms >= allowed.move_min_interval_ms
 
@@ -67,4 +69,5 @@ def test_plain_language_mentions_every_choice() -> None:
             CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=False, scrolls=False)
         )
     )
-    assert "no keyboard events" in text and text.count("not recorded") == 3
+    assert "no keyboard events" in text
+    assert text.count("not recorded") == 3

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from fake_wm import FakeWM
 
 from helpers import wait_until
 from tallylight.capture.focus import is_private, normalise
 from tallylight.events import GapReason, Kind, Marker
 from tallylight.recorder.client import RecorderClient
 from tallylight.store import sessions, vault
-from ui.fake_wm import FakeWM
 from xserver import XServer
 
 pytestmark = pytest.mark.x11
@@ -26,7 +26,7 @@ def test_matching_is_by_wm_class_either_part_case_insensitive() -> None:
 
 
 @pytest.fixture
-def wm(xserver: XServer):  # noqa: ANN201
+def wm(xserver: XServer):
     w = FakeWM(xserver.display)
     yield w
     w.close()
@@ -80,4 +80,5 @@ def test_without_an_ewmh_window_manager_the_participant_is_told(xserver: XServer
         started = rec.request("start", private_apps=["KeePassXC"])
         assert started["private_apps_watched"] is False
         notice = rec.wait_for("error", timeout=5)
-        assert notice["fatal"] is False and "Private apps cannot be detected here" in notice["message"]
+        assert notice["fatal"] is False
+        assert "Private apps cannot be detected here" in notice["message"]

@@ -26,7 +26,8 @@ def _tracked_files() -> list[Path]:
 
 def test_one_version() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "version" not in pyproject["project"] and "version" in pyproject["project"]["dynamic"]
+    assert "version" not in pyproject["project"]
+    assert "version" in pyproject["project"]["dynamic"]
     assert importlib.metadata.version("tallylight") == tallylight.__version__
 
 

@@ -27,7 +27,8 @@ json_values = st.recursive(
 )
 def test_a_command_round_trips_through_one_line(fields: dict) -> None:
     line = protocol.encode(protocol.command(Command.START, 7, **fields))
-    assert line.endswith("\n") and line.count("\n") == 1
+    assert line.endswith("\n")
+    assert line.count("\n") == 1
     cmd, msg_id, msg = protocol.decode_command(line)
     assert (cmd, msg_id) == ("start", 7)
     assert {k: v for k, v in msg.items() if k not in ("cmd", "id")} == {
@@ -52,7 +53,7 @@ def test_anything_but_a_command_object_is_a_usage_error(line: str) -> None:
 
 
 def test_an_overlong_line_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="too long"):
         protocol.decode('{"x": "' + "a" * protocol.MAX_LINE_BYTES + '"}')
 
 
@@ -116,7 +117,8 @@ def test_the_documented_names_are_the_protocol_names() -> None:
 def test_a_tally_update_round_trips(state: str, lines: list[str]) -> None:
     update = protocol.TallyUpdate(state, tuple(lines))
     line = update.encode()
-    assert line.endswith("\n") and line.count("\n") == 1
+    assert line.endswith("\n")
+    assert line.count("\n") == 1
     assert protocol.TallyUpdate.decode(line) == update
 
 
@@ -138,11 +140,12 @@ def test_a_tally_update_with_odd_fields_shows_what_it_can() -> None:
 
 
 def test_field_readers_say_what_is_wrong() -> None:
-    assert protocol.mapping({}, "options") == {} and protocol.mapping({"options": {"a": 1}}, "options") == {
-        "a": 1
-    }
-    assert protocol.flag({}, "global_capture", True) is True and protocol.flag({"on": False}, "on") is False
-    assert protocol.whole({}, "n", 50) == 50 and protocol.whole({"n": 3}, "n", 50) == 3
+    assert protocol.mapping({}, "options") == {}
+    assert protocol.mapping({"options": {"a": 1}}, "options") == {"a": 1}
+    assert protocol.flag({}, "global_capture", True) is True
+    assert protocol.flag({"on": False}, "on") is False
+    assert protocol.whole({}, "n", 50) == 50
+    assert protocol.whole({"n": 3}, "n", 50) == 3
     assert protocol.choice({"action": "end"}, "action", ("start", "end")) == "end"
     for call, says in [
         (lambda: protocol.mapping({"options": [1]}, "options"), "'options' must be an object."),
@@ -169,10 +172,14 @@ def test_recorder_messages_are_read_typed() -> None:
         }
     )
     assert (msg.event, msg.reply_to, msg.session_id) == ("started", 4, "s1")
-    assert msg.tasks == (protocol.TaskRef("a", "A"),) and msg.narrowed == ("keys: kind only",)
-    assert msg.counts == {"key_down": 2} and msg.rate is None and msg.private is None
+    assert msg.tasks == (protocol.TaskRef("a", "A"),)
+    assert msg.narrowed == ("keys: kind only",)
+    assert msg.counts == {"key_down": 2}
+    assert msg.rate is None
+    assert msg.private is None
     stopped = protocol.RecorderMessage.parse({"event": "stopped", "summary": {"duration_s": 2, "counts": {}}})
-    assert stopped.summary.duration_s == 2.0 and stopped.summary.counts == {}
+    assert stopped.summary.duration_s == 2.0
+    assert stopped.summary.counts == {}
     assert protocol.RecorderMessage.parse({"event": "stopped"}).summary.counts is None
 
 
@@ -181,11 +188,13 @@ def test_app_requests_and_replies_are_read_typed() -> None:
     assert (req.cmd, req.action, req.task) == (AppCommand.TASK, "start", "t1")
     with pytest.raises(UsageError, match="Unknown command"):
         protocol.AppRequest.parse({"cmd": "explode"})
-    with pytest.raises(UsageError, match="The label must be text."):
+    with pytest.raises(UsageError, match=r"The label must be text\."):
         protocol.AppRequest.parse({"cmd": "start", "label": 5})
     last = {"reason": "participant", "summary": {"recorded_s": 3}, "session_id": "s1"}
     st = protocol.AppStatus.parse({"ok": True, "state": "idle", "last_session": last})
-    assert st.ok and st.last_session is not None and st.last_session.summary.recorded_s == 3.0
+    assert st.ok
+    assert st.last_session is not None
+    assert st.last_session.summary.recorded_s == 3.0
     assert protocol.AppStatus.parse({"ok": "yes"}).ok is False
 
 

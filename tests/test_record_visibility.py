@@ -64,7 +64,8 @@ def test_hiding_the_tally_window_stops_recording_within_a_second(xserver: XServe
         assert "RECORDING IS ON" in proc.stdout.readline()  # printed once the window is on screen
         window_pid = child_running(proc.pid, "tallylight.ui.tally_window")
         recorder_pid = child_running(proc.pid, "tallylight.recorder")
-        assert window_pid and recorder_pid
+        assert window_pid
+        assert recorder_pid
         wid = wait_until(lambda: window_of(xserver, window_pid), timeout=10)
         args = [a.replace("{wid}", wid) for a in attack]
         if "{wid}" not in " ".join(attack):
@@ -77,7 +78,8 @@ def test_hiding_the_tally_window_stops_recording_within_a_second(xserver: XServe
         print(f"{attack[0]}: recorder gone {took * 1000:.0f} ms after the window was attacked")
         assert took < 1.0, f"recording went on for {took:.2f} s with the tally light hidden"
         assert "Recording stopped (indicator hidden)" in out, (out, err)
-        assert "The tally-light window was" in err and "Traceback" not in err
+        assert "The tally-light window was" in err
+        assert "Traceback" not in err
         assert proc.returncode == 0
     finally:
         if proc.poll() is None:
@@ -90,9 +92,11 @@ def test_record_without_terminal_shows_the_window_for_the_whole_session(xserver:
     assert proc.stdout is not None
     assert "RECORDING IS ON" in proc.stdout.readline()
     window_pid = child_running(proc.pid, "tallylight.ui.tally_window")
-    assert window_pid and window_of(xserver, window_pid)
+    assert window_pid
+    assert window_of(xserver, window_pid)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "Recording stopped (duration limit)" in out, err
+    assert proc.returncode == 0, err
+    assert "Recording stopped (duration limit)" in out, err
     assert not pid_alive(window_pid)  # the light goes off with the session
 
 
@@ -101,8 +105,10 @@ def test_record_in_a_terminal_needs_no_window(xserver: XServer) -> None:
     p.read_until(b"Press Ctrl-C")
     # (children of the pty child: the recorder only)
     kids = [cmdline(c) for c in children(p.pid)]
-    assert any("tallylight.recorder" in k for k in kids) and not any("tally_window" in k for k in kids)
-    assert p.wait(30) == 0 and b"Recording stopped (duration limit)" in p.output
+    assert any("tallylight.recorder" in k for k in kids)
+    assert not any("tally_window" in k for k in kids)
+    assert p.wait(30) == 0
+    assert b"Recording stopped (duration limit)" in p.output
 
 
 def test_no_window_possible_means_no_recording(xserver: XServer, tallylight_home: Path) -> None:
@@ -116,5 +122,6 @@ def test_no_window_possible_means_no_recording(xserver: XServer, tallylight_home
         stdin=subprocess.DEVNULL,
     )
     assert r.returncode == 3, (r.stdout, r.stderr)
-    assert "records only while you can see it" in r.stderr and "Traceback" not in r.stderr
+    assert "records only while you can see it" in r.stderr
+    assert "Traceback" not in r.stderr
     assert "RECORDING IS ON" not in r.stdout

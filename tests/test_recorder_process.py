@@ -35,7 +35,8 @@ def test_protocol_round_trip(allow_full_keys: None, memory_env: dict[str, str], 
         with pytest.raises(RecorderError, match="Unknown capture option"):
             rec.request("start", options={"keys": "class", "screen": True})
         started = rec.request("start", options={"keys": "full", "clicks": False}, label="pilot")
-        assert started["options"]["keys"] == "full" and started["options"]["clicks"] is False
+        assert started["options"]["keys"] == "full"
+        assert started["options"]["clicks"] is False
         xserver.xdotool("type", "xy")
         wait_until(lambda: rec.request("status")["counts"].get("key_up", 0) >= 2)
         preview = rec.request("preview", n=10)["events"]

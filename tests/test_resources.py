@@ -46,7 +46,8 @@ def test_the_code_asks_the_lookup_for_runtime_files_only() -> None:
                     continue  # a loop over all of them (the self-test)
                 assert isinstance(arg, ast.Attribute), f"{py}: resources.path() with a literal"
                 asked.append(getattr(resources, arg.attr))
-    assert asked and set(asked) <= set(resources.RUNTIME_FILES)
+    assert asked
+    assert set(asked) <= set(resources.RUNTIME_FILES)
 
 
 def test_a_missing_file_is_a_sentence_not_a_traceback() -> None:
@@ -62,7 +63,8 @@ def test_png_ico_and_icns_are_made_from_the_svg_at_their_sizes() -> None:
         assert png_size((icons / "png" / f"tallylight-{size}.png").read_bytes()) == (size, size)
     ico = (icons / "tallylight.ico").read_bytes()
     _, kind, count = struct.unpack("<HHH", ico[:6])
-    assert kind == 1 and count >= 6
+    assert kind == 1
+    assert count >= 6
     sizes = []
     for i in range(count):
         w, h, _, _, _, _, length, offset = struct.unpack("<BBBBHHII", ico[6 + 16 * i : 22 + 16 * i])
@@ -70,7 +72,8 @@ def test_png_ico_and_icns_are_made_from_the_svg_at_their_sizes() -> None:
         sizes.append(w or 256)
     assert {16, 32, 48, 256} <= set(sizes)
     icns = (icons / "tallylight.icns").read_bytes()
-    assert icns[:4] == b"icns" and struct.unpack(">I", icns[4:8])[0] == len(icns)
+    assert icns[:4] == b"icns"
+    assert struct.unpack(">I", icns[4:8])[0] == len(icns)
     pos, kinds = 8, {}
     while pos < len(icns):
         kind, length = icns[pos : pos + 4].decode(), struct.unpack(">I", icns[pos + 4 : pos + 8])[0]
@@ -82,8 +85,10 @@ def test_png_ico_and_icns_are_made_from_the_svg_at_their_sizes() -> None:
 def test_desktop_entry_passes_desktop_file_validate() -> None:
     desktop = LINUX / "org.tallylight.Tallylight.desktop"
     result = subprocess.run(["desktop-file-validate", str(desktop)], capture_output=True, text=True)
-    assert result.returncode == 0 and "error" not in result.stdout, result.stdout
-    assert "Exec=tallylight\n" in desktop.read_text() and "Icon=tallylight\n" in desktop.read_text()
+    assert result.returncode == 0, result.stdout
+    assert "error" not in result.stdout, result.stdout
+    assert "Exec=tallylight\n" in desktop.read_text()
+    assert "Icon=tallylight\n" in desktop.read_text()
 
 
 def test_metainfo_passes_appstream_validation_with_screenshots() -> None:
@@ -94,14 +99,16 @@ def test_metainfo_passes_appstream_validation_with_screenshots() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     text = metainfo.read_text()
     for shot in ("tray-menu.png", "review-window.png", "start-dialog.png"):
-        assert f"docs/screenshots/{shot}</image>" in text and (ROOT / "docs" / "screenshots" / shot).is_file()
+        assert f"docs/screenshots/{shot}</image>" in text
+        assert (ROOT / "docs" / "screenshots" / shot).is_file()
 
 
 def test_licence_texts_cover_every_runtime_dependency() -> None:
     text = (RES / "licenses" / "THIRD-PARTY-LICENSES.txt").read_text()
     for name in ("PySide6_Essentials", "shiboken6", "pynput", "cryptography", "pyrage", "pyqtgraph", "numpy"):
         assert f"\n{name} " in text, name
-    assert "GNU LESSER GENERAL PUBLIC LICENSE" in text and "Version 3" in text
+    assert "GNU LESSER GENERAL PUBLIC LICENSE" in text
+    assert "Version 3" in text
 
 
 @pytest.mark.slow
@@ -132,6 +139,7 @@ def test_every_runtime_file_resolves_in_a_wheel_install(tmp_path: Path) -> None:
         check=True,
         cwd=tmp_path,
     ).stdout.splitlines()
-    assert out[0].startswith(str(target)) and out[1] == str(target / "tallylight" / "_resources")
+    assert out[0].startswith(str(target))
+    assert out[1] == str(target / "tallylight" / "_resources")
     assert len(out) == 2 + len(resources.RUNTIME_FILES)
     assert all(Path(line).is_file() and line.startswith(str(target)) for line in out[2:])

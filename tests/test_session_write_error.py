@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from typing import ClassVar
 
 from helpers import wait_until
 from tallylight.errors import StorageFull
@@ -17,7 +18,7 @@ from tallylight.recorder.sink import MemorySink
 class FakeHooks:
     """Stands in for the OS hooks; feeds one move per call of ``tick``."""
 
-    live: list[FakeHooks] = []
+    live: ClassVar[list[FakeHooks]] = []
 
     def __init__(self, q: queue.SimpleQueue, *_: object) -> None:
         self.q = q
@@ -32,7 +33,7 @@ class FakeHooks:
 
 
 class FullDisk(MemorySink):
-    def write(self, events):  # noqa: ANN001, ANN201
+    def write(self, events):
         if any(e.kind == Kind.MOVE for e in events):
             raise StorageFull(
                 "The disk is full while writing a record; everything saved before that is kept."
@@ -44,18 +45,24 @@ def test_full_disk_removes_every_hook_and_says_why() -> None:
     FakeHooks.live.clear()
     fatal: list[str] = []
     done = threading.Event()
+
+    def on_fatal(msg: str) -> None:
+        fatal.append(msg)
+        done.set()
+
     session = Session(
         CaptureOptions(),
         FullDisk,
         hooks=FakeHooks,
         pause_hotkey="<ctrl>+<alt>+p",
-        hotkey_listener=lambda hotkey, cb: FakeHooks(queue.SimpleQueue()),
-        on_fatal=lambda msg: (fatal.append(msg), done.set()),
+        hotkey_listener=lambda _hotkey, _cb: FakeHooks(queue.SimpleQueue()),
+        on_fatal=on_fatal,
     )
     session.start()
     assert [h.running for h in FakeHooks.live] == [True, True]  # capture hooks and hotkey listener
     FakeHooks.live[0].q.put((time.perf_counter_ns(), Kind.MOVE, 1, 2))
     assert done.wait(5)
     assert "disk is full" in fatal[0]
-    assert session.state == "stopped" and session.stop_reason == StopReason.WRITE_ERROR
+    assert session.state == "stopped"
+    assert session.stop_reason == StopReason.WRITE_ERROR
     wait_until(lambda: not any(h.running for h in FakeHooks.live))

@@ -13,7 +13,7 @@ import pytest
 
 from helpers import wait_until
 from tallylight.capture import xinject
-from tallylight.events import Kind
+from tallylight.events import Kind, SessionInfo
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.client import RecorderClient
 from tallylight.recorder.session import Session
@@ -29,12 +29,16 @@ KEYS = (Kind.KEY_DOWN, Kind.KEY_UP)
 
 def test_every_event_carries_the_x_server_time(xserver: XServer) -> None:
     sinks: list[MemorySink] = []
-    session = Session(
-        CaptureOptions(keys=KeyMode.CLASS), lambda info: sinks.append(MemorySink(info)) or sinks[-1]
-    )
+
+    def sink(info: SessionInfo) -> MemorySink:
+        sinks.append(MemorySink(info))
+        return sinks[-1]
+
+    session = Session(CaptureOptions(keys=KeyMode.CLASS), sink)
     session.start()
     try:
-        schedule = xinject.key_schedule(10, seed=3, hold_ms=(20, 30), gap_ms=(20, 30)) + [
+        schedule = [
+            *xinject.key_schedule(10, seed=3, hold_ms=(20, 30), gap_ms=(20, 30)),
             (400 * MS, "move", 100, 100),
             (430 * MS, "button", 1, 1),
             (460 * MS, "button", 1, 0),
@@ -44,13 +48,18 @@ def test_every_event_carries_the_x_server_time(xserver: XServer) -> None:
     finally:
         session.stop()
     q = session.timing_quality
-    assert q is not None and sinks[0].timing == q
+    assert q is not None
+    assert sinks[0].timing == q
     inputs = [e for e in sinks[0].events if e.kind != Kind.MARKER]
     assert len(inputs) == 13
-    assert q["os_clock"] == "x11-server-time" and q["os_clock_resolution_ns"] == MS
-    assert q["events_with_os_time"] == q["input_events"] == 13 and q["events_without_os_time"] == 0
-    assert q["delivery_lag_p50_us"] is not None and q["rate_peak_per_s"] >= 1
-    assert q["session_clock"] == "perf_counter_ns" and q["notes"]
+    assert q["os_clock"] == "x11-server-time"
+    assert q["os_clock_resolution_ns"] == MS
+    assert q["events_with_os_time"] == q["input_events"] == 13
+    assert q["events_without_os_time"] == 0
+    assert q["delivery_lag_p50_us"] is not None
+    assert q["rate_peak_per_s"] >= 1
+    assert q["session_clock"] == "perf_counter_ns"
+    assert q["notes"]
 
 
 @pytest.fixture
@@ -98,8 +107,11 @@ def test_events_injected_while_the_recorder_is_stopped_keep_their_time(
     # the session says so in its timing record, and `sessions show` tells the participant
     timing = sessions.read(session_id, unlocked).timing
     late = [t for t in sent_during if resumed_at - t > 5 * MS]  # (connecting the injector takes time too)
-    assert len(late) >= 2 and timing is not None and timing["retimed"] >= len(late)
-    assert timing["delivery_lag_max_us"] >= 15_000 and timing["events_with_os_time"] == len(sent)
+    assert len(late) >= 2
+    assert timing is not None
+    assert timing["retimed"] >= len(late)
+    assert timing["delivery_lag_max_us"] >= 15_000
+    assert timing["events_with_os_time"] == len(sent)
     env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASSPHRASE}
     shown = subprocess.run(
         [sys.executable, "-m", "tallylight.cli.main", "sessions", "show", session_id],

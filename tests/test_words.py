@@ -49,14 +49,18 @@ def test_minutes(n: int, expected: str) -> None:
 
 
 def test_clock() -> None:
-    assert words.clock(65.9) == "0:01:05" and words.clock(-3) == "0:00:00" and words.clock(3600) == "1:00:00"
+    assert words.clock(65.9) == "0:01:05"
+    assert words.clock(-3) == "0:00:00"
+    assert words.clock(3600) == "1:00:00"
 
 
 def test_every_key_mode_has_words_in_order() -> None:
     assert list(words.KEY_MODES) == list(KeyMode)
     for mode in KeyMode:
         w = words.key_mode(mode.label)
-        assert w.title and w.short and w.plain
+        assert w.title
+        assert w.short
+        assert w.plain
 
 
 def test_every_state_has_words_and_active_states_are_the_light_on() -> None:
@@ -72,7 +76,8 @@ def test_describe_capture_says_what_is_not_recorded() -> None:
     opts = CaptureOptions(keys=KeyMode.NONE, mouse_moves=False, clicks=True, scrolls=False)
     lines = words.describe_capture(opts)
     assert lines[0] == "Keyboard: no keyboard events at all."
-    assert "Mouse movement: not recorded." in lines and "Scrolling: not recorded." in lines
+    assert "Mouse movement: not recorded." in lines
+    assert "Scrolling: not recorded." in lines
 
 
 def test_capture_summary_and_stop_reasons() -> None:

@@ -323,7 +323,7 @@ def duration(seconds: float) -> str:
     """A length of time in words: ``3 h 02 min``, ``4 min 05 s``, ``12 s``, ``0.4 s``."""
     if seconds < 10:
         return _("{s} s").format(s=f"{max(0.0, seconds):.1f}")
-    s = int(round(seconds))
+    s = round(seconds)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     if h:

@@ -11,12 +11,12 @@ from tallylight import events as ev
 from tallylight.events import Button, KeyClass, Marker
 from tallylight.review import features
 from tallylight.review.features import Trajectory, mousetrap
-from tallylight.store.encoding import decode_payloads, encode_payload
+from tallylight.store.encoding import EventColumns, decode_payloads, encode_payload
 
 MS = 1_000_000
 
 
-def cols(events: list) -> object:
+def cols(events: list[ev.Event]) -> EventColumns:
     return decode_payloads([encode_payload(sorted(events, key=lambda e: e.t_ns))])
 
 
@@ -45,9 +45,12 @@ def test_key_features_of_known_typing() -> None:
     assert f["down_down_ms_median"] == pytest.approx(200)
     assert f["rollover_rate"] == pytest.approx(1 / 4)  # 4400+250 > 4600: up-down = -50 ms
     assert f["up_down_ms_mean"] == pytest.approx((120 + 120 + 2920 - 50) / 4)
-    assert f["pauses"] == 1 and f["pauses_between_words"] == 1 and f["pauses_within_word"] == 0
+    assert f["pauses"] == 1
+    assert f["pauses_between_words"] == 1
+    assert f["pauses_within_word"] == 0
     assert f["pause_s_max"] == pytest.approx(3.0)
-    assert f["bursts"] == 2 and f["burst_keystrokes_mean"] == pytest.approx(2.5)
+    assert f["bursts"] == 2
+    assert f["burst_keystrokes_mean"] == pytest.approx(2.5)
     assert f["typing_time_s"] == pytest.approx(0.6)
     assert f["keystrokes_per_min"] == pytest.approx(5 / 0.01)
     assert f["wpm"] == pytest.approx(5 / 5 / 0.01)
@@ -84,7 +87,9 @@ def test_mouse_features() -> None:
     f = features.mouse_features(cols(evs))
     assert f["path_length_px"] == pytest.approx(100)
     assert f["speed_px_s_median"] == pytest.approx(1000)
-    assert f["clicks"] == 2 and f["clicks_left"] == 1 and f["clicks_right"] == 1
+    assert f["clicks"] == 2
+    assert f["clicks_left"] == 1
+    assert f["clicks_right"] == 1
     assert f["idle_time_s"] == pytest.approx(4.65)  # 350 ms .. 5000 ms without input
 
 
@@ -95,14 +100,17 @@ def _tr(points: list[tuple[int, int, int]]) -> Trajectory:
 
 def test_mousetrap_measures() -> None:
     straight = mousetrap(_tr([(0, 0, 0), (10, 50, 0), (20, 100, 0)]))
-    assert straight["mad_px"] == 0 and straight["auc_px2"] == 0 and straight["x_flips"] == 0
+    assert straight["mad_px"] == 0
+    assert straight["auc_px2"] == 0
+    assert straight["x_flips"] == 0
     # bulging below the line (screen y down) while travelling right: to the right of travel
     bent = mousetrap(_tr([(0, 0, 0), (100, 0, 0), (200, 50, 20), (300, 100, 0)]), start_ns=0)
     assert bent["mad_px"] == pytest.approx(20)
     assert bent["auc_px2"] == pytest.approx(1000)
     assert bent["initiation_ms"] == pytest.approx(200)
     above = mousetrap(_tr([(0, 0, 0), (10, 50, -20), (20, 100, 0)]))
-    assert above["mad_px"] == pytest.approx(-20) and above["auc_px2"] == pytest.approx(-1000)
+    assert above["mad_px"] == pytest.approx(-20)
+    assert above["auc_px2"] == pytest.approx(-1000)
     zigzag = mousetrap(_tr([(0, 0, 0), (1, 10, 5), (2, 5, 10), (3, 15, 15), (4, 10, 20), (5, 20, 30)]))
     assert zigzag["x_flips"] == 4
 
@@ -112,7 +120,8 @@ def test_trials_between_clicks() -> None:
     evs += [ev.move(100 * MS, 0, 0), ev.move(200 * MS, 50, 20), ev.move(300 * MS, 100, 0)]
     evs += [ev.button(400 * MS, 100, 0, Button.LEFT, True)]
     rows = features.trial_features(cols(evs))
-    assert len(rows) == 1 and rows[0]["trial"] == "click-1"
+    assert len(rows) == 1
+    assert rows[0]["trial"] == "click-1"
     assert rows[0]["mad_px"] == pytest.approx(20)
 
 

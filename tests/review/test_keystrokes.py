@@ -109,4 +109,5 @@ def test_intervals_across_a_break_are_left_out() -> None:
 
 def test_no_keys() -> None:
     ks = pair_keys(columns([ev.move(0, 1, 1)]))
-    assert len(ks) == 0 and key_intervals(ks).down_down.size == 0
+    assert len(ks) == 0
+    assert key_intervals(ks).down_down.size == 0

@@ -49,18 +49,26 @@ def test_stretches_and_durations() -> None:
         (10 * S, 11 * S, GapReason.PRIVATE_APP),
     ]
     s = summarize(cols)
-    assert s.duration_s == 20 and s.paused_s == 3 and s.other_gaps_s == 1 and s.recorded_s == 16
-    assert s.key_presses == 11 and s.clicks == 1 and s.scrolls == 1 and s.moves == 6
+    assert s.duration_s == 20
+    assert s.paused_s == 3
+    assert s.other_gaps_s == 1
+    assert s.recorded_s == 16
+    assert s.key_presses == 11
+    assert s.clicks == 1
+    assert s.scrolls == 1
+    assert s.moves == 6
     assert s.path_px == 50 + 40 + 1  # the jumps over the pause and the private-app gap are left out
     assert s.median_hold_ms == 50
     assert s.median_down_down_ms == 100
     # idle: 12..15 s and 15..19 s; 3.000000009..5 s stops at the pause and is just short of 2 s
     starts, durs = idle_pauses(cols, st_)
     assert list(zip((starts / S).tolist(), (durs / S).tolist(), strict=True)) == [(12, 3), (15, 4)]
-    assert s.longest_pause_s == 4 and s.idle_pauses == 2
+    assert s.longest_pause_s == 4
+    assert s.idle_pauses == 2
     assert [g.reason for g in s.gaps] == ["paused_by_participant", "private_app"]
     text = " ".join(s.plain_language())
-    assert "You recorded for 16 s." in text and "a private app was in front" in text
+    assert "You recorded for 16 s." in text
+    assert "a private app was in front" in text
     assert "You pressed 11 keys, clicked 1 time and scrolled 1 time." in text
     json.dumps(s.to_dict())
 
@@ -69,7 +77,8 @@ def test_activity_per_second_counts_every_input_event() -> None:
     events = scripted()
     cols = cols_of(events)
     times, counts = activity_per_second(cols)
-    assert times[0] == 0 and times.size == 21
+    assert times[0] == 0
+    assert times.size == 21
     assert counts.sum() == sum(1 for e in events if e.kind != ev.Kind.MARKER)
     assert counts[0, INPUT_KINDS.index(ev.Kind.KEY_DOWN)] == 9  # 0.1 .. 0.9 s
 
@@ -93,7 +102,8 @@ def test_gap_left_open_runs_to_the_end() -> None:
     events = [ev.marker(0, Marker.SESSION_START), ev.marker(S, Marker.GAP, GapReason.PRIVATE_APP)]
     events += [ev.marker(3 * S, Marker.SESSION_STOP, 1)]
     s = summarize(cols_of(events))
-    assert s.recorded_s == 1 and s.other_gaps_s == 2
+    assert s.recorded_s == 1
+    assert s.other_gaps_s == 2
 
 
 @given(event_streams(max_size=80))
@@ -102,9 +112,12 @@ def test_summary_is_consistent_for_any_stream(events: list[ev.Event]) -> None:
     s = summarize(cols)
     start, end = session_span(cols)
     assert start <= end
-    assert s.recorded_s >= 0 and s.paused_s >= 0 and s.other_gaps_s >= 0
+    assert s.recorded_s >= 0
+    assert s.paused_s >= 0
+    assert s.other_gaps_s >= 0
     assert sum(s.counts.values()) == len(cols)
-    assert s.path_px >= 0 and s.longest_pause_s >= 0
+    assert s.path_px >= 0
+    assert s.longest_pause_s >= 0
     assert path_length(cols) >= s.path_px - 1e-6
     _, counts = activity_per_second(cols, bin_ns=max(1, (end - start) // 50 + 1))
     assert counts.sum() == int(np.count_nonzero(cols.kind != ev.Kind.MARKER))
@@ -134,12 +147,15 @@ def test_path_length_comes_from_moves_only() -> None:
 
 
 def test_summary_says_movement_was_not_recorded() -> None:
-    from store.store_helpers import make_info
+    from store_helpers import make_info
 
     cols = cols_of(clicks_without_moves())
     s = summarize(cols, make_info(mouse_moves=False))
-    assert s.path_px == 0 and not s.moves_recorded
+    assert s.path_px == 0
+    assert not s.moves_recorded
     text = " ".join(s.plain_language())
-    assert "Mouse movement was not recorded" in text and "pointer travelled" not in text
+    assert "Mouse movement was not recorded" in text
+    assert "pointer travelled" not in text
     recorded = " ".join(summarize(cols_of(scripted()), make_info()).plain_language())
-    assert "The pointer travelled 91 pixels." in recorded and "not recorded" not in recorded
+    assert "The pointer travelled 91 pixels." in recorded
+    assert "not recorded" not in recorded

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from store_helpers import PASS, timing_record, write_session
 from test_summary import scripted
 
-from store.store_helpers import PASS, timing_record, write_session
 from tallylight.store import vault
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -33,15 +33,21 @@ def test_summary_json_and_words(data_dir: Path, unlocked: vault.UnlockedVault) -
     r = run("s1", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["recorded_s"] == 16 and d["paused_s"] == 3 and d["verdict"] == "complete"
-    assert d["counts"]["key_down"] == 11 and d["path_px"] == 91 and d["longest_pause_s"] == 4
-    assert d["median_hold_ms"] == 50 and [g["reason"] for g in d["gaps"]] == [
+    assert d["recorded_s"] == 16
+    assert d["paused_s"] == 3
+    assert d["verdict"] == "complete"
+    assert d["counts"]["key_down"] == 11
+    assert d["path_px"] == 91
+    assert d["longest_pause_s"] == 4
+    assert d["median_hold_ms"] == 50
+    assert [g["reason"] for g in d["gaps"]] == [
         "paused_by_participant",
         "private_app",
     ]
     r = run("s1")
     assert r.returncode == 0, r.stderr
-    assert "You recorded for 16 s." in r.stdout and "median hold:" in r.stdout
+    assert "You recorded for 16 s." in r.stdout
+    assert "median hold:" in r.stdout
 
 
 def test_summary_says_how_exact_the_times_are(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -68,7 +74,8 @@ def test_summary_says_how_exact_the_times_are(data_dir: Path, unlocked: vault.Un
 
 def test_summary_of_a_missing_session_is_one_line(unlocked: vault.UnlockedVault) -> None:
     r = run("nope")
-    assert r.returncode == 2 and r.stderr.strip() == "tallylight: There is no session nope."
+    assert r.returncode == 2
+    assert r.stderr.strip() == "tallylight: There is no session nope."
 
 
 def test_summary_without_mouse_moves(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -77,7 +84,9 @@ def test_summary_without_mouse_moves(data_dir: Path, unlocked: vault.UnlockedVau
     write_session(data_dir, "nomoves", [clicks_without_moves()], mouse_moves=False)
     r = run("nomoves")
     assert r.returncode == 0, r.stderr
-    assert "Mouse movement was not recorded" in r.stdout and "pointer travelled" not in r.stdout
+    assert "Mouse movement was not recorded" in r.stdout
+    assert "pointer travelled" not in r.stdout
     assert "path length:        mouse moves not recorded" in r.stdout
     d = json.loads(run("nomoves", "--json").stdout)
-    assert d["path_px"] == 0 and d["moves_recorded"] is False
+    assert d["path_px"] == 0
+    assert d["moves_recorded"] is False

@@ -54,7 +54,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or ""):
             self._note(501, -1, 0)
             self._answer(501, b"chunked uploads are not supported")

@@ -15,7 +15,9 @@ from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.share import bundle
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
+from tallylight.store import vault
 from tallylight.store.encoding import EventColumns, decode_payloads, encode_payload
+from tallylight.store.vault import UnlockedVault
 
 STUDY_ID = "6f1c2a52-0d4e-4c8e-9a51-5d6b8d1e2f30"
 
@@ -160,8 +162,7 @@ def free_port() -> int:
 PASS = "correct horse battery staple"
 
 
-def make_vault(data_dir: Path) -> object:
-    from tallylight.store import vault
+def make_vault(data_dir: Path) -> UnlockedVault:
     from tallylight.store.crypto import KdfParams
 
     return vault.create_vault(PASS, data_dir, params=KdfParams(iterations=1, lanes=1, memory_kib=64))

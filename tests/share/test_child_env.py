@@ -66,4 +66,5 @@ def test_every_subprocess_in_the_package_gets_child_env() -> None:
             ok = isinstance(env, ast.Call) and getattr(env.func, "id", "") == "child_env"
             if not ok:
                 missing.append(f"{path.relative_to(SRC)}:{call.lineno}")
-    assert count >= 3 and missing == []
+    assert count >= 3
+    assert missing == []

@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 from share_helpers import columns, identity, inputs, sample_events
+from store_helpers import CHEAP, write_session
 
-from store.store_helpers import CHEAP, write_session
 from tallylight.events import Kind
 from tallylight.share import bundle, tables
 from tallylight.share.export import export, write_table
@@ -44,7 +44,8 @@ def test_json_lines_use_the_same_names_with_nulls_and_numbers() -> None:
             for name, cell in zip(tables.COLUMN_NAMES, row, strict=True)
         ]  # fmt: skip
     moves = [d for d, e in zip(docs, evs, strict=True) if e.kind == Kind.MOVE]
-    assert moves and all(isinstance(d["x_px"], int) and d["button"] is None for d in moves)
+    assert moves
+    assert all(isinstance(d["x_px"], int) and d["button"] is None for d in moves)
 
 
 def test_a_stored_session_exports_as_the_bundle_table(data_dir: Path, tmp_path: Path) -> None:

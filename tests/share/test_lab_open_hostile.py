@@ -103,7 +103,7 @@ def _hostile(study: Study, tmp: Path) -> dict[str, Path]:
     )
 
     # names a writer never produces, read before bundle.json on main
-    for tag, name in (("dotdot", "../../escape.csv"), ("newline", csv + "\n"), ("absolute", "/tmp/x.csv")):
+    for tag, name in (("dotdot", "../../escape.csv"), ("newline", csv + "\n"), ("absolute", "/tmp/x.csv")):  # noqa: S108 - a name inside the zip, no file
         made[tag] = _seal(study, tmp / f"{tag}.age", _honest({**files, name: b"x"}))
 
     # formula cells in name columns, with bundle.json's checksums made to match
@@ -148,7 +148,8 @@ def test_hostile_bundles_are_refused_alone_under_a_memory_limit(tmp_path: Path) 
         assert f"bad: {path}: " in text, (tag, text)
     assert "compression method" in text.split(f"bad: {hostile['bzip2']}: ")[1].splitlines()[0]
     assert "unexpected file" in text.split(f"bad: {hostile['dotdot']}: ")[1].splitlines()[0]
-    assert "=HYPERLINK" in text and "which is not a value of the codebook" in text
+    assert "=HYPERLINK" in text
+    assert "which is not a value of the codebook" in text
     registry = json.loads((out / "_bundles.json").read_text())
     assert [b["participant"] for b in registry["bundles"].values()] == ["p1"]
     assert _count(out) == N
@@ -217,7 +218,8 @@ def test_a_session_another_bundle_brought_is_a_conflict_not_a_replacement(
     assert _open(study, out2, first, forged, extra=("--jobs", "2")) == 9
     assert "conflict: " in capsys.readouterr().out
     kept = json.loads((out2 / "_bundles.json").read_text())["bundles"]
-    assert len(kept) == 1 and _count(out2) == next(iter(kept.values()))["rows"]
+    assert len(kept) == 1
+    assert _count(out2) == next(iter(kept.values()))["rows"]
 
 
 def test_the_dataset_is_private_whatever_the_umask(tmp_path: Path) -> None:

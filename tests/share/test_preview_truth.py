@@ -8,8 +8,8 @@ import json
 
 import pytest
 from share_helpers import fixed_rng, identity, inputs, sample_events
+from store_helpers import timing_record
 
-from store.store_helpers import timing_record
 from tallylight import events as ev
 from tallylight.errors import BundleError
 from tallylight.share import bundle, contents
@@ -57,12 +57,12 @@ def test_every_item_bundle_json_holds_is_named_in_the_preview() -> None:
     doc = _rich_doc()
     text = "\n".join(preview_lines(doc, destination_words("b.age", None)))
     written = list(contents.paths(doc))
-    assert (
-        "sessions[].timing_quality.delivery_lag_p99_us" in written and "environment.screens[].dpi" in written
-    )
+    assert "sessions[].timing_quality.delivery_lag_p99_us" in written
+    assert "environment.screens[].dpi" in written
     for path in written:
         group, words = contents.FIELDS[path]
-        assert f"  {group}: " in text and words in text, path
+        assert f"  {group}: " in text, path
+        assert words in text, path
     # the real file, not only the document: every key of the bundle.json that is written
     assert set(contents.paths(json.loads(json.dumps(doc)))) == set(written)
 
@@ -78,7 +78,8 @@ def test_nothing_in_a_bundle_comes_from_the_time_since_boot() -> None:
     doc = _rich_doc()
     assert "session_clock_origin_ns" not in timing_record()  # the recorder no longer writes it
     body = json.dumps(doc)
-    assert "origin" not in body and "123000000" not in body
+    assert "origin" not in body
+    assert "123000000" not in body
     assert not any("boot" in p or "monotonic" in p for p in contents.paths(doc))
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from share_helpers import PASS, JoinedStudy, PutServer, make_vault, read_csv, record_session, sample_events
+from store_helpers import timing_record
 
-from store.store_helpers import timing_record
 from tallylight.cli.main import main as cli
 from tallylight.lab.main import main as lab
 from tallylight.share import outbox
@@ -28,7 +28,7 @@ def data_dir(tallylight_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _answer(monkeypatch: pytest.MonkeyPatch, reply: str) -> None:
     monkeypatch.setattr("sys.stdin.isatty", lambda: True)
-    monkeypatch.setattr("builtins.input", lambda prompt="": reply)
+    monkeypatch.setattr("builtins.input", lambda _prompt="": reply)
 
 
 def _unpack_with_age(study: JoinedStudy, bundle_file: Path) -> dict[str, bytes]:
@@ -58,7 +58,9 @@ def test_share_to_a_file_opens_with_debians_age_and_lab_open(
     _answer(monkeypatch, "y")
     assert cli(["share", "s1", "s2", "--study", study.study_id, "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Sessions (2):" in text and study.recipient in text and "spans you cut out: 1" in text
+    assert "Sessions (2):" in text
+    assert study.recipient in text
+    assert "spans you cut out: 1" in text
     assert "Saved the encrypted bundle" in text
     # Debian's age opens it; the tables are plain CSV
     files = _unpack_with_age(study, out)
@@ -78,7 +80,9 @@ def test_share_to_a_file_opens_with_debians_age_and_lab_open(
     )
     assert counts == [("s1", len(sample_events())), ("s2", 6)]
     (entry,) = outbox.read_log()
-    assert entry.action == "saved" and entry.sessions == ["s1", "s2"] and entry.destination == str(out)
+    assert entry.action == "saved"
+    assert entry.sessions == ["s1", "s2"]
+    assert entry.destination == str(out)
 
 
 def test_timing_quality_goes_into_the_bundle_and_the_dataset(
@@ -109,7 +113,8 @@ def test_timing_quality_goes_into_the_bundle_and_the_dataset(
         "hive_partitioning=true) order by 1",
     )
     assert [r[0] for r in rows] == ["older", "timed"]
-    assert rows[0][1] is None and json.loads(rows[1][1]) == recorded
+    assert rows[0][1] is None
+    assert json.loads(rows[1][1]) == recorded
 
 
 def test_nothing_is_written_or_sent_before_confirmation(
@@ -122,7 +127,9 @@ def test_nothing_is_written_or_sent_before_confirmation(
         _answer(monkeypatch, "n")
         assert cli(["share", "s1", "--study", study.study_id, "--upload"]) == 1
         assert "Nothing was shared." in capsys.readouterr().out
-        assert srv.requests() == [] and outbox.pending() == [] and outbox.read_log() == []
+        assert srv.requests() == []
+        assert outbox.pending() == []
+        assert outbox.read_log() == []
         monkeypatch.setattr("sys.stdin.isatty", lambda: False)
         assert cli(["share", "s1", "--study", study.study_id, "--upload"]) == 2  # no terminal, no --yes
         assert srv.requests() == []
@@ -130,8 +137,10 @@ def test_nothing_is_written_or_sent_before_confirmation(
         assert cli(["share", "s1", "--study", study.study_id, "--upload", "--yes"]) == 0
         assert "Sent." in capsys.readouterr().out
         (name,) = srv.files()
-        assert name.endswith(SUFFIX) and not srv.requests()[0]["chunked"]
-        assert [e.action for e in outbox.read_log()] == ["queued", "sent"] and outbox.pending() == []
+        assert name.endswith(SUFFIX)
+        assert not srv.requests()[0]["chunked"]
+        assert [e.action for e in outbox.read_log()] == ["queued", "sent"]
+        assert outbox.pending() == []
     finally:
         srv.stop()
 
@@ -183,10 +192,10 @@ def test_a_session_wider_than_the_consent_is_never_shared(
     out = tmp_path / "b.age"
     assert cli(["share", "s1", "--study", study.study_id, "--out", str(out), "--yes"]) != 0
     err = capsys.readouterr().err
-    assert (
-        "Session s1 captured more than you consented to (mouse moves: off" in err and "Traceback" not in err
-    )
-    assert not out.exists() and outbox.read_log() == []
+    assert "Session s1 captured more than you consented to (mouse moves: off" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert outbox.read_log() == []
 
 
 def test_a_bundle_is_never_saved_inside_the_data_folder_nor_to_a_file_named_dash(
@@ -199,10 +208,12 @@ def test_a_bundle_is_never_saved_inside_the_data_folder_nor_to_a_file_named_dash
     for out in (data_dir / "b.age", data_dir / "sessions" / "b.age", tmp_path / "into-data" / "b.age", "-"):
         assert cli(["share", "s1", "--study", study.study_id, "--out", str(out), "--yes"]) == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert err.count("\n") == 1, err
+        assert "Traceback" not in err, err
     assert sorted(p.name for p in data_dir.iterdir()) == ["sessions", "studies", "vault.json"]
     assert sorted(p.name for p in (data_dir / "sessions").iterdir()) == ["s1"]
-    assert not (tmp_path / "-").exists() and outbox.read_log() == []
+    assert not (tmp_path / "-").exists()
+    assert outbox.read_log() == []
 
 
 def test_a_damaged_share_log_or_outbox_note_is_skipped(

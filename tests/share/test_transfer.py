@@ -63,10 +63,12 @@ def test_outbox_and_log_round_trip() -> None:
     enc = Encrypted(str(uuid.uuid4()), {}, b"age-encrypted bytes")
     p = outbox.put(enc, "study", ["s1"], "https://x.example/d/?token=abc")
     (q,) = outbox.pending()
-    assert q == p and outbox.read_bundle(q) == enc.data
+    assert q == p
+    assert outbox.read_bundle(q) == enc.data
     outbox.log("sent", q, "study", ["s1"], q.url or "", "HTTP 201")
     outbox.remove(q)
     assert outbox.pending() == []
     (entry,) = outbox.read_log()
-    assert entry.destination == "https://x.example/d/" and "token" not in entry.destination
+    assert entry.destination == "https://x.example/d/"
+    assert "token" not in entry.destination
     assert (entry.action, entry.sha256, entry.answer) == ("sent", enc.sha256, "HTTP 201")

@@ -170,8 +170,8 @@ def decode_payload(p: bytes) -> list[tuple]:
         raise Corrupt("time")
     if sum(tlen) != tb:
         raise Corrupt("text lengths")
-    for c in (btn, kcl, mk, rs, tlen):
-        if any(v >= 1 << 31 for v in c):
+    for column in (btn, kcl, mk, rs, tlen):
+        if any(v >= 1 << 31 for v in column):
             raise Corrupt("value range")
     out = []
     x = y = 0

@@ -40,7 +40,9 @@ def test_export_never_overwrites_without_force(alpha: Path, tmp_path: Path) -> N
     out = tmp_path / "precious.txt"
     out.write_text("my thesis\n")
     r = run("export", "alpha", "--out", str(out))
-    assert r.returncode == 2 and "already exists" in r.stderr and "--force" in r.stderr
+    assert r.returncode == 2
+    assert "already exists" in r.stderr
+    assert "--force" in r.stderr
     assert out.read_text() == "my thesis\n"
     r = run("export", "alpha", "--out", str(out), "--force")
     assert r.returncode == 0, r.stderr
@@ -54,29 +56,36 @@ def test_export_never_follows_or_writes_through_a_link(alpha: Path, tmp_path: Pa
     link = tmp_path / "link.csv"
     link.symlink_to(victim)
     r = run("export", "alpha", "--out", str(link))
-    assert r.returncode == 2 and "already exists" in r.stderr
+    assert r.returncode == 2
+    assert "already exists" in r.stderr
     r = run("export", "alpha", "--out", str(link), "--force")
     assert r.returncode == 0, r.stderr
     assert victim.read_text() == "keep me\n"  # the link was replaced, not followed
-    assert not link.is_symlink() and link.read_text().startswith("t_ms,")
+    assert not link.is_symlink()
+    assert link.read_text().startswith("t_ms,")
 
 
 @pytest.mark.parametrize("inside", ["vault.json", "sessions/alpha/key", "new.csv", "sessions/x.csv"])
 def test_export_never_writes_inside_the_data_dir(alpha: Path, inside: str) -> None:
     before = {p: p.read_bytes() for p in alpha.rglob("*") if p.is_file()}
     r = run("export", "alpha", "--out", str(alpha / inside), "--force")
-    assert r.returncode == 2 and "data folder" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2
+    assert "data folder" in r.stderr
+    assert "Traceback" not in r.stderr
     assert {p: p.read_bytes() for p in alpha.rglob("*") if p.is_file()} == before
     r = run("list")
-    assert r.returncode == 0 and "complete" in r.stdout
+    assert r.returncode == 0
+    assert "complete" in r.stdout
 
 
 def test_export_inside_data_dir_through_a_relative_path_or_link(alpha: Path, tmp_path: Path) -> None:
     (tmp_path / "d").symlink_to(alpha)
     r = run("export", "alpha", "--out", "d/vault.json", "--force", cwd=tmp_path)
-    assert r.returncode == 2 and "data folder" in r.stderr
+    assert r.returncode == 2
+    assert "data folder" in r.stderr
     r = run("export", "alpha", "--out", "vault.json", "--force", cwd=alpha)
-    assert r.returncode == 2 and "data folder" in r.stderr
+    assert r.returncode == 2
+    assert "data folder" in r.stderr
     assert vault.unlock(PW, alpha)
 
 
@@ -90,16 +99,20 @@ def test_export_file_is_private_whatever_the_umask(alpha: Path, tmp_path: Path) 
 def test_export_dash_is_stdout(alpha: Path, tmp_path: Path) -> None:
     r = run("export", "alpha", "--format", "jsonl", "--out", "-", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert len(r.stdout.splitlines()) == 50 and r.stdout.startswith('{"t_ms"')
+    assert len(r.stdout.splitlines()) == 50
+    assert r.stdout.startswith('{"t_ms"')
     assert not (tmp_path / "-").exists()
 
 
 def test_delete_without_terminal_refuses_without_yes(alpha: Path) -> None:
     r = run("delete", "alpha")
-    assert r.returncode == 2 and "--yes" in r.stderr and "Nothing was deleted" in r.stderr
+    assert r.returncode == 2
+    assert "--yes" in r.stderr
+    assert "Nothing was deleted" in r.stderr
     assert (alpha / "sessions" / "alpha" / "key").exists()
     r = run("delete", "alpha", "--yes")
-    assert r.returncode == 0 and not (alpha / "sessions" / "alpha").exists()
+    assert r.returncode == 0
+    assert not (alpha / "sessions" / "alpha").exists()
 
 
 def test_delete_asks_on_a_terminal(alpha: Path) -> None:
@@ -127,10 +140,12 @@ def test_delete_asks_on_a_terminal(alpha: Path) -> None:
         return os.waitstatus_to_exitcode(status), out
 
     code, out = ask(b"n\n")
-    assert code == 1 and b"Nothing was deleted" in out
+    assert code == 1
+    assert b"Nothing was deleted" in out
     assert (alpha / "sessions" / "alpha").exists()
     code, out = ask(b"y\n")
-    assert code == 0 and not (alpha / "sessions" / "alpha").exists()
+    assert code == 0
+    assert not (alpha / "sessions" / "alpha").exists()
 
 
 @pytest.mark.parametrize("command", [("list",), ("show", "alpha"), ("export", "alpha", "--out", "-")])
@@ -138,5 +153,6 @@ def test_reading_commands_never_create_anything(tmp_path: Path, command: tuple[s
     home = tmp_path / "mistyped-home"
     r = run(*command, home=home)
     assert r.returncode == 6
-    assert f"no Tallylight data in {home / 'data'}" in r.stderr and "Traceback" not in r.stderr
+    assert f"no Tallylight data in {home / 'data'}" in r.stderr
+    assert "Traceback" not in r.stderr
     assert not home.exists()

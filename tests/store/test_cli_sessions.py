@@ -35,18 +35,24 @@ def home_with_sessions(data_dir: Path) -> Path:
 def test_list_show_export_delete(home_with_sessions: Path, tmp_path: Path) -> None:
     r = run("list")
     assert r.returncode == 0, r.stderr
-    assert "alpha" in r.stdout and "complete" in r.stdout and "beta" in r.stdout and "recovered" in r.stdout
+    assert "alpha" in r.stdout
+    assert "complete" in r.stdout
+    assert "beta" in r.stdout
+    assert "recovered" in r.stdout
     assert "Session beta was not closed" in r.stderr  # recovery ran and said what was lost
 
     r = run("show", "alpha")
-    assert r.returncode == 0 and "events:     150" in r.stdout and "complete" in r.stdout
+    assert r.returncode == 0
+    assert "events:     150" in r.stdout
+    assert "complete" in r.stdout
 
     out = tmp_path / "a.csv"
     r = run("export", "alpha", "--format", "csv", "--out", str(out))
     assert r.returncode == 0, r.stderr
     rows = list(csv.DictReader(out.open()))
     evs = synthetic(120, seed=1) + synthetic(30, seed=2)
-    assert len(rows) == 150 and [int(Decimal(r["t_ms"]) * 1_000_000) for r in rows] == [e.t_ns for e in evs]
+    assert len(rows) == 150
+    assert [int(Decimal(r["t_ms"]) * 1_000_000) for r in rows] == [e.t_ns for e in evs]
     assert [int(r["key_id"] or "0", 16) for r in rows] == [e.key for e in evs]  # the bundle's columns
 
     out2 = tmp_path / "a.jsonl"
@@ -61,7 +67,8 @@ def test_list_show_export_delete(home_with_sessions: Path, tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert not (home_with_sessions / "sessions" / "alpha").exists()
     r = run("show", "alpha")
-    assert r.returncode == 2 and "no session alpha" in r.stderr
+    assert r.returncode == 2
+    assert "no session alpha" in r.stderr
 
 
 def test_wrong_passphrase_is_a_message_not_a_traceback(home_with_sessions: Path) -> None:
@@ -77,7 +84,9 @@ def test_passphrase_file_and_no_terminal(home_with_sessions: Path, tmp_path: Pat
     r = run("show", "alpha", "--passphrase-file", str(pf), passphrase=None)
     assert r.returncode == 0, r.stderr
     r = run("show", "alpha", passphrase=None)
-    assert r.returncode == 2 and "--passphrase-file" in r.stderr and "Traceback" not in r.stderr
+    assert r.returncode == 2
+    assert "--passphrase-file" in r.stderr
+    assert "Traceback" not in r.stderr
 
 
 def test_change_passphrase(home_with_sessions: Path, tmp_path: Path) -> None:
@@ -87,7 +96,8 @@ def test_change_passphrase(home_with_sessions: Path, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert run("show", "alpha").returncode == 6
     r = run("show", "alpha", passphrase="brand new")
-    assert r.returncode == 0 and "events:     150" in r.stdout
+    assert r.returncode == 0
+    assert "events:     150" in r.stdout
 
 
 def test_damaged_session_is_reported(home_with_sessions: Path, tmp_path: Path) -> None:
@@ -96,6 +106,9 @@ def test_damaged_session_is_reported(home_with_sessions: Path, tmp_path: Path) -
     raw[100] ^= 1
     seg.write_bytes(bytes(raw))
     r = run("list")
-    assert r.returncode == 0 and "corrupt" in r.stdout
+    assert r.returncode == 0
+    assert "corrupt" in r.stdout
     r = run("export", "alpha", "--out", str(tmp_path / "x.csv"))
-    assert r.returncode == 5 and "damaged" in r.stderr and not (tmp_path / "x.csv").exists()
+    assert r.returncode == 5
+    assert "damaged" in r.stderr
+    assert not (tmp_path / "x.csv").exists()

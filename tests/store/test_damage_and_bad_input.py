@@ -35,7 +35,8 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]
 
 
 def one_line(r: subprocess.CompletedProcess[str]) -> str:
-    assert "Traceback" not in r.stderr and "bug in Tallylight" not in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr, r.stderr
+    assert "bug in Tallylight" not in r.stderr, r.stderr
     return r.stderr
 
 
@@ -67,18 +68,23 @@ def test_all_zero_last_segment_is_torn_and_recovery_closes_it(
     last = d / layout.segment_name(12)
     last.write_bytes(b"\0" * size)
     rep, data = verify_session(d, unlocked)
-    assert rep.verdict == Verdict.TORN and data is not None, rep
+    assert rep.verdict == Verdict.TORN, rep
+    assert data is not None, rep
     assert list(data.events()) == evs
     (closed,) = recovery.recover_unfinished(data_dir)
-    assert closed.segment == 12 and closed.records_kept == 0 and closed.lost_bytes == size
+    assert closed.segment == 12
+    assert closed.records_kept == 0
+    assert closed.lost_bytes == size
     rep, data = verify_session(d, unlocked)
-    assert rep.verdict == Verdict.RECOVERED and data is not None and list(data.events()) == evs
+    assert rep.verdict == Verdict.RECOVERED
+    assert data is not None
+    assert list(data.events()) == evs
 
 
 def test_short_header_that_agrees_is_torn_random_bytes_are_corrupt(
     data_dir: Path, unlocked: vault.UnlockedVault
 ) -> None:
-    d, evs = rotated_then_crashed(data_dir)
+    d, _evs = rotated_then_crashed(data_dir)
     last = d / layout.segment_name(12)
     header = last.read_bytes()[:HEADER_SIZE]
     for cut in (1, 8, 16, 31, 40, 47):
@@ -87,7 +93,8 @@ def test_short_header_that_agrees_is_torn_random_bytes_are_corrupt(
         assert rep.verdict == Verdict.TORN, (cut, rep)
     last.write_bytes(os.urandom(30))  # not a header of this session: damage, not a torn write
     rep, data = verify_session(d, unlocked)
-    assert rep.verdict == Verdict.CORRUPT and data is None
+    assert rep.verdict == Verdict.CORRUPT
+    assert data is None
     wrong_number = bytearray(header[:20])
     wrong_number[12] = 3
     last.write_bytes(bytes(wrong_number))
@@ -103,10 +110,12 @@ def test_stray_entries_are_skipped_and_reported(data_dir: Path, unlocked: vault.
     assert sessions.session_ids(data_dir) == ["good"]
     r = cli("list")
     assert r.returncode == 0, r.stderr
-    assert "good" in r.stdout and "complete" in r.stdout
+    assert "good" in r.stdout
+    assert "complete" in r.stdout
     err = one_line(r)
     assert "Skipped 3 entries in the sessions folder that are not a session" in err
-    assert "'my notes'" in err and "caf\\udce9" in err
+    assert "'my notes'" in err
+    assert "caf\\udce9" in err
     assert recovery.recover_unfinished(data_dir) == []
 
 
@@ -121,10 +130,12 @@ def test_record_that_authenticates_but_does_not_decode_is_corrupt_at_verify(
     w._events_sealed += 1
     w.close(StopReason.PARTICIPANT)
     rep, data = verify_session(data_dir / "sessions" / "bad", unlocked)
-    assert rep.verdict == Verdict.CORRUPT and data is None
+    assert rep.verdict == Verdict.CORRUPT
+    assert data is None
     assert "unknown event kind" in rep.problem
     r = cli("list")
-    assert r.returncode == 0 and "corrupt" in r.stdout
+    assert r.returncode == 0
+    assert "corrupt" in r.stdout
 
 
 def test_sidecar_claiming_segments_that_do_not_exist_is_ignored(
@@ -162,10 +173,13 @@ def test_deeply_nested_closure_and_vault_files(data_dir: Path, unlocked: vault.U
     (d / layout.CLOSED_FILE).write_text(DEEP)
     assert layout.read_closure(d) is None
     r = cli("list")
-    assert r.returncode == 0 and "open" in r.stdout, r.stderr
+    assert r.returncode == 0, r.stderr
+    assert "open" in r.stdout, r.stderr
     vault.vault_path(data_dir).write_text(DEEP)
     r = cli("list")
-    assert r.returncode == 6 and "vault file" in one_line(r) and "nested" in r.stderr
+    assert r.returncode == 6
+    assert "vault file" in one_line(r)
+    assert "nested" in r.stderr
 
 
 def test_segment_path_that_is_a_folder(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -173,12 +187,15 @@ def test_segment_path_that_is_a_folder(data_dir: Path, unlocked: vault.UnlockedV
     d = write_session(data_dir, "odd", [synthetic(5)], close=False)
     (d / layout.segment_name(0)).unlink()
     (d / layout.segment_name(0)).mkdir()
-    rep, data = verify_session(d, unlocked)
-    assert rep.verdict == Verdict.CORRUPT and "not a file" in rep.problem
+    rep, _data = verify_session(d, unlocked)
+    assert rep.verdict == Verdict.CORRUPT
+    assert "not a file" in rep.problem
     r = cli("list")
     assert r.returncode == 0, r.stderr
     one_line(r)
-    assert "fine" in r.stdout and "complete" in r.stdout and "corrupt" in r.stdout
+    assert "fine" in r.stdout
+    assert "complete" in r.stdout
+    assert "corrupt" in r.stdout
 
 
 @pytest.mark.parametrize(
@@ -214,14 +231,18 @@ def test_damaged_vault_is_damaged_not_a_wrong_passphrase(
     doc["sealed_private_key"] = ("B" if sealed[0] != "B" else "C") + sealed[1:]
     vault.vault_path(data_dir).write_text(json.dumps(doc, indent=2))
     r = cli("list")
-    assert r.returncode == 6 and "damaged" in one_line(r) and "passphrase is not right" not in r.stderr
+    assert r.returncode == 6
+    assert "damaged" in one_line(r)
+    assert "passphrase is not right" not in r.stderr
     r = cli("list", env={"TALLYLIGHT_PASSPHRASE": "wrong"})
     assert "damaged" in r.stderr  # whatever the passphrase
 
 
 def test_wrong_passphrase_is_still_a_wrong_passphrase(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     r = cli("list", env={"TALLYLIGHT_PASSPHRASE": "wrong"})
-    assert r.returncode == 6 and "passphrase is not right" in one_line(r) and "damaged" not in r.stderr
+    assert r.returncode == 6
+    assert "passphrase is not right" in one_line(r)
+    assert "damaged" not in r.stderr
 
 
 def test_non_utf8_passphrase_from_the_environment(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -234,7 +255,8 @@ def test_non_utf8_passphrase_from_the_environment(data_dir: Path, unlocked: vaul
         env=env,  # type: ignore[arg-type]
         timeout=60,
     )
-    assert r.returncode == 2 and "not valid UTF-8" in one_line(r)
+    assert r.returncode == 2
+    assert "not valid UTF-8" in one_line(r)
 
 
 def test_a_home_that_cannot_be_created(tmp_path: Path) -> None:

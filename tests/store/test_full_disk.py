@@ -42,13 +42,15 @@ def test_rlimit_fsize(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     )
     lines = out.stdout.splitlines()
     assert out.returncode == 0, out.stderr
-    assert lines[-3].startswith("error StorageFull") and "full" in lines[-3]
+    assert lines[-3].startswith("error StorageFull")
+    assert "full" in lines[-3]
     assert lines[-2:] == ["refused", "closed"]
     sealed = int([ln for ln in lines if ln.startswith("sealed")][-1].split()[1])
     assert sealed > 100
     assert recovery.find_unfinished(data_dir) == []  # the writer left its own closure note
     data = reader.read_session(data_dir / "sessions" / "fsz", unlocked)
-    assert data.report.verdict is Verdict.RECOVERED and "write error" in data.report.problem
+    assert data.report.verdict is Verdict.RECOVERED
+    assert "write error" in data.report.problem
     assert list(data.events()) == _expected(sealed)
 
 
@@ -76,7 +78,7 @@ def test_small_filesystem_full(small_fs: Path) -> None:
     w = writer.open_session(make_info("fill"), small_fs, seal_interval_s=1e9)
     sealed: list[Event] = []
     i = 0
-    with pytest.raises(StorageFull):
+    with pytest.raises(StorageFull):  # noqa: PT012 - one loop: it writes until the disk is full
         while True:
             batch = synthetic(500, seed=i)
             i += 1
@@ -105,7 +107,8 @@ def test_read_only_data_dir(small_fs: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], check=True)
     with pytest.raises(StoreError) as info:
         writer.open_session(make_info("new"), small_fs)
-    assert not isinstance(info.value, StorageFull) and "write" in str(info.value)
+    assert not isinstance(info.value, StorageFull)
+    assert "write" in str(info.value)
     assert list(sessions.iter_events("kept", v, small_fs)) == evs
     assert sessions.read("open", v, small_fs).report.verdict is Verdict.INCOMPLETE
     assert recovery.recover_unfinished(small_fs) == []  # cannot close it now; no crash either
@@ -121,7 +124,7 @@ def test_reading_works_on_a_full_disk_and_recovery_closes_later(small_fs: Path) 
     evs = synthetic(300)
     write_session(small_fs, "open", [evs], close=False)
     filler = small_fs / "filler"
-    with open(filler, "wb", buffering=0) as fh, pytest.raises(OSError):
+    with open(filler, "wb", buffering=0) as fh, pytest.raises(OSError, match="No space left"):  # noqa: PT012 - fills the disk
         while True:
             fh.write(b"\0" * 4096)
     assert recovery.recover_unfinished(small_fs) == []  # cannot close it now, and says nothing

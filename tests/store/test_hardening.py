@@ -59,7 +59,8 @@ def test_record_command_keeps_the_passphrase_from_its_recorder(
         for kid in kids:
             assert "TALLYLIGHT_PASSPHRASE" not in environ(kid)
         # the CLI itself had the passphrase in memory (it created the vault): no core, cwd /
-        assert core_limit(proc.pid) == "0 0" and os.readlink(f"/proc/{proc.pid}/cwd") == "/"
+        assert core_limit(proc.pid) == "0 0"
+        assert os.readlink(f"/proc/{proc.pid}/cwd") == "/"
     finally:
         proc.terminate()
         proc.communicate(timeout=30)

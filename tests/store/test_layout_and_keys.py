@@ -41,7 +41,8 @@ def test_session_ids_are_checked_where_paths_are_built(tmp_path: Path, bad: str)
 def test_closure_round_trips(segment: int, records: int, size: int, lost: int, reason: str) -> None:
     closure = layout.Closure(segment, records, size, lost, reason, 123)
     doc = json.loads(closure.to_json())
-    assert doc["format"] == "tallylight-closed" and doc["version"] == 1
+    assert doc["format"] == "tallylight-closed"
+    assert doc["version"] == 1
     assert list(doc)[2:] == ["segment", "records", "size", "lost_bytes", "reason", "closed_wall_ns"]
     assert closure.acknowledges(segment, records, size)
     assert not closure.acknowledges(segment, records + 1, size)
@@ -86,8 +87,10 @@ def test_reader_takes_a_key_source_without_any_vault(tmp_path: Path) -> None:
     assert asked == ["s1"]
     assert data.report.verdict is Verdict.COMPLETE
     assert list(data.events()) == list(reader.read_session(d, v).events()) == events
-    info, report, cols = sessions.read_columns("s1", keys, tmp_path)
-    assert info is not None and info.session_id == "s1" and len(cols) == 50
+    info, _report, cols = sessions.read_columns("s1", keys, tmp_path)
+    assert info is not None
+    assert info.session_id == "s1"
+    assert len(cols) == 50
 
 
 def test_a_wrong_key_from_a_key_source_is_corrupt_not_data(tmp_path: Path) -> None:
@@ -95,9 +98,11 @@ def test_a_wrong_key_from_a_key_source_is_corrupt_not_data(tmp_path: Path) -> No
     d = write_session(tmp_path, "s1", [synthetic(10)])
     right = v.session_key(d)
     report, data = reader.verify_session(d, lambda _d: SessionKey(bytes(32), right.uid))
-    assert report.verdict is Verdict.CORRUPT and data is None
+    assert report.verdict is Verdict.CORRUPT
+    assert data is None
     report, data = reader.verify_session(d, lambda _d: SessionKey(right.key, bytes(16)))
-    assert report.verdict is Verdict.CORRUPT and data is None
+    assert report.verdict is Verdict.CORRUPT
+    assert data is None
 
 
 def test_a_key_source_without_the_key_says_why(tmp_path: Path) -> None:
@@ -108,5 +113,6 @@ def test_a_key_source_without_the_key_says_why(tmp_path: Path) -> None:
         raise VaultError("This bundle holds no key for that session.")
 
     report, data = reader.verify_session(d, none)
-    assert report.verdict is Verdict.CORRUPT and data is None
+    assert report.verdict is Verdict.CORRUPT
+    assert data is None
     assert report.problem == "This bundle holds no key for that session."

@@ -28,7 +28,8 @@ EVIL = "x\x1b]0;pwned\x07\x1b[2J\u202etxt.exe"
 
 def test_session_ids_are_random_and_undatable() -> None:
     ids = {new_session_id() for _ in range(1000)}
-    assert len(ids) == 1000 and all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
+    assert len(ids) == 1000
+    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in ids)
     from tallylight.options import CaptureOptions
 
     s = Session(CaptureOptions(), MemorySink, hooks=NoHooks)
@@ -50,10 +51,13 @@ def test_stored_text_is_printed_escaped(data_dir: Path) -> None:
     for args in (("list",), ("show", "evil")):
         r = _cli(*args)
         assert r.returncode == 0, r.stderr
-        assert "\x1b" not in r.stdout and "\x07" not in r.stdout and "\u202e" not in r.stdout
+        assert "\x1b" not in r.stdout
+        assert "\x07" not in r.stdout
+        assert "\u202e" not in r.stdout
         assert "x\\x1b]0;pwned\\x07\\x1b[2J\\u202etxt.exe" in r.stdout
     status = appctl.format_status({"state": "recording", "label": EVIL, "elapsed_s": 1, "counts": {}})
-    assert "\x1b" not in status and "Label: x\\x1b]0;pwned" in status
+    assert "\x1b" not in status
+    assert "Label: x\\x1b]0;pwned" in status
 
 
 def test_printable_keeps_ordinary_text() -> None:
@@ -63,16 +67,18 @@ def test_printable_keeps_ordinary_text() -> None:
 
 def test_hashed_mode_is_described_honestly() -> None:
     hashed = words.key_mode("hashed")
-    assert "substitution" in hashed.plain and "what you typed" in hashed.plain
+    assert "substitution" in hashed.plain
+    assert "what you typed" in hashed.plain
     assert "never read as a letter" not in hashed.plain
     assert "can be decoded" in hashed.short
     assert "frequency analysis" in (ROOT / "README.md").read_text()
     store = (ROOT / "docs" / "STORE.md").read_text()
-    assert "Nothing readable" not in store and "lock file means" in store.lower()
+    assert "Nothing readable" not in store
+    assert "lock file means" in store.lower()
 
 
 @pytest.mark.x11
-def test_the_label_never_reaches_a_command_line(xserver, tallylight_home: Path) -> None:  # noqa: ANN001
+def test_the_label_never_reaches_a_command_line(xserver, tallylight_home: Path) -> None:
     label = "meeting-with-dr-who"
     proc = start_record(xserver.env(TALLYLIGHT_SINK="memory"), "--for", "20s", "--label", label)
     try:

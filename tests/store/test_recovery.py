@@ -61,7 +61,8 @@ def test_torn_tail_reported_and_kept_out(data_dir: Path, unlocked: vault.Unlocke
     assert (r.session_id, r.segment, r.records_kept, r.lost_bytes) == ("torn", 0, 2, 9)
     assert "lost" in r.describe()
     data = reader.read_session(d, unlocked)
-    assert data.report.verdict is Verdict.RECOVERED and data.report.lost_bytes == 9
+    assert data.report.verdict is Verdict.RECOVERED
+    assert data.report.lost_bytes == 9
     assert list(data.events()) == evs[:10]
     assert seg.read_bytes() == full[:cut]  # never truncated or rewritten
 
@@ -106,9 +107,10 @@ def test_crash_between_next_and_new_segment(data_dir: Path, unlocked: vault.Unlo
     segs = layout.segment_files(d)
     segs[-1][1].unlink()  # killed after NEXT was durable, before the next segment existed
     assert reader.read_session(d, unlocked).report.verdict is Verdict.INCOMPLETE
-    (r,) = recovery.recover_unfinished(data_dir)
+    (_r,) = recovery.recover_unfinished(data_dir)
     data = reader.read_session(d, unlocked)
-    assert data.report.verdict is Verdict.RECOVERED and list(data.events()) == evs
+    assert data.report.verdict is Verdict.RECOVERED
+    assert list(data.events()) == evs
 
 
 def test_delete_destroys_the_key_first(
@@ -129,7 +131,8 @@ def test_delete_destroys_the_key_first(
     monkeypatch.setattr(shutil, "rmtree", interrupted)
     with pytest.raises(StoreError):
         sessions.delete("del", data_dir)
-    assert not (d / "key").exists() and (d / "seg-00000000.tls").exists()
+    assert not (d / "key").exists()
+    assert (d / "seg-00000000.tls").exists()
     assert reader.verify_session(d, unlocked)[0].verdict is Verdict.CORRUPT
     monkeypatch.undo()
     sessions.delete("del", data_dir)

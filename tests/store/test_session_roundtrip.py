@@ -25,7 +25,7 @@ from tallylight.store.reader import Verdict
 )
 def test_session_round_trip(
     tmp_path_factory: pytest.TempPathFactory, batches: list[list[Event]], seg_max: int, info
-) -> None:  # noqa: ANN001
+) -> None:
     d = tmp_path_factory.mktemp("rt")
     v = vault.create_vault("pw", d, params=vault.KdfParams(1, 1, 64))
     w = writer.open_session(info, d, segment_max_bytes=seg_max, seal_interval_s=1e9)
@@ -48,7 +48,8 @@ def test_columns_and_iterator_agree(data_dir: Path, unlocked: vault.UnlockedVaul
     evs = synthetic(5000)
     write_session(data_dir, "a", [evs[i : i + 700] for i in range(0, 5000, 700)])
     info, rep, cols = sessions.read_columns("a", unlocked, data_dir)
-    assert rep.verdict is Verdict.COMPLETE and info == make_info("a")
+    assert rep.verdict is Verdict.COMPLETE
+    assert info == make_info("a")
     assert list(cols.events()) == evs
     assert list(sessions.iter_events("a", unlocked, data_dir)) == evs
     assert np.array_equal(cols.t_ns, np.array([e.t_ns for e in evs]))
@@ -117,13 +118,16 @@ def test_info_is_not_in_plaintext(data_dir: Path, unlocked: vault.UnlockedVault)
     w.close(StopReason.PARTICIPANT)
     for p in (data_dir / "sessions" / "pt").iterdir():
         raw = p.read_bytes()
-        assert b"Personal" not in raw and b"SECRETTEXT" not in raw and b"perf_counter" not in raw
+        assert b"Personal" not in raw
+        assert b"SECRETTEXT" not in raw
+        assert b"perf_counter" not in raw
 
 
 def test_sessions_list_without_and_with_vault(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     write_session(data_dir, "l1", [synthetic(3)])
     write_session(data_dir, "l2", [synthetic(3)], close=False)
     rows = sessions.list_sessions(None, data_dir)
-    assert [r.session_id for r in rows] == ["l1", "l2"] and all(r.report is None for r in rows)
+    assert [r.session_id for r in rows] == ["l1", "l2"]
+    assert all(r.report is None for r in rows)
     rows = sessions.list_sessions(unlocked, data_dir)
     assert [r.verdict for r in rows] == [Verdict.COMPLETE, Verdict.INCOMPLETE]

@@ -40,7 +40,8 @@ def test_round_trip(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
 def test_sessions_written_before_have_none(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     d = write_session(data_dir, "old", [synthetic(20)])
     data = reader.read_session(d, unlocked)
-    assert data.report.verdict == Verdict.COMPLETE and data.timing is None
+    assert data.report.verdict == Verdict.COMPLETE
+    assert data.timing is None
 
 
 @settings(max_examples=30, deadline=None)
@@ -89,7 +90,9 @@ def test_timing_out_of_place_is_corrupt(data_dir: Path, unlocked: vault.Unlocked
     d = _write(data_dir, "misplaced", None)
     _seal_extra(d, unlocked, crypto.TYPE_TIMING, b"{}", 1)  # before an EVENTS record
     rep, data = reader.verify_session(d, unlocked)
-    assert rep.verdict == Verdict.CORRUPT and data is None and "timing" in rep.problem
+    assert rep.verdict == Verdict.CORRUPT
+    assert data is None
+    assert "timing" in rep.problem
 
 
 def test_two_timing_records_are_corrupt(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -104,7 +107,8 @@ def test_malformed_timing_body_is_corrupt(data_dir: Path, unlocked: vault.Unlock
     d = _write(data_dir, "bad-body", None)
     _seal_extra(d, unlocked, crypto.TYPE_TIMING, body, -1)
     rep, _ = reader.verify_session(d, unlocked)
-    assert rep.verdict == Verdict.CORRUPT and "timing record is damaged" in rep.problem
+    assert rep.verdict == Verdict.CORRUPT
+    assert "timing record is damaged" in rep.problem
 
 
 def test_crash_between_timing_and_end_keeps_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -116,7 +120,9 @@ def test_crash_between_timing_and_end_keeps_it(data_dir: Path, unlocked: vault.U
     seg.write_bytes(seg.read_bytes()[: lay.frames[-1].offset])  # drop END
     _seal_extra(d, unlocked, crypto.TYPE_TIMING, b'{"version": 1}', len(lay.frames) - 1)
     rep, data = reader.verify_session(d, unlocked)
-    assert rep.verdict == Verdict.INCOMPLETE and data is not None and data.timing == {"version": 1}
+    assert rep.verdict == Verdict.INCOMPLETE
+    assert data is not None
+    assert data.timing == {"version": 1}
 
 
 def test_independent_reader_reads_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -126,7 +132,9 @@ def test_independent_reader_reads_it(data_dir: Path, unlocked: vault.UnlockedVau
     d = _write(data_dir, "spec-timing", QUALITY)
     timing: dict = {}
     _, events, stop = read(d, unlock(data_dir, PASS), timing)
-    assert timing == QUALITY and len(events) == 50 and stop == int(StopReason.PARTICIPANT)
+    assert timing == QUALITY
+    assert len(events) == 50
+    assert stop == int(StopReason.PARTICIPANT)
 
 
 def test_compaction_carries_it_and_a_cut_recounts_it(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
@@ -144,8 +152,10 @@ def test_compaction_carries_it_and_a_cut_recounts_it(data_dir: Path, unlocked: v
     assert reader.read_session(d, unlocked).timing == QUALITY
     edit.cut_session(d, unlocked, 0, 10**8, summarize=list_summary)
     after = reader.read_session(d, unlocked)
-    assert after.info is not None and after.info.extra["trimmed"]
-    assert after.timing is not None and after.timing["retimed"] is None  # counted over removed events
+    assert after.info is not None
+    assert after.info.extra["trimmed"]
+    assert after.timing is not None
+    assert after.timing["retimed"] is None
     assert after.timing["input_events"] == sum(1 for e in after.events() if e.kind != 7)
 
 
@@ -174,7 +184,8 @@ def test_a_cut_recomputes_the_timing_record_from_the_events_that_remain(
     edit.cut_session(d, unlocked, 0, 1_000_000_000, summarize=list_summary)  # the busy first second
     t = reader.read_session(d, unlocked).timing
     assert t is not None
-    assert t["input_events"] == 20 and t["rate_peak_per_s"] == 10
+    assert t["input_events"] == 20
+    assert t["rate_peak_per_s"] == 10
     assert t["rate_mean_per_s"] == round(20 / 3.9, 2)  # over the session's span (last event at 3.9 s)
     for name in ("events_with_os_time", "retimed", "late_reordered", "delivery_lag_p99_us"):
         assert t[name] is None, name

@@ -7,8 +7,8 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from store_helpers import make_info
 
-from store.store_helpers import make_info
 from tallylight import events as ev
 from tallylight.events import Marker, StopReason
 from tallylight.review.summary import list_summary
@@ -58,7 +58,7 @@ def test_trials_round_trip_with_their_unknown_members(items: list[dict]) -> None
     ],
 )
 def test_malformed_trials_are_refused(doc: object) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="trial"):
         trial_records.parse(json.dumps(doc).encode())
 
 
@@ -68,7 +68,8 @@ def test_any_bytes_parse_or_raise_value_error(body: bytes) -> None:
         got = trial_records.parse(body)
     except ValueError:
         return
-    assert got and all(isinstance(t, dict) for t in got)
+    assert got
+    assert all(isinstance(t, dict) for t in got)
 
 
 def trial(task: str, n: int, start_s: float, end_s: float) -> dict:
@@ -95,7 +96,8 @@ def test_trials_survive_compaction_and_a_cut_removes_those_it_touches(data_dir, 
     w.close(StopReason.PARTICIPANT)
     d = data_dir / "sessions" / "t1"
     data = reader.read_session(d, unlocked)
-    assert data.report.verdict == reader.Verdict.COMPLETE and len(data.payloads) == 1  # compacted
+    assert data.report.verdict == reader.Verdict.COMPLETE
+    assert len(data.payloads) == 1
     assert data.trials == first + later
 
     old = edit.cut_session(d, unlocked, 2 * S, 5 * S, summarize=list_summary)  # meets trial 2 (ends at 2.5 s)

@@ -47,7 +47,7 @@ def test_there_are_vectors_for_every_verdict() -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_vector(case: str, keys, tmp_path: Path) -> None:  # noqa: ANN001
+def test_vector(case: str, keys, tmp_path: Path) -> None:
     v, device = keys
     expected = json.loads((VECTORS / "expected" / f"{case}.json").read_text())
     session = VECTORS / "sessions" / case
@@ -64,14 +64,16 @@ def test_vector(case: str, keys, tmp_path: Path) -> None:  # noqa: ANN001
         assert got.stop_reason == expected["stop_reason"]
     if "timing" in expected:
         assert spec.timing == expected["timing"]
-        assert verify_session(session, v)[1].timing == expected["timing"]
+        verified = verify_session(session, v)[1]
+        assert verified is not None
+        assert verified.timing == expected["timing"]
     assert spec.trials == expected.get("trials", [])
     data = verify_session(session, v)[1]
     assert (data.trials if data else []) == expected.get("trials", [])
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.startswith(("torn", "incomplete", "no-segments"))])
-def test_recovery_turns_torn_and_incomplete_vectors_into_recovered(case: str, keys, tmp_path: Path) -> None:  # noqa: ANN001
+def test_recovery_turns_torn_and_incomplete_vectors_into_recovered(case: str, keys, tmp_path: Path) -> None:
     v, device = keys
     data = tmp_path / "data"
     (data / "sessions").mkdir(parents=True)

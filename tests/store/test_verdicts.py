@@ -70,7 +70,8 @@ def _read(d: Path, v: vault.UnlockedVault) -> tuple[Verdict, list[Event]] | None
         data = reader.read_session(d, v)
     except AuthenticationError:
         rep, _ = reader.verify_session(d, v)
-        assert rep.verdict is Verdict.CORRUPT and rep.problem
+        assert rep.verdict is Verdict.CORRUPT
+        assert rep.problem
         return None
     assert data.report.verdict is not Verdict.CORRUPT
     return data.report.verdict, list(data.events())
@@ -120,7 +121,8 @@ def test_empty_next_segment_is_torn(session: Path, unlocked: vault.UnlockedVault
     segs = layout.segment_files(session)
     segs[-1][1].write_bytes(b"")
     got = _read(session, unlocked)
-    assert got is not None and got[0] is Verdict.TORN
+    assert got is not None
+    assert got[0] is Verdict.TORN
 
 
 def test_bit_flip_in_every_byte(session: Path, unlocked: vault.UnlockedVault) -> None:
@@ -227,7 +229,8 @@ def test_segments_renamed_missing_or_swapped(session: Path, unlocked: vault.Unlo
     _restore(session, orig)
     segs[-1].unlink()  # the last segment gone: indistinguishable from a crash at rotation
     got = _read(session, unlocked)
-    assert got is not None and got[0] is Verdict.INCOMPLETE
+    assert got is not None
+    assert got[0] is Verdict.INCOMPLETE
 
 
 def test_wrong_key(session: Path, tmp_path: Path) -> None:
@@ -261,7 +264,7 @@ def test_trailing_garbage_after_end(session: Path, unlocked: vault.UnlockedVault
 
 
 @pytest.mark.parametrize(
-    "garbage,verdict",
+    ("garbage", "verdict"),
     [
         (b"\x02\x10", Verdict.TORN),  # partial frame header
         (b"\x02\xff\xff\x00\x00", Verdict.TORN),  # length past the end
@@ -306,7 +309,8 @@ def test_forged_end_counts(data_dir: Path, unlocked: vault.UnlockedVault) -> Non
 def test_length_field_layout_is_as_specified(session: Path) -> None:
     raw = layout.segment_files(session)[0][1].read_bytes()
     rtype, length = struct.unpack_from("<BI", raw, HEADER_SIZE)
-    assert rtype == 1 and HEADER_SIZE + FRAME_HEADER + length <= len(raw)
+    assert rtype == 1
+    assert HEADER_SIZE + FRAME_HEADER + length <= len(raw)
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
@@ -353,6 +357,7 @@ def test_random_damage_never_yields_wrong_events(
             verdict, evs = got
             assert evs == ALL[: len(evs)]  # authentic: exactly a prefix of what was written
             if verdict is Verdict.COMPLETE:
-                assert evs == ALL and bytes(raw) == orig[name]
+                assert evs == ALL
+                assert bytes(raw) == orig[name]
     finally:
         _restore(session, orig)

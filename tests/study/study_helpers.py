@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from helpers import NoHooks  # noqa: F401 (re-exported for the study tests)
+from helpers import NoHooks  # re-exported for the study tests
 from tallylight.study import signing, template
 
 TODAY = dt.date(2026, 11, 29)
@@ -55,7 +55,7 @@ def current_body(**replace: str) -> bytes:
     return text.encode("utf-8")
 
 
-def write_signed(path: Path, key: Ed25519PrivateKey = RESEARCHER, **replace: str) -> Path:
+def write_signed(path: Path, key: Ed25519PrivateKey = RESEARCHER, /, **replace: str) -> Path:
     path.write_bytes(signing.sign(current_body(**replace), key))
     return path
 

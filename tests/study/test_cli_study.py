@@ -24,13 +24,16 @@ def test_add_yes_list_show(manifest_file: Path, capsys: pytest.CaptureFixture[st
     assert f"fingerprint {fingerprint}" in out
     for heading in CONSENT_HEADINGS:
         assert f"== {heading}" in out
-    assert "[x] I have read" in out and "[ ] You may contact me" in out
+    assert "[x] I have read" in out
+    assert "[ ] You may contact me" in out
     assert main(["study", "list"]) == 0
     listing = capsys.readouterr().out
-    assert STUDY_ID in listing and "0/20 sessions" in listing
+    assert STUDY_ID in listing
+    assert "0/20 sessions" in listing
     assert main(["study", "show", STUDY_ID, "--consent"]) == 0
     shown = capsys.readouterr().out
-    assert "Consent given at" in shown and "[ ] You may contact me" in shown
+    assert "Consent given at" in shown
+    assert "[ ] You may contact me" in shown
 
 
 def test_add_asks_each_box_in_a_terminal(
@@ -38,7 +41,7 @@ def test_add_asks_each_box_in_a_terminal(
 ) -> None:
     monkeypatch.setattr(sys.stdin, "isatty", lambda: True)
     answers = iter(["y", "n", "n"])
-    monkeypatch.setattr("builtins.input", lambda prompt="": next(answers))
+    monkeypatch.setattr("builtins.input", lambda _prompt="": next(answers))
     assert main(["study", "add", str(manifest_file)]) == 8
     assert "not joined" in capsys.readouterr().err
     assert enrolment.enrolled_ids() == []
@@ -59,7 +62,8 @@ def test_refused_manifests_are_one_line(tmp_path: Path, capsys: pytest.CaptureFi
     unsigned.write_bytes(current_body())
     assert main(["study", "add", str(unsigned), "--yes"]) == 8
     err = capsys.readouterr().err
-    assert err.startswith("tallylight: The manifest is not signed") and err.count("\n") == 1
+    assert err.startswith("tallylight: The manifest is not signed")
+    assert err.count("\n") == 1
     bad = write_signed(tmp_path / "b.toml", **{"max_sessions = 20": "max_sessions = -1"})
     assert main(["study", "add", str(bad), "--yes"]) == 8
     assert "sessions.max_sessions" in capsys.readouterr().err
@@ -76,7 +80,8 @@ def test_add_can_narrow_what_the_study_may_record(
     manifest_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["study", "add", str(manifest_file), "--yes", "--keys", "full"]) == 2  # wider: refused
-    assert "only allow less" in capsys.readouterr().err and enrolment.enrolled_ids() == []
+    assert "only allow less" in capsys.readouterr().err
+    assert enrolment.enrolled_ids() == []
     assert main(["study", "add", str(manifest_file), "--yes", "--keys", "none", "--no-scrolls"]) == 0
     assert "You allow it at most:" in capsys.readouterr().out
     from tallylight.options import CaptureOptions, KeyMode

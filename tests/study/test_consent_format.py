@@ -74,7 +74,7 @@ def test_a_damaged_enrolment_file_is_one_clear_error(doc: object) -> None:
     try:
         enrolment.Enrolment.from_dict(doc)
     except StudyError as exc:
-        assert "damaged" in str(exc)
+        assert "damaged" in str(exc)  # noqa: PT017 - a valid document may also come through
 
 
 def test_enrolment_round_trip() -> None:

@@ -17,7 +17,7 @@ from tallylight.study import enrolment, signing
 AGREE = {"read": True, "agree": True}
 
 
-def join(path: Path, data_dir: Path, boxes: dict[str, bool] = AGREE, **kw: object):  # noqa: ANN201
+def join(path: Path, data_dir: Path, boxes: dict[str, bool] = AGREE, **kw: object):
     offer = enrolment.check_offer(path.read_bytes(), data_dir)
     return enrolment.join(offer, boxes, data_dir=data_dir, **kw)  # type: ignore[arg-type]
 
@@ -34,7 +34,8 @@ def test_join_records_consent_encrypted(
         == signing.body_hash(signing.split(manifest_file.read_bytes()).body)
     )
     assert record.checkboxes == {"read": True, "agree": True, "contact-later": True}
-    assert record.app_version and record.study_id == STUDY_ID
+    assert record.app_version
+    assert record.study_id == STUDY_ID
     # no plaintext of the record on disk: not the choices, not the time
     files = list(study.path.rglob("*"))
     consent_files = [p for p in files if p.name.startswith("consent-")]
@@ -44,7 +45,8 @@ def test_join_records_consent_encrypted(
         assert needle not in raw
     for p in files:
         if p.is_file():
-            assert b"given_at" not in p.read_bytes() and b'contact-later": true' not in p.read_bytes()
+            assert b"given_at" not in p.read_bytes()
+            assert b'contact-later": true' not in p.read_bytes()
     assert enrolment.read_consent(study, unlocked) == record
     assert (study.path.stat().st_mode & 0o777) == 0o700
 
@@ -101,7 +103,7 @@ def test_joining_needs_a_vault(manifest_file: Path, data_dir: Path) -> None:
 )
 def test_refused_manifests_say_why(
     tmp_path: Path, data_dir: Path, unlocked: object, make, reason: str
-) -> None:  # noqa: ANN001
+) -> None:
     path = tmp_path / "m.toml"
     make(path)
     with pytest.raises(ManifestError, match=reason):
@@ -112,7 +114,7 @@ def test_changed_after_consent_and_new_versions(
     tmp_path: Path, data_dir: Path, unlocked: vault.UnlockedVault
 ) -> None:
     v1 = write_signed(tmp_path / "v1.toml")
-    study, first = join(v1, data_dir)
+    _study, first = join(v1, data_dir)
     with pytest.raises(StudyError, match="already joined"):
         enrolment.check_offer(v1.read_bytes(), data_dir)
     # the same version, other text (re-signed by the same key): changed after consent
@@ -128,9 +130,12 @@ def test_changed_after_consent_and_new_versions(
         tmp_path / "v2.toml", **{"version = 1 ": "version = 2 ", 'keys = "class"': 'keys = "none"'}
     )
     offer = enrolment.check_offer(v2.read_bytes(), data_dir)
-    assert offer.is_update and offer.previous is not None and offer.previous.consent_id == first.consent_id
+    assert offer.is_update
+    assert offer.previous is not None
+    assert offer.previous.consent_id == first.consent_id
     study2, second = enrolment.join(offer, AGREE, data_dir=data_dir)
-    assert second.consent_id != first.consent_id and second.participant_id == first.participant_id
+    assert second.consent_id != first.consent_id
+    assert second.participant_id == first.participant_id
     assert study2.enrolment.earlier_consents == (first.consent_id,)
     assert study2.ceiling().keys == KeyMode.NONE
     assert enrolment.read_consent(study2, unlocked, first.consent_id) == first  # history kept
@@ -174,15 +179,15 @@ def test_consent_may_narrow_but_not_widen(manifest_file: Path, data_dir: Path, u
 
 def test_session_terms_limits(tmp_path: Path, data_dir: Path, unlocked: object) -> None:
     path = write_signed(tmp_path / "m.toml", **{"max_sessions = 20": "max_sessions = 2"})
-    study, record = join(path, data_dir)
+    _study, record = join(path, data_dir)
     terms = enrolment.session_terms(STUDY_ID, data_dir)
-    assert terms.consent_id == record.consent_id and terms.manifest_hash == record.manifest_hash
-    assert terms.max_duration_s == 3600 and terms.idle_timeout_s == 600
-    assert (
-        terms.limit_duration(0) == 3600
-        and terms.limit_duration(60) == 60
-        and terms.limit_duration(7200) == 3600
-    )
+    assert terms.consent_id == record.consent_id
+    assert terms.manifest_hash == record.manifest_hash
+    assert terms.max_duration_s == 3600
+    assert terms.idle_timeout_s == 600
+    assert terms.limit_duration(0) == 3600
+    assert terms.limit_duration(60) == 60
+    assert terms.limit_duration(7200) == 3600
     enrolment.register_session(STUDY_ID, "s1", data_dir)
     enrolment.register_session(STUDY_ID, "s2", data_dir)
     with pytest.raises(StudyError, match="all 2 sessions"):

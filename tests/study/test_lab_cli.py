@@ -21,7 +21,9 @@ def lab(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProce
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "tallylight-lab"
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and "keygen" in result.stdout and "manifest" in result.stdout
+    assert result.returncode == 0
+    assert "keygen" in result.stdout
+    assert "manifest" in result.stdout
 
 
 @pytest.fixture
@@ -29,7 +31,8 @@ def keydir(tmp_path: Path) -> Path:
     out = tmp_path / "keys"
     result = lab("keygen", "--out", out)
     assert result.returncode == 0, result.stderr
-    assert "age1" in result.stdout and "fingerprint" in result.stdout.lower()
+    assert "age1" in result.stdout
+    assert "fingerprint" in result.stdout.lower()
     return out
 
 
@@ -51,9 +54,9 @@ def test_keygen_private_files_are_0600_and_age_reads_the_identity(keydir: Path, 
     )
     assert out.stdout == b"hello researcher"
     # and pyrage decrypts with the identity line of the file
-    line = [x for x in (keydir / "identity.txt").read_text().splitlines() if x.startswith("AGE-SECRET-KEY-")][
-        0
-    ]
+    line = next(
+        x for x in (keydir / "identity.txt").read_text().splitlines() if x.startswith("AGE-SECRET-KEY-")
+    )
     ident = pyrage.x25519.Identity.from_str(line)
     assert pyrage.decrypt(enc.read_bytes(), [ident]) == b"hello researcher"
 
@@ -61,9 +64,9 @@ def test_keygen_private_files_are_0600_and_age_reads_the_identity(keydir: Path, 
 def test_keygen_never_overwrites(keydir: Path) -> None:
     before = (keydir / "identity.txt").read_bytes()
     result = lab("keygen", "--out", keydir)
-    assert (
-        result.returncode == 2 and "never overwritten" in result.stderr and "Traceback" not in result.stderr
-    )
+    assert result.returncode == 2
+    assert "never overwritten" in result.stderr
+    assert "Traceback" not in result.stderr
     assert (keydir / "identity.txt").read_bytes() == before
 
 
@@ -71,7 +74,8 @@ def test_new_sign_verify_round_trip(keydir: Path, tmp_path: Path) -> None:
     manifest_file = tmp_path / "study.toml"
     assert lab("manifest", "new", "--out", manifest_file, "--key", keydir).returncode == 0
     unsigned = lab("manifest", "verify", manifest_file)
-    assert unsigned.returncode == 8 and "not signed" in unsigned.stderr
+    assert unsigned.returncode == 8
+    assert "not signed" in unsigned.stderr
     signed = lab("manifest", "sign", manifest_file, "--key", keydir)
     assert signed.returncode == 0, signed.stderr
     keygen_fp = (keydir / "signing.pub").read_text().split("fingerprint: ")[1].strip()
@@ -83,7 +87,8 @@ def test_new_sign_verify_round_trip(keydir: Path, tmp_path: Path) -> None:
     raw[raw.index(b"Typing rhythm")] ^= 0x01
     manifest_file.write_bytes(bytes(raw))
     bad = lab("manifest", "verify", manifest_file)
-    assert bad.returncode == 8 and "changed after it was signed" in bad.stderr
+    assert bad.returncode == 8
+    assert "changed after it was signed" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
@@ -91,7 +96,8 @@ def test_sign_refuses_a_malformed_manifest_naming_the_field(keydir: Path, tmp_pa
     manifest_file = tmp_path / "study.toml"
     assert lab("manifest", "new", "--out", manifest_file).returncode == 0  # no --key: placeholder recipient
     result = lab("manifest", "sign", manifest_file, "--key", keydir)
-    assert result.returncode == 8 and "data.recipients[0]" in result.stderr
+    assert result.returncode == 8
+    assert "data.recipients[0]" in result.stderr
     assert "tallylight-signature" not in manifest_file.read_text()
 
 
@@ -101,9 +107,9 @@ def test_missing_files_are_sentences(tmp_path: Path) -> None:
         ("manifest", "sign", tmp_path / "x", "--key", tmp_path),
     ):
         result = lab(*args)
-        assert (
-            result.returncode == 2 and "does not exist" in result.stderr and "Traceback" not in result.stderr
-        )
+        assert result.returncode == 2
+        assert "does not exist" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_unwritable_places_are_sentences(tmp_path: Path, keydir: Path) -> None:
@@ -116,4 +122,5 @@ def test_unwritable_places_are_sentences(tmp_path: Path, keydir: Path) -> None:
     ):
         result = lab(*args)
         assert result.returncode == 2, result.stderr
-        assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr

@@ -18,7 +18,9 @@ SIGNED = signed()
 
 def _clear(exc: ManifestError) -> None:
     message = str(exc)
-    assert message and "\n" not in message and len(message) < 500, message
+    assert message, message
+    assert "\n" not in message, message
+    assert len(message) < 500, message
     assert message.endswith((".", ")")), message
     assert "Traceback" not in message
 

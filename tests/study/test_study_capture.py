@@ -43,7 +43,7 @@ def _start(fields: dict) -> tuple[RecorderProcess, dict]:
 def study(tmp_path: Path) -> enrolment.Study:
     """Manifest: keys class, everything else on; consent narrowed scrolls off."""
     # the participant's settings allow everything
-    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))
     return _join(write_signed(tmp_path / "m.toml"), CaptureOptions(keys=KeyMode.CLASS, scrolls=False))
 
 
@@ -51,14 +51,15 @@ def test_start_command_applies_the_study_ceiling(study: enrolment.Study) -> None
     proc, started = _start({"options": WIDE, "study": STUDY_ID, "max_duration_s": 7200})
     try:
         assert started["event"] == "started", started
-        assert started["options"]["keys"] == "class" and started["options"]["scrolls"] is False
-        assert started["study"] == STUDY_ID and started["study_title"] == "Typing rhythm and fatigue"
+        assert started["options"]["keys"] == "class"
+        assert started["options"]["scrolls"] is False
+        assert started["study"] == STUDY_ID
+        assert started["study_title"] == "Typing rhythm and fatigue"
         assert "keys: kind only — your study does not allow more" in [
             n["message"] for n in started["narrowed"]
         ]
-        assert proc.session is not None and proc.session.options == CaptureOptions(
-            keys=KeyMode.CLASS, scrolls=False
-        )
+        assert proc.session is not None
+        assert proc.session.options == CaptureOptions(keys=KeyMode.CLASS, scrolls=False)
         info = proc.session.info
         assert info is not None
         assert info.study_id == STUDY_ID
@@ -71,29 +72,37 @@ def test_start_command_applies_the_study_ceiling(study: enrolment.Study) -> None
 
 
 def test_settings_narrower_than_the_study_still_win(study: enrolment.Study) -> None:
-    settings.save(settings.Settings(capture=CaptureOptions(keys="none", clicks=False)))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.NONE, clicks=False)))
     proc, started = _start({"options": WIDE, "study": STUDY_ID})
     proc.stop(StopReason.PARTICIPANT)
-    assert started["options"]["keys"] == "none" and started["options"]["clicks"] is False
+    assert started["options"]["keys"] == "none"
+    assert started["options"]["clicks"] is False
 
 
 def test_personal_sessions_are_unchanged(study: enrolment.Study) -> None:
     proc, started = _start({"options": WIDE})
     proc.stop(StopReason.PARTICIPANT)
-    assert started["options"]["keys"] == "full" and "study" not in started or started["study"] is None
-    assert proc.session is not None and proc.session.info is not None and proc.session.info.study_id == ""
+    assert (started["options"]["keys"] == "full" and "study" not in started) or started["study"] is None
+    assert proc.session is not None
+    assert proc.session.info is not None
+    assert proc.session.info.study_id == ""
 
 
 def test_no_session_for_an_unknown_withdrawn_or_changed_study(study: enrolment.Study, tmp_path: Path) -> None:
     proc, reply = _start({"options": WIDE, "study": "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a11"})
-    assert reply["event"] == "error" and "not joined" in reply["message"] and proc.session is None
+    assert reply["event"] == "error"
+    assert "not joined" in reply["message"]
+    assert proc.session is None
     proc, reply = _start({"options": WIDE, "study": ["x"]})
-    assert reply["event"] == "error" and proc.session is None
+    assert reply["event"] == "error"
+    assert proc.session is None
     # a hand-edited manifest, even one re-signed by some other key, never starts a session
     stored = study.path / enrolment.MANIFEST_FILE
     stored.write_bytes(signing.sign(current_body(**{'keys = "class"': 'keys = "full"'}), OTHER))
     proc, reply = _start({"options": WIDE, "study": STUDY_ID})
-    assert reply["event"] == "error" and "consented to" in reply["message"] and proc.session is None
+    assert reply["event"] == "error"
+    assert "consented to" in reply["message"]
+    assert proc.session is None
 
 
 def test_max_sessions(tmp_path: Path) -> None:
@@ -102,13 +111,14 @@ def test_max_sessions(tmp_path: Path) -> None:
     proc.stop(StopReason.PARTICIPANT)
     assert reply["event"] == "started"
     proc, reply = _start({"options": WIDE, "study": STUDY_ID})
-    assert reply["event"] == "error" and "all 1 sessions" in reply["message"]
+    assert reply["event"] == "error"
+    assert "all 1 sessions" in reply["message"]
 
 
 @pytest.mark.x11
 def test_record_for_a_study_stores_exactly_the_consented_streams(xserver: XServer, tmp_path: Path) -> None:
     """The real CLI, recorder and store: `record --study --keys full` with moves off in the consent."""
-    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))
     study = _join(write_signed(tmp_path / "m.toml"), CaptureOptions(keys=KeyMode.CLASS, mouse_moves=False))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     p = PtyProcess(
@@ -139,7 +149,9 @@ def test_record_for_a_study_stores_exactly_the_consented_streams(xserver: XServe
     (sid,) = sessions.session_ids()
     data = sessions.read(sid, vault.unlock(PASS))
     info = data.info
-    assert info is not None and info.options.keys.label == "class" and info.options.mouse_moves is False
+    assert info is not None
+    assert info.options.keys.label == "class"
+    assert info.options.mouse_moves is False
     assert (info.study_id, info.manifest_hash, info.consent_id) == (
         STUDY_ID,
         study.signed.hash,
@@ -147,7 +159,8 @@ def test_record_for_a_study_stores_exactly_the_consented_streams(xserver: XServe
     )
     events = list(data.events())
     kinds = {e.kind for e in events}
-    assert Kind.KEY_DOWN in kinds and Kind.BUTTON_DOWN in kinds
+    assert Kind.KEY_DOWN in kinds
+    assert Kind.BUTTON_DOWN in kinds
     assert Kind.MOVE not in kinds
     assert all(e.text == "" and e.key == 0 for e in events if e.kind in (Kind.KEY_DOWN, Kind.KEY_UP))
     assert enrolment.load(STUDY_ID).session_ids() == [sid]
@@ -181,11 +194,14 @@ def test_task_and_note_markers_go_into_the_event_stream(tmp_path: Path) -> None:
     assert send(cmd="resume")["event"] == "resumed"
     assert send(cmd="task", action="end")["task"] == "b"
     bad = send(cmd="task", action="end")
-    assert bad["event"] == "error" and "No task is running" in bad["message"]
+    assert bad["event"] == "error"
+    assert "No task is running" in bad["message"]
     bad = send(cmd="task", action="start", task="nope")
-    assert bad["event"] == "error" and "copy-text, b" in bad["message"]
+    assert bad["event"] == "error"
+    assert "copy-text, b" in bad["message"]
     proc.stop(StopReason.PARTICIPANT)
-    assert proc.session is not None and isinstance(proc.session.sink, MemorySink)
+    assert proc.session is not None
+    assert isinstance(proc.session.sink, MemorySink)
     markers = [(e.marker, e.reason) for e in proc.session.sink.events if e.kind == Kind.MARKER]
     M = Marker
     assert markers == [
@@ -203,7 +219,7 @@ def test_task_and_note_markers_go_into_the_event_stream(tmp_path: Path) -> None:
 
 
 def test_tasks_need_a_study_session() -> None:
-    proc, started = _start({"options": WIDE})
+    proc, _started = _start({"options": WIDE})
     out = proc._out
     proc.handle(json.dumps({"cmd": "task", "action": "start", "task": "x"}))
     assert "not for a study" in out.getvalue().splitlines()[-1]  # type: ignore[attr-defined]

@@ -19,8 +19,13 @@ from task_helpers import TASKS_TOML, with_tasks
 def test_typing_and_pointing_tasks_are_read_and_free_stays_the_default() -> None:
     m = manifest.parse(with_tasks(body()))
     free, point, typing = m.tasks
-    assert free.kind == "free" and not free.in_window and free.pointing is None and free.typing is None
-    assert point.kind == "pointing" and point.in_window and point.show_results
+    assert free.kind == "free"
+    assert not free.in_window
+    assert free.pointing is None
+    assert free.typing is None
+    assert point.kind == "pointing"
+    assert point.in_window
+    assert point.show_results
     assert point.pointing == manifest.PointingTask(
         amplitudes=(256.0, 512.0),
         amplitude_unit="px",
@@ -37,7 +42,9 @@ def test_typing_and_pointing_tasks_are_read_and_free_stays_the_default() -> None
 def test_sizes_in_millimetres() -> None:
     toml = TASKS_TOML.replace("widths_px = [32, 64]", "widths_mm = [4.5, 9]")
     point = manifest.parse(with_tasks(body(), toml)).task("point").pointing
-    assert point is not None and point.widths == (4.5, 9.0) and point.width_unit == "mm"
+    assert point is not None
+    assert point.widths == (4.5, 9.0)
+    assert point.width_unit == "mm"
 
 
 @pytest.mark.parametrize(
@@ -90,6 +97,9 @@ def test_lab_task_layout_prints_the_window_targets(tmp_path: Path) -> None:
     assert json.loads(done.stdout) == {"targets": expected}
     assert set(expected[0]) == {"sequence", "trial", "x", "y", "width", "amplitude"}
     bad = subprocess.run([*lab, "point", "--screen", "300x200"], capture_output=True, text=True)
-    assert bad.returncode != 0 and "does not fit" in bad.stderr and "Traceback" not in bad.stderr
+    assert bad.returncode != 0
+    assert "does not fit" in bad.stderr
+    assert "Traceback" not in bad.stderr
     free = subprocess.run([*lab, "copy-text", "--screen", "1280x720"], capture_output=True, text=True)
-    assert free.returncode == 2 and "free task" in free.stderr
+    assert free.returncode == 2
+    assert "free task" in free.stderr

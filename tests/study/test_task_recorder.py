@@ -26,12 +26,16 @@ from task_helpers import with_tasks
 class ExplodingHooks:
     """Global capture must not be installed at all in a window-only session."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *_args: Any) -> None:
         raise AssertionError("global hooks were installed")
+
+    def start(self) -> None: ...  # the HookSet shape (never reached)
+
+    def stop(self) -> None: ...
 
 
 def join(tmp_path: Path, typing_text: bool) -> None:
-    settings.save(settings.Settings(capture=CaptureOptions(keys="full")))
+    settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))
     path = tmp_path / "m.toml"
     path.write_bytes(signing.sign(with_tasks(current_body()), RESEARCHER))
     if not vault.exists():
@@ -74,7 +78,8 @@ def test_typing_task_keeps_field_characters_only_with_the_typing_consent(tmp_pat
     join(tmp_path, typing_text=True)
     rec = Recorder()
     started = rec.send(cmd="start", id=1, options={"keys": "full"}, study=STUDY_ID, global_capture=False)
-    assert started["event"] == "started" and started["options"]["keys"] == "class", started
+    assert started["event"] == "started", started
+    assert started["options"]["keys"] == "class", started
     assert rec.send(cmd="task", id=2, action="start", task="type")["event"] == "task"
     # stamped between the start and now (later ones would fall after the stop and be dropped)
     t = rec.proc.session.t0_ns + 1000  # type: ignore[union-attr]
@@ -100,7 +105,8 @@ def test_typing_task_keeps_field_characters_only_with_the_typing_consent(tmp_pat
         "kind": "forged",
     }
     reply = rec.send(cmd="trials", id=3, trials=[trial])
-    assert reply["event"] == "trials" and reply["count"] == 1, reply
+    assert reply["event"] == "trials", reply
+    assert reply["count"] == 1, reply
     sink = rec.stop()
     keys = [e for e in sink.events if e.kind in (Kind.KEY_DOWN, Kind.KEY_UP)]
     assert [(e.key_class, e.text) for e in keys] == [
@@ -114,7 +120,9 @@ def test_typing_task_keeps_field_characters_only_with_the_typing_consent(tmp_pat
     assert all(e.key == 0 for e in keys)  # class mode: never which key
     assert [e.kind for e in sink.events if e.kind == Kind.MOVE] == [Kind.MOVE]
     (stored,) = sink.trials
-    assert stored["task"] == "type" and stored["kind"] == "typing" and stored["task_number"] == 3
+    assert stored["task"] == "type"
+    assert stored["kind"] == "typing"
+    assert stored["task_number"] == 3
     session_t0 = rec.proc.session.t0_ns  # type: ignore[union-attr]
     assert stored["start_ns"] == (t - session_t0) // 100_000 * 100_000
     assert stored["end_ns"] == (t + 2 * step - session_t0) // 100_000 * 100_000
@@ -125,10 +133,12 @@ def test_without_the_typing_consent_no_typing_task_runs_and_no_character_is_kept
     rec = Recorder()
     rec.send(cmd="start", id=1, options={"keys": "full"}, study=STUDY_ID, global_capture=False)
     refused = rec.send(cmd="task", id=2, action="start", task="type")
-    assert refused["event"] == "error" and "did not allow" in refused["message"]
+    assert refused["event"] == "error"
+    assert "did not allow" in refused["message"]
     t = rec.proc.session.t0_ns + 1000  # type: ignore[union-attr]
     refused = rec.send(cmd="task_input", id=3, events=[key(1, t, "h")])
-    assert refused["event"] == "error" and "No typing or pointing task" in refused["message"]
+    assert refused["event"] == "error"
+    assert "No typing or pointing task" in refused["message"]
     assert rec.send(cmd="task", id=4, action="start", task="point")["event"] == "task"
     rec.send(cmd="task_input", id=5, events=[key(1, t, "h"), key(2, t + 1000, "h")])  # in_field is ignored
     sink = rec.stop()
@@ -182,7 +192,9 @@ def test_malformed_window_input_is_refused_in_one_sentence(tmp_path: Path) -> No
         [[1, 0, None, 5, "", 0, True]],
     ):
         reply = rec.send(cmd="task_input", id=3, events=bad)
-        assert reply["event"] == "error" and reply["fatal"] is False, bad
+        assert reply["event"] == "error", bad
+        assert reply["fatal"] is False, bad
     reply = rec.send(cmd="trials", id=4, trials=[{"trial": 1, "start_ns": 5, "end_ns": 4}])
-    assert reply["event"] == "error" and "malformed" in reply["message"]
+    assert reply["event"] == "error"
+    assert "malformed" in reply["message"]
     rec.stop()

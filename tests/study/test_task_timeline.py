@@ -53,7 +53,8 @@ def test_prepare_names_tasks_by_position() -> None:
 
 def test_a_session_without_tasks() -> None:
     cols = _cols([ev.marker(0, Marker.SESSION_START), ev.marker(S, Marker.SESSION_STOP, 1)])
-    assert task_spans(cols) == [] and prepare(cols).tasks == []
+    assert task_spans(cols) == []
+    assert prepare(cols).tasks == []
 
 
 def _late_task() -> list[ev.Event]:
@@ -82,10 +83,13 @@ def test_task_times_count_only_inside_the_task() -> None:
     first, second = summarize(cols).tasks
     assert first.duration_s == 2.96
     assert abs(first.recorded_s - 1.96) < 1e-9
-    assert first.idle_s == 0 and first.idle_pauses == 0  # no 2 s without input inside the task
+    assert first.idle_s == 0
+    assert first.idle_pauses == 0
     assert abs(first.active_s - 1.96) < 1e-9
     # the second task starts while capture is paused: that second is not recorded, and not idle
-    assert second.duration_s == 3 and abs(second.recorded_s - 2) < 1e-9 and second.idle_s == 0
+    assert second.duration_s == 3
+    assert abs(second.recorded_s - 2) < 1e-9
+    assert second.idle_s == 0
     # the features of a task's slice agree (the same window)
     assert mouse_features(window(cols, 25 * S, 27_960_000_000))["idle_time_s"] == 0
     assert mouse_features(window(cols, 25 * S, 27_960_000_000), 0.4)["idle_time_s"] == pytest.approx(1.96)

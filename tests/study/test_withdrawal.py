@@ -58,14 +58,13 @@ def test_withdraw_destroys_exactly_the_study(joined: dict[str, list[str]], tmp_p
     # the request names what the researcher must delete; the receipt hashes it
     request_path = Path(receipt.request_file)
     request = json.loads(request_path.read_text())
-    assert request["participant_id"] == participant and request["study_id"] == STUDY_ID
+    assert request["participant_id"] == participant
+    assert request["study_id"] == STUDY_ID
     assert request["consent_ids"] == [consent_id]
     assert receipt.request_sha256 == hashlib.sha256(request_path.read_bytes()).hexdigest()
     saved = json.loads((request_path.parent / withdrawal.RECEIPT_FILE).read_text())
-    assert (
-        saved["sessions_destroyed"] == receipt.sessions_destroyed
-        and saved["withdrawn_at"] == receipt.withdrawn_at
-    )
+    assert saved["sessions_destroyed"] == receipt.sessions_destroyed
+    assert saved["withdrawn_at"] == receipt.withdrawn_at
     assert (tmp_path / "mine" / withdrawal.REQUEST_FILE).read_bytes() == request_path.read_bytes()
     # no upload target in this manifest: nothing waits for upload
     assert withdrawal.pending_uploads() == []
@@ -85,7 +84,8 @@ def test_withdraw_works_with_a_damaged_manifest(joined: dict[str, list[str]]) ->
     stored = enrolment.study_dir(STUDY_ID) / enrolment.MANIFEST_FILE
     stored.write_bytes(b"garbage")
     receipt = withdrawal.withdraw(STUDY_ID)
-    assert sorted(receipt.sessions_destroyed) == sorted(joined["study"]) and receipt.study_title == ""
+    assert sorted(receipt.sessions_destroyed) == sorted(joined["study"])
+    assert receipt.study_title == ""
 
 
 def test_upload_target_marks_the_request_for_upload(tmp_path: Path) -> None:
@@ -97,7 +97,8 @@ def test_upload_target_marks_the_request_for_upload(tmp_path: Path) -> None:
     enrolment.join(enrolment.check_offer(path.read_bytes()), {"read": True, "agree": True})
     receipt = withdrawal.withdraw(STUDY_ID)
     (pending,) = withdrawal.pending_uploads()
-    assert pending.request_id == receipt.request_id and pending.url == "http://127.0.0.1:9/u"
+    assert pending.request_id == receipt.request_id
+    assert pending.url == "http://127.0.0.1:9/u"
     withdrawal.mark_sent(pending.request_id, "201 Created")
     assert withdrawal.pending_uploads() == []
 
@@ -110,7 +111,8 @@ def test_cli_withdraw(
     capsys.readouterr()
     assert main(["study", "withdraw", STUDY_ID, "--yes", "--out", str(tmp_path / "r")]) == 0
     out = capsys.readouterr().out
-    assert "Destroyed: 2 sessions, 1 consent record." in out and "SHA-256" in out
+    assert "Destroyed: 2 sessions, 1 consent record." in out
+    assert "SHA-256" in out
     assert (tmp_path / "r" / withdrawal.RECEIPT_FILE).exists()
     assert main(["study", "withdraw", STUDY_ID, "--yes"]) == 8
 

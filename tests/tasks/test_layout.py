@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -58,14 +59,15 @@ def test_every_sequence_visits_each_target_once_across_the_circle(
     for seq in range(1, conditions * p.sequences_per_condition + 1):
         mine = [t for t in targets if t.sequence == seq]
         assert [t.trial for t in mine] == list(range(n + 1))
-        assert (
-            sorted(t.position for t in mine[1:]) == list(range(n)) and mine[0].position == mine[-1].position
-        )
+        assert sorted(t.position for t in mine[1:]) == list(range(n))
+        assert mine[0].position == mine[-1].position
         for t in mine:
             assert math.isclose(math.hypot(t.x - w / 2, t.y - h / 2), t.amplitude / 2, abs_tol=1e-6)
-            assert t.x - t.width / 2 >= 0 and t.x + t.width / 2 <= w
-            assert t.y - t.width / 2 >= 0 and t.y + t.width / 2 <= h
-        for a, b in zip(mine, mine[1:], strict=False):  # each jump nearly crosses the circle
+            assert t.x - t.width / 2 >= 0
+            assert t.x + t.width / 2 <= w
+            assert t.y - t.width / 2 >= 0
+            assert t.y + t.width / 2 <= h
+        for a, b in itertools.pairwise(mine):  # each jump nearly crosses the circle
             chord = a.amplitude * math.cos(math.pi / (2 * n))
             assert math.isclose(math.hypot(b.x - a.x, b.y - a.y), chord, rel_tol=1e-9)
     seen = {(t.amplitude, t.width) for t in targets}

@@ -75,7 +75,8 @@ def test_blocks_have_the_documented_fields_and_pool_nothing() -> None:
         "uncorrected_error_rate",
     }
     expected = measures.typing_trial("abc", list("abx\bc"), [0, 0, 0, 0, 2000])
-    assert typed["wpm"] == round(expected.wpm or 0, 3) and typed["kspc"] == round(expected.kspc or 0, 4)
+    assert typed["wpm"] == round(expected.wpm or 0, 3)
+    assert typed["kspc"] == round(expected.kspc or 0, 4)
     assert len(task_result_lines(b)) == 2
     groups = results.by_condition(trials)
     assert [(g["task"], g["condition"], g["sequences"], g["phrases"]) for g in groups] == [
@@ -85,4 +86,5 @@ def test_blocks_have_the_documented_fields_and_pool_nothing() -> None:
 
 
 def test_no_trials_no_blocks() -> None:
-    assert results.blocks([]) == {} and task_result_lines({}) == []
+    assert results.blocks([]) == {}
+    assert task_result_lines({}) == []

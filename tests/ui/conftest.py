@@ -29,6 +29,7 @@ def qapp(xserver_session: XServer):  # overrides pytest-qt's qapp
     app = QApplication.instance() or QApplication(
         [sys.argv[0], "-platform", "xcb", "-display", xserver_session.display]
     )
+    assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
     yield app
     for w in app.topLevelWidgets():

@@ -89,7 +89,8 @@ def write_session(
     import dataclasses
     import time
 
-    from store.store_helpers import make_info
+    from store_helpers import make_info
+
     from tallylight import events as ev
     from tallylight.events import StopReason
     from tallylight.store import writer

@@ -18,7 +18,7 @@ from scale_check import check
 
 def main(manifest: str, out_dir: str) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QScrollArea
 
     from tallylight.study import enrolment
     from tallylight.ui.dialogs.studies import JoinStudyDialog
@@ -46,10 +46,13 @@ def main(manifest: str, out_dir: str) -> int:
         while dlg.pages.current() < i:
             dlg.pages.next_button.click()
         wait()
-        key = dlg.pages.stack.currentWidget().objectName().removeprefix("consent-page-")
-        report[key] = check(dlg, app)
         area = dlg.pages.stack.currentWidget()
-        need = area.widget().minimumSizeHint().width()
+        assert isinstance(area, QScrollArea)  # each page scrolls on its own
+        key = area.objectName().removeprefix("consent-page-")
+        report[key] = check(dlg, app)
+        page = area.widget()
+        assert page is not None
+        need = page.minimumSizeHint().width()
         if need > area.viewport().width():  # no horizontal scrolling: wider content would be cut
             report[key].append(f"page content {need} px wide > its {area.viewport().width()} px view")
         dlg.grab().save(str(Path(out_dir) / f"consent-{key}@{scale}x-{lang}.png"), "PNG")

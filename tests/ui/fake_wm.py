@@ -7,6 +7,8 @@ window manager does when the user switches apps.
 
 from __future__ import annotations
 
+from typing import Any
+
 from Xlib import X, Xatom
 from Xlib import display as xdisplay
 
@@ -18,7 +20,7 @@ class FakeWM:
         self.NET_SUPPORTED = self.d.intern_atom("_NET_SUPPORTED")
         self.NET_ACTIVE = self.d.intern_atom("_NET_ACTIVE_WINDOW")
         self.root.change_property(self.NET_SUPPORTED, Xatom.ATOM, 32, [self.NET_ACTIVE])
-        self.windows = []
+        self.windows: list[Any] = []
         self.d.sync()
 
     def window(self, instance: str, wm_class: str):

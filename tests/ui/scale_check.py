@@ -142,7 +142,7 @@ def main(out_dir: str) -> int:
         from tallylight.ui.review.window import ReviewWindow
 
         v = vault.unlock(os.environ["SCALE_CHECK_PASSPHRASE"])
-        run("review", ReviewWindow(tasks, os.environ["SCALE_CHECK_SESSION"], v), lambda w: wait(1500))
+        run("review", ReviewWindow(tasks, os.environ["SCALE_CHECK_SESSION"], v), lambda _w: wait(1500))
     print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
     tasks.shutdown()
     return 0

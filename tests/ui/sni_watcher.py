@@ -10,8 +10,8 @@ from PySide6.QtCore import ClassInfo, Property, QCoreApplication, QObject, Signa
 from PySide6.QtDBus import QDBusConnection
 
 
-@ClassInfo({"D-Bus Interface": "org.kde.StatusNotifierWatcher"})
-class Watcher(QObject):
+@ClassInfo({"D-Bus Interface": "org.kde.StatusNotifierWatcher"})  # type: ignore[call-arg]  # PySide6 takes a dict; its stubs do not
+class Watcher(QObject):  # type: ignore[operator]  # (the same)
     StatusNotifierItemRegistered = Signal(str)
 
     def __init__(self) -> None:
@@ -19,18 +19,18 @@ class Watcher(QObject):
         self.items: list[str] = []
 
     @Slot(str)
-    def RegisterStatusNotifierItem(self, service: str) -> None:  # noqa: N802 - the D-Bus name
+    def RegisterStatusNotifierItem(self, service: str) -> None:
         print("REGISTERED", service, flush=True)
         self.items.append(service)
         self.StatusNotifierItemRegistered.emit(service)
 
     @Slot(str)
-    def RegisterStatusNotifierHost(self, service: str) -> None:  # noqa: N802
+    def RegisterStatusNotifierHost(self, service: str) -> None:
         pass
 
-    IsStatusNotifierHostRegistered = Property(bool, lambda self: True, constant=True)
-    ProtocolVersion = Property(int, lambda self: 0, constant=True)
-    RegisteredStatusNotifierItems = Property("QStringList", lambda self: self.items, constant=True)
+    IsStatusNotifierHostRegistered = Property(bool, lambda _self: True, constant=True)
+    ProtocolVersion = Property(int, lambda _self: 0, constant=True)
+    RegisteredStatusNotifierItems = Property("QStringList", lambda self: self.items, constant=True)  # type: ignore[arg-type]  # a Qt type name
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ def core_limit(pid: int) -> str:
     raise AssertionError("no core limit line")
 
 
-def test_app_and_its_recorder_are_protected(app_env, xserver, tmp_path):  # noqa: ANN001, F811
+def test_app_and_its_recorder_are_protected(app_env, xserver, tmp_path):  # noqa: F811
     assert "TALLYLIGHT_PASSPHRASE" in app_env
     app = start_app(app_env, tmp_path)
     try:
@@ -35,7 +35,8 @@ def test_app_and_its_recorder_are_protected(app_env, xserver, tmp_path):  # noqa
         rec = wait_until(lambda: (_status(app_env) or {}).get("recorder_pid"), timeout=10)
         environ = Path(f"/proc/{rec}/environ").read_bytes()
         assert b"TALLYLIGHT_PASSPHRASE" not in environ
-        assert core_limit(rec) == "0 0" and os.readlink(f"/proc/{rec}/cwd") == "/"
+        assert core_limit(rec) == "0 0"
+        assert os.readlink(f"/proc/{rec}/cwd") == "/"
         control(app_env, "stop")
     finally:
         quit_app(app)

@@ -15,7 +15,7 @@ from conftest_helpers import screenshot_dir
 from xserver import xvfb
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
-from study_helpers import write_signed  # noqa: E402
+from study_helpers import write_signed
 
 pytestmark = pytest.mark.x11
 

@@ -44,14 +44,17 @@ def test_start_dialog_only_narrows(qapp, qtbot):
     qtbot.addWidget(dlg)
     modes = [dlg.keys.itemData(i) for i in range(dlg.keys.count())]
     assert modes == ["none", "class"]  # never wider than the defaults
-    assert not dlg.moves.isEnabled() and not dlg.moves.isChecked()
+    assert not dlg.moves.isEnabled()
+    assert not dlg.moves.isChecked()
     dlg.moves.setChecked(True)  # even if forced, narrow() keeps it off
     dlg.clicks.setChecked(False)
     opts = dlg.options()
     assert opts == CaptureOptions(keys=KeyMode.CLASS, mouse_moves=False, clicks=False, scrolls=True)
     text = dlg.summary.text()
-    assert "never which letter" in text and "Mouse movement: not recorded" in text
-    assert "Mouse clicks: not recorded" in text and "Scrolling: how far and where" in text
+    assert "never which letter" in text
+    assert "Mouse movement: not recorded" in text
+    assert "Mouse clicks: not recorded" in text
+    assert "Scrolling: how far and where" in text
     for w in (dlg.keys, dlg.moves, dlg.clicks, dlg.scrolls, dlg.label, dlg.start_button):
         assert w.accessibleName()
 
@@ -86,12 +89,11 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
     with qtbot.waitSignal(dlg.saved, timeout=5000) as blocker:
         dlg.save()
     new = blocker.args[0]
-    assert (
-        new.capture.keys is KeyMode.NONE
-        and new.reminder_every_min == 7
-        and new.pause_hotkey == "<ctrl>+<shift>+<f9>"
-    )
-    assert new.private_apps[-1] == "Signal" and new.private_apps.count("Signal") == 1
+    assert new.capture.keys is KeyMode.NONE
+    assert new.reminder_every_min == 7
+    assert new.pause_hotkey == "<ctrl>+<shift>+<f9>"
+    assert new.private_apps[-1] == "Signal"
+    assert new.private_apps.count("Signal") == 1
     assert settings_mod.load() == new
     tasks.shutdown()
 
@@ -105,8 +107,10 @@ def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
     from tallylight.ui.dialogs.welcome import WelcomeDialog, strength
     from tallylight.ui.tasks import TaskRunner
 
-    assert strength("short")[0] == 0 and strength("aaaaaaaaaaaaaa")[0] == 0
-    assert strength("passwordpassword")[0] == 0 and strength("hunter2hunter2")[0] == 1
+    assert strength("short")[0] == 0
+    assert strength("aaaaaaaaaaaaaa")[0] == 0
+    assert strength("passwordpassword")[0] == 0
+    assert strength("hunter2hunter2")[0] == 1
     assert strength("correct horse battery staple")[1].startswith("Strong")  # was "Fair"
     assert strength("maple orbit candle river tundra")[0] == 4
     tasks = TaskRunner()
@@ -114,28 +118,34 @@ def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
     qtbot.addWidget(dlg)
     dlg.show()
     text = dlg.stack.widget(0).text()
-    assert "does not do" in text and "never in secret" in text
+    assert "does not do" in text
+    assert "never in secret" in text
     click(dlg.next_button)
     assert "no way to reset or recover" in dlg.pass_intro.text()
     QTest.keyClicks(dlg.passphrase, "hunter2hunter2")
     QTest.keyClicks(dlg.confirm, "hunter2hunter2")
     click(dlg.understood)
-    assert "Weak:" in dlg.strength.text() and not dlg.finish_button.isEnabled()
+    assert "Weak:" in dlg.strength.text()
+    assert not dlg.finish_button.isEnabled()
     dlg.passphrase.clear()
     dlg.confirm.clear()
     QTest.keyClicks(dlg.passphrase, PASSPHRASE)
     QTest.keyClicks(dlg.confirm, PASSPHRASE[:-1])
-    assert not dlg.finish_button.isEnabled() and "differ" in dlg.status.text()
+    assert not dlg.finish_button.isEnabled()
+    assert "differ" in dlg.status.text()
     QTest.keyClicks(dlg.confirm, PASSPHRASE[-1])
-    assert "Strong:" in dlg.strength.text() and dlg.finish_button.isEnabled()
+    assert "Strong:" in dlg.strength.text()
+    assert dlg.finish_button.isEnabled()
     click(dlg.understood)  # the plain warning must be acknowledged
     assert not dlg.finish_button.isEnabled()
     click(dlg.understood)
     qtbot.waitUntil(lambda: dlg.keychain_note.text() != "Looking for the computer's keychain…", timeout=5000)
     click(dlg.finish_button)
     qtbot.waitUntil(lambda: dlg.stack.currentIndex() == 2, timeout=10000)
-    assert "Start session" in dlg.next_step.text() and "Ctrl+R" in dlg.next_step.text()
-    assert dlg.isVisible() and dlg.start_now_button.isVisible()
+    assert "Start session" in dlg.next_step.text()
+    assert "Ctrl+R" in dlg.next_step.text()
+    assert dlg.isVisible()
+    assert dlg.start_now_button.isVisible()
     assert vault.exists()
     vault.unlock(PASSPHRASE)
     with qtbot.waitSignal(dlg.accepted, timeout=3000):

@@ -117,17 +117,20 @@ def test_cli_session_records_exactly_in_session_input(app_env, xserver, tmp_path
         try:
             # A second `tallylight` brings the first forward and exits.
             second = subprocess.run([str(BIN)], env=app_env, capture_output=True, text=True, timeout=30)
-            assert second.returncode == 0 and "already running" in second.stdout
+            assert second.returncode == 0
+            assert "already running" in second.stdout
             xserver.xdotool("type", "--delay", "5", "before")  # not in a session: never recorded
             control(app_env, "start", "--label", "e2e")
             st = _status(app_env)
-            assert st["state"] == "recording" and st["label"] == "e2e"
+            assert st["state"] == "recording"
+            assert st["label"] == "e2e"
             xserver.xdotool("type", "--delay", "5", "abc")
             xserver.xdotool("mousemove", "300", "300", "click", "1")
             xserver.xdotool("click", "5")  # scroll down
             wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("scroll", 0) >= 1, timeout=10)
             out = cli("status", env=app_env).stdout
-            assert "State: recording" in out and "Label: e2e" in out
+            assert "State: recording" in out
+            assert "Label: e2e" in out
             control(app_env, "stop")
             st = _status(app_env)
             assert st["state"] == "idle"
@@ -137,9 +140,12 @@ def test_cli_session_records_exactly_in_session_input(app_env, xserver, tmp_path
             quit_app(app)
     events = export(app_env, sid, tmp_path)
     k = kinds(events)
-    assert k.get("key_down") == 3 and k.get("key_up") == 3, k
-    assert k.get("button_down") == 1 and k.get("button_up") == 1, k
-    assert k.get("scroll", 0) >= 1 and k.get("move", 0) >= 1, k
+    assert k.get("key_down") == 3, k
+    assert k.get("key_up") == 3, k
+    assert k.get("button_down") == 1, k
+    assert k.get("button_up") == 1, k
+    assert k.get("scroll", 0) >= 1, k
+    assert k.get("move", 0) >= 1, k
     ups = [e for e in events if e["kind"] == "key_down"]
     assert all(e["key_text"] is None for e in ups)  # default key mode: kind of key only
 
@@ -150,7 +156,8 @@ def test_sigkill_gui_stops_recorder_and_session_survives(app_env, xserver, tmp_p
         control(app_env, "start", "--label", "killed")
         st = _status(app_env)
         rec_pid, sid = st["recorder_pid"], st["session_id"]
-        assert rec_pid and pid_alive(rec_pid)
+        assert rec_pid
+        assert pid_alive(rec_pid)
         xserver.xdotool("type", "--delay", "5", "xyz")
         wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("key_up", 0) >= 3, timeout=10)
         os.kill(app.pid, signal.SIGKILL)
@@ -243,11 +250,12 @@ def test_no_display_is_a_sentence_not_a_crash(tallylight_home):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
     proc = subprocess.run([str(BIN)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2, proc.stderr
-    assert "display" in proc.stderr.lower() and "tallylight record" in proc.stderr
+    assert "display" in proc.stderr.lower()
+    assert "tallylight record" in proc.stderr
     # the app's own check, for `python -m tallylight.ui` (the CLI dispatcher checks first)
     proc = subprocess.run(
         [sys.executable, "-m", "tallylight.ui"], env=env, capture_output=True, text=True, timeout=60
     )
-    assert (
-        proc.returncode == 2 and "needs a desktop session" in proc.stderr and "Traceback" not in proc.stderr
-    )
+    assert proc.returncode == 2
+    assert "needs a desktop session" in proc.stderr
+    assert "Traceback" not in proc.stderr

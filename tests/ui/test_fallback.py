@@ -14,7 +14,8 @@ def window_app(make_app, xserver, fake_recorder, qtbot):
 
     qtbot.waitUntil(lambda: not QSystemTrayIcon.isSystemTrayAvailable(), timeout=5000)
     app = make_app()
-    assert app.tray is None and app.window is not None
+    assert app.tray is None
+    assert app.window is not None
     qtbot.waitExposed(app.window)
     return app
 

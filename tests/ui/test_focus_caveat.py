@@ -24,9 +24,10 @@ def test_no_focus_detection_is_said_in_the_dialog_not_after(make_app, fake_recor
     app = make_app(use_tray=False)
     app.controller.apply_settings(settings_mod.Settings(private_apps=["KeePassXC", "Signal"]))
     notes: list[str] = []
-    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.notify.connect(lambda _t, m: notes.append(m))
     dlg, text = _open_start(app, qtbot)
-    assert "cannot tell which app is in front" in text and "KeePassXC or Signal" in text
+    assert "cannot tell which app is in front" in text
+    assert "KeePassXC or Signal" in text
     assert "Ctrl+Alt+P" in text
     assert "pauses while these apps have focus" not in text  # no false promise
     click(dlg.start_button)
@@ -70,13 +71,16 @@ def test_private_apps_are_chosen_from_open_windows(make_app, xserver, qtbot, tal
         dlg.tabs.setCurrentIndex(2)
         qtbot.waitUntil(lambda: dlg.app_choice.count() >= 2, timeout=5000)
         offered = [dlg.app_choice.itemText(i) for i in range(dlg.app_choice.count())]
-        assert "Signal" in offered and "Gimp" in offered and "Tallylight" not in offered
+        assert "Signal" in offered
+        assert "Gimp" in offered
+        assert "Tallylight" not in offered
         dlg.app_choice.setFocus()
         while dlg.app_choice.currentText() != "Signal":  # the keyboard picks from the list
             key(dlg.app_choice, Qt.Key.Key_Down)
         click(dlg.add_app)
         items = [dlg.apps.item(i).text() for i in range(dlg.apps.count())]
-        assert items[-1] == "Signal" and "Tallylight" in items  # its own windows are private by default
+        assert items[-1] == "Signal"
+        assert "Tallylight" in items
         words = [w.text() for w in dlg.findChildren(QLabel)] + [dlg.new_app.placeholderText()]
         words += [w.accessibleName() + w.accessibleDescription() for w in dlg.findChildren(QLineEdit)]
         assert not any("WM_CLASS" in w for w in words)

@@ -44,10 +44,13 @@ def test_pressing_the_hotkey_sets_it(make_app, qtbot, tallylight_home):
     save = dlg.buttons.button(dlg.buttons.StandardButton.Save)
     Ctrl, Alt = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
     _press(dlg.hotkey.edit, Qt.Key.Key_F5)  # a lone F5 was accepted before and broke every session
-    assert not save.isEnabled() and dlg.error_label.isVisible()
-    assert "modifier" in dlg.error_label.text() and "<" not in dlg.error_label.text()
+    assert not save.isEnabled()
+    assert dlg.error_label.isVisible()
+    assert "modifier" in dlg.error_label.text()
+    assert "<" not in dlg.error_label.text()
     _press(dlg.hotkey.edit, Qt.Key.Key_P, Ctrl, Alt)
-    assert save.isEnabled() and not dlg.error_label.isVisible()
+    assert save.isEnabled()
+    assert not dlg.error_label.isVisible()
     assert "Ctrl+Alt+P" in dlg.hotkey.status.text()
     with qtbot.waitSignal(dlg.saved, timeout=5000) as saved:
         click(save)
@@ -61,9 +64,11 @@ def test_super_and_clearing(make_app, qtbot, tallylight_home):
     app = make_app(use_tray=False)
     dlg = _settings_dialog(qtbot, app.tasks)
     _press(dlg.hotkey.edit, Qt.Key.Key_P, Qt.KeyboardModifier.MetaModifier)
-    assert dlg.hotkey.spec() == "<cmd>+p" and "Super+P" in dlg.hotkey.status.text()
+    assert dlg.hotkey.spec() == "<cmd>+p"
+    assert "Super+P" in dlg.hotkey.status.text()
     click(dlg.hotkey.clear_button)
-    assert dlg.hotkey.spec() == "" and "No pause hotkey" in dlg.hotkey.status.text()
+    assert dlg.hotkey.spec() == ""
+    assert "No pause hotkey" in dlg.hotkey.status.text()
     assert dlg.buttons.button(dlg.buttons.StandardButton.Save).isEnabled()
 
 
@@ -80,7 +85,8 @@ def test_human_form_in_the_start_dialog(qapp, qtbot):
     dlg = StartSessionDialog(settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p"))
     qtbot.addWidget(dlg)
     texts = " ".join(lbl.text() for lbl in dlg.findChildren(type(dlg.summary)))
-    assert "Ctrl+Alt+P" in texts and "<ctrl>" not in texts
+    assert "Ctrl+Alt+P" in texts
+    assert "<ctrl>" not in texts
 
 
 @pytest.mark.parametrize("stored", ["<f5>", "<ctrl>+<alt>", "<ctrl>+<hyper>"])
@@ -88,12 +94,12 @@ def test_an_unusable_hotkey_never_stops_a_session(make_app, fake_recorder, qtbot
     app = make_app(use_tray=False)
     app.controller.apply_settings(settings_mod.Settings(pause_hotkey=stored, private_apps=[]))
     notes = []
-    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.notify.connect(lambda _t, m: notes.append(m))
     click(app.window.buttons["Start session…"])
     qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=3000)
     click(app.dialogs["start"].start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-    start = [c for c in read_log(fake_recorder) if c.get("cmd") == "start"][0]
+    start = next(c for c in read_log(fake_recorder) if c.get("cmd") == "start")
     assert "pause_hotkey" not in start
     assert any("cannot be used" in n for n in notes)
     app.controller.stop()
@@ -107,7 +113,7 @@ def test_the_recorder_gets_pynput_spelling_of_a_human_hotkey(make_app, fake_reco
     qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=3000)
     click(app.dialogs["start"].start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-    start = [c for c in read_log(fake_recorder) if c.get("cmd") == "start"][0]
+    start = next(c for c in read_log(fake_recorder) if c.get("cmd") == "start")
     assert start["pause_hotkey"] == "<ctrl>+<alt>+p"
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
@@ -130,4 +136,5 @@ def test_cli_record_uses_the_same_parser():
         timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
-    assert "only modifiers" in proc.stderr and "Traceback" not in proc.stderr
+    assert "only modifiers" in proc.stderr
+    assert "Traceback" not in proc.stderr

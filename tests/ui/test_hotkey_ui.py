@@ -21,7 +21,7 @@ def test_hotkey_pauses_and_resumes_the_light(make_app, monkeypatch, qtbot, xserv
     )
     c = app.controller
     notes = []
-    c.notify.connect(lambda t, m: notes.append(m))
+    c.notify.connect(lambda _t, m: notes.append(m))
     c.start_session()
     qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
     xserver.xdotool("type", "--delay", "5", "ab")

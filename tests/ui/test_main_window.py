@@ -52,7 +52,8 @@ def test_second_launch_opens_the_main_window(tray_app, qtbot):
     assert win.state_label.accessibleName() == "Not recording"  # what a screen reader reads there
 
     win.close()  # closing the main window only hides it: the tray stays
-    assert not win.isVisible() and app.tray.icon.isVisible()
+    assert not win.isVisible()
+    assert app.tray.icon.isVisible()
 
 
 def test_tab_reaches_every_command(tray_app, qtbot):
@@ -116,4 +117,6 @@ def test_a_screen_reader_hears_recording_and_paused(xserver, fake_recorder, vaul
         if line.startswith("EVENT PropertyChange") and '"accessible-name"' in line
     ]
     said = [n for n in names if '"Recording"' in n or '"Paused (not recording)"' in n]
-    assert said and '"Recording"' in said[0] and any('"Paused (not recording)"' in n for n in said), names
+    assert said, names
+    assert '"Recording"' in said[0], names
+    assert any('"Paused (not recording)"' in n for n in said), names

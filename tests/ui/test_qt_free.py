@@ -71,7 +71,9 @@ def test_send_roundtrip_and_error():
     t.join(5)
     assert got == [{"cmd": "start", "label": "L"}]
     text = appctl.format_status(reply)
-    assert "State: recording" in text and "0:01:05" in text and "3 key presses" in text
+    assert "State: recording" in text
+    assert "0:01:05" in text
+    assert "3 key presses" in text
     assert "Capturing: kind of key only (never which letter), clicks, scrolls" in text
     os.unlink(appctl.socket_path())
     t, got = _serve_once({"ok": False, "error": "No session is recording."})
@@ -110,7 +112,8 @@ def test_settings_bad_file_falls_back(tallylight_home):
     p.parent.mkdir(parents=True)
     p.write_text(json.dumps({"keys": "everything", "max_duration_min": "lots", "clicks": False, "extra": 1}))
     s = settings.load()  # a file from before settings held a CaptureOptions: its flat fields still count
-    assert s.capture == CaptureOptions(clicks=False) and s.max_duration_min == 120
+    assert s.capture == CaptureOptions(clicks=False)
+    assert s.max_duration_min == 120
     p.write_text(
         json.dumps({"capture": {"keys": "none", "scrolls": "no", "move_min_distance_px": -1, "x": 1}})
     )

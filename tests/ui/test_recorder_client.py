@@ -26,10 +26,13 @@ def test_start_command_carries_settings(make_app, fake_recorder, qtbot):
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     start = next(m for m in read_log(fake_recorder) if m.get("cmd") == "start")
     assert start["options"] == asked.to_dict()
-    assert start["options"]["keys"] == "none" and start["options"]["scrolls"] is False
-    assert start["label"] == "L" and start["pause_hotkey"] == "<ctrl>+<alt>+p"
+    assert start["options"]["keys"] == "none"
+    assert start["options"]["scrolls"] is False
+    assert start["label"] == "L"
+    assert start["pause_hotkey"] == "<ctrl>+<alt>+p"
     assert start["private_apps"] == ["KeePassXC"]
-    assert start["max_duration_s"] == 120 and start["idle_timeout_s"] == 60
+    assert start["max_duration_s"] == 120
+    assert start["idle_timeout_s"] == 60
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
     assert read_log(fake_recorder)[-1].get("cmd") == "stop"
@@ -42,7 +45,8 @@ def test_hung_recorder_is_stopped_by_closing_its_stdin(make_app, fake_recorder, 
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     t0 = time.monotonic()
     app.controller.stop()
-    assert app.controller.state == "stopping" and app.window.state_label.text() == "Stopping…"
+    assert app.controller.state == "stopping"
+    assert app.window.state_label.text() == "Stopping…"
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=8000)
     assert 2.5 < time.monotonic() - t0 < 6
     assert {"exit": "eof"} in read_log(fake_recorder)
@@ -52,7 +56,7 @@ def test_recorder_crash_shows_error(make_app, fake_recorder, monkeypatch, qtbot)
     monkeypatch.setenv("FAKE_RECORDER_CRASH", "1")
     app = make_app(use_tray=False)
     notes = []
-    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.notify.connect(lambda _t, m: notes.append(m))
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     qtbot.waitUntil(lambda: app.controller.state == "error", timeout=5000)
@@ -82,7 +86,7 @@ def test_refused_start_is_an_error_but_a_notice_is_not(make_app, fake_recorder, 
     monkeypatch.setenv("FAKE_RECORDER_NOTICE", "1")
     app = make_app(use_tray=False)
     notes = []
-    app.controller.notify.connect(lambda t, m: notes.append(m))
+    app.controller.notify.connect(lambda _t, m: notes.append(m))
     app.controller.start_session()  # default settings list private apps: the fake sends a notice
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     assert any("Private apps cannot be detected" in n for n in notes)
@@ -117,18 +121,22 @@ def test_recorder_killed_says_why_what_was_kept_and_starts_again_in_one_click(
     qtbot.waitUntil(dlg.isVisible, timeout=5000)
     text = dlg.text.text()
     assert "ended by the signal SIGKILL" in text
-    assert "kept in the session “walk 1”" in text and "marked as recovered" in text
+    assert "kept in the session “walk 1”" in text
+    assert "marked as recovered" in text
     log = exitlog.log_path()
-    assert str(log) in text and log.parent == tallylight_home / "state"
+    assert str(log) in text
+    assert log.parent == tallylight_home / "state"
     qtbot.waitUntil(log.exists, timeout=5000)
     assert stat.S_IMODE(os.stat(log).st_mode) == 0o600
     logged = log.read_text()
-    assert "SIGKILL" in logged and "RuntimeError: the value '…' went wrong" in logged
+    assert "SIGKILL" in logged
+    assert "RuntimeError: the value '…' went wrong" in logged
     assert "typed secret" not in logged
     assert app.controller.state == "error"
     QTest.mouseClick(dlg.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
     starts = [m for m in read_log(fake_recorder) if m.get("cmd") == "start"]
-    assert len(starts) == 2 and starts[1]["label"] == "walk 1"
+    assert len(starts) == 2
+    assert starts[1]["label"] == "walk 1"
     assert not dlg.isVisible()
     monkeypatch.delenv("FAKE_RECORDER_CRASH")

@@ -65,7 +65,8 @@ def lifelike(minutes: float, seed: int = 2) -> list:
 
 
 def write(session_id: str, label: str, events: list) -> None:
-    from store.store_helpers import make_info
+    from store_helpers import make_info
+
     from tallylight.events import StopReason
     from tallylight.review.summary import list_summary
     from tallylight.store import writer

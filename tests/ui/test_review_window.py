@@ -73,17 +73,22 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     (sid,) = store.session_ids()
     d = store.session_dir(sid)
     doc = index.read_summary(d, vault.unlock(PASSPHRASE))
-    assert doc is not None and doc["counts"]["key_down"] == 5 and doc["label"] == "review me"
+    assert doc is not None
+    assert doc["counts"]["key_down"] == 5
+    assert doc["label"] == "review me"
     assert not edit.needs_compaction(d)
     dlg, win = open_review(app, qtbot)
     d = win.loaded.data
     s = d.summary
 
     # counts and summary match what was injected
-    assert s.key_presses == 5 and s.clicks == 1
-    assert s.counts["key_up"] == 5 and s.counts["button_up"] == 1
+    assert s.key_presses == 5
+    assert s.clicks == 1
+    assert s.counts["key_up"] == 5
+    assert s.counts["button_up"] == 1
     assert "You pressed 5 keys, clicked 1 time" in win.summary_label.text()
-    assert s.median_hold_ms is not None and s.recorded_s > 0.3
+    assert s.median_hold_ms is not None
+    assert s.recorded_s > 0.3
     # the timeline holds every input event once
     assert int(d.activity.sum()) == sum(v for k, v in s.counts.items() if k != "marker")
     assert win.timeline.curves["keys"].yData.sum() == 5
@@ -100,7 +105,8 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     assert win.replay.position == (int(d.track_x[-1]), int(d.track_y[-1]))
     assert len(win.replay.clicks.data) == 1
     # key strip: class names only in the default (class) mode, never characters
-    assert "letter ↓" in win.key_strip.text() and "h" not in win.key_strip.text().replace("↓", "")
+    assert "letter ↓" in win.key_strip.text()
+    assert "h" not in win.key_strip.text().replace("↓", "")
 
     # play at 10x advances the replay
     win.seek(0.0)
@@ -116,7 +122,8 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
 
     a, b = float(d.keys_t.min()) - 0.05, float(d.keys_t.max()) + 0.05
     _click(win.cut_button)
-    assert win.cut_row.isVisible() and win.timeline.selection.isVisible()
+    assert win.cut_row.isVisible()
+    assert win.timeline.selection.isVisible()
     for box, v in ((win.cut_from, a), (win.cut_to, b)):
         box.selectAll()
         QTest.keyClicks(box.lineEdit(), f"{v:.1f}")
@@ -124,9 +131,11 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     _click(win.apply_cut_button)
     qtbot.waitUntil(lambda: win.ready and len(win.undo_stack) == 1, timeout=15000)
     cut = win.loaded.data
-    assert cut.summary.key_presses == 0 and cut.summary.counts.get("key_up", 0) == 0
+    assert cut.summary.key_presses == 0
+    assert cut.summary.counts.get("key_up", 0) == 0
     assert [g.reason for g in cut.summary.gaps] == ["trimmed"]
-    assert "trimmed" in win.loaded.info.extra and "you cut this span out" in win.summary_label.text()
+    assert "trimmed" in win.loaded.info.extra
+    assert "you cut this span out" in win.summary_label.text()
     assert win.undo_button.isEnabled()
     _click(win.undo_button)
     qtbot.waitUntil(
@@ -189,7 +198,7 @@ def test_export_and_delete_from_the_review(make_app, qtbot, tmp_path):
     assert store.session_ids() == ["s-review"]
     _click(win.delete_button)
     qtbot.waitUntil(lambda: win.confirm_box.isVisible(), timeout=3000)
-    _click([b for b in win.confirm_box.buttons() if b.text() == "Delete for good"][0])
+    _click(next(b for b in win.confirm_box.buttons() if b.text() == "Delete for good"))
     qtbot.waitUntil(lambda: store.session_ids() == [] and not win.isVisible(), timeout=5000)
     assert changed
 
@@ -224,4 +233,5 @@ def test_closing_while_loading_or_cutting_is_safe(make_app, qtbot):
     qtbot.wait(300)
     cols = store.read("s-close", unlocked).columns()
     # the middle third (1 s to 2 s) held nothing: the three events stay, and the TRIMMED gap is recorded
-    assert cols.kind.tolist().count(7) == 2 and len(cols) == 5
+    assert cols.kind.tolist().count(7) == 2
+    assert len(cols) == 5

@@ -40,9 +40,10 @@ def out_dir() -> Path:
 def _save(widget_or_pixmap, name: str, out_dir: Path) -> Path:
     from PySide6.QtWidgets import QWidget
 
-    if isinstance(widget_or_pixmap, QWidget) and widget_or_pixmap.layout() is not None:
+    layout = widget_or_pixmap.layout() if isinstance(widget_or_pixmap, QWidget) else None
+    if layout is not None:
         # apply a pending resize now (the window grows with its text a moment after it changes)
-        widget_or_pixmap.layout().activate()
+        layout.activate()
         assert widget_or_pixmap.width() >= widget_or_pixmap.minimumSizeHint().width(), name
     pix = widget_or_pixmap.grab() if isinstance(widget_or_pixmap, QWidget) else widget_or_pixmap
     path = out_dir / name

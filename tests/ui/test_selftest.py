@@ -33,7 +33,8 @@ def test_self_test_passes_with_the_fallback_window_and_records_nothing(xserver, 
         "recorder",
         "capture probe",
     ]
-    assert "fallback window shown" in result.stdout and "-m tallylight.recorder answered" in result.stdout
+    assert "fallback window shown" in result.stdout
+    assert "-m tallylight.recorder answered" in result.stdout
     assert lines[-1] == "self-test passed"
     sessions = Path(tallylight_home) / "data" / "sessions"
     assert not sessions.exists() or not any(sessions.iterdir())

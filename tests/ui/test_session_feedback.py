@@ -29,7 +29,7 @@ def _start_from_window(app, qtbot, label: str = "") -> None:
 
 
 def _line(text: str, name: str) -> str:
-    return [line for line in text.splitlines() if line.startswith(name)][0]
+    return next(line for line in text.splitlines() if line.startswith(name))
 
 
 def test_recorded_and_paused_time_are_shown_apart(make_app, fake_recorder, qtbot):
@@ -53,7 +53,8 @@ def test_recorded_and_paused_time_are_shown_apart(make_app, fake_recorder, qtbot
     click(app.window.buttons["Stop"])
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
     last = _line(app.window.detail_label.text(), "Last session:")
-    assert "recorded" in last and "paused" in last, last
+    assert "recorded" in last, last
+    assert "paused" in last, last
     assert app.controller.last_session["summary"]["paused_s"] >= 2
 
 
@@ -77,7 +78,8 @@ def test_tooltip_follows_a_hotkey_resume(make_app, tray_host, monkeypatch, xserv
         end = time.monotonic() + 1.5
         while time.monotonic() < end:  # and it stays so: no stale stats turn it back
             tip = tray.icon.toolTip()
-            assert tip.startswith("Tallylight: Recording") and "Paused (not" not in tip, tip
+            assert tip.startswith("Tallylight: Recording"), tip
+            assert "Paused (not" not in tip, tip
             qtbot.wait(50)
     c.stop()
     qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
@@ -109,7 +111,9 @@ def test_stop_summary_opens_the_session(make_app, tray_host, monkeypatch, xserve
     qtbot.waitUntil(lambda: _balloon(qapp) is not None, timeout=5000)
     balloon = _balloon(qapp)
     text = " ".join(lbl.text() for lbl in balloon.findChildren(QLabel))
-    assert "Recording stopped" in text and "recorded" in text and "2 key presses" in text, text
+    assert "Recording stopped" in text, text
+    assert "recorded" in text, text
+    assert "2 key presses" in text, text
     sid = c.last_session["session_id"]
     click(balloon)
     qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=5000)
@@ -132,7 +136,8 @@ def test_stop_summary_in_the_window_has_an_open_link(make_app, fake_recorder, qt
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
     msg = app.window.message_label
     qtbot.waitUntil(msg.isVisible, timeout=3000)
-    assert "Recording stopped" in msg.text() and "Open the session" in msg.text()
+    assert "Recording stopped" in msg.text()
+    assert "Open the session" in msg.text()
     opened = []
     app.window.open_session.connect(opened.append)
     msg.setFocus()
@@ -156,8 +161,10 @@ def test_a_killed_session_is_reported_at_the_next_start(make_app, monkeypatch, x
     notes.clear()
     click(app.window.buttons["Start session…"])
     qtbot.waitUntil(lambda: any("recovered" in n for n in notes), timeout=8000)
-    said = [n for n in notes if "recovered" in n][0]
-    assert "ended unexpectedly" in said and "last second" in said and "started about 20" in said, said
+    said = next(n for n in notes if "recovered" in n)
+    assert "ended unexpectedly" in said, said
+    assert "last second" in said, said
+    assert "started about 20" in said, said
     qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=5000)
 
 
@@ -171,6 +178,7 @@ def test_locked_list_shows_dates_and_counts_agree(make_app, qtbot):
     dlg.show()
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
     first = dlg.table.item(0, 0).text()
-    assert first.startswith("about 20") and "s-locked" not in first  # a date (from the key file), never an id
+    assert first.startswith("about 20")
+    assert "s-locked" not in first
     assert dlg.table.item(0, 1).text() == ""  # the label stays encrypted
     assert dlg.status.text() == "1 session."

@@ -66,13 +66,15 @@ def test_sessions_list_and_delete(make_app, monkeypatch, qtbot, xserver):
         timeout=5000,
     )
     row = [dlg.table.item(0, i).text() for i in range(5)]
-    assert row[0][:2] == "20" and row[2].startswith("0:00:")
-    assert "2 key presses" in row[3] and row[4] == "complete"
+    assert row[0][:2] == "20"
+    assert row[2].startswith("0:00:")
+    assert "2 key presses" in row[3]
+    assert row[4] == "complete"
     _click_row(dlg, 0)
     assert dlg.delete_button.isEnabled()
     _click(dlg.delete_button)
     qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
-    delete = [b for b in dlg.confirm_box.buttons() if "Delete" in b.text()][0]
+    delete = next(b for b in dlg.confirm_box.buttons() if "Delete" in b.text())
     _click(delete)
     qtbot.waitUntil(lambda: dlg.table.rowCount() == 0, timeout=5000)
     assert store.session_ids() == []
@@ -102,7 +104,9 @@ def test_delete_always_asks_naming_the_session(make_app, qtbot):
         qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
         box = dlg.confirm_box
         text = box.text()
-        assert date in text and "typing task" in text and "0:01:05" in text, text
+        assert date in text, text
+        assert "typing task" in text, text
+        assert "0:01:05" in text, text
         assert "cannot be undone" in text
         assert store.session_ids() == ["s-keep"]  # nothing deleted while asking
         QTest.keyClick(box, answer)
@@ -112,7 +116,7 @@ def test_delete_always_asks_naming_the_session(make_app, qtbot):
 
     _click(dlg.delete_button)
     qtbot.waitUntil(lambda: dlg.confirm_box is not None and dlg.confirm_box.isVisible(), timeout=3000)
-    _click([b for b in dlg.confirm_box.buttons() if "Delete" in b.text()][0])
+    _click(next(b for b in dlg.confirm_box.buttons() if "Delete" in b.text()))
     qtbot.waitUntil(lambda: store.session_ids() == [], timeout=5000)
 
 

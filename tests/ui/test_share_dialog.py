@@ -9,10 +9,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
 
-from conftest_helpers import click, key, screenshot_dir  # noqa: E402
-from share_helpers import JoinedStudy, PutServer, make_vault, record_session, sample_events  # noqa: E402
+from conftest_helpers import click, key, screenshot_dir
+from share_helpers import JoinedStudy, PutServer, make_vault, record_session, sample_events
 
-from tallylight.share import outbox, transfer  # noqa: E402
+from tallylight.share import outbox, transfer
 
 pytestmark = pytest.mark.x11
 FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
@@ -66,7 +66,9 @@ def test_preview_then_share_uploads(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     assert set(_items(dlg)) == {"s1", "s2"}  # never the personal-mode session
     text = dlg.preview.toPlainText()
-    assert "Sessions (1):" in text and study.recipient in text and srv.url("/drop/") in text
+    assert "Sessions (1):" in text
+    assert study.recipient in text
+    assert srv.url("/drop/") in text
     # tick s2 with the keyboard after a real click on it; the preview follows
     item = _items(dlg)["s2"]
     click(dlg.session_list.viewport(), dlg.session_list.visualItemRect(item).center())
@@ -75,10 +77,12 @@ def test_preview_then_share_uploads(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     assert dlg.grab().save(str(screenshot_dir() / "share-dialog.png"))
     # nothing written or sent before Share
-    assert srv.requests() == [] and outbox.pending() == [] and outbox.read_log() == []
+    assert srv.requests() == []
+    assert outbox.pending() == []
+    assert outbox.read_log() == []
     click(dlg.share_button)
     qtbot.waitUntil(lambda: dlg.status.text().startswith("Sent."), timeout=20000)
-    (name,) = srv.files()
+    (_name,) = srv.files()
     assert outbox.pending() == []
     assert [e.action for e in outbox.read_log()] == ["queued", "sent"]
     assert outbox.read_log()[-1].sessions == ["s1", "s2"]
@@ -86,9 +90,9 @@ def test_preview_then_share_uploads(setup, qtbot) -> None:
 
 
 def test_expired_link_keeps_the_bundle_and_offers_save(setup, qtbot, tmp_path: Path) -> None:
-    vault, srv, _ = setup("--status", "403")
+    vault, _srv, _ = setup("--status", "403")
     saved = tmp_path / "my-bundle.age"
-    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda parent, name: saved)
+    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda _parent, _name: saved)
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     click(dlg.share_button)
     qtbot.waitUntil(lambda: dlg.save_button.isVisible(), timeout=20000)
@@ -104,7 +108,7 @@ def test_sessions_window_opens_share_and_shows_the_log(setup, qtbot) -> None:
     from tallylight.ui.dialogs.sessions import SessionsDialog
     from tallylight.ui.tasks import TaskRunner
 
-    vault, srv, _ = setup()
+    vault, _srv, _ = setup()
     win = SessionsDialog(TaskRunner())
     qtbot.addWidget(win)
     win._set_vault(vault)
@@ -113,7 +117,9 @@ def test_sessions_window_opens_share_and_shows_the_log(setup, qtbot) -> None:
     qtbot.waitUntil(lambda: win.share_log.text() == "Nothing was shared yet.", timeout=10000)
     qtbot.waitUntil(lambda: win.table.rowCount() == 3, timeout=15000)
     row = next(r for r, x in enumerate(win.rows) if x.session_id == "s2")
-    click(win.table.viewport(), win.table.visualItemRect(win.table.item(row, 0)).center())
+    item = win.table.item(row, 0)
+    assert item is not None
+    click(win.table.viewport(), win.table.visualItemRect(item).center())
     click(win.share_button)
     dlg = win.share_dialog
     dlg.sender_options = FAST
@@ -137,7 +143,8 @@ def test_from_the_tray_it_asks_for_the_passphrase_first(setup, qtbot) -> None:
     QTest.keyClicks(dlg.passphrase, PASS)
     click(dlg.unlock_button)
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
-    assert not dlg.unlock_box.isVisible() and "Sessions (1):" in dlg.preview.toPlainText()
+    assert not dlg.unlock_box.isVisible()
+    assert "Sessions (1):" in dlg.preview.toPlainText()
     assert srv.requests() == []
 
 
@@ -166,7 +173,7 @@ def test_a_refused_file_name_lets_the_participant_choose_another(
 ) -> None:
     vault, _, _ = setup()
     answers = [tallylight_home / "data" / "inside.age", tmp_path / "outside.age"]
-    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda parent, name: answers.pop(0))
+    dlg = _dialog(qtbot, vault, session_ids=["s1"], choose_path=lambda _parent, _name: answers.pop(0))
     qtbot.waitUntil(lambda: dlg.share_button.isEnabled(), timeout=15000)
     dlg.file_radio.setChecked(True)
     click(dlg.share_button)

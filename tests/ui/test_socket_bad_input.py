@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.x11
 
 
-def raw_request(qtbot, payload: bytes) -> dict:  # noqa: ANN001
+def raw_request(qtbot, payload: bytes) -> dict:
     from tallylight import appctl
 
     box: dict = {}
@@ -42,12 +42,15 @@ def raw_request(qtbot, payload: bytes) -> dict:  # noqa: ANN001
     return box["reply"]
 
 
-def test_deep_or_long_requests_are_answered(make_app, fake_recorder, qtbot) -> None:  # noqa: ANN001
+def test_deep_or_long_requests_are_answered(make_app, fake_recorder, qtbot) -> None:
     app = make_app()
     reply = raw_request(qtbot, b"[" * 60_000 + b"]" * 60_000 + b"\n")
-    assert reply["ok"] is False and reply["error"] == "The request was not understood."
+    assert reply["ok"] is False
+    assert reply["error"] == "The request was not understood."
     reply = raw_request(qtbot, b"[" * 100_000)  # and no end of line: never a hang
-    assert reply["ok"] is False and reply["error"] == "The request is too long."
+    assert reply["ok"] is False
+    assert reply["error"] == "The request is too long."
     reply = raw_request(qtbot, b'{"cmd": "status"}\n')
-    assert reply["ok"] is True and reply["state"] == "idle"
+    assert reply["ok"] is True
+    assert reply["state"] == "idle"
     assert app.controller.state == "idle"

@@ -31,10 +31,11 @@ def test_cli_start_shows_the_light_and_says_who_and_what(
         text=True,
     )
     qtbot.waitUntil(lambda: cli.poll() is not None, timeout=30000)
-    out, err = cli.communicate()
+    _out, err = cli.communicate()
     assert cli.returncode == 0, err
     assert app.controller.state == "recording"
-    assert app.window is not None and app.window.state_label.text() == "Recording"  # the light is on
+    assert app.window is not None
+    assert app.window.state_label.text() == "Recording"
     started = [text for title, text in notices if title == "Recording started from the command line"]
     assert len(started) == 1, notices
     assert f"Started by tallylight start --label from a script (process {cli.pid})" in started[0]

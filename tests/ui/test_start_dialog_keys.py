@@ -93,7 +93,8 @@ def test_auto_repeat_does_not_start(qapp, qtbot):
         release = QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
         QApplication.sendEvent(widget, release)
         qtbot.wait(50)
-        assert not accepted and dlg.isVisible(), widget.accessibleName()
+        assert not accepted, widget.accessibleName()
+        assert dlg.isVisible(), widget.accessibleName()
     click(dlg.start_button)  # a fresh click does start
     assert accepted
 
@@ -115,7 +116,8 @@ def test_holding_enter_on_the_tray_menu_does_not_start(make_app, tray_host, xser
     qtbot.wait(300)
     dlg = app.dialogs.get("start")
     assert app.controller.state == "idle", "a held key started recording"
-    assert dlg is not None and dlg.isVisible()
+    assert dlg is not None
+    assert dlg.isVisible()
     qtbot.waitUntil(dlg.isActiveWindow, timeout=3000)
     xserver.xdotool("key", "Return")  # a fresh press while the dialog is visible
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from conftest_helpers import PASSPHRASE, click, screenshot_dir
 
-from tallylight.options import CaptureOptions
+from tallylight.options import CaptureOptions, KeyMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
-from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed  # noqa: E402
+from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed
 
-from tallylight.study import enrolment, signing  # noqa: E402
+from tallylight.study import enrolment, signing
 
 pytestmark = pytest.mark.x11
 
@@ -79,7 +79,8 @@ def _read_every_page(dlg) -> None:
     while dlg.pages.next_button.isEnabled():
         assert not dlg.have_read.isEnabled()
         click(dlg.pages.next_button)
-    assert dlg.pages.current() == dlg.pages.count() - 1 and dlg.have_read.isEnabled()
+    assert dlg.pages.current() == dlg.pages.count() - 1
+    assert dlg.have_read.isEnabled()
     click(dlg.have_read)
     assert dlg.have_read.isChecked()
 
@@ -95,7 +96,8 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     text = "\n".join(t.text() for t in dlg.pages.texts)
     for heading in CONSENT_HEADINGS:
         assert heading in text or heading in dlg.pages.titles
-    assert "never which letter" in text and "Dr. Jane Example" in text
+    assert "never which letter" in text
+    assert "Dr. Jane Example" in text
     # "I have read" only after turning to the last page; then every required box, one at a time
     _read_every_page(dlg)
     assert not dlg.join_button.isEnabled()
@@ -104,7 +106,8 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     click(dlg.boxes["agree"])
     assert dlg.join_button.isEnabled()
     # the participant may allow less than the study asks: no exact keys offered, scrolling unticked
-    assert dlg.allow_keys.findData("full") == -1 and dlg.allow_keys.currentData() == "class"
+    assert dlg.allow_keys.findData("full") == -1
+    assert dlg.allow_keys.currentData() == "class"
     click(dlg.allow_streams["scrolls"])
     _shot(dlg, "study-consent.png")
     click(dlg.join_button)
@@ -114,8 +117,10 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
 
     record_ = enrolment.read_consent(study, vault.unlock(PASSPHRASE))
     assert record_.checkboxes == {"read": True, "agree": True, "contact-later": False}
-    assert record_.capture["scrolls"] is False and study.ceiling().scrolls is False
-    assert study.ceiling().keys.label == "class" and study.ceiling().clicks is True
+    assert record_.capture["scrolls"] is False
+    assert study.ceiling().scrolls is False
+    assert study.ceiling().keys.label == "class"
+    assert study.ceiling().clicks is True
 
 
 def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, monkeypatch) -> None:
@@ -123,7 +128,7 @@ def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, m
 
     tampered = tmp_path / "tampered.toml"
     tampered.write_bytes(signing.sign(current_body(), OTHER).replace(b"Jane", b"Joan"))
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(tampered), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(tampered), ""))
     dlg = _join_dialog(qtbot, tasks)
     click(dlg.open_button)
     qtbot.waitUntil(lambda: dlg.problem.isVisible(), timeout=10000)
@@ -133,13 +138,13 @@ def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, m
     expired = write_signed(
         tmp_path / "expired.toml", **{"approval_expires = ": "approval_expires = 2020-01-01 #"}
     )
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(expired), ""))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a, **_k: (str(expired), ""))
     click(dlg.open_button)
     qtbot.waitUntil(lambda: "approval expired" in dlg.problem.text(), timeout=10000)
     assert enrolment.enrolled_ids() == []
 
 
-def _join(path: Path, **capture) -> None:  # noqa: ANN003
+def _join(path: Path, **capture) -> None:
     enrolment.join(enrolment.check_offer(path.read_bytes()), {"read": True, "agree": True})
 
 
@@ -150,7 +155,7 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
 
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
     monkeypatch.setenv("TALLYLIGHT_SINK", "memory")
-    s = settings.Settings(welcome_done=True, reminder_every_min=0, capture=CaptureOptions(keys="full"))
+    s = settings.Settings(welcome_done=True, reminder_every_min=0, capture=CaptureOptions(keys=KeyMode.FULL))
     settings.save(s)
     _join(write_signed(tmp_path / "study.toml", **{"scrolls = true": "scrolls = false"}))
     app = make_app(use_tray=False)
@@ -159,7 +164,8 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=5000)
     dlg = app.dialogs["start"]
     qtbot.waitUntil(lambda: dlg.study.isVisible(), timeout=10000)
-    assert dlg.study.count() == 2 and dlg.study_id() == ""
+    assert dlg.study.count() == 2
+    assert dlg.study_id() == ""
     assert dlg.options().keys.label == "full"  # personal: the settings' ceiling only
     dlg.keys.setCurrentIndex(dlg.keys.findData("full"))
     click(dlg.study)  # open the list with a real click, pick the study with the keyboard
@@ -169,11 +175,15 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     QTest.keyClick(dlg.study.view(), Qt.Key.Key_Down)
     QTest.keyClick(dlg.study.view(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dlg.study_id() == STUDY_ID, timeout=3000)
-    assert dlg.options().keys.label == "class" and dlg.options().scrolls is False
+    assert dlg.options().keys.label == "class"
+    assert dlg.options().scrolls is False
     # only what the study allows is offered; even forcing the widgets, options() stays within it
-    assert dlg.keys.findData("full") == -1 and dlg.keys.currentData() == "class"
-    assert not dlg.scrolls.isEnabled() and not dlg.scrolls.isChecked()
-    assert "never which letter" in dlg.summary.text() and "Scrolling: not recorded" in dlg.summary.text()
+    assert dlg.keys.findData("full") == -1
+    assert dlg.keys.currentData() == "class"
+    assert not dlg.scrolls.isEnabled()
+    assert not dlg.scrolls.isChecked()
+    assert "never which letter" in dlg.summary.text()
+    assert "Scrolling: not recorded" in dlg.summary.text()
     _shot(dlg, "start-dialog-study.png")
     dlg.scrolls.setEnabled(True)  # forcing the widget does not widen what is sent
     dlg.scrolls.setChecked(True)
@@ -181,7 +191,8 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
     click(dlg.start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
     assert app.controller.study == STUDY_ID
-    assert app.controller.options["keys"] == "class" and app.controller.options["scrolls"] is False
+    assert app.controller.options["keys"] == "class"
+    assert app.controller.options["scrolls"] is False
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=15000)
     assert len(enrolment.load(STUDY_ID).session_ids()) == 1
@@ -201,9 +212,11 @@ def test_studies_window_withdraw(qtbot, tasks, vault_ready, tmp_path) -> None:
     qtbot.waitUntil(lambda: dlg.list.count() == 1 and dlg.withdraw_button.isEnabled(), timeout=10000)
     assert "2 sessions" in dlg.list.item(0).text()
     click(dlg.withdraw_button)
-    assert dlg.confirm.isVisible() and "2 sessions" in dlg.confirm_text.text()
+    assert dlg.confirm.isVisible()
+    assert "2 sessions" in dlg.confirm_text.text()
     click(dlg.confirm_no)  # keep taking part: nothing happens
-    assert not dlg.confirm.isVisible() and enrolment.enrolled_ids() == [STUDY_ID]
+    assert not dlg.confirm.isVisible()
+    assert enrolment.enrolled_ids() == [STUDY_ID]
     click(dlg.withdraw_button)
     _shot(dlg, "study-withdraw-confirm.png")
     click(dlg.confirm_yes)
@@ -211,7 +224,8 @@ def test_studies_window_withdraw(qtbot, tasks, vault_ready, tmp_path) -> None:
     assert "Destroyed: 2 sessions and 1 consent record" in dlg.receipt.text()
     qtbot.waitUntil(lambda: dlg.list.count() == 0, timeout=10000)
     _shot(dlg, "study-withdrawn.png")
-    assert sessions.session_ids() == [personal] and not set(mine) & set(sessions.session_ids())
+    assert sessions.session_ids() == [personal]
+    assert not set(mine) & set(sessions.session_ids())
     assert enrolment.enrolled_ids() == []
 
 
@@ -221,7 +235,8 @@ def test_tray_menu_opens_the_studies_window(make_app, qtbot) -> None:
     qtbot.waitUntil(lambda: "studies" in app.dialogs, timeout=5000)
     studies = app.dialogs["studies"]
     click(studies.join_button)
-    assert studies.join_dialog is not None and studies.join_dialog.isVisible()
+    assert studies.join_dialog is not None
+    assert studies.join_dialog.isVisible()
 
 
 def test_tasks_and_notes_from_the_window(make_app, qtbot, xserver, tmp_path, monkeypatch) -> None:
@@ -234,7 +249,8 @@ def test_tasks_and_notes_from_the_window(make_app, qtbot, xserver, tmp_path, mon
     _join(write_signed(tmp_path / "study.toml"))
     app = make_app(use_tray=False)
     win = app.window
-    assert not win.task_button.isVisible() and not win.note_button.isVisible()
+    assert not win.task_button.isVisible()
+    assert not win.note_button.isVisible()
     app.controller.start_session(study=STUDY_ID)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=15000)
     qtbot.waitUntil(lambda: win.task_button.isVisible() and win.note_button.isVisible(), timeout=5000)
@@ -294,8 +310,10 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    assert win.loaded is not None
     data = win.loaded.data
-    assert [title for _, _, title in data.tasks] == ["Copy a paragraph"] and data.notes.size == 1
+    assert [title for _, _, title in data.tasks] == ["Copy a paragraph"]
+    assert data.notes.size == 1
     start, end, _ = data.tasks[0]
     assert 0 < start < data.notes[0] < end
     assert [label.format for label in win.timeline.task_labels] == ["Copy a paragraph"]
@@ -309,7 +327,8 @@ def test_join_dialog_fits_its_pages(qtbot, tasks, vault_ready, tmp_path) -> None
     dlg = _join_dialog(qtbot, tasks)
     first = dlg.size()
     hint = dlg.sizeHint()
-    assert first.height() <= hint.height() + 2 and first.height() < 400, (first, hint)
+    assert first.height() <= hint.height() + 2, (first, hint)
+    assert first.height() < 400, (first, hint)
     _drop(dlg, manifest)
     qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
     lines = dlg.pages.fontMetrics().lineSpacing()

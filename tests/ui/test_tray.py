@@ -23,7 +23,8 @@ def tray_app(make_app, xserver, fake_recorder, qtbot):
 def test_tray_appears_in_trayer(tray_app, qtbot, xserver):
     from conftest_helpers import tray_icon_centres
 
-    assert tray_app.tray is not None and tray_app.window is None
+    assert tray_app.tray is not None
+    assert tray_app.window is None
     qtbot.waitUntil(
         lambda: len(tray_icon_centres(xserver.display)) == 1, timeout=5000
     )  # embedded in trayer's panel
@@ -71,7 +72,8 @@ def test_cli_controls_tray(tray_app, qtbot):
     reply = call_appctl(qtbot, "status")
     assert reply["state"] == "idle"
     reply = call_appctl(qtbot, "start", label="from cli")
-    assert reply["state"] == "recording" and c.state == "recording"
+    assert reply["state"] == "recording"
+    assert c.state == "recording"
     assert "Label: from cli" in tray_app.tray.icon.toolTip()
     assert call_appctl(qtbot, "pause")["state"] == "paused"
     assert call_appctl(qtbot, "resume")["state"] == "recording"
@@ -131,5 +133,6 @@ def test_clicking_the_icon_opens_the_menu(tray_app, qtbot, xserver):
     x, y = tray_icon_centres(xserver.display)[0]
     xserver.xdotool("mousemove", str(x), str(y), "click", "1")
     qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
-    assert abs(tray.menu.pos().x() - x) < 300 and tray.menu.pos().y() < 200  # next to the icon
+    assert abs(tray.menu.pos().x() - x) < 300
+    assert tray.menu.pos().y() < 200
     tray.menu.hide()

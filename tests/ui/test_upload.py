@@ -14,11 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
 
-from share_helpers import PutServer, free_port  # noqa: E402
+from share_helpers import PutServer, free_port
 
-from tallylight.errors import ShareError  # noqa: E402
-from tallylight.share import outbox, transfer  # noqa: E402
-from tallylight.share.bundle import SUFFIX, Encrypted  # noqa: E402
+from tallylight.errors import ShareError
+from tallylight.share import outbox, transfer
+from tallylight.share.bundle import SUFFIX, Encrypted
 
 FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
 
@@ -60,10 +60,14 @@ def test_success_puts_the_exact_bytes_with_a_known_length(qapp, qtbot, server) -
     assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
     assert srv.files() == {p.bundle_id + SUFFIX: data}
     (req,) = srv.requests()
-    assert req["length"] == len(data) and not req["chunked"] and req["path"] == f"/drop/{p.bundle_id}{SUFFIX}"
+    assert req["length"] == len(data)
+    assert not req["chunked"]
+    assert req["path"] == f"/drop/{p.bundle_id}{SUFFIX}"
     assert outbox.pending() == []
     (entry,) = outbox.read_log()
-    assert entry.action == "sent" and entry.bundle_id == p.bundle_id and entry.sha256 == p.sha256
+    assert entry.action == "sent"
+    assert entry.bundle_id == p.bundle_id
+    assert entry.sha256 == p.sha256
     assert entry.destination == srv.url(f"/drop/{p.bundle_id}{SUFFIX}")  # where the bytes went
 
 
@@ -72,7 +76,8 @@ def test_500_then_success(qapp, qtbot, server) -> None:
     p = queue(srv.url("/drop/"))
     assert send(qtbot)[0][1] is True
     assert [r["status"] for r in srv.requests()] == [500, 500, 201]
-    assert p.bundle_id + SUFFIX in srv.files() and outbox.pending() == []
+    assert p.bundle_id + SUFFIX in srv.files()
+    assert outbox.pending() == []
 
 
 def test_403_says_the_link_expired_and_keeps_the_bundle(qapp, qtbot, server) -> None:
@@ -86,10 +91,14 @@ def test_403_says_the_link_expired_and_keeps_the_bundle(qapp, qtbot, server) -> 
 
 def test_server_down_keeps_the_bundle(qapp, qtbot) -> None:
     p = queue(f"http://127.0.0.1:{free_port()}/drop/")
-    ((bid, ok, msg),) = send(qtbot, max_attempts=3)
-    assert not ok and "after 3 attempts" in msg and "kept" in msg
+    ((_bid, ok, msg),) = send(qtbot, max_attempts=3)
+    assert not ok
+    assert "after 3 attempts" in msg
+    assert "kept" in msg
     (kept,) = outbox.pending()
-    assert kept.bundle_id == p.bundle_id and kept.attempts == 1 and kept.path().read_bytes()
+    assert kept.bundle_id == p.bundle_id
+    assert kept.attempts == 1
+    assert kept.path().read_bytes()
 
 
 def test_a_remote_http_address_is_refused_before_any_connection(qapp, qtbot) -> None:
@@ -97,7 +106,8 @@ def test_a_remote_http_address_is_refused_before_any_connection(qapp, qtbot) -> 
         transfer.resolve_url("http://files.example.org/drop/", "x")
     p = queue("http://files.example.org/drop/")
     ((_, ok, msg),) = send(qtbot)
-    assert not ok and "https://" in msg
+    assert not ok
+    assert "https://" in msg
     assert outbox.pending()[0].bundle_id == p.bundle_id
 
 
@@ -108,7 +118,7 @@ def test_cancel_keeps_the_bundle(qapp, qtbot, server) -> None:
     p = queue(srv.url("/drop/"), size=2_000_000)
     sender = OutboxSender(**FAST)  # type: ignore[arg-type]
     seen: list[int] = []
-    sender.progress.connect(lambda bid, sent, total: seen.append(sent))
+    sender.progress.connect(lambda _bid, sent, _total: seen.append(sent))
     with qtbot.waitSignal(sender.all_done, timeout=20000):
         sender.start()
         qtbot.waitUntil(lambda: bool(seen) and seen[-1] > 0, timeout=10000)
@@ -135,7 +145,8 @@ def test_kill_9_mid_upload_then_resend(qapp, qtbot, server, tallylight_home: Pat
             line = proc.stdout.readline()  # type: ignore[union-attr]
             if line.startswith("progress") and int(line.split()[2]) > 0:
                 break
-            assert line and time.monotonic() < deadline, "the sender never started sending"
+            assert line, "the sender never started sending"
+            assert time.monotonic() < deadline, "the sender never started sending"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
     finally:
@@ -181,7 +192,8 @@ def test_a_new_upload_address_from_the_study_is_used(
     enc = Encrypted(str(uuid.uuid4()), {}, os.urandom(1000))
     p = outbox.put(enc, study.study_id, ["s1"], expired.url("/old/"))
     assert send(qtbot) == [(p.bundle_id, True, "HTTP 201")]
-    assert expired.requests() == [] and list(fresh.files()) == [p.bundle_id + SUFFIX]
+    assert expired.requests() == []
+    assert list(fresh.files()) == [p.bundle_id + SUFFIX]
 
 
 def test_a_redirect_to_another_origin_is_never_followed(qapp, qtbot, server) -> None:
@@ -189,8 +201,10 @@ def test_a_redirect_to_another_origin_is_never_followed(qapp, qtbot, server) -> 
     srv = server("--redirect", other.url("/landed/"))  # another port: another origin
     p = queue(srv.url("/drop/"))
     ((bid, ok, message),) = send(qtbot)
-    assert (bid, ok) == (p.bundle_id, False) and message == transfer.REDIRECT_REFUSED
-    assert other.requests() == [] and other.files() == {}
+    assert (bid, ok) == (p.bundle_id, False)
+    assert message == transfer.REDIRECT_REFUSED
+    assert other.requests() == []
+    assert other.files() == {}
     assert [q["status"] for q in srv.requests()] == [307]  # refused once, not retried elsewhere
     assert [x.bundle_id for x in outbox.pending()] == [p.bundle_id]
 

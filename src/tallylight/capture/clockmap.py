@@ -118,7 +118,7 @@ class ClockMap:
         os_ns = ext * self._unit_int if self._unit_int else round(ext * self.source.unit_ns)
         offset = delivered_ns - os_ns
         est = self._estimate(delivered_ns)
-        if est is None or offset - est >= STEP_NS and self._stepped(delivered_ns):
+        if est is None or (offset - est >= STEP_NS and self._stepped(delivered_ns)):
             if est is not None:
                 self._reset()
             est = offset

@@ -139,7 +139,7 @@ class X11FocusWatcher:
                         changed = True
                 if changed and not self._stop.is_set():
                     self.check_now()
-        except Exception:  # noqa: BLE001 - lost the X connection: stop watching, say so
+        except Exception:  # lost the X connection: stop watching, say so
             if not self._stop.is_set():
                 log.exception("focus watcher stopped")
                 self._on_change(True)  # cannot tell any more: treat as private (fail closed)

@@ -83,7 +83,7 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
             self.stamp = _Stamp()
             super().__init__(*args, **kwargs)
 
-        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:  # noqa: ARG002 - pynput's signature
             self.stamp.t = event.time
             try:
                 key = self._event_to_key(display, event)
@@ -239,7 +239,7 @@ def _os_time_source(win32: bool) -> tuple[list[Any], dict[str, Any]]:
     times: collections.deque[int] = collections.deque(maxlen=256)
     append, popleft = times.append, times.popleft
 
-    def event_filter(msg: Any, data: Any) -> bool:
+    def event_filter(msg: Any, data: Any) -> bool:  # noqa: ARG001 - pynput's filter signature
         append(data.time)
         return True
 
@@ -272,13 +272,13 @@ def _key_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Cal
 def _mouse_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
     now = time.perf_counter_ns
 
-    def on_move(x: Any, y: Any, injected: Any = None) -> None:
+    def on_move(x: Any, y: Any, injected: Any = None) -> None:  # noqa: ARG001 - pynput passes it
         put((now(), _MOVE, x, y, box[0]()))
 
-    def on_click(x: Any, y: Any, button: Any, pressed: Any, injected: Any = None) -> None:
+    def on_click(x: Any, y: Any, button: Any, pressed: Any, injected: Any = None) -> None:  # noqa: ARG001 - pynput passes it
         put((now(), _BDOWN if pressed else _BUP, x, y, button, box[0]()))
 
-    def on_scroll(x: Any, y: Any, dx: Any, dy: Any, injected: Any = None) -> None:
+    def on_scroll(x: Any, y: Any, dx: Any, dy: Any, injected: Any = None) -> None:  # noqa: ARG001 - pynput passes it
         put((now(), _SCROLL, x, y, dx, dy, box[0]()))
 
     return on_move, on_click, on_scroll

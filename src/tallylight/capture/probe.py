@@ -79,7 +79,7 @@ def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
             ["Check that DISPLAY names your running X server and that you may connect to it (xauth)."],
             backend="xorg",
         )
-    vendor, has_record, has_xtest = info
+    vendor, has_record, _has_xtest = info
     if not has_record:
         return ProbeResult(
             "unavailable",
@@ -93,7 +93,7 @@ def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
             "limited",
             "This is a Wayland session: Tallylight sees input only while an XWayland (X11) "
             "program has focus, not in native Wayland programs.",
-            details + ["For complete recordings, log in with an 'X11' or 'Xorg' session."],
+            [*details, "For complete recordings, log in with an 'X11' or 'Xorg' session."],
             backend="xwayland",
         )
     return ProbeResult("ok", f"Global input capture works on X display {display!r}.", details, backend="xorg")

@@ -16,6 +16,7 @@ the recorder's interpreter lock.
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sys
@@ -107,8 +108,8 @@ def interval_errors(sent_ns: list[int], recorded_ns: list[int]) -> list[int]:
     return [
         (r1 - r0) - (s1 - s0)
         for (s0, s1), (r0, r1) in zip(
-            zip(sent_ns, sent_ns[1:], strict=False),
-            zip(recorded_ns, recorded_ns[1:], strict=False),
+            itertools.pairwise(sent_ns),
+            itertools.pairwise(recorded_ns),
             strict=True,
         )
     ]
@@ -119,7 +120,7 @@ def percentile(values: list[int] | list[float], p: float) -> float:
     s = sorted(values)
     if not s:
         return 0.0
-    return float(s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))])
+    return float(s[min(len(s) - 1, max(0, round(p / 100 * len(s) + 0.5) - 1))])
 
 
 def main() -> int:

@@ -180,7 +180,7 @@ def _narrowed(asked: CaptureOptions, args: argparse.Namespace) -> CaptureOptions
     return narrow(asked, wanted)
 
 
-def cmd_list(args: argparse.Namespace) -> int:
+def cmd_list(_args: argparse.Namespace) -> int:
     studies = enrolment.list_studies()
     if not studies:
         print(_("You have not joined any study. Join one with: tallylight study add FILE"))

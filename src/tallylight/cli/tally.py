@@ -44,7 +44,7 @@ class TallyWindow:
         self._closing = False
         self._stderr: list[str] = []
         try:
-            self.proc = subprocess.Popen(
+            self.proc = subprocess.Popen(  # noqa: S603 - our own module (child_argv)
                 child_argv("tallylight.ui.tally_window"),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

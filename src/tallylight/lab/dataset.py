@@ -36,7 +36,14 @@ from tallylight.share import agecrypt, bundle, tables
 
 PARTITIONS = ("study", "participant", "session")
 #: what building the tables raises for a bundle.json value of the wrong shape (the bundle is skipped)
-MALFORMED = (TypeError, ValueError, AttributeError, KeyError, OverflowError, pa.ArrowException)
+MALFORMED: tuple[type[Exception], ...] = (
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    OverflowError,
+    pa.ArrowException,
+)
 REGISTRY = "_bundles.json"
 BASENAME = "part-{i}.parquet"
 

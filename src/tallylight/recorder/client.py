@@ -41,7 +41,7 @@ class RecorderClient:
         argv = child_argv("tallylight.recorder.process")
         if python is not None:
             argv = [python, "-m", "tallylight.recorder"]
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603 - our own module (child_argv)
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

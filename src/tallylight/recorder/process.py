@@ -184,13 +184,13 @@ class RecorderProcess:
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
-    def _cmd_pause(self, msg: dict[str, Any], reply_to: Any) -> None:
+    def _cmd_pause(self, _msg: dict[str, Any], reply_to: Any) -> None:
         self.send(Message.PAUSED, reply_to, t_s=self._session().pause())
 
-    def _cmd_resume(self, msg: dict[str, Any], reply_to: Any) -> None:
+    def _cmd_resume(self, _msg: dict[str, Any], reply_to: Any) -> None:
         self.send(Message.RESUMED, reply_to, t_s=self._session().resume())
 
-    def _cmd_status(self, msg: dict[str, Any], reply_to: Any) -> None:
+    def _cmd_status(self, _msg: dict[str, Any], reply_to: Any) -> None:
         self.send(Message.STATUS, reply_to, **self._status())
 
     def _cmd_preview(self, msg: dict[str, Any], reply_to: Any) -> None:
@@ -239,7 +239,7 @@ class RecorderProcess:
             raise UsageError("No typing or pointing task is running; start one with 'task' first.")
         return kind
 
-    def _cmd_task_input(self, msg: dict[str, Any], reply_to: Any) -> None:
+    def _cmd_task_input(self, msg: dict[str, Any], _reply_to: Any) -> None:
         """The task window's own events; a character is kept beyond the key mode only under the
         participant's typing consent, while a typing task runs, for keys typed into its field."""
         session = self._session()
@@ -276,7 +276,7 @@ class RecorderProcess:
         session.put_trials(trials)
         self.send(Message.TRIALS, reply_to, count=len(trials))
 
-    def _cmd_note(self, msg: dict[str, Any], reply_to: Any) -> None:
+    def _cmd_note(self, _msg: dict[str, Any], reply_to: Any) -> None:
         """A NOTE marker: the participant flags this moment."""
         session = self._session()
         t_s = session.mark(Marker.NOTE, self._notes + 1)
@@ -288,7 +288,7 @@ class RecorderProcess:
 
     # -- private apps --------------------------------------------------------
 
-    def _watch_focus(self, session: Session, private_apps: list[str]) -> bool:
+    def _watch_focus(self, _session: Session, private_apps: list[str]) -> bool:
         """Follow focus so capture pauses in private apps; say so plainly where we cannot."""
         from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE, X11FocusWatcher, focus_support
 

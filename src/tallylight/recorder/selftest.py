@@ -145,7 +145,7 @@ def run(display: str | None = None) -> TimingReport:
     session.start()
     try:
         time.sleep(0.2)
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 - our own module (child_argv)
             child_argv("tallylight.capture.xinject"),
             input=json.dumps(steps),
             stdout=subprocess.PIPE,

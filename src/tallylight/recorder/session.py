@@ -279,7 +279,7 @@ class Session:
             if self.timing is not None and source is not None and self.timing.source in (None, source):
                 self.timing.use(source)
             elif source is not None:
-                raws = [r[:-1] + (None,) for r in raws]  # another clock than the hooks': no OS time
+                raws = [(*r[:-1], None) for r in raws]  # another clock than the hooks': no OS time
             for raw in raws:
                 self._queue.put(raw)
 
@@ -405,7 +405,7 @@ class Session:
             self._fail(
                 str(exc) or "Writing the session failed; recording stopped. Everything up to now was kept."
             )
-        except Exception as exc:  # noqa: BLE001 - a bug must still stop capture
+        except Exception as exc:  # a bug must still stop capture
             log.exception("writer thread failed")
             self._fail(f"Recording stopped because of an internal error: {exc}")
 

@@ -47,7 +47,7 @@ class _Named:
 class _Char:
     """A typed character from the task window, shaped like a pynput KeyCode."""
 
-    __slots__ = ("char", "vk", "task_text")
+    __slots__ = ("char", "task_text", "vk")
 
     def __init__(self, char: str, task_text: bool) -> None:
         self.char = char

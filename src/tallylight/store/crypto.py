@@ -144,7 +144,7 @@ def wrap_session_key(
     if len(session_key) != 32 or len(uid) != 16 or len(device_public) != 32:
         raise ValueError("bad key sizes")
     eph = ephemeral or X25519PrivateKey.generate()
-    E = _pub_bytes(eph.public_key())
+    E = _pub_bytes(eph.public_key())  # noqa: N806 - FORMAT.md's name for the ephemeral public key
     shared = eph.exchange(X25519PublicKey.from_public_bytes(device_public))
     wk = hkdf(shared, E + device_public, LABEL_SESSION_KEY_WRAP)
     head = KEYFILE_MAGIC + bytes((VERSION, 0, 0, 0)) + uid + device_public + E
@@ -176,7 +176,7 @@ def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519Privat
         raise VaultError(
             "This session was recorded for a different device key and cannot be opened with this vault."
         )
-    E = raw[60:92]
+    E = raw[60:92]  # noqa: N806 - FORMAT.md's name for the ephemeral public key
     try:
         shared = device_private.exchange(X25519PublicKey.from_public_bytes(E))
     except ValueError:

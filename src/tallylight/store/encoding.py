@@ -549,17 +549,19 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
     if not payloads:
         return EventColumns.empty()
     h = _parse_headers(payloads)
-    R = len(payloads)
+    n_records = len(payloads)
     counts = np.array(h.counts, dtype=np.int64)
     kind = np.frombuffer(b"".join(h.kinds), dtype=np.uint8).copy()
     if kind.min() < 1 or kind.max() > 7:
         raise CorruptBlock("unknown event kind")
     # every column's length in every record follows from the kinds
-    per_kind = np.bincount(np.repeat(np.arange(R, dtype=np.int64), counts) * 8 + kind, minlength=8 * R)
-    per_kind = per_kind.reshape(R, 8)
+    per_kind = np.bincount(
+        np.repeat(np.arange(n_records, dtype=np.int64), counts) * 8 + kind, minlength=8 * n_records
+    )
+    per_kind = per_kind.reshape(n_records, 8)
     rows = np.stack([counts - 1] + [per_kind[:, list(c.kinds)].sum(axis=1) for c in COLUMNS], axis=1)
     vals = decode_varints(h.values, rows.sum(axis=1).tolist())
-    col_id = np.repeat(np.tile(np.arange(len(COLUMNS) + 1, dtype=np.int8), R), rows.ravel())
+    col_id = np.repeat(np.tile(np.arange(len(COLUMNS) + 1, dtype=np.int8), n_records), rows.ravel())
     grouped = vals[np.argsort(col_id, kind="stable")]  # radix sort for int8: by column, record order kept
     cols = np.split(grouped, np.cumsum(rows.sum(axis=0)).tolist()[:-1])
 
@@ -577,12 +579,12 @@ def _decode_times(dt: np.ndarray, counts: np.ndarray, h: _Headers) -> np.ndarray
     """Column 1: ``t[i] = t[i-1] + unit * dt[i-1]`` from each record's ``t0``."""
     if any(not T_MIN <= v < T_MAX for v in h.t0s):
         raise CorruptBlock("time out of range")
-    N = int(counts.sum())
+    n_events = int(counts.sum())
     starts = np.cumsum(counts) - counts
-    step = np.zeros(N, np.int64)
+    step = np.zeros(n_events, np.int64)
     dts = unzigzag_array(dt)
     if dts.size:
-        nonstart = np.ones(N, bool)
+        nonstart = np.ones(n_events, bool)
         nonstart[starts] = False
         if any(u != 1 for u in h.units):
             dts = dts * np.repeat(np.array(h.units, dtype=_U64).view(np.int64), counts - 1)
@@ -622,14 +624,16 @@ def _decode_texts(
     text_len: np.ndarray, keys_per_record: np.ndarray, is_key: np.ndarray, h: _Headers
 ) -> np.ndarray:
     """The key events' texts from each record's blob, cut by the text_len column."""
-    R = len(h.counts)
+    n_records = len(h.counts)
     text = np.full(is_key.size, "", dtype=object)
     if text_len.size and text_len.max() >= _U64(MAX_PAYLOAD):
         raise CorruptBlock("text too long")
     lens = text_len.astype(np.int64)
-    krec = np.repeat(np.arange(R, dtype=np.int64), keys_per_record)
+    krec = np.repeat(np.arange(n_records, dtype=np.int64), keys_per_record)
     per_rec = (
-        np.bincount(krec, weights=lens, minlength=R).astype(np.int64) if lens.size else np.zeros(R, np.int64)
+        np.bincount(krec, weights=lens, minlength=n_records).astype(np.int64)
+        if lens.size
+        else np.zeros(n_records, np.int64)
     )
     if not np.array_equal(per_rec, np.array(h.text_bytes, dtype=np.int64)):
         raise CorruptBlock("text lengths do not match the text")

@@ -338,7 +338,8 @@ class SessionWriter:
         self._open_segment(self._segment + 1)
 
     def _append(self, rtype: int, body: bytes) -> None:
-        assert self._fd is not None and self._aead is not None  # _open_segment ran
+        assert self._fd is not None
+        assert self._aead is not None
         frame = crypto.seal_record(self._aead, self._header, self._index, rtype, body)
         try:
             write_all(self._fd, frame)

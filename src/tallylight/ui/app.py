@@ -124,7 +124,7 @@ class TallylightApp(QObject):
         return self.main_window
 
     @Slot(dict)
-    def _on_session_ended(self, last: dict) -> None:
+    def _on_session_ended(self, last: dict[str, Any]) -> None:
         """The stop summary: duration, counts, and a way to open the session."""
         session_id = str(last.get("session_id") or "")
         for view in (self.tray, self.window, self.main_window):
@@ -132,7 +132,7 @@ class TallylightApp(QObject):
                 view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
 
     @Slot(dict)
-    def _on_recorder_lost(self, lost: dict) -> QDialog:
+    def _on_recorder_lost(self, lost: dict[str, Any]) -> QDialog:
         """What happened, what was kept, and Start again in one click."""
         from tallylight.ui.dialogs.recorder_lost import RecorderLostDialog
 
@@ -186,7 +186,7 @@ class TallylightApp(QObject):
             else:
                 self._show_start_dialog(focus)
 
-        def undecided(exc: BaseException) -> None:
+        def undecided(_exc: BaseException) -> None:
             self._show_start_dialog()
 
         self.tasks.run(_before_start, decide, undecided)
@@ -206,7 +206,7 @@ class TallylightApp(QObject):
             else:
                 done("")
 
-        self.tasks.run(_before_start, decide, lambda exc: done(""))
+        self.tasks.run(_before_start, decide, lambda _exc: done(""))
 
     @Slot()
     def _show_start_dialog(self, focus: tuple[bool, str] | None = None) -> QDialog | None:
@@ -318,8 +318,11 @@ class TallylightApp(QObject):
 
     def open_join_study(self, path: str = "") -> QDialog:
         """The consent screen straight away (``tallylight`` given a manifest, or tests)."""
+        from tallylight.ui.dialogs.studies import StudiesDialog
+
         studies = self.open_studies()
-        dlg = studies.open_join()  # type: ignore[attr-defined]  # the StudiesDialog opened above
+        assert isinstance(studies, StudiesDialog)  # the "studies" slot only ever holds one
+        dlg = studies.open_join()
         if path:
             from pathlib import Path
 
@@ -388,7 +391,7 @@ class TallylightApp(QObject):
         self.qapp.quit()
 
     @Slot(QSessionManager)
-    def _on_commit_data(self, manager: QSessionManager) -> None:
+    def _on_commit_data(self, _manager: QSessionManager) -> None:
         # Logout / shutdown: stop recording now.
         self.controller.shutdown(wait_ms=2000)
 
@@ -510,7 +513,7 @@ def _vault_exists() -> bool:
 def _install_signal_handlers(qapp: QApplication) -> QTimer:
     """SIGTERM/SIGINT/SIGHUP quit cleanly (which stops the recorder)."""
 
-    def handler(signum: int, frame: Any) -> None:
+    def handler(_signum: int, _frame: Any) -> None:
         qapp.quit()
 
     for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):

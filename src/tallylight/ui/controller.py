@@ -471,7 +471,7 @@ class AppController(QObject):
         return self.start_session(label, options, study)
 
     @Slot(int)
-    def _on_finished(self, code: int) -> None:
+    def _on_finished(self, _code: int) -> None:
         self._tick.stop()
         self._reminder.stop()
         self._backstop.stop()

@@ -8,7 +8,7 @@ every window is capped at its screen's free area and kept on it when first shown
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 
 
@@ -38,7 +38,7 @@ class _Regrow(QObject):
         super().__init__(area)
         self.area = area
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             self.area.updateGeometry()
             window = self.area.window()
@@ -60,7 +60,8 @@ def scroll_body(content: QWidget) -> QScrollArea:
 
 def fit_to_screen(window: QWidget) -> None:
     """Size ``window`` to what it wants, but never larger than its screen, and keep it on it."""
-    screen = window.screen() or QGuiApplication.primaryScreen()
+    # None at run time without a screen, whatever the stubs say
+    screen: QScreen | None = window.screen() or QGuiApplication.primaryScreen()
     if screen is None:
         return
     avail = screen.availableGeometry()

@@ -69,12 +69,12 @@ class LiveView(QWidget):
         controller.changed.connect(self._sync)
         self._sync()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: object) -> None:
         self._timer.start()
         self._ask()
         super().showEvent(event)  # type: ignore[arg-type]  # a QShowEvent (typed object above)
 
-    def hideEvent(self, event: object) -> None:  # noqa: N802 - Qt's name
+    def hideEvent(self, event: object) -> None:
         self._timer.stop()
         super().hideEvent(event)  # type: ignore[arg-type]  # a QHideEvent (typed object above)
 

@@ -119,10 +119,10 @@ class ControlServer(QObject):
         }
         handlers[parsed.cmd](parsed, answer, sock)
 
-    def _status(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _status(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         answer.ok()
 
-    def _show(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _show(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         self.bring_forward()
         answer.ok(message="Tallylight is already running.")
 
@@ -156,7 +156,7 @@ class ControlServer(QObject):
         else:
             go("")
 
-    def _pause(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _pause(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
         if c.state != AppState.RECORDING:
             return answer.fail("No session is recording, so there is nothing to pause.")
@@ -167,7 +167,7 @@ class ControlServer(QObject):
             answer.fail,
         )
 
-    def _resume(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _resume(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
         if c.state != AppState.PAUSED:
             return answer.fail("No session is paused, so there is nothing to resume.")
@@ -180,7 +180,7 @@ class ControlServer(QObject):
             answer.fail,
         )
 
-    def _task(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _task(self, request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
         action, task = request.action, request.task
         if not c.active:
@@ -201,14 +201,14 @@ class ControlServer(QObject):
         else:
             answer.fail("A task can be started or ended.")
 
-    def _note(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _note(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
         before = c.notes
         if not c.add_note():
             return answer.fail("No session is recording, so there is nothing to add a note to.")
         self._await(lambda: c.notes > before, answer.ok, answer.fail)
 
-    def _stop(self, request: AppRequest, answer: _Answer, sock: QLocalSocket | None) -> None:
+    def _stop(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
         if not c.active:
             return answer.fail("No session is recording, so there is nothing to stop.")

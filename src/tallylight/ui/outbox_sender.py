@@ -171,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sender.bundle_done.connect(
         lambda bid, ok, msg: print(f"{'sent' if ok else 'failed'} {bid} {msg}", flush=True)
     )
-    sender.all_done.connect(lambda sent, failed: app.exit(0 if failed == 0 else 9))
+    sender.all_done.connect(lambda _sent, failed: app.exit(0 if failed == 0 else 9))
     QTimer.singleShot(0, sender.start)  # after exec() starts, so an empty outbox still exits
     return int(app.exec())
 

@@ -34,7 +34,7 @@ class TaskRunner(QObject):
         fn: Callable[[], Any],
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
-    ) -> Future:
+    ) -> Future[Any]:
         """Run ``fn()`` in a worker; then ``on_done(result)`` or ``on_error(exc)`` on the main thread."""
 
         def work() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -15,7 +17,7 @@ class RecorderLostDialog(QDialog):
     start_again = Signal()
     open_session = Signal(str)
 
-    def __init__(self, lost: dict, parent: QWidget | None = None) -> None:
+    def __init__(self, lost: dict[str, Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Tallylight — recording stopped unexpectedly"))
         self.setObjectName("RecorderLostDialog")

@@ -207,7 +207,7 @@ class SessionsDialog(QDialog):
         self.tasks.run(_warm_review_imports)
         QTimer.singleShot(500, _import_plotting)
         if use_keychain:
-            self.tasks.run(_keychain_vault, self._on_keychain, lambda exc: self.refresh())
+            self.tasks.run(_keychain_vault, self._on_keychain, lambda _exc: self.refresh())
         else:
             self.refresh()
 

@@ -347,7 +347,7 @@ class ShareDialog(QDialog):
         self.progress.show()
         self.cancel_button.show()
         self.sender = OutboxSender([pending], parent=self, **self.sender_options)
-        self.sender.progress.connect(lambda _bid, sent, total: self.progress.setValue(sent))
+        self.sender.progress.connect(lambda _bid, sent, _total: self.progress.setValue(sent))
         self.sender.bundle_done.connect(self._on_sent)
         self.sender.start()
 

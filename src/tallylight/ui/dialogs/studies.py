@@ -388,7 +388,7 @@ class StudiesDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
-        self.tasks.run(_listing, self._show_list, lambda exc: self._show_list([]))
+        self.tasks.run(_listing, self._show_list, lambda _exc: self._show_list([]))
 
     def _show_list(self, rows: list[tuple[str, str, int]]) -> None:
         self.list.clear()

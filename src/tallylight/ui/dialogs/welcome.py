@@ -237,9 +237,9 @@ class WelcomeDialog(QDialog):
         self.confirm.textChanged.connect(self._update)
         self._vault_exists = False
         self._keychain_ok = False
-        self.tasks.run(_vault_exists, self._on_vault_checked, lambda exc: None)
+        self.tasks.run(_vault_exists, self._on_vault_checked, lambda _exc: None)
         self.tasks.run(
-            keychain_answers, self._on_keychain_checked, lambda exc: self._on_keychain_checked(False)
+            keychain_answers, self._on_keychain_checked, lambda _exc: self._on_keychain_checked(False)
         )
         self._update()
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))

@@ -59,7 +59,7 @@ def _curve(plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, colour: str, name: s
     return item
 
 
-class _Plot(pg.PlotWidget):
+class _Plot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no type information
     """A plot that asks for little and takes the room it is given.
 
     The review window scrolls on small screens, and a scroll area sizes its
@@ -67,7 +67,7 @@ class _Plot(pg.PlotWidget):
     preferred size made the window taller than any screen.
     """
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+    def sizeHint(self) -> QSize:
         return QSize(max(320, self.minimumWidth()), max(120, self.minimumHeight()))
 
 

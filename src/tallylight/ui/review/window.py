@@ -647,7 +647,7 @@ class ReviewWindow(QWidget):
         if self.loaded is not None and self.t >= self.loaded.data.duration_s:
             self.toggle_play()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event: Any) -> None:
         self._closing = True
         self.undo_stack.clear()  # undo is offered until the window closes, never after
         self._play_timer.stop()
