@@ -33,3 +33,24 @@ def with_tasks(body: bytes, extra: str = TASKS_TOML) -> bytes:
     """A manifest body with the task blocks added before its [data] table."""
     assert b"\n[data]" in body
     return body.replace(b"\n[data]", ("\n" + extra + "[data]").encode(), 1)
+
+
+def join_task_study(extra: str = TASKS_TOML, typing_text: bool = True) -> str:
+    """Join (consent recorded) a study with these tasks, current today; returns its id. Needs a vault."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from tallylight.study import enrolment, signing, template
+
+    study_id = "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10"
+    recipient = "age1rtnu4ted4pkty9jzlsxlxn7z5uc79v5hl6zrce2nnvuh8q5a7asqx8xywd"
+    body = template.render(
+        recipient=recipient, today=dt.date.today() - dt.timedelta(days=1), study_id=study_id
+    )
+    raw = signing.sign(
+        with_tasks(body.encode("utf-8"), extra), Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    )
+    offer = enrolment.check_offer(raw)
+    enrolment.join(offer, {c.id: True for c in offer.signed.manifest.checkboxes}, typing_text=typing_text)
+    return study_id

@@ -25,6 +25,12 @@ def self_test() -> int:
     return selftest_main()
 
 
+def run_task(task_id: str, study_id: str | None, device: str) -> int:
+    from tallylight.ui.task_run import main as task_main
+
+    return task_main(task_id, study_id, device)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()  # first: a frozen multiprocessing child must not start the app
     args = list(sys.argv[1:] if argv is None else argv)
@@ -35,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     from tallylight.cli.main import main as cli_main
 
-    return cli_main(args, run_app=run_app, self_test=self_test)
+    return cli_main(args, run_app=run_app, self_test=self_test, run_task=run_task)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,16 @@ def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     start.set_defaults(func=run, app_command="task")
     end = actions.add_parser("end", help=_("end the running task"))
     end.set_defaults(func=run, app_command="task", task=None)
+    run_ = actions.add_parser(
+        "run",
+        help=_(
+            "run a typing or pointing task in Tallylight's own window (its own session, no global capture)"
+        ),
+    )
+    run_.add_argument("task", metavar="TASK_ID")
+    run_.add_argument("--study", default=None, metavar="ID", help=_("the study (if several have the task)"))
+    run_.add_argument("--device", default="", help=_("the input device you use (for a pointing task)"))
+    run_.set_defaults(func=None, app_command="task-run")
     note = sub.add_parser("note", help=_("mark this moment in the running session (a note marker)"))
     note.set_defaults(func=run, app_command="note")
 

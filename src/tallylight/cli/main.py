@@ -47,6 +47,7 @@ def main(
     argv: Sequence[str] | None = None,
     run_app: Callable[[list[str]], int] | None = None,
     self_test: Callable[[], int] | None = None,
+    run_task: Callable[[str, str | None, str], int] | None = None,
 ) -> int:
     """Run one command; with none, ``run_app`` (the tray app, given by the launcher);
     ``--self-test`` runs ``self_test`` (Qt's, also given by the launcher)."""
@@ -66,6 +67,11 @@ def main(
                 return 2
             _require_display()
             return run_app(args_list)
+        if getattr(args, "app_command", None) == "task-run":
+            if run_task is None:
+                raise UsageError("'task run' needs the app (run it as 'tallylight task run').")
+            _require_display()
+            return run_task(args.task, args.study, args.device)
         return int(args.func(args) or 0)
 
     return run_guarded("tallylight", run)

@@ -1,0 +1,126 @@
+"""The task window end to end on X11: xdotool taps and types, the real recorder stores, the measures agree.
+
+The references are computed here from what was injected (points, keystrokes, the pauses xdotool
+itself waits between them), independently of the stored trials.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+from conftest_helpers import PASSPHRASE
+
+from tallylight.store import sessions, vault
+from tallylight.study import enrolment
+from tallylight.tasks import layout, results
+from task_helpers import join_task_study
+
+pytestmark = pytest.mark.x11
+
+POINTING = """
+[[tasks]]
+id = "tap"
+title = "Click the circles"
+instructions = "Click each highlighted circle as quickly and accurately as you can."
+kind = "pointing"
+amplitudes_px = [500]
+widths_px = [60]
+targets_per_circle = 5
+sequences_per_condition = 2
+seed = 1
+devices = ["mouse"]
+
+"""
+GAP_S = 0.5
+OFFSETS = (-8, 0, 8, -4, 4, -12, 6, 0, 10, -6)  # px along the task axis, one per measured trial
+
+
+def run_task(qapp, qtbot, task_id: str, drive) -> list[dict]:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tallylight.ui.task_run import TaskRun, find_task
+
+    study_id, task = find_task(task_id, None)
+    done: list[bool] = []
+    run = TaskRun(qapp, study_id, task, device="mouse", on_done=lambda: done.append(True))
+    run.start()
+    qtbot.waitUntil(lambda: run.window is not None and run.window.isVisible(), timeout=15000)
+    window = run.window
+    qtbot.waitExposed(window)
+    assert window.tally.text().endswith("Recording")  # the tally light is on while the task runs
+    QTest.keyClick(window, Qt.Key.Key_Return)  # Enter starts
+    qtbot.waitUntil(lambda: window.running, timeout=3000)
+    drive(window)
+    qtbot.waitUntil(lambda: bool(done), timeout=30000)
+    assert run.code == 0
+    return window.trials
+
+
+def stored_trials() -> list[dict]:
+    unlocked = vault.unlock(PASSPHRASE)
+    (study,) = [enrolment.load(sid) for sid in enrolment.enrolled_ids()]
+    (session_id,) = study.session_ids()
+    return sessions.read(session_id, unlocked).trials
+
+
+def test_pointing_task_trials_and_throughput_match_the_injected_taps(
+    qapp, qtbot, xserver, vault_ready
+) -> None:
+    join_task_study(POINTING, typing_text=False)
+    spec = enrolment.load(enrolment.enrolled_ids()[0]).manifest.task("tap").pointing
+    assert spec is not None
+    screen = qapp.primaryScreen().geometry()
+    targets = layout.pointing_layout(spec, screen.width(), screen.height())
+    injected: list[tuple[int, int]] = []
+    script: list[str] = []
+    measured = 0
+    for i, t in enumerate(targets):
+        if t.trial == 0:
+            x, y = round(t.x), round(t.y)
+        else:
+            prev = targets[i - 1]
+            ux, uy = (t.x - prev.x), (t.y - prev.y)
+            n = math.hypot(ux, uy)
+            d = OFFSETS[measured % len(OFFSETS)]
+            measured += 1
+            x, y = round(t.x + d * ux / n), round(t.y + d * uy / n)
+        injected.append((x, y))
+        script += ["mousemove", str(x), str(y), "click", "--delay", "0", "1", "sleep", str(GAP_S)]
+
+    run_task(qapp, qtbot, "tap", lambda window: xserver.xdotool(*script))
+    trials = stored_trials()
+    taps = [(i, t) for i, t in enumerate(targets) if t.trial > 0]
+    assert [(tr["sequence"], tr["trial"]) for tr in trials] == [(t.sequence, t.trial) for _, t in taps]
+    for (i, _t), tr in zip(taps, trials, strict=True):
+        assert (tr["select_x"], tr["select_y"]) == pytest.approx(injected[i], abs=0.51)
+
+    # the reference: the injected points projected on the task axis, the gaps xdotool waited
+    block = results.blocks(trials)["pointing"]
+    tps = []
+    for seq in block["sequences"]:
+        mine = [(i, t) for i, t in taps if t.sequence == seq["sequence"]]
+        dxs, aes = [], []
+        for i, t in mine:
+            prev = targets[i - 1]
+            a = math.hypot(t.x - prev.x, t.y - prev.y)
+            sx, sy = injected[i]
+            dx = ((sx - t.x) * (t.x - prev.x) + (sy - t.y) * (t.y - prev.y)) / a
+            dxs.append(dx)
+            aes.append(a + dx)
+        we = 4.133 * statistics.stdev(dxs)
+        ae = statistics.fmean(aes)
+        ide = math.log2(ae / we + 1)
+        tp = ide / GAP_S
+        tps.append(tp)
+        assert seq["effective_width_px"] == pytest.approx(we, rel=0.01)
+        assert seq["effective_id_bits"] == pytest.approx(ide, rel=0.01)
+        assert seq["throughput_bps"] == pytest.approx(tp, rel=0.01)
+        print(
+            f"sequence {seq['sequence']}: We {seq['effective_width_px']:.3f} vs {we:.3f}, "
+            f"IDe {seq['effective_id_bits']:.4f} vs {ide:.4f}, TP {seq['throughput_bps']:.4f} vs {tp:.4f}, "
+            f"MT {seq['movement_time_ms']:.2f} ms"
+        )
+    assert block["throughput_bps"] == pytest.approx(statistics.fmean(tps), rel=0.01)
