@@ -80,6 +80,9 @@ def main(out_dir: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([sys.argv[0], "-platform", "xcb"])
+    from tallylight.ui.language import apply_language
+
+    apply_language(app)  # LANGUAGE=de or en@pseudo: the same windows in German or the pseudo-locale
     app.setApplicationName("Tallylight")
     from tallylight import settings as settings_mod
     from tallylight.ui.actions import AppActions
@@ -105,6 +108,8 @@ def main(out_dir: str) -> int:
 
     report: dict[str, list[str]] = {}
     scale = os.environ.get("QT_SCALE_FACTOR", "1").replace(".", "_")
+    lang = os.environ.get("LANGUAGE", "en").replace("@", "-")
+    lang = "" if lang == "en" else f"-{lang}"
     out = Path(out_dir)
 
     def run(name: str, widget, prepare=None) -> None:
@@ -114,7 +119,7 @@ def main(out_dir: str) -> int:
             prepare(widget)
             wait()
         report[name] = check(widget, app)
-        widget.grab().save(str(out / f"{name}@{scale}x.png"), "PNG")
+        widget.grab().save(str(out / f"{name}@{scale}x{lang}.png"), "PNG")
 
     run("start", StartSessionDialog(s, focus=(False, "")))
     settings = SettingsDialog(s, tasks)

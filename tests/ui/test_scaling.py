@@ -1,4 +1,5 @@
-"""Every window fits a 1280x720 screen at 100 %, 150 % and 200 % (issue 8, item 12):
+"""Every window fits a 1280x720 screen at 100 %, 150 % and 200 % (issue 8, item 12), in English,
+German and the pseudo-locale (40 % longer, right to left; issue 21):
 no control clipped, squeezed or off-screen; long content scrolls. Screenshots at each
 scale (``NAME@1x.png``, ``NAME@1_5x.png``, ``NAME@2x.png``) are written to
 ``conftest_helpers.screenshot_dir()``, never the tracked tree."""
@@ -34,7 +35,8 @@ def shots() -> Path:
 
 
 @pytest.mark.parametrize("scale", ["1", "1.5", "2"])
-def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home, vault_ready):
+@pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
+def test_every_window_fits_1280x720(small_screen, shots, scale, language, tallylight_home, vault_ready):
     write_session("s-scale", label="typing task", seconds=30)
     env = small_screen.env(
         QT_QPA_PLATFORM="xcb",
@@ -42,6 +44,7 @@ def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home,
         TALLYLIGHT_HOME=str(tallylight_home),
         SCALE_CHECK_PASSPHRASE=vault_ready,
         SCALE_CHECK_SESSION="s-scale",
+        LANGUAGE=language,
     )
     env.pop("QT_SCREEN_SCALE_FACTORS", None)
     proc = subprocess.run(
@@ -53,4 +56,5 @@ def test_every_window_fits_1280x720(small_screen, shots, scale, tallylight_home,
     problems = {name: bad for name, bad in result["report"].items() if bad}
     assert not problems, json.dumps(problems, indent=1)
     suffix = scale.replace(".", "_")
-    assert (shots / f"start@{suffix}x.png").stat().st_size > 1000
+    lang = "" if language == "en" else "-" + language.replace("@", "-")
+    assert (shots / f"start@{suffix}x{lang}.png").stat().st_size > 1000
