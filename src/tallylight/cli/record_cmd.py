@@ -21,6 +21,7 @@ from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder.client import EOF, RecorderClient
+from tallylight.session_model import SessionModel
 from tallylight.study.enrolment import session_terms
 
 
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_args: stop_requested.set())
     try:
         recorder = RecorderClient()
+        model = SessionModel()  # the same states and clock as the tray app's light
+        model.launching()
         try:
             started = RecorderMessage.parse(
                 recorder.request(
@@ -129,14 +132,15 @@ def run(args: argparse.Namespace) -> int:
                     pause_hotkey=hotkey.pynput() if hotkey else None,
                 )
             )
+            model.started()
             live.append(recorder)
             if window is not None and window.gone:  # hidden while the session was starting
                 stop_recorder("indicator")
             notice = _notice_lines(started, hotkey)
             _print_notice(started, duration, notice)
             if window is not None:
-                window.update("recording", notice)
-            stopped = _wait(recorder, stop_requested, duration, window, notice)
+                window.update(model.state.value, notice)
+            stopped = _wait(recorder, model, stop_requested, duration, window, notice)
             if stopped is None:
                 stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
         except KeyboardInterrupt:
@@ -154,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _wait(
     recorder: RecorderClient,
+    model: SessionModel,
     stop_requested: threading.Event,
     duration: float,
     window: TallyWindow | None,
@@ -168,14 +173,20 @@ def _wait(
             continue
         kind = msg.event
         if kind == Message.STOPPED:
+            model.stopped()
             return msg
+        if kind == Message.PAUSED:
+            model.paused()
+        elif kind == Message.RESUMED:
+            model.resumed()
         if kind == Message.ERROR:
             print(f"\n{msg.message}", file=sys.stderr)
         elif kind == EOF:
+            model.failed("the recorder exited")
             raise RecorderError(_("The recorder exited unexpectedly; what it had sealed is kept."))
         elif kind == Message.STATS:
             if window is not None:
-                state = msg.state or "recording"
+                state = model.state.value
                 progress = f"{words.clock(msg.elapsed_s)} — {words.counts_summary(msg.counts or {})}"
                 window.update(state, [*notice, progress])
             if tty:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -23,6 +22,7 @@ from tallylight.errors import UsageError
 from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, LastSession, Message, RecorderMessage, StopSummary
 from tallylight.recorder import exitlog
+from tallylight.session_model import SessionModel
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
 
@@ -43,7 +43,7 @@ class AppController(QObject):
     def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.state = AppState.IDLE
+        self.model = SessionModel()  # the state and the light's clock (Qt-free, shared with `record`)
         self.label = ""
         self.session_id = ""
         self.options: dict[str, Any] = {}
@@ -53,13 +53,7 @@ class AppController(QObject):
         self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
         self.last_stop: LastSession | None = None  # the session that ended last
-        # The light's clock (monotonic, 0 = not set): recorded and paused time are kept apart.
-        self._started_at = 0.0
-        self._ended_at = 0.0
-        self._paused_since = 0.0
-        self._paused_total = 0.0
         self._recorder: RecorderProcess | None = None
-        self._fatal_error = ""
         self._lost: dict[str, Any] = {}  # the recorder ended unexpectedly (see recorder_lost)
         self._closed_by_us = False
         self._start_args: tuple[str, CaptureOptions | None, str] | None = None
@@ -87,20 +81,26 @@ class AppController(QObject):
         return self.state.active
 
     @property
+    def state(self) -> AppState:
+        return self.model.state
+
+    @property
+    def _fatal_error(self) -> str:
+        return self.model.fatal_error
+
+    @_fatal_error.setter
+    def _fatal_error(self, why: str) -> None:
+        self.model.fatal_error = why
+
+    @property
     def paused_s(self) -> float:
         """Time this session spent paused so far."""
-        if not self._started_at:
-            return 0.0
-        now = self._ended_at or time.monotonic()
-        return self._paused_total + (now - self._paused_since if self._paused_since else 0.0)
+        return self.model.paused_s
 
     @property
     def elapsed_s(self) -> float:
         """Time this session recorded so far (paused time not included)."""
-        if not self._started_at:
-            return 0.0
-        now = self._ended_at or time.monotonic()
-        return max(0.0, now - self._started_at - self.paused_s)
+        return self.model.elapsed_s
 
     @property
     def recorder_pid(self) -> int:
@@ -226,13 +226,11 @@ class AppController(QObject):
         self.counts = {}
         self.private = False
         self.error_message = ""
-        self._fatal_error = ""
-        self._started_at = self._ended_at = self._paused_since = 0.0
-        self._paused_total = 0.0
         self._stopped_now = False
         self._closed_by_us = False  # we closed its channel (a refused start, a stop not answered)
         self._focus_caveat_said = focus_caveat_said
-        self._set_state(AppState.STARTING)
+        self.model.launching()
+        self.changed.emit()
         rec.launch(fields)
         return True
 
@@ -357,7 +355,7 @@ class AppController(QObject):
             )
         elif narrowed:
             self.notify.emit("Capture narrowed", "; ".join(narrowed) + ".")
-        self._started_at = time.monotonic()
+        self.model.started()
         self._tick.start()
         self._arm_reminder()
         max_s = self.settings.max_duration_min * self.seconds_per_minute
@@ -527,17 +525,13 @@ class AppController(QObject):
             rec.close_channel()
 
     def _end_clock(self) -> None:
-        if self._started_at and not self._ended_at:
-            self._ended_at = time.monotonic()
+        self.model.stopped()
 
     def _set_state(self, state: AppState) -> None:
-        now = self._ended_at or time.monotonic()
-        if state == AppState.PAUSED and not self._paused_since:
-            self._paused_since = now
-        elif state in (AppState.RECORDING, AppState.IDLE, AppState.ERROR) and self._paused_since:
-            self._paused_total += now - self._paused_since
-            self._paused_since = 0.0
-        self.state = state
+        if self.model.can(state):
+            self.model.go(state)
+        else:  # a late message: the model never turns the light back on
+            log.warning("ignored a step from %s to %s", self.state.value, state.value)
         self.changed.emit()
 
 
