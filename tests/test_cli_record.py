@@ -27,8 +27,8 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     settings.save(settings.Settings(capture=CaptureOptions(keys=KeyMode.FULL)))
     env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
     proc = subprocess.Popen(
-        [*TL, "record", "--for", "3s", "--keys", "full", "--label", "pilot"],
-        env=env,
+        [*TL, "record", "--for", "3s", "--keys", "full"],
+        env={**env, "TALLYLIGHT_LABEL": "pilot"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

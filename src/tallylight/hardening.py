@@ -21,8 +21,9 @@ from collections.abc import Mapping
 from typing import Any
 
 PASSPHRASE_ENV = "TALLYLIGHT_PASSPHRASE"
-#: environment variables that hold secrets and never reach a child process
-SECRET_ENV = (PASSPHRASE_ENV,)
+#: environment variables that hold secrets (the passphrase; a session label, private to the
+#: participant) and never reach a child process
+SECRET_ENV = (PASSPHRASE_ENV, "TALLYLIGHT_LABEL")
 
 _PR_GET_DUMPABLE = 3
 _PR_SET_DUMPABLE = 4

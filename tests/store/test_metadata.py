@@ -78,14 +78,36 @@ def test_hashed_mode_is_described_honestly() -> None:
 
 
 @pytest.mark.x11
-def test_the_label_never_reaches_a_command_line(xserver, tallylight_home: Path) -> None:
+@pytest.mark.parametrize("how", ["env", "file"])
+def test_the_label_never_reaches_a_command_line(xserver, tallylight_home: Path, how: str) -> None:
+    """issue 17 item 10: not in the argv of ``record`` itself, nor of any child."""
     label = "meeting-with-dr-who"
-    proc = start_record(xserver.env(TALLYLIGHT_SINK="memory"), "--for", "20s", "--label", label)
+    env = xserver.env(TALLYLIGHT_SINK="memory")
+    args = ["--for", "20s"]
+    if how == "env":
+        env["TALLYLIGHT_LABEL"] = label
+    else:
+        (tallylight_home / "label.txt").write_text(label + "\n")
+        args += ["--label-file", str(tallylight_home / "label.txt")]
+    proc = start_record(env, *args)
     try:
         kids = children(proc.pid)
         assert len(kids) == 2  # the recorder and the tally window
-        for kid in kids:
-            assert label.encode() not in Path(f"/proc/{kid}/cmdline").read_bytes()
+        for pid in (proc.pid, *kids):
+            assert label.encode() not in Path(f"/proc/{pid}/cmdline").read_bytes()
+            if pid in kids:  # nor in a child's environment
+                assert label.encode() not in Path(f"/proc/{pid}/environ").read_bytes()
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
+
+
+@pytest.mark.parametrize("command", ["record", "start"])
+def test_a_label_on_the_command_line_is_refused_before_anything_starts(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tallylight.cli.main import main as cli
+
+    assert cli([command, "--label", "meeting-with-dr-who"]) == 2
+    err = capsys.readouterr().err
+    assert "can be read by every user" in err and "Nothing was started" in err

@@ -120,7 +120,7 @@ def test_cli_session_records_exactly_in_session_input(app_env, xserver, tmp_path
             assert second.returncode == 0
             assert "already running" in second.stdout
             xserver.xdotool("type", "--delay", "5", "before")  # not in a session: never recorded
-            control(app_env, "start", "--label", "e2e")
+            control({**app_env, "TALLYLIGHT_LABEL": "e2e"}, "start")
             st = _status(app_env)
             assert st["state"] == "recording"
             assert st["label"] == "e2e"
@@ -153,7 +153,7 @@ def test_cli_session_records_exactly_in_session_input(app_env, xserver, tmp_path
 def test_sigkill_gui_stops_recorder_and_session_survives(app_env, xserver, tmp_path):
     app = start_app(app_env, tmp_path)  # no tray host: the fallback window is the light
     try:
-        control(app_env, "start", "--label", "killed")
+        control({**app_env, "TALLYLIGHT_LABEL": "killed"}, "start")
         st = _status(app_env)
         rec_pid, sid = st["recorder_pid"], st["session_id"]
         assert rec_pid
@@ -184,7 +184,7 @@ def test_sigkill_gui_stops_recorder_and_session_survives(app_env, xserver, tmp_p
 def test_killing_gui_and_recorder_together_is_recovered_on_next_start(app_env, xserver, tmp_path):
     app = start_app(app_env, tmp_path)
     try:
-        control(app_env, "start", "--label", "crash")
+        control({**app_env, "TALLYLIGHT_LABEL": "crash"}, "start")
         st = _status(app_env)
         rec_pid, sid = st["recorder_pid"], st["session_id"]
         xserver.xdotool("type", "--delay", "5", "ab")
@@ -222,7 +222,7 @@ def test_sigterm_quits_cleanly_and_closes_the_session(app_env, xserver, tmp_path
     """What logout/shutdown does to the app: it quits, and the session is stopped and complete."""
     app = start_app(app_env, tmp_path)
     try:
-        control(app_env, "start", "--label", "term")
+        control({**app_env, "TALLYLIGHT_LABEL": "term"}, "start")
         st = _status(app_env)
         rec_pid, sid = st["recorder_pid"], st["session_id"]
         xserver.xdotool("type", "--delay", "5", "q")

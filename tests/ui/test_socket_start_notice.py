@@ -24,8 +24,8 @@ def test_cli_start_shows_the_light_and_says_who_and_what(
     notices: list[tuple[str, str]] = []
     app.controller.notify.connect(lambda title, text: notices.append((title, text)))
     cli = subprocess.Popen(
-        [sys.executable, "-m", "tallylight.cli.main", "start", "--label", "from a script"],
-        env=xserver.env(),
+        [sys.executable, "-m", "tallylight.cli.main", "start"],
+        env=xserver.env(TALLYLIGHT_LABEL="from a script"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -38,7 +38,8 @@ def test_cli_start_shows_the_light_and_says_who_and_what(
     assert app.window.state_label.text() == "Recording"
     started = [text for title, text in notices if title == "Recording started from the command line"]
     assert len(started) == 1, notices
-    assert f"Started by tallylight start --label from a script (process {cli.pid})" in started[0]
+    assert f"Started by tallylight start (process {cli.pid})" in started[0]
+    assert app.controller.label == "from a script"  # from the environment, not the command line
     assert "Capturing: kind of key only (never which letter), mouse moves, clicks, scrolls." in started[0]
     assert "Recording started from the command line" in app.window.message_label.text()
     app.controller.stop()

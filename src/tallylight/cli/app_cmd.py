@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 
 from tallylight import appctl
+from tallylight.cli.label import add_label_options, read_label
 from tallylight.i18n import N_, _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     start = sub.add_parser("start", help=_("start a session in the running app (its tally light turns on)"))
-    start.add_argument("--label", default=None, help=_("a label for the session"))
+    add_label_options(start)
     start.add_argument("--study", default=None, metavar="ID", help=_("record for a study you joined"))
     start.set_defaults(func=run, app_command="start")
     for name, text in (
@@ -51,7 +52,7 @@ def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 
 def run(args: argparse.Namespace) -> int:
-    fields = {"label": args.label, "study": args.study} if args.app_command == "start" else {}
+    fields = {"label": read_label(args) or None, "study": args.study} if args.app_command == "start" else {}
     if args.app_command == "task":
         fields = {"action": args.task_action, "task": args.task}
     reply = appctl.send(args.app_command, **fields)

@@ -14,6 +14,7 @@ from tallylight import protocol, words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
+from tallylight.cli.label import add_label_options, read_label
 from tallylight.cli.tally import TallyWindow, terminal_visible
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
@@ -55,7 +56,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="PX",
         help=_("keep a mouse move only after the pointer moved PX pixels"),
     )
-    parser.add_argument("--label", default="", help=_("a label for this session (stored encrypted)"))
+    add_label_options(parser)
     parser.add_argument(
         "--study",
         metavar="ID",
@@ -84,6 +85,7 @@ def options_from_args(args: argparse.Namespace) -> CaptureOptions:
 
 
 def run(args: argparse.Namespace) -> int:
+    label = read_label(args)  # first: a label given on the command line is refused at once
     options = options_from_args(args)
     duration = parse_duration(args.duration) if args.duration else 0.0
     idle = parse_duration(args.idle_timeout) if args.idle_timeout else 0.0
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 recorder.request(
                     Command.START,
                     options=options.to_dict(),
-                    label=args.label,
+                    label=label,
                     max_duration_s=duration,
                     idle_timeout_s=idle,
                     study=args.study or None,

@@ -89,7 +89,7 @@ class _Canvas(QWidget):
         self.setAccessibleName(_("Targets: click the highlighted circle"))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def paintEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+    def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), BACKGROUND)
@@ -102,7 +102,7 @@ class _Canvas(QWidget):
             p.setBrush(CURRENT if current else Qt.BrushStyle.NoBrush)
             p.drawEllipse(centre, radius, radius)
 
-    def mousePressEvent(self, event: Any) -> None:  # noqa: N802
+    def mousePressEvent(self, event: Any) -> None:
         self.pressed.emit(event)
 
 
@@ -339,7 +339,7 @@ class TaskWindow(QWidget):
             )
             self._next_phrase()
 
-    def closeEvent(self, event: Any) -> None:  # noqa: N802
+    def closeEvent(self, event: Any) -> None:
         self.flush()
         self._flush_timer.stop()
         self.done = True
@@ -367,7 +367,7 @@ class TaskWindow(QWidget):
         g = event.globalPosition()
         return g.x() * self.ratio, g.y() * self.ratio
 
-    def mouseMoveEvent(self, event: Any) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: Any) -> None:
         self._pointer(3, event)
         super().mouseMoveEvent(event)
 
@@ -452,7 +452,7 @@ class TaskWindow(QWidget):
 
     # ---------------------------------------------------------------- typing
 
-    def eventFilter(self, obj: QObject, e: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, e: QEvent) -> bool:
         if obj is not self.field or not self.running:
             return False
         if e.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick, QEvent.Type.MouseMove):
@@ -527,7 +527,7 @@ class TaskWindow(QWidget):
         else:
             self.close()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and not self.running:
             if self.stack.currentIndex() == 0:
                 self.start()
