@@ -163,7 +163,7 @@ def main() -> int:
                     unexpected.append((i, end.get("last_error") or "error"))
                     print(f"cycle {i}: {end.get('last_error')}", flush=True)
                 cycle_s.append(time.monotonic() - t0)
-                if i in (10, args.cycles):
+                if i in (10, args.cycles) or i % 50 == 0:
                     figures[i] = proc_figures(app.pid)
                 if i % 50 == 0:
                     print(f"{i} cycles, {len(unexpected)} unexpected exits", flush=True)

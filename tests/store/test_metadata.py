@@ -110,4 +110,5 @@ def test_a_label_on_the_command_line_is_refused_before_anything_starts(
 
     assert cli([command, "--label", "meeting-with-dr-who"]) == 2
     err = capsys.readouterr().err
-    assert "can be read by every user" in err and "Nothing was started" in err
+    assert "can be read by every user" in err
+    assert "Nothing was started" in err

@@ -50,8 +50,8 @@ def read_label(args: argparse.Namespace) -> str:
     if given is not None and given is not _ASK:
         raise UsageError(
             "A label on the command line can be read by every user of this computer (in the process "
-            f"list), so it is not accepted: use --label alone to be asked, --label-file FILE, or {LABEL_ENV}. "
-            "Nothing was started."
+            "list), so it is not accepted: use --label alone to be asked, --label-file FILE, "
+            f"or {LABEL_ENV}. Nothing was started."
         )
     path = getattr(args, "label_file", None)
     if path is not None:
