@@ -26,7 +26,7 @@ from tallylight.ui.controller import AppController
 from tallylight.ui.fallback_window import FallbackWindow
 from tallylight.ui.language import apply_language
 from tallylight.ui.local_server import ControlServer
-from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tasks import TaskRunner, quietly
 from tallylight.ui.tray import TrayUI
 
 log = logging.getLogger(__name__)
@@ -290,7 +290,7 @@ class TallylightApp(QObject):
             sender.all_done.connect(self._on_resent)
             sender.start()
 
-        self.tasks.run(waiting, send, lambda exc: log.warning("outbox check failed: %s", exc))
+        self.tasks.run(waiting, send, quietly("checking the outbox"))
 
     def _on_resent(self, sent: int, failed: int) -> None:
         if sent:

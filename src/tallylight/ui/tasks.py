@@ -1,9 +1,17 @@
-"""Background work whose results land on the main thread.
+"""Background work whose results land on the main thread: the GUI's one operation and error path.
 
 Workers are plain Python threads (a ``ThreadPoolExecutor``); they never touch Qt.
 They put ``(callback, args)`` on a ``SimpleQueue`` that a ``QTimer`` on the main
 thread drains, so every callback runs on the GUI thread (docs/ARCHITECTURE.md: signals
 emitted from Python threads have crashed PySide6).
+
+As in Anki's ``QueryOp``: work runs off the GUI thread, and a failure nobody
+handles goes to :meth:`TaskRunner.report`, which logs it and tells the participant
+in plain words — a :class:`~tallylight.errors.TallylightError` is an expected
+failure and says what happened; anything else is a bug, logged with its traceback
+and said to be one. A caller that may ignore a failure says so with
+:func:`quietly`, which still logs it. Only ``Exception`` is caught: Ctrl-C and
+exits are never swallowed.
 """
 
 from __future__ import annotations
@@ -15,13 +23,54 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Slot
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from tallylight import words
+from tallylight.errors import TallylightError
 
 log = logging.getLogger(__name__)
+
+BUG_WORDS = (
+    "Something went wrong inside Tallylight (a bug, not something you did). "
+    "Nothing saved before was lost; the details are in Tallylight's log."
+)
+
+
+def is_bug(exc: BaseException) -> bool:
+    """An unexpected failure (a bug), not one of Tallylight's own errors."""
+    return not isinstance(exc, TallylightError)
+
+
+def failure_words(exc: BaseException, what: str = "") -> str:
+    """What the participant reads about a failure: its own sentence, or that it is a bug."""
+    head = f"{what[:1].upper()}{what[1:]} failed. " if what else ""
+    return head + (BUG_WORDS if is_bug(exc) else words.printable(str(exc)))
+
+
+def log_failure(exc: BaseException, what: str = "a background task") -> None:
+    """Expected failures in a line; bugs with their traceback."""
+    if is_bug(exc):
+        log.error("%s failed (a bug): %r", what, exc, exc_info=exc)
+    else:
+        log.warning("%s failed: %s", what, exc)
+
+
+def quietly(what: str, then: Callable[[], None] | None = None) -> Callable[[BaseException], None]:
+    """A failure handler for work whose failure the participant need not hear of (a fallback
+    follows: ``then``); the failure is still logged."""
+
+    def handler(exc: BaseException) -> None:
+        log_failure(exc, what)
+        if then is not None:
+            then()
+
+    return handler
 
 
 class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, workers: int = 2) -> None:
         super().__init__(parent)
+        self.last_report: QMessageBox | None = None  # the failure said last (kept alive while shown)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tallylight-task")
         self._results: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
         self._pending = 0
@@ -35,16 +84,14 @@ class TaskRunner(QObject):
         on_done: Callable[[Any], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
-        """Run ``fn()`` in a worker; then ``on_done(result)`` or ``on_error(exc)`` on the main thread."""
+        """Run ``fn()`` in a worker; then ``on_done(result)`` or ``on_error(exc)`` on the main thread
+        (without ``on_error``: :meth:`report`)."""
 
         def work() -> None:
             try:
                 result = fn()
-            except BaseException as exc:  # noqa: BLE001 - delivered to the caller
-                if on_error is not None:
-                    self._results.put((on_error, (exc,)))
-                else:
-                    self._results.put((_log_error, (exc,)))
+            except Exception as exc:  # noqa: BLE001 - delivered to the caller, or reported: never lost
+                self._results.put((on_error or self.report, (exc,)))
             else:
                 if on_done is not None:
                     self._results.put((on_done, (result,)))
@@ -68,8 +115,8 @@ class TaskRunner(QObject):
                 continue
             try:
                 callback(*args)
-            except Exception:  # a bug in a callback must not kill the event loop
-                log.exception("background task callback failed")
+            except Exception as exc:  # noqa: BLE001 - a bug in a callback must not kill the event loop: reported
+                self.report(exc)
         if self._pending <= 0:
             self._pending = 0
             self._timer.stop()
@@ -78,10 +125,21 @@ class TaskRunner(QObject):
         self._timer.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    def report(self, exc: BaseException, what: str = "") -> None:
+        """The default failure handler: log it, and tell the participant in plain words."""
+        log_failure(exc, what or "a background task")
+        owner = self.parent()
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Tallylight",
+            failure_words(exc, what),
+            QMessageBox.StandardButton.Ok,
+            owner if isinstance(owner, QWidget) else None,
+        )
+        box.setAccessibleName("Tallylight could not finish something")
+        self.last_report = box
+        box.open()
+
 
 def _noop() -> None:
     pass
-
-
-def _log_error(exc: BaseException) -> None:
-    log.error("background task failed: %s", exc, exc_info=exc)

@@ -30,7 +30,7 @@ from tallylight.i18n import _
 from tallylight.options import KeyMode
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
-from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tasks import TaskRunner, quietly
 
 
 class SettingsDialog(QDialog):
@@ -78,7 +78,7 @@ class SettingsDialog(QDialog):
         self._validate()  # a stored hotkey that cannot work is said at once
         from tallylight.capture.focus import focus_support, open_apps
 
-        self.tasks.run(open_apps, self._show_open_apps, lambda _exc: None)
+        self.tasks.run(open_apps, self._show_open_apps, quietly("listing the open applications"))
 
         self.tasks.run(
             focus_support, self._show_focus_support, lambda exc: self._show_focus_support((False, str(exc)))

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from tallylight.i18n import _
 from tallylight.ui.fit import fit_on_show, fit_to_screen, scroll_body
-from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tasks import TaskRunner, quietly
 
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Good", "Strong")
 MIN_SCORE = 2  # "Fair" or better is accepted
@@ -237,7 +237,7 @@ class WelcomeDialog(QDialog):
         self.confirm.textChanged.connect(self._update)
         self._vault_exists = False
         self._keychain_ok = False
-        self.tasks.run(_vault_exists, self._on_vault_checked, lambda _exc: None)
+        self.tasks.run(_vault_exists, self._on_vault_checked, quietly("looking for an existing vault"))
         self.tasks.run(
             keychain_answers, self._on_keychain_checked, lambda _exc: self._on_keychain_checked(False)
         )
