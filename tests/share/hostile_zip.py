@@ -130,8 +130,11 @@ def unzip(plaintext: bytes) -> Iterator[tuple[str, bytes]]:
 
 
 def relist(files: dict[str, bytes]) -> dict[str, bytes]:
-    """``files`` with bundle.json's checksums made to match them (a forger's first step)."""
+    """``files`` with bundle.json's checksums made to match them (a forger's first step), unsigned:
+    a forger has no participant key, so the signature and the public key are dropped."""
     doc = json.loads(files["bundle.json"])
+    doc.pop("participant_public_key", None)
+    files = {n: d for n, d in files.items() if n != "bundle.sig"}
     doc["files"] = {
         n: {"sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)}
         for n, d in files.items()

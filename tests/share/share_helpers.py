@@ -68,13 +68,14 @@ def inputs(
     sessions: Sequence[tuple[str, Sequence[Event]]] = (("s1", ()),),
     study_id: str = STUDY_ID,
     participant_id: str = "p-0001",
+    key: bytes = b"",
 ) -> BundleInputs:
     parts = [
         SessionPart(info(sid), "complete", "", columns(evs or sample_events()), StopReason.PARTICIPANT)
         for sid, evs in sessions
     ]
     return BundleInputs(
-        StudyRef(study_id, "ab" * 32, tuple(recipients), "A test study", "1"),
+        StudyRef(study_id, "ab" * 32, tuple(recipients), "A test study", 1),
         participant_id,
         consent_record(study_id, participant_id),
         parts,
@@ -84,6 +85,7 @@ def inputs(
             "screens": [{"width_px": 1920, "height_px": 1080}],
             "keyboard_layout": "us",
         },
+        participant_key=key or participant_seed(participant_id),
     )
 
 
@@ -94,6 +96,13 @@ def consent_record(study_id: str = STUDY_ID, participant_id: str = "p-0001") -> 
         "c-0001", study_id, 1, "cd" * 32, "SHA256:abc", participant_id, "2026-11-29T10:00:00Z",
         {"data": True}, {"keys": "hashed", "mouse_moves": True}, "0.1.0",
     ).to_dict()  # fmt: skip
+
+
+def participant_seed(participant_id: str) -> bytes:
+    """A fixed signing key per participant id (study.participant_key), as the app makes at enrolment."""
+    import hashlib
+
+    return hashlib.sha256(b"test participant key " + participant_id.encode()).digest()
 
 
 def fixed_rng(n: int) -> bytes:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from share_helpers import fixed_rng, inputs, sample_events
+from share_helpers import fixed_rng, inputs, participant_seed, sample_events
 
 from tallylight.lab.main import main as lab_main
 from tallylight.share import agecrypt, bundle
@@ -30,13 +30,21 @@ class Study:
         self.manifest = root / f"{name}.toml"
         self.manifest.write_bytes(signing.sign(body, keys.load_signing_key(self.keys)))
         signed = mf.load(self.manifest.read_bytes())
-        self.ref = StudyRef(self.study_id, signed.hash, (pair.recipient,), "study " + name, "1")
+        self.ref = StudyRef(self.study_id, signed.hash, (pair.recipient,), "study " + name, 1)
         self.identity = self.keys / keys.IDENTITY
 
     def bundle(self, out: Path, participant: str, sessions: list[str], seed: int = 0) -> bundle.Encrypted:
         parts = [(s, ()) for s in sessions]
         base = inputs(list(self.ref.recipients), sessions=parts, participant_id=participant)
-        data = BundleInputs(self.ref, participant, base.consent, base.sessions, "0.1.0", base.environment)
+        data = BundleInputs(
+            self.ref,
+            participant,
+            base.consent,
+            base.sessions,
+            "0.1.0",
+            base.environment,
+            base.participant_key,
+        )
         built = bundle.build(data, rng=lambda n: bytes([seed]) * n if seed else fixed_rng(n))
         enc = bundle.encrypt(built, list(self.ref.recipients))
         (out / enc.filename).write_bytes(enc.data)
@@ -119,7 +127,9 @@ def test_bad_foreign_and_other_study_bundles_are_skipped(
     raw[len(raw) // 2] ^= 1
     damaged.write_bytes(bytes(raw))
     # encrypted to A's key but made for study B's manifest
-    other = BundleInputs(b.ref, "p3", {}, inputs(["x"]).sessions, "0.1.0")
+    other = BundleInputs(
+        b.ref, "p3", {}, inputs(["x"]).sessions, "0.1.0", participant_key=participant_seed("p3")
+    )
     mixed = bundle.encrypt(bundle.build(other, rng=lambda n: b"\x09" * n), list(a.ref.recipients))
     wrong_study = tmp_path / "wrong-study.age"
     wrong_study.write_bytes(mixed.data)
@@ -248,7 +258,10 @@ def test_features_per_task_and_trials(tmp_path: Path) -> None:
     ref = dataclasses.replace(a.ref, tasks=("copy-text",))
     base = inputs(list(ref.recipients))
     part = dataclasses.replace(base.sessions[0], columns=columns(evs))
-    enc = bundle.encrypt(bundle.build(BundleInputs(ref, "p1", {}, [part], "0.1.0")), list(ref.recipients))
+    enc = bundle.encrypt(
+        bundle.build(BundleInputs(ref, "p1", {}, [part], "0.1.0", participant_key=participant_seed("p1"))),
+        list(ref.recipients),
+    )
     (tmp_path / enc.filename).write_bytes(enc.data)
     out = tmp_path / "dataset"
     assert _open(a, out, tmp_path / enc.filename) == 0

@@ -207,7 +207,9 @@ def test_a_session_another_bundle_brought_is_a_conflict_not_a_replacement(
     forged = _seal(study, tmp_path / "forged.age", _honest(relist(files)))
     assert _open(study, tmp_path / "dataset", forged) == 9
     text = capsys.readouterr().out
-    assert f"conflict: {forged}: its session s1 already came in bundle" in text
+    # a forger has no participant key: unsigned, it is refused (a signed one, by another key, too:
+    # tests/share/test_lab_withdraw.py)
+    assert f"refused: {forged}: it is not signed by a participant key" in text
     assert _count(tmp_path / "dataset") == N  # the 15 genuine rows, not 1
     # --reopen rewrites a bundle's own sessions, never another's
     assert _open(study, tmp_path / "dataset", forged, extra=("--reopen",)) == 9
@@ -216,7 +218,7 @@ def test_a_session_another_bundle_brought_is_a_conflict_not_a_replacement(
     # two bundles with one session in a single run: one is written, the other is a conflict
     out2 = tmp_path / "dataset2"
     assert _open(study, out2, first, forged, extra=("--jobs", "2")) == 9
-    assert "conflict: " in capsys.readouterr().out
+    assert "refused: " in capsys.readouterr().out
     kept = json.loads((out2 / "_bundles.json").read_text())["bundles"]
     assert len(kept) == 1
     assert _count(out2) == next(iter(kept.values()))["rows"]

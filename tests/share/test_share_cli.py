@@ -223,3 +223,45 @@ def test_a_damaged_share_log_or_outbox_note_is_skipped(
     (data_dir / "share-log.jsonl").write_text(deep + "\n", "utf-8")
     assert cli(["share", "--log"]) == 0
     assert "Nothing was shared yet." in capsys.readouterr().out
+
+
+def test_cli_withdraw_sends_the_signed_request_and_lab_withdraw_applies_it(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Share, open, withdraw from the CLI (sent at once), apply: the participant is gone everywhere."""
+    srv = PutServer(tmp_path / "server")
+    try:
+        study = JoinedStudy(tmp_path, data_dir, upload_url=srv.url("/drop/"))
+        study.record(data_dir, "s1")
+        bundle_file = tmp_path / "b.tallylight.age"
+        assert cli(["share", "s1", "--study", study.study_id, "--out", str(bundle_file), "--yes"]) == 0
+        dataset = tmp_path / "dataset"
+        sql = f"select count(*) from read_parquet('{dataset}/events/**/*.parquet')"
+        assert _lab_query(study, bundle_file, dataset, sql)[0][0] > 0
+        assert lab(["features", str(dataset), "--quiet"]) == 0
+        capsys.readouterr()
+        assert cli(["study", "withdraw", study.study_id, "--yes"]) == 0
+        assert "It was sent to the researchers." in capsys.readouterr().out
+        (name,) = srv.files()
+        assert name.endswith(".tallylight-withdrawal.age")
+        request = tmp_path / name
+        request.write_bytes(srv.files()[name])
+        args = ["withdraw", str(request), "--identity", str(study.identity), "--dataset", str(dataset)]
+        assert lab(args) == 0
+        assert "events:" in capsys.readouterr().out
+        assert not list(dataset.glob("*/study=*/participant=*"))  # every table
+        # the old bundle cannot bring them back
+        reopen = ["open", str(bundle_file), "--identity", str(study.identity), "--out", str(dataset)]
+        assert lab([*reopen, "--reopen", "--quiet"]) == 9
+        assert "withdrew" in capsys.readouterr().out
+    finally:
+        srv.stop()
+
+
+def test_upload_progress_is_honest() -> None:
+    from tallylight.cli.share_cmd import progress_percent
+
+    assert progress_percent("b 0 0") is None  # no size yet: neither 0 % nor 100 %
+    assert progress_percent("b 50 200") == 25
+    assert progress_percent("b 200 200") == 100
+    assert progress_percent("garbage") is None

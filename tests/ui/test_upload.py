@@ -174,10 +174,15 @@ def test_the_app_sends_what_waits_when_it_starts(make_app, qtbot, server, tmp_pa
     receipt = withdrawal.withdraw(study.study_id)
     assert [r.request_id for r in withdrawal.pending_uploads()] == [receipt.request_id]
     make_app(use_tray=False)
-    want = {p.bundle_id + SUFFIX, receipt.request_id + ".withdrawal.json"}
+    sent_as = receipt.request_id + ".tallylight-withdrawal.age"
+    want = {p.bundle_id + SUFFIX, sent_as}
     qtbot.waitUntil(lambda: set(srv.files()) == want, timeout=20000)
     qtbot.waitUntil(lambda: outbox.pending() == [] and withdrawal.pending_uploads() == [], timeout=10000)
-    assert b'"request_id"' in srv.files()[receipt.request_id + ".withdrawal.json"]
+    # what went out is the signed request, encrypted to the researchers
+    from tallylight.share import agecrypt, withdrawal_request
+
+    ids = agecrypt.identities_from_text(study.identity.read_text())
+    assert withdrawal_request.open_request(srv.files()[sent_as], ids).request_id == receipt.request_id
 
 
 def test_a_new_upload_address_from_the_study_is_used(

@@ -141,28 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _send(bundle_id: str) -> int:
     """Send one outbox bundle through the Qt uploader in a child process; relay what it says."""
-    cmd = child_argv("tallylight.ui.outbox_sender", "--bundle", bundle_id)
-    try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=child_env())  # noqa: S603 - our own module (child_argv)
-    except OSError as exc:
-        raise ShareError(
-            _("The uploader could not start ({strerror}); the bundle waits in the outbox.").format(
-                strerror=exc.strerror
-            )
-        ) from None
-    ok = False
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        word, _sep, rest = line.strip().partition(" ")
-        if word == "progress":
-            _label, sent, total = rest.split()
-            print(_("Sending… {sent} %").format(sent=int(sent) * 100 // max(1, int(total))), file=sys.stderr)
-        elif word in ("sent", "failed"):
-            ok = word == "sent"
-            message = rest.partition(" ")[2]
-            print(("Sent. " if ok else "Not sent: ") + message)
-    proc.wait()
-    if not ok:
+    if not send_in_child("--bundle", bundle_id):
         raise ShareError(
             _(
                 "The bundle was not sent; it is kept in the outbox and sent again when "
@@ -170,3 +149,54 @@ def _send(bundle_id: str) -> int:
             )
         )
     return 0
+
+
+def send_in_child(flag: str, item_id: str) -> bool:
+    """Run ``python -m tallylight.ui.outbox_sender FLAG ID`` and relay its progress; True once sent.
+
+    Progress is honest: an answer without a size is not shown as 0 % or 100 %, and when an
+    attempt starts over (a retry after a failure), that is said instead of a falling percentage.
+    """
+    cmd = child_argv("tallylight.ui.outbox_sender", flag, item_id)
+    try:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=child_env())  # noqa: S603 - our own module (child_argv)
+    except OSError as exc:
+        raise ShareError(
+            _("The uploader could not start ({strerror}); nothing was sent yet.").format(
+                strerror=exc.strerror
+            )
+        ) from None
+    ok = False
+    last = -1
+    attempt = 1
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        word, _sep, rest = line.strip().partition(" ")
+        if word == "progress":
+            pct = progress_percent(rest)
+            if pct is None:
+                continue
+            if pct < last:
+                attempt += 1
+                print(_("Sending again (attempt {n})…").format(n=attempt), file=sys.stderr)
+            if pct != last:
+                print(_("Sending… {sent} %").format(sent=pct), file=sys.stderr)
+            last = pct
+        elif word in ("sent", "failed"):
+            ok = word == "sent"
+            message = rest.partition(" ")[2]
+            print(("Sent. " if ok else "Not sent: ") + message)
+    proc.wait()
+    return ok
+
+
+def progress_percent(rest: str) -> int | None:
+    """The percentage of a ``progress ID SENT TOTAL`` line; None when the size is not known yet."""
+    try:
+        _, sent, total = rest.split()
+        done, size = int(sent), int(total)
+    except ValueError:
+        return None
+    if size <= 0 or done < 0:
+        return None
+    return min(100, done * 100 // size)

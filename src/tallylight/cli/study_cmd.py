@@ -82,7 +82,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     wd.add_argument("study_id", metavar="ID")
     wd.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
     wd.add_argument(
-        "--out", metavar="DIR", type=absolute_path, help=_("also save the request and the receipt in DIR")
+        "--out",
+        metavar="DIR",
+        type=absolute_path,
+        help=_("also save the request (signed and encrypted, to send yourself) and the receipt in DIR"),
+    )
+    wd.add_argument(
+        "--no-send", action="store_true", help=_("do not send the request now (the app sends it later)")
     )
     add_passphrase_option(wd)
     wd.set_defaults(func=cmd_withdraw)
@@ -293,7 +299,19 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         _("Withdrawal request for the researchers: {request_file}").format(request_file=receipt.request_file)
     )
     print(f"  SHA-256 {receipt.request_sha256}")
-    if receipt.upload_to:
+    print(
+        _("  Signed with your key for the study and encrypted to the researchers: {file}").format(
+            file=receipt.sealed_file
+        )
+    )
+    if receipt.upload_to and not args.no_send:
+        from tallylight.cli.share_cmd import send_in_child
+
+        if send_in_child("--withdrawal", receipt.request_id):
+            print(_("  It was sent to the researchers."))
+        else:
+            print(_("  It could not be sent now; it is sent again the next time the Tallylight app runs."))
+    elif receipt.upload_to:
         print(_("  It is sent to the researchers the next time the Tallylight app runs."))
     else:
         contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""

@@ -11,5 +11,6 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tallylight.lab.manifest_cmd",
     "tallylight.lab.open_cmd",
     "tallylight.lab.features_cmd",
+    "tallylight.lab.withdraw_cmd",
     "tallylight.lab.task_cmd",
 )

@@ -2,11 +2,11 @@
 
     OUT/events/study=<id>/participant=<id>/session=<id>/part-0.parquet   one row per event
     OUT/sessions/study=<id>/participant=<id>/session=<id>/part-0.parquet one row per session
-    OUT/_bundles.json                                                    bundles opened so far
+    OUT/_bundles*.json, OUT/_withdrawn/   bundles opened so far, tombstones (tallylight.lab.ledger)
 
 Each session's partition is written with ``existing_data_behavior="delete_matching"``
 and a fixed file name, so opening a bundle again replaces its rows instead of
-adding them twice. ``_bundles.json`` starts with ``_`` so dataset readers skip it.
+adding them twice. The ledger's files start with ``_`` so dataset readers skip them.
 A bundle is prepared (decrypted, verified, tabled) and written in two steps, so the
 caller can refuse a duplicate or a session another bundle already brought before
 anything is written (tallylight.lab.isolate runs both in a limited child process).
@@ -29,10 +29,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from tallylight import safejson
 from tallylight.errors import BundleError, TallylightError
-from tallylight.fsutil import atomic_write
-from tallylight.share import agecrypt, bundle, tables
+from tallylight.share import agecrypt, bundle, tables, withdrawal_request
 
 PARTITIONS = ("study", "participant", "session")
 #: what building the tables raises for a bundle.json value of the wrong shape (the bundle is skipped)
@@ -44,7 +42,6 @@ MALFORMED: tuple[type[Exception], ...] = (
     OverflowError,
     pa.ArrowException,
 )
-REGISTRY = "_bundles.json"
 BASENAME = "part-{i}.parquet"
 
 _ARROW = {"decimal": pa.float64(), "integer": pa.int64(), "text": pa.string(), "name": pa.string()}
@@ -66,7 +63,9 @@ class Outcome:
     """What happened to one bundle file."""
 
     path: str
-    status: str  # opened | bad | foreign | duplicate | conflict (ready: prepared, not yet written)
+    #: opened | bad | foreign | duplicate | conflict | refused (by the ledger: pins, tombstones)
+    #: | request (a withdrawal request); ready: prepared, not yet written
+    status: str
     message: str = ""
     bundle_id: str = ""
     study_id: str = ""
@@ -74,6 +73,10 @@ class Outcome:
     sessions: list[str] = field(default_factory=list)
     rows: int = 0
     sha256: str = ""
+    signer: str = ""  # the participant key that signed it (share.bundle.signed_by)
+    created_utc: str = ""
+    replaces: list[str] = field(default_factory=list)  # bundles whose sessions this one replaced
+    request: Any = None  # a verified share.withdrawal_request.Request (status "request")
 
 
 def read_events_csv(data: bytes) -> pa.Table:
@@ -244,7 +247,14 @@ def prepare_one(
         return Prepared(result)
     result.sha256 = hashlib.sha256(data).hexdigest()
     try:
-        opened = bundle.open_bundle(data, agecrypt.identities_from_text(identity_text), max_unpacked)
+        plaintext = agecrypt.decrypt(data, agecrypt.identities_from_text(identity_text))
+        if withdrawal_request.is_envelope(plaintext):
+            result.request = withdrawal_request.open_envelope(plaintext)
+            result.status = "request"
+            result.participant_id, result.study_id = result.request.participant_id, result.request.study_id
+            return Prepared(result)
+        opened = bundle.open_plaintext(plaintext, max_unpacked)
+        del plaintext
     except BundleError as exc:
         result.status = "foreign" if "not encrypted to your identity" in str(exc) else "bad"
         result.message = str(exc)
@@ -252,6 +262,7 @@ def prepare_one(
     del data
     result.bundle_id, result.study_id = opened.bundle_id, opened.study_id
     result.participant_id = opened.participant_id
+    result.signer, result.created_utc = opened.signer, str(opened.doc.get("created_utc", ""))
     why = check_against(opened, studies)
     if why:
         result.status, result.message = "foreign", why
@@ -288,11 +299,10 @@ def write_prepared(prepared: Prepared, out: str) -> Outcome:
 
 
 def load_registry(out: Path) -> dict[str, Any]:
-    try:
-        doc = safejson.loads((out / REGISTRY).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {"bundles": {}}
-    return doc if isinstance(doc, dict) and isinstance(doc.get("bundles"), dict) else {"bundles": {}}
+    """Every bundle opened so far, from every registry file (tallylight.lab.ledger)."""
+    from tallylight.lab import ledger
+
+    return {"bundles": ledger.load_bundles(out)}
 
 
 def session_owners(registry: Mapping[str, Any]) -> dict[str, str]:
@@ -305,9 +315,11 @@ def session_owners(registry: Mapping[str, Any]) -> dict[str, str]:
     return owners
 
 
-def save_registry(out: Path, registry: dict[str, Any]) -> None:
-    """The registry, readable by its owner only (it names participants and sessions)."""
-    atomic_write(out / REGISTRY, json.dumps(registry, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
+def save_registry(out: Path, registry: dict[str, Any], shard: tuple[int, int] | None = None) -> None:
+    """The registry (this run's file: the shard's own with ``--shard``), readable by its owner only."""
+    from tallylight.lab import ledger
+
+    ledger.save_bundles(out, registry["bundles"], shard)
 
 
 def make_private(out: Path) -> None:

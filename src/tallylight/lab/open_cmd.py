@@ -4,13 +4,17 @@ Each bundle is opened in a child process of its own, several at once, under a
 memory and a time limit (tallylight.lab.isolate): a bad, foreign, duplicate or
 hostile bundle (a zip bomb, a parser that runs out of memory) is reported and
 skipped without stopping the others, and the registry is saved whatever happens.
-A bundle that brings a session another bundle already brought is a conflict:
-reported, never written over the first.
+Every bundle is judged against the dataset's ledger (tallylight.lab.ledger): a
+participant's key is pinned, a withdrawn participant refused, and a session
+another bundle already brought is written over only by a newer bundle from the
+same key (a replacement, reported). Withdrawal requests among the bundles are
+applied after them.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import hashlib
 import os
 import time
@@ -18,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tallylight.errors import BundleError, UsageError
+from tallylight.lab import ledger
 
 if TYPE_CHECKING:
     from tallylight.lab.dataset import Outcome, StudyCheck
@@ -58,6 +63,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="refuse a bundle whose opening needs more memory than this (default: no limit but the system's)",
     )
     p.add_argument("--reopen", action="store_true", help="rewrite bundles opened before (no duplicate rows)")
+    p.add_argument(
+        "--shard",
+        metavar="K/N",
+        type=parse_shard,
+        help="open only the K-th of N deterministic parts of the bundles (1 <= K <= N), so that N runs, "
+        "on one machine or many, write one dataset without conflicts",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -93,41 +105,83 @@ def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
 
 
 class _Decider:
-    """Whether a ready bundle may be written, from the registry and what this run wrote before it."""
+    """Whether a ready bundle may be written, from the ledger and what this run wrote before it.
 
-    def __init__(self, registry: dict[str, Any], reopen: bool) -> None:
-        from tallylight.lab import dataset
+    Pins, tombstones and replacements follow tallylight.lab.ledger.judge; within a run,
+    the first bundle decided for a new participant pins their key.
+    """
 
+    def __init__(self, registry: dict[str, Any], reopen: bool, view: ledger.View) -> None:
         self.known = set() if reopen else set(registry["bundles"])
-        self.owners = dataset.session_owners(registry)
+        self.view = view
         self.this_run: set[str] = set()
+        self.replaces: dict[str, list[str]] = {}  # bundle id -> bundles it replaces (the child's
+        # final outcome is a new object, so the decision is kept here)
 
     def __call__(self, o: Outcome) -> tuple[str, str] | None:
         if o.bundle_id in self.this_run:
             return "duplicate", "another file held the same bundle; its rows were written once"
         if o.bundle_id in self.known:
             return "duplicate", "this bundle was opened before; skipped"
-        for sid in o.sessions:
-            owner = self.owners.get(sid)
-            if owner is not None and owner != o.bundle_id:
-                return "conflict", (
-                    f"its session {sid} already came in bundle {owner}; the rows of that bundle were "
-                    "kept and this bundle was not written"
-                )
+        verdict = ledger.judge(self.view, o.participant_id, o.signer, o.bundle_id, o.created_utc, o.sessions)
+        if verdict.refused:
+            return "refused", verdict.refused
+        self.replaces[o.bundle_id] = list(verdict.replaces)
         self.this_run.add(o.bundle_id)
-        self.owners.update((sid, o.bundle_id) for sid in o.sessions)
+        self.view.pins.setdefault(o.participant_id, o.signer)
+        self.view.sessions.update((sid, (o.bundle_id, o.created_utc, o.participant_id)) for sid in o.sessions)
         return None
 
 
-def _register(registry: dict[str, Any], o: Outcome) -> None:
+def _register(registry: dict[str, Any], o: Outcome, opened_utc: str) -> None:
     registry["bundles"][o.bundle_id] = {
         "sha256": o.sha256,
         "study": o.study_id,
         "participant": o.participant_id,
+        "signer": o.signer,
+        "created_utc": o.created_utc,
+        "opened_utc": opened_utc,
         "sessions": o.sessions,
         "rows": o.rows,
         "file": Path(o.path).name,
     }
+    for old in o.replaces:  # the older bundle no longer holds those sessions' rows
+        entry = registry["bundles"].get(old)
+        if isinstance(entry, dict):
+            entry["sessions"] = [sid for sid in entry.get("sessions") or [] if sid not in o.sessions]
+            entry["replaced_by"] = o.bundle_id
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    k, sep, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise argparse.ArgumentTypeError(f"{text!r} is not K/N with 1 <= K <= N (for example 2/8)")
+    return shard
+
+
+def shard_of(name: str, n: int) -> int:
+    """Which of ``n`` shards (0-based) a bundle file belongs to: a hash of its file name."""
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogateescape")).digest()[:8], "big") % n
+
+
+def apply_requests(out: Path, requests: list[Outcome], studies: dict[str, StudyCheck] | None) -> list[Any]:
+    """Apply withdrawal requests found among the bundles (after the bundles, so none comes back)."""
+    from tallylight.errors import TallylightError
+    from tallylight.lab import removal
+
+    reports = []
+    for o in requests:
+        try:
+            if studies is not None and o.request.study_id not in studies:
+                raise BundleError(f"it is for study {o.request.study_id}, which no given manifest describes")
+            reports.append(removal.remove_participant(out, o.request))
+        except TallylightError as exc:
+            o.status, o.message = "refused", f"withdrawal request: {exc}"
+    return reports
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,6 +218,8 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"Cannot create {out} ({exc.strerror}).") from None
     registry = dataset.load_registry(out)
+    if args.shard is not None:  # deterministic: by the file's name, the same on every machine
+        files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
 
     # the same file given twice is opened once
     outcomes: list[dataset.Outcome] = []
@@ -188,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
     work = [isolate.Job(str(f), identity_text, str(out), studies, limits) for f in todo]
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
     t0 = time.perf_counter()
-    decide = _Decider(registry, args.reopen)
+    decide = _Decider(registry, args.reopen, ledger.view(out))
+    opened_utc = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     try:
         with Progress(
             TextColumn("Opening bundles"),
@@ -202,24 +259,33 @@ def run(args: argparse.Namespace) -> int:
             for outcome in isolate.open_all(work, jobs, decide):
                 outcomes.append(outcome)
                 if outcome.status == "opened":
-                    _register(registry, outcome)
+                    outcome.replaces = decide.replaces.get(outcome.bundle_id, [])
+                    _register(registry, outcome, opened_utc)
                 progress.advance(task)
     finally:  # whatever ended the run, what was written is in the registry
-        dataset.save_registry(out, registry)
+        dataset.save_registry(out, registry, args.shard)
     wall = time.perf_counter() - t0
     order = {str(f): i for i, f in enumerate(files)}
     outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # children finish in any order
 
+    reports = apply_requests(out, [o for o in outcomes if o.status == "request"], studies)
     opened = [o for o in outcomes if o.status == "opened"]
-    refused = [o for o in outcomes if o.status in ("bad", "foreign", "conflict")]
+    refused = [o for o in outcomes if o.status in ("bad", "foreign", "conflict", "refused")]
     dupes = [o for o in outcomes if o.status == "duplicate"]
+    replacing = [o for o in opened if o.replaces]
     rows = sum(o.rows for o in opened)
     for o in refused + dupes:
         print(f"{o.status}: {o.path}: {o.message}")
+    for o in replacing:
+        old = ", ".join(o.replaces)
+        print(f"replacement: {o.path}: a newer bundle of the same session(s); replaced the rows of {old}")
+    for report in reports:
+        print("\n".join(report.lines()))
     n_sessions = sum(len(o.sessions) for o in opened)
     print(
         f"Opened {len(opened)} bundle(s) ({n_sessions} session(s), {rows:,} events) into {out} "
-        f"in {wall:.1f} s with {jobs} worker(s); {len(refused)} refused, {len(dupes)} duplicate(s)."
+        f"in {wall:.1f} s with {jobs} worker(s); {len(refused)} refused, {len(dupes)} duplicate(s), "
+        f"{len(replacing)} replacement(s), {len(reports)} withdrawal(s) applied."
     )
     if refused:
         raise BundleError(f"{len(refused)} bundle(s) could not be opened (listed above); the others were.")

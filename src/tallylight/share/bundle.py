@@ -32,11 +32,14 @@ from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.review.timeline import no_capture_stretches
 from tallylight.share import agecrypt, contents, tables
 from tallylight.store.encoding import EventColumns
+from tallylight.study import participant_key
 
 FORMAT = "tallylight-bundle"
 VERSION = 1
 BUNDLE_JSON = "bundle.json"
 CODEBOOK = "codebook.csv"
+#: the participant's Ed25519 signature over bundle.json's exact bytes (study.participant_key)
+SIGNATURE = "bundle.sig"
 README = "README.txt"
 SUFFIX = ".tallylight.age"
 #: ZIP entries carry this fixed time, so equal inputs give equal plaintext
@@ -51,6 +54,8 @@ Tallylight bundle
 bundle.json   what this bundle holds: study, consent record, environment, and per
               session its absolute UTC start, time zone, capture options, verdict,
               pauses, gaps, cut spans and how exact the times are
+bundle.sig    the participant's Ed25519 signature over bundle.json (its key is in
+              bundle.json: participant_public_key)
 codebook.csv  every column of the event tables, its unit, and every named value
 sessions/<session id>/events.csv   one row per event (see codebook.csv)
 
@@ -68,7 +73,7 @@ class StudyRef:
     manifest_sha256: str
     recipients: tuple[str, ...]
     title: str = ""
-    version: str = ""
+    version: int = 0
     upload_url: str | None = None
     tasks: tuple[str, ...] = ()  # task ids in manifest order (a task marker's reason is 1-based into it)
 
@@ -93,6 +98,9 @@ class BundleInputs:
     sessions: Sequence[SessionPart]
     app_version: str
     environment: dict[str, Any] = field(default_factory=dict)
+    #: the participant's private key for the study (study.participant_key); empty: an unsigned
+    #: bundle, which ``tallylight-lab open`` refuses
+    participant_key: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -296,6 +304,9 @@ def build(
             "tasks": list(study.tasks),
         },
         "participant_id": inputs.participant_id,
+        "participant_public_key": participant_key.public_key(inputs.participant_key)
+        if inputs.participant_key
+        else None,
         "consent": inputs.consent,
         "app_version": inputs.app_version,
         "environment": inputs.environment,
@@ -306,6 +317,9 @@ def build(
     contents.check(doc)  # nothing the preview does not name
     body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n"
     ordered = {README: README_TEXT.encode("utf-8"), BUNDLE_JSON: body, **files}
+    if inputs.participant_key:  # signs bundle.json's bytes, which hold every other file's SHA-256
+        sig = participant_key.sign(inputs.participant_key, participant_key.BUNDLE_CONTEXT, body)
+        ordered[SIGNATURE] = (sig + "\n").encode("ascii")
     return Built(bundle_id, doc, _zip(ordered))
 
 
@@ -323,6 +337,7 @@ class Opened:
     doc: dict[str, Any]
     events: dict[str, bytes]
     codebook: bytes
+    signer: str = ""  # the participant public key whose signature verified ("" if unsigned)
 
     @property
     def bundle_id(self) -> str:
@@ -350,7 +365,7 @@ _CHUNK = 1 << 20
 
 
 def _allowed_name(name: str) -> bool:
-    return name in (BUNDLE_JSON, README, CODEBOOK) or bool(SESSION_FILE_RE.fullmatch(name))
+    return name in (BUNDLE_JSON, README, CODEBOOK, SIGNATURE) or bool(SESSION_FILE_RE.fullmatch(name))
 
 
 class _Unpacker:
@@ -419,13 +434,14 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
     names = list(zip_.infos)
     if BUNDLE_JSON not in zip_.infos:
         raise BundleError("The bundle has no bundle.json.")
+    body = zip_.read(BUNDLE_JSON, MAX_BUNDLE_JSON)
     try:
-        doc = safejson.loads(zip_.read(BUNDLE_JSON, MAX_BUNDLE_JSON))
+        doc = safejson.loads(body)
     except (UnicodeDecodeError, ValueError):
         raise BundleError("The bundle's bundle.json is not valid JSON.") from None
     _check_doc(doc)
     listed = doc["files"]
-    extra = set(names) - set(listed) - {BUNDLE_JSON, README}
+    extra = set(names) - set(listed) - {BUNDLE_JSON, README, SIGNATURE}
     if extra:
         raise BundleError(f"The bundle holds a file its bundle.json does not list: {sorted(extra)[0]}.")
     raw: dict[str, bytes] = {}
@@ -443,7 +459,26 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
         if sid in events:
             raise BundleError(f"Session {sid} appears twice in the bundle.")
         events[sid] = raw[s["file"]]
-    return Opened(doc, events, raw.get(CODEBOOK, b""))
+    sig = zip_.read(SIGNATURE, 4096) if SIGNATURE in zip_.infos else None
+    signer = signed_by(doc, body, sig)
+    return Opened(doc, events, raw.get(CODEBOOK, b""), signer)
+
+
+def signed_by(doc: dict[str, Any], body: bytes, signature: bytes | None) -> str:
+    """The participant public key that signed bundle.json; "" for an unsigned bundle.
+
+    A signature that does not verify is refused outright (BundleError): the bundle was
+    changed after signing, or claims a key that did not make it.
+    """
+    public = doc.get("participant_public_key")
+    if signature is None and public is None:
+        return ""
+    sig = signature.decode("ascii", "replace").strip() if signature is not None else ""
+    if not isinstance(public, str) or not participant_key.verify(
+        public, participant_key.BUNDLE_CONTEXT, body, sig
+    ):
+        raise BundleError("The bundle's participant signature does not verify; it is refused.")
+    return public
 
 
 def _check_doc(doc: Any) -> None:
@@ -461,7 +496,7 @@ def _check_doc(doc: Any) -> None:
     need(isinstance(study, dict) and isinstance(study.get("id"), str) and study["id"] != "", "study.id")
     need(isinstance(study.get("manifest_sha256"), str), "study.manifest_sha256")
     need(isinstance(doc.get("participant_id"), str) and doc["participant_id"] != "", "participant_id")
-    need(_safe_name(doc["participant_id"]) and _safe_name(study["id"]), "ids must be plain names")
+    need(safe_name(doc["participant_id"]) and safe_name(study["id"]), "ids must be plain names")
     need(isinstance(doc.get("files"), dict), "files")
     for name in doc["files"]:
         need(name == CODEBOOK or bool(SESSION_FILE_RE.fullmatch(str(name))), f"unexpected file name {name!r}")
@@ -469,14 +504,14 @@ def _check_doc(doc: Any) -> None:
     need(isinstance(sessions, list) and len(sessions) > 0, "sessions")
     for s in sessions:
         need(isinstance(s, dict) and isinstance(s.get("session_id"), str), "sessions[].session_id")
-        need(_safe_name(s["session_id"]), "sessions[].session_id must be a plain name")
+        need(safe_name(s["session_id"]), "sessions[].session_id must be a plain name")
         need(isinstance(s.get("start_unix_ns"), int), "sessions[].start_unix_ns")
 
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # fullmatch: "$" would pass a final newline
 
 
-def _safe_name(value: str) -> bool:
+def safe_name(value: str) -> bool:
     return bool(_SAFE.fullmatch(value))
 
 

@@ -34,6 +34,10 @@ FIELDS: dict[str, tuple[str, str]] = {
     "study.recipients": ("the study", "the researcher's key"),
     "study.tasks": ("the study", "the ids of its tasks"),
     "participant_id": ("you", "your participant id in this study"),
+    "participant_public_key": (
+        "you",
+        "the public half of your key for this study (shows the bundle is yours)",
+    ),
     "consent": ("you", "your consent record"),
     "consent.consent_id": ("you", "its id"),
     "consent.study_id": ("you", "the study it is for"),

@@ -31,7 +31,7 @@ def study_ref(study_id: str, data_dir: Path | None = None) -> StudyRef:
         manifest_sha256=study.enrolment.manifest_hash,
         recipients=tuple(m.recipients),
         title=str(m.title),
-        version=str(m.version),
+        version=m.version,
         upload_url=m.upload_url,
         tasks=tuple(t.id for t in m.tasks),
     )
@@ -106,4 +106,5 @@ def gather(
         sessions=parts,
         app_version=tallylight.__version__,
         environment=probe(),
+        participant_key=enrolment.signing_key(study_id, data_dir),
     )

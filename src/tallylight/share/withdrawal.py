@@ -34,7 +34,7 @@ from typing import Any
 from tallylight import __version__, paths, safejson
 from tallylight.errors import StoreError, StudyError, TallylightError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
-from tallylight.share import outbox
+from tallylight.share import outbox, withdrawal_request
 from tallylight.store import layout
 from tallylight.store import sessions as store
 from tallylight.store.vault import UnlockedVault
@@ -43,9 +43,12 @@ from tallylight.study.manifest import SignedManifest
 
 WITHDRAWALS = "withdrawals"
 REQUEST_FILE = "withdrawal-request.json"
+#: the request as it is sent: signed with the participant's key, encrypted to the study's
+#: researchers (share.withdrawal_request); absent when the manifest could not be read
+SEALED_FILE = "withdrawal-request" + withdrawal_request.SUFFIX
 RECEIPT_FILE = "withdrawal-receipt.json"
 UPLOAD_FILE = "upload.json"
-REQUEST_FORMAT = "tallylight-withdrawal-request"
+REQUEST_FORMAT = withdrawal_request.REQUEST_FORMAT
 RECEIPT_FORMAT = "tallylight-withdrawal-receipt"
 
 
@@ -62,9 +65,12 @@ class Receipt:
     bundles_not_sent_destroyed: list[str]
     bundles_already_shared: list[str]
     request_sha256: str
-    request_file: str
+    request_file: str  # the request as the participant reads it (its SHA-256 is request_sha256)
     upload_to: str | None
     researcher_contact: str
+    #: what goes to the researchers: the request signed with the participant's key and encrypted
+    #: to the study's recipients (only signed when the manifest could not be read)
+    sealed_file: str = ""
     format: str = RECEIPT_FORMAT
     version: int = 1
 
@@ -143,10 +149,16 @@ def withdraw(
         "sessions_destroyed_locally": sessions,
         "app_version": __version__,
     }
+    seed = enrolment.signing_key(study_id, data_dir)
+    envelope = withdrawal_request.envelope(request, seed)
     body = (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     out = paths.ensure_private_dir(withdrawals_dir(data_dir) / request_id)
+    sealed = withdrawal_request.seal(request, seed, m.recipients) if m is not None else envelope
+    # the manifest is damaged: the signed request, to send as it is (not encrypted)
+    sealed_path = out / (SEALED_FILE if m is not None else SEALED_FILE.removesuffix(".age") + ".json")
     try:
         atomic_write(out / REQUEST_FILE, body)
+        atomic_write(sealed_path, sealed)
         if m is not None and m.upload_url:
             atomic_write(out / UPLOAD_FILE, json.dumps({"url": m.upload_url, "sent": False}).encode("utf-8"))
     except OSError as exc:
@@ -166,6 +178,7 @@ def withdraw(
         bundles_already_shared=shared,
         request_sha256=hashlib.sha256(body).hexdigest(),
         request_file=str(out / REQUEST_FILE),
+        sealed_file=str(sealed_path),
         upload_to=m.upload_url if m else None,
         researcher_contact=m.researcher.contact if m else "",
     )
@@ -175,6 +188,7 @@ def withdraw(
             copy_to.mkdir(parents=True, exist_ok=True)
             for name in (REQUEST_FILE, RECEIPT_FILE):
                 shutil.copyfile(out / name, copy_to / name)
+            shutil.copyfile(sealed_path, copy_to / f"{request_id}-{sealed_path.name}")
     except OSError as exc:
         raise storage_error(exc, "writing the withdrawal receipt") from None
     return receipt
@@ -220,7 +234,7 @@ def _destroy_unsent(bundle_ids: Iterable[str], data_dir: Path | None) -> None:
 
 def _remove_study(d: Path) -> None:
     try:
-        for p in sorted(d.glob("consent-*.tlc")):
+        for p in [*sorted(d.glob("consent-*.tlc")), d / enrolment.PARTICIPANT_KEY_FILE]:
             shred_file(p)
         shutil.rmtree(d)
     except OSError as exc:
@@ -241,7 +255,8 @@ def pending_uploads(data_dir: Path | None = None) -> list[PendingRequest]:
         except (OSError, ValueError):
             continue
         if isinstance(upload, dict) and not upload.get("sent") and isinstance(upload.get("url"), str):
-            out.append(PendingRequest(d.name, str(request.get("study_id")), d / REQUEST_FILE, upload["url"]))
+            path = d / SEALED_FILE if (d / SEALED_FILE).exists() else d / REQUEST_FILE
+            out.append(PendingRequest(d.name, str(request.get("study_id")), path, upload["url"]))
     return out
 
 

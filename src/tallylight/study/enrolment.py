@@ -6,6 +6,7 @@ On disk, per study (docs/STUDY.md, "What is stored"):
     studies/<study id>/enrolment.json       ids, hash, signer, the consented capture ceiling
     studies/<study id>/consent-<id>.tlc     consent records, encrypted to the device key
     studies/<study id>/sessions/<session>   one empty file per session recorded for the study
+    studies/<study id>/participant.key      the participant's signing key for the study (private)
 
 Everything needed to *record* (the manifest and the ceiling) is readable without
 the passphrase, as recording must be; the consent record (the participant's
@@ -34,13 +35,14 @@ from tallylight.fsutil import atomic_write, shred_file, storage_error, sync_dir,
 from tallylight.options import CaptureOptions, is_within, narrow
 from tallylight.store import vault
 from tallylight.store.layout import check_session_id
-from tallylight.study import consent, manifest, signing
+from tallylight.study import consent, manifest, participant_key, signing
 from tallylight.study.consent import ConsentRecord
 from tallylight.study.manifest import Manifest, SignedManifest
 
 STUDIES = "studies"
 MANIFEST_FILE = "manifest.toml"
 ENROLMENT_FILE = "enrolment.json"
+PARTICIPANT_KEY_FILE = "participant.key"
 SESSIONS = "sessions"
 FORMAT = "tallylight-enrolment"
 
@@ -336,6 +338,7 @@ def join(
     )
     paths.ensure_private_dir(studies_dir(data_dir))
     d = paths.ensure_private_dir(study_dir(m.study_id, data_dir))
+    signing_key(m.study_id, data_dir)  # made at enrolment; a new version of the study keeps it
     try:
         atomic_write(d / consent_file(record.consent_id), consent.seal(record, device_public))
         atomic_write(d / MANIFEST_FILE, signed.raw, 0o600)
@@ -343,6 +346,31 @@ def join(
     except OSError as exc:
         raise storage_error(exc, "saving your consent") from None
     return Study(signed, enrolment, d), record
+
+
+def signing_key(study_id: str, data_dir: Path | None = None) -> bytes:
+    """The participant's private key for the study (participant_key), made once and kept.
+
+    It is a plain file readable only by the participant (like the enrolment), not
+    sealed in the vault: withdrawing, which signs a request, must never depend on
+    remembering the passphrase. A study joined before keys existed gets one on first use.
+    """
+    path = study_dir(study_id, data_dir) / PARTICIPANT_KEY_FILE
+    try:
+        seed = path.read_bytes()
+        if len(seed) == participant_key.SEED_BYTES:
+            return seed
+        raise StudyError("Your key for this study is damaged; withdraw and join the study again.")
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise storage_error(exc, "reading your key for the study") from None
+    seed = participant_key.generate()
+    try:
+        atomic_write(path, seed, 0o600)
+    except OSError as exc:
+        raise storage_error(exc, "saving your key for the study") from None
+    return seed
 
 
 def consent_file(consent_id: str) -> str:
@@ -382,8 +410,9 @@ def register_session(study_id: str, session_id: str, data_dir: Path | None = Non
 
 def remove(study: Study) -> None:
     """Delete everything stored for the study (consent records first, overwritten)."""
-    for p in sorted(study.path.glob("consent-*.tlc")):
-        shred_file(p)
+    for p in [*sorted(study.path.glob("consent-*.tlc")), study.path / PARTICIPANT_KEY_FILE]:
+        if p.exists():
+            shred_file(p)
     shutil.rmtree(study.path, ignore_errors=True)
     sync_dir(study.path.parent)
 

@@ -1,8 +1,9 @@
 """Send what waits in the outbox, one bundle after another; the share log records each answer.
 
 Withdrawal requests whose study has an upload address (tallylight.share.withdrawal)
-go the same way, as ``<request id>.withdrawal.json`` (the request holds ids and
-dates, no captured data); the study module records the server's answer.
+go the same way, as ``<request id>.tallylight-withdrawal.age`` (signed by the
+participant, encrypted to the study's researchers; it holds ids and dates, no
+captured data); the study module records the server's answer.
 
 Used by the share dialog (right after the participant confirms), by the app at
 start (bundles left by a crash or a dead network), and by ``tallylight share
@@ -22,10 +23,10 @@ from PySide6.QtCore import QObject, Signal
 
 from tallylight.errors import TallylightError
 from tallylight.i18n import _
-from tallylight.share import outbox, transfer
+from tallylight.share import outbox, transfer, withdrawal_request
 from tallylight.ui.upload import Upload
 
-WITHDRAWAL_SUFFIX = ".withdrawal.json"
+WITHDRAWAL_SUFFIX = withdrawal_request.SUFFIX
 
 
 def current_address(p: outbox.Pending, data_dir: Path | None = None) -> str | None:
@@ -155,14 +156,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m tallylight.ui.outbox_sender")
     parser.add_argument("--bundle", action="append", default=[], help="only these bundle ids")
+    parser.add_argument(
+        "--withdrawal", action="append", default=[], help="only these withdrawal requests (no bundles)"
+    )
     args = parser.parse_args(argv)
     app = QCoreApplication.instance() or QCoreApplication([])
-    pending = [p for p in outbox.pending() if not args.bundle or p.bundle_id in args.bundle]
-    sender = OutboxSender(pending)
+    from tallylight.share import withdrawal
+
+    if args.withdrawal:
+        pending: list[outbox.Pending] = []
+        requests = [r for r in withdrawal.pending_uploads() if r.request_id in args.withdrawal]
+    else:
+        pending = [p for p in outbox.pending() if not args.bundle or p.bundle_id in args.bundle]
+        requests = []
+    sender = OutboxSender(pending, requests=requests)
     last: dict[str, int] = {}
 
     def on_progress(bid: str, sent: int, total: int) -> None:
-        pct = int(100 * sent / total) if total else 100
+        if total <= 0:  # no size yet: nothing honest to say
+            return
+        pct = int(100 * sent / total)
         if pct // 10 != last.get(bid, -1):
             last[bid] = pct // 10
             print(f"progress {bid} {sent} {total}", flush=True)

@@ -1,0 +1,171 @@
+"""What a dataset remembers besides its rows: bundles opened, participant keys, withdrawals.
+
+    OUT/_bundles.json            bundles opened by unsharded runs (bundle id -> entry)
+    OUT/_bundles.K-of-N.json     the same, written by ``open --shard K/N`` (one file per shard,
+                                 so N runs at once never write the same file)
+    OUT/_withdrawn/<participant>.json   a tombstone per withdrawn participant
+
+Files and folders starting with ``_`` are skipped by dataset readers (pyarrow,
+DuckDB, polars). The registry is the union of every ``_bundles*.json``.
+
+**Pinning** (docs/BUNDLE.md, "Who made a bundle"): a participant id belongs to the
+public key of the first bundle opened for it (the earliest entry); a bundle that
+claims the participant with another key, or no key, is refused. **Replacing**: a
+bundle that holds a session already opened from another bundle of the same key
+replaces those rows when it is newer (``created_utc``), and is refused when older.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tallylight import safejson
+from tallylight.fsutil import atomic_write
+
+REGISTRY = "_bundles.json"
+TOMBSTONES = "_withdrawn"
+
+
+def registry_name(shard: tuple[int, int] | None) -> str:
+    return REGISTRY if shard is None else f"_bundles.{shard[0]}-of-{shard[1]}.json"
+
+
+@dataclass(frozen=True)
+class View:
+    """What a worker needs to judge a bundle (plain values: it crosses to worker processes)."""
+
+    pins: dict[str, str] = field(default_factory=dict)  # participant -> public key
+    sessions: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # sid -> (bundle, created, pid)
+    withdrawn: dict[str, str] = field(default_factory=dict)  # participant -> when
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return safejson.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def load_bundles(out: Path) -> dict[str, dict[str, Any]]:
+    """Every bundle entry of every registry file (an entry met twice: the first file's, by name)."""
+    merged: dict[str, dict[str, Any]] = {}
+    for path in sorted(out.glob("_bundles*.json")):
+        doc = _read_json(path)
+        bundles = doc.get("bundles") if isinstance(doc, dict) else None
+        if isinstance(bundles, dict):
+            for bid, entry in bundles.items():
+                if isinstance(entry, dict):
+                    merged.setdefault(str(bid), entry)
+    return merged
+
+
+def load_withdrawn(out: Path) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    folder = out / TOMBSTONES
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        doc = _read_json(path)
+        if isinstance(doc, dict) and isinstance(doc.get("participant"), str):
+            found[doc["participant"]] = doc
+    return found
+
+
+def _order(entry: Mapping[str, Any]) -> tuple[str, str]:
+    return str(entry.get("opened_utc", "")), str(entry.get("created_utc", ""))
+
+
+def view(out: Path) -> View:
+    """Pins, sessions and tombstones as the dataset holds them now."""
+    bundles = load_bundles(out)
+    pins: dict[str, str] = {}
+    sessions: dict[str, tuple[str, str, str]] = {}
+    for bid, e in sorted(bundles.items(), key=lambda kv: _order(kv[1])):
+        pid, signer = str(e.get("participant", "")), str(e.get("signer", ""))
+        if pid and signer:
+            pins.setdefault(pid, signer)
+        for sid in e.get("sessions") or []:
+            seen = sessions.get(str(sid))
+            if seen is None or str(e.get("created_utc", "")) >= seen[1]:
+                sessions[str(sid)] = (bid, str(e.get("created_utc", "")), pid)
+    withdrawn = {p: str(t.get("withdrawn_at", "")) for p, t in load_withdrawn(out).items()}
+    return View(pins, sessions, withdrawn)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    refused: str = ""  # why, or "" when the bundle may be written
+    replaces: tuple[str, ...] = ()  # bundle ids whose sessions this one replaces
+
+
+def judge(
+    v: View, participant: str, signer: str, bundle_id: str, created_utc: str, session_ids: list[str]
+) -> Verdict:
+    """Whether a verified bundle may be written into the dataset (pure)."""
+    if participant in v.withdrawn:
+        return Verdict(f"participant {participant} withdrew from the study ({v.withdrawn[participant]})")
+    if not signer:
+        return Verdict("it is not signed by a participant key (made by a Tallylight before keys existed)")
+    pinned = v.pins.get(participant)
+    if pinned is not None and pinned != signer:
+        return Verdict(
+            f"it claims participant {participant} but is signed by another key than that participant's "
+            "bundles (a forged or foreign bundle)"
+        )
+    replaces: list[str] = []
+    for sid in session_ids:
+        seen = v.sessions.get(sid)
+        if seen is None or seen[0] == bundle_id:
+            continue
+        old_bundle, old_created, old_pid = seen
+        if old_pid != participant:
+            return Verdict(f"its session {sid} belongs to another participant in this dataset")
+        if created_utc < old_created:
+            return Verdict(f"a newer bundle ({old_bundle}) of its session {sid} was opened already")
+        replaces.append(old_bundle)
+    return Verdict("", tuple(dict.fromkeys(replaces)))
+
+
+def save_bundles(out: Path, bundles: Mapping[str, Any], shard: tuple[int, int] | None) -> None:
+    """Write this run's registry file (the shard's own, or the unsharded one)."""
+    path = out / registry_name(shard)
+    doc = _read_json(path)
+    current: dict[str, Any] = {}
+    if isinstance(doc, dict) and isinstance(doc.get("bundles"), dict):
+        current = doc["bundles"]
+    current.update(bundles)
+    body = json.dumps({"bundles": current}, indent=1, sort_keys=True).encode("utf-8")
+    atomic_write(path, body, mode=0o600)
+
+
+def forget_bundles(out: Path, bundle_ids: set[str]) -> None:
+    """Remove bundles from every registry file (their rows were deleted)."""
+    for path in sorted(out.glob("_bundles*.json")):
+        doc = _read_json(path)
+        if not isinstance(doc, dict) or not isinstance(doc.get("bundles"), dict):
+            continue
+        kept = {k: v for k, v in doc["bundles"].items() if k not in bundle_ids}
+        if len(kept) != len(doc["bundles"]):
+            atomic_write(path, json.dumps({"bundles": kept}, indent=1, sort_keys=True).encode(), mode=0o600)
+
+
+def write_tombstone(out: Path, doc: Mapping[str, Any]) -> None:
+    folder = out / TOMBSTONES
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    body = json.dumps(dict(doc), indent=1, sort_keys=True).encode("utf-8")
+    atomic_write(folder / f"{doc['participant']}.json", body, mode=0o600)
+
+
+def update_entries(out: Path, changes: Mapping[str, Mapping[str, Any]]) -> None:
+    """Merge ``changes`` into the named bundles' entries, in whichever registry file holds each."""
+    for path in sorted(out.glob("_bundles*.json")):
+        doc = _read_json(path)
+        if not isinstance(doc, dict) or not isinstance(doc.get("bundles"), dict):
+            continue
+        hit = [bid for bid in changes if isinstance(doc["bundles"].get(bid), dict)]
+        for bid in hit:
+            doc["bundles"][bid].update(changes[bid])
+        if hit:
+            atomic_write(path, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)

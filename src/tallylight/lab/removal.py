@@ -1,0 +1,120 @@
+"""Removing a participant from every table of a dataset (a verified withdrawal request).
+
+Every table ``tallylight-lab`` writes (events, sessions, trials, features, the
+feature tables, and any added later) is hive-partitioned by study / participant /
+session, so a participant's rows are exactly the ``participant=<id>`` folders
+below each table. Removal finds those folders wherever they are, so a table
+added later is covered without a change here. Then a tombstone
+(tallylight.lab.ledger) makes ``open`` and ``open --reopen`` refuse that
+participant's bundles from then on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tallylight.errors import BundleError
+from tallylight.lab import ledger
+from tallylight.share.withdrawal_request import Request
+
+
+@dataclass
+class Report:
+    """What a withdrawal removed from the dataset."""
+
+    participant: str
+    study: str
+    request_id: str
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows removed
+    sessions: list[str] = field(default_factory=list)
+    bundles: list[str] = field(default_factory=list)
+    already: bool = False  # the participant had withdrawn before (nothing more to remove)
+
+    def lines(self) -> list[str]:
+        head = f"Participant {self.participant} (study {self.study}), request {self.request_id}:"
+        if self.already:
+            return [head, "  withdrew before; nothing more to remove."]
+        out = [head]
+        for table, n in sorted(self.rows.items()):
+            out.append(f"  {table}: {n:,} row(s) removed")
+        if not self.rows:
+            out.append("  no rows in this dataset")
+        out.append(f"  sessions removed: {', '.join(self.sessions) or 'none'}")
+        out.append(f"  bundles forgotten: {', '.join(self.bundles) or 'none'}")
+        out.append("  tombstone written: their bundles are refused from now on, also by --reopen")
+        return out
+
+
+def _tables(out: Path) -> list[Path]:
+    return sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+
+
+def _rows(folder: Path) -> int:
+    import pyarrow.parquet as pq
+
+    n = 0
+    for f in folder.rglob("*.parquet"):
+        try:
+            n += pq.ParquetFile(f).metadata.num_rows
+        except (OSError, ValueError):
+            continue
+    return n
+
+
+def check_request(out: Path, request: Request, studies: set[str] | None = None) -> None:
+    """Refuse a request whose key is not the participant's pinned key (or of another study)."""
+    from tallylight.share.bundle import safe_name
+
+    if not safe_name(request.participant_id) or not safe_name(request.study_id):
+        raise BundleError("The request's participant or study id is not a plain name; it is refused.")
+    if studies is not None and request.study_id not in studies:
+        raise BundleError(f"The request is for study {request.study_id}, which this dataset does not hold.")
+    pinned = ledger.view(out).pins.get(request.participant_id)
+    if pinned is not None and pinned != request.public_key:
+        raise BundleError(
+            f"The request claims participant {request.participant_id} but is signed by another key than "
+            "their bundles; it is refused."
+        )
+
+
+def remove_participant(out: Path, request: Request, now: dt.datetime | None = None) -> Report:
+    """Delete every row of the request's participant, forget their bundles, write the tombstone."""
+    check_request(out, request)
+    pid, study = request.participant_id, request.study_id
+    report = Report(pid, study, request.request_id)
+    if pid in ledger.load_withdrawn(out):
+        report.already = True
+    for table in _tables(out):
+        folders = [p for p in table.rglob(f"participant={pid}") if p.is_dir()]
+        folders = [p for p in folders if f"study={study}" in p.parts]
+        n = 0
+        for folder in folders:
+            n += _rows(folder)
+            for s in folder.glob("session=*"):
+                report.sessions.append(s.name.removeprefix("session="))
+            shutil.rmtree(folder)
+        if folders:
+            report.rows[table.name] = n
+    report.sessions = sorted(set(report.sessions))
+    bundles = {bid for bid, e in ledger.load_bundles(out).items() if e.get("participant") == pid}
+    ledger.forget_bundles(out, bundles)
+    report.bundles = sorted(bundles)
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    ledger.write_tombstone(
+        out,
+        {
+            "participant": pid,
+            "study": study,
+            "request_id": request.request_id,
+            "participant_public_key": request.public_key,
+            "withdrawn_at": str(request.doc.get("withdrawn_at", "")),
+            "applied_utc": when.isoformat().replace("+00:00", "Z"),
+            "rows_removed": report.rows,
+            "sessions_removed": report.sessions,
+            "bundles_forgotten": report.bundles,
+        },
+    )
+    return report
