@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -28,6 +28,7 @@ from tallylight import settings as settings_mod
 from tallylight import words
 from tallylight.i18n import _
 from tallylight.options import KeyMode
+from tallylight.ui.capture_form import KeyModeChoice
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner, quietly
@@ -87,16 +88,9 @@ class SettingsDialog(QDialog):
     def _capture_group(self, current: settings_mod.Settings) -> QGroupBox:
         """What sessions may capture: the ceiling the start dialog and the recorder narrow to."""
         capture = QGroupBox(_("What sessions capture (the start dialog can only narrow this)"))
-        self.keys = QComboBox()
-        self.keys.setAccessibleName(_("Keyboard capture"))
-        for mode in KeyMode:
-            self.keys.addItem(words.key_mode(mode.label).title, mode.label)
-            self.keys.setItemData(
-                self.keys.count() - 1,
-                f"Keyboard: {words.key_mode(mode.label).plain}.",
-                Qt.ItemDataRole.ToolTipRole,
-            )
-        self.keys.setCurrentIndex(list(KeyMode).index(current.capture.keys))
+        self.keys = KeyModeChoice(_("Keyboard capture"), explain=True)
+        self.keys.offer(KeyMode.FULL)
+        self.keys.select(current.capture.keys)
         self.keys_help = QLabel()
         self.keys_help.setWordWrap(True)
         self.moves = QCheckBox(_("Mouse &movements"))
@@ -278,7 +272,7 @@ class SettingsDialog(QDialog):
         s = settings_mod.Settings.from_dict(self.current.to_dict())
         s.capture = replace(
             s.capture,
-            keys=KeyMode.parse(self.keys.currentData()),
+            keys=self.keys.mode(),
             mouse_moves=self.moves.isChecked(),
             clicks=self.clicks.isChecked(),
             scrolls=self.scrolls.isChecked(),

@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 from tallylight import words
 from tallylight.capture.hotkey import human_hotkey
 from tallylight.i18n import _
-from tallylight.options import CaptureOptions, KeyMode, narrow
+from tallylight.options import CaptureOptions, narrow
 from tallylight.settings import Settings
+from tallylight.ui.capture_form import KeyModeChoice
 from tallylight.ui.fit import fit_on_show, scroll_body
 
 #: how long a released Enter waits for the press that would show it was an auto-repeat
@@ -57,12 +58,8 @@ class StartSessionDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
 
-        self.keys = QComboBox()
-        self.keys.setAccessibleName(_("Keyboard capture"))
-        for mode in KeyMode:
-            if mode <= allowed.keys:  # only narrower or equal
-                self.keys.addItem(words.key_mode(mode.label).title, mode.label)
-        self.keys.setCurrentIndex(self.keys.count() - 1)
+        self.keys = KeyModeChoice(_("Keyboard capture"))
+        self.keys.offer(allowed.keys)
 
         self.moves = self._check("Mouse movements", allowed.mouse_moves)
         self.clicks = self._check("Mouse clicks", allowed.clicks)
@@ -239,7 +236,7 @@ class StartSessionDialog(QDialog):
         """What this session will capture: the choices here, within Settings and the study."""
         wanted = replace(
             self.settings.capture,
-            keys=KeyMode.parse(self.keys.currentData()),
+            keys=self.keys.mode(),
             mouse_moves=self.moves.isChecked(),
             clicks=self.clicks.isChecked(),
             scrolls=self.scrolls.isChecked(),
@@ -269,15 +266,7 @@ class StartSessionDialog(QDialog):
     def _apply_study_ceiling(self) -> None:
         """Offer only what the chosen study allows (the settings' ceiling for a personal session)."""
         allowed = self._allowed()
-        chosen = self.keys.currentData()
-        self.keys.blockSignals(True)
-        self.keys.clear()
-        for mode in KeyMode:
-            if mode <= allowed.keys:
-                self.keys.addItem(words.key_mode(mode.label).title, mode.label)
-        index = self.keys.findData(chosen)
-        self.keys.setCurrentIndex(index if index >= 0 else self.keys.count() - 1)
-        self.keys.blockSignals(False)
+        self.keys.offer(allowed.keys)
         for box, on in (
             (self.moves, allowed.mouse_moves),
             (self.clicks, allowed.clicks),

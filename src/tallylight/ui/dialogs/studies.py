@@ -15,7 +15,6 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -36,6 +35,7 @@ from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.share import withdrawal
 from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Offer, Study
+from tallylight.ui.capture_form import KeyModeChoice
 from tallylight.ui.dialogs.consent_pages import ConsentPages, WrappedCheck
 from tallylight.ui.fit import fit_on_show, fit_to_screen
 from tallylight.ui.tasks import TaskRunner
@@ -118,8 +118,7 @@ class JoinStudyDialog(QDialog):
         # the title is a wrapped label, not the group's own title, which never wraps (and was cut)
         self.allow = QGroupBox()
         self.allow.setAccessibleName(_("What you allow this study to record"))
-        self.allow_keys = QComboBox()
-        self.allow_keys.setAccessibleName(_("Keyboard you allow"))
+        self.allow_keys = KeyModeChoice(_("Keyboard you allow"))
         self.allow_streams = {
             name: QCheckBox(text)
             for name, text in (
@@ -234,11 +233,7 @@ class JoinStudyDialog(QDialog):
             self.boxes_area.addWidget(row)
             self.boxes[item.id] = box
         asked = m.capture
-        self.allow_keys.clear()
-        for mode in KeyMode:
-            if mode <= asked.keys:
-                self.allow_keys.addItem(words.key_mode(mode.label).title, mode.label)
-        self.allow_keys.setCurrentIndex(self.allow_keys.count() - 1)
+        self.allow_keys.offer(asked.keys, keep=False)
         for name, box in self.allow_streams.items():
             box.setChecked(bool(getattr(asked, name)))
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
