@@ -17,21 +17,29 @@ class AppActions(QObject):
     def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.start = self._make("Start session…", "Start a recording session", "Ctrl+R")
-        self.pause = self._make("Pause", "Pause or resume the recording", "Ctrl+P")
-        self.stop = self._make("Stop", "Stop the recording", "Ctrl+S")
-        self.sessions = self._make("Sessions…", "List, inspect and delete recorded sessions", "Ctrl+L")
+        self.start = self._make(_("Start session…"), _("Start a recording session"), "Ctrl+R")
+        self.pause = self._make(_("Pause"), _("Pause or resume the recording"), "Ctrl+P")
+        self.stop = self._make(_("Stop"), _("Stop the recording"), "Ctrl+S")
+        self.sessions = self._make(_("Sessions…"), _("List, inspect and delete recorded sessions"), "Ctrl+L")
         # in the tray menu (the fallback window reaches it through Sessions… → Share…)
         self.share = self._make(
-            "Share…", "Share a study's sessions with its researcher, after a preview", None
+            _("Share…"), _("Share a study's sessions with its researcher, after a preview"), None
         )
-        self.studies = self._make("Studies…", "Join a study, see the studies you joined, or withdraw", None)
-        self.live = self._make("Live view…", "See what the running session captures, as it happens", "Ctrl+E")
-        self.settings = self._make("Settings…", "Change what is captured, limits and private apps", "Ctrl+,")
-        self.about = self._make("About", "About Tallylight", "F1")
-        self.quit = self._make("Quit", "Stop any recording and quit Tallylight", "Ctrl+Q")
-        self.note = self._make("Add note", "Mark this moment in the recording (a note marker)", "Ctrl+N")
-        self.end_task = self._make("End task", "End the study task that is running", None)
+        self.studies = self._make(
+            _("Studies…"), _("Join a study, see the studies you joined, or withdraw"), None
+        )
+        self.live = self._make(
+            _("Live view…"), _("See what the running session captures, as it happens"), "Ctrl+E"
+        )
+        self.settings = self._make(
+            _("Settings…"), _("Change what is captured, limits and private apps"), "Ctrl+,"
+        )
+        self.about = self._make(_("About"), _("About Tallylight"), "F1")
+        self.quit = self._make(_("Quit"), _("Stop any recording and quit Tallylight"), "Ctrl+Q")
+        self.note = self._make(
+            _("Add note"), _("Mark this moment in the recording (a note marker)"), "Ctrl+N"
+        )
+        self.end_task = self._make(_("End task"), _("End the study task that is running"), None)
         self.note.triggered.connect(controller.add_note)
         self.end_task.triggered.connect(controller.end_task)
         self.pause.triggered.connect(controller.toggle_pause)

@@ -19,7 +19,7 @@ from tallylight import settings as settings_mod
 from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
 from tallylight.hardening import protect_process
-from tallylight.i18n import _
+from tallylight.i18n import _, ngettext
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -129,7 +129,7 @@ class TallylightApp(QObject):
         session_id = str(last.get("session_id") or "")
         for view in (self.tray, self.window, self.main_window):
             if view is not None:
-                view.show_session_message("Recording stopped", self.controller.stop_summary(), session_id)
+                view.show_session_message(_("Recording stopped"), self.controller.stop_summary(), session_id)
 
     @Slot(dict)
     def _on_recorder_lost(self, lost: dict[str, Any]) -> QDialog:
@@ -200,8 +200,10 @@ class TallylightApp(QObject):
             if has_vault is False:
                 self.open_welcome()
                 done(
-                    "No passphrase is set up yet: finish the Tallylight welcome window (now open) first, "
-                    "then start again."
+                    _(
+                        "No passphrase is set up yet: finish the Tallylight welcome window (now open) first, "
+                        "then start again."
+                    )
                 )
             else:
                 done("")
@@ -437,11 +439,11 @@ def licences_text() -> str:
     try:
         url = QUrl.fromLocalFile(str(resources.path(resources.THIRD_PARTY_LICENSES))).toString()
     except ResourceMissing:
-        return "Tallylight is free software under the MIT licence."
-    return (
+        return _("Tallylight is free software under the MIT licence.")
+    return _(
         "Tallylight is free software under the MIT licence. It includes other free software: "
-        f'<a href="{url}">their licences</a>.'
-    )
+        '<a href="{url}">their licences</a>.'
+    ).format(url=url)
 
 
 def _with_dates(recovered: list[Any]) -> list[tuple[Any, str]]:
@@ -491,15 +493,21 @@ def recovered_words(recovered: list[tuple[Any, str]]) -> str:
     """What to tell the participant about sessions closed after a crash."""
     parts = []
     for r, started in recovered:
-        when = f" (started {started})" if started else ""
+        when = _(" (started {started})").format(started=started) if started else ""
         lost = (
-            f"; {words.count(r.lost_bytes, 'byte')} of a record being written were discarded"
+            ngettext(
+                "; {n} byte of a record being written was discarded",
+                "; {n} bytes of a record being written were discarded",
+                r.lost_bytes,
+            ).format(n=r.lost_bytes)
             if r.lost_bytes
             else ""
         )
         parts.append(
-            f"A session{when} ended unexpectedly and was recovered: everything saved until then is kept, "
-            f"at most its last second is lost{lost}."
+            _(
+                "A session{when} ended unexpectedly and was recovered: everything saved until then is kept, "
+                "at most its last second is lost{lost}."
+            ).format(when=when, lost=lost)
         )
     return " ".join(parts)
 

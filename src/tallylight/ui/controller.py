@@ -19,6 +19,7 @@ from tallylight import settings as settings_mod
 from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, LastSession, Message, RecorderMessage, StopSummary
 from tallylight.recorder import exitlog
@@ -125,7 +126,7 @@ class AppController(QObject):
         elif self.state == AppState.ERROR and self.error_message:
             lines.append(self.error_message)
         elif self.last_stop is not None:
-            lines.append(f"Last session: {self.last_session_words()}")
+            lines.append(_("Last session: {words}").format(words=self.last_session_words()))
         return lines
 
     def last_session_words(self) -> str:
@@ -198,9 +199,11 @@ class AppController(QObject):
             QTimer.singleShot(
                 0,
                 lambda: self.notify.emit(
-                    "Tallylight",
-                    f"The pause hotkey in Settings ({s.pause_hotkey}) cannot be used, so this session has "
-                    "none: pause from the tray menu, or choose a hotkey in Settings.",
+                    _("Tallylight"),
+                    _(
+                        "The pause hotkey in Settings ({hotkey}) cannot be used, so this session has "
+                        "none: pause from the tray menu, or choose a hotkey in Settings."
+                    ).format(hotkey=s.pause_hotkey),
                 ),
             )
         fields["private_apps"] = list(s.private_apps)
@@ -280,7 +283,9 @@ class AppController(QObject):
     def _on_marked(self, msg: RecorderMessage) -> None:
         if msg.event == Message.NOTE:
             self.notes = msg.number or self.notes + 1
-            self.notify.emit("Note added", f"This moment is marked in the recording (note {self.notes}).")
+            self.notify.emit(
+                _("Note added"), _("This moment is marked in the recording (note {n}).").format(n=self.notes)
+            )
         elif msg.action == "start":
             self.task = msg.task
         else:
@@ -349,12 +354,14 @@ class AppController(QObject):
         self.narrowed = narrowed
         if self._started_by:
             self.notify.emit(
-                "Recording started from the command line",
-                f"Started by {self._started_by}. Capturing: {words.capture_summary(self.options)}."
-                + (f" Narrowed: {'; '.join(narrowed)}." if narrowed else ""),
+                _("Recording started from the command line"),
+                _("Started by {who}. Capturing: {summary}.").format(
+                    who=self._started_by, summary=words.capture_summary(self.options)
+                )
+                + (_(" Narrowed: {narrowed}.").format(narrowed="; ".join(narrowed)) if narrowed else ""),
             )
         elif narrowed:
-            self.notify.emit("Capture narrowed", "; ".join(narrowed) + ".")
+            self.notify.emit(_("Capture narrowed"), "; ".join(narrowed) + ".")
         self.model.started()
         self._tick.start()
         self._arm_reminder()
@@ -369,8 +376,10 @@ class AppController(QObject):
             self._set_state(AppState.PAUSED)
             if msg.by == "hotkey":
                 self.notify.emit(
-                    "Tallylight paused",
-                    f"Recording paused by {self._hotkey_words()}; press it again to resume.",
+                    _("Tallylight paused"),
+                    _("Recording paused by {hotkey}; press it again to resume.").format(
+                        hotkey=self._hotkey_words()
+                    ),
                 )
 
     @Slot(object)
@@ -378,11 +387,14 @@ class AppController(QObject):
         if self.state != AppState.STOPPING:
             self._set_state(AppState.RECORDING)
             if msg.by == "hotkey":
-                self.notify.emit("Tallylight recording", f"Recording resumed by {self._hotkey_words()}.")
+                self.notify.emit(
+                    _("Tallylight recording"),
+                    _("Recording resumed by {hotkey}.").format(hotkey=self._hotkey_words()),
+                )
 
     def _hotkey_words(self) -> str:
         hotkey = _usable_hotkey(self.settings.pause_hotkey)
-        return hotkey.human() if hotkey is not None else "the hotkey"
+        return hotkey.human() if hotkey is not None else _("the hotkey")
 
     @Slot(object)
     def _on_stats(self, msg: RecorderMessage) -> None:
@@ -434,7 +446,7 @@ class AppController(QObject):
         if msg.reason == protocol.RECORDER_EXITED:
             if self._closed_by_us and msg.exit_code == 0:
                 if not self._fatal_error:  # we closed its channel and it ended cleanly
-                    self._fatal_error = "The recorder ended before it said why."
+                    self._fatal_error = _("The recorder ended before it said why.")
             else:
                 self._recorder_exited(msg)
 
@@ -448,13 +460,12 @@ class AppController(QObject):
         threading.Thread(target=exitlog.note_exit, args=(ex,), name="tallylight-exitlog", daemon=True).start()
         if self.session_id:
             label = f" “{self.label}”" if self.label else ""
-            kept = (
-                f"What it recorded until then is kept in the session{label} "
-                f"({words.clock(self.elapsed_s)}; {words.counts_summary(self.counts)}), "
+            kept = _(
+                "What it recorded until then is kept in the session{label} ({clock}; {counts}), "
                 "marked as recovered: you can review, cut or delete it."
-            )
+            ).format(label=label, clock=words.clock(self.elapsed_s), counts=words.counts_summary(self.counts))
         else:
-            kept = "It ended before the session started, so nothing was recorded."
+            kept = _("It ended before the session started, so nothing was recorded.")
         message = exitlog.explain(ex, kept, exitlog.log_path())
         if self._fatal_error:  # the recorder said why before it ended: that comes first
             message = f"{self._fatal_error} {message}"
@@ -481,7 +492,7 @@ class AppController(QObject):
         lost, self._lost = self._lost, {}
         if self._fatal_error:
             self.error_message = self._fatal_error
-            self.notify.emit("Tallylight could not record", self._fatal_error)
+            self.notify.emit(_("Tallylight could not record"), self._fatal_error)
             self._set_state(AppState.ERROR)
         else:
             self._set_state(AppState.IDLE)
@@ -507,11 +518,13 @@ class AppController(QObject):
     def _on_reminder(self) -> None:
         if self.state in (AppState.RECORDING, AppState.PAUSED):
             minutes = int(self.elapsed_s // self.seconds_per_minute)
-            what = "is recording" if self.state == AppState.RECORDING else "has a paused session"
-            self.notify.emit(
-                "Tallylight is still on",
-                f"Tallylight {what} ({minutes} min so far). Stop it from the tray menu.",
-            )
+            if self.state == AppState.RECORDING:
+                text = _("Tallylight is recording ({minutes} min so far). Stop it from the tray menu.")
+            else:
+                text = _(
+                    "Tallylight has a paused session ({minutes} min so far). Stop it from the tray menu."
+                )
+            self.notify.emit(_("Tallylight is still on"), text.format(minutes=minutes))
 
     @Slot()
     def _on_backstop(self) -> None:

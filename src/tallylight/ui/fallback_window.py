@@ -167,7 +167,9 @@ class FallbackWindow(QWidget):
         else:
             text = f"<b>{html.escape(title)}</b>: {html.escape(message)}"
         if session_id:  # the stop summary: a link (reachable with Tab, opened with Enter)
-            text += f' <a href="session:{html.escape(session_id)}">Open the session</a>'
+            text += ' <a href="session:{id}">{open}</a>'.format(
+                id=html.escape(session_id), open=html.escape(_("Open the session"))
+            )
         self.message_label.setText(text)
         self.message_label.show()
         self._message_timer.start(30_000)
@@ -184,7 +186,8 @@ class FallbackWindow(QWidget):
     def _indicator_lost(self, why: str) -> None:
         self.controller.stop("indicator")
         self.controller.notify.emit(
-            "Recording stopped", f"Recording stopped because the Tallylight window was {why}."
+            _("Recording stopped"),
+            _("Recording stopped because the Tallylight window was {why}.").format(why=why),
         )
         # A fresh native window: the old one may have been destroyed under us.
         self.hide()

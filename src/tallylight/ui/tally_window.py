@@ -73,7 +73,7 @@ class TallyWindow(QWidget):
 
     def set_state(self, state: str, lines: list[str]) -> None:
         self.light.setPixmap(icons.light_pixmap("idle" if state == "stopped" else state))
-        text = words.app_state_words(state) if state != "stopped" else "Not recording"
+        text = words.app_state_words(state) if state != "stopped" else _("Not recording")
         self.state_label.setText(text)
         self.light.setAccessibleDescription(text)
         self.setWindowTitle(_("Tallylight — {text}").format(text=text))

@@ -78,7 +78,7 @@ class TrayUI(QObject):
 
     def show_session_message(self, title: str, message: str, session_id: str) -> None:
         """A message that opens ``session_id`` when clicked (the stop summary)."""
-        self._show(title, message + " Click here to open it.", session_id)
+        self._show(title, message + _(" Click here to open it."), session_id)
 
     def _show(self, title: str, message: str, session_id: str) -> None:
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():

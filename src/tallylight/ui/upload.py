@@ -15,6 +15,7 @@ from PySide6.QtCore import QByteArray, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkReply, QNetworkRequest
 
 from tallylight import __version__
+from tallylight.i18n import _
 from tallylight.share import transfer
 
 USER_AGENT = f"Tallylight/{__version__}".encode("ascii")
@@ -70,7 +71,7 @@ class Upload(QObject):
             reply.finished.disconnect()
             reply.abort()
             reply.deleteLater()
-        self._finish(False, "Cancelled; the bundle is kept and can be sent later or saved.")
+        self._finish(False, _("Cancelled; the bundle is kept and can be sent later or saved."))
 
     @Slot()
     def _attempt(self) -> None:
@@ -136,8 +137,10 @@ class Upload(QObject):
         elif answer.action == "retry":
             self._finish(
                 False,
-                f"Sending failed after {self.attempts} attempts ({answer.message}); "
-                "the bundle is kept and will be sent again when Tallylight next starts.",
+                _(
+                    "Sending failed after {attempts} attempts ({message}); "
+                    "the bundle is kept and will be sent again when Tallylight next starts."
+                ).format(attempts=self.attempts, message=answer.message),
             )
         else:
             self._finish(False, answer.message)

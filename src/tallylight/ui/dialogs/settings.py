@@ -62,9 +62,9 @@ class SettingsDialog(QDialog):
 
         self.tabs = self._tabs(
             (
-                ("&Capture", (capture,)),
-                ("&Limits && hotkey", (limits, hot)),
-                ("&Private apps", (private,)),
+                (_("&Capture"), (capture,)),
+                (_("&Limits && hotkey"), (limits, hot)),
+                (_("&Private apps"), (private,)),
             )
         )
         when = QLabel(_("Changes apply from the next session you start (reminders at once)."))
