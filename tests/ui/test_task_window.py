@@ -49,6 +49,7 @@ def run_task(qapp, qtbot, task_id: str, drive) -> list[dict]:
     run.start()
     qtbot.waitUntil(lambda: run.window is not None and run.window.isVisible(), timeout=15000)
     window = run.window
+    assert window is not None
     qtbot.waitExposed(window)
     assert window.tally.text().endswith("Recording")  # the tally light is on while the task runs
     QTest.keyClick(window, Qt.Key.Key_Return)  # Enter starts
@@ -90,7 +91,7 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
         injected.append((x, y))
         script += ["mousemove", str(x), str(y), "click", "--delay", "0", "1", "sleep", str(GAP_S)]
 
-    run_task(qapp, qtbot, "tap", lambda window: xserver.xdotool(*script))
+    run_task(qapp, qtbot, "tap", lambda _window: xserver.xdotool(*script))
     trials = stored_trials()
     taps = [(i, t) for i, t in enumerate(targets) if t.trial > 0]
     assert [(tr["sequence"], tr["trial"]) for tr in trials] == [(t.sequence, t.trial) for _, t in taps]

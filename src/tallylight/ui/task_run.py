@@ -88,7 +88,7 @@ class TaskRun:
     def _send(self, cmd: Command, **fields: Any) -> None:
         self.rec.send(cmd, **fields)
 
-    def _on_started(self, msg: RecorderMessage) -> None:
+    def _on_started(self, msg: RecorderMessage) -> None:  # noqa: ARG002 - the started signal's
         self.rec.send(Command.TASK, action="start", task=self.task.id)
 
     def _on_marked(self, msg: RecorderMessage) -> None:
@@ -104,7 +104,7 @@ class TaskRun:
         self.rec.send(Command.TASK, action="end")
         self.rec.stop()
 
-    def _on_finished(self, code: int) -> None:
+    def _on_finished(self, code: int) -> None:  # noqa: ARG002 - the finished signal's
         self.finished = True
         self.on_done()
 

@@ -89,7 +89,7 @@ class _Canvas(QWidget):
         self.setAccessibleName(_("Targets: click the highlighted circle"))
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-    def paintEvent(self, event: Any) -> None:
+    def paintEvent(self, event: Any) -> None:  # noqa: ARG002 - Qt's signature
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), BACKGROUND)
@@ -404,7 +404,8 @@ class TaskWindow(QWidget):
         self, ns: int, os_time: int | None, point: tuple[float, float] | None, skipped: bool = False
     ) -> None:
         target, last = self.current, self._last
-        assert target is not None and last is not None
+        assert target is not None
+        assert last is not None
         prev = self.targets[self.index - 1]
         trial: dict[str, Any] = {
             "sequence": target.sequence,
