@@ -199,8 +199,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print(_("Nothing was deleted."), file=sys.stderr)
             return 1
-    sessions.delete(args.session_id)
+    dropped = sessions.delete(args.session_id)
     print(_("Deleted session {session_id}.").format(session_id=args.session_id), file=sys.stderr)
+    if dropped:
+        from tallylight.share.outbox import dropped_words
+
+        print(dropped_words(len(dropped)), file=sys.stderr)
     return 0
 
 

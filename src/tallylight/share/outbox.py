@@ -149,6 +149,34 @@ def remove(p: Pending, data_dir: Path | None = None) -> None:
             raise storage_error(exc, "clearing a sent bundle from the outbox") from None
 
 
+def drop_holding(session_ids: Sequence[str], why: str, data_dir: Path | None = None) -> list[Pending]:
+    """Remove every waiting bundle that holds one of ``session_ids`` (the participant cut or deleted
+    it after confirming the share), and record each in the share log as ``dropped``.
+
+    A bundle is already encrypted to the researcher, so it cannot be trimmed here; it is
+    dropped, and the participant shares the changed session again if they want to.
+    """
+    wanted = set(session_ids)
+    dropped = [p for p in pending(data_dir) if wanted.intersection(p.sessions)]
+    for p in dropped:
+        remove(p, data_dir)
+        log("dropped", p, p.study_id, p.sessions, "", why, data_dir)
+    return dropped
+
+
+def dropped_words(n: int) -> str:
+    """What the participant is told about ``n`` dropped bundles: '' when nothing waited."""
+    if not n:
+        return ""
+    from tallylight.i18n import ngettext
+
+    return ngettext(
+        "{n} bundle waiting to be sent held it and was dropped, so it is never sent.",
+        "{n} bundles waiting to be sent held it and were dropped, so they are never sent.",
+        n,
+    ).format(n=n)
+
+
 def check_save_target(dest: Path, data_dir: Path | None = None) -> Path:
     """Where a bundle may be saved: never inside the data folder, never a file named ``-``."""
     if dest.name == "-":
@@ -200,7 +228,7 @@ def copy_from_outbox(p: Pending, dest: Path, data_dir: Path | None = None) -> No
 @dataclass(frozen=True)
 class LogEntry:
     time_utc: str
-    action: str  # saved | queued | sent | failed | cancelled
+    action: str  # saved | queued | sent | failed | cancelled | dropped
     study_id: str
     sessions: list[str]
     bundle_id: str

@@ -114,12 +114,17 @@ def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An
     return target
 
 
-def delete(session_id: str, data_dir: Path | None = None) -> None:
+def delete(session_id: str, data_dir: Path | None = None) -> list[str]:
     """Destroy the session's wrapped key (overwrite, flush, unlink), then its files.
 
     Once the key file is gone no one can decrypt the segments, even if removing
-    them is interrupted. Refuses a session that is being recorded.
+    them is interrupted. Refuses a session that is being recorded. Every bundle
+    waiting in the outbox that holds the session is dropped first (every way of
+    deleting comes through here, so nothing deleted is ever sent); returns their ids.
     """
+    from tallylight.share import outbox  # the outbox follows the participant's edits
+
+    dropped = [p.bundle_id for p in outbox.drop_holding([session_id], "the session was deleted", data_dir)]
     d = session_dir(session_id, data_dir)
     if is_locked(d / LOCK_FILE):
         raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
@@ -129,3 +134,4 @@ def delete(session_id: str, data_dir: Path | None = None) -> None:
         sync_dir(d.parent)
     except OSError as exc:
         raise StoreError(f"Session {session_id} could not be fully deleted ({exc.strerror}).") from None
+    return dropped

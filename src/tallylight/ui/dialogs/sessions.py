@@ -272,6 +272,9 @@ class SessionsDialog(QDialog):
                     self.table.setItem(r, c, item)
             n = len(rows)
             self.status.setText(_("No sessions recorded yet.") if n == 0 else words.count(n, "session") + ".")
+            notice, self.notice = getattr(self, "notice", ""), ""  # e.g. bundles dropped by a delete
+            if notice:
+                self.status.setText(f"{self.status.text()} {notice}")
             self._select_wanted()
             self._sync_buttons()
         except RuntimeError:  # the dialog is gone
@@ -370,14 +373,20 @@ class SessionsDialog(QDialog):
         self.delete_button.setEnabled(False)
         self.status.setText(_("Deleting…"))
 
-        def work() -> None:
+        def work() -> list[str]:
             from tallylight.store import sessions as store
 
-            store.delete(session_id)
+            return store.delete(session_id)
+
+        def done(dropped: list[str]) -> None:
+            from tallylight.share.outbox import dropped_words
+
+            self.notice = dropped_words(len(dropped))
+            self.refresh()
 
         self.tasks.run(
             work,
-            lambda _result: self.refresh(),
+            done,
             lambda exc: self.status.setText(_("Could not delete: {exc}").format(exc=exc)),
         )
 
