@@ -129,6 +129,7 @@ def main() -> int:
     try:
         with trayer(server):
             env = server.env(QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(home), TALLYLIGHT_LOG="INFO")
+            env["PYTHONPATH"] = str(ROOT / "src")  # this checkout's code, in the app and its recorders
             for name in ("TALLYLIGHT_RECORDER_CMD", "TALLYLIGHT_SINK", "TALLYLIGHT_PASSPHRASE"):
                 env.pop(name, None)
             with open(home / "app.log", "w") as log:
