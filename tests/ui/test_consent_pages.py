@@ -56,3 +56,52 @@ def test_every_consent_page_fits_1280x720(small_screen, scale, language, tallyli
     assert result["rtl"] == (language == "en@pseudo")
     if language == "de":
         assert result["titles"][1] == "Wer fragt"
+
+
+def test_a_screen_reader_reads_each_page_in_order(qapp, qtbot, tmp_path, vault_ready) -> None:
+    """Through Qt's accessibility tree (what AT-SPI hands a screen reader): Next moves the focus to
+    the new page's text, inside a scroll area named after the page; every page's text is reachable
+    and every control named, page after page, and "I have read" is named and enabled at the end."""
+    from a11y_tree import _plain, problems
+    from conftest_helpers import click
+    from PySide6.QtGui import QAccessible
+
+    from tallylight.study import enrolment
+    from tallylight.ui.dialogs.studies import JoinStudyDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    try:
+        dlg = JoinStudyDialog(tasks)
+        qtbot.addWidget(dlg)
+        dlg.show()
+        qtbot.waitExposed(dlg)
+        dlg.activateWindow()
+        manifest = write_signed(tmp_path / "study.toml")
+        dlg._show_offer(enrolment.check_offer(enrolment.read_manifest_file(manifest)))
+        heard = []
+        for i in range(dlg.pages.count()):
+            if i:
+                click(dlg.pages.next_button)
+            qtbot.waitUntil(lambda i=i: dlg.focusWidget() is dlg.pages.texts[i], timeout=3000)
+            focus = QAccessible.queryAccessibleInterface(dlg.focusWidget())
+            area = focus.parent()
+            while (
+                area is not None
+                and area.role() != QAccessible.Role.ScrollBar
+                and not area.text(QAccessible.Text.Name)
+            ):
+                area = area.parent()
+            heard.append(area.text(QAccessible.Text.Name))
+            said = " ".join(focus.text(QAccessible.Text.Name).split())
+            assert _plain(dlg.pages.texts[i].text())[:40] in said or said[:40] in _plain(
+                dlg.pages.texts[i].text()
+            )
+            assert problems(dlg) == [], (i, problems(dlg))
+        assert heard == dlg.pages.titles
+        assert [p.key for p in dlg.pages.pages] == PAGES
+        read = QAccessible.queryAccessibleInterface(dlg.have_read)
+        assert "read every page" in read.text(QAccessible.Text.Name)
+        assert dlg.have_read.isEnabled()
+    finally:
+        tasks.shutdown()

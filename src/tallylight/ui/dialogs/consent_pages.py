@@ -8,7 +8,8 @@ its table). :attr:`reached_end` fires once the participant has turned to the
 last page, which is what enables "I have read every page".
 
 For screen readers, each page's scroll area is named after the page and its text
-takes the focus when the page is shown, so the page is read from its heading down.
+takes the focus when the page is shown, so a screen reader announces the page and
+reads its text next, page after page.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ConsentPages(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.pages: list[Page] = []
         self.titles: list[str] = []
         self.texts: list[QLabel] = []
         self.seen_last = False
@@ -88,6 +90,7 @@ class ConsentPages(QWidget):
                         w.setParent(None)
             old.deleteLater()
         self.titles, self.texts, self.seen_last = [], [], False
+        self.pages = list(pages)
         for page in pages:
             text = QLabel()
             text.setTextFormat(Qt.TextFormat.MarkdownText)
@@ -98,7 +101,6 @@ class ConsentPages(QWidget):
                 Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
             )
             text.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            text.setAccessibleName(page.title)
             text.setAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignTop)
             body = QWidget()
             column = QVBoxLayout(body)
@@ -135,15 +137,13 @@ class ConsentPages(QWidget):
     def _show(self, index: int) -> None:
         if not 0 <= index < self.count():
             return
-        had_focus = self.isAncestorOf(self.focusWidget()) if self.focusWidget() else False
         self.stack.setCurrentIndex(index)
         n = self.count()
         self.title.setText(self.titles[index])
         self.position.setText(_("Page {page} of {pages}").format(page=index + 1, pages=n))
         self.back_button.setEnabled(index > 0)
         self.next_button.setEnabled(index < n - 1)
-        if had_focus or self.window().isActiveWindow():
-            self.texts[index].setFocus(Qt.FocusReason.OtherFocusReason)  # a screen reader reads it next
+        self.texts[index].setFocus(Qt.FocusReason.OtherFocusReason)  # a screen reader reads it next
         self.page_changed.emit(index)
         if index == n - 1 and not self.seen_last:
             self.seen_last = True

@@ -239,11 +239,11 @@ class JoinStudyDialog(QDialog):
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
         self.have_read.setChecked(False)
         self.have_read.setEnabled(False)
+        self._show_offer_widgets(True)  # first: the first page's text takes the focus once shown
         self.pages.set_pages(
             presentation.consent_pages(offer.signed),
             {"who": [self.signer], "consent": [self.allow, self.allow_typing_row, self.consent_box]},
         )
-        self._show_offer_widgets(True)
         self.allow_typing.setChecked(False)  # never ticked for the participant
         self.allow_typing_row.setVisible(any(t.kind == "typing" for t in m.tasks))
         self._update_join()
