@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from share_helpers import STUDY_ID, columns, identity, inputs, make, read_csv, sample_events
 
@@ -140,7 +140,6 @@ def test_another_studys_identity_does_not_open_it() -> None:
         bundle.open_bundle(enc.data, [identity()])
 
 
-@settings(max_examples=60)
 @given(st.data())
 def test_any_changed_byte_fails_cleanly(data: st.DataObject) -> None:
     ident = _IDENT
@@ -156,7 +155,6 @@ _IDENT = identity()
 _ENC = make([str(_IDENT.to_public())])
 
 
-@settings(max_examples=80)
 @given(st.binary(max_size=400))
 def test_garbage_plaintext_is_a_clear_error(blob: bytes) -> None:
     with pytest.raises(BundleError):
@@ -326,7 +324,6 @@ JSONISH = st.recursive(
 )
 
 
-@settings(max_examples=150)
 @given(st.data())
 def test_any_bundle_json_is_opened_or_refused_with_a_sentence(data: st.DataObject) -> None:
     """Hypothesis: replace any field of a valid bundle.json (top level or a session) with any JSON value."""

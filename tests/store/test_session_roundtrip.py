@@ -17,7 +17,7 @@ from tallylight.store import reader, sessions, vault, writer
 from tallylight.store.reader import Verdict
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     batches=st.lists(event_streams(max_size=40), max_size=8),
     seg_max=st.sampled_from([64, 300, 1 << 20]),

@@ -42,7 +42,7 @@ def test_independent_reader_agrees(data_dir: Path, unlocked) -> None:
     assert got == evs
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(event_streams(max_size=30), min_size=1, max_size=5))
 def test_independent_reader_property(tmp_path_factory, batches: list[list[Event]]) -> None:
     from tallylight.store import vault

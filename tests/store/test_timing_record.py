@@ -44,7 +44,7 @@ def test_sessions_written_before_have_none(data_dir: Path, unlocked: vault.Unloc
     assert data.timing is None
 
 
-@settings(max_examples=30, deadline=None)
+@settings(deadline=None)
 @given(
     st.dictionaries(
         st.text(max_size=10),

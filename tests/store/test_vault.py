@@ -83,7 +83,7 @@ def test_damaged_vault_file(data_dir: Path, field: str) -> None:
         vault.unlock(PASS, data_dir)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(deadline=None)
 @given(st.text(st.characters(codec="utf-8"), min_size=1, max_size=30))
 def test_any_unicode_passphrase(passphrase: str) -> None:
     import tempfile

@@ -313,7 +313,7 @@ def test_length_field_layout_is_as_specified(session: Path) -> None:
     assert HEADER_SIZE + FRAME_HEADER + length <= len(raw)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(st.binary(max_size=300))
 def test_layout_parser_accepts_any_bytes(raw: bytes) -> None:
     import tempfile
@@ -330,7 +330,7 @@ def test_layout_parser_accepts_any_bytes(raw: bytes) -> None:
     assert lay.tail in ("none", "torn", "zeros", "bad-length")
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
 @given(data=st.data())
 def test_random_damage_never_yields_wrong_events(
     session: Path, unlocked: vault.UnlockedVault, data: st.DataObject

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from study_helpers import RESEARCHER, TODAY, signed
 
@@ -34,7 +34,6 @@ records = st.builds(
 )
 
 
-@settings(max_examples=50)
 @given(records)
 def test_round_trip(record: ConsentRecord) -> None:
     raw = consent.seal(record, DEVICE_PUB)
@@ -42,7 +41,6 @@ def test_round_trip(record: ConsentRecord) -> None:
     assert consent.open_record(raw, CID, DEVICE) == record
 
 
-@settings(max_examples=100)
 @given(records, st.data())
 def test_any_changed_byte_fails_to_open(record: ConsentRecord, data: st.DataObject) -> None:
     raw = bytearray(consent.seal(record, DEVICE_PUB))
@@ -63,7 +61,6 @@ def test_bound_to_its_id_and_fixed_with_fixed_randomness() -> None:
         consent.open_record(a[:100], CID, DEVICE)
 
 
-@settings(max_examples=200)
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text(max_size=20),

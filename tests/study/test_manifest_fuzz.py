@@ -36,19 +36,17 @@ def test_the_template_document_round_trips_through_the_fuzz_writer() -> None:
     assert manifest.parse(toml_document(TEMPLATE_DOC)).study_id == manifest.parse(body()).study_id
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_manifest_docs(TEMPLATE_DOC))
 def test_signed_mutations_of_the_fields(doc: dict) -> None:
     _load(signing.sign(toml_document(doc), signed.__defaults__[1]))  # type: ignore[index]
 
 
-@settings(max_examples=300)
 @given(st.dictionaries(st.text(max_size=10), toml_values, max_size=6))
 def test_signed_random_documents(doc: dict) -> None:
     _load(signing.sign(toml_document(doc), signed.__defaults__[1]))  # type: ignore[index]
 
 
-@settings(max_examples=300)
 @given(st.data())
 def test_byte_level_damage(data: st.DataObject) -> None:
     raw = bytearray(SIGNED)
@@ -67,7 +65,6 @@ def test_byte_level_damage(data: st.DataObject) -> None:
     _load(signing.sign(bytes(signing.split(SIGNED).body) + bytes(raw[:200]), signed.__defaults__[1]))  # type: ignore[index]
 
 
-@settings(max_examples=200)
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes(raw: bytes) -> None:
     _load(raw)
