@@ -196,7 +196,10 @@ def save_copy(data: bytes, dest: Path, data_dir: Path | None = None) -> None:
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         try:
-            with open(tmp, "xb") as fh:
+            # 0600 whatever the umask: a bundle names the study and the participant's id
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            with open(fd, "wb") as fh:
+                os.fchmod(fd, 0o600)
                 fh.write(data)
                 fh.flush()
                 sync_file(fh.fileno())
@@ -269,6 +272,30 @@ def log(
     except OSError as exc:
         raise storage_error(exc, "writing the share log") from None
     return entry
+
+
+def forget_study(study_id: str, data_dir: Path | None = None) -> int:
+    """Withdrawal: remove every share-log entry of ``study_id`` (the rest stays); how many went."""
+    path = _base(data_dir) / LOG_FILE
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        return 0
+    except OSError as exc:
+        raise storage_error(exc, "reading the share log") from None
+    keep = []
+    for line in lines:
+        try:
+            doc = safejson.loads(line)
+        except ValueError:
+            doc = None
+        if not (isinstance(doc, dict) and doc.get("study_id") == study_id):
+            keep.append(line)
+    try:
+        atomic_write(path, "".join(f"{line}\n" for line in keep).encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(exc, "rewriting the share log") from None
+    return len(lines) - len(keep)
 
 
 def read_log(data_dir: Path | None = None) -> list[LogEntry]:

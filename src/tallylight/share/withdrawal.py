@@ -166,6 +166,7 @@ def withdraw(
     for sid in sessions:  # crypto-shred: the key file goes first
         store.delete(sid, data_dir)
     _destroy_unsent(unsent, data_dir)
+    outbox.forget_study(study_id, data_dir)  # the receipt lists what was shared; the log forgets it
     _remove_study(d)
     receipt = Receipt(
         request_id=request_id,
@@ -186,9 +187,9 @@ def withdraw(
         atomic_write(out / RECEIPT_FILE, (json.dumps(receipt.to_dict(), indent=2) + "\n").encode("utf-8"))
         if copy_to is not None:
             copy_to.mkdir(parents=True, exist_ok=True)
-            for name in (REQUEST_FILE, RECEIPT_FILE):
-                shutil.copyfile(out / name, copy_to / name)
-            shutil.copyfile(sealed_path, copy_to / f"{request_id}-{sealed_path.name}")
+            for name in (REQUEST_FILE, RECEIPT_FILE):  # copies are 0600 whatever the umask
+                atomic_write(copy_to / name, (out / name).read_bytes())
+            atomic_write(copy_to / f"{request_id}-{sealed_path.name}", sealed_path.read_bytes())
     except OSError as exc:
         raise storage_error(exc, "writing the withdrawal receipt") from None
     return receipt
