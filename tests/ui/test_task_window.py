@@ -125,3 +125,59 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
             f"MT {seq['movement_time_ms']:.2f} ms"
         )
     assert block["throughput_bps"] == pytest.approx(statistics.fmean(tps), rel=0.01)
+
+
+TYPING = """
+[[tasks]]
+id = "copy"
+title = "Copy the phrases"
+instructions = "Type each phrase as shown, then press Enter."
+kind = "typing"
+phrases = ["the quick", "hello"]
+repetitions = 1
+show_results = true
+
+"""
+DELAY_MS = 400  # xdotool adds ~2 ms per key of its own: 0.5 % of this
+#: (xdotool keysyms, the input stream they make); one error fixed, one left
+SCRIPT = (
+    (["t", "h", "w", "BackSpace", "e", "space", "q", "u", "i", "c", "k"], "thw\be quick"),
+    (["h", "e", "l", "o"], "helo"),
+)
+
+
+def test_typing_measures_match_the_keystroke_script(qapp, qtbot, xserver, vault_ready) -> None:
+    from tallylight.tasks.measures import BACKSPACE, msd
+
+    join_task_study(TYPING, typing_text=True)
+
+    def drive(window) -> None:
+        for keys, _stream in SCRIPT:
+            xserver.xdotool("key", "--delay", str(DELAY_MS), *keys)
+            xserver.xdotool("key", "Return")
+        qtbot.waitUntil(lambda: window.stack.currentIndex() == 3, timeout=10000)  # the results page
+        shown = window.result.text()
+        assert "words a minute" in shown, shown
+        window.close()
+
+    run_task(qapp, qtbot, "copy", drive)
+    trials = stored_trials()
+    assert [t["input"] for t in trials] == [stream for _keys, stream in SCRIPT]
+    block = results.blocks(trials)["typing"]["trials"]
+    for got, (keys, stream), presented in zip(block, SCRIPT, ("the quick", "hello"), strict=True):
+        text = ""
+        for k in stream:
+            text = text[:-1] if k == BACKSPACE else text + k
+        d = msd(presented, text)
+        c, inf = max(len(presented), len(text)) - d, d
+        f = stream.count(BACKSPACE)
+        if_ = len(stream) - len(text) - f
+        wpm = (len(text) - 1) / ((len(keys) - 1) * DELAY_MS / 1000) * 60 / 5
+        assert got["transcribed"] == text
+        assert got["msd_error_rate"] == pytest.approx(d / max(len(presented), len(text)), abs=1e-4)
+        assert got["kspc"] == pytest.approx((c + inf + if_ + f) / (c + inf), abs=1e-4)
+        assert got["total_error_rate"] == pytest.approx((inf + if_) / (c + inf + if_), abs=1e-4)
+        assert got["corrected_error_rate"] == pytest.approx(if_ / (c + inf + if_), abs=1e-4)
+        assert got["uncorrected_error_rate"] == pytest.approx(inf / (c + inf + if_), abs=1e-4)
+        print(f"{presented!r}: WPM {got['wpm']:.3f} vs {wpm:.3f}")
+        assert got["wpm"] == pytest.approx(wpm, rel=0.01)

@@ -73,6 +73,14 @@ _BLOCKED_KEYS = {
 BACKGROUND, OUTLINE, CURRENT = QColor("#000000"), QColor("#FFFFFF"), QColor("#FFD700")
 
 
+def _os_times(trial: dict[str, Any]) -> dict[str, Any]:
+    """For the results shown at the end: the event times as the OS stamped them (ms), which a
+    busy GUI thread cannot delay as it delays delivery (the recorder maps both for storage)."""
+    if trial.get("start_os") is None or trial.get("end_os") is None:
+        return trial
+    return {**trial, "start_ns": trial["start_os"] * 1_000_000, "end_ns": trial["end_os"] * 1_000_000}
+
+
 def clock_name() -> str:
     return _CLOCKS.get(QGuiApplication.platformName(), "")
 
@@ -360,7 +368,8 @@ class TaskWindow(QWidget):
 
     def _send_trials(self, trials: list[dict[str, Any]]) -> None:
         self.flush()
-        self.trials.extend(trials)
+        # as the recorder stores them (it stamps task and kind itself, whatever is sent)
+        self.trials.extend({**_os_times(t), "task": self.task.id, "kind": self.task.kind} for t in trials)
         self.send(Command.TRIALS, trials=trials)
 
     def _screen_point(self, event: Any) -> tuple[float, float]:
