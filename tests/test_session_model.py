@@ -140,3 +140,37 @@ def test_failed_is_ignored_without_a_recorder() -> None:
     assert m.ended() == AppState.IDLE
     with pytest.raises(UsageError):
         model_in(AppState.RECORDING).launching()  # one session at a time
+
+
+def test_the_stop_summary_keeps_the_recorders_figures_and_the_lights_clock() -> None:
+    from tallylight.protocol import RecorderMessage
+
+    clock = Clock()
+    m = model_in(AppState.RECORDING, clock)
+    clock.now += 7
+    m.paused()
+    clock.now += 2
+    said = RecorderMessage.parse(
+        {"event": "stopped", "reason": "participant", "summary": {"counts": {"key_down": 4}, "duration_s": 9}}
+    )
+    last = m.stopped_with(said, {"key_down": 1}, "morning", "s1")
+    assert last is m.last_stop
+    assert (last.reason, last.label, last.session_id) == ("participant", "morning", "s1")
+    assert last.summary.counts == {"key_down": 4}  # the recorder's own count wins
+    assert (last.summary.recorded_s, last.summary.paused_s, last.summary.duration_s) == (7, 2, 9)
+
+
+@pytest.mark.parametrize("state", [AppState.STARTING, AppState.RECORDING, AppState.PAUSED, AppState.STOPPING])
+def test_a_recorder_that_dies_without_a_summary_keeps_what_was_seen(state: AppState) -> None:
+    from tallylight.protocol import RECORDER_EXITED, RecorderMessage
+
+    clock = Clock()
+    m = model_in(state, clock)
+    clock.now += 3
+    died = RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=None, signal=9)
+    last = m.stopped_with(died, {"move": 12}, "", "s2")
+    m.failed("The recorder ended unexpectedly.")
+    assert m.ended() == AppState.ERROR
+    assert last.reason == RECORDER_EXITED
+    assert last.summary.counts == {"move": 12}
+    assert last.summary.duration_s == pytest.approx(m.elapsed_s + m.paused_s)

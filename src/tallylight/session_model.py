@@ -13,10 +13,12 @@ says and show its state; they hold the Qt timers, notices and processes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 
 from tallylight.errors import UsageError
+from tallylight.protocol import LastSession, RecorderMessage
 from tallylight.words import AppState
 
 #: every step the model takes; anything else is refused (UsageError)
@@ -37,6 +39,7 @@ class SessionModel:
         self.clock = clock
         self.state = AppState.IDLE
         self.fatal_error = ""  # why the running recorder failed, once it said so
+        self.last_stop: LastSession | None = None  # the session that ended last
         self._started_at = 0.0
         self._ended_at = 0.0
         self._paused_since = 0.0
@@ -119,6 +122,24 @@ class SessionModel:
         """The recorder said ``stopped`` (or ended): the clock stops."""
         if self._started_at and not self._ended_at:
             self._ended_at = self.clock()
+
+    def stopped_with(
+        self, msg: RecorderMessage, counts: dict[str, int], label: str, session_id: str
+    ) -> LastSession:
+        """The recorder said ``stopped`` (or ended: a synthesised one): the clock stops and the
+        session's summary is kept — the recorder's figures, its counts else the last ones seen
+        (``counts``), and the light's own recorded and paused time."""
+        self.stopped()
+        said = msg.summary
+        summary = dataclasses.replace(
+            said,
+            counts=dict(counts) if said.counts is None else said.counts,
+            duration_s=self.elapsed_s + self.paused_s if said.duration_s is None else said.duration_s,
+            recorded_s=round(self.elapsed_s, 3),
+            paused_s=round(self.paused_s, 3),
+        )
+        self.last_stop = LastSession(msg.reason, summary, label, session_id or summary.session_id)
+        return self.last_stop
 
     def ended(self) -> AppState:
         """The recorder process is gone: ``error`` if it failed, else ``idle``."""

@@ -7,7 +7,6 @@ and goes off only after the recorder has exited.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 from typing import Any
@@ -53,7 +52,6 @@ class AppController(QObject):
         self.private = False  # the recorder's last stats: a private app has focus, nothing is captured
         self.rate = 0.0  # input events per second over the last second (the recorder's stats)
         self.error_message = ""
-        self.last_stop: LastSession | None = None  # the session that ended last
         self._recorder: RecorderProcess | None = None
         self._lost: dict[str, Any] = {}  # the recorder ended unexpectedly (see recorder_lost)
         self._closed_by_us = False
@@ -84,6 +82,11 @@ class AppController(QObject):
     @property
     def state(self) -> AppState:
         return self.model.state
+
+    @property
+    def last_stop(self) -> LastSession | None:
+        """The session that ended last (the model keeps it)."""
+        return self.model.last_stop
 
     @property
     def _fatal_error(self) -> str:
@@ -430,19 +433,10 @@ class AppController(QObject):
 
     @Slot(object)
     def _on_stopped(self, msg: RecorderMessage) -> None:
-        self._end_clock()
         self._stopped_now = True
-        said = msg.summary
-        if said.counts is not None:
-            self.counts = dict(said.counts)
-        summary = dataclasses.replace(
-            said,
-            counts=dict(self.counts) if said.counts is None else said.counts,
-            duration_s=self.elapsed_s + self.paused_s if said.duration_s is None else said.duration_s,
-            recorded_s=round(self.elapsed_s, 3),
-            paused_s=round(self.paused_s, 3),
-        )
-        self.last_stop = LastSession(msg.reason, summary, self.label, self.session_id or summary.session_id)
+        if msg.summary.counts is not None:
+            self.counts = dict(msg.summary.counts)
+        self.model.stopped_with(msg, self.counts, self.label, self.session_id)
         if msg.reason == protocol.RECORDER_EXITED:
             if self._closed_by_us and msg.exit_code == 0:
                 if not self._fatal_error:  # we closed its channel and it ended cleanly
