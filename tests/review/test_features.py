@@ -119,10 +119,11 @@ def test_trials_between_clicks() -> None:
     evs = [ev.button(0, 0, 0, Button.LEFT, True)]
     evs += [ev.move(100 * MS, 0, 0), ev.move(200 * MS, 50, 20), ev.move(300 * MS, 100, 0)]
     evs += [ev.button(400 * MS, 100, 0, Button.LEFT, True)]
-    rows = features.trial_features(cols(evs))
-    assert len(rows) == 1
-    assert rows[0]["trial"] == "click-1"
-    assert rows[0]["mad_px"] == pytest.approx(20)
+    from tallylight.review.field_tables import trajectory_rows
+
+    rows = trajectory_rows(cols(evs))
+    assert [r["trial"] for r in rows] == [1, 2]  # one trial per click
+    assert rows[1]["mad_px"] == pytest.approx(20)
 
 
 @given(

@@ -268,8 +268,10 @@ def test_features_per_task_and_trials(tmp_path: Path) -> None:
     assert lab_main(["features", str(out), "--quiet"]) == 0
     rows = _sql(f"select scope, task, clicks from read_parquet('{out}/features/**/*.parquet') order by scope")
     assert rows == [("session", None, 1.0), ("task", "copy-text", 1.0)]
-    trials = _sql(f"select trial, mad_px, initiation_ms from read_parquet('{out}/trials/**/*.parquet')")
-    assert trials == [("copy-text", pytest.approx(20.0), pytest.approx(2.0))]
+    trials = _sql(
+        f"select task, trial, mad_px, initiation_ms from read_parquet('{out}/trajectories/**/*.parquet')"
+    )
+    assert trials == [("copy-text", 1, pytest.approx(20.0), pytest.approx(2.0))]
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,14 @@ Reads ``DIR/events`` (written by ``tallylight-lab open``), turns each session's
 rows back into event columns, computes the review's features
 (tallylight.review.features) per session and per task, and writes
 
-    DIR/features/study=…/participant=…/session=…/part-0.parquet  one row per session and per task
-    DIR/trials/study=…/participant=…/session=…/part-0.parquet    mousetrap measures per trial
+    DIR/features/…      one row per session and per task (keys, mouse)
+    DIR/keystrokes/…    one row per key press (Aalto-style)
+    DIR/digraphs/…      latencies by key-class pair, per session
+    DIR/writing/…       Inputlog-style process measures per session and per task
+    DIR/trajectories/…  mousetrap-style trials, one per click, time-normalised (101 steps)
+
+each partitioned study=…/participant=…/session=…/part-0.parquet (docs/LAB.md section 4
+gives every column, its formula and its source).
 """
 
 from __future__ import annotations
@@ -18,7 +24,20 @@ from tallylight.errors import UsageError
 
 #: feature columns that hold text; every other feature is a number (int64 for counts, else float64;
 #: null when undefined)
-TEXT_COLUMNS = {"scope", "task", "trial", "study", "participant", "session"}
+TEXT_COLUMNS = {
+    "scope",
+    "task",
+    "study",
+    "participant",
+    "session",
+    "key_class",
+    "key_id",
+    "first_class",
+    "second_class",
+}
+#: columns of another type: list columns (the time-normalised path) and flags
+LIST_COLUMNS = {"x_norm", "y_norm"}
+BOOL_COLUMNS = {"rollover"}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -127,6 +146,10 @@ def arrow_schema(records: list[dict[str, Any]]) -> Any:
     def kind(name: str) -> Any:
         if name in TEXT_COLUMNS:
             return pa.string()
+        if name in LIST_COLUMNS:
+            return pa.list_(pa.float64())
+        if name in BOOL_COLUMNS:
+            return pa.bool_()
         return pa.int64() if name in COUNTS else pa.float64()
 
     return pa.schema([(k, kind(k)) for k in records[0]])
@@ -141,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
     from tallylight.lab.dataset import BASENAME, PARTITIONS
-    from tallylight.review import features
+    from tallylight.review import features, field_tables
     from tallylight.review.timeline import window
 
     if not 0 < args.pause_threshold <= 86_400:  # (also refuses nan)
@@ -169,8 +192,18 @@ def run(args: argparse.Namespace) -> int:
             for a, b, label in tasks:
                 found = features.session_features(window(cols, a, b), limit)
                 rows.append({"scope": "task", "task": label, **found})
-            trials = features.trial_features(cols, tasks)
-            for out, data in (("features", rows), ("trials", trials)):
+            writing = [{"scope": "session", "task": None, **field_tables.writing_measures(cols, limit)}]
+            for a, b, label in tasks:
+                found = field_tables.writing_measures(window(cols, a, b), limit)
+                writing.append({"scope": "task", "task": label, **found})
+            outputs = (
+                ("features", rows),
+                ("keystrokes", field_tables.keystroke_rows(cols)),
+                ("digraphs", field_tables.digraph_rows(cols)),
+                ("writing", writing),
+                ("trajectories", field_tables.trajectory_rows(cols, tasks)),
+            )
+            for out, data in outputs:
                 if not data:
                     continue
                 records = [{**r, **key} for r in data]

@@ -28,13 +28,11 @@ Mouse
   to the right of the direction of travel as seen on screen), AUC (signed area
   between trajectory and line, px², same sign convention), x-flips (reversals of
   horizontal direction) and initiation time (trial start to the first movement, ms).
-  A trial is a task span when the session has task markers, else the stretch
-  between one click and the next.
+  Trials (one per click) are built in tallylight.review.field_tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +51,9 @@ SPACING = (KeyClass.SPACE, KeyClass.ENTER)
 PAUSE_CLASSES = ("within_word", "between_words", "around_punctuation", "other")
 #: features that are counts (integers in the tables); every other number is a float
 COUNTS = frozenset(
-    {"keystrokes", "pauses", "bursts", "clicks", "scrolls", "x_flips", "y_flips", "points"}
+    {"keystrokes", "pauses", "bursts", "clicks", "scrolls", "x_flips", "y_flips", "points", "press", "trial"}
+    | {"count", "produced_characters", "backspaces", "revisions", "p_bursts", "r_bursts"}
+    | {f"pauses_{p}" for p in ("within_word", "between_words", "after_sentence", "other")}
     | {f"pauses_{c}" for c in PAUSE_CLASSES}
     | {f"clicks_{b.name.lower()}" for b in (Button.LEFT, Button.RIGHT, Button.MIDDLE)}
 )
@@ -209,29 +209,6 @@ def mousetrap(tr: Trajectory, start_ns: int | None = None) -> dict[str, float | 
     # with y down the shoelace sum is negative for a path right of travel, hence the minus
     area = -0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
     return {"mad_px": mad, "auc_px2": area, "x_flips": flips, "initiation_ms": initiation, "points": n}
-
-
-def trials(cols: EventColumns, spans: Sequence[tuple[int, int, str]] = ()) -> list[tuple[str, int, int]]:
-    """(trial id, start ns, end ns): the given task spans, else from one click to the next."""
-    if spans:
-        return [(label, a, b) for a, b, label in spans]
-    clicks = np.sort(cols.t_ns[cols.kind == Kind.BUTTON_DOWN])
-    pairs = zip(clicks[:-1].tolist(), clicks[1:].tolist(), strict=True)
-    return [(f"click-{i + 1}", a, b) for i, (a, b) in enumerate(pairs)]
-
-
-def trial_features(cols: EventColumns, spans: Sequence[tuple[int, int, str]] = ()) -> list[dict[str, Any]]:
-    """Mousetrap measures per trial; a trial's response is its first click after the start."""
-    t, x, y = pointer_track(cols)
-    downs = np.sort(cols.t_ns[cols.kind == Kind.BUTTON_DOWN])
-    rows = []
-    for trial_id, a, b in trials(cols, spans):
-        after = downs[(downs > a) & (downs <= b)]
-        end = int(after[0]) if after.size else b
-        sel = (t >= a) & (t <= end)
-        m = mousetrap(Trajectory(t[sel], x[sel], y[sel]), a)
-        rows.append({"trial": trial_id, "start_ms": a / 1e6, "end_ms": end / 1e6, **m})
-    return rows
 
 
 def session_features(cols: EventColumns, pause_threshold_s: float = PAUSE_THRESHOLD_S) -> dict[str, Any]:
