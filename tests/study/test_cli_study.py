@@ -106,3 +106,17 @@ def test_show_consent_says_what_the_consent_record_allows_even_if_enrolment_was_
     consented = shown.split("Consent given at")[1]
     assert "Mouse movement: not recorded." in consented
     assert "differs from your consent" in shown
+
+
+def test_a_new_version_starts_from_the_earlier_narrowing(
+    manifest_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """issue 17 item 5: consenting to version 2 keeps what the participant narrowed in version 1."""
+    from tallylight.options import CaptureOptions, KeyMode
+
+    assert main(["study", "add", str(manifest_file), "--yes", "--keys", "none", "--no-scrolls"]) == 0
+    v2 = write_signed(tmp_path / "v2.toml", **{"version = 1 ": "version = 2 "})
+    assert main(["study", "add", str(v2), "--yes"]) == 0
+    capsys.readouterr()
+    ceiling = enrolment.session_terms(STUDY_ID).ceiling
+    assert ceiling == CaptureOptions(keys=KeyMode.NONE, scrolls=False)

@@ -123,6 +123,29 @@ def test_drop_a_manifest_read_consent_and_join(qtbot, tasks, vault_ready, tmp_pa
     assert study.ceiling().clicks is True
 
 
+def test_a_new_version_opens_with_the_earlier_narrowing(qtbot, tasks, vault_ready, tmp_path) -> None:
+    """issue 17 item 5: the Join dialog for version 2 starts from what was allowed for version 1."""
+    from tallylight.options import CaptureOptions, KeyMode
+
+    v1 = enrolment.check_offer(write_signed(tmp_path / "v1.toml").read_bytes())
+    narrowed = CaptureOptions(keys=KeyMode.NONE, scrolls=False)
+    enrolment.join(v1, {"read": True, "agree": True}, narrowed)
+    dlg = _join_dialog(qtbot, tasks)
+    _drop(dlg, write_signed(tmp_path / "v2.toml", **{"version = 1 ": "version = 2 "}))
+    qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
+    assert dlg.allow_keys.currentData() == "none"
+    assert not dlg.allow_streams["scrolls"].isChecked()
+    assert dlg.allow_streams["clicks"].isChecked()
+    _read_every_page(dlg)
+    click(dlg.boxes["read"])
+    click(dlg.boxes["agree"])
+    click(dlg.join_button)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10000)
+    study = enrolment.load(STUDY_ID)
+    assert study.enrolment.study_version == 2
+    assert study.ceiling() == narrowed
+
+
 def test_open_button_and_refusals_say_why(qtbot, tasks, vault_ready, tmp_path, monkeypatch) -> None:
     from PySide6.QtWidgets import QFileDialog
 

@@ -143,7 +143,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise StudyError(
             _("You did not tick every required box, so you have not joined the study. Nothing was saved.")
         )
-    capture = _narrowed(m.capture, args)
+    capture = _narrowed(m.capture, offer.start_capture, args)
     typing_text = False
     if any(t.kind == "typing" for t in m.tasks):
         typing_text = args.typing_text or (not args.yes and _ask(_(words.TYPING_CONSENT)))
@@ -167,15 +167,16 @@ def cmd_add(args: argparse.Namespace) -> int:
     return 0
 
 
-def _narrowed(asked: CaptureOptions, args: argparse.Namespace) -> CaptureOptions:
-    """What the participant allows: the manifest's streams, narrowed by the flags (never widened)."""
+def _narrowed(asked: CaptureOptions, start: CaptureOptions, args: argparse.Namespace) -> CaptureOptions:
+    """What the participant allows: the manifest's streams, from ``start`` (their earlier narrowing
+    of this study, if any) narrowed by the flags; never wider than the manifest."""
     wanted = CaptureOptions(
-        keys=KeyMode.parse(args.keys) if args.keys else asked.keys,
-        mouse_moves=not args.no_moves,
-        move_min_interval_ms=asked.move_min_interval_ms,
-        move_min_distance_px=asked.move_min_distance_px,
-        clicks=not args.no_clicks,
-        scrolls=not args.no_scrolls,
+        keys=KeyMode.parse(args.keys) if args.keys else start.keys,
+        mouse_moves=start.mouse_moves and not args.no_moves,
+        move_min_interval_ms=start.move_min_interval_ms,
+        move_min_distance_px=start.move_min_distance_px,
+        clicks=start.clicks and not args.no_clicks,
+        scrolls=start.scrolls and not args.no_scrolls,
     )
     if args.keys and wanted.keys > asked.keys:
         raise UsageError(

@@ -233,6 +233,13 @@ class Offer:
     def is_update(self) -> bool:
         return self.previous is not None
 
+    @property
+    def start_capture(self) -> CaptureOptions:
+        """Where the participant's choice starts: what the manifest asks, narrowed as they narrowed
+        the version they consented to before (a new version never silently undoes their choice)."""
+        asked = self.signed.manifest.capture
+        return asked if self.previous is None else narrow(asked, self.previous.capture)
+
 
 def check_offer(raw: bytes, data_dir: Path | None = None, *, today: dt.date | None = None) -> Offer:
     """Verify a manifest someone wants to join; refuse it with the reason if it may not be.
@@ -304,7 +311,7 @@ def join(
     m = signed.manifest
     choices = check_choices(m, checkboxes)
     allowed = m.capture
-    chosen = allowed if capture is None else capture
+    chosen = offer.start_capture if capture is None else capture
     if not is_within(chosen, allowed):
         raise UsageError("The capture you chose is wider than the study asks for; it can only be narrowed.")
     if typing_text and not any(t.kind == "typing" for t in m.tasks):

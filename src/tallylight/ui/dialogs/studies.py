@@ -232,10 +232,11 @@ class JoinStudyDialog(QDialog):
             box.toggled.connect(self._update_join)
             self.boxes_area.addWidget(row)
             self.boxes[item.id] = box
-        asked = m.capture
+        asked, start = m.capture, offer.start_capture  # a new version starts from the earlier narrowing
         self.allow_keys.offer(asked.keys, keep=False)
+        self.allow_keys.select(start.keys)
         for name, box in self.allow_streams.items():
-            box.setChecked(bool(getattr(asked, name)))
+            box.setChecked(bool(getattr(start, name)))
             box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
         self.have_read.setChecked(False)
         self.have_read.setEnabled(False)
@@ -280,12 +281,12 @@ class JoinStudyDialog(QDialog):
         """The manifest's streams narrowed by what is unticked here (None before a manifest is open)."""
         if self.offer is None:
             return None
-        asked = self.offer.signed.manifest.capture
+        asked, start = self.offer.signed.manifest.capture, self.offer.start_capture
         wanted = CaptureOptions(
             keys=KeyMode.parse(self.allow_keys.currentData() or asked.keys.label),
             mouse_moves=self.allow_streams["mouse_moves"].isChecked(),
-            move_min_interval_ms=asked.move_min_interval_ms,
-            move_min_distance_px=asked.move_min_distance_px,
+            move_min_interval_ms=start.move_min_interval_ms,
+            move_min_distance_px=start.move_min_distance_px,
             clicks=self.allow_streams["clicks"].isChecked(),
             scrolls=self.allow_streams["scrolls"].isChecked(),
         )
