@@ -27,10 +27,11 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from tallylight import words
 from tallylight.errors import TallylightError
+from tallylight.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-BUG_WORDS = (
+BUG_WORDS = N_(
     "Something went wrong inside Tallylight (a bug, not something you did). "
     "Nothing saved before was lost; the details are in Tallylight's log."
 )
@@ -43,8 +44,8 @@ def is_bug(exc: BaseException) -> bool:
 
 def failure_words(exc: BaseException, what: str = "") -> str:
     """What the participant reads about a failure: its own sentence, or that it is a bug."""
-    head = f"{what[:1].upper()}{what[1:]} failed. " if what else ""
-    return head + (BUG_WORDS if is_bug(exc) else words.printable(str(exc)))
+    head = _("{what} failed.").format(what=what[:1].upper() + what[1:]) + " " if what else ""
+    return head + (_(BUG_WORDS) if is_bug(exc) else words.printable(str(exc)))
 
 
 def log_failure(exc: BaseException, what: str = "a background task") -> None:
@@ -136,7 +137,7 @@ class TaskRunner(QObject):
             QMessageBox.StandardButton.Ok,
             owner if isinstance(owner, QWidget) else None,
         )
-        box.setAccessibleName("Tallylight could not finish something")
+        box.setAccessibleName(_("Tallylight could not finish something"))
         self.last_report = box
         box.open()
 
