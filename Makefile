@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: run test test-fast lint screenshots system-deps-run system-deps-test bench clean catalogs
+.PHONY: fuzz fuzz-ci run test test-fast lint screenshots system-deps-run system-deps-test bench clean catalogs
 
 run: system-deps-run $(VENV)/.installed
 	$(VENV)/bin/tallylight
@@ -78,3 +78,20 @@ $(VENV)/.installed-test: $(VENV)/.created pyproject.toml
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis
+
+# Coverage-guided fuzzing (atheris) of the parsers that read strangers' bytes: the study
+# manifest, the bundle opener, the session segment reader, safejson and the control
+# protocol. FUZZ_SECONDS per target (CI: 30). New inputs go to build/fuzz/, seeds are
+# fuzz/corpus/ (regenerate with fuzz/make_seeds.py); a finding fails the target.
+FUZZ_TARGETS ?= manifest bundle segment safejson protocol
+FUZZ_SECONDS ?= 600
+fuzz: $(VENV)/.installed-test
+	$(PY) -m pip install -q 'atheris>=2.3'
+	@mkdir -p build/fuzz
+	@for t in $(FUZZ_TARGETS); do echo "fuzz: $$t ($(FUZZ_SECONDS) s)"; \
+	  $(PY) fuzz/run.py $$t $(FUZZ_SECONDS) > build/fuzz/$$t.log 2>&1; rc=$$?; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' build/fuzz/$$t.log; \
+	  if [ $$rc -ne 0 ]; then tail -40 build/fuzz/$$t.log; exit 1; fi; done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=30

@@ -345,3 +345,24 @@ def test_any_bundle_json_is_opened_or_refused_with_a_sentence(data: st.DataObjec
 
     with contextlib.suppress(*dataset.MALFORMED):
         dataset.session_tables(opened)
+
+
+def _patched_version_needed(plaintext: bytes) -> bytes:
+    raw = bytearray(plaintext)
+    cd = raw.index(b"PK\x01\x02")
+    raw[cd + 6 : cd + 8] = (99).to_bytes(2, "little")  # "version needed to extract" 9.9
+    return bytes(raw)
+
+
+def test_an_archive_zipfile_cannot_read_is_a_bundle_error_not_a_crash() -> None:
+    """Found by `make fuzz`: zipfile raises NotImplementedError for an unknown 'version needed'."""
+    with pytest.raises(BundleError, match=r"not a ZIP archive|cannot be unpacked"):
+        bundle.open_plaintext(_patched_version_needed(_rezip(_files())))
+
+
+def test_an_events_table_without_a_column_is_a_bundle_error() -> None:
+    """Found by `make fuzz`: pyarrow's ArrowKeyError for a missing column escaped read_events_csv."""
+    from tallylight.lab.dataset import read_events_csv
+
+    with pytest.raises(BundleError, match="malformed"):
+        read_events_csv(b"t_ms,x_px\r\n1,2\r\n")

@@ -89,7 +89,7 @@ def read_events_csv(data: bytes) -> pa.Table:
     )
     try:
         table = pacsv.read_csv(io.BytesIO(data), convert_options=opts)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError) as exc:  # KeyError: a column is missing
         first = str(exc).splitlines()[0] if str(exc) else "unreadable"
         raise BundleError(f"An events table in the bundle is malformed ({first}).") from None
     if tuple(table.column_names) != tables.COLUMN_NAMES:

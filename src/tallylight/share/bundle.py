@@ -375,7 +375,7 @@ class _Unpacker:
         try:
             self.zf = zipfile.ZipFile(io.BytesIO(plaintext))
             infos = self.zf.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
             raise BundleError(
                 "The bundle decrypts but is not a Tallylight bundle (not a ZIP archive)."
             ) from None
@@ -415,6 +415,8 @@ class _Unpacker:
                     chunks.append(chunk)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
             raise BundleError(f"The bundle's archive is damaged ({exc}).") from None
+        except (NotImplementedError, RuntimeError) as exc:  # a "version needed" zipfile cannot read
+            raise BundleError(f"{name} in the bundle cannot be unpacked ({exc}).") from None
         self.budget -= got
         return b"".join(chunks)
 
