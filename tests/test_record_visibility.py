@@ -100,15 +100,37 @@ def test_record_without_terminal_shows_the_window_for_the_whole_session(xserver:
     assert not pid_alive(window_pid)  # the light goes off with the session
 
 
-def test_record_in_a_terminal_needs_no_window(xserver: XServer) -> None:
+def test_record_in_a_terminal_shows_its_window_too(xserver: XServer) -> None:
+    """issue 17 item 11: a terminal proves nothing about who sees it; the window is shown anyway."""
     p = PtyProcess([*TL, "record", "--for", "2s"], xserver.env(TALLYLIGHT_SINK="memory"))
     p.read_until(b"Press Ctrl-C")
-    # (children of the pty child: the recorder only)
     kids = [cmdline(c) for c in children(p.pid)]
     assert any("tallylight.recorder" in k for k in kids)
-    assert not any("tally_window" in k for k in kids)
+    window = [c for c in children(p.pid) if "tally_window" in cmdline(c)]
+    assert window
+    assert window_of(xserver, window[0])
     assert p.wait(30) == 0
     assert b"Recording stopped (duration limit)" in p.output
+
+
+def test_a_pseudo_terminal_nobody_sees_does_not_record(xserver: XServer, tmp_path: Path) -> None:
+    """`script -qfc "tallylight record …" log &` with no window possible: refused, nothing recorded."""
+    import shlex
+
+    env = xserver.env(TALLYLIGHT_SINK="memory", QT_QPA_PLATFORM="no-such-platform")
+    log = tmp_path / "typescript"
+    command = shlex.join([*TL, "record", "--for", "5s"])
+    r = subprocess.run(
+        ["script", "-qfec", command, str(log)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    )
+    out = log.read_text(errors="replace")
+    assert r.returncode == 3, out
+    assert "records only while you can see it" in out
+    assert "RECORDING IS ON" not in out
 
 
 def test_no_window_possible_means_no_recording(xserver: XServer, tallylight_home: Path) -> None:

@@ -15,7 +15,7 @@ from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
 from tallylight.cli.label import add_label_options, read_label
-from tallylight.cli.tally import TallyWindow, terminal_visible
+from tallylight.cli.tally import TallyWindow
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.i18n import _
@@ -116,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
         )
         stop_recorder("indicator")
 
-    window = None if terminal_visible() else TallyWindow(indicator_gone, lambda: stop_recorder("participant"))
+    # always the window: a terminal (maybe a pseudo-terminal nobody watches) proves nothing
+    window: TallyWindow | None = TallyWindow(indicator_gone, lambda: stop_recorder("participant"))
     previous = signal.signal(signal.SIGTERM, lambda *_args: stop_requested.set())
     try:
         recorder = RecorderClient()

@@ -1,8 +1,9 @@
-"""The tally-light window of ``tallylight record`` when there is no terminal (Qt-free client side).
+"""The tally-light window of ``tallylight record`` (Qt-free client side).
 
-``tallylight record`` records only while it can be seen: in an interactive
-terminal (stdin and stdout), or with its tally-light window on screen for the
-whole session. The window is a small Qt process (``tallylight.ui.tally_window``)
+``tallylight record`` records only while its tally-light window is on screen,
+for the whole session, in a terminal or not: a terminal's status line proves
+nothing about who sees it (``script -qfc "tallylight record" log &`` gives a
+pseudo-terminal nobody looks at). Where no window can be shown it refuses. The window is a small Qt process (``tallylight.ui.tally_window``)
 so the CLI itself never imports Qt; this module starts it, waits until it is on
 screen, forwards state to it, and calls ``on_gone`` at once when the window says
 it was hidden or closed, or when its process ends.
@@ -18,19 +19,12 @@ from collections.abc import Callable
 
 from tallylight.errors import CaptureUnavailable
 from tallylight.hardening import child_env
+from tallylight.i18n import _
 from tallylight.protocol import TallyEvent, TallyNotice, TallyUpdate
 from tallylight.recorder.client import end_child
 from tallylight.reentry import child_argv
 
 SHOW_TIMEOUT_S = 20.0
-
-
-def terminal_visible() -> bool:
-    """True when stdin and stdout are an interactive terminal (the notice is seen there)."""
-    try:
-        return sys.stdin.isatty() and sys.stdout.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 class TallyWindow:
@@ -70,10 +64,10 @@ class TallyWindow:
 
     @staticmethod
     def _refusal(why: str) -> str:
-        return (
-            "tallylight record records only while you can see it: run it in a terminal, "
-            f"or where its tally-light window can be shown ({why}). Nothing was recorded."
-        )
+        return _(
+            "tallylight record records only while you can see it, with its tally-light window on "
+            "screen, and that window cannot be shown here ({why}). Nothing was recorded."
+        ).format(why=why)
 
     @property
     def gone(self) -> bool:
