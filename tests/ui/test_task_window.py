@@ -11,6 +11,7 @@ import statistics
 
 import pytest
 from conftest_helpers import PASSPHRASE
+from PySide6.QtWidgets import QMenu
 
 from tallylight.store import sessions, vault
 from tallylight.study import enrolment
@@ -181,3 +182,25 @@ def test_typing_measures_match_the_keystroke_script(qapp, qtbot, xserver, vault_
         assert got["uncorrected_error_rate"] == pytest.approx(inf / (c + inf + if_), abs=1e-4)
         print(f"{presented!r}: WPM {got['wpm']:.3f} vs {wpm:.3f}")
         assert got["wpm"] == pytest.approx(wpm, rel=0.01)
+
+
+def test_the_study_task_menu_opens_the_task_window_and_closing_it_ends_the_task(
+    make_app, qtbot, xserver, monkeypatch
+) -> None:
+    monkeypatch.setenv("TALLYLIGHT_SINK", "memory")
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    study_id = join_task_study(POINTING, typing_text=False)
+    app = make_app(use_tray=False)
+    c = app.controller
+    c.start_session(study=study_id)
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=10000)
+    menu = QMenu()
+    app.actions.fill_task_menu(menu)
+    (start,) = [a for a in menu.actions() if "Click the circles" in a.text()]
+    start.trigger()  # the study task menu's entry, as the participant picks it
+    qtbot.waitUntil(lambda: "task" in app.dialogs and app.dialogs["task"].isVisible(), timeout=10000)
+    assert c.task == "tap"
+    app.dialogs["task"].close()
+    qtbot.waitUntil(lambda: c.task == "", timeout=5000)
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=10000)

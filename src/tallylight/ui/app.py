@@ -60,6 +60,7 @@ class TallylightApp(QObject):
         self.actions.live.triggered.connect(self.open_live_view)
         self.actions.about.triggered.connect(self.show_about)
         self.actions.quit.triggered.connect(self.quit)
+        self.controller.task_started.connect(self._open_task_window)
         self.server = ControlServer(
             self.controller, self.bring_forward, self, precheck_start=self._precheck_start
         )
@@ -172,6 +173,29 @@ class TallylightApp(QObject):
         return dlg
 
     @Slot()
+    def _open_task_window(self, study_id: str, task_id: str) -> None:
+        """A typing or pointing task was started from the study task menu: its window opens.
+        The manifest is read in a worker (never I/O on the GUI thread)."""
+        from tallylight.ui.task_run import find_task
+
+        def show(found: Any) -> None:
+            from tallylight.ui.task_window import TaskWindow
+
+            _sid, task = found
+            if self.controller.task != task_id:
+                return  # ended meanwhile
+            win = TaskWindow(task, self.controller.send_task_window)
+            win.paused_changed.connect(lambda p: self.controller.pause() if p else self.controller.resume())
+            win.finished.connect(lambda _trials: self.controller.end_task())
+            self.dialogs["task"] = win
+            win.show_full_screen()
+
+        def free_task(exc: BaseException) -> None:
+            pass  # a free task (or no study): nothing to open, the marker is all
+
+        if study_id:
+            self.tasks.run(lambda: find_task(task_id, study_id), show, free_task)
+
     def open_start_dialog(self) -> None:
         """Open the start dialog, or the welcome first if no passphrase/vault exists yet."""
         if self.controller.active:

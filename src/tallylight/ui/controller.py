@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 class AppController(QObject):
     changed = Signal()  # state, elapsed or counts changed; read the properties
+    task_started = Signal(str, str)  # study id, task id: the recorder marked a study task's start
     notify = Signal(str, str)  # title, message (tray balloon / window banner)
     live_preview = Signal(object)  # the recorder's ``preview`` reply (the live view asked for it)
     session_ended = Signal(dict)  # last_session, once the recorder has exited (the stop summary)
@@ -291,9 +292,15 @@ class AppController(QObject):
             )
         elif msg.action == "start":
             self.task = msg.task
+            self.task_started.emit(self.study, msg.task)
         else:
             self.task = ""
         self.changed.emit()
+
+    def send_task_window(self, cmd: Command, **fields: Any) -> None:
+        """The task window's events and trials, to the running session's recorder."""
+        if self.active and self._recorder is not None:
+            self._recorder.send(cmd, **fields)
 
     def own_ui_open(self, on: bool) -> None:
         """Tallylight's own menu opened (``on``) or closed: while it is open nothing is
