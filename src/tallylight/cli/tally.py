@@ -3,17 +3,18 @@
 ``tallylight record`` records only while its tally-light window is on screen,
 for the whole session, in a terminal or not: a terminal's status line proves
 nothing about who sees it (``script -qfc "tallylight record" log &`` gives a
-pseudo-terminal nobody looks at). Where no window can be shown it refuses. The window is a small Qt process (``tallylight.ui.tally_window``)
-so the CLI itself never imports Qt; this module starts it, waits until it is on
-screen, forwards state to it, and calls ``on_gone`` at once when the window says
-it was hidden or closed, or when its process ends.
+pseudo-terminal nobody looks at). Where no window can be shown it refuses.
+
+The window is a small Qt process (``tallylight.ui.tally_window``) so the CLI
+itself never imports Qt; this module starts it, waits until it is on screen,
+forwards state to it, and calls ``on_gone`` at once when the window says it was
+hidden or closed, or when its process ends.
 """
 
 from __future__ import annotations
 
 import queue
 import subprocess
-import sys
 import threading
 from collections.abc import Callable
 
