@@ -13,6 +13,8 @@ run_pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 li
 test_pkgs=(xvfb xauth xdotool trayer age x11-utils dbus-daemon)
 # the desktop entry and AppStream checks of resources/ (tests/test_resources.py)
 test_pkgs+=(desktop-file-utils appstream)
+# a headless Wayland compositor: the task window on Wayland (tests/test_wayland.py)
+test_pkgs+=(weston)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

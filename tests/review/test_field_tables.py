@@ -8,6 +8,7 @@ formula shows as a difference.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -17,7 +18,6 @@ from tallylight import events as ev
 from tallylight.events import Button, KeyClass, Marker
 from tallylight.review import field_tables
 from tallylight.store.encoding import EventColumns, decode_payloads, encode_payload
-import itertools
 
 MS = 1_000_000
 L, P, S, B = KeyClass.LETTER, KeyClass.PUNCTUATION, KeyClass.SPACE, KeyClass.BACKSPACE_DELETE
