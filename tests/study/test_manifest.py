@@ -323,3 +323,50 @@ def test_the_full_example_in_docs_study_md_signs_and_parses() -> None:
         "sessions.idle_stop_minutes",
     ):
         assert f"`{field}`" in doc, field
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new"),
+    [
+        # terminal control (ESC, CR, a C1 CSI and NEL), then bidi embedding, override and isolate
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u001b[2J rhythm"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing\\rPAID STUDY"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u009b31m rhythm"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u0085 rhythm"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u202e mhtyhr"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u202a rhythm"'),
+        ("study.title", 'title = "Typing rhythm and fatigue"', 'title = "Typing \\u2067 rhythm"'),
+        ("tasks[0].title", 'title = "Copy a paragraph"', 'title = "Copy \\u007f a paragraph"'),
+    ],
+)
+def test_control_and_bidi_characters_in_text_are_refused_with_the_field(
+    field: str, old: str, new: str
+) -> None:
+    raw = body().decode()
+    assert old in raw, old
+    with pytest.raises(ManifestError) as err:
+        manifest.load(signed(raw.replace(old, new, 1).encode()), TODAY)
+    assert err.value.field == field, str(err.value)
+    assert "control or text-direction character" in str(err.value)
+
+
+def test_newline_tab_and_right_to_left_text_stay_allowed() -> None:
+    hebrew = "\\u05e7\\u05e6\\u05d1\\t\\u05d4\\n\\u05d8"  # TOML escapes: Hebrew letters, a tab, a newline
+    raw = body().decode().replace('title = "Typing rhythm and fatigue"', f'title = "{hebrew}"', 1)
+    title = str(manifest.load(signed(raw.encode()), TODAY).manifest.title)
+    assert title == "\u05e7\u05e6\u05d1\t\u05d4\n\u05d8"
+
+
+@pytest.mark.parametrize(
+    ("field", "old", "new"),
+    [
+        ("tasks[0].id", 'id = "copy-text"', 'id = "copy-text\\n"'),
+        ("study.title.en\n", 'title = "Typing rhythm and fatigue"', 'title = { "en\\n" = "Typing" }'),
+    ],
+)
+def test_a_pattern_is_matched_in_full_not_before_a_final_newline(field: str, old: str, new: str) -> None:
+    raw = body().decode()
+    assert old in raw, old
+    with pytest.raises(ManifestError) as err:
+        manifest.load(signed(raw.replace(old, new, 1).encode()), TODAY)
+    assert err.value.field == field, str(err.value)

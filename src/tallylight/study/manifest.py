@@ -31,8 +31,12 @@ MAX_LIST = 100
 MAX_LANGUAGES = 30
 SHORT, MEDIUM, LONG = 200, 4_000, 200_000  # characters
 
-_LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+# matched in full (fullmatch): "$" also matches before a final newline ("copy-text\n")
+_LANG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
+_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+#: what manifest text may not hold: C0 controls but newline and tab, DEL, C1 controls (a terminal
+#: obeys them) and the bidi embeddings, overrides and isolates (they reorder what the reader sees)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
@@ -397,8 +401,11 @@ def _check_str(value: Any, name: str, limit: int, *, empty: bool = False) -> str
         raise ManifestError(f"{name} must not be empty.", name)
     if len(value) > limit:
         raise ManifestError(f"{name} is {len(value):,} characters long; at most {limit:,} are allowed.", name)
-    if any(ord(c) < 32 and c not in "\n\t\r" for c in value):
-        raise ManifestError(f"{name} contains control characters.", name)
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ManifestError(
+            f"{name} contains a control or text-direction character (U+{ord(bad.group()):04X}).", name
+        )
     return value
 
 
@@ -415,7 +422,7 @@ def _check_text(value: Any, name: str, limit: int) -> Text:
             raise ManifestError(f"{name} has more than {MAX_LANGUAGES} languages.", name)
         pairs = []
         for tag, text in value.items():
-            if not _LANG.match(tag):
+            if not _LANG.fullmatch(tag):
                 raise ManifestError(
                     f"{name}.{tag} is not a language tag (use codes such as en, de or pt-BR).",
                     f"{name}.{tag}",
@@ -549,7 +556,7 @@ def _entries(
 
 def _unique_id(table: Mapping[str, Any], name: str, seen: set[str]) -> str:
     value = _str(table, name, "id", 64)
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         raise ManifestError(
             f"{name}.id must be lower-case letters, digits, '-' or '_' (such as 'copy-text'), "
             f"not {_show(value)}.",
