@@ -127,8 +127,9 @@ class TaskRun:
 def main(task_id: str, study_id: str | None, device: str = "") -> int:
     sid, task = find_task(task_id, study_id)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the run ends when the recorder has stopped, not before
-    run = TaskRun(app, sid, task, device)  # type: ignore[arg-type]
+    run = TaskRun(app, sid, task, device)
     QTimer.singleShot(0, run.start)
     app.exec()
     if run.rec.is_running():
