@@ -106,3 +106,25 @@ def test_no_passphrase_without_terminal_is_clear(xserver: XServer) -> None:
     )
     assert result.returncode == 2
     assert "passphrase is needed" in result.stderr
+
+
+def test_a_recorder_killed_under_record_is_explained_and_logged(
+    xserver: XServer, tallylight_home: Path
+) -> None:
+    """issue 17 item 12: the signal, what was kept and the private log are named; the log is 0600."""
+    import os
+    import stat
+
+    from helpers import children, cmdline, start_record
+
+    proc = start_record(xserver.env(TALLYLIGHT_SINK="memory"), "--for", "60s")
+    recorder = next(c for c in children(proc.pid) if "tallylight.recorder" in cmdline(c))
+    os.kill(recorder, signal.SIGKILL)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    log = tallylight_home / "state" / "recorder.log"
+    assert "The recorder ended unexpectedly: it was ended by the signal SIGKILL" in err, err
+    assert f"Details are in {log}" in err
+    assert "Traceback" not in err
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert f"recorder pid {recorder} ended unexpectedly" in log.read_text()

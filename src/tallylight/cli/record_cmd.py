@@ -21,6 +21,7 @@ from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import Command, Message, RecorderMessage
+from tallylight.recorder import exitlog
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.session_model import SessionModel
 from tallylight.study.enrolment import session_terms
@@ -186,7 +187,10 @@ def _wait(
             print(f"\n{msg.message}", file=sys.stderr)
         elif kind == EOF:
             model.failed("the recorder exited")
-            raise RecorderError(_("The recorder exited unexpectedly; what it had sealed is kept."))
+            kept = _(
+                "What it had saved until then is kept, marked as recovered: see `tallylight sessions list`."
+            )
+            raise RecorderError(exitlog.record_and_explain(recorder.exit_record(), kept))
         elif kind == Message.STATS:
             if window is not None:
                 state = model.state.value

@@ -6,10 +6,12 @@ both speak docs/CONTROL.md.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import queue
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -19,6 +21,7 @@ from tallylight import protocol
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
 from tallylight.protocol import Command, Message, RecorderMessage
+from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
 
 #: the notice this client queues when the recorder's stdout closes (not a protocol message)
@@ -45,7 +48,7 @@ class RecorderClient:
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=None,
+            stderr=subprocess.PIPE,  # passed on to ours, its tail kept for the exit log
             env=child_env(env),  # never the passphrase
             text=True,
             encoding="utf-8",
@@ -53,6 +56,8 @@ class RecorderClient:
         )
         self._reader = threading.Thread(target=self._read, name="tallylight-recorder-reader", daemon=True)
         self._reader.start()
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=exitlog.TAIL_LINES)
+        threading.Thread(target=self._drain_stderr, name="tallylight-recorder-stderr", daemon=True).start()
         ready = self._next_notice(START_TIMEOUT_S)
         self.ready = ready
         if RecorderMessage.parse(ready).event != Message.READY:
@@ -76,6 +81,22 @@ class RecorderClient:
                     box = self._waiting.pop(reply_to, None)
             (box.put(msg) if box is not None else self.notices.put(msg))
         self.notices.put({"event": EOF})
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.stderr_tail.append(line.rstrip("\n"))
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.write(line)
+
+    def exit_record(self, timeout: float = 5.0) -> exitlog.RecorderExit:
+        """How the process ended (waits for it up to ``timeout``, then kills it)."""
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        return exitlog.from_wait_status(self.proc.pid, code, list(self.stderr_tail))
 
     def _next_notice(self, timeout: float) -> dict[str, Any]:
         try:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tallylight import paths
+from tallylight.i18n import N_, _
 
 LOG_NAME = "recorder.log"
 #: the log is cut to its newer half beyond this size
@@ -59,16 +60,21 @@ def cause(ex: RecorderExit) -> str:
     """The cause in plain words (the participant's error and the log's headline)."""
     last = next((scrub(s) for s in reversed(ex.stderr) if s.strip()), "")
     if ex.signal is not None:
-        hint = {
-            "SIGKILL": " (often the system ran out of memory, or another program ended it)",
-            "SIGSEGV": " (a crash in a library it uses)",
-            "SIGABRT": " (a crash in a library it uses)",
-            "SIGTERM": " (another program asked it to end)",
-        }.get(ex.signal_name, "")
-        return f"it was ended by the signal {ex.signal_name}{hint}"
+        hint = _SIGNAL_HINTS.get(ex.signal_name, "")
+        return _("it was ended by the signal {name}{hint}").format(
+            name=ex.signal_name, hint=f" ({_(hint)})" if hint else ""
+        )
     if last:
-        return f"it exited with status {ex.code} after this error: {last}"
-    return f"it exited with status {ex.code} without saying why"
+        return _("it exited with status {code} after this error: {line}").format(code=ex.code, line=last)
+    return _("it exited with status {code} without saying why").format(code=ex.code)
+
+
+_SIGNAL_HINTS = {
+    "SIGKILL": N_("often the system ran out of memory, or another program ended it"),
+    "SIGSEGV": N_("a crash in a library it uses"),
+    "SIGABRT": N_("a crash in a library it uses"),
+    "SIGTERM": N_("another program asked it to end"),
+}
 
 
 def log_path() -> Path:
@@ -107,11 +113,11 @@ def _trim(path: Path) -> None:
 
 def explain(ex: RecorderExit, kept: str = "", logged: Path | None = None) -> str:
     """The participant's sentence: what happened, what was kept, where the details are."""
-    text = f"The recorder ended unexpectedly: {cause(ex)}."
+    text = _("The recorder ended unexpectedly: {cause}.").format(cause=cause(ex))
     if kept:
         text += f" {kept}"
     if logged is not None:
-        text += f" Details are in {logged}."
+        text += " " + _("Details are in {path}.").format(path=logged)
     return text
 
 
