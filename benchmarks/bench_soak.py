@@ -125,6 +125,7 @@ def main() -> int:
     unexpected: list[tuple[int, str]] = []
     figures: dict[int, tuple[int, int]] = {}
     cycle_s: list[float] = []
+    hung: list[int] = []  # cycles whose session did not end in time after stop
     t_start = time.monotonic()
     try:
         with trayer(server):
@@ -155,11 +156,28 @@ def main() -> int:
                     if (status() or {}).get("state") != "error":
                         send("stop")
                 except Exception as exc:  # noqa: BLE001 - a cycle that went wrong is reported, the soak goes on
-                    unexpected.append((i, f"{type(exc).__name__}: {exc}"))
-                end = wait_for(
-                    "the end of the session",
-                    lambda: (s := status()) and s["state"] in ("idle", "error") and s,
-                )
+                    now = status() or {}
+                    why = f"{type(exc).__name__}: {exc} (state {now.get('state')!r})"
+                    unexpected.append((i, why))
+                    print(f"cycle {i}: {why}", flush=True)
+                    if now.get("state") in ("recording", "paused", "starting"):
+                        send("stop")
+                try:
+                    end = wait_for(
+                        "the end of the session",
+                        lambda: (s := status()) and s["state"] in ("idle", "error") and s,
+                    )
+                except TimeoutError:
+                    stuck = status() or {}
+                    why = f"no end {STATE_TIMEOUT_S:.0f} s after stop: state {stuck.get('state')!r}"
+                    unexpected.append((i, why))
+                    print(f"cycle {i}: {why}; recorder pid {stuck.get('recorder_pid')}", flush=True)
+                    hung.append(i)
+                    end = wait_for(
+                        "a late end",
+                        lambda: (s := status()) and s["state"] in ("idle", "error") and s,
+                        timeout=120,
+                    )
                 if end["state"] == "error":
                     unexpected.append((i, end.get("last_error") or "error"))
                     print(f"cycle {i}: {end.get('last_error')}", flush=True)
@@ -182,7 +200,9 @@ def main() -> int:
         f"{cycles} start/pause/resume/stop cycles in {time.monotonic() - t_start:.0f} s "
         f"(median cycle {cycle_s[cycles // 2]:.2f} s, p95 {cycle_s[int(cycles * 0.95) - 1]:.2f} s)"
     )
-    print(f"unexpected recorder exits: {len(unexpected)} (goal 0)")
+    print(
+        f"unexpected recorder exits or hangs: {len(unexpected)} (goal 0), of them stop not done: {len(hung)}"
+    )
     for i, why in unexpected[:20]:
         print(f"  cycle {i}: {why}")
     log = home / "state" / "recorder.log"
