@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
+from typing import Any
 
 import pytest
 
@@ -87,17 +88,20 @@ def test_keystrokes_and_digraphs_match_the_schedule(seed: int) -> None:
         assert got[pair]["rollover_rate"] == pytest.approx(sum(u < 0 for u in ud) / len(ud))
 
 
-def _writing_reference(sched: list[tuple[int, int, KeyClass]], threshold_ms: int = 2000) -> dict:
+def _writing_reference(sched: list[tuple[int, int, KeyClass]], threshold_ms: int = 2000) -> dict[str, Any]:
     """Inputlog's definitions with plain loops over the schedule."""
     n = len(sched)
     classes = [c for _, _, c in sched]
-    out = {"keystrokes": n, "backspaces": classes.count(B)}
+    out: dict[str, float | None] = {"keystrokes": n, "backspaces": classes.count(B)}
     out["revisions"] = sum(1 for i, c in enumerate(classes) if c == B and (i == 0 or classes[i - 1] != B))
-    p_bursts, r_bursts, places = (
-        [],
-        [],
-        {"within_word": [], "between_words": [], "after_sentence": [], "other": []},
-    )
+    p_bursts: list[int] = []
+    r_bursts: list[int] = []
+    places: dict[str, list[float]] = {
+        "within_word": [],
+        "between_words": [],
+        "after_sentence": [],
+        "other": [],
+    }
     run: list[int] = []
     for i in range(n):
         gap = i > 0 and sched[i][0] - sched[i - 1][0] >= threshold_ms
@@ -150,7 +154,7 @@ def _curve(start_ms: int, x0: float, x1: float, bend: float, n: int = 40) -> lis
     return pts
 
 
-def _interp(ts: list[float], vs: list[float], t: float) -> float:
+def _interp(ts: list[int], vs: list[int], t: float) -> float:
     for i in range(len(ts) - 1):
         if ts[i] <= t <= ts[i + 1]:
             return (

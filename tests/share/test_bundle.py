@@ -305,7 +305,7 @@ def test_task_and_note_markers_are_named() -> None:
         ("session_stop", "", "", "stop_participant"),
     ]
     base = inputs(["age1x"])
-    study = StudyRef(STUDY_ID, "ab" * 32, ("age1x",), "t", "1", tasks=("intro", "copy-text"))
+    study = StudyRef(STUDY_ID, "ab" * 32, ("age1x",), "t", 1, tasks=("intro", "copy-text"))
     part = SessionPart(base.sessions[0].info, "complete", "", columns(evs))
     doc = bundle.build(BundleInputs(study, "p1", {}, [part], "0.1.0")).doc
     s = doc["sessions"][0]
@@ -366,3 +366,22 @@ def test_an_events_table_without_a_column_is_a_bundle_error() -> None:
 
     with pytest.raises(BundleError, match="malformed"):
         read_events_csv(b"t_ms,x_px\r\n1,2\r\n")
+
+
+def test_the_time_zone_is_an_iana_name_not_an_abbreviation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """'EST' or 'CET' is ambiguous; the bundle names the zone as the OS knows it."""
+    import time as time_
+
+    import tzlocal
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time_.tzset()
+    tzlocal.reload_localzone()  # tzlocal keeps the zone it found first
+    try:
+        tz = bundle.local_time_zone(1_700_000_000 * 10**9)  # 2023-11-14: EST, UTC-5
+    finally:
+        monkeypatch.delenv("TZ")
+        time_.tzset()
+        tzlocal.reload_localzone()
+    assert tz == {"name": "America/New_York", "utc_offset_minutes": -300}
+    assert bundle.local_time_zone(0, lambda: None)["name"] is None

@@ -266,6 +266,12 @@ def test_features_per_task_and_trials(tmp_path: Path) -> None:
     out = tmp_path / "dataset"
     assert _open(a, out, tmp_path / enc.filename) == 0
     assert lab_main(["features", str(out), "--quiet"]) == 0
+    # the sessions table names the tasks and notes and counts events per kind (integers)
+    sessions = _sql(
+        f"select task_runs, note_count, move_events, button_down_events, marker_events, "
+        f"json_extract_string(tasks, '$[0].task') from read_parquet('{out}/sessions/**/*.parquet')"
+    )
+    assert sessions == [(1, 0, 3, 1, 4, "copy-text")]
     rows = _sql(f"select scope, task, clicks from read_parquet('{out}/features/**/*.parquet') order by scope")
     assert rows == [("session", None, 1.0), ("task", "copy-text", 1.0)]
     trials = _sql(

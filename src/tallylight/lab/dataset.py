@@ -152,6 +152,12 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _count_of(session: Mapping[str, Any], kind: str) -> int:
+    counts = session.get("event_counts")
+    value = counts.get(kind, 0) if isinstance(counts, dict) else 0
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Table:
     doc = opened.doc
     tz = session.get("time_zone") or {}
@@ -174,6 +180,11 @@ def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Tab
         "gaps": _json(session.get("gaps")),
         "cut_spans": _json(session.get("cut_spans")),
         "timing_quality": _json(session.get("timing_quality")),
+        "tasks": _json(session.get("tasks")),
+        "notes": _json(session.get("notes")),
+        "task_runs": len(session.get("tasks") or []),
+        "note_count": len(session.get("notes") or []),
+        **{f"{kind}_events": _count_of(session, kind) for kind in tables.KIND_NAMES.values()},
         "app_version": doc.get("app_version"),
         "environment": _json(env),
         "consent": _json(doc.get("consent")),
@@ -182,6 +193,7 @@ def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Tab
         "session": session["session_id"],
     }
     types = {"utc_offset_minutes": pa.int64(), "duration_ms": pa.float64(), "events": pa.int64()}
+    types.update({k: pa.int64() for k in row if k.endswith("_events") or k in ("task_runs", "note_count")})
     types["start_utc"] = pa.timestamp("ns", tz="UTC")
     arrays = {k: pa.array([v], type=types.get(k, pa.string())) for k, v in row.items()}
     return pa.table(arrays)

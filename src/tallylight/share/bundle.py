@@ -135,11 +135,24 @@ def _utc_iso(ns: int) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
 
 
-def local_time_zone(started_wall_ns: int) -> dict[str, Any]:
-    """The machine's time zone at a session's start (name where the OS gives one, and the offset)."""
+def local_time_zone(
+    started_wall_ns: int, zone_name: Callable[[], str | None] | None = None
+) -> dict[str, Any]:
+    """The machine's time zone at a session's start: its IANA name (``Europe/Berlin``, never an
+    abbreviation like ``CET``, which is ambiguous) where the OS gives one, and the UTC offset then."""
     local = dt.datetime.fromtimestamp(started_wall_ns / 1e9, dt.UTC).astimezone()
     offset = local.utcoffset() or dt.timedelta(0)
-    return {"name": local.tzname() or None, "utc_offset_minutes": int(offset.total_seconds() // 60)}
+    return {"name": (zone_name or _iana_zone)(), "utc_offset_minutes": int(offset.total_seconds() // 60)}
+
+
+def _iana_zone() -> str | None:
+    import tzlocal
+
+    try:
+        name = tzlocal.get_localzone_name()
+    except Exception:  # noqa: BLE001 - an unusual OS setting: the offset alone is still right
+        return None
+    return name if name and ("/" in name or name == "UTC") else None
 
 
 def _ms(t_ns: int) -> float:
