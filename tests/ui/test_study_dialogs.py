@@ -222,6 +222,9 @@ def test_start_dialog_study_choice_cannot_widen(make_app, qtbot, xserver, tmp_pa
 
 
 def test_studies_window_withdraw(qtbot, tasks, vault_ready, tmp_path) -> None:
+    """issue 17 item 9: the window asks for the passphrase and finds sessions by their headers."""
+    from PySide6.QtTest import QTest
+
     from tallylight.store import sessions
     from tallylight.ui.dialogs.studies import StudiesDialog
 
@@ -242,6 +245,12 @@ def test_studies_window_withdraw(qtbot, tasks, vault_ready, tmp_path) -> None:
     assert enrolment.enrolled_ids() == [STUDY_ID]
     click(dlg.withdraw_button)
     _shot(dlg, "study-withdraw-confirm.png")
+    click(dlg.confirm_yes)  # no passphrase yet: it is asked for, nothing happens
+    assert "Enter your passphrase first" in dlg.receipt.text()
+    assert enrolment.enrolled_ids() == [STUDY_ID]
+    # a session whose note in the study folder is gone is found from its encrypted header
+    (enrolment.study_dir(STUDY_ID) / enrolment.SESSIONS / mine[1]).unlink()
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
     click(dlg.confirm_yes)
     qtbot.waitUntil(lambda: dlg.receipt.isVisible() and "You withdrew" in dlg.receipt.text(), timeout=10000)
     assert "Destroyed: 2 sessions and 1 consent record" in dlg.receipt.text()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -355,8 +356,18 @@ class StudiesDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.confirm_yes)
         row.addWidget(self.confirm_no)
+        # the passphrase: the study's sessions are found from their encrypted headers too, so a
+        # session whose note in the study folder was lost is withdrawn all the same
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName(_("Passphrase"))
+        self.passphrase.returnPressed.connect(self.withdraw)
+        passphrase_label = QLabel(_("Your &passphrase (to find every session of this study):"))
+        passphrase_label.setBuddy(self.passphrase)
         confirm_layout = QVBoxLayout(self.confirm)
         confirm_layout.addWidget(self.confirm_text)
+        confirm_layout.addWidget(passphrase_label)
+        confirm_layout.addWidget(self.passphrase)
         confirm_layout.addLayout(row)
         self.confirm.hide()
 
@@ -434,11 +445,24 @@ class StudiesDialog(QDialog):
     @Slot()
     def withdraw(self) -> None:
         study_id = self.selected()
+        passphrase = self.passphrase.text()
+        if study_id and not passphrase:
+            self.passphrase.setFocus()
+            self.receipt.setText(_("Enter your passphrase first: it finds every session of this study."))
+            self.receipt.show()
+            return
         self.confirm.hide()
+        self.passphrase.clear()
         if not study_id:
             return
         self.withdraw_button.setEnabled(False)
-        self.tasks.run(lambda: withdrawal.withdraw(study_id), self._withdrawn, self._withdraw_failed)
+
+        def work() -> withdrawal.Receipt:
+            from tallylight.store import vault
+
+            return withdrawal.withdraw(study_id, vault=vault.unlock(passphrase))
+
+        self.tasks.run(work, self._withdrawn, self._withdraw_failed)
 
     def _withdrawn(self, receipt: withdrawal.Receipt) -> None:
         contact = f" ({receipt.researcher_contact})" if receipt.researcher_contact else ""
