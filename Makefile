@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: fuzz fuzz-ci run test test-fast lint screenshots system-deps-run system-deps-test bench clean catalogs
+.PHONY: fuzz fuzz-ci run test test-fast lint screenshots system-deps-run system-deps-test bench clean catalogs \
+	package package-test system-deps-package
 
 run: system-deps-run $(VENV)/.installed
 	$(VENV)/bin/tallylight
@@ -21,7 +22,7 @@ test-fast: $(VENV)/.installed-test
 
 # ruff (lint and format), mypy (strict on the package, default strictness on the tests: the
 # folders' conftest.py files share a module name, so each is checked in a run of its own),
-# the import contracts
+# the import contracts, actionlint on the release workflow
 lint: system-deps-run $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -29,6 +30,7 @@ lint: system-deps-run $(VENV)/.installed-test
 	$(VENV)/bin/mypy --config-file tests/mypy.ini
 	for c in tests/*/conftest.py; do $(VENV)/bin/mypy --config-file tests/mypy.ini "$$c" || exit 1; done
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 # Tests write screenshots under build/screenshots (never into the tracked tree); this
 # runs the tests that take them and copies the results over docs/screenshots, and fails
@@ -56,6 +58,25 @@ screenshots: system-deps-test $(VENV)/.installed-test
 catalogs: $(VENV)/.installed-test
 	$(PY) scripts/catalogs.py
 
+# The participant's app, frozen (PyInstaller onedir, packaging/tallylight.spec) into
+# dist/tallylight/, as dist/tallylight_<version>_amd64.deb (lintian-checked), and the
+# researcher's wheel and sdist (twine-checked). Built under Xvfb so pynput's hook imports.
+package: system-deps-package $(VENV)/.installed-package
+	rm -rf build/pyi dist/tallylight dist/tallylight-*.whl dist/tallylight-*.tar.gz dist/tallylight_*.deb
+	xvfb-run -a $(VENV)/bin/pyinstaller --noconfirm --log-level WARN --workpath build/pyi --distpath dist packaging/tallylight.spec
+	packaging/linux/build-deb.sh $$($(PY) -c 'import tallylight; print(tallylight.__version__)')
+	lintian --fail-on error,warning dist/tallylight_*_amd64.deb
+	$(PY) -m build -o dist .
+	$(VENV)/bin/twine check dist/tallylight-*.whl dist/tallylight-*.tar.gz
+
+# CI: the frozen app's self-test, a frozen recording, its tray light in a real tray, and the
+# wheel's self-test in a fresh venv (tests/packaging, collected only here)
+package-test: package system-deps-test $(VENV)/.installed-test
+	TALLYLIGHT_PACKAGE_TEST=1 $(PY) -m pytest tests/packaging -q $(PYTEST_ARGS)
+
+system-deps-package:
+	@scripts/system-deps.sh package
+
 system-deps-run:
 	@scripts/system-deps.sh run
 
@@ -75,6 +96,10 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.created pyproject.toml
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@ $(VENV)/.installed
+
+$(VENV)/.installed-package: $(VENV)/.created pyproject.toml
+	$(PY) -m pip install -q -e '.[package,test]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-test
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis

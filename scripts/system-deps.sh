@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages Tallylight needs, when missing.
 #   scripts/system-deps.sh run    Qt's xcb libraries (to show the app)
+#   scripts/system-deps.sh package  those plus what `make package` uses (dpkg-deb, lintian, objdump, xvfb-run)
 #   scripts/system-deps.sh test   those plus Xvfb, xdotool, trayer, age, a D-Bus daemon (the test suite's real components)
 # As root it installs with apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
@@ -18,6 +19,7 @@ test_pkgs+=(weston)
 
 pkgs=("${run_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
+[ "$what" = package ] && pkgs+=(dpkg-dev binutils lintian xvfb xauth desktop-file-utils appstream)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "system-deps: not a Debian/Ubuntu system; install the equivalents of: ${pkgs[*]}" >&2

@@ -1,0 +1,125 @@
+"""The frozen app in dist/tallylight/ and the wheel, tested as a participant and a researcher get them.
+
+Run by `make package-test` after `make package`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from xserver import XServer, fake_moves, trayer
+
+ROOT = Path(__file__).resolve().parents[2]
+FROZEN = ROOT / "dist" / "tallylight" / "tallylight"
+PASS = "correct horse battery staple"
+
+
+def frozen(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(FROZEN), *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_frozen_self_test_passes(xserver: XServer) -> None:
+    with trayer(xserver):
+        result = frozen("--self-test", env=xserver.env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok    indicator: tray icon shown" in result.stdout
+    assert f"{FROZEN} --recorder answered" in result.stdout  # re-entry, not python -m
+
+
+def test_frozen_record_with_injected_moves_shows_in_sessions_list(xserver: XServer) -> None:
+    env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
+    proc = subprocess.Popen(
+        [str(FROZEN), "record", "--for", "3s", "--label", "frozen"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline().startswith("● RECORDING IS ON for 3 s — session ")
+    fake_moves(xserver, [(100 + i % 400, 100 + i // 400) for i in range(400)])
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Recording stopped (duration limit)" in out and "Traceback" not in err
+    session_id = out.split("Session ")[1].split(":")[0]
+    listing = frozen("sessions", "list", env=env)
+    assert listing.returncode == 0, listing.stderr
+    row = next(line for line in listing.stdout.splitlines() if session_id in line)
+    assert "frozen" in row and "mouse move" in out
+
+
+def tray_icons(display: str) -> int:
+    sys.path.insert(0, str(ROOT / "tests" / "ui"))
+    from conftest_helpers import tray_icon_centres
+
+    return len(tray_icon_centres(display))
+
+
+def wait_for(check, timeout: float = 20.0) -> bool:  # noqa: ANN001 - a predicate
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_frozen_tray_light_shows_in_trayer_and_dies_with_the_app(xserver: XServer) -> None:
+    with trayer(xserver):
+        app = subprocess.Popen(
+            [str(FROZEN)], env=xserver.env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        try:
+            assert wait_for(lambda: tray_icons(xserver.display) == 1), "no light in the tray"
+            app.send_signal(signal.SIGKILL)  # the app dies: its light goes with it
+            app.wait(10)
+            assert wait_for(lambda: tray_icons(xserver.display) == 0), "the light outlived the app"
+        finally:
+            if app.poll() is None:
+                app.kill()
+
+
+@pytest.mark.slow
+def test_wheel_in_a_fresh_venv_passes_the_self_test(xserver: XServer, tmp_path: Path) -> None:
+    (wheel,) = (ROOT / "dist").glob("tallylight-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)],
+        check=True,
+        timeout=900,
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+    )
+    result = subprocess.run(
+        [str(venv / "bin" / "tallylight"), "--self-test"],
+        env=xserver.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert str(venv) in result.stdout  # its resources came from the wheel install
+
+
+def test_the_deb_holds_the_app_its_menu_entry_icons_and_metainfo(xserver: XServer, tmp_path: Path) -> None:
+    (deb,) = (ROOT / "dist").glob("tallylight_*_amd64.deb")
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp_path)], check=True, timeout=300)
+    assert os.readlink(tmp_path / "usr" / "bin" / "tallylight") == "/opt/tallylight/tallylight"
+    desktop = tmp_path / "usr" / "share" / "applications" / "org.tallylight.Tallylight.desktop"
+    assert "Exec=tallylight\n" in desktop.read_text()
+    assert (tmp_path / "usr/share/icons/hicolor/scalable/apps/tallylight.svg").is_file()
+    assert (tmp_path / "usr" / "share" / "metainfo" / "org.tallylight.Tallylight.metainfo.xml").is_file()
+    fields = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True).stdout
+    assert "Depends: libc6 (>= 2." in fields and "libxcb-cursor0" in fields
+    installed = tmp_path / "opt" / "tallylight" / "tallylight"  # the app as the .deb installs it
+    result = subprocess.run(
+        [str(installed), "--self-test"], env=xserver.env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
