@@ -43,7 +43,7 @@ def du_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink()) / 1e6
 
 
-def start_to_tray(app: Path, server, timeout: float = 30.0) -> float:  # noqa: ANN001
+def start_to_tray(app: Path, server, timeout: float = 30.0) -> float:
     from conftest_helpers import tray_icon_centres
 
     with tempfile.TemporaryDirectory(prefix="tallylight-bench-") as home:
@@ -92,8 +92,8 @@ def bench_recorder(duration: float, rate: int) -> None:
     rows = []
     for label in ("source", "frozen"):
         if label == "frozen":  # the frozen app's re-entry: `tallylight --recorder`
-            client.child_argv = lambda module, *args: [str(FROZEN), "--recorder", *args]  # type: ignore[assignment]
-            bench_capture.RecorderClient = lambda env, python: client.RecorderClient(env=env)  # type: ignore[assignment,misc]
+            client.child_argv = lambda _module, *args: [str(FROZEN), "--recorder", *args]  # type: ignore[assignment]
+            bench_capture.RecorderClient = lambda env, _python: client.RecorderClient(env=env)  # type: ignore[assignment,misc]
         run = bench_capture.run_sustained(rate, duration, "store", 1, "raw")
         rows.append((label, run))
     for label, run in rows:

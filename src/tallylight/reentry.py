@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 #: role flag -> the module whose ``main()`` runs that helper (and ``python -m`` runs it too)
 ROLES: dict[str, str] = {
@@ -39,6 +40,17 @@ def child_argv(module: str, *args: str) -> list[str]:
     return [sys.executable, "-m", _DASH_M.get(module, module), *args]
 
 
+def app_argv() -> list[str]:
+    """The command that starts the tray app (a login entry runs it): the frozen app itself,
+    else the ``tallylight`` script beside this interpreter, else ``python -m``."""
+    if frozen():
+        return [sys.executable]
+    script = Path(sys.executable).with_name("tallylight.exe" if sys.platform == "win32" else "tallylight")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "tallylight.launcher"]
+
+
 def dispatch(argv: Sequence[str]) -> int | None:
     """Run the helper that ``argv[0]`` names, or return None when it names none."""
     if not argv or argv[0] not in ROLES:
@@ -48,4 +60,4 @@ def dispatch(argv: Sequence[str]) -> int | None:
     return int(module.main() or 0)
 
 
-__all__ = ["ROLES", "child_argv", "dispatch", "frozen"]
+__all__ = ["ROLES", "app_argv", "child_argv", "dispatch", "frozen"]

@@ -43,6 +43,8 @@ class Settings:
     # First-run state.
     welcome_done: bool = False
     use_keychain: bool = False
+    # "Start Tallylight when I log in" (the tray app only, never a session); off by default
+    start_at_login: bool = False
 
     # ---- derived -------------------------------------------------------
     def narrow(self, requested: CaptureOptions) -> CaptureOptions:

@@ -47,12 +47,14 @@ def test_frozen_record_with_injected_moves_shows_in_sessions_list(xserver: XServ
     fake_moves(xserver, [(100 + i % 400, 100 + i // 400) for i in range(400)])
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
-    assert "Recording stopped (duration limit)" in out and "Traceback" not in err
+    assert "Recording stopped (duration limit)" in out
+    assert "Traceback" not in err
     session_id = out.split("Session ")[1].split(":")[0]
     listing = frozen("sessions", "list", env=env)
     assert listing.returncode == 0, listing.stderr
     row = next(line for line in listing.stdout.splitlines() if session_id in line)
-    assert "frozen" in row and "mouse move" in out
+    assert "frozen" in row
+    assert "mouse move" in out
 
 
 def tray_icons(display: str) -> int:
@@ -62,7 +64,7 @@ def tray_icons(display: str) -> int:
     return len(tray_icon_centres(display))
 
 
-def wait_for(check, timeout: float = 20.0) -> bool:  # noqa: ANN001 - a predicate
+def wait_for(check, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
@@ -117,7 +119,8 @@ def test_the_deb_holds_the_app_its_menu_entry_icons_and_metainfo(xserver: XServe
     assert (tmp_path / "usr/share/icons/hicolor/scalable/apps/tallylight.svg").is_file()
     assert (tmp_path / "usr" / "share" / "metainfo" / "org.tallylight.Tallylight.metainfo.xml").is_file()
     fields = subprocess.run(["dpkg-deb", "-f", str(deb)], capture_output=True, text=True, check=True).stdout
-    assert "Depends: libc6 (>= 2." in fields and "libxcb-cursor0" in fields
+    assert "Depends: libc6 (>= 2." in fields
+    assert "libxcb-cursor0" in fields
     installed = tmp_path / "opt" / "tallylight" / "tallylight"  # the app as the .deb installs it
     result = subprocess.run(
         [str(installed), "--self-test"], env=xserver.env(), capture_output=True, text=True, timeout=120

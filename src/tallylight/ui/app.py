@@ -273,8 +273,10 @@ class TallylightApp(QObject):
         from tallylight.ui.dialogs.settings import SettingsDialog
 
         def make() -> QDialog:
-            dlg = SettingsDialog(self.controller.settings, self.tasks)
+            recording = lambda: self.controller.active  # noqa: E731 - data cannot go while it records
+            dlg = SettingsDialog(self.controller.settings, self.tasks, recording=recording)
             dlg.saved.connect(self._on_settings_saved)
+            dlg.erased.connect(self._on_erased)
             return dlg
 
         return self._show_dialog("settings", make)
@@ -283,6 +285,11 @@ class TallylightApp(QObject):
     def _on_settings_saved(self, new: settings_mod.Settings) -> None:
         self.settings = new
         self.controller.apply_settings(new)
+
+    @Slot()
+    def _on_erased(self) -> None:
+        """Everything was shredded: forget the old settings too (never written back)."""
+        self._on_settings_saved(settings_mod.Settings())
 
     @Slot()
     def open_sessions(self) -> QDialog:

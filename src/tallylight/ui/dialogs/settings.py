@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Signal, Slot
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -36,12 +38,18 @@ from tallylight.ui.tasks import TaskRunner, quietly
 
 class SettingsDialog(QDialog):
     saved = Signal(object)  # the new Settings, emitted on the main thread after the file is written
+    erased = Signal()  # "Delete all my Tallylight data" is done: nothing of it is left
 
     def __init__(
-        self, current: settings_mod.Settings, tasks: TaskRunner, parent: QWidget | None = None
+        self,
+        current: settings_mod.Settings,
+        tasks: TaskRunner,
+        parent: QWidget | None = None,
+        recording: Callable[[], bool] = lambda: False,
     ) -> None:
         super().__init__(parent)
         self.tasks = tasks
+        self.recording = recording  # data cannot be deleted while a session records
         self.current = current
         self.setWindowTitle(_("Tallylight settings"))
         self.setAccessibleName(_("Settings"))
@@ -50,6 +58,7 @@ class SettingsDialog(QDialog):
         limits = self._limits_group(current)
         hot = self._hotkey_group(current)
         private = self._private_group(current)
+        computer = self._computer_group(current)
         self.error_label = QLabel()
         self.error_label.setObjectName("errorLabel")
         self.error_label.setWordWrap(True)
@@ -65,6 +74,7 @@ class SettingsDialog(QDialog):
                 (_("&Capture"), (capture,)),
                 (_("&Limits && hotkey"), (limits, hot)),
                 (_("&Private apps"), (private,)),
+                (_("&This computer"), (computer,)),
             )
         )
         when = QLabel(_("Changes apply from the next session you start (reminders at once)."))
@@ -192,6 +202,72 @@ class SettingsDialog(QDialog):
         pl.addWidget(note)
         return private
 
+    def _computer_group(self, current: settings_mod.Settings) -> QGroupBox:
+        group = QGroupBox(_("This computer"))
+        column = QVBoxLayout(group)
+        self.login = QCheckBox(_("&Start Tallylight when I log in (only its light: it starts no session)"))
+        self.login.setChecked(current.start_at_login)
+        column.addWidget(self.login)
+        self.erase_button = QPushButton(_("&Delete all my Tallylight data…"))
+        self.erase_button.clicked.connect(self.ask_erase)
+        note = QLabel(
+            _(
+                "Deletes every recorded session, your key vault, your studies and these settings from "
+                "this computer, so that uninstalling Tallylight leaves nothing behind. It cannot be undone."
+            )
+        )
+        note.setWordWrap(True)
+        column.addWidget(self.erase_button)
+        column.addWidget(note)
+        self.erase_box: QMessageBox | None = None
+        return group
+
+    @Slot()
+    def ask_erase(self) -> None:
+        """Ask first; then shred everything in a worker (never while a session records)."""
+        if self.recording():
+            self.error_label.setText(_("Stop the session first: data cannot be deleted while it records."))
+            self.error_label.show()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            _("Delete all my Tallylight data"),
+            _(
+                "Delete every recorded session, your key vault, your studies and your settings from this "
+                "computer? Nothing that was already shared is affected. This cannot be undone."
+            ),
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        delete = box.addButton(_("Delete everything"), QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        delete.clicked.connect(self._erase)
+        self.erase_box = box
+        box.open()
+
+    @Slot()
+    def _erase(self) -> None:
+        from tallylight.autostart import LoginEntry
+        from tallylight.store.erase import erase_all
+
+        self.erase_button.setEnabled(False)
+
+        def work() -> int:
+            LoginEntry().set_enabled(False)
+            return erase_all()
+
+        def done(_count: object) -> None:
+            self.error_label.setText(_("All your Tallylight data was deleted."))
+            self.error_label.show()
+            self.erased.emit()
+
+        def failed(exc: BaseException) -> None:
+            self.erase_button.setEnabled(True)
+            self.error_label.setText(_("Could not delete everything: {exc}").format(exc=exc))
+            self.error_label.show()
+
+        self.tasks.run(work, done, failed)
+
     def _tabs(self, pages: tuple[tuple[str, tuple[QGroupBox, ...]], ...]) -> QTabWidget:
         """One scrollable tab per page, so the dialog fits small screens at 200% scaling."""
         tabs = QTabWidget()
@@ -282,6 +358,7 @@ class SettingsDialog(QDialog):
         s.reminder_every_min = self.reminder.value()
         s.pause_hotkey = self.hotkey.spec()
         s.private_apps = [self.apps.item(i).text() for i in range(self.apps.count())]
+        s.start_at_login = self.login.isChecked()
         return s
 
     @Slot()
@@ -300,4 +377,12 @@ class SettingsDialog(QDialog):
             self.error_label.setText(_("Could not save the settings: {exc}").format(exc=exc))
             self.error_label.show()
 
-        self.tasks.run(lambda: settings_mod.save(new), done, failed)
+        def work() -> object:
+            from tallylight.autostart import LoginEntry
+
+            path = settings_mod.save(new)
+            if new.start_at_login != self.current.start_at_login or new.start_at_login:
+                LoginEntry().set_enabled(new.start_at_login)  # (rewritten: the app may have moved)
+            return path
+
+        self.tasks.run(work, done, failed)
