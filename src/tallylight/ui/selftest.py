@@ -21,6 +21,7 @@ from tallylight import resources
 from tallylight import settings as settings_mod
 from tallylight.capture.probe import probe
 from tallylight.errors import TallylightError
+from tallylight.protocol import RecorderMessage
 
 #: pynput picks these at run time; a frozen build without them says "platform not supported"
 BACKEND = {"linux": "_xorg", "win32": "_win32", "darwin": "_darwin"}
@@ -101,7 +102,7 @@ def check_recorder(qapp: QApplication) -> str:
     from tallylight.ui.recorder_process import RecorderProcess, recorder_command
 
     proc = RecorderProcess(qapp)
-    ready: list[dict[str, object]] = []
+    ready: list[RecorderMessage] = []
     codes: list[int] = []
     proc.ready.connect(ready.append)
     proc.finished.connect(codes.append)
@@ -116,7 +117,7 @@ def check_recorder(qapp: QApplication) -> str:
         proc.wait_stopped()
         raise StepFailed(f"the recorder did not stop cleanly (exit {codes[0] if codes else 'none'})")
     program, args = recorder_command()
-    return f"{' '.join([program, *args])} answered (version {ready[0].get('version')}) and stopped"
+    return f"{' '.join([program, *args])} answered (version {ready[0].raw.get('version')}) and stopped"
 
 
 def main() -> int:
