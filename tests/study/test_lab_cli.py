@@ -70,9 +70,35 @@ def test_keygen_never_overwrites(keydir: Path) -> None:
     assert (keydir / "identity.txt").read_bytes() == before
 
 
+def _fill_in(path: Path) -> None:
+    """What a researcher does: write the study's own text over every TODO."""
+    from tallylight.study import template
+
+    text = path.read_text()
+    for dotted, (_example, what) in template.EXAMPLE_VALUES.items():
+        own = "lab@uni.example" if dotted == "researcher.contact" else f"Our {what} ({dotted})"
+        text = text.replace(f"{template.TODO}{what}", own)
+    path.write_text(text)
+
+
+def test_sign_refuses_template_and_example_texts_naming_each_field(keydir: Path, tmp_path: Path) -> None:
+    from tallylight.study import template
+
+    for extra in ((), ("--example",)):
+        manifest_file = tmp_path / f"study{len(extra)}.toml"
+        assert lab("manifest", "new", "--out", manifest_file, "--key", keydir, *extra).returncode == 0
+        assert ("Dr. Jane Example" in manifest_file.read_text()) == bool(extra)  # only --example fills it
+        result = lab("manifest", "sign", manifest_file, "--key", keydir)
+        assert result.returncode == 8
+        for field in template.EXAMPLE_VALUES:
+            assert field in result.stderr
+        assert "tallylight-signature" not in manifest_file.read_text()
+
+
 def test_new_sign_verify_round_trip(keydir: Path, tmp_path: Path) -> None:
     manifest_file = tmp_path / "study.toml"
     assert lab("manifest", "new", "--out", manifest_file, "--key", keydir).returncode == 0
+    _fill_in(manifest_file)
     unsigned = lab("manifest", "verify", manifest_file)
     assert unsigned.returncode == 8
     assert "not signed" in unsigned.stderr
@@ -84,7 +110,7 @@ def test_new_sign_verify_round_trip(keydir: Path, tmp_path: Path) -> None:
     assert f"Signer fingerprint: {keygen_fp}" in verified.stdout
     # tamper one byte: refused with a sentence, not a traceback
     raw = bytearray(manifest_file.read_bytes())
-    raw[raw.index(b"Typing rhythm")] ^= 0x01
+    raw[raw.index(b"Our the study's title")] ^= 0x01
     manifest_file.write_bytes(bytes(raw))
     bad = lab("manifest", "verify", manifest_file)
     assert bad.returncode == 8
@@ -95,6 +121,7 @@ def test_new_sign_verify_round_trip(keydir: Path, tmp_path: Path) -> None:
 def test_sign_refuses_a_malformed_manifest_naming_the_field(keydir: Path, tmp_path: Path) -> None:
     manifest_file = tmp_path / "study.toml"
     assert lab("manifest", "new", "--out", manifest_file).returncode == 0  # no --key: placeholder recipient
+    _fill_in(manifest_file)
     result = lab("manifest", "sign", manifest_file, "--key", keydir)
     assert result.returncode == 8
     assert "data.recipients[0]" in result.stderr

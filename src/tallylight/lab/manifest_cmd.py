@@ -18,6 +18,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     new = actions.add_parser("new", help="write a commented manifest template to fill in")
     new.add_argument("--out", metavar="FILE", type=Path, required=True)
     new.add_argument("--key", metavar="DIR", type=Path, help="fill in the recipient from this key folder")
+    new.add_argument(
+        "--example",
+        action="store_true",
+        help="write a filled-in example study to read (signing refuses its example texts)",
+    )
     new.set_defaults(func=cmd_new)
 
     sign = actions.add_parser("sign", help="sign a manifest (in place) with the key folder's signing key")
@@ -45,14 +50,16 @@ def cmd_new(args: argparse.Namespace) -> int:
     if args.out.exists():
         raise UsageError(f"{args.out} already exists; choose another name (it is never overwritten).")
     recipient = keys.load_recipient(args.key) if args.key else None
-    text = template.render(filename=args.out.name, recipient=recipient)
+    text = template.render(filename=args.out.name, recipient=recipient, example=args.example)
     try:
         with open(args.out, "x", encoding="utf-8") as fh:  # never over a file that appeared meanwhile
             fh.write(text)
     except OSError as exc:
         raise UsageError(f"Cannot write {args.out} ({exc.strerror or exc}).") from None
+    what = "Example" if args.example else "Template"
     print(
-        f"Template written to {args.out}. Fill it in, then: tallylight-lab manifest sign {args.out} --key DIR"
+        f"{what} written to {args.out}. Replace every TODO and example text, then: "
+        f"tallylight-lab manifest sign {args.out} --key DIR"
     )
     return 0
 
@@ -61,7 +68,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
     raw = _read(args.file)
     if len(raw) > manifest.MAX_MANIFEST_BYTES:
         manifest.load(raw)  # raises the size error
-    manifest.parse(signing.split(raw).body)  # never sign a manifest participants would refuse
+    body = signing.split(raw).body
+    left = template.leftovers(body)
+    if left:  # participants saw "Dr. Jane Example" once: never again
+        raise ManifestError(
+            f"{args.file} still holds template or example text in {len(left)} field(s): {', '.join(left)}. "
+            "Write the study's own text there, then sign.",
+            left[0],
+        )
+    manifest.parse(body)  # never sign a manifest participants would refuse
     key = keys.load_signing_key(args.key)
     signed = signing.sign(raw, key)
     loaded = manifest.load(signed)

@@ -1,8 +1,10 @@
 """The commented manifest template written by ``tallylight-lab manifest new``.
 
-It is a complete, valid manifest: once the researcher has replaced the example
-texts (and pasted the recipient key, unless ``--key`` filled it in), it signs as
-it is. docs/STUDY.md explains every field; the template's comments say the rules.
+``manifest new`` writes it with ``TODO:`` in every text the researcher must write;
+``manifest new --example`` fills them with an example study (Dr. Jane Example…)
+to read. ``manifest sign`` refuses a manifest that still holds a ``TODO:`` or an
+example value (:func:`leftovers` names each field), so participants never see the
+example. docs/STUDY.md explains every field; the template's comments say the rules.
 """
 
 from __future__ import annotations
@@ -101,15 +103,74 @@ required = false
 """
 
 
+#: the texts a researcher must write: dotted field -> (example value, what to write)
+EXAMPLE_VALUES: dict[str, tuple[str, str]] = {
+    "study.title": ("Typing rhythm and fatigue", "the study's title"),
+    "study.summary": ("How typing rhythm changes over a working day.", "one sentence on the study"),
+    "study.description": (
+        "We measure *when* keys go down and up and how the mouse moves while you work,\n"
+        "to understand how typing rhythm changes with fatigue.\n",
+        "what the study does and why, for participants",
+    ),
+    "researcher.principal_investigator": ("Dr. Jane Example", "the principal investigator's name"),
+    "researcher.institution": ("Example University, Department of Psychology", "your institution"),
+    "researcher.contact": ("jane.example@example.edu", "an e-mail address participants can write to"),
+    "ethics.board": ("Example University Ethics Committee", "the ethics board that approved the study"),
+    "ethics.protocol": ("EC-2026-001", "the approval's reference"),
+    "data.retention": (
+        "Stored encrypted at Example University for 5 years after publication, then deleted.",
+        "where the data is kept and for how long",
+    ),
+    "data.deletion": (
+        "You can ask for deletion at any time until the data is anonymised (3 months after the study).",
+        "until when participants can have their data deleted",
+    ),
+    "risks.risks": (
+        "None beyond everyday computer use. Typing rhythm can in principle identify a person.",
+        "the risks of taking part",
+    ),
+    "risks.compensation": ("A 20 EUR voucher after 10 sessions.", "what participants receive, or 'None'"),
+}
+TODO = "TODO: "
+
+
+def leftovers(body: bytes) -> list[str]:
+    """Dotted fields that still hold a ``TODO:`` or the example's value (empty: none)."""
+    import tomllib
+
+    try:
+        doc = tomllib.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # the parser names what is wrong
+    found = []
+    for dotted, (example, _what) in EXAMPLE_VALUES.items():
+        value: object = doc
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        texts = list(value.values()) if isinstance(value, dict) else [value]
+        if any(isinstance(t, str) and (t.strip() == example.strip() or t.startswith(TODO)) for t in texts):
+            found.append(dotted)
+    return found
+
+
 def render(
     *,
     filename: str = "study.toml",
     recipient: str | None = None,
     today: dt.date | None = None,
     study_id: str | None = None,
+    example: bool = True,
 ) -> str:
+    """The template; with ``example=False`` every text to write is a ``TODO:`` (what ``new`` writes)."""
+    text = TEMPLATE
+    if not example:
+        for example_text, what in EXAMPLE_VALUES.values():
+            if example_text.endswith("\n"):  # the multi-line description
+                text = text.replace(example_text, f"{TODO}{what}\n", 1)
+            else:
+                text = text.replace(f'"{example_text}"', f'"{TODO}{what}"', 1)
     start = today or dt.date.today()
-    return TEMPLATE.format(
+    return text.format(
         filename=filename,
         study_id=study_id or str(uuid.uuid4()),
         start=start.isoformat(),
