@@ -11,9 +11,12 @@ PY     := $(VENV)/bin/python
 run: system-deps-run $(VENV)/.installed
 	$(VENV)/bin/tallylight
 
+# The C2SP CCTV age vectors come from npm (cctv-age) into build/, never into the repo.
+CCTV_DIR = build/cctv-age
 test: system-deps-test $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest $(PYTEST_ARGS)
+	scripts/cctv-vectors.sh $(CCTV_DIR)
+	TALLYLIGHT_CCTV_AGE_DIR=$(CCTV_DIR)/vectors $(PY) -m pytest $(PYTEST_ARGS)
 
 # What needs no X server and is not marked slow (tests using the X server are marked
 # x11 automatically); fewer Hypothesis examples. `make test` still runs everything.

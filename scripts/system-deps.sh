@@ -2,7 +2,7 @@
 # Install the Debian/Ubuntu packages Tallylight needs, when missing.
 #   scripts/system-deps.sh run    Qt's xcb libraries (to show the app)
 #   scripts/system-deps.sh package  those plus what `make package` uses (dpkg-deb, lintian, objdump, xvfb-run)
-#   scripts/system-deps.sh test   those plus Xvfb, xdotool, trayer, age, a D-Bus daemon (the test suite's real components)
+#   scripts/system-deps.sh test   those plus Xvfb, xdotool, trayer, age, a D-Bus daemon, node and npm (the test suite's real components)
 # As root it installs with apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 what=${1:-test}
@@ -14,6 +14,10 @@ run_pkgs=(libegl1 libgl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 li
 test_pkgs=(xvfb xauth xdotool trayer age x11-utils dbus-daemon)
 # the desktop entry and AppStream checks of resources/ (tests/test_resources.py)
 test_pkgs+=(desktop-file-utils appstream)
+# node and npm fetch the C2SP CCTV age vectors (scripts/cctv-vectors.sh); a node that bundles
+# npm (NodeSource) needs no Debian npm package
+test_pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)
 # a headless Wayland compositor: the task window on Wayland (tests/test_wayland.py)
 test_pkgs+=(weston)
 
