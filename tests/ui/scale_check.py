@@ -76,6 +76,48 @@ def check(window, app) -> list[str]:
     return bad
 
 
+QT_OWN_WORDS = frozenset({"Cancel", "Save", "Close", "OK", "Yes", "No", "Press shortcut"})
+
+
+def untranslated(window) -> list[str]:
+    """In the pseudo-locale every word of ours is accented: visible text with a plain ASCII word of
+    three letters or more escaped gettext (or is data: a label, a key name)."""
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit, QWidget
+
+    found = []
+    texts = [window.windowTitle()]
+    for w in window.findChildren(QWidget):
+        if not w.isVisible():
+            continue
+        if isinstance(w, (QLabel, QAbstractButton)):
+            texts.append(w.text())
+        if isinstance(w, QGroupBox):
+            texts.append(w.title())
+        if isinstance(w, QLineEdit):
+            texts.append(w.placeholderText())
+        texts.append(w.toolTip())
+        texts.append(w.accessibleName())
+    for text in texts:
+        if text in QT_OWN_WORDS:
+            continue  # Qt's own buttons: translated by Qt's catalogs (German), none for the pseudo-locale
+        plain = re.sub(r"<[^>]*>|&\w+;", " ", text or "")
+        plain = re.sub(r"\b(?:Ctrl|Alt|Shift|Meta|Super)\+\S+", " ", plain)  # key names are data
+        from tallylight import settings as settings_mod
+
+        data_words = [
+            *os.environ.get("SCALE_CHECK_DATA", "").split("|"),
+            *settings_mod.Settings().private_apps,
+        ]
+        for data in filter(None, data_words):  # app names in the default private apps are data too
+            plain = plain.replace(data, " ")  # and what the test itself recorded (a session label)
+        words = re.findall(r"\b[A-Za-z]{3,}\b", plain)
+        if words:
+            found.append(f"untranslated {words[:4]} in {plain[:50]!r}")
+    return sorted(set(found))
+
+
 def main(out_dir: str) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -119,6 +161,8 @@ def main(out_dir: str) -> int:
             prepare(widget)
             wait()
         report[name] = check(widget, app)
+        if os.environ.get("SCALE_CHECK_UNTRANSLATED"):
+            report[name] += untranslated(widget)
         widget.grab().save(str(out / f"{name}@{scale}x{lang}.png"), "PNG")
 
     run("start", StartSessionDialog(s, focus=(False, "")))

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from tallylight.i18n import _
+
 log = logging.getLogger(__name__)
 
 #: how the recorder's notice begins when private apps cannot pause capture here
@@ -48,19 +50,24 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
 
         d = xdisplay.Display(display)
     except Exception as exc:  # noqa: BLE001 - any failure to connect means: focus unknown here
-        return False, f"Could not ask the X server which app has focus ({exc})."
+        return False, _("Could not ask the X server which app has focus ({exc}).").format(exc=exc)
     try:
         root = d.screen().root
         supported = root.get_full_property(d.intern_atom("_NET_SUPPORTED"), X.AnyPropertyType)
         active = d.intern_atom("_NET_ACTIVE_WINDOW")
         if supported is None or active not in list(supported.value):
             return False, (
-                "Your window manager does not say which window has focus, "
-                "so private apps cannot pause capture automatically here. Pause by hand."
+                _(
+                    "Your window manager does not say which window has focus, "
+                    "so private apps cannot pause capture automatically here. Pause by hand."
+                )
             )
         return (
             True,
-            "Tallylight can tell which app has focus (X11): capture pauses while a private app is focused.",
+            _(
+                "Tallylight can tell which app has focus (X11): "
+                "capture pauses while a private app is focused."
+            ),
         )
     finally:
         d.close()

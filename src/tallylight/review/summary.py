@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tallylight.events import Kind, SessionInfo
+from tallylight.i18n import _
 from tallylight.review.keystrokes import KeyIntervals, Keystrokes, key_intervals, pair_keys
 from tallylight.review.pointer import path_length
 from tallylight.review.timeline import (
@@ -90,12 +91,13 @@ class Summary:
 
     def plain_language(self) -> list[str]:
         """A few sentences a participant understands without numbers training."""
-        lines = [f"You recorded for {duration(self.recorded_s)}."]
+        lines = [_("You recorded for {duration}.").format(duration=duration(self.recorded_s))]
         paused = [g for g in self.gaps if g.reason in ("paused_by_participant", "pause_hotkey")]
         if paused:
             lines.append(
-                f"You paused {count(len(paused), 'time')}, for {duration(self.paused_s)} in all; "
-                "nothing was captured then."
+                _("You paused {times}, for {duration} in all; nothing was captured then.").format(
+                    times=count(len(paused), "time"), duration=duration(self.paused_s)
+                )
             )
         others: dict[str, list[Gap]] = {}
         for g in self.gaps:
@@ -103,38 +105,64 @@ class Summary:
                 others.setdefault(g.words, []).append(g)
         for words, gs in others.items():
             total = sum(g.duration_s for g in gs)
-            lines.append(
-                f"Nothing was captured for {duration(total)} because {words}"
-                + (f" ({count(len(gs), 'time')})." if len(gs) > 1 else ".")
-            )
+            if len(gs) > 1:
+                line = _("Nothing was captured for {duration} because {why} ({times}).")
+            else:
+                line = _("Nothing was captured for {duration} because {why}.")
+            lines.append(line.format(duration=duration(total), why=words, times=count(len(gs), "time")))
         lines.append(
-            f"You pressed {count(self.key_presses, 'key')}, clicked {count(self.clicks, 'time')} "
-            f"and scrolled {count(self.scrolls, 'time')}."
+            _("You pressed {keys}, clicked {clicks} and scrolled {scrolls}.").format(
+                keys=count(self.key_presses, "key"),
+                clicks=count(self.clicks, "time"),
+                scrolls=count(self.scrolls, "time"),
+            )
         )
         if not self.moves_recorded:
-            lines.append("Mouse movement was not recorded, so there is no distance to show.")
+            lines.append(_("Mouse movement was not recorded, so there is no distance to show."))
         elif self.path_px > 0:
             widths = self.path_px / SCREEN_WIDTH_PX
             across = (
-                f" — about {widths:,.0f} times across a {SCREEN_WIDTH_PX}-pixel-wide screen"
+                _(" — about {widths:,.0f} times across a {width}-pixel-wide screen").format(
+                    widths=widths, width=SCREEN_WIDTH_PX
+                )
                 if widths >= 1.5
                 else ""
             )
-            lines.append(f"The pointer travelled {self.path_px:,.0f} pixels{across}.")
+            lines.append(
+                _("The pointer travelled {px:,.0f} pixels{across}.").format(px=self.path_px, across=across)
+            )
         if self.longest_pause_s > 0:
-            lines.append(f"Your longest pause without any input was {duration(self.longest_pause_s)}.")
+            lines.append(
+                _("Your longest pause without any input was {duration}.").format(
+                    duration=duration(self.longest_pause_s)
+                )
+            )
         if self.median_hold_ms is not None:
-            typing = f"A key was usually held down for {self.median_hold_ms:.0f} ms"
             if self.median_down_down_ms is not None:
-                typing += f", and the next key followed about {self.median_down_down_ms:.0f} ms later"
-            lines.append(typing + ".")
+                typing = _(
+                    "A key was usually held down for {hold:.0f} ms, and the next key followed about "
+                    "{next:.0f} ms later."
+                )
+            else:
+                typing = _("A key was usually held down for {hold:.0f} ms.")
+            lines.append(typing.format(hold=self.median_hold_ms, next=self.median_down_down_ms or 0))
         for t in self.tasks:
             lines.append(
-                f"Task {t.number} took {duration(t.duration_s)}: {duration(t.recorded_s)} recorded, "
-                f"{duration(t.idle_s)} of it without any input."
+                _(
+                    "Task {number} took {duration}: {recorded} recorded, {idle} of it without any input."
+                ).format(
+                    number=t.number,
+                    duration=duration(t.duration_s),
+                    recorded=duration(t.recorded_s),
+                    idle=duration(t.idle_s),
+                )
             )
         if self.verdict and self.verdict != "complete":
-            lines.append(f"This session was {self.verdict}: {self.verdict_note}".rstrip(": "))
+            lines.append(
+                _("This session was {verdict}: {note}")
+                .format(verdict=self.verdict, note=self.verdict_note)
+                .rstrip(": ")
+            )
         return lines
 
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from tallylight import words
+from tallylight.i18n import _
 from tallylight.options import KeyMode
 
 
@@ -34,7 +35,7 @@ class KeyModeChoice(QComboBox):
                 if self._explain:
                     self.setItemData(
                         self.count() - 1,
-                        f"Keyboard: {words.key_mode(mode).plain}.",
+                        _("Keyboard: {keys}.").format(keys=words.key_mode(mode).plain),
                         Qt.ItemDataRole.ToolTipRole,
                     )
         index = self.findData(chosen) if chosen is not None else -1

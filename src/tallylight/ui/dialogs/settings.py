@@ -128,14 +128,14 @@ class SettingsDialog(QDialog):
     def _limits_group(self, current: settings_mod.Settings) -> QGroupBox:
         """Maximum length, idle stop and reminders, in minutes (0 = never)."""
         limits = QGroupBox(_("Limits and reminders"))
-        self.max_duration = self._minutes_box("Maximum session length", current.max_duration_min, 24 * 60)
-        self.idle_timeout = self._minutes_box("Stop after no input for", current.idle_timeout_min, 24 * 60)
-        self.reminder = self._minutes_box("Remind me every", current.reminder_every_min, 24 * 60)
+        self.max_duration = self._minutes_box(_("Maximum session length"), current.max_duration_min, 24 * 60)
+        self.idle_timeout = self._minutes_box(_("Stop after no input for"), current.idle_timeout_min, 24 * 60)
+        self.reminder = self._minutes_box(_("Remind me every"), current.reminder_every_min, 24 * 60)
         lform = QFormLayout(limits)
         for text, spin in (
-            ("Maximum session &length:", self.max_duration),
-            ("Stop after no &input for:", self.idle_timeout),
-            ("&Remind me every:", self.reminder),
+            (_("Maximum session &length:"), self.max_duration),
+            (_("Stop after no &input for:"), self.idle_timeout),
+            (_("&Remind me every:"), self.reminder),
         ):
             label = QLabel(text)
             label.setBuddy(spin)
@@ -176,7 +176,7 @@ class SettingsDialog(QDialog):
         self.new_app.setPlaceholderText(_("Choose an open app, or type its name (e.g. KeePassXC)"))
         app_label = QLabel("A&pp:")
         app_label.setBuddy(self.app_choice)
-        self.add_app = QPushButton("&Add")
+        self.add_app = QPushButton(_("&Add"))
         self.add_app.setAccessibleName(_("Add private app"))
         self.remove_app = QPushButton(_("Remo&ve selected"))
         self.remove_app.setAccessibleName(_("Remove selected private app"))
@@ -314,9 +314,9 @@ class SettingsDialog(QDialog):
     @Slot()
     def _update_keys_help(self) -> None:
         mode = self.keys.currentData()
-        text = f"Keyboard: {words.key_mode(mode).plain}."
+        text = _("Keyboard: {keys}.").format(keys=words.key_mode(mode).plain)
         if mode == "full":
-            text += " " + words.FULL_KEYS_WARNING
+            text += " " + _(words.FULL_KEYS_WARNING)
         self.keys_help.setText(text)
 
     @Slot()

@@ -61,9 +61,9 @@ class StartSessionDialog(QDialog):
         self.keys = KeyModeChoice(_("Keyboard capture"))
         self.keys.offer(allowed.keys)
 
-        self.moves = self._check("Mouse movements", allowed.mouse_moves)
-        self.clicks = self._check("Mouse clicks", allowed.clicks)
-        self.scrolls = self._check("Scrolling", allowed.scrolls)
+        self.moves = self._check(_("Mouse movements"), allowed.mouse_moves)
+        self.clicks = self._check(_("Mouse clicks"), allowed.clicks)
+        self.scrolls = self._check(_("Scrolling"), allowed.scrolls)
 
         # a joined study (set_studies fills it from a worker); its ceiling can only narrow
         self.study = QComboBox()
@@ -202,30 +202,42 @@ class StartSessionDialog(QDialog):
 
     def _limits_text(self) -> str:
         s = self.settings
-        parts = [
-            f"Stops by itself after {words.minutes(s.max_duration_min)}"
-            + (
-                f" or after {words.minutes(s.idle_timeout_min)} without input."
-                if s.idle_timeout_min > 0
-                else "."
-            ),
-        ]
+        if s.idle_timeout_min > 0:
+            parts = [
+                _("Stops by itself after {limit} or after {idle} without input.").format(
+                    limit=words.minutes(s.max_duration_min), idle=words.minutes(s.idle_timeout_min)
+                )
+            ]
+        else:
+            parts = [_("Stops by itself after {limit}.").format(limit=words.minutes(s.max_duration_min))]
         if s.reminder_every_min > 0:
-            parts.append(f"A reminder appears every {words.minutes(s.reminder_every_min)}.")
+            parts.append(
+                _("A reminder appears every {every}.").format(every=words.minutes(s.reminder_every_min))
+            )
         if s.pause_hotkey:
             parts.append(
-                f"Pause or resume at any time with {human_hotkey(s.pause_hotkey)} "
-                "(that key press is not recorded)."
+                _("Pause or resume at any time with {hotkey} (that key press is not recorded).").format(
+                    hotkey=human_hotkey(s.pause_hotkey)
+                )
             )
         if s.private_apps and self.focus_known:
-            parts.append("Capture pauses by itself while one of these apps is in front: " + _apps(s) + ".")
-        elif s.private_apps and self.focus_known is False:
-            pause = f"with {human_hotkey(s.pause_hotkey)} or " if s.pause_hotkey else ""
             parts.append(
-                "Tallylight cannot tell which app is in front here, "
-                f"so it will not pause by itself in {_apps(s)}: "
-                f"pause {pause}from the Tallylight menu while you use them."
+                _("Capture pauses by itself while one of these apps is in front: {apps}.").format(
+                    apps=_apps(s)
+                )
             )
+        elif s.private_apps and self.focus_known is False:
+            if s.pause_hotkey:
+                text = _(
+                    "Tallylight cannot tell which app is in front here, so it will not pause by itself in "
+                    "{apps}: pause with {hotkey} or from the Tallylight menu while you use them."
+                )
+            else:
+                text = _(
+                    "Tallylight cannot tell which app is in front here, so it will not pause by itself in "
+                    "{apps}: pause from the Tallylight menu while you use them."
+                )
+            parts.append(text.format(apps=_apps(s), hotkey=human_hotkey(s.pause_hotkey)))
         return " ".join(parts)
 
     def focus_caveat_said(self) -> bool:

@@ -17,14 +17,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from tallylight.i18n import _
+from tallylight.i18n import N_, _
 from tallylight.ui.fit import fit_on_show, fit_to_screen, scroll_body
 from tallylight.ui.tasks import TaskRunner, quietly
 
-STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Good", "Strong")
+STRENGTH_WORDS = (N_("Very weak"), N_("Weak"), N_("Fair"), N_("Good"), N_("Strong"))
 MIN_SCORE = 2  # "Fair" or better is accepted
 
-WHAT_IT_DOES = """
+WHAT_IT_DOES = N_("""
 <p><b>Tallylight records how you type and use the mouse, for a research study you agreed to.</b></p>
 <p><b>What it does</b></p>
 <ul>
@@ -42,7 +42,7 @@ WHAT_IT_DOES = """
 <li>It sends nothing anywhere. Sharing happens only when you choose to,
     after you have seen what is shared.</li>
 </ul>
-"""
+""")
 
 
 def strength(passphrase: str, user_words: tuple[str, ...] = ("tallylight",)) -> tuple[int, str]:
@@ -52,27 +52,29 @@ def strength(passphrase: str, user_words: tuple[str, ...] = ("tallylight",)) -> 
     10,000 guesses a second.
     """
     if not passphrase:
-        return 0, "Enter a passphrase."
+        return 0, _("Enter a passphrase.")
     from zxcvbn import zxcvbn
 
     result = zxcvbn(passphrase[:100], user_inputs=list(user_words))  # long inputs are slow to rate
     score = int(result["score"])
     time = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
     warning = str(result["feedback"].get("warning") or "")
-    text = f"{STRENGTH_WORDS[score]}: guessing it would take {time}."
+    text = _("{strength}: guessing it would take {time}.").format(
+        strength=_(STRENGTH_WORDS[score]), time=time
+    )
     if warning:
         text += f" {warning}"
     elif score < MIN_SCORE:
-        text += " Add another word or two."
+        text += _(" Add another word or two.")
     return score, text
 
 
-NEXT_STEP_TRAY = (
+NEXT_STEP_TRAY = N_(
     "To start a session, click the ring in the tray and choose <b>Start session…</b>, "
     "or open Tallylight again from your applications and press <b>Ctrl+R</b>. "
     "Nothing is recorded until you do."
 )
-NEXT_STEP_WINDOW = (
+NEXT_STEP_WINDOW = N_(
     "To start a session, choose <b>Start session…</b> in the Tallylight window "
     "(or press <b>Ctrl+R</b> there). Nothing is recorded until you do."
 )
@@ -123,7 +125,7 @@ class WelcomeDialog(QDialog):
         self.stack = QStackedWidget()
 
         # page 1: what it does
-        intro = QLabel(WHAT_IT_DOES)
+        intro = QLabel(_(WHAT_IT_DOES))
         intro.setObjectName("welcomeText")
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
@@ -364,7 +366,7 @@ class WelcomeDialog(QDialog):
     def show_next_step(self) -> None:
         """The last page: the passphrase is set up; here is how to start a session."""
         how = getattr(self, "_next_step_text", "") or NEXT_STEP_TRAY
-        self.next_step.setText(_("<p><b>You are ready.</b></p><p>{how}</p>").format(how=how))
+        self.next_step.setText(_("<p><b>You are ready.</b></p><p>{how}</p>").format(how=_(how)))
         self.stack.setCurrentIndex(2)
         for button in (self.next_button, self.finish_button, self.later_button):
             button.hide()
