@@ -35,7 +35,8 @@ def _queue(study: JoinedStudy, *sessions: str) -> outbox.Pending:
 def test_cut_delete_and_withdraw_drop_every_bundle_holding_those_sessions(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tallylight.store import edit, vault
+    from tallylight.share import edits
+    from tallylight.store import vault
     from tallylight.store.layout import sessions_root
 
     srv = PutServer(tmp_path / "server")
@@ -48,7 +49,7 @@ def test_cut_delete_and_withdraw_drop_every_bundle_holding_those_sessions(
         untouched = _queue(study, "s4")
         # a cut (as the review window makes it) drops the bundle with the uncut session
         unlocked = vault.unlock(PASS)
-        edit.cut_session(sessions_root(data_dir) / "s1", unlocked, 0, 2_000_000, summarize=_no_summary)
+        edits.cut_session(sessions_root(data_dir) / "s1", unlocked, 0, 2_000_000, summarize=_no_summary)
         assert {p.bundle_id for p in outbox.pending()} == {deleted_one.bundle_id, untouched.bundle_id}
         # a delete from the command line drops and says so
         assert cli(["sessions", "delete", "s3", "--yes"]) == 0

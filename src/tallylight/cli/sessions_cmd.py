@@ -19,7 +19,7 @@ from tallylight.cli.unlock import (
 from tallylight.errors import UsageError
 from tallylight.hardening import protect_process
 from tallylight.i18n import _, ngettext
-from tallylight.share import export
+from tallylight.share import edits, export
 from tallylight.store import recovery, sessions, vault
 
 
@@ -199,7 +199,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print(_("Nothing was deleted."), file=sys.stderr)
             return 1
-    dropped = sessions.delete(args.session_id)
+    dropped = edits.delete_session(args.session_id)
     print(_("Deleted session {session_id}.").format(session_id=args.session_id), file=sys.stderr)
     if dropped:
         from tallylight.share.outbox import dropped_words

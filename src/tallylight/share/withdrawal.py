@@ -34,7 +34,7 @@ from typing import Any
 from tallylight import __version__, paths, safejson
 from tallylight.errors import StoreError, StudyError, TallylightError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
-from tallylight.share import outbox, withdrawal_request
+from tallylight.share import edits, outbox, withdrawal_request
 from tallylight.store import layout
 from tallylight.store import sessions as store
 from tallylight.store.vault import UnlockedVault
@@ -164,7 +164,7 @@ def withdraw(
     except OSError as exc:
         raise storage_error(exc, "writing the withdrawal request") from None
     for sid in sessions:  # crypto-shred: the key file goes first
-        store.delete(sid, data_dir)
+        edits.delete_session(sid, data_dir)
     _destroy_unsent(unsent, data_dir)
     outbox.forget_study(study_id, data_dir)  # the receipt lists what was shared; the log forgets it
     _remove_study(d)

@@ -130,16 +130,10 @@ def cut_session(
     clock: Callable[[], int] = time.time_ns,
 ) -> Version:
     """Cut ``[start_ns, end_ns]`` out (a new version under a new key); returns the old version for undo."""
-    from tallylight.share import outbox  # the outbox follows the participant's edits
-
     lock = _locked(session_dir)
     try:
         rewrite.settle(session_dir, locked=True)
         old = read_version(session_dir, vault)
-        # a confirmed bundle holds the uncut session: it is dropped before the cut is written
-        outbox.drop_holding(
-            [session_dir.name], "a span of the session was cut out", session_dir.parent.parent
-        )
         trims = list(old.info.extra.get("trimmed", [])) if isinstance(old.info.extra, dict) else []
         trims.append(
             {

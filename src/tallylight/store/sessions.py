@@ -114,17 +114,14 @@ def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An
     return target
 
 
-def delete(session_id: str, data_dir: Path | None = None) -> list[str]:
+def delete(session_id: str, data_dir: Path | None = None) -> None:
     """Destroy the session's wrapped key (overwrite, flush, unlink), then its files.
 
     Once the key file is gone no one can decrypt the segments, even if removing
-    them is interrupted. Refuses a session that is being recorded. Every bundle
-    waiting in the outbox that holds the session is dropped first (every way of
-    deleting comes through here, so nothing deleted is ever sent); returns their ids.
+    them is interrupted. Refuses a session that is being recorded. The participant's
+    deletes come through ``share.edits.delete_session``, which drops the outbox's
+    bundles that hold the session first.
     """
-    from tallylight.share import outbox  # the outbox follows the participant's edits
-
-    dropped = [p.bundle_id for p in outbox.drop_holding([session_id], "the session was deleted", data_dir)]
     d = session_dir(session_id, data_dir)
     if is_locked(d / LOCK_FILE):
         raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
@@ -134,4 +131,3 @@ def delete(session_id: str, data_dir: Path | None = None) -> list[str]:
         sync_dir(d.parent)
     except OSError as exc:
         raise StoreError(f"Session {session_id} could not be fully deleted ({exc.strerror}).") from None
-    return dropped

@@ -374,9 +374,9 @@ class SessionsDialog(QDialog):
         self.status.setText(_("Deleting…"))
 
         def work() -> list[str]:
-            from tallylight.store import sessions as store
+            from tallylight.share.edits import delete_session
 
-            return store.delete(session_id)
+            return delete_session(session_id)
 
         def done(dropped: list[str]) -> None:
             from tallylight.share.outbox import dropped_words

@@ -462,7 +462,7 @@ class ReviewWindow(QWidget):
         if self.loaded is None:
             return
         from tallylight.review.summary import list_summary
-        from tallylight.store import edit
+        from tallylight.share import edits
 
         a, b = sorted((self.cut_from.value(), self.cut_to.value()))
         start = self.loaded.data.start_ns
@@ -486,7 +486,7 @@ class ReviewWindow(QWidget):
             self._changed()
 
         self.tasks.run(
-            lambda: edit.cut_session(path, vault, start_ns, end_ns, summarize=list_summary),
+            lambda: edits.cut_session(path, vault, start_ns, end_ns, summarize=list_summary),
             done,
             self._edit_failed,
         )
@@ -575,7 +575,7 @@ class ReviewWindow(QWidget):
         box.open()
 
     def _delete(self) -> None:
-        from tallylight.store import sessions as store
+        from tallylight.share.edits import delete_session
 
         sid = self.session_id
         self.undo_stack.clear()
@@ -586,7 +586,7 @@ class ReviewWindow(QWidget):
             self.close()
 
         self.tasks.run(
-            lambda: store.delete(sid),
+            lambda: delete_session(sid),
             done,
             lambda exc: self.status.setText(_("Not deleted: {exc}").format(exc=exc)),
         )
