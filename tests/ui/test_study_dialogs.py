@@ -367,3 +367,30 @@ def test_join_dialog_fits_its_pages(qtbot, tasks, vault_ready, tmp_path) -> None
     avail = dlg.screen().availableGeometry()
     qtbot.waitUntil(lambda: dlg.pages.height() >= min(15 * lines, avail.height() // 3), timeout=3000)
     assert avail.contains(dlg.frameGeometry())
+
+
+def test_join_dialog_is_modal_with_focus_and_opens_once(qtbot, tasks, vault_ready) -> None:
+    """Issue 21 #14: the Join dialog was not modal and had no focus; Enter on "Join a study…"
+    again opened a second one on top."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from tallylight.ui.dialogs.studies import JoinStudyDialog, StudiesDialog
+
+    studies = StudiesDialog(tasks)
+    qtbot.addWidget(studies)
+    studies.show()
+    qtbot.waitExposed(studies)
+    click(studies.join_button)
+    first = studies.join_dialog
+    assert first is not None
+    qtbot.waitExposed(first)
+    assert first.isModal() or first.windowModality() != Qt.WindowModality.NonModal
+    assert first.focusWidget() is first.open_button
+    studies.join_button.setFocus()
+    QTest.keyClick(studies.join_button, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, JoinStudyDialog) and w.isVisible()]
+    assert shown == [first]
+    first.close()

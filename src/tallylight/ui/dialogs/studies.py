@@ -419,10 +419,18 @@ class StudiesDialog(QDialog):
 
     @Slot()
     def open_join(self) -> JoinStudyDialog:
+        """The Join dialog, modal to this window with the focus on Open; never a second one on top
+        (Enter on "Join a study…" again raises the one that is open)."""
+        if self.join_dialog is not None and self.join_dialog.isVisible():
+            self.join_dialog.raise_()
+            self.join_dialog.activateWindow()
+            return self.join_dialog
         dlg = JoinStudyDialog(self.tasks, self)
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
         dlg.joined.connect(lambda _id: self.refresh())
         self.join_dialog = dlg
         dlg.show()
+        dlg.open_button.setFocus(Qt.FocusReason.OtherFocusReason)
         return dlg
 
     @Slot()
