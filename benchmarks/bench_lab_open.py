@@ -1,6 +1,10 @@
-"""Researcher benchmark: ``tallylight-lab open`` on 200 bundles — wall time, rows/s, parallel speed-up.
+"""Researcher benchmark: ``tallylight-lab open`` — wall time, rows/s per worker, parallel speed-up.
 
-    python benchmarks/bench_lab_open.py [--bundles 200] [--events 5000]
+    python benchmarks/bench_lab_open.py [--bundles 1000] [--events 100000]
+
+The issue's scale is 1,000 bundles x 100,000 events (10^8 rows, about 10 GB of
+Parquet); on a small machine pass fewer bundles (the rates do not depend on the
+count once there are more bundles than workers).
 
 Makes ``--bundles`` bundles (one participant and one session each, ``--events``
 events of bench_store's synthetic stream), checked against a real signed
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import hashlib
 import os
 import sys
 import tempfile
@@ -43,8 +48,8 @@ from tallylight.study import manifest as mf  # noqa: E402
 
 def main() -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("--bundles", type=int, default=200)
-    p.add_argument("--events", type=int, default=5000)
+    p.add_argument("--bundles", type=int, default=1000)
+    p.add_argument("--events", type=int, default=100_000)
     a = p.parse_args()
     cores = os.cpu_count() or 1
     print(f"# lab open benchmark: {a.bundles} bundles x {a.events:,} events, {cores} CPUs")
@@ -56,7 +61,7 @@ def main() -> None:
         body = template.render(recipient=pair.recipient, today=today, study_id=study_id).encode()
         (root / "study.toml").write_bytes(signing.sign(body, keys.load_signing_key(root / "keys")))
         signed = mf.load((root / "study.toml").read_bytes())
-        ref = StudyRef(study_id, signed.hash, (pair.recipient,), "bench", "1")
+        ref = StudyRef(study_id, signed.hash, (pair.recipient,), "bench", 1)
         stream = realistic_stream(60, 1, quantum_ns=100_000, key_mode="hashed")
         inbox = root / "inbox"
         inbox.mkdir()
@@ -73,7 +78,10 @@ def main() -> None:
             )
             info = dataclasses.replace(info, study_id=study_id)
             part = SessionPart(info, "complete", "", cols, StopReason.PARTICIPANT)
-            inputs = BundleInputs(ref, f"p{i:04d}", {"consent_id": "x"}, [part], "bench")
+            seed = hashlib.sha256(f"bench participant {i}".encode()).digest()
+            inputs = BundleInputs(
+                ref, f"p{i:04d}", {"consent_id": "x"}, [part], "bench", participant_key=seed
+            )
             enc = bundle.encrypt(bundle.build(inputs), [pair.recipient])
             (inbox / enc.filename).write_bytes(enc.data)
             total += len(evs)
@@ -92,7 +100,7 @@ def main() -> None:
                 ).fetchall()[0][0]
             assert rows == total, (rows, total)
             results[jobs] = wall
-            rate = f"{total / wall:,.0f} rows/s, {a.bundles / wall:.1f} bundles/s"
+            rate = f"{total / wall:,.0f} rows/s ({total / wall / jobs:,.0f} per worker), {a.bundles / wall:.1f} bundles/s"
             print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
         if len(results) > 1:
             print(f"speed-up with {cores} workers: {results[1] / results[cores]:.2f}x")
