@@ -100,7 +100,8 @@ def main() -> None:
                 ).fetchall()[0][0]
             assert rows == total, (rows, total)
             results[jobs] = wall
-            rate = f"{total / wall:,.0f} rows/s ({total / wall / jobs:,.0f} per worker), {a.bundles / wall:.1f} bundles/s"
+            per = total / wall / jobs
+            rate = f"{total / wall:,.0f} rows/s ({per:,.0f} per worker), {a.bundles / wall:.1f} bundles/s"
             print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
         if len(results) > 1:
             print(f"speed-up with {cores} workers: {results[1] / results[cores]:.2f}x")
