@@ -394,3 +394,17 @@ def test_join_dialog_is_modal_with_focus_and_opens_once(qtbot, tasks, vault_read
     shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, JoinStudyDialog) and w.isVisible()]
     assert shown == [first]
     first.close()
+
+
+def test_a_refusal_is_shown_whole(qtbot, tasks, vault_ready, tmp_path) -> None:
+    """Issue 21 #3: the Join dialog stayed at its first page's size when a manifest was refused,
+    so the refusal was cut at the top and bottom. The dialog grows to show it whole."""
+    tampered = tmp_path / "tampered.toml"
+    tampered.write_bytes(signing.sign(current_body(), OTHER).replace(b"Jane", b"Joan"))
+    dlg = _join_dialog(qtbot, tasks)
+    dlg.load(tampered)
+    qtbot.waitUntil(lambda: dlg.problem.isVisible(), timeout=10000)
+    label = dlg.problem
+    qtbot.waitUntil(lambda: label.heightForWidth(label.width()) <= label.height() + 1, timeout=3000)
+    assert dlg.screen().availableGeometry().contains(dlg.frameGeometry())
+    assert label.mapTo(dlg, label.rect().bottomRight()).y() <= dlg.height()

@@ -200,6 +200,23 @@ class JoinStudyDialog(QDialog):
         self.open_button.setEnabled(True)
         self.problem.setText(_("This study file was refused: {message}").format(message=_message(exc)))
         self.problem.show()
+        # grow to show the whole refusal (the first page is small), once the label is laid out
+        QTimer.singleShot(0, self, self._grow_to_content)
+
+    def _grow_to_content(self) -> None:
+        """As tall as the content needs at this width (wrapped text included), never beyond the screen."""
+        layout = self.layout()
+        if layout is None or not self.isVisible():
+            return
+        layout.activate()
+        need = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else self.sizeHint().height()
+        )
+        if need > self.height():
+            self.resize(self.width(), need)
+            fit_to_screen(self)
 
     def _show_offer(self, offer: Offer) -> None:
         self.open_button.setEnabled(True)
