@@ -55,3 +55,18 @@ def test_lab_md_sql_runs_on_an_opened_dataset(tmp_path: Path, monkeypatch: pytes
     assert [r[:2] for r in results[5]] == [("p0", "hashed"), ("p1", "hashed")]
     assert len(results[6]) == 2
     assert os.getcwd() == str(tmp_path)
+
+
+def test_the_lab_extra_installs_what_lab_md_uses() -> None:
+    """LAB.md's and BUNDLE.md's recipes run after `pip install 'tallylight[lab]'` alone."""
+    import re
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    extra = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]["lab"]
+    names = {re.split(r"[<>=!;\[ ]", d, maxsplit=1)[0].lower() for d in extra}
+    text = (root / "docs" / "LAB.md").read_text() + (root / "docs" / "BUNDLE.md").read_text()
+    used = {m for m in ("duckdb", "pandas", "pyarrow", "polars") if re.search(rf"\b(import {m}|{m}\b)", text)}
+    used.discard("polars")  # named as an alternative reader, never in a recipe
+    assert used, "LAB.md names no library: this test reads the wrong file"
+    assert used <= names, f"used in the docs but not in the lab extra: {sorted(used - names)}"

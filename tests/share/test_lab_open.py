@@ -101,6 +101,10 @@ def test_open_writes_one_dataset_duckdb_reads(tmp_path: Path, capsys: pytest.Cap
     import pyarrow.dataset as ds
 
     assert ds.dataset(out / "events", format="parquet", partitioning="hive").count_rows() == 8 * N
+    # and pandas, as LAB.md shows (the lab extra installs it)
+    import pandas as pd
+
+    assert len(pd.read_parquet(out / "events")) == 8 * N
 
 
 def test_reopening_never_duplicates_rows(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
