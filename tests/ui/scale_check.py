@@ -118,6 +118,31 @@ def untranslated(window) -> list[str]:
     return sorted(set(found))
 
 
+def task_window_tasks() -> dict:
+    from tallylight.study.manifest import PointingTask, Task, Text, TypingTask
+
+    def text(t: str) -> Text:
+        return Text((("", t),))
+
+    long = "Click each highlighted circle as quickly and accurately as you can. " * 3
+    return {
+        "pointing": Task(
+            "tap",
+            text("Click the circles"),
+            text(long),
+            kind="pointing",
+            pointing=PointingTask((256.0, 512.0), "px", (32.0, 64.0), "px", 9, 1, 7, ("mouse", "trackpad")),
+        ),
+        "typing": Task(
+            "copy",
+            text("Copy the phrases"),
+            text("Type each phrase as shown, then press Enter."),
+            kind="typing",
+            typing=TypingTask(("the quick brown fox jumps over the lazy dog",), 1, None),
+        ),
+    }
+
+
 def main(out_dir: str) -> int:
     from PySide6.QtWidgets import QApplication
 
@@ -192,6 +217,26 @@ def main(out_dir: str) -> int:
 
         v = vault.unlock(os.environ["SCALE_CHECK_PASSPHRASE"])
         run("review", ReviewWindow(tasks, os.environ["SCALE_CHECK_SESSION"], v), lambda _w: wait(1500))
+    study_texts = [
+        text
+        for task in task_window_tasks().values()
+        for text in (
+            str(task.title),
+            str(task.instructions).strip(),
+            *(task.typing.phrases if task.typing else ()),
+        )
+    ]
+    # the study's own words (titles, instructions, phrases) are data in the manifest's language
+    os.environ["SCALE_CHECK_DATA"] = "|".join([os.environ.get("SCALE_CHECK_DATA", ""), *study_texts])
+    for kind, task in task_window_tasks().items():  # the task window, full screen (docs/TASKS.md)
+        from tallylight.ui.task_window import TaskWindow
+
+        run(f"task-{kind}-intro", TaskWindow(task, lambda *_a, **_k: None), lambda w: w.show_full_screen())
+        run(
+            f"task-{kind}",
+            TaskWindow(task, lambda *_a, **_k: None),
+            lambda w: (w.show_full_screen(), w.start()),
+        )
     print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
     tasks.shutdown()
     return 0

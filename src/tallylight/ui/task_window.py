@@ -224,11 +224,13 @@ class TaskWindow(QWidget):
         end_layout.addStretch(1)
         self.stack.addWidget(end)
 
+        # the targets use the whole screen (the layout is for a full screen): the tally light and
+        # the keys float above it in the top right corner (resizeEvent) instead of taking rows
         layout_ = QVBoxLayout(self)
-        layout_.setContentsMargins(8, 8, 8, 8)
-        layout_.addWidget(self.tally, 0, Qt.AlignmentFlag.AlignRight)
-        layout_.addWidget(self.keys_help, 0, Qt.AlignmentFlag.AlignRight)
+        layout_.setContentsMargins(0, 0, 0, 0)
         layout_.addWidget(self.stack, 1)
+        self.tally.setParent(self)
+        self.keys_help.setParent(self)
 
         for keys, slot in (("Esc", self.toggle_pause), ("F8", self.skip), ("Ctrl+Q", self.close)):
             QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WindowShortcut)
@@ -238,6 +240,14 @@ class TaskWindow(QWidget):
         self._flush_timer.start()
 
     # ---------------------------------------------------------------- geometry
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: ARG002 - Qt's signature
+        y = 8
+        for label in (self.tally, self.keys_help):
+            label.adjustSize()
+            label.move(self.width() - label.width() - 8, y)
+            label.raise_()
+            y += label.height()
 
     def show_full_screen(self) -> None:
         """Full screen; the geometry is set too, for desktops without a window manager to honour it."""
