@@ -34,9 +34,9 @@ def test_frozen_self_test_passes(xserver: XServer) -> None:
 
 
 def test_frozen_record_with_injected_moves_shows_in_sessions_list(xserver: XServer) -> None:
-    env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS)
+    env = xserver.env(TALLYLIGHT_PASSPHRASE=PASS, TALLYLIGHT_LABEL="frozen")
     proc = subprocess.Popen(
-        [str(FROZEN), "record", "--for", "3s", "--label", "frozen"],
+        [str(FROZEN), "record", "--for", "3s"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

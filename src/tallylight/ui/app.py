@@ -31,6 +31,7 @@ from tallylight.ui.tray import TrayUI
 
 log = logging.getLogger(__name__)
 
+ON_MACOS = sys.platform.startswith("darwin")
 #: how often the app checks that its tray icon still has a host
 TRAY_CHECK_MS = 1000
 
@@ -69,6 +70,7 @@ class TallylightApp(QObject):
         self.main_window: FallbackWindow | None = None  # opened by a second `tallylight`
         self.dialogs: dict[str, QWidget] = {}
         self.recovered: list[Any] | None = None  # set once start-up recovery has run
+        self.permission: Any = None  # macOS Input Monitoring (capture.permission.PermissionFlow)
         if use_tray is None:
             use_tray = QSystemTrayIcon.isSystemTrayAvailable()
         if use_tray:
@@ -196,9 +198,29 @@ class TallylightApp(QObject):
         if study_id:
             self.tasks.run(lambda: find_task(task_id, study_id), show, free_task)
 
+    def check_input_monitoring(self) -> str:
+        """macOS, at every start and before each session: '' when Input Monitoring is allowed,
+        else the reason a session cannot start (and the window that asks for it is shown)."""
+        if not ON_MACOS:
+            return ""
+        from tallylight.capture.permission import InputAccess, PermissionFlow
+        from tallylight.ui.dialogs.input_monitoring import InputMonitoringDialog
+
+        if self.permission is None:
+            self.permission = PermissionFlow(InputAccess())
+        reason = str(self.permission.may_start())
+        if reason:
+            flow = self.permission
+            self._show_dialog("input-monitoring", lambda: InputMonitoringDialog(flow))
+        return reason
+
     def open_start_dialog(self) -> None:
         """Open the start dialog, or the welcome first if no passphrase/vault exists yet."""
         if self.controller.active:
+            return
+        reason = self.check_input_monitoring()
+        if reason:
+            self.controller.notify.emit(_("Tallylight"), reason)
             return
 
         def decide(result: Any) -> None:
@@ -217,6 +239,10 @@ class TallylightApp(QObject):
 
     def _precheck_start(self, done: Any) -> None:
         """A CLI start needs a vault like a menu start; without one, open the welcome."""
+        reason = self.check_input_monitoring()
+        if reason:
+            done(reason)
+            return
 
         def decide(result: Any) -> None:
             has_vault, recovered, _focus = result
@@ -624,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setQuitOnLastWindowClosed(False)
     keepalive = _install_signal_handlers(qapp)
     app = TallylightApp(qapp, settings=settings)
+    app.check_input_monitoring()  # macOS: at every start (the grant can be revoked)
     try:
         return qapp.exec()
     finally:
