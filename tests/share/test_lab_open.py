@@ -102,7 +102,7 @@ def test_open_writes_one_dataset_duckdb_reads(tmp_path: Path, capsys: pytest.Cap
 
     assert ds.dataset(out / "events", format="parquet", partitioning="hive").count_rows() == 8 * N
     # and pandas, as LAB.md shows (the lab extra installs it)
-    import pandas as pd
+    import pandas as pd  # type: ignore[import-untyped]
 
     assert len(pd.read_parquet(out / "events")) == 8 * N
 
