@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
-from tallylight.i18n import _
+from tallylight.i18n import _, ngettext
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
@@ -237,7 +237,7 @@ class SessionsDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self.unlock_button.setEnabled(True)
-            self.status.setText(str(exc) or "That passphrase is not right.")
+            self.status.setText(str(exc) or _("That passphrase is not right."))
             self.passphrase.selectAll()
             self.passphrase.setFocus()
 
@@ -393,13 +393,17 @@ class SessionsDialog(QDialog):
 
 def delete_question(row: Row) -> str:
     """The confirmation's words: the session by date, label and duration; no undo."""
-    what = row.date or "the selected session"
-    details = [f"“{row.label}”" if row.label else "no label"]
+    details = [f"“{row.label}”" if row.label else _("no label")]
     if row.duration:
-        details.append(f"{row.duration} long")
+        details.append(_("{duration} long").format(duration=row.duration))
+    if row.date:
+        question = _("Delete the session from {what} ({details})?")
+    else:
+        question = _("Delete the selected session ({details})?")
     return (
-        f"Delete the session from {what} ({', '.join(details)})?\n\n"
-        "Its recording is removed from this computer for good. This cannot be undone."
+        question.format(what=row.date, details=", ".join(details))
+        + "\n\n"
+        + _("Its recording is removed from this computer for good. This cannot be undone.")
     )
 
 
@@ -410,19 +414,31 @@ def share_log_text() -> str:
     entries = [e for e in outbox.read_log() if e.action in ("saved", "sent", "failed")]
     waiting = outbox.pending()
     if not entries and not waiting:
-        return "Nothing was shared yet."
-    lines = [f"Share log ({words.count(len(entries), 'entry', 'entries')}):"]
+        return _("Nothing was shared yet.")
+    lines = [_("Share log ({entries}):").format(entries=words.count(len(entries), "entry"))]
     for e in entries[-5:]:
         when = e.time_utc.replace("T", " ").replace("Z", " UTC")
-        what = {"saved": "saved to", "sent": "sent to", "failed": "not sent to"}[e.action]
+        line = {
+            "saved": _("  {when}: {sessions} saved to {destination} — bundle {bundle}…"),
+            "sent": _("  {when}: {sessions} sent to {destination} — bundle {bundle}…"),
+            "failed": _("  {when}: {sessions} not sent to {destination} — bundle {bundle}…"),
+        }[e.action]
         lines.append(
-            f"  {when}: {words.count(len(e.sessions), 'session')} {what} {e.destination}"
-            f" — bundle {e.bundle_id[:8]}…"
+            line.format(
+                when=when,
+                sessions=words.count(len(e.sessions), "session"),
+                destination=e.destination,
+                bundle=e.bundle_id[:8],
+            )
         )
     if waiting:
-        n = words.count(len(waiting), "bundle")
-        verb = "waits" if len(waiting) == 1 else "wait"
-        lines.append(f"  {n} {verb} to be sent; Tallylight tries again when it starts.")
+        lines.append(
+            ngettext(
+                "  {n} bundle waits to be sent; Tallylight tries again when it starts.",
+                "  {n} bundles wait to be sent; Tallylight tries again when it starts.",
+                len(waiting),
+            ).format(n=len(waiting))
+        )
     return "\n".join(lines)
 
 

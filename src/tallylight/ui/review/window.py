@@ -59,7 +59,7 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
     from tallylight.review.prepare import prepare
     from tallylight.store import sessions as store
 
-    stage["text"] = "Decrypting and decoding…"
+    stage["text"] = _("Decrypting and decoding…")
     t0 = time.perf_counter()
     data = store.read(session_id, vault)
     cols = data.columns()
@@ -195,7 +195,7 @@ class ReviewWindow(QWidget):
         self.share_button.hide()  # shown for a study session (nothing is shared from personal mode)
         self.cut_from = QDoubleSpinBox()
         self.cut_to = QDoubleSpinBox()
-        for box, name in ((self.cut_from, "Cut from (seconds)"), (self.cut_to, "Cut to (seconds)")):
+        for box, name in ((self.cut_from, _("Cut from (seconds)")), (self.cut_to, _("Cut to (seconds)"))):
             box.setAccessibleName(name)
             box.setDecimals(1)
             box.setSuffix(" s")
@@ -301,10 +301,10 @@ class ReviewWindow(QWidget):
             timeline,
             replay,
             path,
-            hist("How long keys were held", "ms"),
-            hist("Time from one key to the next", "ms"),
-            hist("From releasing a key to pressing the next", "ms"),
-            hist("Pauses without input", "s"),
+            hist(_("How long keys were held"), "ms"),
+            hist(_("Time from one key to the next"), "ms"),
+            hist(_("From releasing a key to pressing the next"), "ms"),
+            hist(_("Pauses without input"), "s"),
             built,
         ]
 
@@ -529,9 +529,9 @@ class ReviewWindow(QWidget):
     # ---- export and delete -------------------------------------------------
     @Slot()
     def choose_export(self) -> None:
-        dlg = QFileDialog(self, "Export this session (the file is NOT encrypted)")
+        dlg = QFileDialog(self, _("Export this session (the file is NOT encrypted)"))
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.setNameFilters(["CSV (*.csv)", "JSON lines (*.jsonl)"])
+        dlg.setNameFilters(["CSV (*.csv)", _("JSON lines (*.jsonl)")])
         dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
         dlg.fileSelected.connect(self.export_to)
         self.export_dialog = dlg
