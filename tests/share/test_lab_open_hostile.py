@@ -176,9 +176,9 @@ def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(tmp_p
     out = tmp_path / "dataset"
     done = _run_limited(study, out, heavy, good, extra=("--max-memory", "700"))
     assert done.returncode == 9, done.stderr
-    assert f"bad: {heavy}: opening it needs more than 700 MiB of memory" in done.stdout, (
-        done.stdout + done.stderr
-    )
+    # Python sees a MemoryError, or native code (pyarrow) aborts the child: either refuses this bundle alone
+    line = done.stdout.split(f"bad: {heavy}: ")[1].splitlines()[0]
+    assert "needs more than 700 MiB of memory" in line or "ended unexpectedly (signal" in line, line
     assert "Opened 1 bundle(s)" in done.stdout
     assert json.loads((out / "_bundles.json").read_text())["bundles"]
 
