@@ -16,12 +16,13 @@ CCTV_DIR = build/cctv-age
 test: system-deps-test $(VENV)/.installed-test
 	$(VENV)/bin/lint-imports
 	scripts/cctv-vectors.sh $(CCTV_DIR)
-	TALLYLIGHT_CCTV_AGE_DIR=$(CCTV_DIR)/vectors $(PY) -m pytest $(PYTEST_ARGS)
+	TALLYLIGHT_CCTV_AGE_DIR=$(CCTV_DIR)/vectors $(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 # What needs no X server and is not marked slow (tests using the X server are marked
 # x11 automatically); fewer Hypothesis examples. `make test` still runs everything.
+# On every core (pytest-xdist); the CLI tests call main(argv) in-process.
 test-fast: $(VENV)/.installed-test
-	env -u DISPLAY -u WAYLAND_DISPLAY HYPOTHESIS_PROFILE=fast $(PY) -m pytest -m "not x11 and not slow" -q $(PYTEST_ARGS)
+	env -u DISPLAY -u WAYLAND_DISPLAY HYPOTHESIS_PROFILE=fast $(PY) -m pytest -n auto -m "not x11 and not slow" -q $(PYTEST_ARGS)
 
 # ruff (lint and format), mypy (strict on the package, default strictness on the tests: the
 # folders' conftest.py files share a module name, so each is checked in a run of its own),

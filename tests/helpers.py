@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import io
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -153,3 +157,39 @@ def start_record(env: dict[str, str], *args: str) -> Any:
     assert proc.stdout is not None, proc.stderr
     assert "RECORDING IS ON" in proc.stdout.readline(), proc.stderr
     return proc
+
+
+def run_cli_in_process(
+    argv: list[str], *, env: dict[str, str] | None = None, input: str = "", lab: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``tallylight ARGV`` (or ``tallylight-lab``) run as ``main(argv)`` in this process, with
+    what a script gives it: ``env`` as the whole environment, ``input`` on a stdin that is no
+    terminal, stdout and stderr captured. The answer has a subprocess's shape.
+
+    Starting a new Python per call made the CLI tests most of `make test-fast`. What only a
+    real process shows (the process protection that sessions commands apply, the exit on a
+    signal, a terminal) stays with the subprocess tests, one smoke test per command at least
+    (tests/test_cli_smoke.py); protection is skipped here: it would chdir pytest to /.
+    """
+    from unittest import mock
+
+    from tallylight.cli import sessions_cmd, unlock
+    from tallylight.cli.main import main as tallylight_main
+    from tallylight.lab.main import main as lab_main
+
+    out, err = io.StringIO(), io.StringIO()
+    stdin = io.StringIO(input)
+    environ = dict(os.environ if env is None else env)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ, environ, clear=True))
+        stack.enter_context(mock.patch.object(sys, "stdin", stdin))
+        stack.enter_context(contextlib.redirect_stdout(out))
+        stack.enter_context(contextlib.redirect_stderr(err))
+        for module in (sessions_cmd, unlock):
+            stack.enter_context(mock.patch.object(module, "protect_process", return_value=None))
+        try:
+            code = (lab_main if lab else tallylight_main)(argv)
+        except SystemExit as exc:  # argparse: --help, a usage error
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    prog = "tallylight-lab" if lab else "tallylight"
+    return subprocess.CompletedProcess([prog, *argv], code, out.getvalue(), err.getvalue())

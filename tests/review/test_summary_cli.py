@@ -5,26 +5,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from store_helpers import PASS, timing_record, write_session
 from test_summary import scripted
 
+from helpers import run_cli_in_process
 from tallylight.store import vault
-
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(SRC), "TALLYLIGHT_PASSPHRASE": PASS}
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "sessions", "summary", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASS}
+    return run_cli_in_process(["sessions", "summary", *args], env=env)
 
 
 def test_summary_json_and_words(data_dir: Path, unlocked: vault.UnlockedVault) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from helpers import run_cli_in_process
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.store import writer
@@ -63,14 +64,27 @@ def write_session(
     return data_dir / "sessions" / session_id
 
 
-def run_sessions_cli(
-    *args: str, passphrase: str | None = PASS, env: dict[str, str] | None = None, **kwargs: Any
-) -> subprocess.CompletedProcess[str]:
-    """`tallylight sessions ARGS` as a script runs it (no terminal; passphrase from the environment)."""
+def _sessions_env(passphrase: str | None, env: dict[str, str] | None) -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if k != "TALLYLIGHT_PASSPHRASE"}
     if passphrase is not None:
         e["TALLYLIGHT_PASSPHRASE"] = passphrase
     e.update(env or {})
+    return e
+
+
+def run_sessions_cli(
+    *args: str, passphrase: str | None = PASS, env: dict[str, str] | None = None, input: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`tallylight sessions ARGS` as a script runs it (no terminal; passphrase from the
+    environment), in this process (helpers.run_cli_in_process)."""
+    return run_cli_in_process(["sessions", *args], env=_sessions_env(passphrase, env), input=input)
+
+
+def run_sessions_cli_process(
+    *args: str, passphrase: str | None = PASS, env: dict[str, str] | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """The same in a new process, for what only a process shows (its working directory, umask)."""
+    e = _sessions_env(passphrase, env)
     kwargs.setdefault("input", "")
     return subprocess.run(
         [sys.executable, "-m", "tallylight.cli.main", "sessions", *args],

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, run_sessions_cli, synthetic, write_session
+from store_helpers import CHEAP, run_sessions_cli_process, synthetic, write_session
 
 from tallylight.store import vault
 
@@ -20,7 +20,7 @@ PW = "cli pass phrase"
 def run(
     *args: str, home: Path | None = None, umask: int | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return run_sessions_cli(
+    return run_sessions_cli_process(
         *args,
         passphrase=PW,
         env={"TALLYLIGHT_HOME": str(home)} if home is not None else None,

@@ -81,6 +81,7 @@ def test_intact(session: Path, unlocked: vault.UnlockedVault) -> None:
     assert _read(session, unlocked) == (Verdict.COMPLETE, ALL)
 
 
+@pytest.mark.slow  # every byte of a session: `make test` runs it, the edit loop does not
 def test_every_byte_truncation(session: Path, unlocked: vault.UnlockedVault) -> None:
     """Cut the session (segments in order) at every byte: torn or incomplete, exact prefix."""
     orig = _files(session)
@@ -125,6 +126,7 @@ def test_empty_next_segment_is_torn(session: Path, unlocked: vault.UnlockedVault
     assert got[0] is Verdict.TORN
 
 
+@pytest.mark.slow  # every bit of a session
 def test_bit_flip_in_every_byte(session: Path, unlocked: vault.UnlockedVault) -> None:
     orig = _files(session)
     frames = _frames(session)

@@ -11,11 +11,12 @@ from pathlib import Path
 import pyrage
 import pytest
 
-LAB = [sys.executable, "-m", "tallylight.lab"]
+from helpers import run_cli_in_process
 
 
-def lab(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LAB, *map(str, args)], capture_output=True, text=True, timeout=60, cwd=cwd)
+def lab(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """``tallylight-lab ARGS`` in this process (test_console_script_is_installed runs the script)."""
+    return run_cli_in_process([str(a) for a in args], lab=True)
 
 
 def test_console_script_is_installed() -> None:
