@@ -204,3 +204,22 @@ def test_the_study_task_menu_opens_the_task_window_and_closing_it_ends_the_task(
     qtbot.waitUntil(lambda: c.task == "", timeout=5000)
     c.stop()
     qtbot.waitUntil(lambda: c.state == "idle", timeout=10000)
+
+
+def test_the_review_summary_counts_the_trials_and_gives_their_measures() -> None:
+    from tallylight.ui.review.window import _trial_lines
+
+    typed = {
+        "task": "copy",
+        "kind": "typing",
+        "trial": 1,
+        "start_ns": 0,
+        "end_ns": 10**9,
+        "presented": "ab",
+        "transcribed": "ab",
+        "input": "ab",
+    }
+    lines = _trial_lines([typed])
+    assert lines[0] == "1 task trial recorded."
+    assert "words a minute" in lines[1]
+    assert _trial_lines([]) == ()

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
-from tallylight.i18n import _
+from tallylight.i18n import _, ngettext
 from tallylight.review.prepare import ReviewData
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
@@ -52,6 +52,7 @@ class Loaded:
     report: Any
     decode_s: float
     analysis_s: float
+    trial_lines: tuple[str, ...] = ()  # the study tasks' trials and their measures (docs/TASKS.md)
 
 
 def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
@@ -68,7 +69,19 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
     rep = data.report
     prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing)
     t2 = time.perf_counter()
-    return Loaded(prepared, cols, data.info, rep, t1 - t0, t2 - t1)
+    return Loaded(prepared, cols, data.info, rep, t1 - t0, t2 - t1, _trial_lines(data.trials))
+
+
+def _trial_lines(trials: list[dict[str, Any]]) -> tuple[str, ...]:
+    """What the session's task trials say: how many, and the measures of typing and pointing."""
+    if not trials:
+        return ()
+    from tallylight.tasks import results
+
+    count = ngettext("{n} task trial recorded.", "{n} task trials recorded.", len(trials)).format(
+        n=len(trials)
+    )
+    return (count, *words.task_result_lines(results.blocks(trials)))
 
 
 def _task_titles(info: Any) -> tuple[str, ...]:
@@ -376,7 +389,8 @@ class ReviewWindow(QWidget):
         self.setWindowTitle(_("Review: {title}").format(title=title))
         self.share_button.setVisible(bool(getattr(info, "study_id", "")))
         timing = words.timing_summary(s.timing) if s.timing else []  # how exact the times are, if measured
-        self.summary_label.setText("\n".join(s.plain_language() + timing))
+        trials = list(self.loaded.trial_lines)
+        self.summary_label.setText("\n".join(s.plain_language() + trials + timing))
         self.slider.setRange(0, int(d.duration_s * SLIDER_STEPS_PER_S) + 1)
 
     def open_share(self) -> QWidget:
