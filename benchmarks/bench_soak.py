@@ -210,6 +210,8 @@ def main() -> int:
         print(f"recorder.log: {log} ({log.stat().st_size} bytes)")
     if 10 in figures and args.cycles in figures and args.cycles != 10:
         (r10, f10), (rn, fn) = figures[10], figures[args.cycles]
+        trend = ", ".join(f"{n}: {r / 1024:.1f}" for n, (r, _) in sorted(figures.items()))
+        print(f"app RSS (MiB) by cycle: {trend}")
         print(
             f"app RSS after 10 cycles {r10 / 1024:.1f} MiB, after {args.cycles} {rn / 1024:.1f} MiB "
             f"(ratio {rn / r10:.3f}); open files {f10} -> {fn}"
