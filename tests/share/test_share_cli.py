@@ -265,3 +265,26 @@ def test_upload_progress_is_honest() -> None:
     assert progress_percent("b 50 200") == 25
     assert progress_percent("b 200 200") == 100
     assert progress_percent("garbage") is None
+
+
+def test_sessions_cut_from_the_cli_uses_the_review_windows_cut(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tallylight import events as ev
+    from tallylight.store import sessions, vault
+
+    s = 1_000_000_000
+    evs = [ev.marker(0, ev.Marker.SESSION_START)]
+    for k in range(1, 10):  # a key press every second
+        evs += [ev.key_down(k * s, ev.KeyClass.LETTER), ev.key_up(k * s + s // 10, ev.KeyClass.LETTER)]
+    evs.append(ev.marker(10 * s, ev.Marker.SESSION_STOP, ev.StopReason.PARTICIPANT))
+    record_session(data_dir, "c1", evs)
+    assert cli(["sessions", "cut", "c1", "--from", "2.5", "--to", "5.5"]) == 2  # no terminal, no --yes
+    assert cli(["sessions", "cut", "c1", "--from", "30", "--to", "40", "--yes"]) == 2  # past the end
+    capsys.readouterr()
+    assert cli(["sessions", "cut", "c1", "--from", "5.5", "--to", "2.5", "--yes"]) == 0
+    assert "Cut 2.5 s – 5.5 s out of session c1" in capsys.readouterr().out
+    cols = sessions.read("c1", vault.unlock(PASS)).columns()
+    downs = sorted(int(t) // s for t, k in zip(cols.t_ns, cols.kind, strict=True) if k == ev.Kind.KEY_DOWN)
+    assert downs == [1, 2, 6, 7, 8, 9]  # the presses at 3, 4 and 5 s are gone, and only they
+    assert any(m == ev.Marker.GAP for m in cols.marker[cols.kind == ev.Kind.MARKER])  # a trimmed gap

@@ -58,6 +58,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     rm.set_defaults(func=cmd_delete)
 
+    cut = sub.add_parser(
+        "cut",
+        help=_("cut a span out of a session for good (as the review window does)"),
+        description=_(
+            "Removes every event between --from and --to (seconds from the session's start, as the "
+            "review window shows them) and re-encrypts the session under a new key. Bundles of the "
+            "session still waiting in the outbox are dropped."
+        ),
+    )
+    cut.add_argument("session_id", metavar="ID")
+    cut.add_argument("--from", dest="cut_from", metavar="SECONDS", type=float, required=True)
+    cut.add_argument("--to", dest="cut_to", metavar="SECONDS", type=float, required=True)
+    cut.add_argument(
+        "--yes", action="store_true", help=_("do not ask for confirmation (needed without a terminal)")
+    )
+    add_passphrase_option(cut)
+    cut.set_defaults(func=cmd_cut)
+
     pw = sub.add_parser("passphrase", help=_("change the vault passphrase (sessions are not re-encrypted)"))
     add_passphrase_option(pw)
     pw.add_argument(
@@ -205,6 +223,49 @@ def cmd_delete(args: argparse.Namespace) -> int:
         from tallylight.share.outbox import dropped_words
 
         print(dropped_words(len(dropped)), file=sys.stderr)
+    return 0
+
+
+def cmd_cut(args: argparse.Namespace) -> int:
+    """The review window's cut (share.edits.cut_session), from a terminal."""
+    import math
+
+    from tallylight.review.summary import list_summary
+    from tallylight.review.timeline import session_span
+    from tallylight.store import edit
+
+    a, b = sorted((args.cut_from, args.cut_to))
+    if not (math.isfinite(a) and math.isfinite(b)) or a < 0 or a == b:
+        raise UsageError(_("--from and --to must be two different times in seconds, 0 or more."))
+    path = sessions.session_dir(args.session_id)
+    require_data()
+    unlocked = unlock_vault(args)
+    start, end = session_span(edit.read_version(path, unlocked).columns)
+    length = (end - start) / 1e9
+    if a >= length:
+        raise UsageError(
+            _("Session {session_id} is only {length:.1f} s long; nothing was cut.").format(
+                session_id=args.session_id, length=length
+            )
+        )
+    b = min(b, length)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(_("Cutting cannot be undone here; add --yes to cut. Nothing was cut."))
+        answer = input(
+            _("Cut {a:.1f} s – {b:.1f} s out of session {session_id} for good? [y/N] ").format(
+                a=a, b=b, session_id=args.session_id
+            )
+        )
+        if answer.strip().lower() not in ("y", "yes"):
+            print(_("Nothing was cut."), file=sys.stderr)
+            return 1
+    edits.cut_session(path, unlocked, start + int(a * 1e9), start + int(b * 1e9), summarize=list_summary)
+    print(
+        _("Cut {a:.1f} s – {b:.1f} s out of session {session_id}; it now has a new key.").format(
+            a=a, b=b, session_id=args.session_id
+        )
+    )
     return 0
 
 
