@@ -236,3 +236,26 @@ def test_a_reader_never_decrypts_with_a_half_moved_key(data_dir, unlocked) -> No
     (d / "key").write_bytes(b"\0" * 140)
     with pytest.raises(AuthenticationError):
         sessions.read("m2", unlocked, data_dir)
+
+
+def test_a_cut_never_leaves_an_orphan_key_up_or_down_at_its_edges() -> None:
+    """A key held across an edge loses its down and its up: a FIFO pairing of what remains
+    gives no negative hold (the round-1 cut left one more up than downs: a −1331 ms hold)."""
+    from tallylight import events as ev
+    from tallylight.store.edit import cut_columns
+    from tallylight.store.encoding import decode_payloads, encode_payload
+
+    ms = 1_000_000
+    evs = [ev.marker(0, ev.Marker.SESSION_START)]
+    plan = [(100, 80), (900, 300), (1500, 80), (1950, 200), (2500, 80)]  # (down, hold) of keys 1..5
+    for down, hold in plan:
+        evs += [ev.key_down(down * ms, ev.KeyClass.LETTER), ev.key_up((down + hold) * ms, ev.KeyClass.LETTER)]
+    evs.append(ev.marker(3000 * ms, ev.Marker.SESSION_STOP, 1))
+    cols = decode_payloads([encode_payload(sorted(evs, key=lambda e: e.t_ns))])
+    cut = cut_columns(cols, 1000 * ms, 2000 * ms)  # key 2 is held across the start, key 4 across the end
+    downs = sorted(int(t) // ms for t, k in zip(cut.t_ns, cut.kind, strict=True) if k == ev.Kind.KEY_DOWN)
+    ups = sorted(int(t) // ms for t, k in zip(cut.t_ns, cut.kind, strict=True) if k == ev.Kind.KEY_UP)
+    assert downs == [100, 2500]
+    assert ups == [180, 2580]
+    holds = [u - d for d, u in zip(downs, ups, strict=True)]  # FIFO, as BUNDLE.md's recipe pairs
+    assert min(holds) > 0

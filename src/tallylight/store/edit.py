@@ -57,6 +57,7 @@ def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
     t = cols.t_ns
     frame = (cols.kind == Kind.MARKER) & np.isin(cols.marker, (Marker.SESSION_START, Marker.SESSION_STOP))
     keep = ~((t >= start_ns) & (t <= end_ns)) | frame
+    _drop_split_keystrokes(cols, keep)
     ts, ms, rs = [start_ns, end_ns], [int(Marker.GAP), int(Marker.RESUME)], [int(GapReason.TRIMMED), 0]
     for s in no_capture_stretches(cols):
         if s.start_ns <= end_ns < s.end_ns:  # capture was off when the span ended
@@ -76,6 +77,27 @@ def cut_columns(cols: EventColumns, start_ns: int, end_ns: int) -> EventColumns:
     return EventColumns.concat(
         [kept.take(slice(0, before)), EventColumns.markers(ts, ms, rs), kept.take(slice(before, None))]
     )
+
+
+def _drop_split_keystrokes(cols: EventColumns, keep: np.ndarray) -> None:
+    """A key held across an edge of the cut loses both its down and its up (in ``keep``).
+
+    Otherwise the cut leaves an orphan: a down whose up was cut, or an up whose down
+    was cut, which a FIFO pairing then matched with another key (a hold of −1.3 s was
+    seen). Downs and ups are paired first-in, first-out per identity (class, key, text),
+    as the recorder reports an up exactly as its down.
+    """
+    rows = np.flatnonzero((cols.kind == Kind.KEY_DOWN) | (cols.kind == Kind.KEY_UP))
+    rows = rows[np.argsort(cols.t_ns[rows], kind="stable")]
+    open_downs: dict[tuple[int, int, str], list[int]] = {}
+    for r in rows.tolist():
+        ident = (int(cols.key_class[r]), int(cols.key[r]), str(cols.text[r]))
+        if cols.kind[r] == Kind.KEY_DOWN:
+            open_downs.setdefault(ident, []).append(r)
+        elif open_downs.get(ident):
+            d = open_downs[ident].pop(0)
+            if keep[d] != keep[r]:
+                keep[d] = keep[r] = False
 
 
 def _inputs(cols: EventColumns) -> int:
