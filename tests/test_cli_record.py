@@ -6,7 +6,6 @@ import csv
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,8 +65,7 @@ def test_signal_stops_with_a_summary(xserver: XServer, how: signal.Signals) -> N
         [*TL, "record"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None
-    assert "RECORDING IS ON" in proc.stdout.readline()
-    time.sleep(0.3)
+    assert "RECORDING IS ON" in proc.stdout.readline()  # its signal handling is set up by then
     proc.send_signal(how)
     out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
