@@ -38,7 +38,8 @@ def test_relative_paths_mean_the_participants_folder(tmp_path: Path, tallylight_
     assert not Path("/bundle.age").exists()
     done = _run(["study", "withdraw", study.study_id, "--yes", "--out", "receipts"], work, tallylight_home)
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (work / "receipts").iterdir()) == [
-        "withdrawal-receipt.json",
-        "withdrawal-request.json",
-    ]
+    names = sorted(p.name for p in (work / "receipts").iterdir())
+    # the signed request sealed to the researchers (to send yourself), the plain request, the receipt
+    sealed = [n for n in names if n.endswith("-withdrawal-request.tallylight-withdrawal.age")]
+    assert len(sealed) == 1, names
+    assert sorted(set(names) - set(sealed)) == ["withdrawal-receipt.json", "withdrawal-request.json"]

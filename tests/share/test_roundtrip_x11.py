@@ -54,6 +54,15 @@ def test_record_cut_share_open(xserver: XServer, tmp_path: Path, tallylight_home
     a, b = int(recorded.t_ns[keys[1]]), int(recorded.t_ns[keys[2]])
     cut_session(data / "sessions" / sid, vault, a, b, summarize=list_summary)
     inside = (recorded.t_ns >= a) & (recorded.t_ns <= b) & (recorded.kind != Kind.MARKER)
+    # a keystroke split by an edge goes whole (the space pressed at b is released after it)
+    for down in np.flatnonzero(recorded.kind == Kind.KEY_DOWN):
+        ups = np.flatnonzero(
+            (recorded.kind == Kind.KEY_UP)
+            & (recorded.key == recorded.key[down])
+            & (recorded.t_ns > recorded.t_ns[down])
+        )
+        if ups.size and inside[down] != inside[ups[0]]:
+            inside[down] = inside[ups[0]] = True
     kept = recorded.take(~inside)
     expected = {
         tables.KIND_NAMES[k]: int(n)
@@ -92,10 +101,11 @@ def test_record_cut_share_open(xserver: XServer, tmp_path: Path, tallylight_home
     timing = doc["sessions"][0]["timing_quality"]
     assert timing == store.read(sid, vault, data).timing
     assert timing["os_clock"] == "x11-server-time"
-    assert timing["events_with_os_time"] >= 10
-    lags = [timing[f"delivery_lag_{p}_us"] for p in ("p50", "p99", "max")]
-    assert 0 <= lags[0] <= lags[1] <= lags[2]
-    assert 0 <= timing["retimed"] <= timing["events_with_os_time"]
+    assert timing["input_events"] == sum(expected.values())
+    # per-event delivery figures cannot be recounted once events are cut: unknown, and said so
+    for name in ("events_with_os_time", "retimed", "delivery_lag_p50_us", "delivery_lag_max_us"):
+        assert timing[name] is None, name
+    assert any("were cut out afterwards" in n for n in timing["notes"])
 
     dataset = tmp_path / "dataset"
     args = ["open", str(bundle_file), "--identity", str(study.identity), "--out", str(dataset), "--quiet"]
