@@ -15,6 +15,7 @@ import enum
 import subprocess
 from dataclasses import dataclass, field
 
+from tallylight.hardening import child_env
 from tallylight.i18n import N_, _
 
 SETTINGS_URL = "x-apple.systempreferences:com.apple.preference.security?Privacy_ListenEvent"
@@ -37,7 +38,7 @@ class InputAccess:
         return bool(self._core_graphics().CGRequestListenEventAccess())
 
     def open_settings(self) -> None:  # pragma: no cover - macOS only
-        subprocess.run(["/usr/bin/open", SETTINGS_URL], check=False, timeout=10)  # noqa: S603 - a fixed URL
+        subprocess.run(["/usr/bin/open", SETTINGS_URL], check=False, timeout=10, env=child_env())  # noqa: S603 - a fixed URL
 
 
 class Grant(enum.StrEnum):

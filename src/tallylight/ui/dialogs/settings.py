@@ -272,6 +272,8 @@ class SettingsDialog(QDialog):
         """One scrollable tab per page, so the dialog fits small screens at 200% scaling."""
         tabs = QTabWidget()
         tabs.setAccessibleName(_("Settings sections"))
+        # every section's tab in sight: scroll arrows hid tabs in long languages
+        tabs.setUsesScrollButtons(False)
         for title, groups in pages:
             page = QWidget()
             column = QVBoxLayout(page)
