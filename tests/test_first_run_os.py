@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pytest
+
 from tallylight.capture.permission import REFUSAL, Grant, InputAccess, PermissionFlow
-from tallylight.capture.watchdog import GAP_REASON, HookWatchdog, InputClock
+from tallylight.capture.watchdog import HookWatchdog, InputClock, check_clock
 
 
 @dataclass
@@ -65,15 +67,11 @@ class FakeTicks(InputClock):
         return self.last_input
 
 
-def make_watchdog() -> tuple[HookWatchdog, FakeTicks, list[str], list[tuple[str, int]]]:
+def make_watchdog() -> tuple[HookWatchdog, FakeTicks, list[str], list[int]]:
     clock = FakeTicks()
     restarts: list[str] = []
-    gaps: list[tuple[str, int]] = []
-    dog = HookWatchdog(
-        clock,
-        restart=lambda: restarts.append("restart"),
-        write_gap=lambda r, _t, since: gaps.append((r, since)),
-    )
+    gaps: list[int] = []
+    dog = HookWatchdog(clock, restart=lambda: restarts.append("restart"), write_gap=gaps.append)
     return dog, clock, restarts, gaps
 
 
@@ -84,7 +82,7 @@ def test_a_silent_hook_while_input_goes_on_is_restarted_with_a_gap() -> None:
     clock.now, clock.last_input = 13_000, 12_900  # input went on; the hook heard nothing for 3 s
     assert dog.tick()
     assert restarts == ["restart"]
-    assert gaps == [(GAP_REASON, 10_000)]
+    assert gaps == [10_000]
 
 
 def test_no_input_at_all_is_not_a_removed_hook() -> None:
@@ -103,3 +101,24 @@ def test_a_working_hook_is_left_alone() -> None:
         dog.heard()
         assert not dog.tick()
     assert restarts == []
+
+
+def test_the_tick_count_wrapping_around_is_still_a_removed_hook() -> None:
+    """GetTickCount is 32 bits: it wraps after 49.7 days of uptime."""
+    dog, clock, restarts, gaps = make_watchdog()
+    clock.now = clock.last_input = 2**32 - 1_000
+    dog.heard()
+    dog.tick()
+    clock.now, clock.last_input = 2_500, 2_400  # 3.5 s later, past the wrap
+    assert dog.tick()
+    assert gaps == [2**32 - 1_000] and restarts == ["restart"]  # noqa: PT018 - one event
+
+
+def test_the_self_test_step_reads_the_clock_where_there_is_one() -> None:
+    assert "not needed" in check_clock(None)
+    clock = FakeTicks()
+    clock.now, clock.last_input = 10_250, 10_000
+    assert check_clock(clock) == "GetLastInputInfo answers (last input 250 ms ago)"
+    clock.last_input = 11_000  # input "after now": the two calls disagree
+    with pytest.raises(OSError, match="after now"):
+        check_clock(clock)

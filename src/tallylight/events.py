@@ -81,6 +81,7 @@ class GapReason(enum.IntEnum):
     QUEUE_OVERFLOW = 5
     WRITE_ERROR = 6
     TRIMMED = 7
+    HOOK_REMOVED = 8  # Windows removed the input hook silently; the recorder put it back
 
 
 class StopReason(enum.IntEnum):

@@ -311,6 +311,7 @@ _GAP_REASON_WORDS = {
     "queue_overflow": N_("input came faster than it could be kept"),
     "write_error": N_("saving failed"),
     "trimmed": N_("you cut this span out"),
+    "hook_removed": N_("the system stopped passing input to Tallylight until it was reconnected"),
 }
 
 

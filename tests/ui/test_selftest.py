@@ -24,7 +24,7 @@ def test_self_test_passes_with_the_fallback_window_and_records_nothing(xserver, 
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     steps = [line.split(":")[0].split(None, 1) for line in lines[:-1]]
-    assert [s[0] for s in steps] == ["ok"] * 6
+    assert [s[0] for s in steps] == ["ok"] * 7
     assert [s[1] for s in steps] == [
         "resources",
         "capture backends",
@@ -32,9 +32,11 @@ def test_self_test_passes_with_the_fallback_window_and_records_nothing(xserver, 
         "indicator",
         "recorder",
         "capture probe",
+        "hook watchdog",
     ]
     assert "fallback window shown" in result.stdout
     assert "-m tallylight.recorder answered" in result.stdout
+    assert "ok    hook watchdog: not needed on this system" in result.stdout
     assert lines[-1] == "self-test passed"
     sessions = Path(tallylight_home) / "data" / "sessions"
     assert not sessions.exists() or not any(sessions.iterdir())
@@ -52,4 +54,4 @@ def test_self_test_fails_when_the_recorder_cannot_start(xserver, tmp_path) -> No
     result = self_test(env)
     assert result.returncode == 1
     assert "FAIL  recorder: the recorder did not start" in result.stdout
-    assert result.stdout.splitlines()[-1] == "self-test failed: 1 of 6 steps"
+    assert result.stdout.splitlines()[-1] == "self-test failed: 1 of 7 steps"

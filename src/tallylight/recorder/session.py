@@ -24,6 +24,7 @@ from tallylight import __version__
 from tallylight.capture.clockmap import ClockSource
 from tallylight.capture.hotkey import HOLD_LIMIT_NS, HotkeyFilter, parse_hotkey
 from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
+from tallylight.capture.watchdog import GAP_REASON, TICK_S, HookWatchdog, InputClock, default_input_clock
 from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, RawEvent, SessionInfo, StopReason
 from tallylight.options import CaptureOptions
@@ -93,7 +94,11 @@ class Session:
         hotkey_listener: HotkeyFactory = default_hotkey_listener,
         on_hotkey: Callable[[str, float], None] | None = None,
         global_capture: bool = True,
+        input_clock: InputClock | None = None,
     ) -> None:
+        """``input_clock``: the OS's own record of the last input, for the hook watchdog
+        (:mod:`tallylight.capture.watchdog`); the default is the real one on Windows, where
+        a hook can be removed silently, and none (no watchdog) elsewhere."""
         self.options = options
         #: False: no input hooks at all, only the task window's own events (Wayland, macOS
         #: without Input Monitoring, or a participant who wants no global capture)
@@ -122,6 +127,11 @@ class Session:
         self.private = False  # a private app has focus: no hooks, a PRIVATE_APP gap
         self.timing: SessionTiming | None = None
         self.timing_quality: dict[str, Any] | None = None  # the figures stored with the session, once stopped
+        clock = input_clock if input_clock is not None else default_input_clock()
+        self.watchdog = (
+            HookWatchdog(clock, restart=self._restart_hooks, write_gap=self._hook_gap) if clock else None
+        )
+        self._watchdog_stop = threading.Event()
 
     # -- control (any thread) -------------------------------------------------
 
@@ -153,6 +163,10 @@ class Session:
                 target=self._write_loop, args=(pipeline,), name="tallylight-writer", daemon=True
             )
             self._writer.start()
+            if self.watchdog is not None and self.global_capture:
+                threading.Thread(
+                    target=self._watch_hooks, name="tallylight-hook-watchdog", daemon=True
+                ).start()
             self.private = private
             try:
                 if private:
@@ -298,6 +312,45 @@ class Session:
             self.timing.use(getattr(hooks, "os_clock", None))
         hooks.start()
         self._hooks = hooks
+        if self.watchdog is not None:
+            self.watchdog.heard()  # silence is counted from now, not from before a pause
+
+    # -- the hook watchdog (Windows; tests give a fake clock) ----------------------
+
+    def _watch_hooks(self) -> None:
+        """While the session lasts: every TICK_S, ask the watchdog whether the installed
+        hooks went silent while the OS saw input. Only while hooks are installed: in a
+        pause, a private app or a window task they are removed on purpose."""
+        dog = self.watchdog
+        assert dog is not None
+        while not self._watchdog_stop.wait(TICK_S):
+            with self._lock:
+                if self.state != RecorderState.RECORDING or self._hooks is None:
+                    continue
+                try:
+                    dog.tick()  # on a removed hook: _hook_gap, then _restart_hooks (lock held)
+                except Exception as exc:
+                    log.exception("the hook watchdog could not restart the input hooks")
+                    self._finish(StopReason.CONTROLLER_GONE, time.perf_counter_ns())
+                    if self._on_fatal is not None:
+                        self._on_fatal(
+                            f"Input capture stopped: the input hooks could not be restarted ({exc})."
+                        )
+                    return
+
+    def _hook_gap(self, since_ms: int) -> None:
+        """A HOOK_REMOVED gap from when the hook was last heard (the watchdog's tick clock,
+        turned into perf_counter time); the writer never lets it go before what it wrote."""
+        assert self.watchdog is not None
+        silent_ns = ((self.watchdog.clock.now_ms() - since_ms) % 2**32) * 1_000_000
+        t = max(self.t0_ns, time.perf_counter_ns() - silent_ns)
+        self._queue.put((t, Kind.MARKER, Marker.GAP, int(GAP_REASON)))
+
+    def _restart_hooks(self) -> None:
+        """Replace the removed hooks by new ones; capture resumes from now."""
+        self._remove_hooks()
+        self._queue.put((time.perf_counter_ns(), Kind.MARKER, Marker.RESUME, 0))
+        self._install_hooks()
 
     def _remove_hooks(self) -> None:
         if self._hooks is not None:
@@ -312,6 +365,7 @@ class Session:
             self._hotkey_listener = None
 
     def _finish(self, reason: StopReason, t_abs: int, timeout: float = 5.0) -> None:
+        self._watchdog_stop.set()
         self._remove_all_hooks()
         self.stop_reason = reason
         self._queue.put((t_abs, Kind.MARKER, Marker.SESSION_STOP, int(reason)))
@@ -323,6 +377,7 @@ class Session:
     def _fail(self, message: str) -> None:
         """Called on the writer thread when the sink fails: stop capture, keep what is sealed."""
         self.stop_reason = StopReason.WRITE_ERROR
+        self._watchdog_stop.set()
         self._remove_all_hooks()
         self.state = RecorderState.STOPPED
         if self._on_fatal is not None:
@@ -342,6 +397,7 @@ class Session:
         assert timing is not None
         retime = timing.retime
         t0 = self.t0_ns
+        heard = self.watchdog.heard if self.watchdog is not None else None
         try:
             while True:
                 # Poll on a timer rather than block in get(): a blocked writer is woken by
@@ -356,6 +412,8 @@ class Session:
                         elif item[0] is _TRIALS:
                             trials.append((item[1], [self._trial_times(t) for t in item[2]]))
                         else:
+                            if heard is not None and item[1] != Kind.MARKER:
+                                heard()  # hook input came through (a window task's too: no hooks then)
                             pending.append(retime(item))
                         item = get(block=False)
                 except queue.Empty:

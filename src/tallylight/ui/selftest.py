@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from tallylight import resources
 from tallylight import settings as settings_mod
 from tallylight.capture.probe import probe
+from tallylight.capture.watchdog import check_clock, default_input_clock
 from tallylight.errors import TallylightError
 from tallylight.protocol import RecorderMessage
 
@@ -132,6 +133,8 @@ def main() -> int:
         ("indicator", lambda: check_indicator(qapp)),
         ("recorder", lambda: check_recorder(qapp)),
         ("capture probe", check_probe),
+        # Windows: the OS calls of the hook watchdog every session there runs
+        ("hook watchdog", lambda: check_clock(default_input_clock())),
     ]
     failed = 0
     for name, step in steps:
