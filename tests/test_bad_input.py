@@ -83,6 +83,7 @@ def test_a_home_that_cannot_be_created_is_one_line(xserver: XServer) -> None:
 _QUOTES = (('"', '\\"', '"'), ('"', '\\"', ""), ("[", '"\\"', "]"), ('{"a":"', '\\\\\\"', ""))
 
 
+@pytest.mark.slow  # seconds of CPU by design (the quadratic check needed half an hour)
 def test_safejson_depth_check_is_linear_under_a_cpu_limit() -> None:
     """400,000 escaped quotes, in each shape, in a child limited to 20 CPU seconds and 1 GiB.
 

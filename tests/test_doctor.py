@@ -5,28 +5,24 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
 
+from helpers import run_cli_in_process
 from tallylight.capture.probe import X_TIMEOUT_S, probe
 from xserver import XServer, xvfb
 
 
-def doctor(env: dict[str, str]) -> subprocess.CompletedProcess:
+def doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``tallylight doctor`` as ``main(argv)`` in this process, in ``env`` (the display
+    variables of this process removed); tests/test_cli_smoke.py runs it as a process."""
     full = {
         k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "XDG_SESSION_TYPE")
     }
     full.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "tallylight.cli.main", "doctor"],
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    return run_cli_in_process(["doctor"], env=full)
 
 
 def test_no_display() -> None:
@@ -67,6 +63,7 @@ def silent_x_port() -> Iterator[int]:
         sock.close()
 
 
+@pytest.mark.slow  # it waits out the probe's timeout
 def test_display_that_never_answers_does_not_hang(silent_x_port: int) -> None:
     started = time.monotonic()
     result = probe({"DISPLAY": f"127.0.0.1:{silent_x_port - 6000}"})
@@ -88,6 +85,7 @@ def test_xwayland_is_limited(xserver: XServer) -> None:
     assert "only while an XWayland" in result.stdout
 
 
+@pytest.mark.x11  # it starts an X server of its own
 def test_x_server_without_record() -> None:
     with xvfb("-extension", "RECORD") as server:
         result = doctor({"DISPLAY": server.display})

@@ -201,13 +201,14 @@ def test_nothing_in_the_words_module_escapes_gettext() -> None:
 
 @pytest.mark.parametrize("args", [["--help"], ["study", "add", "--help"], ["sessions", "--help"]])
 def test_cli_help_is_german_under_language_de(args: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
-    import sys
+    """In this process (``main(argv)``); tests/test_cli_smoke.py asks a new process for German help."""
+    from helpers import run_cli_in_process
 
     monkeypatch.setenv("LANGUAGE", "de")
-    out = subprocess.run(
-        [sys.executable, "-m", "tallylight.launcher", *args], capture_output=True, text=True, check=True
-    ).stdout
+    i18n.use_languages(None)
+    done = run_cli_in_process(args)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
     assert out.startswith("Aufruf: tallylight")
     assert "Optionen:" in out
     assert "diese Hilfe zeigen und beenden" in out
@@ -216,17 +217,15 @@ def test_cli_help_is_german_under_language_de(args: list[str], monkeypatch: pyte
 
 
 def test_cli_errors_are_german(monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
-    import sys
+    from helpers import run_cli_in_process
 
     monkeypatch.setenv("LANGUAGE", "de")
+    i18n.use_languages(None)
     for args, said in [
         (["record", "--for", "soon"], "Die Dauer 'soon' ist nicht lesbar"),
         (["record", "--until", "soon"], "Fehler: unbekannte Argumente: --until soon"),
     ]:
-        proc = subprocess.run(
-            [sys.executable, "-m", "tallylight.launcher", *args], capture_output=True, text=True, timeout=60
-        )
+        proc = run_cli_in_process(args)
         assert proc.returncode != 0
         assert said in proc.stderr, proc.stderr
 

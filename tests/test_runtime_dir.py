@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from helpers import run_cli_in_process
 from tallylight import paths
 
 TL = [sys.executable, "-m", "tallylight.cli.main"]
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*TL, *args], capture_output=True, text=True, timeout=60, env=env or dict(os.environ)
-    )
+    """``tallylight ARGS`` as ``main(argv)`` in this process (tests/test_cli_smoke.py runs a process)."""
+    return run_cli_in_process(list(args), env=env)
 
 
 def one_sentence(r: subprocess.CompletedProcess[str], words: str) -> None:

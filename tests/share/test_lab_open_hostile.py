@@ -160,6 +160,7 @@ def _mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
+@pytest.mark.slow  # a real child under prlimit, with a real memory or time limit
 def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(tmp_path: Path) -> None:
     """A MemoryError (here from --max-memory) refuses the bundle it happened in, not the run."""
     study = Study(tmp_path, "a")
@@ -183,6 +184,7 @@ def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(tmp_p
     assert json.loads((out / "_bundles.json").read_text())["bundles"]
 
 
+@pytest.mark.slow  # a real child under prlimit, with a real memory or time limit
 def test_a_bundle_past_the_time_limit_is_refused_alone(tmp_path: Path) -> None:
     study = Study(tmp_path, "a")
     good = tmp_path / study.bundle(tmp_path, "p1", ["s1"]).filename

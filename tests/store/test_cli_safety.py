@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from store_helpers import CHEAP, run_sessions_cli_process, synthetic, write_session
+from store_helpers import CHEAP, run_sessions_cli, run_sessions_cli_process, synthetic, write_session
 
 from tallylight.store import vault
 
@@ -17,16 +18,20 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 PW = "cli pass phrase"
 
 
-def run(
-    *args: str, home: Path | None = None, umask: int | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return run_sessions_cli_process(
-        *args,
-        passphrase=PW,
-        env={"TALLYLIGHT_HOME": str(home)} if home is not None else None,
-        cwd=cwd,
-        preexec_fn=(lambda: os.umask(umask)) if umask is not None else None,
-    )
+def run(*args: str, home: Path | None = None, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``tallylight sessions ARGS`` in this process (``main(argv)``), under ``umask`` if given."""
+    with contextlib.ExitStack() as stack:
+        if umask is not None:
+            stack.callback(os.umask, os.umask(umask))
+        return run_sessions_cli(
+            *args, passphrase=PW, env={"TALLYLIGHT_HOME": str(home)} if home is not None else None
+        )
+
+
+def run_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The same in a new process: what a relative path means needs the process's own working
+    directory, and the real process protection (which moves it to ``/`` after reading paths)."""
+    return run_sessions_cli_process(*args, passphrase=PW, cwd=cwd)
 
 
 @pytest.fixture
@@ -80,10 +85,10 @@ def test_export_never_writes_inside_the_data_dir(alpha: Path, inside: str) -> No
 
 def test_export_inside_data_dir_through_a_relative_path_or_link(alpha: Path, tmp_path: Path) -> None:
     (tmp_path / "d").symlink_to(alpha)
-    r = run("export", "alpha", "--out", "d/vault.json", "--force", cwd=tmp_path)
+    r = run_process("export", "alpha", "--out", "d/vault.json", "--force", cwd=tmp_path)
     assert r.returncode == 2
     assert "data folder" in r.stderr
-    r = run("export", "alpha", "--out", "vault.json", "--force", cwd=alpha)
+    r = run_process("export", "alpha", "--out", "vault.json", "--force", cwd=alpha)
     assert r.returncode == 2
     assert "data folder" in r.stderr
     assert vault.unlock(PW, alpha)
@@ -96,8 +101,9 @@ def test_export_file_is_private_whatever_the_umask(alpha: Path, tmp_path: Path) 
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
 
-def test_export_dash_is_stdout(alpha: Path, tmp_path: Path) -> None:
-    r = run("export", "alpha", "--format", "jsonl", "--out", "-", cwd=tmp_path)
+def test_export_dash_is_stdout(alpha: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = run("export", "alpha", "--format", "jsonl", "--out", "-")
     assert r.returncode == 0, r.stderr
     assert len(r.stdout.splitlines()) == 50
     assert r.stdout.startswith('{"t_ms"')
