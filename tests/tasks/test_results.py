@@ -88,3 +88,22 @@ def test_blocks_have_the_documented_fields_and_pool_nothing() -> None:
 def test_no_trials_no_blocks() -> None:
     assert results.blocks([]) == {}
     assert task_result_lines({}) == []
+
+
+def test_a_task_run_twice_never_pools_its_runs_sequences() -> None:
+    """Run again (same session) or pooled from two sessions, sequence 1 is two sequences."""
+    first = [tap(1, k, d, k * 10**9, 400) for k, d in enumerate((-3, 0, 3), 1)]
+    second = [tap(1, k, d, 100 * 10**9 + k * 10**9, 900) for k, d in enumerate((-9, 2, 9), 1)]
+
+    def alone(trials: list[dict]) -> measures.PointingSequence:
+        return results.pointing_sequences(trials)[0][1]
+
+    expected = [alone(first), alone(second)]
+    assert [s for _, s in results.pointing_sequences(first + second)] == expected
+    elsewhere = [{**t, "session": "b"} for t in second]
+    assert [
+        s for _, s in results.pointing_sequences([{**t, "session": "a"} for t in first] + elsewhere)
+    ] == expected
+    (row,) = results.by_condition(second + first)
+    assert row["sequences"] == 2
+    assert math.isclose(row["throughput_bps"], measures.mean_throughput(expected) or math.nan)

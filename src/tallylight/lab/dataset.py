@@ -2,6 +2,7 @@
 
     OUT/events/study=<id>/participant=<id>/session=<id>/part-0.parquet   one row per event
     OUT/sessions/study=<id>/participant=<id>/session=<id>/part-0.parquet one row per session
+    OUT/trials/study=<id>/participant=<id>/session=<id>/part-0.parquet   one row per task trial
     OUT/_bundles*.json, OUT/_withdrawn/   bundles opened so far, tombstones (tallylight.lab.ledger)
 
 Each session's partition is written with ``existing_data_behavior="delete_matching"``
@@ -15,6 +16,7 @@ The dataset holds participants' data: folders 0700, files 0600.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -44,9 +46,17 @@ MALFORMED: tuple[type[Exception], ...] = (
 )
 BASENAME = "part-{i}.parquet"
 
-_ARROW = {"decimal": pa.float64(), "integer": pa.int64(), "text": pa.string(), "name": pa.string()}
+_ARROW = {
+    "decimal": pa.float64(),
+    "integer": pa.int64(),
+    "text": pa.string(),
+    "name": pa.string(),
+    "boolean": pa.bool_(),
+}
 #: events.csv columns with their Arrow types (from the one column list in share.tables)
 CSV_TYPES: dict[str, pa.DataType] = {c.name: _ARROW[c.type] for c in tables.COLUMNS}
+#: trials.csv columns with their Arrow types
+TRIAL_CSV_TYPES: dict[str, pa.DataType] = {c.name: _ARROW[c.type] for c in tables.TRIAL_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -121,12 +131,42 @@ def _check_vocabulary(table: pa.Table) -> None:
         _refuse_unless(table, column, ok, "does not have the documented form")
 
 
-def _refuse_unless(table: pa.Table, column: str, ok: pa.ChunkedArray, why: str) -> None:
+def _refuse_unless(
+    table: pa.Table, column: str, ok: pa.ChunkedArray, why: str, what: str = "An events table"
+) -> None:
     ok = pc.fill_null(ok, False)
     if pc.all(ok).as_py() is not False:
         return
     bad = table[column].filter(pc.invert(ok))[0].as_py()
-    raise BundleError(f"An events table in the bundle has {bad[:40]!r} in column {column}, which {why}.")
+    shown = "an empty cell" if bad is None else repr(bad[:40])
+    raise BundleError(f"{what} in the bundle has {shown} in column {column}, which {why}.")
+
+
+def read_trials_csv(data: bytes) -> pa.Table:
+    """A trials.csv as an Arrow table with the codebook's types; empty cells become nulls."""
+    opts = pacsv.ConvertOptions(
+        column_types=TRIAL_CSV_TYPES,
+        strings_can_be_null=True,
+        null_values=[""],
+        include_columns=list(tables.TRIAL_COLUMN_NAMES),
+    )
+    try:
+        table = pacsv.read_csv(io.BytesIO(data), convert_options=opts)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "unreadable"
+        raise BundleError(f"A trials table in the bundle is malformed ({first}).") from None
+    if tuple(table.column_names) != tables.TRIAL_COLUMN_NAMES:
+        raise BundleError("A trials table in the bundle does not have the documented columns.")
+    # kind: a later version may add kinds (docs/FORMAT.md section 14), so a plain name, not a list
+    for column, pattern in (("task", _TEXT_PATTERNS["task"]), ("kind", r"[a-z][a-z0-9_]{0,31}")):
+        col = table[column]
+        ok = pc.and_kleene(pc.is_valid(col), pc.match_substring_regex(col, f"^(?:{pattern})$"))
+        _refuse_unless(table, column, ok, "does not have the documented form", "A trials table")
+    for column in ("trial", "start_ms", "end_ms"):
+        col = table[column]
+        if col.null_count or (col.type == pa.float64() and pc.any(pc.invert(pc.is_finite(col))).as_py()):
+            raise BundleError(f"A trials table in the bundle has a trial whose {column} is not a number.")
+    return table
 
 
 def _events_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Table:
@@ -204,6 +244,23 @@ def session_tables(opened: bundle.Opened) -> list[tuple[pa.Table, pa.Table]]:
     return [(_events_table(opened, s), _sessions_table(opened, s)) for s in opened.doc["sessions"]]
 
 
+def trial_tables(opened: bundle.Opened) -> dict[str, pa.Table]:
+    """Session id -> its trials table, for each session of the bundle that has trials."""
+    out = {}
+    for sid, data in opened.trials.items():
+        table = read_trials_csv(data)
+        n = table.num_rows
+        for name, value in (
+            ("bundle_id", opened.bundle_id),
+            ("study", opened.study_id),
+            ("participant", opened.participant_id),
+            ("session", sid),
+        ):
+            table = table.append_column(name, pa.repeat(pa.scalar(value, pa.string()), n))
+        out[sid] = table
+    return out
+
+
 def _write(table: pa.Table, root: Path) -> None:
     """One session's rows as its partition's only file (what write_to_dataset with
     delete_matching gives, at a fraction of its cost: the partition is known, one file,
@@ -243,6 +300,7 @@ class Prepared:
 
     outcome: Outcome
     tables: list[tuple[pa.Table, pa.Table]] = field(default_factory=list)
+    trials: dict[str, pa.Table] = field(default_factory=dict)  # by session id (sessions with trials)
 
 
 def prepare_one(
@@ -286,6 +344,7 @@ def prepare_one(
         return Prepared(result)
     try:
         tables_ = session_tables(opened)
+        trials = trial_tables(opened)
     except TallylightError as exc:
         result.message = str(exc)
         return Prepared(result)
@@ -298,7 +357,7 @@ def prepare_one(
     result.status = "ready"
     result.sessions = [s["session_id"] for s in opened.doc["sessions"]]
     result.rows = sum(e.num_rows for e, _ in tables_)
-    return Prepared(result, tables_)
+    return Prepared(result, tables_, trials)
 
 
 def write_prepared(prepared: Prepared, out: str) -> Outcome:
@@ -308,11 +367,28 @@ def write_prepared(prepared: Prepared, out: str) -> Outcome:
         for events, sessions in prepared.tables:
             _write(events, Path(out) / "events")
             _write(sessions, Path(out) / "sessions")
+        _write_trials(prepared, Path(out) / "trials")
     except OSError as exc:
         result.status, result.message = "bad", f"writing the dataset failed ({exc.strerror or exc})"
         return result
     result.status = "opened"
     return result
+
+
+def _write_trials(prepared: Prepared, root: Path) -> None:
+    """Each session's trials; a session that now has none (a newer version whose trials were all
+    cut) loses the rows an earlier bundle of it wrote, as its events partition is replaced."""
+    o = prepared.outcome
+    for sid in o.sessions:
+        if sid in prepared.trials:
+            _write(prepared.trials[sid], root)
+            continue
+        folder = root / f"study={o.study_id}" / f"participant={o.participant_id}" / f"session={sid}"
+        if folder.is_dir():
+            for old in folder.glob("*.parquet"):
+                old.unlink()
+            with contextlib.suppress(OSError):  # something else in it: left, but no rows
+                folder.rmdir()
 
 
 def load_registry(out: Path) -> dict[str, Any]:

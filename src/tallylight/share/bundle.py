@@ -1,5 +1,5 @@
-"""The bundle (docs/BUNDLE.md): a ZIP of bundle.json, codebook.csv and one events.csv per session,
-encrypted as one age v1 file to the study's recipient keys.
+"""The bundle (docs/BUNDLE.md): a ZIP of bundle.json, codebook.csv, one events.csv per session and
+a trials.csv per session with task-window trials, encrypted as one age v1 file to the study's recipient keys.
 
 Building is pure: every input (sessions, consent record, environment, the bundle
 id's randomness and the clock) is passed in, so a test can fix them. The same
@@ -47,6 +47,7 @@ ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: the most a bundle may expand to when opened (a zip bomb stops here)
 MAX_UNPACKED = 8 << 30
 SESSION_FILE_RE = re.compile(r"sessions/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/events\.csv")  # fullmatch
+TRIALS_FILE_RE = re.compile(r"sessions/([A-Za-z0-9][A-Za-z0-9._-]{0,127})/trials\.csv")  # fullmatch
 
 README_TEXT = """\
 Tallylight bundle
@@ -58,6 +59,8 @@ bundle.sig    the participant's Ed25519 signature over bundle.json (its key is i
               bundle.json: participant_public_key)
 codebook.csv  every column of the event tables, its unit, and every named value
 sessions/<session id>/events.csv   one row per event (see codebook.csv)
+sessions/<session id>/trials.csv   one row per trial of a typing or pointing task
+                                   (only for sessions that ran one; see codebook.csv)
 
 Empty cells mean "does not apply to this row" (never 0). Times are milliseconds
 since the session's start (bundle.json: sessions[].start_utc).
@@ -88,6 +91,8 @@ class SessionPart:
     columns: EventColumns
     stop_reason: StopReason | None = None
     timing: dict[str, Any] | None = None  # the session's TIMING record (docs/FORMAT.md section 12), if any
+    #: the task window's trials (docs/FORMAT.md section 14; those in cut spans already removed)
+    trials: Sequence[dict[str, Any]] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +255,8 @@ def session_entry(part: SessionPart, task_ids: Sequence[str] = ()) -> dict[str, 
         "session_id": info.session_id,
         "label": info.label,
         "file": f"sessions/{info.session_id}/events.csv",
+        "trials_file": trials_file(info.session_id) if part.trials else None,
+        "trials": len(part.trials),
         "start_utc": _utc_iso(info.started_wall_ns),
         "start_unix_ns": info.started_wall_ns,
         "time_zone": extra.get("time_zone") or local_time_zone(info.started_wall_ns),
@@ -267,6 +274,10 @@ def session_entry(part: SessionPart, task_ids: Sequence[str] = ()) -> dict[str, 
         "platform": info.platform,
         "recorded_with_app_version": info.app_version,
     }
+
+
+def trials_file(session_id: str) -> str:
+    return f"sessions/{session_id}/{tables.TRIALS_FILE}"
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -301,6 +312,8 @@ def build(
     for part in inputs.sessions:
         entry = session_entry(part, inputs.study.tasks)
         files[entry["file"]] = tables.events_csv(part.columns, inputs.study.tasks)
+        if entry["trials_file"]:
+            files[entry["trials_file"]] = tables.trials_csv(part.trials)
         entries.append(entry)
     study = inputs.study
     doc: dict[str, Any] = {
@@ -345,12 +358,14 @@ def encrypt(built: Built, recipients: Sequence[str]) -> Encrypted:
 
 @dataclass(frozen=True)
 class Opened:
-    """A decrypted and verified bundle: its document and files (events.csv bytes by session id)."""
+    """A decrypted and verified bundle: its document and files (events.csv and trials.csv bytes by
+    session id; a session without trials has no trials entry)."""
 
     doc: dict[str, Any]
     events: dict[str, bytes]
     codebook: bytes
     signer: str = ""  # the participant public key whose signature verified ("" if unsigned)
+    trials: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def bundle_id(self) -> str:
@@ -378,7 +393,11 @@ _CHUNK = 1 << 20
 
 
 def _allowed_name(name: str) -> bool:
-    return name in (BUNDLE_JSON, README, CODEBOOK, SIGNATURE) or bool(SESSION_FILE_RE.fullmatch(name))
+    return name in (BUNDLE_JSON, README, CODEBOOK, SIGNATURE) or _session_file(name)
+
+
+def _session_file(name: str) -> bool:
+    return bool(SESSION_FILE_RE.fullmatch(name) or TRIALS_FILE_RE.fullmatch(name))
 
 
 class _Unpacker:
@@ -467,6 +486,7 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
         if not isinstance(meta, dict) or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             raise BundleError(f"{name} in the bundle does not match its checksum.")
     events: dict[str, bytes] = {}
+    trials: dict[str, bytes] = {}
     for s in doc["sessions"]:
         sid = s["session_id"]
         if s.get("file") != f"sessions/{sid}/events.csv" or s["file"] not in listed:
@@ -474,9 +494,19 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
         if sid in events:
             raise BundleError(f"Session {sid} appears twice in the bundle.")
         events[sid] = raw[s["file"]]
+        named = s.get("trials_file")
+        if named is not None:
+            if named != trials_file(sid) or named not in listed:
+                raise BundleError(f"Session {sid} in bundle.json names a trials file it does not hold.")
+            trials[sid] = raw[named]
+    stray = [
+        n for n in listed if TRIALS_FILE_RE.fullmatch(str(n)) and n not in {trials_file(s) for s in trials}
+    ]
+    if stray:
+        raise BundleError(f"The bundle holds {stray[0]}, which no session in its bundle.json names.")
     sig = zip_.read(SIGNATURE, 4096) if SIGNATURE in zip_.infos else None
     signer = signed_by(doc, body, sig)
-    return Opened(doc, events, raw.get(CODEBOOK, b""), signer)
+    return Opened(doc, events, raw.get(CODEBOOK, b""), signer, trials)
 
 
 def signed_by(doc: dict[str, Any], body: bytes, signature: bytes | None) -> str:
@@ -514,7 +544,7 @@ def _check_doc(doc: Any) -> None:
     need(safe_name(doc["participant_id"]) and safe_name(study["id"]), "ids must be plain names")
     need(isinstance(doc.get("files"), dict), "files")
     for name in doc["files"]:
-        need(name == CODEBOOK or bool(SESSION_FILE_RE.fullmatch(str(name))), f"unexpected file name {name!r}")
+        need(name == CODEBOOK or _session_file(str(name)), f"unexpected file name {name!r}")
     sessions = doc.get("sessions")
     need(isinstance(sessions, list) and len(sessions) > 0, "sessions")
     for s in sessions:

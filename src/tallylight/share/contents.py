@@ -71,6 +71,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     "sessions[].session_id": ("each session", "its id"),
     "sessions[].label": ("each session", "its label"),
     "sessions[].file": ("each session", "the name of its events file"),
+    "sessions[].trials_file": (
+        "each session",
+        "the name of its task trials file (what each typing or pointing task showed and what you did)",
+    ),
+    "sessions[].trials": ("each session", "how many task trials it holds"),
     "sessions[].start_utc": ("each session", "when it started (UTC)"),
     "sessions[].start_unix_ns": ("each session", "when it started (as a number)"),
     "sessions[].time_zone": ("each session", "this computer's time zone"),

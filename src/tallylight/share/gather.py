@@ -95,7 +95,13 @@ def gather(
         rep = data.report
         parts.append(
             SessionPart(
-                data.info, rep.verdict.value, rep.problem, data.columns(), rep.stop_reason, timing=data.timing
+                data.info,
+                rep.verdict.value,
+                rep.problem,
+                data.columns(),
+                rep.stop_reason,
+                timing=data.timing,
+                trials=tuple(data.trials),
             )
         )
     consent = enrolment.read_consent(study, vault).to_dict()

@@ -92,6 +92,11 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
                 for t in s.get("tasks", [])
             )
             lines.append(f"    tasks: {runs or 'none'}; notes you added: {len(s.get('notes', []))}")
+        if s.get("trials"):
+            lines.append(
+                f"    task trials: {s['trials']} (each phrase shown and what you typed for it, "
+                "each target and where you clicked)"
+            )
         if s.get("timing_quality"):
             lines.append(f"    how exact the times are: {' '.join(timing_summary(s['timing_quality']))}")
         for g in s["gaps"]:
@@ -103,7 +108,9 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
         lines.append(f"  {group}: {'; '.join(items)}")
     lines.append(
         "Besides bundle.json: codebook.csv (what every column means) and one events.csv per session "
-        "(the events counted above, times from the session's start, without the spans you cut out)."
+        "(the events counted above, times from the session's start, without the spans you cut out); "
+        "for a session with task trials, a trials.csv (the trials counted above, without those in "
+        "spans you cut out)."
     )
     lines.append("Nothing else is included: no screenshots, no window titles, no names of apps.")
     return lines

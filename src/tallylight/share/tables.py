@@ -13,8 +13,10 @@ from __future__ import annotations
 import csv
 import enum
 import io
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from tallylight.store.encoding import EventColumns
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # "decimal", "integer", "text", "name" (one of the listed values)
+    type: str  # "decimal", "integer", "text", "name" (one of the listed values), "boolean"
     unit: str
     applies_to: str
     description: str
@@ -278,15 +280,186 @@ def events_csv(cols: EventColumns, task_ids: Sequence[str] = ()) -> bytes:
 
 
 def codebook_rows() -> Iterable[list[str]]:
-    yield ["column", "value", "type", "unit", "applies_to", "meaning"]
-    for c in COLUMNS:
-        yield [c.name, "", c.type, c.unit, c.applies_to, c.description]
-        for value, meaning in VALUES.get(c.name, {}).items():
-            yield [c.name, value, "", "", "", meaning]
+    """The codebook's rows: events.csv's columns, then trials.csv's (the last cell names the file)."""
+    yield ["column", "value", "type", "unit", "applies_to", "meaning", "file"]
+    for file, columns, values in (
+        (EVENTS_FILE, COLUMNS, VALUES),
+        (TRIALS_FILE, TRIAL_COLUMNS, TRIAL_VALUES),
+    ):
+        for c in columns:
+            yield [c.name, "", c.type, c.unit, c.applies_to, c.description, file]
+            for value, meaning in values.get(c.name, {}).items():
+                yield [c.name, value, "", "", "", meaning, file]
 
 
 def codebook_csv() -> bytes:
-    """``codebook.csv``: one row per column, then one row per named value of that column."""
+    """``codebook.csv``: one row per column, then one row per named value of that column, for
+    each table a bundle holds (its ``file`` cell says which)."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(codebook_rows())
     return buf.getvalue().encode("utf-8")
+
+
+# ---- trials.csv: the task window's trials (docs/FORMAT.md section 14) ----------------------
+
+EVENTS_FILE = "events.csv"
+TRIALS_FILE = "trials.csv"
+_POINTING = "pointing trials"
+_SELECTED = "pointing trials not skipped"
+
+#: trials.csv's columns; each is a member of the stored trial (TRIAL_MEMBERS), times in ms
+TRIAL_COLUMNS: tuple[Column, ...] = (
+    Column("task", "text", "", "every row", "The study task: its id in the manifest's [[tasks]]."),
+    Column("task_number", "integer", "", "every row", "The task's 1-based position in the manifest."),
+    Column("kind", "name", "", "every row", "What kind of task; see the values below."),
+    Column(
+        "condition",
+        "text",
+        "",
+        "trials of a task that lists devices",
+        "The input device the participant chose before the task (the condition results are grouped by).",
+    ),
+    Column(
+        "sequence",
+        "integer",
+        "",
+        "pointing trials",
+        "The sequence (one amplitude and width), 1-based in presentation order across the task.",
+    ),
+    Column(
+        "trial",
+        "integer",
+        "",
+        "every row",
+        "Pointing: the target's number within its sequence (1…n); typing: the phrase's number (1, 2, …).",
+    ),
+    Column(
+        "start_ms",
+        "decimal",
+        "milliseconds",
+        "every row",
+        "Start of the trial, on the clock of events.csv's t_ms: pointing, the previous selection; "
+        "typing, the phrase's first keystroke.",
+    ),
+    Column(
+        "end_ms",
+        "decimal",
+        "milliseconds",
+        "every row",
+        "End of the trial: pointing, this selection; typing, the phrase's last keystroke.",
+    ),
+    Column(
+        "skipped",
+        "boolean",
+        "",
+        "every row",
+        "true if the participant skipped the trial (the measures leave it out), else false.",
+    ),
+    Column("amplitude_px", "decimal", "pixels", _POINTING, "Nominal amplitude (the circle's diameter)."),
+    Column("width_px", "decimal", "pixels", _POINTING, "Nominal target width (diameter)."),
+    Column("from_x_px", "decimal", "pixels", _POINTING, "Centre of the previous target, x (screen)."),
+    Column("from_y_px", "decimal", "pixels", _POINTING, "Centre of the previous target, y (downwards)."),
+    Column("target_x_px", "decimal", "pixels", _POINTING, "Centre of this target, x."),
+    Column("target_y_px", "decimal", "pixels", _POINTING, "Centre of this target, y."),
+    Column("select_x_px", "decimal", "pixels", _SELECTED, "Where the button went down, x."),
+    Column("select_y_px", "decimal", "pixels", _SELECTED, "Where the button went down, y."),
+    Column("hit", "boolean", "", _SELECTED, "true if the selection fell inside the target, else false."),
+    Column(
+        "dpi",
+        "decimal",
+        "dots per inch",
+        _POINTING,
+        "The screen's physical DPI (sizes given in mm were converted with it).",
+    ),
+    Column("screen_width_px", "integer", "pixels", _POINTING, "The screen's width."),
+    Column("screen_height_px", "integer", "pixels", _POINTING, "The screen's height."),
+    Column("presented", "text", "", "typing trials", "The phrase shown (the study's own text)."),
+    Column(
+        "transcribed",
+        "text",
+        "",
+        "typing trials not skipped",
+        "The text in the field when the participant ended the phrase.",
+    ),
+    Column(
+        "input",
+        "text",
+        "",
+        "typing trials not skipped",
+        "Every character typed into the task's field, in order, with U+0008 (backspace) for each "
+        "backspace: the input stream the error rates are computed from.",
+    ),
+)
+
+TRIAL_COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in TRIAL_COLUMNS)
+#: the stored trial's member behind each column (times: ``start_ns``/``end_ns``, written as ms)
+TRIAL_MEMBERS: dict[str, str] = {
+    c.name: c.name.removesuffix("_px").replace("start_ms", "start_ns").replace("end_ms", "end_ns")
+    for c in TRIAL_COLUMNS
+}
+TRIAL_VALUES: dict[str, dict[str, str]] = {
+    "kind": {
+        "pointing": "a target of an ISO 9241-9 multi-directional tapping sequence",
+        "typing": "a phrase of a copy-typing task",
+    },
+}
+_TRIAL_TYPES = {c.name: c.type for c in TRIAL_COLUMNS}
+
+
+def _trial_cell(column: str, value: Any) -> str:
+    """One trials.csv cell; a member the trial lacks, or of the wrong type, is an empty cell."""
+    typ = _TRIAL_TYPES[column]
+    if column == "skipped":
+        return "true" if value is True else "false"
+    if value is None:
+        return ""
+    if typ == "boolean":
+        return ("true" if value else "false") if isinstance(value, bool) else ""
+    if isinstance(value, bool):
+        return ""
+    if column in ("start_ms", "end_ms") and isinstance(value, int):
+        return _ms(np.array([value], np.int64))[0]
+    if typ == "integer":
+        return str(value) if isinstance(value, int) else ""
+    if typ == "decimal":
+        ok = isinstance(value, (int, float)) and math.isfinite(value)
+        return repr(float(value)).removesuffix(".0") if ok else ""
+    return value if isinstance(value, str) else ""
+
+
+def trial_rows(trials: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The trials as trials.csv rows of strings (columns in :data:`TRIAL_COLUMN_NAMES` order).
+
+    Only the documented members leave: a member the task window adds later stays in the
+    store until this table (and BUNDLE.md) names it.
+    """
+    return [tuple(_trial_cell(c, t.get(TRIAL_MEMBERS[c])) for c in TRIAL_COLUMN_NAMES) for t in trials]
+
+
+def trials_csv(trials: Sequence[dict[str, Any]]) -> bytes:
+    """``trials.csv``: the same CSV dialect as events.csv, one row per trial in stored order."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(TRIAL_COLUMN_NAMES)
+    w.writerows(trial_rows(trials))
+    return buf.getvalue().encode("utf-8")
+
+
+def trials_from_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Trial objects (FORMAT.md section 14 members) from trials-table rows (typed values, None for
+    empty): the inverse of :func:`trial_rows`, so measures are computed by the one module that
+    computes them (tallylight.tasks.results) wherever the trials come from."""
+    out = []
+    for row in rows:
+        trial: dict[str, Any] = {}
+        for column, member in TRIAL_MEMBERS.items():
+            value = row.get(column)
+            if value is None:
+                continue
+            if column in ("start_ms", "end_ms"):
+                value = round(float(value) * 1_000_000)
+            trial[member] = value
+        if trial.get("skipped") is False:
+            del trial["skipped"]
+        out.append(trial)
+    return out

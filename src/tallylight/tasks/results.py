@@ -27,14 +27,35 @@ def _num(trial: dict[str, Any], name: str) -> float:
     return float(value)
 
 
+def _runs(trials: list[dict[str, Any]]) -> dict[int, int]:
+    """id(trial) -> which run of its task it belongs to (0, 1, …), per session.
+
+    A task run again (in the same session, or trials pooled from several sessions, which
+    carry a ``session`` member) numbers its sequences and trials from 1 again: the k-th
+    trial in time with the same (sequence, trial) belongs to run k.
+    """
+    out: dict[int, int] = {}
+    seen: dict[tuple[str, str, int, int], int] = {}
+    for t in sorted(trials, key=lambda t: (t["start_ns"], t["end_ns"])):
+        key = (str(t.get("session", "")), str(t["task"]), int(t.get("sequence", 0)), int(t["trial"]))
+        out[id(t)] = seen.get(key, 0)
+        seen[key] = out[id(t)] + 1
+    return out
+
+
 def pointing_sequences(trials: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], PointingSequence]]:
-    """(the sequence's first trial, its measures) per sequence, in order of task, condition, sequence."""
-    rows = sorted(
-        _used(trials, "pointing"),
-        key=lambda t: (str(t["task"]), str(t.get("condition", "")), int(t.get("sequence", 0)), t["trial"]),
-    )
+    """(the sequence's first trial, its measures) per sequence, in order of task, condition,
+    session, run and sequence (a sequence never pools trials of two runs or sessions)."""
+    used = _used(trials, "pointing")
+    run = _runs(used)
+
+    def key(t: dict[str, Any]) -> tuple[str, str, str, int, int]:
+        task, condition, session = str(t["task"]), str(t.get("condition", "")), str(t.get("session", ""))
+        return (task, condition, session, run[id(t)], int(t.get("sequence", 0)))
+
+    rows = sorted(used, key=lambda t: (*key(t), t["trial"]))
     out = []
-    for _key, group in groupby(rows, key=lambda t: (t["task"], t.get("condition", ""), t.get("sequence", 0))):
+    for _key, group in groupby(rows, key=key):
         items = list(group)
         try:
             taps = [
