@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from tallylight.lab import dataset
 from tallylight.share import bundle, tables
 from tallylight.share.bundle import BundleInputs, SessionPart
 from tallylight.share.preview import preview_lines
-from tallylight.tasks import results
+from tallylight.tasks import measures, results
 
 MS = 1_000_000
 #: printable text without control characters (phrases are refused with them: docs/STUDY.md)
@@ -248,13 +249,20 @@ def test_a_malformed_trials_table_is_a_sentence(csv_text: str | None, message: s
 
 
 def _study_bundle(
-    study: Study, inbox: Path, participant: str, trials: list[dict[str, Any]], seed: int, clock: int
+    study: Study,
+    inbox: Path,
+    participant: str,
+    trials: list[dict[str, Any]],
+    seed: int,
+    clock: int,
+    trials2: list[dict[str, Any]] | None = None,
 ) -> Path:
-    """A signed bundle of sessions <participant>-s1 (with ``trials``) and <participant>-s2 (none)."""
+    """A signed bundle of sessions <participant>-s1 (with ``trials``) and <participant>-s2 (``trials2``)."""
     ids = ((f"{participant}-s1", ()), (f"{participant}-s2", ()))
     base = inputs(list(study.ref.recipients), sessions=ids, participant_id=participant)
     s1, s2 = base.sessions
     s1 = SessionPart(s1.info, s1.verdict, s1.verdict_note, s1.columns, s1.stop_reason, trials=trials)
+    s2 = SessionPart(s2.info, s2.verdict, s2.verdict_note, s2.columns, s2.stop_reason, trials=trials2 or ())
     data = BundleInputs(
         study.ref, participant, base.consent, [s1, s2], "0.1.0", base.environment, base.participant_key
     )
@@ -395,4 +403,81 @@ def test_bundle_md_and_lab_md_document_the_trials_table() -> None:
         assert f"| `{name}` |" in bundle_md, name
     for field in ("trials_file", "trials"):
         assert f"| `{field}` |" in (docs / "BUNDLE.md").read_text(), field
-    assert "dataset/trials/study=" in (docs / "LAB.md").read_text()
+    lab = (docs / "LAB.md").read_text()
+    assert "dataset/trials/study=" in lab
+    assert "dataset/task_results/study=" in lab
+    for column in ("task", "condition", "throughput_bps", "sequences", "wpm", "phrases", "sessions"):
+        assert f"`{column}`" in lab.split("dataset/task_results/study=")[1], column
+
+
+def _task_results(out: Path) -> list[dict[str, Any]]:
+    import duckdb
+
+    q = (
+        f"select * from read_parquet('{out}/task_results/**/*.parquet', hive_partitioning=true, "
+        "hive_types_autocast=false) order by participant, task, condition"
+    )
+    with duckdb.connect() as con:
+        cur = con.execute(q)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def test_features_gives_throughput_and_wpm_per_participant_task_and_condition(tmp_path: Path) -> None:
+    from test_lab_withdraw import _request
+
+    from tallylight.lab.main import main as lab_main
+
+    a = Study(tmp_path, "a")
+    inbox, out = tmp_path / "inbox", tmp_path / "dataset"
+    inbox.mkdir()
+    again = [dict(t, end_ns=t["end_ns"] + 37 * MS) for t in sample_trials()]  # a slower second session
+    _study_bundle(a, inbox, "p1", sample_trials(), 1, 1_800_000_000_000_000_000, trials2=again)
+    _study_bundle(a, inbox, "p2", sample_trials()[:7], 2, 1_800_000_000_000_000_000)
+    assert _open(a, out, inbox) == 0
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    got = _task_results(out)
+    assert {(r["participant"], r["task"], r["condition"]) for r in got} == {
+        ("p1", "point", "mouse"),
+        ("p1", "point", "trackpad"),
+        ("p1", "type", ""),
+        ("p2", "point", "mouse"),
+    }
+    # the reference: each session's sequences as sequences of their own, one mean per condition
+    pooled = [dict(t, session="p1-s1") for t in sample_trials()] + [dict(t, session="p1-s2") for t in again]
+    expected = {(r["task"], r["condition"]): r for r in results.by_condition(pooled)}
+    for r in (r for r in got if r["participant"] == "p1"):
+        want = expected[(r["task"], r["condition"])]
+        for name in ("throughput_bps", "wpm"):
+            if want[name] is None:
+                assert r[name] is None
+            else:
+                assert math.isclose(r[name], want[name], rel_tol=1e-12), (r, want)
+        assert (r["sequences"], r["phrases"], r["sessions"]) == (want["sequences"], want["phrases"], 2)
+    mouse = next(r for r in got if (r["participant"], r["condition"]) == ("p1", "mouse"))
+    assert mouse["sequences"] == 4  # two per session, never pooled into two
+    by_hand: list[float] = []  # grouped here by session and sequence, measured by measures alone
+    for session in (sample_trials(), again):
+        for seq in (1, 2):
+            taps = [
+                measures.PointingTrial(
+                    t["from_x"],
+                    t["from_y"],
+                    t["target_x"],
+                    t["target_y"],
+                    t["select_x"],
+                    t["select_y"],
+                    (t["end_ns"] - t["start_ns"]) / 1e6,
+                    t["hit"],
+                )
+                for t in session
+                if t.get("condition") == "mouse" and t.get("sequence") == seq
+            ]
+            tp = measures.pointing_sequence(300, 40, taps).throughput_bps
+            assert tp is not None
+            by_hand.append(tp)
+    assert math.isclose(mouse["throughput_bps"], sum(by_hand) / 4, rel_tol=1e-12)
+    # withdrawal takes the participant's task results with the rest
+    assert lab_main(["withdraw", str(_request(a, tmp_path, "p1")), "--identity", str(a.identity),
+                     "--dataset", str(out)]) == 0  # fmt: skip
+    assert {r["participant"] for r in _task_results(out)} == {"p2"}

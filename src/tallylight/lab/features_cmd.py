@@ -10,8 +10,13 @@ rows back into event columns, computes the review's features
     DIR/writing/…       Inputlog-style process measures per session and per task
     DIR/trajectories/…  mousetrap-style trials, one per click, time-normalised (101 steps)
 
-each partitioned study=…/participant=…/session=…/part-0.parquet (docs/LAB.md section 4
-gives every column, its formula and its source).
+each partitioned study=…/participant=…/session=…/part-0.parquet, and from the task
+window's trials (DIR/trials)
+
+    DIR/task_results/study=…/participant=…/part-0.parquet   throughput and WPM per
+                        participant, task and condition (tallylight.tasks.results)
+
+(docs/LAB.md section 4 gives every column, its formula and its source).
 """
 
 from __future__ import annotations
@@ -155,6 +160,72 @@ def arrow_schema(records: list[dict[str, Any]]) -> Any:
     return pa.schema([(k, kind(k)) for k in records[0]])
 
 
+#: the task results table: per participant, task and condition (docs/LAB.md section 4)
+TASK_RESULTS = "task_results"
+
+
+def _in(trial: dict[str, Any], row: dict[str, Any]) -> bool:
+    return bool(trial["task"] == row["task"] and str(trial.get("condition", "")) == row["condition"])
+
+
+def task_results(root: Path, sessions: list[dict[str, Any]]) -> int:
+    """Throughput and WPM per participant, task and condition from the trials of ``sessions``.
+
+    Computed by tallylight.tasks.results (the summary's and the task window's module) from
+    all of a participant's trials at once: a participant's throughput in a condition is the
+    mean of their sequence throughputs across sessions, never pooled raw data. Each
+    participant's partition is rewritten; one whose trials are gone loses it. Returns rows.
+    """
+    import shutil
+
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    from tallylight.share import tables
+    from tallylight.tasks import results
+
+    wanted = {(str(s["study"]), str(s["participant"]), str(s["session"])) for s in sessions}
+    people = sorted({w[:2] for w in wanted})
+    trials: dict[tuple[str, str], list[dict[str, Any]]] = {p: [] for p in people}
+    if (root / "trials").is_dir():
+        hive = ds.partitioning(
+            pa.schema([(k, pa.string()) for k in ("study", "participant", "session")]), flavor="hive"
+        )
+        for row in ds.dataset(root / "trials", format="parquet", partitioning=hive).to_table().to_pylist():
+            key = (row["study"], row["participant"], row["session"])
+            if key in wanted:
+                (trial,) = tables.trials_from_rows([row])
+                trials[key[:2]].append({**trial, "session": row["session"]})
+    n = 0
+    for (study, participant), items in trials.items():
+        folder = root / TASK_RESULTS / f"study={study}" / f"participant={participant}"
+        rows = [
+            {**r, "sessions": len({t["session"] for t in items if _in(t, r)})}
+            for r in results.by_condition(items)
+        ]
+        if not rows:
+            shutil.rmtree(folder, ignore_errors=True)
+            continue
+        schema = pa.schema(
+            [
+                ("task", pa.string()),
+                ("condition", pa.string()),
+                ("throughput_bps", pa.float64()),
+                ("sequences", pa.int64()),
+                ("wpm", pa.float64()),
+                ("phrases", pa.int64()),
+                ("sessions", pa.int64()),
+            ]
+        )
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = folder / ".part-0.parquet.tmp"
+        pq.write_table(pa.Table.from_pylist(rows, schema=schema), tmp)
+        tmp.replace(folder / "part-0.parquet")
+        n += len(rows)
+    return n
+
+
 def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -223,5 +294,17 @@ def run(args: argparse.Namespace) -> int:
                     ) from None
             n_rows += len(rows)
             progress.advance(task)
+    try:
+        n_results = task_results(args.dir, sessions)
+    except OSError as exc:
+        raise UsageError(
+            f"Writing the task results to {args.dir / TASK_RESULTS} failed ({exc.strerror or exc}); "
+            "run 'tallylight-lab features' again once there is room."
+        ) from None
     print(f"Features of {len(sessions)} session(s) ({n_rows} row(s)) written to {args.dir / 'features'}.")
+    if n_results:
+        print(
+            f"Throughput and WPM per participant, task and condition ({n_results} row(s)) written to "
+            f"{args.dir / TASK_RESULTS}."
+        )
     return 0
