@@ -14,13 +14,15 @@ import datetime as dt
 import hashlib
 import io
 import json
+import queue
 import re
 import secrets
+import threading
 import time
 import uuid
 import zipfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -280,15 +282,78 @@ def trials_file(session_id: str) -> str:
     return f"sessions/{session_id}/{tables.TRIALS_FILE}"
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zi = zipfile.ZipInfo(name, ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            zf.writestr(zi, data, compresslevel=6)
-    return buf.getvalue()
+#: DEFLATE level of the ZIP entries: 4 keeps a bundle within about 6 % of level 6's size at
+#: half its cost (benchmarks/bench_bundle.py)
+COMPRESS_LEVEL = 4
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    zi = zipfile.ZipInfo(name, ZIP_TIME)
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    zi.external_attr = 0o644 << 16
+    # the level ZipFile.open(zinfo, "w") compresses at (writestr's compresslevel sets the same)
+    zi._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
+    return zi
+
+
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    zf.writestr(_entry(name), data, compresslevel=COMPRESS_LEVEL)
+
+
+#: a ZIP entry whose size may pass 4 GiB is written with ZIP64 sizes (a row is never this long)
+_ROW_BOUND = 512
+
+
+class _Stream:
+    """Writes events.csv pieces into the ZIP in a thread of its own, hashing them as they pass.
+
+    DEFLATE, CRC-32 and SHA-256 release the GIL, so one piece is compressed while the
+    caller formats the next (tallylight.share.tables.events_csv_chunks)."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self.files: dict[str, dict[str, Any]] = {}
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tallylight-bundle-zip", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        out: Any = None
+        name, digest, size = "", hashlib.sha256(), 0
+        while True:
+            what, value = self._queue.get()
+            if what == "done":
+                return
+            if self._error is not None:
+                continue  # drain, so the caller never blocks; it raises in finish()
+            try:
+                if what == "begin":
+                    name, rows = value
+                    digest, size = hashlib.sha256(), 0
+                    out = self.zf.open(_entry(name), "w", force_zip64=rows * _ROW_BOUND > zipfile.ZIP64_LIMIT)
+                elif what == "piece":
+                    digest.update(value)
+                    size += len(value)
+                    out.write(value)
+                else:
+                    out.close()
+                    self.files[name] = {"sha256": digest.hexdigest(), "bytes": size}
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller, which raises it
+                self._error = exc
+
+    def add(self, name: str, rows: int, pieces: Iterable[bytes]) -> None:
+        self._queue.put(("begin", (name, rows)))
+        for piece in pieces:
+            self._queue.put(("piece", piece))
+        self._queue.put(("end", None))
+
+    def finish(self) -> dict[str, dict[str, Any]]:
+        self._queue.put(("done", None))
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self.files
 
 
 def new_bundle_id(rng: Callable[[int], bytes] = secrets.token_bytes) -> str:
@@ -307,14 +372,23 @@ def build(
     if len(set(ids)) != len(ids):
         raise BundleError("A session was chosen twice.")
     bundle_id = new_bundle_id(rng)
-    files: dict[str, bytes] = {CODEBOOK: tables.codebook_csv()}
+    buf = io.BytesIO()
+    zf = zipfile.ZipFile(buf, "w")
+    stream = _Stream(zf)
     entries = []
-    for part in inputs.sessions:
-        entry = session_entry(part, inputs.study.tasks)
-        files[entry["file"]] = tables.events_csv(part.columns, inputs.study.tasks)
-        if entry["trials_file"]:
-            files[entry["trials_file"]] = tables.trials_csv(part.trials)
-        entries.append(entry)
+    small: dict[str, bytes] = {CODEBOOK: tables.codebook_csv()}
+    try:
+        for part in inputs.sessions:
+            entry = session_entry(part, inputs.study.tasks)
+            pieces = tables.events_csv_chunks(part.columns, inputs.study.tasks)
+            stream.add(entry["file"], len(part.columns), pieces)
+            if entry["trials_file"]:
+                small[entry["trials_file"]] = tables.trials_csv(part.trials)
+            entries.append(entry)
+    finally:
+        written = stream.finish()
+    files = {n: {"sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in small.items()}
+    files.update(written)
     study = inputs.study
     doc: dict[str, Any] = {
         "format": FORMAT,
@@ -337,16 +411,21 @@ def build(
         "app_version": inputs.app_version,
         "environment": inputs.environment,
         "codebook": CODEBOOK,
-        "files": {n: {"sha256": hashlib.sha256(d).hexdigest(), "bytes": len(d)} for n, d in files.items()},
+        "files": files,
         "sessions": entries,
     }
     contents.check(doc)  # nothing the preview does not name
     body = json.dumps(doc, indent=2, ensure_ascii=False, sort_keys=False).encode("utf-8") + b"\n"
-    ordered = {README: README_TEXT.encode("utf-8"), BUNDLE_JSON: body, **files}
-    if inputs.participant_key:  # signs bundle.json's bytes, which hold every other file's SHA-256
-        sig = participant_key.sign(inputs.participant_key, participant_key.BUNDLE_CONTEXT, body)
-        ordered[SIGNATURE] = (sig + "\n").encode("ascii")
-    return Built(bundle_id, doc, _zip(ordered))
+    # the events files come first (written as they were formatted); then the small ones
+    with zf:
+        _add(zf, README, README_TEXT.encode("utf-8"))
+        _add(zf, BUNDLE_JSON, body)
+        for name, data in small.items():
+            _add(zf, name, data)
+        if inputs.participant_key:  # signs bundle.json's bytes, which hold every other file's SHA-256
+            sig = participant_key.sign(inputs.participant_key, participant_key.BUNDLE_CONTEXT, body)
+            _add(zf, SIGNATURE, (sig + "\n").encode("ascii"))
+    return Built(bundle_id, doc, buf.getvalue())
 
 
 def encrypt(built: Built, recipients: Sequence[str]) -> Encrypted:

@@ -14,7 +14,7 @@ import csv
 import enum
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,16 +174,6 @@ GAP_NAMES[int(GapReason.NONE)] = ""
 STOP_NAMES[int(StopReason.NONE)] = ""
 
 
-def _ms(t_ns: np.ndarray) -> list[str]:
-    """Exact decimal milliseconds: integer part, then up to 6 fractional digits without trailing zeros."""
-    out = []
-    for t in t_ns.tolist():
-        whole, frac = divmod(abs(t), 1_000_000)
-        sign = "-" if t < 0 else ""
-        out.append(f"{sign}{whole}.{frac:06d}".rstrip("0").rstrip(".") if frac else f"{sign}{whole}")
-    return out
-
-
 def _code(name: str, table: dict[int, str]) -> int:
     inverse = _INVERSE.setdefault(id(table), {v: k for k, v in table.items() if v})
     if name in inverse:
@@ -217,31 +207,89 @@ def codes(column: str, names: list[str | None]) -> np.ndarray:
     return np.array([_code(n, table) if n else 0 for n in names], np.int64)
 
 
-def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[str, ...]]:
-    """The events as CSV rows of strings (columns in :data:`COLUMN_NAMES` order).
+def _text(values: list[str]) -> list[str]:
+    """Column cells as RFC 4180 wants them (what ``csv.writer`` with QUOTE_MINIMAL writes): a cell
+    holding a comma, a quote, CR or LF is quoted, its quotes doubled."""
+    return ['"' + v.replace('"', '""') + '"' if v and any(c in v for c in _QUOTED) else v for v in values]
 
-    Text goes through Python lists, never numpy string arrays (which drop trailing NULs).
+
+_QUOTED = (",", '"', "\r", "\n")
+
+
+def _by_value(values: np.ndarray, mask: np.ndarray, name: Callable[[int], str]) -> list[str]:
+    """``name(v)`` where ``mask`` holds, else "": each distinct value is formatted once
+    (a session has few distinct codes, key ids or coordinates), then placed by index."""
+    out = np.full(len(values), "", dtype=object)
+    if mask.any():
+        out[mask] = _formatted(values[mask], name)
+    return list(out.tolist())
+
+
+#: a value range up to this wide (and not much wider than the values are many) is formatted
+#: through a table indexed by value, without sorting
+_TABLE_SPAN = 1 << 16
+
+
+def _formatted(values: np.ndarray, name: Callable[[int], str]) -> np.ndarray:
+    """``name(v)`` of each value as an object array, each distinct value formatted once."""
+    if values.size == 0:
+        return np.zeros(0, dtype=object)
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo < min(_TABLE_SPAN, 4 * values.size + 64):
+        table = np.array([name(v) for v in range(lo, hi + 1)], dtype=object)
+        picked: np.ndarray = table[(values - np.asarray(lo, dtype=values.dtype)).astype(np.int64)]
+        return picked
+    distinct, where = np.unique(values, return_inverse=True)
+    return np.array([name(v) for v in distinct.tolist()], dtype=object)[where.reshape(-1)]
+
+
+def _fractions(frac: np.ndarray) -> np.ndarray:
+    """``.ddd`` (up to 6 digits, no trailing zeros; "" for 0) of each sub-millisecond part in ns.
+
+    The recorder keeps 100 µs, so the fractions share a power of ten: formatted once per
+    value of ``frac // 10**k``, never once per row."""
+    step = 1
+    while step < 1_000_000 and frac.size and not (frac % (step * 10)).any():
+        step *= 10
+    return _formatted(frac // step, lambda f: "." + f"{f * step:06d}".rstrip("0") if f else "")
+
+
+def _ms(t_ns: np.ndarray) -> list[str]:
+    """Exact decimal milliseconds: integer part, then up to 6 fractional digits without trailing zeros."""
+    t = np.asarray(t_ns, dtype=np.int64)
+    whole, frac = np.divmod(np.abs(t), 1_000_000)
+    out = list(map(str.__add__, map(str, whole.tolist()), _fractions(frac).tolist()))
+    for i in np.flatnonzero(t < 0).tolist():
+        out[i] = "-" + out[i]
+    return out
+
+
+def event_columns(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[list[str]]:
+    """The events as CSV cells, one list of strings per column in :data:`COLUMN_NAMES` order.
+
+    Column-wise with numpy (no per-row Python objects beyond the cells themselves), so a
+    million-event session is written in well under a second. Text goes through Python
+    lists, never numpy string arrays (which drop trailing NULs).
     """
     n = len(cols)
     kind = cols.kind.astype(np.int64)
-    positional = np.isin(kind, [Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL]).tolist()
-    buttons = np.isin(kind, [Kind.BUTTON_DOWN, Kind.BUTTON_UP]).tolist()
-    scroll = (kind == Kind.SCROLL).tolist()
-    keys = np.isin(kind, [Kind.KEY_DOWN, Kind.KEY_UP]).tolist()
-    markers = (kind == Kind.MARKER).tolist()
+    positional = np.isin(kind, [Kind.MOVE, Kind.BUTTON_DOWN, Kind.BUTTON_UP, Kind.SCROLL])
+    buttons = np.isin(kind, [Kind.BUTTON_DOWN, Kind.BUTTON_UP])
+    scroll = kind == Kind.SCROLL
+    keys = np.isin(kind, [Kind.KEY_DOWN, Kind.KEY_UP])
+    markers = kind == Kind.MARKER
+    everywhere = np.ones(n, dtype=bool)
 
-    def ints(values: np.ndarray, mask: list[bool]) -> list[str]:
-        return [str(v) if m else "" for v, m in zip(values.tolist(), mask, strict=True)]
+    def named(table: dict[int, str]) -> Callable[[int], str]:
+        return lambda v: table.get(v, f"code_{v}")
 
-    def named(values: np.ndarray, mask: list[bool], table: dict[int, str]) -> list[str]:
-        return [table.get(v, f"code_{v}") if m else "" for v, m in zip(values.tolist(), mask, strict=True)]
-
-    key_id = [f"{k:016x}" if m and k else "" for k, m in zip(cols.key.tolist(), keys, strict=True)]
-    key_text = [t if m else "" for t, m in zip(cols.text.tolist(), keys, strict=True)]
+    key = cols.key.astype(np.uint64)
+    key_text = np.full(n, "", dtype=object)
+    key_text[keys] = cols.text[keys]
     reason = [""] * n
     task = [""] * n
     note = [""] * n
-    for i in np.flatnonzero(kind == Kind.MARKER).tolist():
+    for i in np.flatnonzero(markers).tolist():
         m, r = int(cols.marker[i]), int(cols.reason[i])
         if m == Marker.SESSION_STOP:
             reason[i] = STOP_NAMES.get(r, f"code_{r}")
@@ -251,32 +299,88 @@ def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[s
             note[i] = str(r)
         elif m in (Marker.PAUSE, Marker.GAP) or r:
             reason[i] = GAP_NAMES.get(r, f"code_{r}")
-    columns = [
+    return [
         _ms(cols.t_ns),
-        [KIND_NAMES.get(k, f"code_{k}") for k in kind.tolist()],
-        ints(cols.x, positional),
-        ints(cols.y, positional),
-        named(cols.button, buttons, BUTTON_NAMES),
-        ints(cols.dx, scroll),
-        ints(cols.dy, scroll),
-        named(cols.key_class, keys, KEY_CLASS_NAMES),
-        key_id,
-        key_text,
-        named(cols.marker, markers, MARKER_NAMES),
+        _by_value(kind, everywhere, named(KIND_NAMES)),
+        _by_value(cols.x.astype(np.int64), positional, str),
+        _by_value(cols.y.astype(np.int64), positional, str),
+        _by_value(cols.button.astype(np.int64), buttons, named(BUTTON_NAMES)),
+        _by_value(cols.dx.astype(np.int64), scroll, str),
+        _by_value(cols.dy.astype(np.int64), scroll, str),
+        _by_value(cols.key_class.astype(np.int64), keys, named(KEY_CLASS_NAMES)),
+        _by_value(key, keys & (key != 0), lambda k: f"{k:016x}"),
+        list(key_text.tolist()),
+        _by_value(cols.marker.astype(np.int64), markers, named(MARKER_NAMES)),
         reason,
         task,
         note,
     ]
-    return list(zip(*columns, strict=True))
+
+
+def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[str, ...]]:
+    """The events as CSV rows of strings (columns in :data:`COLUMN_NAMES` order)."""
+    return list(zip(*event_columns(cols, task_ids), strict=True))
+
+
+#: the line of each common kind, from (whole ms, fraction, fields): what the general
+#: column-wise path writes for that kind (tests/share/test_events_csv_fast.py)
+_TEMPLATES: dict[int, tuple[str, tuple[str, ...]]] = {
+    int(Kind.MOVE): ("%d%s,move,%d,%d,,,,,,,,,,", ("x", "y")),
+    int(Kind.SCROLL): ("%d%s,scroll,%d,%d,,%d,%d,,,,,,,", ("x", "y", "dx", "dy")),
+}
 
 
 def events_csv(cols: EventColumns, task_ids: Sequence[str] = ()) -> bytes:
     """``events.csv``: UTF-8, comma-separated, a header row, RFC 4180 quoting and CRLF line ends."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMN_NAMES)
-    w.writerows(event_rows(cols, task_ids))
-    return buf.getvalue().encode("utf-8")
+    return b"".join(events_csv_chunks(cols, task_ids))
+
+
+#: rows per piece of :func:`events_csv_chunks` (about 2.5 MB of CSV)
+CHUNK_ROWS = 1 << 16
+
+
+def events_csv_chunks(
+    cols: EventColumns, task_ids: Sequence[str] = (), rows: int = CHUNK_ROWS
+) -> Iterator[bytes]:
+    """``events.csv`` in pieces of ``rows`` rows (the header in the first), so the bundle can
+    compress one piece in another thread while this one formats the next."""
+    header = ",".join(COLUMN_NAMES) + "\r\n"
+    n = len(cols)
+    if n == 0:
+        yield header.encode("utf-8")
+        return
+    for start in range(0, n, rows):
+        lines = _lines(cols.take(slice(start, start + rows)), task_ids)
+        text = "\r\n".join(lines) + "\r\n"
+        yield ((header if start == 0 else "") + text).encode("utf-8")
+
+
+def _lines(cols: EventColumns, task_ids: Sequence[str]) -> list[str]:
+    """The CSV lines (without line ends) of these events: the bytes ``csv.writer`` would write
+    (tests/share/test_events_csv_fast.py holds it to that), built without a Python object per
+    cell: moves and scrolls (most rows) are formatted by one template per kind from integer
+    columns, the rest column-wise, and the lines are placed back in recording order by index.
+    The only free-text column (``key_text``) is quoted where it needs it."""
+    n = len(cols)
+    lines = np.empty(n, dtype=object)
+    kind = cols.kind.astype(np.int64)
+    t = cols.t_ns.astype(np.int64)
+    rest = np.ones(n, dtype=bool)
+    for code, (template, fields) in _TEMPLATES.items():
+        rows = np.flatnonzero((kind == code) & (t >= 0))
+        if rows.size == 0:
+            continue
+        whole, frac = np.divmod(t[rows], 1_000_000)
+        values = [whole.tolist(), _fractions(frac).tolist()]
+        values += [getattr(cols, f)[rows].astype(np.int64).tolist() for f in fields]
+        lines[rows] = list(map(template.__mod__, zip(*values, strict=True)))
+        rest[rows] = False
+    others = np.flatnonzero(rest)
+    if others.size:
+        part = event_columns(cols.take(others), task_ids)
+        part[COLUMN_NAMES.index("key_text")] = _text(part[COLUMN_NAMES.index("key_text")])
+        lines[others] = list(map(",".join, zip(*part, strict=True)))
+    return list(lines.tolist())
 
 
 def codebook_rows() -> Iterable[list[str]]:
