@@ -196,6 +196,49 @@ def test_nothing_in_the_words_module_escapes_gettext() -> None:
     assert _prose_outside_gettext(SRC / "words.py") == []
 
 
+def _error_classes() -> set[str]:
+    """The names of every TallylightError class (and the reader's private one that becomes a verdict)."""
+    from tallylight import errors
+
+    names = {
+        n for n, c in vars(errors).items() if isinstance(c, type) and issubclass(c, errors.TallylightError)
+    }
+    return names | {"_Corrupt"}
+
+
+def _untranslated_error_texts(path: Path, classes: set[str]) -> list[str]:
+    """Literal messages handed to an error class (or to ``storage_error``) without gettext."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        fn = node.func
+        name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+        if name in classes and node.args:
+            arg = node.args[0]
+        elif name == "storage_error" and len(node.args) == 2:
+            arg = node.args[1]  # "while {what}": a phrase shown inside the sentence
+        else:
+            continue
+        literal = isinstance(arg, ast.JoinedStr) or (
+            isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+        )
+        if literal:
+            found.append(f"{path.relative_to(SRC)}:{node.lineno}: {ast.unparse(arg)[:70]}")
+    return found
+
+
+def test_every_error_the_participant_reads_goes_through_gettext() -> None:
+    """A ``TallylightError`` is a sentence someone reads: in their language, from the catalog.
+
+    The researcher's ``lab`` is left out (its readers work in the project's language).
+    """
+    classes = _error_classes()
+    files = [p for p in sorted(SRC.rglob("*.py")) if "lab" not in p.relative_to(SRC).parts]
+    assert [hit for p in files for hit in _untranslated_error_texts(p, classes)] == []
+
+
 # ---------------------------------------------------------------- the command line
 
 
@@ -224,6 +267,9 @@ def test_cli_errors_are_german(monkeypatch: pytest.MonkeyPatch) -> None:
     for args, said in [
         (["record", "--for", "soon"], "Die Dauer 'soon' ist nicht lesbar"),
         (["record", "--until", "soon"], "Fehler: unbekannte Argumente: --until soon"),
+        # errors raised in the core, below the command line: the study, the store
+        (["study", "add", "/no/such/manifest.toml"], "/no/such/manifest.toml gibt es nicht."),
+        (["sessions", "delete", "../up"], "ist keine gültige Sitzungskennung"),
     ]:
         proc = run_cli_in_process(args)
         assert proc.returncode != 0

@@ -54,7 +54,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     """
     request = protocol.app_request(command, **fields)  # UsageError for an unknown command
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
-        raise AppNotRunning("Controlling the app from the command line is not supported on Windows yet.")
+        raise AppNotRunning(_("Controlling the app from the command line is not supported on Windows yet."))
     paths.private_runtime_dir(create=False)  # never talk to a socket in a folder someone else controls
     path = socket_path()
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -64,10 +64,12 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
             sock.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
             raise AppNotRunning(
-                "Tallylight is not running. Start it with `tallylight` (the tray app) first."
+                _("Tallylight is not running. Start it with `tallylight` (the tray app) first.")
             ) from exc
         except OSError as exc:
-            raise AppNotRunning(f"Could not reach the Tallylight app: {exc.strerror or exc}.") from exc
+            raise AppNotRunning(
+                _("Could not reach the Tallylight app: {value}.").format(value=exc.strerror or exc)
+            ) from exc
         try:
             sock.sendall(protocol.encode(request).encode("utf-8"))
             data = _read_line(sock)
@@ -87,7 +89,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
         raise RecorderError(_("The Tallylight app sent an unreadable answer.")) from exc
     status = protocol.AppStatus.parse(reply)
     if not status.ok:
-        raise RecorderError(status.error or "The Tallylight app refused the command.")
+        raise RecorderError(status.error or _("The Tallylight app refused the command."))
     return reply
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from tallylight.errors import StorageFull, StoreError
+from tallylight.i18n import _
 
 _FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
@@ -134,16 +135,22 @@ def storage_error(exc: OSError, what: str) -> StoreError:
     """A user-facing error for a failed write; StorageFull when space ran out."""
     if exc.errno in _FULL:
         return StorageFull(
-            f"The disk is full (or a size limit was reached) while {what}; "
-            "everything saved before that is kept."
+            _(
+                "The disk is full (or a size limit was reached) while {what}; everything saved before that "
+                "is kept."
+            ).format(what=what)
         )
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StoreError(
-            f"Tallylight may not write its data folder while {what} ({exc.strerror}); "
-            "everything saved before that is kept."
+            _(
+                "Tallylight may not write its data folder while {what} ({strerror}); everything saved "
+                "before that is kept."
+            ).format(what=what, strerror=exc.strerror)
         )
     return StoreError(
-        f"Writing failed while {what} ({exc.strerror or exc}); everything saved before that is kept."
+        _("Writing failed while {what} ({strerror}); everything saved before that is kept.").format(
+            what=what, strerror=exc.strerror or exc
+        )
     )
 
 

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 
 
 class KeyMode(enum.IntEnum):
@@ -41,7 +42,11 @@ class KeyMode(enum.IntEnum):
             return cls[str(value).strip().upper()]
         except KeyError:
             choices = ", ".join(m.label for m in cls)
-            raise UsageError(f"Unknown key mode {value!r}; choose one of: {choices}.") from None
+            raise UsageError(
+                _("Unknown key mode {value!r}; choose one of: {choices}.").format(
+                    value=value, choices=choices
+                )
+            ) from None
 
 
 @dataclass(frozen=True)
@@ -63,11 +68,17 @@ class CaptureOptions:
                 or not value >= 0
                 or value > 1e6
             ):
-                raise UsageError(f"{name} must be a number of at least 0, not {value!r}.")
+                raise UsageError(
+                    _("{name} must be a number of at least 0, not {value!r}.").format(name=name, value=value)
+                )
             object.__setattr__(self, name, float(value))
         for name in ("mouse_moves", "clicks", "scrolls"):
             if not isinstance(getattr(self, name), bool):
-                raise UsageError(f"{name} must be true or false, not {getattr(self, name)!r}.")
+                raise UsageError(
+                    _("{name} must be true or false, not {self!r}.").format(
+                        name=name, self=getattr(self, name)
+                    )
+                )
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -79,7 +90,9 @@ class CaptureOptions:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise UsageError(f"Unknown capture option(s): {', '.join(sorted(unknown))}.")
+            raise UsageError(
+                _("Unknown capture option(s): {items}.").format(items=", ".join(sorted(unknown)))
+            )
         return cls(**dict(data))
 
     def to_record(self) -> dict[str, Any]:

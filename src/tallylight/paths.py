@@ -16,6 +16,7 @@ from pathlib import Path
 import platformdirs
 
 from tallylight.errors import StoreError, UsageError
+from tallylight.i18n import _
 
 APP_NAME = "tallylight"
 
@@ -68,8 +69,10 @@ def ensure_private_dir(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise StoreError(
-            f"Tallylight cannot create its folder {path} ({exc.strerror or exc}). "
-            "Check TALLYLIGHT_HOME, and that you may write there."
+            _(
+                "Tallylight cannot create its folder {path} ({value}). Check TALLYLIGHT_HOME, and that you "
+                "may write there."
+            ).format(path=path, value=exc.strerror or exc)
         ) from None
     with contextlib.suppress(OSError):
         os.chmod(path, 0o700)
@@ -88,18 +91,30 @@ def check_private_dir(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise UsageError(f"Tallylight cannot check its runtime folder {path} ({exc.strerror}).") from None
+        raise UsageError(
+            _("Tallylight cannot check its runtime folder {path} ({strerror}).").format(
+                path=path, strerror=exc.strerror
+            )
+        ) from None
     if stat.S_ISLNK(st.st_mode):
         raise UsageError(
-            f"Tallylight's runtime folder {path} is a link; for safety it must be a real folder of yours. "
-            "Remove it and start again."
+            _(
+                "Tallylight's runtime folder {path} is a link; for safety it must be a real folder of "
+                "yours. Remove it and start again."
+            ).format(path=path)
         )
     if not stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"Tallylight's runtime folder {path} is not a folder. Remove it and start again.")
+        raise UsageError(
+            _("Tallylight's runtime folder {path} is not a folder. Remove it and start again.").format(
+                path=path
+            )
+        )
     if hasattr(os, "getuid") and st.st_uid != os.getuid():
         raise UsageError(
-            f"Tallylight's runtime folder {path} belongs to another user, so it cannot be trusted. "
-            "Remove it, or set XDG_RUNTIME_DIR to a folder of your own."
+            _(
+                "Tallylight's runtime folder {path} belongs to another user, so it cannot be trusted. "
+                "Remove it, or set XDG_RUNTIME_DIR to a folder of your own."
+            ).format(path=path)
         )
     if st.st_mode & 0o077:
         with contextlib.suppress(OSError):

@@ -29,6 +29,7 @@ from typing import Any
 from tallylight import safejson
 from tallylight.errors import UsageError
 from tallylight.events import StopReason
+from tallylight.i18n import _
 
 #: the longest line either end reads; anything longer is refused
 MAX_LINE_BYTES = 1 << 20
@@ -268,9 +269,9 @@ def decode_command(line: bytes | str) -> tuple[str, Any, dict[str, Any]]:
     try:
         msg = decode(line)
     except ValueError as exc:
-        raise UsageError(f"Unreadable command: {exc}") from None
+        raise UsageError(_("Unreadable command: {exc}").format(exc=exc)) from None
     if not isinstance(msg.get("cmd"), str):
-        raise UsageError("Unreadable command: a command must be a JSON object with a 'cmd' string.")
+        raise UsageError(_("Unreadable command: a command must be a JSON object with a 'cmd' string."))
     return msg["cmd"], msg.get("id"), msg
 
 
@@ -281,7 +282,7 @@ def seconds(msg: Mapping[str, Any], name: str) -> float:
     """A duration in seconds (absent or 0 = none); UsageError unless a number >= 0."""
     value = msg.get(name) or 0
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-        raise UsageError(f"'{name}' must be a number of seconds of at least 0.")
+        raise UsageError(_("'{name}' must be a number of seconds of at least 0.").format(name=name))
     return float(value)
 
 
@@ -289,7 +290,9 @@ def text(msg: Mapping[str, Any], name: str, max_len: int, what: str) -> str:
     """A text field (absent = empty); UsageError unless text of at most ``max_len`` characters."""
     value = msg.get(name) or ""
     if not isinstance(value, str) or len(value) > max_len:
-        raise UsageError(f"{what} must be text of at most {max_len} characters.")
+        raise UsageError(
+            _("{what} must be text of at most {max_len} characters.").format(what=what, max_len=max_len)
+        )
     return value
 
 
@@ -301,7 +304,7 @@ def names(msg: Mapping[str, Any], name: str, what: str, max_items: int = 200) ->
         or len(value) > max_items
         or not all(isinstance(a, str) and len(a) < 200 for a in value)
     ):
-        raise UsageError(f"'{name}' must be a list of {what}.")
+        raise UsageError(_("'{name}' must be a list of {what}.").format(name=name, what=what))
     return [a for a in value if a.strip()]
 
 
@@ -309,7 +312,7 @@ def mapping(msg: Mapping[str, Any], name: str) -> dict[str, Any]:
     """An object field (absent = empty); UsageError unless a JSON object."""
     value = msg.get(name) or {}
     if not isinstance(value, dict):
-        raise UsageError(f"'{name}' must be an object.")
+        raise UsageError(_("'{name}' must be an object.").format(name=name))
     return value
 
 
@@ -317,7 +320,7 @@ def flag(msg: Mapping[str, Any], name: str, default: bool | None = None) -> bool
     """A true/false field (absent = ``default``; no default: it is required)."""
     value = msg.get(name, default)
     if not isinstance(value, bool):
-        raise UsageError(f"'{name}' must be true or false.")
+        raise UsageError(_("'{name}' must be true or false.").format(name=name))
     return value
 
 
@@ -325,7 +328,7 @@ def whole(msg: Mapping[str, Any], name: str, default: int) -> int:
     """A whole number of at least 0 (absent = ``default``)."""
     value = msg.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise UsageError(f"'{name}' must be a whole number of at least 0.")
+        raise UsageError(_("'{name}' must be a whole number of at least 0.").format(name=name))
     return value
 
 
@@ -333,7 +336,7 @@ def choice(msg: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
     """One of ``choices``; UsageError naming them otherwise."""
     value = msg.get(name)
     if value not in choices:
-        raise UsageError(f"'{name}' must be {' or '.join(choices)}.")
+        raise UsageError(_("'{name}' must be {items}.").format(name=name, items=" or ".join(choices)))
     return str(value)
 
 
@@ -347,7 +350,7 @@ def stop_reason(msg: Mapping[str, Any]) -> StopReason:
     """The stop reason a ``stop`` command asks for (default: the participant)."""
     reason = STOP_REASONS.get(msg.get("reason") or "participant")
     if reason is None:
-        raise UsageError(f"'reason' must be one of: {', '.join(STOP_REASONS)}.")
+        raise UsageError(_("'reason' must be one of: {items}.").format(items=", ".join(STOP_REASONS)))
     return reason
 
 
@@ -394,7 +397,9 @@ def app_request(cmd: AppCommand | str, **fields: Any) -> dict[str, Any]:
         name = AppCommand(cmd)
     except ValueError:
         choices = ", ".join(c.value for c in AppCommand)
-        raise UsageError(f"Unknown command {cmd!r}; use one of: {choices}.") from None
+        raise UsageError(
+            _("Unknown command {cmd!r}; use one of: {choices}.").format(cmd=cmd, choices=choices)
+        ) from None
     return {"cmd": name.value, **{k: v for k, v in fields.items() if v is not None}}
 
 
@@ -413,12 +418,12 @@ class AppRequest:
         try:
             cmd = AppCommand(str(obj.get("cmd")))
         except ValueError:
-            raise UsageError(f"Unknown command {obj.get('cmd')!r}.") from None
+            raise UsageError(_("Unknown command {cmd!r}.").format(cmd=obj.get("cmd"))) from None
         values = {name: obj.get(name) or "" for name in ("label", "study", "action", "task")}
-        what = {"label": "The label must be text.", "study": "The study must be a study id."}
+        what = {"label": _("The label must be text."), "study": _("The study must be a study id.")}
         for name, value in values.items():
             if not isinstance(value, str):
-                raise UsageError(what.get(name, f"The {name} must be text."))
+                raise UsageError(what.get(name) or _("The {name} must be text.").format(name=name))
         return cls(cmd, **values)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tallylight.errors import ResourceMissing
+from tallylight.i18n import _
 
 #: every file the app loads at run time, relative to ``resources/`` (a test checks each
 #: resolves in a wheel install and that the code asks for no other)
@@ -27,7 +28,7 @@ def root() -> Path:
         if (candidate / APP_ICON_SVG).is_file():
             return candidate
     raise ResourceMissing(
-        "Tallylight's own files (its icons and licence texts) are missing; reinstall Tallylight."
+        _("Tallylight's own files (its icons and licence texts) are missing; reinstall Tallylight.")
     )
 
 
@@ -35,7 +36,9 @@ def path(name: str) -> Path:
     """The path of one resource file, e.g. ``path(APP_ICON_SVG)``; raises if it is missing."""
     found = root() / name
     if not found.is_file():
-        raise ResourceMissing(f"Tallylight's file {name!r} is missing; reinstall Tallylight.")
+        raise ResourceMissing(
+            _("Tallylight's file {name!r} is missing; reinstall Tallylight.").format(name=name)
+        )
     return found
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 from tallylight.protocol import LastSession, RecorderMessage
 from tallylight.words import AppState
 
@@ -74,7 +75,11 @@ class SessionModel:
     def go(self, state: AppState) -> None:
         """Take one step (staying put is allowed); UsageError for a step the model does not take."""
         if not self.can(state):
-            raise UsageError(f"A session cannot go from {self.state.value} to {state.value}.")
+            raise UsageError(
+                _("A session cannot go from {value} to {value2}.").format(
+                    value=self.state.value, value2=state.value
+                )
+            )
         now = self._ended_at or self.clock()
         if state == AppState.PAUSED and not self._paused_since:
             self._paused_since = now

@@ -32,18 +32,22 @@ def focus_support(env: Mapping[str, str] | None = None) -> tuple[bool, str]:
     if not sys.platform.startswith("linux") and not sys.platform.startswith("freebsd"):
         return (
             False,
-            "On this system Tallylight cannot yet tell which app has focus, "
-            "so private apps do not pause capture. Pause by hand.",
+            _(
+                "On this system Tallylight cannot yet tell which app has focus, so private apps do not "
+                "pause capture. Pause by hand."
+            ),
         )
     if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE", "").lower() == "wayland":
         return (
             False,
-            "This is a Wayland session: Tallylight cannot tell which app has focus, "
-            "so private apps do not pause capture. Pause by hand.",
+            _(
+                "This is a Wayland session: Tallylight cannot tell which app has focus, so private apps do "
+                "not pause capture. Pause by hand."
+            ),
         )
     display = env.get("DISPLAY")
     if not display:
-        return False, "No X display: Tallylight cannot tell which app has focus."
+        return False, _("No X display: Tallylight cannot tell which app has focus.")
     try:
         from Xlib import X
         from Xlib import display as xdisplay

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from tallylight.capture.keys import canonical_name
 from tallylight.errors import UsageError
 from tallylight.events import GapReason, Kind, Marker, RawEvent
+from tallylight.i18n import _
 
 HOLD_LIMIT_NS = 1_000_000_000  # a modifier held longer than this is passed on (bounded crash loss)
 
@@ -112,33 +113,53 @@ def parse_hotkey(text: str) -> Hotkey:
     """
     raw = str(text).strip()
     if not raw or len(raw) > 100:
-        raise UsageError(f"Cannot read the hotkey {text!r}; write it like {EXAMPLE}.")
+        raise UsageError(
+            _("Cannot read the hotkey {text!r}; write it like {EXAMPLE}.").format(text=text, EXAMPLE=EXAMPLE)
+        )
     parts = [p.strip() for p in raw.split("+")]
     if any(not p for p in parts):
         raise UsageError(
-            f"Cannot read the hotkey {raw!r}; write it like {EXAMPLE} (the + key cannot be used)."
+            _("Cannot read the hotkey {raw!r}; write it like {EXAMPLE} (the + key cannot be used).").format(
+                raw=raw, EXAMPLE=EXAMPLE
+            )
         )
     names = [_name(p) for p in parts]
     *mods, trigger = names
     if not mods:
-        raise UsageError(f"The hotkey {raw!r} needs a modifier (Ctrl, Alt, Shift or Super) and then one key.")
+        raise UsageError(
+            _("The hotkey {raw!r} needs a modifier (Ctrl, Alt, Shift or Super) and then one key.").format(
+                raw=raw
+            )
+        )
     bad = [p for p, n in zip(parts[:-1], mods, strict=True) if n not in MODIFIER_NAMES]
     if bad:
         raise UsageError(
-            f"{bad[0]!r} in the hotkey {raw!r} is not a modifier; "
-            "start it with Ctrl, Alt, AltGr, Shift or Super."
+            _(
+                "{value!r} in the hotkey {raw!r} is not a modifier; start it with Ctrl, Alt, AltGr, Shift "
+                "or Super."
+            ).format(value=bad[0], raw=raw)
         )
     if len(set(mods)) != len(mods):
-        raise UsageError(f"The hotkey {raw!r} names a modifier twice.")
+        raise UsageError(_("The hotkey {raw!r} names a modifier twice.").format(raw=raw))
     if trigger in MODIFIER_NAMES:
-        raise UsageError(f"The hotkey {raw!r} has only modifiers; end it with one more key, like {EXAMPLE}.")
+        raise UsageError(
+            _("The hotkey {raw!r} has only modifiers; end it with one more key, like {EXAMPLE}.").format(
+                raw=raw, EXAMPLE=EXAMPLE
+            )
+        )
     if len(trigger) == 1:
         if not trigger.isprintable() or trigger.isspace():
-            raise UsageError(f"The hotkey {raw!r} ends in a key that cannot be typed; use a letter or digit.")
+            raise UsageError(
+                _("The hotkey {raw!r} ends in a key that cannot be typed; use a letter or digit.").format(
+                    raw=raw
+                )
+            )
     elif trigger not in NAMED_KEYS:
         raise UsageError(
-            f"Tallylight does not know the key {parts[-1]!r} in the hotkey {raw!r}; "
-            "end it with a letter, a digit, F1–F12 or a key such as Space or Page Up."
+            _(
+                "Tallylight does not know the key {value!r} in the hotkey {raw!r}; end it with a letter, a "
+                "digit, F1–F12 or a key such as Space or Page Up."
+            ).format(value=parts[-1], raw=raw)
         )
     return Hotkey(frozenset(mods), trigger)
 

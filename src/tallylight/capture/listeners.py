@@ -21,6 +21,7 @@ from tallylight.capture.clockmap import DARWIN_EVENT_TIME, WIN32_HOOK_TIME, X11_
 from tallylight.capture.hotkey import parse_hotkey
 from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind, RawEvent
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 
 START_TIMEOUT_S = 5.0
@@ -212,11 +213,11 @@ class Hooks:
         threading.Thread(target=wait_all, name="tallylight-hooks-ready", daemon=True).start()
         if not ready.wait(START_TIMEOUT_S):
             self.stop()
-            raise CaptureUnavailable("The input hooks did not start within 5 seconds.")
+            raise CaptureUnavailable(_("The input hooks did not start within 5 seconds."))
         for listener in self._listeners:
             if not listener.is_alive():
                 self.stop()
-                raise CaptureUnavailable("The input hooks stopped as soon as they started.")
+                raise CaptureUnavailable(_("The input hooks stopped as soon as they started."))
 
     def stop(self) -> None:
         """Remove the hooks without ever blocking for long."""
@@ -314,7 +315,9 @@ class HotkeyListener:
         try:
             keyboard.HotKey.parse(hotkey)
         except ValueError:
-            raise UsageError(f"The hotkey {hotkey!r} names a key this system does not know.") from None
+            raise UsageError(
+                _("The hotkey {hotkey!r} names a key this system does not know.").format(hotkey=hotkey)
+            ) from None
 
         def fire() -> None:
             t = time.perf_counter_ns()

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tallylight.i18n import _
 from tallylight.timeouts import call_with_timeout
 
 Status = Literal["ok", "limited", "unavailable"]
@@ -43,7 +44,9 @@ def probe(env: Mapping[str, str] | None = None, platform: str | None = None) -> 
         return _probe_macos()
     if platform in ("win32", "cygwin"):
         return _probe_windows()
-    return ProbeResult("unavailable", f"Global input capture is not supported on {platform}.")
+    return ProbeResult(
+        "unavailable", _("Global input capture is not supported on {platform}.").format(platform=platform)
+    )
 
 
 def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
@@ -53,50 +56,66 @@ def _probe_unix(env: Mapping[str, str]) -> ProbeResult:
         if wayland:
             return ProbeResult(
                 "unavailable",
-                "This is a Wayland session without XWayland: Wayland lets no program see "
-                "global keyboard and mouse input, so Tallylight cannot record here.",
-                ["Log in with an 'X11' or 'Xorg' session from the login screen's menu to record."],
+                _(
+                    "This is a Wayland session without XWayland: Wayland lets no program see global "
+                    "keyboard and mouse input, so Tallylight cannot record here."
+                ),
+                [_("Log in with an 'X11' or 'Xorg' session from the login screen's menu to record.")],
                 backend="wayland",
             )
         return ProbeResult(
             "unavailable",
-            "No graphical display was found (DISPLAY is not set), so there is no input to record.",
-            ["Run Tallylight inside your desktop session, or set DISPLAY to your X server."],
+            _("No graphical display was found (DISPLAY is not set), so there is no input to record."),
+            [_("Run Tallylight inside your desktop session, or set DISPLAY to your X server.")],
         )
     try:
         info = call_with_timeout(lambda: _query_x(display), X_TIMEOUT_S, "tallylight-probe")
     except TimeoutError:
         return ProbeResult(
             "unavailable",
-            f"The X display {display!r} did not answer within {X_TIMEOUT_S:g} seconds.",
+            _("The X display {display!r} did not answer within {seconds:g} seconds.").format(
+                display=display, seconds=X_TIMEOUT_S
+            ),
             backend="xorg",
         )
     except Exception as exc:  # noqa: BLE001 - any failure to connect is the verdict
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return ProbeResult(
             "unavailable",
-            f"Could not connect to the X display {display!r}: {reason}.",
-            ["Check that DISPLAY names your running X server and that you may connect to it (xauth)."],
+            _("Could not connect to the X display {display!r}: {reason}.").format(
+                display=display, reason=reason
+            ),
+            [_("Check that DISPLAY names your running X server and that you may connect to it (xauth).")],
             backend="xorg",
         )
     vendor, has_record, _has_xtest = info
     if not has_record:
         return ProbeResult(
             "unavailable",
-            f"The X server at {display!r} ({vendor}) lacks the RECORD extension, which global capture needs.",
-            ["Enable the RECORD extension in the X server configuration (it is on by default in Xorg)."],
+            _(
+                "The X server at {display!r} ({vendor}) lacks the RECORD extension, which global capture "
+                "needs."
+            ).format(display=display, vendor=vendor),
+            [_("Enable the RECORD extension in the X server configuration (it is on by default in Xorg).")],
             backend="xorg",
         )
-    details = [f"X server: {vendor}; RECORD extension present."]
+    details = [_("X server: {vendor}; RECORD extension present.").format(vendor=vendor)]
     if wayland:
         return ProbeResult(
             "limited",
-            "This is a Wayland session: Tallylight sees input only while an XWayland (X11) "
-            "program has focus, not in native Wayland programs.",
-            [*details, "For complete recordings, log in with an 'X11' or 'Xorg' session."],
+            _(
+                "This is a Wayland session: Tallylight sees input only while an XWayland (X11) program has "
+                "focus, not in native Wayland programs."
+            ),
+            [*details, _("For complete recordings, log in with an 'X11' or 'Xorg' session.")],
             backend="xwayland",
         )
-    return ProbeResult("ok", f"Global input capture works on X display {display!r}.", details, backend="xorg")
+    return ProbeResult(
+        "ok",
+        _("Global input capture works on X display {display!r}.").format(display=display),
+        details,
+        backend="xorg",
+    )
 
 
 def _query_x(display: str) -> tuple[str, bool, bool]:
@@ -127,7 +146,7 @@ def _probe_macos() -> ProbeResult:
     if listen == 1 or trusted is False:
         return ProbeResult(
             "unavailable",
-            "macOS has not given Tallylight permission to see keyboard and mouse input.",
+            _("macOS has not given Tallylight permission to see keyboard and mouse input."),
             [
                 "Open System Settings → Privacy & Security → Input Monitoring (and Accessibility), "
                 "allow Tallylight (or your terminal), then start it again."
@@ -135,17 +154,20 @@ def _probe_macos() -> ProbeResult:
             backend="darwin",
         )
     if listen is None or trusted is None:
-        details.append("Could not ask macOS about Input Monitoring; capture may fail until it is allowed.")
-    return ProbeResult("ok", "Global input capture is allowed on this Mac.", details, backend="darwin")
+        details.append(_("Could not ask macOS about Input Monitoring; capture may fail until it is allowed."))
+    return ProbeResult("ok", _("Global input capture is allowed on this Mac."), details, backend="darwin")
 
 
 def _probe_windows() -> ProbeResult:
     return ProbeResult(
         "ok",
-        "Global input capture works on Windows for programs running as your user.",
+        _("Global input capture works on Windows for programs running as your user."),
         [
-            "Input to programs running as administrator is not seen unless Tallylight runs as administrator.",
-            "Nothing is captured on the lock screen or in UAC prompts (the secure desktop).",
+            _(
+                "Input to programs running as administrator is not seen unless Tallylight runs as "
+                "administrator."
+            ),
+            _("Nothing is captured on the lock screen or in UAC prompts (the secure desktop)."),
         ],
         backend="win32",
     )

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  - {line}")
     _task_kinds(result.status != "unavailable")
     if result.status == "unavailable":
-        raise CaptureUnavailable("Recording is not possible here (see above).")
+        raise CaptureUnavailable(_("Recording is not possible here (see above)."))
     if result.status == "limited":
         print(_("Recording is possible but will miss some input (see above)."))
         return 1

@@ -49,9 +49,11 @@ def read_label(args: argparse.Namespace) -> str:
     given = getattr(args, "label", None)
     if given is not None and given is not _ASK:
         raise UsageError(
-            "A label on the command line can be read by every user of this computer (in the process "
-            "list), so it is not accepted: use --label alone to be asked, --label-file FILE, "
-            f"or {LABEL_ENV}. Nothing was started."
+            _(
+                "A label on the command line can be read by every user of this computer (in the process "
+                "list), so it is not accepted: use --label alone to be asked, --label-file FILE, or "
+                "{LABEL_ENV}. Nothing was started."
+            ).format(LABEL_ENV=LABEL_ENV)
         )
     path = getattr(args, "label_file", None)
     if path is not None:

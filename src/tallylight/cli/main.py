@@ -69,7 +69,7 @@ def main(
             return run_app(args_list)
         if getattr(args, "app_command", None) == "task-run":
             if run_task is None:
-                raise UsageError("'task run' needs the app (run it as 'tallylight task run').")
+                raise UsageError(_("'task run' needs the app (run it as 'tallylight task run')."))
             _require_display()
             return run_task(args.task, args.study, args.device)
         return int(args.func(args) or 0)

@@ -213,7 +213,11 @@ def cmd_delete(args: argparse.Namespace) -> int:
                     "on; add --yes to delete it. Nothing was deleted."
                 ).format(session_id=args.session_id)
             )
-        answer = input(f"Delete session {args.session_id} for good? This cannot be undone. [y/N] ")
+        answer = input(
+            _("Delete session {session_id} for good? This cannot be undone. [y/N] ").format(
+                session_id=args.session_id
+            )
+        )
         if answer.strip().lower() not in ("y", "yes"):
             print(_("Nothing was deleted."), file=sys.stderr)
             return 1
@@ -279,7 +283,7 @@ def cmd_passphrase(args: argparse.Namespace) -> int:
         import getpass
 
         new = getpass.getpass("New passphrase: ")
-        if not new or getpass.getpass("Repeat the new passphrase: ") != new:
+        if not new or getpass.getpass(_("Repeat the new passphrase: ")) != new:
             raise UsageError(_("The new passphrases are empty or differ; nothing was changed."))
     elif args.new_passphrase_file is None:
         raise UsageError(

@@ -82,7 +82,7 @@ def _confirm(args: argparse.Namespace) -> bool:
     if not sys.stdin.isatty():
         raise UsageError(_("Nothing was shared: add --yes to share without a terminal to ask in."))
     try:
-        answer = input("Share exactly this? [y/N] ")
+        answer = input(_("Share exactly this? [y/N] "))
     except EOFError:
         return False
     return answer.strip().lower() in ("y", "yes")

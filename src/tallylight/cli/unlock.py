@@ -16,13 +16,13 @@ from pathlib import Path
 from tallylight import paths
 from tallylight.errors import UsageError, VaultError
 from tallylight.hardening import protect_process
-from tallylight.i18n import _
+from tallylight.i18n import N_, _
 from tallylight.store import vault
 from tallylight.store.vault import UnlockedVault
 
 ENV_VAR = "TALLYLIGHT_PASSPHRASE"
 
-LOST_WARNING = (
+LOST_WARNING = N_(
     "Tallylight keeps your sessions encrypted under a passphrase you choose now.\n"
     "If you lose this passphrase, your recorded sessions are lost for good: nobody,\n"
     "including the Tallylight developers or your researcher, can recover them."
@@ -102,7 +102,7 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool, prompt: str = "V
     first = getpass.getpass(prompt)
     if not first:
         raise UsageError(_("The passphrase must not be empty."))
-    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+    if confirm and getpass.getpass(_("Repeat the passphrase: ")) != first:
         raise UsageError(_("The two passphrases differ; nothing was changed."))
     return first
 
@@ -112,7 +112,7 @@ def ensure_vault(args: argparse.Namespace) -> None:
     if vault.exists():
         return
     protect_process()  # the passphrase and the new private key are in memory from here on
-    print(LOST_WARNING, file=sys.stderr)
+    print(_(LOST_WARNING), file=sys.stderr)
     passphrase = read_passphrase(args, confirm=True, prompt="Choose a vault passphrase: ")
     created = vault.create_vault(passphrase)
     if getattr(args, "keychain", False):

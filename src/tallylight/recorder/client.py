@@ -20,6 +20,7 @@ from typing import Any
 from tallylight import protocol
 from tallylight.errors import RecorderError
 from tallylight.hardening import child_env
+from tallylight.i18n import _
 from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
@@ -61,7 +62,7 @@ class RecorderClient:
         ready = self._next_notice(START_TIMEOUT_S)
         self.ready = ready
         if RecorderMessage.parse(ready).event != Message.READY:
-            raise RecorderError(f"The recorder did not start properly: {ready}")
+            raise RecorderError(_("The recorder did not start properly: {ready}").format(ready=ready))
 
     @property
     def pid(self) -> int:
@@ -102,7 +103,7 @@ class RecorderClient:
         try:
             return self.notices.get(timeout=timeout)
         except queue.Empty:
-            raise RecorderError("The recorder did not answer in time.") from None
+            raise RecorderError(_("The recorder did not answer in time.")) from None
 
     def request(self, cmd: Command | str, timeout: float = 10.0, **fields: Any) -> dict[str, Any]:
         """Send a command and wait for its reply; an ``error`` reply raises RecorderError."""
@@ -115,11 +116,15 @@ class RecorderClient:
             reply = box.get(timeout=timeout)
         except queue.Empty:
             if self.proc.poll() is not None:
-                raise RecorderError(f"The recorder exited (status {self.proc.returncode}).") from None
-            raise RecorderError(f"The recorder did not answer {str(cmd)!r} in time.") from None
+                raise RecorderError(
+                    _("The recorder exited (status {returncode}).").format(returncode=self.proc.returncode)
+                ) from None
+            raise RecorderError(
+                _("The recorder did not answer {cmd!r} in time.").format(cmd=str(cmd))
+            ) from None
         parsed = RecorderMessage.parse(reply)
         if parsed.event == Message.ERROR:
-            raise RecorderError(parsed.message or "The recorder refused the command.")
+            raise RecorderError(parsed.message or _("The recorder refused the command."))
         return reply
 
     def send_raw(self, msg: dict[str, Any]) -> None:
@@ -128,7 +133,7 @@ class RecorderClient:
             self.proc.stdin.write(protocol.encode(msg))
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
-            raise RecorderError("The recorder is no longer running.") from None
+            raise RecorderError(_("The recorder is no longer running.")) from None
 
     def wait_for(self, event: str, timeout: float) -> dict[str, Any]:
         """Wait for an unasked message of kind ``event`` (e.g. ``stopped`` after a limit)."""
@@ -136,13 +141,13 @@ class RecorderClient:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise RecorderError(f"No {event!r} from the recorder in time.")
+                raise RecorderError(_("No {event!r} from the recorder in time.").format(event=event))
             msg = self._next_notice(remaining)
             kind = RecorderMessage.parse(msg).event
             if kind == event:
                 return msg
             if kind == EOF:
-                raise RecorderError("The recorder exited.")
+                raise RecorderError(_("The recorder exited."))
 
     def close(self, timeout: float = 5.0) -> int:
         """Close the control channel (the recorder stops) and reap the process."""

@@ -123,7 +123,9 @@ class RecorderProcess:
 
     def _cmd_start(self, msg: dict[str, Any], reply_to: Any) -> None:
         if self.session is not None:
-            raise UsageError("This recorder already ran a session; start a new recorder for a new session.")
+            raise UsageError(
+                _("This recorder already ran a session; start a new recorder for a new session.")
+            )
         asked = protocol.mapping(msg, "options")
         terms = _study_terms(msg)  # a session for a study: its consent, read here from disk
         self._terms = terms
@@ -203,12 +205,16 @@ class RecorderProcess:
         session = self._session()
         tasks = self._terms.tasks if self._terms is not None else ()
         if not tasks:
-            raise UsageError("This session is not for a study with tasks.")
+            raise UsageError(_("This session is not for a study with tasks."))
         action = protocol.choice(msg, "action", ("start", "end"))
         if action == "start":
             task = protocol.value(msg, "task")
             if not isinstance(task, str) or task not in tasks:
-                raise UsageError(f"The study has no task {str(task)[:64]!r} (its tasks: {', '.join(tasks)}).")
+                raise UsageError(
+                    _("The study has no task {value!r} (its tasks: {items}).").format(
+                        value=str(task)[:64], items=", ".join(tasks)
+                    )
+                )
             kind = self._kind(task)
             if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
                 raise UsageError(_(words.TYPING_NOT_ALLOWED))
@@ -219,7 +225,7 @@ class RecorderProcess:
             session.set_window_task(kind != "free")
         else:
             if not self._task:
-                raise UsageError("No task is running, so there is none to end.")
+                raise UsageError(_("No task is running, so there is none to end."))
             task = self._task
             t_s = session.mark(Marker.TASK_END, tasks.index(task) + 1)
             self._task = ""
@@ -236,7 +242,7 @@ class RecorderProcess:
         """The running task-window task's kind; UsageError if none runs."""
         kind = self._kind(self._task) if self._task else ""
         if kind not in ("typing", "pointing"):
-            raise UsageError("No typing or pointing task is running; start one with 'task' first.")
+            raise UsageError(_("No typing or pointing task is running; start one with 'task' first."))
         return kind
 
     def _cmd_task_input(self, msg: dict[str, Any], _reply_to: Any) -> None:
@@ -256,22 +262,22 @@ class RecorderProcess:
             raise UsageError(_(words.TYPING_NOT_ALLOWED))
         items = protocol.value(msg, "trials")
         if not isinstance(items, list) or not 1 <= len(items) <= trial_records.MAX_TRIALS_PER_RECORD:
-            raise UsageError("'trials' must be a non-empty list of trials.")
+            raise UsageError(_("'trials' must be a non-empty list of trials."))
         tasks = self._terms.tasks if self._terms is not None else ()
         trials = []
         for item in items:
             if not isinstance(item, dict):
-                raise UsageError("Each trial must be an object.")
+                raise UsageError(_("Each trial must be an object."))
             trial = {**item, "task": self._task, "kind": kind, "task_number": tasks.index(self._task) + 1}
             for edge in ("start_os", "end_os"):
                 value = trial.get(edge)
                 if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                    raise UsageError(f"A trial's {edge} must be an OS time or null.")
+                    raise UsageError(_("A trial's {edge} must be an OS time or null.").format(edge=edge))
             try:
                 trial_records.check(trial)
                 trial_records.encode([trial])  # JSON-able, no nan
             except ValueError as exc:
-                raise UsageError(f"A trial is malformed ({exc}).") from None
+                raise UsageError(_("A trial is malformed ({exc}).").format(exc=exc)) from None
             trials.append(trial)
         session.put_trials(trials)
         self.send(Message.TRIALS, reply_to, count=len(trials))
@@ -300,7 +306,9 @@ class RecorderProcess:
                 self._focus = watcher
                 return True
             except Exception as exc:  # noqa: BLE001 - any failure means: cannot watch
-                reason = f"Focus could not be read ({exc}). Pause by hand while you use a private app."
+                reason = _(
+                    "Focus could not be read ({exc}). Pause by hand while you use a private app."
+                ).format(exc=exc)
         self.send(Message.ERROR, fatal=False, message=f"{FOCUS_UNKNOWN_NOTICE} {reason}")
         return False
 
@@ -352,7 +360,7 @@ class RecorderProcess:
 
     def _session(self) -> Session:
         if self.session is None:
-            raise UsageError("No session is running; send 'start' first.")
+            raise UsageError(_("No session is running; send 'start' first."))
         return self.session
 
     def _status(self) -> dict[str, Any]:
@@ -408,7 +416,7 @@ def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
     if study is None or study == "":
         return None
     if not isinstance(study, str) or len(study) > 64:
-        raise UsageError("'study' must be a study id.")
+        raise UsageError(_("'study' must be a study id."))
     return session_terms(study)
 
 
@@ -440,10 +448,15 @@ def _thread_died(proc: RecorderProcess, args: threading.ExceptHookArgs) -> None:
         return  # (the keyboard and the mouse thread die together: say it once)
     _capture_lost.set()
     if "ConnectionClosed" in args.exc_type.__name__:
-        why = "the connection to the display was lost (the desktop session ended or the X server stopped)"
+        said = _(
+            "Input capture stopped because the connection to the display was lost "
+            "(the desktop session ended or the X server stopped)."
+        )
     else:
-        why = f"of an unexpected error ({args.exc_type.__name__}: {args.exc_value})"
-    proc.send(Message.ERROR, message=f"Input capture stopped because {why}.", fatal=True)
+        said = _("Input capture stopped because of an unexpected error ({kind}: {exc}).").format(
+            kind=args.exc_type.__name__, exc=args.exc_value
+        )
+    proc.send(Message.ERROR, message=said, fatal=True)
     threading.Thread(target=proc.stop, args=(StopReason.CONTROLLER_GONE,), daemon=True).start()
 
 

@@ -21,6 +21,7 @@ from tallylight.capture import xinject
 from tallylight.errors import CaptureUnavailable
 from tallylight.events import Kind
 from tallylight.hardening import child_env
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
@@ -134,7 +135,7 @@ def run(display: str | None = None) -> TimingReport:
     why = injection_possible()
     if why:
         raise CaptureUnavailable(why)
-    steps, _ = schedule(display)
+    steps, _shift = schedule(display)
     sinks: list[MemorySink] = []
 
     def sink(info: Any) -> MemorySink:
@@ -167,9 +168,11 @@ def run(display: str | None = None) -> TimingReport:
     n_keys = sum(1 for s in steps if s[1] == "key")
     if len(keys) != n_keys or len(moves) != len(steps) - n_keys:
         raise CaptureUnavailable(
-            f"The self-test recorded {len(keys)} key events and {len(moves)} moves for {n_keys} and "
-            f"{len(steps) - n_keys} injected: other input arrived or some was lost. Run it again "
-            "without touching the keyboard or mouse."
+            _(
+                "The self-test recorded {keys} key events and {moves} moves for {n_keys} and {value} "
+                "injected: other input arrived or some was lost. Run it again without touching the "
+                "keyboard or mouse."
+            ).format(keys=len(keys), moves=len(moves), n_keys=n_keys, value=len(steps) - n_keys)
         )
     errors = xinject.interval_errors(sent[:n_keys], keys) + xinject.interval_errors(sent[n_keys:], moves)
     return TimingReport(n_keys, len(moves), (sent[-1] - sent[0]) / 1e9, errors, session.timing_quality or {})

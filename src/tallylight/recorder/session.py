@@ -27,6 +27,7 @@ from tallylight.capture.transform import TIME_QUANTUM_NS, Transformer
 from tallylight.capture.watchdog import GAP_REASON, TICK_S, HookWatchdog, InputClock, default_input_clock
 from tallylight.errors import RecorderError, StoreError
 from tallylight.events import Event, GapReason, Kind, Marker, RawEvent, SessionInfo, StopReason
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions
 from tallylight.recorder.sink import EventSink
 from tallylight.recorder.timing import SessionTiming
@@ -139,7 +140,7 @@ class Session:
         """Begin; with ``private`` (a private app has focus) the session opens in a gap."""
         with self._lock:
             if self.state != RecorderState.IDLE:
-                raise RecorderError("A session is already running.")
+                raise RecorderError(_("A session is already running."))
             clock = time.get_clock_info("perf_counter")
             wall = time.time_ns()
             self.t0_ns = time.perf_counter_ns()
@@ -186,7 +187,7 @@ class Session:
         """Remove the hooks; nothing stamped from ``t`` (default now) on is kept."""
         with self._lock:
             if self.state != RecorderState.RECORDING:
-                raise RecorderError(f"Cannot pause: the session is {self.state}.")
+                raise RecorderError(_("Cannot pause: the session is {state}.").format(state=self.state))
             t = t or time.perf_counter_ns()
             self._remove_hooks()
             self._queue.put((t, Kind.MARKER, Marker.PAUSE, int(reason)))
@@ -196,7 +197,7 @@ class Session:
     def resume(self, reason: GapReason = GapReason.NONE) -> float:
         with self._lock:
             if self.state != RecorderState.PAUSED:
-                raise RecorderError(f"Cannot resume: the session is {self.state}.")
+                raise RecorderError(_("Cannot resume: the session is {state}.").format(state=self.state))
             t = time.perf_counter_ns()
             self.state = RecorderState.RECORDING
             if not self.private:  # still in a private app: the gap goes on until it loses focus
@@ -208,7 +209,9 @@ class Session:
         """Put a marker (a task start or end, a note) into the event stream now; session time in s."""
         with self._lock:
             if self.state not in ("recording", "paused"):
-                raise RecorderError(f"Cannot add a marker: the session is {self.state}.")
+                raise RecorderError(
+                    _("Cannot add a marker: the session is {state}.").format(state=self.state)
+                )
             t = time.perf_counter_ns()
             self._queue.put((t, Kind.MARKER, int(which), int(reason)))
             return (t - self.t0_ns) / 1e9
@@ -301,7 +304,9 @@ class Session:
         """Task trials, written after the events before them (their times are mapped there)."""
         with self._lock:
             if self.state not in (RecorderState.RECORDING, RecorderState.PAUSED):
-                raise RecorderError(f"Cannot store trials: the session is {self.state}.")
+                raise RecorderError(
+                    _("Cannot store trials: the session is {state}.").format(state=self.state)
+                )
             self._queue.put((_TRIALS, time.perf_counter_ns(), trials))
 
     def _install_hooks(self) -> None:
@@ -461,11 +466,11 @@ class Session:
                     unsealed = False
         except StoreError as exc:  # StorageFull included: its message says the disk is full
             self._fail(
-                str(exc) or "Writing the session failed; recording stopped. Everything up to now was kept."
+                str(exc) or _("Writing the session failed; recording stopped. Everything up to now was kept.")
             )
         except Exception as exc:  # a bug must still stop capture
             log.exception("writer thread failed")
-            self._fail(f"Recording stopped because of an internal error: {exc}")
+            self._fail(_("Recording stopped because of an internal error: {exc}").format(exc=exc))
 
     def _trial_times(self, trial: dict[str, Any]) -> dict[str, Any]:
         """A trial's span on the session clock: its delimiting events' delivery stamps and OS

@@ -21,6 +21,7 @@ from typing import Any
 from tallylight.capture.clockmap import DARWIN_EVENT_TIME, WIN32_HOOK_TIME, X11_SERVER_TIME, ClockSource
 from tallylight.errors import UsageError
 from tallylight.events import Kind, RawEvent
+from tallylight.i18n import _
 
 #: ``QInputEvent.timestamp()`` on Wayland (the compositor's ms, 32-bit in the protocol) and on
 #: platforms whose Qt event time is another millisecond clock
@@ -60,7 +61,7 @@ def clock_source(name: object) -> ClockSource | None:
     if name in (None, ""):
         return None
     if not isinstance(name, str) or name not in CLOCKS:
-        raise UsageError(f"'clock' must be one of: {', '.join(CLOCKS)}.")
+        raise UsageError(_("'clock' must be one of: {items}.").format(items=", ".join(CLOCKS)))
     return CLOCKS[name]
 
 
@@ -73,32 +74,34 @@ def raw_events(items: object, *, keep_text: bool) -> list[RawEvent]:
     typing task's field.
     """
     if not isinstance(items, list) or len(items) > MAX_EVENTS:
-        raise UsageError(f"'events' must be a list of at most {MAX_EVENTS} events.")
+        raise UsageError(
+            _("'events' must be a list of at most {MAX_EVENTS} events.").format(MAX_EVENTS=MAX_EVENTS)
+        )
     return [_raw(item, keep_text) for item in items]
 
 
 def _int(value: object, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value < high:
-        raise UsageError("A task window event has a value out of range.")
+        raise UsageError(_("A task window event has a value out of range."))
     return value
 
 
 def _raw(item: object, keep_text: bool) -> RawEvent:
     if not isinstance(item, list) or len(item) < 5:
-        raise UsageError("A task window event must be a list [kind, t_ns, os_time, ...].")
+        raise UsageError(_("A task window event must be a list [kind, t_ns, os_time, ...]."))
     kind = _int(item[0], 1, 7)
     t = _int(item[1], -_T_LIMIT, _T_LIMIT)
     os_time = None if item[2] is None else _int(item[2], 0, 1 << 64)
     if kind in (Kind.KEY_DOWN, Kind.KEY_UP):
         if len(item) != 7:
             raise UsageError(
-                "A task window key event is [kind, t_ns, os_time, char, name, scancode, in_field]."
+                _("A task window key event is [kind, t_ns, os_time, char, name, scancode, in_field].")
             )
         char, name, scancode, in_field = item[3], item[4], item[5], item[6]
         if not isinstance(char, str) or len(char) > 4 or not isinstance(name, str) or len(name) > 32:
-            raise UsageError("A task window key has a malformed character or name.")
+            raise UsageError(_("A task window key has a malformed character or name."))
         if not isinstance(in_field, bool):
-            raise UsageError("A task window key's in_field must be true or false.")
+            raise UsageError(_("A task window key's in_field must be true or false."))
         text = keep_text and in_field
         key: Any = _Char(char, text) if char else _Named(name or "unknown", text)
         return (t, kind, key, _int(scancode, 0, 1 << 32) or None, os_time)
@@ -109,4 +112,4 @@ def _raw(item: object, keep_text: bool) -> RawEvent:
         return (t, kind, x, y, _Named(item[5][:16], False), os_time)
     if kind == Kind.SCROLL and len(item) == 7:
         return (t, kind, x, y, _int(item[5], -_COORD, _COORD), _int(item[6], -_COORD, _COORD), os_time)
-    raise UsageError("A task window event has the wrong number of fields for its kind.")
+    raise UsageError(_("A task window event has the wrong number of fields for its kind."))

@@ -13,6 +13,7 @@ import pyrage
 from pyrage import x25519
 
 from tallylight.errors import BundleError, ShareError
+from tallylight.i18n import _
 
 
 def recipients(keys: Iterable[str]) -> list[x25519.Recipient]:
@@ -23,9 +24,11 @@ def recipients(keys: Iterable[str]) -> list[x25519.Recipient]:
             out.append(x25519.Recipient.from_str(key.strip()))
         except (pyrage.RecipientError, ValueError):
             shown = key.strip()[:20]
-            raise ShareError(f"The study's recipient key {shown}… is not a valid age key.") from None
+            raise ShareError(
+                _("The study's recipient key {shown}… is not a valid age key.").format(shown=shown)
+            ) from None
     if not out:
-        raise ShareError("The study names no recipient key, so nothing can be encrypted for it.")
+        raise ShareError(_("The study names no recipient key, so nothing can be encrypted for it."))
     return out
 
 
@@ -39,9 +42,9 @@ def identities_from_text(text: str) -> list[x25519.Identity]:
         try:
             out.append(x25519.Identity.from_str(line))
         except (pyrage.IdentityError, ValueError):
-            raise BundleError("The identity file holds a line that is not an age secret key.") from None
+            raise BundleError(_("The identity file holds a line that is not an age secret key.")) from None
     if not out:
-        raise BundleError("The identity file holds no age secret key (AGE-SECRET-KEY-1…).")
+        raise BundleError(_("The identity file holds no age secret key (AGE-SECRET-KEY-1…)."))
     return out
 
 
@@ -53,7 +56,7 @@ def encrypt(plaintext: bytes, keys: Iterable[str]) -> bytes:
     try:
         return bytes(pyrage.encrypt(plaintext, recipients(keys)))
     except pyrage.EncryptError as exc:  # pragma: no cover - pyrage fails only on bad recipients
-        raise ShareError(f"Encrypting the bundle failed ({exc}).") from None
+        raise ShareError(_("Encrypting the bundle failed ({exc}).").format(exc=exc)) from None
 
 
 def decrypt(ciphertext: bytes, identities: Sequence[x25519.Identity]) -> bytes:
@@ -63,6 +66,6 @@ def decrypt(ciphertext: bytes, identities: Sequence[x25519.Identity]) -> bytes:
     except pyrage.DecryptError as exc:
         if "No matching keys" in str(exc):
             raise BundleError(
-                "This bundle is not encrypted to your identity (another study's key?)."
+                _("This bundle is not encrypted to your identity (another study's key?).")
             ) from None
-        raise BundleError("This bundle is damaged or not an age file; it does not decrypt.") from None
+        raise BundleError(_("This bundle is damaged or not an age file; it does not decrypt.")) from None

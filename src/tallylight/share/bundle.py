@@ -31,6 +31,7 @@ import numpy as np
 from tallylight import safejson
 from tallylight.errors import BundleError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
+from tallylight.i18n import _
 from tallylight.review.timeline import no_capture_stretches
 from tallylight.share import agecrypt, contents, tables
 from tallylight.store.encoding import EventColumns
@@ -367,10 +368,10 @@ def build(
 ) -> Built:
     """The ZIP plaintext and its bundle.json document (pure given ``rng`` and ``clock``)."""
     if not inputs.sessions:
-        raise BundleError("Choose at least one session to share.")
+        raise BundleError(_("Choose at least one session to share."))
     ids = [p.info.session_id for p in inputs.sessions]
     if len(set(ids)) != len(ids):
-        raise BundleError("A session was chosen twice.")
+        raise BundleError(_("A session was chosen twice."))
     bundle_id = new_bundle_id(rng)
     buf = io.BytesIO()
     zf = zipfile.ZipFile(buf, "w")
@@ -488,25 +489,35 @@ class _Unpacker:
             infos = self.zf.infolist()
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
             raise BundleError(
-                "The bundle decrypts but is not a Tallylight bundle (not a ZIP archive)."
+                _("The bundle decrypts but is not a Tallylight bundle (not a ZIP archive).")
             ) from None
         self.budget = max_unpacked
         self.infos: dict[str, zipfile.ZipInfo] = {}
         for info in infos:  # every name and method is checked before a byte is read
             name = info.filename
             if not _allowed_name(name):
-                raise BundleError(f"The bundle holds an unexpected file: {name[:80]!r}.")
+                raise BundleError(
+                    _("The bundle holds an unexpected file: {value!r}.").format(value=name[:80])
+                )
             if name in self.infos:
-                raise BundleError("The bundle holds a file twice.")
+                raise BundleError(_("The bundle holds a file twice."))
             if info.compress_type not in METHODS:
                 raise BundleError(
-                    f"{name} in the bundle uses a compression method Tallylight does not write."
+                    _("{name} in the bundle uses a compression method Tallylight does not write.").format(
+                        name=name
+                    )
                 )
             if info.flag_bits & 0x1:
-                raise BundleError(f"{name} in the bundle is encrypted inside the archive.")
+                raise BundleError(
+                    _("{name} in the bundle is encrypted inside the archive.").format(name=name)
+                )
             self.infos[name] = info
         if sum(i.file_size for i in infos) > max_unpacked:
-            raise BundleError(f"The bundle would unpack to more than {_size(max_unpacked)}; it is refused.")
+            raise BundleError(
+                _("The bundle would unpack to more than {max_unpacked}; it is refused.").format(
+                    max_unpacked=_size(max_unpacked)
+                )
+            )
 
     def read(self, name: str, limit: int | None = None) -> bytes:
         """The entry's bytes, refused as soon as they pass the bundle's (or ``limit``'s) budget."""
@@ -520,14 +531,22 @@ class _Unpacker:
                 while chunk := f.read(_CHUNK):
                     got += len(chunk)
                     if got > cap:
-                        raise BundleError(f"{name} in the bundle unpacks to more than {_size(cap)}; refused.")
+                        raise BundleError(
+                            _("{name} in the bundle unpacks to more than {cap}; refused.").format(
+                                name=name, cap=_size(cap)
+                            )
+                        )
                     if got > ratio_cap:
-                        raise BundleError(f"{name} in the bundle expands like a zip bomb; refused.")
+                        raise BundleError(
+                            _("{name} in the bundle expands like a zip bomb; refused.").format(name=name)
+                        )
                     chunks.append(chunk)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, zlib.error) as exc:
-            raise BundleError(f"The bundle's archive is damaged ({exc}).") from None
+            raise BundleError(_("The bundle's archive is damaged ({exc}).").format(exc=exc)) from None
         except (NotImplementedError, RuntimeError) as exc:  # a "version needed" zipfile cannot read
-            raise BundleError(f"{name} in the bundle cannot be unpacked ({exc}).") from None
+            raise BundleError(
+                _("{name} in the bundle cannot be unpacked ({exc}).").format(name=name, exc=exc)
+            ) from None
         self.budget -= got
         return b"".join(chunks)
 
@@ -546,32 +565,36 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
     zip_ = _Unpacker(plaintext, max_unpacked)
     names = list(zip_.infos)
     if BUNDLE_JSON not in zip_.infos:
-        raise BundleError("The bundle has no bundle.json.")
+        raise BundleError(_("The bundle has no bundle.json."))
     body = zip_.read(BUNDLE_JSON, MAX_BUNDLE_JSON)
     try:
         doc = safejson.loads(body)
     except (UnicodeDecodeError, ValueError):
-        raise BundleError("The bundle's bundle.json is not valid JSON.") from None
+        raise BundleError(_("The bundle's bundle.json is not valid JSON.")) from None
     _check_doc(doc)
     listed = doc["files"]
     extra = set(names) - set(listed) - {BUNDLE_JSON, README, SIGNATURE}
     if extra:
-        raise BundleError(f"The bundle holds a file its bundle.json does not list: {sorted(extra)[0]}.")
+        raise BundleError(
+            _("The bundle holds a file its bundle.json does not list: {value}.").format(
+                value=sorted(extra)[0]
+            )
+        )
     raw: dict[str, bytes] = {}
     for name, meta in listed.items():
         if name not in zip_.infos:
-            raise BundleError(f"The bundle lacks {name}, which its bundle.json lists.")
+            raise BundleError(_("The bundle lacks {name}, which its bundle.json lists.").format(name=name))
         data = raw[name] = zip_.read(name)
         if not isinstance(meta, dict) or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            raise BundleError(f"{name} in the bundle does not match its checksum.")
+            raise BundleError(_("{name} in the bundle does not match its checksum.").format(name=name))
     events: dict[str, bytes] = {}
     trials: dict[str, bytes] = {}
     for s in doc["sessions"]:
         sid = s["session_id"]
         if s.get("file") != f"sessions/{sid}/events.csv" or s["file"] not in listed:
-            raise BundleError(f"Session {sid} in bundle.json has no events file.")
+            raise BundleError(_("Session {sid} in bundle.json has no events file.").format(sid=sid))
         if sid in events:
-            raise BundleError(f"Session {sid} appears twice in the bundle.")
+            raise BundleError(_("Session {sid} appears twice in the bundle.").format(sid=sid))
         events[sid] = raw[s["file"]]
         named = s.get("trials_file")
         if named is not None:
@@ -601,20 +624,24 @@ def signed_by(doc: dict[str, Any], body: bytes, signature: bytes | None) -> str:
     if not isinstance(public, str) or not participant_key.verify(
         public, participant_key.BUNDLE_CONTEXT, body, sig
     ):
-        raise BundleError("The bundle's participant signature does not verify; it is refused.")
+        raise BundleError(_("The bundle's participant signature does not verify; it is refused."))
     return public
 
 
 def _check_doc(doc: Any) -> None:
     def need(cond: bool, what: str) -> None:
         if not cond:
-            raise BundleError(f"The bundle's bundle.json is malformed: {what}.")
+            raise BundleError(_("The bundle's bundle.json is malformed: {what}.").format(what=what))
 
     need(isinstance(doc, dict), "not an object")
     need(doc.get("format") == FORMAT, "format is not tallylight-bundle")
     if doc.get("version") != VERSION:
         found = doc.get("version")
-        raise BundleError(f"This bundle has format version {found!r}; this reader knows {VERSION}.")
+        raise BundleError(
+            _("This bundle has format version {found!r}; this reader knows {VERSION}.").format(
+                found=found, VERSION=VERSION
+            )
+        )
     need(isinstance(doc.get("bundle_id"), str) and _is_uuid(doc["bundle_id"]), "bundle_id")
     study = doc.get("study")
     need(isinstance(study, dict) and isinstance(study.get("id"), str) and study["id"] != "", "study.id")

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from tallylight.errors import BundleError
+from tallylight.i18n import _
 
 _TIMING = "timing figures"
 _SPAN = {"start_ms": "when it began", "end_ms": "when it ended", "reason": "why"}
@@ -186,7 +187,9 @@ def check(doc: dict[str, Any]) -> None:
     unnamed = [p for p in paths(doc) if p not in FIELDS]
     if unnamed:
         raise BundleError(
-            f"The bundle would hold {unnamed[0]!r}, which the preview does not name; nothing was made."
+            _("The bundle would hold {value!r}, which the preview does not name; nothing was made.").format(
+                value=unnamed[0]
+            )
         )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from tallylight.errors import StoreError
 from tallylight.fsutil import is_locked
+from tallylight.i18n import _
 from tallylight.share import outbox
 from tallylight.store import edit
 from tallylight.store import sessions as store
@@ -36,7 +37,9 @@ def cut_session(
     """Drop the waiting bundles that hold the uncut session, then cut (see ``store.edit.cut_session``)."""
     if is_locked(session_dir / LOCK_FILE):  # nothing is dropped for a cut that cannot happen
         raise StoreError(
-            f"Session {session_dir.name} is being recorded or changed right now; try again later."
+            _("Session {name} is being recorded or changed right now; try again later.").format(
+                name=session_dir.name
+            )
         )
     outbox.drop_holding([session_dir.name], "a span of the session was cut out", session_dir.parent.parent)
     return edit.cut_session(session_dir, vault, start_ns, end_ns, summarize=summarize, clock=clock)
@@ -45,7 +48,11 @@ def cut_session(
 def delete_session(session_id: str, data_dir: Path | None = None) -> list[str]:
     """Drop the waiting bundles that hold the session, then delete it; returns the dropped bundles' ids."""
     if is_locked(store.session_dir(session_id, data_dir) / LOCK_FILE):
-        raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
+        raise StoreError(
+            _("Session {session_id} is being recorded; stop it before deleting it.").format(
+                session_id=session_id
+            )
+        )
     dropped = [p.bundle_id for p in outbox.drop_holding([session_id], "the session was deleted", data_dir)]
     store.delete(session_id, data_dir)
     return dropped

@@ -19,6 +19,7 @@ from typing import IO, Any
 from tallylight.errors import StudyError, UsageError
 from tallylight.events import SessionInfo
 from tallylight.fsutil import create_private, storage_error
+from tallylight.i18n import _
 from tallylight.share import tables
 from tallylight.store.encoding import EventColumns
 from tallylight.store.reader import Keys
@@ -80,10 +81,14 @@ def export(
     folder and never replaces an existing file unless ``force`` (then atomically).
     """
     if fmt not in FORMATS:
-        raise UsageError("The export format must be csv or jsonl.")
+        raise UsageError(_("The export format must be csv or jsonl."))
     target = None if out is None else check_export_target(out, data_dir)
     if target is not None and not force and os.path.lexists(target):
-        raise UsageError(f"{target} already exists; nothing was written. Add --force to replace it.")
+        raise UsageError(
+            _("{target} already exists; nothing was written. Add --force to replace it.").format(
+                target=target
+            )
+        )
     data = read(session_id, keys, data_dir)
     cols, task_ids = data.columns(), _task_ids(data.info, data_dir)
     if target is None:
@@ -94,8 +99,10 @@ def export(
             n = write_table(cols, fh, fmt, task_ids)
     except FileExistsError:
         raise UsageError(
-            f"{target} already exists; nothing was written. Add --force to replace it."
+            _("{target} already exists; nothing was written. Add --force to replace it.").format(
+                target=target
+            )
         ) from None
     except OSError as exc:
-        raise storage_error(exc, f"exporting to {target}") from None
+        raise storage_error(exc, _("exporting to {target}").format(target=target)) from None
     return n

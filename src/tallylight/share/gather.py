@@ -14,6 +14,7 @@ from typing import Any
 import tallylight
 from tallylight import words
 from tallylight.errors import ShareError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, narrow
 from tallylight.share import environment
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
@@ -62,7 +63,9 @@ def _check_within_consent(session_id: str, info: Any, study: enrolment.Study, va
             if value != captured.to_dict()[name]
         ]
         raise ShareError(
-            f"Session {session_id} captured more than you consented to ({'; '.join(over)}); it is not shared."
+            _("Session {session_id} captured more than you consented to ({items}); it is not shared.").format(
+                session_id=session_id, items="; ".join(over)
+            )
         )
 
 
@@ -75,21 +78,27 @@ def gather(
 ) -> BundleInputs:
     """Read and check everything a bundle of these sessions holds (ShareError names what is wrong)."""
     if not session_ids:
-        raise ShareError("Choose at least one session to share.")
+        raise ShareError(_("Choose at least one session to share."))
     study = enrolment.load(study_id, data_dir)
     ref = study_ref(study_id, data_dir)
     parts = []
     for sid in dict.fromkeys(session_ids):
         summary = store.summary(sid, None, data_dir)
         if summary.recording:
-            raise ShareError(f"Session {sid} is still being recorded; stop it before sharing it.")
+            raise ShareError(
+                _("Session {sid} is still being recorded; stop it before sharing it.").format(sid=sid)
+            )
         data = store.read(sid, vault, data_dir)
         if data.info is None:
-            raise ShareError(f"Session {sid} has no description record and cannot be shared.")
+            raise ShareError(
+                _("Session {sid} has no description record and cannot be shared.").format(sid=sid)
+            )
         if not session_study(sid, study, data.info):
             raise ShareError(
-                f"Session {sid} was not recorded for this study (personal mode, or another study); "
-                "nothing is shared from personal mode."
+                _(
+                    "Session {sid} was not recorded for this study (personal mode, or another study); "
+                    "nothing is shared from personal mode."
+                ).format(sid=sid)
             )
         _check_within_consent(sid, data.info, study, vault)
         rep = data.report

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 from tallylight import paths, safejson
 from tallylight.errors import ShareError, UsageError
 from tallylight.fsutil import atomic_write, storage_error, sync_file
+from tallylight.i18n import _
 from tallylight.share.bundle import SUFFIX, Encrypted
 from tallylight.store.sessions import check_export_target
 
@@ -99,7 +100,7 @@ def put(
         atomic_write(p.path(data_dir), enc.data)
         atomic_write(p.meta_path(data_dir), json.dumps(asdict(p)).encode("utf-8"))
     except OSError as exc:
-        raise storage_error(exc, "keeping the bundle in the outbox") from None
+        raise storage_error(exc, _("keeping the bundle in the outbox")) from None
     return p
 
 
@@ -135,7 +136,11 @@ def read_bundle(p: Pending, data_dir: Path | None = None) -> bytes:
     try:
         return p.path(data_dir).read_bytes()
     except OSError as exc:
-        raise ShareError(f"The bundle {p.bundle_id} in the outbox cannot be read ({exc.strerror}).") from None
+        raise ShareError(
+            _("The bundle {bundle_id} in the outbox cannot be read ({strerror}).").format(
+                bundle_id=p.bundle_id, strerror=exc.strerror
+            )
+        ) from None
 
 
 def remove(p: Pending, data_dir: Path | None = None) -> None:
@@ -146,7 +151,7 @@ def remove(p: Pending, data_dir: Path | None = None) -> None:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise storage_error(exc, "clearing a sent bundle from the outbox") from None
+            raise storage_error(exc, _("clearing a sent bundle from the outbox")) from None
 
 
 def drop_holding(session_ids: Sequence[str], why: str, data_dir: Path | None = None) -> list[Pending]:
@@ -180,7 +185,7 @@ def dropped_words(n: int) -> str:
 def check_save_target(dest: Path, data_dir: Path | None = None) -> Path:
     """Where a bundle may be saved: never inside the data folder, never a file named ``-``."""
     if dest.name == "-":
-        raise UsageError("A bundle is binary and is not written to standard output; give a file name.")
+        raise UsageError(_("A bundle is binary and is not written to standard output; give a file name."))
     return check_export_target(dest, data_dir, what="A bundle")
 
 
@@ -192,7 +197,7 @@ def save_copy(data: bytes, dest: Path, data_dir: Path | None = None) -> None:
     """
     dest = check_save_target(dest, data_dir)
     if dest.exists():
-        raise ShareError(f"{dest} already exists; choose another name.")
+        raise ShareError(_("{dest} already exists; choose another name.").format(dest=dest))
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         try:
@@ -215,9 +220,9 @@ def save_copy(data: bytes, dest: Path, data_dir: Path | None = None) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
     except FileExistsError:
-        raise ShareError(f"{dest} already exists; choose another name.") from None
+        raise ShareError(_("{dest} already exists; choose another name.").format(dest=dest)) from None
     except OSError as exc:
-        raise storage_error(exc, f"saving the bundle to {dest}") from None
+        raise storage_error(exc, _("saving the bundle to {dest}").format(dest=dest)) from None
 
 
 def copy_from_outbox(p: Pending, dest: Path, data_dir: Path | None = None) -> None:
@@ -270,7 +275,7 @@ def log(
         finally:
             os.close(fd)
     except OSError as exc:
-        raise storage_error(exc, "writing the share log") from None
+        raise storage_error(exc, _("writing the share log")) from None
     return entry
 
 
@@ -282,7 +287,7 @@ def forget_study(study_id: str, data_dir: Path | None = None) -> int:
     except FileNotFoundError:
         return 0
     except OSError as exc:
-        raise storage_error(exc, "reading the share log") from None
+        raise storage_error(exc, _("reading the share log")) from None
     keep = []
     for line in lines:
         try:
@@ -294,7 +299,7 @@ def forget_study(study_id: str, data_dir: Path | None = None) -> int:
     try:
         atomic_write(path, "".join(f"{line}\n" for line in keep).encode("utf-8"))
     except OSError as exc:
-        raise storage_error(exc, "rewriting the share log") from None
+        raise storage_error(exc, _("rewriting the share log")) from None
     return len(lines) - len(keep)
 
 
@@ -305,7 +310,9 @@ def read_log(data_dir: Path | None = None) -> list[LogEntry]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise ShareError(f"The share log cannot be read ({exc.strerror}).") from None
+        raise ShareError(
+            _("The share log cannot be read ({strerror}).").format(strerror=exc.strerror)
+        ) from None
     out = []
     for line in lines:
         try:

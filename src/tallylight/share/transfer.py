@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from tallylight.errors import ManifestError, ShareError
+from tallylight.i18n import N_, _
 from tallylight.share.bundle import SUFFIX
 from tallylight.study.manifest import check_upload_url
 
-REDIRECT_REFUSED = (
-    "The server redirected the upload to another address (another host, or plain http); "
-    "nothing was sent there, and the bundle is kept."
+REDIRECT_REFUSED = N_(
+    "The server redirected the upload to another address (another host, or plain http); nothing was "
+    "sent there, and the bundle is kept."
 )
-EXPIRED = "This upload link has expired — ask the researcher for a new one."
+EXPIRED = N_("This upload link has expired — ask the researcher for a new one.")
 MAX_ATTEMPTS = 6
 BASE_DELAY_S = 1.0
 MAX_DELAY_S = 60.0
@@ -38,8 +39,10 @@ def resolve_url(url: str, bundle_id: str, suffix: str = SUFFIX) -> str:
         check_upload_url(url, "the upload address")
     except ManifestError:
         raise ShareError(
-            "The upload address must start with https:// (plain http is only allowed to this machine); "
-            "nothing was sent."
+            _(
+                "The upload address must start with https:// (plain http is only allowed to this machine); "
+                "nothing was sent."
+            )
         ) from None
     if "{bundle_id}" in url:
         return url.replace("{bundle_id}", bundle_id)
@@ -81,11 +84,11 @@ def judge(status: int | None, network_error: str = "", timed_out: bool = False) 
     if status is not None and 200 <= status < 300:
         return Answer("done", f"HTTP {status}")
     if status == 403:
-        return Answer("give_up", EXPIRED)
+        return Answer("give_up", _(EXPIRED))
     if status is not None and (status >= 500 or status in (408, 429)):
         return Answer("retry", f"the server is busy or failing (HTTP {status})")
     if status is not None:
-        return Answer("give_up", f"The server refused the bundle (HTTP {status}).")
+        return Answer("give_up", _("The server refused the bundle (HTTP {status}).").format(status=status))
     if timed_out:
         return Answer("retry", "the upload timed out")
     return Answer("retry", f"the network failed ({network_error or 'no answer'})")

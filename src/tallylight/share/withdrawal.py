@@ -34,6 +34,7 @@ from typing import Any
 from tallylight import __version__, paths, safejson
 from tallylight.errors import StoreError, StudyError, TallylightError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
+from tallylight.i18n import _
 from tallylight.share import edits, outbox, withdrawal_request
 from tallylight.store import layout
 from tallylight.store import sessions as store
@@ -121,14 +122,20 @@ def withdraw(
     """Leave the study: write the request, destroy its local data, return the receipt."""
     d = enrolment.study_dir(study_id, data_dir)
     if not d.is_dir():
-        raise StudyError(f"You have not joined study {study_id}; see `tallylight study list`.")
+        raise StudyError(
+            _("You have not joined study {study_id}; see `tallylight study list`.").format(study_id=study_id)
+        )
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = when.isoformat().replace("+00:00", "Z")
     enrol, signed = _what_is_known(study_id, data_dir)
     sessions = study_sessions(study_id, data_dir, vault)
     busy = [sid for sid in sessions if is_locked(layout.sessions_root(data_dir) / sid / layout.LOCK_FILE)]
     if busy:
-        raise StudyError(f"Session {busy[0]} of this study is being recorded; stop it first, then withdraw.")
+        raise StudyError(
+            _("Session {value} of this study is being recorded; stop it first, then withdraw.").format(
+                value=busy[0]
+            )
+        )
     consents = sorted(p.name[len("consent-") : -len(".tlc")] for p in d.glob("consent-*.tlc"))
     shared, unsent = _bundles(study_id, data_dir)
     m = signed.manifest if signed else None
@@ -162,7 +169,7 @@ def withdraw(
         if m is not None and m.upload_url:
             atomic_write(out / UPLOAD_FILE, json.dumps({"url": m.upload_url, "sent": False}).encode("utf-8"))
     except OSError as exc:
-        raise storage_error(exc, "writing the withdrawal request") from None
+        raise storage_error(exc, _("writing the withdrawal request")) from None
     for sid in sessions:  # crypto-shred: the key file goes first
         edits.delete_session(sid, data_dir)
     _destroy_unsent(unsent, data_dir)
@@ -191,7 +198,7 @@ def withdraw(
                 atomic_write(copy_to / name, (out / name).read_bytes())
             atomic_write(copy_to / f"{request_id}-{sealed_path.name}", sealed_path.read_bytes())
     except OSError as exc:
-        raise storage_error(exc, "writing the withdrawal receipt") from None
+        raise storage_error(exc, _("writing the withdrawal receipt")) from None
     return receipt
 
 
@@ -239,7 +246,11 @@ def _remove_study(d: Path) -> None:
             shred_file(p)
         shutil.rmtree(d)
     except OSError as exc:
-        raise StoreError(f"The study's consent could not be removed completely ({exc.strerror}).") from None
+        raise StoreError(
+            _("The study's consent could not be removed completely ({strerror}).").format(
+                strerror=exc.strerror
+            )
+        ) from None
 
 
 # ---------------------------------------------------------------- the upload hook
@@ -269,4 +280,8 @@ def mark_sent(request_id: str, answer: str, data_dir: Path | None = None) -> Non
         upload.update(sent=True, answer=answer[:500])
         atomic_write(d / UPLOAD_FILE, json.dumps(upload).encode("utf-8"))
     except (OSError, ValueError) as exc:
-        raise StudyError(f"The withdrawal request {request_id} cannot be updated ({exc}).") from None
+        raise StudyError(
+            _("The withdrawal request {request_id} cannot be updated ({exc}).").format(
+                request_id=request_id, exc=exc
+            )
+        ) from None

@@ -22,6 +22,7 @@ from typing import Any
 
 from tallylight import safejson
 from tallylight.errors import BundleError
+from tallylight.i18n import _
 from tallylight.share import agecrypt
 from tallylight.study import participant_key
 
@@ -74,7 +75,7 @@ def is_envelope(plaintext: bytes) -> bool:
 def open_envelope(plaintext: bytes) -> Request:
     """Parse and verify a decrypted request; BundleError names what is wrong."""
     if len(plaintext) > MAX_BYTES:
-        raise BundleError("The file is too large to be a withdrawal request.")
+        raise BundleError(_("The file is too large to be a withdrawal request."))
     try:
         env = safejson.loads(plaintext)
         if not isinstance(env, dict) or env.get("format") != ENVELOPE_FORMAT or env.get("version") != 1:
@@ -84,15 +85,17 @@ def open_envelope(plaintext: bytes) -> Request:
             raise ValueError
         doc = safejson.loads(text)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise BundleError("The withdrawal request is malformed.") from None
+        raise BundleError(_("The withdrawal request is malformed.")) from None
     if not isinstance(doc, dict) or doc.get("format") != REQUEST_FORMAT:
-        raise BundleError("The withdrawal request is malformed (not a withdrawal request inside).")
+        raise BundleError(_("The withdrawal request is malformed (not a withdrawal request inside)."))
     for key in ("request_id", "study_id", "participant_id", "participant_public_key"):
         if not isinstance(doc.get(key), str) or not doc[key]:
-            raise BundleError(f"The withdrawal request is malformed ({key} is missing).")
+            raise BundleError(_("The withdrawal request is malformed ({key} is missing).").format(key=key))
     public = doc["participant_public_key"]
     if not participant_key.verify(public, participant_key.WITHDRAWAL_CONTEXT, text.encode("utf-8"), sig):
-        raise BundleError("The withdrawal request's signature does not verify; it was not made by its key.")
+        raise BundleError(
+            _("The withdrawal request's signature does not verify; it was not made by its key.")
+        )
     return Request(doc, public)
 
 

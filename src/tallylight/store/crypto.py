@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tallylight.errors import AuthenticationError, VaultError, WrongPassphrase
+from tallylight.i18n import _
 
 LABEL_RECORD_KEY = b"tallylight/v1/record-key"
 LABEL_SESSION_KEY_WRAP = b"tallylight/v1/session-key-wrap"
@@ -64,13 +65,15 @@ class SegmentHeader:
     def parse(cls, raw: bytes) -> SegmentHeader:
         """Parse a 48-byte header; AuthenticationError if it is not one of ours."""
         if len(raw) != HEADER_SIZE or raw[:8] != SEGMENT_MAGIC:
-            raise AuthenticationError("A session file is damaged or is not a Tallylight session.")
+            raise AuthenticationError(_("A session file is damaged or is not a Tallylight session."))
         if raw[8] != VERSION:
             raise AuthenticationError(
-                f"A session file has format version {raw[8]}, which this Tallylight cannot read."
+                _("A session file has format version {value}, which this Tallylight cannot read.").format(
+                    value=raw[8]
+                )
             )
         if raw[9:12] != b"\0\0\0":
-            raise AuthenticationError("A session file header is damaged.")
+            raise AuthenticationError(_("A session file header is damaged."))
         return cls(struct.unpack("<I", raw[12:16])[0], raw[16:32], raw[32:48])
 
 
@@ -108,8 +111,10 @@ def open_record(
         return aead.decrypt(record_nonce(index), bytes(ct), record_ad(header, index, rtype, len(ct)))
     except InvalidTag:
         raise AuthenticationError(
-            "The session data does not authenticate: it was damaged, tampered with, "
-            "or the key is wrong. No data from it is shown."
+            _(
+                "The session data does not authenticate: it was damaged, tampered with, or the key is "
+                "wrong. No data from it is shown."
+            )
         ) from None
 
 
@@ -154,10 +159,12 @@ def wrap_session_key(
 
 def _check_keyfile(raw: bytes) -> None:
     if len(raw) != KEYFILE_SIZE or raw[:8] != KEYFILE_MAGIC or raw[9:12] != b"\0\0\0":
-        raise AuthenticationError("The session's key file is damaged.")
+        raise AuthenticationError(_("The session's key file is damaged."))
     if raw[8] != VERSION:
         raise AuthenticationError(
-            f"This session's key file has format version {raw[8]}, which this Tallylight cannot read."
+            _(
+                "This session's key file has format version {value}, which this Tallylight cannot read."
+            ).format(value=raw[8])
         )
 
 
@@ -174,20 +181,22 @@ def unwrap_session_key(raw: bytes, session_id: str, device_private: X25519Privat
     dev_pub = _pub_bytes(device_private.public_key())
     if raw[28:60] != dev_pub:
         raise VaultError(
-            "This session was recorded for a different device key and cannot be opened with this vault."
+            _("This session was recorded for a different device key and cannot be opened with this vault.")
         )
     E = raw[60:92]  # noqa: N806 - FORMAT.md's name for the ephemeral public key
     try:
         shared = device_private.exchange(X25519PublicKey.from_public_bytes(E))
     except ValueError:
-        raise AuthenticationError("The session's key file is damaged.") from None
+        raise AuthenticationError(_("The session's key file is damaged.")) from None
     wk = hkdf(shared, E + dev_pub, LABEL_SESSION_KEY_WRAP)
     try:
         key = ChaCha20Poly1305(wk).decrypt(b"\0" * 12, raw[92:], raw[:92] + session_id.encode("utf-8"))
     except InvalidTag:
         raise AuthenticationError(
-            "The session's key does not authenticate: "
-            "the key file was damaged, swapped or the session renamed."
+            _(
+                "The session's key does not authenticate: the key file was damaged, swapped or the session "
+                "renamed."
+            )
         ) from None
     return SessionKey(key, raw[12:28])
 
@@ -220,9 +229,15 @@ class KdfParams:
             or self.iterations * self.memory_kib > self.MAX_COST_KIB
         ):
             raise VaultError(
-                "The vault file is damaged: its key-derivation parameters are not ones Tallylight uses "
-                f"(iterations 1-{self.MAX_ITERATIONS}, lanes 1-{self.MAX_LANES}, memory 8×lanes to "
-                f"{self.MAX_MEMORY_KIB} KiB)."
+                _(
+                    "The vault file is damaged: its key-derivation parameters are not ones Tallylight uses "
+                    "(iterations 1-{MAX_ITERATIONS}, lanes 1-{MAX_LANES}, memory 8×lanes to "
+                    "{MAX_MEMORY_KIB} KiB)."
+                ).format(
+                    MAX_ITERATIONS=self.MAX_ITERATIONS,
+                    MAX_LANES=self.MAX_LANES,
+                    MAX_MEMORY_KIB=self.MAX_MEMORY_KIB,
+                )
             )
 
 
@@ -242,8 +257,8 @@ def open_private_key(sealed: bytes, public: bytes, kek: bytes, nonce: bytes) -> 
     try:
         raw = ChaCha20Poly1305(kek).decrypt(nonce, sealed, LABEL_VAULT_AD + public)
     except InvalidTag:
-        raise WrongPassphrase("That passphrase is not right.") from None
+        raise WrongPassphrase(_("That passphrase is not right.")) from None
     priv = X25519PrivateKey.from_private_bytes(raw)
     if _pub_bytes(priv.public_key()) != public:
-        raise VaultError("The vault is damaged: its private and public keys do not match.")
+        raise VaultError(_("The vault is damaged: its private and public keys do not match."))
     return priv

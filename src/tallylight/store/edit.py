@@ -21,6 +21,7 @@ import numpy as np
 from tallylight.errors import StoreError
 from tallylight.events import GapReason, Kind, Marker, SessionInfo, StopReason
 from tallylight.fsutil import FileLock
+from tallylight.i18n import _
 from tallylight.store import index, rewrite
 from tallylight.store import trials as trial_records
 from tallylight.store.encoding import EventColumns
@@ -108,7 +109,9 @@ def _locked(session_dir: Path) -> FileLock:
     lock = FileLock(session_dir / LOCK_FILE)
     if not lock.try_acquire():
         raise StoreError(
-            f"Session {session_dir.name} is being recorded or changed right now; try again later."
+            _("Session {name} is being recorded or changed right now; try again later.").format(
+                name=session_dir.name
+            )
         )
     return lock
 
@@ -138,7 +141,9 @@ def _write(session_dir: Path, vault: Any, version: Version, summarize: Summarize
 def read_version(session_dir: Path, vault: Any) -> Version:
     data = read_session(session_dir, vault)
     if data.info is None:
-        raise StoreError(f"Session {session_dir.name} has no description and cannot be changed.")
+        raise StoreError(
+            _("Session {name} has no description and cannot be changed.").format(name=session_dir.name)
+        )
     return Version(data.info, data.columns(), data.report, data.timing, tuple(data.trials))
 
 
@@ -216,7 +221,7 @@ def ensure_summary(session_dir: Path, vault: Any, *, summarize: Summarizer) -> d
         return doc
     lock = FileLock(session_dir / LOCK_FILE)
     if not lock.try_acquire():
-        raise StoreError(f"Session {session_dir.name} is being recorded.")
+        raise StoreError(_("Session {name} is being recorded.").format(name=session_dir.name))
     try:
         version = read_version(session_dir, vault)
         if version.report.verdict in (Verdict.COMPLETE, Verdict.RECOVERED) and needs_compaction(session_dir):

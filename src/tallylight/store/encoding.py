@@ -25,6 +25,7 @@ import numpy as np
 
 from tallylight.errors import AuthenticationError
 from tallylight.events import Event, Kind
+from tallylight.i18n import _
 
 COMPRESSION_DEFLATE = 1
 MAX_EVENTS_PER_BLOCK = 1 << 20
@@ -45,7 +46,7 @@ class CorruptBlock(ValueError):
 
 
 def _corrupt(what: str) -> AuthenticationError:
-    return AuthenticationError(f"The session data is damaged: {what}.")
+    return AuthenticationError(_("The session data is damaged: {what}.").format(what=what))
 
 
 # ---------------------------------------------------------------- scalar varints

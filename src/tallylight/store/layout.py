@@ -21,6 +21,7 @@ from typing import Literal, TypeGuard
 from tallylight import paths, safejson
 from tallylight.errors import StoreError
 from tallylight.fsutil import atomic_write
+from tallylight.i18n import _
 from tallylight.store.crypto import (
     FRAME_HEADER,
     HEADER_SIZE,
@@ -63,8 +64,10 @@ def check_session_id(session_id: str) -> None:
     """StoreError unless ``session_id`` is a valid session directory name."""
     if not isinstance(session_id, str) or not SESSION_ID_RE.match(session_id):
         raise StoreError(
-            f"{session_id!r} is not a valid session id "
-            "(1-128 letters, digits, '.', '_' or '-', not starting with '.')."
+            _(
+                "{session_id!r} is not a valid session id (1-128 letters, digits, '.', '_' or '-', not "
+                "starting with '.')."
+            ).format(session_id=session_id)
         )
 
 
@@ -83,7 +86,9 @@ def session_entries(data_dir: Path | None = None) -> tuple[list[str], list[str]]
     except FileNotFoundError:
         return [], []
     except OSError as exc:
-        raise StoreError(f"Cannot read the sessions folder {root} ({exc.strerror}).") from None
+        raise StoreError(
+            _("Cannot read the sessions folder {root} ({strerror}).").format(root=root, strerror=exc.strerror)
+        ) from None
     ids: list[str] = []
     stray: list[str] = []
     for p in entries:

@@ -17,6 +17,7 @@ from typing import Any
 from tallylight import safejson, words
 from tallylight.errors import AuthenticationError, StoreError, UsageError, VaultError
 from tallylight.events import Event, SessionInfo, StopReason
+from tallylight.i18n import _
 from tallylight.options import KEY_MODE_LABELS, RECORD_FIELDS
 from tallylight.store import crypto, encoding
 from tallylight.store import trials as trial_records
@@ -149,7 +150,9 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
     except _Corrupt as exc:
         return reading.report(Verdict.CORRUPT, str(exc)), None
     except CorruptBlock as exc:
-        return reading.report(Verdict.CORRUPT, f"The session data is damaged ({exc})."), None
+        return reading.report(
+            Verdict.CORRUPT, _("The session data is damaged ({exc}).").format(exc=exc)
+        ), None
     except AuthenticationError as exc:
         return reading.report(Verdict.CORRUPT, str(exc)), None
     verdict, problem, closure = _with_closure(reading, verdict, problem, read_closure(session_dir))
@@ -164,9 +167,11 @@ def _segments(session_dir: Path) -> list[tuple[int, Path]]:
     try:
         segs = segment_files(session_dir)
     except OSError as exc:
-        raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
+        raise StoreError(
+            _("Cannot read session {name} ({strerror}).").format(name=session_dir.name, strerror=exc.strerror)
+        ) from None
     if [n for n, _ in segs] != list(range(len(segs))):
-        raise _Corrupt("A session file is missing or misnamed.")
+        raise _Corrupt(_("A session file is missing or misnamed."))
     return segs
 
 
@@ -176,23 +181,29 @@ def _read_segments(
     """Authenticate every segment in order; the verdict is decided by how the last one ends."""
     reading.segments = len(segs)
     if not segs:
-        return Verdict.TORN, "The session was cut off before anything was saved."
-    verdict, problem = Verdict.INCOMPLETE, "The session has no end record."
+        return Verdict.TORN, _("The session was cut off before anything was saved.")
+    verdict, problem = Verdict.INCOMPLETE, _("The session has no end record.")
     for number, path in segs:
         last = number == len(segs) - 1
         if not path.is_file():
-            raise _Corrupt(f"{path.name} is not a file (a folder or something else has its name).")
+            raise _Corrupt(
+                _("{name} is not a file (a folder or something else has its name).").format(name=path.name)
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise StoreError(f"Cannot read session {reading.session_id} ({exc.strerror}).") from None
+            raise StoreError(
+                _("Cannot read session {session_id} ({strerror}).").format(
+                    session_id=reading.session_id, strerror=exc.strerror
+                )
+            ) from None
         lay = scan_segment(path, number, data, session_key.uid)
         reading.last = lay
         if not lay.header_ok:
             if last and lay.tail in ("torn", "zeros"):
                 reading.lost = lay.size
-                return Verdict.TORN, "The session was cut off while a file was being started."
-            raise _Corrupt("A session file header is damaged.")
+                return Verdict.TORN, _("The session was cut off while a file was being started.")
+            raise _Corrupt(_("A session file header is damaged."))
         _check_header(data[:HEADER_SIZE], number, session_key.uid)
         ended = _open_records(reading, lay, data, session_key.key, last)
         ending = _segment_ending(reading, lay, ended, last)
@@ -208,7 +219,7 @@ def _check_header(header: bytes, number: int, uid: bytes) -> None:
     except AuthenticationError as exc:
         raise _Corrupt(str(exc)) from None
     if hdr.segment != number or hdr.uid != uid:
-        raise _Corrupt("A session file belongs elsewhere (wrong segment number or session).")
+        raise _Corrupt(_("A session file belongs elsewhere (wrong segment number or session)."))
 
 
 def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes, last: bool) -> int | None:
@@ -219,21 +230,21 @@ def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes
     ended: int | None = None
     for index, frame in enumerate(lay.frames):
         if ended is not None:
-            raise _Corrupt("There is data after an end record.")
+            raise _Corrupt(_("There is data after an end record."))
         if reading.timing is not None and frame.rtype != TYPE_END:
-            raise _Corrupt("The timing record is out of place.")
+            raise _Corrupt(_("The timing record is out of place."))
         ciphertext = memoryview(data)[frame.body_start : frame.end]
         body = crypto.open_record(aead, header, index, frame.rtype, ciphertext)  # AuthenticationError
         first = lay.number == 0 and index == 0
         if frame.rtype == TYPE_INFO:
             if not first:
-                raise _Corrupt("A session description record is out of place.")
+                raise _Corrupt(_("A session description record is out of place."))
             reading.info = _parse_info(body, reading.session_id)
         elif first:
-            raise _Corrupt("The session does not start with its description.")
+            raise _Corrupt(_("The session does not start with its description."))
         elif frame.rtype == TYPE_EVENTS:
             payload = inflate.decompress(body)
-            n, _ = encoding.get_varint(payload, 0)
+            n, _end = encoding.get_varint(payload, 0)
             reading.payloads.append(payload)
             reading.events += n
         elif frame.rtype in (TYPE_END, TYPE_NEXT):
@@ -241,15 +252,15 @@ def _open_records(reading: _Reading, lay: SegmentLayout, data: bytes, key: bytes
             ended = frame.rtype
         elif frame.rtype == TYPE_TIMING:
             if not last:
-                raise _Corrupt("The timing record is out of place.")
+                raise _Corrupt(_("The timing record is out of place."))
             reading.timing = _parse_timing(body)
         elif frame.rtype == TYPE_TRIALS:
             try:
                 reading.trials.extend(trial_records.parse(body))
             except ValueError as exc:
-                raise _Corrupt(f"A task trials record is damaged ({exc}).") from None
+                raise _Corrupt(_("A task trials record is damaged ({exc}).").format(exc=exc)) from None
         else:
-            raise _Corrupt("Unknown record type.")
+            raise _Corrupt(_("Unknown record type."))
         reading.records += 1
     return ended
 
@@ -258,10 +269,10 @@ def _check_end(reading: _Reading, rtype: int, body: bytes, index: int, last: boo
     """Section 5.4: END/NEXT count every event so far and name their own index; END only at the end."""
     reason, total, before = _parse_end(body)
     if total != reading.events or before != index:
-        raise _Corrupt("The end record does not match the data before it.")
+        raise _Corrupt(_("The end record does not match the data before it."))
     if rtype == TYPE_END:
         if not last:
-            raise _Corrupt("The session ends before its last file.")
+            raise _Corrupt(_("The session ends before its last file."))
         try:
             reading.stop = StopReason(reason)
         except ValueError:
@@ -273,21 +284,21 @@ def _segment_ending(
 ) -> tuple[Verdict, str] | None:
     """Section 7: what the end of a segment means; None for a segment that properly continues."""
     if lay.tail == "bad-length":
-        raise _Corrupt("A record length is invalid (damaged data or trailing garbage).")
+        raise _Corrupt(_("A record length is invalid (damaged data or trailing garbage)."))
     if lay.tail in ("torn", "zeros"):
         if not last or ended is not None:
-            raise _Corrupt("A session file is cut short or has trailing bytes.")
+            raise _Corrupt(_("A session file is cut short or has trailing bytes."))
         reading.lost = lay.size - lay.end
-        return Verdict.TORN, "The last record was only partly written (crash); it is ignored."
+        return Verdict.TORN, _("The last record was only partly written (crash); it is ignored.")
     if not last:
         if ended != TYPE_NEXT:
-            raise _Corrupt("A session file before the last is not properly closed.")
+            raise _Corrupt(_("A session file before the last is not properly closed."))
         return None
     if ended == TYPE_END:
         return Verdict.COMPLETE, ""
     if ended == TYPE_NEXT:
-        return Verdict.INCOMPLETE, "The session stopped while switching to a new file."
-    return Verdict.INCOMPLETE, "The session has no end record."
+        return Verdict.INCOMPLETE, _("The session stopped while switching to a new file.")
+    return Verdict.INCOMPLETE, _("The session has no end record.")
 
 
 def _with_closure(
@@ -342,23 +353,27 @@ def _parse_info(body: bytes, sid: str) -> SessionInfo:
     try:
         d = safejson.loads(body)
     except ValueError as exc:
-        raise _Corrupt(f"The session description is damaged ({exc}).") from None
+        raise _Corrupt(_("The session description is damaged ({exc}).").format(exc=exc)) from None
     if not isinstance(d, dict):
-        raise _Corrupt("The session description is damaged (not an object).")
+        raise _Corrupt(_("The session description is damaged (not an object)."))
     for name, typ in _INFO_TYPES.items():
         if name in d and not _json_type_ok(d[name], typ):
-            raise _Corrupt(f"The session description is damaged ({name} has the wrong type).")
+            raise _Corrupt(
+                _("The session description is damaged ({name} has the wrong type).").format(name=name)
+            )
     missing = [n for n in _INFO_REQUIRED if n not in d]
     if missing:
-        raise _Corrupt(f"The session description is damaged ({', '.join(missing)} missing).")
+        raise _Corrupt(
+            _("The session description is damaged ({items} missing).").format(items=", ".join(missing))
+        )
     if d["key_mode"] not in KEY_MODE_LABELS:
-        raise _Corrupt("The session description is damaged (unknown key mode).")
+        raise _Corrupt(_("The session description is damaged (unknown key mode)."))
     try:
         info = SessionInfo.from_dict(d)
     except UsageError as exc:
-        raise _Corrupt(f"The session description is damaged ({exc})") from None
+        raise _Corrupt(_("The session description is damaged ({exc})").format(exc=exc)) from None
     if info.session_id != sid:
-        raise _Corrupt("The session description names a different session.")
+        raise _Corrupt(_("The session description names a different session."))
     return info
 
 
@@ -367,16 +382,16 @@ def _parse_timing(body: bytes) -> dict[str, Any]:
     try:
         doc = safejson.loads(body)
     except ValueError as exc:
-        raise _Corrupt(f"The timing record is damaged ({exc}).") from None
+        raise _Corrupt(_("The timing record is damaged ({exc}).").format(exc=exc)) from None
     if not isinstance(doc, dict):
-        raise _Corrupt("The timing record is damaged (not a JSON object).")
+        raise _Corrupt(_("The timing record is damaged (not a JSON object)."))
     return doc
 
 
 def _parse_end(body: bytes) -> tuple[int, int, int]:
     vals = []
     pos = 0
-    for _ in range(3):
+    for _field in range(3):
         v, pos = encoding.get_varint(body, pos)
         vals.append(v)
     if pos != len(body):
@@ -388,5 +403,9 @@ def read_session(session_dir: Path, keys: Keys) -> SessionData:
     """The authenticated session; AuthenticationError if anything fails to authenticate."""
     rep, data = verify_session(session_dir, keys)
     if data is None:
-        raise AuthenticationError(f"Session {session_dir.name} is damaged and cannot be shown: {rep.problem}")
+        raise AuthenticationError(
+            _("Session {name} is damaged and cannot be shown: {problem}").format(
+                name=session_dir.name, problem=rep.problem
+            )
+        )
     return data

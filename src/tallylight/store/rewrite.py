@@ -26,6 +26,7 @@ from typing import Any
 from tallylight.errors import StoreError
 from tallylight.events import SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, shred_file, storage_error, sync_dir
+from tallylight.i18n import _
 from tallylight.store import crypto, index
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import CLOSED_FILE, KEY_FILE, LOCK_FILE, SEGMENT_RE, Closure, write_closure
@@ -99,7 +100,9 @@ def settle(session_dir: Path, *, locked: bool = False) -> None:
         shutil.rmtree(nxt, ignore_errors=True)
         sync_dir(session_dir)
     except OSError as exc:
-        raise storage_error(exc, f"finishing the new version of session {session_dir.name}") from None
+        raise storage_error(
+            exc, _("finishing the new version of session {name}").format(name=session_dir.name)
+        ) from None
     finally:
         if lock is not None:
             lock.release()
@@ -109,7 +112,11 @@ def settled(session_dir: Path) -> Path:
     """Settle the session and return its directory; StoreError if a committed version is still moving."""
     settle(session_dir)
     if _commit(session_dir / NEXT_DIR) is not None:
-        raise StoreError(f"Session {session_dir.name} is being changed right now; try again in a moment.")
+        raise StoreError(
+            _("Session {name} is being changed right now; try again in a moment.").format(
+                name=session_dir.name
+            )
+        )
     return session_dir
 
 
@@ -144,7 +151,7 @@ def write_version(
         key, uid = os.urandom(32), os.urandom(16)
         atomic_write(nxt / KEY_FILE, crypto.wrap_session_key(key, uid, info.session_id, public_key))
     except OSError as exc:
-        raise storage_error(exc, "writing a new version of the session") from None
+        raise storage_error(exc, _("writing a new version of the session")) from None
     lock = FileLock(nxt / LOCK_FILE)
     lock.try_acquire()
     w = SessionWriter(info, nxt, key, uid, lock, seal_interval_s=1e12, max_buffer_events=EVENTS_PER_RECORD)
@@ -177,5 +184,5 @@ def write_version(
         _discard(nxt)
         if isinstance(exc, StoreError):
             raise
-        raise storage_error(exc, "writing a new version of the session") from None
+        raise storage_error(exc, _("writing a new version of the session")) from None
     settle(session_dir, locked=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from tallylight.errors import StoreError, UsageError
 from tallylight.events import Event, SessionInfo
 from tallylight.fsutil import is_locked, shred_file, sync_dir
+from tallylight.i18n import _
 from tallylight.store import rewrite
 from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import (
@@ -41,7 +42,7 @@ def session_dir(session_id: str, data_dir: Path | None = None) -> Path:
     """The directory of an existing session; UsageError if there is none."""
     d = session_path(session_id, data_dir)
     if not d.is_dir():
-        raise UsageError(f"There is no session {session_id}.")
+        raise UsageError(_("There is no session {session_id}.").format(session_id=session_id))
     return d
 
 
@@ -108,8 +109,10 @@ def check_export_target(out: Path, data_dir: Path | None = None, what: str = "An
         or data_root(data_dir) in target.parents
     ):
         raise UsageError(
-            f"{what} may not be written inside Tallylight's data folder ({data_root(data_dir)}); "
-            "choose a path outside it."
+            _(
+                "{what} may not be written inside Tallylight's data folder ({data_dir}); choose a path "
+                "outside it."
+            ).format(what=what, data_dir=data_root(data_dir))
         )
     return target
 
@@ -124,10 +127,18 @@ def delete(session_id: str, data_dir: Path | None = None) -> None:
     """
     d = session_dir(session_id, data_dir)
     if is_locked(d / LOCK_FILE):
-        raise StoreError(f"Session {session_id} is being recorded; stop it before deleting it.")
+        raise StoreError(
+            _("Session {session_id} is being recorded; stop it before deleting it.").format(
+                session_id=session_id
+            )
+        )
     try:
         shred_file(d / KEY_FILE)
         shutil.rmtree(d)
         sync_dir(d.parent)
     except OSError as exc:
-        raise StoreError(f"Session {session_id} could not be fully deleted ({exc.strerror}).") from None
+        raise StoreError(
+            _("Session {session_id} could not be fully deleted ({strerror}).").format(
+                session_id=session_id, strerror=exc.strerror
+            )
+        ) from None

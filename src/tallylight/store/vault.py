@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from tallylight import paths, safejson, words
 from tallylight.errors import AuthenticationError, StoreError, VaultError, WrongPassphrase
 from tallylight.fsutil import atomic_write, storage_error
+from tallylight.i18n import _
 from tallylight.store import crypto
 from tallylight.store.crypto import KdfParams, SessionKey
 from tallylight.store.layout import KEY_FILE, data_root, vault_file
@@ -66,11 +67,16 @@ class UnlockedVault:
             raw = (session_dir / KEY_FILE).read_bytes()
         except FileNotFoundError:
             raise AuthenticationError(
-                f"Session {session_dir.name} has no key file (it was deleted or damaged); "
-                "its data cannot be read."
+                _(
+                    "Session {name} has no key file (it was deleted or damaged); its data cannot be read."
+                ).format(name=session_dir.name)
             ) from None
         except OSError as exc:
-            raise StoreError(f"Cannot read session {session_dir.name} ({exc.strerror}).") from None
+            raise StoreError(
+                _("Cannot read session {name} ({strerror}).").format(
+                    name=session_dir.name, strerror=exc.strerror
+                )
+            ) from None
         return crypto.unwrap_session_key(raw, session_dir.name, self.private_key)
 
 
@@ -90,9 +96,9 @@ def _unb64(s: Any, size: int) -> bytes:
     try:
         b = base64.b64decode(s, validate=True)
     except (ValueError, TypeError):
-        raise VaultError("The vault file is damaged.") from None
+        raise VaultError(_("The vault file is damaged.")) from None
     if len(b) != size:
-        raise VaultError("The vault file is damaged.")
+        raise VaultError(_("The vault file is damaged."))
     return b
 
 
@@ -102,16 +108,19 @@ def _read(data_dir: Path | None) -> dict[str, Any]:
         doc = safejson.loads(path.read_text("utf-8"))
     except FileNotFoundError:
         raise VaultError(
-            "No key vault exists yet. Create one first (for example with `tallylight sessions list`)."
+            _("No key vault exists yet. Create one first (for example with `tallylight sessions list`).")
         ) from None
     except (OSError, ValueError) as exc:
-        raise VaultError(f"The vault file {path} cannot be read ({exc}).") from None
+        raise VaultError(
+            _("The vault file {path} cannot be read ({exc}).").format(path=path, exc=exc)
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != "tallylight-vault":
-        raise VaultError("The vault file is damaged.")
+        raise VaultError(_("The vault file is damaged."))
     if doc.get("version") != 1:
         raise VaultError(
-            f"The vault has version {words.printable(str(doc.get('version')))}, "
-            "which this Tallylight cannot read."
+            _("The vault has version {printable}, which this Tallylight cannot read.").format(
+                printable=words.printable(str(doc.get("version")))
+            )
         )
     return doc
 
@@ -120,8 +129,10 @@ def _check_whole(doc: dict[str, Any], path: Path) -> None:
     """Before unlocking: a damaged file is "damaged", never "wrong passphrase"."""
     if "checksum" in doc and doc.get("checksum") != _checksum(doc):
         raise VaultError(
-            f"The vault file {path} is damaged (its contents do not match their checksum), so it cannot "
-            "be unlocked with any passphrase. Restore it from a backup if you have one."
+            _(
+                "The vault file {path} is damaged (its contents do not match their checksum), so it cannot "
+                "be unlocked with any passphrase. Restore it from a backup if you have one."
+            ).format(path=path)
         )
 
 
@@ -138,7 +149,7 @@ def _checksum(doc: dict[str, Any]) -> str:
 def _params(doc: dict[str, Any]) -> tuple[KdfParams, bytes]:
     kdf = doc.get("kdf")
     if not isinstance(kdf, dict) or kdf.get("name") != "argon2id":
-        raise VaultError("The vault file is damaged (unknown key derivation).")
+        raise VaultError(_("The vault file is damaged (unknown key derivation)."))
     # unchecked JSON values on purpose: check() below refuses anything but whole numbers in bounds
     params = KdfParams(kdf.get("iterations"), kdf.get("lanes"), kdf.get("memory_kib"))  # type: ignore[arg-type]
     params.check()  # whole JSON numbers within the bounds, else "damaged" (never int("3") or 3.5)
@@ -174,12 +185,12 @@ def _write(doc: dict[str, Any], data_dir: Path | None) -> None:
     try:
         atomic_write(vault_file(d), (json.dumps(doc, indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
-        raise storage_error(exc, "saving the key vault") from None
+        raise storage_error(exc, _("saving the key vault")) from None
 
 
 def _check_passphrase(passphrase: str) -> None:
     if not passphrase:
-        raise VaultError("The passphrase must not be empty.")
+        raise VaultError(_("The passphrase must not be empty."))
 
 
 def create_vault(
@@ -189,7 +200,7 @@ def create_vault(
     _check_passphrase(passphrase)
     if exists(data_dir):
         raise VaultError(
-            "A key vault already exists; it is never overwritten (that would lose every session)."
+            _("A key vault already exists; it is never overwritten (that would lose every session).")
         )
     priv = X25519PrivateKey.generate()
     _write(_seal_doc(priv, passphrase, params), data_dir)
@@ -278,9 +289,11 @@ def os_protected_backend(backend: Any) -> KeychainBackend | None:
             return None
         backend = next(b for b in members if not _module(b).startswith(_NO_KEYCHAIN))
     raise KeychainRefused(
-        f"The keychain here ({type(backend).__name__} from {_module(backend)}) keeps secrets in an ordinary "
-        "file that the operating system does not protect, so Tallylight will not keep your vault key in it; "
-        "your passphrase alone unlocks the vault."
+        _(
+            "The keychain here ({name__} from {backend}) keeps secrets in an ordinary file that the "
+            "operating system does not protect, so Tallylight will not keep your vault key in it; your "
+            "passphrase alone unlocks the vault."
+        ).format(name__=type(backend).__name__, backend=_module(backend))
     )
 
 
@@ -376,4 +389,4 @@ def forget_keychain(
     return bool(_with_timeout(forget, timeout))
 
 
-_ = WrongPassphrase  # re-exported for callers: ``from tallylight.store.vault import WrongPassphrase``
+_REEXPORTED = (WrongPassphrase,)  # callers import WrongPassphrase from here

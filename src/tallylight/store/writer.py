@@ -24,6 +24,7 @@ from tallylight import paths
 from tallylight.errors import StoreError, TallylightError
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.fsutil import FileLock, atomic_write, storage_error, sync_dir, sync_file, write_all
+from tallylight.i18n import _
 from tallylight.store import crypto, encoding, index, layout, vault
 from tallylight.store import trials as trial_records
 from tallylight.store.crypto import TYPE_END, TYPE_EVENTS, TYPE_INFO, TYPE_NEXT, TYPE_TIMING, TYPE_TRIALS
@@ -196,7 +197,7 @@ class SessionWriter:
                     # A recorder bug; drop the bad batch rather than fail every later seal.
                     del buf[done : done + step]
                     raise StoreError(
-                        f"Events could not be stored ({exc}); this is a bug in Tallylight."
+                        _("Events could not be stored ({exc}); this is a bug in Tallylight.").format(exc=exc)
                     ) from None
                 self._append(TYPE_EVENTS, self._comp.compress(payload))
                 self._events_sealed += len(chunk)
@@ -215,7 +216,7 @@ class SessionWriter:
             body = trial_records.encode(trials)
         except ValueError as exc:
             raise StoreError(
-                f"Task trials could not be stored ({exc}); this is a bug in Tallylight."
+                _("Task trials could not be stored ({exc}); this is a bug in Tallylight.").format(exc=exc)
             ) from None
         self.seal()
         self._append(TYPE_TRIALS, body)
@@ -296,10 +297,14 @@ class SessionWriter:
     def _usable(self) -> None:
         if self._failed is not None:
             raise StoreError(
-                f"Recording to session {self.info.session_id} stopped after an earlier error: {self._failed}"
+                _("Recording to session {session_id} stopped after an earlier error: {failed}").format(
+                    session_id=self.info.session_id, failed=self._failed
+                )
             )
         if self._closed:
-            raise StoreError(f"Session {self.info.session_id} is already closed.")
+            raise StoreError(
+                _("Session {session_id} is already closed.").format(session_id=self.info.session_id)
+            )
 
     def _close_fd(self) -> None:
         if self._fd is not None:
@@ -316,7 +321,7 @@ class SessionWriter:
                 path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600
             )
         except OSError as exc:
-            raise self._fail(exc, "starting a new session file") from None
+            raise self._fail(exc, _("starting a new session file")) from None
         self._fd = fd
         self._segment = number
         self._index = 0
@@ -329,7 +334,7 @@ class SessionWriter:
             sync_file(fd)
             sync_dir(self.path)
         except OSError as exc:
-            raise self._fail(exc, "starting a new session file") from None
+            raise self._fail(exc, _("starting a new session file")) from None
         self._size = len(header)
 
     def _rotate(self) -> None:
@@ -345,7 +350,7 @@ class SessionWriter:
             write_all(self._fd, frame)
             sync_file(self._fd)
         except OSError as exc:
-            raise self._fail(exc, "saving recorded events") from None
+            raise self._fail(exc, _("saving recorded events")) from None
         self._index += 1
         self._size += len(frame)
 
@@ -391,19 +396,25 @@ def open_session(
     try:
         info_body = encode_info(info)
     except (TypeError, ValueError) as exc:
-        raise StoreError(f"The session description cannot be stored ({exc}).") from None
+        raise StoreError(_("The session description cannot be stored ({exc}).").format(exc=exc)) from None
     try:
         sessions = paths.ensure_private_dir(session_dir.parent)
         session_dir.mkdir(mode=0o700)
         sync_dir(sessions)
     except FileExistsError:
-        raise StoreError(f"A session called {info.session_id} already exists.") from None
+        raise StoreError(
+            _("A session called {session_id} already exists.").format(session_id=info.session_id)
+        ) from None
     except OSError as exc:
-        raise storage_error(exc, "creating the session folder") from None
+        raise storage_error(exc, _("creating the session folder")) from None
     lock = FileLock(session_dir / layout.LOCK_FILE)
     try:
         if not lock.try_acquire():
-            raise StoreError(f"Session {info.session_id} is already being written by another process.")
+            raise StoreError(
+                _("Session {session_id} is already being written by another process.").format(
+                    session_id=info.session_id
+                )
+            )
         key = os.urandom(32)
         uid = os.urandom(16)
         atomic_write(
@@ -412,7 +423,7 @@ def open_session(
     except OSError as exc:
         lock.release()
         shutil.rmtree(session_dir, ignore_errors=True)
-        raise storage_error(exc, "creating the session") from None
+        raise storage_error(exc, _("creating the session")) from None
     w = SessionWriter(
         info,
         session_dir,

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from tallylight import safejson
 from tallylight.errors import AuthenticationError, StudyError
+from tallylight.i18n import _
 from tallylight.store import crypto
 
 MAGIC = b"TLLYCNS\x00"
@@ -59,17 +60,17 @@ class ConsentRecord:
     @classmethod
     def from_dict(cls, data: Any) -> ConsentRecord:
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("version") != 1:
-            raise StudyError("The consent record is damaged or of an unknown version.")
+            raise StudyError(_("The consent record is damaged or of an unknown version."))
         known = set(cls.__dataclass_fields__)
         try:
             return cls(**{k: v for k, v in data.items() if k in known})
         except TypeError:
-            raise StudyError("The consent record is damaged.") from None
+            raise StudyError(_("The consent record is damaged.")) from None
 
 
 def check_id(consent_id: str) -> str:
     if not isinstance(consent_id, str) or not _ID.match(consent_id):
-        raise StudyError("A consent record id is damaged.")
+        raise StudyError(_("A consent record id is damaged."))
     return consent_id
 
 
@@ -95,19 +96,19 @@ def seal(
 def open_record(raw: bytes, consent_id: str, device_private: X25519PrivateKey) -> ConsentRecord:
     """The record in ``raw``; AuthenticationError if it was changed, swapped or renamed."""
     if len(raw) > MAX_RECORD_BYTES or len(raw) < HEAD + 16 or raw[: len(MAGIC)] != MAGIC:
-        raise AuthenticationError("The consent record file is damaged.")
+        raise AuthenticationError(_("The consent record file is damaged."))
     k, _uid = crypto.unwrap_session_key(raw[len(MAGIC) : HEAD], check_id(consent_id), device_private)
     try:
         body = ChaCha20Poly1305(crypto.hkdf(k, None, LABEL)).decrypt(b"\0" * 12, raw[HEAD:], raw[:HEAD])
     except InvalidTag:
         raise AuthenticationError(
-            "The consent record does not authenticate (damaged or tampered with)."
+            _("The consent record does not authenticate (damaged or tampered with).")
         ) from None
     try:
         data = safejson.loads(body)
     except ValueError:
-        raise StudyError("The consent record is damaged.") from None
+        raise StudyError(_("The consent record is damaged.")) from None
     record = ConsentRecord.from_dict(data)
     if record.consent_id != consent_id:
-        raise AuthenticationError("The consent record belongs to another id.")
+        raise AuthenticationError(_("The consent record belongs to another id."))
     return record

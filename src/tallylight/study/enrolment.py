@@ -32,6 +32,7 @@ from typing import Any
 from tallylight import __version__, paths, safejson
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.fsutil import atomic_write, shred_file, storage_error, sync_dir, sync_file
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, is_within, narrow
 from tallylight.store import vault
 from tallylight.store.layout import check_session_id
@@ -99,7 +100,7 @@ class Enrolment:
                 typing_text=data.get("typing_text", False) is True,
             )
         except (KeyError, TypeError, ValueError, UsageError, StudyError):
-            raise StudyError("The study's enrolment file is damaged; join the study again.") from None
+            raise StudyError(_("The study's enrolment file is damaged; join the study again.")) from None
 
 
 @dataclass(frozen=True)
@@ -138,9 +139,15 @@ def study_dir(study_id: str, data_dir: Path | None = None) -> Path:
     try:
         canonical = str(uuid.UUID(study_id))
     except (ValueError, TypeError, AttributeError):
-        raise UsageError(f"{study_id!r} is not a study id (a UUID; see `tallylight study list`).") from None
+        raise UsageError(
+            _("{study_id!r} is not a study id (a UUID; see `tallylight study list`).").format(
+                study_id=study_id
+            )
+        ) from None
     if canonical != study_id:
-        raise UsageError(f"Write the study id in lower case with dashes: {canonical}.")
+        raise UsageError(
+            _("Write the study id in lower case with dashes: {canonical}.").format(canonical=canonical)
+        )
     return studies_dir(data_dir) / study_id
 
 
@@ -153,14 +160,18 @@ def read_manifest_file(path: Path) -> bytes:
         with open(path, "rb") as f:
             raw = f.read(manifest.MAX_MANIFEST_BYTES + 1)
     except FileNotFoundError:
-        raise UsageError(f"{path} does not exist.") from None
+        raise UsageError(_("{path} does not exist.").format(path=path)) from None
     except IsADirectoryError:
-        raise UsageError(f"{path} is a folder, not a manifest file.") from None
+        raise UsageError(_("{path} is a folder, not a manifest file.").format(path=path)) from None
     except OSError as exc:
-        raise UsageError(f"{path} cannot be read ({exc.strerror}).") from None
+        raise UsageError(
+            _("{path} cannot be read ({strerror}).").format(path=path, strerror=exc.strerror)
+        ) from None
     if len(raw) > manifest.MAX_MANIFEST_BYTES:
         raise ManifestError(
-            f"{path.name} is larger than {manifest.MAX_MANIFEST_BYTES:,} bytes; it is not a study manifest.",
+            _("{name} is larger than {MAX_MANIFEST_BYTES:,} bytes; it is not a study manifest.").format(
+                name=path.name, MAX_MANIFEST_BYTES=manifest.MAX_MANIFEST_BYTES
+            ),
             "file",
         )
     return raw
@@ -177,9 +188,11 @@ def read_enrolment(d: Path) -> Enrolment:
     try:
         data = safejson.loads((d / ENROLMENT_FILE).read_text("utf-8"))
     except FileNotFoundError:
-        raise StudyError(f"You have not joined study {d.name}; see `tallylight study list`.") from None
+        raise StudyError(
+            _("You have not joined study {name}; see `tallylight study list`.").format(name=d.name)
+        ) from None
     except (OSError, ValueError):
-        raise StudyError("The study's enrolment file is damaged; join the study again.") from None
+        raise StudyError(_("The study's enrolment file is damaged; join the study again.")) from None
     return Enrolment.from_dict(data)
 
 
@@ -192,7 +205,9 @@ def load(study_id: str, data_dir: Path | None = None, *, today: dt.date | None =
     enrolment = read_enrolment(d)
     raw = read_manifest_file(d / MANIFEST_FILE) if (d / MANIFEST_FILE).exists() else b""
     if not raw:
-        raise StudyError(f"The manifest of study {study_id} is missing; join the study again.")
+        raise StudyError(
+            _("The manifest of study {study_id} is missing; join the study again.").format(study_id=study_id)
+        )
     signed = manifest.load(raw, today)
     if (
         signed.hash != enrolment.manifest_hash
@@ -201,8 +216,10 @@ def load(study_id: str, data_dir: Path | None = None, *, today: dt.date | None =
         or signed.study_id != study_id
     ):
         raise ManifestError(
-            "The stored manifest is not the one you consented to (it was changed after consent); "
-            "nothing is recorded for this study. Join it again with the researcher's file.",
+            _(
+                "The stored manifest is not the one you consented to (it was changed after consent); "
+                "nothing is recorded for this study. Join it again with the researcher's file."
+            ),
             "file",
         )
     return Study(signed, enrolment, d)
@@ -256,22 +273,31 @@ def check_offer(raw: bytes, data_dir: Path | None = None, *, today: dt.date | No
     m = signed.manifest
     if signed.public_key != previous.signer_public_key:
         raise ManifestError(
-            f"This manifest for a study you joined is signed by another key ({signed.fingerprint}) than "
-            f"the one you consented to ({previous.signer_fingerprint}). It is refused; ask the researcher.",
+            _(
+                "This manifest for a study you joined is signed by another key ({fingerprint}) than the "
+                "one you consented to ({signer_fingerprint}). It is refused; ask the researcher."
+            ).format(fingerprint=signed.fingerprint, signer_fingerprint=previous.signer_fingerprint),
             "signature",
         )
     if m.version < previous.study_version:
         raise ManifestError(
-            f"This is version {m.version} of the study; you already consented to version "
-            f"{previous.study_version}.",
+            _(
+                "This is version {version} of the study; you already consented to version {study_version}."
+            ).format(version=m.version, study_version=previous.study_version),
             "study.version",
         )
     if m.version == previous.study_version:
         if signed.hash == previous.manifest_hash:
-            raise StudyError(f"You have already joined this study (version {m.version}); nothing changed.")
+            raise StudyError(
+                _("You have already joined this study (version {version}); nothing changed.").format(
+                    version=m.version
+                )
+            )
         raise ManifestError(
-            f"This manifest says it is version {m.version}, the version you consented to, but its text "
-            "differs: it was changed after your consent. It is refused; ask the researcher.",
+            _(
+                "This manifest says it is version {version}, the version you consented to, but its text "
+                "differs: it was changed after your consent. It is refused; ask the researcher."
+            ).format(version=m.version),
             "study.version",
         )
     return Offer(signed, previous)
@@ -282,13 +308,14 @@ def check_choices(m: Manifest, checkboxes: Mapping[str, bool]) -> dict[str, bool
     known = {c.id for c in m.checkboxes}
     unknown = sorted(set(checkboxes) - known)
     if unknown:
-        raise UsageError(f"The study has no consent box {unknown[0]!r}.")
+        raise UsageError(_("The study has no consent box {value!r}.").format(value=unknown[0]))
     choices = {c.id: bool(checkboxes.get(c.id, False)) for c in m.checkboxes}
     missing = [c for c in m.checkboxes if c.required and not choices[c.id]]
     if missing:
         raise StudyError(
-            f"Consent needs every required box ticked; not ticked: {str(missing[0].text)!r}. "
-            "Nothing was saved."
+            _("Consent needs every required box ticked; not ticked: {text!r}. Nothing was saved.").format(
+                text=str(missing[0].text)
+            )
         )
     return choices
 
@@ -313,9 +340,11 @@ def join(
     allowed = m.capture
     chosen = offer.start_capture if capture is None else capture
     if not is_within(chosen, allowed):
-        raise UsageError("The capture you chose is wider than the study asks for; it can only be narrowed.")
+        raise UsageError(
+            _("The capture you chose is wider than the study asks for; it can only be narrowed.")
+        )
     if typing_text and not any(t.kind == "typing" for t in m.tasks):
-        raise UsageError("This study has no typing task, so there are no typed characters to allow.")
+        raise UsageError(_("This study has no typing task, so there are no typed characters to allow."))
     device_public = vault.load_public_key(data_dir)
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     previous = offer.previous
@@ -351,7 +380,7 @@ def join(
         atomic_write(d / MANIFEST_FILE, signed.raw, 0o600)
         atomic_write(d / ENROLMENT_FILE, (json.dumps(enrolment.to_dict(), indent=2) + "\n").encode("utf-8"))
     except OSError as exc:
-        raise storage_error(exc, "saving your consent") from None
+        raise storage_error(exc, _("saving your consent")) from None
     return Study(signed, enrolment, d), record
 
 
@@ -367,16 +396,16 @@ def signing_key(study_id: str, data_dir: Path | None = None) -> bytes:
         seed = path.read_bytes()
         if len(seed) == participant_key.SEED_BYTES:
             return seed
-        raise StudyError("Your key for this study is damaged; withdraw and join the study again.")
+        raise StudyError(_("Your key for this study is damaged; withdraw and join the study again."))
     except FileNotFoundError:
         pass
     except OSError as exc:
-        raise storage_error(exc, "reading your key for the study") from None
+        raise storage_error(exc, _("reading your key for the study")) from None
     seed = participant_key.generate()
     try:
         atomic_write(path, seed, 0o600)
     except OSError as exc:
-        raise storage_error(exc, "saving your key for the study") from None
+        raise storage_error(exc, _("saving your key for the study")) from None
     return seed
 
 
@@ -390,9 +419,11 @@ def read_consent(study: Study, unlocked: vault.UnlockedVault, consent_id: str | 
     try:
         raw = (study.path / consent_file(cid)).read_bytes()
     except FileNotFoundError:
-        raise StudyError("The consent record of this study is missing.") from None
+        raise StudyError(_("The consent record of this study is missing.")) from None
     except OSError as exc:
-        raise StudyError(f"The consent record cannot be read ({exc.strerror}).") from None
+        raise StudyError(
+            _("The consent record cannot be read ({strerror}).").format(strerror=exc.strerror)
+        ) from None
     return consent.open_record(raw, cid, unlocked.private_key)
 
 
@@ -412,7 +443,7 @@ def register_session(study_id: str, session_id: str, data_dir: Path | None = Non
             os.close(fd)
         sync_dir(d)
     except OSError as exc:
-        raise storage_error(exc, "noting the session for the study") from None
+        raise storage_error(exc, _("noting the session for the study")) from None
 
 
 def remove(study: Study) -> None:
@@ -470,8 +501,10 @@ def session_terms(
     rules = m.sessions
     if rules.max_sessions and len(study.session_ids()) >= rules.max_sessions:
         raise StudyError(
-            f"You have recorded all {rules.max_sessions} sessions this study asks for; thank you. "
-            "No more can be recorded for it."
+            _(
+                "You have recorded all {max_sessions} sessions this study asks for; thank you. No more can "
+                "be recorded for it."
+            ).format(max_sessions=rules.max_sessions)
         )
     return SessionTerms(
         study_id=study.study_id,

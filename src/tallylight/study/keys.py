@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import (
 
 from tallylight.errors import UsageError
 from tallylight.fsutil import atomic_write
+from tallylight.i18n import _
 from tallylight.study import signing
 
 IDENTITY = "identity.txt"
@@ -52,8 +53,10 @@ def generate(out: Path, now: dt.datetime | None = None) -> KeyPair:
     existing = [name for name in (IDENTITY, RECIPIENT, SIGNING_KEY, SIGNING_PUB) if (out / name).exists()]
     if existing:
         raise UsageError(
-            f"{out} already holds {', '.join(existing)}; keys are never overwritten "
-            "(that would lock you out of every bundle). Choose an empty folder."
+            _(
+                "{out} already holds {items}; keys are never overwritten (that would lock you out of every "
+                "bundle). Choose an empty folder."
+            ).format(out=out, items=", ".join(existing))
         )
     identity = x25519.Identity.generate()
     recipient = str(identity.to_public())
@@ -86,16 +89,20 @@ def load_signing_key(folder: Path) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(
-            f"{path} does not exist; create keys with `tallylight-lab keygen --out DIR`."
+            _("{path} does not exist; create keys with `tallylight-lab keygen --out DIR`.").format(path=path)
         ) from None
     except OSError as exc:
-        raise UsageError(f"{path} cannot be read ({exc.strerror}).") from None
+        raise UsageError(
+            _("{path} cannot be read ({strerror}).").format(path=path, strerror=exc.strerror)
+        ) from None
     try:
         key = load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise UsageError(f"{path} is not a signing key written by `tallylight-lab keygen`.") from None
+        raise UsageError(
+            _("{path} is not a signing key written by `tallylight-lab keygen`.").format(path=path)
+        ) from None
     if not isinstance(key, Ed25519PrivateKey):
-        raise UsageError(f"{path} is not an Ed25519 signing key.")
+        raise UsageError(_("{path} is not an Ed25519 signing key.").format(path=path))
     return key
 
 

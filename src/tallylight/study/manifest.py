@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tallylight.errors import ManifestError
+from tallylight.i18n import _
 from tallylight.options import KEY_MODE_LABELS, CaptureOptions, KeyMode
 from tallylight.study import signing
 
@@ -167,7 +168,12 @@ class Manifest:
             if task.id == task_id:
                 return task
         known = ", ".join(t.id for t in self.tasks) or "none"
-        raise ManifestError(f"This study has no task {task_id!r} (its tasks: {known}).", "tasks")
+        raise ManifestError(
+            _("This study has no task {task_id!r} (its tasks: {known}).").format(
+                task_id=task_id, known=known
+            ),
+            "tasks",
+        )
 
     def task_number(self, task_id: str) -> int:
         """1-based position of a task: what a task marker stores (docs/FORMAT.md)."""
@@ -203,7 +209,9 @@ def load(raw: bytes, today: dt.date | None = None) -> SignedManifest:
     """Verify and parse a signed manifest file; refuse it if it is not current on ``today``."""
     if len(raw) > MAX_MANIFEST_BYTES:
         raise ManifestError(
-            f"The manifest file is {len(raw):,} bytes; a manifest may be at most {MAX_MANIFEST_BYTES:,}.",
+            _("The manifest file is {raw:,} bytes; a manifest may be at most {MAX_MANIFEST_BYTES:,}.").format(
+                raw=len(raw), MAX_MANIFEST_BYTES=MAX_MANIFEST_BYTES
+            ),
             "file",
         )
     envelope = signing.split(raw)
@@ -217,17 +225,26 @@ def load(raw: bytes, today: dt.date | None = None) -> SignedManifest:
 def parse(body: bytes) -> Manifest:
     """Parse manifest text (signature or not); ManifestError naming the first bad field."""
     if len(body) > MAX_MANIFEST_BYTES:
-        raise ManifestError(f"The manifest is larger than {MAX_MANIFEST_BYTES:,} bytes.", "file")
+        raise ManifestError(
+            _("The manifest is larger than {MAX_MANIFEST_BYTES:,} bytes.").format(
+                MAX_MANIFEST_BYTES=MAX_MANIFEST_BYTES
+            ),
+            "file",
+        )
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ManifestError(f"The manifest is not UTF-8 text (byte {exc.start}).", "file") from None
+        raise ManifestError(
+            _("The manifest is not UTF-8 text (byte {start}).").format(start=exc.start), "file"
+        ) from None
     try:
         doc = tomllib.loads(text)
     except ValueError as exc:  # TOMLDecodeError, or a number too long to convert
-        raise ManifestError(f"The manifest is not valid TOML: {_clip(str(exc), 200)}.", "file") from None
+        raise ManifestError(
+            _("The manifest is not valid TOML: {exc}.").format(exc=_clip(str(exc), 200)), "file"
+        ) from None
     except RecursionError:
-        raise ManifestError("The manifest is nested too deeply.", "file") from None
+        raise ManifestError(_("The manifest is nested too deeply."), "file") from None
     _check_depth(doc, 0)
     return _Reader(doc).manifest()
 
@@ -236,12 +253,15 @@ def check_current(manifest: Manifest, today: dt.date) -> None:
     """Refuse a manifest whose study has ended or whose ethics approval has expired."""
     if today > manifest.ethics.approval_expires:
         raise ManifestError(
-            f"The study's ethics approval expired on {manifest.ethics.approval_expires.isoformat()}; "
-            "it may not collect data any more.",
+            _("The study's ethics approval expired on {isoformat}; it may not collect data any more.").format(
+                isoformat=manifest.ethics.approval_expires.isoformat()
+            ),
             "ethics.approval_expires",
         )
     if today > manifest.end:
-        raise ManifestError(f"The study ended on {manifest.end.isoformat()}.", "study.end")
+        raise ManifestError(
+            _("The study ended on {isoformat}.").format(isoformat=manifest.end.isoformat()), "study.end"
+        )
 
 
 def check_running(manifest: Manifest, today: dt.date) -> None:
@@ -249,14 +269,18 @@ def check_running(manifest: Manifest, today: dt.date) -> None:
     check_current(manifest, today)
     if today < manifest.start:
         raise ManifestError(
-            f"The study starts on {manifest.start.isoformat()}; sessions for it can be recorded from then.",
+            _("The study starts on {isoformat}; sessions for it can be recorded from then.").format(
+                isoformat=manifest.start.isoformat()
+            ),
             "study.start",
         )
 
 
 def _check_depth(value: Any, depth: int) -> None:
     if depth > MAX_DEPTH:
-        raise ManifestError(f"The manifest is nested more than {MAX_DEPTH} levels deep.", "file")
+        raise ManifestError(
+            _("The manifest is nested more than {MAX_DEPTH} levels deep.").format(MAX_DEPTH=MAX_DEPTH), "file"
+        )
     if isinstance(value, dict):
         for v in value.values():
             _check_depth(v, depth + 1)
@@ -296,8 +320,10 @@ class _Reader:
         schema = _int(doc, "", "schema", 1, 1 << 31)
         if schema != SCHEMA_VERSION:
             raise ManifestError(
-                f"The manifest has schema version {schema}; this Tallylight reads version {SCHEMA_VERSION}. "
-                "An update of Tallylight may be needed.",
+                _(
+                    "The manifest has schema version {schema}; this Tallylight reads version "
+                    "{SCHEMA_VERSION}. An update of Tallylight may be needed."
+                ).format(schema=schema, SCHEMA_VERSION=SCHEMA_VERSION),
                 "schema",
             )
         study = _table(doc, "", "study")
@@ -320,7 +346,7 @@ class _Reader:
         start = _date(study, "study", "start")
         end = _date(study, "study", "end")
         if end < start:
-            raise ManifestError("study.end is before study.start.", "study.end")
+            raise ManifestError(_("study.end is before study.start."), "study.end")
         capture, not_collected = _capture(_table(doc, "", "capture"))
         return Manifest(
             schema=schema,
@@ -370,13 +396,18 @@ def _known(table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
         if key not in allowed:
             name = _clip(_name(where, key), 80)
             raise ManifestError(
-                f"Unknown field {name!r} (a typo? the fields here are: {', '.join(sorted(allowed))}).", name
+                _("Unknown field {name!r} (a typo? the fields here are: {items}).").format(
+                    name=name, items=", ".join(sorted(allowed))
+                ),
+                name,
             )
 
 
 def _get(table: Mapping[str, Any], where: str, key: str) -> Any:
     if key not in table:
-        raise ManifestError(f"The field {_name(where, key)!r} is missing.", _name(where, key))
+        raise ManifestError(
+            _("The field {where!r} is missing.").format(where=_name(where, key)), _name(where, key)
+        )
     return table[key]
 
 
@@ -384,7 +415,7 @@ def _table(table: Mapping[str, Any], where: str, key: str) -> dict[str, Any]:
     value = _get(table, where, key)
     if not isinstance(value, dict):
         raise ManifestError(
-            f"{_name(where, key)} must be a table ([{_name(where, key)}]).", _name(where, key)
+            _("{where} must be a table ([{where}]).").format(where=_name(where, key)), _name(where, key)
         )
     return value
 
@@ -396,15 +427,25 @@ def _str(table: Mapping[str, Any], where: str, key: str, limit: int, *, empty: b
 
 def _check_str(value: Any, name: str, limit: int, *, empty: bool = False) -> str:
     if not isinstance(value, str):
-        raise ManifestError(f"{name} must be text in quotes, not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be text in quotes, not {value}.").format(name=name, value=_kind(value)), name
+        )
     if not empty and not value.strip():
-        raise ManifestError(f"{name} must not be empty.", name)
+        raise ManifestError(_("{name} must not be empty.").format(name=name), name)
     if len(value) > limit:
-        raise ManifestError(f"{name} is {len(value):,} characters long; at most {limit:,} are allowed.", name)
+        raise ManifestError(
+            _("{name} is {value:,} characters long; at most {limit:,} are allowed.").format(
+                name=name, value=len(value), limit=limit
+            ),
+            name,
+        )
     bad = _CONTROL.search(value)
     if bad:
         raise ManifestError(
-            f"{name} contains a control or text-direction character (U+{ord(bad.group()):04X}).", name
+            _("{name} contains a control or text-direction character (U+{group:04X}).").format(
+                name=name, group=ord(bad.group())
+            ),
+            name,
         )
     return value
 
@@ -417,14 +458,21 @@ def _check_text(value: Any, name: str, limit: int) -> Text:
     """A string, or a table of language tags (``en``, ``de-CH``) to strings."""
     if isinstance(value, dict):
         if not value:
-            raise ManifestError(f"{name} must name at least one language.", name)
+            raise ManifestError(_("{name} must name at least one language.").format(name=name), name)
         if len(value) > MAX_LANGUAGES:
-            raise ManifestError(f"{name} has more than {MAX_LANGUAGES} languages.", name)
+            raise ManifestError(
+                _("{name} has more than {MAX_LANGUAGES} languages.").format(
+                    name=name, MAX_LANGUAGES=MAX_LANGUAGES
+                ),
+                name,
+            )
         pairs = []
         for tag, text in value.items():
             if not _LANG.fullmatch(tag):
                 raise ManifestError(
-                    f"{name}.{tag} is not a language tag (use codes such as en, de or pt-BR).",
+                    _("{name}.{tag} is not a language tag (use codes such as en, de or pt-BR).").format(
+                        name=name, tag=tag
+                    ),
                     f"{name}.{tag}",
                 )
             pairs.append((tag, _check_str(text, f"{name}.{tag}", limit)))
@@ -436,9 +484,16 @@ def _int(table: Mapping[str, Any], where: str, key: str, low: int, high: int) ->
     value = _get(table, where, key)
     name = _name(where, key)
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ManifestError(f"{name} must be a whole number, not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be a whole number, not {value}.").format(name=name, value=_kind(value)), name
+        )
     if not low <= value <= high:
-        raise ManifestError(f"{name} must be between {low} and {high:,}, not {_show(value)}.", name)
+        raise ManifestError(
+            _("{name} must be between {low} and {high:,}, not {value}.").format(
+                name=name, low=low, high=high, value=_show(value)
+            ),
+            name,
+        )
     return value
 
 
@@ -448,9 +503,16 @@ def _number(table: Mapping[str, Any], where: str, key: str, low: float, high: fl
 
 def _check_number(value: Any, name: str, low: float, high: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ManifestError(f"{name} must be a number, not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be a number, not {value}.").format(name=name, value=_kind(value)), name
+        )
     if not low <= value <= high:  # also refuses nan
-        raise ManifestError(f"{name} must be between {low:g} and {high:g}, not {_show(value)}.", name)
+        raise ManifestError(
+            _("{name} must be between {low:g} and {high:g}, not {value}.").format(
+                name=name, low=low, high=high, value=_show(value)
+            ),
+            name,
+        )
     return float(value)
 
 
@@ -458,7 +520,9 @@ def _bool(table: Mapping[str, Any], where: str, key: str) -> bool:
     value = _get(table, where, key)
     if not isinstance(value, bool):
         name = _name(where, key)
-        raise ManifestError(f"{name} must be true or false, not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be true or false, not {value}.").format(name=name, value=_kind(value)), name
+        )
     return value
 
 
@@ -466,18 +530,29 @@ def _date(table: Mapping[str, Any], where: str, key: str) -> dt.date:
     value = _get(table, where, key)
     name = _name(where, key)
     if isinstance(value, (dt.datetime, dt.time)):
-        raise ManifestError(f"{name} must be a date such as 2027-03-31, without a time.", name)
+        raise ManifestError(
+            _("{name} must be a date such as 2027-03-31, without a time.").format(name=name), name
+        )
     if isinstance(value, str):
         try:
             value = dt.date.fromisoformat(value)
         except ValueError:
             raise ManifestError(
-                f"{name} must be a date such as 2027-03-31, not {_show(value)}.", name
+                _("{name} must be a date such as 2027-03-31, not {value}.").format(
+                    name=name, value=_show(value)
+                ),
+                name,
             ) from None
     if not isinstance(value, dt.date):
-        raise ManifestError(f"{name} must be a date such as 2027-03-31, not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be a date such as 2027-03-31, not {value}.").format(name=name, value=_kind(value)),
+            name,
+        )
     if not 2000 <= value.year <= 2200:
-        raise ManifestError(f"{name} ({value.isoformat()}) is not a plausible date.", name)
+        raise ManifestError(
+            _("{name} ({isoformat}) is not a plausible date.").format(name=name, isoformat=value.isoformat()),
+            name,
+        )
     return value
 
 
@@ -488,11 +563,17 @@ def _uuid(table: Mapping[str, Any], where: str, key: str) -> str:
     except ValueError:
         name = _name(where, key)
         raise ManifestError(
-            f"{name} must be a UUID such as 0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10, not {_show(value)}.", name
+            _("{name} must be a UUID such as 0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10, not {value}.").format(
+                name=name, value=_show(value)
+            ),
+            name,
         ) from None
     if str(parsed) != value:
         name = _name(where, key)
-        raise ManifestError(f"{name} must be written in lower case with dashes: {parsed}.", name)
+        raise ManifestError(
+            _("{name} must be written in lower case with dashes: {parsed}.").format(name=name, parsed=parsed),
+            name,
+        )
     return value
 
 
@@ -502,9 +583,16 @@ def _list(table: Mapping[str, Any], where: str, key: str, limit: int, *, optiona
     value = _get(table, where, key)
     name = _name(where, key)
     if not isinstance(value, list):
-        raise ManifestError(f"{name} must be a list ([...]), not {_kind(value)}.", name)
+        raise ManifestError(
+            _("{name} must be a list ([...]), not {value}.").format(name=name, value=_kind(value)), name
+        )
     if len(value) > limit:
-        raise ManifestError(f"{name} has {len(value)} entries; at most {limit} are allowed.", name)
+        raise ManifestError(
+            _("{name} has {value} entries; at most {limit} are allowed.").format(
+                name=name, value=len(value), limit=limit
+            ),
+            name,
+        )
     return value
 
 
@@ -526,7 +614,10 @@ def _capture(table: dict[str, Any]) -> tuple[CaptureOptions, tuple[Text, ...]]:
     keys = _str(table, where, "keys", 20)
     if keys not in KEY_MODE_LABELS:
         raise ManifestError(
-            f"capture.keys must be one of {', '.join(KEY_MODE_LABELS)}, not {_show(keys)}.", "capture.keys"
+            _("capture.keys must be one of {items}, not {keys}.").format(
+                items=", ".join(KEY_MODE_LABELS), keys=_show(keys)
+            ),
+            "capture.keys",
         )
     options = CaptureOptions(
         keys=KeyMode.parse(keys),
@@ -548,7 +639,9 @@ def _entries(
     for i, entry in enumerate(_list(doc, where, key, limit, optional=optional)):
         name = f"{_name(where, key)}[{i}]"
         if not isinstance(entry, dict):
-            raise ManifestError(f"{name} must be a table ([[{_name(where, key)}]]).", name)
+            raise ManifestError(
+                _("{name} must be a table ([[{where}]]).").format(name=name, where=_name(where, key)), name
+            )
         _known(entry, name, fields)
         out.append((name, entry))
     return out
@@ -558,12 +651,15 @@ def _unique_id(table: Mapping[str, Any], name: str, seen: set[str]) -> str:
     value = _str(table, name, "id", 64)
     if not _ID.fullmatch(value):
         raise ManifestError(
-            f"{name}.id must be lower-case letters, digits, '-' or '_' (such as 'copy-text'), "
-            f"not {_show(value)}.",
+            _(
+                "{name}.id must be lower-case letters, digits, '-' or '_' (such as 'copy-text'), not {value}."
+            ).format(name=name, value=_show(value)),
             f"{name}.id",
         )
     if value in seen:
-        raise ManifestError(f"{name}.id {value!r} is used twice.", f"{name}.id")
+        raise ManifestError(
+            _("{name}.id {value!r} is used twice.").format(name=name, value=value), f"{name}.id"
+        )
     seen.add(value)
     return value
 
@@ -599,7 +695,10 @@ def _task(entry: Mapping[str, Any], name: str, seen: set[str]) -> Task:
     kind = _str(entry, name, "kind", 20) if "kind" in entry else "free"
     if kind not in TASK_KINDS:
         raise ManifestError(
-            f"{name}.kind must be one of {', '.join(TASK_KINDS)}, not {_show(kind)}.", f"{name}.kind"
+            _("{name}.kind must be one of {items}, not {kind}.").format(
+                name=name, items=", ".join(TASK_KINDS), kind=_show(kind)
+            ),
+            f"{name}.kind",
         )
     _known(entry, name, _TASK_FIELDS | _KIND_FIELDS[kind])
     return Task(
@@ -620,12 +719,16 @@ def _seed(entry: Mapping[str, Any], name: str) -> int | None:
 def _typing(entry: Mapping[str, Any], name: str) -> TypingTask:
     items = _list(entry, name, "phrases", MAX_PHRASES)
     if not items:
-        raise ManifestError(f"{name}.phrases must hold at least one phrase.", f"{name}.phrases")
+        raise ManifestError(
+            _("{name}.phrases must hold at least one phrase.").format(name=name), f"{name}.phrases"
+        )
     phrases = []
     for i, value in enumerate(items):
         phrase = _check_str(value, f"{name}.phrases[{i}]", 500)
         if any(c in phrase for c in "\n\r\t"):
-            raise ManifestError(f"{name}.phrases[{i}] must be one line.", f"{name}.phrases[{i}]")
+            raise ManifestError(
+                _("{name}.phrases[{i}] must be one line.").format(name=name, i=i), f"{name}.phrases[{i}]"
+            )
         phrases.append(phrase)
     return TypingTask(tuple(phrases), _int(entry, name, "repetitions", 1, 100), _seed(entry, name))
 
@@ -635,16 +738,20 @@ def _sizes(entry: Mapping[str, Any], name: str, what: str, low: float) -> tuple[
     given = [unit for unit in ("px", "mm") if f"{what}_{unit}" in entry]
     if len(given) != 1:
         raise ManifestError(
-            f"{name} needs exactly one of {what}_px or {what}_mm.",
+            _("{name} needs exactly one of {what}_px or {what}_mm.").format(name=name, what=what),
             f"{name}.{what}_{given[1] if given else 'px'}",
         )
     key = f"{what}_{given[0]}"
     items = _list(entry, name, key, MAX_CONDITIONS)
     if not items:
-        raise ManifestError(f"{name}.{key} must hold at least one size.", f"{name}.{key}")
+        raise ManifestError(
+            _("{name}.{key} must hold at least one size.").format(name=name, key=key), f"{name}.{key}"
+        )
     values = tuple(_check_number(v, f"{name}.{key}[{i}]", low, 100_000) for i, v in enumerate(items))
     if len(set(values)) != len(values):
-        raise ManifestError(f"{name}.{key} names the same size twice.", f"{name}.{key}")
+        raise ManifestError(
+            _("{name}.{key} names the same size twice.").format(name=name, key=key), f"{name}.{key}"
+        )
     return values, given[0]
 
 
@@ -654,8 +761,10 @@ def _pointing(entry: Mapping[str, Any], name: str) -> PointingTask:
     targets = _int(entry, name, "targets_per_circle", 3, 99)
     if targets % 2 == 0:
         raise ManifestError(
-            f"{name}.targets_per_circle must be odd (the ISO 9241-9 circle alternates across it), "
-            f"not {targets}.",
+            _(
+                "{name}.targets_per_circle must be odd (the ISO 9241-9 circle alternates across it), not "
+                "{targets}."
+            ).format(name=name, targets=targets),
             f"{name}.targets_per_circle",
         )
     devices = tuple(
@@ -663,7 +772,9 @@ def _pointing(entry: Mapping[str, Any], name: str) -> PointingTask:
         for i, v in enumerate(_list(entry, name, "devices", MAX_LIST, optional=True))
     )
     if len(set(devices)) != len(devices):
-        raise ManifestError(f"{name}.devices names the same device twice.", f"{name}.devices")
+        raise ManifestError(
+            _("{name}.devices names the same device twice.").format(name=name), f"{name}.devices"
+        )
     return PointingTask(
         amplitudes=amplitudes,
         amplitude_unit=amplitude_unit,
@@ -690,8 +801,10 @@ def _checkboxes(consent: Mapping[str, Any]) -> tuple[Checkbox, ...]:
     )
     if not any(box.required for box in boxes):
         raise ManifestError(
-            "consent.checkboxes must hold at least one box with required = true "
-            "(consent is given by ticking the required boxes).",
+            _(
+                "consent.checkboxes must hold at least one box with required = true (consent is given by "
+                "ticking the required boxes)."
+            ),
             "consent.checkboxes",
         )
     return boxes
@@ -701,7 +814,10 @@ def _recipients(data: Mapping[str, Any]) -> tuple[str, ...]:
     items = _list(data, "data", "recipients", MAX_RECIPIENTS)
     if not items:
         raise ManifestError(
-            "data.recipients must name at least one age recipient key (age1…) from `tallylight-lab keygen`.",
+            _(
+                "data.recipients must name at least one age recipient key (age1…) from `tallylight-lab "
+                "keygen`."
+            ),
             "data.recipients",
         )
     out = []
@@ -710,13 +826,15 @@ def _recipients(data: Mapping[str, Any]) -> tuple[str, ...]:
         key = _check_str(value, name, 200).strip()
         if not key.startswith("age1") or not _valid_age_recipient(key):
             raise ManifestError(
-                f"{name} is not an age recipient key (it starts with age1 and is printed by "
-                "`tallylight-lab keygen`).",
+                _(
+                    "{name} is not an age recipient key (it starts with age1 and is printed by "
+                    "`tallylight-lab keygen`)."
+                ).format(name=name),
                 name,
             )
         out.append(key)
     if len(set(out)) != len(out):
-        raise ManifestError("data.recipients names the same key twice.", "data.recipients")
+        raise ManifestError(_("data.recipients names the same key twice."), "data.recipients")
     return tuple(out)
 
 
@@ -743,15 +861,18 @@ def check_upload_url(url: str, field: str = "data.upload_url") -> None:
     try:
         parts = urlsplit(url)
         host = parts.hostname or ""
-        _ = parts.port
+        _port = parts.port  # raises ValueError for a bad port
     except ValueError:
-        raise ManifestError(f"{field} is not a valid URL.", field) from None
+        raise ManifestError(_("{field} is not a valid URL.").format(field=field), field) from None
     if parts.scheme == "https" and host:
         return
     if parts.scheme == "http" and host in LOOPBACK_HOSTS:
         return
     raise ManifestError(
-        f"{field} must be an https:// address (plain http is only allowed to this machine).", field
+        _("{field} must be an https:// address (plain http is only allowed to this machine).").format(
+            field=field
+        ),
+        field,
     )
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from tallylight.errors import ManifestError
+from tallylight.i18n import _
 
 SIGNING_CONTEXT = b"tallylight/v1/study-manifest\n"
 FINGERPRINT_CONTEXT = b"tallylight/v1/signer-fingerprint"
@@ -50,18 +51,23 @@ def split(raw: bytes) -> Envelope:
     if not last.startswith(TRAILER_PREFIX):
         if TRAILER_PREFIX in raw:
             raise ManifestError(
-                "The signature line must be the very last line of the manifest; "
-                "something was added after it, or it was moved.",
+                _(
+                    "The signature line must be the very last line of the manifest; something was added "
+                    "after it, or it was moved."
+                ),
                 "signature",
             )
         return Envelope(raw, None, None)
     body = raw[:cut]
     if TRAILER_PREFIX in body:
-        raise ManifestError("The manifest has more than one signature line.", "signature")
+        raise ManifestError(_("The manifest has more than one signature line."), "signature")
     parts = last[len(TRAILER_PREFIX) :].decode("ascii", "replace").split()
     if len(parts) != 3 or parts[0] != ALGORITHM:
         raise ManifestError(
-            f"The signature line must read '# tallylight-signature: {ALGORITHM} KEY SIGNATURE'.", "signature"
+            _("The signature line must read '# tallylight-signature: {ALGORITHM} KEY SIGNATURE'.").format(
+                ALGORITHM=ALGORITHM
+            ),
+            "signature",
         )
     public_key = _unb64(parts[1], 32, "the signer's public key")
     signature = _unb64(parts[2], 64, "the signature")
@@ -72,9 +78,13 @@ def _unb64(text: str, size: int, what: str) -> bytes:
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise ManifestError(f"The signature line is damaged ({what} is not base64).", "signature") from None
+        raise ManifestError(
+            _("The signature line is damaged ({what} is not base64).").format(what=what), "signature"
+        ) from None
     if len(data) != size:
-        raise ManifestError(f"The signature line is damaged ({what} has the wrong length).", "signature")
+        raise ManifestError(
+            _("The signature line is damaged ({what} has the wrong length).").format(what=what), "signature"
+        )
     return data
 
 
@@ -93,8 +103,10 @@ def verify(envelope: Envelope) -> bytes:
     """The signer's public key if the signature holds; ManifestError otherwise."""
     if envelope.public_key is None or envelope.signature is None:
         raise ManifestError(
-            "The manifest is not signed. Ask the researcher for the signed file "
-            "(the researcher signs it with `tallylight-lab manifest sign`).",
+            _(
+                "The manifest is not signed. Ask the researcher for the signed file (the researcher signs "
+                "it with `tallylight-lab manifest sign`)."
+            ),
             "signature",
         )
     try:
@@ -103,8 +115,10 @@ def verify(envelope: Envelope) -> bytes:
         )
     except (InvalidSignature, ValueError):
         raise ManifestError(
-            "The manifest's signature does not match its contents: it was changed after it was "
-            "signed, or the signature is not the researcher's. Do not use this file.",
+            _(
+                "The manifest's signature does not match its contents: it was changed after it was signed, "
+                "or the signature is not the researcher's. Do not use this file."
+            ),
             "signature",
         ) from None
     return envelope.public_key

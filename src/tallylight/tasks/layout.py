@@ -16,6 +16,7 @@ import random
 from dataclasses import dataclass
 
 from tallylight.errors import TaskError
+from tallylight.i18n import _
 from tallylight.study.manifest import PointingTask, TypingTask
 
 MM_PER_INCH = 25.4
@@ -49,7 +50,7 @@ def to_px(value: float, unit: str, dpi: float | None) -> float:
     if unit == "px":
         return value
     if dpi is None or not math.isfinite(dpi) or dpi <= 0:
-        raise TaskError("This task gives sizes in millimetres; the screen's physical DPI is needed.")
+        raise TaskError(_("This task gives sizes in millimetres; the screen's physical DPI is needed."))
     return value * dpi / MM_PER_INCH
 
 
@@ -75,7 +76,11 @@ def pointing_layout(
 ) -> tuple[Target, ...]:
     """Every target of a pointing task, in presentation order, on a screen of this size."""
     if screen_width <= 0 or screen_height <= 0:
-        raise TaskError(f"The screen size {screen_width}×{screen_height} is not a screen.")
+        raise TaskError(
+            _("The screen size {screen_width}×{screen_height} is not a screen.").format(
+                screen_width=screen_width, screen_height=screen_height
+            )
+        )
     cx, cy = screen_width / 2, screen_height / 2
     room = min(screen_width, screen_height)
     n = spec.targets_per_circle
@@ -84,10 +89,18 @@ def pointing_layout(
     for amplitude, width in conditions(spec, dpi):
         if amplitude + width > room:
             raise TaskError(
-                f"An amplitude of {amplitude:.0f} px with targets {width:.0f} px wide does not fit on a "
-                f"{screen_width}×{screen_height} screen (at most {room} px across)."
+                _(
+                    "An amplitude of {amplitude:.0f} px with targets {width:.0f} px wide does not fit on a "
+                    "{screen_width}×{screen_height} screen (at most {room} px across)."
+                ).format(
+                    amplitude=amplitude,
+                    width=width,
+                    screen_width=screen_width,
+                    screen_height=screen_height,
+                    room=room,
+                )
             )
-        for _ in range(spec.sequences_per_condition):
+        for _repeat in range(spec.sequences_per_condition):
             sequence += 1
             for trial in range(n + 1):
                 position = circle_position(trial, n)

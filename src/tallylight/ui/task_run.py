@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from tallylight import words
 from tallylight.errors import StudyError
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.study import enrolment
@@ -38,14 +39,18 @@ def find_task(task_id: str, study_id: str | None) -> tuple[str, Task]:
             if task.id == task_id:
                 found.append((study.study_id, task))
     if not found:
-        raise StudyError(f"No study you joined has a task {task_id!r}.")
+        raise StudyError(_("No study you joined has a task {task_id!r}.").format(task_id=task_id))
     if len(found) > 1:
-        raise StudyError(f"Several studies have a task {task_id!r}; name one with --study ID.")
+        raise StudyError(
+            _("Several studies have a task {task_id!r}; name one with --study ID.").format(task_id=task_id)
+        )
     sid, task = found[0]
     if not task.in_window:
         raise StudyError(
-            f"Task {task_id!r} is a free task: start a session and the task from the app or "
-            "'tallylight task start' instead."
+            _(
+                "Task {task_id!r} is a free task: start a session and the task from the app or 'tallylight "
+                "task start' instead."
+            ).format(task_id=task_id)
         )
     return sid, task
 

@@ -110,7 +110,7 @@ class Upload(QObject):
         reply.finished.disconnect()
         reply.abort()
         reply.deleteLater()
-        self._finish(False, transfer.REDIRECT_REFUSED)
+        self._finish(False, _(transfer.REDIRECT_REFUSED))
 
     @Slot(int, int)
     def _on_progress(self, sent: int, total: int) -> None:
