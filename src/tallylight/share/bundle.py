@@ -599,13 +599,17 @@ def open_plaintext(plaintext: bytes, max_unpacked: int = MAX_UNPACKED) -> Opened
         named = s.get("trials_file")
         if named is not None:
             if named != trials_file(sid) or named not in listed:
-                raise BundleError(f"Session {sid} in bundle.json names a trials file it does not hold.")
+                raise BundleError(
+                    _("Session {sid} in bundle.json names a trials file it does not hold.").format(sid=sid)
+                )
             trials[sid] = raw[named]
     stray = [
         n for n in listed if TRIALS_FILE_RE.fullmatch(str(n)) and n not in {trials_file(s) for s in trials}
     ]
     if stray:
-        raise BundleError(f"The bundle holds {stray[0]}, which no session in its bundle.json names.")
+        raise BundleError(
+            _("The bundle holds {value}, which no session in its bundle.json names.").format(value=stray[0])
+        )
     sig = zip_.read(SIGNATURE, 4096) if SIGNATURE in zip_.infos else None
     signer = signed_by(doc, body, sig)
     return Opened(doc, events, raw.get(CODEBOOK, b""), signer, trials)
