@@ -506,3 +506,15 @@ def task_result_lines(blocks: dict[str, Any]) -> list[str]:
             )
         )
     return lines
+
+
+# ---------------------------------------------------------------- exports
+
+
+def plaintext_export_warning() -> str:
+    """Said inside the export dialog itself (not only in its title bar, which is easy to miss):
+    an export is the one file Tallylight writes without encryption."""
+    return _(
+        "This file is NOT encrypted: anyone who can open it can read every event in it. "
+        "Keep it safe and delete it when you are done."
+    )

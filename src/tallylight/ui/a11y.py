@@ -13,3 +13,15 @@ def announce(widget: QWidget, text: str) -> None:
     widget.setAccessibleName(text)
     for kind in (QAccessible.Event.NameChanged, QAccessible.Event.Alert):
         QAccessible.updateAccessibility(QAccessibleEvent(widget, kind))
+
+
+def close_keys(window: QWidget) -> None:
+    """Escape and the platform's Close key (Ctrl+W) close ``window``, as they do a dialog: a
+    keyboard user must be able to leave every window the way they leave the others."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence, QShortcut
+
+    for seq in (QKeySequence(Qt.Key.Key_Escape), QKeySequence(QKeySequence.StandardKey.Close)):
+        shortcut = QShortcut(seq, window)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+        shortcut.activated.connect(window.close)

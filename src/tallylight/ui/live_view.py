@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 from tallylight import words
 from tallylight.i18n import _
 from tallylight.protocol import RecorderMessage
+from tallylight.ui.a11y import close_keys
 from tallylight.ui.controller import AppController
 from tallylight.ui.fit import fit_on_show
 
@@ -58,6 +59,7 @@ class LiveView(QWidget):
         layout.addWidget(self.rate_label)
         layout.addWidget(self.events, 1)
         layout.addWidget(note)
+        close_keys(self)  # Escape and Ctrl+W, as in every dialog
         self.resize(560, 520)
         fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
         self.updates = 0  # redraws of the event list (for tests and the benchmark)

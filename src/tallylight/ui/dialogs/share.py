@@ -40,8 +40,10 @@ PathChooser = Callable[[QWidget, str], "Path | None"]
 
 
 def choose_save_path(parent: QWidget, suggested: str) -> Path | None:
+    from tallylight.ui.files import save_folder
+
     name, _filter = QFileDialog.getSaveFileName(
-        parent, _("Save bundle"), suggested, _("Tallylight bundles (*.age)")
+        parent, _("Save bundle"), str(save_folder() / suggested), _("Tallylight bundles (*.age)")
     )
     return Path(name) if name else None
 

@@ -33,6 +33,8 @@ from PySide6.QtWidgets import (
 from tallylight import words
 from tallylight.i18n import _, ngettext
 from tallylight.review.prepare import ReviewData
+from tallylight.ui.a11y import close_keys
+from tallylight.ui.files import save_folder
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.tasks import TaskRunner
 
@@ -176,8 +178,8 @@ class ReviewWindow(QWidget):
         self.rhythm_box = QGridLayout(rhythm_tab)  # 2 x 2 histograms
         self.tabs = QTabWidget()
         self.tabs.addTab(replay_tab, _("&Replay"))
-        self.tabs.addTab(path_tab, _("Path and &clicks"))
-        self.tabs.addTab(rhythm_tab, _("&Typing rhythm"))
+        self.tabs.addTab(path_tab, _("Path and c&licks"))  # Alt+C is Close
+        self.tabs.addTab(rhythm_tab, _("T&yping rhythm"))  # Alt+T is "Cut a span…"
         self.stretch_legend = QLabel("")
         self.stretch_legend.setAccessibleName(_("What the shaded stretches of the timeline mean"))
         self.stretch_legend.setTextFormat(Qt.TextFormat.RichText)
@@ -235,8 +237,9 @@ class ReviewWindow(QWidget):
         self.status.setWordWrap(True)
         self.export_dialog: QFileDialog | None = None
         self.confirm_box: QMessageBox | None = None
-        self.close_button = QPushButton(_("Close"))
+        self.close_button = QPushButton(_("&Close"))
         self.close_button.clicked.connect(self.close)
+        close_keys(self)  # Escape and Ctrl+W, as in every dialog
         self.buttons = QHBoxLayout()
         for b in (
             self.cut_button,
@@ -543,13 +546,34 @@ class ReviewWindow(QWidget):
     # ---- export and delete -------------------------------------------------
     @Slot()
     def choose_export(self) -> None:
+        """The save dialog opens in the participant's documents folder with a name that says which
+        session it is, adds the format's ending, and says inside it that the file is not encrypted."""
         dlg = QFileDialog(self, _("Export this session (the file is NOT encrypted)"))
         dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dlg.setNameFilters(["CSV (*.csv)", _("JSON lines (*.jsonl)")])
+        filters = {"CSV (*.csv)": "csv", _("JSON lines (*.jsonl)"): "jsonl"}
+        dlg.setNameFilters(list(filters))
         dlg.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dlg.setDefaultSuffix("csv")
+        dlg.filterSelected.connect(lambda f: dlg.setDefaultSuffix(filters.get(f, "csv")))
+        dlg.setDirectory(str(save_folder()))
+        dlg.selectFile(self._export_name())
+        warning = QLabel(words.plaintext_export_warning())
+        warning.setObjectName("notEncryptedWarning")
+        warning.setWordWrap(True)
+        grid = dlg.layout()
+        if isinstance(grid, QGridLayout):  # Qt's own dialog: the warning under its fields
+            grid.addWidget(warning, grid.rowCount(), 0, 1, grid.columnCount())
         dlg.fileSelected.connect(self.export_to)
         self.export_dialog = dlg
         dlg.open()
+
+    def _export_name(self) -> str:
+        """A file name that says which session this is: the start time (labels may hold anything)."""
+        import datetime as dt
+
+        started = getattr(self.loaded.info, "started_wall_ns", 0) if self.loaded is not None else 0
+        when = dt.datetime.fromtimestamp(started / 1e9).strftime("%Y-%m-%d-%H%M") if started else ""
+        return f"tallylight-session-{when or self.session_id}.csv"
 
     @Slot(str)
     def export_to(self, path: str) -> None:
@@ -576,8 +600,8 @@ class ReviewWindow(QWidget):
     def confirm_delete(self) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Warning,
-            _("Delete session"),
-            _("Delete this session for good? Its key is destroyed first; this cannot be undone."),
+            _("Delete this session?"),
+            self._delete_question(),
             QMessageBox.StandardButton.NoButton,
             self,
         )
@@ -587,6 +611,21 @@ class ReviewWindow(QWidget):
         box.buttonClicked.connect(lambda b: self._delete() if b is yes else None)
         self.confirm_box = box
         box.open()
+
+    def _delete_question(self) -> str:
+        """The same words as the Sessions window's Delete: which session (date, label, length)."""
+        import datetime as dt
+
+        from tallylight.ui.dialogs.sessions import DATE_FORMAT, Row, delete_question
+
+        if self.loaded is None:
+            return delete_question(Row(self.session_id, "", "", "", "", "", False))
+        s = self.loaded.data.summary
+        info = self.loaded.info
+        started = int(getattr(info, "started_wall_ns", 0) or s.started_wall_ns or 0)
+        date = dt.datetime.fromtimestamp(started / 1e9).strftime(DATE_FORMAT) if started else ""
+        label = str(getattr(info, "label", "") or "")
+        return delete_question(Row(self.session_id, date, label, words.clock(s.recorded_s), "", "", False))
 
     def _delete(self) -> None:
         from tallylight.share.edits import delete_session

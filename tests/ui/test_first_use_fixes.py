@@ -1,0 +1,151 @@
+"""Issue 21 item 1: the walkthrough's UI problems, each driven through the real widgets.
+
+Each test names the problem it covers ("#6" is the sixth of the 25) and fails on the
+window as it was before the fix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest_helpers import PASSPHRASE, click, key, write_session
+
+pytestmark = pytest.mark.x11
+
+
+def _review(make_app, qtbot, sid: str = "s-fix", label: str = "walk"):
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session(sid, label=label, seconds=3)
+    app = make_app(use_tray=False)
+    win = ReviewWindow(app.tasks, sid, vault.unlock(PASSPHRASE))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    return app, win
+
+
+def _mnemonic(text: str) -> str:
+    """The letter after the single & of a button or tab text ("" if none)."""
+    i = text.replace("&&", "").find("&")
+    return text.replace("&&", "")[i + 1].lower() if i >= 0 else ""
+
+
+def test_review_delete_names_the_session(make_app, qtbot) -> None:
+    """#6: Delete in Review named no session; now it says which, as Sessions' Delete does."""
+    _app, win = _review(make_app, qtbot, label="names me")
+    click(win.delete_button)
+    qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=3000)
+    text = win.confirm_box.text()
+    assert "“names me”" in text
+    assert "cannot be undone" in text
+    assert "0:03" in text  # its length
+    win.confirm_box.reject()
+
+
+def test_review_and_live_view_close_on_escape_and_ctrl_w(make_app, qtbot) -> None:
+    """#9: the live view and Review ignored Escape and Ctrl+W; Review's Close had no mnemonic."""
+    from PySide6.QtCore import Qt
+
+    from tallylight.ui.live_view import LiveView
+
+    app, win = _review(make_app, qtbot)
+    assert _mnemonic(win.close_button.text()) == "c"
+    for k, mods in (
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+    ):
+        win.show()
+        win.activateWindow()
+        qtbot.waitUntil(lambda: win.isActiveWindow(), timeout=3000)
+        key(win.slider, k, mods)
+        qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+        live = LiveView(app.controller)
+        qtbot.addWidget(live)
+        live.show()
+        live.activateWindow()
+        qtbot.waitUntil(live.isActiveWindow, timeout=3000)
+        key(live.events, k, mods)
+        qtbot.waitUntil(lambda w=live: not w.isVisible(), timeout=3000)
+
+
+def test_review_mnemonics_are_unique(make_app, qtbot) -> None:
+    """#10: Alt+T belonged to both "Typing rhythm" and "Cut a span…"."""
+    _app, win = _review(make_app, qtbot)
+    texts = [
+        b.text()
+        for b in (
+            win.play_button,
+            win.cut_button,
+            win.undo_button,
+            win.export_button,
+            win.share_button,
+            win.delete_button,
+            win.close_button,
+        )
+    ]
+    texts += [win.tabs.tabText(i) for i in range(win.tabs.count())]
+    letters = [_mnemonic(t) for t in texts if _mnemonic(t)]
+    assert len(letters) == len(set(letters)), texts
+
+
+def test_export_opens_in_documents_names_the_file_and_warns(make_app, qtbot, monkeypatch, tmp_path) -> None:
+    """#12: Export opened at "/", suggested no name, added no .csv, and said "NOT encrypted" only
+    in its title bar."""
+    import csv
+
+    from PySide6.QtWidgets import QDialogButtonBox, QLabel, QLineEdit
+
+    from tallylight.ui.files import save_folder
+
+    monkeypatch.chdir("/")  # as when started from the desktop
+    _app, win = _review(make_app, qtbot)
+    click(win.export_button)
+    qtbot.waitUntil(lambda: win.export_dialog is not None and win.export_dialog.isVisible(), timeout=3000)
+    dlg = win.export_dialog
+    assert Path(dlg.directory().absolutePath()) == save_folder() != Path("/")
+    name = dlg.findChild(QLineEdit, "fileNameEdit")
+    assert name.text().startswith("tallylight-session-")
+    assert name.text().endswith(".csv")
+    warning = dlg.findChild(QLabel, "notEncryptedWarning")
+    assert warning is not None
+    assert warning.isVisible()
+    assert "NOT encrypted" in warning.text()
+    name.setText(str(tmp_path / "mine"))  # no ending typed: .csv is added
+    click(dlg.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save))
+    qtbot.waitUntil(lambda: win.status.text().startswith(("Wrote", "Nothing")), timeout=10000)
+    assert (tmp_path / "mine.csv").exists(), win.status.text()
+    assert len(list(csv.DictReader((tmp_path / "mine.csv").open()))) == 3
+
+
+def test_save_bundle_opens_in_documents(qapp, qtbot, monkeypatch) -> None:
+    """#12: Save bundle opened at "/" (the working directory of a desktop start)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QWidget
+
+    from tallylight.ui.dialogs.share import choose_save_path
+    from tallylight.ui.files import save_folder
+
+    monkeypatch.chdir("/")
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: dict[str, str] = {}
+
+    def look() -> None:
+        dlg = next(
+            (w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog) and w.isVisible()), None
+        )
+        if dlg is None:
+            QTimer.singleShot(50, look)
+            return
+        seen["dir"] = dlg.directory().absolutePath()
+        seen["files"] = ",".join(dlg.selectedFiles())
+        dlg.reject()
+
+    QTimer.singleShot(50, look)
+    assert choose_save_path(parent, "b1.tallylight.age") is None
+    assert Path(seen["dir"]) == save_folder() != Path("/")
+    assert seen["files"].endswith("b1.tallylight.age")
