@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import sys
 from collections.abc import Mapping
@@ -33,7 +32,9 @@ def _prctl(option: int, arg: int = 0) -> int | None:
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # the process's own symbols, libc's among them: find_library would run ldconfig (a
+        # child process at every start of the app and the recorder)
+        libc = ctypes.CDLL(None, use_errno=True)
         return int(libc.prctl(option, arg, 0, 0, 0))
     except (OSError, AttributeError):
         return None

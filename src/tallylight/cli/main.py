@@ -13,13 +13,24 @@ import sys
 from collections.abc import Callable, Sequence
 
 from tallylight import __version__
-from tallylight.cli import app_cmd, argparse_words, doctor_cmd, record_cmd, sessions_cmd, share_cmd, study_cmd
 from tallylight.dispatch import run_guarded
 from tallylight.errors import UsageError
 from tallylight.i18n import _
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # the commands are imported here, not at the top: the tray app (no command) needs none
+    # of them, and they bring numpy, the bundle code and the study code (a slower start)
+    from tallylight.cli import (
+        app_cmd,
+        argparse_words,
+        doctor_cmd,
+        record_cmd,
+        sessions_cmd,
+        share_cmd,
+        study_cmd,
+    )
+
     argparse_words.install()
     parser = argparse.ArgumentParser(
         prog="tallylight",
@@ -52,6 +63,13 @@ def main(
     """Run one command; with none, ``run_app`` (the tray app, given by the launcher);
     ``--self-test`` runs ``self_test`` (Qt's, also given by the launcher)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if not args_list and run_app is not None:  # the tray app: straight to it, no parser to build
+
+        def run_tray_app() -> int:
+            _require_display()
+            return run_app(args_list)
+
+        return run_guarded("tallylight", run_tray_app)
     parser = build_parser()
     args = parser.parse_args(args_list)
 
