@@ -91,16 +91,42 @@ def test_desktop_entry_passes_desktop_file_validate() -> None:
     assert "Icon=tallylight\n" in desktop.read_text()
 
 
-def test_metainfo_passes_appstream_validation_with_screenshots() -> None:
-    metainfo = LINUX / "org.tallylight.Tallylight.metainfo.xml"
+def appstream_validate(metainfo: Path) -> None:
     result = subprocess.run(
         ["appstreamcli", "validate", "--no-net", str(metainfo)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    text = metainfo.read_text()
+
+
+def test_metainfo_names_no_address_the_project_does_not_have() -> None:
+    """The project has no public address yet: resources/ claims none (and still validates)."""
+    metainfo = LINUX / "org.tallylight.Tallylight.metainfo.xml"
+    appstream_validate(metainfo)
+    assert "://" not in metainfo.read_text()
+
+
+def test_a_published_build_gets_the_homepage_and_screenshots(tmp_path: Path) -> None:
+    """What the release workflow builds: the homepage and every screenshot at the given address."""
+    out = tmp_path / "org.tallylight.Tallylight.metainfo.xml"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "packaging" / "linux" / "metainfo.py"),
+            str(out),
+            "--homepage",
+            "https://example.org/tallylight",
+            "--screenshots",
+            "https://example.org/tallylight/raw/abc123/docs/screenshots/",
+        ],
+        check=True,
+    )
+    appstream_validate(out)
+    text = out.read_text()
+    assert '<url type="homepage">https://example.org/tallylight</url>' in text
     for shot in ("tray-menu.png", "review-window.png", "start-dialog.png"):
-        assert f"docs/screenshots/{shot}</image>" in text
+        assert f"<image>https://example.org/tallylight/raw/abc123/docs/screenshots/{shot}</image>" in text
         assert (ROOT / "docs" / "screenshots" / shot).is_file()
+    assert text.count('<screenshot type="default">') == 1
 
 
 def test_licence_texts_cover_every_runtime_dependency() -> None:

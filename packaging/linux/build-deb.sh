@@ -5,6 +5,9 @@
 #   /usr/share/applications, /usr/share/icons/hicolor, /usr/share/metainfo   from resources/
 #   /usr/share/doc/tallylight   copyright (DEP-5), changelog
 # lintian's remaining tags are overridden, each with its reason (lintian-overrides below).
+# TALLYLIGHT_HOMEPAGE and TALLYLIGHT_SCREENSHOTS_URL (set by the release workflow: where the
+# project is published) add the homepage and the screenshots; without them the package
+# names no address (packaging/linux/metainfo.py).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 app=dist/tallylight
@@ -21,8 +24,11 @@ mkdir -p "$stage/DEBIAN" "$stage/opt" "$stage/usr/bin" "$stage/usr/share/applica
 cp -a "$app" "$stage/opt/tallylight"
 ln -s /opt/tallylight/tallylight "$stage/usr/bin/tallylight"
 install -m 0644 resources/linux/org.tallylight.Tallylight.desktop "$stage/usr/share/applications/"
-install -m 0644 resources/linux/org.tallylight.Tallylight.metainfo.xml "$stage/usr/share/metainfo/"
-install -m 0644 resources/icons/tallylight.svg "$stage/usr/share/icons/hicolor/scalable/apps/tallylight.svg"
+python3 packaging/linux/metainfo.py "$stage/usr/share/metainfo/org.tallylight.Tallylight.metainfo.xml" \
+  --homepage "${TALLYLIGHT_HOMEPAGE:-}" --screenshots "${TALLYLIGHT_SCREENSHOTS_URL:-}"
+chmod 0644 "$stage/usr/share/metainfo/org.tallylight.Tallylight.metainfo.xml"
+homepage=${TALLYLIGHT_HOMEPAGE:+Homepage: ${TALLYLIGHT_HOMEPAGE}
+}install -m 0644 resources/icons/tallylight.svg "$stage/usr/share/icons/hicolor/scalable/apps/tallylight.svg"
 for png in resources/icons/png/tallylight-*.png; do
   size=$(basename "$png" .png); size=${size#tallylight-}
   mkdir -p "$stage/usr/share/icons/hicolor/${size}x${size}/apps"
@@ -70,8 +76,7 @@ Installed-Size: $(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 Depends: $(echo "$depends" | tr -d '\n')
 Section: science
 Priority: optional
-Homepage: https://github.com/tallylight/tallylight
-Description: record keyboard and mouse timing for research studies
+${homepage}Description: record keyboard and mouse timing for research studies
  Tallylight records the timing of typing and pointer movements for a research
  study the participant chose to join, only during sessions the participant
  starts, with a tally light in the system tray on while it records. Recordings
