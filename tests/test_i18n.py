@@ -300,7 +300,7 @@ def test_manifest_texts_follow_the_participants_language(language: Callable[[str
     offer = manifest.load(signed(raw), today=TODAY)
     language("de")
     pages = presentation.consent_pages(offer)
-    assert [p.key for p in pages] == ["about", "who", "recorded", "where", "risks", "consent"]
+    assert [p.key for p in pages] == ["about", "who", "recorded", "where", "risks", "purposes", "consent"]
     assert pages[0].title == "Über die Studie"
     assert pages[0].sections[0].body.startswith("Wie sich der Tipprhythmus ändert.")
     assert presentation.localise(offer.manifest.title) == "Tipprhythmus und Ermüdung"

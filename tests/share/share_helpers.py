@@ -69,6 +69,7 @@ def inputs(
     study_id: str = STUDY_ID,
     participant_id: str = "p-0001",
     key: bytes = b"",
+    purposes: dict[str, bool] | None = None,
 ) -> BundleInputs:
     parts = [
         SessionPart(info(sid), "complete", "", columns(evs or sample_events()), StopReason.PARTICIPANT)
@@ -77,7 +78,7 @@ def inputs(
     return BundleInputs(
         StudyRef(study_id, "ab" * 32, tuple(recipients), "A test study", 1),
         participant_id,
-        consent_record(study_id, participant_id),
+        consent_record(study_id, participant_id, purposes),
         parts,
         "0.1.0",
         {
@@ -89,12 +90,15 @@ def inputs(
     )
 
 
-def consent_record(study_id: str = STUDY_ID, participant_id: str = "p-0001") -> dict[str, Any]:
+def consent_record(
+    study_id: str = STUDY_ID, participant_id: str = "p-0001", purposes: dict[str, bool] | None = None
+) -> dict[str, Any]:
     from tallylight.study.consent import ConsentRecord
 
     return ConsentRecord(
         "c-0001", study_id, 1, "cd" * 32, "SHA256:abc", participant_id, "2026-11-29T10:00:00Z",
         {"data": True}, {"keys": "hashed", "mouse_moves": True}, "0.1.0",
+        purposes={"analysis": True} if purposes is None else purposes,
     ).to_dict()  # fmt: skip
 
 

@@ -34,9 +34,18 @@ class Study:
         self.ref = StudyRef(self.study_id, signed.hash, (pair.recipient,), "study " + name, 1)
         self.identity = self.keys / keys.IDENTITY
 
-    def bundle(self, out: Path, participant: str, sessions: list[str], seed: int = 0) -> bundle.Encrypted:
+    def bundle(
+        self,
+        out: Path,
+        participant: str,
+        sessions: list[str],
+        seed: int = 0,
+        purposes: dict[str, bool] | None = None,
+    ) -> bundle.Encrypted:
         parts = [(s, ()) for s in sessions]
-        base = inputs(list(self.ref.recipients), sessions=parts, participant_id=participant)
+        base = inputs(
+            list(self.ref.recipients), sessions=parts, participant_id=participant, purposes=purposes
+        )
         data = BundleInputs(
             self.ref,
             participant,

@@ -88,3 +88,16 @@ CONSENT_HEADINGS = (
     "Risks and compensation",
     "Consent",
 )
+
+
+#: replacements (for ``write_signed(path, RESEARCHER, **TRAINING)``) that turn the template's
+#: commented-out optional purpose into a real one: the manifest then asks for ``analysis``
+#: (required) and ``model-training`` (optional)
+TRAINING = {
+    '# [[purposes]]             # an optional use: remove the leading "# " to ask for it\n'
+    '# id = "model-training"': '[[purposes]]\nid = "model-training"',
+    '# title = "Training': 'title = "Training',
+    '# description = "We use your data': 'description = "We use your data',
+    '# recipients = "The research team only; the': 'recipients = "The research team only; the',
+    "# required = false\n": "required = false\n",
+}

@@ -51,6 +51,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--no-clicks", action="store_true", help=_("do not allow mouse clicks"))
     add.add_argument("--no-scrolls", action="store_true", help=_("do not allow scrolling"))
     add.add_argument(
+        "--allow",
+        metavar="PURPOSE",
+        action="append",
+        default=[],
+        help=_("allow an optional purpose of the study without being asked (repeat for more)"),
+    )
+    add.add_argument(
+        "--decline",
+        metavar="PURPOSE",
+        action="append",
+        default=[],
+        help=_("say no to an optional purpose without being asked (repeat for more)"),
+    )
+    add.add_argument(
         "--typing-text",
         action="store_true",
         help=_("allow typing tasks to record the characters typed into their own field (asked otherwise)"),
@@ -79,6 +93,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
             "upload address) and a receipt for you."
         ),
     )
+    pp = actions.add_parser(
+        "purposes",
+        help=_("what your data for a study may be used for; say yes or no to its optional purposes"),
+        description=_(
+            "Without --allow or --decline, lists the study's purposes and your choice for each. "
+            "--decline says no to an optional purpose and keeps you in the study: a signed request "
+            "tells the researchers, and it also applies to what you already shared. Saying no to a "
+            "required purpose is withdrawing from the study. --allow is a new consent (it needs the "
+            "passphrase)."
+        ),
+    )
+    pp.add_argument("study_id", metavar="ID")
+    pp.add_argument("--allow", metavar="PURPOSE", action="append", default=[], help=_("allow this purpose"))
+    pp.add_argument(
+        "--decline", metavar="PURPOSE", action="append", default=[], help=_("say no to this purpose")
+    )
+    pp.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    pp.add_argument(
+        "--out",
+        metavar="DIR",
+        type=absolute_path,
+        help=_("also save the request (signed and encrypted, to send yourself) and the receipt in DIR"),
+    )
+    pp.add_argument(
+        "--no-send", action="store_true", help=_("do not send the request now (the app sends it later)")
+    )
+    add_passphrase_option(pp)
+    pp.set_defaults(func=cmd_purposes)
+
     wd.add_argument("study_id", metavar="ID")
     wd.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
     wd.add_argument(
@@ -143,13 +186,14 @@ def cmd_add(args: argparse.Namespace) -> int:
         raise StudyError(
             _("You did not tick every required box, so you have not joined the study. Nothing was saved.")
         )
+    purposes = _choose_purposes(offer, args)
     capture = _narrowed(m.capture, offer.start_capture, args)
     typing_text = False
     if any(t.kind == "typing" for t in m.tasks):
         typing_text = args.typing_text or (not args.yes and _ask(_(words.TYPING_CONSENT)))
         print(f"[{'x' if typing_text else ' '}] {_(words.TYPING_CONSENT)}")
     ensure_vault(args)
-    study, record = enrolment.join(offer, boxes, capture, typing_text=typing_text)
+    study, record = enrolment.join(offer, boxes, capture, typing_text=typing_text, purposes=purposes)
     print(
         _("\nYou joined “{title}” (version {version}). Consent recorded at {given_at} (encrypted).").format(
             title=m.title, version=m.version, given_at=record.given_at
@@ -165,6 +209,49 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _choose_purposes(offer: enrolment.Offer, args: argparse.Namespace) -> dict[str, bool]:
+    """The choice per purpose: required ones are part of joining; optional ones from --allow and
+    --decline, asked otherwise, and no with --yes (a yes is never assumed)."""
+    m = offer.signed.manifest
+    known = {p.id for p in m.purposes}
+    for pid in [*args.allow, *args.decline]:
+        if pid not in known:
+            raise UsageError(
+                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
+                    purpose=pid, known=", ".join(p.id for p in m.purposes)
+                )
+            )
+    both = set(args.allow) & set(args.decline)
+    if both:
+        raise UsageError(_("--allow and --decline both name {purpose!r}.").format(purpose=sorted(both)[0]))
+    needed = [pid for pid in args.decline if pid in m.required_purposes]
+    if needed:
+        raise StudyError(
+            _(
+                "The study needs the purpose {purpose!r}: saying no to it means not taking part. "
+                "You have not joined the study; nothing was saved."
+            ).format(purpose=needed[0])
+        )
+    new, now_required = offer.purpose_changes()
+    changes = presentation.purpose_changes_text(new, now_required)
+    if changes:
+        print(changes)
+    print(_("What your data may be used for:"))
+    choices: dict[str, bool] = {}
+    for p in m.purposes:
+        line = presentation.purpose_line(p)
+        if p.required:
+            choices[p.id] = True
+        elif p.id in args.allow or p.id in args.decline:
+            choices[p.id] = p.id in args.allow
+        elif args.yes:
+            choices[p.id] = False
+        else:
+            choices[p.id] = _ask(_("Allow: {purpose}?").format(purpose=line))
+        print(f"[{'x' if choices[p.id] else ' '}] {p.id}: {line}")
+    return choices
 
 
 def _narrowed(asked: CaptureOptions, start: CaptureOptions, args: argparse.Namespace) -> CaptureOptions:
@@ -225,6 +312,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(_("What your sessions for it may record at most:"))
     for line in words.describe_capture(study.ceiling()):
         print(f"- {line}")
+    _print_purposes(study)
     if args.consent:
         require_data()
         record = enrolment.read_consent(study, unlock_vault(args))
@@ -239,6 +327,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         )
         for box in study.manifest.checkboxes:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
+        print(
+            _("Purposes you allowed in this record: {purposes}").format(
+                purposes=", ".join(record.allowed_purposes()) or _("none")
+            )
+        )
         consented = CaptureOptions.from_dict(record.capture)
         print(_("What you consented to record at most:"))
         for line in words.describe_capture(consented):
@@ -252,6 +345,89 @@ def cmd_show(args: argparse.Namespace) -> int:
                 )
             )
     return 0
+
+
+def _print_purposes(study: Study) -> None:
+    print(_("What your data for this study may be used for (your choice now):"))
+    chosen = study.purposes()
+    for p in study.manifest.purposes:
+        state = _("yes") if chosen[p.id] else _("no")
+        print(f"[{'x' if chosen[p.id] else ' '}] {p.id} ({state}): {presentation.purpose_line(p)}")
+
+
+def cmd_purposes(args: argparse.Namespace) -> int:
+    study = enrolment.load(args.study_id)
+    if not args.allow and not args.decline:
+        _print_purposes(study)
+        print(
+            _("Change it with: tallylight study purposes {study_id} --decline PURPOSE (or --allow)").format(
+                study_id=study.study_id
+            )
+        )
+        return 0
+    both = set(args.allow) & set(args.decline)
+    if both:
+        raise UsageError(_("--allow and --decline both name {purpose!r}.").format(purpose=sorted(both)[0]))
+    required = withdrawal.required_among(study, args.decline)
+    if required:
+        print(
+            _(
+                "The study needs the purpose {purpose!r}. Saying no to it means withdrawing from the "
+                "study: every session recorded for it here and your consent are destroyed, and the "
+                "researchers are asked to delete what you shared."
+            ).format(purpose=required[0])
+        )
+        args.out = getattr(args, "out", None)
+        return cmd_withdraw(args)
+    if args.decline:
+        receipt = withdrawal.decline_purposes(study.study_id, args.decline, copy_to=args.out)
+        print(
+            _(
+                "You said no to: {purposes}. You stay in the study; "
+                "your data may still be used for: {allowed}."
+            ).format(
+                purposes=", ".join(receipt.purposes_declined),
+                allowed=", ".join(receipt.purposes_allowed) or _("nothing"),
+            )
+        )
+        print(
+            _(
+                "Request for the researchers (signed with your key for the study, encrypted to them): {file}"
+            ).format(file=receipt.sealed_file)
+        )
+        if receipt.bundles_already_shared:
+            print(
+                _("  It asks them to apply this to {bundles} you already shared.").format(
+                    bundles=words.count(len(receipt.bundles_already_shared), "bundle")
+                )
+            )
+        _send_request(receipt.request_id, receipt.upload_to, receipt.researcher_contact, args.no_send)
+    if args.allow:
+        require_data()
+        study, record = enrolment.allow_purposes(
+            enrolment.load(args.study_id), args.allow, unlock_vault(args)
+        )
+        print(
+            _("You now allow: {purposes} (consent recorded at {given_at}).").format(
+                purposes=", ".join(args.allow), given_at=record.given_at
+            )
+        )
+    return 0
+
+
+def _send_request(request_id: str, upload_to: str | None, contact: str, no_send: bool) -> None:
+    if upload_to and not no_send:
+        from tallylight.cli.share_cmd import send_in_child
+
+        if send_in_child("--withdrawal", request_id):
+            print(_("  It was sent to the researchers."))
+        else:
+            print(_("  It could not be sent now; it is sent again the next time the Tallylight app runs."))
+    elif upload_to:
+        print(_("  It is sent to the researchers the next time the Tallylight app runs."))
+    else:
+        contact = f" ({contact})" if contact else ""
+        print(_("  Send this file to the researchers{contact}.").format(contact=contact))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:

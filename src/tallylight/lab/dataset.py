@@ -87,6 +87,25 @@ class Outcome:
     created_utc: str = ""
     replaces: list[str] = field(default_factory=list)  # bundles whose sessions this one replaced
     request: Any = None  # a verified share.withdrawal_request.Request (status "request")
+    purposes: list[str] = field(default_factory=list)  # what the bundle's consent allows it for
+
+
+#: what a bundle whose consent names no purposes (made before purposes existed) was given for
+LEGACY_PURPOSES = ("analysis",)
+
+
+def bundle_purposes(doc: Mapping[str, Any]) -> list[str]:
+    """The purposes a bundle may be used for: those its consent allowed at the time of sharing
+    (docs/BUNDLE.md, consent.purposes); ValueError if that item is malformed."""
+    consent = doc.get("consent")
+    purposes = consent.get("purposes") if isinstance(consent, dict) else None
+    if purposes is None:
+        return list(LEGACY_PURPOSES)
+    if not isinstance(purposes, dict) or not all(
+        isinstance(k, str) and 0 < len(k) <= 64 and isinstance(v, bool) for k, v in purposes.items()
+    ):
+        raise ValueError("consent.purposes is malformed")
+    return [k for k, v in purposes.items() if v]
 
 
 def read_events_csv(data: bytes) -> pa.Table:
@@ -200,6 +219,7 @@ def _count_of(session: Mapping[str, Any], kind: str) -> int:
 
 def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Table:
     doc = opened.doc
+    purposes = bundle_purposes(doc)
     tz = session.get("time_zone") or {}
     capture = session.get("capture") or {}
     env = doc.get("environment") or {}
@@ -228,6 +248,7 @@ def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Tab
         "app_version": doc.get("app_version"),
         "environment": _json(env),
         "consent": _json(doc.get("consent")),
+        "purposes": purposes,
         "study": opened.study_id,
         "participant": opened.participant_id,
         "session": session["session_id"],
@@ -235,6 +256,7 @@ def _sessions_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Tab
     types = {"utc_offset_minutes": pa.int64(), "duration_ms": pa.float64(), "events": pa.int64()}
     types.update({k: pa.int64() for k in row if k.endswith("_events") or k in ("task_runs", "note_count")})
     types["start_utc"] = pa.timestamp("ns", tz="UTC")
+    types["purposes"] = pa.list_(pa.string())
     arrays = {k: pa.array([v], type=types.get(k, pa.string())) for k, v in row.items()}
     return pa.table(arrays)
 
@@ -355,6 +377,7 @@ def prepare_one(
         result.message = f"its bundle.json holds a malformed value ({type(exc).__name__}); skipped"
         return Prepared(result)
     result.status = "ready"
+    result.purposes = bundle_purposes(opened.doc)
     result.sessions = [s["session_id"] for s in opened.doc["sessions"]]
     result.rows = sum(e.num_rows for e, _ in tables_)
     return Prepared(result, tables_, trials)

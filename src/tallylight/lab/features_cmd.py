@@ -61,6 +61,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=2.0,
         help="an interval at least this long is a pause (default 2 s)",
     )
+    p.add_argument(
+        "--purpose",
+        metavar="ID",
+        help="only sessions whose participant allowed this purpose (the sessions table's purposes)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -226,6 +231,31 @@ def task_results(root: Path, sessions: list[dict[str, Any]]) -> int:
     return n
 
 
+def allowed_sessions(root: Path, purpose: str) -> set[tuple[str, str, str]]:
+    """(study, participant, session) of every session whose ``purposes`` include ``purpose``."""
+    import pyarrow.dataset as ds
+
+    folder = root / "sessions"
+    if not folder.is_dir():
+        raise UsageError(f"{root} holds no sessions table (run 'tallylight-lab open' first).")
+    part = ds.partitioning(pa_schema(), flavor="hive")
+    table = ds.dataset(folder, format="parquet", partitioning=part).to_table(
+        columns=["study", "participant", "session", "purposes"]
+    )
+    return {
+        (r["study"], r["participant"], r["session"])
+        for r in table.to_pylist()
+        if purpose in (r["purposes"] or [])
+    }
+
+
+def pa_schema() -> Any:
+    """The partition columns as text (hive partitioning would guess numbers from names like 1)."""
+    import pyarrow as pa
+
+    return pa.schema([(name, pa.string()) for name in ("study", "participant", "session")])
+
+
 def run(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -246,6 +276,11 @@ def run(args: argparse.Namespace) -> int:
     dataset = ds.dataset(events_dir, format="parquet", partitioning=ds.partitioning(flavor="hive"))
     keys = dataset.to_table(columns=list(PARTITIONS)).group_by(list(PARTITIONS)).aggregate([])
     sessions = keys.to_pylist()
+    left_out = 0
+    if args.purpose is not None:
+        allowed = allowed_sessions(args.dir, args.purpose)
+        kept = [k for k in sessions if tuple(str(k[name]) for name in PARTITIONS) in allowed]
+        left_out, sessions = len(sessions) - len(kept), kept
     console = Console(stderr=True)
     n_rows = 0
     with Progress(console=console, disable=args.quiet) as progress:
@@ -307,4 +342,6 @@ def run(args: argparse.Namespace) -> int:
             f"Throughput and WPM per participant, task and condition ({n_results} row(s)) written to "
             f"{args.dir / TASK_RESULTS}."
         )
+    if args.purpose is not None:
+        print(f"{left_out} session(s) left out: their participant did not allow the purpose {args.purpose}.")
     return 0

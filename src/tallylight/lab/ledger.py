@@ -4,6 +4,8 @@
     OUT/_bundles.K-of-N.json     the same, written by ``open --shard K/N`` (one file per shard,
                                  so N runs at once never write the same file)
     OUT/_withdrawn/<participant>.json   a tombstone per withdrawn participant
+    OUT/_purposes/<participant>.json    purposes a participant declined later (purpose withdrawals)
+    OUT/_dataset.json            what the dataset is for: {"purpose": id} after ``open --purpose``
 
 Files and folders starting with ``_`` are skipped by dataset readers (pyarrow,
 DuckDB, polars). The registry is the union of every ``_bundles*.json``.
@@ -28,6 +30,8 @@ from tallylight.fsutil import atomic_write
 
 REGISTRY = "_bundles.json"
 TOMBSTONES = "_withdrawn"
+DECLINES = "_purposes"
+DATASET = "_dataset.json"
 
 
 def registry_name(shard: tuple[int, int] | None) -> str:
@@ -41,6 +45,8 @@ class View:
     pins: dict[str, str] = field(default_factory=dict)  # participant -> public key
     sessions: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # sid -> (bundle, created, pid)
     withdrawn: dict[str, str] = field(default_factory=dict)  # participant -> when
+    #: participant -> purpose -> when they declined it (a purpose withdrawal)
+    declined: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _read_json(path: Path) -> Any:
@@ -91,7 +97,7 @@ def view(out: Path) -> View:
             if seen is None or str(e.get("created_utc", "")) >= seen[1]:
                 sessions[str(sid)] = (bid, str(e.get("created_utc", "")), pid)
     withdrawn = {p: str(t.get("withdrawn_at", "")) for p, t in load_withdrawn(out).items()}
-    return View(pins, sessions, withdrawn)
+    return View(pins, sessions, withdrawn, load_declines(out))
 
 
 @dataclass(frozen=True)
@@ -169,3 +175,55 @@ def update_entries(out: Path, changes: Mapping[str, Mapping[str, Any]]) -> None:
             doc["bundles"][bid].update(changes[bid])
         if hit:
             atomic_write(path, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
+
+
+# ---------------------------------------------------------------- purposes
+
+
+def load_declines(out: Path) -> dict[str, dict[str, str]]:
+    """participant -> purpose -> when they declined it, from every applied purpose withdrawal."""
+    found: dict[str, dict[str, str]] = {}
+    folder = out / DECLINES
+    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        doc = _read_json(path)
+        declined = doc.get("declined") if isinstance(doc, dict) else None
+        if isinstance(doc, dict) and isinstance(doc.get("participant"), str) and isinstance(declined, dict):
+            found[doc["participant"]] = {str(k): str(v) for k, v in declined.items()}
+    return found
+
+
+def add_declines(
+    out: Path, participant: str, study: str, declined: Mapping[str, str], request_id: str
+) -> None:
+    """Remember purposes a participant declined (merged with earlier ones; the earliest time kept)."""
+    folder = out / DECLINES
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{participant}.json"
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("declined"), dict):
+        doc = {"participant": participant, "study": study, "declined": {}, "requests": []}
+    for purpose, when in declined.items():
+        doc["declined"].setdefault(purpose, when)
+    if request_id not in doc.setdefault("requests", []):
+        doc["requests"].append(request_id)
+    atomic_write(path, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
+
+
+def effective_purposes(purposes: list[str], declined: Mapping[str, str], created_utc: str) -> list[str]:
+    """A bundle's purposes less those its participant declined after making it (pure).
+
+    A bundle made after a purpose withdrawal carries the participant's later choice in its
+    own consent, so only bundles made before the withdrawal lose the purpose.
+    """
+    return [p for p in purposes if not (p in declined and created_utc <= declined[p])]
+
+
+def dataset_purpose(out: Path) -> str | None:
+    """The purpose a dataset was opened for (``open --purpose``), or None for every purpose."""
+    doc = _read_json(out / DATASET)
+    purpose = doc.get("purpose") if isinstance(doc, dict) else None
+    return purpose if isinstance(purpose, str) and purpose else None
+
+
+def set_dataset_purpose(out: Path, purpose: str) -> None:
+    atomic_write(out / DATASET, json.dumps({"purpose": purpose}).encode("utf-8"), mode=0o600)

@@ -64,6 +64,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--reopen", action="store_true", help="rewrite bundles opened before (no duplicate rows)")
     p.add_argument(
+        "--purpose",
+        metavar="ID",
+        help="keep only sessions whose participant allowed this purpose (such as model-training); the "
+        "dataset is then for that purpose only, and a later purpose withdrawal removes from it",
+    )
+    p.add_argument(
         "--shard",
         metavar="K/N",
         type=parse_shard,
@@ -111,9 +117,12 @@ class _Decider:
     the first bundle decided for a new participant pins their key.
     """
 
-    def __init__(self, registry: dict[str, Any], reopen: bool, view: ledger.View) -> None:
+    def __init__(
+        self, registry: dict[str, Any], reopen: bool, view: ledger.View, purpose: str | None = None
+    ) -> None:
         self.known = set() if reopen else set(registry["bundles"])
         self.view = view
+        self.purpose = purpose
         self.this_run: set[str] = set()
         self.replaces: dict[str, list[str]] = {}  # bundle id -> bundles it replaces (the child's
         # final outcome is a new object, so the decision is kept here)
@@ -126,6 +135,12 @@ class _Decider:
         verdict = ledger.judge(self.view, o.participant_id, o.signer, o.bundle_id, o.created_utc, o.sessions)
         if verdict.refused:
             return "refused", verdict.refused
+        if self.purpose is not None:
+            allowed = ledger.effective_purposes(
+                o.purposes, self.view.declined.get(o.participant_id, {}), o.created_utc
+            )
+            if self.purpose not in allowed:
+                return "left out", f"its participant did not allow the purpose {self.purpose}"
         self.replaces[o.bundle_id] = list(verdict.replaces)
         self.this_run.add(o.bundle_id)
         self.view.pins.setdefault(o.participant_id, o.signer)
@@ -152,6 +167,42 @@ def _register(registry: dict[str, Any], o: Outcome, opened_utc: str) -> None:
             entry["replaced_by"] = o.bundle_id
 
 
+def _dataset_purpose(out: Path, asked: str | None, registry: dict[str, Any]) -> str | None:
+    """The purpose this run keeps sessions for: --purpose, or the one the dataset was opened for.
+
+    A dataset is for one purpose or for all from its first bundle on, so a purpose withdrawal
+    knows whether to take a purpose off rows or remove them.
+    """
+    from tallylight.study.manifest import is_id
+
+    has = ledger.dataset_purpose(out)
+    if asked is not None and not is_id(asked):
+        raise UsageError(f"--purpose {asked!r} is not a purpose id (such as model-training).")
+    if asked is None:
+        if has is not None:
+            print(f"This dataset is for the purpose {has}: only sessions allowed for it are opened.")
+        return has
+    if has is not None and has != asked:
+        raise UsageError(
+            f"{out} is a dataset for the purpose {has}; open the bundles for {asked} into another folder."
+        )
+    if has is None and registry["bundles"]:
+        raise UsageError(
+            f"{out} already holds sessions for every purpose; open the bundles for {asked} into a new folder."
+        )
+    ledger.set_dataset_purpose(out, asked)
+    return asked
+
+
+def _refresh_purposes(out: Path, opened: list[Outcome], view: ledger.View) -> None:
+    """Take purposes declined later off the rows just written (a purpose withdrawal applied earlier)."""
+    from tallylight.lab import removal
+
+    for participant, study in sorted({(o.participant_id, o.study_id) for o in opened}):
+        if participant in view.declined:
+            removal.refresh_purposes(out, participant, study)
+
+
 def parse_shard(text: str) -> tuple[int, int]:
     k, sep, n = text.partition("/")
     try:
@@ -173,12 +224,15 @@ def apply_requests(out: Path, requests: list[Outcome], studies: dict[str, StudyC
     from tallylight.errors import TallylightError
     from tallylight.lab import removal
 
-    reports = []
+    reports: list[Any] = []
     for o in requests:
         try:
             if studies is not None and o.request.study_id not in studies:
                 raise BundleError(f"it is for study {o.request.study_id}, which no given manifest describes")
-            reports.append(removal.remove_participant(out, o.request))
+            if o.request.is_purpose_withdrawal:
+                reports.append(removal.decline_purposes(out, o.request))
+            else:
+                reports.append(removal.remove_participant(out, o.request))
         except TallylightError as exc:
             o.status, o.message = "refused", f"withdrawal request: {exc}"
     return reports
@@ -218,6 +272,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"Cannot create {out} ({exc.strerror}).") from None
     registry = dataset.load_registry(out)
+    purpose = _dataset_purpose(out, args.purpose, registry)
     if args.shard is not None:  # deterministic: by the file's name, the same on every machine
         files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
 
@@ -244,7 +299,7 @@ def run(args: argparse.Namespace) -> int:
     work = [isolate.Job(str(f), identity_text, str(out), studies, limits) for f in todo]
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
     t0 = time.perf_counter()
-    decide = _Decider(registry, args.reopen, ledger.view(out))
+    decide = _Decider(registry, args.reopen, ledger.view(out), purpose)
     opened_utc = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     try:
         with Progress(
@@ -268,13 +323,15 @@ def run(args: argparse.Namespace) -> int:
     order = {str(f): i for i, f in enumerate(files)}
     outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # children finish in any order
 
+    _refresh_purposes(out, [o for o in outcomes if o.status == "opened"], decide.view)
     reports = apply_requests(out, [o for o in outcomes if o.status == "request"], studies)
     opened = [o for o in outcomes if o.status == "opened"]
+    left_out = [o for o in outcomes if o.status == "left out"]
     refused = [o for o in outcomes if o.status in ("bad", "foreign", "conflict", "refused")]
     dupes = [o for o in outcomes if o.status == "duplicate"]
     replacing = [o for o in opened if o.replaces]
     rows = sum(o.rows for o in opened)
-    for o in refused + dupes:
+    for o in refused + dupes + left_out:
         print(f"{o.status}: {o.path}: {o.message}")
     for o in replacing:
         old = ", ".join(o.replaces)
@@ -285,7 +342,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"Opened {len(opened)} bundle(s) ({n_sessions} session(s), {rows:,} events) into {out} "
         f"in {wall:.1f} s with {jobs} worker(s); {len(refused)} refused, {len(dupes)} duplicate(s), "
-        f"{len(replacing)} replacement(s), {len(reports)} withdrawal(s) applied."
+        f"{len(replacing)} replacement(s), {len(reports)} withdrawal(s) applied"
+        + (f"; {len(left_out)} left out (not allowed for {purpose})" if purpose is not None else "")
+        + "."
     )
     if refused:
         raise BundleError(f"{len(refused)} bundle(s) could not be opened (listed above); the others were.")

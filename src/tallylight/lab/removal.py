@@ -82,6 +82,8 @@ def check_request(out: Path, request: Request, studies: set[str] | None = None) 
 
 def remove_participant(out: Path, request: Request, now: dt.datetime | None = None) -> Report:
     """Delete every row of the request's participant, forget their bundles, write the tombstone."""
+    if request.is_purpose_withdrawal:
+        raise BundleError("This is a purpose withdrawal (the participant stays); it removes no participant.")
     check_request(out, request)
     pid, study = request.participant_id, request.study_id
     report = Report(pid, study, request.request_id)
@@ -118,3 +120,120 @@ def remove_participant(out: Path, request: Request, now: dt.datetime | None = No
         },
     )
     return report
+
+
+# ---------------------------------------------------------------- purpose withdrawals
+
+
+@dataclass
+class PurposeReport:
+    """What a purpose withdrawal changed in the dataset (the participant stays in it)."""
+
+    participant: str
+    study: str
+    request_id: str
+    declined: list[str]
+    changed: list[str] = field(default_factory=list)  # sessions whose purposes lost them
+    dataset_purpose: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows removed (a dataset for one purpose)
+    removed: list[str] = field(default_factory=list)  # sessions removed from such a dataset
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Participant {self.participant} (study {self.study}), request {self.request_id}: "
+            f"no longer allows {', '.join(self.declined)}",
+            f"  sessions whose purposes changed: {', '.join(self.changed) or 'none in this dataset'}",
+        ]
+        if self.dataset_purpose is not None:
+            if self.removed:
+                for table, n in sorted(self.rows.items()):
+                    out.append(f"  {table}: {n:,} row(s) removed")
+                removed = ", ".join(self.removed)
+                out.append(f"  this dataset is for {self.dataset_purpose}: sessions removed: {removed}")
+            else:
+                out.append(f"  this dataset is for {self.dataset_purpose}: nothing to remove")
+        out.append("  remembered: their bundles opened from now on carry this choice, also by --reopen")
+        return out
+
+
+def refresh_purposes(out: Path, participant: str, study: str) -> list[str]:
+    """Rewrite the ``purposes`` of a participant's session rows from their bundles' consent less
+    what they declined later (tallylight.lab.ledger); the sessions whose purposes shrank."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    declined = ledger.load_declines(out).get(participant, {})
+    if not declined:
+        return []
+    created = {bid: str(e.get("created_utc", "")) for bid, e in ledger.load_bundles(out).items()}
+    changed = []
+    folder = out / "sessions" / f"study={study}" / f"participant={participant}"
+    for path in sorted(folder.glob("session=*/*.parquet")) if folder.is_dir() else []:
+        table = pq.read_table(path)
+        if "purposes" not in table.column_names:
+            continue
+        before = table.column("purposes").to_pylist()
+        bundles = table.column("bundle_id").to_pylist()
+        after = [
+            ledger.effective_purposes(list(p or []), declined, created.get(str(b), ""))
+            for p, b in zip(before, bundles, strict=True)
+        ]
+        if after == before:
+            continue
+        i = table.column_names.index("purposes")
+        table = table.set_column(i, "purposes", pa.array(after, pa.list_(pa.string())))
+        tmp = path.with_name(f".{path.name}.tmp")
+        pq.write_table(table, tmp)
+        tmp.replace(path)
+        changed.append(path.parent.name.removeprefix("session="))
+    return changed
+
+
+def _session_purposes(out: Path, participant: str, study: str) -> dict[str, set[str]]:
+    import pyarrow.parquet as pq
+
+    found: dict[str, set[str]] = {}
+    folder = out / "sessions" / f"study={study}" / f"participant={participant}"
+    for path in sorted(folder.glob("session=*/*.parquet")) if folder.is_dir() else []:
+        table = pq.read_table(path, columns=["purposes"])
+        sid = path.parent.name.removeprefix("session=")
+        found[sid] = {p for row in table.column("purposes").to_pylist() for p in row or []}
+    return found
+
+
+def decline_purposes(out: Path, request: Request) -> PurposeReport:
+    """Apply a verified purpose withdrawal: remember it, take the purposes off the participant's
+    session rows, and in a dataset opened for one of them remove those sessions from every table."""
+    check_request(out, request)
+    pid, study = request.participant_id, request.study_id
+    declined = list(request.purposes_declined)
+    when = str(request.doc.get("declined_at", ""))
+    ledger.add_declines(out, pid, study, dict.fromkeys(declined, when), request.request_id)
+    report = PurposeReport(pid, study, request.request_id, declined)
+    report.changed = refresh_purposes(out, pid, study)
+    purpose = ledger.dataset_purpose(out)
+    report.dataset_purpose = purpose
+    if purpose is not None:
+        drop = sorted(sid for sid, ps in _session_purposes(out, pid, study).items() if purpose not in ps)
+        report.removed = drop
+        report.rows = remove_sessions(out, pid, study, drop)
+    return report
+
+
+def remove_sessions(out: Path, participant: str, study: str, sessions: list[str]) -> dict[str, int]:
+    """Delete these sessions of a participant from every table (table -> rows removed)."""
+    rows: dict[str, int] = {}
+    for table in _tables(out):
+        base = table / f"study={study}" / f"participant={participant}"
+        n, hit = 0, False
+        for sid in sessions:
+            folder = base / f"session={sid}"
+            if folder.is_dir():
+                hit = True
+                n += _rows(folder)
+                shutil.rmtree(folder)
+        if hit:
+            rows[table.name] = n
+        if base.is_dir() and not any(base.iterdir()):
+            base.rmdir()
+    return rows

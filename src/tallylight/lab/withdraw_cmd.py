@@ -1,5 +1,9 @@
 """``tallylight-lab withdraw REQUEST… --identity FILE --dataset DIR``: apply withdrawal requests.
 
+A purpose withdrawal (the participant stays, but no longer allows a purpose) takes the
+purpose off their session rows instead, and in a dataset opened for that purpose
+(``open --purpose``) removes their sessions (docs/LAB.md, "Purposes").
+
 Each request is decrypted with the researcher's age identity, its participant
 signature verified, and checked against the key the dataset pinned for that
 participant; then the participant is removed from every table, a tombstone is
@@ -18,7 +22,7 @@ from tallylight.errors import BundleError, UsageError
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "withdraw",
-        help="apply participants' withdrawal requests: remove them from every table of a dataset",
+        help="apply participants' withdrawal requests (from the study, or from a purpose) to a dataset",
         description="Verify each withdrawal request (decrypted with your identity, signed by the "
         "participant's key), remove that participant's rows from every table of the dataset, and "
         "leave a tombstone so their bundles are refused from then on. Prints what was removed.",
@@ -43,7 +47,11 @@ def run(args: argparse.Namespace) -> int:
     for path in args.requests:
         try:
             request = withdrawal_request.open_request(path.read_bytes(), identities)
-            report = removal.remove_participant(args.dataset, request)
+            report: removal.Report | removal.PurposeReport
+            if request.is_purpose_withdrawal:
+                report = removal.decline_purposes(args.dataset, request)
+            else:
+                report = removal.remove_participant(args.dataset, request)
         except OSError as exc:
             print(f"refused: {path}: cannot be read ({exc.strerror or exc})")
             failed += 1

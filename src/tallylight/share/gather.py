@@ -113,7 +113,12 @@ def gather(
                 trials=tuple(data.trials),
             )
         )
-    consent = enrolment.read_consent(study, vault).to_dict()
+    record = enrolment.read_consent(study, vault)
+    consent = record.to_dict()
+    # what the data may be used for at the time of sharing: the record's choice, less any
+    # purpose declined since (docs/BUNDLE.md, consent.purposes)
+    allowed = study.allowed_purposes(record)
+    consent["purposes"] = {pid: pid in allowed for pid in study.purposes()}
     return BundleInputs(
         study=ref,
         participant_id=study.enrolment.participant_id,

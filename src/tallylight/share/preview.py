@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from tallylight.i18n import _
 from tallylight.options import CaptureOptions
 from tallylight.share import contents
 from tallylight.words import (
@@ -50,6 +51,21 @@ def destination_words(out_file: str | None, url: str | None) -> str:
     return "nowhere yet"
 
 
+def purpose_lines(consent: dict[str, Any]) -> list[str]:
+    """What the bundle may be used for, and what the participant said no to (consent.purposes)."""
+    purposes = consent.get("purposes")
+    if not isinstance(purposes, dict):
+        return []
+    allowed = [str(p) for p, yes in purposes.items() if yes is True]
+    declined = [str(p) for p, yes in purposes.items() if yes is not True]
+    lines = [_("It may be used for: {purposes}").format(purposes=", ".join(allowed) or _("nothing"))]
+    if declined:
+        lines.append(
+            _("You said no to (it may not be used for): {purposes}").format(purposes=", ".join(declined))
+        )
+    return lines
+
+
 def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
     """The preview, one line per fact; sessions indented under their heading."""
     study = doc["study"]
@@ -64,6 +80,7 @@ def preview_lines(doc: dict[str, Any], destination: str) -> list[str]:
         f"Where it goes: {destination}",
         f"Your consent record: given {given}, consent id {cid}",
     ]
+    lines.extend(purpose_lines(consent))
     env = doc.get("environment") or {}
     screens = env.get("screens") or []
     screen_words = ", ".join(f"{s.get('width_px')}×{s.get('height_px')} px" for s in screens) or "not known"

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tallylight import __version__, paths, safejson
-from tallylight.errors import StoreError, StudyError, TallylightError
+from tallylight.errors import StoreError, StudyError, TallylightError, UsageError
 from tallylight.fsutil import atomic_write, is_locked, shred_file, storage_error
 from tallylight.i18n import _
 from tallylight.share import edits, outbox, withdrawal_request
@@ -251,6 +251,143 @@ def _remove_study(d: Path) -> None:
                 strerror=exc.strerror
             )
         ) from None
+
+
+# ---------------------------------------------------------------- saying no to a purpose
+
+
+PURPOSE_RECEIPT_FORMAT = "tallylight-purpose-withdrawal-receipt"
+
+
+@dataclass(frozen=True)
+class PurposeReceipt:
+    """What the participant keeps after saying no to purposes while staying in the study."""
+
+    request_id: str
+    study_id: str
+    study_title: str
+    declined_at: str
+    purposes_declined: list[str]
+    purposes_allowed: list[str]  # what the data may still be used for
+    bundles_already_shared: list[str]  # the request asks the researchers to apply it to these too
+    request_sha256: str
+    request_file: str
+    sealed_file: str
+    upload_to: str | None
+    researcher_contact: str
+    format: str = PURPOSE_RECEIPT_FORMAT
+    version: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def required_among(study: enrolment.Study, purpose_ids: Iterable[str]) -> list[str]:
+    """Those of ``purpose_ids`` the study needs: saying no to one of them is leaving the study."""
+    m = study.manifest
+    return [pid for pid in purpose_ids if (p := m.purpose(pid)) is not None and p.required]
+
+
+def decline_purposes(
+    study_id: str,
+    purpose_ids: Iterable[str],
+    data_dir: Path | None = None,
+    *,
+    now: dt.datetime | None = None,
+    copy_to: Path | None = None,
+) -> PurposeReceipt:
+    """Say no to optional purposes and stay in the study: write the signed request for the
+    researchers (first, as a withdrawal does), then store the choice, then the receipt.
+
+    Needs no passphrase. A required purpose is refused here (saying no to it is a withdrawal:
+    :func:`withdraw`); so is one already declined, or one the study does not have.
+    """
+    study = enrolment.load(study_id, data_dir)
+    m = study.manifest
+    wanted = list(dict.fromkeys(purpose_ids))
+    if not wanted:
+        raise UsageError(_("Name a purpose to say no to."))
+    for pid in wanted:
+        if m.purpose(pid) is None:
+            known = ", ".join(p.id for p in m.purposes)
+            raise UsageError(
+                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
+                    purpose=pid, known=known
+                )
+            )
+    required = required_among(study, wanted)
+    if required:
+        raise StudyError(
+            _(
+                "The study needs the purpose {purpose!r}; saying no to it means withdrawing from the "
+                "study (tallylight study withdraw {study_id})."
+            ).format(purpose=required[0], study_id=study_id)
+        )
+    current = study.purposes()
+    already = [pid for pid in wanted if not current[pid]]
+    if already:
+        raise StudyError(
+            _("You do not allow the purpose {purpose!r} already; nothing changed.").format(purpose=already[0])
+        )
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    stamp = when.isoformat().replace("+00:00", "Z")
+    shared, _waiting = _bundles(study_id, data_dir)
+    remaining = [pid for pid, yes in current.items() if yes and pid not in wanted]
+    request_id = str(uuid.uuid4())
+    e = study.enrolment
+    request = {
+        "format": withdrawal_request.PURPOSE_REQUEST_FORMAT,
+        "version": 1,
+        "request_id": request_id,
+        "study_id": study_id,
+        "study_version": e.study_version,
+        "manifest_hash": e.manifest_hash,
+        "participant_id": e.participant_id,
+        "consent_id": e.consent_id,
+        "purposes_declined": wanted,
+        "purposes_allowed": remaining,
+        "declined_at": stamp,
+        "request": "The participant stays in this study but no longer allows their data to be used for "
+        "the purposes listed in purposes_declined, from now on and for the bundles already shared "
+        "(listed here). Data may still be used for purposes_allowed.",
+        "bundles_shared": shared,
+        "app_version": __version__,
+    }
+    seed = enrolment.signing_key(study_id, data_dir)
+    body = (json.dumps(request, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out = paths.ensure_private_dir(withdrawals_dir(data_dir) / request_id)
+    sealed_path = out / SEALED_FILE
+    try:
+        atomic_write(out / REQUEST_FILE, body)
+        atomic_write(sealed_path, withdrawal_request.seal(request, seed, m.recipients))
+        if m.upload_url:
+            atomic_write(out / UPLOAD_FILE, json.dumps({"url": m.upload_url, "sent": False}).encode("utf-8"))
+    except OSError as exc:
+        raise storage_error(exc, _("writing the purpose withdrawal")) from None
+    enrolment.save_purposes(study, dict.fromkeys(wanted, False))
+    receipt = PurposeReceipt(
+        request_id=request_id,
+        study_id=study_id,
+        study_title=str(m.title),
+        declined_at=stamp,
+        purposes_declined=wanted,
+        purposes_allowed=remaining,
+        bundles_already_shared=shared,
+        request_sha256=hashlib.sha256(body).hexdigest(),
+        request_file=str(out / REQUEST_FILE),
+        sealed_file=str(sealed_path),
+        upload_to=m.upload_url,
+        researcher_contact=m.researcher.contact,
+    )
+    try:
+        atomic_write(out / RECEIPT_FILE, (json.dumps(receipt.to_dict(), indent=2) + "\n").encode("utf-8"))
+        if copy_to is not None:
+            copy_to.mkdir(parents=True, exist_ok=True)
+            atomic_write(copy_to / f"{request_id}-{sealed_path.name}", sealed_path.read_bytes())
+            atomic_write(copy_to / f"{request_id}-{RECEIPT_FILE}", (out / RECEIPT_FILE).read_bytes())
+    except OSError as exc:
+        raise storage_error(exc, _("writing the receipt")) from None
+    return receipt
 
 
 # ---------------------------------------------------------------- the upload hook

@@ -28,6 +28,10 @@ from tallylight.study import participant_key
 
 ENVELOPE_FORMAT = "tallylight-signed-withdrawal"
 REQUEST_FORMAT = "tallylight-withdrawal-request"
+#: a purpose withdrawal: the participant stays in the study but no longer allows one or more
+#: optional purposes (``purposes_declined``); the same envelope, signature and encryption
+PURPOSE_REQUEST_FORMAT = "tallylight-purpose-withdrawal"
+FORMATS = (REQUEST_FORMAT, PURPOSE_REQUEST_FORMAT)
 SUFFIX = ".tallylight-withdrawal.age"
 #: a request is a few kilobytes; anything much larger is not one
 MAX_BYTES = 4 << 20
@@ -66,6 +70,16 @@ class Request:
     def participant_id(self) -> str:
         return str(self.doc["participant_id"])
 
+    @property
+    def is_purpose_withdrawal(self) -> bool:
+        """True for a purpose withdrawal (the participant stays), False for leaving the study."""
+        return self.doc.get("format") == PURPOSE_REQUEST_FORMAT
+
+    @property
+    def purposes_declined(self) -> tuple[str, ...]:
+        """The purposes a purpose withdrawal declines (checked non-empty when it was opened)."""
+        return tuple(self.doc.get("purposes_declined") or ())
+
 
 def is_envelope(plaintext: bytes) -> bool:
     """Whether decrypted bytes look like a withdrawal request (a bundle is a ZIP: ``PK``)."""
@@ -86,11 +100,20 @@ def open_envelope(plaintext: bytes) -> Request:
         doc = safejson.loads(text)
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise BundleError(_("The withdrawal request is malformed.")) from None
-    if not isinstance(doc, dict) or doc.get("format") != REQUEST_FORMAT:
+    if not isinstance(doc, dict) or doc.get("format") not in FORMATS:
         raise BundleError(_("The withdrawal request is malformed (not a withdrawal request inside)."))
     for key in ("request_id", "study_id", "participant_id", "participant_public_key"):
         if not isinstance(doc.get(key), str) or not doc[key]:
             raise BundleError(_("The withdrawal request is malformed ({key} is missing).").format(key=key))
+    if doc["format"] == PURPOSE_REQUEST_FORMAT:
+        declined = doc.get("purposes_declined")
+        if (
+            not isinstance(declined, list)
+            or not declined
+            or not all(isinstance(p, str) and p and len(p) <= 64 for p in declined)
+            or not isinstance(doc.get("declined_at"), str)
+        ):
+            raise BundleError(_("The purpose withdrawal is malformed (purposes_declined or declined_at)."))
     public = doc["participant_public_key"]
     if not participant_key.verify(public, participant_key.WITHDRAWAL_CONTEXT, text.encode("utf-8"), sig):
         raise BundleError(

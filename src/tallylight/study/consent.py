@@ -53,6 +53,9 @@ class ConsentRecord:
     format: str = FORMAT
     version: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the participant's choice per purpose of the manifest (purpose id -> allowed); a record
+    #: made before purposes existed has none: it consented to the study's one use, "analysis"
+    purposes: dict[str, bool] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,9 +66,30 @@ class ConsentRecord:
             raise StudyError(_("The consent record is damaged or of an unknown version."))
         known = set(cls.__dataclass_fields__)
         try:
-            return cls(**{k: v for k, v in data.items() if k in known})
+            record = cls(**{k: v for k, v in data.items() if k in known})
         except TypeError:
             raise StudyError(_("The consent record is damaged.")) from None
+        check_purposes(record.purposes)
+        return record
+
+    def allowed_purposes(self) -> tuple[str, ...]:
+        """The purpose ids this record allows (a record from before purposes: the one, analysis)."""
+        if not self.purposes:
+            return (LEGACY_PURPOSE,)
+        return tuple(pid for pid, allowed in self.purposes.items() if allowed)
+
+
+#: what a consent record made before purposes existed consented to (manifest.DEFAULT_PURPOSE_ID)
+LEGACY_PURPOSE = "analysis"
+
+
+def check_purposes(purposes: Any) -> dict[str, bool]:
+    """A record's purpose choices: a table of purpose ids to true or false (StudyError if not)."""
+    if not isinstance(purposes, dict) or not all(
+        isinstance(k, str) and isinstance(v, bool) for k, v in purposes.items()
+    ):
+        raise StudyError(_("The consent record is damaged (its purposes)."))
+    return purposes
 
 
 def check_id(consent_id: str) -> str:

@@ -24,7 +24,7 @@ import os
 import secrets
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,10 @@ class Enrolment:
     #: the separate choice for typing tasks: the characters typed into the task window's own
     #: field may be recorded (docs/TASKS.md); False unless the participant chose it
     typing_text: bool = False
+    #: the participant's current choice per purpose (purpose id -> allowed): the consent's,
+    #: narrowed by any later "no" (purposes_changed). None: joined before purposes existed,
+    #: which consented to the manifest's required purposes only
+    purposes: dict[str, bool] | None = None
 
     @property
     def signer_fingerprint(self) -> str:
@@ -81,6 +85,7 @@ class Enrolment:
             "capture": self.capture.to_dict(),
             "earlier_consents": list(self.earlier_consents),
             "typing_text": self.typing_text,
+            **({"purposes": dict(self.purposes)} if self.purposes is not None else {}),
         }
 
     @classmethod
@@ -98,6 +103,7 @@ class Enrolment:
                 capture=CaptureOptions.from_dict(data["capture"]),
                 earlier_consents=tuple(consent.check_id(c) for c in data.get("earlier_consents", [])),
                 typing_text=data.get("typing_text", False) is True,
+                purposes=consent.check_purposes(data["purposes"]) if "purposes" in data else None,
             )
         except (KeyError, TypeError, ValueError, UsageError, StudyError):
             raise StudyError(_("The study's enrolment file is damaged; join the study again.")) from None
@@ -126,6 +132,24 @@ class Study:
     def session_ids(self) -> list[str]:
         d = self.path / SESSIONS
         return sorted(p.name for p in d.iterdir()) if d.is_dir() else []
+
+    def purposes(self) -> dict[str, bool]:
+        """Each purpose of the manifest (in its order) and whether the participant allows it now.
+
+        A required purpose is always allowed (whoever declines one has left the study); an
+        optional one only when the enrolment says so.
+        """
+        chosen = self.enrolment.purposes or {}
+        return {p.id: p.required or chosen.get(p.id, False) is True for p in self.manifest.purposes}
+
+    def allowed_purposes(self, record: ConsentRecord | None = None) -> tuple[str, ...]:
+        """The purposes data may be used for now; with the consent record, also narrowed by it
+        (enrolment.json is plain text: a hand edit there never widens what a bundle says)."""
+        now = [pid for pid, yes in self.purposes().items() if yes]
+        if record is not None:
+            consented = set(record.allowed_purposes())
+            now = [pid for pid in now if pid in consented]
+        return tuple(now)
 
 
 # ---------------------------------------------------------------- paths
@@ -245,10 +269,47 @@ class Offer:
 
     signed: SignedManifest
     previous: Enrolment | None  # a consented earlier version, if any
+    #: the manifest of that earlier version, where it can still be read
+    previous_manifest: Manifest | None = None
 
     @property
     def is_update(self) -> bool:
         return self.previous is not None
+
+    @property
+    def start_purposes(self) -> dict[str, bool]:
+        """Where the choice per purpose starts: required ones ticked, optional ones not, except an
+        optional one the participant allowed in the version before *with the same words* (a "yes"
+        is never carried over to a purpose they have not seen, nor to one whose text changed)."""
+        out = {}
+        for p in self.signed.manifest.purposes:
+            seen = self.previous_manifest.purpose(p.id) if self.previous_manifest is not None else None
+            before = self.previous.purposes if self.previous is not None else None
+            carried = (
+                seen is not None
+                and (seen.title, seen.description, seen.recipients) == (p.title, p.description, p.recipients)
+                and bool(before and before.get(p.id) is True)
+            )
+            out[p.id] = p.required or carried
+        return out
+
+    def purpose_changes(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(purposes new in this version or with new words, optional ones it makes required)."""
+        before = self.previous_manifest
+        if before is None:
+            return (), ()
+        new, now_required = [], []
+        for p in self.signed.manifest.purposes:
+            old = before.purpose(p.id)
+            if old is None or (old.title, old.description, old.recipients) != (
+                p.title,
+                p.description,
+                p.recipients,
+            ):
+                new.append(p.id)
+            elif p.required and not old.required:
+                now_required.append(p.id)
+        return tuple(new), tuple(now_required)
 
     @property
     def start_capture(self) -> CaptureOptions:
@@ -300,7 +361,15 @@ def check_offer(raw: bytes, data_dir: Path | None = None, *, today: dt.date | No
             ).format(version=m.version),
             "study.version",
         )
-    return Offer(signed, previous)
+    return Offer(signed, previous, _stored_manifest(d))
+
+
+def _stored_manifest(d: Path) -> Manifest | None:
+    """The manifest stored for a joined study, without the date check (None if unreadable)."""
+    try:
+        return manifest.load(read_manifest_file(d / MANIFEST_FILE)).manifest
+    except (ManifestError, UsageError):
+        return None
 
 
 def check_choices(m: Manifest, checkboxes: Mapping[str, bool]) -> dict[str, bool]:
@@ -320,6 +389,28 @@ def check_choices(m: Manifest, checkboxes: Mapping[str, bool]) -> dict[str, bool
     return choices
 
 
+def check_purposes(m: Manifest, chosen: Mapping[str, bool]) -> dict[str, bool]:
+    """A choice for every purpose (unanswered = no); refused unless every required one is allowed."""
+    unknown = sorted(set(chosen) - {p.id for p in m.purposes})
+    if unknown:
+        known = ", ".join(p.id for p in m.purposes)
+        raise UsageError(
+            _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
+                purpose=unknown[0], known=known
+            )
+        )
+    choices = {p.id: bool(chosen.get(p.id, False)) for p in m.purposes}
+    missing = [p for p in m.purposes if p.required and not choices[p.id]]
+    if missing:
+        raise StudyError(
+            _(
+                "The study needs your yes to {title!r} ({purpose}); saying no to it means not taking "
+                "part. Nothing was saved."
+            ).format(title=str(missing[0].title), purpose=missing[0].id)
+        )
+    return choices
+
+
 def join(
     offer: Offer,
     checkboxes: Mapping[str, bool],
@@ -328,15 +419,20 @@ def join(
     *,
     now: dt.datetime | None = None,
     typing_text: bool = False,
+    purposes: Mapping[str, bool] | None = None,
 ) -> tuple[Study, ConsentRecord]:
     """Record consent to ``offer`` and store the manifest; the study can then be recorded for.
 
     ``capture`` narrows what the study may capture (never widens: a wider request is refused).
-    Needs the vault's public key (not the passphrase) to seal the consent record.
+    ``purposes`` is the choice per purpose; left out, the required ones only (never a carried-over
+    yes). Needs the vault's public key (not the passphrase) to seal the consent record.
     """
     signed = offer.signed
     m = signed.manifest
     choices = check_choices(m, checkboxes)
+    purpose_choices = check_purposes(
+        m, purposes if purposes is not None else dict.fromkeys(m.required_purposes, True)
+    )
     allowed = m.capture
     chosen = offer.start_capture if capture is None else capture
     if not is_within(chosen, allowed):
@@ -360,6 +456,7 @@ def join(
         capture=chosen.to_dict(),
         app_version=__version__,
         extra={"typing_text": typing_text} if typing_text else {},
+        purposes=purpose_choices,
     )
     enrolment = Enrolment(
         study_id=m.study_id,
@@ -371,6 +468,7 @@ def join(
         capture=chosen,
         earlier_consents=(*previous.earlier_consents, previous.consent_id) if previous else (),
         typing_text=typing_text,
+        purposes=purpose_choices,
     )
     paths.ensure_private_dir(studies_dir(data_dir))
     d = paths.ensure_private_dir(study_dir(m.study_id, data_dir))
@@ -382,6 +480,73 @@ def join(
     except OSError as exc:
         raise storage_error(exc, _("saving your consent")) from None
     return Study(signed, enrolment, d), record
+
+
+def save_purposes(study: Study, choices: Mapping[str, bool], consent_id: str | None = None) -> Study:
+    """Store the participant's current choice per purpose (and, after a new consent record, its id).
+
+    Saying no needs no passphrase, as withdrawing does: the enrolment is plain, and what
+    leaves is still narrowed by the consent record (Study.allowed_purposes).
+    """
+    m = study.manifest
+    current = study.purposes()
+    current.update({pid: bool(v) for pid, v in choices.items() if m.purpose(pid) is not None})
+    e = study.enrolment
+    changed = Enrolment(
+        **{
+            **e.__dict__,
+            "purposes": {p.id: p.required or current[p.id] for p in m.purposes},
+            "consent_id": consent_id or e.consent_id,
+            "earlier_consents": (*e.earlier_consents, e.consent_id)
+            if consent_id and consent_id != e.consent_id
+            else e.earlier_consents,
+        }
+    )
+    try:
+        atomic_write(
+            study.path / ENROLMENT_FILE, (json.dumps(changed.to_dict(), indent=2) + "\n").encode("utf-8")
+        )
+    except OSError as exc:
+        raise storage_error(exc, _("saving your choice")) from None
+    return Study(study.signed, changed, study.path)
+
+
+def allow_purposes(
+    study: Study,
+    purpose_ids: Sequence[str],
+    unlocked: vault.UnlockedVault,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[Study, ConsentRecord]:
+    """Say yes to optional purposes after joining: an act of consent, so a new consent record
+    (a copy of the current one with these purposes allowed, dated now) becomes the current one."""
+    m = study.manifest
+    for pid in purpose_ids:
+        if m.purpose(pid) is None:
+            known = ", ".join(p.id for p in m.purposes)
+            raise UsageError(
+                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
+                    purpose=pid, known=known
+                )
+            )
+    old = read_consent(study, unlocked)
+    choices = {**study.purposes(), **dict.fromkeys(purpose_ids, True)}
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
+    record = ConsentRecord(
+        **{
+            **old.__dict__,
+            "consent_id": str(uuid.uuid4()),
+            "given_at": when.isoformat().replace("+00:00", "Z"),
+            "app_version": __version__,
+            "purposes": choices,
+            "extra": {**old.extra, "replaces_consent": old.consent_id},
+        }
+    )
+    try:
+        atomic_write(study.path / consent_file(record.consent_id), consent.seal(record, unlocked.public_key))
+    except OSError as exc:
+        raise storage_error(exc, _("saving your consent")) from None
+    return save_purposes(study, choices, record.consent_id), record
 
 
 def signing_key(study_id: str, data_dir: Path | None = None) -> bytes:

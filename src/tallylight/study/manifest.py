@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tallylight.errors import ManifestError
-from tallylight.i18n import _
+from tallylight.i18n import N_, _
 from tallylight.options import KEY_MODE_LABELS, CaptureOptions, KeyMode
 from tallylight.study import signing
 
@@ -27,6 +27,7 @@ MAX_MANIFEST_BYTES = 1 << 20  # 1 MiB: a manifest is a document, not a data set
 MAX_DEPTH = 8
 MAX_TASKS = 200
 MAX_CHECKBOXES = 50
+MAX_PURPOSES = 30
 MAX_RECIPIENTS = 20
 MAX_LIST = 100
 MAX_LANGUAGES = 30
@@ -135,6 +136,40 @@ class Checkbox:
     required: bool
 
 
+#: the purpose ids docs/STUDY.md suggests (any other id is allowed, with the manifest's own text)
+STANDARD_PURPOSES = ("analysis", "publication-aggregate", "dataset-release", "model-training", "third-party")
+#: the purpose a manifest without ``[[purposes]]`` has: the study's own analysis, required
+DEFAULT_PURPOSE_ID = "analysis"
+DEFAULT_PURPOSE_TITLE = N_("Analysis for this study")
+DEFAULT_PURPOSE_DESCRIPTION = N_(
+    "The researchers analyse your data for the questions this study describes, and for nothing else."
+)
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """One use of the data the participant says yes or no to (required: the study needs it)."""
+
+    id: str
+    title: Text
+    description: Text
+    required: bool
+    recipients: Text | None = None  # who gets the data for this use, in the researcher's words
+    #: the purpose a manifest without purposes has (its words are Tallylight's, translated)
+    implicit: bool = False
+
+
+DEFAULT_PURPOSES = (
+    Purpose(
+        id=DEFAULT_PURPOSE_ID,
+        title=Text((("", DEFAULT_PURPOSE_TITLE),)),
+        description=Text((("", DEFAULT_PURPOSE_DESCRIPTION),)),
+        required=True,
+        implicit=True,
+    ),
+)
+
+
 @dataclass(frozen=True)
 class Manifest:
     """One version of one study, as the researcher signed it."""
@@ -162,6 +197,8 @@ class Manifest:
     upload_url: str | None
     consent_text: Text
     checkboxes: tuple[Checkbox, ...]
+    #: the uses the participant says yes or no to, one by one (never empty: DEFAULT_PURPOSES)
+    purposes: tuple[Purpose, ...] = DEFAULT_PURPOSES
 
     def task(self, task_id: str) -> Task:
         for task in self.tasks:
@@ -182,6 +219,16 @@ class Manifest:
     @property
     def required_checkboxes(self) -> tuple[str, ...]:
         return tuple(c.id for c in self.checkboxes if c.required)
+
+    @property
+    def required_purposes(self) -> tuple[str, ...]:
+        return tuple(p.id for p in self.purposes if p.required)
+
+    def purpose(self, purpose_id: str) -> Purpose | None:
+        for p in self.purposes:
+            if p.id == purpose_id:
+                return p
+        return None
 
 
 @dataclass(frozen=True)
@@ -315,6 +362,7 @@ class _Reader:
                 "withdrawal",
                 "risks",
                 "consent",
+                "purposes",
             },
         )
         schema = _int(doc, "", "schema", 1, 1 << 31)
@@ -384,6 +432,7 @@ class _Reader:
             upload_url=_upload_url(data),
             consent_text=_text(consent, "consent", "text", LONG),
             checkboxes=_checkboxes(consent),
+            purposes=_purposes(doc),
         )
 
 
@@ -810,6 +859,35 @@ def _checkboxes(consent: Mapping[str, Any]) -> tuple[Checkbox, ...]:
     return boxes
 
 
+_PURPOSE_FIELDS = {"id", "title", "description", "required", "recipients"}
+
+
+def _purposes(doc: Mapping[str, Any]) -> tuple[Purpose, ...]:
+    """``[[purposes]]``; none at all means the one required ``analysis`` purpose (older manifests)."""
+    if "purposes" not in doc:
+        return DEFAULT_PURPOSES
+    seen: set[str] = set()
+    purposes = tuple(
+        Purpose(
+            id=_unique_id(entry, name, seen),
+            title=_text(entry, name, "title", SHORT),
+            description=_text(entry, name, "description", MEDIUM),
+            required=_bool(entry, name, "required"),
+            recipients=_text(entry, name, "recipients", MEDIUM) if "recipients" in entry else None,
+        )
+        for name, entry in _entries(doc, "", "purposes", MAX_PURPOSES, _PURPOSE_FIELDS)
+    )
+    if not any(p.required for p in purposes):
+        raise ManifestError(
+            _(
+                "purposes must hold at least one purpose with required = true (the use the study "
+                "needs; leave [[purposes]] out for the one required 'analysis' purpose)."
+            ),
+            "purposes",
+        )
+    return purposes
+
+
 def _recipients(data: Mapping[str, Any]) -> tuple[str, ...]:
     items = _list(data, "data", "recipients", MAX_RECIPIENTS)
     if not items:
@@ -874,6 +952,11 @@ def check_upload_url(url: str, field: str = "data.upload_url") -> None:
         ),
         field,
     )
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` has the form of a task, checkbox or purpose id (such as model-training)."""
+    return bool(_ID.fullmatch(text))
 
 
 def _clip(text: str, limit: int) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tallylight import i18n, words
 from tallylight.i18n import N_, _, ngettext
-from tallylight.study.manifest import Manifest, SignedManifest
+from tallylight.study.manifest import Manifest, Purpose, SignedManifest
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ CONSENT_PAGES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("recorded", N_("What is recorded"), ("recorded", "tasks", "never")),
     ("where", N_("Where it goes"), ("where", "kept")),
     ("risks", N_("Risks and withdrawing"), ("risks", "withdraw")),
+    ("purposes", N_("What your data is used for"), ("purposes",)),
     ("consent", N_("Your consent"), ("consent",)),
 )
 
@@ -109,11 +110,50 @@ def consent_sections(signed: SignedManifest, language: str | None = None) -> lis
         Section(_("How to withdraw"), t(m.withdrawal), "withdraw"),
         Section(_("Risks and compensation"), f"{t(m.risks)}\n{t(m.compensation)}", "risks"),
     ]
+    sections.append(Section(_("What your data is used for"), purposes_text(m, language), "purposes"))
     if m.tasks:
         tasks = "\n".join(f"- {t(task.title)}: {t(task.instructions)}" for task in m.tasks)
         sections.insert(3, Section(_("Tasks"), tasks, "tasks"))
     sections.append(Section(_("Consent"), t(m.consent_text), "consent"))
     return sections
+
+
+def purposes_text(m: Manifest, language: str | None = None) -> str:
+    """The purposes in plain words: what each means, and that the optional ones are a free choice."""
+    intro = _(
+        "You say yes or no to each use of your data. The study needs the ones marked required: saying "
+        "no to one of them means not taking part. The others are up to you; you can take part and "
+        "still say no to them, now or later."
+    )
+    return intro + "\n\n" + "\n".join(f"- {purpose_line(p, language)}" for p in m.purposes)
+
+
+def purpose_title(p: Purpose, language: str | None = None) -> str:
+    """A purpose's title, translated when it is Tallylight's own (a manifest without purposes)."""
+    return _(str(p.title)) if p.implicit else _localiser(language)(p.title)
+
+
+def purpose_line(p: Purpose, language: str | None = None) -> str:
+    """One purpose: its title, required or optional, what it means, and who gets the data for it."""
+    t = _localiser(language)
+    description = _(str(p.description)) if p.implicit else t(p.description)
+    mark = _("required") if p.required else _("optional")
+    line = _("{title} ({mark}): {description}").format(
+        title=purpose_title(p, language), mark=mark, description=description
+    )
+    if p.recipients is not None:
+        line += " " + _("Who gets the data for this: {recipients}").format(recipients=t(p.recipients))
+    return line
+
+
+def purpose_changes_text(new: tuple[str, ...], now_required: tuple[str, ...]) -> str:
+    """What a new version of a study changed in its purposes (empty if nothing)."""
+    parts = []
+    if new:
+        parts.append(_("New or reworded purposes, not ticked for you: {ids}.").format(ids=", ".join(new)))
+    if now_required:
+        parts.append(_("Purposes that are now required: {ids}.").format(ids=", ".join(now_required)))
+    return " ".join(parts)
 
 
 def _session_rules(m: Manifest) -> str:

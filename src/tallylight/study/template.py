@@ -100,6 +100,26 @@ required = true
 id = "contact-later"
 text = "You may contact me about future studies."
 required = false
+
+# What the data may be used for: one [[purposes]] block per use, and the participant says
+# yes or no to each. required = true: the study needs it (saying no means not joining);
+# optional uses start unticked, and saying no to them still lets people take part.
+# Suggested ids: analysis, publication-aggregate, dataset-release, model-training,
+# third-party (docs/STUDY.md); any other id with your own words is allowed. Without any
+# [[purposes]] block the study has one required purpose, "analysis".
+[[purposes]]
+id = "analysis"
+title = "Analysis for this study"
+description = "We analyse your typing and mouse rhythm to answer this study's questions."
+recipients = "The research team only."
+required = true
+
+# [[purposes]]             # an optional use: remove the leading "# " to ask for it
+# id = "model-training"
+# title = "Training machine-learning models"
+# description = "We use your data to train models that estimate fatigue from typing rhythm."
+# recipients = "The research team only; the models are not sold or licensed to anyone."
+# required = false
 """
 
 

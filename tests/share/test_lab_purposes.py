@@ -1,0 +1,182 @@
+"""Consent per purpose in the researcher's dataset (issue 22): the ``purposes`` column, ``open
+--purpose``, ``features --purpose``, and purpose withdrawals (``lab withdraw`` and among bundles)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from share_helpers import participant_seed
+from test_lab_open import N, Study, _count, _open, _sql
+
+from tallylight.errors import BundleError
+from tallylight.lab import removal
+from tallylight.lab.main import main as lab_main
+from tallylight.share import withdrawal_request
+
+TRAIN = "model-training"
+YES = {"analysis": True, TRAIN: True}
+NO = {"analysis": True, TRAIN: False}
+
+
+def _purpose_request(study: Study, folder: Path, participant: str, seed: bytes | None = None) -> Path:
+    doc = {
+        "format": withdrawal_request.PURPOSE_REQUEST_FORMAT,
+        "version": 1,
+        "request_id": f"purpose-{participant}",
+        "study_id": study.study_id,
+        "participant_id": participant,
+        "purposes_declined": [TRAIN],
+        "purposes_allowed": ["analysis"],
+        "declined_at": "2099-01-01T00:00:00Z",  # after the bundles were made
+    }
+    sealed = withdrawal_request.seal(doc, seed or participant_seed(participant), list(study.ref.recipients))
+    path = folder / f"purpose-{participant}{withdrawal_request.SUFFIX}"
+    path.write_bytes(sealed)
+    return path
+
+
+def _purposes(out: Path) -> dict[str, list[str]]:
+    rows = _sql(
+        f"select participant, purposes from read_parquet('{out}/sessions/**/*.parquet', "
+        "hive_partitioning=true, hive_types_autocast=false) order by participant"
+    )
+    return {p: sorted(ps) for p, ps in rows}
+
+
+def _held(out: Path) -> int:
+    """Rows of the events table (0 when it holds no file at all: DuckDB refuses an empty glob)."""
+    return _count(out) if any((out / "events").rglob("*.parquet")) else 0
+
+
+def _two(tmp_path: Path) -> tuple[Study, Path]:
+    a = Study(tmp_path, "a")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    a.bundle(inbox, "p1", ["s1"], seed=1, purposes=YES)
+    a.bundle(inbox, "p2", ["s2"], seed=2, purposes=NO)
+    return a, inbox
+
+
+def _withdraw(study: Study, request: Path, out: Path) -> int:
+    return lab_main(["withdraw", str(request), "--identity", str(study.identity), "--dataset", str(out)])
+
+
+def test_the_sessions_table_lists_each_participants_purposes_and_open_purpose_filters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, inbox = _two(tmp_path)
+    every, train = tmp_path / "every", tmp_path / "train"
+    assert _open(a, every, inbox) == 0
+    assert _purposes(every) == {"p1": ["analysis", TRAIN], "p2": ["analysis"]}
+    capsys.readouterr()
+    assert _open(a, train, inbox, extra=("--purpose", TRAIN)) == 0
+    text = capsys.readouterr().out
+    assert "left out:" in text
+    assert f"did not allow the purpose {TRAIN}" in text
+    assert _count(train) == N
+    assert _count(train, "participant = 'p2'") == 0
+    # the dataset stays for that purpose: another purpose, or everything, goes elsewhere
+    assert _open(a, train, inbox, extra=("--purpose", "analysis")) == 2
+    assert _open(a, every, inbox, extra=("--purpose", TRAIN)) == 2
+    assert "--purpose" not in capsys.readouterr().out
+
+
+def test_features_purpose_keeps_only_the_sessions_allowed_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    capsys.readouterr()
+    assert lab_main(["features", str(out), "--purpose", TRAIN, "--quiet"]) == 0
+    assert "1 session(s) left out" in capsys.readouterr().out
+    rows = _sql(
+        f"select distinct participant from read_parquet('{out}/features/**/*.parquet', "
+        "hive_partitioning=true, hive_types_autocast=false)"
+    )
+    assert rows == [("p1",)]
+
+
+def test_a_purpose_withdrawal_updates_the_purposes_and_empties_a_dataset_for_that_purpose(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, inbox = _two(tmp_path)
+    every, train = tmp_path / "every", tmp_path / "train"
+    assert _open(a, every, inbox) == 0
+    assert _open(a, train, inbox, extra=("--purpose", TRAIN)) == 0
+    request = _purpose_request(a, tmp_path, "p1")
+    capsys.readouterr()
+    assert _withdraw(a, request, every) == 0
+    report = capsys.readouterr().out
+    assert f"no longer allows {TRAIN}" in report
+    assert "sessions whose purposes changed: s1" in report
+    assert _purposes(every) == {"p1": ["analysis"], "p2": ["analysis"]}
+    assert _count(every, "participant = 'p1'") == N  # they stay in the study
+    assert not (every / "_withdrawn").exists()
+    assert _withdraw(a, request, train) == 0
+    assert "sessions removed: s1" in capsys.readouterr().out
+    assert _held(train) == 0
+    # their old bundle no longer comes back for that purpose, not even with --reopen
+    assert _open(a, train, inbox, extra=("--reopen",)) == 0
+    assert _held(train) == 0
+    # and a plain dataset opened again keeps the purpose off their rows
+    assert _open(a, every, inbox, extra=("--reopen",)) == 0
+    assert _purposes(every) == {"p1": ["analysis"], "p2": ["analysis"]}
+    remembered = json.loads((every / "_purposes" / "p1.json").read_text())
+    assert remembered["declined"] == {TRAIN: "2099-01-01T00:00:00Z"}
+
+
+def test_open_applies_purpose_withdrawals_found_among_the_bundles(tmp_path: Path) -> None:
+    a, inbox = _two(tmp_path)
+    _purpose_request(a, inbox, "p1")
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    assert _purposes(out) == {"p1": ["analysis"], "p2": ["analysis"]}
+
+
+def test_a_purpose_withdrawal_signed_by_another_key_is_refused(tmp_path: Path) -> None:
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    forged = _purpose_request(a, tmp_path, "p1", seed=b"\x66" * 32)
+    assert _withdraw(a, forged, out) == 9
+    assert _purposes(out)["p1"] == ["analysis", TRAIN]
+
+
+def test_a_purpose_withdrawal_never_removes_the_participant(tmp_path: Path) -> None:
+    a, _inbox = _two(tmp_path)
+    request = withdrawal_request.open_request(
+        _purpose_request(a, tmp_path, "p1").read_bytes(),
+        __import__("tallylight.share.agecrypt", fromlist=["x"]).identities_from_text(a.identity.read_text()),
+    )
+    assert request.is_purpose_withdrawal
+    assert request.purposes_declined == (TRAIN,)
+    with pytest.raises(BundleError, match="purpose withdrawal"):
+        removal.remove_participant(tmp_path, request)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"purposes_declined": []},
+        {"purposes_declined": "model-training"},
+        {"purposes_declined": [1]},
+        {"declined_at": None},
+    ],
+)
+def test_a_malformed_purpose_withdrawal_is_refused(tmp_path: Path, change: dict[str, object]) -> None:
+    seed = participant_seed("p1")
+    doc = {
+        "format": withdrawal_request.PURPOSE_REQUEST_FORMAT,
+        "version": 1,
+        "request_id": "r",
+        "study_id": "s",
+        "participant_id": "p1",
+        "purposes_declined": [TRAIN],
+        "declined_at": "2026-12-01T00:00:00Z",
+        **change,
+    }
+    with pytest.raises(BundleError, match="malformed"):
+        withdrawal_request.open_envelope(withdrawal_request.envelope(doc, seed))
