@@ -63,12 +63,14 @@ catalogs: $(VENV)/.installed-test
 	$(PY) scripts/catalogs.py
 
 # The participant's app, frozen (PyInstaller onedir, packaging/tallylight.spec) into
-# dist/tallylight/, as dist/tallylight_<version>_amd64.deb (lintian-checked), and the
+# dist/tallylight/, as dist/tallylight_<version>_amd64.deb (lintian-checked), the AppImage's
+# folder build/appimage/Tallylight.AppDir (the release workflow makes the image), and the
 # researcher's wheel and sdist (twine-checked). Built under Xvfb so pynput's hook imports.
 package: system-deps-package $(VENV)/.installed-package
 	rm -rf build/pyi dist/tallylight dist/tallylight-*.whl dist/tallylight-*.tar.gz dist/tallylight_*.deb
 	xvfb-run -a $(VENV)/bin/pyinstaller --noconfirm --log-level WARN --workpath build/pyi --distpath dist packaging/tallylight.spec
 	packaging/linux/build-deb.sh $$($(PY) -c 'import tallylight; print(tallylight.__version__)')
+	packaging/linux/build-appimage.sh $$($(PY) -c 'import tallylight; print(tallylight.__version__)')
 	lintian --fail-on error,warning dist/tallylight_*_amd64.deb
 	$(PY) -m build -o dist .
 	$(VENV)/bin/twine check dist/tallylight-*.whl dist/tallylight-*.tar.gz

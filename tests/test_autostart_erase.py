@@ -71,6 +71,19 @@ def test_frozen_app_starts_itself_at_login(monkeypatch: pytest.MonkeyPatch) -> N
     assert reentry.app_argv() == ["/opt/tallylight/tallylight"]
 
 
+def test_an_appimage_starts_its_image_at_login(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Its runtime mounts it somewhere new at every start: the login entry names the image."""
+    image = tmp_path / "Tallylight-0.1.0-x86_64.AppImage"
+    image.write_bytes(b"\x7fELF")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    mounted = str(tmp_path / ".mount_TallyABC" / "usr" / "lib" / "tallylight" / "tallylight")
+    monkeypatch.setattr(sys, "executable", mounted)
+    monkeypatch.setenv("APPIMAGE", str(image))
+    assert reentry.app_argv() == [str(image)]
+    image.unlink()  # moved away since: the running app is all there is
+    assert reentry.app_argv() == [mounted]
+
+
 def test_erase_all_shreds_every_file_and_folder(unlocked, tallylight_home: Path) -> None:
     data, config = paths.data_dir(), paths.config_dir()
     session = data / "sessions" / "s1"

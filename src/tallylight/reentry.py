@@ -10,6 +10,7 @@ hidden imports, so a new helper cannot be forgotten in the frozen build.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,9 +42,14 @@ def child_argv(module: str, *args: str) -> list[str]:
 
 
 def app_argv() -> list[str]:
-    """The command that starts the tray app (a login entry runs it): the frozen app itself,
-    else the ``tallylight`` script beside this interpreter, else ``python -m``."""
+    """The command that starts the tray app (a login entry runs it): the frozen app itself
+    (in an AppImage the image file, which its runtime names in ``APPIMAGE``: the app runs
+    from a mount point that changes at every start), else the ``tallylight`` script beside
+    this interpreter, else ``python -m``."""
     if frozen():
+        image = os.environ.get("APPIMAGE", "")
+        if image and os.path.isfile(image):
+            return [image]
         return [sys.executable]
     script = Path(sys.executable).with_name("tallylight.exe" if sys.platform == "win32" else "tallylight")
     if script.exists():

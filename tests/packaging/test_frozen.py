@@ -126,3 +126,25 @@ def test_the_deb_holds_the_app_its_menu_entry_icons_and_metainfo(xserver: XServe
         [str(installed), "--self-test"], env=xserver.env(), capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_appimage_folder_runs_its_self_test(xserver: XServer) -> None:
+    """The AppDir the release workflow turns into an AppImage (appimagetool is in no registry
+    here): its entry point, desktop entry, icon and metainfo, and the app run through AppRun."""
+    appdir = ROOT / "build" / "appimage" / "Tallylight.AppDir"
+    assert os.readlink(appdir / "AppRun") == "usr/lib/tallylight/tallylight"
+    desktop = (appdir / "org.tallylight.Tallylight.desktop").read_text()
+    assert "Icon=tallylight\n" in desktop
+    assert (appdir / "tallylight.svg").is_file()
+    assert (appdir / ".DirIcon").resolve() == (appdir / "tallylight.svg").resolve()
+    metainfo = appdir / "usr" / "share" / "metainfo" / "org.tallylight.Tallylight.metainfo.xml"
+    check = subprocess.run(
+        ["appstreamcli", "validate", "--no-net", str(metainfo)], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout
+    app_run = str(appdir / "AppRun")
+    result = subprocess.run(
+        [app_run, "--self-test"], env=xserver.env(), capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{appdir}/usr/lib/tallylight/tallylight --recorder answered" in result.stdout
