@@ -149,3 +149,121 @@ def test_save_bundle_opens_in_documents(qapp, qtbot, monkeypatch) -> None:
     assert choose_save_path(parent, "b1.tallylight.age") is None
     assert Path(seen["dir"]) == save_folder() != Path("/")
     assert seen["files"].endswith("b1.tallylight.age")
+
+
+def test_stop_summary_link_stays_and_opens_with_enter(make_app, qtbot, monkeypatch) -> None:
+    """#7: the "Open the session" link vanished after 30 s; a keyboard user reached it at ~40 s."""
+    from PySide6.QtCore import Qt
+
+    from tallylight.ui import fallback_window
+
+    monkeypatch.setattr(fallback_window, "MESSAGE_MS", 50)
+    app = make_app(use_tray=False)
+    win = app.window
+    opened: list[str] = []
+    win.open_session.connect(opened.append)
+    win.show_message("Note", "a notice without a link")
+    qtbot.waitUntil(lambda: not win.message_label.isVisible(), timeout=3000)  # plain notices go
+    win.show_session_message("Recording stopped", "Recording stopped: 0:00:03.", "s-link")
+    qtbot.wait(400)  # many times the notice time
+    assert win.message_label.isVisible()
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    for _ in range(30):  # Tab, as the keyboard user did, until the link is selected
+        if win.focusWidget() is win.message_label and win.message_label.selectedText():
+            break
+        key(win.focusWidget() or win, Qt.Key.Key_Tab)
+    assert win.message_label.selectedText() == "Open the session"
+    key(win.message_label, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: opened == ["s-link"], timeout=3000)
+
+
+def _sessions(make_app, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    write_session("s-one", label="first")
+    app = make_app(use_tray=False)
+    app.actions.sessions.trigger()
+    qtbot.waitUntil(lambda: "sessions" in app.dialogs, timeout=3000)
+    dlg = app.dialogs["sessions"]
+    qtbot.waitUntil(lambda: dlg.table.rowCount() == 1, timeout=5000)
+    dlg.passphrase.setFocus()
+    QTest.keyClicks(dlg.passphrase, PASSPHRASE)
+    QTest.keyClick(dlg.passphrase, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: (
+            dlg.vault is not None
+            and dlg.table.item(0, 1) is not None
+            and dlg.table.item(0, 1).text() == "first"
+        ),
+        timeout=5000,
+    )
+    return app, dlg
+
+
+def test_unlocked_sessions_have_a_selected_row_and_enter_opens_it(make_app, qtbot) -> None:
+    """#8: after unlocking, the list had focus but no selected row (Open and Delete disabled), and
+    Enter on a row did nothing."""
+    from PySide6.QtCore import Qt
+
+    _app, dlg = _sessions(make_app, qtbot)
+    qtbot.waitUntil(lambda: dlg.open_button.isEnabled() and dlg.delete_button.isEnabled(), timeout=3000)
+    assert dlg.table.selectionModel().hasSelection()
+    qtbot.waitUntil(lambda: dlg.table.hasFocus(), timeout=3000)
+    key(dlg.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(dlg.reviews) == 1, timeout=3000)
+    win = dlg.reviews["s-one"]
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    win.close()
+
+
+def test_ctrl_q_while_recording_asks_first(make_app, qtbot, fake_recorder) -> None:
+    """#11: Ctrl+Q while recording quit at once, without a question."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    app = make_app(use_tray=False)
+    quits: list[int] = []
+    app.qapp.aboutToQuit.connect(lambda: quits.append(1))
+    monkey_quit = app.qapp.quit
+    win = app.window
+    app.controller.start_session(label="busy")
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=8000)
+    try:
+        app.qapp.quit = lambda: quits.append(2)  # the test's QApplication must live on
+        win.activateWindow()
+        qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+        key(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: isinstance(app.dialogs.get("quit"), QMessageBox), timeout=3000)
+        box = app.dialogs["quit"]
+        qtbot.waitExposed(box)
+        assert "recording" in box.text()
+        key(box, Qt.Key.Key_Return)  # Enter keeps recording
+        qtbot.waitUntil(lambda: "quit" not in app.dialogs, timeout=3000)
+        assert quits == []
+        assert app.controller.state == "recording"
+        key(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: "quit" in app.dialogs, timeout=3000)
+        box = app.dialogs["quit"]
+        qtbot.waitExposed(box)
+        click(next(b for b in box.buttons() if "quit" in b.text()))
+        qtbot.waitUntil(lambda: quits == [2], timeout=3000)
+    finally:
+        app.qapp.quit = monkey_quit
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=8000)
+
+
+def test_about_shows_the_app_icon_not_the_recording_light(make_app, qtbot) -> None:
+    """#23: About showed the red recording icon while idle."""
+    from tallylight.ui import icons
+
+    app = make_app(use_tray=False)
+    app.actions.about.trigger()
+    box = app.dialogs["about"]
+    qtbot.waitExposed(box)
+    shown = box.iconPixmap().toImage()
+    assert shown == icons.app_icon().pixmap(64, 64).toImage()
+    assert shown != icons.state_icon("recording").pixmap(64, 64).toImage()
+    box.close()

@@ -412,7 +412,7 @@ class TallylightApp(QObject):
         box = QMessageBox(
             QMessageBox.Icon.NoIcon, _("About Tallylight"), "", QMessageBox.StandardButton.Close
         )
-        box.setIconPixmap(icons.state_icon("recording").pixmap(64, 64))
+        box.setIconPixmap(icons.app_icon().pixmap(64, 64))  # the app's icon, never the recording light
         box.setText(
             _(
                 "<b>Tallylight {version}</b><br>Records keyboard and mouse timing for research, "
@@ -447,7 +447,38 @@ class TallylightApp(QObject):
     # ---- quitting ------------------------------------------------------
     @Slot()
     def quit(self) -> None:
-        self.qapp.quit()
+        """Quit; while a session records, ask first (Ctrl+Q is easy to press by mistake)."""
+        if not self.controller.active:
+            self.qapp.quit()
+            return
+        box = self.dialogs.get("quit")
+        if isinstance(box, QMessageBox) and box.isVisible():
+            box.raise_()
+            box.activateWindow()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            _("Stop recording and quit?"),
+            _(
+                "A session is recording. Quitting stops it and keeps what was recorded so far. "
+                "Stop recording and quit Tallylight?"
+            ),
+            QMessageBox.StandardButton.NoButton,
+        )
+        stop = box.addButton(_("&Stop and quit"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(_("&Keep recording"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)  # Enter keeps the session going
+        box.setEscapeButton(keep)
+
+        def answered() -> None:
+            self.dialogs.pop("quit", None)
+            if box.clickedButton() is stop:
+                self.qapp.quit()
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        self.dialogs["quit"] = box
+        box.open()
 
     @Slot(QSessionManager)
     def _on_commit_data(self, _manager: QSessionManager) -> None:

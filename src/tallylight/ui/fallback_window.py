@@ -32,6 +32,9 @@ from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.visibility import VisibilityWatch
 
+#: how long a notice without a link stays on the window
+MESSAGE_MS = 30_000
+
 
 class FallbackWindow(QWidget):
     open_session = Signal(str)  # a stop summary's "Open the session" link
@@ -172,7 +175,10 @@ class FallbackWindow(QWidget):
             )
         self.message_label.setText(text)
         self.message_label.show()
-        self._message_timer.start(30_000)
+        if session_id:  # the link stays until the next notice: a keyboard user may reach it late
+            self._message_timer.stop()
+        else:
+            self._message_timer.start(MESSAGE_MS)
 
     def show_session_message(self, title: str, message: str, session_id: str) -> None:
         self.show_message(title, message, session_id)

@@ -167,7 +167,8 @@ class SessionsDialog(QDialog):
         self.open_button = QPushButton(_("&Open"))
         self.open_button.setAccessibleName(_("Review the selected session"))
         self.open_button.clicked.connect(lambda _checked=False: self.open_selected())
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        # a double click, or Enter on a row (activated is both)
+        self.table.activated.connect(lambda _index: self.open_selected())
         self.reviews: dict[str, QWidget] = {}
         self.delete_button = QPushButton(_("&Delete…"))
         self.delete_button.setAccessibleName(_("Delete the selected session"))
@@ -276,6 +277,10 @@ class SessionsDialog(QDialog):
             if notice:
                 self.status.setText(f"{self.status.text()} {notice}")
             self._select_wanted()
+            if rows and not self.table.selectionModel().hasSelection():
+                self.table.selectRow(0)  # Open and Delete work at once, and Enter opens it
+            if rows and self.vault is not None and not self.unlock_box.isVisible():
+                self.table.setFocus()
             self._sync_buttons()
         except RuntimeError:  # the dialog is gone
             pass
