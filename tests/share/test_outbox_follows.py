@@ -70,3 +70,18 @@ def test_cut_delete_and_withdraw_drop_every_bundle_holding_those_sessions(
 
 def _no_summary(*_args: object) -> dict:
     return {}
+
+
+def test_a_cut_from_the_command_line_says_it_dropped_the_waiting_bundle(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = JoinedStudy(tmp_path, data_dir)
+    study.record(data_dir, "s1")
+    held = _queue(study, "s1")
+    capsys.readouterr()
+    assert cli(["sessions", "cut", "s1", "--from", "0", "--to", "0.001", "--yes"]) == 0
+    out = capsys.readouterr()
+    assert "Cut 0.0 s – 0.0 s out of session s1" in out.out
+    assert "1 bundle waiting to be sent held it and was dropped, so it is never sent." in out.err
+    assert outbox.pending() == []
+    assert [e.bundle_id for e in outbox.read_log() if e.action == "dropped"] == [held.bundle_id]

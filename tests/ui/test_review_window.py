@@ -235,3 +235,73 @@ def test_closing_while_loading_or_cutting_is_safe(make_app, qtbot):
     # the middle third (1 s to 2 s) held nothing: the three events stay, and the TRIMMED gap is recorded
     assert cols.kind.tolist().count(7) == 2
     assert len(cols) == 5
+
+
+def _queue_bundle(session_id: str):
+    """A confirmed share of ``session_id`` still waiting in the outbox (its upload not done yet).
+
+    The outbox only reads a bundle's note (study, sessions) to decide what holds a session;
+    the encrypted bytes are opaque to it, so these stand in for a real age bundle.
+    """
+    from tallylight.share import outbox
+    from tallylight.share.bundle import Encrypted, new_bundle_id
+
+    enc = Encrypted(new_bundle_id(), {}, b"age-encryption.org/v1\n(waiting bundle)")
+    return outbox.put(enc, "study-x", [session_id], None)
+
+
+def test_a_cut_and_a_delete_say_they_dropped_a_waiting_bundle(make_app, qtbot):
+    """Issue 17 item 3/12: a cut or a delete in the review window drops the waiting bundle that
+    holds the session, and the window says so (the share log keeps it as dropped)."""
+    from conftest_helpers import write_session
+
+    from tallylight.share import outbox
+    from tallylight.store import sessions as store
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-queued", label="queued", seconds=3)
+    write_session("s-other", label="other", seconds=3)
+    held = _queue_bundle("s-queued")
+    other = _queue_bundle("s-other")
+    app = make_app(use_tray=False)
+    unlocked = vault.unlock(PASSPHRASE)
+    win = ReviewWindow(app.tasks, "s-queued", unlocked)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+
+    _click(win.cut_button)
+    _click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: win.ready and len(win.undo_stack) == 1, timeout=15000)
+    text = win.status.text()
+    assert text.startswith("Cut "), text
+    assert "1 bundle waiting to be sent held it and was dropped, so it is never sent." in text
+    assert [p.bundle_id for p in outbox.pending()] == [other.bundle_id]
+    assert [e.bundle_id for e in outbox.read_log() if e.action == "dropped"] == [held.bundle_id]
+    win.close()
+
+    # a delete: the window stays until the participant has read what was dropped
+    win = ReviewWindow(app.tasks, "s-other", unlocked)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    _click(win.delete_button)
+    qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=3000)
+    _click(next(b for b in win.confirm_box.buttons() if b.text() == "Delete for good"))
+    qtbot.waitUntil(
+        lambda: store.session_ids() == ["s-queued"] and "deleted" in win.status.text(), timeout=5000
+    )
+    assert win.isVisible()
+    assert win.status.text() == (
+        "The session was deleted. 1 bundle waiting to be sent held it and was dropped, so it is never sent."
+    )
+    assert not win.delete_button.isEnabled()
+    assert not win.cut_button.isEnabled()
+    assert outbox.pending() == []
+    assert [e.bundle_id for e in outbox.read_log() if e.action == "dropped"] == [
+        held.bundle_id,
+        other.bundle_id,
+    ]
+    _click(win.close_button)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)

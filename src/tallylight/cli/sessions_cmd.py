@@ -264,12 +264,18 @@ def cmd_cut(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print(_("Nothing was cut."), file=sys.stderr)
             return 1
-    edits.cut_session(path, unlocked, start + int(a * 1e9), start + int(b * 1e9), summarize=list_summary)
+    cut = edits.cut_session(
+        path, unlocked, start + int(a * 1e9), start + int(b * 1e9), summarize=list_summary
+    )
     print(
         _("Cut {a:.1f} s – {b:.1f} s out of session {session_id}; it now has a new key.").format(
             a=a, b=b, session_id=args.session_id
         )
     )
+    if cut.dropped:
+        from tallylight.share.outbox import dropped_words
+
+        print(dropped_words(len(cut.dropped)), file=sys.stderr)
     return 0
 
 

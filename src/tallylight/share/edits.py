@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,14 @@ from tallylight.store.index import Summarizer
 from tallylight.store.layout import LOCK_FILE
 
 
+@dataclass(frozen=True)
+class Cut:
+    """A cut made: the version before it (what undo writes back) and the bundles it dropped."""
+
+    old: edit.Version
+    dropped: tuple[str, ...] = ()  # ids of the waiting bundles that held the uncut session
+
+
 def cut_session(
     session_dir: Path,
     vault: Any,
@@ -33,16 +42,22 @@ def cut_session(
     *,
     summarize: Summarizer,
     clock: Callable[[], int] = time.time_ns,
-) -> edit.Version:
-    """Drop the waiting bundles that hold the uncut session, then cut (see ``store.edit.cut_session``)."""
+) -> Cut:
+    """Drop the waiting bundles that hold the uncut session, then cut (see ``store.edit.cut_session``).
+
+    The caller tells the participant what was dropped (:func:`outbox.dropped_words`).
+    """
     if is_locked(session_dir / LOCK_FILE):  # nothing is dropped for a cut that cannot happen
         raise StoreError(
             _("Session {name} is being recorded or changed right now; try again later.").format(
                 name=session_dir.name
             )
         )
-    outbox.drop_holding([session_dir.name], "a span of the session was cut out", session_dir.parent.parent)
-    return edit.cut_session(session_dir, vault, start_ns, end_ns, summarize=summarize, clock=clock)
+    dropped = outbox.drop_holding(
+        [session_dir.name], "a span of the session was cut out", session_dir.parent.parent
+    )
+    old = edit.cut_session(session_dir, vault, start_ns, end_ns, summarize=summarize, clock=clock)
+    return Cut(old, tuple(p.bundle_id for p in dropped))
 
 
 def delete_session(session_id: str, data_dir: Path | None = None) -> list[str]:

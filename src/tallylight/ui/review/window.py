@@ -480,6 +480,7 @@ class ReviewWindow(QWidget):
             return
         from tallylight.review.summary import list_summary
         from tallylight.share import edits
+        from tallylight.share.outbox import dropped_words
 
         a, b = sorted((self.cut_from.value(), self.cut_to.value()))
         start = self.loaded.data.start_ns
@@ -489,17 +490,17 @@ class ReviewWindow(QWidget):
         self._set_controls(False)
         self.status.setText(_("Cutting {a:.1f} s – {b:.1f} s out…").format(a=a, b=b))
 
-        def done(old: Any) -> None:
+        def done(cut: edits.Cut) -> None:
             if self._closing:  # the cut is done; with the window gone there is no undo
                 self._changed()
                 return
-            self.undo_stack.append(old)
-            self.status.setText(
-                _(
-                    "Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new "
-                    "key. You can undo this until you close this window."
-                ).format(a=a, b=b)
-            )
+            self.undo_stack.append(cut.old)
+            said = _(
+                "Cut {a:.1f} s – {b:.1f} s out: it is gone from the session, which now has a new "
+                "key. You can undo this until you close this window."
+            ).format(a=a, b=b)
+            # a waiting bundle held the uncut session: it is gone, and undo does not bring it back
+            self.status.setText(" ".join(t for t in (said, dropped_words(len(cut.dropped))) if t))
             self._changed()
 
         self.tasks.run(
@@ -629,14 +630,25 @@ class ReviewWindow(QWidget):
 
     def _delete(self) -> None:
         from tallylight.share.edits import delete_session
+        from tallylight.share.outbox import dropped_words
 
         sid = self.session_id
         self.undo_stack.clear()
 
-        def done(_result: Any) -> None:
+        def done(dropped: list[str]) -> None:
             if self.on_changed is not None:
                 self.on_changed()
-            self.close()
+            if not dropped or self._closing:
+                self.close()
+                return
+            # A waiting bundle held the session and was dropped: say so before the window goes.
+            # The window stays, emptied, until the participant closes it.
+            self.loaded = None
+            self._set_controls(False)
+            self.delete_button.setEnabled(False)
+            self.share_button.setEnabled(False)
+            self.status.setText(_("The session was deleted.") + " " + dropped_words(len(dropped)))
+            self.close_button.setFocus()
 
         self.tasks.run(
             lambda: delete_session(sid),
