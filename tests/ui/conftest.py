@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,18 +18,24 @@ FAKE_RECORDER = HERE / "fake_recorder.py"
 
 
 @pytest.fixture(scope="session")
-def qapp(xserver_session: XServer):  # overrides pytest-qt's qapp
-    """One QApplication on the shared Xvfb through the real xcb platform (not offscreen).
+def qapp(request: pytest.FixtureRequest):  # overrides pytest-qt's qapp
+    """One QApplication: Qt's offscreen platform where ``QT_QPA_PLATFORM=offscreen`` (``make
+    test-fast``: no X server), else the shared Xvfb through the real xcb platform.
 
-    The display is passed on Qt's command line rather than in os.environ, so tests
-    outside tests/ui never see a DISPLAY they did not ask for; tests that start
-    processes use the ``xserver`` fixture, which sets DISPLAY for them.
+    The X server is asked for only when it is used, so a test that needs nothing but
+    widgets is not marked ``x11`` and runs offscreen in the fast lane; a test that needs
+    the real X server asks for the ``xserver`` fixture (and is marked). The display is
+    passed on Qt's command line rather than in os.environ, so tests outside tests/ui
+    never see a DISPLAY they did not ask for.
     """
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication(
-        [sys.argv[0], "-platform", "xcb", "-display", xserver_session.display]
-    )
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        argv = [sys.argv[0], "-platform", "offscreen"]
+    else:
+        server: XServer = request.getfixturevalue("xserver_session")
+        argv = [sys.argv[0], "-platform", "xcb", "-display", server.display]
+    app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
     yield app
@@ -57,9 +64,15 @@ def vault_ready(tallylight_home):
 
 
 @pytest.fixture
-def make_app(qapp, qtbot, xserver, vault_ready) -> Iterator:
-    """Build TallylightApp instances in-process; disposed after the test."""
+def make_app(qapp, qtbot, request: pytest.FixtureRequest, vault_ready) -> Iterator:
+    """Build TallylightApp instances in-process; disposed after the test.
+
+    On the X server (DISPLAY set for the recorders it starts) unless the app runs offscreen.
+    """
     from tallylight.ui.app import TallylightApp
+
+    if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        request.getfixturevalue("xserver")
 
     made: list[TallylightApp] = []
 

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tallylight import settings as settings_mod
-
-pytestmark = pytest.mark.x11
 
 
 def _unnamed(root) -> list[str]:

@@ -3,13 +3,10 @@ what a screen reader gets (issue 8, item 10)."""
 
 from __future__ import annotations
 
-import pytest
 from a11y_tree import names, problems
 from conftest_helpers import click, write_session
 
 from tallylight import settings as settings_mod
-
-pytestmark = pytest.mark.x11
 
 
 def _show(qtbot, w):

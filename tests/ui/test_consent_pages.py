@@ -17,8 +17,6 @@ from xserver import xvfb
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
 from study_helpers import write_signed
 
-pytestmark = pytest.mark.x11
-
 SCRIPT = Path(__file__).with_name("consent_check.py")
 PAGES = ["about", "who", "recorded", "where", "risks", "consent"]
 
@@ -29,6 +27,7 @@ def small_screen():
         yield server
 
 
+@pytest.mark.slow  # every page in three languages at three scales: seconds each
 @pytest.mark.parametrize("scale", ["1", "1.5", "2"])
 @pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
 def test_every_consent_page_fits_1280x720(small_screen, scale, language, tallylight_home, tmp_path):

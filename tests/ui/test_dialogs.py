@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import PASSPHRASE, click
 
 from tallylight import settings as settings_mod
 from tallylight.options import CaptureOptions, KeyMode
-
-pytestmark = pytest.mark.x11
 
 
 def test_icons_differ_by_shape(qapp):

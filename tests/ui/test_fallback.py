@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from conftest_helpers import call_appctl
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def window_app(make_app, xserver, fake_recorder, qtbot):

@@ -3,13 +3,10 @@ here; never a balloon at every session afterwards (issue 8, item 5)."""
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import click
 from fake_wm import FakeWM
 
 from tallylight import settings as settings_mod
-
-pytestmark = pytest.mark.x11
 
 
 def _open_start(app, qtbot):

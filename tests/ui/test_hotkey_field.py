@@ -11,8 +11,6 @@ from conftest_helpers import click, read_log
 
 from tallylight import settings as settings_mod
 
-pytestmark = pytest.mark.x11
-
 
 def _settings_dialog(qtbot, tasks, **fields):
     from tallylight.ui.dialogs.settings import SettingsDialog

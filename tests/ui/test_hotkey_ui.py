@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import PASSPHRASE
-
-pytestmark = pytest.mark.x11
 
 
 def test_hotkey_pauses_and_resumes_the_light(make_app, monkeypatch, qtbot, xserver):

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tallylight.capture.permission import PermissionFlow
 from test_first_run_os import FakeMac
-
-pytestmark = pytest.mark.x11
 
 
 def test_macos_window_opens_settings_and_closes_once_allowed(qapp, qtbot, xserver) -> None:

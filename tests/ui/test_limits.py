@@ -8,8 +8,6 @@ import pytest
 
 from tallylight import settings as settings_mod
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def fast_minutes(monkeypatch):
@@ -20,7 +18,8 @@ def fast_minutes(monkeypatch):
 
 
 @pytest.fixture
-def real_recorder(monkeypatch):
+def real_recorder(monkeypatch, xserver):
+    """The real recorder (it captures from the X server)."""
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
 
 

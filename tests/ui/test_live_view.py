@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from conftest_helpers import screenshot_dir
-
-pytestmark = pytest.mark.x11
 
 
 def test_live_view_shows_the_recorders_preview(make_app, monkeypatch, qtbot, xserver):

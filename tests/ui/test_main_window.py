@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from conftest_helpers import call_appctl, key, on_private_bus
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def tray_app(make_app, tray_host, fake_recorder):

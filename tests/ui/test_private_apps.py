@@ -6,8 +6,6 @@ import pytest
 from conftest_helpers import PASSPHRASE
 from fake_wm import FakeWM
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def wm(xserver):

@@ -7,8 +7,6 @@ import os
 import pytest
 from conftest_helpers import call_appctl
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def memory_sink(monkeypatch):
@@ -54,7 +52,7 @@ def test_cli_start_without_passphrase_opens_welcome(make_app, memory_sink, qtbot
     assert app.controller.state == "idle"
 
 
-def test_refused_start_shows_error_state(make_app, monkeypatch, qtbot, tallylight_home):
+def test_refused_start_shows_error_state(make_app, monkeypatch, qtbot, tallylight_home, xserver):
     """The recorder refuses (here: the vault vanished after the check): the light shows an error."""
 
     monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)

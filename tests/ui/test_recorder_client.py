@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from conftest_helpers import read_log
 
 from tallylight.options import CaptureOptions, KeyMode
-
-pytestmark = pytest.mark.x11
 
 
 def test_start_command_carries_settings(make_app, fake_recorder, qtbot):

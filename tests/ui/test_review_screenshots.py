@@ -9,10 +9,7 @@ from __future__ import annotations
 import math
 import random
 
-import pytest
 from conftest_helpers import PASSPHRASE, screenshot_dir
-
-pytestmark = pytest.mark.x11
 
 S = 1_000_000_000
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import PASSPHRASE, write_session
 from store_helpers import timing_record
 
 from tallylight import words
-
-pytestmark = pytest.mark.x11
 
 
 def _summary_text(app, qtbot, session_id: str) -> str:

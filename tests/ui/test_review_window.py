@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import PASSPHRASE, screenshot_dir
 from conftest_helpers import click as _click
-
-pytestmark = pytest.mark.x11
 
 PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
 

@@ -16,8 +16,6 @@ from conftest_helpers import screenshot_dir, write_session
 
 from xserver import xvfb
 
-pytestmark = pytest.mark.x11
-
 SCRIPT = Path(__file__).with_name("scale_check.py")
 
 
@@ -34,6 +32,7 @@ def shots() -> Path:
     return out
 
 
+@pytest.mark.slow  # every window in three languages at three scales: about 10 s each
 @pytest.mark.parametrize("scale", ["1", "1.5", "2"])
 @pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
 def test_every_window_fits_1280x720(small_screen, shots, scale, language, tallylight_home, vault_ready):

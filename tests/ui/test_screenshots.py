@@ -18,8 +18,6 @@ from conftest_helpers import screenshot_dir
 
 from xserver import trayer
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def fixed_numbers(fake_recorder, monkeypatch, qapp):

@@ -7,11 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from xserver import trayer
 
-pytestmark = pytest.mark.x11
 APP = Path(sys.executable).with_name("tallylight")
 
 

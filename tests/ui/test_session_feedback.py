@@ -8,12 +8,9 @@ import os
 import signal
 import time
 
-import pytest
 from conftest_helpers import PASSPHRASE, click, key, open_tray_menu, write_session
 
 from tallylight import settings as settings_mod
-
-pytestmark = pytest.mark.x11
 
 
 def _start_from_window(app, qtbot, label: str = "") -> None:

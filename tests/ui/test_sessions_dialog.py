@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import PASSPHRASE, write_session
 from conftest_helpers import click as _click
-
-pytestmark = pytest.mark.x11
 
 
 def _unlock(dlg, qtbot, passphrase: str = PASSPHRASE) -> None:

@@ -7,7 +7,6 @@ import pytest
 from tallylight import paths
 from tallylight import settings as settings_mod
 
-pytestmark = pytest.mark.x11
 AUTOSTART = "autostart/org.tallylight.Tallylight.desktop"
 
 

@@ -14,7 +14,6 @@ from share_helpers import JoinedStudy, PutServer, make_vault, record_session, sa
 
 from tallylight.share import outbox, transfer
 
-pytestmark = pytest.mark.x11
 FAST = {"base_delay_s": 0.05, "rng": lambda: 1.0}
 
 

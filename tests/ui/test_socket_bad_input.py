@@ -6,10 +6,6 @@ import json
 import socket
 import threading
 
-import pytest
-
-pytestmark = pytest.mark.x11
-
 
 def raw_request(qtbot, payload: bytes) -> dict:
     from tallylight import appctl

@@ -9,10 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
-pytestmark = pytest.mark.x11
-
 
 def test_cli_start_shows_the_light_and_says_who_and_what(
     make_app, xserver, fake_recorder, qtbot, tallylight_home

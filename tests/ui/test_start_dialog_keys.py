@@ -10,8 +10,6 @@ from conftest_helpers import click, key, open_tray_menu
 
 from tallylight import settings as settings_mod
 
-pytestmark = pytest.mark.x11
-
 
 def _dialog(qtbot):
     from tallylight.ui.dialogs.start_session import StartSessionDialog

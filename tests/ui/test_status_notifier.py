@@ -3,11 +3,7 @@ StatusNotifierItem (D-Bus), so Tallylight needs no tray code of its own for it."
 
 from __future__ import annotations
 
-import pytest
 from conftest_helpers import on_private_bus
-
-pytestmark = pytest.mark.x11
-
 
 TRAY = r"""
 import sys, time

@@ -18,8 +18,6 @@ from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, recor
 
 from tallylight.study import enrolment, signing
 
-pytestmark = pytest.mark.x11
-
 
 def _shot(widget, name: str) -> None:
     from PySide6.QtWidgets import QApplication

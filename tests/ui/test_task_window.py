@@ -18,8 +18,6 @@ from tallylight.study import enrolment
 from tallylight.tasks import layout, results
 from task_helpers import join_task_study
 
-pytestmark = pytest.mark.x11
-
 POINTING = """
 [[tasks]]
 id = "tap"

@@ -7,8 +7,6 @@ from conftest_helpers import call_appctl
 
 from xserver import trayer
 
-pytestmark = pytest.mark.x11
-
 
 @pytest.fixture
 def tray_app(make_app, xserver, fake_recorder, qtbot):
