@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import datetime
 import hashlib
+import io
 import os
 import sys
 import tempfile
@@ -34,6 +35,7 @@ sys.path.insert(0, str(HERE.parents[0] / "src"))
 sys.path.insert(0, str(HERE))
 
 import duckdb  # noqa: E402
+import pyarrow.csv as pacsv  # noqa: E402
 from bench_store import realistic_stream  # noqa: E402
 
 from tallylight.events import SessionInfo, StopReason  # noqa: E402
@@ -87,6 +89,22 @@ def main() -> None:
             total += len(evs)
         print(f"made {a.bundles} bundles ({total:,} events) in {time.perf_counter() - t0:.1f} s")
 
+        # the baseline: pyarrow's CSV reader alone on one bundle's events.csv, in this process
+        from tallylight.share import agecrypt
+        from tallylight.share.bundle import open_plaintext
+
+        first = next(iter(sorted(inbox.iterdir())))
+        identities = agecrypt.identities_from_text((root / "keys" / keys.IDENTITY).read_text())
+        csv_bytes = next(
+            iter(open_plaintext(agecrypt.decrypt(first.read_bytes(), identities)).events.values())
+        )
+        reps, t = 0, time.perf_counter()
+        while reps < 3 or time.perf_counter() - t < 2.0:
+            rows_read = pacsv.read_csv(io.BytesIO(csv_bytes)).num_rows
+            reps += 1
+        bare = rows_read * reps / (time.perf_counter() - t)
+        print(f"baseline: pyarrow.csv.read_csv alone, {bare:,.0f} rows/s (this process, its own threads)")
+
         results = {}
         for jobs in sorted({1, cores}):
             out = root / f"dataset-{jobs}"
@@ -102,7 +120,7 @@ def main() -> None:
             results[jobs] = wall
             per = total / wall / jobs
             rate = f"{total / wall:,.0f} rows/s ({per:,.0f} per worker), {a.bundles / wall:.1f} bundles/s"
-            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
+            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}; {per / bare:.2f}x the baseline per worker")
         if len(results) > 1:
             print(f"speed-up with {cores} workers: {results[1] / results[cores]:.2f}x")
     print("# noisy: other processes share these cores")
