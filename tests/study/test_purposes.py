@@ -361,3 +361,19 @@ def test_declining_a_required_purpose_is_withdrawing_and_the_cli_says_so(
     assert "means withdrawing from the study" in out
     assert "You withdrew" in out
     assert not enrolment.study_dir(STUDY_ID).exists()
+
+
+def test_the_share_preview_names_the_purposes_allowed_and_declined(
+    training_file: Path, unlocked: vault.UnlockedVault
+) -> None:
+    from tallylight.share import bundle, contents
+    from tallylight.share.preview import preview_lines
+
+    assert main(["study", "add", str(training_file), "--yes"]) == 0
+    built = bundle.build(gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict))
+    assert built.doc["consent"]["purposes"] == {"analysis": True, TRAIN: False}
+    contents.check(built.doc)  # the preview names every item, purposes included
+    text = "\n".join(preview_lines(built.doc, "nowhere yet"))
+    assert "It may be used for: analysis" in text
+    assert f"You said no to (it may not be used for): {TRAIN}" in text
+    assert "what your data may be used for: each purpose, allowed or declined" in text

@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
 from study_helpers import write_signed
 
 SCRIPT = Path(__file__).with_name("consent_check.py")
-PAGES = ["about", "who", "recorded", "where", "risks", "consent"]
+PAGES = ["about", "who", "recorded", "where", "risks", "purposes", "consent"]
 
 
 @pytest.fixture(scope="module")

@@ -115,6 +115,18 @@ class JoinStudyDialog(QDialog):
         self.boxes_area = QVBoxLayout(self.consent_box)
         self.boxes_area.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
+        # one checkbox per purpose, on the purposes page: required ones ticked and fixed (saying no
+        # to one is not joining), optional ones unticked unless carried over unchanged (Offer)
+        self.purpose_box = QWidget()
+        self.purpose_box.setObjectName("purposes")
+        self.purposes_area = QVBoxLayout(self.purpose_box)
+        self.purposes_area.setContentsMargins(0, 0, 0, 0)
+        self.purpose_changes = QLabel()
+        self.purpose_changes.setObjectName("purpose-changes")
+        self.purpose_changes.setWordWrap(True)
+        self.purpose_changes.setStyleSheet("font-weight: bold;")
+        self.purposes_area.addWidget(self.purpose_changes)
+        self.purposes: dict[str, QCheckBox] = {}
         # what the participant allows: the manifest's streams, narrowed here if they wish
         # the title is a wrapped label, not the group's own title, which never wraps (and was cut)
         self.allow = QGroupBox()
@@ -236,9 +248,26 @@ class JoinStudyDialog(QDialog):
             )
         )
         self.signer.setText(presentation.signer_line(offer.signed))
-        for box in self.boxes.values():
+        for box in [*self.boxes.values(), *self.purposes.values()]:
             (box.parentWidget() or box).deleteLater()
         self.boxes = {}
+        self.purposes = {}
+        start_purposes = offer.start_purposes
+        for p in m.purposes:
+            line = presentation.purpose_line(p)
+            row = WrappedCheck(line)
+            box = row.box
+            box.setObjectName(f"purpose-{p.id}")
+            box.setAccessibleName(line)
+            box.setChecked(start_purposes.get(p.id, False) or p.required)
+            if p.required:  # part of joining: not joining is how to say no to it
+                box.setEnabled(False)
+                box.setToolTip(_("The study needs this; if you do not agree, do not join."))
+            self.purposes_area.addWidget(row)
+            self.purposes[p.id] = box
+        changes = presentation.purpose_changes_text(*offer.purpose_changes())
+        self.purpose_changes.setText(changes)
+        self.purpose_changes.setVisible(bool(changes))
         for item in m.checkboxes:
             text = presentation.localise(item.text)
             row = WrappedCheck(
@@ -261,7 +290,11 @@ class JoinStudyDialog(QDialog):
         self._show_offer_widgets(True)  # first: the first page's text takes the focus once shown
         self.pages.set_pages(
             presentation.consent_pages(offer.signed),
-            {"who": [self.signer], "consent": [self.allow, self.allow_typing_row, self.consent_box]},
+            {
+                "who": [self.signer],
+                "purposes": [self.purpose_box],
+                "consent": [self.allow, self.allow_typing_row, self.consent_box],
+            },
         )
         self.allow_typing.setChecked(False)  # never ticked for the participant
         self.allow_typing_row.setVisible(any(t.kind == "typing" for t in m.tasks))
@@ -295,6 +328,9 @@ class JoinStudyDialog(QDialog):
     def choices(self) -> dict[str, bool]:
         return {cid: box.isChecked() for cid, box in self.boxes.items()}
 
+    def purpose_choices(self) -> dict[str, bool]:
+        return {pid: box.isChecked() for pid, box in self.purposes.items()}
+
     def capture(self) -> CaptureOptions | None:
         """The manifest's streams narrowed by what is unticked here (None before a manifest is open)."""
         if self.offer is None:
@@ -315,11 +351,11 @@ class JoinStudyDialog(QDialog):
         offer = self.offer
         if offer is None or not self.join_button.isEnabled():
             return
-        choices, capture = self.choices(), self.capture()
+        choices, capture, purposes = self.choices(), self.capture(), self.purpose_choices()
         typing_text = self.allow_typing.isVisible() and self.allow_typing.isChecked()
         self.join_button.setEnabled(False)
         self.tasks.run(
-            lambda: enrolment.join(offer, choices, capture, typing_text=typing_text),
+            lambda: enrolment.join(offer, choices, capture, typing_text=typing_text, purposes=purposes),
             self._joined,
             self._join_failed,
         )
@@ -356,6 +392,10 @@ class StudiesDialog(QDialog):
         self.withdraw_button = QPushButton(_("&Withdraw…"))
         self.withdraw_button.setAccessibleName(_("Withdraw from the selected study"))
         self.withdraw_button.setEnabled(False)
+        self.purposes_button = QPushButton(_("P&urposes…"))
+        self.purposes_button.setAccessibleName(_("What your data for the selected study may be used for"))
+        self.purposes_button.setEnabled(False)
+        self.purposes_button.clicked.connect(self.show_purposes)
         self.join_button.clicked.connect(self.open_join)
         self.withdraw_button.clicked.connect(self.ask_withdraw)
         self.list.currentItemChanged.connect(lambda *_args: self._sync_buttons())
@@ -388,6 +428,42 @@ class StudiesDialog(QDialog):
         confirm_layout.addLayout(row)
         self.confirm.hide()
 
+        # the purposes of the selected study, each with its checkbox as it stands (in the window)
+        self.purpose_panel = QWidget()
+        self.purpose_panel.setObjectName("purposePanel")
+        self.purpose_intro = QLabel()
+        self.purpose_intro.setWordWrap(True)
+        self.purpose_rows = QVBoxLayout()
+        self.purpose_checks: dict[str, QCheckBox] = {}
+        self.purpose_required: set[str] = set()
+        self.purpose_allowed: dict[str, bool] = {}
+        self.purpose_note = QLabel()
+        self.purpose_note.setObjectName("purposeNote")
+        self.purpose_note.setWordWrap(True)
+        self.purpose_note.setStyleSheet("color: #a40000; font-weight: bold;")
+        self.purpose_note.hide()
+        self.purpose_passphrase = QLineEdit()
+        self.purpose_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.purpose_passphrase.setAccessibleName(_("Passphrase"))
+        self.purpose_passphrase_label = QLabel(_("Your passp&hrase (saying yes again is a new consent):"))
+        self.purpose_passphrase_label.setBuddy(self.purpose_passphrase)
+        self.purpose_save = QPushButton(_("&Save my choice"))
+        self.purpose_save.setAccessibleName(_("Save my choice of purposes"))
+        self.purpose_cancel = QPushButton(_("Do &not change"))
+        self.purpose_save.clicked.connect(self.save_purposes)
+        self.purpose_cancel.clicked.connect(self.purpose_panel.hide)
+        purpose_buttons = QHBoxLayout()
+        purpose_buttons.addWidget(self.purpose_save)
+        purpose_buttons.addWidget(self.purpose_cancel)
+        purpose_layout = QVBoxLayout(self.purpose_panel)
+        purpose_layout.addWidget(self.purpose_intro)
+        purpose_layout.addLayout(self.purpose_rows)
+        purpose_layout.addWidget(self.purpose_note)
+        purpose_layout.addWidget(self.purpose_passphrase_label)
+        purpose_layout.addWidget(self.purpose_passphrase)
+        purpose_layout.addLayout(purpose_buttons)
+        self.purpose_panel.hide()
+
         self.receipt = QLabel()
         self.receipt.setObjectName("receipt")
         self.receipt.setAccessibleDescription(_("Withdrawal receipt"))
@@ -399,6 +475,7 @@ class StudiesDialog(QDialog):
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.join_button)
+        buttons.addWidget(self.purposes_button)
         buttons.addWidget(self.withdraw_button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -406,6 +483,7 @@ class StudiesDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.confirm)
+        layout.addWidget(self.purpose_panel)
         layout.addWidget(self.receipt)
         layout.addWidget(close)
         self.refresh()
@@ -429,6 +507,136 @@ class StudiesDialog(QDialog):
 
     def _sync_buttons(self) -> None:
         self.withdraw_button.setEnabled(self.selected() != "")
+        self.purposes_button.setEnabled(self.selected() != "")
+
+    # ---- purposes ------------------------------------------------------
+    @Slot()
+    def show_purposes(self) -> None:
+        """List the selected study's purposes with the participant's choice now (read in a worker)."""
+        study_id = self.selected()
+        if not study_id:
+            return
+        self.confirm.hide()
+        self.receipt.hide()
+
+        def work() -> list[tuple[str, str, bool, bool]]:
+            study = enrolment.load(study_id)
+            now = study.purposes()
+            return [
+                (p.id, presentation.purpose_line(p), p.required, now[p.id]) for p in study.manifest.purposes
+            ]
+
+        self.tasks.run(work, self._show_purposes, self._purposes_failed)
+
+    def _show_purposes(self, rows: list[tuple[str, str, bool, bool]]) -> None:
+        for box in self.purpose_checks.values():
+            (box.parentWidget() or box).deleteLater()
+        self.purpose_checks, self.purpose_required, self.purpose_allowed = {}, set(), {}
+        for pid, line, required, allowed in rows:
+            row = WrappedCheck(line)
+            row.box.setObjectName(f"purpose-{pid}")
+            row.box.setChecked(allowed)
+            row.box.toggled.connect(self._purpose_toggled)
+            self.purpose_rows.addWidget(row)
+            self.purpose_checks[pid] = row.box
+            self.purpose_allowed[pid] = allowed
+            if required:
+                self.purpose_required.add(pid)
+        self.purpose_intro.setText(
+            _(
+                "What your data for this study may be used for. Untick a purpose to say no to it from "
+                "now on: you stay in the study, and the researchers get a signed request that also "
+                "covers what you already shared."
+            )
+        )
+        self.purpose_passphrase.clear()
+        self._purpose_toggled()
+        self.purpose_panel.show()
+        self.purpose_cancel.setFocus()
+
+    def _purpose_changes(self) -> tuple[list[str], list[str], list[str]]:
+        """(optional purposes unticked, purposes ticked again, required purposes unticked)."""
+        now = {pid: box.isChecked() for pid, box in self.purpose_checks.items()}
+        declined = [p for p, yes in now.items() if not yes and self.purpose_allowed[p]]
+        allowed = [p for p, yes in now.items() if yes and not self.purpose_allowed[p]]
+        required = [p for p in declined if p in self.purpose_required]
+        return [p for p in declined if p not in required], allowed, required
+
+    @Slot()
+    def _purpose_toggled(self) -> None:
+        declined, allowed, required = self._purpose_changes()
+        if required:
+            self.purpose_note.setText(
+                _(
+                    "The study needs “{purpose}”: saying no to it means withdrawing from the study. "
+                    "Saving asks you to confirm the withdrawal, which destroys your sessions for it here."
+                ).format(purpose=required[0])
+            )
+        self.purpose_note.setVisible(bool(required))
+        self.purpose_passphrase.setVisible(bool(allowed))
+        self.purpose_passphrase_label.setVisible(bool(allowed))
+        self.purpose_save.setEnabled(bool(declined or allowed or required))
+
+    @Slot()
+    def save_purposes(self) -> None:
+        study_id = self.selected()
+        declined, allowed, required = self._purpose_changes()
+        if not study_id:
+            return
+        if required:  # a withdrawal: asked as every withdrawal is
+            self.purpose_panel.hide()
+            self.ask_withdraw()
+            return
+        passphrase = self.purpose_passphrase.text()
+        if allowed and not passphrase:
+            self.purpose_passphrase.setFocus()
+            self.receipt.setText(_("Enter your passphrase first: saying yes again is a new consent."))
+            self.receipt.show()
+            return
+        self.purpose_panel.hide()
+        self.purpose_passphrase.clear()
+
+        def work() -> str:
+            from tallylight.store import vault
+
+            lines = []
+            if declined:
+                r = withdrawal.decline_purposes(study_id, declined)
+                sent = (
+                    _("It is sent to the researchers the next time Tallylight runs.")
+                    if r.upload_to
+                    else _("Send it to the researchers: {file}").format(file=r.sealed_file)
+                )
+                lines.append(
+                    _(
+                        "You said no to: {purposes}. You stay in the study; your data may still be used "
+                        "for: {allowed}. A signed request for the researchers was made. {sent}"
+                    ).format(
+                        purposes=", ".join(r.purposes_declined),
+                        allowed=", ".join(r.purposes_allowed) or _("nothing"),
+                        sent=sent,
+                    )
+                )
+            if allowed:
+                _study, record = enrolment.allow_purposes(
+                    enrolment.load(study_id), allowed, vault.unlock(passphrase)
+                )
+                lines.append(
+                    _("You now allow: {purposes} (consent recorded at {given_at}).").format(
+                        purposes=", ".join(allowed), given_at=record.given_at
+                    )
+                )
+            return "\n".join(lines)
+
+        self.tasks.run(work, self._purposes_saved, self._purposes_failed)
+
+    def _purposes_saved(self, text: str) -> None:
+        self.receipt.setText(text)
+        self.receipt.show()
+
+    def _purposes_failed(self, exc: BaseException) -> None:
+        self.receipt.setText(_("Your choice was not changed: {message}").format(message=_message(exc)))
+        self.receipt.show()
 
     def selected(self) -> str:
         item = self.list.currentItem()
