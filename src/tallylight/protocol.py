@@ -181,6 +181,8 @@ class RecorderMessage:
     study: str = ""  # started
     study_title: str = ""  # started
     tasks: tuple[TaskRef, ...] = ()  # started
+    #: started: False when only the task window's own events are recorded (no global capture)
+    global_capture: bool = True
     by: str = ""  # paused, resumed: "hotkey" when the hotkey did it
     state: str = ""  # status, stats
     elapsed_s: float = 0.0  # status, stats
@@ -214,6 +216,7 @@ class RecorderMessage:
             study=_str(d.get("study")),
             study_title=_str(d.get("study_title")),
             tasks=_tasks(d.get("tasks")),
+            global_capture=d.get("global_capture") is not False,
             by=_str(d.get("by")),
             state=_str(d.get("state")),
             elapsed_s=_num(d.get("elapsed_s")),

@@ -482,6 +482,18 @@ TYPING_NOT_ALLOWED = N_(
 )
 
 
+#: why a free task cannot start in a session that records only the task window (Wayland)
+FREE_TASK_NEEDS_CAPTURE = N_(
+    "This task records what you do in other programs, and this desktop lets no program see that, "
+    "so it cannot run here. The study's typing and pointing tasks can."
+)
+#: said when a study session starts on a desktop without global capture
+WINDOW_TASKS_ONLY = N_(
+    "This desktop lets no program see your keyboard and mouse in other programs, so this session "
+    "records only the study's typing and pointing tasks, in Tallylight's own window."
+)
+
+
 def task_result_lines(blocks: dict[str, Any]) -> list[str]:
     """A participant's own task results (tallylight.tasks.results.blocks), in plain words."""
     lines = []

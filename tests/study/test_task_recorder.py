@@ -12,9 +12,10 @@ import pytest
 from study_helpers import PASS, RESEARCHER, STUDY_ID, current_body
 
 from tallylight import settings
-from tallylight.errors import UsageError
+from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import KeyClass, Kind, StopReason
 from tallylight.options import CaptureOptions, KeyMode
+from tallylight.protocol import RecorderMessage
 from tallylight.recorder.process import RecorderProcess
 from tallylight.recorder.sink import MemorySink
 from tallylight.store import vault
@@ -198,3 +199,56 @@ def test_malformed_window_input_is_refused_in_one_sentence(tmp_path: Path) -> No
     assert reply["event"] == "error"
     assert "malformed" in reply["message"]
     rec.stop()
+
+
+def test_without_global_capture_a_study_with_window_tasks_records_them_alone(tmp_path: Path) -> None:
+    """Wayland: the probe says no global capture; a study session still starts, window-only."""
+    join(tmp_path, typing_text=False)
+
+    def unavailable() -> None:
+        raise CaptureUnavailable("This is a Wayland session without XWayland.")
+
+    out = io.StringIO()
+    proc = RecorderProcess(out, sink_factory=MemorySink, hooks=ExplodingHooks, check_capture=unavailable)
+
+    def send(**cmd: Any) -> dict[str, Any]:
+        proc.handle(json.dumps(cmd))
+        return json.loads(out.getvalue().splitlines()[-1])
+
+    started = send(cmd="start", id=1, study=STUDY_ID)  # the app asks for global capture as always
+    assert started["event"] == "started", started
+    assert started["global_capture"] is False
+    assert RecorderMessage.parse(started).global_capture is False
+    refused = send(cmd="task", id=2, action="start", task="copy-text")  # a free task
+    assert refused["event"] == "error"
+    assert "cannot run here" in refused["message"]
+    assert send(cmd="task", id=3, action="start", task="point")["event"] == "task"
+    proc.stop(StopReason.PARTICIPANT)
+    # without a study with typing or pointing tasks nothing starts
+    out2 = io.StringIO()
+    proc2 = RecorderProcess(out2, sink_factory=MemorySink, hooks=ExplodingHooks, check_capture=unavailable)
+    proc2.handle(json.dumps({"cmd": "start", "id": 1}))
+    reply = json.loads(out2.getvalue().splitlines()[-1])
+    assert reply["event"] == "error", reply
+    assert "Wayland" in reply["message"]
+    assert proc2.session is None
+
+
+def test_with_global_capture_the_started_reply_says_so(tmp_path: Path) -> None:
+    join(tmp_path, typing_text=False)
+    out = io.StringIO()
+    proc = RecorderProcess(
+        out, sink_factory=MemorySink, hooks=lambda *_a: _NoHooks(), check_capture=lambda: None
+    )
+    proc.handle(json.dumps({"cmd": "start", "id": 1, "study": STUDY_ID}))
+    started = json.loads(out.getvalue().splitlines()[-1])
+    assert started["global_capture"] is True
+    proc.handle(json.dumps({"cmd": "task", "id": 2, "action": "start", "task": "copy-text"}))
+    assert json.loads(out.getvalue().splitlines()[-1])["event"] == "task"
+    proc.stop(StopReason.PARTICIPANT)
+
+
+class _NoHooks:
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...

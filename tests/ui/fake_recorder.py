@@ -81,6 +81,8 @@ def main() -> int:
                         session_id="fake-session",
                         started_wall_ns=time.time_ns(),
                         options=cmd.get("options", {}),
+                        # as the real recorder where no global capture exists (Wayland): window-only
+                        global_capture=not os.environ.get("FAKE_RECORDER_WINDOW_ONLY"),
                     )
                 elif name == Command.PAUSE and state == "recording":
                     state = "paused"

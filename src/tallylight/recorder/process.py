@@ -141,7 +141,14 @@ class RecorderProcess:
         private_apps = protocol.names(msg, "private_apps", "application names")
         global_capture = protocol.flag(msg, "global_capture", True)
         if global_capture:  # without it only the task window's own events are taken: no hooks, no probe
-            self._check_capture()
+            try:
+                self._check_capture()
+            except CaptureUnavailable:
+                if not _has_window_tasks(terms):
+                    raise
+                # a desktop with no global input (Wayland, docs/TASKS.md): the study's typing and
+                # pointing tasks still record, from the task window alone
+                global_capture = False
         sink_factory = self._sink_factory or default_sink_factory()
         hotkey = protocol.text(msg, "pause_hotkey", 100, "'pause_hotkey'")
         session = Session(
@@ -155,7 +162,8 @@ class RecorderProcess:
             study=terms.info_fields() if terms is not None else None,
             global_capture=global_capture,
         )
-        watching = self._watch_focus(session, private_apps) if private_apps else False
+        # window-only: nothing outside Tallylight's own window is captured, so no focus to follow
+        watching = self._watch_focus(session, private_apps) if private_apps and global_capture else False
         self.session = session
         try:
             info = session.start(private=self._focus.current if self._focus else False)
@@ -183,6 +191,7 @@ class RecorderProcess:
             if terms is not None
             else [],
             private_apps_watched=watching,
+            global_capture=global_capture,
         )
         threading.Thread(target=self._ticker, name="tallylight-ticker", daemon=True).start()
 
@@ -218,6 +227,8 @@ class RecorderProcess:
             kind = self._kind(task)
             if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
                 raise UsageError(_(words.TYPING_NOT_ALLOWED))
+            if kind == "free" and not session.global_capture:
+                raise UsageError(_(words.FREE_TASK_NEEDS_CAPTURE))
             if self._task:
                 session.mark(Marker.TASK_END, tasks.index(self._task) + 1)
             t_s = session.mark(Marker.TASK_START, tasks.index(task) + 1)
@@ -423,6 +434,11 @@ def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
 def _reason_name(session: Session | None, requested: StopReason) -> str:
     reason = session.stop_reason if session is not None and session.stop_reason else requested
     return reason.name.lower()
+
+
+def _has_window_tasks(terms: SessionTerms | None) -> bool:
+    """Does the session's study have a typing or pointing task (which needs no global capture)?"""
+    return terms is not None and any(k in ("typing", "pointing") for k in terms.task_kinds)
 
 
 def _require_capture() -> None:

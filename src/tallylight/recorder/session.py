@@ -174,7 +174,7 @@ class Session:
                     self._queue.put((self.t0_ns, Kind.MARKER, Marker.GAP, int(GapReason.PRIVATE_APP)))
                 else:
                     self._install_hooks()
-                if self._hotkey:
+                if self._hotkey and self.global_capture:  # a hotkey is global keyboard capture
                     self._hotkey_listener = self._hotkey_factory(self._hotkey_text, self._hotkey_pressed)
                     self._hotkey_listener.start()
             except BaseException:

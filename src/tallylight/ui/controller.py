@@ -372,6 +372,8 @@ class AppController(QObject):
             )
         elif narrowed:
             self.notify.emit(_("Capture narrowed"), "; ".join(narrowed) + ".")
+        if not msg.global_capture:
+            self.notify.emit(_("Only study tasks are recorded"), _(words.WINDOW_TASKS_ONLY))
         self.model.started()
         self._tick.start()
         self._arm_reminder()
