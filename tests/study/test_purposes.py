@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from study_helpers import PASS, RESEARCHER, STUDY_ID, TRAINING, body, current_body, record, write_signed
 
@@ -41,6 +41,14 @@ def test_a_manifest_without_purposes_has_one_required_analysis_purpose() -> None
     m = _parse(old.encode())
     assert [(p.id, p.required, p.implicit) for p in m.purposes] == [("analysis", True, True)]
     assert m.required_purposes == ("analysis",)
+
+
+def test_manifest_new_writes_an_example_purpose() -> None:
+    from tallylight.study import template
+
+    m = _parse(body())  # the template, as `manifest new --example` writes it
+    assert [(p.id, p.required, p.implicit) for p in m.purposes] == [("analysis", True, False)]
+    assert '# id = "model-training"' in template.render(example=False)  # optional, to uncomment
 
 
 def test_purposes_are_read_with_their_words_and_are_part_of_the_signed_text() -> None:
@@ -153,7 +161,6 @@ records = st.builds(
 )
 
 
-@settings(max_examples=40)
 @given(records)
 def test_a_consent_record_keeps_its_choice_per_purpose(record_: ConsentRecord) -> None:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
