@@ -267,3 +267,77 @@ def test_about_shows_the_app_icon_not_the_recording_light(make_app, qtbot) -> No
     assert shown == icons.app_icon().pixmap(64, 64).toImage()
     assert shown != icons.state_icon("recording").pixmap(64, 64).toImage()
     box.close()
+
+
+def test_tray_and_main_window_show_mnemonics_and_shortcuts(make_app, tray_host, fake_recorder, qtbot) -> None:
+    """#19: tray items and the main window's buttons showed no mnemonics or shortcuts, and one Tab
+    stop (the notice) showed no focus."""
+    from PySide6.QtCore import Qt
+
+    app = make_app()
+    menu = [a for a in app.tray.menu.actions() if a.text() and a is not app.tray.state_item]
+    letters = [_mnemonic(a.text()) for a in menu]
+    assert all(letters), [a.text() for a in menu]
+    assert len(letters) == len(set(letters)), [a.text() for a in menu]
+
+    win = app.show_main_window()
+    qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+    for action in app.actions.all():
+        button = win.buttons[action.text().replace("&", "")]
+        assert _mnemonic(button.text()), button.text()
+        shortcut = action.shortcut().toString()
+        if shortcut:
+            assert shortcut in button.text(), button.text()
+    # Alt+L (the live view's mnemonic) presses its button
+    key(win, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "live" in app.dialogs and app.dialogs["live"].isVisible(), timeout=3000)
+    app.dialogs["live"].close()
+
+    # every Tab stop shows where the focus is: a button, or the notice's selected link
+    win.show_message("Saved", "a notice without a link")
+    win.show_session_message("Recording stopped", "Recording stopped: 0:00:03.", "s-x")
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
+    seen = set()
+    for _ in range(30):
+        key(win.focusWidget() or win, Qt.Key.Key_Tab)
+        w = win.focusWidget()
+        seen.add(w)
+        if w is win.message_label:
+            assert w.selectedText() == "Open the session"
+        else:
+            assert w in win.buttons.values() or w in (win.task_button, win.note_button), w
+    assert win.message_label in seen
+
+
+def test_main_window_keeps_its_buttons_in_place(make_app, qtbot, fake_recorder) -> None:
+    """#22: "Study task ▾" showed two arrows and sat below Quit; the window changed height with
+    its state, so buttons moved under the pointer."""
+    from tallylight.ui.fallback_window import FallbackWindow
+
+    app = make_app(use_tray=False)
+    win: FallbackWindow = app.window
+    qtbot.waitExposed(win)
+    assert "▾" not in win.task_button.text()
+    quit_button = win.buttons["Quit"]
+
+    def places() -> list[tuple[int, int]]:
+        return [
+            (b.mapTo(win, b.rect().topLeft()).x(), b.mapTo(win, b.rect().topLeft()).y())
+            for b in win.buttons.values()
+        ]
+
+    idle = places()
+
+    # the study row is beside Quit, not below it
+    def middle(b) -> int:
+        return b.mapTo(win, b.rect().center()).y()
+
+    assert middle(win.task_button) == middle(quit_button)
+    app.controller.start_session(label="steady")
+    qtbot.waitUntil(lambda: app.controller.state == "recording" and win.note_button.isVisible(), timeout=8000)
+    qtbot.waitUntil(lambda: "Recorded: 0:00:0" in win.detail_label.text(), timeout=3000)
+    qtbot.waitUntil(lambda: places() == idle, timeout=3000)  # once the layout has settled
+    app.controller.stop()
+    qtbot.waitUntil(lambda: app.controller.state == "idle" and win.message_label.isVisible(), timeout=8000)
+    qtbot.waitUntil(lambda: places() == idle, timeout=3000)

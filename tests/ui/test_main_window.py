@@ -30,7 +30,7 @@ def test_second_launch_opens_the_main_window(tray_app, qtbot):
     missing = [a.text() for a in _menu_actions(app.tray) if a not in in_window and a.menu() is None]
     assert not missing, missing
     for action in in_window:
-        assert not action.shortcut().isEmpty() or action.text() in ("Share…", "Studies…", "End task"), (
+        assert not action.shortcut().isEmpty() or action.text() in ("S&hare…", "Stu&dies…", "End task"), (
             action.text()
         )
 

@@ -15,6 +15,11 @@ def announce(widget: QWidget, text: str) -> None:
         QAccessible.updateAccessibility(QAccessibleEvent(widget, kind))
 
 
+def spoken(text: str) -> str:
+    """A command's text as a screen reader should say it: no mnemonic marker, no ellipsis."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").rstrip("…")
+
+
 def close_keys(window: QWidget) -> None:
     """Escape and the platform's Close key (Ctrl+W) close ``window``, as they do a dialog: a
     keyboard user must be able to leave every window the way they leave the others."""

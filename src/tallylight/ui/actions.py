@@ -17,27 +17,27 @@ class AppActions(QObject):
     def __init__(self, controller: AppController, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.controller = controller
-        self.start = self._make(_("Start session…"), _("Start a recording session"), "Ctrl+R")
-        self.pause = self._make(_("Pause"), _("Pause or resume the recording"), "Ctrl+P")
-        self.stop = self._make(_("Stop"), _("Stop the recording"), "Ctrl+S")
-        self.sessions = self._make(_("Sessions…"), _("List, inspect and delete recorded sessions"), "Ctrl+L")
+        self.start = self._make(_("&Start session…"), _("Start a recording session"), "Ctrl+R")
+        self.pause = self._make(_("&Pause"), _("Pause or resume the recording"), "Ctrl+P")
+        self.stop = self._make(_("S&top"), _("Stop the recording"), "Ctrl+S")
+        self.sessions = self._make(_("Sess&ions…"), _("List, inspect and delete recorded sessions"), "Ctrl+L")
         # in the tray menu (the fallback window reaches it through Sessions… → Share…)
         self.share = self._make(
-            _("Share…"), _("Share a study's sessions with its researcher, after a preview"), None
+            _("S&hare…"), _("Share a study's sessions with its researcher, after a preview"), None
         )
         self.studies = self._make(
-            _("Studies…"), _("Join a study, see the studies you joined, or withdraw"), None
+            _("Stu&dies…"), _("Join a study, see the studies you joined, or withdraw"), None
         )
         self.live = self._make(
-            _("Live view…"), _("See what the running session captures, as it happens"), "Ctrl+E"
+            _("&Live view…"), _("See what the running session captures, as it happens"), "Ctrl+E"
         )
         self.settings = self._make(
-            _("Settings…"), _("Change what is captured, limits and private apps"), "Ctrl+,"
+            _("S&ettings…"), _("Change what is captured, limits and private apps"), "Ctrl+,"
         )
-        self.about = self._make(_("About"), _("About Tallylight"), "F1")
-        self.quit = self._make(_("Quit"), _("Stop any recording and quit Tallylight"), "Ctrl+Q")
+        self.about = self._make(_("&About"), _("About Tallylight"), "F1")
+        self.quit = self._make(_("&Quit"), _("Stop any recording and quit Tallylight"), "Ctrl+Q")
         self.note = self._make(
-            _("Add note"), _("Mark this moment in the recording (a note marker)"), "Ctrl+N"
+            _("Add &note"), _("Mark this moment in the recording (a note marker)"), "Ctrl+N"
         )
         self.end_task = self._make(_("End task"), _("End the study task that is running"), None)
         self.note.triggered.connect(controller.add_note)
@@ -53,7 +53,15 @@ class AppActions(QObject):
         action.setStatusTip(tip)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
+        self._button_text(action)
         return action
+
+    @staticmethod
+    def _button_text(action: QAction) -> None:
+        """What a window's button for ``action`` shows: its text with the mnemonic, and its
+        shortcut on a second line (a menu shows the shortcut itself; a button would show neither)."""
+        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        action.setIconText(f"{action.text()}\n{shortcut}" if shortcut else action.text())
 
     def all(self) -> list[QAction]:
         return [
@@ -91,7 +99,8 @@ class AppActions(QObject):
         state = self.controller.state
         self.start.setEnabled(state in (AppState.IDLE, AppState.ERROR))
         self.pause.setEnabled(state in (AppState.RECORDING, AppState.PAUSED))
-        self.pause.setText(_("Resume") if state == AppState.PAUSED else _("Pause"))
+        self.pause.setText(_("&Resume") if state == AppState.PAUSED else _("&Pause"))
+        self._button_text(self.pause)
         self.stop.setEnabled(state in (AppState.STARTING, AppState.RECORDING, AppState.PAUSED))
         self.note.setVisible(state in (AppState.RECORDING, AppState.PAUSED))  # shown only while recording
         self.end_task.setEnabled(

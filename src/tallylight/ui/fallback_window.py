@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QFocusEvent
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -27,10 +27,23 @@ from PySide6.QtWidgets import (
 
 from tallylight.i18n import _
 from tallylight.ui import icons
-from tallylight.ui.a11y import announce
+from tallylight.ui.a11y import announce, spoken
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.visibility import VisibilityWatch
+
+
+class LinkLabel(QLabel):
+    """A notice whose link is selected as soon as Tab reaches it: a plain QLabel took one Tab
+    stop with nothing shown as focused, and a second Tab to select its link."""
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        reason = event.reason()
+        tabbed = reason in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+        if tabbed and not self.hasSelectedText():
+            self.focusNextPrevChild(reason == Qt.FocusReason.TabFocusReason)
+
 
 #: how long a notice without a link stays on the window
 MESSAGE_MS = 30_000
@@ -63,9 +76,9 @@ class FallbackWindow(QWidget):
         self.detail_label = QLabel()
         self.detail_label.setObjectName("detailLabel")
         self.detail_label.setAccessibleDescription(_("Recorded and paused time, and what was captured"))
-        self.detail_label.setWordWrap(False)
+        self.detail_label.setWordWrap(True)  # never widens the window (the buttons would spread)
         self.detail_label.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
-        self.message_label = QLabel()
+        self.message_label = LinkLabel()
         self.message_label.setObjectName("messageLabel")
         self.message_label.setAccessibleDescription(_("Latest notice"))
         self.message_label.setWordWrap(True)
@@ -74,7 +87,9 @@ class FallbackWindow(QWidget):
         self.message_label.linkActivated.connect(self._on_link)
         self.message_label.hide()
 
-        head = icons.light_row(self.light, self.state_label, self.detail_label)
+        head = QHBoxLayout()  # the light and the state; the details go under the buttons
+        head.addWidget(self.light)
+        head.addWidget(self.state_label, 1)
 
         grid = QGridLayout()
         self.buttons: dict[str, QToolButton] = {}
@@ -83,11 +98,11 @@ class FallbackWindow(QWidget):
             button.setDefaultAction(action)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-            button.setAccessibleName(action.text().rstrip("…"))
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            button.setAccessibleName(spoken(action.text()))
             button.setAccessibleDescription(action.toolTip())
             grid.addWidget(button, i // 3, i % 3)
-            self.buttons[action.text()] = button
+            self.buttons[action.text().replace("&", "")] = button  # e.g. "Start session…"
         # shortcuts work while the window has focus
         for action in actions.all():
             self.addAction(action)
@@ -95,7 +110,7 @@ class FallbackWindow(QWidget):
         self.task_menu = QMenu(self)
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.task_button = QToolButton()
-        self.task_button.setText(_("Study task ▾"))
+        self.task_button.setText(_("Study tas&k"))  # the button draws the menu's arrow itself
         self.task_button.setAccessibleName(_("Study task"))
         self.task_button.setMenu(self.task_menu)
         self.task_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -103,17 +118,26 @@ class FallbackWindow(QWidget):
         self.note_button.setDefaultAction(actions.note)
         self.note_button.setAccessibleName(_("Add note"))
         self.addAction(actions.note)
-        study_row = QHBoxLayout()
-        study_row.addWidget(self.task_button)
-        study_row.addWidget(self.note_button)
-        study_row.addStretch(1)
+        # beside Quit, in the grid's last row; their place is kept while they are hidden, so the
+        # window keeps its height and no button moves under the pointer when recording starts
+        n = len(actions.all())
+        for i, button in enumerate((self.task_button, self.note_button), start=n):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            policy = button.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            button.setSizePolicy(policy)
+            grid.addWidget(button, i // 3, i % 3)
 
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with its text, never clips it
+        # what changes with the state (details, notices) is under the buttons, so no button
+        # moves under the pointer when a session starts, stops or says something
         layout.addLayout(head)
-        layout.addWidget(self.message_label)
         layout.addLayout(grid)
-        layout.addLayout(study_row)
+        layout.addWidget(self.detail_label)
+        layout.addWidget(self.message_label)
 
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -151,17 +175,26 @@ class FallbackWindow(QWidget):
         self.note_button.setVisible(recording)
         if self.controller.task:
             self.task_button.setText(
-                _("Task: {task_title} ▾").format(task_title=self.controller.task_title(self.controller.task))
+                _("Tas&k: {task_title}").format(
+                    task_title=self.controller.task_title(self.controller.task).replace("&", "&&")
+                )
             )
         else:
-            self.task_button.setText(_("Study task ▾"))
-        lines = self.controller.summary_lines()
-        self.detail_label.setText("\n".join(lines[1:]))
+            self.task_button.setText(_("Study tas&k"))
+        self.detail_label.setText("\n".join(self.controller.summary_lines()[1:]))
+        self._grow_to_fit()
         for action in self.app_actions.all():
             # keep accessible names in step with Pause/Resume
             for button in self.buttons.values():
                 if button.defaultAction() is action:
-                    button.setAccessibleName(action.text().rstrip("…"))
+                    button.setAccessibleName(spoken(action.text()))
+
+    def _grow_to_fit(self) -> None:
+        """Taller when the wrapped details or a notice need it (the minimum-size constraint does
+        not count wrapped lines, and squeezed the buttons instead); never narrower or wider."""
+        want = self.layout().totalHeightForWidth(self.width()) if self.layout() is not None else -1
+        if want > self.height():
+            self.resize(self.width(), want)
 
     @Slot(str, str)
     def show_message(self, title: str, message: str, session_id: str = "") -> None:
@@ -174,7 +207,12 @@ class FallbackWindow(QWidget):
                 id=html.escape(session_id), open=html.escape(_("Open the session"))
             )
         self.message_label.setText(text)
+        # a Tab stop only when it holds a link (a stop that shows no focus is lost to the keyboard)
+        self.message_label.setFocusPolicy(
+            Qt.FocusPolicy.StrongFocus if session_id else Qt.FocusPolicy.NoFocus
+        )
         self.message_label.show()
+        self._grow_to_fit()
         if session_id:  # the link stays until the next notice: a keyboard user may reach it late
             self._message_timer.stop()
         else:

@@ -26,7 +26,7 @@ class TrayUI(QObject):
         self.menu.addSeparator()
         for action in (actions.start, actions.pause, actions.stop):
             self.menu.addAction(action)
-        self.task_menu = self.menu.addMenu(_("Study tasks"))
+        self.task_menu = self.menu.addMenu(_("Study tas&ks"))
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.menu.addAction(actions.note)
         self.menu.addAction(actions.live)
@@ -66,9 +66,11 @@ class TrayUI(QObject):
         self.state_item.setText(self.controller.state_text())
         self.task_menu.menuAction().setVisible(bool(self.controller.tasks) and self.controller.active)
         self.task_menu.setTitle(
-            _("Study task: {task_title}").format(task_title=self.controller.task_title(self.controller.task))
+            _("Study tas&k: {task_title}").format(
+                task_title=self.controller.task_title(self.controller.task).replace("&", "&&")
+            )
             if self.controller.task
-            else _("Study tasks")
+            else _("Study tas&ks")
         )
         self.icon.setToolTip(self.tooltip())
 
