@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ from tallylight.recorder.client import RecorderClient
 from tallylight.recorder.session import Session
 from tallylight.recorder.sink import MemorySink
 from tallylight.store import sessions, vault
-from xserver import XServer
+from xserver import ServerTimes, XServer
 
 pytestmark = pytest.mark.x11
 MS = 1_000_000
@@ -68,32 +67,6 @@ def unlocked(tallylight_home: Path) -> vault.UnlockedVault:
     from tallylight.store.crypto import KdfParams
 
     return vault.create_vault(PASSPHRASE, params=KdfParams(1, 1, 8192))
-
-
-class ServerTimes:
-    """A second X client that reads the X server's own time of every key event (XInput 2
-    raw events on the root window): what the recorder's stored times must agree with."""
-
-    def __init__(self, display: str) -> None:
-        from Xlib.display import Display
-        from Xlib.ext import xinput
-
-        self._xinput = xinput
-        self.d = Display(display)
-        self.d.xinput_query_version()
-        mask = xinput.RawKeyPressMask | xinput.RawKeyReleaseMask
-        self.d.screen().root.xinput_select_events([(xinput.AllMasterDevices, mask)])
-        self.d.sync()
-        self.ms: list[int] = []
-
-    def read(self) -> int:
-        """Take the events that have arrived; the number seen so far."""
-        while self.d.pending_events():
-            ev = self.d.next_event()
-            if getattr(ev, "evtype", None) in (self._xinput.RawKeyPress, self._xinput.RawKeyRelease):
-                _device, server_ms = struct.unpack("<HI", ev.data[:6])
-                self.ms.append(server_ms)
-        return len(self.ms)
 
 
 def test_events_injected_while_the_recorder_is_stopped_keep_their_time(

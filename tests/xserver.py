@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import subprocess
 import time
 from collections.abc import Iterator
@@ -167,3 +168,55 @@ def fake_moves(server: XServer, points: list[tuple[int, int]], sync_every: int =
         d.sync()
     finally:
         d.close()
+
+
+class ServerTimes:
+    """A second X client that reads the X server's own time of input events (XInput 2 raw
+    events on the root window): the reference a stored time or a measure is checked against,
+    whatever the injector's or Xvfb's scheduling did to the gaps it meant to leave.
+
+    ``keys``: key presses and releases; ``buttons``: button presses. ``ms`` holds the server
+    times in order, ``events`` (kind, detail, server ms) with kind ``key_press``,
+    ``key_release`` or ``button_press`` and detail the keycode or button number.
+    """
+
+    def __init__(self, display: str, keys: bool = True, buttons: bool = False) -> None:
+        from Xlib.display import Display
+        from Xlib.ext import xinput
+
+        self._xinput = xinput
+        self.d = Display(display)
+        self.d.xinput_query_version()
+        mask = 0
+        if keys:
+            mask |= xinput.RawKeyPressMask | xinput.RawKeyReleaseMask
+        if buttons:
+            mask |= xinput.RawButtonPressMask
+        self.d.screen().root.xinput_select_events([(xinput.AllMasterDevices, mask)])
+        self.d.sync()
+        self._kinds = {
+            xinput.RawKeyPress: "key_press",
+            xinput.RawKeyRelease: "key_release",
+            xinput.RawButtonPress: "button_press",
+        }
+        self.events: list[tuple[str, int, int]] = []
+
+    @property
+    def ms(self) -> list[int]:
+        return [t for _kind, _detail, t in self.events]
+
+    def read(self) -> int:
+        """Take the events that have arrived; the number seen so far."""
+        while self.d.pending_events():
+            ev = self.d.next_event()
+            kind = self._kinds.get(getattr(ev, "evtype", None))
+            if kind is not None:  # deviceid CARD16, time CARD32, detail CARD32 (XI2 raw event)
+                _device, server_ms, detail = struct.unpack("<HII", ev.data[:10])
+                self.events.append((kind, detail, server_ms))
+        return len(self.events)
+
+    def times(self, kind: str) -> list[int]:
+        return [t for k, _detail, t in self.events if k == kind]
+
+    def close(self) -> None:
+        self.d.close()
