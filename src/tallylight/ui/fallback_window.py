@@ -192,7 +192,8 @@ class FallbackWindow(QWidget):
     def _grow_to_fit(self) -> None:
         """Taller when the wrapped details or a notice need it (the minimum-size constraint does
         not count wrapped lines, and squeezed the buttons instead); never narrower or wider."""
-        want = self.layout().totalHeightForWidth(self.width()) if self.layout() is not None else -1
+        layout = self.layout()
+        want = layout.totalHeightForWidth(self.width()) if layout is not None else -1
         if want > self.height():
             self.resize(self.width(), want)
 
