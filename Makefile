@@ -113,10 +113,10 @@ clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .hypothesis
 
 # Coverage-guided fuzzing (atheris) of the parsers that read strangers' bytes: the study
-# manifest, the bundle opener, the session segment reader, safejson and the control
-# protocol. FUZZ_SECONDS per target (CI: 30). New inputs go to build/fuzz/, seeds are
+# manifest, the bundle opener, the session segment reader, safejson, the control
+# protocol and withdrawal requests. FUZZ_SECONDS per target (CI: 30). New inputs go to build/fuzz/, seeds are
 # fuzz/corpus/ (regenerate with fuzz/make_seeds.py); a finding fails the target.
-FUZZ_TARGETS ?= manifest bundle segment safejson protocol
+FUZZ_TARGETS ?= manifest bundle segment safejson protocol withdrawal
 FUZZ_SECONDS ?= 600
 fuzz: $(VENV)/.installed-test
 	$(PY) -m pip install -q 'atheris>=2.3'

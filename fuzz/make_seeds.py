@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT / "tests" / "share"))
 
 
 def seeds() -> dict[str, list[bytes]]:
-    from share_helpers import columns, fixed_rng, info, inputs, sample_events
+    from share_helpers import columns, fixed_rng, info, inputs, participant_seed, sample_events
 
     from tallylight import protocol
-    from tallylight.share import bundle, tables
+    from tallylight.share import bundle, tables, withdrawal_request
     from tallylight.store import encoding, writer
     from tallylight.study import template
 
@@ -38,6 +38,13 @@ def seeds() -> dict[str, list[bytes]]:
     events_csv = tables.events_csv(columns(sample_events()))
     segments = sorted((ROOT / "tests" / "vectors" / "sessions" / "complete").glob("seg-*.tls"))
     timing = {"version": 1, "stored_time": "os", "input_events": 3, "notes": []}
+    request = {"request_id": "r1", "study_id": "6f1c2a52-0d4e-4c8e-9a51-5d6b8d1e2f30", "participant_id": "p1"}
+    purpose = {
+        **request,
+        "format": withdrawal_request.PURPOSE_REQUEST_FORMAT,
+        "purposes_declined": ["model-training"],
+        "declined_at": "2026-12-05T10:00:00Z",
+    }
     return {
         "manifest": [manifest, b'title = "x"\n[study]\nid = "a"\n'],
         "bundle": [built.plaintext, b"c" + events_csv],
@@ -55,6 +62,12 @@ def seeds() -> dict[str, list[bytes]]:
             protocol.encode(protocol.command("start", 1, label="task 1", after=2.5)).encode(),
             protocol.encode(protocol.command("stop", 2, reason="participant")).encode(),
             protocol.encode(protocol.command("private_apps", 3, apps=["keepassxc"])).encode(),
+        ],
+        "withdrawal": [
+            withdrawal_request.envelope(
+                {**request, "format": withdrawal_request.REQUEST_FORMAT}, participant_seed("p1")
+            ),
+            withdrawal_request.envelope(purpose, participant_seed("p1")),
         ],
     }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tallylight import protocol, safejson
 from tallylight.errors import BundleError, ManifestError, TallylightError, UsageError
-from tallylight.share import bundle
+from tallylight.share import bundle, withdrawal_request
 from tallylight.store import encoding, layout, reader
 from tallylight.store import trials as trial_records
 from tallylight.study import manifest
@@ -114,10 +114,22 @@ def control_protocol(data: bytes) -> None:
         _one_line(exc)
 
 
+def withdrawal_opener(data: bytes) -> None:
+    """A decrypted withdrawal or purpose-withdrawal request as `tallylight-lab withdraw` and `open`
+    read it (anyone can encrypt to the researcher's key, so it is a stranger's file)."""
+    try:
+        request = withdrawal_request.open_envelope(data)
+    except BundleError as exc:
+        _one_line(exc)
+        return
+    assert request.purposes_declined or not request.is_purpose_withdrawal
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "manifest": manifest_parser,
     "bundle": bundle_opener,
     "segment": segment_reader,
     "safejson": safe_json,
     "protocol": control_protocol,
+    "withdrawal": withdrawal_opener,
 }

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from share_helpers import participant_seed
 from test_lab_open import N, Study, _count, _open, _sql
 
@@ -180,3 +182,47 @@ def test_a_malformed_purpose_withdrawal_is_refused(tmp_path: Path, change: dict[
     }
     with pytest.raises(BundleError, match="malformed"):
         withdrawal_request.open_envelope(withdrawal_request.envelope(doc, seed))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    st.fixed_dictionaries(
+        {"format": st.sampled_from(withdrawal_request.FORMATS)},
+        optional={
+            "request_id": st.text(max_size=8) | _json_values,
+            "study_id": st.text(max_size=8),
+            "participant_id": st.text(max_size=8) | _json_values,
+            "purposes_declined": st.lists(st.text(max_size=70), max_size=3) | _json_values,
+            "declined_at": st.text(max_size=20) | _json_values,
+        },
+    )
+)
+def test_any_signed_request_document_opens_or_is_refused_in_one_sentence(doc: dict[str, object]) -> None:
+    """What a stranger can sign with a key of their own: a verified request, or one BundleError."""
+    try:
+        request = withdrawal_request.open_envelope(withdrawal_request.envelope(doc, participant_seed("x")))
+    except BundleError as exc:
+        assert "\n" not in str(exc)  # noqa: PT017
+        return
+    assert request.participant_id == doc["participant_id"]
+    if request.is_purpose_withdrawal:
+        assert request.purposes_declined
+        assert all(isinstance(p, str) and 0 < len(p) <= 64 for p in request.purposes_declined)
+
+
+@pytest.mark.parametrize("purposes", [{TRAIN: "yes"}, {"": True}, {"x" * 65: True}])
+def test_a_bundle_with_malformed_purposes_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], purposes: dict[str, object]
+) -> None:
+    a = Study(tmp_path, "a")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    a.bundle(inbox, "p1", ["s1"], purposes=purposes)  # type: ignore[arg-type]
+    assert _open(a, tmp_path / "every", inbox) == 9
+    assert "malformed value" in capsys.readouterr().out
