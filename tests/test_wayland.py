@@ -7,7 +7,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,11 +50,12 @@ def weston(tmp_path: Path) -> Iterator[dict[str, str]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 20
-        while not (runtime / "wayland-tl").exists():  # ready when its socket exists
+
+        def ready() -> bool:  # when its socket exists
             assert proc.poll() is None, "weston exited"
-            assert time.monotonic() < deadline, "weston did not create its socket"
-            time.sleep(0.02)
+            return (runtime / "wayland-tl").exists()
+
+        wait_until(ready, 20, message=lambda: "weston did not create its socket")
         yield env
     finally:
         proc.terminate()

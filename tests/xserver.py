@@ -9,6 +9,7 @@ inject real input that travels through the X server to pynput's RECORD client.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -16,6 +17,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from helpers import wait_until
 
 
 @dataclass
@@ -66,10 +69,12 @@ def start_xvfb(*extra_args: str, timeout: float = 15.0, screen: str = "1280x1024
                 raise RuntimeError(f"Xvfb exited with {proc.returncode}")
             if time.monotonic() > deadline:
                 raise RuntimeError("Xvfb did not report a display in time")
+            readable, _, _ = select.select([read_fd], [], [], 0.1)  # wakes when Xvfb writes
+            if not readable:
+                continue
             try:
                 chunk = os.read(read_fd, 64)
             except BlockingIOError:
-                time.sleep(0.02)
                 continue
             if not chunk:
                 raise RuntimeError("Xvfb closed the display pipe")
@@ -140,14 +145,15 @@ def trayer(server: XServer, timeout: float = 10.0) -> Iterator[subprocess.Popen]
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + timeout
+
+    def owned() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"trayer exited with {proc.returncode}")
+        owner = tray_owner(server)
+        return owner not in (0, None) and getattr(owner, "id", 1) != 0
+
     try:
-        while tray_owner(server) in (0, None) or getattr(tray_owner(server), "id", 1) == 0:
-            if proc.poll() is not None:
-                raise RuntimeError(f"trayer exited with {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("trayer did not take the tray selection in time")
-            time.sleep(0.05)
+        wait_until(owned, timeout, message=lambda: "trayer did not take the tray selection in time")
         yield proc
     finally:
         stop_process(proc)

@@ -9,11 +9,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from helpers import wait_until
 from xserver import XServer, fake_moves, trayer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,11 +65,10 @@ def tray_icons(display: str) -> int:
 
 
 def wait_for(check, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
+    try:
+        wait_until(check, timeout)
+    except AssertionError:
+        return False
     return True
 
 

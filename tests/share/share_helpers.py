@@ -10,6 +10,7 @@ from typing import Any
 
 from pyrage import x25519
 
+from helpers import wait_until
 from tallylight import events as ev
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.options import CaptureOptions, KeyMode
@@ -128,18 +129,19 @@ class PutServer:
     def __init__(self, root: Path, *args: str) -> None:
         import subprocess
         import sys
-        import time
 
         self.dir = root
         root.mkdir(parents=True, exist_ok=True)
         self.proc = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("put_server.py")), str(root), *args]
         )
-        deadline = time.monotonic() + 20
-        while not (root / "port").exists():
-            if time.monotonic() > deadline or self.proc.poll() is not None:
+
+        def listening() -> bool:
+            if self.proc.poll() is not None:
                 raise RuntimeError("the test PUT server did not start")
-            time.sleep(0.02)
+            return (root / "port").exists()  # written once it listens
+
+        wait_until(listening, 20, message=lambda: "the test PUT server did not start")
         self.port = int((root / "port").read_text())
 
     def url(self, path: str = "/drop/") -> str:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest_helpers import PASSPHRASE
+from conftest_helpers import PASSPHRASE, settle
 
 from xserver import XServer
 
@@ -85,7 +85,7 @@ def make_app(qapp, qtbot, request: pytest.FixtureRequest, vault_ready) -> Iterat
     yield make
     for app in made:
         app.dispose()
-    qtbot.wait(50)
+    settle()
 
 
 @pytest.fixture

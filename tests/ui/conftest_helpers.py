@@ -113,6 +113,18 @@ def write_session(
     w.close(StopReason.PARTICIPANT)
 
 
+def settle() -> None:
+    """Deliver what Qt has queued (layout requests, zero-time timers, deferred deletes, paints),
+    until nothing new is queued: a widget's state after that is what it shows, with no wait."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QApplication
+
+    for _ in range(5):
+        QCoreApplication.sendPostedEvents(None, 0)
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+        QApplication.processEvents()
+
+
 def click(widget, pos=None) -> None:
     """A real left click (press and release through Qt's event path), at ``pos`` or the centre."""
     from PySide6.QtCore import QPoint, Qt

@@ -19,6 +19,21 @@ from tallylight.protocol import Command, Message
 LOG = os.environ.get("FAKE_RECORDER_LOG")
 
 
+def _until_read(fd: int, timeout: float = 10.0) -> None:
+    """Until the reader has taken every byte written to the pipe ``fd`` (FIONREAD: none left)."""
+    import array
+    import fcntl
+    import termios
+
+    deadline = time.monotonic() + timeout
+    left = array.array("i", [1])
+    while time.monotonic() < deadline:
+        fcntl.ioctl(fd, termios.FIONREAD, left, True)
+        if left[0] == 0:
+            return
+        select.select([], [], [], 0.005)  # a pipe's reader gives no event to the writer: look again
+
+
 def log(obj: dict) -> None:
     if LOG:
         with open(LOG, "a", encoding="utf-8") as fh:
@@ -123,7 +138,7 @@ def main() -> int:
             if crash == "kill":  # a line on stderr with a value in it, then killed by a signal
                 sys.stderr.write("RuntimeError: the value 'typed secret' went wrong\n")
                 sys.stderr.flush()
-                time.sleep(0.2)  # (the controller reads stderr before it sees the exit)
+                _until_read(sys.stderr.fileno())  # the controller has read it before it sees the exit
                 os.kill(os.getpid(), 9)
             os._exit(9)
         if state == "recording" and time.monotonic() - last_stats > 0.3:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest_helpers import settle
 from PySide6.QtWidgets import QScrollArea
 
 
@@ -48,18 +49,18 @@ def test_nothing_scrolls_when_the_screen_has_room(qtbot, tallylight_home, monkey
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.wait(300)
+    settle()
     avail = w.screen().availableGeometry()
     assert w.frameGeometry().width() < avail.width()  # the screen has room to spare
     assert _sideways(w) == []
     if name == "start":  # a joined study adds a row once a worker has read the studies
         ceiling = {"keys": "class", "mouse_moves": True, "clicks": True, "scrolls": True}
         w.set_studies([("0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10", "A typing study", ceiling)])
-        qtbot.wait(300)
+        settle()
         assert _scrolling(w) == []
     if name == "welcome":
         for step in (w.next_page, w.show_next_step):  # every page fits without scrolling
             step()
-            qtbot.wait(200)
+            settle()
             assert _scrolling(w) == []
     tasks.shutdown()

@@ -4,7 +4,7 @@ what a screen reader gets (issue 8, item 10)."""
 from __future__ import annotations
 
 from a11y_tree import names, problems
-from conftest_helpers import click, write_session
+from conftest_helpers import click, settle, write_session
 
 from tallylight import settings as settings_mod
 
@@ -40,7 +40,7 @@ def test_settings_every_tab(make_app, qtbot):
     found = {}
     for i in range(dlg.tabs.count()):
         dlg.tabs.setCurrentIndex(i)
-        qtbot.wait(20)
+        settle()
         found[dlg.tabs.tabText(i)] = problems(dlg)
     assert not any(found.values()), found
 

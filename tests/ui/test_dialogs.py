@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest_helpers import PASSPHRASE, click
+from conftest_helpers import PASSPHRASE, click, settle
 
 from tallylight import settings as settings_mod
 from tallylight.options import CaptureOptions, KeyMode
@@ -177,5 +177,5 @@ def test_first_run_shows_welcome_once(make_app, qtbot, tallylight_home):
     dlg.close_button.click()
     qtbot.waitUntil(lambda: settings_mod.load().welcome_done, timeout=3000)
     again = make_app(use_tray=False, show_welcome=True)
-    qtbot.wait(100)
+    settle()  # a welcome would be opened from the event loop
     assert "welcome" not in again.dialogs

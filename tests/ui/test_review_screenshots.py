@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 
-from conftest_helpers import PASSPHRASE, screenshot_dir
+from conftest_helpers import PASSPHRASE, screenshot_dir, settle
 
 S = 1_000_000_000
 
@@ -102,10 +102,10 @@ def test_review_and_sessions_screenshots(make_app, qtbot):
     assert win.replay.position is not None
     win.grab().save(str(screenshot_dir() / "review-window.png"))
     win.tabs.setCurrentIndex(1)
-    qtbot.wait(50)
+    settle()
     win.grab().save(str(screenshot_dir() / "review-path.png"))
     win.tabs.setCurrentIndex(2)
-    qtbot.wait(50)
+    settle()
     win.grab().save(str(screenshot_dir() / "review-rhythm.png"))
     win.tabs.setCurrentIndex(0)
     win.begin_cut()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest_helpers import PASSPHRASE, screenshot_dir
+from conftest_helpers import PASSPHRASE, screenshot_dir, settle
 from conftest_helpers import click as _click
 
 PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
@@ -146,7 +146,7 @@ def test_review_shows_what_was_injected(make_app, monkeypatch, qtbot, xserver):
     win.grab().save(str(screenshot_dir() / "injected-review-window.png"))
     for i, name in ((1, "injected-review-path"), (2, "injected-review-rhythm")):
         win.tabs.setCurrentIndex(i)
-        qtbot.wait(50)
+        settle()
         win.grab().save(str(screenshot_dir() / f"{name}.png"))
     win.close()
     assert win.undo_stack == []  # undo is offered until the window closes, never after
@@ -191,7 +191,8 @@ def test_export_and_delete_from_the_review(make_app, qtbot, tmp_path):
     qtbot.waitUntil(lambda: win.confirm_box is not None and win.confirm_box.isVisible(), timeout=3000)
     assert "cannot be undone" in win.confirm_box.text()
     QTest.keyClick(win.confirm_box, Qt.Key.Key_Escape)  # "Keep it"
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: not win.confirm_box.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=5000)  # nothing was asked of a worker
     assert store.session_ids() == ["s-review"]
     _click(win.delete_button)
     qtbot.waitUntil(lambda: win.confirm_box.isVisible(), timeout=3000)
@@ -217,7 +218,7 @@ def test_closing_while_loading_or_cutting_is_safe(make_app, qtbot):
         win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         win.show()
         win.close()
-        qtbot.wait(800)  # the worker finishes and its result arrives for a closed window
+        qtbot.waitUntil(lambda: not app.tasks.busy, timeout=15000)  # its result arrives for a closed window
     changed = []
     win = ReviewWindow(app.tasks, "s-close", unlocked, on_changed=lambda: changed.append(1))
     win.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -226,8 +227,7 @@ def test_closing_while_loading_or_cutting_is_safe(make_app, qtbot):
     _click(win.cut_button)
     _click(win.apply_cut_button)
     win.close()  # while the cut runs
-    qtbot.waitUntil(lambda: bool(changed), timeout=15000)
-    qtbot.wait(300)
+    qtbot.waitUntil(lambda: bool(changed) and not app.tasks.busy, timeout=15000)
     cols = store.read("s-close", unlocked).columns()
     # the middle third (1 s to 2 s) held nothing: the three events stay, and the TRIMMED gap is recorded
     assert cols.kind.tolist().count(7) == 2

@@ -108,7 +108,7 @@ def test_delete_always_asks_naming_the_session(make_app, qtbot):
         assert store.session_ids() == ["s-keep"]  # nothing deleted while asking
         QTest.keyClick(box, answer)
         qtbot.waitUntil(lambda: dlg.confirm_box is None, timeout=3000)
-        qtbot.wait(200)
+        qtbot.waitUntil(lambda: not dlg.tasks.busy, timeout=5000)  # nothing was asked of a worker
         assert store.session_ids() == ["s-keep"], answer
 
     _click(dlg.delete_button)
@@ -162,16 +162,17 @@ def test_locked_date_says_it_is_approximate(make_app, qtbot):
 def test_a_slower_locked_listing_never_replaces_the_unlocked_one(make_app, monkeypatch, qtbot):
     """Opening the window lists the sessions locked; unlocking lists them again. When the locked
     listing happens to finish last, it must not put the locked rows back over the unlocked ones."""
-    import time
+    import threading
 
     from tallylight.ui.dialogs import sessions
 
     write_session("s-race", label="race")
     real = sessions.load_rows
+    unlocked_shown = threading.Event()
 
     def load_rows(vault):
-        if vault is None:
-            time.sleep(1.5)  # the listing started first finishes last
+        if vault is None:  # the listing started first finishes last: after the unlocked rows show
+            assert unlocked_shown.wait(30)
         return real(vault)
 
     monkeypatch.setattr(sessions, "load_rows", load_rows)
@@ -184,6 +185,7 @@ def test_a_slower_locked_listing_never_replaces_the_unlocked_one(make_app, monke
     qtbot.waitUntil(
         lambda: dlg.table.item(0, 1) is not None and dlg.table.item(0, 1).text() == "race", timeout=10000
     )
-    qtbot.wait(2500)  # the locked listing has finished by now
+    unlocked_shown.set()
+    qtbot.waitUntil(lambda: not app.tasks.busy, timeout=10000)  # the locked listing's result arrived
     assert dlg.table.item(0, 1).text() == "race"
     assert dlg.table.item(0, 4).text() != "locked"

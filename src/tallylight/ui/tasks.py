@@ -104,6 +104,12 @@ class TaskRunner(QObject):
             self._timer.start()
         return self._pool.submit(work)
 
+    @property
+    def busy(self) -> bool:
+        """Work is running, or its result has not reached the main thread yet: what a caller
+        (or a test) waits on to know every result was delivered, instead of waiting a while."""
+        return self._pending > 0
+
     @Slot()
     def _drain(self) -> None:
         while True:
