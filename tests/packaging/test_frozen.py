@@ -147,3 +147,31 @@ def test_the_appimage_folder_runs_its_self_test(xserver: XServer) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{appdir}/usr/lib/tallylight/tallylight --recorder answered" in result.stdout
+
+
+def test_every_bundled_library_is_one_something_loads() -> None:
+    """No stray libraries in the onedir (issue 18: the .deb's size): each top-level shared
+    library is NEEDED by the executable, an extension module, a Qt library or plugin, or
+    another such library; libpython is opened by the bootloader."""
+    import re
+
+    internal = FROZEN.parent / "_internal"
+
+    def needed(path: Path) -> set[str]:
+        out = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True, check=True).stdout
+        return set(re.findall(r"\(NEEDED\).*\[(.*)\]", out))
+
+    libraries = {p.name: p for p in internal.glob("lib*.so*") if not p.name.startswith("libpython")}
+    others = [
+        p
+        for p in internal.rglob("*.so*")
+        if p.is_file() and not p.is_symlink() and (p.parent != internal or p.name not in libraries)
+    ]
+    todo, loaded = [FROZEN, *others], set()
+    while todo:
+        for name in needed(todo.pop()):
+            if name in libraries and name not in loaded:
+                loaded.add(name)
+                todo.append(libraries[name])
+    assert sorted(set(libraries) - loaded) == []
+    assert "libcairo.so.2" not in libraries  # the GTK theme's stack (its plugin is left out)

@@ -62,6 +62,15 @@ def check_backends() -> str:
     return ", ".join(needed)
 
 
+def check_review() -> str:
+    """The review window's modules: pyqtgraph imports parts of Qt by name at run time, so a
+    frozen build can lack one that nothing else shows missing."""
+    import pyqtgraph
+
+    importlib.import_module("tallylight.ui.review.window")
+    return f"review window loads (pyqtgraph {pyqtgraph.__version__})"
+
+
 def check_probe() -> str:
     result = probe()
     if not result.usable:
@@ -132,6 +141,7 @@ def main() -> int:
         ("application", lambda: f"Qt {qapp.platformName()} platform"),
         ("indicator", lambda: check_indicator(qapp)),
         ("recorder", lambda: check_recorder(qapp)),
+        ("review window", check_review),
         ("capture probe", check_probe),
         # Windows: the OS calls of the hook watchdog every session there runs
         ("hook watchdog", lambda: check_clock(default_input_clock())),
