@@ -12,10 +12,10 @@ from conftest_helpers import PASSPHRASE, click
 from test_study_dialogs import _drop, _join_dialog, _read_every_page, _shot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
-from study_helpers import RESEARCHER, STUDY_ID, TRAINING, write_signed
+from study_helpers import RESEARCHER, STUDY_ID, TRAINING, current_body, write_signed
 
 from tallylight.share import withdrawal, withdrawal_request
-from tallylight.study import enrolment
+from tallylight.study import enrolment, signing
 
 pytestmark = pytest.mark.x11
 
@@ -130,3 +130,26 @@ def test_unticking_a_required_purpose_says_it_is_a_withdrawal(qtbot, tasks, vaul
     click(dlg.confirm_no)
     assert enrolment.enrolled_ids() == [STUDY_ID]
     assert enrolment.load(STUDY_ID).purposes()["analysis"] is True
+
+
+def test_a_new_version_never_ticks_a_purpose_the_participant_has_not_seen(
+    qtbot, tasks, vault_ready, tmp_path
+) -> None:
+    v1 = write_signed(tmp_path / "v1.toml", RESEARCHER, **TRAINING)
+    enrolment.join(
+        enrolment.check_offer(v1.read_bytes()),
+        {"read": True, "agree": True},
+        purposes={"analysis": True, TRAIN: True},
+    )
+    dlg = _join_dialog(qtbot, tasks)
+    v2 = tmp_path / "v2.toml"
+    body = current_body(**TRAINING, **{"version = 1 ": "version = 2 "}).decode()
+    body += '\n[[purposes]]\nid = "dataset-release"\ntitle = "A public data set"\n'
+    body += 'description = "Published for anyone."\nrequired = false\n'
+    v2.write_bytes(signing.sign(body.encode(), RESEARCHER))
+    _drop(dlg, v2)
+    qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
+    assert dlg.purposes[TRAIN].isChecked()  # allowed before, with the same words
+    assert not dlg.purposes["dataset-release"].isChecked()  # never seen: never ticked
+    assert "dataset-release" in dlg.purpose_changes.text()
+    assert not dlg.purpose_changes.isHidden()
