@@ -122,3 +122,43 @@ def test_the_other_windows(make_app, qtbot):
         qtbot.wait(800 if name == "review" else 100)
         found[name] = problems(w)
     assert not any(found.values()), found
+
+
+def test_the_task_window_reads_its_instructions_and_targets(qtbot):
+    """A screen reader gets the instructions, the device choice, the phrase and where the target is."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+    from scale_check import task_window_tasks
+
+    from tallylight.ui.task_window import TaskWindow
+
+    tasks = task_window_tasks()
+    sent: list[object] = []
+    for kind, task in tasks.items():
+        w = TaskWindow(task, lambda *a, **k: sent.append((a, k)))
+        qtbot.addWidget(w)
+        w.show_full_screen()  # as it opens for a task: full screen, active (its keys work)
+        qtbot.waitExposed(w)
+        qtbot.waitUntil(w.isActiveWindow, timeout=5000)
+        assert problems(w) == [], kind
+        text = QAccessible.queryAccessibleInterface(w.instructions)
+        assert text.text(QAccessible.Text.Name) == str(task.title), kind
+        assert text.text(QAccessible.Text.Description) == str(task.instructions), kind
+        QTest.keyClick(w, Qt.Key.Key_Return)  # start
+        qtbot.waitUntil(lambda w=w: w.running, timeout=3000)
+        assert problems(w) == [], kind
+        if kind == "pointing":
+            canvas = QAccessible.queryAccessibleInterface(w.canvas)
+            assert canvas.text(QAccessible.Text.Description).startswith("Sequence 1, target 0 of 9")
+        else:
+            assert task.typing is not None
+            assert w.phrase.text() in " ".join(names(w))
+        tally = QAccessible.queryAccessibleInterface(w.tally)
+        assert tally.text(QAccessible.Text.Name).endswith("Recording"), kind
+        QTest.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Escape)  # pause: the reader hears it
+        qtbot.waitUntil(lambda w=w: w.paused, timeout=3000)
+        assert tally.text(QAccessible.Text.Name).endswith("Paused (not recording)"), kind
+        assert problems(w) == [], kind
+        w.close()

@@ -261,3 +261,42 @@ def test_the_review_summary_counts_the_trials_and_gives_their_measures() -> None
     assert lines[0] == "1 task trial recorded."
     assert "words a minute" in lines[1]
     assert _trial_lines([]) == ()
+
+
+def test_the_task_window_is_operable_by_keyboard_alone(qapp, qtbot, xserver, vault_ready) -> None:
+    """Enter starts, Esc pauses and continues (the recording pauses with it), F8 skips the
+    phrase (stored as skipped), Ctrl+Q quits (the task and the session end): keys only."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from tallylight.events import Marker
+
+    join_task_study(TYPING, typing_text=True)
+
+    def key(window, k, mods=Qt.KeyboardModifier.NoModifier) -> None:
+        QTest.keyClick(qapp.focusWidget() or window, k, mods)  # where the participant's keys go
+
+    def drive(window) -> None:
+        assert window.phrase.text() == "the quick"
+        key(window, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: window.paused, timeout=3000)
+        assert "Paused" in window.tally.text()
+        key(window, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not window.paused, timeout=3000)
+        assert window.tally.text().endswith("Recording")
+        QTest.keyClicks(window.field, "th")
+        key(window, Qt.Key.Key_F8)
+        qtbot.waitUntil(lambda: window.phrase.text() == "hello", timeout=3000)
+        key(window, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=3000)
+
+    shown = run_task(qapp, qtbot, "copy", drive)
+    assert [(t["trial"], t.get("skipped")) for t in shown] == [(1, True)]
+    (stored,) = stored_trials()
+    assert stored["skipped"] is True
+    assert stored["presented"] == "the quick"
+    (study,) = [enrolment.load(sid) for sid in enrolment.enrolled_ids()]
+    (session_id,) = study.session_ids()
+    markers = sessions.read(session_id, vault.unlock(PASSPHRASE)).columns().marker.tolist()
+    for m in (Marker.PAUSE, Marker.RESUME, Marker.TASK_START, Marker.TASK_END, Marker.SESSION_STOP):
+        assert int(m) in markers, m

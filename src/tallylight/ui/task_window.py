@@ -151,10 +151,10 @@ class TaskWindow(QWidget):
         big = QFont(self.font())
         big.setPointSizeF(big.pointSizeF() * 1.6)
 
-        self.tally = QLabel("● " + _("Recording"))  # the tally light: on while the task runs
+        self.tally = QLabel()  # the tally light: on while the task runs
         self.tally.setObjectName("task-tally")
         self.tally.setStyleSheet("color: #FF4040; font-weight: bold;")
-        self.tally.setAccessibleName(_("Recording"))
+        self._show_tally()
         self.keys_help = QLabel(_("Enter: start · Esc: pause or continue · F8: skip · Ctrl+Q: quit"))
         self.keys_help.setStyleSheet("color: white;")
         self.stack = QStackedWidget()
@@ -301,6 +301,12 @@ class TaskWindow(QWidget):
                 _("Sequence {s}, target {k} of {n}").format(s=t.sequence, k=t.trial, n=self._per_sequence())
             )
 
+    def _show_tally(self) -> None:
+        """The tally light's text, and the same for a screen reader (paused or recording)."""
+        text = ("❚❚ " + _("Paused (not recording)")) if self.paused else ("● " + _("Recording"))
+        self.tally.setText(text)
+        self.tally.setAccessibleName(text)
+
     def _per_sequence(self) -> int:
         return self.task.pointing.targets_per_circle if self.task.pointing else 0
 
@@ -317,7 +323,7 @@ class TaskWindow(QWidget):
         if not self.running or self.done:
             return
         self.paused = not self.paused
-        self.tally.setText(("❚❚ " + _("Paused (not recording)")) if self.paused else ("● " + _("Recording")))
+        self._show_tally()
         self.flush()
         self.paused_changed.emit(self.paused)
         if not self.paused:
