@@ -19,6 +19,9 @@ A successful reply carries the app's status (see :func:`format_status`).
 
 Transport: on POSIX an ``AF_UNIX`` stream socket at
 ``paths.runtime_dir() / "app.sock"`` (the directory is private to the user).
+A running ``tallylight record`` listens at ``record.sock`` beside it and answers
+``status``, ``task`` and ``note`` for its own session
+(``tallylight.cli.record_control``); every command but ``show`` asks it first.
 On Windows ``QLocalServer`` listens on a named pipe of the same name; a Qt-free
 client there would use loopback TCP with a token file in ``runtime_dir()``. That
 client is not written yet: on Windows :func:`send` raises :class:`AppNotRunning`
@@ -46,33 +49,59 @@ def socket_path() -> Path:
     return paths.runtime_dir() / protocol.APP_SOCKET_NAME
 
 
-def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dict[str, Any]:
-    """Send ``command`` to the running app and return its (successful) reply.
+def record_socket_path() -> Path:
+    return paths.runtime_dir() / protocol.RECORD_SOCKET_NAME
 
-    Raises :class:`AppNotRunning` when no app listens, :class:`RecorderError`
-    when the app answers with an error, :class:`UsageError` for an unknown command.
+
+class _NobodyListens(Exception):
+    """No process listens at a socket path (no file, or a stale one)."""
+
+
+def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dict[str, Any]:
+    """Send ``command`` to the running session's controller and return its (successful) reply.
+
+    A running ``tallylight record`` answers first (it serves the same requests for its
+    own session, docs/APP.md), then the tray app; ``show`` goes to the app only.
+    Raises :class:`AppNotRunning` when neither listens, :class:`RecorderError`
+    when the one that answers refuses, :class:`UsageError` for an unknown command.
     """
     request = protocol.app_request(command, **fields)  # UsageError for an unknown command
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         raise AppNotRunning(_("Controlling the app from the command line is not supported on Windows yet."))
     paths.private_runtime_dir(create=False)  # never talk to a socket in a folder someone else controls
-    path = socket_path()
+    if request["cmd"] != protocol.AppCommand.SHOW:
+        try:
+            return _checked(_exchange(record_socket_path(), request, timeout))
+        except _NobodyListens:
+            pass
+    try:
+        return _checked(_exchange(socket_path(), request, timeout))
+    except _NobodyListens as exc:
+        if request["cmd"] in (protocol.AppCommand.TASK, protocol.AppCommand.NOTE):
+            raise AppNotRunning(
+                _("No session is recording: neither the Tallylight app nor `tallylight record` is running.")
+            ) from exc
+        raise AppNotRunning(
+            _("Tallylight is not running. Start it with `tallylight` (the tray app) first.")
+        ) from exc
+
+
+def _exchange(path: Path, request: Mapping[str, Any], timeout: float) -> bytes:
+    """One request and its reply line at ``path``; _NobodyListens if no process listens there."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
         try:
             sock.connect(str(path))
         except (FileNotFoundError, ConnectionRefusedError, NotADirectoryError) as exc:
-            raise AppNotRunning(
-                _("Tallylight is not running. Start it with `tallylight` (the tray app) first.")
-            ) from exc
+            raise _NobodyListens from exc
         except OSError as exc:
             raise AppNotRunning(
                 _("Could not reach the Tallylight app: {value}.").format(value=exc.strerror or exc)
             ) from exc
         try:
             sock.sendall(protocol.encode(request).encode("utf-8"))
-            data = _read_line(sock)
+            return _read_line(sock)
         except TimeoutError as exc:
             raise RecorderError(_("The Tallylight app did not answer in time.")) from exc
         except OSError as exc:
@@ -81,6 +110,10 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
             ) from exc
     finally:
         sock.close()
+
+
+def _checked(data: bytes) -> dict[str, Any]:
+    """The reply on ``data`` if it says ok; RecorderError with its sentence otherwise."""
     if not data:
         raise RecorderError(_("The Tallylight app closed the connection without answering."))
     try:

@@ -374,6 +374,9 @@ class AppCommand(enum.StrEnum):
 
 
 APP_SOCKET_NAME = "app.sock"
+#: where a running ``tallylight record`` answers the same requests (its session's tasks, notes,
+#: status); ``tallylight task|note|status`` ask it first, then the app
+RECORD_SOCKET_NAME = "record.sock"
 
 
 @dataclass(frozen=True)

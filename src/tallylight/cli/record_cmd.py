@@ -9,18 +9,21 @@ import queue
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from tallylight import protocol, words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.probe import probe
 from tallylight.cli.durations import parse_duration
 from tallylight.cli.label import add_label_options, read_label
+from tallylight.cli.record_control import Handler, RecordControl
 from tallylight.cli.tally import TallyWindow
 from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
-from tallylight.protocol import Command, Message, RecorderMessage
+from tallylight.protocol import AppCommand, AppRequest, Command, Message, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.session_model import SessionModel
@@ -122,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_args: stop_requested.set())
     try:
         recorder = RecorderClient()
+        control: RecordControl | None = None
         model = SessionModel()  # the same states and clock as the tray app's light
         model.launching()
         try:
@@ -138,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
             )
             model.started()
             live.append(recorder)
+            control = RecordControl(*_control_handlers(recorder, model, started, label))
+            control.start()  # `tallylight task|note|status` from another terminal reach this session
             if window is not None and window.gone:  # hidden while the session was starting
                 stop_recorder("indicator")
             notice = _notice_lines(started, hotkey)
@@ -151,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
             stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
         finally:
             live.clear()
+            if control is not None:
+                control.close()
             recorder.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
@@ -158,6 +166,63 @@ def run(args: argparse.Namespace) -> int:
             window.close()
     _print_summary(stopped)
     return 0 if stopped.reason != "write_error" else 5
+
+
+def _control_handlers(
+    recorder: RecorderClient, model: SessionModel, started: RecorderMessage, label: str
+) -> tuple[Handler, Callable[[], dict[str, Any]]]:
+    """What this session answers on ``record.sock`` (tallylight.cli.record_control): its status,
+    and task and note markers sent to its recorder, each said in this terminal too."""
+    now: dict[str, Any] = {"task": "", "notes": 0}
+    titles = {t.id: t.title for t in started.tasks}
+
+    def status() -> dict[str, Any]:
+        return {
+            "state": model.state.value,
+            "label": label,
+            "session_id": started.session_id,
+            "elapsed_s": round(model.elapsed_s, 3),
+            "paused_s": round(model.paused_s, 3),
+            "options": dict(started.options),
+            "narrowed": list(started.narrowed),
+            "study": started.study,
+            "task": now["task"],
+            "tasks": [{"id": t.id, "title": t.title} for t in started.tasks],
+            "notes": now["notes"],
+            "recorder_pid": recorder.pid,
+        }
+
+    def handle(request: AppRequest) -> dict[str, Any]:
+        if request.cmd == AppCommand.STATUS:
+            return protocol.app_ok(status())
+        if request.cmd == AppCommand.TASK:
+            if request.action not in ("start", "end"):
+                return protocol.app_error(_("A task can be started or ended."), status())
+            task = request.task if request.action == "start" else None  # None: not sent
+            done = RecorderMessage.parse(recorder.request(Command.TASK, action=request.action, task=task))
+            now["task"] = done.task if done.action == "start" else ""
+            title = words.printable(titles.get(done.task, done.task))
+            said = _("Task started: {title}.") if done.action == "start" else _("Task ended: {title}.")
+            print("\n" + said.format(title=title), file=sys.stderr, flush=True)
+            return protocol.app_ok(status())
+        if request.cmd == AppCommand.NOTE:
+            done = RecorderMessage.parse(recorder.request(Command.NOTE))
+            now["notes"] = done.number
+            print("\n" + _("Note {n} marked.").format(n=done.number), file=sys.stderr, flush=True)
+            return protocol.app_ok(status())
+        if request.cmd == AppCommand.START:
+            return protocol.app_error(
+                _("A session is already recording in `tallylight record`; stop it first."), status()
+            )
+        return protocol.app_error(
+            _(
+                "This session runs in `tallylight record`: pause, resume or stop it there "
+                "(its tally-light window, or Ctrl-C in its terminal)."
+            ),
+            status(),
+        )
+
+    return handle, status
 
 
 def _wait(
