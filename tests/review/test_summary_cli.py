@@ -82,3 +82,65 @@ def test_summary_without_mouse_moves(data_dir: Path, unlocked: vault.UnlockedVau
     d = json.loads(run("nomoves", "--json").stdout)
     assert d["path_px"] == 0
     assert d["moves_recorded"] is False
+
+
+def _trials() -> list[dict]:
+    """Two pointing sequences and two typed phrases, as the task window stores them."""
+    out: list[dict] = []
+    for seq, spread in ((1, 4.0), (2, 9.0)):
+        for k in range(1, 6):
+            t0 = (seq * 10 + k) * 10**8
+            out.append(
+                {"task": "tap", "kind": "pointing", "condition": "mouse", "sequence": seq, "trial": k,
+                 "start_ns": t0, "end_ns": t0 + 450_000_000, "from_x": 0, "from_y": 0, "target_x": 300,
+                 "target_y": 0, "select_x": 300 + spread * (-1) ** k * (k % 3), "select_y": 1.0,
+                 "width": 40, "amplitude": 300, "hit": True}
+            )  # fmt: skip
+    for k, (presented, stream) in enumerate((("the quick", "thw\be quick"), ("hello", "helo")), 1):
+        t0 = (40 + k * 10) * 10**8
+        out.append(
+            {"task": "copy", "kind": "typing", "trial": k, "start_ns": t0, "end_ns": t0 + 3 * 10**9,
+             "presented": presented, "transcribed": stream.replace("w\b", ""), "input": stream}
+        )  # fmt: skip
+    return out
+
+
+def test_summary_gives_the_task_measures_the_issue_names(
+    data_dir: Path, unlocked: vault.UnlockedVault
+) -> None:
+    """``--json`` adds ``pointing`` and ``typing`` blocks (docs/TASKS.md), computed by
+    tasks.results from the session's TRIALS records; the words give one line each."""
+    from store_helpers import make_info
+
+    from tallylight.events import StopReason
+    from tallylight.store import writer
+    from tallylight.tasks import results
+
+    w = writer.open_session(make_info("tasks"), data_dir, seal_interval_s=1e9)
+    w.write(scripted())
+    w.write_trials(_trials())
+    w.close(StopReason.PARTICIPANT)
+    r = run("tasks", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    seqs = d["pointing"]["sequences"]
+    assert len(seqs) == 2
+    for s in seqs:
+        assert {"amplitude_px", "width_px", "effective_width_px", "effective_amplitude_px",
+                "effective_id_bits", "movement_time_ms", "throughput_bps", "error_rate"} <= set(s)  # fmt: skip
+    assert d["pointing"]["throughput_bps"] == results.blocks(_trials())["pointing"]["throughput_bps"]
+    typed = d["typing"]["trials"]
+    assert [t["presented"] for t in typed] == ["the quick", "hello"]
+    assert [t["transcribed"] for t in typed] == ["the quick", "helo"]
+    for t in typed:
+        assert {"presented", "transcribed", "wpm", "msd_error_rate", "kspc", "total_error_rate",
+                "corrected_error_rate", "uncorrected_error_rate"} <= set(t)  # fmt: skip
+    r = run("tasks")
+    assert r.returncode == 0, r.stderr
+    assert "Pointing: throughput" in r.stdout
+    assert "Typing:" in r.stdout
+    write_session(data_dir, "plain", [scripted()])  # no trials: no blocks
+    r = run("plain", "--json")
+    assert r.returncode == 0, r.stderr
+    assert "pointing" not in json.loads(r.stdout)
+    assert "typing" not in json.loads(r.stdout)

@@ -117,8 +117,10 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
     trials = stored_trials()
     taps = [(i, t) for i, t in enumerate(targets) if t.trial > 0]
     assert [(tr["sequence"], tr["trial"]) for tr in trials] == [(t.sequence, t.trial) for _, t in taps]
-    for (i, _t), tr in zip(taps, trials, strict=True):
+    for (i, t), tr in zip(taps, trials, strict=True):
         assert (tr["select_x"], tr["select_y"]) == pytest.approx(injected[i], abs=0.51)
+        # the targets shown are those `tallylight-lab task layout` prints for this screen
+        assert (tr["target_x"], tr["target_y"], tr["width"]) == (t.x, t.y, t.width)
 
     # the reference: the injected points projected on the task axis, the clicks' server times
     block = results.blocks(trials)["pointing"]
@@ -149,6 +151,26 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
             f"MT {seq['movement_time_ms']:.2f} vs {mt_s * 1000:.2f} ms"
         )
     assert block["throughput_bps"] == pytest.approx(statistics.fmean(tps), rel=0.01)
+
+    # the review window shows the trials and their measures
+    from tallylight.ui.review.window import ReviewWindow
+    from tallylight.ui.tasks import TaskRunner
+    from tallylight.words import task_result_lines
+
+    (study,) = [enrolment.load(sid) for sid in enrolment.enrolled_ids()]
+    (session_id,) = study.session_ids()
+    runner = TaskRunner()
+    try:
+        win = ReviewWindow(runner, session_id, vault.unlock(PASSPHRASE))
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.ready, timeout=30000)
+        shown = win.summary_label.text()
+        assert f"{len(trials)} task trials recorded." in shown, shown
+        assert task_result_lines(results.blocks(trials))[0] in shown, shown
+        win.close()
+    finally:
+        runner.shutdown()
 
 
 TYPING = """
