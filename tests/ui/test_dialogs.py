@@ -114,7 +114,7 @@ def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
     dlg = WelcomeDialog(tasks)
     qtbot.addWidget(dlg)
     dlg.show()
-    text = dlg.stack.widget(0).text()
+    text = dlg.intro.text()
     assert "does not do" in text
     assert "never in secret" in text
     click(dlg.next_button)

@@ -341,3 +341,115 @@ def test_main_window_keeps_its_buttons_in_place(make_app, qtbot, fake_recorder) 
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle" and win.message_label.isVisible(), timeout=8000)
     qtbot.waitUntil(lambda: places() == idle, timeout=3000)
+
+
+def _share_dialog(qtbot, vault, **kw):
+    from tallylight.ui.dialogs.share import ShareDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    dlg = ShareDialog(TaskRunner(), vault, **kw)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def test_share_says_save_for_a_file_and_why_the_study_box_is_empty(
+    tmp_path, tallylight_home, qapp, qtbot
+) -> None:
+    """#25: the preview said "Press Share to send" when saving to a file; with no study joined the
+    Study box was empty with no word why."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
+    from share_helpers import JoinedStudy, make_vault
+
+    data = tallylight_home / "data"
+    vault = make_vault(data)
+    empty = _share_dialog(qtbot, vault)
+    qtbot.waitUntil(lambda: "not joined a study" in empty.status.text(), timeout=15000)
+    assert not empty.study_combo.isEnabled()
+    assert empty.study_combo.currentIndex() == -1
+    assert "No study joined" in empty.study_combo.placeholderText()
+    empty.close()
+
+    study = JoinedStudy(tmp_path / "study", data, upload_url="https://example.invalid/drop/")
+    study.record(data, "s1")
+    dlg = _share_dialog(qtbot, vault, session_ids=["s1"])
+    qtbot.waitUntil(dlg.share_button.isEnabled, timeout=15000)
+    assert "send" in dlg.status.text()
+    from PySide6.QtCore import QPoint
+
+    click(dlg.file_radio, QPoint(10, dlg.file_radio.height() // 2))  # on its circle
+    qtbot.waitUntil(lambda: "save" in dlg.status.text(), timeout=3000)
+    assert "send" not in dlg.status.text()
+    click(dlg.upload_radio, QPoint(10, dlg.upload_radio.height() // 2))
+    qtbot.waitUntil(lambda: "send" in dlg.status.text(), timeout=3000)
+
+
+def _welcome(qtbot):
+    from tallylight.ui.dialogs.welcome import WelcomeDialog
+    from tallylight.ui.tasks import TaskRunner
+
+    dlg = WelcomeDialog(TaskRunner())
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    return dlg
+
+
+def test_welcome_does_not_offer_a_file_keyring(qapp, qtbot, tallylight_home, monkeypatch, tmp_path) -> None:
+    """#13: the welcome offered "keep the key in this computer's keychain" when the only backend
+    was a file keyring that the vault refuses, and then dropped the choice silently."""
+    import keyring
+    import keyring.core
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    keyring.core.init_backend()
+    try:
+        dlg = _welcome(qtbot)
+        click(dlg.next_button)
+        qtbot.waitUntil(
+            lambda: dlg.keychain_note.text() != "Looking for the computer's keychain…", timeout=8000
+        )
+        assert not dlg.keychain.isVisible()
+        assert not dlg.use_keychain()
+        assert "ordinary file" in dlg.keychain_note.text()
+    finally:
+        monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+        keyring.core.init_backend()
+
+
+def test_welcome_shows_the_tray_light_and_no_band_at_the_top(
+    qapp, qtbot, tallylight_home, monkeypatch
+) -> None:
+    """#20: the welcome spoke of "this icon in the tray" but showed none, and two pages had a blank
+    band at the top (their text was centred in the height of the tallest page)."""
+    dlg = _welcome(qtbot)
+    idle, recording = (light.pixmap().toImage() for light in dlg.lights)
+    assert not idle.isNull()
+    assert not recording.isNull()
+    assert idle != recording
+    assert [light.accessibleName() for light in dlg.lights] == [
+        "Tallylight's light: Not recording",
+        "Tallylight's light: Recording",
+    ]
+    assert all(light.isVisible() for light in dlg.lights)
+
+    def top_gap(label) -> int:
+        """Pixels from the label's top to its first painted text (its grab, row by row)."""
+        img = label.grab().toImage()
+        background = img.pixel(0, 0)
+        for y in range(img.height()):
+            if any(img.pixel(x, y) != background for x in range(0, img.width(), 2)):
+                return y
+        return img.height()
+
+    line = dlg.fontMetrics().lineSpacing()
+    assert top_gap(dlg.intro) < 2 * line
+    click(dlg.next_button)
+    dlg.set_next_step("To start a session, choose Start session.")
+    dlg.show_next_step()
+    qtbot.waitUntil(lambda: dlg.stack.currentIndex() == 2, timeout=3000)
+    assert top_gap(dlg.next_step) < 2 * line

@@ -189,7 +189,10 @@ class ShareDialog(QDialog):
         for s in studies:
             self.study_combo.addItem(f"{s['title']} ({s['study_id'][:8]}…)", s["study_id"])
         self.study_combo.blockSignals(False)
-        if not studies:
+        self.study_combo.setEnabled(bool(studies))
+        if not studies:  # the empty box says why, not only the status line
+            self.study_combo.setPlaceholderText(_("No study joined: nothing to share"))
+            self.study_combo.setCurrentIndex(-1)
             self.status.setText(
                 _(
                     "You have not joined a study, so there is nothing to share (nothing is shared "
@@ -294,7 +297,12 @@ class ShareDialog(QDialog):
 
         self.preview.setPlainText("\n".join(preview_lines(self.prepared[1].doc, self._destination())))
         self.share_button.setEnabled(True)
-        self.status.setText(_("Nothing has been written or sent. Press Share to send exactly this."))
+        if self.upload_radio.isChecked():
+            self.status.setText(_("Nothing has been written or sent. Press Share to send exactly this."))
+        else:  # to a file: Share saves it, it sends nothing
+            self.status.setText(
+                _("Nothing has been written yet. Press Share to save exactly this to a file you choose.")
+            )
 
     # ---- sharing --------------------------------------------------------------------------
     @Slot()

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QStackedWidget,
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.i18n import N_, _
+from tallylight.ui import icons
 from tallylight.ui.fit import fit_on_show, fit_to_screen, scroll_body
 from tallylight.ui.tasks import TaskRunner, quietly
+from tallylight.words import AppState, app_state_words
 
 STRENGTH_WORDS = (N_("Very weak"), N_("Weak"), N_("Fair"), N_("Good"), N_("Strong"))
 MIN_SCORE = 2  # "Fair" or better is accepted
@@ -81,17 +84,26 @@ NEXT_STEP_WINDOW = N_(
 
 
 def keychain_answers() -> bool:
-    """True if an OS keychain (via ``keyring``) answers within a few seconds."""
+    """True if a keychain the vault would use (one the OS protects) answers within a few seconds.
+
+    KeychainRefused (a sentence) when the only keychain is a file: offering it and then dropping
+    the choice silently, as the vault refuses it, told the participant something untrue.
+    """
     try:
         import keyring
         from keyring.backends import fail
     except Exception:  # noqa: BLE001 - keyring is optional
         return False
+    from tallylight.store import vault
+
     try:
-        backend = keyring.get_keyring()
-        if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+        found = keyring.get_keyring()
+        if isinstance(found, fail.Keyring) or getattr(found, "priority", 1) <= 0:
             return False
     except Exception:  # noqa: BLE001 - a keyring that cannot even say what it is: no keychain
+        return False
+    backend = vault.os_protected_backend(found)  # KeychainRefused for a file keyring
+    if backend is None:
         return False
     import threading
 
@@ -99,7 +111,7 @@ def keychain_answers() -> bool:
 
     def ask() -> None:
         try:
-            keyring.get_password("tallylight", "probe")
+            backend.get_password("tallylight", "probe")
             answered.append(True)
         except Exception:  # noqa: BLE001 - no answer
             pass
@@ -133,7 +145,28 @@ class WelcomeDialog(QDialog):
         intro.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        self.stack.addWidget(intro)
+        intro.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # no band above it
+        self.intro = intro
+        # the icon the text speaks of, as the tray shows it: at rest, and while recording
+        lights = QHBoxLayout()
+        self.lights: list[QLabel] = []
+        for state in (AppState.IDLE, AppState.RECORDING):
+            light = QLabel()
+            light.setPixmap(icons.light_pixmap(state, 32))
+            light.setAccessibleName(_("Tallylight's light: {state}").format(state=app_state_words(state)))
+            caption = QLabel(app_state_words(state))
+            lights.addWidget(light)
+            lights.addWidget(caption)
+            lights.addSpacing(16)
+            self.lights.append(light)
+        lights.addStretch(1)
+        first = QWidget()
+        fl1 = QVBoxLayout(first)
+        fl1.setContentsMargins(0, 0, 0, 0)
+        fl1.addWidget(intro)
+        fl1.addLayout(lights)
+        fl1.addStretch(1)
+        self.stack.addWidget(first)
 
         # page 2: passphrase
         page = QWidget()
@@ -205,6 +238,9 @@ class WelcomeDialog(QDialog):
         self.next_step.setObjectName("nextStep")
         self.next_step.setWordWrap(True)
         self.next_step.setTextFormat(Qt.TextFormat.RichText)
+        self.next_step.setAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+        )  # no band above it
         self.stack.addWidget(self.next_step)
         self.start_requested = False
 
@@ -240,9 +276,7 @@ class WelcomeDialog(QDialog):
         self._vault_exists = False
         self._keychain_ok = False
         self.tasks.run(_vault_exists, self._on_vault_checked, quietly("looking for an existing vault"))
-        self.tasks.run(
-            keychain_answers, self._on_keychain_checked, lambda _exc: self._on_keychain_checked(False)
-        )
+        self.tasks.run(keychain_answers, self._on_keychain_checked, self._on_keychain_failed)
         self._update()
         self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
 
@@ -261,14 +295,20 @@ class WelcomeDialog(QDialog):
         except RuntimeError:  # the dialog is gone
             pass
 
-    def _on_keychain_checked(self, ok: Any) -> None:
+    def _on_keychain_failed(self, exc: BaseException) -> None:
+        from tallylight.store.vault import KeychainRefused
+
+        self._on_keychain_checked(False, str(exc) if isinstance(exc, KeychainRefused) else "")
+
+    def _on_keychain_checked(self, ok: Any, refused: str = "") -> None:
         self._keychain_ok = bool(ok)
         try:
             self.keychain.setVisible(self._keychain_ok)
             self.keychain_note.setText(
                 ""
                 if self._keychain_ok
-                else _(
+                else refused
+                or _(
                     "No OS keychain answered, so you will type the passphrase when you open your recordings."
                 )
             )
