@@ -209,7 +209,12 @@ class JoinedStudy:
     """A researcher's keys and signed manifest (optionally with an upload address), joined here."""
 
     def __init__(
-        self, root: Path, data_dir: Path, upload_url: str | None = None, capture: dict[str, Any] | None = None
+        self,
+        root: Path,
+        data_dir: Path,
+        upload_url: str | None = None,
+        capture: dict[str, Any] | None = None,
+        replace: dict[str, str] | None = None,
     ) -> None:
         import datetime as dt
         import uuid
@@ -228,6 +233,9 @@ class JoinedStudy:
             text = text.replace(old, f'upload_url = "{upload_url}"')
         # the study asks for hashed keys: the sessions of sample_events() are recorded so
         text = text.replace('keys = "class"', 'keys = "hashed"', 1)
+        for old_text, new_text in (replace or {}).items():
+            assert old_text in text, old_text
+            text = text.replace(old_text, new_text)
         raw = signing.sign(text.encode(), keys.load_signing_key(self.keys))
         self.manifest = root / "study.toml"
         self.manifest.write_bytes(raw)
