@@ -226,3 +226,17 @@ def test_a_bundle_with_malformed_purposes_is_refused(
     a.bundle(inbox, "p1", ["s1"], purposes=purposes)  # type: ignore[arg-type]
     assert _open(a, tmp_path / "every", inbox) == 9
     assert "malformed value" in capsys.readouterr().out
+
+
+def test_features_purpose_on_a_dataset_without_purposes_says_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    for path in (out / "sessions").rglob("*.parquet"):  # as an older Tallylight wrote it
+        pq.write_table(pq.read_table(path).drop_columns(["purposes"]), path)
+    assert lab_main(["features", str(out), "--purpose", TRAIN, "--quiet"]) == 2
+    assert "--reopen" in capsys.readouterr().err

@@ -238,10 +238,18 @@ def allowed_sessions(root: Path, purpose: str) -> set[tuple[str, str, str]]:
     folder = root / "sessions"
     if not folder.is_dir():
         raise UsageError(f"{root} holds no sessions table (run 'tallylight-lab open' first).")
+    import pyarrow as pa
+
     part = ds.partitioning(pa_schema(), flavor="hive")
-    table = ds.dataset(folder, format="parquet", partitioning=part).to_table(
-        columns=["study", "participant", "session", "purposes"]
-    )
+    try:
+        table = ds.dataset(folder, format="parquet", partitioning=part).to_table(
+            columns=["study", "participant", "session", "purposes"]
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # a sessions table written before purposes existed
+        raise UsageError(
+            f"The sessions table of {root} does not say what each session may be used for (it was "
+            "written by an older Tallylight); open the bundles again with 'tallylight-lab open --reopen'."
+        ) from None
     return {
         (r["study"], r["participant"], r["session"])
         for r in table.to_pylist()
