@@ -28,7 +28,8 @@ python3 packaging/linux/metainfo.py "$stage/usr/share/metainfo/org.tallylight.Ta
   --homepage "${TALLYLIGHT_HOMEPAGE:-}" --screenshots "${TALLYLIGHT_SCREENSHOTS_URL:-}"
 chmod 0644 "$stage/usr/share/metainfo/org.tallylight.Tallylight.metainfo.xml"
 homepage=${TALLYLIGHT_HOMEPAGE:+Homepage: ${TALLYLIGHT_HOMEPAGE}
-}install -m 0644 resources/icons/tallylight.svg "$stage/usr/share/icons/hicolor/scalable/apps/tallylight.svg"
+}
+install -m 0644 resources/icons/tallylight.svg "$stage/usr/share/icons/hicolor/scalable/apps/tallylight.svg"
 for png in resources/icons/png/tallylight-*.png; do
   size=$(basename "$png" .png); size=${size#tallylight-}
   mkdir -p "$stage/usr/share/icons/hicolor/${size}x${size}/apps"
