@@ -453,3 +453,61 @@ def test_welcome_shows_the_tray_light_and_no_band_at_the_top(
     dlg.show_next_step()
     qtbot.waitUntil(lambda: dlg.stack.currentIndex() == 2, timeout=3000)
     assert top_gap(dlg.next_step) < 2 * line
+
+
+def test_start_dialog_shows_the_study_limits(
+    make_app, qtbot, tallylight_home, tmp_path, fake_recorder
+) -> None:
+    """#5: the Start dialog showed Settings' limits (2 hours / 15 minutes without input) for a study
+    session whose manifest says 60 / 10 minutes (the recorder applies the stricter)."""
+    import sys
+
+    from PySide6.QtCore import Qt
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
+    from share_helpers import JoinedStudy
+
+    JoinedStudy(tmp_path / "study", tallylight_home / "data")  # the template's 60 / 10 minutes
+    app = make_app(use_tray=False)
+    assert (app.settings.max_duration_min, app.settings.idle_timeout_min) == (120, 15)
+    app.actions.start.trigger()
+    qtbot.waitUntil(lambda: "start" in app.dialogs, timeout=3000)
+    dlg = app.dialogs["start"]
+    qtbot.waitUntil(lambda: dlg.study.isVisible() and dlg.study.count() == 2, timeout=10000)
+    assert "after 2 hours or after 15 minutes without input" in dlg.limits.text()  # personal
+    dlg.study.setFocus()
+    key(dlg.study, Qt.Key.Key_Down)  # the study
+    qtbot.waitUntil(lambda: dlg.study_id() != "", timeout=3000)
+    assert "after 1 hour or after 10 minutes without input" in dlg.limits.text()
+    key(dlg.study, Qt.Key.Key_Up)  # personal again
+    qtbot.waitUntil(lambda: "after 2 hours" in dlg.limits.text(), timeout=3000)
+    dlg.reject()
+
+
+def test_hotkey_notice_names_the_running_sessions_hotkey(make_app, monkeypatch, qtbot, xserver) -> None:
+    """#18: after a new hotkey was set, the notice named it while the running session still used
+    the old one."""
+    monkeypatch.delenv("TALLYLIGHT_RECORDER_CMD", raising=False)
+    from tallylight import settings as settings_mod
+
+    app = make_app(use_tray=False)
+    app.controller.apply_settings(
+        settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
+    )
+    c = app.controller
+    notes: list[str] = []
+    c.notify.connect(lambda _t, m: notes.append(m))
+    c.start_session()
+    qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    # Settings saved with a new hotkey while the session runs
+    c.apply_settings(
+        settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+o", private_apps=[], reminder_every_min=0)
+    )
+    xserver.xdotool("key", "ctrl+alt+p")  # the session's own hotkey still pauses it
+    qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
+    qtbot.waitUntil(lambda: any("paused by" in n for n in notes), timeout=3000)
+    said = next(n for n in notes if "paused by" in n)
+    assert "Ctrl+Alt+P" in said, said
+    assert "Ctrl+Alt+O" not in said
+    c.stop()
+    qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)

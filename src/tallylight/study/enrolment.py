@@ -645,13 +645,13 @@ class SessionTerms:
         return {"study_id": self.study_id, "manifest_hash": self.manifest_hash, "consent_id": self.consent_id}
 
     def limit_duration(self, requested: float) -> float:
-        return _tighter(self.max_duration_s, requested)
+        return tighter(self.max_duration_s, requested)
 
     def limit_idle(self, requested: float) -> float:
-        return _tighter(self.idle_timeout_s, requested)
+        return tighter(self.idle_timeout_s, requested)
 
 
-def _tighter(a: float, b: float) -> float:
+def tighter(a: float, b: float) -> float:
     """The stricter of two limits where 0 means none."""
     return min(x for x in (a, b) if x) if (a or b) else 0.0
 

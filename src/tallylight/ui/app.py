@@ -540,12 +540,17 @@ def _with_dates(recovered: list[Any]) -> list[tuple[Any, str]]:
     return [(r, started_guess(r.session_id)) for r in recovered]
 
 
-def _startable_studies() -> list[tuple[str, str, dict[str, Any]]]:
-    """(worker) The joined studies a session can be recorded for now, for the start dialog."""
-    from tallylight.study.enrolment import startable
+def _startable_studies() -> list[tuple[str, str, dict[str, Any], float, float]]:
+    """(worker) The joined studies a session can be recorded for now, for the start dialog: id,
+    title, capture ceiling, and the study's own limits in seconds (maximum length, idle stop)."""
+    from tallylight.study.enrolment import session_terms, startable
 
     try:
-        return startable()
+        out = []
+        for study_id, title, ceiling in startable():
+            terms = session_terms(study_id)
+            out.append((study_id, title, ceiling, terms.max_duration_s, terms.idle_timeout_s))
+        return out
     except Exception as exc:  # noqa: BLE001 - a damaged study folder must not block a personal start
         log.warning("listing studies failed: %s", exc)
         return []

@@ -197,6 +197,7 @@ class AppController(QObject):
         if study:
             fields["study"] = study
         hotkey = _usable_hotkey(s.pause_hotkey)
+        self._session_hotkey = hotkey  # the recorder keeps this one until the session ends
         if hotkey is not None:
             fields["pause_hotkey"] = hotkey.pynput()
         elif s.pause_hotkey.strip():  # a hand-edited settings file: record anyway, without it
@@ -405,7 +406,10 @@ class AppController(QObject):
                 )
 
     def _hotkey_words(self) -> str:
-        hotkey = _usable_hotkey(self.settings.pause_hotkey)
+        """The hotkey the running session listens to: a hotkey set in Settings meanwhile applies
+        from the next session, so naming it here would send the participant to a dead key."""
+        hotkey = getattr(self, "_session_hotkey", None) if self.active else None
+        hotkey = hotkey or _usable_hotkey(self.settings.pause_hotkey)
         return hotkey.human() if hotkey is not None else _("the hotkey")
 
     @Slot(object)

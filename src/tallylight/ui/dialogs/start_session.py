@@ -101,7 +101,9 @@ class StartSessionDialog(QDialog):
             Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
         )
 
+        self._study_limits: dict[str, tuple[float, float]] = {}  # study id -> (max, idle) seconds
         limits = QLabel(self._limits_text())
+        self.limits = limits
         limits.setWordWrap(True)
         limits.setAccessibleDescription(_("Limits"))
 
@@ -200,16 +202,30 @@ class StartSessionDialog(QDialog):
         box.setEnabled(bool(allowed))  # a turned-off kind cannot be widened here
         return box
 
+    def session_limits(self) -> tuple[int, int]:
+        """The limits this session will have, in minutes (0 = none): Settings', or the stricter of
+        Settings' and the chosen study's, as the recorder applies them."""
+        from tallylight.study.enrolment import tighter
+
+        s = self.settings
+        study = self._study_limits.get(self.study_id()) if hasattr(self, "study") else None
+        if study is None:
+            return s.max_duration_min, s.idle_timeout_min
+        max_s = tighter(study[0], s.max_duration_min * 60.0)
+        idle_s = tighter(study[1], s.idle_timeout_min * 60.0)
+        return round(max_s / 60), round(idle_s / 60)
+
     def _limits_text(self) -> str:
         s = self.settings
-        if s.idle_timeout_min > 0:
+        limit, idle = self.session_limits()
+        if idle > 0:
             parts = [
                 _("Stops by itself after {limit} or after {idle} without input.").format(
-                    limit=words.minutes(s.max_duration_min), idle=words.minutes(s.idle_timeout_min)
+                    limit=words.minutes(limit), idle=words.minutes(idle)
                 )
             ]
         else:
-            parts = [_("Stops by itself after {limit}.").format(limit=words.minutes(s.max_duration_min))]
+            parts = [_("Stops by itself after {limit}.").format(limit=words.minutes(limit))]
         if s.reminder_every_min > 0:
             parts.append(
                 _("A reminder appears every {every}.").format(every=words.minutes(s.reminder_every_min))
@@ -262,10 +278,13 @@ class StartSessionDialog(QDialog):
         mine = self.settings.capture
         return mine if ceiling is None else narrow(CaptureOptions.from_dict(ceiling), mine)
 
-    def set_studies(self, studies: list[tuple[str, str, dict[str, Any]]]) -> None:
-        """Offer the joined studies a session can be recorded for now: (id, title, ceiling)."""
-        for study_id, title, ceiling in studies:
+    def set_studies(self, studies: list[tuple[Any, ...]]) -> None:
+        """Offer the joined studies a session can be recorded for now: (id, title, ceiling), and
+        the study's limits in seconds (maximum length, idle stop) where known."""
+        for study_id, title, ceiling, *limits in studies:
             self._study_ceilings[study_id] = ceiling
+            if len(limits) == 2:
+                self._study_limits[study_id] = (float(limits[0]), float(limits[1]))
             self.study.addItem(_("Study: {title}").format(title=title), study_id)
         self.study_label.setVisible(bool(studies))
         self.study.setVisible(bool(studies))
@@ -289,6 +308,7 @@ class StartSessionDialog(QDialog):
             elif not box.isEnabled():
                 box.setChecked(True)  # allowed again (back to a wider choice): on, as at first
             box.setEnabled(on)
+        self.limits.setText(self._limits_text())  # a study's own limits, if stricter
         self._update_summary()
 
     def session_label(self) -> str:
