@@ -35,8 +35,9 @@ def with_tasks(body: bytes, extra: str = TASKS_TOML) -> bytes:
     return body.replace(b"\n[data]", ("\n" + extra + "[data]").encode(), 1)
 
 
-def join_task_study(extra: str = TASKS_TOML, typing_text: bool = True) -> str:
-    """Join (consent recorded) a study with these tasks, current today; returns its id. Needs a vault."""
+def join_task_study(extra: str = TASKS_TOML, typing_text: bool = True, recipient: str = "") -> str:
+    """Join (consent recorded) a study with these tasks, current today; returns its id. Needs a vault.
+    ``recipient``: the researcher's age key its bundles are encrypted to (a fixed one if not given)."""
     import datetime as dt
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -44,7 +45,7 @@ def join_task_study(extra: str = TASKS_TOML, typing_text: bool = True) -> str:
     from tallylight.study import enrolment, signing, template
 
     study_id = "0b6a1a52-3c1e-4f7e-9d35-2d0f6c8f7a10"
-    recipient = "age1rtnu4ted4pkty9jzlsxlxn7z5uc79v5hl6zrce2nnvuh8q5a7asqx8xywd"
+    recipient = recipient or "age1rtnu4ted4pkty9jzlsxlxn7z5uc79v5hl6zrce2nnvuh8q5a7asqx8xywd"
     body = template.render(
         recipient=recipient, today=dt.date.today() - dt.timedelta(days=1), study_id=study_id
     )

@@ -322,3 +322,79 @@ def test_the_task_window_is_operable_by_keyboard_alone(qapp, qtbot, xserver, vau
     markers = sessions.read(session_id, vault.unlock(PASSPHRASE)).columns().marker.tolist()
     for m in (Marker.PAUSE, Marker.RESUME, Marker.TASK_START, Marker.TASK_END, Marker.SESSION_STOP):
         assert int(m) in markers, m
+
+
+BOTH = POINTING + TYPING
+HIVE = "hive_partitioning = true, hive_types_autocast = false"
+
+
+def test_a_study_with_both_tasks_runs_end_to_end_to_the_lab(
+    qapp, qtbot, xserver, vault_ready, tmp_path, monkeypatch
+) -> None:
+    """Issue 19's "done when" on X11: the task window (xdotool taps and types), the session
+    summary, the share (the real CLI), ``lab open``'s trials table and ``features``' throughput
+    and WPM, which equal the summary's."""
+    import json
+    import os
+
+    import duckdb
+
+    from helpers import run_cli_in_process
+    from tallylight.lab.main import main as lab_main
+    from tallylight.study import keys
+
+    researcher = keys.generate(tmp_path / "researcher")
+    study_id = join_task_study(BOTH, typing_text=True, recipient=researcher.recipient)
+    spec = enrolment.load(study_id).manifest.task("tap").pointing
+    assert spec is not None
+    screen = qapp.primaryScreen().geometry()
+    targets = layout.pointing_layout(spec, screen.width(), screen.height())
+    script: list[str] = []
+    for t in targets:
+        script += ["mousemove", str(round(t.x)), str(round(t.y + 3 * (t.trial % 3 - 1))), "click", "1"]
+        script += ["sleep", "0.3"]
+    run_task(qapp, qtbot, "tap", lambda _window: xdotool(qtbot, xserver, *script))
+
+    def type_phrases(window) -> None:
+        for keys_, _stream in SCRIPT:
+            xdotool(qtbot, xserver, "key", "--delay", "150", *keys_)
+            xdotool(qtbot, xserver, "key", "Return")
+        qtbot.waitUntil(lambda: window.stack.currentIndex() == 3, timeout=10000)
+        window.close()
+
+    run_task(qapp, qtbot, "copy", type_phrases)
+    ids = enrolment.load(study_id).session_ids()
+    assert len(ids) == 2
+    env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASSPHRASE}
+    summaries = {}
+    for sid in ids:
+        r = run_cli_in_process(["sessions", "summary", sid, "--json"], env=env)
+        assert r.returncode == 0, r.stderr
+        summaries[sid] = json.loads(r.stdout)
+    pointing = next(s["pointing"] for s in summaries.values() if "pointing" in s)
+    typing = next(s["typing"] for s in summaries.values() if "typing" in s)
+
+    out = tmp_path / "bundle.tallylight.age"
+    r = run_cli_in_process(["share", *ids, "--study", study_id, "--out", str(out), "--yes"], env=env)
+    assert r.returncode == 0, r.stderr
+    assert "trials.csv" in r.stdout + r.stderr  # the preview named it before anything left
+    dataset = tmp_path / "dataset"
+    identity = tmp_path / "researcher" / keys.IDENTITY
+    assert lab_main(["open", str(out), "--identity", str(identity), "--out", str(dataset), "--quiet"]) == 0
+    assert lab_main(["features", str(dataset), "--quiet"]) == 0
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select kind, count(*) from read_parquet('{dataset}/trials/**/*.parquet', {HIVE}) "
+            "group by kind order by kind"
+        ).fetchall()
+        measured = con.execute(
+            "select task, condition, throughput_bps, wpm from "
+            f"read_parquet('{dataset}/task_results/**/*.parquet', {HIVE}) order by task"
+        ).fetchall()
+    n_taps = sum(1 for t in targets if t.trial > 0)
+    assert rows == [("pointing", n_taps), ("typing", len(SCRIPT))]
+    assert [(task, condition) for task, condition, _tp, _wpm in measured] == [("copy", ""), ("tap", "mouse")]
+    (_, _, _, wpm), (_, _, tp, _) = measured
+    assert tp == pytest.approx(pointing["throughput_bps"], abs=1e-4)  # the summary rounds to 4 digits
+    assert wpm == pytest.approx(typing["wpm"], abs=1e-3)
+    print(f"end to end: TP {tp:.4f} bits/s, WPM {wpm:.3f}")
