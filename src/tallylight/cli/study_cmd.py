@@ -377,7 +377,6 @@ def cmd_purposes(args: argparse.Namespace) -> int:
                 "researchers are asked to delete what you shared."
             ).format(purpose=required[0])
         )
-        args.out = getattr(args, "out", None)
         return cmd_withdraw(args)
     if args.decline:
         receipt = withdrawal.decline_purposes(study.study_id, args.decline, copy_to=args.out)

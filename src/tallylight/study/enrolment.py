@@ -18,6 +18,7 @@ enrolment file can never widen capture.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -492,15 +493,13 @@ def save_purposes(study: Study, choices: Mapping[str, bool], consent_id: str | N
     current = study.purposes()
     current.update({pid: bool(v) for pid, v in choices.items() if m.purpose(pid) is not None})
     e = study.enrolment
-    changed = Enrolment(
-        **{
-            **e.__dict__,
-            "purposes": {p.id: p.required or current[p.id] for p in m.purposes},
-            "consent_id": consent_id or e.consent_id,
-            "earlier_consents": (*e.earlier_consents, e.consent_id)
-            if consent_id and consent_id != e.consent_id
-            else e.earlier_consents,
-        }
+    new_id = consent_id or e.consent_id
+    new_record = new_id != e.consent_id
+    changed = dataclasses.replace(
+        e,
+        purposes={p.id: p.required or current[p.id] for p in m.purposes},
+        consent_id=new_id,
+        earlier_consents=(*e.earlier_consents, e.consent_id) if new_record else e.earlier_consents,
     )
     try:
         atomic_write(
@@ -532,15 +531,13 @@ def allow_purposes(
     old = read_consent(study, unlocked)
     choices = {**study.purposes(), **dict.fromkeys(purpose_ids, True)}
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    record = ConsentRecord(
-        **{
-            **old.__dict__,
-            "consent_id": str(uuid.uuid4()),
-            "given_at": when.isoformat().replace("+00:00", "Z"),
-            "app_version": __version__,
-            "purposes": choices,
-            "extra": {**old.extra, "replaces_consent": old.consent_id},
-        }
+    record = dataclasses.replace(
+        old,
+        consent_id=str(uuid.uuid4()),
+        given_at=when.isoformat().replace("+00:00", "Z"),
+        app_version=__version__,
+        purposes=choices,
+        extra={**old.extra, "replaces_consent": old.consent_id},
     )
     try:
         atomic_write(study.path / consent_file(record.consent_id), consent.seal(record, unlocked.public_key))
