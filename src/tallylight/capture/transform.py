@@ -86,6 +86,15 @@ class Transformer:
             return Event(t, Kind.MARKER, marker=int(raw[2]), reason=int(raw[3]))
         return None
 
+    def capture_stopped(self) -> int:
+        """Capture stops here (a pause, a private app's gap, the stop): keys held now are released
+        unseen, so their later ups are dropped like any up without a captured down. Returns how
+        many keys were held: their downs stay unpaired, the one orphan no recorder can avoid
+        (docs/BUNDLE.md's pairing drops a down never released before the stretch ends)."""
+        held = len(self._held)
+        self._held.clear()
+        return held
+
     def _move(self, t: int, x: Any, y: Any) -> Event | None:
         if not self.options.mouse_moves:
             return None
@@ -107,7 +116,11 @@ class Transformer:
         if mode == KeyMode.NONE and not task_text:
             return None
         phys = physical_id(key, keycode)
-        if kind == Kind.KEY_UP and phys in self._held:
+        if kind == Kind.KEY_UP:
+            if phys not in self._held:
+                # its down was not captured (pressed before the session, in a pause or a private
+                # app): a release alone is no keystroke, and never written (issue 20 item 5)
+                return None
             # pair by physical key: report the up exactly as its down was reported
             key_class, code, text = self._held.pop(phys)
             return Event(t, Kind.KEY_UP, key_class=key_class, key=code, text=text)

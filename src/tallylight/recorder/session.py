@@ -454,6 +454,7 @@ class Session:
                     else:
                         trials.pop(0)
                 if stopping and not pending:
+                    timing.unreleased_keys = pipeline.unreleased
                     self.timing_quality = timing.quality((time.perf_counter_ns() - t0) / 1e9)
                     note = getattr(sink, "note_timing", None)
                     if note is not None:
@@ -493,6 +494,8 @@ class Pipeline:
         self.transform = transform
         self.hotkey = hotkey
         self.paused = False
+        #: key downs written whose up capture could not see (held when a pause, gap or stop began)
+        self.unreleased = 0
 
     def feed(self, ready: list[RawEvent], now_ns: int, final: bool = False) -> list[Event]:
         staged = ready
@@ -509,6 +512,7 @@ class Pipeline:
                     self.paused = False
                 elif which in (Marker.PAUSE, Marker.GAP, Marker.SESSION_STOP):
                     self.paused = True  # nothing until RESUME (or ever, after the stop stamp)
+                    self.unreleased += self.transform.capture_stopped()
             elif self.paused:
                 continue  # outside the session's active time: not captured
             event = self.transform(raw)

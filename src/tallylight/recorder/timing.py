@@ -38,6 +38,7 @@ class SessionTiming:
         self.map: ClockMap | None = None
         self.floor = t0_ns  # the latest time already handed on; later arrivals never go before it
         self.late = 0  # events that arrived after later ones had been written (moved up to them)
+        self.unreleased_keys = 0  # keys held when capture paused or stopped (the writer counts them)
         self.without_os_time = 0
         self.inputs = 0
         self._second = -1
@@ -95,6 +96,7 @@ class SessionTiming:
             "drift_ppm": 0.0,
             "clock_resets": 0,
             "late_reordered": self.late,
+            "unreleased_keys": self.unreleased_keys,
             "rate_mean_per_s": round(self.inputs / duration_s, 2) if duration_s > 0 else 0.0,
             "rate_peak_per_s": self.peak_rate,
             "dropped_or_merged": None,

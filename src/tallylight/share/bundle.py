@@ -232,6 +232,7 @@ TIMING_MEMBERS = (
     "drift_ppm",
     "clock_resets",
     "late_reordered",
+    "unreleased_keys",
     "rate_mean_per_s",
     "rate_peak_per_s",
     "dropped_or_merged",

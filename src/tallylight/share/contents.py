@@ -145,6 +145,10 @@ FIELDS: dict[str, tuple[str, str]] = {
         "how busy it was at the start",
     ),
     "sessions[].timing_quality.load_average_stop": (_TIMING, "and at the end"),
+    "sessions[].timing_quality.unreleased_keys": (
+        _TIMING,
+        "keys held down when recording paused or stopped (their release is not known)",
+    ),
     "sessions[].timing_quality.recorder_cpu_s": (
         _TIMING,
         "processor time the recorder used",

@@ -23,6 +23,7 @@ PER_EVENT_FIGURES = (
     "delivery_lag_p99_us",
     "delivery_lag_max_us",
     "late_reordered",
+    "unreleased_keys",
 )
 
 
@@ -85,6 +86,12 @@ def notes(q: dict[str, Any]) -> list[str]:
         out.append(
             f"{q['late_reordered']} events arrived so late that they were placed right after "
             "events already saved (their times are a little too late)."
+        )
+    if q.get("unreleased_keys"):
+        out.append(
+            f"{q['unreleased_keys']} key(s) were held down when capture paused or stopped: their "
+            "release was not captured, so those presses have no key_up (pair keys within each "
+            "stretch of capture)."
         )
     if q.get("os_clock") == "x11-server-time":
         out.append(
