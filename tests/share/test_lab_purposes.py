@@ -240,3 +240,9 @@ def test_features_purpose_on_a_dataset_without_purposes_says_what_to_do(
         pq.write_table(pq.read_table(path).drop_columns(["purposes"]), path)
     assert lab_main(["features", str(out), "--purpose", TRAIN, "--quiet"]) == 2
     assert "--reopen" in capsys.readouterr().err
+
+
+def test_manifest_verify_lists_the_purposes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    a = Study(tmp_path, "a")
+    assert lab_main(["manifest", "verify", str(a.manifest)]) == 0
+    assert "Purposes participants say yes or no to: analysis (required)" in capsys.readouterr().out

@@ -85,7 +85,15 @@ def cmd_sign(args: argparse.Namespace) -> int:
     print(f"Signed {args.file}: study {m.study_id} version {m.version} ({m.title}).")
     print(f"Manifest hash: {loaded.hash}")
     print(f"Signer fingerprint: {loaded.fingerprint}")
+    print(_purposes_line(m))
     return 0
+
+
+def _purposes_line(m: manifest.Manifest) -> str:
+    """What participants are asked to allow, one purpose after another (docs/STUDY.md, "Purposes")."""
+    marks = ", ".join(f"{p.id} ({'required' if p.required else 'optional'})" for p in m.purposes)
+    implicit = " (the manifest names none: the default)" if any(p.implicit for p in m.purposes) else ""
+    return f"Purposes participants say yes or no to: {marks}{implicit}"
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -94,6 +102,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     print(f"Valid signature. Study {m.study_id} version {m.version}: {m.title}")
     print(f"Signer fingerprint: {loaded.fingerprint}")
     print(f"Manifest hash: {loaded.hash}")
+    print(_purposes_line(m))
     today = manifest.today_utc()
     try:
         manifest.check_current(m, today)
