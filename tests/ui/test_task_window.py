@@ -254,10 +254,34 @@ def test_the_study_task_menu_opens_the_task_window_and_closing_it_ends_the_task(
     c = app.controller
     c.start_session(study=study_id)
     qtbot.waitUntil(lambda: c.state == "recording", timeout=10000)
-    menu = QMenu()
-    app.actions.fill_task_menu(menu)
-    (start,) = [a for a in menu.actions() if "Click the circles" in a.text()]
-    start.trigger()  # the study task menu's entry, as the participant picks it
+    # the participant opens the main window's study task menu and picks the task, by keyboard
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    window = app.window
+    assert window is not None
+    qtbot.waitUntil(window.task_button.isVisible, timeout=5000)
+    picked: list[str] = []
+
+    def pick() -> None:  # runs while the menu is open (its exec is modal)
+        menu = QApplication.activePopupWidget()
+        if not isinstance(menu, QMenu):
+            QTimer.singleShot(20, pick)
+            return
+        for _ in menu.actions():  # down to the pointing task's entry
+            QTest.keyClick(menu, Qt.Key.Key_Down)
+            active = menu.activeAction()
+            if active is not None and "Click the circles" in active.text():
+                break
+        active = menu.activeAction()
+        picked.append(active.text() if active is not None else "")
+        QTest.keyClick(menu, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, pick)
+    QTest.mouseClick(window.task_button, Qt.MouseButton.LeftButton)
+    assert len(picked) == 1
+    assert "Click the circles" in picked[0], picked
     qtbot.waitUntil(lambda: "task" in app.dialogs and app.dialogs["task"].isVisible(), timeout=10000)
     assert c.task == "tap"
     app.dialogs["task"].close()
