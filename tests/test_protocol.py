@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from tallylight import protocol
 from tallylight.errors import UsageError
 from tallylight.events import StopReason
-from tallylight.protocol import AppCommand, Command, Message
+from tallylight.protocol import AppCommand, Command, Message, StartCommand
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -213,3 +214,40 @@ def test_messages_are_read_only_in_the_protocol_module() -> None:
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+_texts = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+
+
+@given(
+    st.builds(
+        StartCommand,
+        options=st.fixed_dictionaries({"keys": st.sampled_from(["none", "class", "hashed", "full"])}),
+        label=_texts,
+        study=st.text("abcdef0123456789-", max_size=36),
+        max_duration_s=st.floats(0, 1e6),
+        idle_timeout_s=st.floats(0, 1e6),
+        pause_hotkey=st.sampled_from(["", "<ctrl>+<alt>+p"]),
+        private_apps=st.lists(st.text("abcxyz", min_size=1, max_size=10), max_size=3).map(tuple),
+        global_capture=st.booleans(),
+    )
+)
+def test_the_start_command_reads_back_as_it_was_sent(start: StartCommand) -> None:
+    line = protocol.encode(protocol.command(Command.START, 1, **start.fields()))
+    _cmd, _id, msg = protocol.decode_command(line)
+    assert StartCommand.parse(msg) == start
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("study", 7, "'study' must be a study id."),
+        ("label", "x" * 201, "The label must be text of at most 200 characters."),
+        ("max_duration_s", "soon", "max_duration_s"),
+        ("private_apps", "keepassxc", "application names"),
+    ],
+)
+def test_a_bad_start_field_is_named(field: str, value: object, said: str) -> None:
+
+    with pytest.raises(UsageError, match=re.escape(said)):
+        StartCommand.parse({"cmd": "start", field: value})

@@ -174,3 +174,145 @@ def test_a_recorder_that_dies_without_a_summary_keeps_what_was_seen(state: AppSt
     assert last.reason == RECORDER_EXITED
     assert last.summary.counts == {"move": 12}
     assert last.summary.duration_s == pytest.approx(m.elapsed_s + m.paused_s)
+
+
+# ---------------------------------------------------------------- the start command and the link
+
+
+class Link:
+    """A recorder link that keeps what the model sent down it."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, object]]] = []
+        self.closed = False
+
+    def send(self, cmd: object, **fields: object) -> None:
+        self.sent.append((str(cmd), fields))
+
+    def close_channel(self) -> None:
+        self.closed = True
+
+
+def _started(m: SessionModel, **fields: object) -> None:
+    from tallylight.protocol import RecorderMessage
+
+    m.on_started(RecorderMessage.parse({"event": "started", "session_id": "s1", **fields}))
+
+
+def test_the_start_command_is_narrowed_by_the_settings_and_carries_their_limits() -> None:
+    from tallylight.options import CaptureOptions, KeyMode
+    from tallylight.session_model import start_command
+    from tallylight.settings import Settings
+
+    settings = Settings(
+        capture=CaptureOptions(keys=KeyMode.HASHED, scrolls=False),
+        max_duration_min=30,
+        idle_timeout_min=5,
+        pause_hotkey="Ctrl+Alt+P",
+        private_apps=["keepassxc"],
+    )
+    asked = CaptureOptions(keys=KeyMode.FULL, move_min_interval_ms=8.0)
+    cmd = start_command(settings, asked, label="typing", study="st-1", seconds_per_minute=2.0)
+    assert cmd.options == {**asked.to_dict(), "keys": "hashed", "scrolls": False}  # never wider
+    assert (cmd.max_duration_s, cmd.idle_timeout_s) == (60.0, 10.0)
+    assert cmd.pause_hotkey == "<ctrl>+<alt>+p"
+    assert cmd.private_apps == ("keepassxc",)
+    assert (cmd.label, cmd.study) == ("typing", "st-1")
+    # no options asked: the settings' own; an unusable hotkey is left out, not fatal
+    plain = start_command(Settings(pause_hotkey="Ctrl+Ctrl"))
+    assert plain.options == Settings().capture.to_dict()
+    assert plain.pause_hotkey == ""
+    assert "pause_hotkey" not in plain.fields()
+
+
+def test_the_model_keeps_the_limits_and_the_backstop() -> None:
+    from tallylight.protocol import StartCommand
+
+    m = SessionModel(Clock())
+    m.begin(Link(), StartCommand(max_duration_s=120.0, idle_timeout_s=30.0))
+    assert m.limits == (120.0, 30.0)
+    assert m.backstop_s == 135.0  # the app stops a recorder that missed its own limit
+    m.begin(Link(), StartCommand())
+    assert m.backstop_s == 0.0
+
+
+@pytest.mark.parametrize("state", list(AppState))
+def test_commands_reach_the_recorder_only_in_states_that_take_them(state: AppState) -> None:
+    from tallylight.protocol import StartCommand
+
+    m = model_in(state)
+    link = Link()
+    m.link = link if state.active else None
+    m.request = StartCommand()
+    m.tasks = [{"id": "copy", "title": "Copy a text"}]
+    assert m.pause() is (state == AppState.RECORDING)
+    assert m.resume() is (state == AppState.PAUSED)
+    assert m.add_note() is state.active
+    assert m.start_task("copy") is state.active
+    assert m.start_task("unknown") is False
+    assert m.end_task() is False  # no task running
+    assert m.own_ui_open(True) is (state in (AppState.RECORDING, AppState.PAUSED))
+    sent = [cmd for cmd, _ in link.sent]
+    assert ("pause" in sent) is (state == AppState.RECORDING)
+    assert ("resume" in sent) is (state == AppState.PAUSED)
+    assert ("note" in sent) is state.active
+
+
+def test_a_session_through_its_link() -> None:
+    from tallylight.protocol import RECORDER_EXITED, RecorderMessage, StartCommand
+
+    m = SessionModel(Clock())
+    link = Link()
+    m.begin(link, StartCommand(label="typing", options={"keys": "class"}))
+    assert (m.state, m.label, m.options) == (AppState.STARTING, "typing", {"keys": "class"})
+    _started(
+        m,
+        options={"keys": "none"},
+        narrowed=[{"message": "keys: the study allows none"}],
+        study_title="A study",
+        tasks=[{"id": "copy", "title": "Copy a text"}],
+    )
+    assert m.state == AppState.RECORDING
+    assert (m.session_id, m.options, m.study_title) == ("s1", {"keys": "none"}, "A study")
+    assert m.narrowed == ["keys: the study allows none"]
+    assert m.start_task("copy")
+    m.on_marked(RecorderMessage.parse({"event": "task", "action": "start", "task": "copy"}))
+    assert m.task == "copy"
+    assert m.task_title("copy") == "Copy a text"
+    assert m.end_task()
+    m.on_marked(RecorderMessage.parse({"event": "task", "action": "end"}))
+    m.on_marked(RecorderMessage.parse({"event": "note", "number": 1}))
+    assert (m.task, m.notes) == ("", 1)
+    m.on_stats(
+        RecorderMessage.parse({"event": "stats", "counts": {"key_down": 3}, "rate": 2.5, "private": True})
+    )
+    assert (m.counts, m.rate, m.private) == ({"key_down": 3}, 2.5, True)
+    m.on_private(RecorderMessage.parse({"event": "private", "on": True}))
+    assert m.own_ui_private
+    assert m.stop()
+    assert m.stop()
+    assert [cmd for cmd, _ in link.sent].count("stop") == 1
+    assert ("stop", {"reason": "participant"}) in link.sent
+    last = m.on_stopped(RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=0))
+    assert last.label == "typing"
+    assert last.session_id == "s1"
+    assert last.summary.counts == {"key_down": 3}  # the last counts seen
+    assert m.on_exit() == AppState.IDLE
+    assert m.link is None
+    assert not m.pause()
+    assert not m.stop()
+
+
+def test_a_new_session_forgets_the_last_ones_facts() -> None:
+    from tallylight.protocol import RecorderMessage, StartCommand
+
+    m = SessionModel(Clock())
+    m.begin(Link(), StartCommand(label="first"))
+    _started(m)
+    m.on_stats(RecorderMessage.parse({"event": "stats", "counts": {"key_down": 3}}))
+    m.on_stopped(RecorderMessage.parse({"event": "stopped", "reason": "participant", "summary": {}}))
+    m.on_exit()
+    m.begin(Link(), StartCommand(label="second"))
+    assert (m.label, m.session_id, m.counts, m.notes) == ("second", "", {}, 0)
+    assert m.last_stop is not None
+    assert m.last_stop.label == "first"

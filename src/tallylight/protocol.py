@@ -235,6 +235,63 @@ class RecorderMessage:
         )
 
 
+@dataclass(frozen=True)
+class StartCommand:
+    """The ``start`` command, both ends: what the tray app and ``record`` send (:meth:`fields`),
+    what the recorder reads (:meth:`parse`, with a clear sentence for a bad field).
+
+    ``options`` are the capture options asked for (``CaptureOptions.to_dict()``); the recorder
+    narrows them by its ceiling, whoever sent them. Limits are seconds; 0 means none.
+    """
+
+    options: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+    study: str = ""
+    max_duration_s: float = 0.0
+    idle_timeout_s: float = 0.0
+    pause_hotkey: str = ""  # pynput's form (``<ctrl>+<alt>+p``); "" for none
+    private_apps: tuple[str, ...] = ()
+    global_capture: bool = True
+
+    def fields(self) -> dict[str, Any]:
+        """The command's fields (``command(Command.START, **fields)``); empty ones left out."""
+        out: dict[str, Any] = {
+            "options": dict(self.options),
+            "max_duration_s": float(self.max_duration_s),
+            "idle_timeout_s": float(self.idle_timeout_s),
+            "private_apps": list(self.private_apps),
+        }
+        for name in ("label", "study", "pause_hotkey"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if not self.global_capture:
+            out["global_capture"] = False
+        return out
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> StartCommand:
+        """The command as the recorder received it; UsageError naming a field it cannot use."""
+        return cls(
+            options=mapping(msg, "options"),
+            label=text(msg, "label", 200, "The label"),
+            study=_study_id(msg),
+            max_duration_s=seconds(msg, "max_duration_s"),
+            idle_timeout_s=seconds(msg, "idle_timeout_s"),
+            pause_hotkey=text(msg, "pause_hotkey", 100, "'pause_hotkey'"),
+            private_apps=tuple(names(msg, "private_apps", "application names")),
+            global_capture=flag(msg, "global_capture", True),
+        )
+
+
+def _study_id(msg: Mapping[str, Any]) -> str:
+    study = msg.get("study")
+    if study is None or study == "":
+        return ""
+    if not isinstance(study, str) or len(study) > 64:
+        raise UsageError(_("'study' must be a study id."))
+    return study
+
+
 def command(cmd: Command | str, msg_id: Any = None, **fields: Any) -> dict[str, Any]:
     """A command object; fields that are None are left out (the recorder's default applies)."""
     out: dict[str, Any] = {"cmd": str(cmd)}

@@ -23,7 +23,7 @@ from tallylight.cli.unlock import add_passphrase_option, ensure_vault
 from tallylight.errors import CaptureUnavailable, RecorderError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
-from tallylight.protocol import AppCommand, AppRequest, Command, Message, RecorderMessage
+from tallylight.protocol import AppCommand, AppRequest, Command, Message, RecorderMessage, StartCommand
 from tallylight.recorder import exitlog
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.session_model import SessionModel
@@ -126,23 +126,23 @@ def run(args: argparse.Namespace) -> int:
     try:
         recorder = RecorderClient()
         control: RecordControl | None = None
-        model = SessionModel()  # the same states and clock as the tray app's light
-        model.launching()
+        model = SessionModel()  # the same session model as the tray app's light
+        start = model.begin(
+            _Link(recorder),
+            StartCommand(
+                options=options.to_dict(),
+                label=label,
+                study=args.study or "",
+                max_duration_s=duration,
+                idle_timeout_s=idle,
+                pause_hotkey=hotkey.pynput() if hotkey else "",
+            ),
+        )
         try:
-            started = RecorderMessage.parse(
-                recorder.request(
-                    Command.START,
-                    options=options.to_dict(),
-                    label=label,
-                    max_duration_s=duration,
-                    idle_timeout_s=idle,
-                    study=args.study or None,
-                    pause_hotkey=hotkey.pynput() if hotkey else None,
-                )
-            )
-            model.started()
+            started = RecorderMessage.parse(recorder.request(Command.START, **start.fields()))
+            model.on_started(started)
             live.append(recorder)
-            control = RecordControl(*_control_handlers(recorder, model, started, label))
+            control = RecordControl(*_control_handlers(recorder, model))
             control.start()  # `tallylight task|note|status` from another terminal reach this session
             if window is not None and window.gone:  # hidden while the session was starting
                 stop_recorder("indicator")
@@ -169,26 +169,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _control_handlers(
-    recorder: RecorderClient, model: SessionModel, started: RecorderMessage, label: str
+    recorder: RecorderClient, model: SessionModel
 ) -> tuple[Handler, Callable[[], dict[str, Any]]]:
     """What this session answers on ``record.sock`` (tallylight.cli.record_control): its status,
-    and task and note markers sent to its recorder, each said in this terminal too."""
-    now: dict[str, Any] = {"task": "", "notes": 0}
-    titles = {t.id: t.title for t in started.tasks}
+    and task and note markers sent to its recorder, each said in this terminal too. The
+    session's facts are the session model's, as in the tray app."""
 
     def status() -> dict[str, Any]:
         return {
             "state": model.state.value,
-            "label": label,
-            "session_id": started.session_id,
+            "label": model.label,
+            "session_id": model.session_id,
             "elapsed_s": round(model.elapsed_s, 3),
             "paused_s": round(model.paused_s, 3),
-            "options": dict(started.options),
-            "narrowed": list(started.narrowed),
-            "study": started.study,
-            "task": now["task"],
-            "tasks": [{"id": t.id, "title": t.title} for t in started.tasks],
-            "notes": now["notes"],
+            "options": dict(model.options),
+            "narrowed": list(model.narrowed),
+            "study": model.study,
+            "task": model.task,
+            "tasks": [dict(t) for t in model.tasks],
+            "notes": model.notes,
             "recorder_pid": recorder.pid,
         }
 
@@ -200,14 +199,14 @@ def _control_handlers(
                 return protocol.app_error(_("A task can be started or ended."), status())
             task = request.task if request.action == "start" else None  # None: not sent
             done = RecorderMessage.parse(recorder.request(Command.TASK, action=request.action, task=task))
-            now["task"] = done.task if done.action == "start" else ""
-            title = words.printable(titles.get(done.task, done.task))
+            model.on_marked(done)
+            title = words.printable(model.task_title(done.task))
             said = _("Task started: {title}.") if done.action == "start" else _("Task ended: {title}.")
             print("\n" + said.format(title=title), file=sys.stderr, flush=True)
             return protocol.app_ok(status())
         if request.cmd == AppCommand.NOTE:
             done = RecorderMessage.parse(recorder.request(Command.NOTE))
-            now["notes"] = done.number
+            model.on_marked(done)
             print("\n" + _("Note {n} marked.").format(n=done.number), file=sys.stderr, flush=True)
             return protocol.app_ok(status())
         if request.cmd == AppCommand.START:
@@ -242,7 +241,7 @@ def _wait(
             continue
         kind = msg.event
         if kind == Message.STOPPED:
-            model.stopped()
+            model.on_stopped(msg)
             return msg
         if kind == Message.PAUSED:
             model.paused()
@@ -257,6 +256,7 @@ def _wait(
             )
             raise RecorderError(exitlog.record_and_explain(recorder.exit_record(), kept))
         elif kind == Message.STATS:
+            model.on_stats(msg)
             if window is not None:
                 state = model.state.value
                 progress = f"{words.clock(msg.elapsed_s)} — {words.counts_summary(msg.counts or {})}"
@@ -278,6 +278,20 @@ def _wait(
                     flush=True,
                 )
     return None
+
+
+class _Link:
+    """``record``'s recorder client as the session model's link to its recorder."""
+
+    def __init__(self, client: RecorderClient) -> None:
+        self.client = client
+
+    def send(self, cmd: Command, **fields: Any) -> None:
+        with contextlib.suppress(RecorderError):  # already gone: it stopped anyway
+            self.client.send_raw(protocol.command(cmd, **fields))
+
+    def close_channel(self) -> None:
+        self.client.close()
 
 
 def _notice_lines(started: RecorderMessage, hotkey: Hotkey | None = None) -> list[str]:

@@ -126,20 +126,20 @@ class RecorderProcess:
             raise UsageError(
                 _("This recorder already ran a session; start a new recorder for a new session.")
             )
-        asked = protocol.mapping(msg, "options")
-        terms = _study_terms(msg)  # a session for a study: its consent, read here from disk
+        start = protocol.StartCommand.parse(msg)
+        terms = session_terms(start.study) if start.study else None  # a study's consent, read here from disk
         self._terms = terms
         ceilings = self._ceilings()
         if terms is not None:
             ceilings = [*ceilings, ceiling.Ceiling(terms.ceiling, words.STUDY_CEILING)]
         # The one place the ceiling is enforced: whoever sent this command.
-        options, narrowed = ceiling.apply(CaptureOptions.from_dict(asked), ceilings)
-        label = protocol.text(msg, "label", 200, "The label")
-        self._limits = (protocol.seconds(msg, "max_duration_s"), protocol.seconds(msg, "idle_timeout_s"))
+        options, narrowed = ceiling.apply(CaptureOptions.from_dict(dict(start.options)), ceilings)
+        label = start.label
+        self._limits = (start.max_duration_s, start.idle_timeout_s)
         if terms is not None:
             self._limits = (terms.limit_duration(self._limits[0]), terms.limit_idle(self._limits[1]))
-        private_apps = protocol.names(msg, "private_apps", "application names")
-        global_capture = protocol.flag(msg, "global_capture", True)
+        private_apps = list(start.private_apps)
+        global_capture = start.global_capture
         if global_capture:  # without it only the task window's own events are taken: no hooks, no probe
             try:
                 self._check_capture()
@@ -150,7 +150,7 @@ class RecorderProcess:
                 # pointing tasks still record, from the task window alone
                 global_capture = False
         sink_factory = self._sink_factory or default_sink_factory()
-        hotkey = protocol.text(msg, "pause_hotkey", 100, "'pause_hotkey'")
+        hotkey = start.pause_hotkey
         session = Session(
             options,
             sink_factory,
@@ -419,16 +419,6 @@ class RecorderProcess:
             if now - self._last_stats >= STATS_INTERVAL_S:
                 self._last_stats = now
                 self.send(Message.STATS, **self._status())
-
-
-def _study_terms(msg: dict[str, Any]) -> SessionTerms | None:
-    """The joined study's terms for this session, or None for a personal session."""
-    study = protocol.value(msg, "study")
-    if study is None or study == "":
-        return None
-    if not isinstance(study, str) or len(study) > 64:
-        raise UsageError(_("'study' must be a study id."))
-    return session_terms(study)
 
 
 def _reason_name(session: Session | None, requested: StopReason) -> str:

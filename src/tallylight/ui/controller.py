@@ -16,13 +16,12 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from tallylight import protocol, words
 from tallylight import settings as settings_mod
 from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
-from tallylight.capture.hotkey import Hotkey, parse_hotkey
-from tallylight.errors import UsageError
+from tallylight.capture.hotkey import Hotkey
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions
 from tallylight.protocol import Command, LastSession, Message, RecorderMessage, StopSummary
 from tallylight.recorder import exitlog
-from tallylight.session_model import SessionModel
+from tallylight.session_model import SessionModel, start_command, usable_hotkey
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
 
@@ -40,32 +39,24 @@ class AppController(QObject):
 
     #: settings count in minutes; tests shrink this to make limits fire in seconds
     seconds_per_minute: float = 60.0
+    #: how long a stopping recorder may take before its stdin is closed (which stops it for sure)
+    stop_grace_ms: int = 3000
 
     def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
-        self.model = SessionModel()  # the state and the light's clock (Qt-free, shared with `record`)
-        self.label = ""
-        self.session_id = ""
-        self.options: dict[str, Any] = {}
-        self.narrowed: list[str] = []  # what the recorder's ceiling narrowed, in words
-        self.counts: dict[str, int] = {}
-        self.private = False  # the recorder's last stats: a private app has focus, nothing is captured
-        self.rate = 0.0  # input events per second over the last second (the recorder's stats)
+        # the session: state, clock, start command, recorder link and what the recorder said
+        # (Qt-free, shared with `record`); this adapter holds the process, timers and notices
+        self.model = SessionModel()
         self.error_message = ""
         self._recorder: RecorderProcess | None = None
         self._lost: dict[str, Any] = {}  # the recorder ended unexpectedly (see recorder_lost)
         self._closed_by_us = False
         self._start_args: tuple[str, CaptureOptions | None, str] | None = None
         self._started_by = ""
+        self._session_hotkey: Hotkey | None = None  # the pause hotkey the running session listens to
         self._stopped_now = False  # this recorder said "stopped": a session ended (stop summary)
-        self.study = ""  # the joined study the session is for ("" = personal)
-        self.study_title = ""
-        self.tasks: list[dict[str, str]] = []  # the study's tasks: {"id", "title"}
-        self.task = ""  # the task running now
-        self.notes = 0
         self._focus_caveat_said = False  # the start dialog said private apps cannot pause capture here
-        self.own_ui_private = False  # the recorder confirmed: our own menu is open, nothing captured
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._on_tick)
@@ -83,6 +74,21 @@ class AppController(QObject):
     @property
     def state(self) -> AppState:
         return self.model.state
+
+    # what the recorder said about this session (the model keeps it)
+    label = property(lambda self: self.model.label)
+    session_id = property(lambda self: self.model.session_id)
+    options = property(lambda self: self.model.options)
+    narrowed = property(lambda self: self.model.narrowed)
+    counts = property(lambda self: self.model.counts)
+    private = property(lambda self: self.model.private)
+    rate = property(lambda self: self.model.rate)
+    study = property(lambda self: self.model.study)  # the joined study ("" = personal)
+    study_title = property(lambda self: self.model.study_title)
+    tasks = property(lambda self: self.model.tasks)
+    task = property(lambda self: self.model.task)
+    notes = property(lambda self: self.model.notes)
+    own_ui_private = property(lambda self: self.model.own_ui_private)
 
     @property
     def last_stop(self) -> LastSession | None:
@@ -185,22 +191,13 @@ class AppController(QObject):
         self._started_by = started_by
         self._start_args = (label, options, study)
         s = self.settings
-        effective = (s.narrow(options) if options is not None else s.capture).to_dict()
-        spm = self.seconds_per_minute
-        fields: dict[str, Any] = {
-            "options": effective,
-            "max_duration_s": float(s.max_duration_min * spm),
-            "idle_timeout_s": float(s.idle_timeout_min * spm),
-        }
-        if label:
-            fields["label"] = label
-        if study:
-            fields["study"] = study
-        hotkey = _usable_hotkey(s.pause_hotkey)
-        self._session_hotkey = hotkey  # the recorder keeps this one until the session ends
-        if hotkey is not None:
-            fields["pause_hotkey"] = hotkey.pynput()
-        elif s.pause_hotkey.strip():  # a hand-edited settings file: record anyway, without it
+        request = start_command(
+            s, options, label=label, study=study, seconds_per_minute=self.seconds_per_minute
+        )
+        self._session_hotkey = usable_hotkey(s.pause_hotkey)  # the recorder keeps it until the session ends
+        if (
+            self._session_hotkey is None and s.pause_hotkey.strip()
+        ):  # a hand-edited settings file: record anyway
             QTimer.singleShot(
                 0,
                 lambda: self.notify.emit(
@@ -211,7 +208,6 @@ class AppController(QObject):
                     ).format(hotkey=s.pause_hotkey),
                 ),
             )
-        fields["private_apps"] = list(s.private_apps)
         rec = RecorderProcess(self)
         rec.started.connect(self._on_started)
         rec.paused.connect(self._on_paused)
@@ -220,98 +216,63 @@ class AppController(QObject):
         rec.preview.connect(self.live_preview.emit)
         rec.stopped.connect(self._on_stopped)
         rec.error.connect(self._on_error)
-        rec.private_changed.connect(self._on_private_changed)
+        rec.private_changed.connect(self.model.on_private)
         rec.start_refused.connect(self._on_start_refused)
         rec.marked.connect(self._on_marked)
         rec.finished.connect(self._on_finished)
         self._recorder = rec
-        self.label = label
-        self.study, self.study_title = study, ""
-        self.tasks, self.task, self.notes = [], "", 0
-        self.session_id = ""
-        self.options = effective
-        self.narrowed = []
-        self.counts = {}
-        self.private = False
         self.error_message = ""
         self._stopped_now = False
         self._closed_by_us = False  # we closed its channel (a refused start, a stop not answered)
         self._focus_caveat_said = focus_caveat_said
-        self.model.launching()
+        self.model.begin(rec, request)
         self.changed.emit()
-        rec.launch(fields)
+        rec.launch(request.fields())
         return True
 
     def request_preview(self, n: int = 40) -> bool:
         """Ask the recorder for its last ``n`` events (answered by ``live_preview``)."""
-        if self._recorder is None or not self.active:
-            return False
-        self._recorder.send(Command.PREVIEW, n=n)
-        return True
+        return self.model.request_preview(n)
 
     def pause(self) -> bool:
-        if self.state != AppState.RECORDING or self._recorder is None:
-            return False
-        self._recorder.pause()
-        return True
+        return self.model.pause()
 
     def resume(self) -> bool:
-        if self.state != AppState.PAUSED or self._recorder is None:
-            return False
-        self._recorder.resume()
-        return True
+        return self.model.resume()
 
     def start_task(self, task_id: str) -> bool:
         """Start one of the study's tasks (a marker in the recording); False if it cannot be."""
-        if not self.active or self._recorder is None or task_id not in {t["id"] for t in self.tasks}:
-            return False
-        self._recorder.send(Command.TASK, action="start", task=task_id)
-        return True
+        return self.model.start_task(task_id)
 
     def end_task(self) -> bool:
-        if not self.active or self._recorder is None or not self.task:
-            return False
-        self._recorder.send(Command.TASK, action="end")
-        return True
+        return self.model.end_task()
 
     def add_note(self) -> bool:
         """Flag this moment in the recording (a note marker)."""
-        if not self.active or self._recorder is None:
-            return False
-        self._recorder.send(Command.NOTE)
-        return True
+        return self.model.add_note()
 
     def task_title(self, task_id: str) -> str:
-        return next((t["title"] for t in self.tasks if t["id"] == task_id), task_id)
+        return self.model.task_title(task_id)
 
     @Slot(object)
     def _on_marked(self, msg: RecorderMessage) -> None:
+        self.model.on_marked(msg)
         if msg.event == Message.NOTE:
-            self.notes = msg.number or self.notes + 1
             self.notify.emit(
                 _("Note added"), _("This moment is marked in the recording (note {n}).").format(n=self.notes)
             )
         elif msg.action == "start":
-            self.task = msg.task
             self.task_started.emit(self.study, msg.task)
-        else:
-            self.task = ""
         self.changed.emit()
 
     def send_task_window(self, cmd: Command, **fields: Any) -> None:
         """The task window's events and trials, to the running session's recorder."""
-        if self.active and self._recorder is not None:
-            self._recorder.send(cmd, **fields)
+        self.model.forward(cmd, **fields)
 
     def own_ui_open(self, on: bool) -> None:
         """Tallylight's own menu opened (``on``) or closed: while it is open nothing is
         captured (a private gap), so clicks on the tray menu are not the participant's data."""
-        if self._recorder is not None and self.state in (AppState.RECORDING, AppState.PAUSED):
-            self._recorder.send(Command.PRIVATE, on=bool(on))
-
-    @Slot(object)
-    def _on_private_changed(self, msg: RecorderMessage) -> None:
-        self.own_ui_private = msg.on
+        self.model.own_ui_open(on)
 
     def toggle_pause(self) -> None:
         if self.state == AppState.RECORDING:
@@ -320,14 +281,14 @@ class AppController(QObject):
             self.resume()
 
     def stop(self, reason: str = "participant") -> bool:
-        if not self.active or self._recorder is None:
+        asked = self.state != AppState.STOPPING
+        if not self.model.stop(reason):
             return False
-        if self.state != AppState.STOPPING:
-            self._set_state(AppState.STOPPING)
-            self._recorder.stop(reason)
+        if asked and self._recorder is not None:
+            self.changed.emit()
             # If the recorder does not answer, closing its stdin stops it for sure.
             rec = self._recorder
-            QTimer.singleShot(3000, self, lambda: self._force_stop(rec))
+            QTimer.singleShot(self.stop_grace_ms, self, lambda: self._force_stop(rec))
         return True
 
     def shutdown(self, wait_ms: int = 3000) -> None:
@@ -356,13 +317,8 @@ class AppController(QObject):
     # ---- recorder messages ----------------------------------------------
     @Slot(object)
     def _on_started(self, msg: RecorderMessage) -> None:
-        self.session_id = msg.session_id
-        self.study_title = msg.study_title
-        self.tasks = [{"id": t.id, "title": t.title} for t in msg.tasks]
-        if msg.options:
-            self.options = msg.options
-        narrowed = list(msg.narrowed)
-        self.narrowed = narrowed
+        self.model.on_started(msg)
+        narrowed = self.narrowed
         if self._started_by:
             self.notify.emit(
                 _("Recording started from the command line"),
@@ -375,18 +331,17 @@ class AppController(QObject):
             self.notify.emit(_("Capture narrowed"), "; ".join(narrowed) + ".")
         if not msg.global_capture:
             self.notify.emit(_("Only study tasks are recorded"), _(words.WINDOW_TASKS_ONLY))
-        self.model.started()
         self._tick.start()
         self._arm_reminder()
-        max_s = self.settings.max_duration_min * self.seconds_per_minute
-        if max_s > 0:
-            self._backstop.start(int((max_s + 15) * 1000))
-        self._set_state(AppState.RECORDING)
+        if self.model.backstop_s > 0:
+            self._backstop.start(int(self.model.backstop_s * 1000))
+        self.changed.emit()
 
     @Slot(object)
     def _on_paused(self, msg: RecorderMessage) -> None:
         if self.state != AppState.STOPPING:
-            self._set_state(AppState.PAUSED)
+            self.model.paused()
+            self.changed.emit()
             if msg.by == "hotkey":
                 self.notify.emit(
                     _("Tallylight paused"),
@@ -398,7 +353,8 @@ class AppController(QObject):
     @Slot(object)
     def _on_resumed(self, msg: RecorderMessage) -> None:
         if self.state != AppState.STOPPING:
-            self._set_state(AppState.RECORDING)
+            self.model.resumed()
+            self.changed.emit()
             if msg.by == "hotkey":
                 self.notify.emit(
                     _("Tallylight recording"),
@@ -408,20 +364,13 @@ class AppController(QObject):
     def _hotkey_words(self) -> str:
         """The hotkey the running session listens to: a hotkey set in Settings meanwhile applies
         from the next session, so naming it here would send the participant to a dead key."""
-        hotkey = getattr(self, "_session_hotkey", None) if self.active else None
-        hotkey = hotkey or _usable_hotkey(self.settings.pause_hotkey)
+        hotkey = self._session_hotkey if self.active else None
+        hotkey = hotkey or usable_hotkey(self.settings.pause_hotkey)
         return hotkey.human() if hotkey is not None else _("the hotkey")
 
     @Slot(object)
     def _on_stats(self, msg: RecorderMessage) -> None:
-        if msg.counts is not None:
-            self.counts = dict(msg.counts)
-        if msg.rate is not None:
-            self.rate = msg.rate
-        if msg.private is not None:
-            self.private = msg.private
-        # Only counts: the state follows the recorder's paused/resumed events alone. A stats
-        # message written just before a hotkey resume used to turn the light back to paused.
+        self.model.on_stats(msg)  # never the state: that follows paused/resumed alone
         self.changed.emit()
 
     @Slot(str, bool)
@@ -447,9 +396,7 @@ class AppController(QObject):
     @Slot(object)
     def _on_stopped(self, msg: RecorderMessage) -> None:
         self._stopped_now = True
-        if msg.summary.counts is not None:
-            self.counts = dict(msg.summary.counts)
-        self.model.stopped_with(msg, self.counts, self.label, self.session_id)
+        self.model.on_stopped(msg)
         if msg.reason == protocol.RECORDER_EXITED:
             if self._closed_by_us and msg.exit_code == 0:
                 if not self._fatal_error:  # we closed its channel and it ended cleanly
@@ -491,7 +438,6 @@ class AppController(QObject):
         self._tick.stop()
         self._reminder.stop()
         self._backstop.stop()
-        self._end_clock()
         rec = self._recorder
         self._recorder = None
         if rec is not None:
@@ -500,9 +446,8 @@ class AppController(QObject):
         if self._fatal_error:
             self.error_message = self._fatal_error
             self.notify.emit(_("Tallylight could not record"), self._fatal_error)
-            self._set_state(AppState.ERROR)
-        else:
-            self._set_state(AppState.IDLE)
+        self.model.on_exit()  # error if it failed, else idle; the clock stops
+        self.changed.emit()
         if lost:  # its window says what was kept and opens the session: no stop summary besides
             self._stopped_now = False
             self.recorder_lost.emit(lost)
@@ -543,23 +488,3 @@ class AppController(QObject):
         if self.state == AppState.STOPPING and self._recorder is rec and rec is not None:
             self._closed_by_us = True
             rec.close_channel()
-
-    def _end_clock(self) -> None:
-        self.model.stopped()
-
-    def _set_state(self, state: AppState) -> None:
-        if self.model.can(state):
-            self.model.go(state)
-        else:  # a late message: the model never turns the light back on
-            log.warning("ignored a step from %s to %s", self.state.value, state.value)
-        self.changed.emit()
-
-
-def _usable_hotkey(text: str) -> Hotkey | None:
-    """The settings' pause hotkey, read by the one parser; None if empty or unusable."""
-    if not text.strip():
-        return None
-    try:
-        return parse_hotkey(text)
-    except UsageError:
-        return None
