@@ -235,12 +235,15 @@ def test_a_trials_file_and_its_session_must_agree(change: Any, message: str) -> 
         ("task,kind\r\npoint,pointing\r\n", "does not have the documented columns|malformed"),
         (None, "'=HYPERLINK"),
         ("", "malformed|documented columns"),
+        ("start_ms", "start_ms is out of range"),
     ],
 )
 def test_a_malformed_trials_table_is_a_sentence(csv_text: str | None, message: str) -> None:
+    good = tables.trials_csv(sample_trials()[:1]).decode()
     if csv_text is None:
-        good = tables.trials_csv(sample_trials()[:1]).decode()
         csv_text = good.replace("\r\npoint,", '\r\n"=HYPERLINK(""x"")",', 1)
+    elif csv_text == "start_ms":  # finite, but no time: it would overflow as nanoseconds
+        csv_text = good.replace(",1000,1420,", ",1e300,1420,", 1)
     with pytest.raises(BundleError, match=message):
         dataset.read_trials_csv(csv_text.encode())
 
@@ -481,3 +484,19 @@ def test_features_gives_throughput_and_wpm_per_participant_task_and_condition(tm
     assert lab_main(["withdraw", str(_request(a, tmp_path, "p1")), "--identity", str(a.identity),
                      "--dataset", str(out)]) == 0  # fmt: skip
     assert {r["participant"] for r in _task_results(out)} == {"p2"}
+
+
+@given(st.binary(max_size=400) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_any_trials_csv_is_read_or_refused_in_a_sentence(data: bytes) -> None:
+    """A stranger's trials.csv: a table with the documented columns, or BundleError, never a crash."""
+    header = (",".join(tables.TRIAL_COLUMN_NAMES) + "\r\n").encode()
+    for candidate in (data, header + data):
+        said = ""
+        try:
+            table = dataset.read_trials_csv(candidate)
+        except BundleError as exc:
+            said = str(exc)
+        if said:
+            assert said.startswith("A trials table in the bundle"), said
+        else:
+            assert tuple(table.column_names) == tables.TRIAL_COLUMN_NAMES

@@ -170,6 +170,10 @@ def _refuse_unless(
     raise BundleError(f"{what} in the bundle has {shown} in column {column}, which {why}.")
 
 
+#: a trial's times in ms stay within the store's event time range (2^62 ns)
+TRIAL_TIME_LIMIT_MS = float(1 << 62) / 1e6
+
+
 def read_trials_csv(data: bytes) -> pa.Table:
     """A trials.csv as an Arrow table with the codebook's types; empty cells become nulls."""
     opts = pacsv.ConvertOptions(
@@ -194,6 +198,9 @@ def read_trials_csv(data: bytes) -> pa.Table:
         col = table[column]
         if col.null_count or (col.type == pa.float64() and pc.any(pc.invert(pc.is_finite(col))).as_py()):
             raise BundleError(f"A trials table in the bundle has a trial whose {column} is not a number.")
+        # the event time range (docs/FORMAT.md 6.2)
+        if col.type == pa.float64() and table.num_rows and pc.max(pc.abs(col)).as_py() >= TRIAL_TIME_LIMIT_MS:
+            raise BundleError(f"A trials table in the bundle has a trial whose {column} is out of range.")
     return table
 
 
