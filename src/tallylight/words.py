@@ -468,6 +468,38 @@ def timing_summary(quality: Mapping[str, Any] | None) -> list[str]:
     return lines
 
 
+def timing_plain(quality: Mapping[str, Any] | None) -> list[str]:
+    """How exact a session's times are, in everyday words, for the participant's own review.
+
+    :func:`timing_summary` is the researcher's account (lag percentiles, load average); in the
+    review it read as jargon, and its sentences contradicted the store's notes (re-timed from
+    the X server's times, or from the OS clock?). After a cut, the per-event figures are unknown
+    (``None``) and are not said at all, so removed events are never counted here.
+    """
+    if not quality:
+        return [_("This session has no record of how exact its times are.")]
+    source = quality.get("os_clock")
+    if source in _OS_CLOCKS:
+        lines = [_("Times come from {clock}.").format(clock=_(_OS_CLOCKS[source]))]
+        late, total = quality.get("retimed"), quality.get("events_with_os_time")
+        if isinstance(late, int) and isinstance(total, int) and 0 < late <= total:
+            lines.append(
+                ngettext(
+                    "{n} of {total} events reached Tallylight late; its time is a close estimate.",
+                    "{n} of {total} events reached Tallylight late; their times are close estimates.",
+                    late,
+                ).format(n=late, total=total)
+            )
+    else:
+        lines = [_("Times are when Tallylight received each event (this computer gives no event times).")]
+    cpus = quality.get("cpu_count") or 1
+    loads = [(quality.get(k) or [0])[:1] for k in ("load_average_start", "load_average_stop")]
+    busiest = max((v[0] for v in loads if v and isinstance(v[0], (int, float))), default=0)
+    if isinstance(cpus, int) and busiest > cpus:
+        lines.append(_("The computer was busy during this session, so some times may be a little late."))
+    return lines
+
+
 # ---------------------------------------------------------------- study tasks (docs/TASKS.md)
 
 #: the consent screen's own choice for typing tasks (CLI and window say the same)

@@ -511,3 +511,102 @@ def test_hotkey_notice_names_the_running_sessions_hotkey(make_app, monkeypatch, 
     assert "Ctrl+Alt+O" not in said
     c.stop()
     qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
+
+
+def test_settings_tabs_do_not_scroll_at_1x_and_the_app_hint_is_whole(make_app, qtbot) -> None:
+    """#21: Settings at 1x needed scrolling on the Private apps tab, and its placeholder was cut."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QScrollArea
+
+    from tallylight import settings as settings_mod
+    from tallylight.ui.dialogs.settings import SettingsDialog
+
+    app = make_app(use_tray=False)
+    dlg = SettingsDialog(settings_mod.Settings(private_apps=["KeePassXC", "Signal"]), app.tasks)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    qtbot.waitExposed(dlg)
+    assert dlg.screen().availableGeometry().height() >= 700  # a 1x screen with room
+    for i in range(dlg.tabs.count()):
+        key(dlg.tabs.tabBar(), Qt.Key.Key_Right) if i else dlg.tabs.tabBar().setFocus()
+        qtbot.waitUntil(lambda i=i: dlg.tabs.currentIndex() == i, timeout=3000)
+        area = dlg.tabs.currentWidget()
+        assert isinstance(area, QScrollArea)
+        qtbot.waitUntil(lambda a=area: a.widget().isVisible(), timeout=3000)
+        assert not area.verticalScrollBar().isVisible(), dlg.tabs.tabText(i)
+        assert not area.horizontalScrollBar().isVisible(), dlg.tabs.tabText(i)
+    edit = dlg.new_app
+    needed = edit.fontMetrics().horizontalAdvance(edit.placeholderText())
+    assert edit.width() > needed, (edit.width(), needed)
+
+
+def _write_wide_session(sid: str) -> None:
+    """A session whose pointer crosses a 1280-pixel screen six times (real writer)."""
+    import dataclasses
+    import time
+
+    from store_helpers import make_info
+
+    from tallylight import events as ev
+    from tallylight.events import StopReason
+    from tallylight.store import writer
+
+    info = dataclasses.replace(make_info(sid, "wide"), started_wall_ns=time.time_ns())
+    w = writer.open_session(info, seal_interval_s=1e9)
+    moves = [ev.move(10_000_000 * (i + 1), 0 if i % 2 == 0 else 1279, 300) for i in range(7)]
+    w.write(moves)
+    w.seal()
+    w.close(StopReason.PARTICIPANT)
+
+
+def test_review_compares_the_path_with_this_screen_and_frames_it(make_app, qtbot) -> None:
+    """#15: the summary said "across a 1920-pixel-wide screen" on a 1280-pixel screen, and the
+    replay's frame was the path's extent, not the screen."""
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    _write_wide_session("s-wide")
+    app = make_app(use_tray=False)
+    win = ReviewWindow(app.tasks, "s-wide", vault.unlock(PASSPHRASE))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    screen = win.screen()
+    width = round(screen.geometry().width() * screen.devicePixelRatio())
+    assert width == 1280  # the test display
+    text = win.summary_label.text()
+    assert "about 6 times across a 1280-pixel-wide screen" in text, text
+    assert "1920" not in text
+    rect = win.replay.screen.rect()
+    g = screen.virtualGeometry()
+    assert (rect.width(), rect.height()) == (g.width(), g.height())  # not the path's 1279 x 300
+
+
+def test_review_summary_is_plain_and_forgets_what_was_cut(make_app, qtbot) -> None:
+    """#16: the summary spoke of "delivery lag percentiles" and load averages, contradicted itself
+    (re-timed from the X server's times / timed from the OS clock instead), and after a cut still
+    counted the removed events."""
+    from store_helpers import timing_record
+
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-timed", label="timed", seconds=3, timing=timing_record())
+    app = make_app(use_tray=False)
+    win = ReviewWindow(app.tasks, "s-timed", vault.unlock(PASSPHRASE))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    text = win.summary_label.text()
+    for jargon in ("percentile", "Delivery lag", "Load average", "OS clock", "re-timed"):
+        assert jargon not in text, (jargon, text)
+    assert "3 of 6 events reached Tallylight late" in text
+    assert "You pressed 1 key" in text
+    # cut out the first second, which holds the key press
+    click(win.cut_button)
+    win.cut_from.setValue(0.0)
+    win.cut_to.setValue(1.0)
+    click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: win.ready and "You pressed 0 keys" in win.summary_label.text(), timeout=15000)
+    after = win.summary_label.text()
+    assert "of 6 events" not in after, after

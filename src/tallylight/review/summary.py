@@ -24,8 +24,6 @@ from tallylight.review.timeline import (
 from tallylight.store.encoding import EventColumns
 from tallylight.words import count, duration, gap_reason_words
 
-SCREEN_WIDTH_PX = 1920
-
 
 @dataclass(frozen=True)
 class Gap:
@@ -89,8 +87,12 @@ class Summary:
             g["duration_s"] = src.duration_s
         return d
 
-    def plain_language(self) -> list[str]:
-        """A few sentences a participant understands without numbers training."""
+    def plain_language(self, screen_width_px: int | None = None) -> list[str]:
+        """A few sentences a participant understands without numbers training.
+
+        ``screen_width_px`` is the width of the screen the reader looks at (the review window's),
+        to say how far the pointer went in screens; without it (the CLI) that comparison is left
+        out rather than made against a screen nobody has."""
         lines = [_("You recorded for {duration}.").format(duration=duration(self.recorded_s))]
         paused = [g for g in self.gaps if g.reason in ("paused_by_participant", "pause_hotkey")]
         if paused:
@@ -120,10 +122,10 @@ class Summary:
         if not self.moves_recorded:
             lines.append(_("Mouse movement was not recorded, so there is no distance to show."))
         elif self.path_px > 0:
-            widths = self.path_px / SCREEN_WIDTH_PX
+            widths = self.path_px / screen_width_px if screen_width_px else 0.0
             across = (
                 _(" — about {widths:,.0f} times across a {width}-pixel-wide screen").format(
-                    widths=widths, width=SCREEN_WIDTH_PX
+                    widths=widths, width=screen_width_px
                 )
                 if widths >= 1.5
                 else ""

@@ -12,14 +12,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -31,7 +29,7 @@ from tallylight import words
 from tallylight.i18n import _
 from tallylight.options import KeyMode
 from tallylight.ui.capture_form import KeyModeChoice
-from tallylight.ui.fit import fit_on_show
+from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner, quietly
 
@@ -183,15 +181,19 @@ class SettingsDialog(QDialog):
         self.add_app.clicked.connect(self._add_app)
         self.new_app.returnPressed.connect(self._add_app)
         self.remove_app.clicked.connect(self._remove_app)
-        row = QHBoxLayout()
+        row = QHBoxLayout()  # the app's name on a row of its own: its hint is never cut
         row.addWidget(app_label)
         row.addWidget(self.app_choice, 1)
-        row.addWidget(self.add_app)
-        row.addWidget(self.remove_app)
+        self.app_choice.setMinimumContentsLength(len(self.new_app.placeholderText()))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.add_app)
+        buttons.addWidget(self.remove_app)
         pl = QVBoxLayout(private)
         pl.addWidget(self.focus_note)
         pl.addWidget(self.apps)
         pl.addLayout(row)
+        pl.addLayout(buttons)
         note = QLabel(
             _(
                 "While a private app has focus, the session records only that there was a gap — "
@@ -280,11 +282,8 @@ class SettingsDialog(QDialog):
             for g in groups:
                 column.addWidget(g)
             column.addStretch(1)
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QFrame.Shape.NoFrame)
-            scroll.setWidget(page)
-            tabs.addTab(scroll, title)
+            # a scroll area whose size hint is its page's: nothing scrolls where the screen has room
+            tabs.addTab(scroll_body(page), title)
         return tabs
 
     def _minutes_box(self, name: str, value: int, maximum: int) -> QSpinBox:

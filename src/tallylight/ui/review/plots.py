@@ -142,6 +142,20 @@ class TimelinePlot(_Plot):
         p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
 
 
+def frame(
+    extent: tuple[int, int, int, int], desktop: tuple[int, int, int, int] | None
+) -> tuple[int, int, int, int]:
+    """The replay's frame: the desktop, grown to hold every position of the path."""
+    if desktop is None:
+        return extent
+    return (
+        min(extent[0], desktop[0]),
+        min(extent[1], desktop[1]),
+        max(extent[2], desktop[2]),
+        max(extent[3], desktop[3]),
+    )
+
+
 class ReplayCanvas(_Plot):
     """A screen-shaped canvas: the whole path faded, the last seconds bold, the pointer and clicks."""
 
@@ -168,9 +182,11 @@ class ReplayCanvas(_Plot):
         self.data: ReviewData | None = None
         self.position: tuple[int, int] | None = None
 
-    def show_data(self, data: ReviewData) -> None:
+    def show_data(self, data: ReviewData, desktop: tuple[int, int, int, int] | None = None) -> None:
+        """``desktop`` (x0, y0, x1, y1 in device pixels) is the screen area the frame shows; the
+        path's own extent only where it is unknown (or the path leaves it)."""
         self.data = data
-        x0, y0, x1, y1 = data.screen
+        x0, y0, x1, y1 = frame(data.screen, desktop)
         self.screen.setRect(x0, y0, x1 - x0, y1 - y0)
         self.path.setData(data.path_x, data.path_y, connect="finite")
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)

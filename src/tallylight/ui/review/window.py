@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -360,7 +361,7 @@ class ReviewWindow(QWidget):
             self._render_summary,
             lambda: self.timeline.show_data(loaded.data),
             self._render_legend,
-            lambda: self.replay.show_data(loaded.data),
+            lambda: self.replay.show_data(loaded.data, self._desktop_px()),
             lambda: self.path.show_data(loaded.data),
             self._render_histograms,
             self._render_done,
@@ -391,10 +392,30 @@ class ReviewWindow(QWidget):
         title = (info.label if info and info.label else "") or self.session_id
         self.setWindowTitle(_("Review: {title}").format(title=title))
         self.share_button.setVisible(bool(getattr(info, "study_id", "")))
-        timing = words.timing_summary(s.timing) if s.timing else []  # how exact the times are, if measured
+        timing = words.timing_plain(s.timing) if s.timing else []  # how exact the times are, if measured
         trials = list(self.loaded.trial_lines)
-        self.summary_label.setText("\n".join(s.plain_language() + trials + timing))
+        self.summary_label.setText("\n".join(s.plain_language(self._screen_width_px()) + trials + timing))
         self.slider.setRange(0, int(d.duration_s * SLIDER_STEPS_PER_S) + 1)
+
+    def _screen_width_px(self) -> int | None:
+        """The width in device pixels (the recorder's unit) of the screen this window is on."""
+        screen: QScreen | None = self.screen()  # None without a screen, whatever the stubs say
+        if screen is None:
+            return None
+        return round(screen.geometry().width() * screen.devicePixelRatio()) or None
+
+    def _desktop_px(self) -> tuple[int, int, int, int] | None:
+        """All screens together in device pixels (x0, y0, x1, y1): what the replay frames."""
+        screen: QScreen | None = self.screen()  # None without a screen, whatever the stubs say
+        if screen is None:
+            return None
+        g, r = screen.virtualGeometry(), screen.devicePixelRatio()
+        return (
+            round(g.left() * r),
+            round(g.top() * r),
+            round((g.right() + 1) * r),
+            round((g.bottom() + 1) * r),
+        )
 
     def open_share(self) -> QWidget:
         """The share dialog with this session ticked."""
