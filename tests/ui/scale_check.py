@@ -118,6 +118,23 @@ def untranslated(window) -> list[str]:
     return sorted(set(found))
 
 
+def targets_off_screen(window) -> list[str]:
+    """Every target of every sequence, drawn whole inside the task window (the layout is in
+    physical pixels; the window draws in logical ones, so a scale of 2 halves them)."""
+    from PySide6.QtCore import QRectF
+
+    area = QRectF(window.canvas.rect())
+    bad = []
+    for t in window.targets:
+        centre = window.to_local(t.x, t.y)
+        r = t.width / 2 / window.ratio
+        if not area.contains(QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r)):
+            bad.append(f"target {t.sequence}/{t.trial} at ({t.x:.0f}, {t.y:.0f}) is not wholly on screen")
+    if window.task.pointing is not None and not window.targets:
+        bad.append("the pointing task laid out no targets")
+    return bad
+
+
 def task_window_tasks() -> dict:
     from tallylight.study.manifest import PointingTask, Task, Text, TypingTask
 
@@ -232,11 +249,9 @@ def main(out_dir: str) -> int:
         from tallylight.ui.task_window import TaskWindow
 
         run(f"task-{kind}-intro", TaskWindow(task, lambda *_a, **_k: None), lambda w: w.show_full_screen())
-        run(
-            f"task-{kind}",
-            TaskWindow(task, lambda *_a, **_k: None),
-            lambda w: (w.show_full_screen(), w.start()),
-        )
+        window = TaskWindow(task, lambda *_a, **_k: None)
+        run(f"task-{kind}", window, lambda w: (w.show_full_screen(), w.start()))
+        report[f"task-{kind}"] += targets_off_screen(window)
     print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
     tasks.shutdown()
     return 0
