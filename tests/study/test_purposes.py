@@ -384,3 +384,22 @@ def test_the_share_preview_names_the_purposes_allowed_and_declined(
     assert "It may be used for: analysis" in text
     assert f"You said no to (it may not be used for): {TRAIN}" in text
     assert "what your data may be used for: each purpose, allowed or declined" in text
+
+
+def test_study_add_in_a_terminal_asks_each_optional_purpose(
+    training_file: Path, unlocked: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter(["y", "y", "n", "y"])  # read, agree, contact-later, then model-training
+    asked: list[str] = []
+
+    def answer(question: str) -> str:
+        asked.append(question)
+        return next(answers)
+
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", answer)
+    assert main(["study", "add", str(training_file)]) == 0
+    assert len(asked) == 4
+    assert asked[-1].startswith("Allow: Training machine-learning models (optional)")
+    assert enrolment.load(STUDY_ID).purposes() == {"analysis": True, TRAIN: True}
+    assert f"[x] {TRAIN}" in capsys.readouterr().out
