@@ -251,3 +251,62 @@ def test_a_bad_start_field_is_named(field: str, value: object, said: str) -> Non
 
     with pytest.raises(UsageError, match=re.escape(said)):
         StartCommand.parse({"cmd": "start", field: value})
+
+
+def test_every_recorder_command_is_read_by_its_dataclass() -> None:
+    """The recorder reads a command's fields through that command's dataclass in this module,
+    never field by field: one shape per command, at both ends."""
+    from pathlib import Path
+
+    import tallylight.recorder.process as process
+
+    source = Path(process.__file__).read_text()
+    readers = ("seconds", "text", "names", "mapping", "flag", "whole", "choice", "stop_reason")
+    assert [r for r in readers if f"protocol.{r}(" in source] == []
+    for shape in ("Start", "Stop", "Preview", "Task", "Private", "TaskInput", "Trials"):
+        assert f"protocol.{shape}Command.parse(" in source or f"{shape}Command.parse(" in source, shape
+
+
+@given(
+    st.sampled_from(sorted(protocol.STOP_REASONS)),
+    st.integers(0, 1000),
+    st.booleans(),
+    st.text("abcxyz-", min_size=1, max_size=20),
+)
+def test_the_other_commands_read_back_as_they_were_sent(reason: str, n: int, on: bool, task: str) -> None:
+    def sent(cmd: Command, **fields: object) -> dict:
+        return protocol.decode_command(protocol.encode(protocol.command(cmd, 1, **fields)))[2]
+
+    assert (
+        protocol.StopCommand.parse(sent(Command.STOP, reason=reason)).reason is protocol.STOP_REASONS[reason]
+    )
+    assert protocol.PreviewCommand.parse(sent(Command.PREVIEW, n=n)).n == n
+    assert protocol.PrivateCommand.parse(sent(Command.PRIVATE, on=on)).on is on
+    assert protocol.TaskCommand.parse(sent(Command.TASK, action="start", task=task)) == protocol.TaskCommand(
+        "start", task
+    )
+    assert protocol.TaskCommand.parse(sent(Command.TASK, action="end", task=task)) == protocol.TaskCommand(
+        "end"
+    )
+    trial = {"index": n, "start_os": None}
+    assert protocol.TrialsCommand.parse(sent(Command.TRIALS, trials=[trial]), 10).trials == (trial,)
+
+
+@pytest.mark.parametrize(
+    ("read", "said"),
+    [
+        (lambda: protocol.StopCommand.parse({"reason": "whim"}), "'reason' must be one of:"),
+        (lambda: protocol.PreviewCommand.parse({"n": -1}), "'n' must be a whole number of at least 0."),
+        (lambda: protocol.PrivateCommand.parse({}), "'on' must be true or false."),
+        (lambda: protocol.TaskCommand.parse({"action": "pause"}), "'action' must be start or end."),
+        (lambda: protocol.TrialsCommand.parse({"trials": []}, 10), "'trials' must be a non-empty list"),
+        (
+            lambda: protocol.TrialsCommand.parse({"trials": [{}] * 11}, 10),
+            "'trials' must be a non-empty list",
+        ),
+        (lambda: protocol.TrialsCommand.parse({"trials": [1]}, 10), "Each trial must be an object."),
+    ],
+)
+def test_a_bad_command_field_is_named(read, said: str) -> None:
+    with pytest.raises(UsageError, match=re.escape(said)):
+        read()

@@ -283,6 +283,83 @@ class StartCommand:
         )
 
 
+@dataclass(frozen=True)
+class StopCommand:
+    """``stop``: why the session ends (default: the participant stopped it)."""
+
+    reason: StopReason = StopReason.PARTICIPANT
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> StopCommand:
+        return cls(stop_reason(msg))
+
+
+@dataclass(frozen=True)
+class PreviewCommand:
+    """``preview``: the last ``n`` events, described (the live view)."""
+
+    n: int = 50
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> PreviewCommand:
+        return cls(whole(msg, "n", 50))
+
+
+@dataclass(frozen=True)
+class TaskCommand:
+    """``task``: start a study task (``task``: its id, checked by the recorder against the
+    study's tasks) or end the running one."""
+
+    action: str
+    task: Any = None
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> TaskCommand:
+        action = choice(msg, "action", ("start", "end"))
+        return cls(action, msg.get("task") if action == "start" else None)
+
+
+@dataclass(frozen=True)
+class PrivateCommand:
+    """``private``: Tallylight's own menu is open (``on``) or closed; a private gap while open."""
+
+    on: bool
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> PrivateCommand:
+        return cls(flag(msg, "on"))
+
+
+@dataclass(frozen=True)
+class TaskInputCommand:
+    """``task_input``: the task window's own events and their clock, as sent; the recorder's
+    window-input reader (``recorder.window_input``) owns the rule for each event."""
+
+    events: Any = None
+    clock: Any = None
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any]) -> TaskInputCommand:
+        return cls(msg.get("events"), msg.get("clock"))
+
+
+@dataclass(frozen=True)
+class TrialsCommand:
+    """``trials``: the running task's trials (1 to ``max_items`` objects); each trial's fields
+    are checked by the trials record's own rule (``store.trial_records``)."""
+
+    trials: tuple[dict[str, Any], ...]
+
+    @classmethod
+    def parse(cls, msg: Mapping[str, Any], max_items: int) -> TrialsCommand:
+        items = msg.get("trials")
+        if not isinstance(items, list) or not 1 <= len(items) <= max_items:
+            raise UsageError(_("'trials' must be a non-empty list of trials."))
+        if not all(isinstance(item, dict) for item in items):
+            raise UsageError(_("Each trial must be an object."))
+        return cls(tuple(items))
+
+
 def _study_id(msg: Mapping[str, Any]) -> str:
     study = msg.get("study")
     if study is None or study == "":
@@ -398,12 +475,6 @@ def choice(msg: Mapping[str, Any], name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise UsageError(_("'{name}' must be {items}.").format(name=name, items=" or ".join(choices)))
     return str(value)
-
-
-def value(msg: Mapping[str, Any], name: str) -> Any:
-    """A field as sent (None when absent), for a reader that checks it itself
-    (window events, trials, a study id): the command's own module owns that rule."""
-    return msg.get(name)
 
 
 def stop_reason(msg: Mapping[str, Any]) -> StopReason:

@@ -205,7 +205,7 @@ class RecorderProcess:
         self.send(Message.STATUS, reply_to, **self._status())
 
     def _cmd_preview(self, msg: dict[str, Any], reply_to: Any) -> None:
-        n = protocol.whole(msg, "n", 50)
+        n = protocol.PreviewCommand.parse(msg).n
         events = self.session.preview(min(n, 1000)) if self.session else []
         self.send(Message.PREVIEW, reply_to, events=[describe(e) for e in events])
 
@@ -215,9 +215,10 @@ class RecorderProcess:
         tasks = self._terms.tasks if self._terms is not None else ()
         if not tasks:
             raise UsageError(_("This session is not for a study with tasks."))
-        action = protocol.choice(msg, "action", ("start", "end"))
+        asked = protocol.TaskCommand.parse(msg)
+        action = asked.action
         if action == "start":
-            task = protocol.value(msg, "task")
+            task = asked.task
             if not isinstance(task, str) or task not in tasks:
                 raise UsageError(
                     _("The study has no task {value!r} (its tasks: {items}).").format(
@@ -262,8 +263,9 @@ class RecorderProcess:
         session = self._session()
         kind = self._window_task()
         keep_text = kind == "typing" and self._terms is not None and self._terms.typing_text
-        raws = window_input.raw_events(protocol.value(msg, "events"), keep_text=keep_text)
-        session.put_window_events(raws, window_input.clock_source(protocol.value(msg, "clock")))
+        sent = protocol.TaskInputCommand.parse(msg)
+        raws = window_input.raw_events(sent.events, keep_text=keep_text)
+        session.put_window_events(raws, window_input.clock_source(sent.clock))
 
     def _cmd_trials(self, msg: dict[str, Any], reply_to: Any) -> None:
         """Trials of the running task: checked, stamped with its id, written after their events."""
@@ -271,14 +273,10 @@ class RecorderProcess:
         kind = self._window_task()
         if kind == "typing" and not (self._terms is not None and self._terms.typing_text):
             raise UsageError(_(words.TYPING_NOT_ALLOWED))
-        items = protocol.value(msg, "trials")
-        if not isinstance(items, list) or not 1 <= len(items) <= trial_records.MAX_TRIALS_PER_RECORD:
-            raise UsageError(_("'trials' must be a non-empty list of trials."))
+        items = protocol.TrialsCommand.parse(msg, trial_records.MAX_TRIALS_PER_RECORD).trials
         tasks = self._terms.tasks if self._terms is not None else ()
         trials = []
         for item in items:
-            if not isinstance(item, dict):
-                raise UsageError(_("Each trial must be an object."))
             trial = {**item, "task": self._task, "kind": kind, "task_number": tasks.index(self._task) + 1}
             for edge in ("start_os", "end_os"):
                 value = trial.get(edge)
@@ -301,7 +299,7 @@ class RecorderProcess:
         self.send(Message.NOTE, reply_to, number=self._notes, t_s=t_s)
 
     def _cmd_stop(self, msg: dict[str, Any], reply_to: Any) -> None:
-        self.stop(protocol.stop_reason(msg), reply_to)
+        self.stop(protocol.StopCommand.parse(msg).reason, reply_to)
 
     # -- private apps --------------------------------------------------------
 
@@ -330,7 +328,7 @@ class RecorderProcess:
     def _cmd_private(self, msg: dict[str, Any], reply_to: Any) -> None:
         """The controller's own UI (its tray menu) is open (``on``) or closed: clicks and
         keys there are not the participant's data, so capture pauses as in a private app."""
-        on = protocol.flag(msg, "on")
+        on = protocol.PrivateCommand.parse(msg).on
         self._own_ui_private = on
         self._apply_private()
         self.send(Message.PRIVATE, reply_to, on=on)
