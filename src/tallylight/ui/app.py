@@ -20,7 +20,7 @@ from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
 from tallylight.hardening import protect_process
 from tallylight.i18n import _, ngettext
-from tallylight.ui import icons
+from tallylight.ui import data_watch, icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.fallback_window import FallbackWindow
@@ -51,6 +51,9 @@ class TallylightApp(QObject):
         self.qapp = qapp
         self.settings = settings if settings is not None else settings_mod.load()
         self.tasks = TaskRunner(self)
+        # the one watch of the data folder every window follows; started now, so it covers
+        # every folder before the first window lists anything
+        self.data_watch = data_watch.shared()
         self.controller = AppController(self.settings, self)
         self.actions = AppActions(self.controller, self)
         self.actions.start.triggered.connect(self.open_start_dialog)

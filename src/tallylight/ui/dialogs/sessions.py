@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from tallylight import words
 from tallylight.i18n import _, ngettext
+from tallylight.ui import data_watch
 from tallylight.ui.fit import fit_on_show
 from tallylight.ui.tasks import TaskRunner
 from tallylight.ui.vault_unlock import unlock_in_worker
@@ -211,6 +212,8 @@ class SessionsDialog(QDialog):
             self.tasks.run(_keychain_vault, self._on_keychain, lambda _exc: self.refresh())
         else:
             self.refresh()
+        # recorded, cut, deleted or withdrawn elsewhere (a CLI, another window): list it again
+        data_watch.shared().changed.connect(self.refresh)
 
     # ---- loading -------------------------------------------------------
     def _on_keychain(self, vault: Any) -> None:
@@ -246,7 +249,8 @@ class SessionsDialog(QDialog):
 
     @Slot()
     def refresh(self) -> None:
-        self.status.setText(_("Loading…"))
+        if not self.rows:
+            self.status.setText(_("Loading…"))  # a list already shown stays until the new one is there
         vault = self.vault
         self._listing += 1
         listing = self._listing
@@ -263,6 +267,8 @@ class SessionsDialog(QDialog):
 
     def _show_rows(self, rows: list[Row]) -> None:
         try:
+            was = self.selected()
+            kept = was.session_id if was is not None else ""  # a new listing keeps the selected row
             self.rows = rows
             self.table.setRowCount(len(rows))
             for r, row in enumerate(rows):
@@ -276,6 +282,9 @@ class SessionsDialog(QDialog):
             notice, self.notice = getattr(self, "notice", ""), ""  # e.g. bundles dropped by a delete
             if notice:
                 self.status.setText(f"{self.status.text()} {notice}")
+            ids = [row.session_id for row in rows]
+            if kept in ids and not self._wanted:
+                self.table.selectRow(ids.index(kept))
             self._select_wanted()
             if rows and not self.table.selectionModel().hasSelection():
                 self.table.selectRow(0)  # Open and Delete work at once, and Enter opens it

@@ -32,8 +32,9 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.i18n import _
+from tallylight.ui import data_watch
 from tallylight.ui.fit import fit_on_show, scroll_body
-from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tasks import TaskRunner, quietly
 from tallylight.ui.vault_unlock import unlock_in_worker
 
 PathChooser = Callable[[QWidget, str], "Path | None"]
@@ -158,6 +159,22 @@ class ShareDialog(QDialog):
         self._timer.timeout.connect(self._build_preview)
         self.unlock_box.setVisible(vault is None)
         self.tasks.run(_load_studies, self._show_studies, self._fail)
+        # a session recorded, cut or deleted, a study left, while this is open: list them again
+        data_watch.shared().changed.connect(self.refresh)
+
+    @Slot()
+    def refresh(self) -> None:
+        """List the studies and their sessions again, keeping the study and the sessions chosen."""
+        self.tasks.run(_load_studies, self._relist, quietly("listing the studies again"))
+
+    def _relist(self, studies: list[Any]) -> None:
+        if studies == self.studies or not self.session_list.isEnabled():
+            return  # nothing changed that this shows, or a bundle is being sent
+        index = self.study_combo.currentIndex()
+        if 0 <= index < len(self.studies):
+            self.want_study = self.studies[index]["study_id"]
+            self.want_sessions = set(self.chosen_sessions())
+        self._show_studies(studies)
 
     # ---- loading --------------------------------------------------------------------------
     def _fail(self, exc: BaseException) -> None:

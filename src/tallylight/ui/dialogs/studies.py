@@ -36,6 +36,7 @@ from tallylight.options import CaptureOptions, KeyMode, narrow
 from tallylight.share import withdrawal
 from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Offer, Study
+from tallylight.ui import data_watch
 from tallylight.ui.capture_form import KeyModeChoice
 from tallylight.ui.dialogs.consent_pages import ConsentPages, WrappedCheck
 from tallylight.ui.fit import fit_on_show, fit_to_screen
@@ -487,12 +488,15 @@ class StudiesDialog(QDialog):
         layout.addWidget(self.receipt)
         layout.addWidget(close)
         self.refresh()
+        # sessions recorded or deleted, studies joined or left elsewhere: the counts follow
+        data_watch.shared().changed.connect(self.refresh)
 
     @Slot()
     def refresh(self) -> None:
         self.tasks.run(_listing, self._show_list, lambda _exc: self._show_list([]))
 
     def _show_list(self, rows: list[tuple[str, str, int]]) -> None:
+        kept = self.selected()  # a new listing keeps the study chosen
         self.list.clear()
         self._counts = {}
         for study_id, text, n in rows:
@@ -501,8 +505,14 @@ class StudiesDialog(QDialog):
             self.list.addItem(item)
             self._counts[study_id] = n
         self.empty.setVisible(not rows)
+        ids = [study_id for study_id, _text, _n in rows]
         if rows:
-            self.list.setCurrentRow(0)
+            self.list.setCurrentRow(ids.index(kept) if kept in ids else 0)
+        if not self.confirm.isHidden():
+            if kept in ids:
+                self._say_what_withdrawing_destroys(kept)  # the question names today's count
+            else:
+                self.confirm.hide()  # the study is gone (withdrawn elsewhere): nothing to ask
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -663,6 +673,12 @@ class StudiesDialog(QDialog):
         study_id = self.selected()
         if not study_id:
             return
+        self._say_what_withdrawing_destroys(study_id)
+        self.receipt.hide()
+        self.confirm.show()
+        self.confirm_no.setFocus()  # the safe choice is the default
+
+    def _say_what_withdrawing_destroys(self, study_id: str) -> None:
         n = self._counts.get(study_id, 0)
         self.confirm_text.setText(
             _(
@@ -671,9 +687,6 @@ class StudiesDialog(QDialog):
                 "delete what you already shared). This cannot be undone."
             ).format(count=words.count(n, "session"))
         )
-        self.receipt.hide()
-        self.confirm.show()
-        self.confirm_no.setFocus()  # the safe choice is the default
 
     @Slot()
     def withdraw(self) -> None:

@@ -1,0 +1,158 @@
+"""Issue 21 item 4: open windows follow the data, whoever changes it.
+
+Real windows on Xvfb; the changes come from the real command line (a child
+process: ``tallylight sessions delete``, ``tallylight study withdraw``) and from
+the real recorder's session writer, as when a recording ends. Nothing tells a
+window to reload: it hears it from the one data watch.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest_helpers import PASSPHRASE, click, write_session
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
+from study_helpers import STUDY_ID, record, write_signed
+
+from tallylight.study import enrolment
+
+pytestmark = pytest.mark.x11
+
+
+@pytest.fixture
+def tasks(qapp):  # listed before qtbot: its windows close before their worker pool does
+    from tallylight.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The participant's command line in a process of its own (same data folder, no terminal)."""
+    env = {**os.environ, "TALLYLIGHT_PASSPHRASE": PASSPHRASE}
+    proc = subprocess.run(
+        [sys.executable, "-m", "tallylight.launcher", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _join(tmp_path: Path) -> None:
+    offer = enrolment.check_offer(write_signed(tmp_path / "study.toml").read_bytes())
+    enrolment.join(offer, {"read": True, "agree": True})
+
+
+def _shown(qtbot, widget) -> None:
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+
+
+def _watching(qtbot) -> None:
+    """The app's data watch covers every folder (the app starts it long before a window opens)."""
+    from tallylight.ui import data_watch
+
+    watch = data_watch.shared()
+    qtbot.waitUntil(lambda: watch.live, timeout=20000)
+
+
+def _ids(dlg) -> list[str]:
+    return [row.session_id for row in dlg.rows]
+
+
+def test_sessions_window_follows_a_cli_delete_and_a_recording(tasks, qtbot, vault_ready) -> None:
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+
+    write_session("first")
+    write_session("second")
+    _watching(qtbot)
+    dlg = SessionsDialog(tasks)
+    _shown(qtbot, dlg)
+    qtbot.waitUntil(lambda: sorted(_ids(dlg)) == ["first", "second"], timeout=20000)
+    dlg.table.selectRow(_ids(dlg).index("first"))
+    cli("sessions", "delete", "second", "--yes")
+    qtbot.waitUntil(lambda: _ids(dlg) == ["first"] and dlg.table.rowCount() == 1, timeout=20000)
+    chosen = dlg.selected()  # the choice is kept
+    assert chosen is not None
+    assert chosen.session_id == "first"
+    # a recording ends (the recorder's own session writer; the window is not told)
+    write_session("third")
+    qtbot.waitUntil(lambda: sorted(_ids(dlg)) == ["first", "third"], timeout=20000)
+    chosen = dlg.selected()
+    assert chosen is not None
+    assert chosen.session_id == "first"
+    assert "2 sessions" in dlg.status.text()
+
+
+def test_studies_window_counts_follow_and_a_cli_withdrawal_clears_the_question(
+    tasks, qtbot, vault_ready, tmp_path
+) -> None:
+    """The tester's route (issue 21, #2): the window stays open while the participant records,
+    then Withdraw must name the sessions there are now, not those there were when it opened."""
+    from tallylight.ui.dialogs.studies import StudiesDialog
+
+    _join(tmp_path)
+    record(STUDY_ID)
+    _watching(qtbot)
+    dlg = StudiesDialog(tasks)
+    _shown(qtbot, dlg)
+    qtbot.waitUntil(lambda: dlg.list.count() == 1 and "1 session" in dlg.list.item(0).text(), timeout=20000)
+    click(dlg.withdraw_button)
+    assert "1 session" in dlg.confirm_text.text()
+    record(STUDY_ID)  # two more sessions are recorded while the question is open
+    record(STUDY_ID)
+    qtbot.waitUntil(lambda: "3 sessions" in dlg.confirm_text.text(), timeout=20000)
+    assert "3 sessions" in dlg.list.item(0).text()
+    assert dlg.confirm.isVisible()
+    # the participant withdraws from a terminal instead: the window's question goes away
+    cli("study", "withdraw", STUDY_ID, "--yes", "--no-send")
+    qtbot.waitUntil(lambda: dlg.list.count() == 0 and not dlg.confirm.isVisible(), timeout=20000)
+    assert dlg.empty.isVisible()
+    assert not dlg.withdraw_button.isEnabled()
+
+
+def test_share_window_follows_a_cli_delete_and_keeps_the_choice(tasks, qtbot, vault_ready, tmp_path) -> None:
+    from tallylight.store import vault
+    from tallylight.ui.dialogs.share import ShareDialog
+
+    _join(tmp_path)
+    keep, drop = record(STUDY_ID), record(STUDY_ID)
+    _watching(qtbot)
+    dlg = ShareDialog(tasks, vault.unlock(PASSPHRASE), study_id=STUDY_ID, session_ids=[keep])
+    _shown(qtbot, dlg)
+    qtbot.waitUntil(lambda: dlg.session_list.count() == 2, timeout=20000)
+    assert dlg.chosen_sessions() == [keep]
+    cli("sessions", "delete", drop, "--yes")
+    qtbot.waitUntil(lambda: dlg.session_list.count() == 1, timeout=20000)
+    assert dlg.chosen_sessions() == [keep]
+    later = record(STUDY_ID)  # and a new one shows up, not chosen
+    qtbot.waitUntil(lambda: dlg.session_list.count() == 2, timeout=20000)
+    assert dlg.chosen_sessions() == [keep]
+    shown = [dlg.session_list.item(i).text() for i in range(dlg.session_list.count())]
+    assert any(later in text for text in shown)
+
+
+def test_one_watch_for_every_window_and_one_notice_per_burst(tasks, qtbot, vault_ready) -> None:
+    from tallylight.ui import data_watch
+
+    write_session("before")
+    watch = data_watch.shared()
+    assert data_watch.shared() is watch
+    qtbot.waitUntil(lambda: watch.live, timeout=20000)
+    assert any(p.endswith(os.path.join("sessions", "before")) for p in watch.watched())
+    before = watch.changes
+    write_session("burst")  # a folder, a key, a lock, segments, a closure: many file operations
+    qtbot.waitUntil(lambda: watch.changes > before, timeout=20000)
+    qtbot.waitUntil(lambda: any(p.endswith(os.path.join("sessions", "burst")) for p in watch.watched()))
+    assert watch.changes - before == 1  # one burst (made while the GUI thread was busy) is one notice
