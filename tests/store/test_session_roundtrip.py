@@ -131,3 +131,25 @@ def test_sessions_list_without_and_with_vault(data_dir: Path, unlocked: vault.Un
     assert all(r.report is None for r in rows)
     rows = sessions.list_sessions(unlocked, data_dir)
     assert [r.verdict for r in rows] == [Verdict.COMPLETE, Verdict.INCOMPLETE]
+
+
+def test_columns_written_as_columns_survive_compaction_at_close(
+    data_dir: Path, unlocked: vault.UnlockedVault
+) -> None:
+    """``write_columns`` with a summary to write at close: the compacted version holds every event
+    (it held none: only ``write`` kept the payloads that compaction rewrites from)."""
+    from tallylight.review.summary import list_summary
+    from tallylight.store import encoding
+
+    events = synthetic(600, seed=3)
+    cols = encoding.decode_payloads([encoding.encode_payload(events)])
+    w = writer.open_session(
+        make_info("columns"), data_dir, seal_interval_s=1e9, max_buffer_events=100, summarize=list_summary
+    )
+    for start in range(0, len(cols), 150):  # several records, so the session is compacted at close
+        w.write_columns(cols.take(slice(start, start + 150)))
+    w.close(StopReason.PARTICIPANT)
+    back = reader.read_session(data_dir / "sessions" / "columns", unlocked)
+    assert back.report.verdict == Verdict.COMPLETE
+    assert back.report.records < 6  # compacted: fewer, larger records than the six written
+    assert list(back.events()) == events

@@ -147,7 +147,8 @@ class SessionWriter:
             self._append_block(cols.take(slice(start, start + step)))
 
     def _append_block(self, block: encoding.EventColumns) -> None:
-        body = self._comp_probe(encoding.encode_columns(block))
+        payload = encoding.encode_columns(block)
+        body = self._comp_probe(payload)
         if body is None:  # too large for one record: halve it (fresh stream state is unaffected)
             half = len(block) // 2
             self._append_block(block.take(slice(0, half)))
@@ -156,6 +157,7 @@ class SessionWriter:
         self._append(TYPE_EVENTS, body)
         self._event_records += 1
         self._events_sealed += len(block)
+        self._keep(payload)  # compaction at close rewrites from these (without them: no events)
         if self._size >= self._segment_max:
             self._rotate()
 
