@@ -610,3 +610,48 @@ def test_review_summary_is_plain_and_forgets_what_was_cut(make_app, qtbot) -> No
     qtbot.waitUntil(lambda: win.ready and "You pressed 0 keys" in win.summary_label.text(), timeout=15000)
     after = win.summary_label.text()
     assert "of 6 events" not in after, after
+
+
+def test_rhythm_overflow_is_labelled_and_the_legend_covers_no_bars(make_app, qtbot) -> None:
+    """#24: the histograms' overflow bars were unlabelled, the timeline's legend covered its bars,
+    and at 200 % the y-axis label was cut (it is now short enough for the axis at any scale)."""
+    import dataclasses
+    import time
+
+    from store_helpers import make_info
+
+    from tallylight import events as ev
+    from tallylight.events import StopReason
+    from tallylight.store import vault, writer
+    from tallylight.ui.review.window import ReviewWindow
+
+    info = dataclasses.replace(make_info("s-hold", "hold"), started_wall_ns=time.time_ns())
+    w = writer.open_session(info, seal_interval_s=1e9)
+    w.write(
+        [
+            ev.key_down(1_000_000, ev.KeyClass.LETTER, 1, ""),
+            ev.key_up(901_000_000, ev.KeyClass.LETTER, 1),  # held 900 ms: beyond the 400 ms scale
+            ev.key_down(1_000_000_000, ev.KeyClass.LETTER, 2, ""),
+            ev.key_up(1_050_000_000, ev.KeyClass.LETTER, 2),
+            ev.move(2_000_000_000, 10, 10),
+        ]
+    )
+    w.seal()
+    w.close(StopReason.PARTICIPANT)
+    app = make_app(use_tray=False)
+    win = ReviewWindow(app.tasks, "s-hold", vault.unlock(PASSPHRASE))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    hold = win.hists[0]
+    assert hold.overflow.isVisible()
+    assert hold.overflow.toPlainText() == "390 ms or more"
+    assert not win.hists[3].overflow.isVisible()  # no pause beyond its scale
+
+    timeline = win.timeline
+    p = timeline.getPlotItem()
+    legend = timeline.legend.sceneBoundingRect()
+    assert legend.height() > 0
+    assert not legend.intersects(p.getViewBox().sceneBoundingRect())
+    axis = p.getAxis("left")
+    assert axis.label.boundingRect().width() <= axis.geometry().height()  # the rotated label fits

@@ -15,17 +15,17 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 
 from tallylight.events import Kind
-from tallylight.i18n import _
+from tallylight.i18n import N_, _
 from tallylight.review.prepare import Histogram, ReviewData
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
 #: what the timeline draws: (label, Kind, colour)
 TIMELINE_KINDS = (
-    ("keys", Kind.KEY_DOWN, "#1f77b4"),
-    ("mouse moves", Kind.MOVE, "#ff7f0e"),
-    ("clicks", Kind.BUTTON_DOWN, "#2ca02c"),
-    ("scrolls", Kind.SCROLL, "#9467bd"),
+    (N_("keys"), Kind.KEY_DOWN, "#1f77b4"),
+    (N_("mouse moves"), Kind.MOVE, "#ff7f0e"),
+    (N_("clicks"), Kind.BUTTON_DOWN, "#2ca02c"),
+    (N_("scrolls"), Kind.SCROLL, "#9467bd"),
 )
 #: colours of stretches without capture, by GapReason name
 STRETCH_COLOURS = {
@@ -80,9 +80,11 @@ class TimelinePlot(_Plot):
         self.setMinimumHeight(150)
         self.setMaximumHeight(220)  # the tabs below (replay, path, rhythm) take the rest
         p = self.getPlotItem()
-        p.setLabel("bottom", "time", units="s")
-        p.setLabel("left", "events per second")
-        p.addLegend(offset=(-10, 5))
+        p.setLabel("bottom", _("time"), units="s")
+        p.setLabel("left", _("events/s"))  # short: a long label was cut at 200 %
+        # the legend in a row of its own under the plot: inside it, it covered the bars
+        self.legend = pg.LegendItem(colCount=len(TIMELINE_KINDS))
+        p.layout.addItem(self.legend, 4, 1)
         p.setMouseEnabled(y=False)
         self.curves: dict[str, pg.PlotDataItem] = {}
         self.stretch_items: list[pg.GraphicsObject] = []  # stretches, task bands and note lines
@@ -108,6 +110,7 @@ class TimelinePlot(_Plot):
                 self.curves[name].setData(edges, y, stepMode="center")
             else:
                 self.curves[name] = _curve(p, edges, y, colour, name)
+                self.legend.addItem(self.curves[name], _(name))
         for start, end, reason in data.stretches:
             region = pg.LinearRegionItem(
                 (start, max(end, start + 1e-3)),
@@ -249,6 +252,20 @@ class HistogramPlot(_Plot):
         self.bars = self.getPlotItem().plot(
             [0.0, 1.0], [0.0], stepMode="center", fillLevel=0, brush="#1f77b4", pen=pg.mkPen("#1f77b4")
         )
+        self.unit = unit
+        # the last bar also holds every longer value (they are clipped into it): said on it
+        self.overflow = pg.TextItem("", color="#1f77b4", anchor=(1, 1))
+        self.getPlotItem().addItem(self.overflow)
+        self.overflow.hide()
 
     def show_histogram(self, h: Histogram) -> None:
         self.bars.setData(h.edges.astype(float), h.counts.astype(float), stepMode="center")
+        last = float(h.counts[-1]) if h.counts.size else 0.0
+        if last > 0:
+            self.overflow.setText(
+                _("{value:g} {unit} or more").format(value=float(h.edges[-2]), unit=self.unit)
+            )
+            self.overflow.setPos(float(h.edges[-1]), last)
+            self.overflow.show()
+        else:
+            self.overflow.hide()
