@@ -14,7 +14,7 @@ from conftest_helpers import PASSPHRASE, click, screenshot_dir
 from tallylight.options import CaptureOptions, KeyMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "study"))
-from study_helpers import CONSENT_HEADINGS, OTHER, STUDY_ID, current_body, record, write_signed
+from study_helpers import CONSENT_HEADINGS, OTHER, RESEARCHER, STUDY_ID, current_body, record, write_signed
 
 from tallylight.study import enrolment, signing
 
@@ -406,3 +406,42 @@ def test_a_refusal_is_shown_whole(qtbot, tasks, vault_ready, tmp_path) -> None:
     qtbot.waitUntil(lambda: label.heightForWidth(label.width()) <= label.height() + 1, timeout=3000)
     assert dlg.screen().availableGeometry().contains(dlg.frameGeometry())
     assert label.mapTo(dlg, label.rect().bottomRight()).y() <= dlg.height()
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_typing_text_is_a_consent_choice_of_its_own(qtbot, tasks, vault_ready, tmp_path, allow) -> None:
+    """A study with a typing task asks, apart from the key mode, whether the characters typed into
+    the task's field may be kept; unticked unless the participant ticks it, and joined as chosen.
+    A study without one does not ask."""
+    from task_helpers import with_tasks
+
+    from tallylight import words
+    from tallylight.i18n import _
+
+    plain = _join_dialog(qtbot, tasks)
+    _drop(plain, write_signed(tmp_path / "plain.toml"))
+    qtbot.waitUntil(lambda: plain.join_button.isVisible(), timeout=10000)
+    assert not plain.allow_typing_row.isVisible()  # no typing task: no such question
+    plain.close()
+
+    path = tmp_path / "typing.toml"
+    path.write_bytes(signing.sign(with_tasks(current_body()), RESEARCHER))
+    dlg = _join_dialog(qtbot, tasks)
+    _drop(dlg, path)
+    qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
+    _read_every_page(dlg)
+    assert dlg.allow_typing_row.isVisible()
+    assert dlg.allow_typing_row.label.text() == _(words.TYPING_CONSENT)  # what the participant reads
+    assert dlg.allow_typing.accessibleName() == _(words.TYPING_CONSENT)  # and a screen reader
+    assert not dlg.allow_typing.isChecked()  # never ticked for the participant
+    assert dlg.allow_keys.currentData() == "class"  # and the key mode stays where it was
+    click(dlg.boxes["read"])
+    click(dlg.boxes["agree"])
+    if allow:
+        click(dlg.allow_typing)
+        assert dlg.allow_typing.isChecked()
+    click(dlg.join_button)
+    qtbot.waitUntil(lambda: not dlg.isVisible(), timeout=10000)
+    study = enrolment.load(STUDY_ID)
+    assert study.enrolment.typing_text is allow
+    assert study.ceiling().keys.label == "class"
