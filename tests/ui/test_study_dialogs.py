@@ -413,10 +413,9 @@ def test_typing_text_is_a_consent_choice_of_its_own(qtbot, tasks, vault_ready, t
     """A study with a typing task asks, apart from the key mode, whether the characters typed into
     the task's field may be kept; unticked unless the participant ticks it, and joined as chosen.
     A study without one does not ask."""
-    from task_helpers import with_tasks
-
     from tallylight import words
     from tallylight.i18n import _
+    from task_helpers import with_tasks
 
     plain = _join_dialog(qtbot, tasks)
     _drop(plain, write_signed(tmp_path / "plain.toml"))
