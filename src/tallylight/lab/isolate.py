@@ -16,8 +16,10 @@ once (spawned processes where the OS has no fork server).
 from __future__ import annotations
 
 import contextlib
+import importlib.abc
 import multiprocessing as mp
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -70,8 +72,20 @@ def _limit_memory(max_memory: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+class _WithoutPandas(importlib.abc.MetaPathFinder):
+    """Refuses to import pandas. pyarrow imports it, when installed, on its first ``pa.array`` of
+    Python values, only to ask whether they are pandas objects: 0.3 s and more
+    address space in every child, for nothing a bundle needs (pyarrow goes on without it)."""
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:  # noqa: ARG002 - the finder's signature
+        if fullname == "pandas" or fullname.startswith("pandas."):
+            raise ModuleNotFoundError("pandas is not loaded where bundles are opened", name=fullname)
+
+
 def child(conn: Connection, job: Job) -> None:
     """The child's whole life: prepare, ask, write (or not), report."""
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _WithoutPandas())
     os.umask(0o077)  # the dataset is private whatever the researcher's umask
     _limit_memory(job.limits.max_memory)
     try:
