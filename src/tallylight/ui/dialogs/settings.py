@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
@@ -27,8 +26,8 @@ from PySide6.QtWidgets import (
 from tallylight import settings as settings_mod
 from tallylight import words
 from tallylight.i18n import _
-from tallylight.options import KeyMode
-from tallylight.ui.capture_form import KeyModeChoice
+from tallylight.options import CaptureOptions, KeyMode
+from tallylight.ui.capture_form import CaptureOptionsForm
 from tallylight.ui.fit import fit_on_show, scroll_body
 from tallylight.ui.hotkey_field import HotkeyField
 from tallylight.ui.tasks import TaskRunner, quietly
@@ -96,21 +95,18 @@ class SettingsDialog(QDialog):
     def _capture_group(self, current: settings_mod.Settings) -> QGroupBox:
         """What sessions may capture: the ceiling the start dialog and the recorder narrow to."""
         capture = QGroupBox(_("What sessions capture (the start dialog can only narrow this)"))
-        self.keys = KeyModeChoice(_("Keyboard capture"), explain=True)
-        self.keys.offer(KeyMode.FULL)
-        self.keys.select(current.capture.keys)
+        self.capture_form = CaptureOptionsForm(
+            _("Keyboard capture"),
+            {"mouse_moves": _("Mouse &movements"), "clicks": _("Mouse &clicks"), "scrolls": _("Scro&lling")},
+            explain=True,
+            parent=self,
+        )
+        self.capture_form.offer(CaptureOptions(keys=KeyMode.FULL))  # Settings is the ceiling: all of it
+        self.capture_form.show_options(current.capture)
+        self.keys = self.capture_form.keys
+        self.moves, self.clicks, self.scrolls = self.capture_form.boxes.values()
         self.keys_help = QLabel()
         self.keys_help.setWordWrap(True)
-        self.moves = QCheckBox(_("Mouse &movements"))
-        self.clicks = QCheckBox(_("Mouse &clicks"))
-        self.scrolls = QCheckBox(_("Scro&lling"))
-        for box, value in (
-            (self.moves, current.capture.mouse_moves),
-            (self.clicks, current.capture.clicks),
-            (self.scrolls, current.capture.scrolls),
-        ):
-            box.setChecked(value)
-            box.setAccessibleName(box.text().replace("&", ""))
         cform = QFormLayout(capture)
         keys_label = QLabel(_("&Keyboard:"))
         keys_label.setBuddy(self.keys)
@@ -347,13 +343,7 @@ class SettingsDialog(QDialog):
 
     def value(self) -> settings_mod.Settings:
         s = settings_mod.Settings.from_dict(self.current.to_dict())
-        s.capture = replace(
-            s.capture,
-            keys=self.keys.mode(),
-            mouse_moves=self.moves.isChecked(),
-            clicks=self.clicks.isChecked(),
-            scrolls=self.scrolls.isChecked(),
-        )
+        s.capture = self.capture_form.options(s.capture)
         s.max_duration_min = self.max_duration.value()
         s.idle_timeout_min = self.idle_timeout.value()
         s.reminder_every_min = self.reminder.value()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -24,7 +22,7 @@ from tallylight.capture.hotkey import human_hotkey
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, narrow
 from tallylight.settings import Settings
-from tallylight.ui.capture_form import KeyModeChoice
+from tallylight.ui.capture_form import CaptureOptionsForm
 from tallylight.ui.fit import fit_on_show, scroll_body
 
 #: how long a released Enter waits for the press that would show it was an auto-repeat
@@ -58,12 +56,22 @@ class StartSessionDialog(QDialog):
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
 
-        self.keys = KeyModeChoice(_("Keyboard capture"))
-        self.keys.offer(allowed.keys)
-
-        self.moves = self._check(_("Mouse movements"), allowed.mouse_moves)
-        self.clicks = self._check(_("Mouse clicks"), allowed.clicks)
-        self.scrolls = self._check(_("Scrolling"), allowed.scrolls)
+        plain = {"mouse_moves": _("Mouse movements"), "clicks": _("Mouse clicks"), "scrolls": _("Scrolling")}
+        self.capture_form = CaptureOptionsForm(
+            _("Keyboard capture"),
+            {  # a kind turned off in Settings says so, and cannot be widened here
+                name: text
+                if getattr(allowed, name)
+                else _("{text} (turned off in Settings)").format(text=text)
+                for name, text in plain.items()
+            },
+            names=plain,
+            parent=self,
+        )
+        self.capture_form.show_options(allowed)
+        self.capture_form.offer(allowed)
+        self.keys = self.capture_form.keys
+        self.moves, self.clicks, self.scrolls = self.capture_form.boxes.values()
 
         # a joined study (set_studies fills it from a worker); its ceiling can only narrow
         self.study = QComboBox()
@@ -140,9 +148,7 @@ class StartSessionDialog(QDialog):
         layout.addWidget(self.buttons)
         fit_on_show(self)
 
-        for widget in (self.moves, self.clicks, self.scrolls):
-            widget.toggled.connect(self._update_summary)
-        self.keys.currentIndexChanged.connect(self._update_summary)
+        self.capture_form.changed.connect(self._update_summary)
         self.study.currentIndexChanged.connect(self._apply_study_ceiling)
         self._update_summary()
         self.start_button.setFocus()
@@ -194,13 +200,6 @@ class StartSessionDialog(QDialog):
             self.reject()
         elif self.start_button.isEnabled():
             self.accept()
-
-    def _check(self, text: str, allowed: bool) -> QCheckBox:
-        box = QCheckBox(text if allowed else _("{text} (turned off in Settings)").format(text=text))
-        box.setAccessibleName(text)
-        box.setChecked(bool(allowed))
-        box.setEnabled(bool(allowed))  # a turned-off kind cannot be widened here
-        return box
 
     def session_limits(self) -> tuple[int, int]:
         """The limits this session will have, in minutes (0 = none): Settings', or the stricter of
@@ -262,14 +261,7 @@ class StartSessionDialog(QDialog):
 
     def options(self) -> CaptureOptions:
         """What this session will capture: the choices here, within Settings and the study."""
-        wanted = replace(
-            self.settings.capture,
-            keys=self.keys.mode(),
-            mouse_moves=self.moves.isChecked(),
-            clicks=self.clicks.isChecked(),
-            scrolls=self.scrolls.isChecked(),
-        )
-        return narrow(self._allowed(), wanted)
+        return self.capture_form.options(self.settings.capture, self._allowed())
 
     def _allowed(self) -> CaptureOptions:
         """The widest this session may capture: Settings, narrowed by the chosen study's ceiling
@@ -296,18 +288,7 @@ class StartSessionDialog(QDialog):
     @Slot()
     def _apply_study_ceiling(self) -> None:
         """Offer only what the chosen study allows (the settings' ceiling for a personal session)."""
-        allowed = self._allowed()
-        self.keys.offer(allowed.keys)
-        for box, on in (
-            (self.moves, allowed.mouse_moves),
-            (self.clicks, allowed.clicks),
-            (self.scrolls, allowed.scrolls),
-        ):
-            if not on:
-                box.setChecked(False)
-            elif not box.isEnabled():
-                box.setChecked(True)  # allowed again (back to a wider choice): on, as at first
-            box.setEnabled(on)
+        self.capture_form.offer(self._allowed())
         self.limits.setText(self._limits_text())  # a study's own limits, if stricter
         self._update_summary()
 

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 from tallylight import words
 from tallylight.errors import TallylightError
 from tallylight.i18n import _
-from tallylight.options import CaptureOptions, KeyMode, narrow
+from tallylight.options import CaptureOptions
 from tallylight.share import withdrawal
 from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Offer, Study
 from tallylight.ui import data_watch
-from tallylight.ui.capture_form import KeyModeChoice
+from tallylight.ui.capture_form import CaptureOptionsForm
 from tallylight.ui.dialogs.consent_pages import ConsentPages, WrappedCheck
 from tallylight.ui.fit import fit_on_show, fit_to_screen
 from tallylight.ui.tasks import TaskRunner
@@ -132,15 +132,13 @@ class JoinStudyDialog(QDialog):
         # the title is a wrapped label, not the group's own title, which never wraps (and was cut)
         self.allow = QGroupBox()
         self.allow.setAccessibleName(_("What you allow this study to record"))
-        self.allow_keys = KeyModeChoice(_("Keyboard you allow"))
-        self.allow_streams = {
-            name: QCheckBox(text)
-            for name, text in (
-                ("mouse_moves", _("Mouse movements")),
-                ("clicks", _("Mouse clicks")),
-                ("scrolls", _("Scrolling")),
-            )
-        }
+        self.capture_form = CaptureOptionsForm(
+            _("Keyboard you allow"),
+            {"mouse_moves": _("Mouse movements"), "clicks": _("Mouse clicks"), "scrolls": _("Scrolling")},
+            parent=self,
+        )
+        self.allow_keys = self.capture_form.keys
+        self.allow_streams = self.capture_form.boxes
         allow_layout = QVBoxLayout(self.allow)  # one choice a line: fits a narrow window too
         allow_title = QLabel(_("What you allow this study to record (you can only allow less)"))
         allow_title.setWordWrap(True)
@@ -281,11 +279,9 @@ class JoinStudyDialog(QDialog):
             self.boxes_area.addWidget(row)
             self.boxes[item.id] = box
         asked, start = m.capture, offer.start_capture  # a new version starts from the earlier narrowing
-        self.allow_keys.offer(asked.keys, keep=False)
-        self.allow_keys.select(start.keys)
-        for name, box in self.allow_streams.items():
-            box.setChecked(bool(getattr(start, name)))
-            box.setVisible(bool(getattr(asked, name)))  # never offered what the study does not ask for
+        # never offered what the study does not ask for; a new version starts from the earlier choice
+        self.capture_form.offer(asked, keep=False, hide=True)
+        self.capture_form.show_options(start)
         self.have_read.setChecked(False)
         self.have_read.setEnabled(False)
         self._show_offer_widgets(True)  # first: the first page's text takes the focus once shown
@@ -337,15 +333,7 @@ class JoinStudyDialog(QDialog):
         if self.offer is None:
             return None
         asked, start = self.offer.signed.manifest.capture, self.offer.start_capture
-        wanted = CaptureOptions(
-            keys=KeyMode.parse(self.allow_keys.currentData() or asked.keys.label),
-            mouse_moves=self.allow_streams["mouse_moves"].isChecked(),
-            move_min_interval_ms=start.move_min_interval_ms,
-            move_min_distance_px=start.move_min_distance_px,
-            clicks=self.allow_streams["clicks"].isChecked(),
-            scrolls=self.allow_streams["scrolls"].isChecked(),
-        )
-        return narrow(asked, wanted)
+        return self.capture_form.options(start, asked)
 
     @Slot()
     def join(self) -> None:
