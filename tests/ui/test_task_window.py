@@ -422,3 +422,55 @@ def test_a_study_with_both_tasks_runs_end_to_end_to_the_lab(
     assert tp == pytest.approx(pointing["throughput_bps"], abs=1e-4)  # the summary rounds to 4 digits
     assert wpm == pytest.approx(typing["wpm"], abs=1e-3)
     print(f"end to end: TP {tp:.4f} bits/s, WPM {wpm:.3f}")
+
+
+def _luminance(c) -> float:
+    def lin(v: float) -> float:
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(c.redF()) + 0.7152 * lin(c.greenF()) + 0.0722 * lin(c.blueF())
+
+
+def _contrast(a, b) -> float:
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_targets_are_drawn_high_contrast(qtbot) -> None:
+    """WCAG 2.1: the targets' outline and the goal's fill stand out from the background (at least
+    4.5:1, above the 3:1 non-text minimum), and the window draws them in those colours."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QColor
+    from PySide6.QtTest import QTest
+    from scale_check import task_window_tasks
+
+    from tallylight.ui.task_window import BACKGROUND, CURRENT, OUTLINE, TaskWindow
+
+    assert _contrast(OUTLINE, BACKGROUND) >= 4.5
+    assert _contrast(CURRENT, BACKGROUND) >= 4.5
+    assert _contrast(QColor("#FF4040"), BACKGROUND) >= 4.5  # the tally light's text
+    w = TaskWindow(task_window_tasks()["pointing"], lambda *_a, **_k: None)
+    qtbot.addWidget(w)
+    w.show_full_screen()
+    qtbot.waitExposed(w)
+    QTest.keyClick(w, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.running, timeout=3000)
+    w.start_button.setFocus()  # nothing drawn over the canvas but the targets
+    image = w.canvas.grab().toImage()
+    ratio = image.devicePixelRatio()
+    current = w.current
+    assert current is not None
+    goal = next(t for t in w.sequence_targets() if t.position == current.position)  # filled: hit it next
+    other = next(t for t in w.sequence_targets() if t.position != current.position)  # outlined only
+    centre = w.to_local(goal.x, goal.y)
+    row = round(w.to_local(other.x, other.y).y() * ratio)
+    span = range(
+        round(w.to_local(other.x, other.y).x() * ratio),
+        round(w.to_local(other.x + other.width, 0).x() * ratio),
+    )
+    assert OUTLINE in [image.pixelColor(x, row) for x in span]  # its outline, 3 px wide, in full white
+    middle = w.to_local(other.x, other.y)
+    assert image.pixelColor(round(middle.x() * ratio), round(middle.y() * ratio)) == BACKGROUND
+    assert image.pixelColor(round(centre.x() * ratio), round(centre.y() * ratio)) == CURRENT
+    assert image.pixelColor(round(2 * ratio), round(image.height() - 2 * ratio)) == BACKGROUND
+    w.close()
