@@ -12,6 +12,10 @@ hook input (never the hook callback itself: that must stay as short as possible)
 watchdog thread calls :meth:`HookWatchdog.tick`. The OS call and the tick clock go
 through :class:`InputClock`, the one seam the tests fake; :func:`default_input_clock`
 gives the real one on Windows and None elsewhere (no watchdog there).
+
+A limit: ``GetLastInputInfo`` does not say which device the input came from, so if Windows
+removes only one of the two hooks (keyboard, mouse) while the other still hears input, the
+watchdog does not notice until both are silent.
 """
 
 from __future__ import annotations
