@@ -316,3 +316,13 @@ def test_a_new_session_forgets_the_last_ones_facts() -> None:
     assert (m.label, m.session_id, m.counts, m.notes) == ("second", "", {}, 0)
     assert m.last_stop is not None
     assert m.last_stop.label == "first"
+
+
+def test_the_apps_study_session_may_fall_back_to_the_task_window() -> None:
+    """Only the tray app, which can show the task window, asks for the window-only fallback
+    (Wayland), and only for a study session; ``record`` never does (docs/CONTROL.md)."""
+    from tallylight.session_model import start_command
+    from tallylight.settings import Settings
+
+    assert start_command(Settings(), study="s").fields()["window_tasks_fallback"] is True
+    assert "window_tasks_fallback" not in start_command(Settings()).fields()

@@ -252,6 +252,9 @@ class StartCommand:
     pause_hotkey: str = ""  # pynput's form (``<ctrl>+<alt>+p``); "" for none
     private_apps: tuple[str, ...] = ()
     global_capture: bool = True
+    #: where global capture is unavailable (Wayland), start a study with typing or pointing
+    #: tasks window-only instead of refusing: for a controller that can show the task window
+    window_tasks_fallback: bool = False
 
     def fields(self) -> dict[str, Any]:
         """The command's fields (``command(Command.START, **fields)``); empty ones left out."""
@@ -266,6 +269,8 @@ class StartCommand:
                 out[name] = getattr(self, name)
         if not self.global_capture:
             out["global_capture"] = False
+        if self.window_tasks_fallback:
+            out["window_tasks_fallback"] = True
         return out
 
     @classmethod
@@ -280,6 +285,7 @@ class StartCommand:
             pause_hotkey=text(msg, "pause_hotkey", 100, "'pause_hotkey'"),
             private_apps=tuple(names(msg, "private_apps", "application names")),
             global_capture=flag(msg, "global_capture", True),
+            window_tasks_fallback=flag(msg, "window_tasks_fallback", False),
         )
 
 

@@ -73,7 +73,9 @@ def start_command(
     """What the tray app asks its recorder for: ``options`` narrowed by the participant's
     settings (their ceiling; the settings' own options if none are asked), the settings'
     limits (minutes, ``seconds_per_minute`` long), pause hotkey (left out if unusable) and
-    private apps. The recorder narrows again by every ceiling it knows, the study's too."""
+    private apps. The recorder narrows again by every ceiling it knows, the study's too.
+    A study session falls back to the task window alone where global capture is unavailable
+    (Wayland): the app can show that window."""
     effective = settings.narrow(options) if options is not None else settings.capture
     hotkey = usable_hotkey(settings.pause_hotkey)
     return StartCommand(
@@ -84,6 +86,7 @@ def start_command(
         idle_timeout_s=float(settings.idle_timeout_min * seconds_per_minute),
         pause_hotkey=hotkey.pynput() if hotkey is not None else "",
         private_apps=tuple(settings.private_apps),
+        window_tasks_fallback=bool(study),
     )
 
 

@@ -215,7 +215,11 @@ def test_without_global_capture_a_study_with_window_tasks_records_them_alone(tmp
         proc.handle(json.dumps(cmd))
         return json.loads(out.getvalue().splitlines()[-1])
 
-    started = send(cmd="start", id=1, study=STUDY_ID)  # the app asks for global capture as always
+    # a controller that cannot show the task window (`record`) is refused: it would record nothing
+    refused = send(cmd="start", id=1, study=STUDY_ID)
+    assert refused["event"] == "error", refused
+    assert proc.session is None
+    started = send(cmd="start", id=1, study=STUDY_ID, window_tasks_fallback=True)  # as the app asks
     assert started["event"] == "started", started
     assert started["global_capture"] is False
     assert RecorderMessage.parse(started).global_capture is False
@@ -227,7 +231,7 @@ def test_without_global_capture_a_study_with_window_tasks_records_them_alone(tmp
     # without a study with typing or pointing tasks nothing starts
     out2 = io.StringIO()
     proc2 = RecorderProcess(out2, sink_factory=MemorySink, hooks=ExplodingHooks, check_capture=unavailable)
-    proc2.handle(json.dumps({"cmd": "start", "id": 1}))
+    proc2.handle(json.dumps({"cmd": "start", "id": 1, "window_tasks_fallback": True}))
     reply = json.loads(out2.getvalue().splitlines()[-1])
     assert reply["event"] == "error", reply
     assert "Wayland" in reply["message"]

@@ -144,7 +144,9 @@ class RecorderProcess:
             try:
                 self._check_capture()
             except CaptureUnavailable:
-                if not _has_window_tasks(terms):
+                # only a controller that can show the task window asks for this (the app does;
+                # `record` cannot, and is refused instead of recording nothing)
+                if not (start.window_tasks_fallback and _has_window_tasks(terms)):
                     raise
                 # a desktop with no global input (Wayland, docs/TASKS.md): the study's typing and
                 # pointing tasks still record, from the task window alone
