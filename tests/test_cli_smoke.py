@@ -20,6 +20,8 @@ from helpers import run_cli_in_process
 
 BIN = Path(sys.executable).parent
 NOT_RUNNING = "Tallylight is not running. Start it with `tallylight` (the tray app) first."
+#: task and note also reach a running `tallylight record`
+NO_SESSION = "No session is recording: neither the Tallylight app nor `tallylight record` is running."
 
 
 def _env(tallylight_home: Path, **extra: str) -> dict[str, str]:
@@ -53,12 +55,20 @@ def _one_sentence(done: subprocess.CompletedProcess[str], code: int, said: str) 
 
 # Each command, started as the installed script, past its argument parsing, to the
 # error class and exit code that the dispatcher gives it (cli/dispatch.py).
-APP_COMMANDS = [["start"], ["pause"], ["resume"], ["stop"], ["status"], ["task", "end"], ["note"]]
+APP_COMMANDS = [
+    (["start"], NOT_RUNNING),
+    (["pause"], NOT_RUNNING),
+    (["resume"], NOT_RUNNING),
+    (["stop"], NOT_RUNNING),
+    (["status"], NOT_RUNNING),
+    (["task", "end"], NO_SESSION),
+    (["note"], NO_SESSION),
+]
 
 
-@pytest.mark.parametrize("args", APP_COMMANDS, ids=lambda a: a[0])
-def test_app_commands_without_the_app_say_so(args: list[str], tallylight_home: Path) -> None:
-    _one_sentence(_run("tallylight", *args, env=_env(tallylight_home)), 7, NOT_RUNNING)
+@pytest.mark.parametrize(("args", "said"), APP_COMMANDS, ids=[a[0] for a, _ in APP_COMMANDS])
+def test_app_commands_without_the_app_say_so(args: list[str], said: str, tallylight_home: Path) -> None:
+    _one_sentence(_run("tallylight", *args, env=_env(tallylight_home)), 7, said)
 
 
 def test_record_without_a_display_refuses_before_any_recorder(tallylight_home: Path) -> None:

@@ -102,6 +102,7 @@ def _task_window(log: Path) -> list[str] | None:
     return None
 
 
+@pytest.mark.slow  # a compositor, the whole tray app and a recorder: about 10 s
 def test_the_app_runs_a_study_task_window_on_wayland(
     weston: dict[str, str], tallylight_home: Path, tmp_path: Path
 ) -> None:

@@ -113,6 +113,20 @@ def write_session(
     w.close(StopReason.PARTICIPANT)
 
 
+def stats_seen(controller, monkeypatch) -> list:
+    """The recorder's stats messages, as the controller's session model takes them: a test waits
+    for the next one to know that every message the recorder wrote before it has been handled."""
+    seen: list = []
+    take = controller.model.on_stats
+
+    def counted(msg) -> None:
+        take(msg)
+        seen.append(msg)
+
+    monkeypatch.setattr(controller.model, "on_stats", counted)
+    return seen
+
+
 def settle() -> None:
     """Deliver what Qt has queued (layout requests, zero-time timers, deferred deletes, paints),
     until nothing new is queued: a widget's state after that is what it shows, with no wait."""

@@ -3,7 +3,7 @@ here; never a balloon at every session afterwards (issue 8, item 5)."""
 
 from __future__ import annotations
 
-from conftest_helpers import click
+from conftest_helpers import click, stats_seen
 from fake_wm import FakeWM
 
 from tallylight import settings as settings_mod
@@ -19,6 +19,7 @@ def _open_start(app, qtbot):
 def test_no_focus_detection_is_said_in_the_dialog_not_after(make_app, fake_recorder, monkeypatch, qtbot):
     monkeypatch.setenv("FAKE_RECORDER_NOTICE", "1")  # the recorder says it too, as the real one does
     app = make_app(use_tray=False)
+    stats = stats_seen(app.controller, monkeypatch)
     app.controller.apply_settings(settings_mod.Settings(private_apps=["KeePassXC", "Signal"]))
     notes: list[str] = []
     app.controller.notify.connect(lambda _t, m: notes.append(m))
@@ -29,7 +30,7 @@ def test_no_focus_detection_is_said_in_the_dialog_not_after(make_app, fake_recor
     assert "pauses while these apps have focus" not in text  # no false promise
     click(dlg.start_button)
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-    qtbot.wait(500)
+    qtbot.waitUntil(lambda: bool(stats), timeout=5000)  # the recorder's notice came before its stats
     assert not any("cannot be detected" in n for n in notes), notes  # said once, before Start
     assert not app.window.message_label.isVisible() or "detected" not in app.window.message_label.text()
     app.controller.stop()

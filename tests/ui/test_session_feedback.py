@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
-from conftest_helpers import PASSPHRASE, click, key, open_tray_menu, write_session
+from conftest_helpers import PASSPHRASE, click, key, open_tray_menu, stats_seen, write_session
 
 from tallylight import settings as settings_mod
 
@@ -72,21 +71,29 @@ def test_tooltip_follows_a_hotkey_resume(make_app, tray_host, monkeypatch, xserv
         settings_mod.Settings(pause_hotkey="<ctrl>+<alt>+p", private_apps=[], reminder_every_min=0)
     )
     c, tray = app.controller, app.tray
+    stats = stats_seen(c, monkeypatch)
     c.start_session()
     qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
+    wrong: list[str] = []
+
+    def tooltip_after_stats(n: int) -> bool:
+        tip = tray.icon.toolTip()
+        if not tip.startswith("Tallylight: Recording") or "Paused (not" in tip:
+            wrong.append(tip)
+        return len(stats) >= n
+
     for _ in range(3):
         xserver.xdotool("key", "ctrl+alt+p")
         qtbot.waitUntil(lambda: c.state == "paused", timeout=5000)
         assert "Paused" in tray.icon.toolTip()
-        qtbot.wait(700)  # a stats message is written while paused
+        n = len(stats)
+        qtbot.waitUntil(lambda n=n: len(stats) > n, timeout=8000)  # a stats message is written while paused
         xserver.xdotool("key", "ctrl+alt+p")
         qtbot.waitUntil(lambda: c.state == "recording", timeout=5000)
-        end = time.monotonic() + 1.5
-        while time.monotonic() < end:  # and it stays so: no stale stats turn it back
-            tip = tray.icon.toolTip()
-            assert tip.startswith("Tallylight: Recording"), tip
-            assert "Paused (not" not in tip, tip
-            qtbot.wait(50)
+        # and it stays so through the next two stats messages: no stale stats turn it back
+        n = len(stats) + 2
+        qtbot.waitUntil(lambda n=n: tooltip_after_stats(n), timeout=10000)
+        assert wrong == []
     c.stop()
     qtbot.waitUntil(lambda: c.state == "idle", timeout=8000)
 

@@ -307,6 +307,11 @@ class AppController(QObject):
         if self.state in (AppState.RECORDING, AppState.PAUSED):
             self._arm_reminder()
 
+    @property
+    def reminder_due(self) -> bool:
+        """A "still on" reminder is scheduled: only while a session records or is paused."""
+        return self._reminder.isActive()
+
     def _arm_reminder(self) -> None:
         minutes = self.settings.reminder_every_min
         if minutes > 0:
