@@ -89,7 +89,7 @@ def test_windows(make_app, fake_recorder, qtbot):
     assert problems(app.window) == []
     app.controller.start_session()
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-    qtbot.wait(400)
+    settle()
     assert problems(app.window) == []
     main = app.show_main_window()
     qtbot.waitExposed(main)
@@ -119,7 +119,9 @@ def test_the_other_windows(make_app, qtbot):
         ("review", ReviewWindow(app.tasks, "s-review", vault.unlock(PASSPHRASE))),
     ):
         _show(qtbot, w)
-        qtbot.wait(800 if name == "review" else 100)
+        if isinstance(w, ReviewWindow):  # its controls once the session is loaded
+            qtbot.waitUntil(lambda w=w: w.ready, timeout=15000)
+        settle()
         found[name] = problems(w)
     assert not any(found.values()), found
 
