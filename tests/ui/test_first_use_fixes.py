@@ -655,3 +655,75 @@ def test_rhythm_overflow_is_labelled_and_the_legend_covers_no_bars(make_app, qtb
     assert not legend.intersects(p.getViewBox().sceneBoundingRect())
     axis = p.getAxis("left")
     assert axis.label.boundingRect().width() <= axis.geometry().height()  # the rotated label fits
+
+
+def test_times_agree_and_share_names_sessions_in_date_order(
+    make_app, qtbot, tallylight_home, tmp_path
+) -> None:
+    """#17: the locked list said "about 18:04" for a session recorded at 17:58 (its key file was
+    rewritten by a cut); Share's list and its preview differed by a minute; Share showed hex ids
+    instead of labels, out of date order."""
+    import dataclasses
+    import datetime as dt
+    import os
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "share"))
+    from share_helpers import JoinedStudy, info, sample_events
+
+    from tallylight.events import StopReason
+    from tallylight.store import sessions as store
+    from tallylight.store import vault, writer
+    from tallylight.store.layout import KEY_FILE
+    from tallylight.study import enrolment
+    from tallylight.ui.dialogs.sessions import SessionsDialog
+    from tallylight.ui.review.window import ReviewWindow
+
+    data = tallylight_home / "data"
+    study = JoinedStudy(tmp_path / "study", data)
+    base = 1_764_950_000_000_000_000  # 2025-12-05, at a minute's 20th second
+    # recorded in this order; the second one started first
+    for sid, minutes, label in (("s-later", 30, "afternoon"), ("s-earlier", 0, "morning")):
+        header = dataclasses.replace(
+            info(sid, base + minutes * 60 * 10**9 + 50 * 10**9), study_id=study.study_id, label=label
+        )
+        w = writer.open_session(header, data, seal_interval_s=1e9)
+        w.write(sample_events())
+        w.seal()
+        w.close(StopReason.PARTICIPANT)
+        enrolment.register_session(study.study_id, sid, data)
+        start_s = (base + minutes * 60 * 10**9) / 1e9  # its key file was written at the start
+        os.utime(store.session_dir(sid) / KEY_FILE, (start_s, start_s))
+
+    app = make_app(use_tray=False)
+    unlocked = vault.unlock(PASSPHRASE)
+    # a cut and its undo, from the review window, rewrite the session's files
+    win = ReviewWindow(app.tasks, "s-earlier", unlocked)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.ready, timeout=15000)
+    click(win.cut_button)
+    click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: win.ready and win.undo_button.isEnabled(), timeout=15000)
+    click(win.undo_button)
+    qtbot.waitUntil(lambda: win.ready and "undone" in win.status.text(), timeout=15000)
+    win.close()
+    locked = SessionsDialog(app.tasks)
+    qtbot.addWidget(locked)
+    locked.show()
+    qtbot.waitUntil(lambda: locked.table.rowCount() == 2, timeout=5000)
+    started = dt.datetime.fromtimestamp(base / 1e9).strftime("%Y-%m-%d %H:%M")
+    dates = {item.text() for r in range(2) if (item := locked.table.item(r, 0)) is not None}
+    assert f"about {started}" in dates, dates
+    locked.close()
+
+    share = _share_dialog(qtbot, unlocked, session_ids=["s-earlier"])
+    qtbot.waitUntil(lambda: share.session_list.count() == 2 and share.share_button.isEnabled(), timeout=15000)
+    qtbot.waitUntil(lambda: "morning" in share.session_list.item(0).text(), timeout=5000)
+    exact = dt.datetime.fromtimestamp((base + 50 * 10**9) / 1e9).strftime("%Y-%m-%d %H:%M")
+    texts = [share.session_list.item(i).text() for i in range(2)]
+    assert texts[0].startswith(exact), texts  # the exact start, as the preview says it
+    assert "“morning”" in texts[0], texts  # oldest first
+    assert "“afternoon”" in texts[1], texts
+    assert not any("s-earlier" in t or "s-later" in t for t in texts)
+    assert exact in share.preview.toPlainText()  # the preview says the same minute

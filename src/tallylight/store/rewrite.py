@@ -120,6 +120,17 @@ def settled(session_dir: Path) -> Path:
     return session_dir
 
 
+def _keep_key_time(old: Path, new: Path) -> None:
+    """The new key file keeps the old one's time: while the sessions are locked, that time is all
+    the list can say of when a session started, and a cut or undo made it the edit's time. (It
+    leaks nothing new: it is the time the first key file was written.)"""
+    try:
+        st = old.stat()
+    except FileNotFoundError:
+        return
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def write_version(
     session_dir: Path,
     info: SessionInfo,
@@ -150,6 +161,7 @@ def write_version(
         sync_dir(session_dir)
         key, uid = os.urandom(32), os.urandom(16)
         atomic_write(nxt / KEY_FILE, crypto.wrap_session_key(key, uid, info.session_id, public_key))
+        _keep_key_time(session_dir / KEY_FILE, nxt / KEY_FILE)
     except OSError as exc:
         raise storage_error(exc, _("writing a new version of the session")) from None
     lock = FileLock(nxt / LOCK_FILE)

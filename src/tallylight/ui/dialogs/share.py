@@ -158,14 +158,15 @@ class ShareDialog(QDialog):
         self._timer.setInterval(150)
         self._timer.timeout.connect(self._build_preview)
         self.unlock_box.setVisible(vault is None)
-        self.tasks.run(_load_studies, self._show_studies, self._fail)
+        self.tasks.run(lambda: _load_studies(vault), self._show_studies, self._fail)
         # a session recorded, cut or deleted, a study left, while this is open: list them again
         data_watch.shared().changed.connect(self.refresh)
 
     @Slot()
     def refresh(self) -> None:
         """List the studies and their sessions again, keeping the study and the sessions chosen."""
-        self.tasks.run(_load_studies, self._relist, quietly("listing the studies again"))
+        vault = self.vault
+        self.tasks.run(lambda: _load_studies(vault), self._relist, quietly("listing the studies again"))
 
     def _relist(self, studies: list[Any]) -> None:
         if studies == self.studies or not self.session_list.isEnabled():
@@ -191,6 +192,7 @@ class ShareDialog(QDialog):
             self.vault = v
             self.passphrase.clear()
             self.unlock_box.hide()
+            self.refresh()  # the sessions' labels and start times, now readable
             self._schedule_preview()
 
         def failed(exc: BaseException) -> None:
@@ -237,7 +239,7 @@ class ShareDialog(QDialog):
         self.session_list.blockSignals(True)
         self.session_list.clear()
         for sid, started in zip(study["sessions"], study["started"], strict=True):
-            item = QListWidgetItem(f"{started}   session {sid}" if started else f"session {sid}")
+            item = QListWidgetItem(started or sid)  # the start time and label (the id while locked)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(
                 Qt.CheckState.Checked if sid in self.want_sessions else Qt.CheckState.Unchecked
@@ -425,24 +427,45 @@ class ShareDialog(QDialog):
             self.upload_radio.setEnabled(bool(self.prepared[0].study.upload_url))
 
 
-def _load_studies() -> list[dict[str, Any]]:
-    """Joined studies that verify, with their sessions (worker thread)."""
+def _load_studies(vault: Any = None) -> list[dict[str, Any]]:
+    """Joined studies that verify, with their sessions oldest first (worker thread).
+
+    With the vault each session is named as the Sessions window and the preview name it: its
+    start time and label from its encrypted summary. Without it, only the time its key file was
+    written (``about …``) is known.
+    """
     from tallylight.store import sessions as store
     from tallylight.study import enrolment
-    from tallylight.ui.dialogs.sessions import started_guess
+    from tallylight.ui.dialogs.sessions import load_rows, started_guess
 
     stored = set(store.session_ids())
+    rows = {r.session_id: r for r in load_rows(vault)} if vault is not None else {}
     out = []
     for s in enrolment.list_studies():
         if isinstance(s, tuple):
             continue  # a study that no longer verifies is listed by `tallylight study list`, not here
+        named = []
+        for sid in s.session_ids():
+            if sid not in stored:
+                continue
+            row = rows.get(sid)
+            if row is not None and row.date:
+                named.append((row.date, sid, f"{row.date}   {_label_words(row.label)}"))
+            else:
+                when = started_guess(sid)
+                named.append((when.removeprefix("about "), sid, f"{when}   {sid}" if when else sid))
+        named.sort()
         out.append(
             {
                 "study_id": s.study_id,
                 "title": str(s.manifest.title),
                 "upload_url": s.manifest.upload_url,
-                "sessions": [sid for sid in s.session_ids() if sid in stored],
-                "started": [started_guess(sid) for sid in s.session_ids() if sid in stored],
+                "sessions": [sid for _when, sid, _text in named],
+                "started": [text for _when, _sid, text in named],
             }
         )
     return out
+
+
+def _label_words(label: str) -> str:
+    return f"“{label}”" if label else _("no label")
