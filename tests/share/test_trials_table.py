@@ -480,6 +480,11 @@ def test_features_gives_throughput_and_wpm_per_participant_task_and_condition(tm
             assert tp is not None
             by_hand.append(tp)
     assert math.isclose(mouse["throughput_bps"], sum(by_hand) / 4, rel_tol=1e-12)
+    # a run that leaves every session out (no participant allowed this purpose) keeps no results
+    assert lab_main(["features", str(out), "--quiet", "--purpose", "no-such-purpose"]) == 0
+    assert not list((out / "task_results").rglob("*.parquet"))
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    assert len(_task_results(out)) == len(got)
     # withdrawal takes the participant's task results with the rest
     assert lab_main(["withdraw", str(_request(a, tmp_path, "p1")), "--identity", str(a.identity),
                      "--dataset", str(out)]) == 0  # fmt: skip

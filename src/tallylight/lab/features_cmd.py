@@ -178,8 +178,9 @@ def task_results(root: Path, sessions: list[dict[str, Any]]) -> int:
 
     Computed by tallylight.tasks.results (the summary's and the task window's module) from
     all of a participant's trials at once: a participant's throughput in a condition is the
-    mean of their sequence throughputs across sessions, never pooled raw data. Each
-    participant's partition is rewritten; one whose trials are gone loses it. Returns rows.
+    mean of their sequence throughputs across sessions, never pooled raw data. The table is
+    rewritten whole from this run's sessions: a participant whose trials are gone, or whose
+    sessions this run left out (``--purpose``), keeps no rows in it. Returns rows.
     """
     import shutil
 
@@ -203,6 +204,7 @@ def task_results(root: Path, sessions: list[dict[str, Any]]) -> int:
                 (trial,) = tables.trials_from_rows([row])
                 trials[key[:2]].append({**trial, "session": row["session"]})
     n = 0
+    shutil.rmtree(root / TASK_RESULTS, ignore_errors=True)
     for (study, participant), items in trials.items():
         folder = root / TASK_RESULTS / f"study={study}" / f"participant={participant}"
         rows = [
@@ -210,7 +212,6 @@ def task_results(root: Path, sessions: list[dict[str, Any]]) -> int:
             for r in results.by_condition(items)
         ]
         if not rows:
-            shutil.rmtree(folder, ignore_errors=True)
             continue
         schema = pa.schema(
             [
