@@ -101,6 +101,43 @@ def test_features_purpose_keeps_only_the_sessions_allowed_for_it(
     assert rows == [("p1",)]
 
 
+def _participants_in(out: Path, table: str) -> list[str]:
+    if not any((out / table).rglob("*.parquet")):
+        return []
+    rows = _sql(
+        f"select distinct participant from read_parquet('{out}/{table}/**/*.parquet', "
+        "hive_partitioning=true, hive_types_autocast=false) order by participant"
+    )
+    return [r[0] for r in rows]
+
+
+def test_features_purpose_leaves_no_features_of_other_sessions_computed_before(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Features computed for every purpose, then for one: the tables a model is trained on must
+    not still hold the sessions whose participant said no (nor, after a purpose withdrawal, theirs)."""
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    assert _participants_in(out, "features") == ["p1", "p2"]
+    assert lab_main(["features", str(out), "--purpose", TRAIN, "--quiet"]) == 0
+    for table in ("features", "keystrokes", "digraphs", "writing", "trajectories"):
+        assert _participants_in(out, table) in (["p1"], []), table
+    assert _participants_in(out, "features") == ["p1"]
+    # p1 then declines: the same command leaves nobody's features for that purpose
+    assert _withdraw(a, _purpose_request(a, tmp_path, "p1"), out) == 0
+    capsys.readouterr()
+    assert lab_main(["features", str(out), "--purpose", TRAIN, "--quiet"]) == 0
+    assert "features of other sessions computed before were removed" in capsys.readouterr().out
+    for table in ("features", "keystrokes", "digraphs", "writing", "trajectories", "task_results"):
+        assert _participants_in(out, table) == [], table
+    # the dataset itself keeps everyone (the features are derived and computed again)
+    assert _count(out, "participant = 'p1'") == N
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    assert _participants_in(out, "features") == ["p1", "p2"]
+
+
 def test_a_purpose_withdrawal_updates_the_purposes_and_empties_a_dataset_for_that_purpose(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -64,7 +64,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--purpose",
         metavar="ID",
-        help="only sessions whose participant allowed this purpose (the sessions table's purposes)",
+        help=(
+            "only sessions whose participant allowed this purpose (the sessions table's purposes); "
+            "features of other sessions computed before are removed"
+        ),
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -258,6 +261,35 @@ def allowed_sessions(root: Path, purpose: str) -> set[tuple[str, str, str]]:
     }
 
 
+#: the tables ``features`` writes per session (task_results is written per participant)
+SESSION_TABLES = ("features", "keystrokes", "digraphs", "writing", "trajectories")
+
+
+def drop_others(root: Path, kept: set[tuple[str, ...]]) -> int:
+    """Remove every derived partition of a session not in ``kept`` (and task results of a participant
+    with none); returns how many sessions lost theirs.
+
+    Why: after ``features --purpose ID`` the feature tables are what a model for ID is trained on,
+    so features computed earlier for every purpose, or before a participant declined ID, must not
+    stay beside them. They are derived from the dataset, which keeps its rows: a plain
+    ``features`` computes them again.
+    """
+    import shutil
+
+    dropped: set[tuple[str, ...]] = set()
+    for table in SESSION_TABLES:
+        for folder in sorted((root / table).glob("study=*/participant=*/session=*")):
+            key = (folder.parent.parent.name[6:], folder.parent.name[12:], folder.name[8:])
+            if key not in kept:
+                shutil.rmtree(folder)
+                dropped.add(key)
+    people = {k[:2] for k in kept}
+    for folder in sorted((root / TASK_RESULTS).glob("study=*/participant=*")):
+        if (folder.parent.name[6:], folder.name[12:]) not in people:
+            shutil.rmtree(folder)
+    return len(dropped)
+
+
 def pa_schema() -> Any:
     """The partition columns as text (hive partitioning would guess numbers from names like 1)."""
     import pyarrow as pa
@@ -285,11 +317,18 @@ def run(args: argparse.Namespace) -> int:
     dataset = ds.dataset(events_dir, format="parquet", partitioning=ds.partitioning(flavor="hive"))
     keys = dataset.to_table(columns=list(PARTITIONS)).group_by(list(PARTITIONS)).aggregate([])
     sessions = keys.to_pylist()
-    left_out = 0
+    left_out = dropped = 0
     if args.purpose is not None:
         allowed = allowed_sessions(args.dir, args.purpose)
         kept = [k for k in sessions if tuple(str(k[name]) for name in PARTITIONS) in allowed]
         left_out, sessions = len(sessions) - len(kept), kept
+        try:
+            dropped = drop_others(args.dir, {tuple(str(k[n]) for n in PARTITIONS) for k in kept})
+        except OSError as exc:
+            raise UsageError(
+                f"Removing the features of sessions not allowed for {args.purpose} from {args.dir} failed "
+                f"({exc.strerror or exc}); nothing was computed. Fix that and run the command again."
+            ) from None
     console = Console(stderr=True)
     n_rows = 0
     with Progress(console=console, disable=args.quiet) as progress:
@@ -353,4 +392,9 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.purpose is not None:
         print(f"{left_out} session(s) left out: their participant did not allow the purpose {args.purpose}.")
+        if dropped:
+            print(
+                f"The features of other sessions computed before were removed ({dropped} session(s)): "
+                f"the feature tables now hold only sessions allowed for {args.purpose}."
+            )
     return 0
