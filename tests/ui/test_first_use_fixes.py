@@ -727,3 +727,53 @@ def test_times_agree_and_share_names_sessions_in_date_order(
     assert "“afternoon”" in texts[1], texts
     assert not any("s-earlier" in t or "s-later" in t for t in texts)
     assert exact in share.preview.toPlainText()  # the preview says the same minute
+
+
+@pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
+def test_mnemonics_are_unique_in_every_language(make_app, qtbot, language) -> None:
+    """#10 and #19 in each shipped language: every tray item and main-window button, and every
+    Review button and tab, has its own mnemonic."""
+    from tallylight import i18n
+    from tallylight.store import vault
+    from tallylight.ui.actions import AppActions
+    from tallylight.ui.fallback_window import FallbackWindow
+    from tallylight.ui.review.window import ReviewWindow
+    from tallylight.ui.tray import TrayUI
+
+    write_session("s-lang", label="lang", seconds=3)
+    app = make_app(use_tray=False)
+    i18n.use_languages([language])
+    try:
+        actions = AppActions(app.controller)
+        tray = TrayUI(app.controller, actions)
+        menu = [a.text() for a in tray.menu.actions() if a.text() and a is not tray.state_item]
+        letters = [_mnemonic(t) for t in menu]
+        assert all(letters), menu
+        assert len(letters) == len(set(letters)), menu
+        win = FallbackWindow(app.controller, actions, indicator=False)
+        qtbot.addWidget(win)
+        buttons = [b.text() for b in win.buttons.values()] + [win.task_button.text(), win.note_button.text()]
+        letters = [_mnemonic(t) for t in buttons]
+        assert all(letters), buttons
+        assert len(letters) == len(set(letters)), buttons
+        review = ReviewWindow(app.tasks, "s-lang", vault.unlock(PASSPHRASE))
+        qtbot.addWidget(review)
+        texts = [
+            b.text()
+            for b in (
+                review.play_button,
+                review.cut_button,
+                review.undo_button,
+                review.export_button,
+                review.share_button,
+                review.delete_button,
+                review.close_button,
+            )
+        ] + [review.tabs.tabText(i) for i in range(review.tabs.count())]
+        letters = [_mnemonic(t) for t in texts]
+        assert all(letters), texts
+        assert len(letters) == len(set(letters)), texts
+        review.close()
+        tray.hide()
+    finally:
+        i18n.use_languages(None)
