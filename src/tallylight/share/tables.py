@@ -323,11 +323,30 @@ def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[s
 
 
 #: the line of each common kind, from (whole ms, fraction, fields): what the general
-#: column-wise path writes for that kind (tests/share/test_events_csv_fast.py)
+#: column-wise path writes for that kind (tests/share/test_events_csv_fast.py). A field is an
+#: integer column, or ``class``, ``key_id`` and ``text``: the key's cells as formatted below
 _TEMPLATES: dict[int, tuple[str, tuple[str, ...]]] = {
     int(Kind.MOVE): ("%d%s,move,%d,%d,,,,,,,,,,", ("x", "y")),
     int(Kind.SCROLL): ("%d%s,scroll,%d,%d,,%d,%d,,,,,,,", ("x", "y", "dx", "dy")),
+    int(Kind.KEY_DOWN): ("%d%s,key_down,,,,,,%s,%s,%s,,,,", ("class", "key_id", "text")),
+    int(Kind.KEY_UP): ("%d%s,key_up,,,,,,%s,%s,%s,,,,", ("class", "key_id", "text")),
 }
+
+
+def _template_field(cols: EventColumns, rows: np.ndarray, field: str) -> list[Any]:
+    """One field of a template's lines, for the given rows."""
+    if field == "class":
+        return list(_formatted(cols.key_class[rows].astype(np.int64), _named(KEY_CLASS_NAMES)).tolist())
+    if field == "key_id":
+        key = cols.key[rows].astype(np.uint64)
+        return _by_value(key, key != 0, lambda k: f"{k:016x}")
+    if field == "text":
+        return _text([str(v) for v in cols.text[rows].tolist()])
+    return list(getattr(cols, field)[rows].astype(np.int64).tolist())
+
+
+def _named(table: dict[int, str]) -> Callable[[int], str]:
+    return lambda v: table.get(v, f"code_{v}")
 
 
 def events_csv(cols: EventColumns, task_ids: Sequence[str] = ()) -> bytes:
@@ -358,7 +377,7 @@ def events_csv_chunks(
 def _lines(cols: EventColumns, task_ids: Sequence[str]) -> list[str]:
     """The CSV lines (without line ends) of these events: the bytes ``csv.writer`` would write
     (tests/share/test_events_csv_fast.py holds it to that), built without a Python object per
-    cell: moves and scrolls (most rows) are formatted by one template per kind from integer
+    cell: moves, scrolls and keys (most rows) are formatted by one template per kind from their
     columns, the rest column-wise, and the lines are placed back in recording order by index.
     The only free-text column (``key_text``) is quoted where it needs it."""
     n = len(cols)
@@ -372,7 +391,7 @@ def _lines(cols: EventColumns, task_ids: Sequence[str]) -> list[str]:
             continue
         whole, frac = np.divmod(t[rows], 1_000_000)
         values = [whole.tolist(), _fractions(frac).tolist()]
-        values += [getattr(cols, f)[rows].astype(np.int64).tolist() for f in fields]
+        values += [_template_field(cols, rows, f) for f in fields]
         lines[rows] = list(map(template.__mod__, zip(*values, strict=True)))
         rest[rows] = False
     others = np.flatnonzero(rest)
