@@ -777,3 +777,52 @@ def test_mnemonics_are_unique_in_every_language(make_app, qtbot, language) -> No
         tray.hide()
     finally:
         i18n.use_languages(None)
+
+
+SETTINGS_AT_1X = r"""
+import json, sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([sys.argv[0], "-platform", "xcb"])
+from tallylight import settings
+from tallylight.ui.dialogs.settings import SettingsDialog
+from tallylight.ui.tasks import TaskRunner
+dlg = SettingsDialog(settings.Settings(private_apps=["KeePassXC", "Signal", "Bitwarden"]), TaskRunner())
+dlg.show()
+out = {}
+for i in range(dlg.tabs.count()):
+    dlg.tabs.setCurrentIndex(i)
+    for _ in range(50):
+        app.processEvents()
+    area = dlg.tabs.currentWidget()
+    out[dlg.tabs.tabText(i)] = [area.verticalScrollBar().isVisible(), area.horizontalScrollBar().isVisible()]
+out["screen"] = [dlg.screen().geometry().width(), dlg.screen().geometry().height()]
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
+def test_settings_needs_no_scrolling_on_a_1280x800_screen(tallylight_home, language) -> None:
+    """#21 on the tester's screen (1280x800 at 1x): the Private apps tab scrolled (in German and
+    the pseudo-locale both ways, and This computer sideways); no tab scrolls now."""
+    import json
+    import subprocess
+    import sys
+
+    from xserver import xvfb
+
+    with xvfb(screen="1280x800x24") as server:
+        env = server.env(
+            QT_QPA_PLATFORM="xcb",
+            QT_SCALE_FACTOR="1",
+            TALLYLIGHT_HOME=str(tallylight_home),
+            LANGUAGE=language,
+        )
+        env.pop("QT_SCREEN_SCALE_FACTORS", None)
+        proc = subprocess.run(
+            [sys.executable, "-c", SETTINGS_AT_1X], env=env, capture_output=True, text=True, timeout=120
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result.pop("screen") == [1280, 800]
+    scrolling = {tab: bars for tab, bars in result.items() if any(bars)}
+    assert not scrolling, scrolling
