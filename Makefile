@@ -21,9 +21,11 @@ test: system-deps-test $(VENV)/.installed-test
 # What needs no X server and is not marked slow (tests using the X server are marked
 # x11 automatically); fewer Hypothesis examples. `make test` still runs everything.
 # On every core (pytest-xdist); the CLI tests call main(argv) in-process; the widget
-# tests of tests/ui run on Qt's offscreen platform (on Xvfb in `make test`).
+# tests of tests/ui run on Qt's offscreen platform (on Xvfb in `make test`). Bytecode is
+# cached even where PYTHONDONTWRITEBYTECODE is set: without it every run re-rewrote every
+# test module and every CLI subprocess recompiled the package (most of the lane's CPU time).
 test-fast: $(VENV)/.installed-test
-	env -u DISPLAY -u WAYLAND_DISPLAY HYPOTHESIS_PROFILE=fast QT_QPA_PLATFORM=offscreen \
+	env -u DISPLAY -u WAYLAND_DISPLAY -u PYTHONDONTWRITEBYTECODE HYPOTHESIS_PROFILE=fast QT_QPA_PLATFORM=offscreen \
 	  $(PY) -m pytest -n auto -m "not x11 and not slow" -q $(PYTEST_ARGS)
 
 # ruff (lint and format), mypy (strict on the package, default strictness on the tests: the

@@ -31,7 +31,8 @@ def test_rlimit_fsize(data_dir: Path, unlocked: vault.UnlockedVault) -> None:
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (30_000, 30_000))
 
-    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    # no bytecode: CPython writes a .pyc cut short by the limit, which breaks later imports
+    env = {**os.environ, "PYTHONPATH": str(SRC), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run(
         [sys.executable, str(FILL), str(data_dir), "fsz"],
         capture_output=True,

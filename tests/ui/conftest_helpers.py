@@ -127,6 +127,18 @@ def stats_seen(controller, monkeypatch) -> list:
     return seen
 
 
+def activate(widget, qtbot, timeout: int = 5000) -> None:
+    """Make ``widget`` the active window, asking again until the platform says it is: another
+    top-level window (left by an earlier test in this process) may take the activation first."""
+
+    def active() -> bool:
+        if not widget.isActiveWindow():
+            widget.activateWindow()
+        return widget.isActiveWindow()
+
+    qtbot.waitUntil(active, timeout=timeout)
+
+
 def settle() -> None:
     """Deliver what Qt has queued (layout requests, zero-time timers, deferred deletes, paints),
     until nothing new is queued: a widget's state after that is what it shows, with no wait."""

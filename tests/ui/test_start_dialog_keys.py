@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest_helpers import click, key, open_tray_menu
+from conftest_helpers import activate, click, key, open_tray_menu
 
 from tallylight import settings as settings_mod
 
@@ -18,8 +18,7 @@ def _dialog(qtbot):
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitExposed(dlg)
-    dlg.activateWindow()
-    qtbot.waitUntil(lambda: dlg.isActiveWindow(), timeout=3000)
+    activate(dlg, qtbot)
     return dlg
 
 
