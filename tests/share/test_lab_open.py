@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -20,6 +21,20 @@ from tallylight.study import manifest as mf
 TODAY = dt.date(2026, 11, 29)
 
 
+def _ask_model_training(text: str) -> str:
+    """The template with its commented optional ``model-training`` purpose switched on."""
+    start = re.search(r"^# \[\[purposes\]\] +# an optional use", text, re.M).start()  # type: ignore[union-attr]
+    block = text[start:].split("\n\n", 1)[0]
+    lines = [
+        "[[purposes]]" if ln.startswith("# [[purposes]]") else ln.removeprefix("# ")
+        for ln in block.split("\n")
+    ]
+    out = text.replace(block, "\n".join(lines), 1)
+    assert 'id = "model-training"' in out
+    assert "\n# id =" not in out
+    return out
+
+
 class Study:
     """A researcher's key folder and a signed manifest naming its recipient."""
 
@@ -27,7 +42,8 @@ class Study:
         self.keys = root / f"keys-{name}"
         pair = keys.generate(self.keys)
         self.study_id = str(uuid.uuid4())
-        body = template.render(recipient=pair.recipient, today=TODAY, study_id=self.study_id).encode()
+        text = template.render(recipient=pair.recipient, today=TODAY, study_id=self.study_id)
+        body = _ask_model_training(text).encode()
         self.manifest = root / f"{name}.toml"
         self.manifest.write_bytes(signing.sign(body, keys.load_signing_key(self.keys)))
         signed = mf.load(self.manifest.read_bytes())

@@ -283,3 +283,36 @@ def test_manifest_verify_lists_the_purposes(tmp_path: Path, capsys: pytest.Captu
     a = Study(tmp_path, "a")
     assert lab_main(["manifest", "verify", str(a.manifest)]) == 0
     assert "Purposes participants say yes or no to: analysis (required)" in capsys.readouterr().out
+
+
+def test_a_bundle_allowing_a_purpose_its_manifest_never_asked_about_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A changed or forged consent record cannot hand data to a use nobody was asked about."""
+    a = Study(tmp_path, "a")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    a.bundle(inbox, "p1", ["s1"], seed=1, purposes=YES)
+    a.bundle(inbox, "p2", ["s2"], seed=2, purposes={"analysis": True, "third-party": True})
+    out = tmp_path / "every"
+    capsys.readouterr()
+    assert _open(a, out, inbox) == 9
+    text = capsys.readouterr().out
+    assert "third-party, which its manifest never asked the participant about" in text
+    assert _purposes(out) == {"p1": ["analysis", TRAIN]}
+    assert _count(out, "participant = 'p2'") == 0
+
+
+def test_open_purpose_names_the_manifests_purposes_for_an_unknown_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typing mistake must not leave a folder marked for a purpose nobody was asked about."""
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "train"
+    capsys.readouterr()
+    assert _open(a, out, inbox, extra=("--purpose", "model-trainin")) == 2
+    err = capsys.readouterr().err
+    assert "No manifest given asks participants about the purpose 'model-trainin'" in err
+    assert f"analysis, {TRAIN}" in err
+    assert "Traceback" not in err
+    assert not out.exists()

@@ -67,6 +67,9 @@ class StudyCheck:
     study_id: str
     manifest_hashes: frozenset[str]
     recipients: frozenset[str]
+    #: the purpose ids each given manifest (by hash) asks about: a bundle's consent may allow
+    #: only those (a manifest left out of this map is not checked)
+    purposes: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -346,6 +349,17 @@ def check_against(opened: bundle.Opened, studies: Mapping[str, StudyCheck] | Non
         )
     if set(opened.doc["study"].get("recipients") or []) - check.recipients:
         return "it was encrypted to a recipient key the study's manifest does not name"
+    asked = check.purposes.get(made_under)
+    try:
+        claimed = bundle_purposes(opened.doc)
+    except ValueError:  # malformed: refused when its tables are made
+        claimed = []
+    never_asked = [p for p in claimed if asked is not None and p not in asked]
+    if never_asked:
+        return (
+            f"its consent allows {', '.join(never_asked)}, which its manifest never asked the participant "
+            "about (a changed or forged consent record)"
+        )
     return ""
 
 

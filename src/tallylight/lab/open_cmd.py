@@ -106,7 +106,9 @@ def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
         old = found.get(signed.study_id)
         hashes = {signed.hash} | (set(old.manifest_hashes) if old else set())
         recips = set(signed.manifest.recipients) | (set(old.recipients) if old else set())
-        found[signed.study_id] = StudyCheck(signed.study_id, frozenset(hashes), frozenset(recips))
+        ids = frozenset(p.id for p in signed.manifest.purposes)
+        asked = {**(old.purposes if old else {}), signed.hash: ids}
+        found[signed.study_id] = StudyCheck(signed.study_id, frozenset(hashes), frozenset(recips), asked)
     return found
 
 
@@ -262,6 +264,13 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(
                     f"Your identity is not a recipient of study {check.study_id} (see its manifest)."
                 )
+    if args.purpose is not None and studies is not None:
+        asked = sorted({p for check in studies.values() for ids in check.purposes.values() for p in ids})
+        if args.purpose not in asked:
+            raise UsageError(
+                f"No manifest given asks participants about the purpose {args.purpose!r} (theirs: "
+                f"{', '.join(asked)}); check the id."
+            )
     files = _expand(args.bundles)
     if not files:
         raise UsageError("No bundle files were given.")
