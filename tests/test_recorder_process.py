@@ -107,6 +107,53 @@ def test_sigkill_of_the_controller_stops_the_recorder_within_a_second(memory_env
             controller.kill()
 
 
+TERMINAL_CONTROLLER = textwrap.dedent("""
+    import signal, sys
+    from tallylight.recorder.client import RecorderClient
+    for sig in (signal.SIGHUP, signal.SIGQUIT, signal.SIGINT):  # a controller that stays (handled,
+        signal.signal(sig, lambda *_: None)                      # not ignored: children reset it)
+    rec = RecorderClient()
+    rec.request("start")
+    print(rec.pid, flush=True)
+    sys.stdin.readline()  # the terminal's signals were sent to the whole group
+    state = rec.request("status")["state"]
+    reason = rec.request("stop")["reason"]
+    print(state, reason, rec.close(), flush=True)
+""")
+
+
+def test_terminal_signals_to_the_group_leave_the_decision_to_the_controller(
+    memory_env: dict[str, str],
+) -> None:
+    """Issue 17 item 12: a closed terminal (SIGHUP), Ctrl-\\ (SIGQUIT) and Ctrl-C (SIGINT) reach
+    the controller's whole process group, the recorder too. Left at their default, SIGHUP and
+    SIGQUIT ended the recorder at once, unsealed and without a word: "ended unexpectedly" with
+    nothing in any log. The recorder now leaves it to its controller, which here stays: the
+    session goes on recording, and stops cleanly when asked."""
+    controller = subprocess.Popen(
+        [sys.executable, "-c", TERMINAL_CONTROLLER],
+        env=memory_env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, as a job in a terminal has
+    )
+    try:
+        assert controller.stdin is not None
+        assert controller.stdout is not None
+        recorder_pid = int(controller.stdout.readline())
+        assert os.getpgid(recorder_pid) == controller.pid  # the recorder is in the group
+        for sig in (signal.SIGHUP, signal.SIGQUIT, signal.SIGINT):
+            os.killpg(controller.pid, sig)
+        controller.stdin.write("go on\n")
+        controller.stdin.flush()
+        assert controller.stdout.readline().split() == ["recording", "participant", "0"]
+        assert controller.wait(HANG_S) == 0
+    finally:
+        if controller.poll() is None:
+            controller.kill()
+
+
 def test_stop_reason_quit_is_recorded(memory_env: dict[str, str]) -> None:
     with RecorderClient(env=memory_env) as rec:
         rec.request("start")

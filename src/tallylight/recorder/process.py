@@ -32,6 +32,8 @@ from tallylight.study.enrolment import SessionTerms, register_session, session_t
 from tallylight.words import RecorderState
 
 PARENT_CHECK_S = 0.25
+#: what a terminal sends its process group: ignored, the controller decides (see main)
+TERMINAL_SIGNALS = ("SIGINT", "SIGHUP", "SIGQUIT")
 STATS_INTERVAL_S = 1.0
 
 
@@ -471,7 +473,14 @@ def main() -> int:
     # stdout is the protocol: keep a private handle, send stray prints to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8", buffering=1)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the controller decides; Ctrl-C reaches it too
+    # Signals a terminal sends to its whole process group (Ctrl-C, Ctrl-\, a closed terminal)
+    # reach us too: the controller decides. Left at their default, a hangup or a quit ended the
+    # recorder at once, its last records unsealed, without a word on stderr ("ended
+    # unexpectedly", and nothing in any log). Our controller quits or stops us cleanly, or it
+    # dies and the end of stdin stops us; one that ignores them (nohup) keeps recording.
+    for name in TERMINAL_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
     proc = RecorderProcess(out)
     signal.signal(
         signal.SIGTERM,
