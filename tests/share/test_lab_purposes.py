@@ -316,3 +316,19 @@ def test_open_purpose_names_the_manifests_purposes_for_an_unknown_id(
     assert f"analysis, {TRAIN}" in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_features_purpose_refuses_an_id_nobody_was_asked_about_and_keeps_the_features(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typing mistake in --purpose would leave every session out and drop all their features."""
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    assert lab_main(["features", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert lab_main(["features", str(out), "--purpose", "model-trainin", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "No participant in" in err
+    assert f"was asked about the purpose 'model-trainin' (the purposes asked: analysis, {TRAIN})" in err
+    assert _participants_in(out, "features") == ["p1", "p2"]

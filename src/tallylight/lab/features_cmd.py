@@ -247,18 +247,34 @@ def allowed_sessions(root: Path, purpose: str) -> set[tuple[str, str, str]]:
     part = ds.partitioning(pa_schema(), flavor="hive")
     try:
         table = ds.dataset(folder, format="parquet", partitioning=part).to_table(
-            columns=["study", "participant", "session", "purposes"]
+            columns=["study", "participant", "session", "purposes", "consent"]
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # a sessions table written before purposes existed
         raise UsageError(
             f"The sessions table of {root} does not say what each session may be used for (it was "
             "written by an older Tallylight); open the bundles again with 'tallylight-lab open --reopen'."
         ) from None
-    return {
-        (r["study"], r["participant"], r["session"])
-        for r in table.to_pylist()
-        if purpose in (r["purposes"] or [])
-    }
+    rows = table.to_pylist()
+    asked = set().union(*(_asked(r["consent"]) for r in rows)) if rows else set()
+    if rows and purpose not in asked:
+        # a typing mistake: the run would leave every session out and drop every feature
+        raise UsageError(
+            f"No participant in {root} was asked about the purpose {purpose!r} (the purposes asked: "
+            f"{', '.join(sorted(asked))}); check the id."
+        )
+    return {(r["study"], r["participant"], r["session"]) for r in rows if purpose in (r["purposes"] or [])}
+
+
+def _asked(consent_json: str | None) -> set[str]:
+    """The purposes a session's consent record answered, yes or no (``analysis`` for a record made
+    before purposes existed, docs/BUNDLE.md)."""
+    import json
+
+    try:
+        purposes = json.loads(consent_json or "null").get("purposes")
+    except (ValueError, AttributeError):
+        return set()
+    return {str(k) for k in purposes} if isinstance(purposes, dict) else {"analysis"}
 
 
 #: the tables ``features`` writes per session (task_results is written per participant)
