@@ -84,3 +84,19 @@ def test_failure_words_name_what_failed() -> None:
         "Saving the settings failed. It is locked."
     )
     assert failure_words(ValueError("x")).startswith("Something went wrong inside Tallylight")
+
+
+def test_work_asked_after_shutdown_is_dropped_not_raised(qapp, qtbot) -> None:
+    """A window that still asks for work while the app quits (a change on disk seen late) gets a
+    cancelled future; the event loop sees no 'cannot schedule new futures after shutdown'."""
+    from PySide6.QtWidgets import QWidget
+
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    r = TaskRunner(owner)
+    r.shutdown()
+    ran: list[int] = []
+    future = r.run(lambda: ran.append(1), lambda _result: ran.append(2))
+    assert future.cancelled()
+    assert not r.busy
+    assert ran == []

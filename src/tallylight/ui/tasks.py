@@ -75,6 +75,7 @@ class TaskRunner(QObject):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tallylight-task")
         self._results: queue.SimpleQueue[tuple[Callable[..., Any], tuple[Any, ...]]] = queue.SimpleQueue()
         self._pending = 0
+        self._closed = False  # shut down: the app is quitting, new work is dropped
         self._timer = QTimer(self)
         self._timer.setInterval(20)
         self._timer.timeout.connect(self._drain)
@@ -86,7 +87,12 @@ class TaskRunner(QObject):
         on_error: Callable[[BaseException], None] | None = None,
     ) -> Future[Any]:
         """Run ``fn()`` in a worker; then ``on_done(result)`` or ``on_error(exc)`` on the main thread
-        (without ``on_error``: :meth:`report`)."""
+        (without ``on_error``: :meth:`report`). After :meth:`shutdown` nothing runs: a window
+        that still asks (a change seen while the app quits) gets a cancelled future."""
+        if self._closed:
+            dropped: Future[Any] = Future()
+            dropped.cancel()
+            return dropped
 
         def work() -> None:
             try:
@@ -129,6 +135,7 @@ class TaskRunner(QObject):
             self._timer.stop()
 
     def shutdown(self) -> None:
+        self._closed = True
         self._timer.stop()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
