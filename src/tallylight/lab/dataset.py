@@ -327,7 +327,11 @@ def _write(table: pa.Table, root: Path) -> None:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = BASENAME.format(i=0)
     tmp = folder / f".{name}.{os.getpid()}.tmp"
-    pq.write_table(table.drop_columns(list(PARTITIONS)), tmp)
+    table = table.drop_columns(list(PARTITIONS))
+    # dictionary pages for the text columns only: trying them on the numbers (which have
+    # too many distinct values and fall back to plain) was a quarter of the write's time
+    text = [f.name for f in table.schema if pa.types.is_string(f.type)]
+    pq.write_table(table, tmp, use_dictionary=text)
     os.replace(tmp, folder / name)
     for other in folder.iterdir():  # an older writer's files of this partition
         if other.name != name and other.name.endswith(".parquet"):
