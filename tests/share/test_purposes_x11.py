@@ -103,10 +103,12 @@ def test_two_participants_one_refuses_model_training(
     p2, preview2 = _participant(xserver, home2, manifest, study_id, "--decline", inbox / "p2.age")
     assert p1 != p2
     # the share preview names what each bundle may be used for, and what was declined
-    assert f"It may be used for: analysis, {TRAIN}" in preview1
+    # (by the manifest's titles, with the ids `study purposes --decline` takes)
+    analysis, training = "Analysis for this study (analysis)", f"Training machine-learning models ({TRAIN})"
+    assert f"It may be used for: {analysis}; {training}\n" in preview1
     assert "You said no to" not in preview1
-    assert "It may be used for: analysis" in preview2
-    assert f"You said no to (it may not be used for): {TRAIN}" in preview2
+    assert f"It may be used for: {analysis}\n" in preview2
+    assert f"You said no to (it may not be used for): {training}\n" in preview2
 
     common = ["--identity", str(identity), "--manifest", str(manifest), "--quiet"]
     every, train = tmp_path / "every", tmp_path / "train"

@@ -377,12 +377,17 @@ def test_the_share_preview_names_the_purposes_allowed_and_declined(
     from tallylight.share.preview import preview_lines
 
     assert main(["study", "add", str(training_file), "--yes"]) == 0
-    built = bundle.build(gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict))
+    inputs = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
+    built = bundle.build(inputs)
     assert built.doc["consent"]["purposes"] == {"analysis": True, TRAIN: False}
     contents.check(built.doc)  # the preview names every item, purposes included
-    text = "\n".join(preview_lines(built.doc, "nowhere yet"))
-    assert "It may be used for: analysis" in text
-    assert f"You said no to (it may not be used for): {TRAIN}" in text
+    text = "\n".join(preview_lines(built.doc, "nowhere yet", inputs.study.purposes))
+    # by the manifest's titles, with the id `study purposes --decline` takes
+    assert "It may be used for: Analysis for this study (analysis)\n" in text
+    assert f"You said no to (it may not be used for): Training machine-learning models ({TRAIN})" in text
+    # without the manifest's purposes, by id
+    bare = "\n".join(preview_lines(built.doc, "nowhere yet"))
+    assert f"It may be used for: analysis\nYou said no to (it may not be used for): {TRAIN}\n" in bare
     assert "what your data may be used for: each purpose, allowed or declined" in text
 
 

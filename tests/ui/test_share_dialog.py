@@ -68,7 +68,8 @@ def test_preview_then_share_uploads(setup, qtbot) -> None:
     assert "Sessions (1):" in text
     assert study.recipient in text
     assert srv.url("/drop/") in text
-    assert "It may be used for: analysis" in text  # the purposes the bundle may be used for (issue 22)
+    # the purposes the bundle may be used for (issue 22), by the manifest's titles
+    assert "It may be used for: Analysis for this study (analysis)\n" in text
     # tick s2 with the keyboard after a real click on it; the preview follows
     item = _items(dlg)["s2"]
     click(dlg.session_list.viewport(), dlg.session_list.visualItemRect(item).center())

@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         transfer.resolve_url(url, "check")  # refuse a non-HTTPS address before asking
     built = bundle.build(inputs)
     where = destination_words(str(args.out) if args.out else None, url if args.upload else None)
-    print("\n".join(preview_lines(built.doc, where)))
+    print("\n".join(preview_lines(built.doc, where, inputs.study.purposes)))
     print()
     if not _confirm(args):
         print(_("Nothing was shared."))
@@ -185,7 +185,7 @@ def send_in_child(flag: str, item_id: str) -> bool:
         elif word in ("sent", "failed"):
             ok = word == "sent"
             message = rest.partition(" ")[2]
-            print(("Sent. " if ok else "Not sent: ") + message)
+            print((_("Sent. {message}") if ok else _("Not sent: {message}")).format(message=message))
     proc.wait()
     return ok
 

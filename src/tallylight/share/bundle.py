@@ -36,6 +36,7 @@ from tallylight.review.timeline import no_capture_stretches
 from tallylight.share import agecrypt, contents, tables
 from tallylight.store.encoding import EventColumns
 from tallylight.study import participant_key
+from tallylight.study.manifest import Purpose
 
 FORMAT = "tallylight-bundle"
 VERSION = 1
@@ -82,6 +83,9 @@ class StudyRef:
     version: int = 0
     upload_url: str | None = None
     tasks: tuple[str, ...] = ()  # task ids in manifest order (a task marker's reason is 1-based into it)
+    #: the manifest's purposes: the preview names the consent's purpose ids by their titles
+    #: (never written to the bundle, which names them by id)
+    purposes: tuple[Purpose, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def study_ref(study_id: str, data_dir: Path | None = None) -> StudyRef:
         version=m.version,
         upload_url=m.upload_url,
         tasks=tuple(t.id for t in m.tasks),
+        purposes=m.purposes,
     )
 
 

@@ -133,6 +133,12 @@ def purpose_title(p: Purpose, language: str | None = None) -> str:
     return _(str(p.title)) if p.implicit else _localiser(language)(p.title)
 
 
+def purpose_name(p: Purpose, language: str | None = None) -> str:
+    """A purpose where it is listed (the share preview): its title, and the id that
+    ``tallylight study purposes ID --decline …`` takes."""
+    return _("{title} ({id})").format(title=purpose_title(p, language), id=p.id)
+
+
 def purpose_line(p: Purpose, language: str | None = None) -> str:
     """One purpose: its title, required or optional, what it means, and who gets the data for it."""
     t = _localiser(language)

@@ -179,7 +179,7 @@ class ShareDialog(QDialog):
 
     # ---- loading --------------------------------------------------------------------------
     def _fail(self, exc: BaseException) -> None:
-        self.status.setText(str(exc) or "Something went wrong; nothing was shared.")
+        self.status.setText(str(exc) or _("Something went wrong; nothing was shared."))
 
     @Slot()
     def unlock(self) -> None:
@@ -300,21 +300,23 @@ class ShareDialog(QDialog):
         self.tasks.run(work, done, self._fail)
 
     def _destination(self) -> str:
-        from tallylight.share.preview import destination_words
+        from tallylight.share.preview import destination_words, file_chosen_later_words
 
         if self.prepared is None:
             return ""
         url = self.prepared[0].study.upload_url
         if self.upload_radio.isChecked() and url:
             return destination_words(None, url)
-        return destination_words("a file you choose after pressing Share", None)
+        return file_chosen_later_words()
 
     def _show_preview(self) -> None:
         if self.prepared is None:
             return
         from tallylight.share.preview import preview_lines
 
-        self.preview.setPlainText("\n".join(preview_lines(self.prepared[1].doc, self._destination())))
+        inputs, built = self.prepared
+        lines = preview_lines(built.doc, self._destination(), inputs.study.purposes)
+        self.preview.setPlainText("\n".join(lines))
         self.share_button.setEnabled(True)
         if self.upload_radio.isChecked():
             self.status.setText(_("Nothing has been written or sent. Press Share to send exactly this."))
@@ -436,6 +438,7 @@ def _load_studies(vault: Any = None) -> list[dict[str, Any]]:
     """
     from tallylight.store import sessions as store
     from tallylight.study import enrolment
+    from tallylight.study.presentation import localise
     from tallylight.ui.dialogs.sessions import load_rows, started_guess
 
     stored = set(store.session_ids())
@@ -458,7 +461,7 @@ def _load_studies(vault: Any = None) -> list[dict[str, Any]]:
         out.append(
             {
                 "study_id": s.study_id,
-                "title": str(s.manifest.title),
+                "title": localise(s.manifest.title),
                 "upload_url": s.manifest.upload_url,
                 "sessions": [sid for _when, sid, _text in named],
                 "started": [text for _when, _sid, text in named],
