@@ -79,8 +79,9 @@ package: system-deps-package $(VENV)/.installed-package
 	$(PY) -m build -o dist .
 	$(VENV)/bin/twine check dist/tallylight-*.whl dist/tallylight-*.tar.gz
 
-# CI: the frozen app's self-test, a frozen recording, its tray light in a real tray, and the
-# wheel's self-test in a fresh venv (tests/packaging, collected only here)
+# CI: the frozen app's self-test, a frozen recording, its tray light in a real tray, the
+# wheel's self-test in a fresh venv, and (as root) the .deb installed with apt-get, started from
+# its menu entry and a session recorded through the tray (tests/packaging, collected only here)
 package-test: package system-deps-test $(VENV)/.installed-test
 	TALLYLIGHT_PACKAGE_TEST=1 $(PY) -m pytest tests/packaging -q $(PYTEST_ARGS)
 

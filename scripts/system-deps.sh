@@ -18,6 +18,8 @@ test_pkgs+=(desktop-file-utils appstream)
 # npm (NodeSource) needs no Debian npm package
 test_pkgs+=(nodejs)
 command -v npm >/dev/null 2>&1 || test_pkgs+=(npm)
+# gio launch: the .deb's menu entry started as a desktop menu starts it (tests/packaging)
+test_pkgs+=(libglib2.0-bin)
 # a headless Wayland compositor: the task window on Wayland (tests/test_wayland.py)
 test_pkgs+=(weston)
 
