@@ -17,6 +17,14 @@ platform unless QT_QPA_PLATFORM says otherwise.
 4. The sessions list with N sessions (each with its encrypted summary): time to
    the rows shown, against reading every session's events (the old way) on a
    sample, scaled.
+5. ``--parts day``: a full working day (issue 21 item 5). An 8-hour session at
+   realistic rates (≈10 M events, ``--day-events``) and a 10-minute baseline at
+   the same rates, each written as the recorder leaves a stopped session
+   (encrypted, compacted), each opened in the review window in a fresh process:
+   time to the first full render, the longest GUI-thread stall while opening and
+   while scrubbing the replay slider end to end, and the process's peak memory.
+   Figures are printed with the 8-hour / baseline ratio. Goals: open ≤ 3 s,
+   peak memory ≤ 1.5 GiB, stalls ≤ 50 ms.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import itertools
+from collections.abc import Callable
 
 from tallylight.events import KeyClass, Kind, Marker, SessionInfo, StopReason
 from tallylight.options import CaptureOptions
@@ -44,10 +53,10 @@ from tallylight.store.encoding import EventColumns
 S = 1_000_000_000
 
 
-def hour_of_input(n_target: int, seed: int = 1) -> EventColumns:
-    """≈``n_target`` events over an hour, shaped like fast real input (vectorised, reproducible)."""
+def hour_of_input(n_target: int, seed: int = 1, seconds: int = 3600) -> EventColumns:
+    """≈``n_target`` events over ``seconds``, shaped like fast real input (vectorised, reproducible)."""
     rng = np.random.default_rng(seed)
-    dur = 3600 * S
+    dur = seconds * S
     n_moves = int(n_target * 0.88)
     n_keys = int(n_target * 0.10) // 2
     n_clicks = int(n_target * 0.01) // 2
@@ -296,12 +305,194 @@ def bench_list(data_dir: Path, v: vault.UnlockedVault, count: int) -> None:
     _ = edit
 
 
+# ---------------------------------------------------------------- a full working day (issue 21 item 5)
+
+DAY_S = 8 * 3600
+BASE_S = 600
+
+
+def make_session(
+    data_dir: Path, v: vault.UnlockedVault, sid: str, n_events: int, seconds: int
+) -> tuple[int, float, int]:
+    """One stopped session as the recorder leaves it: written in one-minute records, compacted at close."""
+    cols = hour_of_input(n_events, seed=7, seconds=seconds)
+    t0 = time.perf_counter()
+    w = writer.open_session(
+        info(sid), data_dir, seal_interval_s=1e12, max_buffer_events=1 << 22, summarize=list_summary
+    )
+    minute = cols.t_ns // (60 * S)
+    edges = np.flatnonzero(np.diff(minute)) + 1
+    for a, b in itertools.pairwise([0, *edges.tolist(), len(cols)]):
+        w.write_columns(cols.take(slice(a, b)))
+    w.close(StopReason.PARTICIPANT)
+    from tallylight.store import edit
+
+    # what the sessions list does for a session too long to compact in memory at close
+    edit.ensure_summary(data_dir / "sessions" / sid, v, summarize=list_summary)
+    size = sum(f.stat().st_size for f in (data_dir / "sessions" / sid).iterdir() if f.is_file())
+    return len(cols), time.perf_counter() - t0, size
+
+
+def _rss_mib(field: str = "VmRSS") -> float:
+    """This process's resident memory (``VmHWM``: its peak; unlike ru_maxrss, not inherited)."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def open_in_this_process(home: Path, sid: str, scrub_steps: int) -> dict[str, float]:
+    """Open ``sid`` in a review window as the app does; the figures as a dict (run in a child)."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    os.environ["TALLYLIGHT_HOME"] = str(home)
+    _app = QApplication.instance() or QApplication([sys.argv[0]])
+    import pyqtgraph  # noqa: F401  (imported in the background when the sessions window opens)
+
+    from tallylight.ui.review.window import ReviewWindow
+    from tallylight.ui.tasks import TaskRunner
+
+    v = vault.unlock("bench")
+    tasks = TaskRunner()
+    rss0 = _rss_mib()
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[int] = []
+    last = [clock.elapsed()]
+
+    def beat() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heart = QTimer()
+    heart.setInterval(5)
+    heart.timeout.connect(beat)
+    heart.start()
+
+    def run_until(done: Callable[[], bool]) -> None:
+        loop = QEventLoop()
+        poll = QTimer()
+        poll.setInterval(2)
+        poll.timeout.connect(lambda: loop.quit() if done() else None)
+        poll.start()
+        loop.exec()  # the GUI thread idles in its event loop, as in the app
+        poll.stop()
+
+    t0 = time.perf_counter()
+    win = ReviewWindow(tasks, sid, v)
+    win.show()
+    run_until(lambda: win.ready)
+    win.grab()  # the first full paint of every visible plot
+    opened = time.perf_counter() - t0
+    open_stall = max(gaps, default=0)
+    # scrub the replay from start to end in ``scrub_steps`` moves, one per event-loop turn
+    gaps.clear()
+    last[0] = clock.elapsed()
+    top = win.slider.maximum()
+    moves = iter(range(0, top + 1, max(1, top // scrub_steps)))
+    finished = [False]
+
+    def scrub() -> None:
+        value = next(moves, None)
+        if value is None:
+            finished[0] = True
+            return
+        win.slider.setValue(value)
+        QTimer.singleShot(1, scrub)
+
+    t1 = time.perf_counter()
+    scrub()
+    run_until(lambda: finished[0])
+    scrubbed = time.perf_counter() - t1
+    heart.stop()
+    peak = _rss_mib("VmHWM")
+    out = {
+        "events": float(len(win.loaded.columns)) if win.loaded is not None else 0.0,
+        "open_s": opened,
+        "decode_s": win.timings.get("decode_s", float("nan")),
+        "analysis_s": win.timings.get("analysis_s", float("nan")),
+        "render_s": win.timings.get("render_s", float("nan")),
+        "step_ms": max(win.step_ms, default=0.0),
+        "open_stall_ms": float(open_stall),
+        "scrub_s": scrubbed,
+        "scrub_stall_ms": float(max(gaps, default=0)),
+        "rss_before_mib": rss0,
+        "peak_rss_mib": peak,
+    }
+    win.close()
+    tasks.shutdown()
+    return out
+
+
+def bench_day(tmp: Path, v: vault.UnlockedVault, day_events: int, scrub_steps: int) -> None:
+    import json
+    import subprocess
+
+    data_dir = tmp / "data"
+    base_events = max(1000, day_events * BASE_S // DAY_S)
+    made = {}
+    for sid, n, secs in (("base", base_events, BASE_S), ("day", day_events, DAY_S)):
+        count, took, size = make_session(data_dir, v, sid, n, secs)
+        made[sid] = count
+        print(
+            f"  made {sid}: {secs / 3600:g} h, {count:,} events, {size / 2**20:.1f} MiB on disk, "
+            f"written and compacted in {took:.1f} s"
+        )
+    figures = {}
+    for sid in ("base", "day"):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--open-child", sid, "--home", str(tmp), "--scrub", str(scrub_steps)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            print(proc.stderr)
+            raise SystemExit(f"opening {sid} failed")
+        figures[sid] = json.loads(proc.stdout.strip().splitlines()[-1])
+    b, d = figures["base"], figures["day"]
+    rows = [
+        ("time to the first full render", "open_s", "s", 3.0),
+        ("  decode (worker)", "decode_s", "s", None),
+        ("  analysis (worker)", "analysis_s", "s", None),
+        ("  render (GUI thread, in steps)", "render_s", "s", None),
+        ("  its longest step", "step_ms", "ms", None),
+        ("longest GUI stall while opening", "open_stall_ms", "ms", 50.0),
+        (f"scrubbing end to end in {scrub_steps} moves", "scrub_s", "s", None),
+        ("longest GUI stall while scrubbing", "scrub_stall_ms", "ms", 50.0),
+        ("peak memory of the process", "peak_rss_mib", "MiB", 1536.0),
+    ]
+    print(f"  {'':40} {'10-min base':>12} {'8-hour day':>12} {'ratio':>7}  goal")
+    for name, key, unit, goal in rows:
+        ratio = d[key] / b[key] if b[key] else float("nan")
+        verdict = "" if goal is None else (f"<= {goal:g} {unit}: " + ("met" if d[key] <= goal else "MISSED"))
+        print(f"  {name:40} {b[key]:>9.2f} {unit:<3}{d[key]:>9.2f} {unit:<3} {ratio:>6.1f}x  {verdict}")
+    print(
+        f"  (events: base {b['events']:,.0f}, day {d['events']:,.0f}; RSS before opening "
+        f"{b['rss_before_mib']:.0f} / {d['rss_before_mib']:.0f} MiB)"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--sessions", type=int, default=500)
-    ap.add_argument("--parts", default="reader,open,list", help="which parts to run (open needs reader)")
+    ap.add_argument(
+        "--parts", default="reader,open,list", help="which parts to run (open needs reader; day is apart)"
+    )
+    ap.add_argument("--day-events", type=int, default=10_000_000, help="events in the 8-hour session")
+    ap.add_argument("--scrub", type=int, default=200, help="slider moves when scrubbing the replay")
+    ap.add_argument("--open-child", help=argparse.SUPPRESS)
+    ap.add_argument("--home", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.open_child:
+        import json
+
+        print(json.dumps(open_in_this_process(Path(args.home), args.open_child, args.scrub)))
+        return
     tmp = Path(tempfile.mkdtemp(prefix="tl-bench-review-"))
     data_dir = tmp / "data"
     os.environ["TALLYLIGHT_HOME"] = str(tmp)
@@ -310,10 +501,16 @@ def main() -> None:
         f"# Tallylight review benchmark, python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs (shared; noisy)"
     )
+    parts = args.parts.split(",")
+    if "day" in parts:
+        print("\n## a full working day in the review window (issue 21 item 5)")
+        bench_day(tmp, v, args.day_events, args.scrub)
+        parts.remove("day")
+    if not parts:
+        return
     t0 = time.perf_counter()
     cols = hour_of_input(args.events)
     print(f"# synthetic hour: {len(cols):,} events in {time.perf_counter() - t0:.1f} s")
-    parts = args.parts.split(",")
     if "reader" in parts or "open" in parts:
         print("\n## reader and compaction")
         bench_reader_and_compaction(data_dir, v, cols)
