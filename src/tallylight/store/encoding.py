@@ -175,9 +175,17 @@ def decode_varints(chunks: Sequence[bytes | memoryview], counts: Sequence[int]) 
         raise CorruptBlock("non-shortest varint")
     if np.any((lens == 10) & (last > 1)):
         raise CorruptBlock("varint too large")
-    pos = np.arange(buf.size, dtype=np.int64) - np.repeat(starts, lens)
-    vals = (buf & 0x7F).astype(_U64) << (pos * 7).astype(_U64)
-    return np.bitwise_or.reduceat(vals, starts)
+    # byte k of every value at least k + 1 bytes long, one pass per byte position: memory in
+    # values, not in bytes (an 8-hour session holds tens of millions of them)
+    vals = (buf[starts] & 0x7F).astype(_U64)
+    idx = np.flatnonzero(lens > 1)
+    k = 1
+    while idx.size:
+        at = starts[idx] + k
+        vals[idx] |= (buf[at] & 0x7F).astype(_U64) << _U64(7 * k)
+        k += 1
+        idx = idx[lens[idx] > k]
+    return vals
 
 
 # ---------------------------------------------------------------- compression
