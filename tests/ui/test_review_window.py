@@ -302,3 +302,31 @@ def test_a_cut_and_a_delete_say_they_dropped_a_waiting_bundle(make_app, qtbot):
     ]
     _click(win.close_button)
     qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+
+
+def test_replay_shows_exactly_the_clicks_before_the_time_shown_scrubbed_either_way(qtbot) -> None:
+    """Scrubbing forward adds only the new clicks (an 8-hour day has tens of thousands); any move
+    still shows exactly the clicks made before the time shown, at their places."""
+    from tallylight import events as ev
+    from tallylight.review.prepare import prepare
+    from tallylight.store import encoding
+    from tallylight.ui.review.plots import ReplayCanvas
+
+    s = 1_000_000_000
+    evs = [ev.marker(0, ev.Marker.SESSION_START)]
+    for i in range(1, 41):
+        evs.append(ev.move(i * s, 10 * i, 5 * i))
+        evs.append(ev.button(i * s + s // 2, 10 * i, 5 * i, ev.Button.LEFT, True))
+        evs.append(ev.button(i * s + s // 2 + 1000, 10 * i, 5 * i, ev.Button.LEFT, False))
+    evs.append(ev.marker(42 * s, ev.Marker.SESSION_STOP, 1))
+    data = prepare(encoding.decode_payloads([encoding.encode_payload(evs)]))
+    replay = ReplayCanvas()
+    qtbot.addWidget(replay)
+    replay.show_data(data)
+    for t in (0.0, 3.7, 3.8, 12.6, 40.9, 7.2, 7.2, 30.0, 0.2, 41.0, 20.6):
+        replay.seek(t)
+        made = data.clicks_t <= t
+        wanted = sorted(zip(data.clicks_x[made].tolist(), data.clicks_y[made].tolist(), strict=True))
+        shown = sorted((int(p.pos().x()), int(p.pos().y())) for p in replay.clicks.points())
+        assert 0 < len(wanted) < 40 or t in (0.0, 0.2, 40.9, 41.0)
+        assert shown == wanted, t

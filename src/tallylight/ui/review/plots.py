@@ -184,6 +184,7 @@ class ReplayCanvas(_Plot):
         p.addItem(self.screen)
         self.data: ReviewData | None = None
         self.position: tuple[int, int] | None = None
+        self.clicks_shown = 0  # clicks drawn: those before the time shown
 
     def show_data(self, data: ReviewData, desktop: tuple[int, int, int, int] | None = None) -> None:
         """``desktop`` (x0, y0, x1, y1 in device pixels) is the screen area the frame shows; the
@@ -193,6 +194,8 @@ class ReplayCanvas(_Plot):
         self.screen.setRect(x0, y0, x1 - x0, y1 - y0)
         self.path.setData(data.path_x, data.path_y, connect="finite")
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
+        self.clicks.setData([], [])
+        self.clicks_shown = 0
         self.seek(0.0)
 
     def seek(self, t: float) -> None:
@@ -211,7 +214,12 @@ class ReplayCanvas(_Plot):
             self.pointer.setData([self.position[0]], [self.position[1]])
             self.trail.setData(d.track_x[j:i].astype(float), d.track_y[j:i].astype(float))
         k = int(np.searchsorted(d.clicks_t, t, side="right"))
-        self.clicks.setData(d.clicks_x[:k].astype(float), d.clicks_y[:k].astype(float))
+        shown = self.clicks_shown
+        if k > shown > 0:  # playing or scrubbing forward: add the new clicks, keep the drawn ones
+            self.clicks.addPoints(x=d.clicks_x[shown:k].astype(float), y=d.clicks_y[shown:k].astype(float))
+        elif k != shown:  # (an 8-hour day has tens of thousands: rebuilding them all per move stalled)
+            self.clicks.setData(d.clicks_x[:k].astype(float), d.clicks_y[:k].astype(float))
+        self.clicks_shown = k
 
 
 class PathPlot(_Plot):
