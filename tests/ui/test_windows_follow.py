@@ -139,8 +139,12 @@ def test_share_window_follows_a_cli_delete_and_keeps_the_choice(tasks, qtbot, va
     later = record(STUDY_ID)  # and a new one shows up, not chosen
     qtbot.waitUntil(lambda: dlg.session_list.count() == 2, timeout=20000)
     assert dlg.chosen_sessions() == [keep]
-    shown = [dlg.session_list.item(i).text() for i in range(dlg.session_list.count())]
-    assert any(later in text for text in shown)
+    from PySide6.QtCore import Qt
+
+    listed = [
+        dlg.session_list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dlg.session_list.count())
+    ]
+    assert sorted(listed) == sorted([keep, later])
 
 
 def test_one_watch_for_every_window_and_one_notice_per_burst(tasks, qtbot, vault_ready) -> None:
