@@ -405,6 +405,7 @@ def test_study_add_in_a_terminal_asks_each_optional_purpose(
     monkeypatch.setattr("builtins.input", answer)
     assert main(["study", "add", str(training_file)]) == 0
     assert len(asked) == 4
-    assert asked[-1].startswith("Allow: Training machine-learning models (optional)")
+    assert asked[-1].startswith("Allow this use of your data? Training machine-learning models (optional)")
+    assert ".?" not in asked[-1]  # the purpose's own sentence ends it; no stray question mark
     assert enrolment.load(STUDY_ID).purposes() == {"analysis": True, TRAIN: True}
     assert f"[x] {TRAIN}" in capsys.readouterr().out

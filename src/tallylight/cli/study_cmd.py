@@ -249,7 +249,7 @@ def _choose_purposes(offer: enrolment.Offer, args: argparse.Namespace) -> dict[s
         elif args.yes:
             choices[p.id] = False
         else:
-            choices[p.id] = _ask(_("Allow: {purpose}?").format(purpose=line))
+            choices[p.id] = _ask(_("Allow this use of your data? {purpose}").format(purpose=line))
         print(f"[{'x' if choices[p.id] else ' '}] {p.id}: {line}")
     return choices
 

@@ -327,7 +327,7 @@ def decline_purposes(
     already = [pid for pid in wanted if not current[pid]]
     if already:
         raise StudyError(
-            _("You do not allow the purpose {purpose!r} already; nothing changed.").format(purpose=already[0])
+            _("You already said no to the purpose {purpose!r}; nothing changed.").format(purpose=already[0])
         )
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     stamp = when.isoformat().replace("+00:00", "Z")
