@@ -409,3 +409,26 @@ def test_study_add_in_a_terminal_asks_each_optional_purpose(
     assert ".?" not in asked[-1]  # the purpose's own sentence ends it; no stray question mark
     assert enrolment.load(STUDY_ID).purposes() == {"analysis": True, TRAIN: True}
     assert f"[x] {TRAIN}" in capsys.readouterr().out
+
+
+def test_declining_a_purpose_a_new_version_requires_keeps_the_earlier_consent_and_says_so(
+    tmp_path: Path, training_file: Path, unlocked: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A participant already in the study is not told they have not joined it."""
+    assert main(["study", "add", str(training_file), "--yes"]) == 0
+    v2 = tmp_path / "v2.toml"
+    v2.write_bytes(
+        signing.sign(
+            current_body(
+                **TRAINING, **{"version = 1 ": "version = 2 ", "required = false\n": "required = true\n"}
+            ),
+            RESEARCHER,
+        )
+    )
+    capsys.readouterr()
+    assert main(["study", "add", str(v2), "--yes", "--decline", TRAIN]) != 0
+    err = capsys.readouterr().err
+    assert "You have not joined" not in err
+    assert f"Version 2 of the study needs the purpose {TRAIN!r}" in err
+    assert "You stay in the study under your consent to version 1; nothing was saved." in err
+    assert enrolment.load(STUDY_ID).enrolment.study_version == 1

@@ -227,6 +227,14 @@ def _choose_purposes(offer: enrolment.Offer, args: argparse.Namespace) -> dict[s
     if both:
         raise UsageError(_("--allow and --decline both name {purpose!r}.").format(purpose=sorted(both)[0]))
     needed = [pid for pid in args.decline if pid in m.required_purposes]
+    if needed and offer.previous is not None:  # already in the study: the earlier consent stands
+        raise StudyError(
+            _(
+                "Version {version} of the study needs the purpose {purpose!r}: saying no to it means not "
+                "taking part in that version. You stay in the study under your consent to version "
+                "{previous}; nothing was saved."
+            ).format(version=m.version, purpose=needed[0], previous=offer.previous.study_version)
+        )
     if needed:
         raise StudyError(
             _(
