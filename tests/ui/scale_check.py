@@ -118,6 +118,17 @@ def untranslated(window) -> list[str]:
     return sorted(set(found))
 
 
+def scrolls_sideways(window) -> list[str]:
+    """Text to be read by scrolling sideways: a visible horizontal scroll bar (the preview, its labels)."""
+    from PySide6.QtWidgets import QAbstractScrollArea
+
+    return [
+        f"{type(w).__name__} {w.accessibleName()!s:.30}: scrolls sideways"
+        for w in window.findChildren(QAbstractScrollArea)
+        if w.isVisible() and w.horizontalScrollBar().isVisible()
+    ]
+
+
 def targets_off_screen(window) -> list[str]:
     """Every target of every sequence, drawn whole inside the task window (the layout is in
     physical pixels; the window draws in logical ones, so a scale of 2 halves them)."""
@@ -226,6 +237,21 @@ def main(out_dir: str) -> int:
     run("studies", StudiesDialog(tasks))
     run("join-study", JoinStudyDialog(tasks))
     run("share", ShareDialog(tasks))
+    if os.environ.get("SCALE_CHECK_SHARE_SESSION"):  # with a study session ticked: the preview shown
+        from tallylight.store import vault as vault_mod
+
+        unlocked = vault_mod.unlock(os.environ["SCALE_CHECK_PASSPHRASE"])
+        share = ShareDialog(tasks, unlocked, session_ids=[os.environ["SCALE_CHECK_SHARE_SESSION"]])
+
+        def previewed(w) -> None:
+            for _ in range(600):  # until the preview is built in its worker (at most a minute)
+                if w.share_button.isEnabled():
+                    return
+                wait(100)
+            raise SystemExit("share: the preview was never shown")
+
+        run("share-preview", share, previewed)
+        report["share-preview"] += scrolls_sideways(share)  # what is shared is read top to bottom
     run("live-view", LiveView(c))
     run("record-tally-window", TallyWindow())
     if os.environ.get("SCALE_CHECK_PASSPHRASE"):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from conftest_helpers import screenshot_dir, write_session
+from share_helpers import JoinedStudy
+from test_preview_language import GERMAN_TITLES
 
 from xserver import xvfb
 
@@ -35,18 +37,25 @@ def shots() -> Path:
 @pytest.mark.slow  # every window in three languages at three scales: about 10 s each
 @pytest.mark.parametrize("scale", ["1", "1.5", "2"])
 @pytest.mark.parametrize("language", ["en", "de", "en@pseudo"])
-def test_every_window_fits_1280x720(small_screen, shots, scale, language, tallylight_home, vault_ready):
+def test_every_window_fits_1280x720(
+    small_screen, shots, scale, language, tallylight_home, vault_ready, tmp_path
+):
     write_session("s-scale", label="typing task", seconds=30)
+    # a study session, so the share dialog is checked with its preview shown
+    study = JoinedStudy(tmp_path, tallylight_home / "data", replace=GERMAN_TITLES)
+    study.record(tallylight_home / "data", "s-share")
     env = small_screen.env(
         QT_QPA_PLATFORM="xcb",
         QT_SCALE_FACTOR=scale,
         TALLYLIGHT_HOME=str(tallylight_home),
         SCALE_CHECK_PASSPHRASE=vault_ready,
         SCALE_CHECK_SESSION="s-scale",
+        SCALE_CHECK_SHARE_SESSION="s-share",
         LANGUAGE=language,
         # the pseudo-locale accents every word of ours: plain words on screen escaped gettext
         SCALE_CHECK_UNTRANSLATED="1" if language == "en@pseudo" else "",
-        SCALE_CHECK_DATA="typing task",  # the label of the session written above: data, not ours
+        # the label of the session written above and the study's title: data, not ours
+        SCALE_CHECK_DATA="typing task|Typing rhythm and fatigue",
     )
     env.pop("QT_SCREEN_SCALE_FACTORS", None)
     proc = subprocess.run(

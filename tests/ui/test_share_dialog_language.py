@@ -64,6 +64,7 @@ def test_the_share_dialog_previews_in_the_participants_language(
         assert "(es darf nicht dafür verwendet werden): Training von Modellen (model-training)\n" in text
         assert "Wohin es geht: in einer Datei gespeichert, die Sie nach „Teilen“ wählen" in text
         assert dlg.status.text().startswith("Noch wurde nichts geschrieben. Drücken Sie „Teilen“")
+        assert item.text().endswith("„task 1“")  # the session's label, quoted as German quotes
     else:
         # every line of ours is accented, every visible control's text came from the catalog
         assert all(re.search("[áéíóúŧšñ]", line) for line in lines), lines

@@ -131,11 +131,11 @@ class ShareDialog(QDialog):
         row.addWidget(self.study_combo, 1)
         form.addLayout(row)
         form.addWidget(
-            QLabel(_("Sessions recorded for this study (sessions without a study are never shared):"))
+            _wrapped(_("Sessions recorded for this study (sessions without a study are never shared):"))
         )
         form.addWidget(self.session_list, 1)
         form.addWidget(
-            QLabel(_("What the researcher will receive, encrypted so that only they can read it:"))
+            _wrapped(_("What the researcher will receive, encrypted so that only they can read it:"))
         )
         form.addWidget(self.preview, 2)
         form.addWidget(self.upload_radio)
@@ -471,4 +471,12 @@ def _load_studies(vault: Any = None) -> list[dict[str, Any]]:
 
 
 def _label_words(label: str) -> str:
-    return f"“{label}”" if label else _("no label")
+    # the preview's quotation marks (tallylight.share.preview), in the participant's language
+    return _("“{label}”").format(label=label) if label else _("no label")
+
+
+def _wrapped(text: str) -> QLabel:
+    """A label that wraps: a long language at 200 % never makes the dialog scroll sideways."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    return label
