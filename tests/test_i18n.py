@@ -254,6 +254,33 @@ def test_every_error_the_participant_reads_goes_through_gettext() -> None:
     assert [hit for p in files for hit in _untranslated_error_texts(p, classes)] == []
 
 
+def test_no_sentence_in_the_app_is_built_outside_gettext() -> None:
+    """An f-string that starts a sentence ("Label: …", "Recording stopped…") is a text someone
+    reads; in the app (outside logging) each goes through the catalog."""
+    found = []
+    for path in sorted((SRC / "ui").rglob("*.py")):
+        if path.name == "selftest.py":  # the frozen self-test's diagnostics, for developers
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                fn = node.func
+                name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else ""
+                if name in GETTEXT_CALLS or name in {"debug", "info", "warning", "error", "exception"}:
+                    skip.update(id(a) for a in ast.walk(node))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.JoinedStr)
+                and id(node) not in skip
+                and node.values
+                and isinstance(node.values[0], ast.Constant)
+                and re.match(r"[A-Z][a-z]+[ :]", str(node.values[0].value))
+            ):
+                found.append(f"{path.relative_to(SRC)}:{node.lineno}: {ast.unparse(node)[:60]}")
+    assert found == []
+
+
 # ---------------------------------------------------------------- the command line
 
 

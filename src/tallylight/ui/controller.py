@@ -121,17 +121,17 @@ class AppController(QObject):
         return self.state.words
 
     def summary_lines(self) -> list[str]:
-        lines = [f"Tallylight: {self.state_text()}"]
+        lines = [_("Tallylight: {state}").format(state=self.state_text())]
         if self.active:
             if self.label:
-                lines.append(f"Label: {self.label}")
+                lines.append(_("Label: {label}").format(label=self.label))
             if self.study:
-                lines.append(f"Study: {self.study_title or self.study}")
+                lines.append(_("Study: {study}").format(study=self.study_title or self.study))
             if self.task:
-                lines.append(f"Task: {self.task_title(self.task)}")
-            lines.append(f"Recorded: {words.clock(self.elapsed_s)}")
+                lines.append(_("Task: {task}").format(task=self.task_title(self.task)))
+            lines.append(_("Recorded: {clock}").format(clock=words.clock(self.elapsed_s)))
             if self.state == AppState.PAUSED or self.paused_s >= 1:
-                lines.append(f"Paused: {words.clock(self.paused_s)}")
+                lines.append(_("Paused: {clock}").format(clock=words.clock(self.paused_s)))
             lines.append(words.counts_summary(self.counts))
         elif self.state == AppState.ERROR and self.error_message:
             lines.append(self.error_message)
@@ -463,8 +463,11 @@ class AppController(QObject):
     def stop_summary(self) -> str:
         """What the stop notice says: why (unless the participant stopped it), times, counts."""
         reason = self.last_stop.reason if self.last_stop is not None else ""
-        why = "" if reason in ("", "participant", "quit") else f" because {words.stop_reason_words(reason)}"
-        return f"Recording stopped{why}: {self.last_session_words()}."
+        if reason in ("", "participant", "quit"):
+            return _("Recording stopped: {session}.").format(session=self.last_session_words())
+        return _("Recording stopped because {why}: {session}.").format(
+            why=words.stop_reason_words(reason), session=self.last_session_words()
+        )
 
     # ---- timers ------------------------------------------------------
     @Slot()

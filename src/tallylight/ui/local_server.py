@@ -16,6 +16,7 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from tallylight import appctl, paths, protocol, words
 from tallylight.errors import UsageError
+from tallylight.i18n import _
 from tallylight.protocol import AppCommand, AppRequest
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
@@ -219,9 +220,11 @@ class ControlServer(QObject):
             if not c.start_task(task):
                 known = ", ".join(t["id"] for t in c.tasks)
                 return answer.fail(
-                    f"This session's study has no task {str(task)[:64]!r} (its tasks: {known})."
+                    _("This session's study has no task {task!r} (its tasks: {known}).").format(
+                        task=str(task)[:64], known=known
+                    )
                     if known
-                    else "This session is not for a study with tasks (start it with --study)."
+                    else _("This session is not for a study with tasks (start it with --study).")
                 )
             self._await(lambda: c.task == task, answer.ok, answer.fail)
         elif action == "end":

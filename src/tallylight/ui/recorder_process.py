@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal, Slot
 
 from tallylight import protocol
 from tallylight.hardening import child_env
+from tallylight.i18n import _
 from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
@@ -203,7 +204,9 @@ class RecorderProcess(QObject):
     @Slot(QProcess.ProcessError)
     def _on_error(self, err: QProcess.ProcessError) -> None:
         if err == QProcess.ProcessError.FailedToStart:
-            self.error.emit(f"The recorder could not be started: {self._proc.errorString()}", True)
+            self.error.emit(
+                _("The recorder could not be started: {why}").format(why=self._proc.errorString()), True
+            )
             self._finish(-1)
 
     def _finish(self, code: int) -> None:

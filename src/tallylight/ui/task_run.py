@@ -124,7 +124,7 @@ class TaskRun:
             self.rec.stop()
 
     def _on_stopped(self, msg: RecorderMessage) -> None:
-        print(f"Session {msg.summary.session_id} recorded (encrypted).")
+        print(_("Session {session_id} recorded (encrypted).").format(session_id=msg.summary.session_id))
         for line in words.task_result_lines(results.blocks(getattr(self, "trials", []))):
             print(line)
 

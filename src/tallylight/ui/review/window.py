@@ -68,7 +68,7 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
     data = store.read(session_id, vault)
     cols = data.columns()
     t1 = time.perf_counter()
-    stage["text"] = f"Analysing {len(cols):,} events…"
+    stage["text"] = _("Analysing {n:,} events…").format(n=len(cols))
     rep = data.report
     prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing)
     t2 = time.perf_counter()
@@ -127,7 +127,7 @@ class ReviewWindow(QWidget):
         self.step_end_ms: list[int] = []  # when each step ended (ms since the window asked for the data)
         self.t = 0.0
         self.playing = False
-        self._stage: dict[str, str] = {"text": "Opening…"}
+        self._stage: dict[str, str] = {"text": _("Opening…")}
         self.setWindowTitle(_("Review session"))
         self.setAccessibleName(_("Review session"))
 
@@ -331,7 +331,7 @@ class ReviewWindow(QWidget):
         self._set_controls(False)
         self.progress.show()
         self.progress_label.show()
-        self._stage["text"] = "Opening…"
+        self._stage["text"] = _("Opening…")
         self._stage_timer.start()
         self._t_request = time.perf_counter()
         sid, vault, stage = self.session_id, self.vault, self._stage
@@ -356,7 +356,7 @@ class ReviewWindow(QWidget):
         self.loaded = loaded
         self.timings = {"decode_s": loaded.decode_s, "analysis_s": loaded.analysis_s}
         self._t_render = time.perf_counter()
-        self._stage["text"] = "Drawing…"
+        self._stage["text"] = _("Drawing…")
         steps: list[Callable[[], None]] = [
             self._render_summary,
             lambda: self.timeline.show_data(loaded.data),
