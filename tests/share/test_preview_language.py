@@ -135,3 +135,15 @@ def test_tallylight_share_shows_the_preview_in_german(
     assert "Sitzungen (1):" in shown
     assert "Alles, was bundle.json enthält, Punkt für Punkt:" in shown
     assert english_lines(shown.splitlines(), ["Typing rhythm and fatigue", str(out)]) == []
+
+
+def test_why_sending_failed_and_a_bad_address_are_in_german(language: Callable[[str], None]) -> None:
+    """What the dialog's status line and the preview's "Where it goes" say of the upload."""
+    from tallylight.share import outbox, transfer
+
+    language("de")
+    assert transfer.judge(503).message == "der Server ist ausgelastet oder gestört (HTTP 503)"
+    assert transfer.judge(None, timed_out=True).message == "das Hochladen hat zu lange gedauert"
+    assert transfer.judge(None).message == "die Netzwerkverbindung schlug fehl (keine Antwort)"
+    assert destination_words(None, "https://[bad") == "hochgeladen nach (eine ungültige Adresse)"
+    assert outbox.redact_url("https://[bad") == "(eine ungültige Adresse)"

@@ -36,7 +36,7 @@ def resolve_url(url: str, bundle_id: str, suffix: str = SUFFIX) -> str:
     URL) is used as it is. Only HTTPS, or HTTP to this machine.
     """
     try:
-        check_upload_url(url, "the upload address")
+        check_upload_url(url, _("the upload address"))
     except ManifestError:
         raise ShareError(
             _(
@@ -65,7 +65,7 @@ def redirect_allowed(sent_to: str, location: str) -> bool:
     preview: another host, or plain HTTP, is never where they agreed to send it.
     """
     try:
-        check_upload_url(location, "the redirect")
+        check_upload_url(location, _("the redirect"))
         return _origin(location) == _origin(sent_to)
     except (ManifestError, ValueError):
         return False
@@ -86,12 +86,12 @@ def judge(status: int | None, network_error: str = "", timed_out: bool = False) 
     if status == 403:
         return Answer("give_up", _(EXPIRED))
     if status is not None and (status >= 500 or status in (408, 429)):
-        return Answer("retry", f"the server is busy or failing (HTTP {status})")
+        return Answer("retry", _("the server is busy or failing (HTTP {status})").format(status=status))
     if status is not None:
         return Answer("give_up", _("The server refused the bundle (HTTP {status}).").format(status=status))
     if timed_out:
-        return Answer("retry", "the upload timed out")
-    return Answer("retry", f"the network failed ({network_error or 'no answer'})")
+        return Answer("retry", _("the upload timed out"))
+    return Answer("retry", _("the network failed ({error})").format(error=network_error or _("no answer")))
 
 
 def delay_s(
