@@ -65,7 +65,11 @@ def main() -> None:
         (root / "study.toml").write_bytes(signing.sign(body, keys.load_signing_key(root / "keys")))
         signed = mf.load((root / "study.toml").read_bytes())
         ref = StudyRef(study_id, signed.hash, (pair.recipient,), "bench", 1)
-        stream = realistic_stream(60, 1, quantum_ns=100_000, key_mode="hashed")
+        minutes = 60.0
+        stream = realistic_stream(minutes, 1, quantum_ns=100_000, key_mode="hashed")
+        while len(stream) < a.events + 8 * 997:  # every window full: --events events in each bundle
+            minutes *= 1.5
+            stream = realistic_stream(minutes, 1, quantum_ns=100_000, key_mode="hashed")
         inbox = root / "inbox"
         inbox.mkdir()
         t0 = time.perf_counter()
@@ -73,7 +77,7 @@ def main() -> None:
         windows = []  # a few distinct event windows, shared by the bundles (each is still
         # built, signed by its own participant key and encrypted: what lab open checks)
         for w in range(min(a.bundles, 8)):
-            start = (w * 997) % max(1, len(stream) - a.events)
+            start = w * 997
             evs = stream[start : start + a.events]
             base = evs[0].t_ns
             evs = [e._replace(t_ns=e.t_ns - base) for e in evs]
