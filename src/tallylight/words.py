@@ -100,6 +100,20 @@ def stop_reason_words(reason: str) -> str:
     return _reason_words(_STOP_REASON_WORDS, reason)
 
 
+_SHARE_ACTION_WORDS = {
+    "queued": N_("queued"),
+    "saved": N_("saved"),
+    "sent": N_("sent"),
+    "failed": N_("not sent"),
+    "dropped": N_("dropped"),
+}
+
+
+def share_action_words(action: str) -> str:
+    """What happened to a bundle, as the share log names it (``tallylight share --log``)."""
+    return _reason_words(_SHARE_ACTION_WORDS, action)
+
+
 def _reason_words(table: Mapping[str, str], reason: str) -> str:
     """The words for an enum name (lower case); an unknown name is shown as words."""
     key = str(reason).lower()

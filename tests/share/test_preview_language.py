@@ -147,3 +147,26 @@ def test_why_sending_failed_and_a_bad_address_are_in_german(language: Callable[[
     assert transfer.judge(None).message == "die Netzwerkverbindung schlug fehl (keine Antwort)"
     assert destination_words(None, "https://[bad") == "hochgeladen nach (eine ungültige Adresse)"
     assert outbox.redact_url("https://[bad") == "(eine ungültige Adresse)"
+
+
+def test_tallylight_share_saves_and_logs_in_german(
+    tmp_path: Path,
+    tallylight_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data = tallylight_home / "data"
+    make_vault(data)
+    monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
+    study = JoinedStudy(tmp_path, data)
+    study.record(data, "s1")
+    monkeypatch.setenv("LANGUAGE", "de")
+    i18n.use_languages(None)
+    out = tmp_path / "b.age"
+    try:
+        assert cli(["share", "s1", "--study", study.study_id, "--out", str(out), "--yes"]) == 0
+        assert "Das verschlüsselte Paket" in capsys.readouterr().out
+        assert cli(["share", "--log"]) == 0
+    finally:
+        i18n.use_languages(None)
+    assert f"gespeichert Studie {study.study_id}  Sitzungen s1  Paket " in capsys.readouterr().out

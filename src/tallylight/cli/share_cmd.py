@@ -11,6 +11,7 @@ import argparse
 import subprocess
 import sys
 
+from tallylight import words
 from tallylight.cli.unlock import absolute_path, add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 from tallylight.hardening import child_env
@@ -54,7 +55,7 @@ def show_log() -> int:
                 "{bundle_id} (sha256 {sha256}…)  to {destination}"
             ).format(
                 time_utc=e.time_utc,
-                action=e.action,
+                action=words.share_action_words(e.action),
                 study_id=e.study_id,
                 sessions=", ".join(e.sessions),
                 bundle_id=e.bundle_id,
