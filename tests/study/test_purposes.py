@@ -335,7 +335,7 @@ def test_declining_a_purpose_later_keeps_the_participant_and_signs_a_request(
     # declining it again changes nothing; allowing it again is a new consent record
     assert main(["study", "purposes", STUDY_ID, "--decline", TRAIN]) == 8
     old_consent = study.enrolment.consent_id
-    assert main(["study", "purposes", STUDY_ID, "--allow", TRAIN]) == 0
+    enrolment.allow_purposes(enrolment.load(STUDY_ID), [TRAIN], unlocked)
     again = enrolment.load(STUDY_ID)
     assert again.purposes()[TRAIN] is True
     assert again.enrolment.consent_id != old_consent
@@ -432,3 +432,23 @@ def test_declining_a_purpose_a_new_version_requires_keeps_the_earlier_consent_an
     assert f"Version 2 of the study needs the purpose {TRAIN!r}" in err
     assert "You stay in the study under your consent to version 1; nothing was saved." in err
     assert enrolment.load(STUDY_ID).enrolment.study_version == 1
+
+
+def test_a_hand_edit_of_enrolment_after_declining_never_brings_the_purpose_back(
+    training_file: Path, unlocked: vault.UnlockedVault, data_dir: Path
+) -> None:
+    """Declining writes no new consent record, so the plain enrolment.json alone must not decide:
+    the signed purpose withdrawal on disk still narrows every bundle made under that consent."""
+    assert main(["study", "add", str(training_file), "--yes", "--allow", TRAIN]) == 0
+    withdrawal.decline_purposes(STUDY_ID, [TRAIN])
+    path = enrolment.study_dir(STUDY_ID) / enrolment.ENROLMENT_FILE
+    doc = json.loads(path.read_text())
+    assert doc["purposes"][TRAIN] is False
+    doc["purposes"][TRAIN] = True  # the hand edit
+    path.write_text(json.dumps(doc))
+    inputs = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
+    assert inputs.consent["purposes"] == {"analysis": True, TRAIN: False}
+    # saying yes again is a new consent record, and then the purpose is allowed again
+    enrolment.allow_purposes(enrolment.load(STUDY_ID), [TRAIN], unlocked)
+    again = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
+    assert again.consent["purposes"] == {"analysis": True, TRAIN: True}

@@ -16,7 +16,7 @@ from tallylight import words
 from tallylight.errors import ShareError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, narrow
-from tallylight.share import environment
+from tallylight.share import environment, withdrawal
 from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef
 from tallylight.store import sessions as store
 from tallylight.store.vault import UnlockedVault
@@ -118,7 +118,9 @@ def gather(
     consent = record.to_dict()
     # what the data may be used for at the time of sharing: the record's choice, less any
     # purpose declined since (docs/BUNDLE.md, consent.purposes)
-    allowed = study.allowed_purposes(record)
+    allowed = set(study.allowed_purposes(record)) - withdrawal.declined_under(
+        study_id, record.consent_id, data_dir
+    )
     consent["purposes"] = {pid: pid in allowed for pid in study.purposes()}
     return BundleInputs(
         study=ref,

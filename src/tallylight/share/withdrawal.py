@@ -288,6 +288,34 @@ def required_among(study: enrolment.Study, purpose_ids: Iterable[str]) -> list[s
     return [pid for pid in purpose_ids if (p := m.purpose(pid)) is not None and p.required]
 
 
+def declined_under(study_id: str, consent_id: str, data_dir: Path | None = None) -> set[str]:
+    """The purposes the participant said no to while ``consent_id`` was their consent record, from
+    the purpose withdrawals kept on disk.
+
+    Why: saying no writes no new consent record (that needs the passphrase), so enrolment.json
+    alone would hold the "no", and a hand edit there would bring the purpose back. The requests
+    stay beside it; a later "yes" is a new consent record, so they no longer apply then.
+    """
+    out: set[str] = set()
+    root = withdrawals_dir(data_dir)
+    if not root.is_dir():
+        return out
+    for path in sorted(root.glob(f"*/{REQUEST_FILE}")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (
+            isinstance(doc, dict)
+            and doc.get("format") == withdrawal_request.PURPOSE_REQUEST_FORMAT
+            and doc.get("study_id") == study_id
+            and doc.get("consent_id") == consent_id
+            and isinstance(doc.get("purposes_declined"), list)
+        ):
+            out.update(str(pid) for pid in doc["purposes_declined"])
+    return out
+
+
 def decline_purposes(
     study_id: str,
     purpose_ids: Iterable[str],
