@@ -37,7 +37,7 @@ def has_app_commands() -> bool:
     from tallylight.cli.main import build_parser
 
     try:
-        build_parser().parse_args(["status"])
+        build_parser(["status"]).parse_args(["status"])
         return True
     except SystemExit:
         return False

@@ -9,28 +9,24 @@ from __future__ import annotations
 import argparse
 
 from tallylight import appctl
+from tallylight.cli.commands import help_for
 from tallylight.cli.label import add_label_options, read_label
-from tallylight.i18n import N_, _
+from tallylight.i18n import _
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    start = sub.add_parser("start", help=_("start a session in the running app (its tally light turns on)"))
+    start = sub.add_parser("start", help=help_for("start"))
     add_label_options(start)
     start.add_argument("--study", default=None, metavar="ID", help=_("record for a study you joined"))
     start.set_defaults(func=run, app_command="start")
-    for name, text in (
-        ("pause", N_("pause the running session")),
-        ("resume", N_("resume a paused session")),
-        ("stop", N_("stop the running session")),
-        ("status", N_("show what the app is doing")),
-    ):
-        parser = sub.add_parser(name, help=_(text))
+    for name in ("pause", "resume", "stop", "status"):
+        parser = sub.add_parser(name, help=help_for(name))
         parser.set_defaults(func=run, app_command=name)
     register_tasks(sub)
 
 
 def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    task = sub.add_parser("task", help=_("start or end one of your study's tasks in the running session"))
+    task = sub.add_parser("task", help=help_for("task"))
     actions = task.add_subparsers(dest="task_action", metavar="ACTION", required=True)
     start = actions.add_parser("start", help=_("start a task (it is marked in the recording)"))
     start.add_argument("task", metavar="ID", help=_("the task's id (`tallylight status` lists them)"))
@@ -47,7 +43,7 @@ def register_tasks(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     run_.add_argument("--study", default=None, metavar="ID", help=_("the study (if several have the task)"))
     run_.add_argument("--device", default="", help=_("the input device you use (for a pointing task)"))
     run_.set_defaults(func=None, app_command="task-run")
-    note = sub.add_parser("note", help=_("mark this moment in the running session (a note marker)"))
+    note = sub.add_parser("note", help=help_for("note"))
     note.set_defaults(func=run, app_command="note")
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from tallylight.capture.probe import probe
+from tallylight.cli.commands import help_for
 from tallylight.errors import CaptureUnavailable
 from tallylight.i18n import _
 from tallylight.tasks import desktop
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("doctor", help=_("check whether keyboard and mouse capture can work here"))
+    parser = sub.add_parser("doctor", help=help_for("doctor"))
     parser.add_argument(
         "--timing",
         action="store_true",

@@ -15,6 +15,7 @@ from typing import Any
 from tallylight import protocol, words
 from tallylight.capture.hotkey import Hotkey, parse_hotkey
 from tallylight.capture.probe import probe
+from tallylight.cli.commands import help_for
 from tallylight.cli.durations import parse_duration
 from tallylight.cli.label import add_label_options, read_label
 from tallylight.cli.record_control import Handler, RecordControl
@@ -33,7 +34,7 @@ from tallylight.study.enrolment import session_terms
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
         "record",
-        help=_("record one session in this terminal (Ctrl-C stops it)"),
+        help=help_for("record"),
         description=_("Record keyboard and mouse dynamics until the time is up, Ctrl-C, or SIGTERM."),
     )
     parser.add_argument("--for", dest="duration", metavar="DURATION", help=_("stop after e.g. 30s, 5m, 1h"))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tallylight import words
 from tallylight.cli import summary_cmd
+from tallylight.cli.commands import help_for
 from tallylight.cli.unlock import (
     absolute_path,
     add_passphrase_option,
@@ -24,7 +25,7 @@ from tallylight.store import recovery, sessions, vault
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("sessions", help=_("list, show, export or delete recorded sessions"))
+    p = subparsers.add_parser("sessions", help=help_for("sessions"))
     sub = p.add_subparsers(dest="sessions_command", metavar="ACTION", required=True)
 
     ls = sub.add_parser("list", help=_("list sessions with their state"))

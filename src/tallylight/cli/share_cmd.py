@@ -12,6 +12,7 @@ import subprocess
 import sys
 
 from tallylight import words
+from tallylight.cli.commands import help_for
 from tallylight.cli.unlock import absolute_path, add_passphrase_option, require_data, unlock_vault
 from tallylight.errors import ShareError, UsageError
 from tallylight.hardening import child_env
@@ -22,7 +23,7 @@ from tallylight.reentry import child_argv
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "share",
-        help=_("share sessions with a study's researcher (encrypted so only they can read it)"),
+        help=help_for("share"),
         description=_(
             "Builds one bundle of the chosen sessions, encrypted to the study's researcher, "
             "shows exactly what it holds, and asks before saving or sending it. Sessions "

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tallylight import words
+from tallylight.cli.commands import help_for
 from tallylight.cli.unlock import (
     ENV_VAR,
     absolute_path,
@@ -25,7 +26,7 @@ from tallylight.study.enrolment import Study
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("study", help=_("join a study (with its signed manifest), list, show or withdraw"))
+    p = sub.add_parser("study", help=help_for("study"))
     actions = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
 
     add = actions.add_parser(
