@@ -435,7 +435,7 @@ def test_declining_a_purpose_a_new_version_requires_keeps_the_earlier_consent_an
 
 
 def test_a_hand_edit_of_enrolment_after_declining_never_brings_the_purpose_back(
-    training_file: Path, unlocked: vault.UnlockedVault, data_dir: Path
+    training_file: Path, unlocked: vault.UnlockedVault, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Declining writes no new consent record, so the plain enrolment.json alone must not decide:
     the signed purpose withdrawal on disk still narrows every bundle made under that consent."""
@@ -448,6 +448,8 @@ def test_a_hand_edit_of_enrolment_after_declining_never_brings_the_purpose_back(
     path.write_text(json.dumps(doc))
     inputs = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
     assert inputs.consent["purposes"] == {"analysis": True, TRAIN: False}
+    assert main(["study", "purposes", STUDY_ID]) == 0  # and the participant is shown the same
+    assert f"[ ] {TRAIN} (no)" in capsys.readouterr().out
     # saying yes again is a new consent record, and then the purpose is allowed again
     enrolment.allow_purposes(enrolment.load(STUDY_ID), [TRAIN], unlocked)
     again = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)

@@ -358,7 +358,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _print_purposes(study: Study) -> None:
     print(_("What your data for this study may be used for (your choice now):"))
-    chosen = study.purposes()
+    # as a bundle would say it: a purpose declined under this consent stays declined, whatever
+    # the plain enrolment.json says (share.gather narrows the same way)
+    declined = withdrawal.declined_under(study.study_id, study.enrolment.consent_id)
+    chosen = {pid: yes and (pid not in declined) for pid, yes in study.purposes().items()}
     for p in study.manifest.purposes:
         state = _("yes") if chosen[p.id] else _("no")
         print(f"[{'x' if chosen[p.id] else ' '}] {p.id} ({state}): {presentation.purpose_line(p)}")
