@@ -24,7 +24,7 @@ def record_injected(app, qtbot, xserver) -> None:
     qtbot.wait(300)
     for x, y in PATH:
         xserver.xdotool("mousemove", str(x), str(y))
-        qtbot.wait(60)
+        qtbot.wait(60)  # deliberate spacing: the path's moves get distinct times
     xserver.xdotool("click", "1")
     xserver.xdotool("type", "--delay", "40", "hello")
     qtbot.waitUntil(

@@ -95,16 +95,16 @@ def test_tray_screenshots(make_app, xserver, fixed_numbers, qtbot, qapp, out_dir
             _save(canvas, name, out_dir)
             QToolTip.hideText()
 
-        qtbot.wait(200)
+        qtbot.wait(200)  # deliberate: time for the compositor to paint before the grab
         shot("tray-idle.png")
         app.controller.start_session(label="typing task")
         qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
         qtbot.waitUntil(lambda: app.controller.counts.get("key_down", 0) >= 2, timeout=5000)
-        qtbot.wait(200)
+        qtbot.wait(200)  # deliberate: time for the compositor to paint before the grab
         shot("tray-recording.png")
         tray.menu.popup(QPoint(sw - 260, 34))
         qtbot.waitExposed(tray.menu)
-        qtbot.wait(100)
+        qtbot.wait(100)  # deliberate: time for the menu to paint before the grab
         _save(tray.menu, "tray-menu.png", out_dir)
         tray.menu.hide()
         app.controller.stop()

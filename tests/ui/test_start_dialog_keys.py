@@ -89,7 +89,7 @@ def test_auto_repeat_does_not_start(qapp, qtbot):
             QApplication.sendEvent(widget, repeat)
         release = QKeyEvent(QEvent.Type.KeyRelease, Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, "\r")
         QApplication.sendEvent(widget, release)
-        qtbot.wait(50)
+        qtbot.wait(50)  # deliberate: a queued accept would run in this time (negative check)
         assert not accepted, widget.accessibleName()
         assert dlg.isVisible(), widget.accessibleName()
     click(dlg.start_button)  # a fresh click does start
@@ -107,10 +107,10 @@ def test_holding_enter_on_the_tray_menu_does_not_start(make_app, tray_host, xser
         qtbot.waitUntil(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible(), timeout=5000)
         end = time.monotonic() + 1.5  # well past the X server's auto-repeat delay
         while time.monotonic() < end:
-            qtbot.wait(50)
+            qtbot.wait(50)  # deliberate time passage: the key is held down
     finally:
         xserver.xdotool("keyup", "Return")
-    qtbot.wait(300)
+    qtbot.wait(300)  # deliberate: a late auto-repeat would arrive in this time (negative check)
     dlg = app.dialogs.get("start")
     assert app.controller.state == "idle", "a held key started recording"
     assert dlg is not None

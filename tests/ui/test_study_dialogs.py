@@ -333,7 +333,7 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
         {"cmd": "task", "action": "end"},
     ):
         proc.handle(json.dumps(msg))
-        qtbot.wait(150)
+        qtbot.wait(150)  # deliberate time passage: start < note < end must be strictly ordered
     proc.stop(StopReason.PARTICIPANT)
     session_id = json.loads(out.getvalue().splitlines()[0])["session_id"]
     win = ReviewWindow(tasks, session_id, vault.unlock(PASSPHRASE))
