@@ -231,7 +231,8 @@ def test_a_new_version_never_carries_a_yes_to_a_purpose_not_seen(
     v2 = tmp_path / "v2.toml"
     v2.write_bytes(signing.sign(v2_body, RESEARCHER))
     offer = _offer(v2, data_dir)
-    assert offer.start_purposes == {"analysis": True, TRAIN: True, "dataset-release": False}
+    # nothing carried over: the yes would come from a file a hand can edit
+    assert offer.start_purposes == {"analysis": True, TRAIN: False, "dataset-release": False}
     assert offer.purpose_changes() == (("dataset-release",), ())
     # version 2 rewords model-training and makes it required: nothing carried, and it says so
     v3_body = current_body(
@@ -254,6 +255,20 @@ def test_a_new_version_never_carries_a_yes_to_a_purpose_not_seen(
     v4 = tmp_path / "v4.toml"
     v4.write_bytes(signing.sign(v4_body, RESEARCHER))
     assert _offer(v4, data_dir).purpose_changes() == ((), (TRAIN,))
+
+
+def test_a_hand_edited_enrolment_never_pre_ticks_a_purpose_on_a_new_version(
+    tmp_path: Path, data_dir: Path, unlocked: object
+) -> None:
+    v1 = write_signed(tmp_path / "v1.toml", RESEARCHER, **TRAINING)
+    enrolment.join(_offer(v1, data_dir), AGREE, data_dir=data_dir, purposes={"analysis": True, TRAIN: False})
+    plain = enrolment.study_dir(STUDY_ID, data_dir) / enrolment.ENROLMENT_FILE
+    doc = json.loads(plain.read_text())
+    doc["purposes"][TRAIN] = True  # a hand edit: the participant never allowed it
+    plain.write_text(json.dumps(doc))
+    v2 = tmp_path / "v2.toml"
+    v2.write_bytes(signing.sign(current_body(**TRAINING, **{"version = 1 ": "version = 2 "}), RESEARCHER))
+    assert _offer(v2, data_dir).start_purposes == {"analysis": True, TRAIN: False}
 
 
 def test_a_reworded_optional_purpose_starts_unticked_again(

@@ -149,7 +149,8 @@ def test_a_new_version_never_ticks_a_purpose_the_participant_has_not_seen(
     v2.write_bytes(signing.sign(body.encode(), RESEARCHER))
     _drop(dlg, v2)
     qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
-    assert dlg.purposes[TRAIN].isChecked()  # allowed before, with the same words
+    # allowed before, yet unticked: a carried "yes" would come from a file a hand can edit
+    assert not dlg.purposes[TRAIN].isChecked()
     assert not dlg.purposes["dataset-release"].isChecked()  # never seen: never ticked
     assert "dataset-release" in dlg.purpose_changes.text()
     assert not dlg.purpose_changes.isHidden()

@@ -279,20 +279,12 @@ class Offer:
 
     @property
     def start_purposes(self) -> dict[str, bool]:
-        """Where the choice per purpose starts: required ones ticked, optional ones not, except an
-        optional one the participant allowed in the version before *with the same words* (a "yes"
-        is never carried over to a purpose they have not seen, nor to one whose text changed)."""
-        out = {}
-        for p in self.signed.manifest.purposes:
-            seen = self.previous_manifest.purpose(p.id) if self.previous_manifest is not None else None
-            before = self.previous.purposes if self.previous is not None else None
-            carried = (
-                seen is not None
-                and (seen.title, seen.description, seen.recipients) == (p.title, p.description, p.recipients)
-                and bool(before and before.get(p.id) is True)
-            )
-            out[p.id] = p.required or carried
-        return out
+        """Where the choice per purpose starts: required ones ticked, every optional one unticked,
+        a new version included. No "yes" is carried over: the plain enrolment file that would
+        carry it can be edited by hand, and a pre-ticked box that the participant confirms
+        would turn such an edit into a real consent record (the terminal never pre-ticks
+        either)."""
+        return {p.id: p.required for p in self.signed.manifest.purposes}
 
     def purpose_changes(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(purposes new in this version or with new words, optional ones it makes required)."""

@@ -117,7 +117,7 @@ class JoinStudyDialog(QDialog):
         self.boxes_area.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[str, QCheckBox] = {}
         # one checkbox per purpose, on the purposes page: required ones ticked and fixed (saying no
-        # to one is not joining), optional ones unticked unless carried over unchanged (Offer)
+        # to one is not joining), optional ones unticked, a new version included (Offer)
         self.purpose_box = QWidget()
         self.purpose_box.setObjectName("purposes")
         self.purposes_area = QVBoxLayout(self.purpose_box)
