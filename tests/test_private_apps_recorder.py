@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fake_wm import FakeWM
+from store_helpers import CHEAP
 
 from helpers import wait_until
 from tallylight.capture.focus import is_private, normalise
@@ -35,7 +36,7 @@ def wm(xserver: XServer):
 def test_nothing_captured_while_a_private_app_has_focus(
     allow_full_keys: None, xserver: XServer, wm: FakeWM
 ) -> None:
-    vault.create_vault(PASS)
+    vault.create_vault(PASS, params=CHEAP)  # the production KDF has its own test (test_vault)
     editor = wm.window("xterm", "XTerm")
     secret = wm.window("keepassxc", "KeePassXC")
     wm.focus(secret)  # the session starts inside a private app
