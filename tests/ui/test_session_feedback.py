@@ -10,6 +10,9 @@ import signal
 from conftest_helpers import PASSPHRASE, click, key, open_tray_menu, stats_seen, write_session
 
 from tallylight import settings as settings_mod
+from tallylight.errors import TallylightError
+from tallylight.events import Kind
+from tallylight.store import sessions, vault
 
 
 def _start_from_window(app, qtbot, label: str = "") -> None:
@@ -168,7 +171,17 @@ def test_a_killed_session_is_reported_at_the_next_start(make_app, monkeypatch, x
     _start_from_window(app, qtbot, label="to be killed")
     xserver.xdotool("type", "--delay", "5", "abc")
     qtbot.waitUntil(lambda: app.controller.counts.get("key_up", 0) >= 3, timeout=8000)
-    qtbot.wait(1200)  # sealed at least once
+    keys = vault.unlock(PASSPHRASE)
+
+    def sealed_on_disk() -> int:
+        """Key releases the recorder has sealed so far (read as the recovery reads them)."""
+        try:
+            events = sessions.iter_events(app.controller.session_id, keys)
+            return sum(e.kind == Kind.KEY_UP for e in events)
+        except TallylightError:  # the first record is not sealed yet
+            return 0
+
+    qtbot.waitUntil(lambda: sealed_on_disk() >= 3, timeout=8000)  # sealed at least once
     os.kill(app.controller.recorder_pid, signal.SIGKILL)
     qtbot.waitUntil(lambda: app.controller.state == "error", timeout=8000)
     notes.clear()
