@@ -160,3 +160,32 @@ def test_one_watch_for_every_window_and_one_notice_per_burst(tasks, qtbot, vault
     qtbot.waitUntil(lambda: watch.changes > before, timeout=20000)
     qtbot.waitUntil(lambda: any(p.endswith(os.path.join("sessions", "burst")) for p in watch.watched()))
     assert watch.changes - before == 1  # one burst (made while the GUI thread was busy) is one notice
+
+
+def _links(win) -> bool:
+    return "Open the session" in win.message_label.text()
+
+
+def test_main_window_drops_the_link_to_a_session_deleted_elsewhere(make_app, qtbot) -> None:
+    """After a recording the window offers "Open the session"; deleted from a terminal, the session
+    is no longer offered (Enter on the link would open nothing), and a kept one still is."""
+    from PySide6.QtCore import Qt
+
+    write_session("kept")
+    write_session("gone")
+    _watching(qtbot)
+    app = make_app(use_tray=False)
+    indicator, main = app.window, app.show_main_window()
+    qtbot.waitExposed(main)
+    indicator.show_session_message("Recording stopped", "Recording stopped: 0:00:03.", "gone")
+    main.show_session_message("Recording stopped", "Recording stopped: 0:00:03.", "kept")
+    assert _links(indicator)
+    assert _links(main)
+    cli("sessions", "delete", "gone", "--yes")
+    qtbot.waitUntil(lambda: not _links(indicator), timeout=20000)
+    assert "deleted" in indicator.message_label.text()
+    assert indicator.message_label.focusPolicy() == Qt.FocusPolicy.NoFocus  # no Tab stop to nothing
+    assert _links(main)  # its session is still there
+    cli("sessions", "delete", "kept", "--yes")
+    qtbot.waitUntil(lambda: not _links(main), timeout=20000)
+    assert main.message_label.focusPolicy() == Qt.FocusPolicy.NoFocus

@@ -101,7 +101,7 @@ class TallylightApp(QObject):
     # ---- indicator -------------------------------------------------------
     def show_fallback(self) -> FallbackWindow:
         if self.window is None:
-            self.window = FallbackWindow(self.controller, self.actions)
+            self.window = FallbackWindow(self.controller, self.actions, tasks=self.tasks)
             self.window.open_session.connect(self.open_session)
             self.window.show()
         else:
@@ -124,7 +124,9 @@ class TallylightApp(QObject):
     def show_main_window(self) -> FallbackWindow:
         """The main window where there is a tray (the keyboard's way to every command)."""
         if self.main_window is None:
-            self.main_window = FallbackWindow(self.controller, self.actions, indicator=False)
+            self.main_window = FallbackWindow(
+                self.controller, self.actions, indicator=False, tasks=self.tasks
+            )
             self.main_window.open_session.connect(self.open_session)
         self.main_window.bring_forward()
         return self.main_window

@@ -26,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight.i18n import _
-from tallylight.ui import icons
+from tallylight.store import layout
+from tallylight.ui import data_watch, icons
 from tallylight.ui.a11y import announce, spoken
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
+from tallylight.ui.tasks import TaskRunner, quietly
 from tallylight.ui.visibility import VisibilityWatch
 
 
@@ -52,7 +54,14 @@ MESSAGE_MS = 30_000
 class FallbackWindow(QWidget):
     open_session = Signal(str)  # a stop summary's "Open the session" link
 
-    def __init__(self, controller: AppController, actions: AppActions, *, indicator: bool = True) -> None:
+    def __init__(
+        self,
+        controller: AppController,
+        actions: AppActions,
+        *,
+        indicator: bool = True,
+        tasks: TaskRunner | None = None,
+    ) -> None:
         flags = Qt.WindowType.Window | Qt.WindowType.WindowTitleHint | Qt.WindowType.WindowCloseButtonHint
         if indicator:
             flags |= Qt.WindowType.WindowStaysOnTopHint
@@ -61,6 +70,9 @@ class FallbackWindow(QWidget):
         super().__init__(None, flags)
         self.indicator = indicator
         self.controller = controller
+        self.tasks = tasks if tasks is not None else TaskRunner(self, workers=1)
+        #: the session the notice's "Open the session" link opens ("" when it holds no link)
+        self.linked_session = ""
         self.app_actions = actions
         self.setWindowTitle(_("Tallylight"))
         self.setAccessibleName(_("Tallylight recording status"))
@@ -144,6 +156,9 @@ class FallbackWindow(QWidget):
         self._message_timer.timeout.connect(self.message_label.hide)
         controller.changed.connect(self.sync)
         controller.notify.connect(self.show_message)
+        # the link to the last session follows the data: deleted elsewhere (Sessions, Review,
+        # `tallylight sessions delete`), it no longer offers to open it
+        data_watch.shared().changed.connect(self._check_link)
         # While a session runs this window is the only indicator: if it is closed,
         # unmapped or moved off every screen, recording stops within a second.
         self.watch = VisibilityWatch(self, grace_ms=500)
@@ -207,6 +222,7 @@ class FallbackWindow(QWidget):
             text += ' <a href="session:{id}">{open}</a>'.format(
                 id=html.escape(session_id), open=html.escape(_("Open the session"))
             )
+        self.linked_session = session_id
         self.message_label.setText(text)
         # a Tab stop only when it holds a link (a stop that shows no focus is lost to the keyboard)
         self.message_label.setFocusPolicy(
@@ -221,6 +237,28 @@ class FallbackWindow(QWidget):
 
     def show_session_message(self, title: str, message: str, session_id: str) -> None:
         self.show_message(title, message, session_id)
+
+    @Slot()
+    def _check_link(self) -> None:
+        """Whether the linked session is still there: asked in a worker (it is I/O)."""
+        session_id = self.linked_session
+        if not session_id:
+            return
+        self.tasks.run(
+            lambda: layout.session_path(session_id).is_dir(),
+            lambda there: self._link_checked(session_id, bool(there)),
+            quietly("checking the last session is still there"),
+        )
+
+    def _link_checked(self, session_id: str, there: bool) -> None:
+        if there or session_id != self.linked_session:
+            return  # still there, or a newer notice replaced it meanwhile
+        self.linked_session = ""
+        self.message_label.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.message_label.setText(
+            "<b>{}</b>".format(html.escape(_("The session you last recorded has since been deleted.")))
+        )
+        self._message_timer.start(MESSAGE_MS)
 
     @Slot(str)
     def _on_link(self, link: str) -> None:

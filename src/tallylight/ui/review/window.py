@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from tallylight import words
-from tallylight.i18n import _, ngettext
+from tallylight.i18n import _, ngettext, pgettext
 from tallylight.review.prepare import ReviewData
 from tallylight.ui.a11y import close_keys
 from tallylight.ui.files import save_folder
@@ -226,7 +226,7 @@ class ReviewWindow(QWidget):
         cr.setContentsMargins(0, 0, 0, 0)
         cr.addWidget(QLabel(_("Cut from")))
         cr.addWidget(self.cut_from)
-        cr.addWidget(QLabel("to"))
+        cr.addWidget(QLabel(pgettext("a cut's span: from … to …", "to")))
         cr.addWidget(self.cut_to)
         cr.addWidget(QLabel(_("(or drag the yellow span on the timeline)")))
         cr.addStretch(1)
