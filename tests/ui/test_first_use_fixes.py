@@ -826,3 +826,24 @@ def test_settings_needs_no_scrolling_on_a_1280x800_screen(tallylight_home, langu
     assert result.pop("screen") == [1280, 800]
     scrolling = {tab: bars for tab, bars in result.items() if any(bars)}
     assert not scrolling, scrolling
+
+
+def test_review_cut_row_speaks_german(make_app, qtbot) -> None:
+    """The cut row read "Schneiden von … to …": its middle word missed gettext."""
+    from PySide6.QtWidgets import QLabel
+
+    from tallylight import i18n
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    write_session("s-cut-de", seconds=3)
+    app = make_app(use_tray=False)
+    i18n.use_languages(["de"])
+    try:
+        review = ReviewWindow(app.tasks, "s-cut-de", vault.unlock(PASSPHRASE))
+        qtbot.addWidget(review)
+        words = [label.text() for label in review.cut_row.findChildren(QLabel)]
+        assert words[:2] == ["Schneiden von", "bis"], words
+        review.close()
+    finally:
+        i18n.use_languages(None)
