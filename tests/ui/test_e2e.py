@@ -228,7 +228,9 @@ def test_sigterm_quits_cleanly_and_closes_the_session(app_env, xserver, tmp_path
         xserver.xdotool("type", "--delay", "5", "q")
         wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("key_up", 0) >= 1, timeout=10)
         app.send_signal(signal.SIGTERM)
-        assert app.wait(10) == 0
+        # the bound only catches a hang: a loaded machine may take longer to seal and quit, and the
+        # outcome (exit 0, recorder gone, session complete) is what is asserted
+        assert app.wait(120) == 0
         assert not pid_alive(rec_pid)
     finally:
         quit_app(app)

@@ -226,12 +226,14 @@ def test_ctrl_q_while_recording_asks_first(make_app, qtbot, fake_recorder) -> No
     app = make_app(use_tray=False)
     quits: list[int] = []
     app.qapp.aboutToQuit.connect(lambda: quits.append(1))
-    monkey_quit = app.qapp.quit
+    real_exit = app.qapp.exit
     win = app.window
     app.controller.start_session(label="busy")
     qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=8000)
     try:
-        app.qapp.quit = lambda: quits.append(2)  # the test's QApplication must live on
+        # the test's QApplication must live on; exit(), as quit() would close the indicator,
+        # whose close asks again (tests/ui/test_e2e.py quits a real app by SIGTERM)
+        app.qapp.exit = lambda _code=0: quits.append(2)
         win.activateWindow()
         qtbot.waitUntil(win.isActiveWindow, timeout=3000)
         key(win, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
@@ -250,7 +252,7 @@ def test_ctrl_q_while_recording_asks_first(make_app, qtbot, fake_recorder) -> No
         click(next(b for b in box.buttons() if "quit" in b.text()))
         qtbot.waitUntil(lambda: quits == [2], timeout=3000)
     finally:
-        app.qapp.quit = monkey_quit
+        app.qapp.exit = real_exit
     app.controller.stop()
     qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=8000)
 

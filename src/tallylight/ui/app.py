@@ -454,7 +454,7 @@ class TallylightApp(QObject):
     def quit(self) -> None:
         """Quit; while a session records, ask first (Ctrl+Q is easy to press by mistake)."""
         if not self.controller.active:
-            self.qapp.quit()
+            self.qapp.exit(0)  # not quit(): that closes windows first, and the indicator's close asks
             return
         box = self.dialogs.get("quit")
         if isinstance(box, QMessageBox) and box.isVisible():
@@ -478,7 +478,7 @@ class TallylightApp(QObject):
         def answered() -> None:
             self.dialogs.pop("quit", None)
             if box.clickedButton() is stop:
-                self.qapp.quit()
+                self.qapp.exit(0)  # not quit(): that closes windows first, and the indicator's close asks
             box.deleteLater()
 
         box.finished.connect(answered)
@@ -620,7 +620,9 @@ def _install_signal_handlers(qapp: QApplication) -> QTimer:
     """SIGTERM/SIGINT/SIGHUP quit cleanly (which stops the recorder)."""
 
     def handler(_signum: int, _frame: Any) -> None:
-        qapp.quit()
+        # exit(), not quit(): Qt 6's quit() first closes every window and gives up when one
+        # refuses, and the indicator's close asks "Stop recording and quit?"
+        qapp.exit(0)
 
     for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
         if sig is not None:
