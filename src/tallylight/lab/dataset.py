@@ -112,21 +112,24 @@ def bundle_purposes(doc: Mapping[str, Any]) -> list[str]:
     return [k for k, v in purposes.items() if v]
 
 
-def read_events_csv(data: bytes) -> pa.Table:
-    """An events.csv as an Arrow table with the codebook's types; empty cells become nulls."""
+def _read_csv(data: bytes, types: dict[str, pa.DataType], names: tuple[str, ...], what: str) -> pa.Table:
+    """One of the bundle's CSV tables with exactly its documented columns, or a BundleError."""
     opts = pacsv.ConvertOptions(
-        column_types=CSV_TYPES,
-        strings_can_be_null=True,
-        null_values=[""],
-        include_columns=list(tables.COLUMN_NAMES),
+        column_types=types, strings_can_be_null=True, null_values=[""], include_columns=list(names)
     )
     try:
         table = pacsv.read_csv(io.BytesIO(data), convert_options=opts)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError) as exc:  # KeyError: a column is missing
         first = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        raise BundleError(f"An events table in the bundle is malformed ({first}).") from None
-    if tuple(table.column_names) != tables.COLUMN_NAMES:
-        raise BundleError("An events table in the bundle does not have the documented columns.")
+        raise BundleError(f"{what} in the bundle is malformed ({first}).") from None
+    if tuple(table.column_names) != names:
+        raise BundleError(f"{what} in the bundle does not have the documented columns.")
+    return table
+
+
+def read_events_csv(data: bytes) -> pa.Table:
+    """An events.csv as an Arrow table with the codebook's types; empty cells become nulls."""
+    table = _read_csv(data, CSV_TYPES, tables.COLUMN_NAMES, "An events table")
     _check_vocabulary(table)
     t_ms = table["t_ms"]
     if t_ms.null_count or pc.any(pc.invert(pc.is_finite(t_ms))).as_py():
@@ -179,19 +182,7 @@ TRIAL_TIME_LIMIT_MS = float(1 << 62) / 1e6
 
 def read_trials_csv(data: bytes) -> pa.Table:
     """A trials.csv as an Arrow table with the codebook's types; empty cells become nulls."""
-    opts = pacsv.ConvertOptions(
-        column_types=TRIAL_CSV_TYPES,
-        strings_can_be_null=True,
-        null_values=[""],
-        include_columns=list(tables.TRIAL_COLUMN_NAMES),
-    )
-    try:
-        table = pacsv.read_csv(io.BytesIO(data), convert_options=opts)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else "unreadable"
-        raise BundleError(f"A trials table in the bundle is malformed ({first}).") from None
-    if tuple(table.column_names) != tables.TRIAL_COLUMN_NAMES:
-        raise BundleError("A trials table in the bundle does not have the documented columns.")
+    table = _read_csv(data, TRIAL_CSV_TYPES, tables.TRIAL_COLUMN_NAMES, "A trials table")
     # kind: a later version may add kinds (docs/FORMAT.md section 14), so a plain name, not a list
     for column, pattern in (("task", _TEXT_PATTERNS["task"]), ("kind", r"[a-z][a-z0-9_]{0,31}")):
         col = table[column]
