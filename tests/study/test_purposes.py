@@ -307,8 +307,9 @@ def test_study_add_yes_accepts_the_required_purposes_only(
     assert enrolment.load(STUDY_ID).purposes() == {"analysis": True, TRAIN: False}
     assert main(["study", "show", STUDY_ID]) == 0
     shown = capsys.readouterr().out
-    assert f"[ ] {TRAIN} (no)" in shown
-    assert "[x] analysis (yes)" in shown
+    # each purpose named by title and id, as the share preview names it (issue 22 walkthrough)
+    assert f"[ ] Training machine-learning models ({TRAIN}): no, optional." in shown
+    assert "[x] Analysis for this study (analysis): yes, required." in shown
 
 
 def test_study_add_allow_and_decline(
@@ -369,6 +370,24 @@ def test_a_hand_edited_enrolment_never_widens_what_a_bundle_says(
     assert enrolment.load(STUDY_ID).purposes()[TRAIN] is True
     inputs = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
     assert inputs.consent["purposes"] == {"analysis": True, TRAIN: False}
+
+
+def test_allowing_a_purpose_already_allowed_or_required_changes_nothing(
+    training_file: Path, unlocked: object, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    """No new consent record for a yes the participant already gave (or that joining gave)."""
+    monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
+    assert main(["study", "add", str(training_file), "--yes", "--allow", TRAIN]) == 0
+    before = enrolment.load(STUDY_ID).enrolment.consent_id
+    files = sorted(p.name for p in enrolment.study_dir(STUDY_ID).iterdir())
+    capsys.readouterr()
+    assert main(["study", "purposes", STUDY_ID, "--allow", TRAIN, "--allow", "analysis"]) == 0
+    out = capsys.readouterr().out
+    assert "You now allow" not in out
+    assert "You already allow: Training machine-learning models (model-training); Analysis" in out
+    assert enrolment.load(STUDY_ID).enrolment.consent_id == before
+    assert sorted(p.name for p in enrolment.study_dir(STUDY_ID).iterdir()) == files
 
 
 def test_declining_a_required_purpose_is_withdrawing_and_the_cli_says_so(
@@ -464,7 +483,7 @@ def test_a_hand_edit_of_enrolment_after_declining_never_brings_the_purpose_back(
     inputs = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)
     assert inputs.consent["purposes"] == {"analysis": True, TRAIN: False}
     assert main(["study", "purposes", STUDY_ID]) == 0  # and the participant is shown the same
-    assert f"[ ] {TRAIN} (no)" in capsys.readouterr().out
+    assert f"({TRAIN}): no, optional." in capsys.readouterr().out
     # saying yes again is a new consent record, and then the purpose is allowed again
     enrolment.allow_purposes(enrolment.load(STUDY_ID), [TRAIN], unlocked)
     again = gather.gather(STUDY_ID, [record(STUDY_ID)], unlocked, probe=dict)

@@ -356,15 +356,19 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _chosen(study: Study) -> dict[str, bool]:
+    """Each purpose and whether the participant allows it now, as a bundle would say it: a purpose
+    declined under this consent stays declined, whatever the plain enrolment.json says
+    (share.gather narrows the same way)."""
+    declined = withdrawal.declined_under(study.study_id, study.enrolment.consent_id)
+    return {pid: yes and (pid not in declined) for pid, yes in study.purposes().items()}
+
+
 def _print_purposes(study: Study) -> None:
     print(_("What your data for this study may be used for (your choice now):"))
-    # as a bundle would say it: a purpose declined under this consent stays declined, whatever
-    # the plain enrolment.json says (share.gather narrows the same way)
-    declined = withdrawal.declined_under(study.study_id, study.enrolment.consent_id)
-    chosen = {pid: yes and (pid not in declined) for pid, yes in study.purposes().items()}
+    chosen = _chosen(study)
     for p in study.manifest.purposes:
-        state = _("yes") if chosen[p.id] else _("no")
-        print(f"[{'x' if chosen[p.id] else ' '}] {p.id} ({state}): {presentation.purpose_line(p)}")
+        print(presentation.purpose_choice_line(p, chosen[p.id]))
 
 
 def cmd_purposes(args: argparse.Namespace) -> int:
@@ -397,8 +401,8 @@ def cmd_purposes(args: argparse.Namespace) -> int:
                 "You said no to: {purposes}. You stay in the study; "
                 "your data may still be used for: {allowed}."
             ).format(
-                purposes=", ".join(receipt.purposes_declined),
-                allowed=", ".join(receipt.purposes_allowed) or _("nothing"),
+                purposes="; ".join(_purpose_names(study, list(receipt.purposes_declined))),
+                allowed="; ".join(_purpose_names(study, list(receipt.purposes_allowed))) or _("nothing"),
             )
         )
         print(
@@ -414,16 +418,33 @@ def cmd_purposes(args: argparse.Namespace) -> int:
             )
         _send_request(receipt.request_id, receipt.upload_to, receipt.researcher_contact, args.no_send)
     if args.allow:
+        study = enrolment.load(args.study_id)
+        chosen = _chosen(study)
+        # one already allowed (or required) needs no new act of consent: nothing is written
+        already = [pid for pid in dict.fromkeys(args.allow) if chosen.get(pid) is True]
+        if already:
+            print(
+                _("You already allow: {purposes}; nothing changed for them.").format(
+                    purposes="; ".join(_purpose_names(study, already))
+                )
+            )
+        todo = [pid for pid in dict.fromkeys(args.allow) if pid not in already]
+        if not todo:
+            return 0
         require_data()
-        study, record = enrolment.allow_purposes(
-            enrolment.load(args.study_id), args.allow, unlock_vault(args)
-        )
+        study, record = enrolment.allow_purposes(study, todo, unlock_vault(args))
         print(
             _("You now allow: {purposes} (consent recorded at {given_at}).").format(
-                purposes=", ".join(args.allow), given_at=record.given_at
+                purposes="; ".join(_purpose_names(study, todo)), given_at=record.given_at
             )
         )
     return 0
+
+
+def _purpose_names(study: Study, ids: list[str]) -> list[str]:
+    """Purposes by title and id, as the share preview names them."""
+    m = study.manifest
+    return [presentation.purpose_name(p) if (p := m.purpose(pid)) else pid for pid in ids]
 
 
 def _send_request(request_id: str, upload_to: str | None, contact: str, no_send: bool) -> None:

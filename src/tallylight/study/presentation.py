@@ -141,15 +141,37 @@ def purpose_name(p: Purpose, language: str | None = None) -> str:
 
 def purpose_line(p: Purpose, language: str | None = None) -> str:
     """One purpose: its title, required or optional, what it means, and who gets the data for it."""
-    t = _localiser(language)
-    description = _(str(p.description)) if p.implicit else t(p.description)
     mark = _("required") if p.required else _("optional")
     line = _("{title} ({mark}): {description}").format(
-        title=purpose_title(p, language), mark=mark, description=description
+        title=purpose_title(p, language), mark=mark, description=_purpose_description(p, language)
     )
-    if p.recipients is not None:
-        line += " " + _("Who gets the data for this: {recipients}").format(recipients=t(p.recipients))
-    return line
+    return line + _purpose_recipients(p, language)
+
+
+def purpose_choice_line(p: Purpose, allowed: bool, language: str | None = None) -> str:
+    """One purpose with the participant's choice (``study show``, ``study purposes``): named by
+    title and id as the share preview names it, then yes or no, required or optional, what it
+    means and who gets the data for it."""
+    tick = "x" if allowed else " "
+    line = _("{name}: {answer}, {mark}. {description}").format(
+        name=purpose_name(p, language),
+        answer=_("yes") if allowed else _("no"),
+        mark=_("required") if p.required else _("optional"),
+        description=_purpose_description(p, language),
+    )
+    return f"[{tick}] {line}{_purpose_recipients(p, language)}"
+
+
+def _purpose_description(p: Purpose, language: str | None) -> str:
+    return _(str(p.description)) if p.implicit else _localiser(language)(p.description)
+
+
+def _purpose_recipients(p: Purpose, language: str | None) -> str:
+    if p.recipients is None:
+        return ""
+    return " " + _("Who gets the data for this: {recipients}").format(
+        recipients=_localiser(language)(p.recipients)
+    )
 
 
 def purpose_changes_text(new: tuple[str, ...], now_required: tuple[str, ...]) -> str:
