@@ -22,15 +22,21 @@ YES = {"analysis": True, TRAIN: True}
 NO = {"analysis": True, TRAIN: False}
 
 
-def _purpose_request(study: Study, folder: Path, participant: str, seed: bytes | None = None) -> Path:
+def _purpose_request(
+    study: Study,
+    folder: Path,
+    participant: str,
+    seed: bytes | None = None,
+    declined: tuple[str, ...] = (TRAIN,),
+) -> Path:
     doc = {
         "format": withdrawal_request.PURPOSE_REQUEST_FORMAT,
         "version": 1,
         "request_id": f"purpose-{participant}",
         "study_id": study.study_id,
         "participant_id": participant,
-        "purposes_declined": [TRAIN],
-        "purposes_allowed": ["analysis"],
+        "purposes_declined": list(declined),
+        "purposes_allowed": [p for p in ("analysis", TRAIN) if p not in declined],
         "declined_at": "2099-01-01T00:00:00Z",  # after the bundles were made
     }
     sealed = withdrawal_request.seal(doc, seed or participant_seed(participant), list(study.ref.recipients))
@@ -151,6 +157,13 @@ def test_a_purpose_withdrawal_updates_the_purposes_and_empties_a_dataset_for_tha
     report = capsys.readouterr().out
     assert f"no longer allows {TRAIN}" in report
     assert "sessions whose purposes changed: s1" in report
+    # which column says it now: the consent column keeps the bundle's consent as shared
+    assert "the consent column keeps each bundle's consent as it was shared" in report
+    (consent,) = _sql(
+        f"select consent from read_parquet('{every}/sessions/**/*.parquet', hive_partitioning=true, "
+        "hive_types_autocast=false) where participant = 'p1'"
+    )
+    assert json.loads(consent[0])["purposes"] == YES
     assert _purposes(every) == {"p1": ["analysis"], "p2": ["analysis"]}
     assert _count(every, "participant = 'p1'") == N  # they stay in the study
     assert not (every / "_withdrawn").exists()
@@ -165,6 +178,73 @@ def test_a_purpose_withdrawal_updates_the_purposes_and_empties_a_dataset_for_tha
     assert _purposes(every) == {"p1": ["analysis"], "p2": ["analysis"]}
     remembered = json.loads((every / "_purposes" / "p1.json").read_text())
     assert remembered["declined"] == {TRAIN: "2099-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("for_purpose", [False, True])
+def test_a_purpose_withdrawal_declining_a_required_purpose_withdraws_the_participant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], for_purpose: bool
+) -> None:
+    """The app never sends one, but a participant's key can sign one: declining a required
+    purpose is a withdrawal from the study (issue 22), so every row goes and a tombstone stays."""
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox, extra=("--purpose", "analysis") if for_purpose else ()) == 0
+    request = _purpose_request(a, tmp_path, "p1", declined=("analysis",))
+    capsys.readouterr()
+    assert _withdraw(a, request, out) == 0
+    report = capsys.readouterr().out
+    assert "declining a required purpose is a withdrawal from the study" in report
+    assert "tombstone written" in report
+    assert _count(out, "participant = 'p1'") == 0
+    assert _count(out, "participant = 'p2'") == N
+    tombstone = json.loads((out / "_withdrawn" / "p1.json").read_text())
+    assert tombstone["required_purposes_declined"] == ["analysis"]
+    # their bundles are refused from then on, also by --reopen
+    assert _open(a, out, inbox, extra=("--reopen",)) == 9
+    assert "participant p1 withdrew from the study" in capsys.readouterr().out
+    assert _count(out, "participant = 'p1'") == 0
+
+
+def test_a_required_purpose_declined_among_the_bundles_withdraws_the_participant(tmp_path: Path) -> None:
+    a, inbox = _two(tmp_path)
+    _purpose_request(a, inbox, "p1", declined=(TRAIN, "analysis"))
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    assert _purposes(out) == {"p2": ["analysis"]}
+    assert (out / "_withdrawn" / "p1.json").is_file()
+
+
+def test_a_purpose_withdrawal_naming_an_unknown_purpose_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    assert _open(a, out, inbox) == 0
+    request = _purpose_request(a, tmp_path, "p1", declined=(TRAIN, "selling"))
+    capsys.readouterr()
+    assert _withdraw(a, request, out) == 0
+    report = capsys.readouterr().out
+    assert "not a purpose of any manifest of the study given so far: selling" in report
+    assert _purposes(out)["p1"] == ["analysis"]
+
+
+def test_a_purpose_withdrawal_needs_to_know_the_required_purposes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A dataset opened without --manifest cannot tell a withdrawal from the study from a purpose
+    withdrawal: it refuses in one sentence until the manifest is given, then applies it."""
+    a, inbox = _two(tmp_path)
+    out = tmp_path / "every"
+    args = ["open", str(inbox), "--out", str(out), "--identity", str(a.identity), "--quiet"]
+    assert lab_main(args) == 0
+    request = _purpose_request(a, tmp_path, "p1", declined=("analysis",))
+    capsys.readouterr()
+    assert _withdraw(a, request, out) == 9
+    assert "give the study's manifest with --manifest" in capsys.readouterr().out
+    assert _count(out, "participant = 'p1'") == N
+    withdraw = ["withdraw", str(request), "--identity", str(a.identity), "--dataset", str(out)]
+    assert lab_main([*withdraw, "--manifest", str(a.manifest)]) == 0
+    assert _count(out, "participant = 'p1'") == 0
 
 
 def test_open_applies_purpose_withdrawals_found_among_the_bundles(tmp_path: Path) -> None:

@@ -6,6 +6,9 @@
     OUT/_withdrawn/<participant>.json   a tombstone per withdrawn participant
     OUT/_purposes/<participant>.json    purposes a participant declined later (purpose withdrawals)
     OUT/_dataset.json            what the dataset is for: {"purpose": id} after ``open --purpose``
+    OUT/_studies/<study>.json    each manifest given to ``open``/``withdraw --manifest``: its
+                                 purpose ids and which are required (a purpose withdrawal that
+                                 declines a required one is a withdrawal from the study)
 
 Files and folders starting with ``_`` are skipped by dataset readers (pyarrow,
 DuckDB, polars). The registry is the union of every ``_bundles*.json``.
@@ -32,6 +35,7 @@ REGISTRY = "_bundles.json"
 TOMBSTONES = "_withdrawn"
 DECLINES = "_purposes"
 DATASET = "_dataset.json"
+STUDIES = "_studies"
 
 
 def registry_name(shard: tuple[int, int] | None) -> str:
@@ -227,3 +231,37 @@ def dataset_purpose(out: Path) -> str | None:
 
 def set_dataset_purpose(out: Path, purpose: str) -> None:
     atomic_write(out / DATASET, json.dumps({"purpose": purpose}).encode("utf-8"), mode=0o600)
+
+
+def add_manifest_purposes(
+    out: Path, study: str, manifest_hash: str, purposes: list[str], required: list[str]
+) -> None:
+    """Remember a manifest's purposes and which it requires: bundles carry only yes/no per
+    purpose, so this is how ``withdraw`` knows that a declined purpose was a required one."""
+    folder = out / STUDIES
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = folder / f"{study}.json"
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("manifests"), dict):
+        doc = {"study": study, "manifests": {}}
+    entry = {"purposes": list(purposes), "required": list(required)}
+    if doc["manifests"].get(manifest_hash) == entry:
+        return
+    doc["manifests"][manifest_hash] = entry
+    atomic_write(path, json.dumps(doc, indent=1, sort_keys=True).encode("utf-8"), mode=0o600)
+
+
+def manifest_purposes(out: Path, study: str) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """manifest hash -> (its purpose ids, the required ones), for every manifest of the study
+    given so far; empty when none was (the dataset cannot tell which purposes are required)."""
+    doc = _read_json(out / STUDIES / f"{study}.json")
+    manifests = doc.get("manifests") if isinstance(doc, dict) else None
+    found: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+    for h, e in manifests.items() if isinstance(manifests, dict) else []:
+        if (
+            isinstance(e, dict)
+            and isinstance(e.get("purposes"), list)
+            and isinstance(e.get("required"), list)
+        ):
+            found[str(h)] = (frozenset(map(str, e["purposes"])), frozenset(map(str, e["required"])))
+    return found

@@ -112,6 +112,24 @@ def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
     return found
 
 
+def record_manifests(out: Path, manifests: list[Path]) -> None:
+    """Remember each manifest's purposes and the required ones in the dataset
+    (tallylight.lab.ledger): a purpose withdrawal is checked against them."""
+    from tallylight.lab import ledger
+    from tallylight.study import manifest as mf
+
+    for path in manifests:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"Cannot read the manifest {path} ({exc.strerror}).") from None
+        signed = mf.load(raw)
+        ps = signed.manifest.purposes
+        ledger.add_manifest_purposes(
+            out, signed.study_id, signed.hash, [p.id for p in ps], [p.id for p in ps if p.required]
+        )
+
+
 class _Decider:
     """Whether a ready bundle may be written, from the ledger and what this run wrote before it.
 
@@ -282,6 +300,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot create {out} ({exc.strerror}).") from None
     registry = dataset.load_registry(out)
     purpose = _dataset_purpose(out, args.purpose, registry)
+    record_manifests(out, args.manifest)
     if args.shard is not None:  # deterministic: by the file's name, the same on every machine
         files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
 

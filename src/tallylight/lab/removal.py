@@ -32,12 +32,20 @@ class Report:
     sessions: list[str] = field(default_factory=list)
     bundles: list[str] = field(default_factory=list)
     already: bool = False  # the participant had withdrawn before (nothing more to remove)
+    #: a purpose withdrawal that declined these required purposes, applied as this withdrawal
+    required_declined: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         head = f"Participant {self.participant} (study {self.study}), request {self.request_id}:"
-        if self.already:
-            return [head, "  withdrew before; nothing more to remove."]
         out = [head]
+        if self.required_declined:
+            out.append(
+                "  a purpose withdrawal declining the required purpose(s) "
+                f"{', '.join(self.required_declined)}: "
+                "declining a required purpose is a withdrawal from the study, so it is applied as one"
+            )
+        if self.already:
+            return [*out, "  withdrew before; nothing more to remove."]
         for table, n in sorted(self.rows.items()):
             out.append(f"  {table}: {n:,} row(s) removed")
         if not self.rows:
@@ -85,8 +93,14 @@ def remove_participant(out: Path, request: Request, now: dt.datetime | None = No
     if request.is_purpose_withdrawal:
         raise BundleError("This is a purpose withdrawal (the participant stays); it removes no participant.")
     check_request(out, request)
+    return _remove(out, request, now)
+
+
+def _remove(
+    out: Path, request: Request, now: dt.datetime | None, required: list[str] | None = None
+) -> Report:
     pid, study = request.participant_id, request.study_id
-    report = Report(pid, study, request.request_id)
+    report = Report(pid, study, request.request_id, required_declined=list(required or []))
     if pid in ledger.load_withdrawn(out):
         report.already = True
     for table in _tables(out):
@@ -112,7 +126,8 @@ def remove_participant(out: Path, request: Request, now: dt.datetime | None = No
             "study": study,
             "request_id": request.request_id,
             "participant_public_key": request.public_key,
-            "withdrawn_at": str(request.doc.get("withdrawn_at", "")),
+            "withdrawn_at": str(request.doc.get("withdrawn_at") or request.doc.get("declined_at") or ""),
+            **({"required_purposes_declined": report.required_declined} if report.required_declined else {}),
             "applied_utc": when.isoformat().replace("+00:00", "Z"),
             "rows_removed": report.rows,
             "sessions_removed": report.sessions,
@@ -137,13 +152,19 @@ class PurposeReport:
     dataset_purpose: str | None = None
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows removed (a dataset for one purpose)
     removed: list[str] = field(default_factory=list)  # sessions removed from such a dataset
+    unknown: list[str] = field(default_factory=list)  # declined ids no manifest of the study has
 
     def lines(self) -> list[str]:
         out = [
             f"Participant {self.participant} (study {self.study}), request {self.request_id}: "
             f"no longer allows {', '.join(self.declined)}",
-            f"  sessions whose purposes changed: {', '.join(self.changed) or 'none in this dataset'}",
         ]
+        if self.unknown:
+            out.append(
+                f"  not a purpose of any manifest of the study given so far: {', '.join(self.unknown)} "
+                "(remembered as declined all the same; check the request with the participant)"
+            )
+        out.append(f"  sessions whose purposes changed: {', '.join(self.changed) or 'none in this dataset'}")
         if self.dataset_purpose is not None:
             if self.removed:
                 for table, n in sorted(self.rows.items()):
@@ -153,6 +174,11 @@ class PurposeReport:
             else:
                 out.append(f"  this dataset is for {self.dataset_purpose}: nothing to remove")
         out.append("  remembered: their bundles opened from now on carry this choice, also by --reopen")
+        if self.changed:
+            out.append(
+                "  the purposes column is updated; the consent column keeps each bundle's consent as it "
+                "was shared (the purposes column is the one to filter on)"
+            )
         return out
 
 
@@ -201,15 +227,59 @@ def _session_purposes(out: Path, participant: str, study: str) -> dict[str, set[
     return found
 
 
-def decline_purposes(out: Path, request: Request) -> PurposeReport:
+def _manifest_hashes(out: Path, participant: str, study: str) -> set[str]:
+    """The manifests the participant's sessions in the dataset were shared under."""
+    import pyarrow.parquet as pq
+
+    found: set[str] = set()
+    base = out / "sessions" / f"study={study}" / f"participant={participant}"
+    for path in sorted(base.glob("session=*")) if base.is_dir() else []:
+        try:
+            table = pq.read_table(path, columns=["manifest_sha256"])
+        except (OSError, ValueError, KeyError):
+            continue
+        found.update(str(h) for h in table.column("manifest_sha256").to_pylist() if h)
+    return found
+
+
+def required_declined(out: Path, request: Request) -> tuple[list[str], list[str]]:
+    """Which purposes a purpose withdrawal declines that the study requires, and which ids no
+    manifest of the study has; BundleError when the dataset was never given a manifest of the
+    study (then it cannot tell whether the request is a withdrawal from the study).
+
+    Required means: in a manifest the participant's sessions here were shared under (any
+    manifest of the study given so far when none of theirs is here)."""
+    study = request.study_id
+    known = ledger.manifest_purposes(out, study)
+    if not known:
+        raise BundleError(
+            f"This dataset does not know which purposes study {study} requires (declining a required "
+            "one is a withdrawal from the study): give the study's manifest with --manifest and apply "
+            "the request again."
+        )
+    theirs = _manifest_hashes(out, request.participant_id, study) & set(known)
+    required = set().union(*(known[h][1] for h in theirs or known))
+    every = set().union(*(ids for ids, _req in known.values()))
+    declined = list(request.purposes_declined)
+    return [p for p in declined if p in required], [p for p in declined if p not in every]
+
+
+def decline_purposes(out: Path, request: Request, now: dt.datetime | None = None) -> PurposeReport | Report:
     """Apply a verified purpose withdrawal: remember it, take the purposes off the participant's
-    session rows, and in a dataset opened for one of them remove those sessions from every table."""
+    session rows, and in a dataset opened for one of them remove those sessions from every table.
+
+    One that declines a required purpose (the app never sends one, but a participant's key can
+    sign one) is a withdrawal from the study, as the participant was told: it is applied as one,
+    and the Report says why."""
     check_request(out, request)
+    required, unknown = required_declined(out, request)
+    if required:
+        return _remove(out, request, now, required)
     pid, study = request.participant_id, request.study_id
     declined = list(request.purposes_declined)
     when = str(request.doc.get("declined_at", ""))
     ledger.add_declines(out, pid, study, dict.fromkeys(declined, when), request.request_id)
-    report = PurposeReport(pid, study, request.request_id, declined)
+    report = PurposeReport(pid, study, request.request_id, declined, unknown=unknown)
     report.changed = refresh_purposes(out, pid, study)
     purpose = ledger.dataset_purpose(out)
     report.dataset_purpose = purpose

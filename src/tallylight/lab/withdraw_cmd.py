@@ -2,7 +2,9 @@
 
 A purpose withdrawal (the participant stays, but no longer allows a purpose) takes the
 purpose off their session rows instead, and in a dataset opened for that purpose
-(``open --purpose``) removes their sessions (docs/LAB.md, "Purposes").
+(``open --purpose``) removes their sessions (docs/LAB.md, "Purposes"). One that declines a
+purpose the study requires is a withdrawal from the study and is applied as one; which
+purposes are required comes from the manifests given to ``open`` or to ``--manifest`` here.
 
 Each request is decrypted with the researcher's age identity, its participant
 signature verified, and checked against the key the dataset pinned for that
@@ -30,6 +32,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("requests", metavar="REQUEST", nargs="+", type=Path, help="withdrawal request files")
     p.add_argument("--identity", metavar="FILE", type=Path, required=True, help="age identity (identity.txt)")
     p.add_argument("--dataset", metavar="DIR", type=Path, required=True, help="the dataset folder")
+    p.add_argument(
+        "--manifest",
+        metavar="FILE",
+        type=Path,
+        action="append",
+        default=[],
+        help="the study's signed manifest (repeat for each version), remembered in the dataset: it says "
+        "which purposes are required (declining one is a withdrawal from the study); needed once when "
+        "the dataset was opened without --manifest",
+    )
     p.set_defaults(func=run)
 
 
@@ -43,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"Cannot read the identity file {args.identity} ({exc}).") from None
     if not args.dataset.is_dir():
         raise UsageError(f"{args.dataset} is not a dataset folder (run 'tallylight-lab open' first).")
+    if args.manifest:
+        from tallylight.lab.open_cmd import record_manifests
+
+        record_manifests(args.dataset, args.manifest)
     failed = 0
     for path in args.requests:
         try:
