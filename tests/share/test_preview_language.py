@@ -170,3 +170,24 @@ def test_tallylight_share_saves_and_logs_in_german(
     finally:
         i18n.use_languages(None)
     assert f"gespeichert Studie {study.study_id}  Sitzungen s1  Paket " in capsys.readouterr().out
+
+
+def test_study_show_names_each_purpose_by_its_title_in_german(
+    tmp_path: Path,
+    tallylight_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`study show` names purposes as the preview does: title in the participant's language, and id."""
+    data = tallylight_home / "data"
+    make_vault(data)
+    study = JoinedStudy(tmp_path, data, replace=GERMAN_TITLES)  # joined with the required purpose only
+    monkeypatch.setenv("LANGUAGE", "de")
+    i18n.use_languages(None)
+    try:
+        assert cli(["study", "show", study.study_id]) == 0
+    finally:
+        i18n.use_languages(None)
+    shown = capsys.readouterr().out
+    assert "[x] Auswertung in dieser Studie (analysis): ja, erforderlich." in shown
+    assert "[ ] Training von Modellen (model-training): nein, freiwillig." in shown
