@@ -42,6 +42,30 @@ def call_appctl(qtbot, command: str, timeout_ms: int = 20000, **fields: Any) -> 
     return box["reply"]
 
 
+def _trayer_slots(d) -> list:
+    """trayer's icon slots on display ``d`` (python-xlib): the children of its panel windows
+    that have been given a size (a new slot starts at 1x1 before trayer lays it out)."""
+    out = []
+    for top in d.screen().root.query_tree().children:
+        try:
+            cls = top.get_wm_class()
+        except Exception:  # noqa: BLE001 - windows may vanish
+            continue
+        if not cls or "trayer" not in cls:
+            continue
+        for slot in top.query_tree().children:
+            g = slot.get_geometry()
+            if g.width >= 8 and g.height >= 8:
+                out.append(slot)
+    return out
+
+
+def _root_centre(slot, root) -> tuple[int, int]:
+    g = slot.get_geometry()
+    pos = slot.translate_coords(root, 0, 0)
+    return (-pos.x + g.width // 2, -pos.y + g.height // 2)
+
+
 def tray_icon_centres(display: str) -> list[tuple[int, int]]:
     """Root coordinates of the icons embedded in trayer's panel (Qt's geometry() is not global here)."""
     from Xlib import display as xdisplay
@@ -49,21 +73,61 @@ def tray_icon_centres(display: str) -> list[tuple[int, int]]:
     d = xdisplay.Display(display)
     try:
         root = d.screen().root
+        return [_root_centre(slot, root) for slot in _trayer_slots(d)]
+    finally:
+        d.close()
+
+
+def tray_icon_targets(display: str) -> list[tuple[int, int, int]]:
+    """The icons in trayer's panel that a click would reach now: (x, y, window) for each slot
+    that is viewable and whose embedded window (the app's XEmbed client) is viewable and covers
+    the slot's centre, (x, y) in root coordinates.
+
+    trayer creates a slot, reparents the icon's window into it unmapped, then sizes and moves
+    the slot and maps the icon: until all that has happened a click at the slot's centre may go
+    to the panel. This is what the X server says, not how long the layout usually takes.
+    """
+    from Xlib import X
+    from Xlib import display as xdisplay
+    from Xlib.error import XError
+
+    d = xdisplay.Display(display)
+    try:
+        root = d.screen().root
         out = []
-        for top in root.query_tree().children:
+        for slot in _trayer_slots(d):
             try:
-                cls = top.get_wm_class()
-            except Exception:  # noqa: BLE001 - windows may vanish
-                continue
-            if not cls or "trayer" not in cls:
-                continue
-            for slot in top.query_tree().children:
-                g = slot.get_geometry()
-                if g.width < 8 or g.height < 8:
+                if slot.get_attributes().map_state != X.IsViewable:
                     continue
-                pos = slot.translate_coords(root, 0, 0)
-                out.append((-pos.x + g.width // 2, -pos.y + g.height // 2))
+                sg = slot.get_geometry()
+                cx, cy = sg.width // 2, sg.height // 2
+                for icon in slot.query_tree().children:
+                    g = icon.get_geometry()
+                    if icon.get_attributes().map_state != X.IsViewable:
+                        continue
+                    if g.x <= cx < g.x + g.width and g.y <= cy < g.y + g.height:
+                        out.append((*_root_centre(slot, root), icon.id))
+                        break
+            except XError:  # the slot or its icon went away meanwhile
+                continue
         return out
+    finally:
+        d.close()
+
+
+def pointer_window(display: str) -> int:
+    """The deepest window under the pointer, as the X server says: the window a click goes to
+    (0 when the pointer is over the root window only)."""
+    from Xlib import display as xdisplay
+
+    d = xdisplay.Display(display)
+    try:
+        w, found = d.screen().root, 0
+        while True:
+            child = w.query_pointer().child
+            if not child:
+                return found
+            w, found = child, child.id
     finally:
         d.close()
 
@@ -127,6 +191,34 @@ def stats_seen(controller, monkeypatch) -> list:
     return seen
 
 
+def wait_recorded(controller, qtbot, wanted: str, timeout: int = 8000) -> None:
+    """Wait until the recorder says it has written an event whose plain description (the live
+    view's words, ``events.describe``) contains ``wanted``, e.g. ``"left button pressed at
+    (500, 500)"``: its preview of the last events is asked again until it holds one.
+
+    The recorder writes events in the X server's order, so everything the test injected before
+    that event has been handled too (written, or left out) once this returns.
+    """
+    replies: list = []
+    asked = [0]
+
+    def take(msg) -> None:
+        replies.append(msg)
+
+    def seen() -> bool:
+        if any(wanted in line for msg in replies for line in msg.events):
+            return True
+        if asked[0] == len(replies):  # one question at a time: the last one was answered
+            asked[0] += controller.request_preview(40)
+        return False
+
+    controller.live_preview.connect(take)
+    try:
+        qtbot.waitUntil(seen, timeout=timeout)
+    finally:
+        controller.live_preview.disconnect(take)
+
+
 def activate(widget, qtbot, timeout: int = 5000) -> None:
     """Make ``widget`` the active window, asking again until the platform says it is: another
     top-level window (left by an earlier test in this process) may take the activation first."""
@@ -176,11 +268,26 @@ def open_tray_menu(app, xserver, qtbot) -> None:
     """Click the real tray icon in trayer (xdotool) and wait for the menu."""
     tray = app.tray
     qtbot.waitUntil(lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000)
-    qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
-    qtbot.wait(200)  # the icon is embedded: let trayer lay it out
-    x, y = tray_icon_centres(xserver.display)[0]
-    xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+    click_tray_icon(xserver, qtbot)
     qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
+
+
+def click_tray_icon(xserver, qtbot) -> tuple[int, int]:
+    """Click the first icon in trayer's panel once the X server says the click reaches it: the
+    icon's window is mapped in its laid-out slot and is the window under the pointer. Returns
+    where it clicked (root coordinates)."""
+    targets: list[tuple[int, int, int]] = []
+
+    def ready() -> bool:
+        targets[:] = tray_icon_targets(xserver.display)
+        return bool(targets)
+
+    qtbot.waitUntil(ready, timeout=5000)
+    x, y, icon = targets[0]
+    xserver.xdotool("mousemove", str(x), str(y))
+    qtbot.waitUntil(lambda: pointer_window(xserver.display) == icon, timeout=5000)
+    xserver.xdotool("click", "1")
+    return x, y
 
 
 def on_private_bus(xserver, service: str, app_code: str, tmp_path, **env: str):

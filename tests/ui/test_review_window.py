@@ -20,8 +20,9 @@ def _unlock(dlg, qtbot) -> None:
 def record_injected(app, qtbot, xserver) -> None:
     c = app.controller
     c.start_session(label="review me")
+    # "recording" comes with the recorder's `started`, sent once the X server confirmed its
+    # RECORD context (StartOfData): the first move below is captured
     qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
-    qtbot.wait(300)
     for x, y in PATH:
         xserver.xdotool("mousemove", str(x), str(y))
         qtbot.wait(60)  # deliberate spacing: the path's moves get distinct times

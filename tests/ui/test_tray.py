@@ -125,11 +125,9 @@ def test_menu_has_no_placeholders(tray_app):
 def test_clicking_the_icon_opens_the_menu(tray_app, qtbot, xserver):
     tray = tray_app.tray
     qtbot.waitUntil(lambda: tray.icon.geometry().isValid() and tray.icon.geometry().width() > 0, timeout=5000)
-    from conftest_helpers import tray_icon_centres
+    from conftest_helpers import click_tray_icon
 
-    qtbot.waitUntil(lambda: bool(tray_icon_centres(xserver.display)), timeout=5000)
-    x, y = tray_icon_centres(xserver.display)[0]
-    xserver.xdotool("mousemove", str(x), str(y), "click", "1")
+    x, _y = click_tray_icon(xserver, qtbot)
     qtbot.waitUntil(tray.menu.isVisible, timeout=5000)
     assert abs(tray.menu.pos().x() - x) < 300
     assert tray.menu.pos().y() < 200
