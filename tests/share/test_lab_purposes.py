@@ -412,3 +412,41 @@ def test_features_purpose_refuses_an_id_nobody_was_asked_about_and_keeps_the_fea
     assert "No participant in" in err
     assert f"was asked about the purpose 'model-trainin' (the purposes asked: analysis, {TRAIN})" in err
     assert _participants_in(out, "features") == ["p1", "p2"]
+
+
+_ids = st.lists(st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True), max_size=5, unique=True)
+
+
+@given(manifests=st.dictionaries(st.from_regex(r"[0-9a-f]{8}", fullmatch=True), _ids, max_size=4))
+def test_the_studies_ledger_round_trips_what_open_remembers(
+    tmp_path_factory: pytest.TempPathFactory, manifests: dict[str, list[str]]
+) -> None:
+    from tallylight.lab import ledger
+
+    out = tmp_path_factory.mktemp("ds")
+    for h, ids in manifests.items():
+        ledger.add_manifest_purposes(out, "s1", h, ids, ids[:1])
+    got = ledger.manifest_purposes(out, "s1")
+    assert got == {h: (frozenset(ids), frozenset(ids[:1])) for h, ids in manifests.items()}
+
+
+@given(
+    data=st.binary(max_size=300)
+    | st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+        max_leaves=12,
+    ).map(lambda v: json.dumps({"manifests": v}).encode())
+)
+def test_any_studies_ledger_file_reads_as_a_mapping_or_nothing(
+    tmp_path_factory: pytest.TempPathFactory, data: bytes
+) -> None:
+    from tallylight.lab import ledger
+
+    out = tmp_path_factory.mktemp("ds")
+    (out / ledger.STUDIES).mkdir()
+    (out / ledger.STUDIES / "s1.json").write_bytes(data)
+    got = ledger.manifest_purposes(out, "s1")  # a damaged file is no required purpose, never a crash
+    for h, (ids, required) in got.items():
+        assert isinstance(h, str)
+        assert all(isinstance(i, str) for i in ids | required)
