@@ -30,6 +30,7 @@ def test_frozen_self_test_passes(xserver: XServer) -> None:
         result = frozen("--self-test", env=xserver.env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok    indicator: tray icon shown" in result.stdout
+    assert "ok    commands:" in result.stdout  # the lazily imported CLI commands are frozen in
     assert f"{FROZEN} --recorder answered" in result.stdout  # re-entry, not python -m
 
 

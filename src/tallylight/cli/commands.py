@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def command_modules() -> list[str]:
+    """The modules the dispatcher imports by name (a frozen build must include each)."""
+    return sorted({f"tallylight.cli.{module}" for module, _help in COMMANDS.values()})
+
+
 def help_for(name: str) -> str:
     """The command's one-line help, in the participant's language."""
     return _(COMMANDS[name][1])

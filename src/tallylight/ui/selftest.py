@@ -62,6 +62,17 @@ def check_backends() -> str:
     return ", ".join(needed)
 
 
+def check_commands() -> str:
+    """Every ``tallylight`` command's module: the dispatcher imports them by name, so a
+    frozen build can lack one that only that command shows missing."""
+    from tallylight.cli.commands import command_modules
+
+    missing = [name for name in command_modules() if importlib.util.find_spec(name) is None]
+    if missing:
+        raise StepFailed("missing " + ", ".join(missing))
+    return f"{len(command_modules())} command modules"
+
+
 def check_review() -> str:
     """The review window's modules: pyqtgraph imports parts of Qt by name at run time, so a
     frozen build can lack one that nothing else shows missing."""
@@ -138,6 +149,7 @@ def main() -> int:
     steps: list[tuple[str, Callable[[], str]]] = [
         ("resources", check_resources),
         ("capture backends", check_backends),
+        ("commands", check_commands),
         ("application", lambda: f"Qt {qapp.platformName()} platform"),
         ("indicator", lambda: check_indicator(qapp)),
         ("recorder", lambda: check_recorder(qapp)),
