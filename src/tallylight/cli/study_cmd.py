@@ -25,6 +25,21 @@ from tallylight.study import enrolment, presentation
 from tallylight.study.enrolment import Study
 
 
+def _add_request_options(parser: argparse.ArgumentParser) -> None:
+    """The options of a signed request to the researcher (a purpose change, a withdrawal)."""
+    parser.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        type=absolute_path,
+        help=_("also save the request (signed and encrypted, to send yourself) and the receipt in DIR"),
+    )
+    parser.add_argument(
+        "--no-send", action="store_true", help=_("do not send the request now (the app sends it later)")
+    )
+    add_passphrase_option(parser)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("study", help=help_for("study"))
     actions = p.add_subparsers(dest="study_command", metavar="ACTION", required=True)
@@ -110,31 +125,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     pp.add_argument(
         "--decline", metavar="PURPOSE", action="append", default=[], help=_("say no to this purpose")
     )
-    pp.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
-    pp.add_argument(
-        "--out",
-        metavar="DIR",
-        type=absolute_path,
-        help=_("also save the request (signed and encrypted, to send yourself) and the receipt in DIR"),
-    )
-    pp.add_argument(
-        "--no-send", action="store_true", help=_("do not send the request now (the app sends it later)")
-    )
-    add_passphrase_option(pp)
+    _add_request_options(pp)
     pp.set_defaults(func=cmd_purposes)
 
     wd.add_argument("study_id", metavar="ID")
-    wd.add_argument("--yes", action="store_true", help=_("do not ask for confirmation"))
-    wd.add_argument(
-        "--out",
-        metavar="DIR",
-        type=absolute_path,
-        help=_("also save the request (signed and encrypted, to send yourself) and the receipt in DIR"),
-    )
-    wd.add_argument(
-        "--no-send", action="store_true", help=_("do not send the request now (the app sends it later)")
-    )
-    add_passphrase_option(wd)
+    _add_request_options(wd)
     wd.set_defaults(func=cmd_withdraw)
 
 
