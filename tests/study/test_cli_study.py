@@ -9,7 +9,7 @@ import pytest
 from study_helpers import CONSENT_HEADINGS, PASS, STUDY_ID, current_body, write_signed
 
 from tallylight.cli.main import main
-from tallylight.study import enrolment
+from tallylight.study import enrolment, manifest
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +34,11 @@ def test_add_yes_list_show(manifest_file: Path, capsys: pytest.CaptureFixture[st
     shown = capsys.readouterr().out
     assert "Consent given at" in shown
     assert "[ ] You may contact me" in shown
+    # the purposes of the record named as the consent page named them (title and id)
+    assert (
+        "Purposes you allowed in this record: "
+        f"{manifest.DEFAULT_PURPOSE_TITLE} ({manifest.DEFAULT_PURPOSE_ID})\n" in shown
+    )
 
 
 def test_add_asks_each_box_in_a_terminal(

@@ -16,7 +16,7 @@ from tallylight.cli.main import main
 from tallylight.errors import ManifestError, StudyError, UsageError
 from tallylight.share import gather, withdrawal, withdrawal_request
 from tallylight.store import vault
-from tallylight.study import consent, enrolment, manifest, signing
+from tallylight.study import consent, enrolment, manifest, presentation, signing
 from tallylight.study.consent import ConsentRecord
 
 AGREE = {"read": True, "agree": True}
@@ -234,6 +234,10 @@ def test_a_new_version_never_carries_a_yes_to_a_purpose_not_seen(
     # nothing carried over: the yes would come from a file a hand can edit
     assert offer.start_purposes == {"analysis": True, TRAIN: False, "dataset-release": False}
     assert offer.purpose_changes() == (("dataset-release",), ())
+    # the participant reads the purpose as the consent page names it: title and id
+    assert presentation.purpose_changes_text(offer.signed.manifest, *offer.purpose_changes()) == (
+        "New or reworded purposes, not ticked for you: A public data set (dataset-release)."
+    )
     # version 2 rewords model-training and makes it required: nothing carried, and it says so
     v3_body = current_body(
         **TRAINING,
@@ -254,7 +258,11 @@ def test_a_new_version_never_carries_a_yes_to_a_purpose_not_seen(
     )
     v4 = tmp_path / "v4.toml"
     v4.write_bytes(signing.sign(v4_body, RESEARCHER))
-    assert _offer(v4, data_dir).purpose_changes() == ((), (TRAIN,))
+    offer4 = _offer(v4, data_dir)
+    assert offer4.purpose_changes() == ((), (TRAIN,))
+    assert presentation.purpose_changes_text(offer4.signed.manifest, *offer4.purpose_changes()) == (
+        f"Purposes that are now required: Training machine-learning models ({TRAIN})."
+    )
 
 
 def test_a_hand_edited_enrolment_never_pre_ticks_a_purpose_on_a_new_version(

@@ -94,6 +94,9 @@ def test_the_studies_window_declines_a_purpose_and_keeps_the_participant(
     click(dlg.purpose_save)
     qtbot.waitUntil(lambda: dlg.receipt.isVisible() and "You said no to" in dlg.receipt.text(), timeout=10000)
     assert "You stay in the study" in dlg.receipt.text()
+    # named as the participant ticked them, not by bare ids
+    assert f"You said no to: Training machine-learning models ({TRAIN})." in dlg.receipt.text()
+    assert "may still be used for: Analysis for this study (analysis)." in dlg.receipt.text()
     study = enrolment.load(STUDY_ID)
     assert study.purposes() == {"analysis": True, TRAIN: False}
     (folder,) = list(withdrawal.withdrawals_dir().iterdir())
@@ -111,6 +114,7 @@ def test_the_studies_window_declines_a_purpose_and_keeps_the_participant(
     QTest.keyClicks(dlg.purpose_passphrase, PASSPHRASE)
     click(dlg.purpose_save)
     qtbot.waitUntil(lambda: "You now allow" in dlg.receipt.text(), timeout=10000)
+    assert f"You now allow: Training machine-learning models ({TRAIN}) (consent" in dlg.receipt.text()
     assert enrolment.load(STUDY_ID).purposes()[TRAIN] is True
 
 

@@ -239,7 +239,7 @@ def _choose_purposes(offer: enrolment.Offer, args: argparse.Namespace) -> dict[s
             ).format(purpose=needed[0])
         )
     new, now_required = offer.purpose_changes()
-    changes = presentation.purpose_changes_text(new, now_required)
+    changes = presentation.purpose_changes_text(offer.signed.manifest, new, now_required)
     if changes:
         print(changes)
     print(_("What your data may be used for:"))
@@ -333,7 +333,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"[{'x' if record.checkboxes.get(box.id) else ' '}] {box.text}")
         print(
             _("Purposes you allowed in this record: {purposes}").format(
-                purposes=", ".join(record.allowed_purposes()) or _("none")
+                purposes=presentation.purpose_names(study.manifest, record.allowed_purposes()) or _("none")
             )
         )
         consented = CaptureOptions.from_dict(record.capture)

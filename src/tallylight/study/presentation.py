@@ -6,7 +6,7 @@ sections the terminal prints, in the same order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from tallylight import i18n, words
@@ -174,13 +174,22 @@ def _purpose_recipients(p: Purpose, language: str | None) -> str:
     )
 
 
-def purpose_changes_text(new: tuple[str, ...], now_required: tuple[str, ...]) -> str:
+def purpose_names(m: Manifest, ids: Iterable[str], language: str | None = None) -> str:
+    """Purposes named as the participant saw them (title and id), in a sentence's list; an id
+    the manifest does not hold stays as it is."""
+    by_id = {p.id: p for p in m.purposes}
+    return ", ".join(purpose_name(by_id[i], language) if i in by_id else i for i in ids)
+
+
+def purpose_changes_text(m: Manifest, new: tuple[str, ...], now_required: tuple[str, ...]) -> str:
     """What a new version of a study changed in its purposes (empty if nothing)."""
     parts = []
     if new:
-        parts.append(_("New or reworded purposes, not ticked for you: {ids}.").format(ids=", ".join(new)))
+        parts.append(
+            _("New or reworded purposes, not ticked for you: {ids}.").format(ids=purpose_names(m, new))
+        )
     if now_required:
-        parts.append(_("Purposes that are now required: {ids}.").format(ids=", ".join(now_required)))
+        parts.append(_("Purposes that are now required: {ids}.").format(ids=purpose_names(m, now_required)))
     return " ".join(parts)
 
 

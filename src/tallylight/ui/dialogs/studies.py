@@ -264,7 +264,7 @@ class JoinStudyDialog(QDialog):
                 box.setToolTip(_("The study needs this; if you do not agree, do not join."))
             self.purposes_area.addWidget(row)
             self.purposes[p.id] = box
-        changes = presentation.purpose_changes_text(*offer.purpose_changes())
+        changes = presentation.purpose_changes_text(m, *offer.purpose_changes())
         self.purpose_changes.setText(changes)
         self.purpose_changes.setVisible(bool(changes))
         for item in m.checkboxes:
@@ -598,6 +598,7 @@ class StudiesDialog(QDialog):
             from tallylight.store import vault
 
             lines = []
+            manifest = enrolment.load(study_id).manifest
             if declined:
                 r = withdrawal.decline_purposes(study_id, declined)
                 sent = (
@@ -610,8 +611,8 @@ class StudiesDialog(QDialog):
                         "You said no to: {purposes}. You stay in the study; your data may still be used "
                         "for: {allowed}. A signed request for the researchers was made. {sent}"
                     ).format(
-                        purposes=", ".join(r.purposes_declined),
-                        allowed=", ".join(r.purposes_allowed) or _("nothing"),
+                        purposes=presentation.purpose_names(manifest, r.purposes_declined),
+                        allowed=presentation.purpose_names(manifest, r.purposes_allowed) or _("nothing"),
                         sent=sent,
                     )
                 )
@@ -621,7 +622,7 @@ class StudiesDialog(QDialog):
                 )
                 lines.append(
                     _("You now allow: {purposes} (consent recorded at {given_at}).").format(
-                        purposes=", ".join(allowed), given_at=record.given_at
+                        purposes=presentation.purpose_names(manifest, allowed), given_at=record.given_at
                     )
                 )
             return "\n".join(lines)
