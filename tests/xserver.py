@@ -226,3 +226,45 @@ class ServerTimes:
 
     def close(self) -> None:
         self.d.close()
+
+
+class ServerClock:
+    """The X server's own clock in ms, read by a second client: a property change on a window of
+    this client's comes back as a PropertyNotify stamped with the server's time (ICCCM section
+    2.1's way to get a timestamp). A test waits with it for the server's time to move on, so two
+    inputs get distinct times because the server said so, not because the test slept."""
+
+    def __init__(self, display: str) -> None:
+        from Xlib import X
+        from Xlib.display import Display
+
+        self.d = Display(display)
+        root = self.d.screen().root
+        self.window = root.create_window(
+            0, 0, 1, 1, 0, 0, window_class=X.InputOnly, event_mask=X.PropertyChangeMask
+        )
+        self.atom = self.d.intern_atom("_TALLYLIGHT_TEST_CLOCK")
+
+    def now(self) -> int:
+        """The server's time (ms, CARD32) when it handled this request."""
+        from Xlib import X, Xatom
+
+        self.window.change_property(self.atom, Xatom.STRING, 8, b"", mode=X.PropModeAppend)
+        self.d.flush()
+        while True:
+            ev = self.d.next_event()  # blocks until the server's answer
+            if ev.type == X.PropertyNotify and ev.atom == self.atom:
+                return int(ev.time)
+
+    def wait_past(self, ms: int, timeout: float = 5.0) -> int:
+        """Return once the server's time is later than ``ms`` (CARD32, wrap-around aware)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            t = self.now()
+            if 0 < (t - ms) % (1 << 32) < (1 << 31):
+                return t
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the X server's time stayed at {t} ms, not past {ms}")
+
+    def close(self) -> None:
+        self.d.close()

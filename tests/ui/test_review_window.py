@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from conftest_helpers import PASSPHRASE, screenshot_dir, settle
+from conftest_helpers import PASSPHRASE, screenshot_dir, settle, wait_recorded
 from conftest_helpers import click as _click
+
+from xserver import ServerClock
 
 PATH = [(1000, 800), (1040, 830), (1100, 870), (1180, 900), (1230, 960)]
 
@@ -23,9 +25,16 @@ def record_injected(app, qtbot, xserver) -> None:
     # "recording" comes with the recorder's `started`, sent once the X server confirmed its
     # RECORD context (StartOfData): the first move below is captured
     qtbot.waitUntil(lambda: c.state == "recording", timeout=8000)
-    for x, y in PATH:
-        xserver.xdotool("mousemove", str(x), str(y))
-        qtbot.wait(60)  # deliberate spacing: the path's moves get distinct times
+    # the path's moves get distinct times: the next one is injected once the recorder has
+    # written this one and the X server's clock has moved past it
+    clock = ServerClock(xserver.display)
+    try:
+        for x, y in PATH:
+            xserver.xdotool("mousemove", str(x), str(y))
+            wait_recorded(c, qtbot, f"mouse moved to ({x}, {y})")
+            clock.wait_past(clock.now())
+    finally:
+        clock.close()
     xserver.xdotool("click", "1")
     xserver.xdotool("type", "--delay", "40", "hello")
     qtbot.waitUntil(
