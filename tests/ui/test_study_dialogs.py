@@ -315,9 +315,11 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
     """A study session with a task and a note: the review timeline draws the task's band, titled."""
     import io
     import json
+    import time
 
     from study_helpers import NoHooks
 
+    from tallylight.capture.transform import TIME_QUANTUM_NS
     from tallylight.events import StopReason
     from tallylight.recorder.process import RecorderProcess
     from tallylight.store import vault
@@ -326,6 +328,11 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
     _join(write_signed(tmp_path / "study.toml"))
     out = io.StringIO()
     proc = RecorderProcess(out, hooks=NoHooks, check_capture=lambda: None)
+
+    def quantum(t_ns: int) -> int:
+        assert proc.session is not None
+        return (t_ns - proc.session.t0_ns) // TIME_QUANTUM_NS
+
     for msg in (
         {"cmd": "start", "options": {}, "study": STUDY_ID},
         {"cmd": "task", "action": "start", "task": "copy-text"},
@@ -333,7 +340,10 @@ def test_review_window_shows_tasks_and_notes(qtbot, tasks, vault_ready, tmp_path
         {"cmd": "task", "action": "end"},
     ):
         proc.handle(json.dumps(msg))
-        qtbot.wait(150)  # deliberate time passage: start < note < end must be strictly ordered
+        # 0 < start < note < end, strictly: the next marker is put once the clock the recorder
+        # stamps markers with (perf_counter_ns, kept to TIME_QUANTUM_NS) has moved past this one
+        stamped = quantum(time.perf_counter_ns())
+        qtbot.waitUntil(lambda: quantum(time.perf_counter_ns()) > stamped, timeout=1000)  # noqa: B023
     proc.stop(StopReason.PARTICIPANT)
     session_id = json.loads(out.getvalue().splitlines()[0])["session_id"]
     win = ReviewWindow(tasks, session_id, vault.unlock(PASSPHRASE))
