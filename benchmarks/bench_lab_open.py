@@ -11,8 +11,8 @@ events of bench_store's synthetic stream; eight distinct event windows are
 shared among them, but each bundle is built, signed by its own participant key
 and encrypted, which is all ``lab open`` checks), checked against a real signed
 manifest, then opens them all into a fresh dataset with one worker and with one
-per core (the real CLI, in this process; each bundle in its own limited child
-process), and checks with DuckDB that every row arrived. The baseline is
+per core (the real CLI, in this process; bundles opened in limited worker
+processes), and checks with DuckDB that every row arrived. The baseline is
 pyarrow's CSV reader alone on one bundle's events.csv, in this process with its
 own threads. On this shared 2-core machine the figures vary from run to run.
 """

@@ -160,9 +160,16 @@ def _mode(p: Path) -> int:
     return stat.S_IMODE(p.stat().st_mode)
 
 
-@pytest.mark.slow  # a real child under prlimit, with a real memory or time limit
-def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(tmp_path: Path) -> None:
-    """A MemoryError (here from --max-memory) refuses the bundle it happened in, not the run."""
+@pytest.mark.slow  # a real worker under prlimit, with a real memory or time limit
+@pytest.mark.parametrize("first", ["heavy", "good"])
+def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(
+    tmp_path: Path, first: str
+) -> None:
+    """A MemoryError (here from --max-memory) refuses the bundle it happened in, not the run.
+
+    With one worker and the good bundle first, the heavy one fails in a worker that opened a
+    bundle before: it is tried again in a fresh worker and refused there (tallylight.lab.isolate).
+    """
     study = Study(tmp_path, "a")
     good = tmp_path / study.bundle(tmp_path, "p1", ["s1"]).filename
     files = _genuine(study, tmp_path, "p2", "s2", seed=3)
@@ -175,24 +182,28 @@ def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(tmp_p
         raw_zip(entry(n, d, STORED) for n, d in relist({**files, "sessions/s2/events.csv": big}).items()),
     )
     out = tmp_path / "dataset"
-    done = _run_limited(study, out, heavy, good, extra=("--max-memory", "700"))
+    order = (heavy, good) if first == "heavy" else (good, heavy)
+    done = _run_limited(study, out, *order, extra=("--max-memory", "700", "--jobs", "1"))
     assert done.returncode == 9, done.stderr
-    # Python sees a MemoryError, or native code (pyarrow) aborts the child: either refuses this bundle alone
+    # Python sees a MemoryError, or native code (pyarrow) aborts the worker: either refuses this bundle alone
     line = done.stdout.split(f"bad: {heavy}: ")[1].splitlines()[0]
     assert "needs more than 700 MiB of memory" in line or "ended unexpectedly (signal" in line, line
     assert "Opened 1 bundle(s)" in done.stdout
     assert json.loads((out / "_bundles.json").read_text())["bundles"]
 
 
-@pytest.mark.slow  # a real child under prlimit, with a real memory or time limit
+@pytest.mark.slow  # a real worker under prlimit, with a real memory or time limit
 def test_a_bundle_past_the_time_limit_is_refused_alone(tmp_path: Path) -> None:
     study = Study(tmp_path, "a")
     good = tmp_path / study.bundle(tmp_path, "p1", ["s1"]).filename
+    other = tmp_path / study.bundle(tmp_path, "p2", ["s2"], seed=2).filename
     out = tmp_path / "dataset"
-    # no bundle is decrypted, verified and tabled in a microsecond: the limit is always passed
-    done = _run_limited(study, out, good, extra=("--timeout", "0.000001"))
+    # no bundle is decrypted, verified and tabled in a microsecond: the limit is always passed;
+    # the one worker is killed on the first bundle, and a fresh one takes the second
+    done = _run_limited(study, out, good, other, extra=("--timeout", "0.000001", "--jobs", "1"))
     assert done.returncode == 9, done.stderr
-    assert f"bad: {good}: opening it took longer than 1e-06 s (--timeout); refused" in done.stdout
+    for f in (good, other):
+        assert f"bad: {f}: opening it took longer than 1e-06 s (--timeout); refused" in done.stdout
     assert json.loads((out / "_bundles.json").read_text()) == {"bundles": {}}
 
 

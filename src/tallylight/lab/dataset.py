@@ -10,7 +10,7 @@ and a fixed file name, so opening a bundle again replaces its rows instead of
 adding them twice. The ledger's files start with ``_`` so dataset readers skip them.
 A bundle is prepared (decrypted, verified, tabled) and written in two steps, so the
 caller can refuse a duplicate or a session another bundle already brought before
-anything is written (tallylight.lab.isolate runs both in a limited child process).
+anything is written (tallylight.lab.isolate runs both in a limited worker process).
 The dataset holds participants' data: folders 0700, files 0600.
 """
 
@@ -129,8 +129,8 @@ def _read_csv(data: bytes, types: dict[str, pa.DataType], names: tuple[str, ...]
 
 def read_events_csv(data: bytes) -> pa.Table:
     """An events.csv as an Arrow table with the codebook's types; empty cells become nulls."""
-    table = _read_csv(data, CSV_TYPES, tables.COLUMN_NAMES, "An events table")
-    _check_vocabulary(table)
+    table = _read_csv(data, _EVENT_READ_TYPES, tables.COLUMN_NAMES, "An events table")
+    table = _check_vocabulary(table)
     t_ms = table["t_ms"]
     if t_ms.null_count or pc.any(pc.invert(pc.is_finite(t_ms))).as_py():
         raise BundleError("An events table in the bundle has an event whose t_ms is not a number.")
@@ -142,27 +142,51 @@ def read_events_csv(data: bytes) -> pa.Table:
 _TEXT_PATTERNS = {"key_id": r"[0-9a-f]{16}", "task": r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"}
 #: a code the writing version did not know (docs/BUNDLE.md section 4); never in the codebook
 _UNKNOWN_CODE = r"code_[0-9]{1,10}"
+#: the columns whose values are checked: read dictionary-encoded, so each distinct value (a session
+#: has a few dozen) is checked once, not once per row, then decoded to plain text for the dataset
+_CHECKED = (*tables.VALUES, *_TEXT_PATTERNS)
+_EVENT_READ_TYPES = {
+    name: pa.dictionary(pa.int32(), pa.string()) if name in _CHECKED else t for name, t in CSV_TYPES.items()
+}
 
 
 #: each name column's codebook values as an Arrow array (built on first use)
 _VALUE_SETS: dict[str, pa.Array] = {}
 
 
-def _check_vocabulary(table: pa.Table) -> None:
-    """BundleError unless every name column holds codebook values and key_id / task their patterns."""
+def _allowed(column: str, values: pa.Array | pa.ChunkedArray) -> Any:
+    """Whether each value may stand in ``column`` (an empty cell may), as a boolean array."""
     if not _VALUE_SETS:
         _VALUE_SETS.update((c, pa.array(sorted(v), pa.string())) for c, v in tables.VALUES.items())
-    for column, value_set in _VALUE_SETS.items():
-        col = table[column]
-        known = pc.or_kleene(pc.is_in(col, value_set=value_set), pc.is_null(col))
-        if pc.all(known).as_py() is not False:
-            continue  # the usual case: the pattern for unknown codes need not run over every row
-        known = pc.or_kleene(known, pc.match_substring_regex(col, f"^{_UNKNOWN_CODE}$"))
-        _refuse_unless(table, column, known, "is not a value of the codebook")
-    for column, pattern in _TEXT_PATTERNS.items():
-        col = table[column]
-        ok = pc.or_kleene(pc.is_null(col), pc.match_substring_regex(col, f"^(?:{pattern})$"))
-        _refuse_unless(table, column, ok, "does not have the documented form")
+    if column in _TEXT_PATTERNS:
+        return pc.or_kleene(
+            pc.is_null(values), pc.match_substring_regex(values, f"^(?:{_TEXT_PATTERNS[column]})$")
+        )
+    known = pc.or_kleene(pc.is_in(values, value_set=_VALUE_SETS[column]), pc.is_null(values))
+    return pc.or_kleene(known, pc.match_substring_regex(values, f"^{_UNKNOWN_CODE}$"))
+
+
+def _check_vocabulary(table: pa.Table) -> pa.Table:
+    """The table with its checked columns as plain text; BundleError unless every name column holds
+    codebook values (or ``code_N``) and key_id / task their documented form."""
+    for column in _CHECKED:
+        i = table.schema.get_field_index(column)
+        col = table.column(i)
+        if pa.types.is_dictionary(col.type):
+            values = [chunk.dictionary for chunk in col.chunks]
+            fine = all(pc.all(pc.fill_null(_allowed(column, v), False)).as_py() is not False for v in values)
+            col = pc.cast(col, pa.string())
+            table = table.set_column(i, column, col)
+            if fine:
+                continue
+        # a value is not allowed (or the column was not read dictionary-encoded): find the row
+        why = (
+            "does not have the documented form"
+            if column in _TEXT_PATTERNS
+            else "is not a value of the codebook"
+        )
+        _refuse_unless(table, column, _allowed(column, col), why)
+    return table
 
 
 def _refuse_unless(
@@ -423,6 +447,12 @@ def prepare_one(
     result.sessions = [s["session_id"] for s in opened.doc["sessions"]]
     result.rows = sum(e.num_rows for e, _ in tables_)
     return Prepared(result, tables_, trials)
+
+
+def release_memory() -> None:
+    """Give the memory pyarrow holds free back to the system: a worker opening the next bundle
+    starts from what it needs, not from what the largest bundle before it needed."""
+    pa.default_memory_pool().release_unused()
 
 
 def write_prepared(prepared: Prepared, out: str) -> Outcome:

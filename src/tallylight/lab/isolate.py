@@ -1,16 +1,31 @@
-"""Open each bundle in its own child process, under a memory and a time limit.
+"""Open bundles in a few long-lived worker processes, each bundle under a memory and a time limit.
 
 A bundle comes from a stranger: whatever it does to the process that opens it
 (runs it out of memory, keeps it busy, crashes a parser) must refuse that bundle
-alone. So each bundle is opened in a child process of its own, at most ``jobs``
-at once: the child decrypts, verifies and builds the tables (with its address
-space limited to ``max_memory`` bytes where the OS allows), then asks the parent
-whether to write them. The parent answers from what it knows across the whole run
-(the registry, the other bundles), so a duplicate or a session another bundle
-already brought is refused before anything is written. A child that runs past
-``timeout`` seconds before writing is killed; one that dies is reported with its
-exit status. Children come from a fork server that imported the lab's modules
-once (spawned processes where the OS has no fork server).
+alone. So bundles are opened in worker processes, ``jobs`` of them, never in the
+parent: a worker decrypts, verifies and builds one bundle's tables at a time (with
+its address space limited to ``max_memory`` bytes where the OS allows), then asks
+the parent whether to write them. The parent answers from what it knows across the
+whole run (the registry, the other bundles), so a duplicate or a session another
+bundle already brought is refused before anything is written.
+
+A worker lives for many bundles (starting a process per bundle cost about as much
+as opening a 100k-event bundle). What one bundle does still reaches no other:
+
+- a worker that runs past ``timeout`` seconds on a bundle before writing is killed,
+  that bundle refused, and a fresh worker takes the next one;
+- a worker that dies is reported with its exit status, for its bundle alone;
+- a bundle that runs a worker out of memory ends that worker (its heap is not
+  trusted after that). If the worker had opened other bundles before, what they
+  left behind could have been the cause (pyarrow's threads and allocator keep
+  address space reserved, and ``max_memory`` limits address space), so the bundle
+  is tried once more in a fresh worker and refused only if it fails there too.
+  The same holds for a worker that dies while preparing a bundle, and, under a
+  memory limit, for any bundle a used worker finds bad (a failed allocation can
+  surface as, say, a bundle that does not decrypt).
+
+Workers come from a fork server that imported the lab's modules once (spawned
+processes where the OS has no fork server).
 """
 
 from __future__ import annotations
@@ -21,7 +36,8 @@ import multiprocessing as mp
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -44,8 +60,9 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class Job:
-    path: str
+class Setup:
+    """What every worker of a run needs: the identity, the dataset, the manifests' checks, the limits."""
+
     identity_text: str
     out: str
     studies: Mapping[str, StudyCheck] | None
@@ -75,38 +92,64 @@ def _limit_memory(max_memory: int | None) -> None:
 class _WithoutPandas(importlib.abc.MetaPathFinder):
     """Refuses to import pandas. pyarrow imports it, when installed, on its first ``pa.array`` of
     Python values, only to ask whether they are pandas objects: 0.3 s and more
-    address space in every child, for nothing a bundle needs (pyarrow goes on without it)."""
+    address space in every worker, for nothing a bundle needs (pyarrow goes on without it)."""
 
     def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:  # noqa: ARG002 - the finder's signature
         if fullname == "pandas" or fullname.startswith("pandas."):
             raise ModuleNotFoundError("pandas is not loaded where bundles are opened", name=fullname)
 
 
-def child(conn: Connection, job: Job) -> None:
-    """The child's whole life: prepare, ask, write (or not), report."""
+#: messages from a worker: ("ready", outcome) asks for a verdict; ("done", outcome, out_of_memory)
+#: ends a bundle (out_of_memory: where it ran out, "preparing" or "writing"; the worker then ends)
+READY, DONE = "ready", "done"
+
+
+def worker(conn: Connection, setup: Setup) -> None:
+    """A worker's whole life: bundle paths in, outcomes out, until told to stop (None) or a
+    bundle runs it out of memory."""
     if "pandas" not in sys.modules:
         sys.meta_path.insert(0, _WithoutPandas())
     os.umask(0o077)  # the dataset is private whatever the researcher's umask
-    _limit_memory(job.limits.max_memory)
+    _limit_memory(setup.limits.max_memory)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if path is None or not _open_one(conn, path, setup):
+            return
+
+
+def _open_one(conn: Connection, path: str, setup: Setup) -> bool:
+    """Prepare, ask, write (or not), report one bundle; False if it ran the worker out of memory."""
     try:
-        prepared = dataset.prepare_one(job.path, job.identity_text, job.studies, job.limits.max_unpacked)
+        prepared = dataset.prepare_one(path, setup.identity_text, setup.studies, setup.limits.max_unpacked)
     except MemoryError:
-        prepared = dataset.Prepared(Outcome(job.path, "bad", _memory_message(job.limits)))
+        prepared = None
+    if prepared is None:
+        conn.send((DONE, Outcome(path, "bad", _memory_message(setup.limits)), "preparing"))
+        return False
     outcome = prepared.outcome
     if outcome.status != "ready":
-        conn.send(outcome)
-        return
-    conn.send(outcome)
+        conn.send((DONE, outcome, ""))
+        return True
+    conn.send((READY, outcome))
     verdict = conn.recv()
     if verdict is not None:
         outcome.status, outcome.message = verdict
-        prepared.tables.clear()
-    else:
-        try:
-            outcome = dataset.write_prepared(prepared, job.out)
-        except MemoryError:
-            outcome.status, outcome.message = "bad", _memory_message(job.limits)
-    conn.send(outcome)
+        conn.send((DONE, outcome, ""))
+        return True
+    try:
+        outcome = dataset.write_prepared(prepared, setup.out)
+    except MemoryError:
+        del prepared
+        outcome.status, outcome.message = "bad", _memory_message(setup.limits)
+        conn.send((DONE, outcome, "writing"))
+        return False
+    del prepared
+    dataset.release_memory()  # what this bundle held goes back to the system before the next
+    conn.send((DONE, outcome, ""))
+    return True
 
 
 def _memory_message(limits: Limits) -> str:
@@ -116,74 +159,123 @@ def _memory_message(limits: Limits) -> str:
 
 
 @dataclass
-class _Running:
-    path: str
+class _Worker:
     process: Any
     conn: Connection
-    started: float
-    waiting: bool = True  # for its tables (the time limit applies); False once writing
-    last: Outcome | None = None
+    path: str | None = None  # the bundle it is on (None: idle)
+    started: float = 0.0  # when it was given that bundle
+    preparing: bool = False  # the time limit applies (False once writing)
+    last: Outcome | None = None  # what it said of its bundle when ready
+    used: bool = False  # it has opened a bundle before this one
+    second_try: bool = False  # this bundle failed in another worker before
 
 
 def open_all(
-    jobs: list[Job], workers: int, decide: Decide, clock: Callable[[], float] = time.monotonic
+    paths: Sequence[str],
+    setup: Setup,
+    workers: int,
+    decide: Decide,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Iterator[Outcome]:
-    """Each job's outcome (in the order they finish); a failed child refuses its bundle alone."""
+    """Each bundle's outcome (in the order they finish); a failing bundle refuses itself alone."""
     ctx = _context()
-    todo = list(reversed(jobs))
-    running: list[_Running] = []
+    todo: deque[tuple[str, bool]] = deque((p, False) for p in paths)  # (path, second try)
+    pool: list[_Worker] = []
+    limit = setup.limits.timeout
     try:
-        while todo or running:
-            while todo and len(running) < workers:
-                job = todo.pop()
-                mine, theirs = ctx.Pipe()
-                proc = ctx.Process(target=child, args=(theirs, job), daemon=True)
-                proc.start()
-                theirs.close()
-                running.append(_Running(job.path, proc, mine, clock()))
-            limit = jobs[0].limits.timeout
-            waits = [r.started + limit - clock() for r in running if r.waiting]
-            ready = wait([r.conn for r in running], timeout=max(0.0, min(waits)) if waits else None)
-            for r in list(running):
-                done = _service(r, r.conn in ready, decide, limit, clock)
-                if done is not None:
-                    running.remove(r)
+        while todo or any(w.path is not None for w in pool):
+            for w in pool:  # hand out work: idle workers first, then new ones
+                if todo and w.path is None and not todo[0][1]:
+                    _give(w, *todo.popleft(), clock)
+            while todo and len(pool) < workers:
+                w = _start(ctx, setup)
+                pool.append(w)
+                _give(w, *todo.popleft(), clock)
+            busy = [w for w in pool if w.path is not None]
+            waits = [w.started + limit - clock() for w in busy if w.preparing]
+            ready = wait([w.conn for w in busy], timeout=max(0.0, min(waits)) if waits else None)
+            for w in busy:
+                done, gone, retry = _service(w, w.conn in ready, decide, setup.limits, clock)
+                if gone:
+                    pool.remove(w)
+                    _retire(w)
+                if retry is not None:  # a used worker failed: once more, in a fresh one
+                    todo.appendleft((retry, True))
+                elif done is not None:
                     yield done
-    finally:
-        for r in running:
-            r.process.kill()
-            _finish(r)
+    finally:  # idle workers are told to stop, busy ones (only when the caller gave up) killed
+        for w in pool:
+            if w.path is not None:
+                w.process.kill()
+            else:
+                with contextlib.suppress(OSError):
+                    w.conn.send(None)
+        for w in pool:
+            _finish(w)
+
+
+def _start(ctx: Any, setup: Setup) -> _Worker:
+    mine, theirs = ctx.Pipe()
+    proc = ctx.Process(target=worker, args=(theirs, setup), daemon=True)
+    proc.start()
+    theirs.close()
+    return _Worker(proc, mine)
+
+
+def _give(w: _Worker, path: str, second_try: bool, clock: Callable[[], float]) -> None:
+    w.path, w.started, w.preparing, w.last, w.second_try = path, clock(), True, None, second_try
+    with contextlib.suppress(OSError):  # a worker that died meanwhile is reported on the next turn
+        w.conn.send(path)
 
 
 def _service(
-    r: _Running, readable: bool, decide: Decide, limit: float, clock: Callable[[], float]
-) -> Outcome | None:
-    """Advance one child; its final outcome once it has one."""
+    w: _Worker, readable: bool, decide: Decide, limits: Limits, clock: Callable[[], float]
+) -> tuple[Outcome | None, bool, str | None]:
+    """Advance one busy worker: (its bundle's final outcome, whether the worker is to go, a bundle
+    to try again in a fresh worker)."""
+    path = w.path or ""
+    # what earlier bundles left in a worker may be what failed this one: once more, in a fresh worker
+    may_retry = w.preparing and w.used and not w.second_try
     if readable:
         try:
-            got: Outcome = r.conn.recv()
-        except (EOFError, OSError):  # the child died: its end of the pipe closed
-            _finish(r)
-            code = r.process.exitcode
+            got = w.conn.recv()
+        except (EOFError, OSError):  # the worker died: its end of the pipe closed
+            w.process.join()
+            if may_retry:
+                return None, True, path
+            code = w.process.exitcode
             why = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            out = r.last or Outcome(r.path, "bad")
+            out = w.last or Outcome(path, "bad")
             out.status = "bad"
             out.message = f"the process opening it ended unexpectedly ({why}); refused"
-            return out
-        if got.status == "ready" and r.waiting:
-            r.waiting, r.last = False, got
-            with contextlib.suppress(OSError):  # a child that died meanwhile is reported on the next turn
-                r.conn.send(decide(got))
-            return None
-        _finish(r)
-        return got
-    if r.waiting and clock() - r.started > limit:
-        r.process.kill()
-        _finish(r)
-        return Outcome(r.path, "bad", f"opening it took longer than {limit:g} s (--timeout); refused")
-    return None
+            return out, True, None
+        if got[0] == READY and w.preparing:
+            w.preparing, w.last = False, got[1]
+            with contextlib.suppress(OSError):  # a worker that died meanwhile is reported on the next turn
+                w.conn.send(decide(got[1]))
+            return None, False, None
+        outcome, out_of_memory = got[1], bool(got[2])
+        w.path, w.used = None, True
+        # under a memory limit, what the earlier bundles left reserved counts against this one
+        # (pyarrow's threads and allocator keep address space), so a bundle refused as bad in a
+        # used worker may have been refused for them: only a fresh worker's refusal counts
+        if may_retry and (out_of_memory or (outcome.status == "bad" and limits.max_memory is not None)):
+            return None, True, path
+        return outcome, out_of_memory, None
+    if w.preparing and clock() - w.started > limits.timeout:
+        w.process.kill()
+        why = f"opening it took longer than {limits.timeout:g} s (--timeout); refused"
+        return Outcome(path, "bad", why), True, None
+    return None, False, None
 
 
-def _finish(r: _Running) -> None:
-    r.process.join()
-    r.conn.close()
+def _retire(w: _Worker) -> None:
+    """Let a worker go: told to stop if it still listens (a dead or killed one cannot), then joined."""
+    with contextlib.suppress(OSError):
+        w.conn.send(None)
+    _finish(w)
+
+
+def _finish(w: _Worker) -> None:
+    w.process.join()
+    w.conn.close()

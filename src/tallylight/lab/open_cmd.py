@@ -1,6 +1,6 @@
 """``tallylight-lab open BUNDLE… --identity FILE --out DIR``: bundles into one Parquet dataset.
 
-Each bundle is opened in a child process of its own, several at once, under a
+Bundles are opened in worker processes, several at once, each bundle under a
 memory and a time limit (tallylight.lab.isolate): a bad, foreign, duplicate or
 hostile bundle (a zip bomb, a parser that runs out of memory) is reported and
 skipped without stopping the others, and the registry is saved whatever happens.
@@ -144,7 +144,7 @@ class _Decider:
         self.view = view
         self.purpose = purpose
         self.this_run: set[str] = set()
-        self.replaces: dict[str, list[str]] = {}  # bundle id -> bundles it replaces (the child's
+        self.replaces: dict[str, list[str]] = {}  # bundle id -> bundles it replaces (the worker's
         # final outcome is a new object, so the decision is kept here)
 
     def __call__(self, o: Outcome) -> tuple[str, str] | None:
@@ -324,7 +324,7 @@ def run(args: argparse.Namespace) -> int:
     limits = isolate.Limits(
         timeout=args.timeout, max_memory=None if args.max_memory is None else args.max_memory << 20
     )
-    work = [isolate.Job(str(f), identity_text, str(out), studies, limits) for f in todo]
+    setup = isolate.Setup(identity_text, str(out), studies, limits)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
     t0 = time.perf_counter()
     decide = _Decider(registry, args.reopen, ledger.view(out), purpose)
@@ -339,7 +339,7 @@ def run(args: argparse.Namespace) -> int:
             disable=args.quiet,
         ) as progress:
             task = progress.add_task("open", total=len(todo))
-            for outcome in isolate.open_all(work, jobs, decide):
+            for outcome in isolate.open_all([str(f) for f in todo], setup, jobs, decide):
                 outcomes.append(outcome)
                 if outcome.status == "opened":
                     outcome.replaces = decide.replaces.get(outcome.bundle_id, [])
@@ -349,7 +349,7 @@ def run(args: argparse.Namespace) -> int:
         dataset.save_registry(out, registry, args.shard)
     wall = time.perf_counter() - t0
     order = {str(f): i for i, f in enumerate(files)}
-    outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # children finish in any order
+    outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # workers finish in any order
 
     _refresh_purposes(out, [o for o in outcomes if o.status == "opened"], decide.view)
     reports = apply_requests(out, [o for o in outcomes if o.status == "request"], studies)
