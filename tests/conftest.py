@@ -60,6 +60,21 @@ def unlocked(data_dir: Path):  # -> tallylight.store.vault.UnlockedVault
     return vault.create_vault(PASS, data_dir, params=CHEAP)
 
 
+@pytest.fixture
+def cheap_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Vaults that the code under test creates itself (the welcome dialog, a command's first
+    unlock) use cheap Argon2id parameters: where the KDF is not the subject, its 192 MiB·passes
+    per derivation only cost time (the real ones are tested in tests/store/test_vault.py)."""
+    from store_helpers import CHEAP
+
+    from tallylight.store import vault
+
+    defaults = vault.create_vault.__kwdefaults__
+    assert defaults is not None
+    assert "params" in defaults
+    monkeypatch.setitem(defaults, "params", CHEAP)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test that uses the X server is marked ``x11``, so ``make test-fast`` never starts one."""
     for item in items:

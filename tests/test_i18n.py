@@ -17,6 +17,7 @@ from babel.messages.pofile import read_po
 from hypothesis import given
 from hypothesis import strategies as st
 
+import sources
 from tallylight import i18n, words
 
 SRC = Path(i18n.__file__).parent
@@ -172,7 +173,7 @@ def test_catalogs_are_in_the_wheel_and_found_beside_the_package() -> None:
 
 def _prose_outside_gettext(path: Path) -> list[str]:
     """String constants that read as words to people but are not an argument of a gettext call."""
-    tree = ast.parse(path.read_text())
+    tree = sources.tree(path)
     inside: set[int] = set()
     exempt: set[int] = set()
     for node in ast.walk(tree):
@@ -226,7 +227,7 @@ def _error_classes() -> set[str]:
 
 def _untranslated_error_texts(path: Path, classes: set[str]) -> list[str]:
     """Literal messages handed to an error class (or to ``storage_error``) without gettext."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = sources.tree(path)
     found = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -253,7 +254,7 @@ def test_every_error_the_participant_reads_goes_through_gettext() -> None:
     The researcher's ``lab`` is left out (its readers work in the project's language).
     """
     classes = _error_classes()
-    files = [p for p in sorted(SRC.rglob("*.py")) if "lab" not in p.relative_to(SRC).parts]
+    files = [p for p in sources.files(SRC) if "lab" not in p.relative_to(SRC).parts]
     assert [hit for p in files for hit in _untranslated_error_texts(p, classes)] == []
 
 
@@ -261,10 +262,10 @@ def test_no_sentence_in_the_app_is_built_outside_gettext() -> None:
     """An f-string that starts a sentence ("Label: …", "Recording stopped…") is a text someone
     reads; in the app (outside logging) each goes through the catalog."""
     found = []
-    for path in sorted((SRC / "ui").rglob("*.py")):
+    for path in sources.files(SRC / "ui"):
         if path.name == "selftest.py":  # the frozen self-test's diagnostics, for developers
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = sources.tree(path)
         skip: set[int] = set()
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import sources
 from tallylight import resources
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,8 +33,8 @@ def test_every_runtime_file_resolves_from_the_checkout() -> None:
 def test_the_code_asks_the_lookup_for_runtime_files_only() -> None:
     """Every ``resources.path(X)`` in src names one of RUNTIME_FILES (so the wheel test covers it)."""
     asked = []
-    for py in (ROOT / "src").rglob("*.py"):
-        for node in ast.walk(ast.parse(py.read_text())):
+    for py in sources.files(ROOT / "src"):
+        for node in ast.walk(sources.tree(py)):
             if (
                 isinstance(node, ast.Call)
                 and isinstance(node.func, ast.Attribute)
@@ -42,7 +43,7 @@ def test_the_code_asks_the_lookup_for_runtime_files_only() -> None:
                 and node.func.value.id == "resources"
             ):
                 arg = node.args[0]
-                if isinstance(arg, ast.Name) and "in resources.RUNTIME_FILES" in py.read_text():
+                if isinstance(arg, ast.Name) and "in resources.RUNTIME_FILES" in sources.text(py):
                     continue  # a loop over all of them (the self-test)
                 assert isinstance(arg, ast.Attribute), f"{py}: resources.path() with a literal"
                 asked.append(getattr(resources, arg.attr))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from share_helpers import PASS, JoinedStudy, PutServer, make_vault
 
+import sources
 from tallylight.cli.main import main as cli
 from tallylight.hardening import SECRET_ENV
 
@@ -59,8 +60,8 @@ def test_every_subprocess_in_the_package_gets_child_env() -> None:
     """A static guard: a new ``subprocess`` call without ``env=child_env(...)`` fails here."""
     missing = []
     count = 0
-    for path in sorted(SRC.rglob("*.py")):
-        for call in _spawns(ast.parse(path.read_text("utf-8"))):
+    for path in sources.files(SRC):
+        for call in _spawns(sources.tree(path)):
             count += 1
             env = next((k.value for k in call.keywords if k.arg == "env"), None)
             ok = isinstance(env, ast.Call) and getattr(env.func, "id", "") == "child_env"

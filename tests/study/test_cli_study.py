@@ -13,7 +13,7 @@ from tallylight.study import enrolment, manifest
 
 
 @pytest.fixture(autouse=True)
-def passphrase(monkeypatch: pytest.MonkeyPatch) -> None:
+def passphrase(monkeypatch: pytest.MonkeyPatch, cheap_kdf: None) -> None:
     monkeypatch.setenv("TALLYLIGHT_PASSPHRASE", PASS)
 
 

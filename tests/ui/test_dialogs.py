@@ -95,7 +95,7 @@ def test_settings_dialog_saves_atomically(qapp, qtbot, tallylight_home, xserver)
     tasks.shutdown()
 
 
-def test_welcome_creates_vault(qapp, qtbot, tallylight_home):
+def test_welcome_creates_vault(qapp, qtbot, tallylight_home, cheap_kdf):
     """Item 8: zxcvbn rates the passphrase; no recovery is said plainly; the welcome ends
     with the next step instead of vanishing."""
     from PySide6.QtTest import QTest

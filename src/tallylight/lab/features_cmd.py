@@ -314,6 +314,13 @@ def pa_schema() -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    # bad input is told before pyarrow and pandas load (half a second of imports)
+    if not 0 < args.pause_threshold <= 86_400:  # (also refuses nan)
+        raise UsageError("--pause-threshold must be a number of seconds above 0 and at most 86,400 (a day).")
+    events_dir = args.dir / "events"
+    if not events_dir.is_dir():
+        raise UsageError(f"{args.dir} holds no events dataset (run 'tallylight-lab open' first).")
+
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
@@ -325,11 +332,6 @@ def run(args: argparse.Namespace) -> int:
     from tallylight.review import features, field_tables
     from tallylight.review.timeline import window
 
-    if not 0 < args.pause_threshold <= 86_400:  # (also refuses nan)
-        raise UsageError("--pause-threshold must be a number of seconds above 0 and at most 86,400 (a day).")
-    events_dir = args.dir / "events"
-    if not events_dir.is_dir():
-        raise UsageError(f"{args.dir} holds no events dataset (run 'tallylight-lab open' first).")
     dataset = ds.dataset(events_dir, format="parquet", partitioning=ds.partitioning(flavor="hive"))
     keys = dataset.to_table(columns=list(PARTITIONS)).group_by(list(PARTITIONS)).aggregate([])
     sessions = keys.to_pylist()
