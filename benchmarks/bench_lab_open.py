@@ -20,13 +20,16 @@ own threads. On this shared 2-core machine the figures vary from run to run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import hashlib
 import io
 import os
+import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -36,6 +39,7 @@ sys.path.insert(0, str(HERE.parents[0] / "src"))
 sys.path.insert(0, str(HERE))
 
 import duckdb  # noqa: E402
+import psutil  # noqa: E402  (comes with dask[distributed], in the lab extra)
 import pyarrow.csv as pacsv  # noqa: E402
 from bench_store import realistic_stream  # noqa: E402
 
@@ -47,6 +51,59 @@ from tallylight.share.bundle import BundleInputs, SessionPart, StudyRef  # noqa:
 from tallylight.store.encoding import decode_payloads, encode_payload  # noqa: E402
 from tallylight.study import keys, signing, template  # noqa: E402
 from tallylight.study import manifest as mf  # noqa: E402
+
+
+@dataclasses.dataclass
+class Bare:
+    threads: float  # rows/s, the reader with its own threads
+    one_thread: float  # rows/s, the reader in one thread (what one worker could do at most)
+    per_cpu_s: float  # rows per CPU second (with its threads)
+
+
+def baseline(csv_bytes: bytes) -> Bare:
+    """pyarrow's CSV reader alone on one events.csv: rows/s with threads, in one thread, per CPU s."""
+    figures = []
+    for threads in (True, False):
+        opts = pacsv.ReadOptions(use_threads=threads)
+        reps, t, c = 0, time.perf_counter(), time.process_time()
+        while reps < 3 or time.perf_counter() - t < 2.0:
+            rows_read = pacsv.read_csv(io.BytesIO(csv_bytes), read_options=opts).num_rows
+            reps += 1
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        figures.append((rows_read * reps / wall, rows_read * reps / cpu))
+    return Bare(figures[0][0], figures[1][0], figures[0][1])
+
+
+class CpuMeter:
+    """CPU seconds used by this process and every process under it (the workers and their fork
+    server), sampled every 0.1 s, less the sampling's own: a worker is counted up to its last
+    sample before it ends (workers live for the whole run, so that is little)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+        self.own = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> CpuMeter:
+        self.me = psutil.Process()
+        self.start = sum(self.me.cpu_times()[:2])
+        self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.1):
+            with contextlib.suppress(psutil.Error):
+                for proc in self.me.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        self.seen[proc.pid] = sum(proc.cpu_times()[:2])
+        self.own = time.thread_time()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        mine = sum(self.me.cpu_times()[:2]) - self.start - self.own
+        self.seconds = mine + sum(self.seen.values())
 
 
 def main() -> None:
@@ -100,7 +157,8 @@ def main() -> None:
                 print(f"  {i + 1} bundles made, {time.perf_counter() - t0:.0f} s", flush=True)
         print(f"made {a.bundles} bundles ({total:,} events) in {time.perf_counter() - t0:.1f} s")
 
-        # the baseline: pyarrow's CSV reader alone on one bundle's events.csv, in this process
+        # the baseline: pyarrow's CSV reader alone on one bundle's events.csv, in this process,
+        # measured again right before each run (the load on a shared machine changes)
         from tallylight.share import agecrypt
         from tallylight.share.bundle import open_plaintext
 
@@ -109,19 +167,21 @@ def main() -> None:
         csv_bytes = next(
             iter(open_plaintext(agecrypt.decrypt(first.read_bytes(), identities)).events.values())
         )
-        reps, t = 0, time.perf_counter()
-        while reps < 3 or time.perf_counter() - t < 2.0:
-            rows_read = pacsv.read_csv(io.BytesIO(csv_bytes)).num_rows
-            reps += 1
-        bare = rows_read * reps / (time.perf_counter() - t)
-        print(f"baseline: pyarrow.csv.read_csv alone, {bare:,.0f} rows/s (this process, its own threads)")
 
-        results = {}
+        results: dict[int, float] = {}
         for jobs in sorted({1, cores}):
+            bare = baseline(csv_bytes)
+            print(
+                f"baseline: pyarrow.csv.read_csv alone, {bare.threads:,.0f} rows/s with its own threads, "
+                f"{bare.one_thread:,.0f} rows/s in one thread, {bare.per_cpu_s:,.0f} rows per CPU second"
+            )
             out = root / f"dataset-{jobs}"
             args = ["open", str(inbox), "--identity", str(root / "keys" / keys.IDENTITY), "--out", str(out)]
             t = time.perf_counter()
-            assert lab([*args, "--manifest", str(root / "study.toml"), "--jobs", str(jobs), "--quiet"]) == 0
+            with CpuMeter() as cpu:
+                assert (
+                    lab([*args, "--manifest", str(root / "study.toml"), "--jobs", str(jobs), "--quiet"]) == 0
+                )
             wall = time.perf_counter() - t
             with duckdb.connect() as con:
                 rows = con.execute(
@@ -130,10 +190,21 @@ def main() -> None:
             assert rows == total, (rows, total)
             results[jobs] = wall
             per = total / wall / jobs
-            rate = f"{total / wall:,.0f} rows/s ({per:,.0f} per worker), {a.bundles / wall:.1f} bundles/s"
-            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}; {per / bare:.2f}x the baseline per worker")
+            rate = f"{total / wall:,.0f} rows/s, {per:,.0f} per worker, {a.bundles / wall:.1f} bundles/s"
+            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
+            print(
+                f"  per worker: {per / bare.threads:.2f}x the reader with its threads, "
+                f"{per / bare.one_thread:.2f}x the reader in one thread"
+            )
+            per_cpu = total / cpu.seconds if cpu.seconds else float("nan")
+            print(
+                f"  CPU: {cpu.seconds:.1f} s in all processes, {per_cpu:,.0f} rows per CPU second = "
+                f"{per_cpu / bare.per_cpu_s:.2f}x the reader's (a load-independent figure)"
+            )
+            shutil.rmtree(out)  # the disk holds one dataset at a time
         if len(results) > 1:
-            print(f"speed-up with {cores} workers: {results[1] / results[cores]:.2f}x")
+            speed_up = results[1] / results[cores]
+            print(f"speed-up with {cores} workers: {speed_up:.2f}x ({speed_up / cores:.2f} of linear)")
     print("# noisy: other processes share these cores")
 
 

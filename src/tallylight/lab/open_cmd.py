@@ -14,6 +14,7 @@ applied after them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -304,13 +305,20 @@ def run(args: argparse.Namespace) -> int:
     if args.shard is not None:  # deterministic: by the file's name, the same on every machine
         files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
 
-    # the same file given twice is opened once
+    # the same file given twice is opened once (only files of one size can be the same: the
+    # others are not read here, so the workers start at once)
     outcomes: list[dataset.Outcome] = []
     todo: list[Path] = []
     seen: dict[str, Path] = {}
+    sizes: dict[int, int] = {}
+    for f in files:
+        with contextlib.suppress(OSError):  # an unreadable file is reported below
+            size = f.stat().st_size
+            sizes[size] = sizes.get(size, 0) + 1
     for f in files:
         try:
-            digest = hashlib.sha256(f.read_bytes()).hexdigest()
+            size = f.stat().st_size
+            digest = hashlib.sha256(f.read_bytes()).hexdigest() if sizes.get(size, 0) > 1 else f"size {size}"
         except OSError as exc:
             outcomes.append(dataset.Outcome(str(f), "bad", f"cannot be read ({exc.strerror})"))
             continue
