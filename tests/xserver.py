@@ -183,10 +183,11 @@ class ServerTimes:
 
     ``keys``: key presses and releases; ``buttons``: button presses. ``ms`` holds the server
     times in order, ``events`` (kind, detail, server ms) with kind ``key_press``,
-    ``key_release`` or ``button_press`` and detail the keycode or button number.
+    ``key_release``, ``button_press`` or ``motion`` (with ``moves``) and detail the keycode or
+    button number.
     """
 
-    def __init__(self, display: str, keys: bool = True, buttons: bool = False) -> None:
+    def __init__(self, display: str, keys: bool = True, buttons: bool = False, moves: bool = False) -> None:
         from Xlib.display import Display
         from Xlib.ext import xinput
 
@@ -198,12 +199,15 @@ class ServerTimes:
             mask |= xinput.RawKeyPressMask | xinput.RawKeyReleaseMask
         if buttons:
             mask |= xinput.RawButtonPressMask
+        if moves:
+            mask |= xinput.RawMotionMask
         self.d.screen().root.xinput_select_events([(xinput.AllMasterDevices, mask)])
         self.d.sync()
         self._kinds = {
             xinput.RawKeyPress: "key_press",
             xinput.RawKeyRelease: "key_release",
             xinput.RawButtonPress: "button_press",
+            xinput.RawMotion: "motion",
         }
         self.events: list[tuple[str, int, int]] = []
 

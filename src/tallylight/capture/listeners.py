@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import logging
 import queue
 import threading
 import time
@@ -23,6 +24,8 @@ from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind, RawEvent
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
+
+log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 5.0
 STOP_JOIN_S = 0.2
@@ -176,6 +179,10 @@ class Hooks:
         self._listeners: list[Any] = []
         keyboard_listener, mouse_listener, self.os_clock = _listener_classes()
         win32 = self.os_clock is WIN32_HOOK_TIME
+        #: X11: the moves the server made that these hooks never received (made in start())
+        self.audit: Any = None
+        self._audit_moves = self.os_clock is X11_SERVER_TIME and options.mouse_moves
+        self._seen: list[Callable[[int], None]] = []
         if options.keys != KeyMode.NONE:
             take, extra = _os_time_source(win32)
             on_press, on_release = _key_callbacks(sink.put, take)
@@ -184,7 +191,7 @@ class Hooks:
             )
         if options.mouse_moves or options.clicks or options.scrolls:
             take, extra = _os_time_source(win32)
-            on_move, on_click, on_scroll = _mouse_callbacks(sink.put, take)
+            on_move, on_click, on_scroll = _mouse_callbacks(sink.put, take, self._seen)
             self._listeners.append(
                 _with_take(
                     mouse_listener(
@@ -198,6 +205,8 @@ class Hooks:
             )
 
     def start(self) -> None:
+        if self._audit_moves:
+            self._start_audit()
         for listener in self._listeners:
             listener.start()
         ready = threading.Event()
@@ -223,6 +232,20 @@ class Hooks:
         """Remove the hooks without ever blocking for long."""
         listeners, self._listeners = self._listeners, []
         stop_listeners(listeners)
+        if self.audit is not None:
+            self.audit.stop()
+
+    def _start_audit(self) -> None:
+        """Before RECORD starts, so the raw motion stream covers every move it delivers;
+        without it (no XInput 2) the loss is simply unknown."""
+        from tallylight.capture.xaudit import MotionAudit
+
+        try:
+            self.audit = MotionAudit()
+        except Exception as exc:  # noqa: BLE001 - an optional check: capture goes on without it
+            log.info("pointer moves cannot be checked for loss: %s", exc)
+            return
+        self._seen.append(self.audit.seen)
 
 
 def _os_time_source(win32: bool) -> tuple[list[Any], dict[str, Any]]:
@@ -270,11 +293,17 @@ def _key_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Cal
     return on_press, on_release
 
 
-def _mouse_callbacks(put: Callable[[RawEvent], None], box: list[Any]) -> tuple[Callable[..., None], ...]:
+def _mouse_callbacks(
+    put: Callable[[RawEvent], None], box: list[Any], seen: list[Callable[[int], None]] | None = None
+) -> tuple[Callable[..., None], ...]:
+    """``seen``: empty, or (once the hooks start) the move audit's append of a move's OS time."""
     now = time.perf_counter_ns
 
     def on_move(x: Any, y: Any, injected: Any = None) -> None:  # noqa: ARG001 - pynput passes it
-        put((now(), _MOVE, x, y, box[0]()))
+        stamp, t = now(), box[0]()
+        put((stamp, _MOVE, x, y, t))
+        if seen:
+            seen[0](t)
 
     def on_click(x: Any, y: Any, button: Any, pressed: Any, injected: Any = None) -> None:  # noqa: ARG001 - pynput passes it
         put((now(), _BDOWN if pressed else _BUP, x, y, button, box[0]()))

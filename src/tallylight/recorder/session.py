@@ -359,6 +359,9 @@ class Session:
 
     def _remove_hooks(self) -> None:
         if self._hooks is not None:
+            audit = getattr(self._hooks, "audit", None)
+            if audit is not None and self.timing is not None:
+                self.timing.audits.append(audit)  # its count is read when the session ends
             self._hooks.stop()
             self._hooks = None
 

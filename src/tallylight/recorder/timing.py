@@ -12,6 +12,7 @@ stored with the session (docs/FORMAT.md section 12).
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from tallylight.capture.clockmap import ClockMap, ClockSource
@@ -20,6 +21,7 @@ from tallylight.events import Kind, RawEvent
 from tallylight.store.timing_record import notes
 
 QUALITY_VERSION = 1
+AUDIT_WAIT_S = 3.0  # at most this long, at the end of a session, for the move audits' counts
 _MARKER = int(Kind.MARKER)
 
 
@@ -46,6 +48,8 @@ class SessionTiming:
         self.peak_rate = 0
         self._load_start = _load()
         self._cpu_start = _cpu_s()
+        #: each hook generation's move audit (tallylight.capture.xaudit), where there is one
+        self.audits: list[Any] = []
 
     def use(self, source: ClockSource | None) -> None:
         """The OS clock of the hooks just installed (None: the platform gives no OS times)."""
@@ -78,6 +82,21 @@ class SessionTiming:
         if self._in_second > self.peak_rate:
             self.peak_rate = self._in_second
 
+    def dropped(self, wait_s: float = AUDIT_WAIT_S) -> int | None:
+        """Moves the OS made that never reached the hooks, over all hook generations; None
+        when not known (no audit here, or one that could not finish and found none lost).
+        Waits up to ``wait_s`` in all for the audits' last counts (writer thread only)."""
+        if not self.audits:
+            return None
+        deadline = time.monotonic() + wait_s
+        lost, unknown = 0, False
+        for audit in self.audits:
+            if audit.done.wait(max(0.0, deadline - time.monotonic())) and audit.result is not None:
+                lost += audit.result
+            else:
+                unknown = True
+        return None if unknown and not lost else lost
+
     def quality(self, duration_s: float) -> dict[str, Any]:
         """The timing-quality record (docs/FORMAT.md); plain JSON values."""
         q: dict[str, Any] = {
@@ -99,7 +118,7 @@ class SessionTiming:
             "unreleased_keys": self.unreleased_keys,
             "rate_mean_per_s": round(self.inputs / duration_s, 2) if duration_s > 0 else 0.0,
             "rate_peak_per_s": self.peak_rate,
-            "dropped_or_merged": None,
+            "dropped_or_merged": self.dropped(),
             "cpu_count": os.cpu_count() or 0,
             "load_average_start": self._load_start,
             "load_average_stop": _load(),

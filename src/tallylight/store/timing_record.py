@@ -24,6 +24,7 @@ PER_EVENT_FIGURES = (
     "delivery_lag_max_us",
     "late_reordered",
     "unreleased_keys",
+    "dropped_or_merged",  # where the lost moves were is not stored: after a cut, unknown
 )
 
 
@@ -93,9 +94,12 @@ def notes(q: dict[str, Any]) -> list[str]:
             "release was not captured, so those presses have no key_up (pair keys within each "
             "stretch of capture)."
         )
-    if q.get("os_clock") == "x11-server-time":
+    lost = q.get("dropped_or_merged")
+    if lost:
         out.append(
-            "Dropped or merged events cannot be detected on X11 (the X server merges pointer motion "
-            "still queued in it)."
+            f"{lost} pointer moves never reached the recorder: the X server dropped them while the "
+            "recorder was behind (the moves around them are kept)."
         )
+    elif lost is None and q.get("os_clock") == "x11-server-time":
+        out.append("Whether the X server dropped any pointer moves could not be checked for this session.")
     return out
