@@ -235,7 +235,7 @@ def bench_open(v: vault.UnlockedVault) -> None:
     total = time.perf_counter() - t0
     heart.stop()
     t = win.timings
-    n = len(win.loaded.columns)
+    n = win.loaded.events
     print(
         f"  {n:,} events: decode {t['decode_s']:.2f} s, analysis {t['analysis_s']:.2f} s, "
         f"render {t['render_s']:.2f} s (steps {win.step_ms} ms), first paint {paint:.2f} s; "
@@ -410,7 +410,7 @@ def open_in_this_process(home: Path, sid: str, scrub_steps: int) -> dict[str, fl
     heart.stop()
     peak = _rss_mib("VmHWM")
     out = {
-        "events": float(len(win.loaded.columns)) if win.loaded is not None else 0.0,
+        "events": float(win.loaded.events) if win.loaded is not None else 0.0,
         "open_s": opened,
         "decode_s": win.timings.get("decode_s", float("nan")),
         "analysis_s": win.timings.get("analysis_s", float("nan")),

@@ -29,13 +29,20 @@ def path_length(cols: EventColumns, breaks_ns: np.ndarray | None = None) -> floa
     left out.
     """
     rows = np.flatnonzero(cols.kind == Kind.MOVE)
-    t, x, y = cols.t_ns[rows], cols.x[rows], cols.y[rows]
+    return move_length(cols.t_ns[rows], cols.x[rows], cols.y[rows], breaks_ns)
+
+
+def move_length(t: np.ndarray, x: np.ndarray, y: np.ndarray, breaks_ns: np.ndarray | None = None) -> float:
+    """:func:`path_length` of the moves given as arrays (the review keeps a long session's moves so)."""
     if t.size > 1 and not np.all(t[1:] >= t[:-1]):
         order = np.argsort(t, kind="stable")
         t, x, y = t[order], x[order], y[order]
     if t.size < 2:
         return 0.0
-    step = np.hypot(np.diff(x).astype(np.float64), np.diff(y).astype(np.float64))
+    # differences taken in float64: exact for 32-bit positions, and no int32 overflow
+    step = np.hypot(
+        np.subtract(x[1:], x[:-1], dtype=np.float64), np.subtract(y[1:], y[:-1], dtype=np.float64)
+    )
     if breaks_ns is not None and breaks_ns.size:
         b = np.sort(breaks_ns)
         spans = np.searchsorted(b, t[1:], side="right") != np.searchsorted(b, t[:-1], side="right")

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from tallylight.events import KeyClass, Kind, SessionInfo
-from tallylight.review.pointer import pointer_track
+from tallylight.review.pointer import POSITIONAL, move_length
 from tallylight.review.summary import Summary, analyse, summarize
 from tallylight.review.timeline import (
+    IDLE_PAUSE_NS,
     INPUT_KINDS,
     activity_per_second,
     note_times,
@@ -59,6 +60,12 @@ class ReviewData:
     clicks_x: np.ndarray
     clicks_y: np.ndarray
     clicks_button: np.ndarray
+    # the clicks as drawn: one mark per CLICK_CELL_PX square clicked and colour (left / other),
+    # the first click there, in time order (tens of thousands of circles stalled every redraw)
+    marks_t: np.ndarray
+    marks_x: np.ndarray
+    marks_y: np.ndarray
+    marks_left: np.ndarray  # bool
     keys_t: np.ndarray  # every key event
     keys_down: np.ndarray  # bool
     keys_label: np.ndarray  # str objects: what the key strip shows: class name, or the text in full mode
@@ -101,6 +108,25 @@ def _thin_path(t: np.ndarray, x: np.ndarray, y: np.ndarray, breaks: np.ndarray) 
     return px, py
 
 
+#: Clicks this close (device pixels, the recorder's unit) are drawn as one mark.
+CLICK_CELL_PX = 4
+
+
+def click_marks(t: np.ndarray, x: np.ndarray, y: np.ndarray, left: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(t, x, y, left) of the first click in each CLICK_CELL_PX square and colour, by time.
+
+    The click map's level of detail: a mark is a few pixels wide, so further clicks
+    in its square add nothing visible but the cost of drawing them."""
+    if t.size == 0:
+        return t, x, y, left
+    off = 1 << 30  # positions are 32-bit: the squares' numbers fit in 31 bits each
+    cell = ((x // CLICK_CELL_PX + off) << 32 | (y // CLICK_CELL_PX + off)) << 1 | left.astype(np.int64)
+    order = np.argsort(t, kind="stable")
+    _, first = np.unique(cell[order], return_index=True)
+    rows = order[np.sort(first)]
+    return t[rows], x[rows], y[rows], left[rows]
+
+
 def key_label(key_class: int, text: str, key_mode: str) -> str:
     """What the key strip shows for one key event: never a character unless the mode is ``full``."""
     if key_mode == "full" and text:
@@ -123,6 +149,97 @@ def key_labels(key_class: np.ndarray, text: np.ndarray, key_mode: str) -> np.nda
     return out
 
 
+#: Moves kept for the analysis: the first and the last of each bucket this long (ns). Any
+#: stretch without input at least IDLE_PAUSE_NS long is then seen exactly as in all the moves
+#: (between the kept moves of one bucket lies less than a bucket), so idle pauses, task times
+#: and the session's span come out the same from about two moves a second.
+MOVE_BUCKET_NS = 1_000_000_000
+assert MOVE_BUCKET_NS < IDLE_PAUSE_NS
+
+
+class Gatherer:
+    """A session's decoded pieces, in order, reduced to what :func:`prepare` needs.
+
+    Mouse moves are most of a long session's events (about nine in ten). Every other
+    event is kept as it was decoded; the moves only as a time/x/y track (16 bytes each,
+    not the ~90 of a decoded row), so an 8-hour session never holds all its rows at once.
+    """
+
+    def __init__(self) -> None:
+        self.events = 0
+        self._rest: list[EventColumns] = []
+        self._t: list[np.ndarray] = []
+        self._x: list[np.ndarray] = []
+        self._y: list[np.ndarray] = []
+
+    def add(self, cols: EventColumns) -> None:
+        """Take the next piece (record order)."""
+        self.events += len(cols)
+        move = cols.kind == Kind.MOVE
+        rows = np.flatnonzero(move)
+        self._rest.append(cols.take(~move) if rows.size else cols)
+        self._t.append(cols.t_ns[rows])
+        self._x.append(cols.x[rows].astype(np.int32))  # the format keeps positions in 32 bits
+        self._y.append(cols.y[rows].astype(np.int32))
+
+    def prepare(
+        self,
+        info: SessionInfo | None = None,
+        verdict: str = "",
+        verdict_note: str = "",
+        task_titles: Sequence[str] = (),
+        timing: dict[str, Any] | None = None,
+    ) -> ReviewData:
+        """Everything a review window draws (as :func:`prepare`); the pieces are released."""
+        rest = EventColumns.concat(self._rest)
+        mt, mx, my = (_joined(parts) for parts in (self._t, self._x, self._y))
+        self._rest, self._t, self._x, self._y = [], [], [], []
+        if mt.size > 1 and not np.all(mt[1:] >= mt[:-1]):  # rare: keep the track in time order
+            order = np.argsort(mt, kind="stable")
+            mt, mx, my = mt[order], mx[order], my[order]
+        cols = _with_moves(rest, mt, mx, my, _bucket_ends(mt))
+        return _prepare(cols, (mt, mx, my), info, verdict, verdict_note, task_titles, timing)
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _bucket_ends(t: np.ndarray) -> np.ndarray:
+    """The first and the last of each MOVE_BUCKET_NS of ``t`` (sorted)."""
+    keep = np.ones(t.size, bool)
+    if t.size > 2:
+        b = t // MOVE_BUCKET_NS
+        change = b[1:] != b[:-1]
+        keep[1:-1] = change[:-1] | change[1:]  # the last of a bucket, or the first of the next
+    return keep
+
+
+def _with_moves(
+    rest: EventColumns, t: np.ndarray, x: np.ndarray, y: np.ndarray, keep: np.ndarray
+) -> EventColumns:
+    """``rest`` with the moves ``keep`` selects put back, in time order."""
+    n = int(keep.sum())
+    z = np.zeros(n, np.int64)
+    moves = EventColumns(
+        t[keep],
+        np.full(n, Kind.MOVE, np.uint8),
+        x[keep].astype(np.int64),
+        y[keep].astype(np.int64),
+        z,
+        z,
+        z,
+        z,
+        np.zeros(n, np.uint64),
+        np.full(n, "", dtype=object),
+        z,
+        z,
+    )
+    both = EventColumns.concat([rest, moves])
+    order = np.argsort(both.t_ns, kind="stable")
+    return both.take(order)
+
+
 def prepare(
     cols: EventColumns,
     info: SessionInfo | None = None,
@@ -132,14 +249,66 @@ def prepare(
     timing: dict[str, Any] | None = None,
 ) -> ReviewData:
     """Everything a review window draws; ``task_titles`` name a study's tasks by position."""
+    g = Gatherer()
+    g.add(cols)
+    return g.prepare(info, verdict, verdict_note, task_titles, timing)
+
+
+def _positional(
+    cols: EventColumns, moves: tuple[np.ndarray, np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, ...]:
+    """(t_ns, x, y) of every positional event in time order (``pointer_track``), the moves apart."""
+    mt, mx, my = moves
+    rows = np.flatnonzero(np.isin(cols.kind, POSITIONAL) & (cols.kind != Kind.MOVE))
+    if rows.size == 0:
+        return mt, mx, my
+    ot = cols.t_ns[rows]
+    ox, oy = cols.x[rows].astype(np.int32), cols.y[rows].astype(np.int32)
+    if ot.size > 1 and not np.all(ot[1:] >= ot[:-1]):
+        order = np.argsort(ot, kind="stable")
+        ot, ox, oy = ot[order], ox[order], oy[order]
+    # merge two sorted tracks without sorting millions of moves: clicks and scrolls go before
+    # moves at the same time
+    at = np.searchsorted(mt, ot, side="left") + np.arange(ot.size)
+    mine = np.zeros(mt.size + ot.size, bool)
+    mine[at] = True
+    out = []
+    for a, b in ((ot, mt), (ox, mx), (oy, my)):
+        c = np.empty(mine.size, a.dtype)
+        c[mine] = a
+        c[~mine] = b
+        out.append(c)
+    return out[0], out[1], out[2]
+
+
+def _prepare(
+    cols: EventColumns,
+    moves: tuple[np.ndarray, np.ndarray, np.ndarray],
+    info: SessionInfo | None,
+    verdict: str,
+    verdict_note: str,
+    task_titles: Sequence[str],
+    timing: dict[str, Any] | None,
+) -> ReviewData:
+    """:func:`prepare` from every event but the moves, ``cols`` holding only some of these (the
+    bucket ends), and every move as (t_ns, x, y) in time order."""
     an = analyse(cols)
     start, end = an.start_ns, an.end_ns
-    summary = summarize(cols, info, verdict, verdict_note, an, timing)
+    mt, mx, my = moves
     stretches, breaks = an.stretches, an.breaks
+    summary = summarize(
+        cols, info, verdict, verdict_note, an, timing, (mt.size, move_length(mt, mx, my, breaks))
+    )
     act_t, act = activity_per_second(cols)
-    tt, tx, ty = pointer_track(cols)
+    col = INPUT_KINDS.index(Kind.MOVE)
+    act[:, col] = np.bincount(
+        np.clip((mt - start) // 1_000_000_000, 0, act.shape[0] - 1), minlength=act.shape[0]
+    )
+    tt, tx, ty = _positional(cols, moves)
     px, py = _thin_path(tt, tx, ty, breaks)
     clicks = np.flatnonzero(cols.kind == Kind.BUTTON_DOWN)
+    clicks_t = (cols.t_ns[clicks] - start) / 1e9
+    marks = click_marks(clicks_t, cols.x[clicks], cols.y[clicks], cols.button[clicks] == 1)
     keys = np.flatnonzero((cols.kind == Kind.KEY_DOWN) | (cols.kind == Kind.KEY_UP))
     keys = keys[np.argsort(cols.t_ns[keys], kind="stable")]
     labels = key_labels(cols.key_class[keys], cols.text[keys], info.options.keys.label if info else "")
@@ -163,10 +332,14 @@ def prepare(
         track_y=ty,
         path_x=px,
         path_y=py,
-        clicks_t=(cols.t_ns[clicks] - start) / 1e9,
+        clicks_t=clicks_t,
         clicks_x=cols.x[clicks],
         clicks_y=cols.y[clicks],
         clicks_button=cols.button[clicks],
+        marks_t=marks[0],
+        marks_x=marks[1],
+        marks_y=marks[2],
+        marks_left=marks[3],
         keys_t=(cols.t_ns[keys] - start) / 1e9,
         keys_down=cols.kind[keys] == Kind.KEY_DOWN,
         keys_label=labels,

@@ -234,8 +234,12 @@ def summarize(
     verdict_note: str = "",
     analysis: Analysis | None = None,
     timing: dict[str, Any] | None = None,
+    moves: tuple[int, float] | None = None,
 ) -> Summary:
-    """Every number of the review, from the decoded columns (and the session's info/verdict/timing)."""
+    """Every number of the review, from the decoded columns (and the session's info/verdict/timing).
+
+    ``moves``: (how many, path length in px) of the mouse moves, when ``cols`` holds only some
+    of them (the review of a long session keeps its moves apart: :mod:`tallylight.review.prepare`)."""
     a = analysis if analysis is not None else analyse(cols)
     start, end, stretches, breaks = a.start_ns, a.end_ns, a.stretches, a.breaks
     ks, iv, idle = a.keystrokes, a.intervals, a.idle_ns
@@ -243,6 +247,8 @@ def summarize(
     paused = sum(s.duration_ns for s in stretches if s.participant_pause) / 1e9
     other = sum(s.duration_ns for s in stretches if not s.participant_pause) / 1e9
     kinds = np.bincount(cols.kind, minlength=8)
+    if moves is not None:
+        kinds[Kind.MOVE] = moves[0]
     counts = {k.name.lower(): int(kinds[k]) for k in Kind if kinds[k]}
     gaps = [
         Gap(
@@ -263,7 +269,7 @@ def summarize(
         clicks=int(kinds[Kind.BUTTON_DOWN]),
         scrolls=int(kinds[Kind.SCROLL]),
         moves=int(kinds[Kind.MOVE]),
-        path_px=path_length(cols, breaks),
+        path_px=path_length(cols, breaks) if moves is None else moves[1],
         longest_pause_s=float(idle.max()) / 1e9 if idle.size else 0.0,
         idle_pauses=int(idle.size),
         median_hold_ms=_median_ms(ks.hold_ns),

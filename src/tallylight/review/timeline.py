@@ -79,6 +79,31 @@ def activity_per_second(cols: EventColumns, bin_ns: int = 1_000_000_000) -> tupl
     return times, counts.reshape(nbins, len(INPUT_KINDS))
 
 
+def envelope(
+    edges: np.ndarray, counts: np.ndarray, x0: float, x1: float, columns: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The bins of ``[x0, x1]`` as at most about ``columns`` steps: each the highest bin it covers.
+
+    The timeline's level of detail: a whole working day has 28,800 one-second bins per
+    kind, a view is a few hundred pixels wide. Zoomed in to fewer bins than pixels, every
+    bin is drawn as it is. ``edges`` has one more value than ``counts``.
+    """
+    n = counts.size
+    if n == 0:
+        return edges, counts
+    i0 = max(0, int(np.searchsorted(edges, x0, side="right")) - 1)
+    i1 = min(n, int(np.searchsorted(edges, x1, side="left")) + 1)
+    if i1 <= i0:
+        i0, i1 = 0, n
+    span = i1 - i0
+    step = -(-span // max(1, columns))
+    if step <= 1:
+        return edges[i0 : i1 + 1], counts[i0:i1]
+    starts = np.arange(i0, i1, step)
+    peaks = np.maximum.reduceat(counts[i0:i1], starts - i0)
+    return np.append(edges[starts], edges[i1]), peaks
+
+
 @dataclass(frozen=True)
 class TaskSpan:
     """A study task between its TASK_START and TASK_END markers (docs/FORMAT.md section 10)."""

@@ -515,6 +515,36 @@ def decode_payloads(payloads: Sequence[bytes]) -> EventColumns:
         raise _corrupt(str(exc)) from None
 
 
+#: How many events :func:`iter_decode` decodes at once: enough for numpy to be efficient,
+#: few enough that each step's temporary arrays stay small and no single numpy call holds
+#: the interpreter long (a GUI thread shares it with the worker that decodes).
+DECODE_CHUNK_EVENTS = 1 << 18
+
+
+def iter_decode(payloads: Sequence[bytes], chunk_events: int = DECODE_CHUNK_EVENTS) -> Iterator[EventColumns]:
+    """:func:`decode_payloads` in pieces of whole records of about ``chunk_events`` events each.
+
+    The pieces, in record order, concatenate to what :func:`decode_payloads`
+    returns. A caller that reduces each piece (the review window) never holds
+    every decoded column of a long session at once. Raises AuthenticationError
+    (a damaged session) for any malformed payload, when its piece is reached.
+    """
+    group: list[bytes] = []
+    held = 0
+    for raw in payloads:
+        try:
+            n, _pos = get_varint(raw, 0)
+        except CorruptBlock as exc:
+            raise _corrupt(str(exc)) from None
+        if group and held + n > chunk_events:
+            yield decode_payloads(group)
+            group, held = [], 0
+        group.append(raw)
+        held += n
+    if group:
+        yield decode_payloads(group)
+
+
 @dataclass
 class _Headers:
     """The framing of each record (section 6.2's first four varints, kinds, texts, value bytes)."""

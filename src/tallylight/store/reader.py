@@ -130,12 +130,17 @@ class _Reading:
         )
 
 
-def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData | None]:
+def verify_session(
+    session_dir: Path, keys: Keys, on_chunk: Callable[[EventColumns], None] | None = None
+) -> tuple[Report, SessionData | None]:
     """Authenticate a whole session and decide its verdict (FORMAT.md section 7).
 
     ``keys`` gives the session's key (a :data:`KeySource`, or an unlocked vault).
     Never raises for damaged data (verdict CORRUPT, no data); StoreError only when
-    the files cannot be read at all.
+    the files cannot be read at all. With ``on_chunk``, the events are decoded a
+    piece at a time (:func:`encoding.iter_decode`) and handed to it in order
+    instead of being kept, so a long session is never all decoded at once (the
+    pieces of a session found damaged later are to be thrown away by the caller).
     """
     reading = _Reading(session_dir.name)
     try:
@@ -146,7 +151,11 @@ def verify_session(session_dir: Path, keys: Keys) -> tuple[Report, SessionData |
         verdict, problem = _read_segments(reading, _segments(session_dir), session_key)
         # Section 7: a record that authenticates but does not decode is corrupt, found here
         # (not first at export); the decoded columns are kept for the caller.
-        reading.columns = encoding.decode_payloads(reading.payloads)
+        if on_chunk is None:
+            reading.columns = encoding.decode_payloads(reading.payloads)
+        else:
+            for part in encoding.iter_decode(reading.payloads):
+                on_chunk(part)
     except _Corrupt as exc:
         return reading.report(Verdict.CORRUPT, str(exc)), None
     except CorruptBlock as exc:
@@ -399,9 +408,13 @@ def _parse_end(body: bytes) -> tuple[int, int, int]:
     return vals[0], vals[1], vals[2]
 
 
-def read_session(session_dir: Path, keys: Keys) -> SessionData:
-    """The authenticated session; AuthenticationError if anything fails to authenticate."""
-    rep, data = verify_session(session_dir, keys)
+def read_session(
+    session_dir: Path, keys: Keys, on_chunk: Callable[[EventColumns], None] | None = None
+) -> SessionData:
+    """The authenticated session; AuthenticationError if anything fails to authenticate.
+
+    ``on_chunk``: as for :func:`verify_session` (the events in pieces, not kept)."""
+    rep, data = verify_session(session_dir, keys, on_chunk)
     if data is None:
         raise AuthenticationError(
             _("Session {name} is damaged and cannot be shown: {problem}").format(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,10 +76,17 @@ def list_sessions(keys: Keys | None = None, data_dir: Path | None = None) -> lis
     return [summary(s, keys, data_dir) for s in session_ids(data_dir)]
 
 
-def read(session_id: str, keys: Keys, data_dir: Path | None = None) -> SessionData:
-    """The authenticated session (AuthenticationError if it does not authenticate)."""
+def read(
+    session_id: str,
+    keys: Keys,
+    data_dir: Path | None = None,
+    on_chunk: Callable[[EventColumns], None] | None = None,
+) -> SessionData:
+    """The authenticated session (AuthenticationError if it does not authenticate).
+
+    ``on_chunk``: the events a piece at a time instead of kept (``reader.verify_session``)."""
     d = rewrite.settled(session_dir(session_id, data_dir))  # a committed new version is finished first
-    return read_session(d, keys)
+    return read_session(d, keys, on_chunk)
 
 
 def read_columns(

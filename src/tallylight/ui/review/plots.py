@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from tallylight.events import Kind
 from tallylight.i18n import N_, _
 from tallylight.review.prepare import Histogram, ReviewData
+from tallylight.review.timeline import envelope
 
 pg.setConfigOptions(antialias=False, background="w", foreground="k")
 
@@ -52,11 +53,19 @@ def stretch_legend(reasons: list[str]) -> str:
 
 
 def _curve(plot: pg.PlotItem, x: np.ndarray, y: np.ndarray, colour: str, name: str) -> pg.PlotDataItem:
-    """A step curve over bins (``x`` holds the bin edges, one more than ``y``)."""
+    """A step curve over bins (``x`` holds the bin edges, one more than ``y``).
+
+    It is given at most a few points per pixel column (:func:`envelope`), not every bin:
+    pyqtgraph's own downsampling breaks step curves (len(x) != len(y) + 1)."""
     item = plot.plot(x, y, stepMode="center", pen=pg.mkPen(colour, width=1), name=name, skipFiniteCheck=True)
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
+    _cached(item)
     return item
+
+
+def _cached(item: pg.PlotDataItem) -> None:
+    """Keep the drawn curve as a picture: moving a cursor or a pointer over it then repaints
+    a copy, not every segment again (that made scrubbing stall)."""
+    item.curve.setCacheMode(pg.QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 class _Plot(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph has no type information
@@ -95,6 +104,10 @@ class TimelinePlot(_Plot):
         self.selection.setZValue(20)
         self.selection.hide()
         p.addItem(self.selection)
+        self.edges = np.zeros(1)
+        self.bins: dict[str, np.ndarray] = {}  # every bin of each kind; the curves get an envelope
+        p.getViewBox().sigXRangeChanged.connect(self._detail)
+        p.getViewBox().sigResized.connect(self._detail)
 
     def show_data(self, data: ReviewData) -> None:
         p = self.getPlotItem()
@@ -103,13 +116,15 @@ class TimelinePlot(_Plot):
         self.stretch_items = []
         self.task_labels = []
         kinds = list(data.kinds)
-        edges = np.append(data.activity_t, data.activity_t[-1] + 1.0) if data.activity_t.size else np.zeros(1)
-        for name, kind, colour in TIMELINE_KINDS:
-            y = data.activity[:, kinds.index(kind)].astype(np.float64)
-            if name in self.curves:
-                self.curves[name].setData(edges, y, stepMode="center")
-            else:
-                self.curves[name] = _curve(p, edges, y, colour, name)
+        self.edges = (
+            np.append(data.activity_t, data.activity_t[-1] + 1.0) if data.activity_t.size else np.zeros(1)
+        )
+        self.bins = {
+            name: data.activity[:, kinds.index(kind)].astype(np.float64) for name, kind, _c in TIMELINE_KINDS
+        }
+        for name, _kind, colour in TIMELINE_KINDS:
+            if name not in self.curves:
+                self.curves[name] = _curve(p, np.zeros(1), np.zeros(0), colour, name)
                 self.legend.addItem(self.curves[name], _(name))
         for start, end, reason in data.stretches:
             region = pg.LinearRegionItem(
@@ -143,6 +158,17 @@ class TimelinePlot(_Plot):
             p.addItem(line)
             self.stretch_items.append(line)
         p.setXRange(0, max(data.duration_s, 1.0), padding=0.01)
+        self._detail()
+
+    def _detail(self, *_args: object) -> None:
+        """Give each curve the level of detail of the span in view (on every zoom, pan, resize)."""
+        if not self.bins:
+            return
+        x0, x1 = self.getPlotItem().getViewBox().viewRange()[0]
+        columns = max(64, int(self.getPlotItem().getViewBox().width()))
+        for name, counts in self.bins.items():
+            e, y = envelope(self.edges, counts, x0, x1, columns)
+            self.curves[name].setData(e, y, stepMode="center")
 
 
 def frame(
@@ -174,6 +200,7 @@ class ReplayCanvas(_Plot):
         p.hideAxis("left")
         p.hideAxis("bottom")
         self.path = p.plot(pen=pg.mkPen(200, 200, 200), skipFiniteCheck=True, connect="finite")
+        _cached(self.path)
         self.trail = p.plot(pen=pg.mkPen("#1f77b4", width=2), skipFiniteCheck=True)
         self.clicks = pg.ScatterPlotItem(size=9, pen=pg.mkPen("#2ca02c"), brush=pg.mkBrush(None))
         self.pointer = pg.ScatterPlotItem(size=12, pen=pg.mkPen("k"), brush=pg.mkBrush("#d62728"))
@@ -213,12 +240,13 @@ class ReplayCanvas(_Plot):
             self.position = (int(d.track_x[i - 1]), int(d.track_y[i - 1]))
             self.pointer.setData([self.position[0]], [self.position[1]])
             self.trail.setData(d.track_x[j:i].astype(float), d.track_y[j:i].astype(float))
-        k = int(np.searchsorted(d.clicks_t, t, side="right"))
+        # one mark per place clicked (ReviewData.marks_*): an 8-hour day has tens of thousands of clicks
+        k = int(np.searchsorted(d.marks_t, t, side="right"))
         shown = self.clicks_shown
-        if k > shown > 0:  # playing or scrubbing forward: add the new clicks, keep the drawn ones
-            self.clicks.addPoints(x=d.clicks_x[shown:k].astype(float), y=d.clicks_y[shown:k].astype(float))
-        elif k != shown:  # (an 8-hour day has tens of thousands: rebuilding them all per move stalled)
-            self.clicks.setData(d.clicks_x[:k].astype(float), d.clicks_y[:k].astype(float))
+        if k > shown > 0:  # playing or scrubbing forward: add the new marks, keep the drawn ones
+            self.clicks.addPoints(x=d.marks_x[shown:k].astype(float), y=d.marks_y[shown:k].astype(float))
+        elif k != shown:
+            self.clicks.setData(d.marks_x[:k].astype(float), d.marks_y[:k].astype(float))
         self.clicks_shown = k
 
 
@@ -232,6 +260,7 @@ class PathPlot(_Plot):
         p.invertY(True)
         p.setAspectLocked(True)
         self.path = p.plot(pen=pg.mkPen(31, 119, 180, 120), skipFiniteCheck=True, connect="finite")
+        _cached(self.path)
         # one item per colour: a brush per point costs a Python object per click
         self.left_clicks = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush("#2ca02c"))
         self.other_clicks = pg.ScatterPlotItem(size=7, pen=None, brush=pg.mkBrush("#9467bd"))
@@ -240,8 +269,8 @@ class PathPlot(_Plot):
 
     def show_data(self, data: ReviewData) -> None:
         self.path.setData(data.path_x, data.path_y, connect="finite")
-        left = data.clicks_button == 1
-        x, y = data.clicks_x.astype(float), data.clicks_y.astype(float)
+        left = data.marks_left  # one mark per place clicked (and per colour)
+        x, y = data.marks_x.astype(float), data.marks_y.astype(float)
         self.left_clicks.setData(x[left], y[left])
         self.other_clicks.setData(x[~left], y[~left])
         x0, y0, x1, y1 = data.screen

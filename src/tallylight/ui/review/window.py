@@ -50,7 +50,7 @@ class Loaded:
     """What the worker hands back: the prepared arrays, the raw columns, and how long each part took."""
 
     data: ReviewData
-    columns: Any
+    events: int  # how many events the session holds (their columns are not kept: ReviewData is)
     info: Any
     report: Any
     decode_s: float
@@ -59,20 +59,31 @@ class Loaded:
 
 
 def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
-    """Decrypt, decode and analyse one session (worker thread; no Qt here)."""
-    from tallylight.review.prepare import prepare
+    """Decrypt, decode and analyse one session (worker thread; no Qt here).
+
+    The events are decoded a piece at a time and each piece is reduced at once
+    (:class:`~tallylight.review.prepare.Gatherer`): an 8-hour session is never
+    held as all its decoded rows, and no single step holds the interpreter long."""
+    from tallylight.review.prepare import Gatherer
     from tallylight.store import sessions as store
 
     stage["text"] = _("Decrypting and decoding…")
     t0 = time.perf_counter()
-    data = store.read(session_id, vault)
-    cols = data.columns()
+    gathered = Gatherer()
+
+    def piece(cols: Any) -> None:
+        gathered.add(cols)
+        stage["text"] = _("Decoding… {n:,} events so far").format(n=gathered.events)
+
+    data = store.read(session_id, vault, on_chunk=piece)
     t1 = time.perf_counter()
-    stage["text"] = _("Analysing {n:,} events…").format(n=len(cols))
+    stage["text"] = _("Analysing {n:,} events…").format(n=gathered.events)
     rep = data.report
-    prepared = prepare(cols, data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing)
+    prepared = gathered.prepare(
+        data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing
+    )
     t2 = time.perf_counter()
-    return Loaded(prepared, cols, data.info, rep, t1 - t0, t2 - t1, _trial_lines(data.trials))
+    return Loaded(prepared, gathered.events, data.info, rep, t1 - t0, t2 - t1, _trial_lines(data.trials))
 
 
 def _trial_lines(trials: list[dict[str, Any]]) -> tuple[str, ...]:
