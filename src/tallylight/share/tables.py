@@ -308,7 +308,7 @@ def event_columns(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[list
         _by_value(cols.dx.astype(np.int64), scroll, str),
         _by_value(cols.dy.astype(np.int64), scroll, str),
         _by_value(cols.key_class.astype(np.int64), keys, named(KEY_CLASS_NAMES)),
-        _by_value(key, keys & (key != 0), lambda k: f"{k:016x}"),
+        _key_ids(key, keys),
         list(key_text.tolist()),
         _by_value(cols.marker.astype(np.int64), markers, named(MARKER_NAMES)),
         reason,
@@ -338,11 +338,28 @@ def _template_field(cols: EventColumns, rows: np.ndarray, field: str) -> list[An
     if field == "class":
         return list(_formatted(cols.key_class[rows].astype(np.int64), _named(KEY_CLASS_NAMES)).tolist())
     if field == "key_id":
-        key = cols.key[rows].astype(np.uint64)
-        return _by_value(key, key != 0, lambda k: f"{k:016x}")
+        return _key_ids(cols.key[rows].astype(np.uint64))
     if field == "text":
         return _text([str(v) for v in cols.text[rows].tolist()])
     return list(getattr(cols, field)[rows].astype(np.int64).tolist())
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+_NIBBLES = np.arange(60, -4, -4, dtype=np.uint64)  # the shifts of a 64-bit value's 16 hex digits
+
+
+def _key_ids(key: np.ndarray, where: np.ndarray | None = None) -> list[str]:
+    """``f"{k:016x}"`` of each key id (uint64) that is not 0 (and where ``where`` holds), else "".
+
+    Hashed key ids are many distinct 64-bit values, so they are formatted with numpy, 16 hex
+    digits at once, not once per value in Python."""
+    mask = key != 0 if where is None else where & (key != 0)
+    out = np.full(len(key), "", dtype=object)
+    picked = key[mask]
+    if picked.size:
+        digits = _HEX_DIGITS[((picked[:, None] >> _NIBBLES) & np.uint64(15)).astype(np.intp)]
+        out[mask] = digits.view("S16").reshape(-1).astype("U16").astype(object)
+    return list(out.tolist())
 
 
 def _named(table: dict[int, str]) -> Callable[[int], str]:
