@@ -56,11 +56,13 @@ def test_reminder_while_recording(make_app, fast_minutes, fake_recorder, qtbot):
         lambda t, m: notes.append((t, m)) if t == "Tallylight is still on" else None
     )
     app.controller.start_session()
-    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=5000)
-    qtbot.waitUntil(lambda: len(notes) >= 2, timeout=5000)
+    # waits, not speed limits: under load (two busy processes on two cores) the fake
+    # recorder's Python start alone took longer than 5 s
+    qtbot.waitUntil(lambda: app.controller.state == "recording", timeout=20000)
+    qtbot.waitUntil(lambda: len(notes) >= 2, timeout=20000)
     assert "still" in app.window.message_label.text() or "recording" in app.window.message_label.text()
     app.controller.stop()
-    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=5000)
+    qtbot.waitUntil(lambda: app.controller.state == "idle", timeout=20000)
     assert not app.controller.reminder_due  # no reminders once stopped
 
 
