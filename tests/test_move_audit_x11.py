@@ -76,3 +76,42 @@ def test_a_move_the_server_never_made_makes_the_count_unknown(audit: MotionAudit
 def test_no_move_received_is_unknown_not_none_lost(audit: MotionAudit, made: list[int]) -> None:
     assert made
     assert _result(audit) is None
+
+
+def test_the_record_socket_is_read_while_the_hook_thread_is_stuck(xserver: XServer) -> None:
+    """The X server loses RECORD data only once it must hold output for the recorder: the
+    drain reads everything it writes even while pynput's thread cannot parse (here: its
+    callback waits), and every move still reaches the hook afterwards."""
+    import threading
+
+    from tallylight.capture.listeners import Hooks
+    from tallylight.events import Kind
+    from tallylight.options import CaptureOptions, KeyMode
+
+    gate = threading.Event()
+    got: list[tuple[int, int]] = []
+
+    class Stuck:
+        def put(self, item: tuple) -> None:
+            if item[1] == Kind.MOVE:
+                gate.wait()
+                got.append((item[2], item[3]))
+
+    n = 20_000
+    points = [(1 + i % 900, 1 + i % 3) for i in range(n)]
+    hooks = Hooks(Stuck(), CaptureOptions(keys=KeyMode.NONE))  # type: ignore[arg-type]  # only put()
+    hooks.start()
+    try:
+        (drain,) = [listener.drain for listener in hooks._listeners]
+        assert drain is not None
+        fake_moves(xserver, [(950, 950)])  # the hook thread now waits in its first callback
+        fake_moves(xserver, points, sync_every=1)
+        # each move is at least 32 bytes of RECORD data; pynput's own buffer and the socket
+        # pair hold well under the 640 kB that 20,000 of them make
+        wait_until(lambda: drain.held() >= n * 32 - 512 * 1024, message=lambda: f"{drain.held()} B held")
+        gate.set()
+        wait_until(lambda: len(got) == n + 1, timeout=120, message=lambda: f"{len(got)} moves")
+        assert got == [(950, 950), *points]
+    finally:
+        gate.set()
+        hooks.stop()

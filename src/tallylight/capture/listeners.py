@@ -66,7 +66,8 @@ def _listener_classes() -> tuple[type, type, ClockSource | None]:
 
 
 def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
-    """X11: every raw X event carries the server's ``time`` (ms, 32-bit)."""
+    """X11: every raw X event carries the server's ``time`` (ms, 32-bit); a drain thread reads
+    the RECORD socket (:mod:`tallylight.capture.xdrain`)."""
     import Xlib.ext.record
     import Xlib.X
 
@@ -75,6 +76,18 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
 
     class _ConfirmStart:
         capturing: threading.Event
+        _display_record: Any
+        drain: Any = None
+
+        def _initialize(self, display: Any) -> None:
+            super()._initialize(display)  # type: ignore[misc]  # pynput backend class, chosen at run time
+            # RECORD context made, not yet enabled: nothing in flight on its connection
+            from tallylight.capture.xdrain import RecordDrain
+
+            try:
+                self.drain = RecordDrain(self._display_record.display)
+            except OSError as exc:  # no socket pair: pynput reads the server directly, as before
+                log.info("the RECORD connection is read without a drain: %s", exc)
 
         def _handler(self, events: Any) -> None:
             if events.category == start_of_data:

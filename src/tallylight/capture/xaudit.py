@@ -31,6 +31,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 POLL_S = 1.0  # the reader's longest wait (stop() wakes it at once)
+FOLD_S = 0.2  # how often the counts are compared (and forgotten) while the hooks run
 FENCE_S = 5.0  # at most this long for the server's answer that closes the count
 MAX_OPEN_MS = 600_000  # milliseconds held unmatched before the count gives up (no move received)
 
@@ -104,9 +105,12 @@ class MotionAudit:
 
     def _run(self) -> None:
         try:
+            next_fold = 0.0
             while not self._stopping.is_set():
                 self._read(POLL_S)
-                self._fold(final=False)
+                if time.monotonic() >= next_fold:  # each fold looks at every open millisecond
+                    self._fold(final=False)
+                    next_fold = time.monotonic() + FOLD_S
             # every raw motion made before this request is answered arrives before the answer
             self._sock.sendall(_GET_INPUT_FOCUS)
             deadline = time.monotonic() + FENCE_S

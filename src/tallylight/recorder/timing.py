@@ -21,7 +21,9 @@ from tallylight.events import Kind, RawEvent
 from tallylight.store.timing_record import notes
 
 QUALITY_VERSION = 1
-AUDIT_WAIT_S = 3.0  # at most this long, at the end of a session, for the move audits' counts
+# at most this long, at the end of a session, for the move audits' counts: the writer seals
+# the session only after it, and the recorder gives the writer 5 s in all to finish
+AUDIT_WAIT_S = 1.0
 _MARKER = int(Kind.MARKER)
 
 
