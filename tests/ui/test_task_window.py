@@ -54,6 +54,9 @@ def run_task(qapp, qtbot, task_id: str, drive) -> list[dict]:
     window = run.window
     assert window is not None
     qtbot.waitExposed(window)
+    # the window activates itself; its shortcuts (Esc, F8, Ctrl+Q) answer only once it is active,
+    # which a loaded X server tells Qt a little after the window is exposed
+    qtbot.waitUntil(window.isActiveWindow, timeout=15000)
     assert window.tally.text().endswith("Recording")  # the tally light is on while the task runs
     QTest.keyClick(window, Qt.Key.Key_Return)  # Enter starts
     qtbot.waitUntil(lambda: window.running, timeout=3000)
