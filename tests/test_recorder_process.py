@@ -49,7 +49,7 @@ def test_protocol_round_trip(allow_full_keys: None, memory_env: dict[str, str], 
         with pytest.raises(RecorderError, match="Cannot pause"):
             rec.request("pause")
         assert rec.request("resume")["event"] == "resumed"
-        stats = rec.wait_for("stats", timeout=5)
+        stats = rec.wait_for("stats", timeout=HANG_S)
         assert stats["state"] == "recording"
         stopped = rec.request("stop")
         assert stopped["reason"] == "participant"
@@ -60,11 +60,11 @@ def test_protocol_round_trip(allow_full_keys: None, memory_env: dict[str, str], 
 def test_garbage_on_the_channel_is_an_error_not_a_crash(memory_env: dict[str, str]) -> None:
     with RecorderClient(env=memory_env) as rec:
         rec.send_raw({"no": "cmd"})
-        assert rec.wait_for("error", timeout=5)["fatal"] is False
+        assert rec.wait_for("error", timeout=HANG_S)["fatal"] is False
         assert rec.proc.stdin is not None
         rec.proc.stdin.write("{not json\n")
         rec.proc.stdin.flush()
-        assert "Unreadable" in rec.wait_for("error", timeout=5)["message"]
+        assert "Unreadable" in rec.wait_for("error", timeout=HANG_S)["message"]
         assert rec.request("status")["state"] == "idle"
 
 
@@ -183,10 +183,10 @@ def test_sigterm_stops_cleanly(memory_env: dict[str, str]) -> None:
 def test_limits_stop_the_session(memory_env: dict[str, str], xserver: XServer) -> None:
     with RecorderClient(env=memory_env) as rec:
         rec.request("start", max_duration_s=0.5)
-        assert rec.wait_for("stopped", timeout=5)["reason"] == "duration_limit"
+        assert rec.wait_for("stopped", timeout=HANG_S)["reason"] == "duration_limit"
     with RecorderClient(env=memory_env) as rec:
         rec.request("start", idle_timeout_s=0.6)
-        assert rec.wait_for("stopped", timeout=5)["reason"] == "idle_timeout"
+        assert rec.wait_for("stopped", timeout=HANG_S)["reason"] == "idle_timeout"
 
 
 def test_no_display_is_a_clear_refusal(tmp_path: Path) -> None:
