@@ -2,9 +2,10 @@
 
     python benchmarks/bench_lab_open.py [--bundles 1000] [--events 100000]
 
-The issue's scale is 1,000 bundles x 100,000 events (10^8 rows, about 1.6 GB of
-Parquet per pass, 2 GB of bundles); on a small machine pass fewer bundles (the rates do not depend on the
-count once there are more bundles than workers).
+The issue's scale is 1,000 bundles x 100,000 events (10^8 rows, about 0.9 GB of
+Parquet per pass, 0.9 GB of bundles; the datasets are deleted one after the other);
+on a small machine pass fewer bundles (the rates do not depend on the count once
+there are more bundles than workers).
 
 Makes ``--bundles`` bundles (one participant and one session each, ``--events``
 events of bench_store's synthetic stream; eight distinct event windows are
@@ -13,8 +14,12 @@ and encrypted, which is all ``lab open`` checks), checked against a real signed
 manifest, then opens them all into a fresh dataset with one worker and with one
 per core (the real CLI, in this process; bundles opened in limited worker
 processes), and checks with DuckDB that every row arrived. The baseline is
-pyarrow's CSV reader alone on one bundle's events.csv, in this process with its
-own threads. On this shared 2-core machine the figures vary from run to run.
+pyarrow's CSV reader alone on one bundle's events.csv, in this process, measured before each
+run: with its own threads, in one thread, and per CPU second. Each run prints
+its rows/s per worker against the first two, and the CPU seconds of all its
+processes against the third: on a shared machine the wall figures follow the
+load, the CPU ones much less. The speed-up of the run with one worker per core
+is printed as a share of linear, and its CPU per row against the one-worker run.
 """
 
 from __future__ import annotations
@@ -169,6 +174,7 @@ def main() -> None:
         )
 
         results: dict[int, float] = {}
+        cpu_per_row: dict[int, float] = {}
         for jobs in sorted({1, cores}):
             bare = baseline(csv_bytes)
             print(
@@ -197,6 +203,7 @@ def main() -> None:
                 f"{per / bare.one_thread:.2f}x the reader in one thread"
             )
             per_cpu = total / cpu.seconds if cpu.seconds else float("nan")
+            cpu_per_row[jobs] = cpu.seconds / total
             print(
                 f"  CPU: {cpu.seconds:.1f} s in all processes, {per_cpu:,.0f} rows per CPU second = "
                 f"{per_cpu / bare.per_cpu_s:.2f}x the reader's (a load-independent figure)"
@@ -205,6 +212,11 @@ def main() -> None:
         if len(results) > 1:
             speed_up = results[1] / results[cores]
             print(f"speed-up with {cores} workers: {speed_up:.2f}x ({speed_up / cores:.2f} of linear)")
+            # what parallel work costs on top, whatever the load: 1.00 = each worker as cheap as one alone
+            print(
+                f"CPU per row with {cores} workers: {cpu_per_row[cores] / cpu_per_row[1]:.2f}x that with one "
+                "(the speed-up idle cores would give is about the workers over this)"
+            )
     print("# noisy: other processes share these cores")
 
 
