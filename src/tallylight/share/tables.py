@@ -326,8 +326,8 @@ def event_rows(cols: EventColumns, task_ids: Sequence[str] = ()) -> list[tuple[s
 #: column-wise path writes for that kind (tests/share/test_events_csv_fast.py). A field is an
 #: integer column, or ``class``, ``key_id`` and ``text``: the key's cells as formatted below
 _TEMPLATES: dict[int, tuple[str, tuple[str, ...]]] = {
-    int(Kind.MOVE): ("%d%s,move,%d,%d,,,,,,,,,,", ("x", "y")),
-    int(Kind.SCROLL): ("%d%s,scroll,%d,%d,,%d,%d,,,,,,,", ("x", "y", "dx", "dy")),
+    int(Kind.MOVE): ("%d%s,move,%s,%s,,,,,,,,,,", ("x", "y")),
+    int(Kind.SCROLL): ("%d%s,scroll,%s,%s,,%s,%s,,,,,,,", ("x", "y", "dx", "dy")),
     int(Kind.KEY_DOWN): ("%d%s,key_down,,,,,,%s,%s,%s,,,,", ("class", "key_id", "text")),
     int(Kind.KEY_UP): ("%d%s,key_up,,,,,,%s,%s,%s,,,,", ("class", "key_id", "text")),
 }
@@ -341,7 +341,9 @@ def _template_field(cols: EventColumns, rows: np.ndarray, field: str) -> list[An
         return _key_ids(cols.key[rows].astype(np.uint64))
     if field == "text":
         return _text([str(v) for v in cols.text[rows].tolist()])
-    return list(getattr(cols, field)[rows].astype(np.int64).tolist())
+    # coordinates and steps have few distinct values: each is made a string once (%s of a
+    # string is cheaper than %d of an int, once per row)
+    return list(_formatted(getattr(cols, field)[rows].astype(np.int64), str).tolist())
 
 
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
