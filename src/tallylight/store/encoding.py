@@ -360,7 +360,11 @@ _FIELD_INDEX = {name: i for i, name in enumerate(Event._fields)}
 
 def _uses(kind: np.ndarray, kinds: tuple[int, ...]) -> np.ndarray:
     """Mask of the events whose kind stores a value in a column with ``kinds``."""
-    mask: np.ndarray = _kind_table(kinds)[kind]
+    lo, hi = kinds[0], kinds[-1]
+    if kinds == tuple(range(lo, hi + 1)):  # every column's kinds are a range: two compares, no lookup
+        mask: np.ndarray = kind == lo if lo == hi else (kind >= lo) & (kind <= hi)
+        return mask
+    mask = _kind_table(kinds)[kind]
     return mask
 
 
@@ -594,23 +598,32 @@ def _decode(payloads: Sequence[bytes]) -> EventColumns:
     if kind.min() < 1 or kind.max() > 7:
         raise CorruptBlock("unknown event kind")
     # every column's length in every record follows from the kinds
-    per_kind = np.bincount(
-        np.repeat(np.arange(n_records, dtype=np.int64), counts) * 8 + kind, minlength=8 * n_records
-    )
-    per_kind = per_kind.reshape(n_records, 8)
+    if n_records == 1:
+        per_kind = np.bincount(kind, minlength=8).reshape(1, 8)
+    else:
+        per_kind = np.bincount(
+            np.repeat(np.arange(n_records, dtype=np.int64), counts) * 8 + kind, minlength=8 * n_records
+        ).reshape(n_records, 8)
     rows = np.stack([counts - 1] + [per_kind[:, list(c.kinds)].sum(axis=1) for c in COLUMNS], axis=1)
     vals = decode_varints(h.values, rows.sum(axis=1).tolist())
-    col_id = np.repeat(np.tile(np.arange(len(COLUMNS) + 1, dtype=np.int8), n_records), rows.ravel())
-    grouped = vals[np.argsort(col_id, kind="stable")]  # radix sort for int8: by column, record order kept
+    if n_records == 1:  # one record's columns already follow each other
+        grouped = vals
+    else:
+        col_id = np.repeat(np.tile(np.arange(len(COLUMNS) + 1, dtype=np.int8), n_records), rows.ravel())
+        grouped = vals[np.argsort(col_id, kind="stable")]  # radix sort for int8: by column, record order kept
     cols = np.split(grouped, np.cumsum(rows.sum(axis=0)).tolist()[:-1])
 
     t = _decode_times(cols[0], counts, h)
+    masks: dict[tuple[int, ...], np.ndarray] = {}  # columns of the same kinds share their mask
+    for c in COLUMNS:
+        if c.kinds not in masks:
+            masks[c.kinds] = _uses(kind, c.kinds)
     decoded = {
-        c.name: _decode_column(c, v, _uses(kind, c.kinds), rows[:, i + 1])
+        c.name: _decode_column(c, v, masks[c.kinds], rows[:, i + 1])
         for i, (c, v) in enumerate(zip(COLUMNS, cols[1:], strict=True))
         if c.name != "text_len"
     }
-    text = _decode_texts(cols[1 + _TEXT_LEN], rows[:, 1 + _TEXT_LEN], _uses(kind, KEY_KINDS), h)
+    text = _decode_texts(cols[1 + _TEXT_LEN], rows[:, 1 + _TEXT_LEN], masks[KEY_KINDS], h)
     return EventColumns(t_ns=t, kind=kind, text=text, **decoded)
 
 
@@ -659,11 +672,20 @@ def _decode_column(
     return out
 
 
+_NO_TEXT = np.array("", dtype=object)
+
+
 def _decode_texts(
     text_len: np.ndarray, keys_per_record: np.ndarray, is_key: np.ndarray, h: _Headers
 ) -> np.ndarray:
     """The key events' texts from each record's blob, cut by the text_len column."""
     n_records = len(h.counts)
+    if not h.texts:  # no record has text (every mode but full): every length must be 0
+        if text_len.any():
+            raise CorruptBlock("text lengths do not match the text")
+        # one shared "" for every row, read-only (filling millions of rows held the interpreter)
+        empty: np.ndarray = np.broadcast_to(_NO_TEXT, is_key.shape)
+        return empty
     text = np.full(is_key.size, "", dtype=object)
     if text_len.size and text_len.max() >= _U64(MAX_PAYLOAD):
         raise CorruptBlock("text too long")
