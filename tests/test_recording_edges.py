@@ -9,6 +9,7 @@ tuples in time order, with the markers the session puts at each edge.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from hypothesis import given
@@ -139,3 +140,20 @@ def test_every_written_key_up_follows_its_down_in_the_same_stretch(steps: list[s
             assert open_downs.get(ident), f"a key_up at {e.t_ns} without its key_down"
             open_downs[ident] = 0
     assert unpaired == pipe.unreleased
+
+
+def test_moves_the_x_server_dropped_are_told_to_researcher_and_participant(
+    language: Callable[[str], None],
+) -> None:
+    from tallylight.words import timing_plain
+
+    q = {"os_clock": "x11-server-time", "dropped_or_merged": 3}
+    assert any(n.startswith("3 pointer moves never reached the recorder") for n in notes(q))
+    assert any("could not be checked" in n for n in notes({**q, "dropped_or_merged": None}))
+    assert not [n for n in notes({**q, "dropped_or_merged": 0}) if "pointer moves" in n]
+    assert "3 mouse movements never reached Tallylight" in "\n".join(timing_plain(q))
+    assert "never reached" not in "\n".join(timing_plain({**q, "dropped_or_merged": None}))
+    language("de")
+    assert "1 Mausbewegung hat Tallylight nie erreicht" in "\n".join(
+        timing_plain({**q, "dropped_or_merged": 1})
+    )

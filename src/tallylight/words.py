@@ -506,6 +506,17 @@ def timing_plain(quality: Mapping[str, Any] | None) -> list[str]:
             )
     else:
         lines = [_("Times are when Tallylight received each event (this computer gives no event times).")]
+    lost = quality.get("dropped_or_merged")
+    if isinstance(lost, int) and lost > 0:
+        lines.append(
+            ngettext(
+                "{n} mouse movement never reached Tallylight (the computer was too busy); "
+                "the movements around it are kept.",
+                "{n} mouse movements never reached Tallylight (the computer was too busy); "
+                "the movements around them are kept.",
+                lost,
+            ).format(n=lost)
+        )
     cpus = quality.get("cpu_count") or 1
     loads = [(quality.get(k) or [0])[:1] for k in ("load_average_start", "load_average_stop")]
     busiest = max((v[0] for v in loads if v and isinstance(v[0], (int, float))), default=0)
