@@ -122,3 +122,19 @@ def test_envelope_keeps_every_peak_in_view(counts: list[int], x0: float, width: 
         i0 = int(e[0])
         assert np.array_equal(e, edges[i0 : i0 + e.size])
         assert np.array_equal(y, c[i0 : i0 + y.size])
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_the_jump_across_a_pause_is_not_travel_in_any_pieces(size: int) -> None:
+    s = 1_000_000_000
+    evs = [ev.marker(0, ev.Marker.SESSION_START)]
+    evs += [ev.move(i * s // 10, 3 * i, 4 * i) for i in range(1, 5)]  # 3 steps of 5 px
+    evs.append(ev.marker(s, ev.Marker.PAUSE, int(ev.GapReason.PAUSED_BY_PARTICIPANT)))
+    evs.append(ev.marker(3 * s, ev.Marker.RESUME))
+    evs += [ev.move(3 * s + i * s // 10, 1000, 1000 + 5 * i) for i in range(1, 4)]  # 2 steps of 5 px
+    evs.append(ev.marker(4 * s, ev.Marker.SESSION_STOP, 1))
+    payloads = [encoding.encode_payload(evs[i : i + 2]) for i in range(0, len(evs), 2)]
+    gathered = Gatherer()
+    for piece in encoding.iter_decode(payloads, chunk_events=size):
+        gathered.add(piece)
+    assert gathered.prepare().summary.path_px == pytest.approx(25.0)

@@ -8,7 +8,7 @@ arrays to the plots.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +171,11 @@ class Gatherer:
         self._t: list[np.ndarray] = []
         self._x: list[np.ndarray] = []
         self._y: list[np.ndarray] = []
+        # the path length, summed piece by piece while the pieces are small (valid while the
+        # moves come in time order; the steps across pauses are taken out at the end)
+        self._travel = 0.0
+        self._ordered = True
+        self._last: tuple[int, int, int] | None = None
 
     def add(self, cols: EventColumns) -> None:
         """Take the next piece (record order)."""
@@ -178,9 +183,31 @@ class Gatherer:
         move = cols.kind == Kind.MOVE
         rows = np.flatnonzero(move)
         self._rest.append(cols.take(~move) if rows.size else cols)
-        self._t.append(cols.t_ns[rows])
-        self._x.append(cols.x[rows].astype(np.int32))  # the format keeps positions in 32 bits
-        self._y.append(cols.y[rows].astype(np.int32))
+        t = cols.t_ns[rows]
+        x = cols.x[rows].astype(np.int32)  # the format keeps positions in 32 bits
+        y = cols.y[rows].astype(np.int32)
+        self._t.append(t)
+        self._x.append(x)
+        self._y.append(y)
+        if t.size:
+            if self._last is not None:
+                lt, lx, ly = self._last
+                self._ordered = self._ordered and int(t[0]) >= lt
+                self._travel += float(np.hypot(float(x[0]) - lx, float(y[0]) - ly))
+            self._ordered = self._ordered and bool(np.all(t[1:] >= t[:-1]))
+            self._travel += move_length(t, x, y) if t.size > 1 else 0.0
+            self._last = (int(t[-1]), int(x[-1]), int(y[-1]))
+
+    def _path_px(self, t: np.ndarray, x: np.ndarray, y: np.ndarray, breaks: np.ndarray) -> float:
+        """:func:`move_length` of the whole track, from the sums taken piece by piece."""
+        if not self._ordered:
+            return move_length(t, x, y, breaks)
+        # a step spans a break b when t[k] < b <= t[k + 1]: k is the last move before b
+        k = np.unique(np.searchsorted(t, breaks, side="left") - 1)
+        k = k[(k >= 0) & (k < t.size - 1)]
+        dx = np.subtract(x[k + 1], x[k], dtype=np.float64)
+        dy = np.subtract(y[k + 1], y[k], dtype=np.float64)
+        return max(0.0, self._travel - float(np.hypot(dx, dy).sum()))
 
     def prepare(
         self,
@@ -198,7 +225,11 @@ class Gatherer:
             order = np.argsort(mt, kind="stable")
             mt, mx, my = mt[order], mx[order], my[order]
         cols = _with_moves(rest, mt, mx, my, _bucket_ends(mt))
-        return _prepare(cols, (mt, mx, my), info, verdict, verdict_note, task_titles, timing)
+
+        def travel(breaks: np.ndarray) -> float:
+            return self._path_px(mt, mx, my, breaks)
+
+        return _prepare(cols, (mt, mx, my), travel, info, verdict, verdict_note, task_titles, timing)
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
@@ -284,6 +315,7 @@ def _positional(
 def _prepare(
     cols: EventColumns,
     moves: tuple[np.ndarray, np.ndarray, np.ndarray],
+    travel: Callable[[np.ndarray], float],
     info: SessionInfo | None,
     verdict: str,
     verdict_note: str,
@@ -294,16 +326,16 @@ def _prepare(
     bucket ends), and every move as (t_ns, x, y) in time order."""
     an = analyse(cols)
     start, end = an.start_ns, an.end_ns
-    mt, mx, my = moves
+    mt = moves[0]
     stretches, breaks = an.stretches, an.breaks
-    summary = summarize(
-        cols, info, verdict, verdict_note, an, timing, (mt.size, move_length(mt, mx, my, breaks))
-    )
+    summary = summarize(cols, info, verdict, verdict_note, an, timing, (mt.size, travel(breaks)))
     act_t, act = activity_per_second(cols)
     col = INPUT_KINDS.index(Kind.MOVE)
-    act[:, col] = np.bincount(
-        np.clip((mt - start) // 1_000_000_000, 0, act.shape[0] - 1), minlength=act.shape[0]
-    )
+    # the moves per second from the sorted track: where each second's edge falls (the first and
+    # the last bin also hold what lies before and after, as activity_per_second's clip does)
+    edges = start + np.arange(1, act.shape[0], dtype=np.int64) * 1_000_000_000
+    at = np.concatenate(([0], np.searchsorted(mt, edges, side="left"), [mt.size]))
+    act[:, col] = np.diff(at)
     tt, tx, ty = _positional(cols, moves)
     px, py = _thin_path(tt, tx, ty, breaks)
     clicks = np.flatnonzero(cols.kind == Kind.BUTTON_DOWN)
