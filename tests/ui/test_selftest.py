@@ -21,10 +21,11 @@ def test_self_test_passes_with_the_fallback_window_and_records_nothing(xserver, 
     lines = result.stdout.splitlines()
     assert result.returncode == 0, result.stdout + result.stderr
     steps = [line.split(":")[0].split(None, 1) for line in lines[:-1]]
-    assert [s[0] for s in steps] == ["ok"] * 8
+    assert [s[0] for s in steps] == ["ok"] * 9
     assert [s[1] for s in steps] == [
         "resources",
         "capture backends",
+        "commands",
         "application",
         "indicator",
         "recorder",
@@ -52,4 +53,4 @@ def test_self_test_fails_when_the_recorder_cannot_start(xserver, tmp_path) -> No
     result = self_test(env)
     assert result.returncode == 1
     assert "FAIL  recorder: the recorder did not start" in result.stdout
-    assert result.stdout.splitlines()[-1] == "self-test failed: 1 of 8 steps"
+    assert result.stdout.splitlines()[-1] == "self-test failed: 1 of 9 steps"
