@@ -189,3 +189,59 @@ def test_main_window_drops_the_link_to_a_session_deleted_elsewhere(make_app, qtb
     cli("sessions", "delete", "kept", "--yes")
     qtbot.waitUntil(lambda: not _links(main), timeout=20000)
     assert main.message_label.focusPolicy() == Qt.FocusPolicy.NoFocus
+
+
+def _review(tasks, qtbot, session_id: str):
+    from tallylight.store import vault
+    from tallylight.ui.review.window import ReviewWindow
+
+    win = ReviewWindow(tasks, session_id, vault.unlock(PASSPHRASE))
+    _shown(qtbot, win)
+    qtbot.waitUntil(lambda: win.ready, timeout=30000)
+    return win
+
+
+def test_review_window_shows_a_cut_made_elsewhere_and_says_a_delete(tasks, qtbot, vault_ready) -> None:
+    """A review open while a terminal cuts the session shows it anew; deleted from a terminal, the
+    window says so and offers nothing that would act on a session no longer there."""
+    write_session("watched", seconds=6.0)
+    _watching(qtbot)
+    win = _review(tasks, qtbot, "watched")
+    assert win.cut_button.isEnabled()
+    assert win.loaded.data.summary.gaps == []
+    cli("sessions", "cut", "watched", "--from", "2", "--to", "3", "--yes")
+    # shown anew: the cut span is a stretch without capture
+    qtbot.waitUntil(
+        lambda: win.ready and win.loaded is not None and bool(win.loaded.data.summary.gaps), timeout=30000
+    )
+    assert [g.reason for g in win.loaded.data.summary.gaps] == ["trimmed"]
+    assert "changed elsewhere" in win.status.text()
+    cli("sessions", "delete", "watched", "--yes")
+    qtbot.waitUntil(lambda: "deleted elsewhere" in win.status.text(), timeout=30000)
+    assert win.loaded is None
+    for button in (win.cut_button, win.export_button, win.delete_button, win.play_button):
+        assert not button.isEnabled()
+    click(win.close_button)
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=5000)
+
+
+def test_review_window_does_not_reload_for_its_own_cut(tasks, qtbot, vault_ready) -> None:
+    """Its own cut keeps the undo (a change seen from the watch is not news to the window)."""
+    write_session("mine", seconds=6.0)
+    _watching(qtbot)
+    win = _review(tasks, qtbot, "mine")
+    click(win.cut_button)
+    win.cut_from.setValue(1.0)
+    win.cut_to.setValue(4.0)
+    click(win.apply_cut_button)
+    qtbot.waitUntil(lambda: bool(win.undo_stack) and win.ready and win.undo_button.isEnabled(), timeout=30000)
+    # the watch's notice of the cut's files reaches the window, which finds what it shows
+    from tallylight.store import sessions
+
+    qtbot.waitUntil(
+        lambda: win.checked_stamp is not None and win.checked_stamp == sessions.version_stamp("mine"),
+        timeout=30000,
+    )
+    assert win.checked_stamp == win.loaded.stamp
+    assert "changed elsewhere" not in win.status.text()
+    assert win.undo_button.isEnabled()

@@ -89,6 +89,24 @@ def read(
     return read_session(d, keys, on_chunk)
 
 
+#: what :func:`version_stamp` gives: each file of a session with its modification time and size
+Stamp = tuple[tuple[str, int, int], ...]
+
+
+def version_stamp(session_id: str, data_dir: Path | None = None) -> Stamp | None:
+    """What changes when a session is rewritten (a cut, an undo), or None when it is gone.
+
+    The names, times and sizes of its files, nothing read: an open review window
+    asks it when the data folder changes, to tell whether what it shows is still
+    what is stored (cut or deleted elsewhere)."""
+    try:
+        with os.scandir(session_path(session_id, data_dir)) as entries:
+            files = [(e.name, e.stat(follow_symlinks=False)) for e in entries]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return tuple(sorted((name, st.st_mtime_ns, st.st_size) for name, st in files))
+
+
 def read_columns(
     session_id: str, keys: Keys, data_dir: Path | None = None
 ) -> tuple[SessionInfo | None, Report, EventColumns]:

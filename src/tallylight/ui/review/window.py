@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
 from tallylight import words
 from tallylight.i18n import _, ngettext, pgettext
 from tallylight.review.prepare import ReviewData
+from tallylight.ui import data_watch
 from tallylight.ui.a11y import close_keys
 from tallylight.ui.files import save_folder
 from tallylight.ui.fit import fit_on_show, scroll_body
-from tallylight.ui.tasks import TaskRunner
+from tallylight.ui.tasks import TaskRunner, quietly
 
 SPEEDS = (1.0, 2.0, 10.0)
 TICK_MS = 33
@@ -56,6 +57,7 @@ class Loaded:
     decode_s: float
     analysis_s: float
     trial_lines: tuple[str, ...] = ()  # the study tasks' trials and their measures (docs/TASKS.md)
+    stamp: Any = None  # the session's files when it was read (store.sessions.version_stamp)
 
 
 def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
@@ -69,6 +71,7 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
 
     stage["text"] = _("Decrypting and decoding…")
     t0 = time.perf_counter()
+    stamp = store.version_stamp(session_id)  # before reading: a change while it reads is seen later
     gathered = Gatherer()
 
     def piece(cols: Any) -> None:
@@ -83,7 +86,9 @@ def load_session(session_id: str, vault: Any, stage: dict[str, str]) -> Loaded:
         data.info, rep.verdict.value, rep.problem, _task_titles(data.info), data.timing
     )
     t2 = time.perf_counter()
-    return Loaded(prepared, gathered.events, data.info, rep, t1 - t0, t2 - t1, _trial_lines(data.trials))
+    return Loaded(
+        prepared, gathered.events, data.info, rep, t1 - t0, t2 - t1, _trial_lines(data.trials), stamp
+    )
 
 
 def _trial_lines(trials: list[dict[str, Any]]) -> tuple[str, ...]:
@@ -288,6 +293,11 @@ class ReviewWindow(QWidget):
         self._stage_timer.setInterval(50)
         self._stage_timer.timeout.connect(lambda: self.progress_label.setText(self._stage["text"]))
         self._set_controls(False)
+        # the window follows the data: a cut or delete elsewhere (Sessions, a terminal) is seen
+        self._busy = False  # loading or editing: a change then is checked once it is done
+        self._recheck = False
+        self.checked_stamp: Any = None
+        data_watch.shared().changed.connect(self._data_changed)
         self.load()
 
     def _build_steps(self) -> list[Callable[[], None]]:
@@ -337,7 +347,54 @@ class ReviewWindow(QWidget):
         ]
 
     # ---- loading -----------------------------------------------------------
+    @Slot()
+    def _data_changed(self) -> None:
+        """Something under the data folder changed: is this session still what is shown?"""
+        if self._closing:
+            return
+        if self._busy:
+            self._recheck = True
+            return
+        from tallylight.store import sessions as store
+
+        sid = self.session_id
+        self.tasks.run(
+            lambda: store.version_stamp(sid), self._compare_stamp, quietly("check the reviewed session")
+        )
+
+    def _compare_stamp(self, stamp: Any) -> None:
+        if self._closing or self._busy or self.loaded is None:
+            return
+        self.checked_stamp = stamp  # what the window last found on disk (tests wait on it)
+        if stamp is None:
+            self._gone()
+        elif stamp != self.loaded.stamp:
+            # cut elsewhere: shown anew; an undo here would now undo more than this window did
+            self.undo_stack.clear()
+            self.status.setText(_("This session was changed elsewhere: it is shown as it is now."))
+            self.load()
+
+    def _gone(self) -> None:
+        """Deleted elsewhere: nothing to show or act on any more; the window says so and stays."""
+        if self.playing:
+            self.toggle_play()
+        self.loaded = None
+        self.undo_stack.clear()
+        self._set_controls(False)
+        self.delete_button.setEnabled(False)
+        self.share_button.setEnabled(False)
+        self.status.setText(_("This session was deleted elsewhere."))
+        self.close_button.setFocus()
+
+    def _idle(self) -> None:
+        """A load or an edit is over: a change seen meanwhile is checked now."""
+        self._busy = False
+        if self._recheck:
+            self._recheck = False
+            self._data_changed()
+
     def load(self) -> None:
+        self._busy = True
         self.timings = {}
         self._set_controls(False)
         self.progress.show()
@@ -351,6 +408,7 @@ class ReviewWindow(QWidget):
     def _on_failed(self, exc: BaseException) -> None:
         if self._closing:
             return
+        self._busy = False
         self._stage_timer.stop()
         self.progress.hide()
         self.progress_label.setText(_("This session cannot be shown: {exc}").format(exc=exc))
@@ -461,6 +519,7 @@ class ReviewWindow(QWidget):
         self.timings["total_s"] = time.perf_counter() - self._t_request
         self._set_controls(True)
         self.seek(0.0)
+        self._idle()
 
     def _set_controls(self, enabled: bool) -> None:
         for w in (self.play_button, self.speed, self.slider, self.cut_button, self.export_button):
@@ -520,6 +579,7 @@ class ReviewWindow(QWidget):
         path, vault = self.session_path, self.vault
         self.end_cut()
         self._set_controls(False)
+        self._busy = True  # the change this makes is not news to this window
         self.status.setText(_("Cutting {a:.1f} s – {b:.1f} s out…").format(a=a, b=b))
 
         def done(cut: edits.Cut) -> None:
@@ -551,6 +611,7 @@ class ReviewWindow(QWidget):
         old = self.undo_stack.pop()
         path, vault = self.session_path, self.vault
         self._set_controls(False)
+        self._busy = True
         self.status.setText(_("Putting the span back…"))
 
         def done(_result: Any) -> None:
@@ -569,6 +630,7 @@ class ReviewWindow(QWidget):
             return
         self.status.setText(_("Nothing was changed: {exc}").format(exc=exc))
         self._set_controls(True)
+        self._idle()
 
     def _changed(self) -> None:
         if self.on_changed is not None:
@@ -666,6 +728,7 @@ class ReviewWindow(QWidget):
 
         sid = self.session_id
         self.undo_stack.clear()
+        self._busy = True  # deleted here: the window does what it says below, not "deleted elsewhere"
 
         def done(dropped: list[str]) -> None:
             if self.on_changed is not None:
@@ -682,11 +745,11 @@ class ReviewWindow(QWidget):
             self.status.setText(_("The session was deleted.") + " " + dropped_words(len(dropped)))
             self.close_button.setFocus()
 
-        self.tasks.run(
-            lambda: delete_session(sid),
-            done,
-            lambda exc: self.status.setText(_("Not deleted: {exc}").format(exc=exc)),
-        )
+        def failed(exc: BaseException) -> None:
+            self.status.setText(_("Not deleted: {exc}").format(exc=exc))
+            self._idle()
+
+        self.tasks.run(lambda: delete_session(sid), done, failed)
 
     @property
     def ready(self) -> bool:
