@@ -218,7 +218,7 @@ class Gatherer:
         timing: dict[str, Any] | None = None,
     ) -> ReviewData:
         """Everything a review window draws (as :func:`prepare`); the pieces are released."""
-        rest = EventColumns.concat(self._rest)
+        rest = self._rest
         mt, mx, my = (_joined(parts) for parts in (self._t, self._x, self._y))
         self._rest, self._t, self._x, self._y = [], [], [], []
         if mt.size > 1 and not np.all(mt[1:] >= mt[:-1]):  # rare: keep the track in time order
@@ -247,9 +247,10 @@ def _bucket_ends(t: np.ndarray) -> np.ndarray:
 
 
 def _with_moves(
-    rest: EventColumns, t: np.ndarray, x: np.ndarray, y: np.ndarray, keep: np.ndarray
+    rest: list[EventColumns], t: np.ndarray, x: np.ndarray, y: np.ndarray, keep: np.ndarray
 ) -> EventColumns:
-    """``rest`` with the moves ``keep`` selects put back, in time order."""
+    """The pieces ``rest`` with the moves ``keep`` selects put back, in time order (one copy
+    of every column joins them, one more orders them)."""
     n = int(keep.sum())
     z = np.zeros(n, np.int64)
     moves = EventColumns(
@@ -266,7 +267,7 @@ def _with_moves(
         z,
         z,
     )
-    both = EventColumns.concat([rest, moves])
+    both = EventColumns.concat([*rest, moves])
     order = np.argsort(both.t_ns, kind="stable")
     return both.take(order)
 
