@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QTabWidget,
     QVBoxLayout,
@@ -179,6 +180,10 @@ class ReviewWindow(QWidget):
         self.key_strip = QLabel("")
         self.key_strip.setAccessibleDescription(_("Keys around this moment"))
         self.key_strip.setTextFormat(Qt.TextFormat.PlainText)
+        # Neither changes the layout as the replay moves: a label that grew or shrank with its
+        # text resized the plots under it at every step (a relayout and a repaint of all)
+        self.key_strip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("888:88.8 "))
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.speed)
