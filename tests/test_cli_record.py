@@ -58,11 +58,23 @@ def test_record_for_a_while_then_export(xserver: XServer, tmp_path: Path) -> Non
     assert [r["key_text"] for r in typed] == ["o", "k"]
 
 
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited_ignore", [False, True], ids=["", "sigint-ignored-by-parent"])
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM])
-def test_signal_stops_with_a_summary(xserver: XServer, how: signal.Signals) -> None:
+def test_signal_stops_with_a_summary(xserver: XServer, how: signal.Signals, inherited_ignore: bool) -> None:
+    """Also when started with SIGINT ignored (a non-interactive shell's ``&``, nohup): a
+    recording stops when asked, whatever it inherited."""
     env = xserver.env(TALLYLIGHT_SINK="memory")
     proc = subprocess.Popen(
-        [*TL, "record"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*TL, "record"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ignore_sigint if inherited_ignore else None,
     )
     assert proc.stdout is not None
     assert "RECORDING IS ON" in proc.stdout.readline()  # its signal handling is set up by then

@@ -124,6 +124,9 @@ def run(args: argparse.Namespace) -> int:
     # always the window: a terminal (maybe a pseudo-terminal nobody watches) proves nothing
     window: TallyWindow | None = TallyWindow(indicator_gone, lambda: stop_recorder("participant"))
     previous = signal.signal(signal.SIGTERM, lambda *_args: stop_requested.set())
+    # Ctrl-C (SIGINT) always stops the session, even when this process inherited it ignored
+    # (started with `&` from a script, or by nohup): a recording must stop when asked
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         recorder = RecorderClient()
         control: RecordControl | None = None
@@ -163,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
             recorder.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         if window is not None:
             window.close()
     _print_summary(stopped)
