@@ -61,8 +61,13 @@ def _held(app) -> Counter[str]:
         held[f"child {type(obj).__name__}"] += 1
     held["widgets"] = len(QApplication.allWidgets())
     for obj in gc.get_objects():
-        module = type(obj).__module__ or ""
-        if module.startswith(("tallylight", "PySide6")) and not isinstance(obj, (QMetaObject, enum.Enum)):
+        module = type(obj).__module__
+        # a class whose __module__ is a descriptor (a metaclass's instances) is none of ours
+        if (
+            isinstance(module, str)
+            and module.startswith(("tallylight", "PySide6"))
+            and not isinstance(obj, (QMetaObject, enum.Enum))
+        ):
             held[f"object {type(obj).__qualname__}"] += 1
     controller = app.controller
     meta = controller.metaObject()
