@@ -224,8 +224,8 @@ def main() -> int:
             f"(ratio {an / a10:.3f}); open files {f10} -> {fn}"
         )
         print(
-            "  (each cycle shows ~5 tray notices; on this XEmbed tray each leaves ~3.3 KB in Qt's "
-            "bounded pixmap cache until ~5,300 notices: see bench_tray_messages.py)"
+            "  (each cycle shows ~5 tray notices, in the app's one reused notice window: "
+            "bench_tray_messages.py compares it with Qt's balloon, which left ~3.4 KB each)"
         )
     print(json.dumps({"cycles": cycles, "unexpected": len(unexpected), "figures": figures}))
     if args.keep is None:

@@ -1,27 +1,25 @@
-"""What a tray notice costs the app's memory, and whether it comes back.
+"""What a tray notice costs the app's memory: the app's own notice window against Qt's balloon.
 
-    python benchmarks/bench_tray_messages.py [--messages 6000] [--step 500]
+    python benchmarks/bench_tray_messages.py [--messages 2000] [--step 500] [--via both|notice|balloon]
 
 The soak (bench_soak.py) shows about five notices per cycle (started from the
-command line, private apps cannot be detected, paused, resumed, stopped), and
-the app's RSS grew ~1.12x from cycle 10 to 500. On a tray host without a
-notification service (XEmbed, here trayer) Qt shows each notice as a new
-balloon window (QBalloonTip), and each balloon leaves pixmaps in Qt's global
-QPixmapCache under keys no later balloon uses again (about half of it is the
-balloon's close button, whose icon the style makes anew for every balloon: a
-proxy style handing out one icon halved the rate). That cache is bounded
+command line, private apps cannot be detected, paused, resumed, stopped). Until
+the app had its own notice window (tallylight.ui.notice) it called
+``QSystemTrayIcon.showMessage``: on a tray host without a notification service
+(XEmbed, here trayer) Qt shows each notice as a new balloon window (QBalloonTip),
+and each balloon leaves pixmaps in Qt's global QPixmapCache under keys no later
+balloon uses again (about half of it is the balloon's close button, whose icon the
+style makes anew for every balloon). That cache is bounded
 (``QPixmapCache.cacheLimit()``, 10 MiB of pixels by default), so the growth
-levels off; Tallylight keeps nothing per notice (tests/ui/test_session_no_growth.py).
+levels off, at ~17 MiB after ~5,300 notices (about 1,100 soak cycles).
 
-Measured here (2 shared cores, load ~11): ~3.3 KB of malloc per notice up to
-~5,300 notices (+15.8 MiB), then ~0.3 KB per notice (+17.2 MiB at 7,000); after
-``QPixmapCache.clear()`` +2.2 MiB stays (~0.3 KB per notice, Qt's balloon window).
-
-This runs the real tray app on Xvfb with trayer, shows notices through
-``TrayUI.show_message`` (as the controller's ``notify`` does), and prints the
-malloc'd bytes in use (glibc ``mallinfo2``) and RSS every ``--step`` notices,
-then again after ``QPixmapCache.clear()``: what the cache held, and what stays
-(Qt's own, per balloon). Linux with glibc only.
+This runs the real tray app on Xvfb with trayer and, in one process, first shows
+``--messages`` notices the app's way (``TrayUI.show_message``, as the
+controller's ``notify`` does: the reused window), then as many through Qt's
+balloon (``tray.icon.showMessage``, what the app did before). It prints the
+malloc'd bytes in use (glibc ``mallinfo2``) and RSS every ``--step`` notices, and
+after the balloons again after ``QPixmapCache.clear()``: what the cache held.
+Linux with glibc only.
 """
 
 from __future__ import annotations
@@ -73,8 +71,9 @@ def rss_kib() -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--messages", type=int, default=6000)
+    ap.add_argument("--messages", type=int, default=2000, help="notices per way")
     ap.add_argument("--step", type=int, default=500)
+    ap.add_argument("--via", choices=("both", "notice", "balloon"), default="both")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="tl-tray-messages-"))
     os.environ["TALLYLIGHT_HOME"] = str(home)
@@ -89,6 +88,7 @@ def main() -> int:
             from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
             from tallylight import settings
+            from tallylight.ui import icons
             from tallylight.ui.app import TallylightApp
 
             qapp = QApplication([sys.argv[0]])
@@ -109,37 +109,57 @@ def main() -> int:
                 spin(100)
                 return int(_libc.mallinfo2().uordblks)
 
-            def show(i: int) -> None:
+            def show_notice(i: int) -> None:
                 # text of varying length, as real notices vary
                 tray.show_message("Tallylight paused", "Recording paused by Ctrl+Alt+P" + "." * (i % 37))
                 spin(3)
 
-            for i in range(20):  # warm up: fonts, the first balloon's lasting objects
-                show(i)
-            base, base_rss = in_use(), rss_kib()
-            print(f"QPixmapCache limit {QPixmapCache.cacheLimit()} KiB")
-            print(f"baseline: malloc in use {base / 2**20:.1f} MiB, RSS {base_rss / 1024:.1f} MiB")
-            t0 = time.monotonic()
-            last = base
-            for done in range(args.step, args.messages + 1, args.step):
-                for i in range(args.step):
-                    show(i)
-                now = in_use()
-                print(
-                    f"{done:6d} notices: malloc in use +{(now - base) / 2**20:6.2f} MiB "
-                    f"({(now - last) / args.step:6.0f} B per notice in this step), "
-                    f"RSS +{(rss_kib() - base_rss) / 1024:6.2f} MiB  [{time.monotonic() - t0:.0f} s]",
-                    flush=True,
+            def show_balloon(i: int) -> None:
+                tray.icon.showMessage(
+                    "Tallylight paused",
+                    "Recording paused by Ctrl+Alt+P" + "." * (i % 37),
+                    icons.icon_for(app.controller.state),
+                    8000,
                 )
-                last = now
-            full = in_use()
-            QPixmapCache.clear()
-            cleared = in_use()
-            n = args.messages
+                spin(3)
+
+            ways = {"notice": show_notice, "balloon": show_balloon}
+            chosen = list(ways) if args.via == "both" else [args.via]
+            for way in chosen:  # warm up: fonts, the first window's lasting objects
+                for i in range(20):
+                    ways[way](i)
+            print(f"QPixmapCache limit {QPixmapCache.cacheLimit()} KiB")
+            per_notice: dict[str, float] = {}
+            for way in chosen:
+                show = ways[way]
+                base, base_rss = in_use(), rss_kib()
+                print(f"{way}: baseline malloc in use {base / 2**20:.1f} MiB, RSS {base_rss / 1024:.1f} MiB")
+                t0 = time.monotonic()
+                last = base
+                for done in range(args.step, args.messages + 1, args.step):
+                    for i in range(args.step):
+                        show(i)
+                    now = in_use()
+                    print(
+                        f"  {way} {done:6d}: malloc in use +{(now - base) / 2**20:6.2f} MiB "
+                        f"({(now - last) / args.step:6.0f} B per notice in this step), "
+                        f"RSS +{(rss_kib() - base_rss) / 1024:6.2f} MiB  [{time.monotonic() - t0:.0f} s]",
+                        flush=True,
+                    )
+                    last = now
+                per_notice[way] = (last - base) / args.messages
+                if way == "balloon":
+                    QPixmapCache.clear()
+                    cleared = in_use()
+                    print(
+                        f"  after QPixmapCache.clear(): +{(cleared - base) / 2**20:.2f} MiB "
+                        f"({(cleared - base) / args.messages:.0f} B per notice stays); the cache held "
+                        f"{(last - cleared) / 2**20:.2f} MiB"
+                    )
             print(
-                f"after QPixmapCache.clear(): +{(cleared - base) / 2**20:.2f} MiB "
-                f"({(cleared - base) / n:.0f} B per notice stays); the cache held "
-                f"{(full - cleared) / 2**20:.2f} MiB ({(full - cleared) / n:.0f} B per notice)"
+                "per notice, same run: "
+                + ", ".join(f"{way} {b:.0f} B" for way, b in per_notice.items())
+                + f" (load average {os.getloadavg()[0]:.2f})"
             )
             app.dispose()
     finally:

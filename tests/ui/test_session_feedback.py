@@ -102,9 +102,10 @@ def test_tooltip_follows_a_hotkey_resume(make_app, tray_host, monkeypatch, xserv
 
 
 def _balloon(qapp):
-    tips = [
-        w for w in qapp.topLevelWidgets() if w.metaObject().className() == "QBalloonTip" and w.isVisible()
-    ]
+    """The tray's notice on screen (tallylight.ui.notice, which replaced Qt's QBalloonTip)."""
+    from tallylight.ui.notice import NoticeWindow
+
+    tips = [w for w in qapp.topLevelWidgets() if isinstance(w, NoticeWindow) and w.isVisible()]
     return tips[0] if tips else None
 
 

@@ -519,8 +519,7 @@ class TallylightApp(QObject):
                 win.deleteLater()
         self.window = self.main_window = None
         if self.tray is not None:
-            self.tray.icon.deleteLater()
-            self.tray.menu.deleteLater()
+            self.tray.dispose()
         self.deleteLater()
 
 

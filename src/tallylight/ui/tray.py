@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QRect, Signal, Slot
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -10,6 +10,7 @@ from tallylight.i18n import _
 from tallylight.ui import icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
+from tallylight.ui.notice import NoticeWindow
 
 
 class TrayUI(QObject):
@@ -41,8 +42,10 @@ class TrayUI(QObject):
         self.icon = QSystemTrayIcon(icons.icon_for(controller.state))
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
-        self.icon.messageClicked.connect(self._on_message_clicked)
-        self._message_session = ""  # the session the message on screen is about
+        # Notices go to a window of our own, made on the first one and reused: Qt's
+        # showMessage made a balloon per notice on XEmbed trays, each leaving pixmaps in
+        # QPixmapCache (tallylight.ui.notice)
+        self.notice: NoticeWindow | None = None
         controller.changed.connect(self.sync)
         controller.notify.connect(self.show_message)
         self._shown_state = ""
@@ -83,14 +86,27 @@ class TrayUI(QObject):
         self._show(title, message + _(" Click here to open it."), session_id)
 
     def _show(self, title: str, message: str, session_id: str) -> None:
-        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
-            self._message_session = session_id
-            self.icon.showMessage(title, message, icons.icon_for(self.controller.state), 8000)
+        if not self.icon.isVisible():
+            return
+        if self.notice is None:
+            self.notice = NoticeWindow(anchor=self._icon_geometry)
+            self.notice.clicked.connect(self._on_message_clicked)
+        self.notice.show_notice(title, message, self.controller.state, session_id)
 
-    @Slot()
-    def _on_message_clicked(self) -> None:
-        if self._message_session:
-            self.open_session.emit(self._message_session)
+    def _icon_geometry(self) -> QRect:
+        return self.icon.geometry()
+
+    @Slot(str)
+    def _on_message_clicked(self, session_id: str) -> None:
+        if session_id:
+            self.open_session.emit(session_id)
+
+    def dispose(self) -> None:
+        self.icon.deleteLater()
+        self.menu.deleteLater()
+        if self.notice is not None:
+            self.notice.dismiss()
+            self.notice.deleteLater()
 
     @Slot(QSystemTrayIcon.ActivationReason)
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
