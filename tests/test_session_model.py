@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tallylight.errors import UsageError
-from tallylight.session_model import TRANSITIONS, SessionModel
+from tallylight.protocol import RecorderMessage
+from tallylight.recorder.exitlog import RecorderExit
+from tallylight.session_model import TRANSITIONS, RecorderLost, SessionEvents, SessionModel
 from tallylight.words import AppState
 
 
@@ -185,6 +189,7 @@ class Link:
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict[str, object]]] = []
         self.closed = False
+        self.exit: RecorderExit | None = None  # how its process ended, once it has
 
     def send(self, cmd: object, **fields: object) -> None:
         self.sent.append((str(cmd), fields))
@@ -259,7 +264,7 @@ def test_commands_reach_the_recorder_only_in_states_that_take_them(state: AppSta
 
 
 def test_a_session_through_its_link() -> None:
-    from tallylight.protocol import RECORDER_EXITED, RecorderMessage, StartCommand
+    from tallylight.protocol import RecorderMessage, StartCommand
 
     m = SessionModel(Clock())
     link = Link()
@@ -293,7 +298,7 @@ def test_a_session_through_its_link() -> None:
     assert m.stop()
     assert [cmd for cmd, _ in link.sent].count("stop") == 1
     assert ("stop", {"reason": "participant"}) in link.sent
-    last = m.on_stopped(RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=0))
+    last = m.on_stopped(RecorderMessage.parse({"event": "stopped", "reason": "participant", "summary": {}}))
     assert last.label == "typing"
     assert last.session_id == "s1"
     assert last.summary.counts == {"key_down": 3}  # the last counts seen
@@ -326,3 +331,310 @@ def test_the_apps_study_session_may_fall_back_to_the_task_window() -> None:
 
     assert start_command(Settings(), study="s").fields()["window_tasks_fallback"] is True
     assert "window_tasks_fallback" not in start_command(Settings()).fields()
+
+
+# ---------------------------------------------------------------- what the model tells its adapter
+
+
+class Told:
+    """A model's events, kept: what the tray app or ``record`` would show."""
+
+    def __init__(self) -> None:
+        self.notices: list[tuple[str, str]] = []
+        self.failed: list[str] = []
+        self.lost: list[RecorderLost] = []
+        self.ended: list[object] = []
+        self.tasks: list[tuple[str, str]] = []
+        self.stops: list[object] = []
+        self.exits: list[object] = []
+        self.changes = 0
+        self.running = 0
+
+    def events(self) -> SessionEvents:
+        def changed() -> None:
+            self.changes += 1
+
+        def running() -> None:
+            self.running += 1
+
+        return SessionEvents(
+            changed=changed,
+            notice=lambda title, text: self.notices.append((title, text)),
+            running=running,
+            task_started=lambda _study, task: self.tasks.append(("start", task)),
+            task_ended=lambda task: self.tasks.append(("end", task)),
+            stop_sent=self.stops.append,
+            exit_seen=self.exits.append,
+            failed=self.failed.append,
+            lost=self.lost.append,
+            ended=self.ended.append,
+        )
+
+
+def told_model(clock: Clock | None = None, **start: Any) -> tuple[SessionModel, Told, Link]:
+    from tallylight.protocol import StartCommand
+
+    told, link = Told(), Link()
+    m = SessionModel(clock or Clock(), told.events())
+    m.begin(link, StartCommand(**start))
+    return m, told, link
+
+
+def msg(event: str, **fields: object) -> RecorderMessage:
+    return RecorderMessage.parse({"event": event, **fields})
+
+
+def told_in(state: AppState, clock: Clock | None = None) -> tuple[SessionModel, Told, Link]:
+    """A model with a link and events, brought to ``state`` by the recorder's own messages."""
+    m, told, link = told_model(clock, label="walk", max_duration_s=60.0)
+    if state != AppState.STARTING:
+        m.on_message(msg("started", session_id="s1"))
+    if state == AppState.PAUSED:
+        m.on_message(msg("paused"))
+    if state == AppState.STOPPING:
+        assert m.stop()
+    assert m.state == state
+    return m, told, link
+
+
+LIVE = [AppState.STARTING, AppState.RECORDING, AppState.PAUSED, AppState.STOPPING]
+
+
+@pytest.mark.parametrize("state", LIVE)
+def test_a_recorder_killed_in_each_state_is_lost_and_said(state: AppState) -> None:
+    from tallylight.protocol import RECORDER_EXITED
+
+    m, told, link = told_in(state)
+    link.exit = RecorderExit(4242, None, 9)  # how the process ended
+    m.on_message(RecorderMessage("stopped", reason=RECORDER_EXITED, signal=9))
+    assert m.on_exit() == AppState.ERROR
+    assert told.exits == [link.exit]  # to the private log
+    assert len(told.lost) == 1
+    lost = told.lost[0]
+    assert "SIGKILL" in lost.message
+    assert told.failed == [lost.message] == [m.error_message]
+    if state == AppState.STARTING:
+        assert "nothing was recorded" in lost.message
+        assert lost.session_id == ""
+    else:
+        assert "kept in the session “walk”" in lost.message
+        assert lost.session_id == "s1"
+    assert told.ended == []  # the lost window says it all: no stop summary besides
+    assert m.link is None
+    assert not m.stop()
+    assert m.summary_lines()[0] == f"Tallylight: {AppState.ERROR.words}"
+    assert lost.message in m.summary_lines()
+
+
+@pytest.mark.parametrize("state", LIVE)
+def test_a_recorder_that_reports_a_fatal_error_then_dies_says_both(state: AppState) -> None:
+    from tallylight.protocol import RECORDER_EXITED, RecorderMessage
+
+    m, told, _link = told_in(state)
+    m.on_message(msg("error", message="The disk is full.", fatal=True))
+    assert told.notices == []  # said when the recorder has ended
+    assert told.failed == []
+    m.on_message(RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=1))
+    m.on_exit()
+    assert m.state == AppState.ERROR
+    assert told.failed[0].startswith("The disk is full. The recorder ended unexpectedly")
+
+
+def test_a_refused_start_closes_the_channel_and_fails_with_the_recorders_words() -> None:
+    from tallylight.protocol import RECORDER_EXITED, RecorderMessage
+
+    m, told, link = told_in(AppState.STARTING)
+    m.on_start_refused("No key vault exists yet.")
+    assert link.closed
+    m.on_message(RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=0))
+    assert m.on_exit() == AppState.ERROR
+    assert told.failed == ["No key vault exists yet."]
+    assert told.lost == []
+    assert told.ended == []
+
+
+def test_a_stop_not_answered_closes_the_channel_and_a_silent_end_is_an_error() -> None:
+    from tallylight.protocol import RECORDER_EXITED, RecorderMessage
+
+    m, told, link = told_in(AppState.RECORDING)
+    assert m.stop()
+    assert told.stops == [link]
+    assert m.stop()
+    assert told.stops == [link]  # asked once
+    assert not m.force_stop(Link())  # another recorder's grace ran out: not this one
+    assert not link.closed
+    assert m.force_stop(link)
+    assert link.closed
+    m.on_message(RecorderMessage("stopped", reason=RECORDER_EXITED, exit_code=0))
+    assert m.on_exit() == AppState.ERROR
+    assert told.failed == ["The recorder ended before it said why."]
+
+
+@pytest.mark.parametrize("state", [AppState.STARTING, AppState.RECORDING, AppState.PAUSED])
+def test_force_stop_does_nothing_unless_stopping(state: AppState) -> None:
+    m, _told, link = told_in(state)
+    assert not m.force_stop(link)
+    assert not link.closed
+
+
+def test_a_clean_stop_ends_with_the_summary_once() -> None:
+    clock = Clock()
+    m, told, _link = told_in(AppState.RECORDING, clock)
+    clock.now += 5
+    m.stop()
+    m.on_message(msg("stopped", reason="duration_limit", summary={"counts": {"key_down": 2}}))
+    assert m.on_exit() == AppState.IDLE
+    assert told.failed == []
+    assert told.lost == []
+    assert told.ended == [m.last_stop]
+    from tallylight.session_model import stop_summary
+
+    said = stop_summary(m.last_stop)
+    assert said.startswith("Recording stopped because")
+    assert "0:00:05 recorded" in said
+    assert "Last session: 0:00:05 recorded" in m.summary_lines()[1]
+    assert m.status()["last_session"]["reason"] == "duration_limit"
+
+
+def test_an_ending_without_a_session_has_no_summary() -> None:
+    m, told, _link = told_in(AppState.STARTING)
+    m.stop()
+    m.on_message(msg("stopped", reason="participant"))
+    m.on_exit()
+    assert told.ended == []  # nothing was recorded: nothing to open
+
+
+def test_what_the_start_says() -> None:
+    m, told, _link = told_model(label="x")
+    m.started_by = "a script"
+    m.on_message(
+        msg(
+            "started",
+            session_id="s1",
+            options={"keys": "class"},
+            narrowed=[{"message": "keys: kind only"}],
+            global_capture=False,
+        )
+    )
+    titles = [t for t, _ in told.notices]
+    assert titles == ["Recording started from the command line", "Only study tasks are recorded"]
+    assert "Started by a script" in told.notices[0][1]
+    assert "Narrowed: keys: kind only." in told.notices[0][1]
+    assert told.running == 1
+    m2, told2, _ = told_model()
+    m2.on_message(msg("started", session_id="s2", narrowed=[{"message": "keys: kind only"}]))
+    assert told2.notices == [("Capture narrowed", "keys: kind only.")]
+
+
+def test_the_hotkey_is_named_as_the_session_knows_it() -> None:
+    from tallylight.capture.hotkey import parse_hotkey
+    from tallylight.protocol import StartCommand
+
+    told = Told()
+    m = SessionModel(Clock(), told.events())
+    m.begin(Link(), StartCommand(), hotkey=parse_hotkey("<ctrl>+<alt>+p"))
+    m.on_message(msg("started", session_id="s"))
+    m.on_message(msg("paused", by="hotkey"))
+    m.on_message(msg("resumed", by="hotkey"))
+    m.on_message(msg("paused"))  # from the menu: not said
+    assert [t for t, _ in told.notices] == ["Tallylight paused", "Tallylight recording"]
+    assert "Ctrl+Alt+P" in told.notices[0][1]
+    assert m.state == AppState.PAUSED
+
+
+def test_errors_that_are_not_fatal_are_said_but_the_focus_caveat_once() -> None:
+    from tallylight.capture.focus import FOCUS_UNKNOWN_NOTICE
+
+    m, told, _link = told_in(AppState.RECORDING)
+    m.focus_caveat_said = True
+    m.on_message(msg("error", message=FOCUS_UNKNOWN_NOTICE + " More."))
+    m.on_message(msg("error", message="A hiccup."))
+    assert told.notices == [("Tallylight", "A hiccup.")]
+    assert m.state == AppState.RECORDING
+
+
+def test_marks_are_said_and_tasks_told() -> None:
+    m, told, _link = told_in(AppState.RECORDING)
+    m.on_message(msg("note", number=3))
+    assert told.notices[-1][0] == "Note added"
+    assert "Note 3 marked." in told.notices[-1][1]
+    m.on_message(msg("task", action="start", task="copy"))
+    m.on_message(msg("task", action="end", task="copy"))
+    assert told.tasks == [("start", "copy"), ("end", "copy")]
+    assert m.task == ""
+
+
+def test_messages_that_change_nothing_are_taken_quietly() -> None:
+    m, told, _link = told_in(AppState.RECORDING)
+    before = told.changes
+    m.on_message(msg("ready"))
+    m.on_message(msg("preview", events=["a"]))
+    m.on_message(msg("something new"))
+    assert told.changes == before
+    m.on_message(msg("stats", counts={"move": 1}))
+    assert told.changes == before + 1
+    assert m.status()["counts"] == {"move": 1}
+
+
+@pytest.mark.parametrize("state", list(AppState))
+def test_reminders_and_the_backstop_only_while_recording_or_paused(state: AppState) -> None:
+    clock = Clock()
+    if state in LIVE:
+        m, told, link = told_in(state, clock)
+    else:
+        told = Told()
+        m = SessionModel(clock, told.events())
+        link = Link()
+    runs = state in (AppState.RECORDING, AppState.PAUSED)
+    clock.now += 120
+    assert m.reminder(seconds_per_minute=60.0) is runs
+    if runs:
+        assert told.notices[-1][0] == "Tallylight is still on"
+        assert "(2 min so far)" in told.notices[-1][1] or "paused" in told.notices[-1][1]
+    assert m.overdue() is (state in (AppState.RECORDING, AppState.PAUSED, AppState.STOPPING))
+    sent = len(link.sent)
+    assert m.backstop() is runs
+    assert (len(link.sent) > sent) is runs
+    if runs:
+        assert m.state == AppState.STOPPING
+
+
+def test_not_overdue_before_the_maximum_and_its_grace() -> None:
+    clock = Clock()
+    m, _told, _link = told_in(AppState.RECORDING, clock)  # maximum 60 s
+    clock.now += 74.9
+    assert not m.overdue()
+    clock.now += 0.1
+    assert m.overdue()
+
+
+def test_the_apps_start_says_an_unusable_hotkey_and_can_start_again() -> None:
+    from tallylight.settings import Settings
+
+    told = Told()
+    m = SessionModel(Clock(), told.events())
+    cmd = m.start(Link(), Settings(pause_hotkey="Ctrl+Ctrl"), "walk", None, "")
+    assert cmd.pause_hotkey == ""
+    assert "cannot be used" in told.notices[0][1]
+    assert m.hotkey is None
+    assert m.again() is None  # a session runs
+    m.on_start_refused("No.")
+    m.on_exit()
+    assert m.again() == ("walk", None, "")
+
+
+def test_the_status_is_one_shape_for_the_app_and_record() -> None:
+    m, _told, _link = told_in(AppState.RECORDING)
+    st = m.status(recorder_pid=7)
+    assert st["state"] == "recording"
+    assert (st["label"], st["session_id"], st["recorder_pid"]) == ("walk", "s1", 7)
+    assert set(st) >= {
+        "elapsed_s",
+        "paused_s",
+        "counts",
+        "options",
+        "narrowed",
+        "last_error",
+        "tasks",
+        "notes",
+    }

@@ -27,7 +27,7 @@ from tallylight.options import CaptureOptions, KeyMode
 from tallylight.protocol import AppCommand, AppRequest, Command, Message, RecorderMessage, StartCommand
 from tallylight.recorder import exitlog
 from tallylight.recorder.client import EOF, RecorderClient
-from tallylight.session_model import SessionModel
+from tallylight.session_model import SessionEvents, SessionModel
 from tallylight.study.enrolment import session_terms
 
 
@@ -107,11 +107,15 @@ def run(args: argparse.Namespace) -> int:
 
     stop_requested = threading.Event()
     live: list[RecorderClient] = []  # the recorder, once its session started
+    # the same session model as the tray app's light; what it kept is listed by `sessions list`
+    events = SessionEvents(failed=_say_failed, exit_seen=_note_exit)
+    model = SessionModel(events=events, kept_where=_("see `tallylight sessions list`."))
+    events.task_started = lambda _study, task: _say_task(_("Task started: {title}."), model.task_title(task))
+    events.task_ended = lambda task: _say_task(_("Task ended: {title}."), model.task_title(task))
 
     def stop_recorder(reason: str) -> None:
-        for rec in live:
-            with contextlib.suppress(RecorderError):  # already gone: it stopped anyway
-                rec.send_raw(protocol.command(Command.STOP, reason=reason))
+        if live:  # never before the recorder answered the start
+            model.stop(reason)
 
     def indicator_gone(why: str) -> None:
         print(
@@ -130,7 +134,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         recorder = RecorderClient()
         control: RecordControl | None = None
-        model = SessionModel()  # the same session model as the tray app's light
         start = model.begin(
             _Link(recorder),
             StartCommand(
@@ -141,10 +144,12 @@ def run(args: argparse.Namespace) -> int:
                 idle_timeout_s=idle,
                 pause_hotkey=hotkey.pynput() if hotkey else "",
             ),
+            hotkey=hotkey,
         )
         try:
             started = RecorderMessage.parse(recorder.request(Command.START, **start.fields()))
-            model.on_started(started)
+            model.on_message(started)
+            events.notice = _say  # from now on; the start itself is said in full below
             live.append(recorder)
             control = RecordControl(*_control_handlers(recorder, model))
             control.start()  # `tallylight task|note|status` from another terminal reach this session
@@ -156,9 +161,9 @@ def run(args: argparse.Namespace) -> int:
                 window.update(model.state.value, notice)
             stopped = _wait(recorder, model, stop_requested, duration, window, notice)
             if stopped is None:
-                stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
+                stopped = _stop(recorder, model)
         except KeyboardInterrupt:
-            stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
+            stopped = _stop(recorder, model)
         finally:
             live.clear()
             if control is not None:
@@ -169,8 +174,33 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, previous_int)
         if window is not None:
             window.close()
+    model.on_exit()  # a fatal error the recorder reported is said now
     _print_summary(stopped)
     return 0 if stopped.reason != "write_error" else 5
+
+
+def _say(title: str, text: str) -> None:
+    print(f"\n{title}: {text}", file=sys.stderr, flush=True)
+
+
+def _say_failed(why: str) -> None:
+    print(f"\n{why}", file=sys.stderr, flush=True)
+
+
+def _say_task(said: str, title: str) -> None:
+    print("\n" + said.format(title=words.printable(title)), file=sys.stderr, flush=True)
+
+
+def _note_exit(ex: exitlog.RecorderExit) -> None:
+    exitlog.note_exit(ex)  # the private log; the terminal reads why from the error
+
+
+def _stop(recorder: RecorderClient, model: SessionModel) -> RecorderMessage:
+    """Stop the session and wait for the recorder's ``stopped``."""
+    model.stopping()
+    stopped = RecorderMessage.parse(recorder.request(Command.STOP, timeout=15.0))
+    model.on_message(stopped)
+    return stopped
 
 
 def _control_handlers(
@@ -181,20 +211,7 @@ def _control_handlers(
     session's facts are the session model's, as in the tray app."""
 
     def status() -> dict[str, Any]:
-        return {
-            "state": model.state.value,
-            "label": model.label,
-            "session_id": model.session_id,
-            "elapsed_s": round(model.elapsed_s, 3),
-            "paused_s": round(model.paused_s, 3),
-            "options": dict(model.options),
-            "narrowed": list(model.narrowed),
-            "study": model.study,
-            "task": model.task,
-            "tasks": [dict(t) for t in model.tasks],
-            "notes": model.notes,
-            "recorder_pid": recorder.pid,
-        }
+        return model.status(recorder.pid)
 
     def handle(request: AppRequest) -> dict[str, Any]:
         if request.cmd == AppCommand.STATUS:
@@ -203,16 +220,12 @@ def _control_handlers(
             if request.action not in ("start", "end"):
                 return protocol.app_error(_("A task can be started or ended."), status())
             task = request.task if request.action == "start" else None  # None: not sent
-            done = RecorderMessage.parse(recorder.request(Command.TASK, action=request.action, task=task))
-            model.on_marked(done)
-            title = words.printable(model.task_title(done.task))
-            said = _("Task started: {title}.") if done.action == "start" else _("Task ended: {title}.")
-            print("\n" + said.format(title=title), file=sys.stderr, flush=True)
+            model.on_message(
+                RecorderMessage.parse(recorder.request(Command.TASK, action=request.action, task=task))
+            )
             return protocol.app_ok(status())
         if request.cmd == AppCommand.NOTE:
-            done = RecorderMessage.parse(recorder.request(Command.NOTE))
-            model.on_marked(done)
-            print("\n" + _("Note {n} marked.").format(n=done.number), file=sys.stderr, flush=True)
+            model.on_message(RecorderMessage.parse(recorder.request(Command.NOTE)))
             return protocol.app_ok(status())
         if request.cmd == AppCommand.START:
             return protocol.app_error(
@@ -237,56 +250,50 @@ def _wait(
     window: TallyWindow | None,
     notice: list[str],
 ) -> RecorderMessage | None:
-    """Until the time is up, a signal, or the recorder stopped by itself (then its message)."""
-    tty = sys.stdout.isatty()
+    """Until the time is up, a signal, or the recorder stopped by itself (then its message).
+    The model takes each message, and stops a recorder that missed its maximum duration."""
     while not stop_requested.is_set():
+        if model.overdue():
+            model.backstop()
         try:
-            msg = RecorderMessage.parse(recorder.notices.get(timeout=0.25))
+            raw = recorder.notices.get(timeout=0.25)
         except queue.Empty:
             continue
-        kind = msg.event
-        if kind == Message.STOPPED:
-            model.on_stopped(msg)
+        msg = RecorderMessage.parse(raw)
+        if msg.event == EOF:  # it ended without saying stopped: what it kept, and why
+            model.on_message(RecorderMessage(Message.STOPPED, reason=protocol.RECORDER_EXITED))
+            raise RecorderError(model.fatal_error)
+        model.on_message(msg)
+        if msg.event == Message.STOPPED:
             return msg
-        if kind == Message.PAUSED:
-            model.paused()
-        elif kind == Message.RESUMED:
-            model.resumed()
-        if kind == Message.ERROR:
-            print(f"\n{msg.message}", file=sys.stderr)
-        elif kind == EOF:
-            model.failed("the recorder exited")
-            kept = _(
-                "What it had saved until then is kept, marked as recovered: see `tallylight sessions list`."
-            )
-            raise RecorderError(exitlog.record_and_explain(recorder.exit_record(), kept))
-        elif kind == Message.STATS:
-            model.on_stats(msg)
-            if window is not None:
-                state = model.state.value
-                progress = f"{words.clock(msg.elapsed_s)} — {words.counts_summary(msg.counts or {})}"
-                window.update(state, [*notice, progress])
-            if tty:
-                counts = msg.counts or {}
-                total = sum(v for k, v in counts.items() if k != "marker")
-                left = (
-                    _(", {seconds:.0f} s left").format(seconds=max(0.0, duration - msg.elapsed_s))
-                    if duration
-                    else ""
-                )
-                rate = msg.rate or 0.0
-                print(
-                    _("\r● REC {elapsed_s:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ").format(
-                        elapsed_s=msg.elapsed_s, total=total, rate=rate, left=left
-                    ),
-                    end="",
-                    flush=True,
-                )
+        if msg.event == Message.STATS:
+            _show_progress(msg, model, duration, window, notice)
     return None
 
 
+def _show_progress(
+    msg: RecorderMessage, model: SessionModel, duration: float, window: TallyWindow | None, notice: list[str]
+) -> None:
+    """A ``stats`` message on the tally window, and on the terminal's one progress line."""
+    if window is not None:
+        progress = f"{words.clock(msg.elapsed_s)} — {words.counts_summary(msg.counts or {})}"
+        window.update(model.state.value, [*notice, progress])
+    if not sys.stdout.isatty():
+        return
+    total = sum(v for k, v in (msg.counts or {}).items() if k != "marker")
+    left = _(", {seconds:.0f} s left").format(seconds=max(0.0, duration - msg.elapsed_s)) if duration else ""
+    print(
+        _("\r● REC {elapsed_s:7.1f} s  {total:>8} events  {rate:6.0f}/s{left}   ").format(
+            elapsed_s=msg.elapsed_s, total=total, rate=msg.rate or 0.0, left=left
+        ),
+        end="",
+        flush=True,
+    )
+
+
 class _Link:
-    """``record``'s recorder client as the session model's link to its recorder."""
+    """``record``'s recorder client as the session model's link to its recorder; ``exit``
+    says how its process ended (it waits for it)."""
 
     def __init__(self, client: RecorderClient) -> None:
         self.client = client
@@ -297,6 +304,10 @@ class _Link:
 
     def close_channel(self) -> None:
         self.client.close()
+
+    @property
+    def exit(self) -> exitlog.RecorderExit:
+        return self.client.exit_record()
 
 
 def _notice_lines(started: RecorderMessage, hotkey: Hotkey | None = None) -> list[str]:

@@ -20,6 +20,8 @@ from tallylight.errors import AppNotRunning, TallylightError, UsageError
 from tallylight.fsutil import FileLock
 from tallylight.hardening import protect_process
 from tallylight.i18n import _, ngettext
+from tallylight.protocol import LastSession
+from tallylight.session_model import RecorderLost, stop_summary
 from tallylight.ui import data_watch, icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
@@ -131,16 +133,15 @@ class TallylightApp(QObject):
         self.main_window.bring_forward()
         return self.main_window
 
-    @Slot(dict)
-    def _on_session_ended(self, last: dict[str, Any]) -> None:
+    @Slot(object)
+    def _on_session_ended(self, last: LastSession) -> None:
         """The stop summary: duration, counts, and a way to open the session."""
-        session_id = str(last.get("session_id") or "")
         for view in (self.tray, self.window, self.main_window):
             if view is not None:
-                view.show_session_message(_("Recording stopped"), self.controller.stop_summary(), session_id)
+                view.show_session_message(_("Recording stopped"), stop_summary(last), last.session_id)
 
-    @Slot(dict)
-    def _on_recorder_lost(self, lost: dict[str, Any]) -> QDialog:
+    @Slot(object)
+    def _on_recorder_lost(self, lost: RecorderLost) -> QDialog:
         """What happened, what was kept, and Start again in one click."""
         from tallylight.ui.dialogs.recorder_lost import RecorderLostDialog
 

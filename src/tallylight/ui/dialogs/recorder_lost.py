@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from tallylight.i18n import _
+from tallylight.session_model import RecorderLost
 from tallylight.ui.a11y import announce
 
 
@@ -17,14 +16,14 @@ class RecorderLostDialog(QDialog):
     start_again = Signal()
     open_session = Signal(str)
 
-    def __init__(self, lost: dict[str, Any], parent: QWidget | None = None) -> None:
+    def __init__(self, lost: RecorderLost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(_("Tallylight — recording stopped unexpectedly"))
         self.setObjectName("RecorderLostDialog")
-        self.session_id = str(lost.get("session_id") or "")
+        self.session_id = lost.session_id
         heading = QLabel(_("<b>Recording stopped unexpectedly</b>"))
         heading.setTextFormat(Qt.TextFormat.RichText)
-        self.text = QLabel(str(lost.get("message") or ""))
+        self.text = QLabel(lost.message)
         self.text.setTextFormat(Qt.TextFormat.PlainText)  # holds the label: participant text
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
