@@ -66,10 +66,11 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     when the one that answers refuses, :class:`UsageError` for an unknown command.
     """
     request = protocol.app_request(command, **fields)  # UsageError for an unknown command
+    cmd = protocol.AppRequest.parse(request).cmd
     if sys.platform == "win32" or not hasattr(socket, "AF_UNIX"):
         raise AppNotRunning(_("Controlling the app from the command line is not supported on Windows yet."))
     paths.private_runtime_dir(create=False)  # never talk to a socket in a folder someone else controls
-    if request["cmd"] != protocol.AppCommand.SHOW:
+    if cmd != protocol.AppCommand.SHOW:
         try:
             return _checked(_exchange(record_socket_path(), request, timeout))
         except _NobodyListens:
@@ -77,7 +78,7 @@ def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dic
     try:
         return _checked(_exchange(socket_path(), request, timeout))
     except _NobodyListens as exc:
-        if request["cmd"] in (protocol.AppCommand.TASK, protocol.AppCommand.NOTE):
+        if cmd in (protocol.AppCommand.TASK, protocol.AppCommand.NOTE):
             raise AppNotRunning(
                 _("No session is recording: neither the Tallylight app nor `tallylight record` is running.")
             ) from exc

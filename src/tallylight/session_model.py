@@ -78,7 +78,7 @@ class SessionEvents:
     #: a stop was sent down this link: if the recorder does not answer, call ``force_stop(link)``
     stop_sent: Callable[[RecorderLink], None] = _nothing
     #: the recorder ended unexpectedly: note its exit in the private log (I/O: the adapter's thread)
-    exit_seen: Callable[[exitlog.RecorderExit], None] = _nothing
+    exit_seen: Callable[[exitlog.RecorderExit], object] = _nothing
     failed: Callable[[str], None] = _nothing  # the session could not record: why
     lost: Callable[[RecorderLost], None] = _nothing  # the recorder died: what it kept
     ended: Callable[[LastSession], None] = _nothing  # a session ended: its stop summary

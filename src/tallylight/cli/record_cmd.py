@@ -89,9 +89,10 @@ def options_from_args(args: argparse.Namespace) -> CaptureOptions:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def _asked(args: argparse.Namespace) -> tuple[StartCommand, Hotkey | None]:
+    """The start command the arguments ask for, after every check that can refuse it before
+    a recorder starts (label, durations, study, hotkey, capture, vault)."""
     label = read_label(args)  # first: a label given on the command line is refused at once
-    options = options_from_args(args)
     duration = parse_duration(args.duration) if args.duration else 0.0
     idle = parse_duration(args.idle_timeout) if args.idle_timeout else 0.0
     if args.study:
@@ -104,11 +105,24 @@ def run(args: argparse.Namespace) -> int:
         print(_("Warning: {summary}").format(summary=result.summary), file=sys.stderr)
     if os.environ.get("TALLYLIGHT_SINK") != "memory":
         ensure_vault(args)
+    start = StartCommand(
+        options=options_from_args(args).to_dict(),
+        label=label,
+        study=args.study or "",
+        max_duration_s=duration,
+        idle_timeout_s=idle,
+        pause_hotkey=hotkey.pynput() if hotkey else "",
+    )
+    return start, hotkey
 
+
+def run(args: argparse.Namespace) -> int:
+    start, hotkey = _asked(args)
+    duration = start.max_duration_s
     stop_requested = threading.Event()
     live: list[RecorderClient] = []  # the recorder, once its session started
     # the same session model as the tray app's light; what it kept is listed by `sessions list`
-    events = SessionEvents(failed=_say_failed, exit_seen=_note_exit)
+    events = SessionEvents(failed=_say, exit_seen=exitlog.note_exit)
     model = SessionModel(events=events, kept_where=_("see `tallylight sessions list`."))
     events.task_started = lambda _study, task: _say_task(_("Task started: {title}."), model.task_title(task))
     events.task_ended = lambda task: _say_task(_("Task ended: {title}."), model.task_title(task))
@@ -134,22 +148,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         recorder = RecorderClient()
         control: RecordControl | None = None
-        start = model.begin(
-            _Link(recorder),
-            StartCommand(
-                options=options.to_dict(),
-                label=label,
-                study=args.study or "",
-                max_duration_s=duration,
-                idle_timeout_s=idle,
-                pause_hotkey=hotkey.pynput() if hotkey else "",
-            ),
-            hotkey=hotkey,
-        )
+        model.begin(_Link(recorder), start, hotkey=hotkey)
         try:
             started = RecorderMessage.parse(recorder.request(Command.START, **start.fields()))
             model.on_message(started)
-            events.notice = _say  # from now on; the start itself is said in full below
+            events.notice = lambda title, text: _say(f"{title}: {text}")  # the start is said in full below
             live.append(recorder)
             control = RecordControl(*_control_handlers(recorder, model))
             control.start()  # `tallylight task|note|status` from another terminal reach this session
@@ -179,20 +182,12 @@ def run(args: argparse.Namespace) -> int:
     return 0 if stopped.reason != "write_error" else 5
 
 
-def _say(title: str, text: str) -> None:
-    print(f"\n{title}: {text}", file=sys.stderr, flush=True)
-
-
-def _say_failed(why: str) -> None:
-    print(f"\n{why}", file=sys.stderr, flush=True)
+def _say(text: str) -> None:
+    print(f"\n{text}", file=sys.stderr, flush=True)
 
 
 def _say_task(said: str, title: str) -> None:
-    print("\n" + said.format(title=words.printable(title)), file=sys.stderr, flush=True)
-
-
-def _note_exit(ex: exitlog.RecorderExit) -> None:
-    exitlog.note_exit(ex)  # the private log; the terminal reads why from the error
+    _say(said.format(title=words.printable(title)))
 
 
 def _stop(recorder: RecorderClient, model: SessionModel) -> RecorderMessage:

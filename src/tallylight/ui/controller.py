@@ -21,15 +21,13 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from tallylight import settings as settings_mod
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions
-from tallylight.protocol import Command, LastSession, RecorderMessage
+from tallylight.protocol import Command, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.session_model import (
     RecorderLink,
     SessionEvents,
     SessionModel,
-    last_session_words,
     reminder_interval_s,
-    stop_summary,
 )
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.words import AppState
@@ -99,10 +97,7 @@ class AppController(QObject):
     paused_s = property(lambda self: self.model.paused_s)  # time this session spent paused so far
     elapsed_s = property(lambda self: self.model.elapsed_s)  # recorded so far (not paused time)
 
-    @property
-    def last_stop(self) -> LastSession | None:
-        """The session that ended last (the model keeps it)."""
-        return self.model.last_stop
+    last_stop = property(lambda self: self.model.last_stop)  # the session that ended last
 
     @property
     def last_session(self) -> dict[str, Any]:
@@ -118,14 +113,6 @@ class AppController(QObject):
 
     def summary_lines(self) -> list[str]:
         return self.model.summary_lines()
-
-    def last_session_words(self) -> str:
-        """``0:12:34 recorded, 0:01:00 paused; 128 key presses, …`` for the session that ended last."""
-        return last_session_words(self.last_stop)
-
-    def stop_summary(self) -> str:
-        """What the stop notice says: why (unless the participant stopped it), times, counts."""
-        return stop_summary(self.last_stop)
 
     def status_dict(self) -> dict[str, Any]:
         return self.model.status(self.recorder_pid)
@@ -156,8 +143,8 @@ class AppController(QObject):
         for message in said:
             message.connect(self._on_message)
         rec.preview.connect(self.live_preview.emit)
-        rec.error.connect(self._on_error)
-        rec.start_refused.connect(self._on_start_refused)
+        rec.error.connect(self.model.on_error)
+        rec.start_refused.connect(self.model.on_start_refused)
         rec.finished.connect(self._on_finished)
         self._recorder = rec
         request = self.model.start(
@@ -254,14 +241,6 @@ class AppController(QObject):
     @Slot(object)
     def _on_message(self, msg: RecorderMessage) -> None:
         self.model.on_message(msg)
-
-    @Slot(str, bool)
-    def _on_error(self, message: str, fatal: bool) -> None:
-        self.model.on_error(message, fatal)
-
-    @Slot(str)
-    def _on_start_refused(self, message: str) -> None:
-        self.model.on_start_refused(message)
 
     @Slot(int)
     def _on_finished(self, _code: int) -> None:
