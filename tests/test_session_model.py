@@ -638,3 +638,20 @@ def test_the_status_is_one_shape_for_the_app_and_record() -> None:
         "tasks",
         "notes",
     }
+
+
+@pytest.mark.parametrize("state", list(AppState))
+def test_task_requests_are_refused_in_the_same_words_for_the_app_and_record(state: AppState) -> None:
+    m = model_in(state)
+    m.tasks = [{"id": "copy", "title": "Copy a text"}]
+    assert m.task_refusal("dance") == "A task can be started or ended."
+    if not state.active:
+        assert m.task_refusal("start", "copy").startswith("No session is recording")
+        return
+    assert m.task_refusal("start", "copy") == ""
+    assert "its tasks: copy" in m.task_refusal("start", "nope")
+    assert m.task_refusal("end") == "No task is running, so there is none to end."
+    m.task = "copy"
+    assert m.task_refusal("end") == ""
+    m.tasks = []
+    assert "not for a study with tasks" in m.task_refusal("start", "copy")

@@ -336,6 +336,24 @@ class SessionModel:
         self.link.send(Command.TASK, action="start", task=task_id)
         return True
 
+    def task_refusal(self, action: str, task: str = "") -> str:
+        """Why ``task start TASK`` or ``task end`` cannot be done now ("" when it can): the
+        same sentences from the app and from ``record``."""
+        if action not in ("start", "end"):
+            return _("A task can be started or ended.")
+        if not self.active:
+            return _("No session is recording, so no task can be started or ended.")
+        if action == "end":
+            return "" if self.task else _("No task is running, so there is none to end.")
+        if task in {t["id"] for t in self.tasks}:
+            return ""
+        if not self.tasks:
+            return _("This session is not for a study with tasks (start it with --study).")
+        known = ", ".join(t["id"] for t in self.tasks)
+        return _("This session's study has no task {task!r} (its tasks: {known}).").format(
+            task=str(task)[:64], known=known
+        )
+
     def end_task(self) -> bool:
         if not self.active or self.link is None or not self.task:
             return False

@@ -212,8 +212,9 @@ def _control_handlers(
         if request.cmd == AppCommand.STATUS:
             return protocol.app_ok(status())
         if request.cmd == AppCommand.TASK:
-            if request.action not in ("start", "end"):
-                return protocol.app_error(_("A task can be started or ended."), status())
+            refused = model.task_refusal(request.action, request.task)  # the same words as the app's
+            if refused:
+                return protocol.app_error(refused, status())
             task = request.task if request.action == "start" else None  # None: not sent
             model.on_message(
                 RecorderMessage.parse(recorder.request(Command.TASK, action=request.action, task=task))

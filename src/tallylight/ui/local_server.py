@@ -16,7 +16,6 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from tallylight import appctl, paths, protocol, words
 from tallylight.errors import UsageError
-from tallylight.i18n import _
 from tallylight.protocol import AppCommand, AppRequest
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
@@ -213,26 +212,15 @@ class ControlServer(QObject):
 
     def _task(self, request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
-        action, task = request.action, request.task
-        if not c.active:
-            return answer.fail("No session is recording, so no task can be started or ended.")
-        if action == "start":
-            if not c.start_task(task):
-                known = ", ".join(t["id"] for t in c.tasks)
-                return answer.fail(
-                    _("This session's study has no task {task!r} (its tasks: {known}).").format(
-                        task=str(task)[:64], known=known
-                    )
-                    if known
-                    else _("This session is not for a study with tasks (start it with --study).")
-                )
-            self._await(lambda: c.task == task, answer.ok, answer.fail)
-        elif action == "end":
-            if not c.end_task():
-                return answer.fail("No task is running, so there is none to end.")
-            self._await(lambda: not c.task, answer.ok, answer.fail)
+        refused = c.model.task_refusal(request.action, request.task)  # the same words as `record`'s
+        if refused:
+            return answer.fail(refused)
+        if request.action == "start":
+            c.start_task(request.task)
+            self._await(lambda: c.task == request.task, answer.ok, answer.fail)
         else:
-            answer.fail("A task can be started or ended.")
+            c.end_task()
+            self._await(lambda: not c.task, answer.ok, answer.fail)
 
     def _note(self, _request: AppRequest, answer: _Answer, _sock: QLocalSocket | None) -> None:
         c = self.controller
