@@ -200,12 +200,14 @@ def test_app_requests_and_replies_are_read_typed() -> None:
 
 
 def test_messages_are_read_only_in_the_protocol_module() -> None:
-    """No `msg.get("…")` / `reply.get("…")` outside tallylight.protocol: every field has one reader."""
+    """No `msg.get("…")` / `reply.get("…")` / `msg["…"]` outside tallylight.protocol, nor the
+    names the session's messages travel under (started, stopped, done, lost, notice): every
+    field has one reader."""
     import re
     from pathlib import Path
 
     src = Path(protocol.__file__).parent
-    pattern = re.compile(r"\b(msg|reply)\.get\(")
+    pattern = re.compile(r"\b(msg|reply|started|stopped|done|lost|notice)\.get\(|\b(msg|reply)\[")
     offenders = [
         f"{p.relative_to(src)}:{n}"
         for p in src.rglob("*.py")
