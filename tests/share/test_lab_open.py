@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import uuid
@@ -360,3 +361,46 @@ def test_an_event_without_a_real_time_is_a_malformed_table(t_ms: str) -> None:
     bad = good + t_ms + ",key_up" + "," * (len(COLUMN_NAMES) - 2) + "\n"
     with pytest.raises(BundleError, match="t_ms"):
         read_events_csv(bad.encode())
+
+
+def test_an_events_file_holds_the_csv_values_with_the_codebook_types(tmp_path: Path) -> None:
+    """Name columns go from the CSV to Parquet dictionary-encoded as read; every reader still sees
+    the codebook's types (plain text, not dictionaries) and the CSV's values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    from tallylight.share import tables
+
+    a = Study(tmp_path, "a")
+    enc = a.bundle(tmp_path, "p1", ["s1"])
+    out = tmp_path / "dataset"
+    assert _open(a, out, tmp_path / enc.filename) == 0
+    (path,) = (out / "events").rglob("*.parquet")
+    got = pq.read_table(path)
+    kinds = {"decimal": pa.float64(), "integer": pa.int64(), "text": pa.string(), "name": pa.string()}
+    want = pa.schema(
+        [
+            ("t_ms", pa.float64()),
+            ("t_utc", pa.timestamp("ns", tz="UTC")),
+            *((c.name, kinds[c.type]) for c in tables.COLUMNS[1:]),
+            ("bundle_id", pa.string()),
+        ]
+    )
+    assert got.schema == want
+    opened = bundle.open_bundle(enc.data, agecrypt.identities_from_text(a.identity.read_text()))
+    csv = opened.events["s1"]
+    plain = pacsv.read_csv(
+        io.BytesIO(csv),
+        convert_options=pacsv.ConvertOptions(
+            column_types={c.name: want.field(c.name).type for c in tables.COLUMNS}, strings_can_be_null=True
+        ),
+    )
+    assert got.drop_columns(["t_utc", "bundle_id"]).equals(plain)
+    assert got["bundle_id"].unique().to_pylist() == [opened.bundle_id]
+    # the time columns keep their min/max, by which a reader skips whole files
+    meta = pq.ParquetFile(path).metadata.row_group(0)
+    stats = {meta.column(i).path_in_schema: meta.column(i).statistics for i in range(meta.num_columns)}
+    assert stats["t_utc"].has_min_max
+    assert stats["t_ms"].min == pc.min(plain["t_ms"]).as_py()

@@ -112,13 +112,23 @@ def bundle_purposes(doc: Mapping[str, Any]) -> list[str]:
     return [k for k, v in purposes.items() if v]
 
 
+#: the largest block pyarrow's CSV reader is given (a larger table is read in blocks of this)
+_MAX_BLOCK = 1 << 30
+
+
 def _read_csv(data: bytes, types: dict[str, pa.DataType], names: tuple[str, ...], what: str) -> pa.Table:
-    """One of the bundle's CSV tables with exactly its documented columns, or a BundleError."""
+    """One of the bundle's CSV tables with exactly its documented columns, or a BundleError.
+
+    Read in this thread, in one block where it fits: a worker opens one bundle per core, so
+    the reader's own threads only added CPU time per row (a third more on 100k rows), and one
+    block gives one chunk per column, whose dictionary the Parquet writer can take as it is.
+    """
     opts = pacsv.ConvertOptions(
         column_types=types, strings_can_be_null=True, null_values=[""], include_columns=list(names)
     )
+    read = pacsv.ReadOptions(use_threads=False, block_size=max(1 << 20, min(len(data) + 1, _MAX_BLOCK)))
     try:
-        table = pacsv.read_csv(io.BytesIO(data), convert_options=opts)
+        table = pacsv.read_csv(io.BytesIO(data), read_options=read, convert_options=opts)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowKeyError) as exc:  # KeyError: a column is missing
         first = str(exc).splitlines()[0] if str(exc) else "unreadable"
         raise BundleError(f"{what} in the bundle is malformed ({first}).") from None
@@ -128,7 +138,11 @@ def _read_csv(data: bytes, types: dict[str, pa.DataType], names: tuple[str, ...]
 
 
 def read_events_csv(data: bytes) -> pa.Table:
-    """An events.csv as an Arrow table with the codebook's types; empty cells become nulls."""
+    """An events.csv as an Arrow table with the codebook's types; empty cells become nulls.
+
+    The checked text columns (the name columns, key_id, task) stay dictionary-encoded, as read:
+    each distinct value was checked once, and the Parquet writer stores the dictionary as it is
+    (the files hold plain strings; see _write)."""
     table = _read_csv(data, _EVENT_READ_TYPES, tables.COLUMN_NAMES, "An events table")
     table = _check_vocabulary(table)
     t_ms = table["t_ms"]
@@ -143,7 +157,7 @@ _TEXT_PATTERNS = {"key_id": r"[0-9a-f]{16}", "task": r"[A-Za-z0-9][A-Za-z0-9._-]
 #: a code the writing version did not know (docs/BUNDLE.md section 4); never in the codebook
 _UNKNOWN_CODE = r"code_[0-9]{1,10}"
 #: the columns whose values are checked: read dictionary-encoded, so each distinct value (a session
-#: has a few dozen) is checked once, not once per row, then decoded to plain text for the dataset
+#: has a few dozen) is checked once, not once per row, and written to Parquet as they are
 _CHECKED = (*tables.VALUES, *_TEXT_PATTERNS)
 _EVENT_READ_TYPES = {
     name: pa.dictionary(pa.int32(), pa.string()) if name in _CHECKED else t for name, t in CSV_TYPES.items()
@@ -167,25 +181,27 @@ def _allowed(column: str, values: pa.Array | pa.ChunkedArray) -> Any:
 
 
 def _check_vocabulary(table: pa.Table) -> pa.Table:
-    """The table with its checked columns as plain text; BundleError unless every name column holds
-    codebook values (or ``code_N``) and key_id / task their documented form."""
+    """The table; BundleError unless every name column holds codebook values (or ``code_N``) and
+    key_id / task their documented form."""
     for column in _CHECKED:
-        i = table.schema.get_field_index(column)
-        col = table.column(i)
+        col = table.column(column)
         if pa.types.is_dictionary(col.type):
             values = [chunk.dictionary for chunk in col.chunks]
-            fine = all(pc.all(pc.fill_null(_allowed(column, v), False)).as_py() is not False for v in values)
-            col = pc.cast(col, pa.string())
-            table = table.set_column(i, column, col)
-            if fine:
+            if all(pc.all(pc.fill_null(_allowed(column, v), False)).as_py() is not False for v in values):
                 continue
+            col = pc.cast(col, pa.string())
         # a value is not allowed (or the column was not read dictionary-encoded): find the row
         why = (
             "does not have the documented form"
             if column in _TEXT_PATTERNS
             else "is not a value of the codebook"
         )
-        _refuse_unless(table, column, _allowed(column, col), why)
+        _refuse_unless(
+            table.set_column(table.schema.get_field_index(column), column, col),
+            column,
+            _allowed(column, col),
+            why,
+        )
     return table
 
 
@@ -223,22 +239,22 @@ def read_trials_csv(data: bytes) -> pa.Table:
 
 
 def _events_table(opened: bundle.Opened, session: Mapping[str, Any]) -> pa.Table:
+    """A session's events as written: the CSV's columns, t_utc and bundle_id (the partition's
+    study, participant and session are in its folder names, not in the file)."""
     sid = session["session_id"]
     table = read_events_csv(opened.events[sid])
-    n = table.num_rows
     start = pa.scalar(int(session["start_unix_ns"]), pa.int64())
     # absolute time = session start + t_ms (exact to the microsecond, beyond that a double)
     offset_ns = pc.cast(pc.multiply(table["t_ms"], 1_000_000.0), pa.int64(), safe=False)
     t_utc = pc.cast(pc.add(offset_ns, start), pa.timestamp("ns", tz="UTC"))
     table = table.add_column(1, "t_utc", t_utc)
-    for name, value in (
-        ("bundle_id", opened.bundle_id),
-        ("study", opened.study_id),
-        ("participant", opened.participant_id),
-        ("session", sid),
-    ):
-        table = table.append_column(name, constant(value, n))
-    return table
+    return table.append_column("bundle_id", constant_dictionary(opened.bundle_id, table.num_rows))
+
+
+def constant_dictionary(value: str, n: int) -> pa.DictionaryArray:
+    """A column holding ``value`` ``n`` times as a one-entry dictionary: nothing to hash when
+    Parquet dictionary-encodes it (the plain column cost a tenth of an events file's writing)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value], pa.string()))
 
 
 #: the most bytes one chunk of a string column may hold (its offsets are 32-bit)
@@ -334,26 +350,45 @@ def trial_tables(opened: bundle.Opened) -> dict[str, pa.Table]:
     return out
 
 
+#: the events' per-row text columns, written without min/max statistics (see _write)
+_NO_STATS = frozenset({*tables.VALUES, "key_id", "key_text"})
 #: integer columns written delta-encoded (t_utc is a timestamp, stored as int64)
 _DELTA_COLUMNS = ("t_utc", "x_px", "y_px")
 
 
-def _write(table: pa.Table, root: Path) -> None:
+def _write(table: pa.Table, root: Path, partition: tuple[str, str, str]) -> None:
     """One session's rows as its partition's only file (what write_to_dataset with
-    delete_matching gives, at a fraction of its cost: the partition is known, one file,
-    written beside and renamed into place, so a reader never sees half of it)."""
-    folder = root.joinpath(*(f"{k}={table.column(k)[0].as_py()}" for k in PARTITIONS))
+    delete_matching gives, at a fraction of its cost: the partition (study, participant,
+    session) is known, one file, written beside and renamed into place, so a reader never
+    sees half of it). Partition columns in ``table`` are left out of the file."""
+    folder = root.joinpath(*(f"{k}={v}" for k, v in zip(PARTITIONS, partition, strict=True)))
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     name = BASENAME.format(i=0)
     tmp = folder / f".{name}.{os.getpid()}.tmp"
-    table = table.drop_columns(list(PARTITIONS))
+    table = table.drop_columns([c for c in PARTITIONS if c in table.column_names])
     # dictionary pages for the text columns only: trying them on the numbers (which have
     # too many distinct values and fall back to plain) was a quarter of the write's time
-    text = [f.name for f in table.schema if pa.types.is_string(f.type)]
+    text = [f.name for f in table.schema if pa.types.is_string(f.type) or pa.types.is_dictionary(f.type)]
     # times and pointer positions change little from row to row: delta-encoded, an events
     # file is about 45 % smaller and written a little faster (every Parquet reader knows it)
     deltas = {c: "DELTA_BINARY_PACKED" for c in _DELTA_COLUMNS if c in table.column_names}
-    pq.write_table(table, tmp, use_dictionary=text, column_encoding=deltas or None)
+    # dictionary-encoded columns (the checked text columns as read, a constant bundle_id) are
+    # stored as Parquet's dictionary pages without hashing each value again; without the Arrow
+    # schema in the file they read back as plain strings, as every other text column, in every
+    # reader (the file's own types say UTF-8 text and a UTC nanosecond timestamp)
+    plain = not any(pa.types.is_dictionary(f.type) for f in table.schema)
+    # min/max statistics for the numbers, times and ids, by which a reader skips whole files;
+    # not for the events' per-row text columns (a file holds nearly every kind, class and key,
+    # so they skip nothing), whose statistics were a quarter of an events file's writing
+    stats = [c for c in table.column_names if c not in _NO_STATS]
+    pq.write_table(
+        table,
+        tmp,
+        use_dictionary=text,
+        column_encoding=deltas or None,
+        store_schema=plain,
+        write_statistics=stats,
+    )
     os.replace(tmp, folder / name)
     for other in folder.iterdir():  # an older writer's files of this partition
         if other.name != name and other.name.endswith(".parquet"):
@@ -466,9 +501,10 @@ def write_prepared(prepared: Prepared, out: str) -> Outcome:
     """Write a ready bundle's sessions into the dataset (each session's partition replaced)."""
     result = prepared.outcome
     try:
-        for events, sessions in prepared.tables:
-            _write(events, Path(out) / "events")
-            _write(sessions, Path(out) / "sessions")
+        for sid, (events, sessions) in zip(result.sessions, prepared.tables, strict=True):
+            partition = (result.study_id, result.participant_id, sid)
+            _write(events, Path(out) / "events", partition)
+            _write(sessions, Path(out) / "sessions", partition)
         _write_trials(prepared, Path(out) / "trials")
     except OSError as exc:
         result.status, result.message = "bad", f"writing the dataset failed ({exc.strerror or exc})"
@@ -483,7 +519,7 @@ def _write_trials(prepared: Prepared, root: Path) -> None:
     o = prepared.outcome
     for sid in o.sessions:
         if sid in prepared.trials:
-            _write(prepared.trials[sid], root)
+            _write(prepared.trials[sid], root, (o.study_id, o.participant_id, sid))
             continue
         folder = root / f"study={o.study_id}" / f"participant={o.participant_id}" / f"session={sid}"
         if folder.is_dir():
