@@ -19,7 +19,7 @@ from tallylight import words
 from tallylight.errors import StudyError
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
-from tallylight.protocol import Command, Message, RecorderMessage
+from tallylight.protocol import Command, Message, RecorderMessage, StartCommand
 from tallylight.study import enrolment
 from tallylight.study.manifest import Task
 from tallylight.tasks import results
@@ -81,14 +81,13 @@ class TaskRun:
         self.rec.finished.connect(self._on_finished)
 
     def start(self) -> None:
-        self.rec.launch(
-            {
-                "options": WIDEST.to_dict(),  # the recorder narrows it to the settings and the consent
-                "study": self.study_id,
-                "label": str(self.task.title),
-                "global_capture": False,
-            }
+        start = StartCommand(
+            options=WIDEST.to_dict(),  # the recorder narrows it to the settings and the consent
+            study=self.study_id,
+            label=str(self.task.title),
+            global_capture=False,
         )
+        self.rec.launch(start.fields())
 
     def _send(self, cmd: Command, **fields: Any) -> None:
         self.rec.send(cmd, **fields)
