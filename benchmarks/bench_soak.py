@@ -133,77 +133,103 @@ def main() -> int:
     cycle_s: list[float] = []
     hung: list[int] = []  # cycles whose session did not end in time after stop
     t_start = time.monotonic()
+    fresh: tuple[int, int, int] | None = None  # a new app on the same data, after 10 cycles
+
+    def start_app(env: dict[str, str], log_name: str) -> subprocess.Popen[bytes] | None:
+        with open(home / log_name, "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tallylight.ui"], env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for("the app to listen", lambda: proc.poll() is not None or status())
+        if proc.poll() is not None:
+            print((home / log_name).read_text())
+            return None
+        return proc
+
+    def stop_app(proc: subprocess.Popen[bytes]) -> None:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def cycle(i: int, inject: Injector) -> None:
+        t0 = time.monotonic()
+        send("start", label=f"soak {i}")
+        try:
+            wait_for("recording", lambda: (s := status()) and s["state"] in ("recording", "error"))
+            inject.type_and_move(i)
+            inject.hotkey()
+            wait_for("paused", lambda: (s := status()) and s["state"] in ("paused", "error"))
+            inject.hotkey()
+            wait_for("resumed", lambda: (s := status()) and s["state"] in ("recording", "error"))
+            inject.type_and_move(i)
+            if (status() or {}).get("state") != "error":
+                send("stop")
+        except Exception as exc:  # noqa: BLE001 - a cycle that went wrong is reported, the soak goes on
+            now = status() or {}
+            why = f"{type(exc).__name__}: {exc} (state {now.get('state')!r})"
+            unexpected.append((i, why))
+            print(f"cycle {i}: {why}", flush=True)
+            if now.get("state") in ("recording", "paused", "starting"):
+                send("stop")
+        try:
+            end = wait_for(
+                "the end of the session",
+                lambda: (s := status()) and s["state"] in ("idle", "error") and s,
+            )
+        except TimeoutError:
+            stuck = status() or {}
+            why = f"no end {STATE_TIMEOUT_S:.0f} s after stop: state {stuck.get('state')!r}"
+            unexpected.append((i, why))
+            print(f"cycle {i}: {why}; recorder pid {stuck.get('recorder_pid')}", flush=True)
+            hung.append(i)
+            end = wait_for(
+                "a late end",
+                lambda: (s := status()) and s["state"] in ("idle", "error") and s,
+                timeout=120,
+            )
+        if end["state"] == "error":
+            unexpected.append((i, end.get("last_error") or "error"))
+            print(f"cycle {i}: {end.get('last_error')}", flush=True)
+        cycle_s.append(time.monotonic() - t0)
+
     try:
         with trayer(server):
             env = server.env(QT_QPA_PLATFORM="xcb", TALLYLIGHT_HOME=str(home), TALLYLIGHT_LOG="INFO")
             env["PYTHONPATH"] = str(ROOT / "src")  # this checkout's code, in the app and its recorders
             for name in ("TALLYLIGHT_RECORDER_CMD", "TALLYLIGHT_SINK", "TALLYLIGHT_PASSPHRASE"):
                 env.pop(name, None)
-            with open(home / "app.log", "w") as log:
-                app = subprocess.Popen(
-                    [sys.executable, "-m", "tallylight.ui"], env=env, stdout=log, stderr=subprocess.STDOUT
-                )
-            wait_for("the app to listen", lambda: app is not None and (app.poll() is not None or status()))
-            if app.poll() is not None:
-                print((home / "app.log").read_text())
+            app = start_app(env, "app.log")
+            if app is None:
                 return 1
             inject = Injector(server)
             for i in range(1, args.cycles + 1):
-                t0 = time.monotonic()
-                send("start", label=f"soak {i}")
-                try:
-                    wait_for("recording", lambda: (s := status()) and s["state"] in ("recording", "error"))
-                    inject.type_and_move(i)
-                    inject.hotkey()
-                    wait_for("paused", lambda: (s := status()) and s["state"] in ("paused", "error"))
-                    inject.hotkey()
-                    wait_for("resumed", lambda: (s := status()) and s["state"] in ("recording", "error"))
-                    inject.type_and_move(i)
-                    if (status() or {}).get("state") != "error":
-                        send("stop")
-                except Exception as exc:  # noqa: BLE001 - a cycle that went wrong is reported, the soak goes on
-                    now = status() or {}
-                    why = f"{type(exc).__name__}: {exc} (state {now.get('state')!r})"
-                    unexpected.append((i, why))
-                    print(f"cycle {i}: {why}", flush=True)
-                    if now.get("state") in ("recording", "paused", "starting"):
-                        send("stop")
-                try:
-                    end = wait_for(
-                        "the end of the session",
-                        lambda: (s := status()) and s["state"] in ("idle", "error") and s,
-                    )
-                except TimeoutError:
-                    stuck = status() or {}
-                    why = f"no end {STATE_TIMEOUT_S:.0f} s after stop: state {stuck.get('state')!r}"
-                    unexpected.append((i, why))
-                    print(f"cycle {i}: {why}; recorder pid {stuck.get('recorder_pid')}", flush=True)
-                    hung.append(i)
-                    end = wait_for(
-                        "a late end",
-                        lambda: (s := status()) and s["state"] in ("idle", "error") and s,
-                        timeout=120,
-                    )
-                if end["state"] == "error":
-                    unexpected.append((i, end.get("last_error") or "error"))
-                    print(f"cycle {i}: {end.get('last_error')}", flush=True)
-                cycle_s.append(time.monotonic() - t0)
+                cycle(i, inject)
                 if i in (10, args.cycles) or i % 50 == 0:
                     figures[i] = proc_figures(app.pid)
                 if i % 50 == 0:
                     print(f"{i} cycles, {len(unexpected)} unexpected exits", flush=True)
+            if args.cycles > 10:
+                # The same 10 cycles in a new app that starts on the data the long run left
+                # (a stored session more per cycle): what the data costs, not the cycles.
+                stop_app(app)
+                app = start_app(env, "app-fresh.log")
+                if app is not None:
+                    for i in range(args.cycles + 1, args.cycles + 11):
+                        cycle(i, inject)
+                    fresh = proc_figures(app.pid)
     finally:
-        if app is not None and app.poll() is None:
-            app.terminate()
-            try:
-                app.wait(15)
-            except subprocess.TimeoutExpired:
-                app.kill()
+        if app is not None:
+            stop_app(app)
         stop_process(server.proc)
     cycles = len(cycle_s)
     cycle_s.sort()
     print(
-        f"{cycles} start/pause/resume/stop cycles in {time.monotonic() - t_start:.0f} s "
+        f"{cycles} start/pause/resume/stop cycles{' (the last 10 in a new app)' if fresh else ''} "
+        f"in {time.monotonic() - t_start:.0f} s "
         f"(median cycle {cycle_s[cycles // 2]:.2f} s, p95 {cycle_s[int(cycles * 0.95) - 1]:.2f} s)"
     )
     print(
@@ -223,11 +249,20 @@ def main() -> int:
             f"(ratio {rn / r10:.3f}); anonymous {a10 / 1024:.1f} -> {an / 1024:.1f} MiB "
             f"(ratio {an / a10:.3f}); open files {f10} -> {fn}"
         )
+        if fresh is not None:
+            rf, af, ff = fresh
+            print(
+                f"a new app on the data of {args.cycles} cycles, after 10 cycles: RSS {rf / 1024:.1f} MiB, "
+                f"anonymous {af / 1024:.1f} MiB, open files {ff}: the long run's anonymous memory is "
+                f"x{an / af:.3f} of it (the cycles' own share), the new app's x{af / a10:.3f} of cycle 10 "
+                f"(the data's share)"
+            )
         print(
             "  (each cycle shows ~5 tray notices, in the app's one reused notice window: "
             "bench_tray_messages.py compares it with Qt's balloon, which left ~3.4 KB each)"
         )
-    print(json.dumps({"cycles": cycles, "unexpected": len(unexpected), "figures": figures}))
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(json.dumps({"cycles": cycles, "unexpected": len(unexpected), "figures": figures, "fresh": fresh}))
     if args.keep is None:
         shutil.rmtree(home, ignore_errors=True)
     return 0 if not unexpected else 1
