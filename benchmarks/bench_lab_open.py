@@ -11,15 +11,17 @@ Makes ``--bundles`` bundles (one participant and one session each, ``--events``
 events of bench_store's synthetic stream; eight distinct event windows are
 shared among them, but each bundle is built, signed by its own participant key
 and encrypted, which is all ``lab open`` checks), checked against a real signed
-manifest, then opens them all into a fresh dataset with one worker and with one
-per core (the real CLI, in this process; bundles opened in limited worker
-processes), and checks with DuckDB that every row arrived. The baseline is
+manifest, then opens them all into a fresh dataset with one worker, with two and
+with one per core (the real CLI, in this process; bundles opened in limited
+worker processes), and checks with DuckDB that every row arrived. The baseline is
 pyarrow's CSV reader alone on one bundle's events.csv, in this process, measured before each
 run: with its own threads, in one thread, and per CPU second. Each run prints
-its rows/s per worker against the first two, and the CPU seconds of all its
-processes against the third: on a shared machine the wall figures follow the
-load, the CPU ones much less. The speed-up of the run with one worker per core
-is printed as a share of linear, and its CPU per row against the one-worker run.
+its rows/s per worker against the first two, with the load average before and
+after it, and the CPU seconds of all its processes (per row, and against the
+third): on a shared machine the wall figures follow the load, the CPU ones much
+less. The speed-up of each run with more workers is printed as a share of
+linear, and its CPU per row against the one-worker run. Start-up (the fork
+server, the parent's imports) is in every figure: with few bundles it weighs.
 """
 
 from __future__ import annotations
@@ -175,12 +177,14 @@ def main() -> None:
 
         results: dict[int, float] = {}
         cpu_per_row: dict[int, float] = {}
-        for jobs in sorted({1, cores}):
+        for jobs in sorted({1, 2, cores}):
             bare = baseline(csv_bytes)
             print(
                 f"baseline: pyarrow.csv.read_csv alone, {bare.threads:,.0f} rows/s with its own threads, "
-                f"{bare.one_thread:,.0f} rows/s in one thread, {bare.per_cpu_s:,.0f} rows per CPU second"
+                f"{bare.one_thread:,.0f} rows/s in one thread, {bare.per_cpu_s:,.0f} rows per CPU second "
+                f"({1e9 / bare.per_cpu_s:.0f} ns of CPU per row)"
             )
+            load = os.getloadavg()[0]
             out = root / f"dataset-{jobs}"
             args = ["open", str(inbox), "--identity", str(root / "keys" / keys.IDENTITY), "--out", str(out)]
             t = time.perf_counter()
@@ -197,7 +201,8 @@ def main() -> None:
             results[jobs] = wall
             per = total / wall / jobs
             rate = f"{total / wall:,.0f} rows/s, {per:,.0f} per worker, {a.bundles / wall:.1f} bundles/s"
-            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate}")
+            loads = f"load average {load:.2f} -> {os.getloadavg()[0]:.2f}"
+            print(f"--jobs {jobs}: {wall:6.2f} s wall, {rate} ({loads})")
             print(
                 f"  per worker: {per / bare.threads:.2f}x the reader with its threads, "
                 f"{per / bare.one_thread:.2f}x the reader in one thread"
@@ -205,16 +210,17 @@ def main() -> None:
             per_cpu = total / cpu.seconds if cpu.seconds else float("nan")
             cpu_per_row[jobs] = cpu.seconds / total
             print(
-                f"  CPU: {cpu.seconds:.1f} s in all processes, {per_cpu:,.0f} rows per CPU second = "
-                f"{per_cpu / bare.per_cpu_s:.2f}x the reader's (a load-independent figure)"
+                f"  CPU: {cpu.seconds:.1f} s in all processes, {1e9 * cpu.seconds / total:.0f} ns per row, "
+                f"{per_cpu:,.0f} rows per CPU second = {per_cpu / bare.per_cpu_s:.2f}x the reader's "
+                "(a load-independent figure)"
             )
             shutil.rmtree(out)  # the disk holds one dataset at a time
-        if len(results) > 1:
-            speed_up = results[1] / results[cores]
-            print(f"speed-up with {cores} workers: {speed_up:.2f}x ({speed_up / cores:.2f} of linear)")
+        for jobs in sorted(results)[1:]:
+            speed_up = results[1] / results[jobs]
+            print(f"speed-up with {jobs} workers: {speed_up:.2f}x ({speed_up / jobs:.2f} of linear)")
             # what parallel work costs on top, whatever the load: 1.00 = each worker as cheap as one alone
             print(
-                f"CPU per row with {cores} workers: {cpu_per_row[cores] / cpu_per_row[1]:.2f}x that with one "
+                f"CPU per row with {jobs} workers: {cpu_per_row[jobs] / cpu_per_row[1]:.2f}x that with one "
                 "(the speed-up idle cores would give is about the workers over this)"
             )
     print("# noisy: other processes share these cores")
