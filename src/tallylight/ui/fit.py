@@ -32,7 +32,12 @@ class _BodyArea(QScrollArea):
 
 class _Regrow(QObject):
     """When the content's layout changes after the window was fitted (a row appears, a text is
-    filled in from a worker), the window grows to fit it again, up to its screen."""
+    filled in from a worker), the window grows to fit it again, up to its screen.
+
+    The content's change reaches the window's own layout only after a chain of posted layout
+    requests (scroll area, stacked pages, tab widget, window); fitting before the chain ends
+    reads the window's old size hint and leaves the content scrolling. So the window is
+    refitted when its own layout request comes (:class:`_RefitOnLayout`)."""
 
     def __init__(self, area: QScrollArea) -> None:
         super().__init__(area)
@@ -40,10 +45,22 @@ class _Regrow(QObject):
 
     def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
-            self.area.updateGeometry()
             window = self.area.window()
-            if window.isVisible():
-                QTimer.singleShot(0, lambda: fit_to_screen(window) if window.isVisible() else None)
+            if window.isVisible() and not window.findChild(
+                _RefitOnLayout, options=Qt.FindChildOption.FindDirectChildrenOnly
+            ):
+                window.installEventFilter(_RefitOnLayout(window))
+            self.area.updateGeometry()  # starts the chain up to the window
+        return False
+
+
+class _RefitOnLayout(QObject):
+    """Refits its window (while shown) whenever the window's own layout is asked to update."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        window = watched
+        if event.type() == QEvent.Type.LayoutRequest and isinstance(window, QWidget) and window.isWindow():
+            QTimer.singleShot(0, self, lambda: fit_to_screen(window) if window.isVisible() else None)
         return False
 
 
