@@ -85,7 +85,7 @@ CONTROLLER = textwrap.dedent("""
     rec = RecorderClient()
     rec.request("start")
     print(rec.pid, flush=True)
-    time.sleep(600)
+    time.sleep(600)  # the controller idles until the test kills it
 """)
 
 

@@ -180,7 +180,7 @@ def test_sigkill_at_any_moment_leaves_exactly_one_readable_version(data_dir, unl
         )
         assert p.stdout is not None
         assert p.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, 0.6))
+        time.sleep(rng.uniform(0, 0.6))  # deliberate: a random moment to kill the edit at
         p.kill()
         p.wait()
         p.stdout.close()

@@ -75,7 +75,7 @@ class Handler(BaseHTTPRequestHandler):
             chunks.append(part)
             got += len(part)
             if ARGS.slow and n == 1:
-                time.sleep(ARGS.slow)
+                time.sleep(ARGS.slow)  # a slow server is the subject
         if got < length:
             self._note(0, length, got)
             return

@@ -132,11 +132,11 @@ class DictKeychain:
         self.delay = delay
 
     def get_password(self, service: str, username: str) -> str | None:
-        time.sleep(self.delay)
+        time.sleep(self.delay)  # a slow keychain is the subject (not a wait for anything)
         return self.items.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
-        time.sleep(self.delay)
+        time.sleep(self.delay)  # (the same)
         self.items[service, username] = password
 
     def delete_password(self, service: str, username: str) -> None:

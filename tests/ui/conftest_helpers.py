@@ -295,19 +295,29 @@ def on_private_bus(xserver, service: str, app_code: str, tmp_path, **env: str):
     D-Bus session bus and the test's X server; returns the finished process (both outputs).
 
     The service (a stand-in StatusNotifierWatcher or AT-SPI registry) runs in the
-    background; the program starts once the service has created READY.
+    background; the program starts once the service has created READY. What the service
+    prints goes to the file named by the program's ``HEARD`` variable, so the program can
+    wait until the service has heard what it sent (the file is then appended to stdout).
     """
     import subprocess
     import sys
 
     here = Path(__file__).resolve().parent
     ready = tmp_path / f"{service}.ready"
+    heard = tmp_path / f"{service}.heard"
     program = tmp_path / "program.py"
     program.write_text(app_code)
     script = (
-        f"{sys.executable} {here / service} {ready} & helper=$!; "
-        f"for i in $(seq 100); do [ -e {ready} ] && break; sleep 0.1; done; "
-        f"{sys.executable} {program}; status=$?; sleep 0.3; kill $helper; exit $status"
+        f"{sys.executable} {here / service} {ready} > {heard} & helper=$!; "
+        f"for i in $(seq 100); do [ -e {ready} ] && break; sleep 0.1; done; "  # polls READY
+        f"{sys.executable} {program}; status=$?; kill $helper; cat {heard}; exit $status"
+    )
+    return subprocess.run(
+        ["dbus-run-session", "--", "bash", "-c", script],
+        env=xserver.env(QT_QPA_PLATFORM="xcb", HEARD=str(heard), **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return subprocess.run(
         ["dbus-run-session", "--", "bash", "-c", script],

@@ -75,7 +75,7 @@ def test_hiding_the_fallback_window_stops_recording_within_a_second(window_app, 
 
     win = window_app.window
     assert call_appctl(qtbot, "start")["state"] == "recording"
-    qtbot.wait(700)  # past the watch's grace period after the window was brought forward
+    qtbot.waitUntil(lambda: win.watch.watching, timeout=3000)  # past the grace after it came forward
     wid = str(int(win.winId()))
     args = [attack, wid, "7000", "7000"] if attack == "windowmove" else [attack, wid]
     t0 = time.monotonic()

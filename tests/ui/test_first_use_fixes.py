@@ -165,7 +165,7 @@ def test_stop_summary_link_stays_and_opens_with_enter(make_app, qtbot, monkeypat
     win.show_message("Note", "a notice without a link")
     qtbot.waitUntil(lambda: not win.message_label.isVisible(), timeout=3000)  # plain notices go
     win.show_session_message("Recording stopped", "Recording stopped: 0:00:03.", "s-link")
-    qtbot.wait(400)  # many times the notice time
+    qtbot.wait(400)  # deliberate: many times the notice time, for a negative check
     assert win.message_label.isVisible()
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow, timeout=3000)

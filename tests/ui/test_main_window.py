@@ -69,7 +69,7 @@ def test_tab_reaches_every_command(tray_app, qtbot):
 
 
 APP_SCRIPT = r"""
-import sys
+import os, sys
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -86,19 +86,32 @@ def until(check, ms=8000):
     for _ in range(ms // 20):
         if check():
             return
-        QTest.qWait(20)
+        QTest.qWait(20)  # the poll's interval
     raise SystemExit("timed out")
 
+def heard(text):  # what the stand-in registry printed
+    with open(os.environ["HEARD"]) as f:
+        return text in f.read()
+
 click = lambda w: QTest.mouseClick(w, Qt.MouseButton.LeftButton)
-QTest.qWait(500)
+# the bridge is connected and knows a screen reader listens once a name change reaches the
+# registry (changes made before that are not sent: so one each poll)
+label = app.window.state_label
+name = label.accessibleName()
+probes = iter(range(1_000_000))
+def bridge_ready():
+    label.setAccessibleName(f"bridge ready? {next(probes)}")
+    return heard('"bridge ready?')
+until(bridge_ready)
+label.setAccessibleName(name)
 click(app.window.buttons["Start session…"])
 until(lambda: "start" in app.dialogs and app.dialogs["start"].isVisible())
 click(app.dialogs["start"].start_button)
 until(lambda: app.controller.state == "recording")
-QTest.qWait(300)
+until(lambda: heard('"Recording"'))
 click(app.window.buttons["Pause"])
 until(lambda: app.controller.state == "paused")
-QTest.qWait(300)
+until(lambda: heard('"Paused (not recording)"'))
 app.dispose()
 """
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from conftest_helpers import on_private_bus
 
 TRAY = r"""
-import sys, time
+import os, sys, time
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QTimer
 app = QApplication([sys.argv[0], "-platform", "xcb"])
@@ -17,7 +17,14 @@ from tallylight.ui.tray import TrayUI
 c = AppController(settings.Settings())
 tray = TrayUI(c, AppActions(c))
 tray.show()
-QTimer.singleShot(2500, app.quit)
+deadline = time.monotonic() + 30
+def quit_once_registered():  # the watcher heard the icon register, or the test fails on its output
+    with open(os.environ["HEARD"]) as heard:
+        if "REGISTERED" in heard.read() or time.monotonic() > deadline:
+            app.quit()
+poll = QTimer()
+poll.timeout.connect(quit_once_registered)
+poll.start(20)
 app.exec()
 """
 

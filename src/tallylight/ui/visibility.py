@@ -59,6 +59,11 @@ class VisibilityWatch(QObject):
     def armed(self) -> bool:
         return self._timer.isActive()
 
+    @property
+    def watching(self) -> bool:
+        """Armed and past the grace period: a window that is not visible now is reported."""
+        return self._timer.isActive() and not self._grace.isActive()
+
     def arm(self) -> None:
         """Start watching (after ``grace_ms``, during which the window may still be appearing)."""
         self._grace.start(self.grace_ms)
