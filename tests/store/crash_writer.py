@@ -2,7 +2,8 @@
 
 Event i is a MOVE with x = i % 1000, y = i // 1000 (every 50th a KEY_DOWN with
 key = i), so a reader can tell exactly which events it got back. After every
-seal it prints ``sealed <count> <t_ns of the last sealed event>``.
+seal it prints ``sealed <count> <t_ns of the last sealed event>``, and after every
+batch ``at <t_ns>``: the newest event it has handed to the writer.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def main() -> None:
         if w.events_sealed != sealed:
             sealed = w.events_sealed
             print(f"sealed {sealed} {last_t}", flush=True)
-        time.sleep(0.002)
+        print(f"at {t}", flush=True)
+        time.sleep(0.002)  # paces the events (about what a fast mouse makes)
 
 
 if __name__ == "__main__":
