@@ -142,9 +142,12 @@ class AppController(QObject):
         said = (rec.started, rec.paused, rec.resumed, rec.stats, rec.private_changed, rec.marked, rec.stopped)
         for message in said:
             message.connect(self._on_message)
-        rec.preview.connect(self.live_preview.emit)
-        rec.error.connect(self.model.on_error)
-        rec.start_refused.connect(self.model.on_start_refused)
+        # Only this QObject's own methods: PySide6 (6.11) keeps ~60-120 B for every connection
+        # to a plain Python object's method or another signal's emit, after the sender is gone
+        # (the soak's memory grew by it every session; tests/ui/test_session_no_growth.py)
+        rec.preview.connect(self._on_preview)
+        rec.error.connect(self._on_error)
+        rec.start_refused.connect(self._on_start_refused)
         rec.finished.connect(self._on_finished)
         self._recorder = rec
         request = self.model.start(
@@ -241,6 +244,18 @@ class AppController(QObject):
     @Slot(object)
     def _on_message(self, msg: RecorderMessage) -> None:
         self.model.on_message(msg)
+
+    @Slot(object)
+    def _on_preview(self, preview: object) -> None:
+        self.live_preview.emit(preview)
+
+    @Slot(str, bool)
+    def _on_error(self, message: str, fatal: bool) -> None:
+        self.model.on_error(message, fatal)
+
+    @Slot(str)
+    def _on_start_refused(self, message: str) -> None:
+        self.model.on_start_refused(message)
 
     @Slot(int)
     def _on_finished(self, _code: int) -> None:
