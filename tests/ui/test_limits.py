@@ -49,7 +49,10 @@ def test_max_duration_stops(make_app, fast_minutes, real_recorder, qtbot, xserve
     assert 1.3 <= app.controller.last_session["summary"]["duration_s"] <= 3.0
 
 
-def test_reminder_while_recording(make_app, fast_minutes, fake_recorder, qtbot):
+def test_reminder_while_recording(make_app, fake_recorder, qtbot, monkeypatch):
+    from tallylight.ui.controller import AppController
+
+    monkeypatch.setattr(AppController, "seconds_per_minute", 0.1)  # a reminder every 0.1 s
     app = _app(make_app, reminder_every_min=1)
     notes = []
     app.controller.notify.connect(

@@ -51,6 +51,8 @@ class AppController(QObject):
     seconds_per_minute: float = 60.0
     #: how long a stopping recorder may take before its stdin is closed (which stops it for sure)
     stop_grace_ms: int = 3000
+    #: how often the running time is redrawn; tests shorten it to see a redraw without waiting
+    tick_ms: int = 1000
 
     def __init__(self, settings: settings_mod.Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +71,7 @@ class AppController(QObject):
         self.model = SessionModel(events=events)  # Qt-free, the same as `record`'s
         self._recorder: RecorderProcess | None = None
         self._tick = QTimer(self)
-        self._tick.setInterval(1000)
+        self._tick.setInterval(self.tick_ms)
         self._tick.timeout.connect(self.changed.emit)
         self._reminder = QTimer(self)
         self._reminder.timeout.connect(lambda: self.model.reminder(self.seconds_per_minute))
