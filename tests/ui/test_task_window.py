@@ -78,6 +78,16 @@ def xdotool(qtbot, xserver, *args: str) -> None:
     assert proc.returncode == 0
 
 
+def tap_each(qtbot, xserver, window, taps: list[tuple[int, int]], gap_s: float) -> None:
+    """Click each point in turn, ``gap_s`` apart (a participant's pace), each once the window
+    has taken the click before it (it moved on to the next target): a loaded machine delays
+    the window, and a click sent before it moved on would land on the old target."""
+    for i, (x, y) in enumerate(taps):
+        pace = ["sleep", str(gap_s)] if i else []
+        xdotool(qtbot, xserver, *pace, "mousemove", str(x), str(y), "click", "--delay", "0", "1")
+        qtbot.waitUntil(lambda i=i: window.index > i or not window.running, timeout=10000)
+
+
 def stored_trials() -> list[dict]:
     unlocked = vault.unlock(PASSPHRASE)
     (study,) = [enrolment.load(sid) for sid in enrolment.enrolled_ids()]
@@ -94,7 +104,6 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
     screen = qapp.primaryScreen().geometry()
     targets = layout.pointing_layout(spec, screen.width(), screen.height())
     injected: list[tuple[int, int]] = []
-    script: list[str] = []
     measured = 0
     for i, t in enumerate(targets):
         if t.trial == 0:
@@ -107,11 +116,10 @@ def test_pointing_task_trials_and_throughput_match_the_injected_taps(
             measured += 1
             x, y = round(t.x + d * ux / n), round(t.y + d * uy / n)
         injected.append((x, y))
-        script += ["mousemove", str(x), str(y), "click", "--delay", "0", "1", "sleep", str(GAP_S)]
 
     server = ServerTimes(xserver.display, keys=False, buttons=True)
     try:
-        run_task(qapp, qtbot, "tap", lambda _window: xdotool(qtbot, xserver, *script))
+        run_task(qapp, qtbot, "tap", lambda window: tap_each(qtbot, xserver, window, injected, GAP_S))
         qtbot.waitUntil(lambda: server.read() >= len(targets), timeout=10000)
     finally:
         server.close()
@@ -376,11 +384,8 @@ def test_a_study_with_both_tasks_runs_end_to_end_to_the_lab(
     assert spec is not None
     screen = qapp.primaryScreen().geometry()
     targets = layout.pointing_layout(spec, screen.width(), screen.height())
-    script: list[str] = []
-    for t in targets:
-        script += ["mousemove", str(round(t.x)), str(round(t.y + 3 * (t.trial % 3 - 1))), "click", "1"]
-        script += ["sleep", "0.3"]
-    run_task(qapp, qtbot, "tap", lambda _window: xdotool(qtbot, xserver, *script))
+    taps = [(round(t.x), round(t.y + 3 * (t.trial % 3 - 1))) for t in targets]
+    run_task(qapp, qtbot, "tap", lambda window: tap_each(qtbot, xserver, window, taps, 0.3))
 
     def type_phrases(window) -> None:
         for keys_, _stream in SCRIPT:
