@@ -19,6 +19,7 @@ def tray(make_app, tray_host, fake_recorder, qtbot):
     app = make_app()
     assert app.tray is not None
     qtbot.waitUntil(app.tray.icon.isVisible, timeout=5000)
+    assert app.tray.qt_draws_balloons()  # trayer is an XEmbed tray: Qt would draw balloons
     return app.tray
 
 

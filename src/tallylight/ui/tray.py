@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QRect, Signal, Slot
 from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from tallylight.i18n import _
 from tallylight.ui import icons
@@ -42,10 +42,12 @@ class TrayUI(QObject):
         self.icon = QSystemTrayIcon(icons.icon_for(controller.state))
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
-        # Notices go to a window of our own, made on the first one and reused: Qt's
-        # showMessage made a balloon per notice on XEmbed trays, each leaving pixmaps in
-        # QPixmapCache (tallylight.ui.notice)
+        # On an XEmbed tray notices go to a window of our own, made on the first one and
+        # reused: Qt's showMessage made a balloon per notice there, each leaving pixmaps in
+        # QPixmapCache (tallylight.ui.notice). Elsewhere the desktop shows them.
         self.notice: NoticeWindow | None = None
+        self._message_session = ""  # the session the desktop's notice on screen is about
+        self.icon.messageClicked.connect(self._on_native_message_clicked)
         controller.changed.connect(self.sync)
         controller.notify.connect(self.show_message)
         self._shown_state = ""
@@ -88,10 +90,27 @@ class TrayUI(QObject):
     def _show(self, title: str, message: str, session_id: str) -> None:
         if not self.icon.isVisible():
             return
+        if not self.qt_draws_balloons():
+            # the desktop shows it: the notification service (StatusNotifierItem trays), the OS
+            if QSystemTrayIcon.supportsMessages():
+                self._message_session = session_id
+                self.icon.showMessage(title, message, icons.icon_for(self.controller.state), 8000)
+            return
         if self.notice is None:
             self.notice = NoticeWindow(anchor=self._icon_geometry)
             self.notice.clicked.connect(self._on_message_clicked)
         self.notice.show_notice(title, message, self.controller.state, session_id)
+
+    @staticmethod
+    def qt_draws_balloons() -> bool:
+        """Whether Qt's ``showMessage`` would draw a balloon of its own: the icon is an XEmbed
+        one (Qt's ``QSystemTrayIconSys`` window). With a StatusNotifierItem tray Qt hands
+        notices to the notification service over D-Bus, on Windows and macOS to the OS."""
+        return any(w.metaObject().className() == "QSystemTrayIconSys" for w in QApplication.topLevelWidgets())
+
+    @Slot()
+    def _on_native_message_clicked(self) -> None:
+        self._on_message_clicked(self._message_session)
 
     def _icon_geometry(self) -> QRect:
         return self.icon.geometry()
