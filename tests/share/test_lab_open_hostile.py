@@ -173,8 +173,10 @@ def test_a_bundle_that_runs_out_of_memory_is_refused_and_the_registry_kept(
     study = Study(tmp_path, "a")
     good = tmp_path / study.bundle(tmp_path, "p1", ["s1"]).filename
     files = _genuine(study, tmp_path, "p2", "s2", seed=3)
+    # 3 million rows: a worker (the C library's malloc, no copies of the CSV while unpacking) opens
+    # 2 million within 700 MiB of address space
     big = files["sessions/s2/events.csv"] + b"".join(
-        f"{1000 + i}.5,move,{i},{i % 977},,,,,,,,,,\r\n".encode() for i in range(2_000_000)
+        f"{1000 + i}.5,move,{i},{i % 977},,,,,,,,,,\r\n".encode() for i in range(3_000_000)
     )
     heavy = _seal(
         study,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -43,3 +45,28 @@ def test_memory_goes_back_after_a_large_bundle_or_under_a_limit(
     assert [m[0] for m in parent.sent] == [isolate.READY, isolate.DONE]
     assert parent.sent[-1][1].status == "opened"
     assert bool(calls) == released
+
+
+#: a worker told at once that there is nothing to open, then the allocator it left pyarrow with
+CHECK = """
+import pyarrow as pa
+from tallylight.lab import isolate
+
+
+class Parent:
+    def recv(self):
+        return None
+
+
+isolate.worker(Parent(), isolate.Setup("", ".", None, isolate.Limits()))
+print(pa.default_memory_pool().backend_name)
+"""
+
+
+def test_a_worker_allocates_with_the_system_malloc(tmp_path: Path) -> None:
+    """In a process of its own: a worker changes its process for good (allocator, umask, imports)."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "system"

@@ -114,6 +114,7 @@ def worker(conn: Connection, setup: Setup) -> None:
         sys.meta_path.insert(0, _WithoutPandas())
     os.umask(0o077)  # the dataset is private whatever the researcher's umask
     _limit_memory(setup.limits.max_memory)
+    dataset.use_system_allocator()
     while True:
         try:
             path = conn.recv()
