@@ -492,7 +492,7 @@ class SessionModel:
     def on_error(self, message: str, fatal: bool) -> None:
         """An error the recorder reported: a fatal one fails the session (said when the recorder
         has ended), any other is said now — but not the focus caveat the start dialog said."""
-        log.warning("recorder error (fatal=%s): %s", fatal, message)
+        log.info("recorder error (fatal=%s): %s", fatal, message)  # said below: not twice
         if fatal:
             self.failed(message)
         elif not (self.focus_caveat_said and message.startswith(FOCUS_UNKNOWN_NOTICE)):
@@ -501,7 +501,7 @@ class SessionModel:
     def on_start_refused(self, message: str) -> None:
         """The start command was refused (no vault, capture unavailable...): no session
         started; this recorder is ended by closing its channel."""
-        log.warning("recorder refused to start: %s", message)
+        log.info("recorder refused to start: %s", message)  # said by failed()
         self.failed(message)
         self._closed_by_us = True
         if self.link is not None:
