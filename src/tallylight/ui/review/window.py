@@ -148,14 +148,7 @@ class ReviewWindow(QWidget):
         self.setWindowTitle(_("Review session"))
         self.setAccessibleName(_("Review session"))
 
-        self.progress_label = QLabel(_("Opening…"))
-        self.progress_label.setAccessibleDescription(_("Progress"))
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)
-        self.summary_label = QLabel("")
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setAccessibleDescription(_("Summary"))
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._build_progress()
 
         # the plots are built one per event-loop turn once the data is there (_build_steps)
         self.timeline: Any = None
@@ -165,7 +158,34 @@ class ReviewWindow(QWidget):
         self._built = False
         self._pending: Loaded | None = None
 
-        # replay controls
+        self._build_replay_controls()
+        self._build_tabs()
+        self._build_edit_buttons()
+        self._build_cut_row()
+        self._build_button_row()
+        self._lay_out()
+        self._build_timers()
+
+        # the window follows the data: a cut or delete elsewhere (Sessions, a terminal) is seen
+        self._busy = False  # loading or editing: a change then is checked once it is done
+        self._recheck = False
+        self.checked_stamp: Any = None
+        data_watch.shared().changed.connect(self._data_changed)
+        self.load()
+
+    def _build_progress(self) -> None:
+        """The progress line and the summary, above everything else."""
+        self.progress_label = QLabel(_("Opening…"))
+        self.progress_label.setAccessibleDescription(_("Progress"))
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setAccessibleDescription(_("Summary"))
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def _build_replay_controls(self) -> None:
+        """Play, speed, position and the keys around the moment; they lay nothing out."""
         self.play_button = QPushButton(_("&Play"))
         self.play_button.setAccessibleName(_("Play or pause the replay"))
         self.play_button.clicked.connect(self.toggle_play)
@@ -184,6 +204,9 @@ class ReviewWindow(QWidget):
         # text resized the plots under it at every step (a relayout and a repaint of all)
         self.key_strip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("888:88.8 "))
+
+    def _build_tabs(self) -> None:
+        """Replay, path and rhythm tabs: empty boxes the plots go into once the data is there."""
         controls = QHBoxLayout()
         controls.addWidget(self.play_button)
         controls.addWidget(self.speed)
@@ -208,7 +231,8 @@ class ReviewWindow(QWidget):
         self.timeline_box = QVBoxLayout()
         self.timeline_box.setContentsMargins(0, 0, 0, 0)
 
-        # cut a span, undo, export, delete
+    def _build_edit_buttons(self) -> None:
+        """What the participant can do to the session: cut, undo, export, delete, share."""
         self.undo_stack: list[Any] = []
         self.cut_button = QPushButton(_("Cu&t a span…"))
         self.cut_button.setAccessibleName(_("Choose a span of time to cut out of this session"))
@@ -230,6 +254,9 @@ class ReviewWindow(QWidget):
         )
         self.share_button.clicked.connect(lambda _checked=False: self.open_share())
         self.share_button.hide()  # shown for a study session (nothing is shared from personal mode)
+
+    def _build_cut_row(self) -> None:
+        """The row that chooses a span to cut, hidden until a cut begins."""
         self.cut_from = QDoubleSpinBox()
         self.cut_to = QDoubleSpinBox()
         for box, name in ((self.cut_from, _("Cut from (seconds)")), (self.cut_to, _("Cut to (seconds)"))):
@@ -254,6 +281,9 @@ class ReviewWindow(QWidget):
         cr.addWidget(self.apply_cut_button)
         cr.addWidget(self.cancel_cut_button)
         self.cut_row.hide()
+
+    def _build_button_row(self) -> None:
+        """The status line and the buttons, which stay under the scrolling body."""
         self.status = QLabel("")
         self.status.setAccessibleDescription(_("Status"))
         self.status.setWordWrap(True)
@@ -274,6 +304,8 @@ class ReviewWindow(QWidget):
         self.buttons.addStretch(1)
         self.buttons.addWidget(self.close_button)
 
+    def _lay_out(self) -> None:
+        """Everything but the buttons scrolls on a small screen."""
         body = QWidget()  # scrolls on a small screen; the buttons never do
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -290,6 +322,8 @@ class ReviewWindow(QWidget):
         self.resize(920, 820)
         fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
 
+    def _build_timers(self) -> None:
+        """The replay's tick and the progress line's refresh, both idle until asked."""
         self._play_timer = QTimer(self)
         self._play_timer.setInterval(TICK_MS)
         self._play_timer.timeout.connect(self._tick)
@@ -298,12 +332,6 @@ class ReviewWindow(QWidget):
         self._stage_timer.setInterval(50)
         self._stage_timer.timeout.connect(lambda: self.progress_label.setText(self._stage["text"]))
         self._set_controls(False)
-        # the window follows the data: a cut or delete elsewhere (Sessions, a terminal) is seen
-        self._busy = False  # loading or editing: a change then is checked once it is done
-        self._recheck = False
-        self.checked_stamp: Any = None
-        data_watch.shared().changed.connect(self._data_changed)
-        self.load()
 
     def _build_steps(self) -> list[Callable[[], None]]:
         def plots() -> Any:
