@@ -136,7 +136,29 @@ class WelcomeDialog(QDialog):
         self.setAccessibleName(_("Welcome"))
         self.stack = QStackedWidget()
 
-        # page 1: what it does
+        self._build_intro_page()
+        self._build_passphrase_fields()
+        self._build_passphrase_page()
+        self._build_next_step_page()
+        self._build_buttons()
+
+        layout = QVBoxLayout(self)
+        self.body = scroll_body(self.stack)
+        layout.addWidget(self.body, 1)  # scrolls on a small screen; the buttons never do
+        layout.addWidget(self.buttons)
+        fit_on_show(self)
+        self.stack.currentChanged.connect(self._refit)  # pages differ in height
+        self.passphrase.textChanged.connect(self._update)
+        self.confirm.textChanged.connect(self._update)
+        self._vault_exists = False
+        self._keychain_ok = False
+        self.tasks.run(_vault_exists, self._on_vault_checked, quietly("looking for an existing vault"))
+        self.tasks.run(keychain_answers, self._on_keychain_checked, self._on_keychain_failed)
+        self._update()
+        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
+
+    def _build_intro_page(self) -> None:
+        """Page 1: what Tallylight does, beside the light it speaks of."""
         intro = QLabel(_(WHAT_IT_DOES))
         intro.setObjectName("welcomeText")
         intro.setWordWrap(True)
@@ -168,8 +190,8 @@ class WelcomeDialog(QDialog):
         fl1.addStretch(1)
         self.stack.addWidget(first)
 
-        # page 2: passphrase
-        page = QWidget()
+    def _build_passphrase_fields(self) -> None:
+        """Page 2's fields, with the warning that a lost passphrase is lost data."""
         self.pass_intro = QLabel(
             _(
                 "Choose a passphrase. You need it to look at or share your recordings (recording "
@@ -210,6 +232,10 @@ class WelcomeDialog(QDialog):
         self.status.setObjectName("statusLabel")
         self.status.setWordWrap(True)
         self.status.setAccessibleDescription(_("Status"))
+
+    def _build_passphrase_page(self) -> None:
+        """Page 2 laid out: the keychain's choice shows only once it answers."""
+        page = QWidget()
         form = QFormLayout()
         l1 = QLabel(_("&Passphrase:"))
         l1.setBuddy(self.passphrase)
@@ -233,7 +259,8 @@ class WelcomeDialog(QDialog):
         pl.addStretch(1)
         self.stack.addWidget(page)
 
-        # page 3: the next step (the welcome never just vanishes)
+    def _build_next_step_page(self) -> None:
+        """Page 3: the next step, so the welcome never just vanishes."""
         self.next_step = QLabel()
         self.next_step.setObjectName("nextStep")
         self.next_step.setWordWrap(True)
@@ -244,6 +271,8 @@ class WelcomeDialog(QDialog):
         self.stack.addWidget(self.next_step)
         self.start_requested = False
 
+    def _build_buttons(self) -> None:
+        """One row for all pages; which buttons show depends on the page."""
         self.buttons = QDialogButtonBox()
         self.next_button = self.buttons.addButton(_("&Next"), QDialogButtonBox.ButtonRole.ActionRole)
         self.finish_button = self.buttons.addButton(
@@ -264,21 +293,6 @@ class WelcomeDialog(QDialog):
         self.next_button.clicked.connect(self.next_page)
         self.finish_button.clicked.connect(self.finish)
         self.later_button.clicked.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        self.body = scroll_body(self.stack)
-        layout.addWidget(self.body, 1)  # scrolls on a small screen; the buttons never do
-        layout.addWidget(self.buttons)
-        fit_on_show(self)
-        self.stack.currentChanged.connect(self._refit)  # pages differ in height
-        self.passphrase.textChanged.connect(self._update)
-        self.confirm.textChanged.connect(self._update)
-        self._vault_exists = False
-        self._keychain_ok = False
-        self.tasks.run(_vault_exists, self._on_vault_checked, quietly("looking for an existing vault"))
-        self.tasks.run(keychain_answers, self._on_keychain_checked, self._on_keychain_failed)
-        self._update()
-        self.resize(self.sizeHint().expandedTo(self.minimumSizeHint()))
 
     def use_keychain(self) -> bool:
         return self._keychain_ok and self.keychain.isChecked()
