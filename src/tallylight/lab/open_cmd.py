@@ -26,7 +26,10 @@ from tallylight.errors import BundleError, UsageError
 from tallylight.lab import ledger
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tallylight.lab.dataset import Outcome, StudyCheck
+    from tallylight.lab.isolate import Setup
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -261,20 +264,65 @@ def apply_requests(out: Path, requests: list[Outcome], studies: dict[str, StudyC
 
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from tallylight.lab import dataset, isolate
-    from tallylight.share import agecrypt
 
     if args.jobs < 0:
         raise UsageError("--jobs must be a number of worker processes (0: one per core).")
     console = Console(stderr=True)
-    try:
-        identity_text = args.identity.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"Cannot read the identity file {args.identity} ({exc}).") from None
-    mine = set(agecrypt.public_keys(agecrypt.identities_from_text(identity_text)))
+    identity_text, mine = _identity(args.identity)
     studies = _studies(args.manifest)
+    _check_studies(console, studies, mine, args.purpose)
+    files = _expand(args.bundles)
+    if not files:
+        raise UsageError("No bundle files were given.")
+    out: Path = args.out
+    _make_folder(out)
+    registry = dataset.load_registry(out)
+    purpose = _dataset_purpose(out, args.purpose, registry)
+    record_manifests(out, args.manifest)
+    if args.shard is not None:  # deterministic: by the file's name, the same on every machine
+        files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
+    outcomes, todo = _distinct(files)
+
+    limits = isolate.Limits(
+        timeout=args.timeout, max_memory=None if args.max_memory is None else args.max_memory << 20
+    )
+    setup = isolate.Setup(identity_text, str(out), studies, limits)
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
+    t0 = time.perf_counter()
+    decide = _Decider(registry, args.reopen, ledger.view(out), purpose)
+    try:
+        outcomes += _open_all(todo, setup, jobs, decide, registry, console, args.quiet)
+    finally:  # whatever ended the run, what was written is in the registry
+        dataset.save_registry(out, registry, args.shard)
+    wall = time.perf_counter() - t0
+    order = {str(f): i for i, f in enumerate(files)}
+    outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # workers finish in any order
+
+    _refresh_purposes(out, [o for o in outcomes if o.status == "opened"], decide.view)
+    reports = apply_requests(out, [o for o in outcomes if o.status == "request"], studies)
+    refused = _summarise(outcomes, reports, out, wall, jobs, purpose)
+    if refused:
+        raise BundleError(f"{refused} bundle(s) could not be opened (listed above); the others were.")
+    return 0
+
+
+def _identity(path: Path) -> tuple[str, set[str]]:
+    """The identity's text, which the workers decrypt with, and its public keys."""
+    from tallylight.share import agecrypt
+
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Cannot read the identity file {path} ({exc}).") from None
+    return text, set(agecrypt.public_keys(agecrypt.identities_from_text(text)))
+
+
+def _check_studies(
+    console: Console, studies: dict[str, StudyCheck] | None, mine: set[str], purpose: str | None
+) -> None:
+    """Refuse before anything is written: a study this identity cannot read, a purpose none asks."""
     if studies is None:
         console.print("[yellow]No --manifest given: study ids and manifest hashes are not checked.[/]")
     else:
@@ -283,31 +331,34 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(
                     f"Your identity is not a recipient of study {check.study_id} (see its manifest)."
                 )
-    if args.purpose is not None and studies is not None:
+    if purpose is not None and studies is not None:
         asked = sorted({p for check in studies.values() for ids in check.purposes.values() for p in ids})
-        if args.purpose not in asked:
+        if purpose not in asked:
             raise UsageError(
-                f"No manifest given asks participants about the purpose {args.purpose!r} (theirs: "
+                f"No manifest given asks participants about the purpose {purpose!r} (theirs: "
                 f"{', '.join(asked)}); check the id."
             )
-    files = _expand(args.bundles)
-    if not files:
-        raise UsageError("No bundle files were given.")
-    out: Path = args.out
+
+
+def _make_folder(out: Path) -> None:
+    """The dataset's folder, readable by its owner only."""
+    from tallylight.lab import dataset
+
     try:
         out.mkdir(mode=0o700, parents=True, exist_ok=True)
         dataset.make_private(out)
     except OSError as exc:
         raise UsageError(f"Cannot create {out} ({exc.strerror}).") from None
-    registry = dataset.load_registry(out)
-    purpose = _dataset_purpose(out, args.purpose, registry)
-    record_manifests(out, args.manifest)
-    if args.shard is not None:  # deterministic: by the file's name, the same on every machine
-        files = [f for f in files if shard_of(f.name, args.shard[1]) == args.shard[0] - 1]
 
-    # the same file given twice is opened once (only files of one size can be the same: the
-    # others are not read here, so the workers start at once)
-    outcomes: list[dataset.Outcome] = []
+
+def _distinct(files: list[Path]) -> tuple[list[Outcome], list[Path]]:
+    """The files to open, each once: the same file given twice is opened once.
+
+    Only files of one size can be the same: the others are not read here, so the workers
+    start at once. Returns the outcomes of the files skipped, and the files to open."""
+    from tallylight.lab import dataset
+
+    outcomes: list[Outcome] = []
     todo: list[Path] = []
     seen: dict[str, Path] = {}
     sizes: dict[int, int] = {}
@@ -328,39 +379,49 @@ def run(args: argparse.Namespace) -> int:
             continue
         seen[digest] = f
         todo.append(f)
+    return outcomes, todo
 
-    limits = isolate.Limits(
-        timeout=args.timeout, max_memory=None if args.max_memory is None else args.max_memory << 20
-    )
-    setup = isolate.Setup(identity_text, str(out), studies, limits)
-    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(todo)))  # never more workers than bundles
-    t0 = time.perf_counter()
-    decide = _Decider(registry, args.reopen, ledger.view(out), purpose)
+
+def _open_all(
+    todo: list[Path],
+    setup: Setup,
+    jobs: int,
+    decide: _Decider,
+    registry: dict[str, Any],
+    console: Console,
+    quiet: bool,
+) -> list[Outcome]:
+    """Open the bundles in the workers, registering each one written as it comes back."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from tallylight.lab import isolate
+
+    outcomes: list[Outcome] = []
     opened_utc = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    try:
-        with Progress(
-            TextColumn("Opening bundles"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            disable=args.quiet,
-        ) as progress:
-            task = progress.add_task("open", total=len(todo))
-            for outcome in isolate.open_all([str(f) for f in todo], setup, jobs, decide):
-                outcomes.append(outcome)
-                if outcome.status == "opened":
-                    outcome.replaces = decide.replaces.get(outcome.bundle_id, [])
-                    _register(registry, outcome, opened_utc)
-                progress.advance(task)
-    finally:  # whatever ended the run, what was written is in the registry
-        dataset.save_registry(out, registry, args.shard)
-    wall = time.perf_counter() - t0
-    order = {str(f): i for i, f in enumerate(files)}
-    outcomes.sort(key=lambda o: order.get(o.path, len(order)))  # workers finish in any order
+    with Progress(
+        TextColumn("Opening bundles"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+    ) as progress:
+        task = progress.add_task("open", total=len(todo))
+        for outcome in isolate.open_all([str(f) for f in todo], setup, jobs, decide):
+            outcomes.append(outcome)
+            if outcome.status == "opened":
+                outcome.replaces = decide.replaces.get(outcome.bundle_id, [])
+                _register(registry, outcome, opened_utc)
+            progress.advance(task)
+    return outcomes
 
-    _refresh_purposes(out, [o for o in outcomes if o.status == "opened"], decide.view)
-    reports = apply_requests(out, [o for o in outcomes if o.status == "request"], studies)
+
+def _summarise(
+    outcomes: list[Outcome], reports: list[Any], out: Path, wall: float, jobs: int, purpose: str | None
+) -> int:
+    """Print what became of each bundle that was not simply opened, and the totals.
+
+    Returns how many bundles were refused."""
     opened = [o for o in outcomes if o.status == "opened"]
     left_out = [o for o in outcomes if o.status == "left out"]
     refused = [o for o in outcomes if o.status in ("bad", "foreign", "conflict", "refused")]
@@ -382,6 +443,4 @@ def run(args: argparse.Namespace) -> int:
         + (f"; {len(left_out)} left out (not allowed for {purpose})" if purpose is not None else "")
         + "."
     )
-    if refused:
-        raise BundleError(f"{len(refused)} bundle(s) could not be opened (listed above); the others were.")
-    return 0
+    return len(refused)
