@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import functools
 import logging
 import queue
 import threading
@@ -68,16 +69,61 @@ def _listener_classes() -> tuple[type, type, ClockSource | None]:
 def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
     """X11: every raw X event carries the server's ``time`` (ms, 32-bit); a drain thread reads
     the RECORD socket (:mod:`tallylight.capture.xdrain`)."""
-    import Xlib.ext.record
     import Xlib.X
 
-    start_of_data = Xlib.ext.record.StartOfData
+    confirm_start = _xorg_confirm_start()
     key_press, key_release = Xlib.X.KeyPress, Xlib.X.KeyRelease
 
-    class _ConfirmStart:
-        capturing: threading.Event
+    class XorgKeyboardListener(confirm_start, kbase):  # type: ignore[misc,valid-type]  # bases known at run time
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.stamp = _Stamp()
+            super().__init__(*args, **kwargs)
+
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:  # noqa: ARG002 - pynput's signature
+            self.stamp.t = event.time
+            try:
+                key = self._event_to_key(display, event)
+            except IndexError:
+                key = None
+            if event.type == key_press:
+                self.on_press(key, event.detail)
+            elif event.type == key_release:
+                self.on_release(key, event.detail)
+
+    class XorgMouseListener(confirm_start, mbase):  # type: ignore[misc,valid-type]  # bases known at run time
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.stamp = _Stamp()
+            super().__init__(*args, **kwargs)
+
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            self.stamp.t = event.time
+            super()._handle_message(display, event, injected)
+
+    return XorgKeyboardListener, XorgMouseListener
+
+
+@functools.cache
+def _xorg_confirm_start() -> type:
+    """A mixin for pynput's X11 listeners: ``capturing`` is set once the server confirms.
+
+    pynput's X11 listener reports "ready" (``wait()`` returns) before it asks the server
+    to enable its RECORD context, and that request blocks the listener's thread for the
+    whole session, so input made right after ``wait()`` may come before the server
+    records anything. The server enables the context and only then sends StartOfData on
+    it: from ``capturing`` on, every input the server processes reaches the listener.
+    It also puts a drain thread on the RECORD connection (:mod:`tallylight.capture.xdrain`).
+    """
+    import Xlib.ext.record
+
+    start_of_data = Xlib.ext.record.StartOfData
+
+    class ConfirmStart:
         _display_record: Any
         drain: Any = None
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            self.capturing = threading.Event()
+            super().__init__(*args, **kwargs)
 
         def _initialize(self, display: Any) -> None:
             super()._initialize(display)  # type: ignore[misc]  # pynput backend class, chosen at run time
@@ -94,34 +140,7 @@ def _xorg_classes(kbase: type, mbase: type) -> tuple[type, type]:
                 self.capturing.set()
             super()._handler(events)  # type: ignore[misc]  # pynput backend class, chosen at run time
 
-    class XorgKeyboardListener(_ConfirmStart, kbase):  # type: ignore[misc]  # base known at run time
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self.capturing = threading.Event()
-            self.stamp = _Stamp()
-            super().__init__(*args, **kwargs)
-
-        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:  # noqa: ARG002 - pynput's signature
-            self.stamp.t = event.time
-            try:
-                key = self._event_to_key(display, event)
-            except IndexError:
-                key = None
-            if event.type == key_press:
-                self.on_press(key, event.detail)
-            elif event.type == key_release:
-                self.on_release(key, event.detail)
-
-    class XorgMouseListener(_ConfirmStart, mbase):  # type: ignore[misc]  # base known at run time
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            self.capturing = threading.Event()
-            self.stamp = _Stamp()
-            super().__init__(*args, **kwargs)
-
-        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
-            self.stamp.t = event.time
-            super()._handle_message(display, event, injected)
-
-    return XorgKeyboardListener, XorgMouseListener
+    return ConfirmStart
 
 
 def _darwin_classes(kbase: type, mbase: type) -> tuple[type, type, ClockSource]:
@@ -222,24 +241,11 @@ class Hooks:
             self._start_audit()
         for listener in self._listeners:
             listener.start()
-        ready = threading.Event()
-
-        def wait_all() -> None:
-            for listener in self._listeners:
-                listener.wait()
-                confirmed = getattr(listener, "capturing", None)
-                if confirmed is not None:
-                    confirmed.wait()
-            ready.set()
-
-        threading.Thread(target=wait_all, name="tallylight-hooks-ready", daemon=True).start()
-        if not ready.wait(START_TIMEOUT_S):
+        try:
+            wait_capturing(self._listeners)
+        except CaptureUnavailable:
             self.stop()
-            raise CaptureUnavailable(_("The input hooks did not start within 5 seconds."))
-        for listener in self._listeners:
-            if not listener.is_alive():
-                self.stop()
-                raise CaptureUnavailable(_("The input hooks stopped as soon as they started."))
+            raise
 
     def stop(self) -> None:
         """Remove the hooks without ever blocking for long."""
@@ -327,6 +333,28 @@ def _mouse_callbacks(
     return on_move, on_click, on_scroll
 
 
+def wait_capturing(listeners: list[Any]) -> None:
+    """Return once every started listener delivers input: ready and, where the listener can
+    tell (X11, ``capturing``), confirmed by the server. Raises :class:`CaptureUnavailable`
+    after START_TIMEOUT_S, or if a listener's thread ended; the caller stops them."""
+    ready = threading.Event()
+
+    def wait_all() -> None:
+        for listener in listeners:
+            listener.wait()
+            confirmed = getattr(listener, "capturing", None)
+            if confirmed is not None:
+                confirmed.wait()
+        ready.set()
+
+    threading.Thread(target=wait_all, name="tallylight-hooks-ready", daemon=True).start()
+    if not ready.wait(START_TIMEOUT_S):
+        raise CaptureUnavailable(_("The input hooks did not start within 5 seconds."))
+    for listener in listeners:
+        if not listener.is_alive():
+            raise CaptureUnavailable(_("The input hooks stopped as soon as they started."))
+
+
 def stop_listeners(listeners: list[Any]) -> None:
     """Stop pynput listeners, waiting at most STOP_JOIN_S in all.
 
@@ -365,11 +393,20 @@ class HotkeyListener:
             t = time.perf_counter_ns()
             threading.Thread(target=on_activate, args=(t,), name="tallylight-hotkey", daemon=True).start()
 
-        self._listener = keyboard.GlobalHotKeys({hotkey: fire})
+        hotkeys: type = keyboard.GlobalHotKeys
+        if getattr(keyboard.Listener, "__module__", "").endswith("_xorg"):
+            hotkeys = type("XorgGlobalHotKeys", (_xorg_confirm_start(), hotkeys), {})
+        self._listener = hotkeys({hotkey: fire})
 
     def start(self) -> None:
+        """Return once a press of the hotkey from now on is certain to be seen (on X11: the
+        server confirmed the listener's RECORD context, not only pynput's "ready")."""
         self._listener.start()
-        self._listener.wait()
+        try:
+            wait_capturing([self._listener])
+        except CaptureUnavailable:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         stop_listeners([self._listener])
