@@ -158,37 +158,58 @@ class TaskWindow(QWidget):
         self.keys_help = QLabel(_("Enter: start · Esc: pause or continue · F8: skip · Ctrl+Q: quit"))
         self.keys_help.setStyleSheet("color: white;")
         self.stack = QStackedWidget()
+        self.stack.addWidget(self._intro_page(device, big))
+        self.canvas = _Canvas(self)
+        self.canvas.pressed.connect(self._on_press)
+        self.stack.addWidget(self.canvas)
+        self.stack.addWidget(self._typing_page(big))
+        self.stack.addWidget(self._end_page(big))
 
+        # the targets use the whole screen (the layout is for a full screen): the tally light and
+        # the keys float above it in the top right corner (resizeEvent) instead of taking rows
+        layout_ = QVBoxLayout(self)
+        layout_.setContentsMargins(0, 0, 0, 0)
+        layout_.addWidget(self.stack, 1)
+        self.tally.setParent(self)
+        self.keys_help.setParent(self)
+
+        for keys, slot in (("Esc", self.toggle_pause), ("F8", self.skip), ("Ctrl+Q", self.close)):
+            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WindowShortcut)
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
+        self._flush_timer.start()
+
+    def _intro_page(self, device: str, big: QFont) -> QWidget:
+        """The instructions and the start button; a pointing task also asks for the device."""
         intro = QWidget()
         intro_layout = QVBoxLayout(intro)
-        self.instructions = QLabel(str(task.instructions))
+        self.instructions = QLabel(str(self.task.instructions))
         self.instructions.setWordWrap(True)
         self.instructions.setFont(big)
         self.instructions.setStyleSheet("color: white;")
-        self.instructions.setAccessibleName(str(task.title))
-        self.instructions.setAccessibleDescription(str(task.instructions))
+        self.instructions.setAccessibleName(str(self.task.title))
+        self.instructions.setAccessibleDescription(str(self.task.instructions))
         self.device_box = QComboBox()
         self.device_box.setAccessibleName(_("Input device you use"))
-        devices = task.pointing.devices if task.pointing else ()
+        devices = self.task.pointing.devices if self.task.pointing else ()
         self.device_box.addItems(list(devices))
         self.device_box.setVisible(bool(devices))
         if device in devices:
             self.device_box.setCurrentText(device)
         self.start_button = QPushButton(_("&Start"))
         self.start_button.setFont(big)
-        self.start_button.setAccessibleDescription(str(task.instructions))
+        self.start_button.setAccessibleDescription(str(self.task.instructions))
         self.start_button.clicked.connect(self.start)
         intro_layout.addStretch(1)
         intro_layout.addWidget(self.instructions)
         intro_layout.addWidget(self.device_box)
         intro_layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         intro_layout.addStretch(1)
-        self.stack.addWidget(intro)
+        return intro
 
-        self.canvas = _Canvas(self)
-        self.canvas.pressed.connect(self._on_press)
-        self.stack.addWidget(self.canvas)
-
+    def _typing_page(self, big: QFont) -> QWidget:
+        """The phrase and the field it is typed into, which nothing can be pasted or dropped into."""
         typing = QWidget()
         typing_layout = QVBoxLayout(typing)
         self.phrase = QLabel()
@@ -207,8 +228,10 @@ class TaskWindow(QWidget):
         typing_layout.addWidget(self.phrase)
         typing_layout.addWidget(self.field)
         typing_layout.addStretch(1)
-        self.stack.addWidget(typing)
+        return typing
 
+    def _end_page(self, big: QFont) -> QWidget:
+        """The result and the way out."""
         end = QWidget()
         end_layout = QVBoxLayout(end)
         self.result = QLabel()
@@ -222,22 +245,7 @@ class TaskWindow(QWidget):
         end_layout.addWidget(self.result)
         end_layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignHCenter)
         end_layout.addStretch(1)
-        self.stack.addWidget(end)
-
-        # the targets use the whole screen (the layout is for a full screen): the tally light and
-        # the keys float above it in the top right corner (resizeEvent) instead of taking rows
-        layout_ = QVBoxLayout(self)
-        layout_.setContentsMargins(0, 0, 0, 0)
-        layout_.addWidget(self.stack, 1)
-        self.tally.setParent(self)
-        self.keys_help.setParent(self)
-
-        for keys, slot in (("Esc", self.toggle_pause), ("F8", self.skip), ("Ctrl+Q", self.close)):
-            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WindowShortcut)
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.timeout.connect(self.flush)
-        self._flush_timer.start()
+        return end
 
     # ---------------------------------------------------------------- geometry
 
