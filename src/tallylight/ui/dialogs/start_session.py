@@ -45,7 +45,6 @@ class StartSessionDialog(QDialog):
         self.focus_known = focus[0] if focus is not None else None
         self.setWindowTitle(_("Start a Tallylight session"))
         self.setAccessibleName(_("Start session"))
-        allowed = settings.capture
 
         intro = QLabel(
             _(
@@ -55,7 +54,21 @@ class StartSessionDialog(QDialog):
         )
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
+        self._build_capture_form()
+        self._build_study_and_label()
+        form = self._form()
+        self._build_summary()
+        self._build_buttons()
+        self._lay_out(intro, form)
 
+        self.capture_form.changed.connect(self._update_summary)
+        self.study.currentIndexChanged.connect(self._apply_study_ceiling)
+        self._update_summary()
+        self.start_button.setFocus()
+
+    def _build_capture_form(self) -> None:
+        """The kinds of capture, offered only as far as Settings allow them."""
+        allowed = self.settings.capture
         plain = {"mouse_moves": _("Mouse movements"), "clicks": _("Mouse clicks"), "scrolls": _("Scrolling")}
         self.capture_form = CaptureOptionsForm(
             _("Keyboard capture"),
@@ -73,7 +86,8 @@ class StartSessionDialog(QDialog):
         self.keys = self.capture_form.keys
         self.moves, self.clicks, self.scrolls = self.capture_form.boxes.values()
 
-        # a joined study (set_studies fills it from a worker); its ceiling can only narrow
+    def _build_study_and_label(self) -> None:
+        """A joined study (set_studies fills it from a worker; its ceiling can only narrow) and a label."""
         self.study = QComboBox()
         self.study.setAccessibleName(_("Record for a study"))
         self.study.addItem(_("Personal (no study: nothing is shared)"), "")
@@ -86,6 +100,8 @@ class StartSessionDialog(QDialog):
         self.label.setPlaceholderText(_("e.g. “morning typing task” (optional)"))
         self.label.setMaxLength(200)
 
+    def _form(self) -> QFormLayout:
+        """The fields in their rows; the study's row shows once a study is joined."""
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         keys_label = QLabel(_("&Keyboard:"))
@@ -100,7 +116,10 @@ class StartSessionDialog(QDialog):
         label_label = QLabel(_("&Label:"))
         label_label.setBuddy(self.label)
         form.addRow(label_label, self.label)
+        return form
 
+    def _build_summary(self) -> None:
+        """What will be captured and the session's limits, in sentences."""
         self.summary = QLabel()
         self.summary.setObjectName("captureSummary")
         self.summary.setWordWrap(True)
@@ -115,6 +134,8 @@ class StartSessionDialog(QDialog):
         limits.setWordWrap(True)
         limits.setAccessibleDescription(_("Limits"))
 
+    def _build_buttons(self) -> None:
+        """Start and Cancel; Enter starts only on a fresh press, never on auto-repeat."""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = self.buttons.addButton(
@@ -135,23 +156,20 @@ class StartSessionDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
+    def _lay_out(self, intro: QLabel, form: QFormLayout) -> None:
+        """Everything but the buttons scrolls on a small screen."""
         body = QWidget()
         bl = QVBoxLayout(body)
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(intro)
         bl.addLayout(form)
         bl.addWidget(self.summary)
-        bl.addWidget(limits)
+        bl.addWidget(self.limits)
         bl.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll_body(body), 1)  # scrolls on a small screen; the buttons never do
         layout.addWidget(self.buttons)
         fit_on_show(self)
-
-        self.capture_form.changed.connect(self._update_summary)
-        self.study.currentIndexChanged.connect(self._apply_study_ceiling)
-        self._update_summary()
-        self.start_button.setFocus()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The buttons would act on Enter themselves (a default button even on auto-repeat).
