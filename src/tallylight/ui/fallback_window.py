@@ -78,6 +78,28 @@ class FallbackWindow(QWidget):
         self.setAccessibleName(_("Tallylight recording status"))
         self.setObjectName("FallbackWindow")
 
+        self._build_labels()
+        grid = self._action_grid(actions)
+        self._add_study_buttons(grid, actions)
+        self._lay_out(grid)
+
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self.message_label.hide)
+        controller.changed.connect(self.sync)
+        controller.notify.connect(self.show_message)
+        # the link to the last session follows the data: deleted elsewhere (Sessions, Review,
+        # `tallylight sessions delete`), it no longer offers to open it
+        data_watch.shared().changed.connect(self._check_link)
+        # While a session runs this window is the only indicator: if it is closed,
+        # unmapped or moved off every screen, recording stops within a second.
+        self.watch = VisibilityWatch(self, grace_ms=500)
+        self.watch.lost.connect(self._indicator_lost)
+        self._shown_state = ""
+        self.sync()
+
+    def _build_labels(self) -> None:
+        """The light, the state, the details and the latest notice (hidden until there is one)."""
         self.light = QLabel()
         self.light.setAccessibleName(_("Recording light"))
         self.light.setFixedSize(56, 56)
@@ -99,10 +121,8 @@ class FallbackWindow(QWidget):
         self.message_label.linkActivated.connect(self._on_link)
         self.message_label.hide()
 
-        head = QHBoxLayout()  # the light and the state; the details go under the buttons
-        head.addWidget(self.light)
-        head.addWidget(self.state_label, 1)
-
+    def _action_grid(self, actions: AppActions) -> QGridLayout:
+        """A button per action, three to a row; their shortcuts work while the window has focus."""
         grid = QGridLayout()
         self.buttons: dict[str, QToolButton] = {}
         for i, action in enumerate(actions.all()):
@@ -118,7 +138,10 @@ class FallbackWindow(QWidget):
         # shortcuts work while the window has focus
         for action in actions.all():
             self.addAction(action)
-        # a study session's tasks and notes (shown only while one records)
+        return grid
+
+    def _add_study_buttons(self, grid: QGridLayout, actions: AppActions) -> None:
+        """A study session's tasks and notes, shown only while one records."""
         self.task_menu = QMenu(self)
         self.task_menu.aboutToShow.connect(lambda: actions.fill_task_menu(self.task_menu))
         self.task_button = QToolButton()
@@ -142,6 +165,11 @@ class FallbackWindow(QWidget):
             button.setSizePolicy(policy)
             grid.addWidget(button, i // 3, i % 3)
 
+    def _lay_out(self, grid: QGridLayout) -> None:
+        """The light and the state on top; what changes with the state under the buttons."""
+        head = QHBoxLayout()  # the light and the state; the details go under the buttons
+        head.addWidget(self.light)
+        head.addWidget(self.state_label, 1)
         layout = QVBoxLayout(self)
         layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)  # grows with its text, never clips it
         # what changes with the state (details, notices) is under the buttons, so no button
@@ -150,21 +178,6 @@ class FallbackWindow(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.detail_label)
         layout.addWidget(self.message_label)
-
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(self.message_label.hide)
-        controller.changed.connect(self.sync)
-        controller.notify.connect(self.show_message)
-        # the link to the last session follows the data: deleted elsewhere (Sessions, Review,
-        # `tallylight sessions delete`), it no longer offers to open it
-        data_watch.shared().changed.connect(self._check_link)
-        # While a session runs this window is the only indicator: if it is closed,
-        # unmapped or moved off every screen, recording stops within a second.
-        self.watch = VisibilityWatch(self, grace_ms=500)
-        self.watch.lost.connect(self._indicator_lost)
-        self._shown_state = ""
-        self.sync()
 
     @Slot()
     def sync(self) -> None:
