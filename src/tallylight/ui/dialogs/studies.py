@@ -74,6 +74,16 @@ class JoinStudyDialog(QDialog):
         self.setAcceptDrops(True)
         fit_on_show(self)  # its content's size, never larger than the screen (200 % on 1280x720 too)
 
+        self._build_intro()
+        self._build_reading()
+        self._build_consent_boxes()
+        self._build_allow()
+        self._build_buttons()
+        self._lay_out()
+        self._show_offer_widgets(False)
+
+    def _build_intro(self) -> None:
+        """How to open a study file, and why one was refused."""
         self.intro = QLabel(
             _(
                 "Open the study file (a <b>.toml</b> manifest) the researchers gave you, or drop "
@@ -93,6 +103,8 @@ class JoinStudyDialog(QDialog):
         self.problem.setStyleSheet("color: #a40000; font-weight: bold;")
         self.problem.hide()
 
+    def _build_reading(self) -> None:
+        """The study's title, its signer and its pages; consent can be given only after reading."""
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
@@ -112,6 +124,9 @@ class JoinStudyDialog(QDialog):
         self.have_read.setEnabled(False)
         self.have_read.setToolTip(_("Turn to the last page first"))
         self.have_read.toggled.connect(self._update_join)
+
+    def _build_consent_boxes(self) -> None:
+        """The checkboxes the pages show: consent on the last page, one per purpose on its page."""
         self.consent_box = QWidget()  # the checkboxes, on the last page
         self.boxes_area = QVBoxLayout(self.consent_box)
         self.boxes_area.setContentsMargins(0, 0, 0, 0)
@@ -128,6 +143,9 @@ class JoinStudyDialog(QDialog):
         self.purpose_changes.setStyleSheet("font-weight: bold;")
         self.purposes_area.addWidget(self.purpose_changes)
         self.purposes: dict[str, QCheckBox] = {}
+
+    def _build_allow(self) -> None:
+        """What the participant allows: the manifest's streams, narrowed here if they wish."""
         # what the participant allows: the manifest's streams, narrowed here if they wish
         # the title is a wrapped label, not the group's own title, which never wraps (and was cut)
         self.allow = QGroupBox()
@@ -156,6 +174,8 @@ class JoinStudyDialog(QDialog):
         self.allow_typing.setObjectName("allow-typing-text")
         self.allow_typing_row.setVisible(False)
 
+    def _build_buttons(self) -> None:
+        """Join stays disabled until every page is read and the required boxes are ticked."""
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.join_button = self.buttons.addButton(_("&Join study"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.join_button.setAccessibleName(_("Join study"))
@@ -165,6 +185,8 @@ class JoinStudyDialog(QDialog):
         self.join_button.clicked.connect(self.join)
         self.buttons.rejected.connect(self.reject)
 
+    def _lay_out(self) -> None:
+        """The opening row on top, the pages in the middle, the buttons below."""
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
         top.addWidget(self.intro, 1)
@@ -175,7 +197,6 @@ class JoinStudyDialog(QDialog):
         layout.addWidget(self.pages, 1)
         layout.addWidget(self.have_read, 0, Qt.AlignmentFlag.AlignLeading)
         layout.addWidget(self.buttons)
-        self._show_offer_widgets(False)
 
     # ---- opening -------------------------------------------------------
     @Slot()
@@ -373,6 +394,23 @@ class StudiesDialog(QDialog):
         self.join_dialog: JoinStudyDialog | None = None
         self._counts: dict[str, int] = {}
 
+        self._build_list()
+        self._build_withdraw_question()
+        self._build_purpose_panel()
+        self.receipt = QLabel()
+        self.receipt.setObjectName("receipt")
+        self.receipt.setAccessibleDescription(_("Withdrawal receipt"))
+        self.receipt.setWordWrap(True)
+        self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.receipt.hide()
+
+        self._lay_out()
+        self.refresh()
+        # sessions recorded or deleted, studies joined or left elsewhere: the counts follow
+        data_watch.shared().changed.connect(self.refresh)
+
+    def _build_list(self) -> None:
+        """The joined studies and what can be done with the selected one."""
         self.list = QListWidget()
         self.list.setAccessibleName(_("Studies you joined"))
         self.empty = QLabel(_("You have not joined any study. Tallylight then records only for yourself."))
@@ -389,7 +427,8 @@ class StudiesDialog(QDialog):
         self.withdraw_button.clicked.connect(self.ask_withdraw)
         self.list.currentItemChanged.connect(lambda *_args: self._sync_buttons())
 
-        # the withdrawal question, asked in the window (no modal box to hide behind)
+    def _build_withdraw_question(self) -> None:
+        """The withdrawal question, asked in the window: no modal box to hide behind."""
         self.confirm = QWidget()
         self.confirm.setObjectName("confirmWithdraw")
         self.confirm_text = QLabel()
@@ -417,7 +456,8 @@ class StudiesDialog(QDialog):
         confirm_layout.addLayout(row)
         self.confirm.hide()
 
-        # the purposes of the selected study, each with its checkbox as it stands (in the window)
+    def _build_purpose_panel(self) -> None:
+        """The selected study's purposes, each with its checkbox as it stands, in the window."""
         self.purpose_panel = QWidget()
         self.purpose_panel.setObjectName("purposePanel")
         self.purpose_intro = QLabel()
@@ -453,13 +493,8 @@ class StudiesDialog(QDialog):
         purpose_layout.addLayout(purpose_buttons)
         self.purpose_panel.hide()
 
-        self.receipt = QLabel()
-        self.receipt.setObjectName("receipt")
-        self.receipt.setAccessibleDescription(_("Withdrawal receipt"))
-        self.receipt.setWordWrap(True)
-        self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.receipt.hide()
-
+    def _lay_out(self) -> None:
+        """The list, its buttons, then the question, the purposes or the receipt, whichever shows."""
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         buttons = QHBoxLayout()
@@ -475,9 +510,6 @@ class StudiesDialog(QDialog):
         layout.addWidget(self.purpose_panel)
         layout.addWidget(self.receipt)
         layout.addWidget(close)
-        self.refresh()
-        # sessions recorded or deleted, studies joined or left elsewhere: the counts follow
-        data_watch.shared().changed.connect(self.refresh)
 
     @Slot()
     def refresh(self) -> None:
