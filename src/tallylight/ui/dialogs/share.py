@@ -76,6 +76,21 @@ class ShareDialog(QDialog):
         self.setWindowTitle(_("Share with the researcher"))
         self.setAccessibleName(_("Share sessions"))
 
+        self._build_unlock_row()
+        self._build_choices()
+        self._build_actions()
+        self._lay_out()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)
+        self._timer.timeout.connect(self._build_preview)
+        self.unlock_box.setVisible(vault is None)
+        self.tasks.run(lambda: _load_studies(vault), self._show_studies, self._fail)
+        # a session recorded, cut or deleted, a study left, while this is open: list them again
+        data_watch.shared().changed.connect(self.refresh)
+
+    def _build_unlock_row(self) -> None:
+        """The passphrase row, shown only when no unlocked vault was handed in."""
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName(_("Passphrase"))
@@ -89,6 +104,8 @@ class ShareDialog(QDialog):
         ul.addWidget(self.passphrase, 1)
         ul.addWidget(self.unlock_button)
 
+    def _build_choices(self) -> None:
+        """The study, its sessions, the preview of exactly what is shared, and how it goes."""
         self.study_combo = QComboBox()
         self.study_combo.setAccessibleName(_("Study"))
         self.study_combo.currentIndexChanged.connect(self._on_study)
@@ -102,6 +119,9 @@ class ShareDialog(QDialog):
         self.upload_radio = QRadioButton(_("Send it to the researcher's upload address"))
         self.file_radio = QRadioButton(_("Save it to a file (you pass it on yourself)"))
         self.upload_radio.toggled.connect(lambda _on: self._show_preview())
+
+    def _build_actions(self) -> None:
+        """Progress, status and the buttons; Cancel and Save show only while they apply."""
         self.progress = QProgressBar()
         self.progress.setAccessibleName(_("Sending progress"))
         self.progress.hide()
@@ -122,6 +142,8 @@ class ShareDialog(QDialog):
         self.close_button = QPushButton(_("&Close"))
         self.close_button.clicked.connect(self.reject)
 
+    def _lay_out(self) -> None:
+        """Everything but the buttons scrolls on a small screen."""
         body = QWidget()  # scrolls on a small screen; the buttons never do
         form = QVBoxLayout(body)
         form.setContentsMargins(0, 0, 0, 0)
@@ -153,14 +175,6 @@ class ShareDialog(QDialog):
         outer.addLayout(buttons)
         self.resize(780, 620)
         fit_on_show(self)  # never larger than the screen (200 % on 1280x720 too)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(150)
-        self._timer.timeout.connect(self._build_preview)
-        self.unlock_box.setVisible(vault is None)
-        self.tasks.run(lambda: _load_studies(vault), self._show_studies, self._fail)
-        # a session recorded, cut or deleted, a study left, while this is open: list them again
-        data_watch.shared().changed.connect(self.refresh)
 
     @Slot()
     def refresh(self) -> None:
