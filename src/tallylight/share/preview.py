@@ -97,7 +97,6 @@ def preview_lines(doc: dict[str, Any], destination: str, purposes: Sequence[Purp
     """
     study = doc["study"]
     consent = doc.get("consent") or {}
-    unknown = _("not known")
     lines = [
         _("Study: {title} (version {version}, id {id})").format(
             title=study.get("title") or study["id"], version=study.get("version") or "?", id=study["id"]
@@ -112,82 +111,99 @@ def preview_lines(doc: dict[str, Any], destination: str, purposes: Sequence[Purp
         ),
     ]
     lines.extend(purpose_lines(consent, purposes))
-    env = doc.get("environment") or {}
+    lines.append(_environment_line(doc.get("environment") or {}))
+    n = len(doc["sessions"])
+    lines.append(_("Sessions ({n}):").format(n=n))
+    for s in doc["sessions"]:
+        lines.extend(_session_lines(s))
+        lines.extend(_session_detail_lines(s))
+    lines.extend(_contents_lines(doc))
+    return lines
+
+
+def _environment_line(env: dict[str, Any]) -> str:
+    """The computer the sessions were recorded on, as the bundle describes it."""
+    unknown = _("not known")
     screens = env.get("screens") or []
     screen_words = ", ".join(f"{s.get('width_px')}×{s.get('height_px')} px" for s in screens) or unknown
     osinfo = env.get("os") or {}
     system = f"{osinfo.get('system', '?')} {osinfo.get('release', '')}".rstrip()
-    lines.append(
-        _("About this computer: {system}; screen {screens}; keyboard layout {layout}").format(
-            system=system, screens=screen_words, layout=env.get("keyboard_layout") or unknown
-        )
+    return _("About this computer: {system}; screen {screens}; keyboard layout {layout}").format(
+        system=system, screens=screen_words, layout=env.get("keyboard_layout") or unknown
     )
-    n = len(doc["sessions"])
-    lines.append(_("Sessions ({n}):").format(n=n))
-    for s in doc["sessions"]:
-        label = " " + _("“{label}”").format(label=s["label"]) if s.get("label") else ""
-        capture = CaptureOptions.from_record(s["capture"]).to_dict()
-        when = _local(s["start_unix_ns"]) + _zone(s.get("time_zone"))
-        lines.append(
-            "  "
-            + ngettext(
-                "{when}{label}: {duration}, {counts} ({events} event in all)",
-                "{when}{label}: {duration}, {counts} ({events} events in all)",
-                int(s["events"]),
-            ).format(
-                when=when,
-                label=label,
-                duration=duration(s["duration_ms"] / 1000),
-                counts=counts_summary(s["event_counts"]),
-                events=s["events"],
-            )
+
+
+def _session_lines(s: dict[str, Any]) -> list[str]:
+    """A session's heading and what every session has: what it captured, its pauses, gaps and cuts."""
+    label = " " + _("“{label}”").format(label=s["label"]) if s.get("label") else ""
+    capture = CaptureOptions.from_record(s["capture"]).to_dict()
+    when = _local(s["start_unix_ns"]) + _zone(s.get("time_zone"))
+    return [
+        "  "
+        + ngettext(
+            "{when}{label}: {duration}, {counts} ({events} event in all)",
+            "{when}{label}: {duration}, {counts} ({events} events in all)",
+            int(s["events"]),
+        ).format(
+            when=when,
+            label=label,
+            duration=duration(s["duration_ms"] / 1000),
+            counts=counts_summary(s["event_counts"]),
+            events=s["events"],
+        ),
+        "    "
+        + _("captured: {captured}; state: {state}").format(
+            captured=capture_summary(capture), state=verdict_words(s["verdict"])
+        ),
+        "    "
+        + _("your pauses: {pauses}; gaps: {gaps}; spans you cut out: {cut} (not included)").format(
+            pauses=_spans(s["pauses"]), gaps=_spans(s["gaps"]), cut=_spans(s["cut_spans"])
+        ),
+    ]
+
+
+def _session_detail_lines(s: dict[str, Any]) -> list[str]:
+    """What only some sessions have (tasks, notes, trials, timing) and the reason for each gap."""
+    lines: list[str] = []
+    if s.get("tasks") or s.get("notes"):
+        runs = ", ".join(
+            f"{t['task']} ({duration(((t['end_ms'] or s['duration_ms']) - t['start_ms']) / 1000)})"
+            for t in s.get("tasks", [])
         )
         lines.append(
             "    "
-            + _("captured: {captured}; state: {state}").format(
-                captured=capture_summary(capture), state=verdict_words(s["verdict"])
+            + _("tasks: {tasks}; notes you added: {notes}").format(
+                tasks=runs or _("none"), notes=len(s.get("notes", []))
             )
         )
+    if s.get("trials"):
         lines.append(
             "    "
-            + _("your pauses: {pauses}; gaps: {gaps}; spans you cut out: {cut} (not included)").format(
-                pauses=_spans(s["pauses"]), gaps=_spans(s["gaps"]), cut=_spans(s["cut_spans"])
+            + _(
+                "task trials: {n} (each phrase shown and what you typed for it, "
+                "each target and where you clicked)"
+            ).format(n=s["trials"])
+        )
+    if s.get("timing_quality"):
+        lines.append(
+            "    "
+            + _("how exact the times are: {timing}").format(
+                timing=" ".join(timing_summary(s["timing_quality"]))
             )
         )
-        if s.get("tasks") or s.get("notes"):
-            runs = ", ".join(
-                f"{t['task']} ({duration(((t['end_ms'] or s['duration_ms']) - t['start_ms']) / 1000)})"
-                for t in s.get("tasks", [])
+    for g in s["gaps"]:
+        lines.append(
+            "      "
+            + _("gap at {start:.1f} s: {reason}").format(
+                start=g["start_ms"] / 1000, reason=gap_reason_words(g["reason"] or "none")
             )
-            lines.append(
-                "    "
-                + _("tasks: {tasks}; notes you added: {notes}").format(
-                    tasks=runs or _("none"), notes=len(s.get("notes", []))
-                )
-            )
-        if s.get("trials"):
-            lines.append(
-                "    "
-                + _(
-                    "task trials: {n} (each phrase shown and what you typed for it, "
-                    "each target and where you clicked)"
-                ).format(n=s["trials"])
-            )
-        if s.get("timing_quality"):
-            lines.append(
-                "    "
-                + _("how exact the times are: {timing}").format(
-                    timing=" ".join(timing_summary(s["timing_quality"]))
-                )
-            )
-        for g in s["gaps"]:
-            lines.append(
-                "      "
-                + _("gap at {start:.1f} s: {reason}").format(
-                    start=g["start_ms"] / 1000, reason=gap_reason_words(g["reason"] or "none")
-                )
-            )
-    lines.append(_("Everything bundle.json holds, item by item:"))
+        )
+    return lines
+
+
+def _contents_lines(doc: dict[str, Any]) -> list[str]:
+    """Every item bundle.json holds, the other files, and what is never included."""
+    lines = [_("Everything bundle.json holds, item by item:")]
     for group, items in contents.described(doc):
         lines.append(f"  {group}: {'; '.join(items)}")
     lines.append(
