@@ -321,79 +321,28 @@ def run(args: argparse.Namespace) -> int:
     if not events_dir.is_dir():
         raise UsageError(f"{args.dir} holds no events dataset (run 'tallylight-lab open' first).")
 
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.dataset as ds
-    import pyarrow.parquet as pq
     from rich.console import Console
     from rich.progress import Progress
 
-    from tallylight.lab.dataset import BASENAME, PARTITIONS
-    from tallylight.review import features, field_tables
-    from tallylight.review.timeline import window
+    from tallylight.lab.dataset import PARTITIONS
 
     dataset = ds.dataset(events_dir, format="parquet", partitioning=ds.partitioning(flavor="hive"))
     keys = dataset.to_table(columns=list(PARTITIONS)).group_by(list(PARTITIONS)).aggregate([])
     sessions = keys.to_pylist()
     left_out = dropped = 0
     if args.purpose is not None:
-        allowed = allowed_sessions(args.dir, args.purpose)
-        kept = [k for k in sessions if tuple(str(k[name]) for name in PARTITIONS) in allowed]
-        left_out, sessions = len(sessions) - len(kept), kept
-        try:
-            dropped = drop_others(args.dir, {tuple(str(k[n]) for n in PARTITIONS) for k in kept})
-        except OSError as exc:
-            raise UsageError(
-                f"Removing the features of sessions not allowed for {args.purpose} from {args.dir} failed "
-                f"({exc.strerror or exc}); nothing was computed. Fix that and run the command again."
-            ) from None
+        sessions, left_out, dropped = _keep_allowed(args.dir, args.purpose, sessions)
     console = Console(stderr=True)
     n_rows = 0
     with Progress(console=console, disable=args.quiet) as progress:
         task = progress.add_task("Computing features", total=len(sessions))
         for key in sessions:
-            flt = None
-            for name in PARTITIONS:
-                cond = pc.field(name) == key[name]
-                flt = cond if flt is None else flt & cond
-            table = dataset.to_table(filter=flt)
-            cols = columns_from_table(table)
-            tasks = task_spans(table)
-            limit = args.pause_threshold
-            rows = [{"scope": "session", "task": None, **features.session_features(cols, limit)}]
-            for a, b, label in tasks:
-                found = features.session_features(window(cols, a, b), limit)
-                rows.append({"scope": "task", "task": label, **found})
-            writing = [{"scope": "session", "task": None, **field_tables.writing_measures(cols, limit)}]
-            for a, b, label in tasks:
-                found = field_tables.writing_measures(window(cols, a, b), limit)
-                writing.append({"scope": "task", "task": label, **found})
-            outputs = (
-                ("features", rows),
-                ("keystrokes", field_tables.keystroke_rows(cols)),
-                ("digraphs", field_tables.digraph_rows(cols)),
-                ("writing", writing),
-                ("trajectories", field_tables.trajectory_rows(cols, tasks)),
-            )
-            for out, data in outputs:
-                if not data:
-                    continue
-                records = [{**r, **key} for r in data]
-                tbl = pa.Table.from_pylist(records, schema=arrow_schema(records))
-                try:
-                    pq.write_to_dataset(
-                        tbl,
-                        root_path=str(args.dir / out),
-                        partition_cols=list(PARTITIONS),
-                        basename_template=BASENAME,
-                        existing_data_behavior="delete_matching",
-                    )
-                except OSError as exc:  # a full disk, a size limit, no permission
-                    raise UsageError(
-                        f"Writing the features to {args.dir / out} failed ({exc.strerror or exc}); "
-                        "run 'tallylight-lab features' again once there is room."
-                    ) from None
-            n_rows += len(rows)
+            tables = _session_tables(dataset, key, args.pause_threshold)
+            for out, data in tables.items():
+                if data:
+                    _write_table(args.dir / out, data, key)
+            n_rows += len(tables["features"])
             progress.advance(task)
     try:
         n_results = task_results(args.dir, sessions)
@@ -416,3 +365,78 @@ def run(args: argparse.Namespace) -> int:
                 f"the feature tables now hold only sessions allowed for {args.purpose}."
             )
     return 0
+
+
+def _keep_allowed(
+    root: Path, purpose: str, sessions: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int, int]:
+    """The sessions allowed for ``purpose``, how many were left out, and how many sessions' features
+    computed before were removed, so that the feature tables hold only allowed sessions."""
+    from tallylight.lab.dataset import PARTITIONS
+
+    allowed = allowed_sessions(root, purpose)
+    kept = [k for k in sessions if tuple(str(k[name]) for name in PARTITIONS) in allowed]
+    try:
+        dropped = drop_others(root, {tuple(str(k[n]) for n in PARTITIONS) for k in kept})
+    except OSError as exc:
+        raise UsageError(
+            f"Removing the features of sessions not allowed for {purpose} from {root} failed "
+            f"({exc.strerror or exc}); nothing was computed. Fix that and run the command again."
+        ) from None
+    return kept, len(sessions) - len(kept), dropped
+
+
+def _session_tables(dataset: Any, key: dict[str, Any], limit: float) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows for one session, by the folder they go to, in the order they are written."""
+    import pyarrow.compute as pc
+
+    from tallylight.lab.dataset import PARTITIONS
+    from tallylight.review import features, field_tables
+    from tallylight.review.timeline import window
+
+    flt = None
+    for name in PARTITIONS:
+        cond = pc.field(name) == key[name]
+        flt = cond if flt is None else flt & cond
+    table = dataset.to_table(filter=flt)
+    cols = columns_from_table(table)
+    tasks = task_spans(table)
+    rows = [{"scope": "session", "task": None, **features.session_features(cols, limit)}]
+    for a, b, label in tasks:
+        found = features.session_features(window(cols, a, b), limit)
+        rows.append({"scope": "task", "task": label, **found})
+    writing = [{"scope": "session", "task": None, **field_tables.writing_measures(cols, limit)}]
+    for a, b, label in tasks:
+        found = field_tables.writing_measures(window(cols, a, b), limit)
+        writing.append({"scope": "task", "task": label, **found})
+    return {
+        "features": rows,
+        "keystrokes": field_tables.keystroke_rows(cols),
+        "digraphs": field_tables.digraph_rows(cols),
+        "writing": writing,
+        "trajectories": field_tables.trajectory_rows(cols, tasks),
+    }
+
+
+def _write_table(folder: Path, data: list[dict[str, Any]], key: dict[str, Any]) -> None:
+    """One session's rows into one partitioned table, replacing what the session had there."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tallylight.lab.dataset import BASENAME, PARTITIONS
+
+    records = [{**r, **key} for r in data]
+    tbl = pa.Table.from_pylist(records, schema=arrow_schema(records))
+    try:
+        pq.write_to_dataset(
+            tbl,
+            root_path=str(folder),
+            partition_cols=list(PARTITIONS),
+            basename_template=BASENAME,
+            existing_data_behavior="delete_matching",
+        )
+    except OSError as exc:  # a full disk, a size limit, no permission
+        raise UsageError(
+            f"Writing the features to {folder} failed ({exc.strerror or exc}); "
+            "run 'tallylight-lab features' again once there is room."
+        ) from None
