@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from tallylight.lab.dataset import Outcome, StudyCheck
     from tallylight.lab.isolate import Setup
+    from tallylight.study.manifest import SignedManifest
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,17 +97,12 @@ def _expand(paths: list[Path]) -> list[Path]:
 
 def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
     from tallylight.lab.dataset import StudyCheck
-    from tallylight.study import manifest as mf
 
     if not manifests:
         return None
     found: dict[str, StudyCheck] = {}
     for path in manifests:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"Cannot read the manifest {path} ({exc.strerror}).") from None
-        signed = mf.load(raw)
+        signed = _load_manifest(path)
         old = found.get(signed.study_id)
         hashes = {signed.hash} | (set(old.manifest_hashes) if old else set())
         recips = set(signed.manifest.recipients) | (set(old.recipients) if old else set())
@@ -116,18 +112,25 @@ def _studies(manifests: list[Path]) -> dict[str, StudyCheck] | None:
     return found
 
 
+def _load_manifest(path: Path) -> SignedManifest:
+    """A manifest given on the command line, read and verified (a file that cannot be read is
+    a usage error, one that does not verify raises the manifest's own error)."""
+    from tallylight.study import manifest as mf
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"Cannot read the manifest {path} ({exc.strerror}).") from None
+    return mf.load(raw)
+
+
 def record_manifests(out: Path, manifests: list[Path]) -> None:
     """Remember each manifest's purposes and the required ones in the dataset
     (tallylight.lab.ledger): a purpose withdrawal is checked against them."""
     from tallylight.lab import ledger
-    from tallylight.study import manifest as mf
 
     for path in manifests:
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"Cannot read the manifest {path} ({exc.strerror}).") from None
-        signed = mf.load(raw)
+        signed = _load_manifest(path)
         ps = signed.manifest.purposes
         ledger.add_manifest_purposes(
             out, signed.study_id, signed.hash, [p.id for p in ps], [p.id for p in ps if p.required]
