@@ -211,14 +211,7 @@ def _choose_purposes(offer: enrolment.Offer, args: argparse.Namespace) -> dict[s
     """The choice per purpose: required ones are part of joining; optional ones from --allow and
     --decline, asked otherwise, and no with --yes (a yes is never assumed)."""
     m = offer.signed.manifest
-    known = {p.id for p in m.purposes}
-    for pid in [*args.allow, *args.decline]:
-        if pid not in known:
-            raise UsageError(
-                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
-                    purpose=pid, known=", ".join(p.id for p in m.purposes)
-                )
-            )
+    enrolment.refuse_unknown_purposes(m, [*args.allow, *args.decline])
     both = set(args.allow) & set(args.decline)
     if both:
         raise UsageError(_("--allow and --decline both name {purpose!r}.").format(purpose=sorted(both)[0]))

@@ -335,14 +335,7 @@ def decline_purposes(
     wanted = list(dict.fromkeys(purpose_ids))
     if not wanted:
         raise UsageError(_("Name a purpose to say no to."))
-    for pid in wanted:
-        if m.purpose(pid) is None:
-            known = ", ".join(p.id for p in m.purposes)
-            raise UsageError(
-                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
-                    purpose=pid, known=known
-                )
-            )
+    enrolment.refuse_unknown_purposes(m, wanted)
     required = required_among(study, wanted)
     if required:
         raise StudyError(

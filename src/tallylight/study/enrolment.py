@@ -25,7 +25,7 @@ import os
 import secrets
 import shutil
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -382,16 +382,22 @@ def check_choices(m: Manifest, checkboxes: Mapping[str, bool]) -> dict[str, bool
     return choices
 
 
+def refuse_unknown_purposes(m: Manifest, purpose_ids: Iterable[str]) -> None:
+    """Refuse the first of ``purpose_ids`` the manifest does not name, saying which ones it does:
+    a mistyped id must never read as a choice about nothing."""
+    for pid in purpose_ids:
+        if m.purpose(pid) is None:
+            known = ", ".join(p.id for p in m.purposes)
+            raise UsageError(
+                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
+                    purpose=pid, known=known
+                )
+            )
+
+
 def check_purposes(m: Manifest, chosen: Mapping[str, bool]) -> dict[str, bool]:
     """A choice for every purpose (unanswered = no); refused unless every required one is allowed."""
-    unknown = sorted(set(chosen) - {p.id for p in m.purposes})
-    if unknown:
-        known = ", ".join(p.id for p in m.purposes)
-        raise UsageError(
-            _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
-                purpose=unknown[0], known=known
-            )
-        )
+    refuse_unknown_purposes(m, sorted(set(chosen)))
     choices = {p.id: bool(chosen.get(p.id, False)) for p in m.purposes}
     missing = [p for p in m.purposes if p.required and not choices[p.id]]
     if missing:
@@ -511,15 +517,7 @@ def allow_purposes(
 ) -> tuple[Study, ConsentRecord]:
     """Say yes to optional purposes after joining: an act of consent, so a new consent record
     (a copy of the current one with these purposes allowed, dated now) becomes the current one."""
-    m = study.manifest
-    for pid in purpose_ids:
-        if m.purpose(pid) is None:
-            known = ", ".join(p.id for p in m.purposes)
-            raise UsageError(
-                _("The study has no purpose {purpose!r} (its purposes: {known}).").format(
-                    purpose=pid, known=known
-                )
-            )
+    refuse_unknown_purposes(study.manifest, purpose_ids)
     old = read_consent(study, unlocked)
     choices = {**study.purposes(), **dict.fromkeys(purpose_ids, True)}
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
