@@ -102,7 +102,10 @@ def _exchange(path: Path, request: Mapping[str, Any], timeout: float) -> bytes:
             ) from exc
         try:
             sock.sendall(protocol.encode(request).encode("utf-8"))
-            return _read_line(sock)
+            line = protocol.recv_line(sock, protocol.MAX_LINE_BYTES)
+            if line is None:
+                raise RecorderError(_("The Tallylight app sent an answer that is too long."))
+            return line
         except TimeoutError as exc:
             raise RecorderError(_("The Tallylight app did not answer in time.")) from exc
         except OSError as exc:
@@ -125,18 +128,6 @@ def _checked(data: bytes) -> dict[str, Any]:
     if not status.ok:
         raise RecorderError(status.error or _("The Tallylight app refused the command."))
     return reply
-
-
-def _read_line(sock: socket.socket) -> bytes:
-    buf = bytearray()
-    while b"\n" not in buf:
-        chunk = sock.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-        if len(buf) > protocol.MAX_LINE_BYTES:
-            raise RecorderError(_("The Tallylight app sent an answer that is too long."))
-    return bytes(buf.split(b"\n", 1)[0])
 
 
 def format_status(reply: Mapping[str, Any]) -> str:

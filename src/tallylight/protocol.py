@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import json
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -492,6 +493,20 @@ def stop_reason(msg: Mapping[str, Any]) -> StopReason:
 
 
 # ---------------------------------------------------------------- app socket (APP.md)
+
+
+def recv_line(sock: socket.socket, limit: int) -> bytes | None:
+    """The first line a peer sends, without its newline (all it sent, if it closed first), or
+    None once more than ``limit`` bytes came: one end never holds an endless line in memory."""
+    buf = bytearray()
+    while b"\n" not in buf:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+        if len(buf) > limit:
+            return None
+    return bytes(buf.split(b"\n", 1)[0])
 
 
 class AppCommand(enum.StrEnum):

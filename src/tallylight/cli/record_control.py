@@ -102,7 +102,8 @@ class RecordControl:
     def _one(self, conn: socket.socket) -> None:
         try:
             conn.settimeout(REQUEST_TIMEOUT_S)
-            line = _read_request(conn)
+            # more than one request line's worth is answered as not understood
+            line = protocol.recv_line(conn, 65536) or b""
             try:
                 request = protocol.decode(line)
             except ValueError:
@@ -120,18 +121,6 @@ class RecordControl:
             return protocol.app_error(str(exc), self._status())
         except TallylightError as exc:
             return protocol.app_error(str(exc), self._status())
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    buf = bytearray()
-    while b"\n" not in buf:
-        chunk = conn.recv(65536)
-        if not chunk:
-            break
-        buf += chunk
-        if len(buf) > 65536:
-            return b""  # not one request line: answered as not understood
-    return bytes(buf.split(b"\n", 1)[0])
 
 
 def _alive(path: Path) -> bool:
