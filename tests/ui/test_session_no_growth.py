@@ -115,3 +115,24 @@ def test_counts_see_a_recorder_left_alive(make_app, fake_recorder, qtbot, monkey
     kept_before = before["child RecorderProcess"]
     assert grown.get("child RecorderProcess") == (kept_before, kept_before + CYCLES)
     assert grown.get("child QProcess") == (kept_before, kept_before + CYCLES)
+
+
+def test_a_socket_start_opens_no_x_connection(make_app, fake_recorder, qtbot, monkeypatch) -> None:
+    """A start over the socket does not ask whether focus can be known: only the start dialog
+    says so. Asking imports python-xlib and opens a connection whose objects are cyclic
+    garbage once it closes (about 25 KB a start, freed only by a full collection): in the
+    soak (bench_soak.py) that was 4.8 MiB of the app's anonymous memory at cycle 10 and
+    most of its growth from there to cycle 200."""
+    from tallylight.capture import focus
+
+    asked: list[object] = []
+    real = focus.focus_support
+
+    def counted(*args, **kwargs):
+        asked.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(focus, "focus_support", counted)
+    app = make_app()
+    _cycles(qtbot, app, WARM_UP)
+    assert asked == []

@@ -251,7 +251,7 @@ class TallylightApp(QObject):
             return
 
         def decide(result: Any) -> None:
-            has_vault, recovered, _focus = result
+            has_vault, recovered, _no_focus = result
             self._say_recovered(recovered)
             if has_vault is False:
                 self.open_welcome()
@@ -264,7 +264,7 @@ class TallylightApp(QObject):
             else:
                 done("")
 
-        self.tasks.run(_before_start, decide, lambda _exc: done(""))
+        self.tasks.run(lambda: _before_start(focus=False), decide, lambda _exc: done(""))
 
     @Slot()
     def _show_start_dialog(self, focus: tuple[bool, str] | None = None) -> QDialog | None:
@@ -570,12 +570,18 @@ def _focus_support() -> tuple[bool, str] | None:
         return None
 
 
-def _before_start() -> tuple[bool | None, list[tuple[Any, str]], tuple[bool, str] | None]:
+def _before_start(
+    focus: bool = True,
+) -> tuple[bool | None, list[tuple[Any, str]], tuple[bool, str] | None]:
     """Before a session starts (worker): is there a vault, did a session end unexpectedly,
-    and can private apps pause capture here?
+    and (with ``focus``: for the start dialog, which says so) can private apps pause
+    capture here?
 
     A recorder killed while the app ran leaves its session open; closing it here lets
-    the participant hear about it at the next start rather than never.
+    the participant hear about it at the next start rather than never. Asking about
+    focus opens an X connection whose python-xlib objects are cyclic garbage once it
+    closes (about 25 KB, freed only by a full collection): a start that shows no
+    dialog does not ask.
     """
     try:
         from tallylight.store.recovery import recover_unfinished
@@ -584,7 +590,7 @@ def _before_start() -> tuple[bool | None, list[tuple[Any, str]], tuple[bool, str
     except Exception as exc:  # noqa: BLE001 - recovery must never block a start
         log.warning("session recovery failed: %s", exc)
         recovered = []
-    return _vault_exists(), recovered, _focus_support()
+    return _vault_exists(), recovered, _focus_support() if focus else None
 
 
 def recovered_words(recovered: list[tuple[Any, str]]) -> str:
