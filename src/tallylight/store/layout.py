@@ -80,6 +80,19 @@ def session_path(session_id: str, data_dir: Path | None = None) -> Path:
 def session_entries(data_dir: Path | None = None) -> tuple[list[str], list[str]]:
     """(session ids, stray names) in ``sessions/``: a stray entry (a folder "my notes", a
     file, a name that is not UTF-8) is never a session and never stops the others from listing."""
+    dirs, stray = _session_listing(data_dir)
+    return [d.name for d in dirs], stray
+
+
+def session_dirs(data_dir: Path | None = None) -> list[Path]:
+    """The folders of :func:`session_entries`' session ids, in the same order, as the listing
+    made them: not joined from their names, because pathlib interns every part it parses and
+    a walk of every session that joins each id churns the interpreter's table of interned
+    strings, which then grows (the app walks them at each start: ``store.recovery``)."""
+    return _session_listing(data_dir)[0]
+
+
+def _session_listing(data_dir: Path | None) -> tuple[list[Path], list[str]]:
     root = sessions_root(data_dir)
     try:
         entries = list(root.iterdir())
@@ -89,12 +102,15 @@ def session_entries(data_dir: Path | None = None) -> tuple[list[str], list[str]]
         raise StoreError(
             _("Cannot read the sessions folder {root} ({strerror}).").format(root=root, strerror=exc.strerror)
         ) from None
-    ids: list[str] = []
+    dirs: list[Path] = []
     stray: list[str] = []
     for p in entries:
         valid = SESSION_ID_RE.match(p.name) is not None and p.name.isascii()
-        (ids if valid and p.is_dir() and not p.is_symlink() else stray).append(p.name)
-    return sorted(ids), sorted(stray)
+        if valid and p.is_dir() and not p.is_symlink():
+            dirs.append(p)
+        else:
+            stray.append(p.name)
+    return sorted(dirs, key=lambda d: d.name), sorted(stray)
 
 
 def segment_name(number: int) -> str:

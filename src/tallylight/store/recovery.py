@@ -23,7 +23,7 @@ from tallylight.store.layout import (
     read_closure,
     scan_segment,
     segment_files,
-    session_entries,
+    session_dirs,
     sessions_root,
     write_closure,
 )
@@ -82,10 +82,8 @@ def _uid(session_dir: Path) -> bytes | None:
 
 def find_unfinished(data_dir: Path | None = None) -> list[str]:
     """Ids of sessions that no live writer holds and that have no end and no closure."""
-    root = sessions_root(data_dir)
     out = []
-    for sid in session_entries(data_dir)[0]:  # stray entries are never closed
-        d = root / sid
+    for d in session_dirs(data_dir):  # stray entries are never closed
         if is_locked(d / LOCK_FILE):
             continue
         rewrite.settle(d)  # finish (or drop) a new version a crash interrupted
