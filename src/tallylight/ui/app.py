@@ -26,6 +26,7 @@ from tallylight.ui import data_watch, icons
 from tallylight.ui.actions import AppActions
 from tallylight.ui.controller import AppController
 from tallylight.ui.fallback_window import FallbackWindow
+from tallylight.ui.gui_gc import collect_on_gui_thread
 from tallylight.ui.language import apply_language
 from tallylight.ui.local_server import ControlServer
 from tallylight.ui.tasks import TaskRunner, quietly
@@ -698,12 +699,14 @@ def main(argv: list[str] | None = None) -> int:
     qapp.setWindowIcon(icons.app_icon())
     qapp.setQuitOnLastWindowClosed(False)
     keepalive = _install_signal_handlers(qapp)
+    collector = collect_on_gui_thread(qapp)  # windows in cycles are freed here, never in a worker
     app = TallylightApp(qapp, settings=settings)
     app.check_input_monitoring()  # macOS: at every start (the grant can be revoked)
     try:
         return qapp.exec()
     finally:
         keepalive.stop()
+        collector.stop()
         del app
 
 

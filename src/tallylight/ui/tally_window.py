@@ -26,6 +26,7 @@ from tallylight import words
 from tallylight.i18n import _
 from tallylight.protocol import TallyEvent, TallyNotice, TallyUpdate
 from tallylight.ui import icons
+from tallylight.ui.gui_gc import collect_on_gui_thread
 from tallylight.ui.visibility import VisibilityWatch, visibility_problem
 
 TITLE = "Tallylight — tallylight record"
@@ -113,6 +114,7 @@ def main() -> int:
     app = QApplication(sys.argv[:1])
     app.setApplicationName("Tallylight")
     app.setQuitOnLastWindowClosed(False)
+    collect_on_gui_thread(app)  # its reader thread never frees a widget
     window = TallyWindow()
     inbox: queue.SimpleQueue[TallyUpdate | None] = queue.SimpleQueue()
 

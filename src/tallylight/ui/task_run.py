@@ -23,6 +23,7 @@ from tallylight.protocol import Command, Message, RecorderMessage, StartCommand
 from tallylight.study import enrolment
 from tallylight.study.manifest import Task
 from tallylight.tasks import results
+from tallylight.ui.gui_gc import collect_on_gui_thread
 from tallylight.ui.recorder_process import RecorderProcess
 from tallylight.ui.task_window import TaskWindow
 
@@ -133,9 +134,11 @@ def main(task_id: str, study_id: str | None, device: str = "") -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)  # the run ends when the recorder has stopped, not before
+    collector = collect_on_gui_thread(app)  # the window is freed on this thread, never elsewhere
     run = TaskRun(app, sid, task, device)
     QTimer.singleShot(0, run.start)
     app.exec()
+    collector.stop()
     if run.rec.is_running():
         run.rec.wait_stopped()
     return run.code

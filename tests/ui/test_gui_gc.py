@@ -1,0 +1,38 @@
+"""Windows freed by Python's cycle collector: on the GUI thread.
+
+A SIGSEGV of the scaling test's ``scale_check.py``: the collector, run by a worker thread that
+happened to allocate, deleted a widget there while the GUI thread handled one of its events.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+import weakref
+
+from PySide6.QtCore import QObject
+
+from tallylight.ui.gui_gc import GuiThreadCollector
+
+
+def test_a_cycle_is_freed_on_the_gui_thread_even_when_a_worker_allocates(qapp, qtbot) -> None:
+    collector = GuiThreadCollector(interval_ms=20)
+    try:
+        gc.collect()  # counts from zero: the worker below crosses the first threshold
+        freed_in: list[int] = []
+        obj = QObject()
+        obj.me = obj  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+        weakref.finalize(obj, lambda: freed_in.append(threading.get_ident()))
+        del obj
+        kept: list[list[int]] = []
+
+        def allocate() -> None:  # a busy worker: far past the collector's threshold of allocations
+            kept.extend([i] for i in range(50_000))
+
+        worker = threading.Thread(target=allocate)
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: bool(freed_in), timeout=10_000)
+        assert freed_in == [threading.get_ident()], "a Qt object was freed outside the GUI thread"
+    finally:
+        collector.stop()
