@@ -75,10 +75,24 @@ def scroll_body(content: QWidget) -> QScrollArea:
     return area
 
 
+def screen_of(widget: QWidget) -> QScreen | None:
+    """The screen ``widget``'s window is on (the primary one before it is placed); None without one.
+
+    Never ``QWidget.screen()``: PySide makes the returned QScreen a Python child of the widget
+    asked, and when the garbage collector later breaks a cycle that holds that widget, it hands
+    the child to Python, whose wrapper then deletes the application's QScreen. Every window is
+    left without a screen, and the next one hidden or closed crashes in Qt's xcb plugin (the
+    scaling test's SIGSEGV in ``QXcbWindow::hide``). The static lookups make the screen no one's child.
+    """
+    centre = widget.window().frameGeometry().center()
+    # None at run time without a screen, whatever the stubs say
+    found: QScreen | None = QGuiApplication.screenAt(centre) or QGuiApplication.primaryScreen()
+    return found
+
+
 def fit_to_screen(window: QWidget) -> None:
     """Size ``window`` to what it wants, but never larger than its screen, and keep it on it."""
-    # None at run time without a screen, whatever the stubs say
-    screen: QScreen | None = window.screen() or QGuiApplication.primaryScreen()
+    screen = screen_of(window)
     if screen is None:
         return
     avail = screen.availableGeometry()

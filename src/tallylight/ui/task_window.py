@@ -35,6 +35,7 @@ from tallylight.protocol import Command
 from tallylight.study.manifest import Task
 from tallylight.tasks import layout, results
 from tallylight.tasks.measures import BACKSPACE
+from tallylight.ui.fit import screen_of
 
 Send = Callable[..., Any]  # send(Command, **fields)
 FLUSH_MS = 100
@@ -259,8 +260,9 @@ class TaskWindow(QWidget):
 
     def show_full_screen(self) -> None:
         """Full screen; the geometry is set too, for desktops without a window manager to honour it."""
-        screen = self.screen() or QGuiApplication.primaryScreen()
-        self.setGeometry(screen.geometry())
+        screen = screen_of(self)
+        if screen is not None:
+            self.setGeometry(screen.geometry())
         self.showFullScreen()
         self.raise_()
         self.activateWindow()
@@ -283,7 +285,8 @@ class TaskWindow(QWidget):
             return
         self.running = True
         if self.task.pointing is not None:
-            screen = self.screen()
+            screen = screen_of(self)
+            assert screen is not None  # shown full screen on one
             self.ratio = screen.devicePixelRatio()
             size = screen.geometry().size()
             w, h = round(size.width() * self.ratio), round(size.height() * self.ratio)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QScreen
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -38,7 +37,7 @@ from tallylight.review.prepare import ReviewData
 from tallylight.ui import data_watch
 from tallylight.ui.a11y import close_keys
 from tallylight.ui.files import save_folder
-from tallylight.ui.fit import fit_on_show, scroll_body
+from tallylight.ui.fit import fit_on_show, screen_of, scroll_body
 from tallylight.ui.tasks import TaskRunner, quietly
 
 SPEEDS = (1.0, 2.0, 10.0)
@@ -501,14 +500,14 @@ class ReviewWindow(QWidget):
 
     def _screen_width_px(self) -> int | None:
         """The width in device pixels (the recorder's unit) of the screen this window is on."""
-        screen: QScreen | None = self.screen()  # None without a screen, whatever the stubs say
+        screen = screen_of(self)
         if screen is None:
             return None
         return round(screen.geometry().width() * screen.devicePixelRatio()) or None
 
     def _desktop_px(self) -> tuple[int, int, int, int] | None:
         """All screens together in device pixels (x0, y0, x1, y1): what the replay frames."""
-        screen: QScreen | None = self.screen()  # None without a screen, whatever the stubs say
+        screen = screen_of(self)
         if screen is None:
             return None
         g, r = screen.virtualGeometry(), screen.devicePixelRatio()
