@@ -9,10 +9,14 @@ scroll area to fit: their content can be scrolled to.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import sys
 from pathlib import Path
+
+# a crash (a signal) prints every thread's Python stack to stderr, which the test shows
+faulthandler.enable()
 
 
 def check(window, app) -> list[str]:
@@ -29,8 +33,12 @@ def check(window, app) -> list[str]:
         QTabBar,
     )
 
+    from tallylight.ui.fit import screen_of
+
     bad = []
-    avail = window.screen().availableGeometry()
+    screen = screen_of(window)
+    assert screen is not None
+    avail = screen.availableGeometry()
     frame = window.frameGeometry()
     if frame.width() > avail.width() or frame.height() > avail.height():
         bad.append(f"window {frame.width()}x{frame.height()} > screen {avail.width()}x{avail.height()}")
@@ -175,7 +183,10 @@ def main(out_dir: str) -> int:
     from PySide6.QtWidgets import QApplication
 
     app = QApplication([sys.argv[0], "-platform", "xcb"])
+    from tallylight.ui.gui_gc import collect_on_gui_thread
     from tallylight.ui.language import apply_language
+
+    collect_on_gui_thread(app)  # as the app does: windows are freed on this thread only
 
     apply_language(app)  # LANGUAGE=de or en@pseudo: the same windows in German or the pseudo-locale
     app.setApplicationName("Tallylight")
@@ -278,7 +289,7 @@ def main(out_dir: str) -> int:
         window = TaskWindow(task, lambda *_a, **_k: None)
         run(f"task-{kind}", window, lambda w: (w.show_full_screen(), w.start()))
         report[f"task-{kind}"] += targets_off_screen(window)
-    print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}))
+    print(json.dumps({"dpr": app.primaryScreen().devicePixelRatio(), "report": report}), flush=True)
     tasks.shutdown()
     return 0
 
