@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from dataclasses import dataclass
 
 import pytest
@@ -170,6 +171,7 @@ def test_a_hotkey_pressed_as_soon_as_recording_starts_pauses(xserver: XServer) -
     codes = [d.keysym_to_keycode(XK.string_to_keysym(name)) for name in ("Control_L", "Alt_L", "p")]
     heard: queue.SimpleQueue[tuple[str, float]] = queue.SimpleQueue()
     missed = []
+    before = set(threading.enumerate())
     try:
         for round_ in range(HOTKEY_ROUNDS):
             session = Session(
@@ -196,6 +198,17 @@ def test_a_hotkey_pressed_as_soon_as_recording_starts_pauses(xserver: XServer) -
                     assert session.state == RecorderState.PAUSED
             finally:
                 session.stop()
+        # a stopped listener's thread ends at the next event: give the last round's one
+        xtest.fake_input(d, X.KeyPress, codes[0])
+        xtest.fake_input(d, X.KeyRelease, codes[0])
+        d.sync()
+        wait_until(lambda: not [t for t in threading.enumerate() if t not in before and _is_listener(t)])
     finally:
         d.close()
     assert missed == [], f"the hotkey was not seen in rounds {missed} of {HOTKEY_ROUNDS}"
+
+
+def _is_listener(thread: threading.Thread) -> bool:
+    from pynput._util import AbstractListener
+
+    return isinstance(thread, AbstractListener)
