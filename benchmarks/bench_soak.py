@@ -7,7 +7,8 @@ cycle: starts a session over the app's socket (as ``tallylight start`` does),
 types and moves the mouse through XTest, pauses and resumes with the pause
 hotkey (injected with XTest, as the participant would press it), and stops.
 Every state is waited for as the app reports it. Prints the recorder exits that
-nobody asked for (goal 0) with the cause the app gave, and the app's resident
+nobody asked for (goal 0) with the cause the app gave, the pause hotkey presses
+the app never answered (goal 0), and the app's resident
 memory (all resident, and the anonymous part: what it allocated itself) and open files
 after 10 cycles and at the end (goal: no growth).
 """
@@ -129,6 +130,7 @@ def main() -> int:
     server = start_xvfb()
     app: subprocess.Popen[bytes] | None = None
     unexpected: list[tuple[int, str]] = []
+    lost_hotkeys: list[int] = []  # cycles where a pause hotkey press was not answered in time
     figures: dict[int, tuple[int, int, int]] = {}
     cycle_s: list[float] = []
     hung: list[int] = []  # cycles whose session did not end in time after stop
@@ -158,13 +160,17 @@ def main() -> int:
     def cycle(i: int, inject: Injector) -> None:
         t0 = time.monotonic()
         send("start", label=f"soak {i}")
+        step = "recording"
         try:
-            wait_for("recording", lambda: (s := status()) and s["state"] in ("recording", "error"))
+            wait_for(step, lambda: (s := status()) and s["state"] in ("recording", "error"))
             inject.type_and_move(i)
             inject.hotkey()
-            wait_for("paused", lambda: (s := status()) and s["state"] in ("paused", "error"))
+            step = "paused"
+            wait_for(step, lambda: (s := status()) and s["state"] in ("paused", "error"))
             inject.hotkey()
-            wait_for("resumed", lambda: (s := status()) and s["state"] in ("recording", "error"))
+            step = "resumed"
+            wait_for(step, lambda: (s := status()) and s["state"] in ("recording", "error"))
+            step = ""
             inject.type_and_move(i)
             if (status() or {}).get("state") != "error":
                 send("stop")
@@ -172,6 +178,8 @@ def main() -> int:
             now = status() or {}
             why = f"{type(exc).__name__}: {exc} (state {now.get('state')!r})"
             unexpected.append((i, why))
+            if isinstance(exc, TimeoutError) and step in ("paused", "resumed"):
+                lost_hotkeys.append(i)
             print(f"cycle {i}: {why}", flush=True)
             if now.get("state") in ("recording", "paused", "starting"):
                 send("stop")
@@ -237,6 +245,7 @@ def main() -> int:
     )
     for i, why in unexpected[:20]:
         print(f"  cycle {i}: {why}")
+    print(f"pause hotkey presses not answered: {len(lost_hotkeys)} of {2 * cycles} (goal 0)")
     log = home / "state" / "recorder.log"
     if log.exists():
         print(f"recorder.log: {log} ({log.stat().st_size} bytes)")
@@ -262,7 +271,17 @@ def main() -> int:
             "bench_tray_messages.py compares it with Qt's balloon, which left ~3.4 KB each)"
         )
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(json.dumps({"cycles": cycles, "unexpected": len(unexpected), "figures": figures, "fresh": fresh}))
+    print(
+        json.dumps(
+            {
+                "cycles": cycles,
+                "unexpected": len(unexpected),
+                "lost_hotkeys": len(lost_hotkeys),
+                "figures": figures,
+                "fresh": fresh,
+            }
+        )
+    )
     if args.keep is None:
         shutil.rmtree(home, ignore_errors=True)
     return 0 if not unexpected else 1
