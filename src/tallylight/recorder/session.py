@@ -36,6 +36,7 @@ from tallylight.words import RecorderState
 log = logging.getLogger(__name__)
 
 SEAL_INTERVAL_S = 0.5  # seal at least this often: a crash loses at most ~0.5 s
+SEAL_INTERVAL_NS = int(SEAL_INTERVAL_S * 1e9)
 # Events younger than this wait, so late arrivals (another hook thread, a delivery that
 # lagged and was re-timed from the OS clock) sort in before anything is written.
 HOLDBACK_NS = 100_000_000
@@ -398,7 +399,7 @@ class Session:
         pending: list[RawEvent] = []
         trials: list[tuple[int, list[dict[str, Any]]]] = []  # (queued at, trials) until the hold-back passed
         last_seal = time.monotonic()
-        unsealed = False
+        unsealed_from_ns: int | None = None  # session time of the oldest event not yet sealed
         stopping = False
         stats = self.stats
         timing = self.timing
@@ -441,6 +442,15 @@ class Session:
                     ready = []
                 out = pipeline.feed(ready, now, final=stopping and not pending)
                 if out:
+                    sink.write(out)
+                    if unsealed_from_ns is None:
+                        unsealed_from_ns = out[0].t_ns
+                    # Sealed before anyone is told of these events (the preview, the counts) once
+                    # the unsealed ones span the interval in their own times: a starved writer
+                    # that takes in seconds at once then never holds more than that unsealed.
+                    if out[-1].t_ns - unsealed_from_ns >= SEAL_INTERVAL_NS:
+                        sink.seal()
+                        last_seal, unsealed_from_ns = time.monotonic(), None
                     for event in out:
                         stats.counts[event.kind] += 1
                         if event.kind != Kind.MARKER:
@@ -448,8 +458,6 @@ class Session:
                             stats.rate_window.append(event.t_ns)
                             timing.count(event.t_ns)
                     stats.recent.extend(out[-PREVIEW_LEN:])
-                    sink.write(out)
-                    unsealed = True
                 while trials and (stopping or trials[0][0] <= now - HOLDBACK_NS):
                     write_trials = getattr(sink, "write_trials", None)
                     if write_trials is not None:
@@ -464,10 +472,9 @@ class Session:
                         note(self.timing_quality)
                     sink.close(self.stop_reason)
                     return
-                if unsealed and time.monotonic() - last_seal >= SEAL_INTERVAL_S:
+                if unsealed_from_ns is not None and time.monotonic() - last_seal >= SEAL_INTERVAL_S:
                     sink.seal()
-                    last_seal = time.monotonic()
-                    unsealed = False
+                    last_seal, unsealed_from_ns = time.monotonic(), None
         except StoreError as exc:  # StorageFull included: its message says the disk is full
             self._fail(
                 str(exc) or _("Writing the session failed; recording stopped. Everything up to now was kept.")
