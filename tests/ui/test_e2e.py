@@ -160,12 +160,10 @@ def test_sigkill_gui_stops_recorder_and_session_survives(app_env, xserver, tmp_p
         assert pid_alive(rec_pid)
         xserver.xdotool("type", "--delay", "5", "xyz")
         wait_until(lambda: (_status(app_env) or {}).get("counts", {}).get("key_up", 0) >= 3, timeout=10)
+        killed_wall_ns = time.time_ns()  # taken before the kill: what follows can only be later
         os.kill(app.pid, signal.SIGKILL)
         app.wait(5)
-        t0 = time.monotonic()
-        wait_until(lambda: not pid_alive(rec_pid), timeout=10)
-        gone_after = time.monotonic() - t0
-        assert gone_after < 1.0, f"the recorder outlived the light by {gone_after:.2f} s"
+        wait_until(lambda: not pid_alive(rec_pid), timeout=10)  # it exits (reaping it is the scheduler's)
     finally:
         quit_app(app)
     app2 = start_app(app_env, tmp_path, "app2")
@@ -179,6 +177,17 @@ def test_sigkill_gui_stops_recorder_and_session_survives(app_env, xserver, tmp_p
     assert "complete" in line or "recovered" in line, listing
     events = export(app_env, sid, tmp_path)
     assert kinds(events).get("key_down") == 3
+    # When capture ended, by the recorder's own clock: it stamps the session's stop marker as it
+    # removes its hooks; the session's wall-clock start places that moment beside the kill.
+    started_wall_ns = json.loads(cli("sessions", "summary", sid, "--json", env=app_env).stdout)[
+        "started_wall_ns"
+    ]
+    stops = [e for e in events if e["kind"] == "marker" and e["marker"] == "session_stop"]
+    assert len(stops) == 1, stops
+    assert stops[0]["reason"] == "stop_controller_gone", stops
+    ended_after = (started_wall_ns + stops[0]["t_ms"] * 1e6 - killed_wall_ns) / 1e9
+    print(f"capture ended {ended_after * 1000:.0f} ms after the app was killed")
+    assert ended_after < 1.0, f"capture outlived the light by {ended_after:.2f} s"
 
 
 def test_killing_gui_and_recorder_together_is_recovered_on_next_start(app_env, xserver, tmp_path):
