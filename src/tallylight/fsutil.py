@@ -12,6 +12,7 @@ import errno
 import os
 import secrets
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -170,6 +171,15 @@ class FileLock:
                 os.close(fd)
                 return False
         self.fd = fd
+        return True
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a holder that is expected to let go soon."""
+        deadline = time.monotonic() + timeout
+        while not self.try_acquire():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)  # flock has no timed wait; a holder's moment is far longer
         return True
 
     def release(self, *, unlink: bool = False) -> None:

@@ -259,3 +259,33 @@ def test_a_cut_never_leaves_an_orphan_key_up_or_down_at_its_edges() -> None:
     assert ups == [180, 2580]
     holds = [u - d for d, u in zip(downs, ups, strict=True)]  # FIFO, as BUNDLE.md's recipe pairs
     assert min(holds) > 0
+
+
+def test_a_stopped_session_held_by_another_listing_is_waited_for_not_called_recording(
+    data_dir, unlocked
+) -> None:
+    """Two listings at once (a refresh while the first still compacts): the second used to see
+    the lock, call the stopped session "recording now" (or unreadable) and list it without its
+    date, which put a share list out of date order under load. Now it waits for the summary."""
+    import threading
+
+    from tallylight.fsutil import FileLock
+    from tallylight.store.layout import LOCK_FILE
+
+    events = stream(2000, seed=5)
+    d = write_session(data_dir, "c6", batches(events))
+    other = FileLock(d / LOCK_FILE)  # the first listing, compacting
+    assert other.try_acquire()
+    got: list[dict] = []
+    try:
+        assert not sessions.summary("c6", None, data_dir).recording
+        second = threading.Thread(
+            target=lambda: got.append(edit.ensure_summary(d, unlocked, summarize=list_summary))
+        )
+        second.start()
+    finally:
+        other.release()
+    second.join(30)
+    assert not second.is_alive()
+    (doc,) = got
+    assert doc["events"] == len(events)

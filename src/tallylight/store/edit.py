@@ -26,12 +26,13 @@ from tallylight.store import index, rewrite
 from tallylight.store import trials as trial_records
 from tallylight.store.encoding import EventColumns
 from tallylight.store.index import Summarizer
-from tallylight.store.layout import LOCK_FILE, Closure, scan_segment, segment_files
+from tallylight.store.layout import LOCK_FILE, Closure, being_recorded, scan_segment, segment_files
 from tallylight.store.reader import Report, Verdict, read_session
 from tallylight.store.structure import no_capture_stretches
 from tallylight.store.timing_record import after_cut
 
 #: A stopped session with more EVENTS records than this per million events is compacted.
+SUMMARY_WAIT_S = 60.0  # for another listing to finish summarising (compacting) a session
 COMPACT_RECORD_BYTES = 256 << 10
 
 
@@ -221,7 +222,15 @@ def ensure_summary(session_dir: Path, vault: Any, *, summarize: Summarizer) -> d
         return doc
     lock = FileLock(session_dir / LOCK_FILE)
     if not lock.try_acquire():
-        raise StoreError(_("Session {name} is being recorded.").format(name=session_dir.name))
+        if being_recorded(session_dir):
+            raise StoreError(_("Session {name} is being recorded.").format(name=session_dir.name))
+        # another listing (a second window, a refresh) is summarising or compacting it: its
+        # summary is the answer, once it is written
+        if not lock.acquire(timeout=SUMMARY_WAIT_S):
+            busy = _("Session {name} is busy; try again in a moment.")
+            raise StoreError(busy.format(name=session_dir.name))
+        lock.release()
+        return ensure_summary(session_dir, vault, summarize=summarize)
     try:
         version = read_version(session_dir, vault)
         if version.report.verdict in (Verdict.COMPLETE, Verdict.RECOVERED) and needs_compaction(session_dir):

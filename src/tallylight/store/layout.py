@@ -20,7 +20,7 @@ from typing import Literal, TypeGuard
 
 from tallylight import paths, safejson
 from tallylight.errors import StoreError
-from tallylight.fsutil import atomic_write
+from tallylight.fsutil import atomic_write, is_locked
 from tallylight.i18n import _
 from tallylight.store.crypto import (
     FRAME_HEADER,
@@ -276,3 +276,18 @@ def _count(value: object) -> TypeGuard[int]:
 def write_closure(session_dir: Path, closure: Closure) -> None:
     """Write ``closed.json`` by atomic replace (OSError is the caller's to report)."""
     atomic_write(session_dir / CLOSED_FILE, closure.to_json())
+
+
+def being_recorded(session_dir: Path) -> bool:
+    """A live writer holds the session and its last segment has no end yet. The lock alone says
+    too much: a listing that compacts a stopped session, or a cut, holds it for a moment too."""
+    if not is_locked(session_dir / LOCK_FILE):
+        return False
+    segs = segment_files(session_dir)
+    if not segs:
+        return True  # a writer that has not written its first segment yet
+    number, path = segs[-1]
+    try:
+        return not scan_segment(path, number).ended
+    except (OSError, StoreError):
+        return True  # cannot tell: the careful answer

@@ -17,6 +17,7 @@ from tallylight.store.encoding import EventColumns
 from tallylight.store.layout import (
     KEY_FILE,
     LOCK_FILE,
+    being_recorded,
     data_root,
     session_entries,
     session_path,
@@ -69,7 +70,7 @@ def summary(session_id: str, keys: Keys | None, data_dir: Path | None = None) ->
     if keys is not None:
         report, data = verify_session(d, keys)
         info = data.info if data else None
-    return SessionSummary(session_id, d, _size(d), is_locked(d / LOCK_FILE), info, report)
+    return SessionSummary(session_id, d, _size(d), being_recorded(d), info, report)
 
 
 def list_sessions(keys: Keys | None = None, data_dir: Path | None = None) -> list[SessionSummary]:
