@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PtyProcess, children, cmdline, pid_alive, wait_until
-from xserver import XServer
+from xserver import XServer, attack_window
 
 pytestmark = pytest.mark.x11
 
@@ -69,15 +69,8 @@ def test_hiding_the_tally_window_stops_recording_within_a_second(xserver: XServe
         assert window_pid
         assert recorder_pid
         wid = wait_until(lambda: window_of(xserver, window_pid), timeout=10)
-        target = other.create_resource_object("window", int(wid))
         t0 = time.monotonic()
-        if attack == "unmap":
-            target.unmap()
-        elif attack == "move-off-screen":
-            target.configure(x=6000, y=6000)
-        else:
-            target.destroy()
-        other.flush()
+        attack_window(other, int(wid), attack)
         wait_until(lambda: not pid_alive(recorder_pid), timeout=10, interval=0.01)
         took = time.monotonic() - t0
         out, err = proc.communicate(timeout=30)

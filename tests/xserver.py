@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from helpers import wait_until
 
@@ -272,3 +273,16 @@ class ServerClock:
 
     def close(self) -> None:
         self.d.close()
+
+
+def attack_window(other: Any, wid: int, attack: str, off_screen: int = 6000) -> None:
+    """What a hostile X client (xdotool, say) can do to a tally light, sent from ``other``, an
+    Xlib display of the test's own: unmap it, move it off screen, or destroy it."""
+    target = other.create_resource_object("window", wid)
+    if attack == "unmap":
+        target.unmap()
+    elif attack == "move-off-screen":
+        target.configure(x=off_screen, y=off_screen)
+    else:
+        target.destroy()
+    other.flush()  # sent; no reply is waited for

@@ -7,6 +7,8 @@ import time
 import pytest
 from conftest_helpers import call_appctl
 
+from xserver import attack_window
+
 
 @pytest.fixture
 def window_app(make_app, xserver, fake_recorder, qtbot):
@@ -91,15 +93,8 @@ def test_hiding_the_fallback_window_stops_recording_within_a_second(window_app, 
     window_app.controller.changed.connect(changed)
     other = xdisplay.Display(xserver.display)  # another client, as xdotool is
     try:
-        target = other.create_resource_object("window", int(win.winId()))
         t0 = time.monotonic()
-        if attack == "unmap":
-            target.unmap()
-        elif attack == "move-off-screen":
-            target.configure(x=7000, y=7000)
-        else:
-            target.destroy()
-        other.flush()  # sent; the GUI thread is not held waiting for the reply
+        attack_window(other, int(win.winId()), attack, off_screen=7000)  # the GUI thread waits for no reply
         qtbot.waitUntil(lambda: bool(stopped_at), timeout=10_000)
     finally:
         window_app.controller.changed.disconnect(changed)
