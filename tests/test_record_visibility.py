@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,6 +40,18 @@ def window_of(xserver: XServer, pid: int) -> str:
         timeout=10,
     )
     return r.stdout.split()[0] if r.stdout.split() else ""
+
+
+def left_on_screen(other: Any, wid: int) -> bool:
+    """True if the X server has the window back at its old place after a move off screen."""
+    from Xlib.error import XError
+
+    root = other.screen().root
+    try:
+        at = other.create_resource_object("window", wid).translate_coords(root, 0, 0)
+    except XError:  # gone: the tally window quits once it is off screen
+        return False
+    return bool(-at.x < 1000 and -at.y < 1000)  # the attack moves it to 6000, 6000
 
 
 def start_record(xserver: XServer, *extra: str) -> subprocess.Popen[str]:
@@ -69,10 +82,22 @@ def test_hiding_the_tally_window_stops_recording_within_a_second(xserver: XServe
         assert window_pid
         assert recorder_pid
         wid = wait_until(lambda: window_of(xserver, window_pid), timeout=10)
-        t0 = time.monotonic()
+        attacked = [time.monotonic()]
         attack_window(other, int(wid), attack)
-        wait_until(lambda: not pid_alive(recorder_pid), timeout=10, interval=0.01)
-        took = time.monotonic() - t0
+
+        def recorder_gone() -> bool:
+            if not pid_alive(recorder_pid):
+                return True
+            if attack == "move-off-screen" and left_on_screen(other, int(wid)):
+                # the window's own resize (its text grew) carried its old position and undid
+                # the move before the window had been off screen: the light stayed in sight, so
+                # recording rightly went on. Move it again; the time counts from that move.
+                attacked.append(time.monotonic())
+                attack_window(other, int(wid), attack)
+            return False
+
+        wait_until(recorder_gone, timeout=10, interval=0.01)
+        took = time.monotonic() - attacked[-1]
         out, err = proc.communicate(timeout=30)
         print(f"{attack}: recorder gone {took * 1000:.0f} ms after the window was attacked")
         assert took < 1.0, f"recording went on for {took:.2f} s with the tally light hidden"
