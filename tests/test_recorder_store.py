@@ -14,6 +14,7 @@ import secrets
 import signal
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -114,10 +115,14 @@ class Injector:
         self._thread.join(5)
 
 
-def _newest_handed_on_s(rec: RecorderClient) -> float:
-    """Session time of the newest event the recorder's writer has handed to the store."""
+def _newest_handed_on(rec: RecorderClient) -> tuple[float, str]:
+    """Session time of the newest event the recorder's writer has handed to the store, and its line."""
     events = rec.request("preview", n=1)["events"]
-    return float(events[-1].split("s", 1)[0]) if events else 0.0
+    return (float(events[-1].split("s", 1)[0]), events[-1]) if events else (0.0, "")
+
+
+def _newest_handed_on_s(rec: RecorderClient) -> float:
+    return _newest_handed_on(rec)[0]
 
 
 def _wait_handed_on(rec: RecorderClient, target_s: float) -> float:
@@ -139,15 +144,18 @@ def test_sigkill_at_random_moments_loses_at_most_a_second(
     """
     rng = random.Random(20261129)
     acked: dict[str, float] = {}  # session id -> newest event handed on before the kill (s)
+    said: dict[str, str] = {}  # session id -> that event, as the preview said it (for a failure)
     with Injector(xserver):
         for _ in range(KILLS):
             rec = RecorderClient(env=xserver.env())
             started = rec.request("start", options={"keys": "class"})
-            newest = _wait_handed_on(rec, rng.uniform(0.05, 1.2))
+            _wait_handed_on(rec, rng.uniform(0.05, 1.2))
+            newest, line = _newest_handed_on(rec)
             os.kill(rec.pid, signal.SIGKILL)
             rec.proc.wait(5)
             rec.close()
             acked[started["session_id"]] = newest
+            said[started["session_id"]] = line
     found = {r.session_id for r in recovery.recover_unfinished()}
     assert found == set(acked)
     worst = 0.0
@@ -158,5 +166,6 @@ def test_sigkill_at_random_moments_loses_at_most_a_second(
         last = moves[-1] / 1e9 if moves else 0.0
         lost = newest - last
         worst = max(worst, lost)
-        assert lost <= MAX_LOST_S, (session_id, newest, last)
+        kinds = Counter(e.kind.name for e in data.events())
+        assert lost <= MAX_LOST_S, (session_id, newest, last, said[session_id], dict(kinds))
     print(f"{KILLS} kills, worst loss {worst:.3f} s")
