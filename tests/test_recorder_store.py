@@ -22,6 +22,7 @@ import pytest
 from helpers import wait_until
 from tallylight.events import Kind
 from tallylight.recorder.client import RecorderClient
+from tallylight.recorder.session import PREVIEW_LEN
 from tallylight.store import layout, recovery, sessions, vault
 from tallylight.store.crypto import TYPE_EVENTS
 from tallylight.store.reader import Verdict
@@ -125,6 +126,26 @@ def _newest_handed_on_s(rec: RecorderClient) -> float:
     return _newest_handed_on(rec)[0]
 
 
+def _first_move_handed_on(rec: RecorderClient) -> float:
+    """Session time of the first move the writer handed on (0.0 if the preview no longer holds it).
+
+    Under load the hooks take in their first move well after the session's start (0.4-0.8 s
+    at load 10): a kill before the first seal that holds moves then loses only what came
+    since that move, and the loss is measured from it. The preview holds the newest
+    ``PREVIEW_LEN`` events; while it holds fewer, it holds all of them.
+    """
+
+    def first() -> tuple[float] | None:
+        lines = rec.request("preview", n=PREVIEW_LEN)["events"]
+        moves = [float(line.split("s", 1)[0]) for line in lines if "mouse moved" in line]
+        if not moves:
+            return None
+        return (moves[0] if len(lines) < PREVIEW_LEN else 0.0,)
+
+    value: tuple[float] = wait_until(first, timeout=30)
+    return value[0]
+
+
 def _wait_handed_on(rec: RecorderClient, target_s: float) -> float:
     """Wait until the writer has handed on an event of session time ``target_s`` or later."""
     value: float = wait_until(lambda: (t := _newest_handed_on_s(rec)) >= target_s and t, timeout=30)
@@ -141,14 +162,18 @@ def test_sigkill_at_random_moments_loses_at_most_a_second(
     preview, asked for just before the kill), and the session must keep everything up to
     one second before the newest of them. Against the wall clock the loss would also count
     how late the injector, Xvfb and the recorder were scheduled, which no writer controls.
+    With no move stored, the loss runs from the first move the writer handed on, not from
+    the session's start, which can be most of a second before the hooks took anything in.
     """
     rng = random.Random(20261129)
     acked: dict[str, float] = {}  # session id -> newest event handed on before the kill (s)
+    firsts: dict[str, float] = {}  # session id -> first move handed on (s)
     said: dict[str, str] = {}  # session id -> that event, as the preview said it (for a failure)
     with Injector(xserver):
         for _ in range(KILLS):
             rec = RecorderClient(env=xserver.env())
             started = rec.request("start", options={"keys": "class"})
+            firsts[started["session_id"]] = _first_move_handed_on(rec)
             _wait_handed_on(rec, rng.uniform(0.05, 1.2))
             newest, line = _newest_handed_on(rec)
             os.kill(rec.pid, signal.SIGKILL)
@@ -163,9 +188,10 @@ def test_sigkill_at_random_moments_loses_at_most_a_second(
         data = sessions.read(session_id, unlocked)  # raises if anything fails to authenticate
         assert data.report.verdict == Verdict.RECOVERED, data.report
         moves = [e.t_ns for e in data.events() if e.kind == Kind.MOVE]
-        last = moves[-1] / 1e9 if moves else 0.0
+        last = moves[-1] / 1e9 if moves else firsts[session_id]
         lost = newest - last
         worst = max(worst, lost)
         kinds = Counter(e.kind.name for e in data.events())
-        assert lost <= MAX_LOST_S, (session_id, newest, last, said[session_id], dict(kinds))
+        detail = (session_id, newest, last, firsts[session_id], said[session_id], dict(kinds))
+        assert lost <= MAX_LOST_S, detail
     print(f"{KILLS} kills, worst loss {worst:.3f} s")
