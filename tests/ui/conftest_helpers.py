@@ -326,3 +326,14 @@ def on_private_bus(xserver, service: str, app_code: str, tmp_path, **env: str):
         text=True,
         timeout=120,
     )
+
+
+def screen_of(widget: Any) -> Any:
+    """The screen ``widget`` is on, through the app's own lookup: ``QWidget.screen()`` makes the
+    app's QScreen a Python child of the widget, and a collected widget then deletes it (a crash
+    at the next hide; see ``tallylight.ui.fit.screen_of``)."""
+    from tallylight.ui.fit import screen_of as lookup
+
+    screen = lookup(widget)
+    assert screen is not None, "no screen"
+    return screen

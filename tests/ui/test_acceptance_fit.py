@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest_helpers import settle
+from conftest_helpers import screen_of, settle
 from PySide6.QtWidgets import QScrollArea
 
 
@@ -50,7 +50,7 @@ def test_nothing_scrolls_when_the_screen_has_room(qtbot, tallylight_home, monkey
     w.show()
     qtbot.waitExposed(w)
     settle()
-    avail = w.screen().availableGeometry()
+    avail = screen_of(w).availableGeometry()
     assert w.frameGeometry().width() < avail.width()  # the screen has room to spare
     assert _sideways(w) == []
     if name == "start":  # a joined study adds a row once a worker has read the studies

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest_helpers import PASSPHRASE, click, key, write_session
+from conftest_helpers import PASSPHRASE, click, key, screen_of, write_session
 
 pytestmark = pytest.mark.x11
 
@@ -528,7 +528,7 @@ def test_settings_tabs_do_not_scroll_at_1x_and_the_app_hint_is_whole(make_app, q
     qtbot.addWidget(dlg)
     dlg.show()
     qtbot.waitExposed(dlg)
-    assert dlg.screen().availableGeometry().height() >= 700  # a 1x screen with room
+    assert screen_of(dlg).availableGeometry().height() >= 700  # a 1x screen with room
     for i in range(dlg.tabs.count()):
         key(dlg.tabs.tabBar(), Qt.Key.Key_Right) if i else dlg.tabs.tabBar().setFocus()
         qtbot.waitUntil(lambda i=i: dlg.tabs.currentIndex() == i, timeout=3000)
@@ -573,7 +573,7 @@ def test_review_compares_the_path_with_this_screen_and_frames_it(make_app, qtbot
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.ready, timeout=15000)
-    screen = win.screen()
+    screen = screen_of(win)
     width = round(screen.geometry().width() * screen.devicePixelRatio())
     assert width == 1280  # the test display
     text = win.summary_label.text()
@@ -834,7 +834,8 @@ for i in range(dlg.tabs.count()):
     dlg.tabs.setCurrentIndex(i)
     drain()
     out[dlg.tabs.tabText(i)] = bars()
-out["screen"] = [dlg.screen().geometry().width(), dlg.screen().geometry().height()]
+from tallylight.ui.fit import screen_of
+out["screen"] = [screen_of(dlg).geometry().width(), screen_of(dlg).geometry().height()]
 print(json.dumps(out))
 """
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest_helpers import PASSPHRASE, click, screenshot_dir
+from conftest_helpers import PASSPHRASE, click, screen_of, screenshot_dir
 
 from tallylight.options import CaptureOptions, KeyMode
 
@@ -372,7 +372,7 @@ def test_join_dialog_fits_its_pages(qtbot, tasks, vault_ready, tmp_path) -> None
     _drop(dlg, manifest)
     qtbot.waitUntil(lambda: dlg.join_button.isVisible(), timeout=10000)
     lines = dlg.pages.fontMetrics().lineSpacing()
-    avail = dlg.screen().availableGeometry()
+    avail = screen_of(dlg).availableGeometry()
     qtbot.waitUntil(lambda: dlg.pages.height() >= min(15 * lines, avail.height() // 3), timeout=3000)
     assert avail.contains(dlg.frameGeometry())
 
@@ -414,7 +414,7 @@ def test_a_refusal_is_shown_whole(qtbot, tasks, vault_ready, tmp_path) -> None:
     qtbot.waitUntil(lambda: dlg.problem.isVisible(), timeout=10000)
     label = dlg.problem
     qtbot.waitUntil(lambda: label.heightForWidth(label.width()) <= label.height() + 1, timeout=3000)
-    assert dlg.screen().availableGeometry().contains(dlg.frameGeometry())
+    assert screen_of(dlg).availableGeometry().contains(dlg.frameGeometry())
     assert label.mapTo(dlg, label.rect().bottomRight()).y() <= dlg.height()
 
 

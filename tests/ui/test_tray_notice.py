@@ -10,6 +10,7 @@ that a click on a stop summary opens the session.
 from __future__ import annotations
 
 import pytest
+from conftest_helpers import screen_of
 
 pytestmark = pytest.mark.x11
 
@@ -39,7 +40,7 @@ def test_a_notice_is_shown_without_taking_focus_and_the_next_replaces_it(tray, q
     assert notice.message_label.text() == "Recording paused by Ctrl+Alt+P."
     assert notice.icon_label.pixmap() is not None
     assert not notice.icon_label.pixmap().isNull()
-    screen = notice.screen().availableGeometry()
+    screen = screen_of(notice).availableGeometry()
     assert screen.contains(notice.frameGeometry()), (notice.frameGeometry(), screen)
     assert QApplication.activeWindow() is not notice
     assert not notice.isActiveWindow()
