@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import helpers
 from tallylight.options import CaptureOptions, KeyMode
 from xserver import XServer, start_xvfb, stop_process
 
@@ -21,6 +22,16 @@ def tallylight_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     # never the participant's real keychain: keyring's "fail" backend answers nothing
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return home
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread() -> Iterator[None]:
+    """After each test, the collections the cycle collector would have run by now, on this
+    thread: once the UI tests' QApplication exists, automatic collection is off, so that no
+    worker thread ever frees a window (see tallylight.ui.gui_gc)."""
+    yield
+    for collector in helpers.gui_collectors:
+        collector.check()
 
 
 @pytest.fixture(autouse=True)

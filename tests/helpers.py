@@ -193,3 +193,8 @@ def run_cli_in_process(
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     prog = "tallylight-lab" if lab else "tallylight"
     return subprocess.CompletedProcess([prog, *argv], code, out.getvalue(), err.getvalue())
+
+
+#: the UI tests' QApplication runs the cycle collector on its GUI thread (the main thread) only,
+#: as the app does (tallylight.ui.gui_gc); the root conftest gives it a turn after every test
+gui_collectors: list[Any] = []

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest_helpers import PASSPHRASE, settle
 
+import helpers
 from xserver import XServer
 
 HERE = Path(__file__).resolve().parent
@@ -35,13 +36,21 @@ def qapp(request: pytest.FixtureRequest):  # overrides pytest-qt's qapp
     else:
         server: XServer = request.getfixturevalue("xserver_session")
         argv = [sys.argv[0], "-platform", "xcb", "-display", server.display]
+    from tallylight.ui.gui_gc import collect_on_gui_thread
+
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setQuitOnLastWindowClosed(False)
+    # as in the app: a window in a cycle is freed on this thread, never in a worker (a test's
+    # TaskRunner or appctl thread), which crashed Qt when it deleted a widget in use here
+    collector = collect_on_gui_thread(app)
+    helpers.gui_collectors.append(collector)
     yield app
     for w in app.topLevelWidgets():
         w.close()
     app.processEvents()
+    helpers.gui_collectors.remove(collector)
+    collector.stop()
 
 
 @pytest.fixture
