@@ -136,4 +136,5 @@ def timing_record() -> dict[str, Any]:
     q |= {"events_with_os_time": 6, "delivery_lag_p50_us": 50.0, "delivery_lag_p99_us": 850.0}
     q |= {"delivery_lag_max_us": 4150.0, "load_average_start": [0.5, 0.4, 0.3], "cpu_count": 2}
     q |= {"load_average_stop": [0.25, 0.4, 0.3], "notes": ["Three events were re-timed."]}
+    q |= {"recorder_cpu_s": 0.0}  # the CPU this process used since SessionTiming: 0.0 or 0.01 at random
     return q
