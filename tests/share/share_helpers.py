@@ -10,7 +10,6 @@ from typing import Any
 
 from pyrage import x25519
 
-from helpers import wait_until
 from tallylight import events as ev
 from tallylight.events import Event, SessionInfo, StopReason
 from tallylight.options import CaptureOptions, KeyMode
@@ -124,25 +123,15 @@ def read_csv(data: bytes) -> list[dict[str, str]]:
 
 
 class PutServer:
-    """tests/share/put_server.py in its own process (stopped by its handle)."""
+    """tests/share/put_server.py answering in a thread of this process (stopped by its handle)."""
 
     def __init__(self, root: Path, *args: str) -> None:
-        import subprocess
-        import sys
+        import put_server
 
         self.dir = root
         root.mkdir(parents=True, exist_ok=True)
-        self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("put_server.py")), str(root), *args]
-        )
-
-        def listening() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError("the test PUT server did not start")
-            return (root / "port").exists()  # written once it listens
-
-        wait_until(listening, 20, message=lambda: "the test PUT server did not start")
-        self.port = int((root / "port").read_text())
+        self._server, self._thread = put_server.serve([str(root), *args])
+        self.port = int(self._server.server_address[1])
 
     def url(self, path: str = "/drop/") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -160,9 +149,9 @@ class PutServer:
         )
 
     def stop(self) -> None:
-        from xserver import stop_process
+        import put_server
 
-        stop_process(self.proc)
+        put_server.stop(self._server, self._thread)
 
 
 def free_port() -> int:
