@@ -39,10 +39,8 @@ from typing import Any
 from tallylight import paths, protocol, words
 from tallylight.errors import AppNotRunning, RecorderError
 from tallylight.i18n import _
+from tallylight.timeouts import APPCTL_REPLY_S
 from tallylight.words import ACTIVE_STATES, AppState
-
-#: how long to wait for the app's answer; ``start`` waits for the recorder
-DEFAULT_TIMEOUT_S = 20.0
 
 
 def socket_path() -> Path:
@@ -57,7 +55,7 @@ class _NobodyListens(Exception):
     """No process listens at a socket path (no file, or a stale one)."""
 
 
-def send(command: str, timeout: float = DEFAULT_TIMEOUT_S, **fields: Any) -> dict[str, Any]:
+def send(command: str, timeout: float = APPCTL_REPLY_S, **fields: Any) -> dict[str, Any]:
     """Send ``command`` to the running session's controller and return its (successful) reply.
 
     A running ``tallylight record`` answers first (it serves the same requests for its

@@ -8,6 +8,22 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# How long each layer waits for the one below it when starting a session. Each waits longer
+# than everything beneath it, so the innermost failure is the one the participant reads (not
+# "did not answer in time" while the session then starts after all); only a real hang meets them.
+
+#: The OS's input hooks (XRecord's handshake, a hook thread): well under a second normally;
+#: 5 s was once too little with both CPUs busy and three test suites running.
+HOOKS_START_S = 15.0
+#: Spawning the recorder until its ``ready``: an interpreter's start and imports.
+RECORDER_READY_S = 20.0
+#: The recorder's reply to ``start``: the hooks' start, then the store's first writes.
+RECORDER_START_S = HOOKS_START_S + 10.0
+#: The app's answer to ``tallylight start`` and the like: it may spawn a recorder and start it.
+APP_REPLY_S = RECORDER_READY_S + RECORDER_START_S + 5.0
+#: ``tallylight start`` and the like, waiting for the app (or a running ``record``).
+APPCTL_REPLY_S = APP_REPLY_S + 5.0
+
 
 def call_with_timeout(fn: Callable[[], T], timeout: float, name: str = "tallylight-call") -> T:
     """``fn()`` run in a daemon thread; its result or exception, or TimeoutError.

@@ -25,10 +25,10 @@ from tallylight.errors import CaptureUnavailable, UsageError
 from tallylight.events import Kind, RawEvent
 from tallylight.i18n import _
 from tallylight.options import CaptureOptions, KeyMode
+from tallylight.timeouts import HOOKS_START_S
 
 log = logging.getLogger(__name__)
 
-START_TIMEOUT_S = 5.0
 STOP_JOIN_S = 0.2
 
 _KEY_DOWN, _KEY_UP = int(Kind.KEY_DOWN), int(Kind.KEY_UP)
@@ -336,7 +336,7 @@ def _mouse_callbacks(
 def wait_capturing(listeners: list[Any]) -> None:
     """Return once every started listener delivers input: ready and, where the listener can
     tell (X11, ``capturing``), confirmed by the server. Raises :class:`CaptureUnavailable`
-    after START_TIMEOUT_S, or if a listener's thread ended; the caller stops them."""
+    after HOOKS_START_S, or if a listener's thread ended; the caller stops them."""
     ready = threading.Event()
 
     def wait_all() -> None:
@@ -348,8 +348,10 @@ def wait_capturing(listeners: list[Any]) -> None:
         ready.set()
 
     threading.Thread(target=wait_all, name="tallylight-hooks-ready", daemon=True).start()
-    if not ready.wait(START_TIMEOUT_S):
-        raise CaptureUnavailable(_("The input hooks did not start within 5 seconds."))
+    if not ready.wait(HOOKS_START_S):
+        raise CaptureUnavailable(
+            _("The input hooks did not start within {seconds} seconds.").format(seconds=f"{HOOKS_START_S:g}")
+        )
     for listener in listeners:
         if not listener.is_alive():
             raise CaptureUnavailable(_("The input hooks stopped as soon as they started."))

@@ -29,6 +29,7 @@ from tallylight.recorder import exitlog
 from tallylight.recorder.client import EOF, RecorderClient
 from tallylight.session_model import SessionEvents, SessionModel
 from tallylight.study.enrolment import session_terms
+from tallylight.timeouts import RECORDER_START_S
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -150,7 +151,8 @@ def run(args: argparse.Namespace) -> int:
         control: RecordControl | None = None
         model.begin(_Link(recorder), start, hotkey=hotkey)
         try:
-            started = RecorderMessage.parse(recorder.request(Command.START, **start.fields()))
+            reply = recorder.request(Command.START, timeout=RECORDER_START_S, **start.fields())
+            started = RecorderMessage.parse(reply)
             model.on_message(started)
             events.notice = lambda title, text: _say(f"{title}: {text}")  # the start is said in full below
             live.append(recorder)

@@ -24,11 +24,10 @@ from tallylight.i18n import _
 from tallylight.protocol import Command, Message, RecorderMessage
 from tallylight.recorder import exitlog
 from tallylight.reentry import child_argv
+from tallylight.timeouts import RECORDER_READY_S
 
 #: the notice this client queues when the recorder's stdout closes (not a protocol message)
 EOF = "eof"
-
-START_TIMEOUT_S = 20.0
 
 
 class RecorderClient:
@@ -59,7 +58,7 @@ class RecorderClient:
         self._reader.start()
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=exitlog.TAIL_LINES)
         threading.Thread(target=self._drain_stderr, name="tallylight-recorder-stderr", daemon=True).start()
-        ready = self._next_notice(START_TIMEOUT_S)
+        ready = self._next_notice(RECORDER_READY_S)
         self.ready = ready
         if RecorderMessage.parse(ready).event != Message.READY:
             raise RecorderError(_("The recorder did not start properly: {ready}").format(ready=ready))

@@ -17,12 +17,11 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from tallylight import appctl, paths, protocol, words
 from tallylight.errors import UsageError
 from tallylight.protocol import AppCommand, AppRequest
+from tallylight.timeouts import APP_REPLY_S
 from tallylight.ui.controller import AppController
 from tallylight.words import AppState
 
 log = logging.getLogger(__name__)
-
-REPLY_TIMEOUT_MS = 15_000
 
 
 class ControlServer(QObject):
@@ -268,7 +267,7 @@ class ControlServer(QObject):
 
         self.controller.changed.connect(check)
         timer.timeout.connect(timeout)
-        timer.start(REPLY_TIMEOUT_MS)
+        timer.start(round(APP_REPLY_S * 1000))
 
 
 def peer_command(sock: QLocalSocket) -> str:
