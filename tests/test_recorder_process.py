@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -23,6 +25,8 @@ pytestmark = pytest.mark.x11
 
 #: a bound that only a hang reaches (waits end as soon as the state is seen)
 HANG_S = 120.0
+#: tgkill(2), a signal to one thread of a process
+SYS_TGKILL = {"x86_64": 234, "aarch64": 131}.get(platform.machine())
 
 
 @pytest.fixture
@@ -186,6 +190,27 @@ def test_sigterm_stops_cleanly(memory_env: dict[str, str]) -> None:
         stopped = rec.wait_for("stopped", timeout=HANG_S)
         assert stopped["reason"] == "signal"
         assert rec.proc.wait(HANG_S) == 0  # exits by itself: nobody closed its channel
+    finally:
+        rec.close()
+
+
+def test_sigterm_taken_by_another_thread_stops_the_session(memory_env: dict[str, str]) -> None:
+    """The kernel may hand a process's SIGTERM to any of its threads (it passes over a main
+    thread with a signal pending). Python runs the handler on the main thread only: one that
+    sat in an untimed wait never ran it, and the session kept recording for the whole of a
+    120 s wait under load. Here the signal goes to a hook or writer thread on purpose."""
+    if SYS_TGKILL is None:
+        pytest.skip(f"no tgkill number known for {platform.machine()}")
+    libc = ctypes.CDLL(None, use_errno=True)
+    rec = RecorderClient(env=memory_env)
+    try:
+        assert rec.request("start", timeout=HANG_S)["event"] == "started"
+        others = sorted(int(t) for t in os.listdir(f"/proc/{rec.pid}/task") if int(t) != rec.pid)
+        assert others  # the hooks' and the writer's threads
+        assert libc.syscall(SYS_TGKILL, rec.pid, others[-1], signal.SIGTERM) == 0, ctypes.get_errno()
+        stopped = rec.wait_for("stopped", timeout=HANG_S)
+        assert stopped["reason"] == "signal"
+        assert rec.proc.wait(HANG_S) == 0
     finally:
         rec.close()
 

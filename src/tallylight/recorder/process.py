@@ -32,6 +32,7 @@ from tallylight.study.enrolment import SessionTerms, register_session, session_t
 from tallylight.words import RecorderState
 
 PARENT_CHECK_S = 0.25
+SIGNAL_SLICE_S = 0.25  # the main thread wakes this often to run a signal's handler
 #: what a terminal sends its process group: ignored, the controller decides (see main)
 TERMINAL_SIGNALS = ("SIGINT", "SIGHUP", "SIGQUIT")
 STATS_INTERVAL_S = 1.0
@@ -499,7 +500,12 @@ def main() -> int:
 
     threading.Thread(target=read_commands, name="tallylight-control", daemon=True).start()
     proc.send(Message.READY, version=__version__, pid=os.getpid(), protected=protection_status())
-    proc.wait()
+    # Python runs a signal's handler on the main thread, once that thread runs Python code
+    # again. The kernel may hand SIGTERM to any thread: one taken by a hook or writer thread
+    # waited forever behind an untimed wait here (the session kept recording). So wait in
+    # slices: a SIGTERM taken by any thread stops the session within one slice.
+    while not proc.wait(SIGNAL_SLICE_S):
+        pass
     with contextlib.suppress(OSError):  # the controller is gone; everything is already sealed
         out.flush()
     # daemon threads (a pynput listener waiting for one more X event) must not keep us alive
